@@ -1,0 +1,236 @@
+//! The command line, as clap definitions. The man pages and completions are
+//! generated from these same definitions.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "om",
+    version,
+    about = "Manage services made of docker containers, the OpenSVC way, without a daemon",
+    long_about = "Manage services made of docker containers, the OpenSVC way, without a daemon.\n\n\
+        Usage: om SELECTOR COMMAND [OPTIONS], or om ls.\n\
+        A SELECTOR is a service path (NAME or NAMESPACE/svc/NAME), a glob (svc*, ns1/svc/*) \
+        or a comma list of them.",
+    after_help = "Exit codes: 0 success, 1 failure, 2 usage error; `status` exits with the \
+        service status (up 0, down 1, warn 2, n/a 3); `docker` exits with docker's code."
+)]
+pub struct Cli {
+    /// Service path, glob or comma list of them (e.g. svc1, 'svc*', ns1/svc/web).
+    #[arg(value_name = "SELECTOR")]
+    pub selector: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `om ls` has no selector; it is parsed on its own.
+#[derive(Parser, Debug)]
+#[command(name = "om ls", about = "List the service paths, one per line")]
+pub struct LsCli {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a service from --config (JSON or INI, FILE or - for stdin) and --kw.
+    Create(CreateArgs),
+    /// Create the service, then provision it.
+    Deploy(CreateArgs),
+    /// Create the containers (docker run) and leave them started.
+    Provision(ActionArgs),
+    /// Stop and remove the containers; keep the config.
+    Unprovision(ActionArgs),
+    /// Unprovision, then delete the config and state.
+    Purge(ActionArgs),
+    /// Start the containers.
+    Start(ActionArgs),
+    /// Stop the containers.
+    Stop(ActionArgs),
+    /// Stop, then start the containers.
+    Restart(ActionArgs),
+    /// Remove the config and state (refused while the service's containers exist).
+    Delete(DeleteArgs),
+    /// Print nothing; exit with the overall status (up 0, down 1, warn 2, n/a 3).
+    Status,
+    /// Print the status tree or the config.
+    #[command(subcommand)]
+    Print(PrintCommand),
+    /// Print a keyword's value.
+    Get(GetArgs),
+    /// Set keywords (KEY=VAL, KEY+=WORD, KEY-=WORD), validating before writing.
+    Set(SetArgs),
+    /// Remove keywords.
+    Unset(UnsetArgs),
+    /// Check the config: errors and warnings.
+    #[command(subcommand)]
+    Validate(ValidateCommand),
+    /// Clear `disable` on the --rid resources (all when none given).
+    Enable(RidArgs),
+    /// Set `disable` on the --rid resources (all when none given).
+    Disable(RidArgs),
+    /// Run docker with {container#N}, {N}, %N%, {instances}, {images} substituted.
+    Docker(DockerArgs),
+    /// Show the service's action log.
+    Logs(LogsArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PrintCommand {
+    /// The status tree of the service.
+    Status(PrintStatusArgs),
+    /// The config file as stored.
+    Config(PrintConfigArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ValidateCommand {
+    /// Check the config: errors and warnings.
+    Config,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CreateArgs {
+    /// The config: a file, or - for stdin (JSON section map, OpenSVC JSON, or INI).
+    #[arg(long, value_name = "FILE|-")]
+    pub config: Option<String>,
+    /// A keyword to set, RID.KEY=VALUE or KEY=VALUE for DEFAULT (repeatable).
+    #[arg(long = "kw", value_name = "KEY=VAL")]
+    pub kw: Vec<String>,
+    /// An [env] value, KEY=VAL (repeatable).
+    #[arg(long = "env", value_name = "KEY=VAL")]
+    pub env: Vec<String>,
+    /// Replace an existing service (its id is kept).
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Options every action accepts.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CommonArgs {
+    /// Accepted for OpenSVC compatibility; om actions are always local.
+    #[arg(long)]
+    pub local: bool,
+    /// How long to wait for the service's action lock (e.g. 30s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub waitlock: String,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ActionArgs {
+    /// Only these resources: a rid (container#1) or a group (container); repeatable.
+    #[arg(long = "rid", value_name = "RID")]
+    pub rid: Vec<String>,
+    /// Only the resources with this tag; repeatable.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Only the resources of this subset; repeatable.
+    #[arg(long = "subset", value_name = "SUBSET")]
+    pub subset: Vec<String>,
+    /// Print the docker commands that would run, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Remove only this resource's section.
+    #[arg(long = "rid", value_name = "RID")]
+    pub rid: Vec<String>,
+    /// Delete even if containers of the service exist (they are left running).
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct PrintStatusArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Args, Debug)]
+pub struct PrintConfigArgs {
+    /// Expand references and node scopes.
+    #[arg(long)]
+    pub eval: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    /// The keyword, RID.KEY or KEY (DEFAULT).
+    #[arg(long = "kw", value_name = "KEY", required = true)]
+    pub kw: String,
+    /// Expand references and node scopes.
+    #[arg(long)]
+    pub eval: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    /// RID.KEY=VAL, KEY+=WORD (append), KEY-=WORD (remove); repeatable.
+    #[arg(long = "kw", value_name = "KEY=VAL", required = true)]
+    pub kw: Vec<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct UnsetArgs {
+    /// RID.KEY or KEY (DEFAULT); repeatable.
+    #[arg(long = "kw", value_name = "KEY", required = true)]
+    pub kw: Vec<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RidArgs {
+    /// The resources (rid or group); all when none given.
+    #[arg(long = "rid", value_name = "RID")]
+    pub rid: Vec<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DockerArgs {
+    /// The docker arguments.
+    #[arg(
+        value_name = "ARGS",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Keep printing lines as they are appended.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,256 @@
+//! The actions: start, stop, restart, provision, unprovision, purge.
+
+use super::{delete, each, waitlock, Ctx};
+use crate::cli::ActionArgs;
+use crate::config::keywords::rid_index;
+use crate::config::service::{Container, Service};
+use crate::config::{self};
+use crate::docker::{self, container::Exec, inspect::ContainerInfo};
+use crate::error::{Error, Result};
+use crate::logger::{Level, Logger};
+use crate::paths::SvcPath;
+use crate::plan::{start_stages, stop_stages, Stage};
+use crate::state;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Start,
+    Stop,
+    Restart,
+    Provision,
+    Unprovision,
+    Purge,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Start => "start",
+            Kind::Stop => "stop",
+            Kind::Restart => "restart",
+            Kind::Provision => "provision",
+            Kind::Unprovision => "unprovision",
+            Kind::Purge => "purge",
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, selector: &str, kind: Kind, args: &ActionArgs) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    run_paths(ctx, &paths, kind, args)
+}
+
+pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) -> Result<()> {
+    let wait = waitlock(&args.common.waitlock)?;
+    each(paths, |path| {
+        let _lock = if args.dry_run {
+            None
+        } else {
+            Some(state::lock(
+                path,
+                &ctx.roots,
+                wait,
+                &format!("om {path} {}", kind.name()),
+            )?)
+        };
+        let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        let log = Logger::new(
+            &ctx.node,
+            &path.to_string(),
+            Some(&path.log_file(&ctx.roots)),
+        );
+        let selected = select_resources(&svc, args)?;
+        let exec = Exec::new(&svc, &log, args.dry_run);
+        act(ctx, &exec, &selected, kind)?;
+        if kind == Kind::Purge && !args.dry_run {
+            delete::remove_service(ctx, path)?;
+        }
+        Ok(())
+    })
+}
+
+fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind) -> Result<()> {
+    let svc = exec.svc;
+    let set_started = |started: bool| {
+        if exec.dry_run {
+            Ok(())
+        } else {
+            state::set_started(&svc.path, &ctx.roots, started)
+        }
+    };
+    match kind {
+        Kind::Start | Kind::Provision => {
+            start(exec, selected)?;
+            set_started(true)
+        }
+        Kind::Stop => {
+            set_started(false)?;
+            stop(exec, selected, false)
+        }
+        Kind::Unprovision | Kind::Purge => {
+            set_started(false)?;
+            stop(exec, selected, true)
+        }
+        Kind::Restart => {
+            stop(exec, selected, false)?;
+            exec.log
+                .svc(Level::Info, "instance stopped, ready for restart.");
+            start(exec, selected)?;
+            set_started(true)
+        }
+    }
+}
+
+/// The resources an action touches: `--rid` (rid or group), `--tag`,
+/// `--subset` filters (each a list, all of them must match); disabled
+/// resources are left out.
+pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&'a Container>> {
+    for rid in &args.rid {
+        let known = rid == "container" || svc.containers.iter().any(|c| &c.rid == rid);
+        if !known {
+            let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+            return Err(Error::Failed(format!(
+                "--rid {rid}: no such resource in {} (its rids: {})",
+                svc.path,
+                rids.join(", ")
+            )));
+        }
+    }
+    Ok(svc
+        .containers
+        .iter()
+        .filter(|c| !c.disable)
+        .filter(|c| {
+            args.rid.is_empty()
+                || args
+                    .rid
+                    .iter()
+                    .any(|r| *r == c.rid || rid_index(&c.rid, r).is_some())
+        })
+        .filter(|c| args.tag.is_empty() || args.tag.iter().any(|t| c.tags.contains(t)))
+        .filter(|c| {
+            args.subset.is_empty() || args.subset.iter().any(|s| c.subset.as_ref() == Some(s))
+        })
+        .collect())
+}
+
+/// What the engine has under each selected name: one inspect for all.
+fn current(selected: &[&Container]) -> Result<Vec<ContainerInfo>> {
+    let names: Vec<&str> = selected.iter().map(|c| c.name.as_str()).collect();
+    docker::inspect(&names)
+}
+
+fn info_of(infos: &[ContainerInfo], c: &Container) -> Option<ContainerInfo> {
+    infos.iter().find(|i| i.name == c.name).cloned()
+}
+
+fn stages_or_fail<'a>(
+    r: std::result::Result<Vec<Stage<'a>>, String>,
+    svc: &Service,
+) -> Result<Vec<Stage<'a>>> {
+    r.map_err(|e| Error::Failed(format!("{}: {e}", svc.path)))
+}
+
+/// Starts stage after stage. The first failure of a non-optional resource
+/// ends the action; with `rollback`, what this action started is stopped
+/// again, in reverse.
+fn start(exec: &Exec, selected: &[&Container]) -> Result<()> {
+    let stages = stages_or_fail(start_stages(exec.svc, selected), exec.svc)?;
+    let infos = current(selected)?;
+    let mut started: Vec<&Container> = Vec::new();
+    for stage in &stages {
+        let results: Vec<(&Container, Result<bool>)> =
+            run_stage(stage, |c| exec.start(c, info_of(&infos, c)));
+        let mut failure = None;
+        for (c, r) in results {
+            match r {
+                Ok(true) => started.push(c),
+                Ok(false) => {}
+                Err(e) if c.optional => exec.log.res(
+                    &c.rid,
+                    Level::Warn,
+                    &format!("{e} (optional resource, going on)"),
+                ),
+                Err(e) => {
+                    exec.log.res(&c.rid, Level::Error, &e.to_string());
+                    failure.get_or_insert(c.rid.clone());
+                }
+            }
+        }
+        if let Some(rid) = failure {
+            if exec.svc.rollback && !started.is_empty() && !exec.dry_run {
+                exec.log.svc(Level::Info, "rollback");
+                let after = current(&started).unwrap_or_default();
+                for c in started.iter().rev() {
+                    if let Err(e) = exec.stop(c, info_of(&after, c), false) {
+                        exec.log
+                            .res(&c.rid, Level::Error, &format!("rollback: {e}"));
+                    }
+                }
+            }
+            let _ = rid;
+            return Err(Error::Child(1));
+        }
+    }
+    Ok(())
+}
+
+/// Stops in the reverse of the start order; every failure is reported, the
+/// first one fails the action.
+fn stop(exec: &Exec, selected: &[&Container], remove: bool) -> Result<()> {
+    let stages = stages_or_fail(stop_stages(exec.svc, selected), exec.svc)?;
+    let infos = current(selected)?;
+    let mut failed = false;
+    for stage in &stages {
+        for (c, r) in run_stage(stage, |c| exec.stop(c, info_of(&infos, c), remove)) {
+            if let Err(e) = r {
+                let level = if c.optional {
+                    Level::Warn
+                } else {
+                    Level::Error
+                };
+                exec.log.res(&c.rid, level, &e.to_string());
+                failed |= !c.optional;
+            }
+        }
+        if failed {
+            return Err(Error::Child(1));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` on the stage's members, one after the other or all at once.
+fn run_stage<'a, T: Send>(
+    stage: &Stage<'a>,
+    f: impl Fn(&'a Container) -> Result<T> + Sync,
+) -> Vec<(&'a Container, Result<T>)> {
+    if !stage.parallel || stage.members.len() < 2 {
+        let mut out = Vec::new();
+        for c in &stage.members {
+            let r = f(c);
+            let failed = r.is_err() && !c.optional;
+            out.push((*c, r));
+            if failed {
+                break;
+            }
+        }
+        return out;
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = stage
+            .members
+            .iter()
+            .map(|c| (*c, s.spawn(|| f(c))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|(c, h)| {
+                let r = h
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::Failed("worker thread panicked".into())));
+                (c, r)
+            })
+            .collect()
+    })
+}

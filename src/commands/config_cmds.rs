@@ -1,0 +1,233 @@
+//! The config commands: print config, get, set, unset, validate, enable/disable.
+
+use super::{each, waitlock, Ctx};
+use crate::cli::{CommonArgs, Format, GetArgs, PrintConfigArgs, RidArgs, SetArgs, UnsetArgs};
+use crate::config::eval::Evaluator;
+use crate::config::ini::Document;
+use crate::config::input::{apply, parse_assign, split_key};
+use crate::config::service::{check_document, unscoped};
+use crate::config::{self};
+use crate::error::{fail, Error, Result};
+use crate::paths::SvcPath;
+use crate::state;
+use serde_json::{Map, Value};
+
+/// A section's name and its `(key, value)` pairs.
+type Section = (String, Vec<(String, String)>);
+
+/// Every section's keys with their values: as stored, or evaluated (scopes
+/// resolved, references expanded).
+fn sections(doc: &Document, path: &SvcPath, node: &str, eval: bool) -> Result<Vec<Section>> {
+    let ev = Evaluator {
+        doc,
+        path,
+        nodename: node,
+    };
+    let mut out = Vec::new();
+    for section in doc.section_names() {
+        let mut keys: Vec<(String, String)> = Vec::new();
+        for (key, value) in doc.entries(section) {
+            if !eval {
+                keys.push((key.to_string(), value.to_string()));
+                continue;
+            }
+            let name = unscoped(key);
+            if keys.iter().any(|(k, _)| k == name) {
+                continue;
+            }
+            let v = ev
+                .get(section, name)
+                .map_err(|e| Error::Failed(format!("{section}.{name}: {e}")))?
+                .unwrap_or_default();
+            keys.push((name.to_string(), v));
+        }
+        out.push((section.to_string(), keys));
+    }
+    Ok(out)
+}
+
+pub fn print_config(ctx: &Ctx, selector: &str, args: &PrintConfigArgs) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    each(&paths, |path| {
+        let doc = config::read_document(path, &ctx.roots)?;
+        let text = match (args.format, args.eval) {
+            (Format::Text, false) => doc.to_string(),
+            (Format::Text, true) => {
+                let mut out = Document::default();
+                for (section, keys) in sections(&doc, path, &ctx.node, true)? {
+                    out.add_section(&section);
+                    for (k, v) in keys {
+                        out.set(&section, &k, &v);
+                    }
+                }
+                out.to_string()
+            }
+            (Format::Json, eval) => {
+                let mut root = Map::new();
+                for (section, keys) in sections(&doc, path, &ctx.node, eval)? {
+                    let body: Map<String, Value> = keys
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::String(v)))
+                        .collect();
+                    root.insert(section, Value::Object(body));
+                }
+                let mut s = serde_json::to_string_pretty(&Value::Object(root))
+                    .map_err(|e| Error::Failed(format!("json: {e}")))?;
+                s.push('\n');
+                s
+            }
+        };
+        print!("{text}");
+        Ok(())
+    })
+}
+
+pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    let (section, key) = split_key(&args.kw).map_err(Error::Usage)?;
+    each(&paths, |path| {
+        let doc = config::read_document(path, &ctx.roots)?;
+        let ev = Evaluator {
+            doc: &doc,
+            path,
+            nodename: &ctx.node,
+        };
+        let value = if args.eval {
+            ev.get(&section, &key)
+                .map_err(|e| Error::Failed(format!("{section}.{key}: {e}")))?
+        } else {
+            ev.raw(&section, &key)
+        };
+        match value {
+            Some(v) => {
+                println!("{v}");
+                Ok(())
+            }
+            None => fail(format!("{section}.{key} is not set and has no default")),
+        }
+    })
+}
+
+/// Reads, edits, validates, then writes atomically, under the service lock.
+fn edit(
+    ctx: &Ctx,
+    path: &SvcPath,
+    common: &CommonArgs,
+    what: &str,
+    f: impl FnOnce(&mut Document) -> Result<()>,
+) -> Result<()> {
+    let _lock = state::lock(
+        path,
+        &ctx.roots,
+        waitlock(&common.waitlock)?,
+        &format!("om {path} {what}"),
+    )?;
+    let mut doc = config::read_document(path, &ctx.roots)?;
+    let before = doc.to_string();
+    f(&mut doc)?;
+    let report = check_document(&doc, path, &ctx.node);
+    if let Some(first) = report.errors.first() {
+        return fail(first.clone());
+    }
+    let after = doc.to_string();
+    if after == before {
+        return Ok(());
+    }
+    config::write_atomic(&path.conf_file(&ctx.roots), &after)
+}
+
+pub fn set(ctx: &Ctx, selector: &str, args: &SetArgs) -> Result<()> {
+    let assigns = args
+        .kw
+        .iter()
+        .map(|k| parse_assign(k).map_err(Error::Usage))
+        .collect::<Result<Vec<_>>>()?;
+    let paths = ctx.select(selector)?;
+    each(&paths, |path| {
+        edit(ctx, path, &args.common, "set", |doc| {
+            for a in &assigns {
+                apply(doc, a).map_err(Error::Failed)?;
+            }
+            Ok(())
+        })
+    })
+}
+
+pub fn unset(ctx: &Ctx, selector: &str, args: &UnsetArgs) -> Result<()> {
+    let keys = args
+        .kw
+        .iter()
+        .map(|k| split_key(k).map_err(Error::Usage))
+        .collect::<Result<Vec<_>>>()?;
+    let paths = ctx.select(selector)?;
+    each(&paths, |path| {
+        edit(ctx, path, &args.common, "unset", |doc| {
+            for (section, key) in &keys {
+                if !doc.has_section(section) {
+                    return fail(format!("--kw {section}.{key}: no section [{section}]"));
+                }
+                doc.unset(section, key);
+            }
+            Ok(())
+        })
+    })
+}
+
+pub fn enable(ctx: &Ctx, selector: &str, args: &RidArgs, enable: bool) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    each(&paths, |path| {
+        let what = if enable { "enable" } else { "disable" };
+        edit(ctx, path, &args.common, what, |doc| {
+            let rids: Vec<String> = doc
+                .section_names()
+                .filter(|s| {
+                    crate::config::keywords::section_kind(s)
+                        == Some(crate::config::keywords::SectionKind::Container)
+                })
+                .map(String::from)
+                .collect();
+            let chosen: Vec<&String> = if args.rid.is_empty() {
+                rids.iter().collect()
+            } else {
+                for r in &args.rid {
+                    if !rids.contains(r) && r != "container" {
+                        return fail(format!(
+                            "--rid {r}: no such resource (its rids: {})",
+                            rids.join(", ")
+                        ));
+                    }
+                }
+                rids.iter()
+                    .filter(|r| args.rid.iter().any(|a| a == *r || a == "container"))
+                    .collect()
+            };
+            for rid in chosen {
+                if enable {
+                    doc.unset(rid, "disable");
+                } else {
+                    doc.set(rid, "disable", "true");
+                }
+            }
+            Ok(())
+        })
+    })
+}
+
+pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    each(&paths, |path| {
+        let doc = config::read_document(path, &ctx.roots)?;
+        let report = check_document(&doc, path, &ctx.node);
+        for w in &report.warnings {
+            println!("{path}: warning: {w}");
+        }
+        for e in &report.errors {
+            println!("{path}: error: {e}");
+        }
+        if report.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Child(1))
+        }
+    })
+}

@@ -1,0 +1,107 @@
+//! `create` and `deploy`.
+
+use super::{action, waitlock, Ctx};
+use crate::cli::{ActionArgs, CreateArgs};
+use crate::config::ini::Document;
+use crate::config::input::{apply, parse_assign, parse_config};
+use crate::config::{self, service};
+use crate::error::{fail, Context, Error, Result};
+use crate::logger::{Level, Logger};
+use crate::paths::SvcPath;
+use crate::state;
+use std::io::Read;
+
+/// Reads `--config FILE|-`.
+fn read_source(src: &str) -> Result<String> {
+    if src == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context(|| "--config=-: reading stdin".into())?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(src).context(|| format!("--config {src}"))
+    }
+}
+
+/// The document a create would write, validated; nothing is written here.
+pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Document> {
+    let file = path.conf_file(&ctx.roots);
+    let existing_id = if file.exists() {
+        if !args.force {
+            return fail(format!(
+                "service {path} already exists (use --force to replace it, keeping its id)"
+            ));
+        }
+        config::read_document(path, &ctx.roots)
+            .ok()
+            .and_then(|d| d.get("DEFAULT", "id").map(String::from))
+    } else {
+        None
+    };
+    let mut doc = match &args.config {
+        Some(src) => parse_config(&read_source(src)?)
+            .map_err(|e| Error::Failed(format!("--config {src}: {e}")))?,
+        None => Document::default(),
+    };
+    // A new service never shares an id (and so container labels) with the
+    // service its config was copied from.
+    let id = existing_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    doc.set("DEFAULT", "id", &id);
+    for kw in &args.kw {
+        let a = parse_assign(kw).map_err(Error::Failed)?;
+        apply(&mut doc, &a).map_err(|e| Error::Failed(format!("--kw '{kw}': {e}")))?;
+    }
+    for env in &args.env {
+        let (k, v) = env
+            .split_once('=')
+            .filter(|(k, _)| !k.trim().is_empty())
+            .ok_or_else(|| Error::Failed(format!("--env '{env}': expected KEY=VALUE")))?;
+        doc.set("env", k.trim(), v);
+    }
+    let report = service::check_document(&doc, path, &ctx.node);
+    if let Some(first) = report.errors.first() {
+        return fail(format!("{path}: {first}"));
+    }
+    Ok(doc)
+}
+
+pub fn create(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
+    let doc = build_document(ctx, path, args)?;
+    install(ctx, path, &doc, args)
+}
+
+/// Writes the validated document under the service's lock.
+fn install(ctx: &Ctx, path: &SvcPath, doc: &Document, args: &CreateArgs) -> Result<()> {
+    let _lock = state::lock(
+        path,
+        &ctx.roots,
+        waitlock(&args.common.waitlock)?,
+        &format!("om {path} create"),
+    )?;
+    config::write_atomic(&path.conf_file(&ctx.roots), &doc.to_string())
+}
+
+pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
+    // Bad input is refused before anything is said or written.
+    let doc = build_document(ctx, path, args)?;
+    let log = Logger::new(
+        &ctx.node,
+        &path.to_string(),
+        Some(&path.log_file(&ctx.roots)),
+    );
+    log.svc(
+        Level::Info,
+        &format!("service {} target state set to provisioned", path.name),
+    );
+    install(ctx, path, &doc, args)?;
+    action::run_paths(
+        ctx,
+        std::slice::from_ref(path),
+        action::Kind::Provision,
+        &ActionArgs {
+            common: args.common.clone(),
+            ..ActionArgs::default()
+        },
+    )
+}

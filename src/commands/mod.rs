@@ -1,0 +1,126 @@
+//! Dispatch: one file per command family.
+
+mod action;
+mod config_cmds;
+mod create;
+mod delete;
+mod listing;
+mod passthrough;
+mod status;
+
+use crate::cli::{Cli, Command, LsCli, PrintCommand, ValidateCommand};
+use crate::config::value::parse_duration;
+use crate::error::{Error, Result};
+use crate::paths::{list_services, Roots, SvcPath};
+use crate::selector::{is_glob, select};
+use clap::Parser;
+use std::ffi::OsString;
+use std::time::Duration;
+
+/// What every command needs to know about this host.
+pub struct Ctx {
+    pub roots: Roots,
+    pub node: String,
+}
+
+impl Ctx {
+    pub fn from_env() -> Ctx {
+        Ctx {
+            roots: Roots::from_env(),
+            node: nodename(),
+        }
+    }
+
+    /// The services a selector picks among those configured.
+    pub fn select(&self, selector: &str) -> Result<Vec<SvcPath>> {
+        select(selector, &list_services(&self.roots))
+    }
+}
+
+/// `OSVC_NODENAME`, else the host name.
+fn nodename() -> String {
+    std::env::var("OSVC_NODENAME")
+        .ok()
+        .filter(|n| !n.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+        })
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// A selector that must name exactly one service (create, deploy).
+fn exact_path(selector: &str) -> Result<SvcPath> {
+    if is_glob(selector) || selector.contains(',') {
+        return Err(Error::Usage(format!(
+            "'{selector}': create needs one service path, not a glob or a list"
+        )));
+    }
+    SvcPath::parse(selector)
+}
+
+pub fn waitlock(s: &str) -> Result<Duration> {
+    parse_duration(s).map_err(|e| Error::Usage(format!("--waitlock: {e}")))
+}
+
+pub fn run(args: Vec<OsString>) -> Result<()> {
+    if args.get(1).is_some_and(|a| a == "ls") {
+        let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
+        return listing::ls(&Ctx::from_env(), ls.format);
+    }
+    let cli = parse(Cli::try_parse_from(args))?;
+    let ctx = Ctx::from_env();
+    let sel = cli.selector.as_str();
+    match cli.command {
+        Command::Create(a) => create::create(&ctx, &exact_path(sel)?, &a).map(drop),
+        Command::Deploy(a) => create::deploy(&ctx, &exact_path(sel)?, &a),
+        Command::Provision(a) => action::run(&ctx, sel, action::Kind::Provision, &a),
+        Command::Unprovision(a) => action::run(&ctx, sel, action::Kind::Unprovision, &a),
+        Command::Purge(a) => action::run(&ctx, sel, action::Kind::Purge, &a),
+        Command::Start(a) => action::run(&ctx, sel, action::Kind::Start, &a),
+        Command::Stop(a) => action::run(&ctx, sel, action::Kind::Stop, &a),
+        Command::Restart(a) => action::run(&ctx, sel, action::Kind::Restart, &a),
+        Command::Delete(a) => delete::delete(&ctx, sel, &a),
+        Command::Status => status::exit_status(&ctx, sel),
+        Command::Print(PrintCommand::Status(a)) => status::print(&ctx, sel, &a),
+        Command::Print(PrintCommand::Config(a)) => config_cmds::print_config(&ctx, sel, &a),
+        Command::Get(a) => config_cmds::get(&ctx, sel, &a),
+        Command::Set(a) => config_cmds::set(&ctx, sel, &a),
+        Command::Unset(a) => config_cmds::unset(&ctx, sel, &a),
+        Command::Validate(ValidateCommand::Config) => config_cmds::validate(&ctx, sel),
+        Command::Enable(a) => config_cmds::enable(&ctx, sel, &a, true),
+        Command::Disable(a) => config_cmds::enable(&ctx, sel, &a, false),
+        Command::Docker(a) => passthrough::docker(&ctx, sel, &a.args),
+        Command::Logs(a) => listing::logs(&ctx, sel, a.follow),
+    }
+}
+
+/// clap's own output for --help, --version and usage errors, with its code.
+fn parse<T>(r: std::result::Result<T, clap::Error>) -> Result<T> {
+    r.map_err(|e| {
+        let _ = e.print();
+        Error::Child(u8::try_from(e.exit_code()).unwrap_or(2))
+    })
+}
+
+/// Runs `f` on every path; reports each failure on its own line and fails
+/// at the end if any did (a failed service does not stop the others).
+pub fn each(paths: &[SvcPath], mut f: impl FnMut(&SvcPath) -> Result<()>) -> Result<()> {
+    let mut code = 0;
+    for p in paths {
+        if let Err(e) = f(p) {
+            if !matches!(e, Error::Child(_)) {
+                eprintln!("om: {p}: {e}");
+            }
+            if code == 0 {
+                code = e.code();
+            }
+        }
+    }
+    match code {
+        0 => Ok(()),
+        c => Err(Error::Child(c)),
+    }
+}

@@ -1,0 +1,87 @@
+//! `status` and `print status`: one `docker container inspect` for all the
+//! containers of all the selected services.
+
+use super::Ctx;
+use crate::cli::{Color, Format, PrintStatusArgs};
+use crate::config;
+use crate::docker;
+use crate::error::{Error, Result};
+use crate::state;
+use crate::status::{self, render::render, ServiceStatus};
+use std::io::IsTerminal;
+
+/// The status of every selected service; services whose config does not
+/// load are reported and counted as failures.
+fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
+    let paths = ctx.select(selector)?;
+    let mut services = Vec::new();
+    let mut broken = false;
+    for p in &paths {
+        match config::load(p, &ctx.roots, &ctx.node) {
+            Ok((_, svc)) => services.push(svc),
+            Err(e) => {
+                eprintln!("om: {e}");
+                broken = true;
+            }
+        }
+    }
+    // Names, not a label filter: a foreign container squatting a name must
+    // show up too (as a warning), and it is one docker call either way.
+    let names: Vec<&str> = services
+        .iter()
+        .flat_map(|s| s.containers.iter().map(|c| c.name.as_str()))
+        .collect();
+    let infos = docker::inspect(&names)?;
+    let statuses = services
+        .iter()
+        .map(|svc| {
+            let started = state::is_started(&svc.path, &ctx.roots);
+            status::service(svc, &ctx.node, &infos, started)
+        })
+        .collect();
+    Ok((statuses, broken))
+}
+
+pub fn exit_status(ctx: &Ctx, selector: &str) -> Result<()> {
+    let (statuses, broken) = collect(ctx, selector)?;
+    if broken {
+        return Err(Error::Child(1));
+    }
+    // Several services: the worst one (warn > down > n/a > up would hide a
+    // down behind a warn, so take the first non-up in path order).
+    match statuses.iter().map(|s| s.avail.code()).find(|c| *c != 0) {
+        Some(code) => Err(Error::Child(code)),
+        None => Ok(()),
+    }
+}
+
+pub fn print(ctx: &Ctx, selector: &str, args: &PrintStatusArgs) -> Result<()> {
+    let (statuses, broken) = collect(ctx, selector)?;
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+    };
+    let mut out = String::new();
+    for (i, st) in statuses.iter().enumerate() {
+        match args.format {
+            Format::Text => {
+                if i > 0 {
+                    out.push('\n');
+                }
+                out.push_str(&render(st, color));
+            }
+            Format::Json => {
+                let doc = serde_json::to_string_pretty(st)
+                    .map_err(|e| Error::Failed(format!("json: {e}")))?;
+                out.push_str(&doc);
+                out.push('\n');
+            }
+        }
+    }
+    print!("{out}");
+    if broken {
+        return Err(Error::Child(1));
+    }
+    Ok(())
+}

@@ -1,0 +1,348 @@
+//! The INI file as its lines, so that `set`/`unset` keep every untouched byte
+//! (comments, blank lines, order), the way `git config` edits its file.
+//!
+//! Why not `rust-ini` here: its writer re-renders the whole file, and the
+//! in-place editor must agree with the reader on every rule (continuation
+//! lines, comments only at column 0). One small line model serves both.
+//!
+//! Rules: `[section]` headers; `key = value` (first `=` splits); a line that
+//! starts with whitespace continues the value above it (joined with `\n`);
+//! `#` and `;` start a comment only in column 0.
+
+use std::fmt;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Document {
+    /// Each line with its own line ending, if it had one.
+    lines: Vec<String>,
+    sections: Vec<Section>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Section {
+    name: String,
+    header: usize,
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    key: String,
+    value: String,
+    first: usize,
+    last: usize,
+}
+
+/// A parse error: what is wrong and on which line (1-based).
+#[derive(Debug, PartialEq)]
+pub struct ParseError {
+    pub line: usize,
+    pub msg: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.msg)
+    }
+}
+
+impl Document {
+    pub fn parse(text: &str) -> Result<Document, ParseError> {
+        let lines: Vec<String> = text.split_inclusive('\n').map(String::from).collect();
+        let sections = index(&lines)?;
+        Ok(Document { lines, sections })
+    }
+
+    pub fn section_names(&self) -> impl Iterator<Item = &str> {
+        self.sections.iter().map(|s| s.name.as_str())
+    }
+
+    pub fn has_section(&self, section: &str) -> bool {
+        self.section(section).is_some()
+    }
+
+    /// The `(key, value)` pairs of a section, in file order.
+    pub fn entries(&self, section: &str) -> impl Iterator<Item = (&str, &str)> {
+        self.section(section)
+            .into_iter()
+            .flat_map(|s| s.entries.iter())
+            .map(|e| (e.key.as_str(), e.value.as_str()))
+    }
+
+    pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+        self.entry(section, key).map(|e| e.value.as_str())
+    }
+
+    /// Sets a value, in place when the key exists, else after the section's
+    /// last entry; a new section goes at the end (`DEFAULT` at the top).
+    pub fn set(&mut self, section: &str, key: &str, value: &str) {
+        let rendered = render_entry(key, value);
+        if let Some(e) = self.entry(section, key) {
+            let (first, last) = (e.first, e.last);
+            self.lines.splice(first..=last, rendered);
+        } else if let Some(s) = self.section(section) {
+            let at = s.entries.last().map_or(s.header, |e| e.last) + 1;
+            self.ensure_newline(at);
+            self.lines.splice(at..at, rendered);
+        } else {
+            self.add_section(section);
+            return self.set(section, key, value);
+        }
+        self.reindex();
+    }
+
+    /// Adds an empty section unless it exists (at the end; `DEFAULT` at the top).
+    pub fn add_section(&mut self, section: &str) {
+        if self.has_section(section) {
+            return;
+        }
+        let header = format!("[{section}]\n");
+        if section == "DEFAULT" {
+            let mut block = vec![header];
+            if !self.lines.is_empty() {
+                block.push("\n".into());
+            }
+            self.lines.splice(0..0, block);
+        } else {
+            let end = self.lines.len();
+            self.ensure_newline(end);
+            if self.lines.last().is_some_and(|l| !l.trim().is_empty()) {
+                self.lines.push("\n".into());
+            }
+            self.lines.push(header);
+        }
+        self.reindex();
+    }
+
+    /// Removes a key; returns whether it was there.
+    pub fn unset(&mut self, section: &str, key: &str) -> bool {
+        let Some(e) = self.entry(section, key) else {
+            return false;
+        };
+        let (first, last) = (e.first, e.last);
+        self.lines.drain(first..=last);
+        self.reindex();
+        true
+    }
+
+    /// Removes a section, its header and entries, and the blank lines after it.
+    pub fn remove_section(&mut self, section: &str) -> bool {
+        let Some(i) = self.sections.iter().position(|s| s.name == section) else {
+            return false;
+        };
+        let start = self.sections[i].header;
+        let end = self
+            .sections
+            .get(i + 1)
+            .map_or(self.lines.len(), |next| next.header);
+        // Keep comments that sit right above the next section: they belong to it.
+        let mut cut = self.sections[i]
+            .entries
+            .last()
+            .map_or(start + 1, |e| e.last + 1);
+        while cut < end && self.lines[cut].trim().is_empty() {
+            cut += 1;
+        }
+        self.lines.drain(start..cut);
+        self.reindex();
+        true
+    }
+
+    fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    fn entry(&self, section: &str, key: &str) -> Option<&Entry> {
+        self.section(section)?.entries.iter().find(|e| e.key == key)
+    }
+
+    /// The line before `at` must end with a newline before we insert after it.
+    fn ensure_newline(&mut self, at: usize) {
+        if let Some(prev) = at.checked_sub(1).and_then(|i| self.lines.get_mut(i)) {
+            if !prev.ends_with('\n') {
+                prev.push('\n');
+            }
+        }
+    }
+
+    fn reindex(&mut self) {
+        // Every edit writes lines that parse, so this cannot fail; keep the old
+        // index rather than panic if it ever did.
+        if let Ok(sections) = index(&self.lines) {
+            self.sections = sections;
+        }
+    }
+}
+
+impl fmt::Display for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.lines.iter().try_for_each(|l| f.write_str(l))
+    }
+}
+
+fn render_entry(key: &str, value: &str) -> Vec<String> {
+    let mut parts = value.split('\n');
+    let first = parts.next().unwrap_or_default();
+    let mut out = vec![if first.is_empty() {
+        format!("{key} =\n")
+    } else {
+        format!("{key} = {first}\n")
+    }];
+    out.extend(
+        parts
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| format!("    {}\n", p.trim())),
+    );
+    out
+}
+
+fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
+    let mut sections: Vec<Section> = Vec::new();
+    // Whether the previous line was an entry or its continuation.
+    let mut in_value = false;
+    for (i, raw) in lines.iter().enumerate() {
+        let err = |msg: String| ParseError { line: i + 1, msg };
+        let line = raw.trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            in_value = false;
+            continue;
+        }
+        if line.starts_with(['#', ';']) {
+            in_value = false;
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            let entry = sections
+                .last_mut()
+                .and_then(|s| s.entries.last_mut())
+                .filter(|_| in_value)
+                .ok_or_else(|| err("indented line continues no key".into()))?;
+            entry.value.push('\n');
+            entry.value.push_str(line.trim());
+            entry.last = i;
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            let name = rest
+                .trim_end()
+                .strip_suffix(']')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| err(format!("bad section header '{line}'")))?;
+            if sections.iter().any(|s| s.name == name) {
+                return Err(err(format!("duplicate section [{name}]")));
+            }
+            sections.push(Section {
+                name: name.to_string(),
+                header: i,
+                entries: Vec::new(),
+            });
+            in_value = false;
+            continue;
+        }
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| err(format!("expected 'key = value', got '{line}'")))?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(err(format!("empty key in '{line}'")));
+        }
+        let section = sections
+            .last_mut()
+            .ok_or_else(|| err(format!("key '{key}' is outside any [section]")))?;
+        if section.entries.iter().any(|e| e.key == key) {
+            return Err(err(format!("duplicate key '{key}' in [{}]", section.name)));
+        }
+        section.entries.push(Entry {
+            key: key.to_string(),
+            value: value.trim().to_string(),
+            first: i,
+            last: i,
+        });
+        in_value = true;
+    }
+    Ok(sections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "# top comment\n[DEFAULT]\nid = 42\n\n; about c1\n[container#1]\ntype = docker\ncommand = sh -c\n  'sleep 1'\n# trailing\n";
+
+    #[test]
+    fn reads_values_and_continuations() {
+        let d = Document::parse(SAMPLE).unwrap();
+        assert_eq!(d.get("DEFAULT", "id"), Some("42"));
+        assert_eq!(d.get("container#1", "command"), Some("sh -c\n'sleep 1'"));
+        assert_eq!(
+            d.section_names().collect::<Vec<_>>(),
+            ["DEFAULT", "container#1"]
+        );
+        assert_eq!(d.to_string(), SAMPLE);
+    }
+
+    #[test]
+    fn set_keeps_everything_else_byte_for_byte() {
+        let mut d = Document::parse(SAMPLE).unwrap();
+        d.set("container#1", "image", "nginx");
+        d.set("DEFAULT", "id", "43");
+        assert_eq!(
+            d.to_string(),
+            "# top comment\n[DEFAULT]\nid = 43\n\n; about c1\n[container#1]\ntype = docker\ncommand = sh -c\n  'sleep 1'\nimage = nginx\n# trailing\n"
+        );
+        d.set("container#1", "command", "true");
+        assert!(d.to_string().contains("command = true\nimage = nginx\n"));
+        assert!(d.unset("container#1", "command"));
+        assert!(!d.unset("container#1", "command"));
+        assert_eq!(
+            d.to_string(),
+            "# top comment\n[DEFAULT]\nid = 43\n\n; about c1\n[container#1]\ntype = docker\nimage = nginx\n# trailing\n"
+        );
+    }
+
+    #[test]
+    fn new_sections_and_default_placement() {
+        let mut d = Document::parse("[container#1]\nimage = a").unwrap();
+        d.set("container#2", "image", "b");
+        d.set("DEFAULT", "id", "x");
+        assert_eq!(
+            d.to_string(),
+            "[DEFAULT]\nid = x\n\n[container#1]\nimage = a\n\n[container#2]\nimage = b\n"
+        );
+        assert!(d.remove_section("container#1"));
+        assert_eq!(
+            d.to_string(),
+            "[DEFAULT]\nid = x\n\n[container#2]\nimage = b\n"
+        );
+    }
+
+    #[test]
+    fn multiline_values_round_trip() {
+        let mut d = Document::default();
+        d.set("env", "a", "x y\nz");
+        let again = Document::parse(&d.to_string()).unwrap();
+        assert_eq!(again.get("env", "a"), Some("x y\nz"));
+    }
+
+    #[test]
+    fn comments_only_in_column_zero() {
+        let d = Document::parse("[s]\na = 1 # not a comment\n").unwrap();
+        assert_eq!(d.get("s", "a"), Some("1 # not a comment"));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        for (text, line) in [
+            ("a = 1\n", 1),
+            ("[s]\njunk\n", 2),
+            ("[s]\n\n  orphan\n", 3),
+            ("[s]\n[s]\n", 2),
+            ("[s]\na=1\na=2\n", 3),
+            ("[s\n", 1),
+            ("[s]\n= 1\n", 2),
+        ] {
+            assert_eq!(Document::parse(text).unwrap_err().line, line, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! What `create --config` and `--kw` read: JSON (the section map or OpenSVC's
+//! `metadata` form) or INI text, and `KEY=VAL` / `KEY+=VAL` / `KEY-=VAL`.
+
+use super::ini::Document;
+use super::value::split_words;
+use serde_json::Value;
+
+/// Parses a config given as JSON or INI (JSON when it starts with `{`, or
+/// is any other JSON document, which is then refused for its shape).
+pub fn parse_config(text: &str) -> Result<Document, String> {
+    let t = text.trim_start();
+    if t.starts_with('{') || (t.starts_with('[') && serde_json::from_str::<Value>(t).is_ok()) {
+        from_json(text)
+    } else {
+        Document::parse(text).map_err(|e| format!("invalid INI config: {e}"))
+    }
+}
+
+fn from_json(text: &str) -> Result<Document, String> {
+    let root: Value =
+        serde_json::from_str(text).map_err(|e| format!("invalid JSON config: {e}"))?;
+    let Value::Object(map) = root else {
+        return Err("invalid JSON config: expected an object of sections".into());
+    };
+    let mut doc = Document::default();
+    // DEFAULT first, whatever the order in the input.
+    let sections = map.iter().filter(|(k, _)| *k == "DEFAULT").chain(
+        map.iter()
+            .filter(|(k, _)| *k != "DEFAULT" && *k != "metadata"),
+    );
+    for (section, body) in sections {
+        let Value::Object(keys) = body else {
+            return Err(format!(
+                "invalid JSON config: section {section} must be an object of keywords"
+            ));
+        };
+        doc.add_section(section);
+        for (key, value) in keys {
+            let text = scalar(value).ok_or_else(|| {
+                format!("invalid JSON config: {section}.{key} must be a string, number, boolean or list of them")
+            })?;
+            doc.set(section, key, &text);
+        }
+    }
+    Ok(doc)
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Array(items) => {
+            let words: Option<Vec<String>> = items
+                .iter()
+                .map(|i| match i {
+                    Value::Array(_) | Value::Object(_) | Value::Null => None,
+                    other => scalar(other),
+                })
+                .collect();
+            Some(shell_words::join(words?))
+        }
+        Value::Null | Value::Object(_) => None,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Set,
+    Append,
+    Remove,
+}
+
+/// One `--kw` assignment: `container#1.image=nginx`, `tags+=x`, `env.KEY=V`.
+#[derive(Debug, PartialEq)]
+pub struct Assign {
+    pub section: String,
+    pub key: String,
+    pub op: Op,
+    pub value: String,
+}
+
+/// `container#1.image` → (`container#1`, `image`); a bare key is in `DEFAULT`.
+pub fn split_key(key: &str) -> Result<(String, String), String> {
+    let (section, key) = match key.split_once('.') {
+        Some((s, k)) => (s, k),
+        None => ("DEFAULT", key),
+    };
+    if key.is_empty() || section.is_empty() || key.contains(char::is_whitespace) {
+        return Err(format!("invalid keyword '{section}.{key}'"));
+    }
+    Ok((section.to_string(), key.to_string()))
+}
+
+pub fn parse_assign(s: &str) -> Result<Assign, String> {
+    let (lhs, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("--kw '{s}': expected KEY=VALUE"))?;
+    let (lhs, op) = if let Some(l) = lhs.strip_suffix('+') {
+        (l, Op::Append)
+    } else if let Some(l) = lhs.strip_suffix('-') {
+        (l, Op::Remove)
+    } else {
+        (lhs, Op::Set)
+    };
+    let (section, key) = split_key(lhs.trim()).map_err(|e| format!("--kw '{s}': {e}"))?;
+    Ok(Assign {
+        section,
+        key,
+        op,
+        value: value.to_string(),
+    })
+}
+
+/// Applies an assignment to the document (no validation here).
+pub fn apply(doc: &mut Document, a: &Assign) -> Result<(), String> {
+    let current = doc.get(&a.section, &a.key).unwrap_or_default();
+    let value = match a.op {
+        Op::Set => a.value.clone(),
+        Op::Append | Op::Remove => {
+            let mut words = split_words(current)?;
+            if a.op == Op::Append {
+                words.push(a.value.clone());
+            } else {
+                words.retain(|w| *w != a.value);
+            }
+            shell_words::join(words)
+        }
+    };
+    doc.set(&a.section, &a.key, &value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_section_map() {
+        let d = parse_config(r#"{"container#1": {"type": "docker", "image": "nginx", "rm": true, "command": ["sh", "-c", "exit 1"]}, "DEFAULT": {"id": 3}}"#).unwrap();
+        assert_eq!(
+            d.to_string(),
+            "[DEFAULT]\nid = 3\n\n[container#1]\ntype = docker\nimage = nginx\nrm = true\ncommand = sh -c 'exit 1'\n"
+        );
+    }
+
+    #[test]
+    fn opensvc_metadata_form() {
+        let d =
+            parse_config(r#"{"metadata": {"name": "x"}, "container#1": {"image": "a"}}"#).unwrap();
+        assert_eq!(d.section_names().collect::<Vec<_>>(), ["container#1"]);
+    }
+
+    #[test]
+    fn bad_json() {
+        for bad in [
+            "{",
+            "[1]",
+            r#"{"a": 1}"#,
+            r#"{"a": {"b": {"c": 1}}}"#,
+            r#"{"a": {"b": null}}"#,
+        ] {
+            assert!(parse_config(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn assignments() {
+        assert_eq!(
+            parse_assign("container#1.rm=true").unwrap(),
+            Assign {
+                section: "container#1".into(),
+                key: "rm".into(),
+                op: Op::Set,
+                value: "true".into()
+            }
+        );
+        assert_eq!(parse_assign("tags+=a b").unwrap().op, Op::Append);
+        assert_eq!(parse_assign("env.X=1=2").unwrap().value, "1=2");
+        assert!(parse_assign("novalue").is_err());
+        let mut d = Document::default();
+        apply(&mut d, &parse_assign("tags+=a b").unwrap()).unwrap();
+        apply(&mut d, &parse_assign("tags+=c").unwrap()).unwrap();
+        assert_eq!(d.get("DEFAULT", "tags"), Some("'a b' c"));
+        apply(&mut d, &parse_assign("tags-=a b").unwrap()).unwrap();
+        assert_eq!(d.get("DEFAULT", "tags"), Some("c"));
+    }
+}

@@ -1,0 +1,241 @@
+//! The one keyword table: the parser, `validate config`, `set`, the man page
+//! and completion all read it. No other place spells a keyword's name.
+
+/// Which kind of section a keyword lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Default,
+    Container,
+    Subset,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    Bool,
+    Duration,
+    /// A shell-word list.
+    Words,
+    Choice(&'static [&'static str]),
+    /// `none`, `host`, `container#N` or (netns only) a docker network.
+    Namespace,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Support {
+    Yes,
+    /// Known to OpenSVC, kept in the file, not acted on: a warning.
+    Ignored,
+}
+
+#[derive(Debug)]
+pub struct Keyword {
+    pub name: &'static str,
+    pub scope: Scope,
+    pub kind: Kind,
+    pub default: Option<&'static str>,
+    /// How it maps to `docker run`, for the man page.
+    #[allow(dead_code)] // read by the man page generator (issue 5)
+    pub docker: &'static str,
+    pub help: &'static str,
+    pub support: Support,
+}
+
+macro_rules! kw {
+    ($scope:ident $name:literal $kind:expr, $default:expr, $docker:literal, $help:literal) => {
+        Keyword {
+            name: $name,
+            scope: Scope::$scope,
+            kind: $kind,
+            default: $default,
+            docker: $docker,
+            help: $help,
+            support: Support::Yes,
+        }
+    };
+    (ignored $scope:ident $name:literal, $help:literal) => {
+        Keyword {
+            name: $name,
+            scope: Scope::$scope,
+            kind: Kind::Str,
+            default: None,
+            docker: "",
+            help: $help,
+            support: Support::Ignored,
+        }
+    };
+}
+
+use Kind::*;
+
+pub static KEYWORDS: &[Keyword] = &[
+    kw!(Default "id" Str, None, "", "The service's UUID, set at create and never changed. It is part of every container's com.opensvc.id label."),
+    kw!(Default "env" Str, None, "", "A free-form tag for the service's environment (e.g. PRD, DEV)."),
+    kw!(Default "comment" Str, None, "", "Free text for the operators."),
+    kw!(Default "rollback" Bool, Some("true"), "", "When a start fails, stop again the resources this action started, in reverse order."),
+    kw!(Default "tags" Words, None, "", "Words to select services or resources by."),
+    kw!(ignored Default "nodes", "OpenSVC's node list; om manages the local node only."),
+    kw!(ignored Default "monitor", "OpenSVC daemon monitoring; om has no daemon."),
+    kw!(ignored Default "orchestrate", "OpenSVC daemon orchestration; om has no daemon."),
+    kw!(ignored Default "topology", "OpenSVC failover/flex topology; om manages the local node only."),
+    kw!(ignored Default "placement", "OpenSVC placement policy; om manages the local node only."),
+    kw!(ignored Default "priority", "OpenSVC start priority; om has no daemon."),
+    kw!(ignored Default "flex_min", "OpenSVC flex topology setting."),
+    kw!(ignored Default "flex_max", "OpenSVC flex topology setting."),
+    kw!(ignored Default "drpnodes", "OpenSVC disaster recovery nodes."),
+    kw!(Container "type" Choice(&["docker"]), None, "", "The container driver; om supports docker."),
+    kw!(Container "image" Str, None, "the image", "The image to run. Required."),
+    kw!(Container "command" Words, None, "words after the image", "The command and arguments, shell-split. The image's default when unset."),
+    kw!(Container "entrypoint" Words, None, "--entrypoint= (first word), the other words before the command", "Overrides the image's entrypoint."),
+    kw!(Container "run_args" Words, None, "placed before the image", "Extra docker run arguments, shell-split. Flags om owns (-d, --name, --net/--network, --rm, --cgroup-parent) are dropped with a warning."),
+    kw!(Container "name" Str, None, "--name=", "The container name. Default NAME.container.N, or NS..NAME.container.N outside the root namespace."),
+    kw!(Container "hostname" Str, None, "--hostname=", "The container host name (with a private network namespace only)."),
+    kw!(Container "netns" Namespace, Some("none"), "--net=", "none, host, container#N (share that container's network; it starts first) or a docker network name."),
+    kw!(Container "pidns" Namespace, None, "--pid=", "host or container#N."),
+    kw!(Container "ipcns" Namespace, None, "--ipc=", "none, private, shareable, host or container#N."),
+    kw!(Container "utsns" Choice(&["", "host"]), None, "--uts=host", "host to share the host's UTS namespace."),
+    kw!(Container "userns" Choice(&["", "host"]), None, "--userns=host", "host to disable user namespace remapping."),
+    kw!(Container "privileged" Bool, Some("false"), "--privileged", "Give extended privileges to the container."),
+    kw!(Container "interactive" Bool, Some("false"), "-i", "Keep stdin open."),
+    kw!(Container "tty" Bool, Some("false"), "-t", "Allocate a pseudo-tty."),
+    kw!(Container "init" Bool, Some("false"), "--init", "Run an init inside the container that forwards signals and reaps processes."),
+    kw!(Container "read_only" Bool, Some("false"), "--read-only", "Mount the container's root filesystem read only."),
+    kw!(Container "user" Str, None, "--user=", "The user (and group) the command runs as."),
+    kw!(Container "cwd" Str, None, "--workdir=", "The working directory of the command."),
+    kw!(Container "environment" Words, None, "-e KEY=VAL per word", "Environment variables, as shell words KEY=VAL."),
+    kw!(Container "volume_mounts" Words, None, "--volume=SRC:DST[:OPTS] per word", "Volumes; a host source must be an absolute path that exists."),
+    kw!(Container "devices" Words, None, "--device=SRC:DST per word", "Host devices to expose in the container."),
+    kw!(Container "rm" Bool, Some("false"), "docker rm before start and after stop", "Remove the container on stop and create a new one on start."),
+    kw!(Container "detach" Bool, Some("true"), "-d", "false runs the container in the foreground to completion (an init job); implies rm."),
+    kw!(Container "image_pull_policy" Choice(&["once", "always"]), Some("once"), "docker pull", "once: pull only when the image is absent; always: pull before each start."),
+    kw!(Container "start_timeout" Duration, Some("5s"), "", "How long the container may take to be up (and healthy when it has a health check)."),
+    kw!(Container "stop_timeout" Duration, None, "docker stop -t", "Grace time before docker kills the container; docker's default when unset."),
+    kw!(Container "pull_timeout" Duration, Some("2m"), "", "How long docker pull may take."),
+    kw!(Container "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Container "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's."),
+    kw!(Container "tags" Words, None, "", "Words to select resources by with --tag."),
+    kw!(Container "subset" Str, None, "", "The subset this resource belongs to (see [subset#container:NAME])."),
+    kw!(Container "comment" Str, None, "", "Free text for the operators."),
+    kw!(ignored Container "restart", "OpenSVC daemon restarts; om has no daemon."),
+    kw!(ignored Container "monitor", "OpenSVC daemon monitoring; om has no daemon."),
+    kw!(ignored Container "standby", "OpenSVC standby resources."),
+    kw!(ignored Container "provision", "OpenSVC provisioning switch."),
+    kw!(ignored Container "unprovision", "OpenSVC unprovisioning switch."),
+    kw!(ignored Container "shared", "OpenSVC shared resources."),
+    kw!(ignored Container "encap", "OpenSVC encapsulated resources."),
+    kw!(ignored Container "secrets_environment", "OpenSVC secrets; om has no secret store."),
+    kw!(ignored Container "configs_environment", "OpenSVC configs; om has no config store."),
+    kw!(Subset "parallel" Bool, Some("false"), "", "Start and stop the subset's resources concurrently."),
+];
+
+/// What a section name says about its contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    Default,
+    Env,
+    Container,
+    Subset,
+}
+
+pub fn section_kind(section: &str) -> Option<SectionKind> {
+    match section {
+        "DEFAULT" => Some(SectionKind::Default),
+        "env" => Some(SectionKind::Env),
+        s if rid_index(s, "container").is_some() => Some(SectionKind::Container),
+        s if s
+            .strip_prefix("subset#container:")
+            .is_some_and(|n| !n.is_empty()) =>
+        {
+            Some(SectionKind::Subset)
+        }
+        _ => None,
+    }
+}
+
+/// `container#web` → `web`, for a rid of that group with a valid index.
+pub fn rid_index<'a>(rid: &'a str, group: &str) -> Option<&'a str> {
+    let index = rid.strip_prefix(group)?.strip_prefix('#')?;
+    let ok = !index.is_empty()
+        && index
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    ok.then_some(index)
+}
+
+fn scope_of(kind: &SectionKind) -> Option<Scope> {
+    match kind {
+        SectionKind::Default => Some(Scope::Default),
+        SectionKind::Container => Some(Scope::Container),
+        SectionKind::Subset => Some(Scope::Subset),
+        SectionKind::Env => None,
+    }
+}
+
+/// The keyword `name` in a section of this kind (`None` for `[env]`, where any key goes).
+pub fn lookup(kind: &SectionKind, name: &str) -> Option<&'static Keyword> {
+    let scope = scope_of(kind)?;
+    KEYWORDS.iter().find(|k| k.scope == scope && k.name == name)
+}
+
+/// Known names close to `name` in this section kind, for "did you mean".
+pub fn close_matches(kind: &SectionKind, name: &str) -> Vec<&'static str> {
+    let Some(scope) = scope_of(kind) else {
+        return Vec::new();
+    };
+    let mut scored: Vec<(usize, &'static str)> = KEYWORDS
+        .iter()
+        .filter(|k| k.scope == scope)
+        .map(|k| (distance(name, k.name), k.name))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3) || k.contains(name) && name.len() >= 3)
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, k)| k).collect()
+}
+
+/// Levenshtein distance, for close matches.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_keyword_is_unique_in_its_scope() {
+        for (i, a) in KEYWORDS.iter().enumerate() {
+            for b in &KEYWORDS[i + 1..] {
+                assert!(!(a.scope == b.scope && a.name == b.name), "{}", a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn sections() {
+        assert_eq!(section_kind("container#1"), Some(SectionKind::Container));
+        assert_eq!(section_kind("container#web"), Some(SectionKind::Container));
+        assert_eq!(
+            section_kind("subset#container:web"),
+            Some(SectionKind::Subset)
+        );
+        assert_eq!(section_kind("container#"), None);
+        assert_eq!(section_kind("disk#1"), None);
+    }
+
+    #[test]
+    fn close_matches_suggest() {
+        assert_eq!(close_matches(&SectionKind::Container, "imgae")[0], "image");
+        assert!(close_matches(&SectionKind::Container, "zzzzzzzz").is_empty());
+    }
+}

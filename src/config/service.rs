@@ -1,0 +1,308 @@
+//! Raw, then typed: a `Document` (strings as read) becomes a validated
+//! `Service` whose containers carry typed fields. Only this reaches the driver.
+
+use super::eval::Evaluator;
+use super::ini::Document;
+use super::keywords::{close_matches, lookup, rid_index, section_kind, SectionKind, Support};
+use super::value::{check, natural_key, parse_bool, parse_duration, split_words};
+use crate::paths::SvcPath;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub path: SvcPath,
+    pub id: String,
+    pub rollback: bool,
+    /// In natural rid order.
+    pub containers: Vec<Container>,
+    /// `(subset name, parallel)`, in name order.
+    pub subsets: Vec<(String, bool)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Container {
+    pub rid: String,
+    pub image: String,
+    /// The container name.
+    pub name: String,
+    pub command: Vec<String>,
+    pub entrypoint: Vec<String>,
+    pub run_args: Vec<String>,
+    pub hostname: Option<String>,
+    /// Set explicitly (docker's value: `none`, `host`, `container:NAME`, a network).
+    pub netns: Option<String>,
+    pub pidns: Option<String>,
+    pub ipcns: Option<String>,
+    pub utsns: Option<String>,
+    pub userns: Option<String>,
+    pub privileged: bool,
+    pub interactive: bool,
+    pub tty: bool,
+    pub init: bool,
+    pub read_only: bool,
+    pub user: Option<String>,
+    pub cwd: Option<String>,
+    pub environment: Vec<String>,
+    pub volume_mounts: Vec<String>,
+    pub devices: Vec<String>,
+    pub rm: bool,
+    pub detach: bool,
+    pub pull_always: bool,
+    pub start_timeout: Duration,
+    pub stop_timeout: Option<Duration>,
+    pub pull_timeout: Duration,
+    pub disable: bool,
+    pub optional: bool,
+    pub tags: Vec<String>,
+    pub subset: Option<String>,
+    /// Rids this one shares a namespace with: they start before it.
+    pub depends_on: Vec<String>,
+}
+
+/// What `validate config` finds.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// The key without its node scope: `image@deb1` → `image`.
+pub fn unscoped(key: &str) -> &str {
+    key.split_once('@').map_or(key, |(k, _)| k)
+}
+
+/// Checks every section and key: known, supported, well-typed, references
+/// resolvable; then that the typed service builds.
+pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report {
+    let mut report = Report::default();
+    let eval = Evaluator {
+        doc,
+        path,
+        nodename,
+    };
+    for section in doc.section_names() {
+        let Some(kind) = section_kind(section) else {
+            report.errors.push(format!(
+                "unknown section [{section}]: expected DEFAULT, env, container#N or subset#container:NAME"
+            ));
+            continue;
+        };
+        for (key, _) in doc.entries(section) {
+            check_key(&eval, section, &kind, key, &mut report);
+        }
+        if kind == SectionKind::Container && doc.get(section, "type").is_none() {
+            report
+                .errors
+                .push(format!("{section}.type: missing (type = docker)"));
+        }
+    }
+    if report.errors.is_empty() {
+        if let Err(e) = build(doc, path, nodename) {
+            report.errors.push(e);
+        }
+    }
+    report
+}
+
+fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, report: &mut Report) {
+    let name = unscoped(key);
+    if *kind == SectionKind::Env {
+        if let Err(e) = eval.expand(eval.doc.get(section, key).unwrap_or_default()) {
+            report.errors.push(format!("{section}.{key}: {e}"));
+        }
+        return;
+    }
+    let Some(kw) = lookup(kind, name) else {
+        let close = close_matches(kind, name);
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            format!(" (did you mean {}?)", close.join(", "))
+        };
+        report
+            .errors
+            .push(format!("{section}.{name}: unknown keyword{hint}"));
+        return;
+    };
+    if kw.support == Support::Ignored {
+        report.warnings.push(format!(
+            "{section}.{name}: not supported by om, kept and ignored: {}",
+            kw.help
+        ));
+        return;
+    }
+    let raw = eval.doc.get(section, key).unwrap_or_default();
+    match eval.expand(raw) {
+        Ok(v) => {
+            if let Err(e) = check(kw.kind, &v) {
+                report.errors.push(format!("{section}.{key}: {e}"));
+            }
+        }
+        Err(e) => report.errors.push(format!("{section}.{key}: {e}")),
+    }
+}
+
+/// Builds the typed service; the first problem found is the error.
+pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, String> {
+    let eval = Evaluator {
+        doc,
+        path,
+        nodename,
+    };
+    let get = |section: &str, key: &str| -> Result<Option<String>, String> {
+        eval.get(section, key)
+            .map_err(|e| format!("{section}.{key}: {e}"))
+    };
+    let id = get("DEFAULT", "id")?.ok_or("DEFAULT.id: missing")?;
+    let rollback = bool_of(get("DEFAULT", "rollback")?.as_deref(), "DEFAULT.rollback")?;
+    let mut rids: Vec<&str> = doc
+        .section_names()
+        .filter(|s| section_kind(s) == Some(SectionKind::Container))
+        .collect();
+    rids.sort_by_key(|r| natural_key(r));
+    let names: Vec<(String, String)> = rids
+        .iter()
+        .map(|rid| {
+            Ok((
+                rid.to_string(),
+                container_name(&get(rid, "name")?, path, rid),
+            ))
+        })
+        .collect::<Result<_, String>>()?;
+    let containers = rids
+        .iter()
+        .map(|rid| {
+            let netns_set = doc.entries(rid).any(|(k, _)| unscoped(k) == "netns");
+            container(&get, rid, &names, netns_set)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut subsets: Vec<(String, bool)> = doc
+        .section_names()
+        .filter_map(|s| s.strip_prefix("subset#container:"))
+        .map(|name| {
+            let section = format!("subset#container:{name}");
+            let parallel = bool_of(get(&section, "parallel")?.as_deref(), &section)?;
+            Ok((name.to_string(), parallel))
+        })
+        .collect::<Result<_, String>>()?;
+    for c in &containers {
+        if let Some(s) = &c.subset {
+            if !subsets.iter().any(|(n, _)| n == s) {
+                subsets.push((s.clone(), false));
+            }
+        }
+    }
+    subsets.sort();
+    Ok(Service {
+        path: path.clone(),
+        id,
+        rollback,
+        containers,
+        subsets,
+    })
+}
+
+fn container_name(explicit: &Option<String>, path: &SvcPath, rid: &str) -> String {
+    if let Some(name) = explicit {
+        return name.clone();
+    }
+    let index = rid_index(rid, "container").unwrap_or(rid);
+    if path.is_root_ns() {
+        format!("{}.container.{index}", path.name)
+    } else {
+        format!("{}..{}.container.{index}", path.namespace, path.name)
+    }
+}
+
+type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<String>, String> + 'a;
+
+fn container(
+    get: &Getter,
+    rid: &str,
+    names: &[(String, String)],
+    netns_set: bool,
+) -> Result<Container, String> {
+    let text = |key: &str| get(rid, key);
+    let flag = |key: &str| bool_of(text(key)?.as_deref(), &format!("{rid}.{key}"));
+    let words = |key: &str| -> Result<Vec<String>, String> {
+        text(key)?
+            .map(|v| split_words(&v).map_err(|e| format!("{rid}.{key}: {e}")))
+            .unwrap_or(Ok(Vec::new()))
+    };
+    let duration = |key: &str| -> Result<Option<Duration>, String> {
+        text(key)?
+            .map(|v| parse_duration(&v).map_err(|e| format!("{rid}.{key}: {e}")))
+            .transpose()
+    };
+    let mut depends_on = Vec::new();
+    let mut namespace = |key: &str| -> Result<Option<String>, String> {
+        let Some(v) = text(key)? else { return Ok(None) };
+        if rid_index(&v, "container").is_none() {
+            return Ok(Some(v));
+        }
+        let (_, name) = names
+            .iter()
+            .find(|(r, _)| *r == v)
+            .ok_or_else(|| format!("{rid}.{key}: no resource {v} in this service"))?;
+        if v == rid {
+            return Err(format!("{rid}.{key}: a container can not join itself"));
+        }
+        depends_on.push(v.clone());
+        Ok(Some(format!("container:{name}")))
+    };
+    let netns = namespace("netns")?;
+    let pidns = namespace("pidns")?;
+    let ipcns = namespace("ipcns")?;
+    let image = text("image")?
+        .filter(|i| !i.is_empty())
+        .ok_or_else(|| format!("{rid}.image: missing (the image to run is required)"))?;
+    let detach = flag("detach")?;
+    let name = names
+        .iter()
+        .find(|(r, _)| r == rid)
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default();
+    Ok(Container {
+        rid: rid.to_string(),
+        image,
+        name,
+        command: words("command")?,
+        entrypoint: words("entrypoint")?,
+        run_args: words("run_args")?,
+        hostname: text("hostname")?,
+        // netns has a default (none), but a --net in run_args wins over the
+        // default, not over a value set in the file.
+        netns: netns.filter(|_| netns_set),
+        pidns,
+        ipcns,
+        utsns: text("utsns")?.filter(|v| !v.is_empty()),
+        userns: text("userns")?.filter(|v| !v.is_empty()),
+        privileged: flag("privileged")?,
+        interactive: flag("interactive")?,
+        tty: flag("tty")?,
+        init: flag("init")?,
+        read_only: flag("read_only")?,
+        user: text("user")?,
+        cwd: text("cwd")?,
+        environment: words("environment")?,
+        volume_mounts: words("volume_mounts")?,
+        devices: words("devices")?,
+        rm: flag("rm")? || !detach,
+        detach,
+        pull_always: text("image_pull_policy")?.as_deref() == Some("always"),
+        start_timeout: duration("start_timeout")?.unwrap_or_default(),
+        stop_timeout: duration("stop_timeout")?,
+        pull_timeout: duration("pull_timeout")?.unwrap_or_default(),
+        disable: flag("disable")?,
+        optional: flag("optional")?,
+        tags: words("tags")?,
+        subset: text("subset")?.filter(|s| !s.is_empty()),
+        depends_on,
+    })
+}
+
+fn bool_of(v: Option<&str>, what: &str) -> Result<bool, String> {
+    v.map_or(Ok(false), |v| {
+        parse_bool(v).map_err(|e| format!("{what}: {e}"))
+    })
+}

@@ -1,0 +1,138 @@
+//! Typed values: durations, booleans, shell words, and their checks.
+
+use super::keywords::Kind;
+use std::time::Duration;
+
+/// `10`, `10s`, `2m`, `1h`, `1m30s`, `500ms`. A bare number is seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let bad = || format!("'{s}' is not a duration (e.g. 10, 10s, 2m, 1h, 1m30s)");
+    if s.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(1),
+            "s" => Duration::from_secs(1),
+            "m" => Duration::from_secs(60),
+            "h" => Duration::from_secs(3600),
+            "d" => Duration::from_secs(86400),
+            _ => return Err(bad()),
+        };
+        total += unit * u32::try_from(n).map_err(|_| bad())?;
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
+}
+
+/// `true/false`, `yes/no`, `1/0`, case-insensitive.
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err(format!("'{s}' is not a boolean (true/false, yes/no, 1/0)")),
+    }
+}
+
+pub fn split_words(s: &str) -> Result<Vec<String>, String> {
+    shell_words::split(s).map_err(|e| format!("'{s}' is not valid shell words: {e}"))
+}
+
+/// Checks an expanded value against its keyword kind.
+pub fn check(kind: Kind, s: &str) -> Result<(), String> {
+    match kind {
+        Kind::Str | Kind::Namespace => Ok(()),
+        Kind::Bool => parse_bool(s).map(drop),
+        Kind::Duration => parse_duration(s).map(drop),
+        Kind::Words => split_words(s).map(drop),
+        Kind::Choice(choices) if choices.contains(&s) => Ok(()),
+        Kind::Choice(choices) => Err(format!(
+            "'{s}' is not one of: {}",
+            choices
+                .iter()
+                .filter(|c| !c.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// Sort key putting `container#2` before `container#10`.
+pub fn natural_key(s: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    while chars.peek().is_some() {
+        let mut text = String::new();
+        while let Some(c) = chars.next_if(|c| !c.is_ascii_digit()) {
+            text.push(c);
+        }
+        let mut num = String::new();
+        while let Some(c) = chars.next_if(char::is_ascii_digit) {
+            num.push(c);
+        }
+        out.push((text, num.parse().unwrap_or(0)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let secs = |s| parse_duration(s).unwrap().as_secs();
+        assert_eq!(secs("10"), 10);
+        assert_eq!(secs("10s"), 10);
+        assert_eq!(secs("2m"), 120);
+        assert_eq!(secs("1h"), 3600);
+        assert_eq!(secs("1m30s"), 90);
+        assert_eq!(parse_duration("500ms").unwrap().as_millis(), 500);
+        for bad in ["", "s", "10x", "1.5s", "-1", "m10"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        for t in ["true", "Yes", "1", "TRUE"] {
+            assert!(parse_bool(t).unwrap());
+        }
+        for f in ["false", "no", "0", "No"] {
+            assert!(!parse_bool(f).unwrap());
+        }
+        assert!(parse_bool("maybe").is_err());
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut rids = vec![
+            "container#10",
+            "container#2",
+            "container#1",
+            "container#web",
+        ];
+        rids.sort_by_key(|r| natural_key(r));
+        assert_eq!(
+            rids,
+            [
+                "container#1",
+                "container#2",
+                "container#10",
+                "container#web"
+            ]
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! Start and stop of one container resource (SPEC 4.3): the docker commands
+//! are logged as replayable lines, their stdout after `output:`, their
+//! stderr with `E` (failed) or `W`.
+
+use super::argv::{self, CgroupDriver, RunCtx, LABEL_ID};
+use super::inspect::ContainerInfo;
+use crate::config::service::{Container, Service};
+use crate::error::{Error, Result};
+use crate::logger::{Level, Logger};
+use crate::process::{humanize, stream, Cmd, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Bound of `docker rm`, `docker start` and a detached `docker run`.
+const CALL_BOUND: Duration = Duration::from_secs(60);
+/// Docker's own default grace time of `docker stop`.
+const DOCKER_STOP_DEFAULT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(100);
+const LOG_TAIL_LINES: usize = 5;
+
+/// What one action on one service needs to run docker commands.
+pub struct Exec<'a> {
+    pub svc: &'a Service,
+    pub log: &'a Logger,
+    pub dry_run: bool,
+    driver: OnceLock<std::result::Result<CgroupDriver, String>>,
+}
+
+impl<'a> Exec<'a> {
+    pub fn new(svc: &'a Service, log: &'a Logger, dry_run: bool) -> Exec<'a> {
+        Exec {
+            svc,
+            log,
+            dry_run,
+            driver: OnceLock::new(),
+        }
+    }
+
+    fn driver(&self) -> Result<CgroupDriver> {
+        self.driver
+            .get_or_init(|| super::cgroup_driver().map_err(|e| e.to_string()))
+            .clone()
+            .map_err(Error::Failed)
+    }
+
+    /// Logs and runs one docker command; a non-zero exit is an error.
+    fn run(&self, rid: &str, args: Vec<String>, bound: Duration) -> Result<Output> {
+        let cmd = Cmd::docker(args);
+        self.log.res(rid, Level::Info, &cmd.to_string());
+        if self.dry_run {
+            return Ok(Output {
+                status: std::os::unix::process::ExitStatusExt::from_raw(0),
+                stdout: String::new(),
+                stderr: String::new(),
+            });
+        }
+        let mut first = true;
+        let out = stream(&cmd, bound, |line| {
+            if first {
+                self.log.res(rid, Level::Info, "output:");
+                first = false;
+            }
+            self.log.res(rid, Level::Info, line);
+        })?;
+        let level = if out.success() {
+            Level::Warn
+        } else {
+            Level::Error
+        };
+        for line in out.stderr.lines().filter(|l| !l.trim().is_empty()) {
+            self.log.res(rid, level, line);
+        }
+        if !out.success() {
+            return Err(Error::Failed(format!(
+                "{} failed: {}",
+                cmd.args.first().map_or("docker", String::as_str),
+                out.error_line()
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Refuses a container that holds the name but is not this resource's.
+    fn check_owned(&self, c: &Container, info: &ContainerInfo) -> Result<()> {
+        let want = argv::container_id_label(&self.svc.id, &c.rid);
+        if info.label(LABEL_ID) == Some(want.as_str()) {
+            return Ok(());
+        }
+        Err(Error::Failed(format!(
+                "container {}: name in use by a container om does not manage (its {LABEL_ID} label is {})",
+                c.name,
+                info.label(LABEL_ID).map_or("missing".into(), |l| format!("'{l}'"))
+            ),
+        ))
+    }
+
+    /// Starts the resource. Returns whether this call started it (for rollback).
+    pub fn start(&self, c: &Container, current: Option<ContainerInfo>) -> Result<bool> {
+        let mut current = current;
+        if let Some(info) = &current {
+            self.check_owned(c, info)?;
+            if info.running {
+                self.log.res(&c.rid, Level::Info, "already started");
+                return Ok(false);
+            }
+            if c.rm {
+                self.run(&c.rid, argv::rm_argv(&c.name), CALL_BOUND)?;
+                current = None;
+            }
+        }
+        match &current {
+            Some(info) => {
+                self.run(&c.rid, argv::start_argv(info.short_id()), CALL_BOUND)?;
+            }
+            None => self.create(c)?,
+        }
+        if self.dry_run || !c.detach {
+            return Ok(true);
+        }
+        let info = self.wait_up(c)?;
+        self.wait_operational(c, info)?;
+        Ok(true)
+    }
+
+    /// Pulls when needed, then `docker run`.
+    fn create(&self, c: &Container) -> Result<()> {
+        check_volume_sources(c).map_err(Error::Failed)?;
+        let pull = c.pull_always || !super::image_present(&c.image)?;
+        if pull {
+            self.log.res(
+                &c.rid,
+                Level::Info,
+                &format!("pulling docker image {}", c.image),
+            );
+            self.run(&c.rid, argv::pull_argv(&c.image), c.pull_timeout)?;
+        }
+        let ctx = RunCtx {
+            path: &self.svc.path,
+            svc_id: &self.svc.id,
+            driver: self.driver()?,
+        };
+        for dropped in argv::filter_run_args(c).1 {
+            self.log.res(
+                &c.rid,
+                Level::Warn,
+                &format!("run_args: '{dropped}' dropped, om sets this itself"),
+            );
+        }
+        if c.detach {
+            self.run(&c.rid, argv::run_argv(c, &ctx), CALL_BOUND)?;
+        } else {
+            // An init job: to completion, then removed.
+            let result = self.run(&c.rid, argv::run_argv(c, &ctx), c.start_timeout);
+            if !self.dry_run {
+                let _ = self.run(&c.rid, argv::rm_argv(&c.name), CALL_BOUND);
+            }
+            result?;
+        }
+        Ok(())
+    }
+
+    fn wait_up(&self, c: &Container) -> Result<ContainerInfo> {
+        self.log.res(&c.rid, Level::Info, "wait for up status");
+        let deadline = Instant::now() + c.start_timeout;
+        loop {
+            let info = super::inspect_one(&c.name)?.ok_or_else(|| {
+                Error::Failed(format!("container {} disappeared while starting", c.name))
+            })?;
+            if info.running {
+                return Ok(info);
+            }
+            if matches!(info.state.as_str(), "exited" | "dead") {
+                return Err(self.exited(c, &info));
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Failed(format!(
+                    "container {} not up after {} (start_timeout), state {}",
+                    c.name,
+                    humanize(c.start_timeout),
+                    info.state
+                )));
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn exited(&self, c: &Container, info: &ContainerInfo) -> Error {
+        let tail = super::logs_tail(&info.id, LOG_TAIL_LINES);
+        let mut msg = format!(
+            "container {} exited with code {} while starting",
+            c.name, info.exit_code
+        );
+        if !tail.is_empty() {
+            msg.push_str(&format!("; last log lines:\n{tail}"));
+        }
+        Error::Failed(msg)
+    }
+
+    /// With a health check (image or run_args), wait until healthy.
+    fn wait_operational(&self, c: &Container, info: ContainerInfo) -> Result<()> {
+        self.log
+            .res(&c.rid, Level::Info, "wait for container operational");
+        let mut info = info;
+        let deadline = Instant::now() + c.start_timeout;
+        loop {
+            match info.health.as_deref() {
+                None | Some("healthy") => return Ok(()),
+                _ if !info.running => return Err(self.exited(c, &info)),
+                Some(health) if Instant::now() >= deadline => {
+                    return Err(Error::Failed(format!(
+                        "container {} not healthy after {} (start_timeout), health {health}",
+                        c.name,
+                        humanize(c.start_timeout)
+                    )))
+                }
+                _ => {}
+            }
+            std::thread::sleep(POLL);
+            info = super::inspect_one(&c.name)?.ok_or_else(|| {
+                Error::Failed(format!("container {} disappeared while starting", c.name))
+            })?;
+        }
+    }
+
+    /// Stops the resource; `remove` (unprovision) removes it whatever `rm` says.
+    pub fn stop(&self, c: &Container, current: Option<ContainerInfo>, remove: bool) -> Result<()> {
+        let Some(info) = current else {
+            self.log.res(&c.rid, Level::Info, "already stopped");
+            return Ok(());
+        };
+        self.check_owned(c, &info)?;
+        let active = info.running || matches!(info.state.as_str(), "paused" | "restarting");
+        let bound = c.stop_timeout.unwrap_or(DOCKER_STOP_DEFAULT) + CALL_BOUND;
+        if active {
+            self.run(
+                &c.rid,
+                argv::stop_argv(info.short_id(), c.stop_timeout),
+                bound,
+            )?;
+        } else {
+            self.log.res(&c.rid, Level::Info, "already stopped");
+        }
+        let removed = remove || c.rm;
+        if removed {
+            self.run(&c.rid, argv::rm_argv(&c.name), CALL_BOUND)?;
+        }
+        if active && !self.dry_run {
+            self.wait_down(c, bound)?;
+        }
+        Ok(())
+    }
+
+    fn wait_down(&self, c: &Container, bound: Duration) -> Result<()> {
+        self.log.res(&c.rid, Level::Info, "wait for down status");
+        let deadline = Instant::now() + bound;
+        loop {
+            match super::inspect_one(&c.name)? {
+                None => return Ok(()),
+                Some(info) if !info.running => return Ok(()),
+                Some(_) if Instant::now() >= deadline => {
+                    return Err(Error::Failed(format!(
+                        "container {} still running after {}",
+                        c.name,
+                        humanize(bound)
+                    )))
+                }
+                Some(_) => std::thread::sleep(POLL),
+            }
+        }
+    }
+}
+
+/// A host source of `volume_mounts` must be absolute and exist; a bare name
+/// is a docker named volume and is left to docker.
+fn check_volume_sources(c: &Container) -> std::result::Result<(), String> {
+    for m in &c.volume_mounts {
+        let src = m.split(':').next().unwrap_or_default();
+        let looks_like_path = src.starts_with('.') || src.contains('/');
+        if !looks_like_path {
+            continue;
+        }
+        if !src.starts_with('/') {
+            return Err(format!(
+                "{}.volume_mounts: host source '{src}' must be an absolute path",
+                c.rid
+            ));
+        }
+        if !std::path::Path::new(src).exists() {
+            return Err(format!(
+                "{}.volume_mounts: host source '{src}' does not exist",
+                c.rid
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volume_sources() {
+        let mut c = Container {
+            rid: "container#1".into(),
+            ..Container::default()
+        };
+        c.volume_mounts = vec!["/tmp:/data".into(), "named:/x".into()];
+        assert!(check_volume_sources(&c).is_ok());
+        c.volume_mounts = vec!["./rel:/data".into()];
+        assert!(check_volume_sources(&c).unwrap_err().contains("absolute"));
+        c.volume_mounts = vec!["/nonexistent/om:/data".into()];
+        assert!(check_volume_sources(&c)
+            .unwrap_err()
+            .contains("does not exist"));
+    }
+}

@@ -1,0 +1,144 @@
+//! Action lines (SPEC 5.1): `<node>.<svc>[.<rid>]` padded, a level char, the
+//! message. Written whole under one lock, so parallel resources never mix
+//! half-lines; mirrored with a timestamp into `log/NAME.log`.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    fn char(self) -> char {
+        match self {
+            Level::Info => ' ',
+            Level::Warn => 'W',
+            Level::Error => 'E',
+        }
+    }
+}
+
+/// One line, without its newline. `width` is `len(node) + 1 + len(svc) + 10`.
+pub fn format_line(name: &str, width: usize, level: Level, msg: &str) -> String {
+    format!("{name:<width$} {} {msg}", level.char())
+}
+
+/// The logger of one service action.
+pub struct Logger {
+    node: String,
+    svcname: String,
+    file: Option<Mutex<File>>,
+    /// Echo to stderr (false for `--dry-run`'s quiet checks, never otherwise).
+    echo: bool,
+}
+
+static STDERR: Mutex<()> = Mutex::new(());
+
+impl Logger {
+    /// `log_file`: where to append; an unwritable log is not a reason to fail.
+    pub fn new(node: &str, svcname: &str, log_file: Option<&Path>) -> Logger {
+        let file = log_file.and_then(|p| {
+            if let Some(dir) = p.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+                .map(Mutex::new)
+        });
+        Logger {
+            node: node.to_string(),
+            svcname: svcname.to_string(),
+            file,
+            echo: true,
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.node.len() + 1 + self.svcname.len() + 10
+    }
+
+    fn emit(&self, name: &str, level: Level, msg: &str) {
+        let width = self.width();
+        // A multi-line message becomes several lines with the same prefix.
+        let text: String = msg
+            .split('\n')
+            .map(|m| format_line(name, width, level, m) + "\n")
+            .collect();
+        if self.echo {
+            let _guard = STDERR.lock();
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        }
+        if let Some(file) = &self.file {
+            let stamp = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f");
+            let stamped: String = text.lines().map(|l| format!("{stamp} {l}\n")).collect();
+            if let Ok(mut f) = file.lock() {
+                let _ = f.write_all(stamped.as_bytes());
+            }
+        }
+    }
+
+    /// A service-level line.
+    pub fn svc(&self, level: Level, msg: &str) {
+        self.emit(&format!("{}.{}", self.node, self.svcname), level, msg);
+    }
+
+    /// A resource-level line.
+    pub fn res(&self, rid: &str, level: Level, msg: &str) {
+        self.emit(&format!("{}.{}.{rid}", self.node, self.svcname), level, msg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pads_like_opensvc() {
+        let node = "deb1.opensvc.com";
+        let width = node.len() + 1 + "svc1".len() + 10;
+        assert_eq!(
+            format_line(
+                "deb1.opensvc.com.svc1",
+                width,
+                Level::Info,
+                "service svc1 target state set to provisioned"
+            ),
+            "deb1.opensvc.com.svc1             service svc1 target state set to provisioned"
+        );
+        assert_eq!(
+            format_line(
+                "deb1.opensvc.com.svc1.container#1",
+                width,
+                Level::Info,
+                "wait for down status"
+            ),
+            "deb1.opensvc.com.svc1.container#1   wait for down status"
+        );
+        assert_eq!(format_line("n.s", 5, Level::Error, "boom"), "n.s   E boom");
+    }
+
+    #[test]
+    fn appends_stamped_lines_to_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log/svc1.log");
+        let mut log = Logger::new("n1", "svc1", Some(&path));
+        log.echo = false;
+        log.res("container#1", Level::Warn, "a\nb");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let re =
+            regex::Regex::new(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} n1\.svc1\.container#1 W a$")
+                .unwrap();
+        assert!(re.is_match(lines[0]), "{}", lines[0]);
+    }
+}

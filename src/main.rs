@@ -1,0 +1,27 @@
+//! om: manage services made of docker containers, the OpenSVC way, without a daemon.
+
+mod cli;
+mod commands;
+mod config;
+mod docker;
+mod error;
+mod logger;
+mod paths;
+mod plan;
+mod process;
+mod selector;
+mod state;
+mod status;
+mod substitute;
+
+fn main() -> std::process::ExitCode {
+    match commands::run(std::env::args_os().collect()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            if !matches!(e, error::Error::Child(_)) {
+                eprintln!("om: {e}");
+            }
+            std::process::ExitCode::from(e.code())
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Service paths (`NAME`, `NS/svc/NAME`) and where their files live.
+
+use crate::error::{Error, Result};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The three trees om writes to: `etc` (configs), `var` (state, locks), `log`.
+#[derive(Clone, Debug)]
+pub struct Roots {
+    pub etc: PathBuf,
+    pub var: PathBuf,
+    pub log: PathBuf,
+}
+
+impl Roots {
+    /// `OSVC_ROOT_PATH` first, then the system paths for root, then `~/.opensvc`.
+    pub fn from_env() -> Roots {
+        if let Some(dir) = std::env::var_os("OSVC_ROOT_PATH").filter(|d| !d.is_empty()) {
+            return Roots::under(Path::new(&dir));
+        }
+        if is_superuser() {
+            return Roots {
+                etc: "/etc/opensvc".into(),
+                var: "/var/lib/opensvc".into(),
+                log: "/var/log/opensvc".into(),
+            };
+        }
+        let home = std::env::var_os("HOME").unwrap_or_else(|| "/".into());
+        Roots::under(&Path::new(&home).join(".opensvc"))
+    }
+
+    pub fn under(dir: &Path) -> Roots {
+        Roots {
+            etc: dir.join("etc"),
+            var: dir.join("var"),
+            log: dir.join("log"),
+        }
+    }
+}
+
+fn is_superuser() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// A validated service path. The namespace `root` is the one without a prefix.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SvcPath {
+    pub namespace: String,
+    pub name: String,
+}
+
+pub const ROOT_NS: &str = "root";
+
+impl SvcPath {
+    pub fn parse(s: &str) -> Result<SvcPath> {
+        let bad = |why: &str| Error::Usage(format!("invalid service path '{s}': {why}"));
+        let parts: Vec<&str> = s.split('/').collect();
+        let (namespace, name) = match parts.as_slice() {
+            [name] => (ROOT_NS, *name),
+            [ns, "svc", name] => (*ns, *name),
+            [_, kind, _] => {
+                return Err(bad(&format!("kind '{kind}' is not supported, only 'svc'")))
+            }
+            _ => return Err(bad("expected NAME or NAMESPACE/svc/NAME")),
+        };
+        check_name(namespace).map_err(|why| bad(&format!("namespace {why}")))?;
+        check_name(name).map_err(|why| bad(&format!("name {why}")))?;
+        Ok(SvcPath {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        })
+    }
+
+    pub fn is_root_ns(&self) -> bool {
+        self.namespace == ROOT_NS
+    }
+
+    /// The directory part under `etc`, `var` and `log`: empty for root.
+    fn rel_dir(&self) -> PathBuf {
+        if self.is_root_ns() {
+            PathBuf::new()
+        } else {
+            Path::new("namespaces").join(&self.namespace).join("svc")
+        }
+    }
+
+    pub fn conf_file(&self, roots: &Roots) -> PathBuf {
+        roots
+            .etc
+            .join(self.rel_dir())
+            .join(format!("{}.conf", self.name))
+    }
+
+    pub fn var_dir(&self, roots: &Roots) -> PathBuf {
+        let base = if self.is_root_ns() {
+            roots.var.join("svc")
+        } else {
+            roots.var.join(self.rel_dir())
+        };
+        base.join(&self.name)
+    }
+
+    pub fn log_file(&self, roots: &Roots) -> PathBuf {
+        roots
+            .log
+            .join(self.rel_dir())
+            .join(format!("{}.log", self.name))
+    }
+}
+
+impl fmt::Display for SvcPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_root_ns() {
+            f.write_str(&self.name)
+        } else {
+            write!(f, "{}/svc/{}", self.namespace, self.name)
+        }
+    }
+}
+
+/// A name or namespace: 1-63 chars of `[a-z0-9-]`, starting with a letter.
+/// Returns why it is not one.
+pub fn check_name(s: &str) -> std::result::Result<(), String> {
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if s.len() > 63 {
+        return Err(format!("'{s}' is longer than 63 characters"));
+    }
+    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(format!("'{s}' must start with a lowercase letter"));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(format!(
+            "'{s}' has '{c}': use lowercase letters, digits and '-'"
+        ));
+    }
+    Ok(())
+}
+
+/// Every service with a config file under `etc`, sorted.
+pub fn list_services(roots: &Roots) -> Vec<SvcPath> {
+    let mut out = Vec::new();
+    collect_confs(&roots.etc, None, &mut out);
+    if let Ok(nss) = std::fs::read_dir(roots.etc.join("namespaces")) {
+        for ns in nss.flatten() {
+            let ns_name = ns.file_name().to_string_lossy().into_owned();
+            if check_name(&ns_name).is_ok() {
+                collect_confs(&ns.path().join("svc"), Some(&ns_name), &mut out);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn collect_confs(dir: &Path, ns: Option<&str>, out: &mut Vec<SvcPath>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(name) = file.strip_suffix(".conf") else {
+            continue;
+        };
+        if check_name(name).is_ok() && entry.path().is_file() {
+            out.push(SvcPath {
+                namespace: ns.unwrap_or(ROOT_NS).to_string(),
+                name: name.to_string(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_root_and_namespaced_paths() {
+        let p = SvcPath::parse("svc1").unwrap();
+        assert_eq!((p.namespace.as_str(), p.name.as_str()), ("root", "svc1"));
+        let p = SvcPath::parse("ns1/svc/web-2").unwrap();
+        assert_eq!(p.to_string(), "ns1/svc/web-2");
+        assert_eq!(SvcPath::parse("root/svc/a").unwrap().to_string(), "a");
+    }
+
+    #[test]
+    fn refuses_bad_paths() {
+        for bad in [
+            "", "..", "../x", "a/b/c/d", "svc_1", "Svc", "x..y", "1abc", "a/b", "ns/vol/x",
+        ] {
+            assert!(SvcPath::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(SvcPath::parse(&"a".repeat(64)).is_err());
+        assert!(SvcPath::parse(&"a".repeat(63)).is_ok());
+    }
+
+    #[test]
+    fn files_live_where_opensvc_puts_them() {
+        let roots = Roots::under(Path::new("/r"));
+        let p = SvcPath::parse("svc1").unwrap();
+        assert_eq!(p.conf_file(&roots), Path::new("/r/etc/svc1.conf"));
+        assert_eq!(p.var_dir(&roots), Path::new("/r/var/svc/svc1"));
+        assert_eq!(p.log_file(&roots), Path::new("/r/log/svc1.log"));
+        let p = SvcPath::parse("ns1/svc/a").unwrap();
+        assert_eq!(
+            p.conf_file(&roots),
+            Path::new("/r/etc/namespaces/ns1/svc/a.conf")
+        );
+        assert_eq!(p.var_dir(&roots), Path::new("/r/var/namespaces/ns1/svc/a"));
+    }
+}

@@ -1,0 +1,127 @@
+//! A service's state directory: the action lock and the local expectation
+//! (`started`) that the status notice shows.
+
+use crate::error::{Context, Error, Result};
+use crate::paths::{Roots, SvcPath};
+use fs2::FileExt;
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const STARTED: &str = "started";
+const LOCK: &str = "lock";
+
+pub fn dir(path: &SvcPath, roots: &Roots) -> PathBuf {
+    path.var_dir(roots)
+}
+
+/// Whether the last action left the service started.
+pub fn is_started(path: &SvcPath, roots: &Roots) -> bool {
+    dir(path, roots).join(STARTED).exists()
+}
+
+pub fn set_started(path: &SvcPath, roots: &Roots, started: bool) -> Result<()> {
+    let d = dir(path, roots);
+    let file = d.join(STARTED);
+    if started {
+        std::fs::create_dir_all(&d).context(|| format!("create {}", d.display()))?;
+        std::fs::write(&file, "").context(|| format!("write {}", file.display()))
+    } else {
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Error::Failed(format!("remove {}: {e}", file.display())))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The action lock of one service, held until dropped.
+pub struct Lock {
+    file: File,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+        let _ = FileExt::unlock(&self.file);
+    }
+}
+
+/// Takes the service's action lock, waiting up to `wait`; the error says who
+/// holds it (the holder writes its pid and command line into the lock file).
+pub fn lock(path: &SvcPath, roots: &Roots, wait: Duration, what: &str) -> Result<Lock> {
+    let d = dir(path, roots);
+    std::fs::create_dir_all(&d).context(|| format!("create {}", d.display()))?;
+    let lock_path = d.join(LOCK);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .context(|| format!("open {}", lock_path.display()))?;
+    let deadline = Instant::now() + wait;
+    loop {
+        if file.try_lock_exclusive().is_ok() {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let holder = if holder.is_empty() {
+                "another om process"
+            } else {
+                holder
+            };
+            return Err(Error::Failed(format!(
+                "service {path} is locked by {holder}; gave up after {} (--waitlock)",
+                crate::process::humanize(wait)
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = file.set_len(0);
+    let _ = file.rewind();
+    let _ = write!(file, "pid {} ({what})", std::process::id());
+    let _ = file.flush();
+    Ok(Lock { file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_waits_then_names_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let roots = Roots::under(dir.path());
+        let p = SvcPath::parse("svc1").unwrap();
+        let held = lock(&p, &roots, Duration::from_secs(1), "om svc1 start").unwrap();
+        let t = Instant::now();
+        let err = lock(&p, &roots, Duration::from_millis(200), "om svc1 stop")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(t.elapsed() >= Duration::from_millis(200));
+        assert!(err.contains("om svc1 start"), "{err}");
+        assert!(err.contains(&std::process::id().to_string()), "{err}");
+        drop(held);
+        assert!(lock(&p, &roots, Duration::ZERO, "again").is_ok());
+    }
+
+    #[test]
+    fn started_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let roots = Roots::under(dir.path());
+        let p = SvcPath::parse("ns1/svc/a").unwrap();
+        assert!(!is_started(&p, &roots));
+        set_started(&p, &roots, true).unwrap();
+        assert!(is_started(&p, &roots));
+        set_started(&p, &roots, false).unwrap();
+        set_started(&p, &roots, false).unwrap();
+        assert!(!is_started(&p, &roots));
+    }
+}

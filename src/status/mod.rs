@@ -1,0 +1,299 @@
+//! Status of services (SPEC 4.4, 5.2): merged from the typed config and one
+//! inspect of all their containers, by pure functions.
+
+pub mod render;
+
+use crate::config::service::{Container, Service};
+use crate::docker::argv::{container_id_label, LABEL_ID};
+use crate::docker::inspect::ContainerInfo;
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Avail {
+    #[serde(rename = "up")]
+    Up,
+    #[serde(rename = "down")]
+    Down,
+    #[serde(rename = "warn")]
+    Warn,
+    #[serde(rename = "n/a")]
+    NotApplicable,
+}
+
+impl Avail {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Avail::Up => "up",
+            Avail::Down => "down",
+            Avail::Warn => "warn",
+            Avail::NotApplicable => "n/a",
+        }
+    }
+
+    /// The exit code of `om SVC status`.
+    pub fn code(self) -> u8 {
+        match self {
+            Avail::Up => 0,
+            Avail::Down => 1,
+            Avail::Warn => 2,
+            Avail::NotApplicable => 3,
+        }
+    }
+}
+
+impl fmt::Display for Avail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContainerState {
+    pub name: String,
+    pub id: Option<String>,
+    pub image: String,
+    /// docker's state (`running`, `exited`, …) or `absent`.
+    pub state: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ResourceStatus {
+    pub rid: String,
+    pub status: Avail,
+    /// The 8 flag chars: R M D O E P S and restarts.
+    pub flags: String,
+    pub label: String,
+    /// `info: …`, `warn: …`
+    pub log: Vec<String>,
+    pub disabled: bool,
+    pub optional: bool,
+    pub provisioned: bool,
+    pub subset: Option<String>,
+    pub container: ContainerState,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SubsetStatus {
+    pub name: String,
+    pub parallel: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceStatus {
+    pub path: String,
+    pub node: String,
+    pub avail: Avail,
+    pub overall: Avail,
+    pub notice: String,
+    /// The last action left the service started.
+    pub started: bool,
+    pub subsets: Vec<SubsetStatus>,
+    pub resources: Vec<ResourceStatus>,
+}
+
+/// One resource, from its config and what the engine has under its name.
+pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> ResourceStatus {
+    let mut log = Vec::new();
+    let status = if c.disable || !c.detach {
+        Avail::NotApplicable
+    } else {
+        match info {
+            None => {
+                log.push("info: can not find container id".to_string());
+                Avail::Down
+            }
+            Some(i) => {
+                let want = container_id_label(&svc.id, &c.rid);
+                if i.label(LABEL_ID) != Some(want.as_str()) {
+                    log.push(format!(
+                        "warn: name {} in use by a container om does not manage",
+                        c.name
+                    ));
+                    Avail::Warn
+                } else if matches!(i.state.as_str(), "paused" | "restarting") {
+                    log.push(format!("warn: container is {}", i.state));
+                    Avail::Warn
+                } else if i.running && i.image != c.image {
+                    log.push(format!(
+                        "warn: running image {} differs from the configured {}",
+                        i.image, c.image
+                    ));
+                    Avail::Warn
+                } else if i.running {
+                    Avail::Up
+                } else {
+                    Avail::Down
+                }
+            }
+        }
+    };
+    let provisioned = info.is_some();
+    let flag = |on: bool, ch: char| if on { ch } else { '.' };
+    let flags: String = [
+        '.',
+        '.',
+        flag(c.disable, 'D'),
+        flag(c.optional, 'O'),
+        '.',
+        flag(!provisioned && c.detach, 'P'),
+        '.',
+        '.',
+    ]
+    .iter()
+    .collect();
+    ResourceStatus {
+        rid: c.rid.clone(),
+        status,
+        flags,
+        label: format!("docker container {}@{}", c.name, c.image),
+        log,
+        disabled: c.disable,
+        optional: c.optional,
+        provisioned,
+        subset: c.subset.clone(),
+        container: ContainerState {
+            name: c.name.clone(),
+            id: info.map(|i| i.short_id().to_string()),
+            image: info.map_or_else(|| c.image.clone(), |i| i.image.clone()),
+            state: info.map_or_else(|| "absent".into(), |i| i.state.clone()),
+        },
+    }
+}
+
+/// Service status: up when every counted resource is up, down when all are
+/// down, warn when mixed or any warns, n/a when none counts. Optional and
+/// n/a resources do not count.
+pub fn aggregate(resources: &[ResourceStatus]) -> Avail {
+    let counted: Vec<Avail> = resources
+        .iter()
+        .filter(|r| !r.optional && r.status != Avail::NotApplicable)
+        .map(|r| r.status)
+        .collect();
+    let any_warn = resources.iter().any(|r| r.status == Avail::Warn);
+    if any_warn {
+        return Avail::Warn;
+    }
+    match counted.first() {
+        None => Avail::NotApplicable,
+        Some(first) if counted.iter().all(|s| s == first) => *first,
+        Some(_) => Avail::Warn,
+    }
+}
+
+pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool) -> ServiceStatus {
+    let resources: Vec<ResourceStatus> = svc
+        .containers
+        .iter()
+        .map(|c| resource(svc, c, infos.iter().find(|i| i.name == c.name)))
+        .collect();
+    let avail = aggregate(&resources);
+    let mut notice = String::new();
+    if avail == Avail::Warn {
+        notice.push_str("warn, ");
+    }
+    notice.push_str("idle");
+    if started {
+        notice.push_str(", started");
+    }
+    ServiceStatus {
+        path: svc.path.to_string(),
+        node: node.to_string(),
+        avail,
+        overall: avail,
+        notice,
+        started,
+        subsets: svc
+            .subsets
+            .iter()
+            .map(|(name, parallel)| SubsetStatus {
+                name: name.clone(),
+                parallel: *parallel,
+            })
+            .collect(),
+        resources,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::SvcPath;
+    use std::collections::BTreeMap;
+
+    fn svc() -> Service {
+        Service {
+            path: SvcPath::parse("svc1").unwrap(),
+            id: "id1".into(),
+            rollback: true,
+            containers: vec![Container {
+                rid: "container#1".into(),
+                name: "svc1.container.1".into(),
+                image: "nginx".into(),
+                detach: true,
+                ..Container::default()
+            }],
+            subsets: vec![],
+        }
+    }
+
+    fn info(running: bool, image: &str, label: &str) -> ContainerInfo {
+        ContainerInfo {
+            id: "0123456789abcdef".into(),
+            name: "svc1.container.1".into(),
+            image: image.into(),
+            state: if running { "running" } else { "exited" }.into(),
+            running,
+            labels: BTreeMap::from([(LABEL_ID.to_string(), label.to_string())]),
+            ..ContainerInfo::default()
+        }
+    }
+
+    #[test]
+    fn merges_config_and_engine() {
+        let s = svc();
+        let st = service(&s, "n1", &[info(true, "nginx", "id1.container#1")], true);
+        assert_eq!(st.avail, Avail::Up);
+        assert_eq!(st.notice, "idle, started");
+        assert_eq!(st.resources[0].flags, "........");
+        let st = service(&s, "n1", &[], false);
+        assert_eq!(st.avail, Avail::Down);
+        assert_eq!(st.resources[0].flags, ".....P..");
+        assert_eq!(st.resources[0].log, ["info: can not find container id"]);
+        let st = service(&s, "n1", &[info(false, "nginx", "id1.container#1")], false);
+        assert_eq!((st.avail, st.notice.as_str()), (Avail::Down, "idle"));
+        let st = service(&s, "n1", &[info(true, "other", "id1.container#1")], true);
+        assert_eq!(st.avail, Avail::Warn);
+        assert_eq!(st.notice, "warn, idle, started");
+        let st = service(&s, "n1", &[info(true, "nginx", "foreign")], true);
+        assert_eq!(st.avail, Avail::Warn);
+        assert!(st.resources[0].log[0].contains("does not manage"));
+    }
+
+    #[test]
+    fn aggregation() {
+        let r = |status, optional| ResourceStatus {
+            rid: String::new(),
+            status,
+            flags: String::new(),
+            label: String::new(),
+            log: vec![],
+            disabled: false,
+            optional,
+            provisioned: true,
+            subset: None,
+            container: ContainerState {
+                name: String::new(),
+                id: None,
+                image: String::new(),
+                state: String::new(),
+            },
+        };
+        use Avail::*;
+        assert_eq!(aggregate(&[r(Up, false), r(Down, true)]), Up);
+        assert_eq!(aggregate(&[r(Up, false), r(Down, false)]), Warn);
+        assert_eq!(aggregate(&[r(Down, false), r(NotApplicable, false)]), Down);
+        assert_eq!(aggregate(&[r(NotApplicable, false)]), NotApplicable);
+        assert_eq!(aggregate(&[]), NotApplicable);
+    }
+}
