@@ -72,7 +72,7 @@ impl<'a> Exec<'a> {
         }
         if !out.success() {
             return Err(Error::Failed(format!(
-                "{} failed: {}",
+                "docker {} failed: {}",
                 cmd.args.first().map_or("docker", String::as_str),
                 out.error_line()
             )));

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""A fake `docker` for tests that must see the exact docker calls, or a fault
+a real engine can not produce on demand. It logs its argv (one JSON array per
+line) to $FAKE_DOCKER_LOG and keeps a tiny container table in
+$FAKE_DOCKER_STATE. $FAKE_DOCKER_FAIL=VERB makes `docker VERB` fail;
+$FAKE_DOCKER_HANG=VERB makes it hang."""
+import json
+import os
+import sys
+import time
+import uuid
+
+args = sys.argv[1:]
+with open(os.environ["FAKE_DOCKER_LOG"], "a") as f:
+    f.write(json.dumps(args) + "\n")
+
+state_path = os.environ["FAKE_DOCKER_STATE"]
+try:
+    with open(state_path) as f:
+        state = json.load(f)
+except FileNotFoundError:
+    state = {}
+
+
+def save():
+    with open(state_path, "w") as f:
+        json.dump(state, f)
+
+
+def find(ref):
+    for name, c in state.items():
+        if ref == name or c["Id"].startswith(ref):
+            return name, c
+    return None, None
+
+
+verb = args[0] if args else ""
+if verb == "container":
+    verb = args[1]
+    args = args[1:]
+if os.environ.get("FAKE_DOCKER_HANG") == verb:
+    time.sleep(3600)
+if os.environ.get("FAKE_DOCKER_FAIL") == verb:
+    sys.stderr.write("Error response from daemon: fake failure of docker %s\n" % verb)
+    sys.exit(1)
+
+if verb == "info":
+    print("cgroupfs")
+elif verb == "image":
+    print("sha256:feed")
+elif verb == "inspect":
+    found, missing = [], []
+    for ref in args[1:]:
+        name, c = find(ref)
+        if c is None:
+            missing.append(ref)
+            continue
+        found.append({
+            "Id": c["Id"],
+            "Name": "/" + name,
+            "State": {
+                "Status": "running" if c["Running"] else "exited",
+                "Running": c["Running"],
+                "ExitCode": 0,
+            },
+            "Config": {"Image": c["Image"], "Labels": c["Labels"]},
+        })
+    print(json.dumps(found))
+    for ref in missing:
+        sys.stderr.write("Error: No such container: %s\n" % ref)
+    sys.exit(1 if missing else 0)
+elif verb == "run":
+    name = next(a.split("=", 1)[1] for a in args if a.startswith("--name="))
+    labels = dict(a.split("=", 1)[1].split("=", 1) for a in args if a.startswith("--label="))
+    cid = uuid.uuid4().hex + uuid.uuid4().hex
+    state[name] = {"Id": cid, "Running": True, "Image": args[-1], "Labels": labels}
+    save()
+    print(cid)
+elif verb in ("start", "stop"):
+    name, c = find(args[-1])
+    if c is None:
+        sys.stderr.write("Error response from daemon: No such container: %s\n" % args[-1])
+        sys.exit(1)
+    c["Running"] = verb == "start"
+    save()
+    print(args[-1])
+elif verb == "rm":
+    name, c = find(args[-1])
+    if c is None:
+        sys.stderr.write("Error response from daemon: No such container: %s\n" % args[-1])
+        sys.exit(1)
+    del state[name]
+    save()
+    print(args[-1])
+elif verb == "logs":
+    print("some log line")
+else:
+    sys.stderr.write("fake docker: unsupported: %s\n" % " ".join(sys.argv[1:]))
+    sys.exit(125)

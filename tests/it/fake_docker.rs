@@ -1,0 +1,170 @@
+//! The exact docker calls of an action, and faults a real engine can not
+//! produce on demand, with a fake `docker` first in PATH.
+
+use crate::support::*;
+use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
+
+struct Fake {
+    env: Env,
+    log: std::path::PathBuf,
+    state: std::path::PathBuf,
+}
+
+impl Fake {
+    fn new() -> Fake {
+        let mut env = Env::new();
+        let bin = env.root().join("fakebin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let script = bin.join("docker");
+        std::fs::write(&script, include_str!("fake_docker.py")).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let log = env.root().join("docker.log");
+        let state = env.root().join("docker.json");
+        env.path_prefix = Some(bin);
+        env.vars
+            .push(("FAKE_DOCKER_LOG".into(), log.display().to_string()));
+        env.vars
+            .push(("FAKE_DOCKER_STATE".into(), state.display().to_string()));
+        Fake { env, log, state }
+    }
+
+    /// A container of `svc`'s container#1 in the fake engine.
+    fn with_container(&self, svc: &str, running: bool) -> String {
+        let id = self.env.svc_id(svc);
+        let cid = "3c9bc5d7a09a".to_string() + &"0".repeat(52);
+        let state = json!({
+            format!("{svc}.container.1"): {
+                "Id": cid,
+                "Running": running,
+                "Image": "nginx",
+                "Labels": {"com.opensvc.id": format!("{id}.container#1")}
+            }
+        });
+        std::fs::write(&self.state, state.to_string()).unwrap();
+        let _ = std::fs::remove_file(&self.log);
+        cid
+    }
+
+    fn calls(&self) -> Vec<Vec<String>> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+fn argv(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+#[test]
+fn restart_with_rm_removes_and_runs_anew() {
+    let fake = Fake::new();
+    let name = unique("fk");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\nrm = true\n",
+    );
+    fake.with_container(&name, true);
+    let id = fake.env.svc_id(&name);
+    fake.env.om(&[&name, "restart"]).ok();
+    let c = format!("{name}.container.1");
+    let inspect = argv(&["container", "inspect", &c]);
+    let mut run = argv(&["run", "-d", &format!("--name={c}")]);
+    run.extend(
+        [
+            format!("com.opensvc.id={id}.container#1"),
+            format!("com.opensvc.path={name}"),
+            "com.opensvc.namespace=root".into(),
+            format!("com.opensvc.name={name}"),
+            "com.opensvc.kind=svc".into(),
+            "com.opensvc.rid=container#1".into(),
+        ]
+        .map(|l| format!("--label={l}")),
+    );
+    run.extend(argv(&[
+        "--net=none",
+        "--cgroup-parent",
+        &format!("/opensvc.slice/{name}.slice/container.slice/container.1.slice"),
+        "nginx",
+    ]));
+    assert_eq!(
+        fake.calls(),
+        [
+            inspect.clone(),
+            argv(&["stop", "3c9bc5d7a09a"]),
+            argv(&["rm", &c]),
+            inspect.clone(),
+            inspect.clone(),
+            argv(&["image", "inspect", "--format", "{{.Id}}", "nginx"]),
+            argv(&["info", "--format", "{{.CgroupDriver}}"]),
+            run,
+            inspect,
+        ]
+    );
+}
+
+#[test]
+fn a_failing_docker_start_fails_the_action() {
+    let mut fake = Fake::new();
+    let name = unique("fk");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    fake.with_container(&name, false);
+    fake.env
+        .vars
+        .push(("FAKE_DOCKER_FAIL".into(), "start".into()));
+    let out = fake.env.om(&[&name, "start"]).code(1);
+    let c = format!("{name}.container.1");
+    assert_eq!(
+        fake.calls(),
+        [
+            argv(&["container", "inspect", &c]),
+            argv(&["start", "3c9bc5d7a09a"])
+        ]
+    );
+    let prefix = format!("{NODE}.{name}.container#1");
+    let lines = out.stderr_lines();
+    assert_eq!(lines[0], format!("{prefix}   docker start 3c9bc5d7a09a"));
+    assert_eq!(
+        lines[1],
+        format!("{prefix} E Error response from daemon: fake failure of docker start")
+    );
+    assert!(
+        lines[2].starts_with(&format!("{prefix} E docker start failed")),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines.len(), 3, "{}", out.stderr);
+    // the expectation is not "started"
+    let status = fake.env.om(&[&name, "print", "status"]).ok();
+    assert!(status.stdout.contains(" idle\n"), "{}", status.stdout);
+}
+
+#[test]
+fn a_missing_docker_cli_is_a_clear_error() {
+    let mut env = Env::new();
+    let name = unique("fk");
+    create(&env, &name, "[container#1]\ntype = docker\nimage = nginx\n");
+    let empty = env.root().join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    env.vars.push(("PATH".into(), empty.display().to_string()));
+    let out = env.om(&[&name, "print", "status"]).code(1);
+    assert_eq!(
+        out.stderr,
+        "om: docker: command not found (is the docker CLI installed and in PATH?)\n"
+    );
+}

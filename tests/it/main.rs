@@ -1,0 +1,6 @@
+//! All integration tests, one binary, one file per feature.
+
+mod fake_docker;
+mod passthrough;
+mod support;
+mod walkthrough;

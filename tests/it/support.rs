@@ -1,0 +1,177 @@
+//! A small builder over assert_cmd + tempfile: every test gets its own
+//! `OSVC_ROOT_PATH`, a fixed node name, and unique service names so tests
+//! can share one docker engine.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+pub const NODE: &str = "deb1.opensvc.com";
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    #[track_caller]
+    pub fn ok(self) -> Out {
+        assert_eq!(
+            self.code, 0,
+            "expected success\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn code(self, want: i32) -> Out {
+        assert_eq!(
+            self.code, want,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn stderr_lines(&self) -> Vec<&str> {
+        self.stderr.lines().collect()
+    }
+}
+
+pub struct Env {
+    pub root: tempfile::TempDir,
+    /// Extra directories put first in PATH (a fake docker).
+    pub path_prefix: Option<PathBuf>,
+    pub vars: Vec<(String, String)>,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            root: tempfile::tempdir().expect("tempdir"),
+            path_prefix: None,
+            vars: Vec::new(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("om").expect("om binary");
+        cmd.args(args)
+            .env("OSVC_ROOT_PATH", self.root())
+            .env("OSVC_NODENAME", NODE)
+            .env("NO_COLOR", "1")
+            .env_remove("OM_DOCKER");
+        if let Some(dir) = &self.path_prefix {
+            let path = std::env::var("PATH").unwrap_or_default();
+            cmd.env("PATH", format!("{}:{path}", dir.display()));
+        }
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn om(&self, args: &[&str]) -> Out {
+        self.om_stdin(args, "")
+    }
+
+    pub fn om_stdin(&self, args: &[&str], stdin: &str) -> Out {
+        let out = self
+            .cmd(args)
+            .write_stdin(stdin.as_bytes().to_vec())
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .expect("run om");
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn conf(&self, name: &str) -> PathBuf {
+        self.root().join("etc").join(format!("{name}.conf"))
+    }
+
+    pub fn read_conf(&self, name: &str) -> String {
+        std::fs::read_to_string(self.conf(name)).expect("config file")
+    }
+
+    /// The `DEFAULT.id` of a service.
+    pub fn svc_id(&self, name: &str) -> String {
+        self.om(&[name, "get", "--kw", "id"])
+            .ok()
+            .stdout
+            .trim()
+            .to_string()
+    }
+}
+
+/// A service name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}{}x{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Engine tests never skip: without an engine they fail, saying why.
+pub fn engine() {
+    static UP: OnceLock<Result<(), String>> = OnceLock::new();
+    let r = UP.get_or_init(|| {
+        let out = Command::new("docker")
+            .args(["info", "--format", "{{.ServerVersion}}"])
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Ok(()),
+            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    if let Err(e) = r {
+        panic!("this test needs a docker engine and none answers ({e}); run scripts/test, which starts one");
+    }
+}
+
+pub fn docker(args: &[&str]) -> std::process::Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("run docker")
+}
+
+/// `docker container inspect NAME` as JSON, or None when absent.
+pub fn inspect(name: &str) -> Option<Value> {
+    let out = docker(&["container", "inspect", name]);
+    if !out.status.success() {
+        return None;
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).expect("inspect json");
+    v.as_array().and_then(|a| a.first()).cloned()
+}
+
+/// Removes the containers of a service when the test ends, however it ends.
+pub struct Cleanup(pub Vec<String>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for name in &self.0 {
+            let _ = docker(&["rm", "-f", name]);
+        }
+    }
+}
+
+/// Creates a service from INI text, asserting success.
+pub fn create(env: &Env, name: &str, ini: &str) {
+    env.om_stdin(&[name, "create", "--config=-"], ini).ok();
+}
