@@ -66,6 +66,9 @@ pub enum Command {
     /// Check the config: errors and warnings.
     #[command(subcommand)]
     Validate(ValidateCommand),
+    /// Edit the config in $VISUAL or $EDITOR; installed only when valid.
+    #[command(subcommand)]
+    Edit(EditCommand),
     /// Clear `disable` on the --rid resources (all when none given).
     Enable(RidArgs),
     /// Set `disable` on the --rid resources (all when none given).
@@ -88,6 +91,12 @@ pub enum PrintCommand {
 pub enum ValidateCommand {
     /// Check the config: errors and warnings.
     Config,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EditCommand {
+    /// Edit the config in $VISUAL or $EDITOR; installed only when valid.
+    Config(CommonArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -44,10 +44,23 @@ fn is_superuser() -> bool {
 }
 
 /// A validated service path. The namespace `root` is the one without a prefix.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SvcPath {
     pub namespace: String,
     pub name: String,
+}
+
+/// Paths sort as they print (`a`, `b`, `ns1/svc/c`), as `om ls` lists them.
+impl Ord for SvcPath {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.to_string().cmp(&other.to_string())
+    }
+}
+
+impl PartialOrd for SvcPath {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 pub const ROOT_NS: &str = "root";

@@ -28,8 +28,15 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn docker<S: Into<String>>(args: impl IntoIterator<Item = S>) -> Cmd {
+        Cmd::new(docker_program(), args)
+    }
+
+    pub fn new<S: Into<String>>(
+        program: impl Into<String>,
+        args: impl IntoIterator<Item = S>,
+    ) -> Cmd {
         Cmd {
-            program: docker_program(),
+            program: program.into(),
             args: args.into_iter().map(Into::into).collect(),
         }
     }

@@ -87,6 +87,13 @@ pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
     let (section, key) = split_key(&args.kw).map_err(Error::Usage)?;
     each(&paths, |path| {
         let doc = config::read_document(path, &ctx.roots)?;
+        let optional_section = section == "DEFAULT" || section == "env";
+        if !optional_section && !doc.has_section(&section) {
+            return fail(format!(
+                "--kw {}: no section [{section}] in {path}",
+                args.kw
+            ));
+        }
         let ev = Evaluator {
             doc: &doc,
             path,

@@ -4,11 +4,12 @@ mod action;
 mod config_cmds;
 mod create;
 mod delete;
+mod edit;
 mod listing;
 mod passthrough;
 mod status;
 
-use crate::cli::{Cli, Command, LsCli, PrintCommand, ValidateCommand};
+use crate::cli::{Cli, Command, EditCommand, LsCli, PrintCommand, ValidateCommand};
 use crate::config::value::parse_duration;
 use crate::error::{Error, Result};
 use crate::paths::{list_services, Roots, SvcPath};
@@ -90,6 +91,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Set(a) => config_cmds::set(&ctx, sel, &a),
         Command::Unset(a) => config_cmds::unset(&ctx, sel, &a),
         Command::Validate(ValidateCommand::Config) => config_cmds::validate(&ctx, sel),
+        Command::Edit(EditCommand::Config(a)) => edit::edit_config(&ctx, sel, &a),
         Command::Enable(a) => config_cmds::enable(&ctx, sel, &a, true),
         Command::Disable(a) => config_cmds::enable(&ctx, sel, &a, false),
         Command::Docker(a) => passthrough::docker(&ctx, sel, &a.args),
@@ -105,14 +107,21 @@ fn parse<T>(r: std::result::Result<T, clap::Error>) -> Result<T> {
     })
 }
 
-/// Runs `f` on every path; reports each failure on its own line and fails
+/// Runs `f` on every path; reports each failure on its own line, naming the
+/// service, and fails
 /// at the end if any did (a failed service does not stop the others).
 pub fn each(paths: &[SvcPath], mut f: impl FnMut(&SvcPath) -> Result<()>) -> Result<()> {
     let mut code = 0;
     for p in paths {
         if let Err(e) = f(p) {
             if !matches!(e, Error::Child(_)) {
-                eprintln!("om: {p}: {e}");
+                let msg = e.to_string();
+                let path = p.to_string();
+                if msg.contains(&path) {
+                    eprintln!("om: {msg}");
+                } else {
+                    eprintln!("om: {path}: {msg}");
+                }
             }
             if code == 0 {
                 code = e.code();

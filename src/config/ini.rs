@@ -346,3 +346,78 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Set(String, String, String),
+        Unset(String, String),
+        Remove(String),
+    }
+
+    fn section() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("DEFAULT".to_string()),
+            Just("env".to_string()),
+            "container#[1-3]",
+        ]
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let key = "[a-z_]{1,8}(@n[12])?";
+        // values: words, quotes, '=' and '#', and continuation lines
+        let value = "[ -~]{0,20}(\n[ -~]{1,10}){0,2}";
+        prop_oneof![
+            4 => (section(), key, value).prop_map(|(s, k, v)| Op::Set(s, k, v)),
+            2 => (section(), key).prop_map(|(s, k)| Op::Unset(s, k)),
+            1 => section().prop_map(Op::Remove),
+        ]
+    }
+
+    fn apply(doc: &mut Document, op: &Op) {
+        match op {
+            Op::Set(s, k, v) => doc.set(s, k, v),
+            Op::Unset(s, k) => {
+                doc.unset(s, k);
+            }
+            Op::Remove(s) => {
+                doc.remove_section(s);
+            }
+        }
+    }
+
+    proptest! {
+        /// parse ∘ write is the identity on any file the editor produced,
+        /// and the values read back are the values set (trimmed, as stored).
+        #[test]
+        fn editor_output_round_trips(ops in proptest::collection::vec(op(), 1..40)) {
+            let mut doc = Document::default();
+            for op in &ops {
+                apply(&mut doc, op);
+                let text = doc.to_string();
+                let again = Document::parse(&text).expect("editor output parses");
+                prop_assert_eq!(again.to_string(), text);
+                prop_assert_eq!(again.sections.len(), doc.sections.len());
+                if let Op::Set(s, k, v) = op {
+                    let stored: Vec<&str> =
+                        v.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect();
+                    let got = again.get(s, k).unwrap_or_default();
+                    let got: Vec<&str> = got.split('\n').filter(|l| !l.is_empty()).collect();
+                    prop_assert_eq!(got, stored);
+                }
+            }
+        }
+
+        /// Any text that parses is written back byte for byte.
+        #[test]
+        fn parsed_text_is_kept_byte_for_byte(text in "(\\[(DEFAULT|env|container#[12])\\]\n|[a-z]{1,5} ?= ?[ -~]{0,10}\n|[#;][ -~]{0,10}\n|  [a-z ]{1,8}\n|\n){0,30}") {
+            if let Ok(doc) = Document::parse(&text) {
+                prop_assert_eq!(doc.to_string(), text);
+            }
+        }
+    }
+}

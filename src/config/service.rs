@@ -91,9 +91,9 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
             check_key(&eval, section, &kind, key, &mut report);
         }
         if kind == SectionKind::Container && doc.get(section, "type").is_none() {
-            report
-                .errors
-                .push(format!("{section}.type: missing (type = docker)"));
+            report.errors.push(format!(
+                "[{section}] has no type: a container resource needs {section}.type=docker"
+            ));
         }
     }
     if report.errors.is_empty() {

@@ -1,5 +1,6 @@
 //! All integration tests, one binary, one file per feature.
 
+mod config;
 mod fake_docker;
 mod passthrough;
 mod support;

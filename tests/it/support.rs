@@ -63,7 +63,12 @@ impl Env {
     }
 
     pub fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::cargo_bin("om").expect("om binary");
+        assert_cmd::Command::from_std(self.std_cmd(args))
+    }
+
+    /// The same, as a std Command (to spawn and kill).
+    pub fn std_cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("om"));
         cmd.args(args)
             .env("OSVC_ROOT_PATH", self.root())
             .env("OSVC_NODENAME", NODE)

@@ -1,0 +1,99 @@
+//! `edit config`: the operator edits a copy; only a valid result replaces
+//! the config (as `visudo` and `crontab -e` do).
+
+use super::{each, waitlock, Ctx};
+use crate::cli::CommonArgs;
+use crate::config::{self, ini::Document, service::check_document};
+use crate::error::{fail, Context, Error, Result};
+use crate::paths::SvcPath;
+use crate::process::{inherit, Cmd};
+use crate::state;
+use std::io::{BufRead, IsTerminal, Write};
+
+/// `$VISUAL`, then `$EDITOR` (either may carry arguments), then `vi`.
+fn editor() -> Result<Vec<String>> {
+    let raw = ["VISUAL", "EDITOR"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "vi".into());
+    let words = shell_words::split(&raw)
+        .map_err(|e| Error::Usage(format!("$VISUAL/$EDITOR '{raw}': {e}")))?;
+    if words.is_empty() {
+        return Err(Error::Usage("$VISUAL/$EDITOR is empty".into()));
+    }
+    Ok(words)
+}
+
+/// The problems of an edited text, or none.
+fn problems(text: &str, path: &SvcPath, node: &str) -> Vec<String> {
+    match Document::parse(text) {
+        Err(e) => vec![e.to_string()],
+        Ok(doc) => check_document(&doc, path, node).errors,
+    }
+}
+
+fn ask_again() -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!("edit again? [Y/n] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    !matches!(answer.trim().to_ascii_lowercase().as_str(), "n" | "no")
+}
+
+pub fn edit_config(ctx: &Ctx, selector: &str, common: &CommonArgs) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    let words = editor()?;
+    let wait = waitlock(&common.waitlock)?;
+    each(&paths, |path| {
+        let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} edit config"))?;
+        let original = config::read_document(path, &ctx.roots)?.to_string();
+        let copy = state::dir(path, &ctx.roots).join(format!("{}.conf.edit", path.name));
+        config::write_atomic(&copy, &original)?;
+        let result = edit_loop(ctx, path, &words, &copy, &original);
+        let _ = std::fs::remove_file(&copy);
+        result
+    })
+}
+
+fn edit_loop(
+    ctx: &Ctx,
+    path: &SvcPath,
+    words: &[String],
+    copy: &std::path::Path,
+    original: &str,
+) -> Result<()> {
+    loop {
+        let mut args: Vec<String> = words[1..].to_vec();
+        args.push(copy.display().to_string());
+        let code = inherit(&Cmd::new(words[0].clone(), args))?;
+        if code != 0 {
+            return fail(format!(
+                "{} exited with code {code}; config unchanged",
+                words[0]
+            ));
+        }
+        let text = std::fs::read_to_string(copy).context(|| format!("read {}", copy.display()))?;
+        if text == original {
+            eprintln!("om: {path}: no change");
+            return Ok(());
+        }
+        let errors = problems(&text, path, &ctx.node);
+        if errors.is_empty() {
+            return config::write_atomic(&path.conf_file(&ctx.roots), &text);
+        }
+        for e in &errors {
+            eprintln!("om: {path}: error: {e}");
+        }
+        if !ask_again() {
+            return fail(format!(
+                "{path}: the edited config is invalid ({} error(s)); config unchanged",
+                errors.len()
+            ));
+        }
+    }
+}

@@ -1,0 +1,545 @@
+//! The configuration store: create forms, print/get/set/unset, in-place
+//! edits, bad input (SPEC 1, 2, 3, 7). No engine needed.
+
+use crate::support::*;
+use std::os::unix::fs::PermissionsExt;
+
+const ONE: &str = r#"{"container#1": {"type": "docker", "image": "nginx"}}"#;
+
+/// Every file under the root with its content, to prove nothing changed.
+fn snapshot(env: &Env) -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if !p.to_string_lossy().contains("/log/") && !p.ends_with("lock") {
+                out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(env.root(), &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn bad_input_is_one_clear_line_and_changes_nothing() {
+    let env = Env::new();
+    env.om_stdin(&["s1", "create", "--config=-"], ONE).ok();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["../x", "create"], "", "invalid service path '../x'"),
+        (&["a/b/c/d", "create"], "", "invalid service path 'a/b/c/d'"),
+        (&["svc_1", "create"], "", "name 'svc_1' has '_'"),
+        (
+            &["Svc", "create"],
+            "",
+            "name 'Svc' must start with a lowercase letter",
+        ),
+        (&["..", "create"], "", "invalid service path '..'"),
+        (&["x..y", "create"], "", "name 'x..y' has '.'"),
+        (&["ns1/vol/x", "create"], "", "kind 'vol' is not supported"),
+        (&["", "create"], "", "name is empty"),
+        (&["s2", "create", "--config=-"], "{", "invalid JSON config"),
+        (
+            &["s2", "create", "--config=-"],
+            "[1]",
+            "expected an object of sections",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"image": {"a": 1}}}"#,
+            "container#1.image must be a string",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            "[container#1]\njunk\n",
+            "line 2: expected 'key = value'",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker", "imgae": "x"}}"#,
+            "container#1.imgae: unknown keyword (did you mean image?)",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "podman", "image": "x"}}"#,
+            "container#1.type: 'podman' is not one of: docker",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"disk#1": {"type": "docker"}}"#,
+            "unknown section [disk#1]",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker"}}"#,
+            "container#1.image: missing",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker", "image": "x", "rm": "maybe"}}"#,
+            "container#1.rm: 'maybe' is not a boolean",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker", "image": "x", "stop_timeout": "5x"}}"#,
+            "container#1.stop_timeout: '5x' is not a duration",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker", "image": "x", "image_pull_policy": "never"}}"#,
+            "'never' is not one of: once, always",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker", "image": "{nope}"}}"#,
+            "container#1.image: unknown reference {nope}",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker", "image": "{container#1.user}", "user": "{container#1.image}"}}"#,
+            "reference cycle",
+        ),
+        (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker", "image": "x", "netns": "container#2"}}"#,
+            "container#1.netns: no resource container#2",
+        ),
+        (
+            &["s2", "create", "--config=/nonexistent/x.json"],
+            "",
+            "--config /nonexistent/x.json",
+        ),
+        (
+            &["s2", "create", "--env", "novalue"],
+            "",
+            "--env 'novalue': expected KEY=VALUE",
+        ),
+        (
+            &["s1", "create", "--config=-"],
+            ONE,
+            "service s1 already exists (use --force",
+        ),
+        (
+            &["s1", "set", "--kw", "container#1.imgae=x"],
+            "",
+            "container#1.imgae: unknown keyword (did you mean image?)",
+        ),
+        (
+            &["s1", "set", "--kw", "container#1.rm=maybe"],
+            "",
+            "is not a boolean",
+        ),
+        (
+            &["s1", "set", "--kw", "container#9.image=x"],
+            "",
+            "[container#9] has no type",
+        ),
+        (
+            &["s1", "set", "--kw", "novalue"],
+            "",
+            "--kw 'novalue': expected KEY=VALUE",
+        ),
+        (
+            &["s1", "set", "--kw", "container#1.image="],
+            "",
+            "container#1.image: missing",
+        ),
+        (
+            &["s1", "unset", "--kw", "container#9.image"],
+            "",
+            "no section [container#9]",
+        ),
+        (
+            &["s1", "unset", "--kw", "container#1.image"],
+            "",
+            "container#1.image: missing",
+        ),
+        (
+            &["s1", "get", "--kw", "container#9.image"],
+            "",
+            "no section [container#9]",
+        ),
+        (
+            &["s1", "get", "--kw", "container#1.user"],
+            "",
+            "container#1.user is not set and has no default",
+        ),
+        (
+            &["s1", "delete", "--rid", "container#7"],
+            "",
+            "--rid container#7: no such section",
+        ),
+        (
+            &["s1", "disable", "--rid", "container#7"],
+            "",
+            "--rid container#7: no such resource",
+        ),
+        (
+            &["s1", "start", "--rid", "container#7"],
+            "",
+            "--rid container#7: no such resource in s1",
+        ),
+        (
+            &["s1", "set", "--kw", "x=1", "--waitlock", "soon"],
+            "",
+            "--waitlock: 'soon' is not a duration",
+        ),
+        (
+            &["nosuch", "print", "config"],
+            "",
+            "service nosuch does not exist",
+        ),
+    ];
+    let before = snapshot(&env);
+    for (args, stdin, want) in cases {
+        let out = env.om_stdin(args, stdin);
+        assert_ne!(out.code, 0, "om {args:?} succeeded");
+        assert!(
+            !out.stderr.contains("panicked"),
+            "om {args:?} panicked: {}",
+            out.stderr
+        );
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "om {args:?}: not one line:\n{}", out.stderr);
+        assert!(lines[0].starts_with("om: "), "om {args:?}: {}", lines[0]);
+        assert!(
+            lines[0].contains(want),
+            "om {args:?}: {:?} lacks {want:?}",
+            lines[0]
+        );
+        assert_eq!(snapshot(&env), before, "om {args:?} changed files");
+    }
+}
+
+#[test]
+fn create_forms_and_print_config_round_trip() {
+    let env = Env::new();
+    // OpenSVC's metadata form, an id in the input (ignored), lists as words
+    let json = r#"{"metadata": {"name": "a", "namespace": "root"},
+        "DEFAULT": {"id": "00000000-0000-4000-8000-000000000000", "tags": ["t1", "t 2"]},
+        "container#1": {"type": "docker", "image": "nginx", "rm": true, "start_timeout": 10}}"#;
+    env.om_stdin(&["a", "create", "--config=-"], json).ok();
+    let id = env.svc_id("a");
+    assert_ne!(id, "00000000-0000-4000-8000-000000000000");
+    assert_eq!(
+        env.read_conf("a"),
+        format!("[DEFAULT]\nid = {id}\ntags = t1 't 2'\n\n[container#1]\ntype = docker\nimage = nginx\nrm = true\nstart_timeout = 10\n")
+    );
+    let mode = std::fs::metadata(env.conf("a"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // print config --format json reads back through create, with a new id
+    let json = env
+        .om(&["a", "print", "config", "--format", "json"])
+        .ok()
+        .stdout;
+    env.om_stdin(&["b", "create", "--config=-"], &json).ok();
+    let id_b = env.svc_id("b");
+    assert_ne!(id_b, id);
+    assert_eq!(env.read_conf("b"), env.read_conf("a").replace(&id, &id_b));
+
+    // INI from a file, --kw and --env on top
+    let ini = env.root().join("c.ini");
+    std::fs::write(
+        &ini,
+        "# a comment\n[container#1]\ntype = docker\nimage = nginx:{env.tag}\n",
+    )
+    .unwrap();
+    env.om(&[
+        "ns1/svc/c",
+        "create",
+        "--config",
+        ini.to_str().unwrap(),
+        "--kw",
+        "container#1.rm=true",
+        "--env",
+        "tag=1.25",
+    ])
+    .ok();
+    let file = env.root().join("etc/namespaces/ns1/svc/c.conf");
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.starts_with("[DEFAULT]\nid = "), "{text}");
+    assert!(
+        text.contains(
+            "# a comment\n[container#1]\ntype = docker\nimage = nginx:{env.tag}\nrm = true\n"
+        ),
+        "{text}"
+    );
+    let out = env
+        .om(&["ns1/svc/c", "get", "--kw", "container#1.image", "--eval"])
+        .ok();
+    assert_eq!(out.stdout, "nginx:1.25\n");
+    // the environment (upper case) overrides [env]
+    let mut env2 = Env {
+        root: env.root,
+        path_prefix: None,
+        vars: vec![("TAG".into(), "1.27".into())],
+    };
+    let out = env2
+        .om(&["ns1/svc/c", "get", "--kw", "container#1.image", "--eval"])
+        .ok();
+    assert_eq!(out.stdout, "nginx:1.27\n");
+    env2.vars.clear();
+    let out = env2.om(&["ns1/svc/c", "print", "config", "--eval"]).ok();
+    assert!(
+        out.stdout.contains("image = nginx:1.25\n"),
+        "{}",
+        out.stdout
+    );
+    let out = env2.om(&["ls"]).ok();
+    assert_eq!(out.stdout, "a\nb\nns1/svc/c\n");
+    let out = env2.om(&["ls", "--format", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v, serde_json::json!(["a", "b", "ns1/svc/c"]));
+    let out = env2.om(&["ns1/svc/*", "print", "config"]).ok();
+    assert!(out.stdout.contains("nginx:{env.tag}"));
+}
+
+#[test]
+fn set_and_unset_keep_every_other_byte() {
+    let env = Env::new();
+    let ini = "# header comment\n[DEFAULT]\nid = 1\n\n; about c1\n[container#1]\ntype = docker\nimage = nginx\ncommand = sh -c\n    'sleep 1'\n\n# trailing comment\n";
+    env.om_stdin(&["s", "create", "--config=-"], ini).ok();
+    let id = env.svc_id("s");
+    let stored = env.read_conf("s");
+    assert_eq!(stored, ini.replace("id = 1", &format!("id = {id}")));
+    env.om(&[
+        "s",
+        "set",
+        "--kw",
+        "container#1.image=busybox",
+        "--kw",
+        "container#1.tags+=a",
+        "--kw",
+        "container#1.tags+=b c",
+        "--kw",
+        "container#1.image@deb1=x",
+    ])
+    .ok();
+    assert_eq!(
+        env.read_conf("s"),
+        stored.replace(
+            "image = nginx\ncommand = sh -c\n    'sleep 1'\n",
+            "image = busybox\ncommand = sh -c\n    'sleep 1'\ntags = a 'b c'\nimage@deb1 = x\n"
+        )
+    );
+    // the node scope wins on this node (deb1.opensvc.com is not deb1)
+    assert_eq!(
+        env.om(&["s", "get", "--kw", "container#1.image", "--eval"])
+            .ok()
+            .stdout,
+        "busybox\n"
+    );
+    env.om(&[
+        "s",
+        "set",
+        "--kw",
+        "container#1.tags-=a",
+        "--kw",
+        "comment=hi there",
+    ])
+    .ok();
+    env.om(&[
+        "s",
+        "unset",
+        "--kw",
+        "container#1.tags",
+        "--kw",
+        "container#1.image@deb1",
+    ])
+    .ok();
+    assert_eq!(
+        env.read_conf("s"),
+        stored
+            .replace("image = nginx\n", "image = busybox\n")
+            .replace(
+                &format!("id = {id}\n"),
+                &format!("id = {id}\ncomment = hi there\n")
+            )
+    );
+    env.om(&["s", "disable", "--rid", "container#1"]).ok();
+    assert!(env.read_conf("s").contains("\ndisable = true\n"));
+    env.om(&["s", "enable"]).ok();
+    assert!(!env.read_conf("s").contains("disable"));
+    // get: the default of an unset keyword, the raw value
+    assert_eq!(
+        env.om(&["s", "get", "--kw", "container#1.start_timeout"])
+            .ok()
+            .stdout,
+        "5s\n"
+    );
+    assert_eq!(
+        env.om(&["s", "get", "--kw", "rollback"]).ok().stdout,
+        "true\n"
+    );
+}
+
+#[test]
+fn validate_tells_errors_from_warnings() {
+    let env = Env::new();
+    env.om_stdin(
+        &["s", "create", "--config=-"],
+        "[DEFAULT]\nnodes = n1 n2\n[container#1]\ntype = docker\nimage = nginx\nrestart = 2\n",
+    )
+    .ok();
+    let out = env.om(&["s", "validate", "config"]).ok();
+    assert!(
+        out.stdout
+            .contains("s: warning: DEFAULT.nodes: not supported by om"),
+        "{}",
+        out.stdout
+    );
+    assert!(out
+        .stdout
+        .contains("s: warning: container#1.restart: not supported by om"));
+    // a file edited into nonsense by hand
+    std::fs::write(
+        env.conf("s"),
+        "[container#1]\ntype = docker\nimgae = nginx\n",
+    )
+    .unwrap();
+    let out = env.om(&["s", "validate", "config"]).code(1);
+    assert!(
+        out.stdout
+            .contains("s: error: container#1.imgae: unknown keyword (did you mean image?)"),
+        "{}",
+        out.stdout
+    );
+    let out = env.om(&["s", "start"]).code(1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    std::fs::write(env.conf("s"), "[container#1\n").unwrap();
+    let out = env.om(&["s", "print", "status"]).code(1);
+    assert!(
+        out.stderr.contains("line 1: bad section header"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn edit_config_installs_only_a_valid_result() {
+    let mut env = Env::new();
+    env.om_stdin(&["s", "create", "--config=-"], ONE).ok();
+    let before = env.read_conf("s");
+    // an "editor" that breaks the file: refused, nothing installed
+    env.vars
+        .push(("EDITOR".into(), "sed -i s/image/imgae/".into()));
+    let out = env.om(&["s", "edit", "config"]).code(1);
+    assert!(
+        out.stderr.contains("container#1.imgae: unknown keyword"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read_conf("s"), before);
+    // a valid edit is installed
+    env.vars = vec![("EDITOR".into(), "sed -i s/nginx/busybox/".into())];
+    env.om(&["s", "edit", "config"]).ok();
+    assert_eq!(env.read_conf("s"), before.replace("nginx", "busybox"));
+}
+
+#[test]
+fn concurrent_sets_lose_nothing() {
+    let env = Env::new();
+    env.om_stdin(&["s", "create", "--config=-"], ONE).ok();
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            env.std_cmd(&["s", "set", "--kw", &format!("env.k{i}=v{i}")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = env.read_conf("s");
+    for i in 0..20 {
+        assert!(
+            text.contains(&format!("\nk{i} = v{i}\n")),
+            "k{i} lost:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_held_lock_makes_actions_wait_then_fail_naming_the_holder() {
+    let env = Env::new();
+    env.om_stdin(&["s", "create", "--config=-"], ONE).ok();
+    // hold the lock with an editor that sleeps
+    let mut holder = env.std_cmd(&["s", "edit", "config"]);
+    holder.env("EDITOR", "sh -c 'sleep 3'");
+    let mut child = holder.spawn().unwrap();
+    let lock = env.root().join("var/svc/s/lock");
+    for _ in 0..100 {
+        if std::fs::read_to_string(&lock)
+            .unwrap_or_default()
+            .contains("edit config")
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let t = std::time::Instant::now();
+    let out = env
+        .om(&["s", "set", "--kw", "comment=x", "--waitlock", "500ms"])
+        .code(1);
+    assert!(t.elapsed() >= std::time::Duration::from_millis(500));
+    assert!(
+        out.stderr
+            .contains(&format!("locked by pid {} (om s edit config)", child.id())),
+        "{}",
+        out.stderr
+    );
+    // print and get never wait
+    env.om(&["s", "get", "--kw", "container#1.image"]).ok();
+    child.wait().unwrap();
+    env.om(&["s", "set", "--kw", "comment=x"]).ok();
+}
+
+#[test]
+fn killed_writers_leave_a_valid_file() {
+    let env = Env::new();
+    env.om_stdin(&["s", "create", "--config=-"], ONE).ok();
+    for round in 0..15u64 {
+        let mut child = env
+            .std_cmd(&["s", "set", "--kw", &format!("env.k{round}=v{round}")])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(round % 5));
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+        env.om(&["s", "validate", "config"]).ok();
+        let text = env.read_conf("s");
+        assert!(text.contains("image = nginx\n"), "{text}");
+    }
+}
+
+#[test]
+fn delete_removes_config_and_state() {
+    let env = Env::new();
+    env.om_stdin(&["s", "create", "--config=-"], "[container#1]\ntype = docker\nimage = nginx\n[container#2]\ntype = docker\nimage = nginx\n").ok();
+    env.om(&["s", "delete", "--rid", "container#2"]).ok();
+    assert!(!env.read_conf("s").contains("container#2"));
+    // no container exists for this service on the fake engine-free path: use --force
+    env.om(&["s", "delete", "--force"]).ok();
+    assert!(!env.conf("s").exists());
+    env.om(&["s", "print", "config"]).code(1);
+}
