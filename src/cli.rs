@@ -75,6 +75,8 @@ pub enum Command {
     Disable(RidArgs),
     /// Run docker with {container#N}, {N}, %N%, {instances}, {images} substituted.
     Docker(DockerArgs),
+    /// Open a shell in a container: docker exec -it NAME /bin/bash, else /bin/sh.
+    Enter(EnterArgs),
     /// Show the service's action log.
     Logs(LogsArgs),
 }
@@ -222,6 +224,13 @@ pub struct DockerArgs {
         allow_hyphen_values = true
     )]
     pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct EnterArgs {
+    /// The container resource to enter (e.g. container#1).
+    #[arg(long = "rid", value_name = "RID", required = true)]
+    pub rid: String,
 }
 
 #[derive(Args, Debug)]

@@ -95,6 +95,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Enable(a) => config_cmds::enable(&ctx, sel, &a, true),
         Command::Disable(a) => config_cmds::enable(&ctx, sel, &a, false),
         Command::Docker(a) => passthrough::docker(&ctx, sel, &a.args),
+        Command::Enter(a) => passthrough::enter(&ctx, sel, &a.rid),
         Command::Logs(a) => listing::logs(&ctx, sel, a.follow),
     }
 }

@@ -3,9 +3,11 @@
 
 use super::Ctx;
 use crate::config;
+use crate::docker;
 use crate::error::{Error, Result};
-use crate::process::{inherit, Cmd};
+use crate::process::{capture, inherit, Cmd};
 use crate::substitute::substitute;
+use std::io::IsTerminal;
 
 pub fn docker(ctx: &Ctx, selector: &str, args: &[String]) -> Result<()> {
     let paths = ctx.select(selector)?;
@@ -23,6 +25,54 @@ pub fn docker(ctx: &Ctx, selector: &str, args: &[String]) -> Result<()> {
         }
     }
     match first_failure {
+        0 => Ok(()),
+        code => Err(Error::Child(code)),
+    }
+}
+
+/// `docker exec -it NAME /bin/bash`, or `/bin/sh` where the image has no
+/// bash. `-t` only when stdin is a terminal, so `enter` also works in a pipe.
+pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    let [path] = paths.as_slice() else {
+        return Err(Error::Usage(format!(
+            "enter needs exactly one service, '{selector}' selects {}",
+            paths.len()
+        )));
+    };
+    let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+    let c = svc
+        .containers
+        .iter()
+        .find(|c| c.rid == rid)
+        .ok_or_else(|| {
+            let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+            Error::Usage(format!(
+                "--rid {rid}: no such resource in {path} (its rids: {})",
+                rids.join(", ")
+            ))
+        })?;
+    match docker::inspect_one(&c.name)? {
+        Some(info) if info.running => {}
+        _ => {
+            return Err(Error::Failed(format!(
+                "{path}: container {} of {rid} is not running",
+                c.name
+            )))
+        }
+    }
+    let has_bash = capture(
+        &Cmd::docker(["exec", c.name.as_str(), "/bin/bash", "-c", "true"]),
+        docker::call_bound(),
+    )?
+    .success();
+    let shell = if has_bash { "/bin/bash" } else { "/bin/sh" };
+    let mut args = vec!["exec", "-i"];
+    if std::io::stdin().is_terminal() {
+        args.push("-t");
+    }
+    args.extend([c.name.as_str(), shell]);
+    match inherit(&Cmd::docker(args))? {
         0 => Ok(()),
         code => Err(Error::Child(code)),
     }

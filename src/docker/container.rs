@@ -11,8 +11,6 @@ use crate::process::{humanize, stream, Cmd, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Bound of `docker rm`, `docker start` and a detached `docker run`.
-const CALL_BOUND: Duration = Duration::from_secs(60);
 /// Docker's own default grace time of `docker stop`.
 const DOCKER_STOP_DEFAULT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(100);
@@ -104,13 +102,17 @@ impl<'a> Exec<'a> {
                 return Ok(false);
             }
             if c.rm {
-                self.run(&c.rid, argv::rm_argv(&c.name), CALL_BOUND)?;
+                self.run(&c.rid, argv::rm_argv(&c.name), super::call_bound())?;
                 current = None;
             }
         }
         match &current {
             Some(info) => {
-                self.run(&c.rid, argv::start_argv(info.short_id()), CALL_BOUND)?;
+                self.run(
+                    &c.rid,
+                    argv::start_argv(info.short_id()),
+                    super::call_bound(),
+                )?;
             }
             None => self.create(c)?,
         }
@@ -147,12 +149,12 @@ impl<'a> Exec<'a> {
             );
         }
         if c.detach {
-            self.run(&c.rid, argv::run_argv(c, &ctx), CALL_BOUND)?;
+            self.run(&c.rid, argv::run_argv(c, &ctx), super::call_bound())?;
         } else {
             // An init job: to completion, then removed.
             let result = self.run(&c.rid, argv::run_argv(c, &ctx), c.start_timeout);
             if !self.dry_run {
-                let _ = self.run(&c.rid, argv::rm_argv(&c.name), CALL_BOUND);
+                let _ = self.run(&c.rid, argv::rm_argv(&c.name), super::call_bound());
             }
             result?;
         }
@@ -230,7 +232,7 @@ impl<'a> Exec<'a> {
         };
         self.check_owned(c, &info)?;
         let active = info.running || matches!(info.state.as_str(), "paused" | "restarting");
-        let bound = c.stop_timeout.unwrap_or(DOCKER_STOP_DEFAULT) + CALL_BOUND;
+        let bound = c.stop_timeout.unwrap_or(DOCKER_STOP_DEFAULT) + super::call_bound();
         if active {
             self.run(
                 &c.rid,
@@ -242,7 +244,7 @@ impl<'a> Exec<'a> {
         }
         let removed = remove || c.rm;
         if removed {
-            self.run(&c.rid, argv::rm_argv(&c.name), CALL_BOUND)?;
+            self.run(&c.rid, argv::rm_argv(&c.name), super::call_bound())?;
         }
         if active && !self.dry_run {
             self.wait_down(c, bound)?;

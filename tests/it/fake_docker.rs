@@ -168,3 +168,70 @@ fn a_missing_docker_cli_is_a_clear_error() {
         "om: docker: command not found (is the docker CLI installed and in PATH?)\n"
     );
 }
+
+#[test]
+fn status_is_one_docker_call_whatever_the_number_of_services() {
+    let fake = Fake::new();
+    let mut two = String::new();
+    for i in 1..=2 {
+        two.push_str(&format!(
+            "[container#{i}]\ntype = docker\nimage = nginx\n\n"
+        ));
+    }
+    let names: Vec<String> = (0..3).map(|_| unique("cnt")).collect();
+    for n in &names {
+        create(&fake.env, n, &two);
+    }
+    fake.with_container(&names[0], true);
+    fake.env.om(&["cnt*", "print", "status"]).ok();
+    fake.env
+        .om(&["cnt*", "print", "status", "--format", "json"])
+        .ok();
+    fake.env.om(&["cnt*", "status"]).code(2);
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    let mut want = argv(&["container", "inspect"]);
+    for n in &names {
+        want.push(format!("{n}.container.1"));
+        want.push(format!("{n}.container.2"));
+    }
+    assert!(calls.iter().all(|c| *c == want), "{calls:?}");
+}
+
+#[test]
+fn a_hung_docker_is_killed_at_its_bound() {
+    let mut fake = Fake::new();
+    let name = unique("hg");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\nstop_timeout = 0\n",
+    );
+    fake.with_container(&name, true);
+    fake.env
+        .vars
+        .push(("OM_DOCKER_TIMEOUT".into(), "1s".into()));
+    fake.env
+        .vars
+        .push(("FAKE_DOCKER_HANG".into(), "inspect".into()));
+    let t = std::time::Instant::now();
+    let out = fake.env.om(&[&name, "print", "status"]).code(1);
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(
+        out.stderr,
+        format!("om: docker container inspect {name}.container.1: no answer within 1s, killed\n")
+    );
+    fake.env.vars.pop();
+    fake.env
+        .vars
+        .push(("FAKE_DOCKER_HANG".into(), "stop".into()));
+    let t = std::time::Instant::now();
+    let out = fake.env.om(&[&name, "stop"]).code(1);
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    assert!(
+        out.stderr
+            .contains(" E docker stop -t 0 3c9bc5d7a09a: no answer within 1s, killed\n"),
+        "{}",
+        out.stderr
+    );
+}
