@@ -1,7 +1,9 @@
 //! The command line, as clap definitions. The man pages and completions are
 //! generated from these same definitions.
 
+use crate::complete;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -17,7 +19,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 )]
 pub struct Cli {
     /// Service path, glob or comma list of them (e.g. svc1, 'svc*', ns1/svc/web).
-    #[arg(value_name = "SELECTOR")]
+    #[arg(value_name = "SELECTOR", add = ArgValueCompleter::new(complete::services))]
     pub selector: String,
 
     #[command(subcommand)]
@@ -107,7 +109,7 @@ pub struct CreateArgs {
     #[arg(long, value_name = "FILE|-")]
     pub config: Option<String>,
     /// A keyword to set, RID.KEY=VALUE or KEY=VALUE for DEFAULT (repeatable).
-    #[arg(long = "kw", value_name = "KEY=VAL")]
+    #[arg(long = "kw", value_name = "KEY=VAL", add = ArgValueCompleter::new(complete::keyword_assignments))]
     pub kw: Vec<String>,
     /// An [env] value, KEY=VAL (repeatable).
     #[arg(long = "env", value_name = "KEY=VAL")]
@@ -133,13 +135,13 @@ pub struct CommonArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct ActionArgs {
     /// Only these resources: a rid (container#1) or a group (container); repeatable.
-    #[arg(long = "rid", value_name = "RID")]
+    #[arg(long = "rid", value_name = "RID", add = ArgValueCompleter::new(complete::rids))]
     pub rid: Vec<String>,
     /// Only the resources with this tag; repeatable.
-    #[arg(long = "tag", value_name = "TAG")]
+    #[arg(long = "tag", value_name = "TAG", add = ArgValueCompleter::new(complete::tags))]
     pub tag: Vec<String>,
     /// Only the resources of this subset; repeatable.
-    #[arg(long = "subset", value_name = "SUBSET")]
+    #[arg(long = "subset", value_name = "SUBSET", add = ArgValueCompleter::new(complete::subsets))]
     pub subset: Vec<String>,
     /// Print the docker commands that would run, change nothing.
     #[arg(long)]
@@ -151,7 +153,7 @@ pub struct ActionArgs {
 #[derive(Args, Debug)]
 pub struct DeleteArgs {
     /// Remove only this resource's section.
-    #[arg(long = "rid", value_name = "RID")]
+    #[arg(long = "rid", value_name = "RID", add = ArgValueCompleter::new(complete::rids))]
     pub rid: Vec<String>,
     /// Delete even if containers of the service exist (they are left running).
     #[arg(long)]
@@ -180,7 +182,12 @@ pub struct PrintConfigArgs {
 #[derive(Args, Debug)]
 pub struct GetArgs {
     /// The keyword, RID.KEY or KEY (DEFAULT).
-    #[arg(long = "kw", value_name = "KEY", required = true)]
+    #[arg(
+        long = "kw",
+        value_name = "KEY",
+        required = true,
+        add = ArgValueCompleter::new(complete::keyword_names)
+    )]
     pub kw: String,
     /// Expand references and node scopes.
     #[arg(long)]
@@ -190,7 +197,12 @@ pub struct GetArgs {
 #[derive(Args, Debug)]
 pub struct SetArgs {
     /// RID.KEY=VAL, KEY+=WORD (append), KEY-=WORD (remove); repeatable.
-    #[arg(long = "kw", value_name = "KEY=VAL", required = true)]
+    #[arg(
+        long = "kw",
+        value_name = "KEY=VAL",
+        required = true,
+        add = ArgValueCompleter::new(complete::keyword_assignments)
+    )]
     pub kw: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -199,7 +211,12 @@ pub struct SetArgs {
 #[derive(Args, Debug)]
 pub struct UnsetArgs {
     /// RID.KEY or KEY (DEFAULT); repeatable.
-    #[arg(long = "kw", value_name = "KEY", required = true)]
+    #[arg(
+        long = "kw",
+        value_name = "KEY",
+        required = true,
+        add = ArgValueCompleter::new(complete::keyword_names)
+    )]
     pub kw: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -208,7 +225,7 @@ pub struct UnsetArgs {
 #[derive(Args, Debug)]
 pub struct RidArgs {
     /// The resources (rid or group); all when none given.
-    #[arg(long = "rid", value_name = "RID")]
+    #[arg(long = "rid", value_name = "RID", add = ArgValueCompleter::new(complete::rids))]
     pub rid: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -229,7 +246,12 @@ pub struct DockerArgs {
 #[derive(Args, Debug)]
 pub struct EnterArgs {
     /// The container resource to enter (e.g. container#1).
-    #[arg(long = "rid", value_name = "RID", required = true)]
+    #[arg(
+        long = "rid",
+        value_name = "RID",
+        required = true,
+        add = ArgValueCompleter::new(complete::rids)
+    )]
     pub rid: String,
 }
 
@@ -251,4 +273,20 @@ pub enum Color {
     Auto,
     Always,
     Never,
+}
+
+/// The command tree, as the parser, the completion engine and the man pages
+/// all use it: no `help` subcommand anywhere (`--help` is there).
+pub fn command() -> clap::Command {
+    fn strip(cmd: clap::Command) -> clap::Command {
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        names
+            .iter()
+            .fold(cmd, |cmd, name| cmd.mut_subcommand(name, strip))
+            .disable_help_subcommand(true)
+    }
+    strip(<Cli as clap::CommandFactory>::command())
 }

@@ -2,8 +2,10 @@
 
 mod cli;
 mod commands;
+mod complete;
 mod config;
 mod docker;
+mod docs;
 mod error;
 mod logger;
 mod paths;
@@ -15,6 +17,11 @@ mod status;
 mod substitute;
 
 fn main() -> std::process::ExitCode {
+    // With COMPLETE=<shell> set, answer the shell's completion request and exit.
+    clap_complete::CompleteEnv::with_factory(complete::command)
+        .bin("om")
+        .completer("om")
+        .complete();
     match commands::run(std::env::args_os().collect()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

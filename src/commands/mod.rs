@@ -14,7 +14,7 @@ use crate::config::value::parse_duration;
 use crate::error::{Error, Result};
 use crate::paths::{list_services, Roots, SvcPath};
 use crate::selector::{is_glob, select};
-use clap::Parser;
+use clap::{FromArgMatches, Parser};
 use std::ffi::OsString;
 use std::time::Duration;
 
@@ -67,11 +67,22 @@ pub fn waitlock(s: &str) -> Result<Duration> {
 }
 
 pub fn run(args: Vec<OsString>) -> Result<()> {
+    // Hidden: scripts/gen-docs writes the man pages and completions with it.
+    if args.get(1).is_some_and(|a| a == "__gen-docs") {
+        let dir = args
+            .get(2)
+            .ok_or_else(|| Error::Usage("usage: om __gen-docs DIR".into()))?;
+        return crate::docs::write_all(std::path::Path::new(dir));
+    }
     if args.get(1).is_some_and(|a| a == "ls") {
         let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
         return listing::ls(&Ctx::from_env(), ls.format);
     }
-    let cli = parse(Cli::try_parse_from(args))?;
+    let cli = parse(
+        crate::cli::command()
+            .try_get_matches_from(args)
+            .and_then(|m| Cli::from_arg_matches(&m)),
+    )?;
     let ctx = Ctx::from_env();
     let sel = cli.selector.as_str();
     match cli.command {

@@ -35,7 +35,6 @@ pub struct Keyword {
     pub kind: Kind,
     pub default: Option<&'static str>,
     /// How it maps to `docker run`, for the man page.
-    #[allow(dead_code)] // read by the man page generator (issue 5)
     pub docker: &'static str,
     pub help: &'static str,
     pub support: Support,

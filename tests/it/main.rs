@@ -4,5 +4,6 @@ mod config;
 mod driver;
 mod fake_docker;
 mod passthrough;
+mod shipping;
 mod support;
 mod walkthrough;

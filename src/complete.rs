@@ -1,0 +1,142 @@
+//! Dynamic values for shell completion (clap_complete's engine calls `om`
+//! at each TAB with `COMPLETE=<shell>`): service paths, and the rids,
+//! keywords, subsets and tags of the service named on the line. They read
+//! the config root only, never docker, so a TAB costs a few milliseconds.
+
+use crate::config::ini::Document;
+use crate::config::keywords::{section_kind, Scope, SectionKind, Support, KEYWORDS};
+use crate::config::value::split_words;
+use crate::paths::{list_services, Roots, SvcPath};
+use clap_complete::engine::CompletionCandidate;
+use std::ffi::OsStr;
+
+fn matching(current: &OsStr, words: impl IntoIterator<Item = String>) -> Vec<CompletionCandidate> {
+    let current = current.to_string_lossy();
+    let mut out: Vec<String> = words
+        .into_iter()
+        .filter(|w| w.starts_with(current.as_ref()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out.into_iter().map(CompletionCandidate::new).collect()
+}
+
+/// The first word: every service path, and `ls`.
+pub fn services(current: &OsStr) -> Vec<CompletionCandidate> {
+    let roots = Roots::from_env();
+    let mut words: Vec<String> = list_services(&roots)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    words.push("ls".into());
+    matching(current, words)
+}
+
+/// The service named on the command line being completed: the engine runs
+/// `om -- om SELECTOR …`, so it is the word after the second `om`.
+fn line_service() -> Option<Document> {
+    let args: Vec<String> = std::env::args().collect();
+    let dashes = args.iter().position(|a| a == "--")?;
+    let selector = args.get(dashes + 2)?;
+    let path = SvcPath::parse(selector).ok()?;
+    crate::config::read_document(&path, &Roots::from_env()).ok()
+}
+
+fn container_rids(doc: &Document) -> Vec<String> {
+    doc.section_names()
+        .filter(|s| section_kind(s) == Some(SectionKind::Container))
+        .map(String::from)
+        .collect()
+}
+
+pub fn rids(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(doc) = line_service() else {
+        return Vec::new();
+    };
+    let mut words = container_rids(&doc);
+    words.push("container".into());
+    matching(current, words)
+}
+
+/// `RID.KEYWORD` (or `KEYWORD` for DEFAULT), with `=` for `set`.
+fn keywords(current: &OsStr, suffix: &str) -> Vec<CompletionCandidate> {
+    let doc = line_service().unwrap_or_default();
+    let mut words = Vec::new();
+    let supported = KEYWORDS.iter().filter(|k| k.support == Support::Yes);
+    for kw in supported {
+        match kw.scope {
+            Scope::Default => words.push(format!("{}{suffix}", kw.name)),
+            Scope::Container => words.extend(
+                container_rids(&doc)
+                    .iter()
+                    .map(|r| format!("{r}.{}{suffix}", kw.name)),
+            ),
+            Scope::Subset => words.extend(
+                doc.section_names()
+                    .filter(|s| section_kind(s) == Some(SectionKind::Subset))
+                    .map(|s| format!("{s}.{}{suffix}", kw.name)),
+            ),
+        }
+    }
+    words.extend(doc.entries("env").map(|(k, _)| format!("env.{k}{suffix}")));
+    matching(current, words)
+}
+
+pub fn keyword_assignments(current: &OsStr) -> Vec<CompletionCandidate> {
+    keywords(current, "=")
+}
+
+pub fn keyword_names(current: &OsStr) -> Vec<CompletionCandidate> {
+    keywords(current, "")
+}
+
+pub fn subsets(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(doc) = line_service() else {
+        return Vec::new();
+    };
+    let mut words: Vec<String> = doc
+        .section_names()
+        .filter_map(|s| s.strip_prefix("subset#container:"))
+        .map(String::from)
+        .collect();
+    words.extend(
+        container_rids(&doc)
+            .iter()
+            .filter_map(|r| doc.get(r, "subset").map(String::from)),
+    );
+    matching(current, words)
+}
+
+pub fn tags(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(doc) = line_service() else {
+        return Vec::new();
+    };
+    let words = container_rids(&doc)
+        .iter()
+        .filter_map(|r| doc.get(r, "tags"))
+        .flat_map(|t| split_words(t).unwrap_or_default())
+        .collect::<Vec<_>>();
+    matching(current, words)
+}
+
+/// The command tree the completion engine walks. At the first word only a
+/// service path (or `ls`) can come, so the subcommands are hidden there.
+pub fn command() -> clap::Command {
+    let cmd = crate::cli::command();
+    let args: Vec<String> = std::env::args().collect();
+    // `om -- om WORD…`: the word being completed is the last one.
+    let first_word = args
+        .iter()
+        .position(|a| a == "--")
+        .is_some_and(|dashes| args.len() - dashes == 3);
+    if !first_word {
+        return cmd;
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names
+        .iter()
+        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, |s| s.hide(true)))
+}

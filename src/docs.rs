@@ -1,0 +1,330 @@
+//! The man pages and completion scripts, generated from the clap
+//! definitions and the keyword table. `om __gen-docs DIR` writes them
+//! (`scripts/gen-docs`); a test fails when the committed copies drift.
+
+use crate::cli::LsCli;
+use crate::config::keywords::{Kind, Scope, Support, KEYWORDS};
+use clap::CommandFactory;
+use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
+use clap_mangen::roff::{bold, italic, roman, Roff};
+use clap_mangen::Man;
+
+/// Every generated file: its path under the project root and its text.
+pub fn files() -> Vec<(String, String)> {
+    let mut out = man_pages();
+    out.push(("man/om.conf.5".into(), conf_page()));
+    out.extend(completions());
+    out
+}
+
+fn render(man: &Man, extra: Option<&Roff>) -> String {
+    let mut buf = Vec::new();
+    // The sections clap_mangen knows, without its generic EXTRA section:
+    // om.1 has its own EXIT STATUS, FILES, ENVIRONMENT and EXAMPLES.
+    let _ = man.render_title(&mut buf);
+    let _ = man.render_name_section(&mut buf);
+    let _ = man.render_synopsis_section(&mut buf);
+    let _ = man.render_description_section(&mut buf);
+    let _ = man.render_options_section(&mut buf);
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    if let Some(extra) = extra {
+        text.push_str(&extra.to_roff());
+    }
+    text
+}
+
+fn man_pages() -> Vec<(String, String)> {
+    let mut cli = crate::cli::command();
+    cli.build();
+    let mut out = vec![(
+        "man/om.1".to_string(),
+        render(&Man::new(cli.clone()), Some(&om_sections(&cli))),
+    )];
+    let ls = LsCli::command().name("om-ls").bin_name("om ls");
+    out.push((
+        "man/om-ls.1".into(),
+        render(&Man::new(ls), Some(&see_also())),
+    ));
+    subcommand_pages(&cli, "om", "om SELECTOR", &mut out);
+    out.sort();
+    out
+}
+
+/// `om-start.1`, `om-print-status.1`, …: one page per command.
+fn subcommand_pages(
+    parent: &clap::Command,
+    name: &str,
+    bin: &str,
+    out: &mut Vec<(String, String)>,
+) {
+    for sub in parent.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let page = format!("{name}-{}", sub.get_name());
+        let sub_bin = format!("{bin} {}", sub.get_name());
+        let cmd = sub
+            .clone()
+            .name(page.clone())
+            .display_name(page.clone())
+            .bin_name(sub_bin.clone());
+        out.push((
+            format!("man/{page}.1"),
+            render(&Man::new(cmd), Some(&see_also())),
+        ));
+        subcommand_pages(sub, &page, &sub_bin, out);
+    }
+}
+
+fn see_also() -> Roff {
+    let mut r = Roff::new();
+    r.control("SH", ["SEE ALSO"]);
+    r.text([bold("om"), roman("(1), "), bold("om.conf"), roman("(5)")]);
+    r
+}
+
+fn para(r: &mut Roff, tag: &str, text: &str) {
+    r.control("TP", []);
+    r.text([bold(tag)]);
+    r.text([roman(text)]);
+}
+
+fn om_sections(cli: &clap::Command) -> Roff {
+    let mut r = Roff::new();
+    r.control("SH", ["COMMANDS"]);
+    para(
+        &mut r,
+        "om ls [--format json]",
+        "List the service paths, one per line.",
+    );
+    for sub in cli.get_subcommands() {
+        let nested: Vec<&clap::Command> = sub.get_subcommands().collect();
+        let leaves: Vec<(String, &clap::Command)> = if nested.is_empty() {
+            vec![(sub.get_name().to_string(), sub)]
+        } else {
+            nested
+                .into_iter()
+                .map(|n| (format!("{} {}", sub.get_name(), n.get_name()), n))
+                .collect()
+        };
+        for (words, cmd) in leaves {
+            let about = cmd.get_about().map(ToString::to_string).unwrap_or_default();
+            para(&mut r, &format!("om SELECTOR {words}"), &about);
+        }
+    }
+    r.control("SH", ["EXIT STATUS"]);
+    for (code, text) in [
+        ("0", "Success."),
+        ("1", "Failure: an action, a check or a config problem; the reason is on stderr."),
+        ("2", "Usage error: a bad option, a bad service path, a docker reference to a resource the service does not have."),
+        ("status", "om SELECTOR status exits with the overall status: up 0, down 1, warn 2, n/a 3."),
+        ("docker, enter", "The docker command's exit code, 128+N when it was killed by signal N."),
+    ] {
+        para(&mut r, code, text);
+    }
+    r.control("SH", ["FILES"]);
+    for (path, text) in [
+        ("etc/NAME.conf", "A service's config (INI, see om.conf(5)); etc/namespaces/NS/svc/NAME.conf outside the root namespace."),
+        ("var/svc/NAME/", "State: the action lock and the 'started' expectation."),
+        ("log/NAME.log", "The action log, each line timestamped."),
+    ] {
+        para(&mut r, path, text);
+    }
+    r.text([roman(
+        "Relative to /etc/opensvc, /var/lib/opensvc and /var/log/opensvc for root, ~/.opensvc/{etc,var,log} for other users, or $OSVC_ROOT_PATH/{etc,var,log}.",
+    )]);
+    r.control("SH", ["ENVIRONMENT"]);
+    for (var, text) in [
+        ("OSVC_ROOT_PATH", "Put etc, var and log under this directory."),
+        ("OSVC_NODENAME", "The node name (default: the host name)."),
+        ("OM_DOCKER", "The docker CLI to run (default: docker, found in PATH)."),
+        ("OM_DOCKER_TIMEOUT", "The bound of docker calls that have no keyword of their own (default 60s); a docker that does not answer in time is killed."),
+        ("DOCKER_HOST", "Passed to docker as is."),
+        ("NO_COLOR", "Never colour the status."),
+        ("VISUAL, EDITOR", "The editor of om SELECTOR edit config."),
+        ("COMPLETE", "Set by the completion scripts: answer a shell completion request."),
+    ] {
+        para(&mut r, var, text);
+    }
+    r.control("SH", ["EXAMPLES"]);
+    for (cmd, text) in [
+        ("echo '{\"container#1\": {\"type\": \"docker\", \"image\": \"nginx\"}}' | om svc1 deploy --config=-", "Create and start a one-container service."),
+        ("om svc1 print status", "Show its status tree."),
+        ("om svc1 docker inspect {container#1}", "Run docker on the service's container."),
+        ("om svc1 set --kw container#1.rm=true", "Set a keyword in place."),
+        ("om 'svc*' stop", "Stop every service whose name starts with svc."),
+        ("om svc1 purge", "Stop and remove the containers, then delete the config."),
+    ] {
+        para(&mut r, cmd, text);
+    }
+    r.control("SH", ["SEE ALSO"]);
+    r.text([
+        bold("om.conf"),
+        roman("(5), "),
+        bold("docker"),
+        roman("(1)"),
+    ]);
+    r
+}
+
+fn kind_name(kind: Kind) -> String {
+    match kind {
+        Kind::Str => "string".into(),
+        Kind::Bool => "boolean".into(),
+        Kind::Duration => "duration".into(),
+        Kind::Words => "shell words".into(),
+        Kind::Choice(c) => format!(
+            "one of: {}",
+            c.iter()
+                .filter(|c| !c.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Kind::Namespace => "namespace".into(),
+    }
+}
+
+/// `om.conf.5`: the config format and every keyword of the one table.
+fn conf_page() -> String {
+    let mut r = Roff::new();
+    r.control(
+        "TH",
+        [
+            "om.conf",
+            "5",
+            "",
+            &format!("om {}", env!("CARGO_PKG_VERSION")),
+            "",
+        ],
+    );
+    r.control("SH", ["NAME"]);
+    r.text([roman("om.conf - the configuration of an om service")]);
+    r.control("SH", ["DESCRIPTION"]);
+    r.text([roman(
+        "INI, one section per resource: [DEFAULT] first, [env], [container#N] (type = docker), \
+         [subset#container:NAME]. Keys are case-sensitive; a value continues on following lines \
+         that start with whitespace; # and ; start a comment only at the start of a line. \
+         key@NODE (or key@nodes) scopes a value to a node. References are expanded when a value \
+         is used: {name} {svcname} {namespace} {path} {nodename} {id} {env.KEY} (an environment \
+         variable KEY in upper case overrides the [env] value) and {RID.KEYWORD}. Durations: 10, \
+         10s, 2m, 1h, 1m30s. Booleans: true/false, yes/no, 1/0.",
+    )]);
+    for (scope, title) in [
+        (Scope::Default, "[DEFAULT] KEYWORDS"),
+        (Scope::Container, "[container#N] KEYWORDS (type = docker)"),
+        (Scope::Subset, "[subset#container:NAME] KEYWORDS"),
+    ] {
+        r.control("SH", [title]);
+        for kw in KEYWORDS
+            .iter()
+            .filter(|k| k.scope == scope && k.support == Support::Yes)
+        {
+            r.control("TP", []);
+            r.text([bold(kw.name)]);
+            let mut facts = vec![kind_name(kw.kind)];
+            if let Some(d) = kw.default {
+                facts.push(format!("default {d}"));
+            }
+            if !kw.docker.is_empty() {
+                facts.push(format!("docker run: {}", kw.docker));
+            }
+            r.text([italic(facts.join("; ")), roman(". "), roman(kw.help)]);
+        }
+    }
+    r.control("SH", ["OPENSVC KEYWORDS KEPT BUT NOT ACTED ON"]);
+    r.text([roman(
+        "om keeps these in the file and om SELECTOR validate config reports them as warnings:",
+    )]);
+    for kw in KEYWORDS.iter().filter(|k| k.support == Support::Ignored) {
+        let section = match kw.scope {
+            Scope::Default => "DEFAULT",
+            Scope::Container => "container",
+            Scope::Subset => "subset",
+        };
+        r.control("TP", []);
+        r.text([bold(format!("{section}.{}", kw.name))]);
+        r.text([roman(kw.help)]);
+    }
+    r.control("SH", ["SEE ALSO"]);
+    r.text([bold("om"), roman("(1)")]);
+    r.to_roff()
+}
+
+fn completions() -> Vec<(String, String)> {
+    let shells: [(&str, &dyn EnvCompleter); 3] = [
+        ("completions/om.bash", &Bash),
+        ("completions/_om", &Zsh),
+        ("completions/om.fish", &Fish),
+    ];
+    shells
+        .iter()
+        .map(|(file, shell)| {
+            let mut buf = Vec::new();
+            let _ = shell.write_registration("COMPLETE", "om", "om", "om", &mut buf);
+            (file.to_string(), String::from_utf8_lossy(&buf).into_owned())
+        })
+        .collect()
+}
+
+/// `om __gen-docs DIR`: writes every generated file under DIR.
+pub fn write_all(dir: &std::path::Path) -> crate::error::Result<()> {
+    use crate::error::Context;
+    for (rel, text) in files() {
+        let path = dir.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).context(|| format!("create {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).context(|| format!("write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed man/ and completions/ are what the code generates.
+    #[test]
+    fn committed_docs_match_the_code() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stale = Vec::new();
+        let generated = files();
+        for (rel, text) in &generated {
+            if std::fs::read_to_string(root.join(rel)).ok().as_deref() != Some(text.as_str()) {
+                stale.push(rel.clone());
+            }
+        }
+        for dir in ["man", "completions"] {
+            for entry in std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let rel = format!("{dir}/{}", entry.file_name().to_string_lossy());
+                if !generated.iter().any(|(g, _)| *g == rel) {
+                    stale.push(format!("{rel} (not generated any more)"));
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "run scripts/gen-docs; these drifted: {stale:?}"
+        );
+    }
+
+    #[test]
+    fn every_command_has_a_page_and_every_keyword_is_documented() {
+        let files = files();
+        for page in [
+            "man/om.1",
+            "man/om-start.1",
+            "man/om-print-status.1",
+            "man/om-ls.1",
+            "man/om-docker.1",
+        ] {
+            assert!(files.iter().any(|(f, _)| f == page), "{page}");
+        }
+        let conf = &files.iter().find(|(f, _)| f == "man/om.conf.5").unwrap().1;
+        for kw in KEYWORDS {
+            assert!(conf.contains(kw.name), "{}", kw.name);
+        }
+    }
+}
