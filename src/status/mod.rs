@@ -162,12 +162,13 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
 }
 
 /// Service status: up when every counted resource is up, down when all are
-/// down, warn when mixed or any warns, n/a when none counts. Optional and
-/// n/a resources do not count.
-pub fn aggregate(resources: &[ResourceStatus]) -> Avail {
+/// down, warn when mixed or any warns, n/a when none counts. n/a resources
+/// never count; optional ones count for `overall`, not for `avail` (as in
+/// OpenSVC: an optional resource down does not make the service unavailable).
+pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
     let counted: Vec<Avail> = resources
         .iter()
-        .filter(|r| !r.optional && r.status != Avail::NotApplicable)
+        .filter(|r| (with_optional || !r.optional) && r.status != Avail::NotApplicable)
         .map(|r| r.status)
         .collect();
     let any_warn = resources.iter().any(|r| r.status == Avail::Warn);
@@ -187,9 +188,10 @@ pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool
         .iter()
         .map(|c| resource(svc, c, infos.iter().find(|i| i.name == c.name)))
         .collect();
-    let avail = aggregate(&resources);
+    let avail = aggregate(&resources, false);
+    let overall = aggregate(&resources, true);
     let mut notice = String::new();
-    if avail == Avail::Warn {
+    if overall == Avail::Warn {
         notice.push_str("warn, ");
     }
     notice.push_str("idle");
@@ -200,7 +202,7 @@ pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool
         path: svc.path.to_string(),
         node: node.to_string(),
         avail,
-        overall: avail,
+        overall,
         notice,
         started,
         subsets: svc
@@ -290,10 +292,14 @@ mod tests {
             },
         };
         use Avail::*;
-        assert_eq!(aggregate(&[r(Up, false), r(Down, true)]), Up);
-        assert_eq!(aggregate(&[r(Up, false), r(Down, false)]), Warn);
-        assert_eq!(aggregate(&[r(Down, false), r(NotApplicable, false)]), Down);
-        assert_eq!(aggregate(&[r(NotApplicable, false)]), NotApplicable);
-        assert_eq!(aggregate(&[]), NotApplicable);
+        assert_eq!(aggregate(&[r(Up, false), r(Down, true)], false), Up);
+        assert_eq!(aggregate(&[r(Up, false), r(Down, true)], true), Warn);
+        assert_eq!(aggregate(&[r(Up, false), r(Down, false)], false), Warn);
+        assert_eq!(
+            aggregate(&[r(Down, false), r(NotApplicable, false)], false),
+            Down
+        );
+        assert_eq!(aggregate(&[r(NotApplicable, false)], true), NotApplicable);
+        assert_eq!(aggregate(&[], false), NotApplicable);
     }
 }
