@@ -543,3 +543,22 @@ fn delete_removes_config_and_state() {
     assert!(!env.conf("s").exists());
     env.om(&["s", "print", "config"]).code(1);
 }
+
+#[test]
+fn the_readme_example_config_is_valid() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```ini\n")
+        .expect("an ini example in the README")
+        + 7;
+    let ini = &readme[start..start + readme[start..].find("```").unwrap()];
+    let env = Env::new();
+    env.om_stdin(&["ex", "create", "--config=-"], ini).ok();
+    let out = env.om(&["ex", "validate", "config"]).ok();
+    assert_eq!(out.stdout, "");
+    let out = env
+        .om(&["ex", "get", "--kw", "container#1.image", "--eval"])
+        .ok();
+    assert_eq!(out.stdout, "nginx:1.25\n");
+}
