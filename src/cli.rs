@@ -279,14 +279,21 @@ pub enum Color {
 /// all use it: no `help` subcommand anywhere (`--help` is there).
 pub fn command() -> clap::Command {
     fn strip(cmd: clap::Command) -> clap::Command {
-        let names: Vec<String> = cmd
-            .get_subcommands()
-            .map(|s| s.get_name().to_string())
-            .collect();
-        names
-            .iter()
-            .fold(cmd, |cmd, name| cmd.mut_subcommand(name, strip))
-            .disable_help_subcommand(true)
+        map_subcommands(cmd, strip).disable_help_subcommand(true)
     }
     strip(<Cli as clap::CommandFactory>::command())
+}
+
+/// Applies `f` to each direct subcommand of `cmd`.
+pub fn map_subcommands(
+    cmd: clap::Command,
+    f: impl Fn(clap::Command) -> clap::Command + Copy,
+) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names
+        .iter()
+        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, f))
 }

@@ -132,11 +132,5 @@ pub fn command() -> clap::Command {
     if !first_word {
         return cmd;
     }
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .map(|s| s.get_name().to_string())
-        .collect();
-    names
-        .iter()
-        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, |s| s.hide(true)))
+    crate::cli::map_subcommands(cmd, |s| s.hide(true))
 }

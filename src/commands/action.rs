@@ -161,7 +161,7 @@ fn start(exec: &Exec, selected: &[&Container]) -> Result<()> {
     for stage in &stages {
         let results: Vec<(&Container, Result<bool>)> =
             run_stage(stage, |c| exec.start(c, info_of(&infos, c)));
-        let mut failure = None;
+        let mut failed = false;
         for (c, r) in results {
             match r {
                 Ok(true) => started.push(c),
@@ -173,11 +173,11 @@ fn start(exec: &Exec, selected: &[&Container]) -> Result<()> {
                 ),
                 Err(e) => {
                     exec.log.res(&c.rid, Level::Error, &e.to_string());
-                    failure.get_or_insert(c.rid.clone());
+                    failed = true;
                 }
             }
         }
-        if let Some(rid) = failure {
+        if failed {
             if exec.svc.rollback && !started.is_empty() && !exec.dry_run {
                 exec.log.svc(Level::Info, "rollback");
                 let after = current(&started).unwrap_or_default();
@@ -188,15 +188,14 @@ fn start(exec: &Exec, selected: &[&Container]) -> Result<()> {
                     }
                 }
             }
-            let _ = rid;
             return Err(Error::Child(1));
         }
     }
     Ok(())
 }
 
-/// Stops in the reverse of the start order; every failure is reported, the
-/// first one fails the action.
+/// Stops in the reverse of the start order; the first failure of a
+/// non-optional resource is reported and ends the action.
 fn stop(exec: &Exec, selected: &[&Container], remove: bool) -> Result<()> {
     let stages = stages_or_fail(stop_stages(exec.svc, selected), exec.svc)?;
     let infos = current(selected)?;

@@ -47,8 +47,8 @@ pub fn exit_status(ctx: &Ctx, selector: &str) -> Result<()> {
     if broken {
         return Err(Error::Child(1));
     }
-    // Several services: the worst one (warn > down > n/a > up would hide a
-    // down behind a warn, so take the first non-up in path order).
+    // Several services: the first one that is not up, in path order (as the
+    // docker passthrough exits with the first non-zero code).
     match statuses.iter().map(|s| s.avail.code()).find(|c| *c != 0) {
         Some(code) => Err(Error::Child(code)),
         None => Ok(()),

@@ -111,7 +111,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Container "stop_timeout" Duration, None, "docker stop -t", "Grace time before docker kills the container; docker's default when unset."),
     kw!(Container "pull_timeout" Duration, Some("2m"), "", "How long docker pull may take."),
     kw!(Container "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
-    kw!(Container "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's."),
+    kw!(Container "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
     kw!(Container "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Container "subset" Str, None, "", "The subset this resource belongs to (see [subset#container:NAME])."),
     kw!(Container "comment" Str, None, "", "Free text for the operators."),
