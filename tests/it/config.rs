@@ -522,9 +522,8 @@ fn killed_writers_leave_a_valid_file() {
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(round % 5));
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &child.id().to_string()])
-            .status();
+        // std's kill is SIGKILL on Unix
+        let _ = child.kill();
         let _ = child.wait();
         env.om(&["s", "validate", "config"]).ok();
         let text = env.read_conf("s");
