@@ -24,12 +24,25 @@ pub fn ls(ctx: &Ctx, format: Format) -> Result<()> {
 
 pub fn logs(ctx: &Ctx, selector: &str, follow: bool) -> Result<()> {
     let paths = ctx.select(selector)?;
+    if follow && paths.len() > 1 {
+        return Err(Error::Usage(format!(
+            "logs --follow follows one service, '{selector}' selects {}",
+            paths.len()
+        )));
+    }
     each(&paths, |path| {
         let file = path.log_file(&ctx.roots);
-        let mut f = match std::fs::File::open(&file) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !follow => return Ok(()),
-            Err(e) => return Err(Error::Failed(format!("{}: {e}", file.display()))),
+        let mut f = loop {
+            match std::fs::File::open(&file) {
+                Ok(f) => break f,
+                // No action has logged yet: nothing to show, or wait for
+                // the first line (as tail -F does).
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !follow => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => return Err(Error::Failed(format!("{}: {e}", file.display()))),
+            }
         };
         let mut out = std::io::stdout();
         std::io::copy(&mut f, &mut out).context(|| format!("read {}", file.display()))?;

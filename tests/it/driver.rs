@@ -546,3 +546,44 @@ fn enter_opens_a_shell() {
     assert!(out.stdout.starts_with("hi-from-"), "{}", out.stdout);
     env.om(&[&name, "enter", "--rid", "container#9"]).code(2);
 }
+
+#[test]
+fn logs_follow_shows_new_lines() {
+    engine();
+    let env = Env::new();
+    let name = unique("lg");
+    create(
+        &env,
+        &name,
+        "[container#1]\ntype = docker\nimage = om-test/busybox\n",
+    );
+    let mut follow = env
+        .std_cmd(&[&name, "logs", "--follow"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = follow.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        lines.find(|l| l.as_ref().is_ok_and(|l| l.contains("   docker run -d ")))
+    });
+    env.om(&[&name, "start", "--dry-run"]).ok();
+    for _ in 0..100 {
+        if reader.is_finished() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = follow.kill();
+    let _ = follow.wait();
+    let line = reader
+        .join()
+        .unwrap()
+        .expect("the dry-run line reached logs --follow")
+        .unwrap();
+    assert!(
+        line.contains(&format!("{NODE}.{name}.container#1")),
+        "{line}"
+    );
+}
