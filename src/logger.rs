@@ -34,11 +34,25 @@ pub struct Logger {
     node: String,
     svcname: String,
     file: Option<Mutex<File>>,
-    /// Echo to stderr (false for `--dry-run`'s quiet checks, never otherwise).
+    /// Echo to stderr (unit tests turn it off).
     echo: bool,
 }
 
 static STDERR: Mutex<()> = Mutex::new(());
+
+/// Warnings and errors are coloured on a terminal only, never with NO_COLOR.
+fn color_stderr() -> bool {
+    use std::io::IsTerminal;
+    static COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *COLOR.get_or_init(|| std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal())
+}
+
+/// Each line wrapped in an ANSI colour (the newlines stay outside).
+fn paint(text: &str, code: &str) -> String {
+    text.lines()
+        .map(|l| format!("\x1b[{code}m{l}\x1b[0m\n"))
+        .collect()
+}
 
 impl Logger {
     /// `log_file`: where to append; an unwritable log is not a reason to fail.
@@ -74,8 +88,13 @@ impl Logger {
             .map(|m| format_line(name, width, level, m) + "\n")
             .collect();
         if self.echo {
+            let shown = match (level, color_stderr()) {
+                (Level::Warn, true) => paint(&text, "33"),
+                (Level::Error, true) => paint(&text, "31"),
+                _ => text.clone(),
+            };
             let _guard = STDERR.lock();
-            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            let _ = std::io::stderr().lock().write_all(shown.as_bytes());
         }
         if let Some(file) = &self.file {
             let stamp = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f");

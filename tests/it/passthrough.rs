@@ -130,6 +130,13 @@ fn bad_references_and_usage() {
         format!("om: service {name} has no container#9 (its rids: container#1)\n")
     );
     env.om(&[&name, "docker"]).code(2);
+    // options are docker's, --help included
+    let out = env.om(&[&name, "docker", "--help"]).ok();
+    assert!(
+        out.stdout.contains("Usage:  docker [OPTIONS] COMMAND"),
+        "{}",
+        out.stdout
+    );
     env.om(&["nosuch", "docker", "ps"]).code(1);
     // a glob that matches nothing runs nothing and succeeds
     let out = env.om(&["zz*", "docker", "ps"]).ok();
