@@ -78,24 +78,31 @@ fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind) -> Result<()
             state::set_started(&svc.path, &ctx.roots, started)
         }
     };
+    let infos = current(selected)?;
     match kind {
         Kind::Start | Kind::Provision => {
-            start(exec, selected)?;
+            start(exec, selected, &infos)?;
             set_started(true)
         }
         Kind::Stop => {
             set_started(false)?;
-            stop(exec, selected, false)
+            stop(exec, selected, &infos, false)
         }
         Kind::Unprovision | Kind::Purge => {
             set_started(false)?;
-            stop(exec, selected, true)
+            stop(exec, selected, &infos, true)
         }
         Kind::Restart => {
-            stop(exec, selected, false)?;
+            stop(exec, selected, &infos, false)?;
             exec.log
                 .svc(Level::Info, "instance stopped, ready for restart.");
-            start(exec, selected)?;
+            // A dry run changed nothing: start from what the stop would leave.
+            let after = if exec.dry_run {
+                as_if_stopped(&infos, selected)
+            } else {
+                current(selected)?
+            };
+            start(exec, selected, &after)?;
             set_started(true)
         }
     }
@@ -140,6 +147,20 @@ fn current(selected: &[&Container]) -> Result<Vec<ContainerInfo>> {
     docker::inspect(&names)
 }
 
+/// What the engine would hold after a stop: containers stopped, those of
+/// `rm` resources gone.
+fn as_if_stopped(infos: &[ContainerInfo], selected: &[&Container]) -> Vec<ContainerInfo> {
+    infos
+        .iter()
+        .filter(|i| !selected.iter().any(|c| c.name == i.name && c.rm))
+        .map(|i| ContainerInfo {
+            running: false,
+            state: "exited".into(),
+            ..i.clone()
+        })
+        .collect()
+}
+
 fn info_of(infos: &[ContainerInfo], c: &Container) -> Option<ContainerInfo> {
     infos.iter().find(|i| i.name == c.name).cloned()
 }
@@ -154,13 +175,12 @@ fn stages_or_fail<'a>(
 /// Starts stage after stage. The first failure of a non-optional resource
 /// ends the action; with `rollback`, what this action started is stopped
 /// again, in reverse.
-fn start(exec: &Exec, selected: &[&Container]) -> Result<()> {
+fn start(exec: &Exec, selected: &[&Container], infos: &[ContainerInfo]) -> Result<()> {
     let stages = stages_or_fail(start_stages(exec.svc, selected), exec.svc)?;
-    let infos = current(selected)?;
     let mut started: Vec<&Container> = Vec::new();
     for stage in &stages {
         let results: Vec<(&Container, Result<bool>)> =
-            run_stage(stage, |c| exec.start(c, info_of(&infos, c)));
+            run_stage(stage, |c| exec.start(c, info_of(infos, c)));
         let mut failed = false;
         for (c, r) in results {
             match r {
@@ -196,12 +216,11 @@ fn start(exec: &Exec, selected: &[&Container]) -> Result<()> {
 
 /// Stops in the reverse of the start order; the first failure of a
 /// non-optional resource is reported and ends the action.
-fn stop(exec: &Exec, selected: &[&Container], remove: bool) -> Result<()> {
+fn stop(exec: &Exec, selected: &[&Container], infos: &[ContainerInfo], remove: bool) -> Result<()> {
     let stages = stages_or_fail(stop_stages(exec.svc, selected), exec.svc)?;
-    let infos = current(selected)?;
     let mut failed = false;
     for stage in &stages {
-        for (c, r) in run_stage(stage, |c| exec.stop(c, info_of(&infos, c), remove)) {
+        for (c, r) in run_stage(stage, |c| exec.stop(c, info_of(infos, c), remove)) {
             if let Err(e) = r {
                 let level = if c.optional {
                     Level::Warn
@@ -252,4 +271,30 @@ fn run_stage<'a, T: Send>(
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dry_restart_starts_from_what_the_stop_would_leave() {
+        let c = |rid: &str, name: &str, rm| Container {
+            rid: rid.into(),
+            name: name.into(),
+            rm,
+            ..Container::default()
+        };
+        let keep = c("container#1", "a", false);
+        let gone = c("container#2", "b", true);
+        let info = |name: &str| ContainerInfo {
+            name: name.into(),
+            running: true,
+            state: "running".into(),
+            ..ContainerInfo::default()
+        };
+        let after = as_if_stopped(&[info("a"), info("b")], &[&keep, &gone]);
+        assert_eq!(after.len(), 1);
+        assert_eq!((after[0].name.as_str(), after[0].running), ("a", false));
+    }
 }

@@ -97,8 +97,15 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
         }
     }
     if report.errors.is_empty() {
-        if let Err(e) = build(doc, path, nodename) {
-            report.errors.push(e);
+        match build(doc, path, nodename) {
+            Err(e) => report.errors.push(e),
+            Ok(svc) => {
+                // A namespace cycle (netns = container#2 both ways) can not start.
+                let all: Vec<&Container> = svc.containers.iter().collect();
+                if let Err(e) = crate::plan::start_stages(&svc, &all) {
+                    report.errors.push(e);
+                }
+            }
         }
     }
     report

@@ -235,3 +235,40 @@ fn a_hung_docker_is_killed_at_its_bound() {
         out.stderr
     );
 }
+
+#[test]
+fn a_dry_run_only_asks_and_prints_what_it_would_do() {
+    let fake = Fake::new();
+    let name = unique("dr");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\nrm = true\n",
+    );
+    fake.with_container(&name, true);
+    let out = fake.env.om(&[&name, "restart", "--dry-run"]).ok();
+    let c = format!("{name}.container.1");
+    // queries only: nothing stopped, removed or run
+    assert_eq!(
+        fake.calls(),
+        [
+            argv(&["container", "inspect", &c]),
+            argv(&["image", "inspect", "--format", "{{.Id}}", "nginx"]),
+            argv(&["info", "--format", "{{.CgroupDriver}}"]),
+        ]
+    );
+    let msgs: Vec<&str> = out
+        .stderr
+        .lines()
+        .map(|l| l.split_at(l.find("   ").unwrap()).1.trim_start())
+        .collect();
+    assert_eq!(msgs[0], "docker stop 3c9bc5d7a09a");
+    assert_eq!(msgs[1], format!("docker rm {c}"));
+    assert_eq!(msgs[2], "instance stopped, ready for restart.");
+    assert!(
+        msgs[3].starts_with(&format!("docker run -d --name={c} ")),
+        "{}",
+        msgs[3]
+    );
+    assert_eq!(msgs.len(), 4, "{}", out.stderr);
+}
