@@ -62,7 +62,7 @@ pub fn rids(current: &OsStr) -> Vec<CompletionCandidate> {
 fn keywords(current: &OsStr, suffix: &str) -> Vec<CompletionCandidate> {
     let doc = line_service().unwrap_or_default();
     let mut words = Vec::new();
-    let supported = KEYWORDS.iter().filter(|k| k.support == Support::Yes);
+    let supported = KEYWORDS.iter().filter(|k| k.support != Support::Ignored);
     for kw in supported {
         match kw.scope {
             Scope::Default => words.push(format!("{}{suffix}", kw.name)),

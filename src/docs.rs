@@ -215,7 +215,7 @@ fn conf_page() -> String {
         r.control("SH", [title]);
         for kw in KEYWORDS
             .iter()
-            .filter(|k| k.scope == scope && k.support == Support::Yes)
+            .filter(|k| k.scope == scope && k.support != Support::Ignored)
         {
             r.control("TP", []);
             r.text([bold(kw.name)]);

@@ -24,6 +24,9 @@ pub enum Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Support {
     Yes,
+    /// A list om acts on with one word only (`nodes`: the local node);
+    /// more words are kept and reported as a warning.
+    OneWord,
     /// Known to OpenSVC, kept in the file, not acted on: a warning.
     Ignored,
 }
@@ -73,7 +76,15 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Default "comment" Str, None, "", "Free text for the operators."),
     kw!(Default "rollback" Bool, Some("true"), "", "When a start fails, stop again the resources this action started, in reverse order."),
     kw!(Default "tags" Words, None, "", "Words to select services or resources by."),
-    kw!(ignored Default "nodes", "OpenSVC's node list; om manages the local node only."),
+    Keyword {
+        name: "nodes",
+        scope: Scope::Default,
+        kind: Words,
+        default: None,
+        docker: "",
+        help: "The node the service runs on. om manages the local node only: a list of several nodes is kept and reported as a warning.",
+        support: Support::OneWord,
+    },
     kw!(ignored Default "monitor", "OpenSVC daemon monitoring; om has no daemon."),
     kw!(ignored Default "orchestrate", "OpenSVC daemon orchestration; om has no daemon."),
     kw!(ignored Default "topology", "OpenSVC failover/flex topology; om manages the local node only."),

@@ -143,6 +143,10 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
         Ok(v) => {
             if let Err(e) = check(kw.kind, &v) {
                 report.errors.push(format!("{section}.{key}: {e}"));
+            } else if kw.support == Support::OneWord && split_words(&v).map_or(0, |w| w.len()) > 1 {
+                report.warnings.push(format!(
+                    "{section}.{key}: '{v}' lists several; om acts on the local node only, the others are kept and ignored"
+                ));
             }
         }
         Err(e) => report.errors.push(format!("{section}.{key}: {e}")),

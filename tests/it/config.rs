@@ -392,12 +392,18 @@ fn validate_tells_errors_from_warnings() {
     )
     .ok();
     let out = env.om(&["s", "validate", "config"]).ok();
+    assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
     assert!(
-        out.stdout
-            .contains("s: warning: DEFAULT.nodes: not supported by om"),
+        out.stdout.contains(
+            "s: warning: DEFAULT.nodes: 'n1 n2' lists several; om acts on the local node only"
+        ),
         "{}",
         out.stdout
     );
+    // one node is what om does: no warning
+    env.om(&["s", "set", "--kw", "nodes={nodename}"]).ok();
+    let out = env.om(&["s", "validate", "config"]).ok();
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
     assert!(out
         .stdout
         .contains("s: warning: container#1.restart: not supported by om"));
