@@ -264,6 +264,17 @@ fn container(
     let netns = namespace("netns")?;
     let pidns = namespace("pidns")?;
     let ipcns = namespace("ipcns")?;
+    let hostname = text("hostname")?;
+    // docker refuses --hostname with a shared network namespace: say so here,
+    // not as a docker error at start.
+    if let (Some(_), Some(net)) = (&hostname, &netns) {
+        if net == "host" || net.starts_with("container:") {
+            return Err(format!(
+                "{rid}.hostname: needs a private network namespace, but netns is {}",
+                text("netns")?.unwrap_or_default()
+            ));
+        }
+    }
     let image = text("image")?
         .filter(|i| !i.is_empty())
         .ok_or_else(|| format!("{rid}.image: missing (the image to run is required)"))?;
@@ -280,7 +291,7 @@ fn container(
         command: words("command")?,
         entrypoint: words("entrypoint")?,
         run_args: words("run_args")?,
-        hostname: text("hostname")?,
+        hostname,
         // netns has a default (none), but a --net in run_args wins over the
         // default, not over a value set in the file.
         netns: netns.filter(|_| netns_set),

@@ -111,6 +111,11 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
             "container#1.netns: no resource container#2",
         ),
         (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker", "image": "x", "netns": "host", "hostname": "h"}}"#,
+            "container#1.hostname: needs a private network namespace, but netns is host",
+        ),
+        (
             &["s2", "create", "--config=/nonexistent/x.json"],
             "",
             "--config /nonexistent/x.json",
