@@ -212,7 +212,7 @@ fn a_parallel_subset_starts_its_members_at_once() {
     };
     let spread = secs(&started[3]) - secs(&started[0]);
     assert!(
-        spread < 1.0,
+        spread < 2.5,
         "members started {spread:.2}s apart: {started:?}"
     );
     let status = env.om(&[&name, "print", "status"]).ok().stdout;
