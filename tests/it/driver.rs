@@ -198,9 +198,9 @@ fn a_parallel_subset_starts_its_members_at_once() {
         assert_eq!(v["State"]["Health"]["Status"], "healthy", "{n}");
         started.push(v["State"]["StartedAt"].as_str().unwrap().to_string());
     }
-    // each member takes > 1.5s to turn healthy (sleep 1, then a check every
-    // 0.5s), so one after the other they would start >= 4.5s apart; within
-    // 2.5s (room for a loaded machine) means none waited for another
+    // each member takes at least 1s to turn healthy (sleep 1, then a check
+    // every 0.5s), so one after the other the 4 would start >= 3s apart;
+    // within 2.5s (room for a loaded machine) means none waited for another
     started.sort();
     let secs = |s: &str| -> f64 {
         let t = &s[11..s.len() - 1];
