@@ -91,15 +91,23 @@ impl Output {
         self.status.success()
     }
 
-    /// The last non-empty stderr line, for one-line error messages.
+    /// The stderr line that says why, for one-line error messages: the last
+    /// one mentioning an error (docker follows it with usage hints), else the
+    /// last non-empty one.
     pub fn error_line(&self) -> String {
-        self.stderr
+        let lines: Vec<&str> = self
+            .stderr
             .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        lines
+            .iter()
             .rev()
-            .find(|l| !l.trim().is_empty())
+            .find(|l| l.to_ascii_lowercase().contains("error"))
+            .or(lines.last())
             .map_or_else(
                 || format!("exit code {}", exit_code(self.status)),
-                str::to_string,
+                |l| l.to_string(),
             )
     }
 }
@@ -263,6 +271,24 @@ mod tests {
         assert_eq!(seen, ["a", "b"]);
         assert_eq!(out.stderr, "err\n");
         assert_eq!(exit_code(out.status), 3);
+    }
+
+    #[test]
+    fn error_line_skips_usage_hints() {
+        let out = capture(
+            &sh("echo 'docker: Error response from daemon: boom' >&2; echo \"Run 'docker run --help'\" >&2; exit 125"),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert_eq!(out.error_line(), "docker: Error response from daemon: boom");
+        let out = capture(
+            &sh("echo a >&2; echo b >&2; exit 1"),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert_eq!(out.error_line(), "b");
+        let out = capture(&sh("exit 3"), Duration::from_secs(5)).unwrap();
+        assert_eq!(out.error_line(), "exit code 3");
     }
 
     #[test]
