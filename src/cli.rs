@@ -76,6 +76,7 @@ pub enum Command {
     /// Set `disable` on the --rid resources (all when none given).
     Disable(RidArgs),
     /// Run docker with {container#N}, {N}, %N%, {instances}, {images} substituted.
+    ///
     /// Every argument goes to docker, --help included.
     #[command(disable_help_flag = true)]
     Docker(DockerArgs),
