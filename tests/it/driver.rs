@@ -375,14 +375,15 @@ fn waits_health_init_jobs_and_pulls() {
     let st = env.om(&[&name, "print", "status"]).ok().stdout;
     assert!(st.contains("container#1      ........ n/a"), "{st}");
 
-    // a pull that can not succeed here (no registry) fails within its bound
+    // a pull that fails: from a registry address on this machine where
+    // nothing listens, so no traffic leaves it
     env.om(&[
         &name,
         "set",
         "--kw",
         "container#3.type=docker",
         "--kw",
-        "container#3.image=om-test/nosuch:1",
+        "container#3.image=127.0.0.1:5999/om-test/nosuch:1",
         "--kw",
         "container#3.pull_timeout=10s",
     ])
@@ -390,13 +391,19 @@ fn waits_health_init_jobs_and_pulls() {
     let out = env.om(&[&name, "start", "--rid", "container#3"]).code(1);
     assert!(
         out.stderr.contains(&format!(
-            "{name}.container#3   pulling docker image om-test/nosuch:1"
+            "{name}.container#3   pulling docker image 127.0.0.1:5999/om-test/nosuch:1"
         )),
         "{}",
         out.stderr
     );
     assert!(
-        out.stderr.contains("docker pull om-test/nosuch:1"),
+        out.stderr
+            .contains("docker pull 127.0.0.1:5999/om-test/nosuch:1"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(" E docker pull failed: "),
         "{}",
         out.stderr
     );
