@@ -2,7 +2,7 @@
 //! keyword defaults, and references (`{name}`, `{env.KEY}`, `{RID.KW}`, …).
 
 use super::ini::Document;
-use super::keywords::{lookup, section_kind};
+use super::keywords::{lookup, rid_index, section_kind, SectionKind};
 use crate::paths::SvcPath;
 
 pub struct Evaluator<'a> {
@@ -18,8 +18,19 @@ pub enum Token<'a> {
     Ref(&'a str),
 }
 
-/// Splits a value into text and references. `{{…}}` (Go templates) and
-/// `${…}` (shell variables) are text, so docker and shell syntax pass through.
+/// Whether `{inner}` has the shape of a reference (`name`, `env.KEY`,
+/// `container#1.image`): anything else (`{}`, `{a,b}`, `{print $1}`,
+/// `{"a":1}`) is shell, awk or JSON text and stays as it is.
+fn is_reference(inner: &str) -> bool {
+    !inner.is_empty()
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.#@:-".contains(c))
+}
+
+/// Splits a value into text and references. `{{…}}` (Go templates),
+/// `${…}` (shell variables) and braces that are not a reference's shape are
+/// text, so docker, shell and JSON syntax pass through.
 pub fn tokenize(value: &str) -> Vec<Token<'_>> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -30,7 +41,7 @@ pub fn tokenize(value: &str) -> Vec<Token<'_>> {
             i = value[i..].find("}}").map_or(bytes.len(), |e| i + e + 2);
         } else if bytes[i] == b'{' && (i == 0 || bytes[i - 1] != b'$') {
             match value[i + 1..].find(['{', '}']) {
-                Some(e) if bytes[i + 1 + e] == b'}' => {
+                Some(e) if bytes[i + 1 + e] == b'}' && is_reference(&value[i + 1..i + 1 + e]) => {
                     if start < i {
                         out.push(Token::Text(&value[start..i]));
                     }
@@ -50,17 +61,38 @@ pub fn tokenize(value: &str) -> Vec<Token<'_>> {
     out
 }
 
+/// `NAME.container.N`, or `NS..NAME.container.N` outside the root namespace.
+pub fn default_container_name(path: &SvcPath, rid: &str) -> String {
+    let index = rid_index(rid, "container").unwrap_or(rid);
+    if path.is_root_ns() {
+        format!("{}.container.{index}", path.name)
+    } else {
+        format!("{}..{}.container.{index}", path.namespace, path.name)
+    }
+}
+
 impl Evaluator<'_> {
-    /// The value as written for this node, without references expanded.
+    /// The value as written for this node, without references expanded:
+    /// `key@NODE` (the full node name, or its first label, so `image@deb1`
+    /// applies on `deb1.opensvc.com`), then `key@nodes`, then `key`, then
+    /// the keyword's default.
     pub fn raw(&self, section: &str, key: &str) -> Option<String> {
-        let doc_value = [format!("{key}@{}", self.nodename), format!("{key}@nodes")]
-            .iter()
-            .find_map(|k| self.doc.get(section, k))
-            .or_else(|| self.doc.get(section, key));
+        let short = self.nodename.split('.').next().unwrap_or(self.nodename);
+        let doc_value = [
+            format!("{key}@{}", self.nodename),
+            format!("{key}@{short}"),
+            format!("{key}@nodes"),
+        ]
+        .iter()
+        .find_map(|k| self.doc.get(section, k))
+        .or_else(|| self.doc.get(section, key));
         if let Some(v) = doc_value {
             return Some(v.to_string());
         }
         let kind = section_kind(section)?;
+        if kind == SectionKind::Container && key == "name" {
+            return Some(default_container_name(self.path, section));
+        }
         lookup(&kind, key)?.default.map(String::from)
     }
 
@@ -158,6 +190,23 @@ mod tests {
                 Token::Text("b{{.Id}}${HOME}{x")
             ]
         );
+        // shell, awk and JSON braces are text
+        for text in [
+            "CFG='{\"a\":1}'",
+            "awk '{print $1}'",
+            "-exec echo {} ;",
+            "x{a,b}y",
+        ] {
+            assert_eq!(tokenize(text), [Token::Text(text)], "{text}");
+        }
+        assert_eq!(
+            tokenize("{container#1.image}:{env.tag}"),
+            [
+                Token::Ref("container#1.image"),
+                Token::Text(":"),
+                Token::Ref("env.tag")
+            ]
+        );
     }
 
     #[test]
@@ -184,6 +233,30 @@ mod tests {
             assert_eq!(e.get("container#1", "image").unwrap().unwrap(), "b");
             assert_eq!(e.get("container#1", "user").unwrap().unwrap(), "u");
         });
+    }
+
+    #[test]
+    fn short_node_names_and_the_name_default() {
+        let doc = Document::parse(
+            "[container#1]\nimage = a\nimage@deb1 = b\n[container#web]\nname = w\n",
+        )
+        .unwrap();
+        let path = SvcPath::parse("ns1/svc/web").unwrap();
+        let e = Evaluator {
+            doc: &doc,
+            path: &path,
+            nodename: "deb1.opensvc.com",
+        };
+        assert_eq!(e.get("container#1", "image").unwrap().unwrap(), "b");
+        assert_eq!(
+            e.get("container#1", "name").unwrap().unwrap(),
+            "ns1..web.container.1"
+        );
+        assert_eq!(e.get("container#web", "name").unwrap().unwrap(), "w");
+        assert_eq!(
+            e.expand("{container#1.name}").unwrap(),
+            "ns1..web.container.1"
+        );
     }
 
     #[test]

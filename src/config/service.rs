@@ -176,7 +176,8 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
         .map(|rid| {
             Ok((
                 rid.to_string(),
-                container_name(&get(rid, "name")?, path, rid),
+                // never None: the evaluator gives the computed default
+                get(rid, "name")?.unwrap_or_default(),
             ))
         })
         .collect::<Result<_, String>>()?;
@@ -211,18 +212,6 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
         containers,
         subsets,
     })
-}
-
-fn container_name(explicit: &Option<String>, path: &SvcPath, rid: &str) -> String {
-    if let Some(name) = explicit {
-        return name.clone();
-    }
-    let index = rid_index(rid, "container").unwrap_or(rid);
-    if path.is_root_ns() {
-        format!("{}.container.{index}", path.name)
-    } else {
-        format!("{}..{}.container.{index}", path.namespace, path.name)
-    }
 }
 
 type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<String>, String> + 'a;

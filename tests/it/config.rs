@@ -337,12 +337,12 @@ fn set_and_unset_keep_every_other_byte() {
             "image = busybox\ncommand = sh -c\n    'sleep 1'\ntags = a 'b c'\nimage@deb1 = x\n"
         )
     );
-    // the node scope wins on this node (deb1.opensvc.com is not deb1)
+    // the scope wins on this node: deb1 is the short name of deb1.opensvc.com
     assert_eq!(
         env.om(&["s", "get", "--kw", "container#1.image", "--eval"])
             .ok()
             .stdout,
-        "busybox\n"
+        "x\n"
     );
     env.om(&[
         "s",
