@@ -136,11 +136,10 @@ fn edit(
     if let Some(first) = report.errors.first() {
         return fail(first.clone());
     }
-    let after = doc.to_string();
-    if after == before {
+    if doc.to_string() == before {
         return Ok(());
     }
-    config::write_atomic(&path.conf_file(&ctx.roots), &after)
+    config::save(path, &ctx.roots, &doc)
 }
 
 pub fn set(ctx: &Ctx, selector: &str, args: &SetArgs) -> Result<()> {

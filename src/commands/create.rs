@@ -57,6 +57,8 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Do
             .split_once('=')
             .filter(|(k, _)| !k.trim().is_empty())
             .ok_or_else(|| Error::Failed(format!("--env '{env}': expected KEY=VALUE")))?;
+        crate::config::input::check_names("env", k.trim())
+            .map_err(|e| Error::Failed(format!("--env '{env}': {e}")))?;
         doc.set("env", k.trim(), v);
     }
     let report = service::check_document(&doc, path, &ctx.node);
@@ -79,7 +81,7 @@ fn install(ctx: &Ctx, path: &SvcPath, doc: &Document, args: &CreateArgs) -> Resu
         waitlock(&args.common.waitlock)?,
         &format!("om {path} create"),
     )?;
-    config::write_atomic(&path.conf_file(&ctx.roots), &doc.to_string())
+    config::save(path, &ctx.roots, doc)
 }
 
 pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {

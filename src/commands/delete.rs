@@ -72,5 +72,5 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String]) -> Result<()> {
             rids.join(", ")
         ));
     }
-    config::write_atomic(&path.conf_file(&ctx.roots), &doc.to_string())
+    config::save(path, &ctx.roots, &doc)
 }

@@ -46,6 +46,31 @@ impl fmt::Display for ParseError {
     }
 }
 
+/// Why `key` can not be written as a key (it would read back as something
+/// else: a header, a comment, a continuation, another key), if it can not.
+pub fn bad_key(key: &str) -> Option<&'static str> {
+    if key.is_empty() {
+        Some("is empty")
+    } else if key.starts_with(['[', '#', ';']) {
+        Some("starts with '[', '#' or ';'")
+    } else if key.contains(|c: char| c == '=' || c.is_whitespace()) {
+        Some("contains '=' or whitespace")
+    } else {
+        None
+    }
+}
+
+/// Why `name` can not be written as a section header, if it can not.
+pub fn bad_section(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("is empty")
+    } else if name.contains(|c: char| c == '[' || c == ']' || c.is_whitespace()) {
+        Some("contains '[', ']' or whitespace")
+    } else {
+        None
+    }
+}
+
 impl Document {
     pub fn parse(text: &str) -> Result<Document, ParseError> {
         let lines: Vec<String> = text.split_inclusive('\n').map(String::from).collect();

@@ -1,7 +1,7 @@
 //! What `create --config` and `--kw` read: JSON (the section map or OpenSVC's
 //! `metadata` form) or INI text, and `KEY=VAL` / `KEY+=VAL` / `KEY-=VAL`.
 
-use super::ini::Document;
+use super::ini::{bad_key, bad_section, Document};
 use super::value::split_words;
 use serde_json::Value;
 
@@ -34,8 +34,10 @@ fn from_json(text: &str) -> Result<Document, String> {
                 "invalid JSON config: section {section} must be an object of keywords"
             ));
         };
+        check_names(section, "x").map_err(|e| format!("invalid JSON config: {e}"))?;
         doc.add_section(section);
         for (key, value) in keys {
+            check_names(section, key).map_err(|e| format!("invalid JSON config: {e}"))?;
             let text = scalar(value).ok_or_else(|| {
                 format!("invalid JSON config: {section}.{key} must be a string, number, boolean or list of them")
             })?;
@@ -86,10 +88,19 @@ pub fn split_key(key: &str) -> Result<(String, String), String> {
         Some((s, k)) => (s, k),
         None => ("DEFAULT", key),
     };
-    if key.is_empty() || section.is_empty() || key.contains(char::is_whitespace) {
-        return Err(format!("invalid keyword '{section}.{key}'"));
-    }
+    check_names(section, key)?;
     Ok((section.to_string(), key.to_string()))
+}
+
+/// A section and key that the INI file can hold as they are.
+pub fn check_names(section: &str, key: &str) -> Result<(), String> {
+    if let Some(why) = bad_section(section) {
+        return Err(format!("invalid section name '{section}': it {why}"));
+    }
+    if let Some(why) = bad_key(key) {
+        return Err(format!("invalid keyword '{section}.{key}': it {why}"));
+    }
+    Ok(())
 }
 
 pub fn parse_assign(s: &str) -> Result<Assign, String> {
@@ -159,6 +170,9 @@ mod tests {
             r#"{"a": 1}"#,
             r#"{"a": {"b": {"c": 1}}}"#,
             r#"{"a": {"b": null}}"#,
+            r#"{"container#1": {"": "x"}}"#,
+            r##"{"container#1": {"#k": "x"}}"##,
+            r#"{"a b": {"k": "x"}}"#,
         ] {
             assert!(parse_config(bad).is_err(), "{bad}");
         }
@@ -178,6 +192,11 @@ mod tests {
         assert_eq!(parse_assign("tags+=a b").unwrap().op, Op::Append);
         assert_eq!(parse_assign("env.X=1=2").unwrap().value, "1=2");
         assert!(parse_assign("novalue").is_err());
+        for bad in [
+            "env.[x=1", "env.#x=1", "env.=1", "env. x=1", "a b.c=1", "[x.y=1",
+        ] {
+            assert!(parse_assign(bad).is_err(), "{bad}");
+        }
         let mut d = Document::default();
         apply(&mut d, &parse_assign("tags+=a b").unwrap()).unwrap();
         apply(&mut d, &parse_assign("tags+=c").unwrap()).unwrap();

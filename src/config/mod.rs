@@ -36,6 +36,18 @@ pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, 
     Ok((doc, svc))
 }
 
+/// Writes a service's config. The text must read back as the same document:
+/// an edit that would produce an unreadable file is refused, never written.
+pub fn save(path: &SvcPath, roots: &Roots, doc: &Document) -> Result<()> {
+    let text = doc.to_string();
+    if Document::parse(&text).as_ref() != Ok(doc) {
+        return fail(format!(
+            "{path}: refusing to write a config that would not read back as written"
+        ));
+    }
+    write_atomic(&path.conf_file(roots), &text)
+}
+
 /// Writes atomically: a temp file in the same directory, fsync, rename, so a
 /// reader or a crash sees the old file or the new one, never half of one.
 pub fn write_atomic(file: &Path, text: &str) -> Result<()> {

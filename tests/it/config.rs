@@ -116,6 +116,21 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
             "container#1.hostname: needs a private network namespace, but netns is host",
         ),
         (
+            &["s2", "create", "--config=-"],
+            r#"{"container#1": {"type": "docker", "image": "x", "": "y"}}"#,
+            "invalid keyword 'container#1.': it is empty",
+        ),
+        (
+            &["s2", "create", "--env", "[x=1"],
+            "",
+            "--env '[x=1': invalid keyword 'env.[x': it starts with '['",
+        ),
+        (
+            &["s1", "set", "--kw", "env.#x=1"],
+            "",
+            "invalid keyword 'env.#x': it starts with '['",
+        ),
+        (
             &["s2", "create", "--config=/nonexistent/x.json"],
             "",
             "--config /nonexistent/x.json",
