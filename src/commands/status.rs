@@ -49,7 +49,7 @@ pub fn exit_status(ctx: &Ctx, selector: &str) -> Result<()> {
     }
     // Several services: the first one that is not up, in path order (as the
     // docker passthrough exits with the first non-zero code).
-    match statuses.iter().map(|s| s.avail.code()).find(|c| *c != 0) {
+    match statuses.iter().map(|s| s.overall.code()).find(|c| *c != 0) {
         Some(code) => Err(Error::Child(code)),
         None => Ok(()),
     }

@@ -3,6 +3,10 @@
 use super::keywords::Kind;
 use std::time::Duration;
 
+/// The longest duration om accepts: a bound past it is a typo, and an
+/// `Instant` far in the future would overflow.
+const MAX_DURATION: Duration = Duration::from_secs(366 * 86400);
+
 /// `10`, `10s`, `2m`, `1h`, `1m30s`, `500ms`. A bare number is seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -10,28 +14,36 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if s.is_empty() {
         return Err(bad());
     }
-    if let Ok(secs) = s.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = match &rest[..unit_len] {
-            "ms" => Duration::from_millis(1),
-            "s" => Duration::from_secs(1),
-            "m" => Duration::from_secs(60),
-            "h" => Duration::from_secs(3600),
-            "d" => Duration::from_secs(86400),
-            _ => return Err(bad()),
-        };
-        total += unit * u32::try_from(n).map_err(|_| bad())?;
-        rest = &rest[unit_len..];
+    let total = if let Ok(secs) = s.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let mut total = Duration::ZERO;
+        let mut rest = s;
+        while !rest.is_empty() {
+            let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+            let n: u32 = rest[..digits].parse().map_err(|_| bad())?;
+            rest = &rest[digits..];
+            let unit_len = rest
+                .find(|c: char| c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let unit = match &rest[..unit_len] {
+                "ms" => Duration::from_millis(1),
+                "s" => Duration::from_secs(1),
+                "m" => Duration::from_secs(60),
+                "h" => Duration::from_secs(3600),
+                "d" => Duration::from_secs(86400),
+                _ => return Err(bad()),
+            };
+            total = unit
+                .checked_mul(n)
+                .and_then(|d| total.checked_add(d))
+                .ok_or_else(bad)?;
+            rest = &rest[unit_len..];
+        }
+        total
+    };
+    if total > MAX_DURATION {
+        return Err(format!("'{s}' is longer than the 366 days om accepts"));
     }
     Ok(total)
 }
@@ -100,7 +112,17 @@ mod tests {
         assert_eq!(secs("1h"), 3600);
         assert_eq!(secs("1m30s"), 90);
         assert_eq!(parse_duration("500ms").unwrap().as_millis(), 500);
-        for bad in ["", "s", "10x", "1.5s", "-1", "m10"] {
+        for bad in [
+            "",
+            "s",
+            "10x",
+            "1.5s",
+            "-1",
+            "m10",
+            "10000000000000000000",
+            "367d",
+            "99999999h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

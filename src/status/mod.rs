@@ -171,8 +171,7 @@ pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
         .filter(|r| (with_optional || !r.optional) && r.status != Avail::NotApplicable)
         .map(|r| r.status)
         .collect();
-    let any_warn = resources.iter().any(|r| r.status == Avail::Warn);
-    if any_warn {
+    if counted.contains(&Avail::Warn) {
         return Avail::Warn;
     }
     match counted.first() {
@@ -294,6 +293,7 @@ mod tests {
         use Avail::*;
         assert_eq!(aggregate(&[r(Up, false), r(Down, true)], false), Up);
         assert_eq!(aggregate(&[r(Up, false), r(Down, true)], true), Warn);
+        assert_eq!(aggregate(&[r(Up, false), r(Warn, true)], false), Up);
         assert_eq!(aggregate(&[r(Up, false), r(Down, false)], false), Warn);
         assert_eq!(
             aggregate(&[r(Down, false), r(NotApplicable, false)], false),

@@ -275,7 +275,8 @@ fn a_failed_start_rolls_back_what_it_started() {
     assert!(st.contains("`- container#2      ...O.... down"), "{st}");
     // overall counts the optional resource: the notice warns
     assert!(st.contains(" warn, idle, started\n"), "{st}");
-    env.om(&[&name, "status"]).code(0);
+    // `status` exits with the overall status
+    env.om(&[&name, "status"]).code(2);
 }
 
 #[test]
