@@ -12,6 +12,10 @@ use crate::paths::SvcPath;
 use crate::state;
 use serde_json::{Map, Value};
 
+/// Why nobody edits `DEFAULT.id`.
+pub const ID_IS_FIXED: &str =
+    "DEFAULT.id is set at create and never changed: the service's containers carry it in their labels";
+
 /// A section's name and its `(key, value)` pairs.
 type Section = (String, Vec<(String, String)>);
 
@@ -131,7 +135,11 @@ fn edit(
     )?;
     let mut doc = config::read_document(path, &ctx.roots)?;
     let before = doc.to_string();
+    let id = doc.get("DEFAULT", "id").map(String::from);
     f(&mut doc)?;
+    if doc.get("DEFAULT", "id") != id.as_deref() {
+        return fail(ID_IS_FIXED);
+    }
     let report = check_document(&doc, path, &ctx.node);
     if let Some(first) = report.errors.first() {
         return fail(first.clone());

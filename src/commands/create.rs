@@ -33,9 +33,15 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Do
                 "service {path} already exists (use --force to replace it, keeping its id)"
             ));
         }
-        config::read_document(path, &ctx.roots)
+        let id = config::read_document(path, &ctx.roots)
             .ok()
-            .and_then(|d| d.get("DEFAULT", "id").map(String::from))
+            .and_then(|d| d.get("DEFAULT", "id").map(String::from));
+        Some(id.ok_or_else(|| {
+            Error::Failed(format!(
+                "service {path} exists but its id can not be read: --force would give it a new one \
+                 and orphan its containers; fix its config (edit config) or purge it first"
+            ))
+        })?)
     } else {
         None
     };
@@ -47,6 +53,7 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Do
     // A new service never shares an id (and so container labels) with the
     // service its config was copied from.
     let id = existing_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // First, so that the id heads [DEFAULT] ...
     doc.set("DEFAULT", "id", &id);
     for kw in &args.kw {
         let a = parse_assign(kw).map_err(Error::Failed)?;
@@ -61,6 +68,8 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Do
             .map_err(|e| Error::Failed(format!("--env '{env}': {e}")))?;
         doc.set("env", k.trim(), v);
     }
+    // ... and again last, so that no --kw can change it.
+    doc.set("DEFAULT", "id", &id);
     let report = service::check_document(&doc, path, &ctx.node);
     if let Some(first) = report.errors.first() {
         return fail(format!("{path}: {first}"));
@@ -81,6 +90,12 @@ fn install(ctx: &Ctx, path: &SvcPath, doc: &Document, args: &CreateArgs) -> Resu
         waitlock(&args.common.waitlock)?,
         &format!("om {path} create"),
     )?;
+    // Another create may have won the race since build_document looked.
+    if !args.force && path.conf_file(&ctx.roots).exists() {
+        return fail(format!(
+            "service {path} already exists (use --force to replace it, keeping its id)"
+        ));
+    }
     config::save(path, &ctx.roots, doc)
 }
 

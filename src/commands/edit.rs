@@ -25,11 +25,17 @@ fn editor() -> Result<Vec<String>> {
 }
 
 /// The problems of an edited text, or none.
-fn problems(text: &str, path: &SvcPath, node: &str) -> Vec<String> {
-    match Document::parse(text) {
-        Err(e) => vec![e.to_string()],
-        Ok(doc) => check_document(&doc, path, node).errors,
+fn problems(text: &str, original: &str, path: &SvcPath, node: &str) -> Vec<String> {
+    let doc = match Document::parse(text) {
+        Err(e) => return vec![e.to_string()],
+        Ok(doc) => doc,
+    };
+    let mut errors = check_document(&doc, path, node).errors;
+    let id_of = |d: &Document| d.get("DEFAULT", "id").map(String::from);
+    if Document::parse(original).ok().as_ref().map(id_of) != Some(id_of(&doc)) {
+        errors.push(super::config_cmds::ID_IS_FIXED.into());
     }
+    errors
 }
 
 fn ask_again() -> bool {
@@ -82,7 +88,7 @@ fn edit_loop(
             eprintln!("om: {path}: no change");
             return Ok(());
         }
-        let errors = problems(&text, path, &ctx.node);
+        let errors = problems(&text, original, path, &ctx.node);
         if errors.is_empty() {
             return config::write_atomic(&path.conf_file(&ctx.roots), &text);
         }

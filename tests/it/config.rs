@@ -131,6 +131,16 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
             "invalid keyword 'env.#x': it starts with '['",
         ),
         (
+            &["s1", "set", "--kw", "id=1234"],
+            "",
+            "DEFAULT.id is set at create and never changed",
+        ),
+        (
+            &["s1", "unset", "--kw", "id"],
+            "",
+            "DEFAULT.id is set at create and never changed",
+        ),
+        (
             &["s2", "create", "--config=/nonexistent/x.json"],
             "",
             "--config /nonexistent/x.json",
@@ -247,6 +257,12 @@ fn create_forms_and_print_config_round_trip() {
     env.om_stdin(&["a", "create", "--config=-"], json).ok();
     let id = env.svc_id("a");
     assert_ne!(id, "00000000-0000-4000-8000-000000000000");
+    // nor can --kw choose it
+    env.om(&["z", "create", "--kw", "id=mine", "--kw", "comment=x"])
+        .ok();
+    assert_ne!(env.svc_id("z"), "mine");
+    assert!(env.read_conf("z").starts_with("[DEFAULT]\nid = "));
+    env.om(&["z", "delete"]).ok();
     assert_eq!(
         env.read_conf("a"),
         format!("[DEFAULT]\nid = {id}\ntags = t1 't 2'\n\n[container#1]\ntype = docker\nimage = nginx\nrm = true\nstart_timeout = 10\n")
@@ -462,6 +478,16 @@ fn edit_config_installs_only_a_valid_result() {
     let out = env.om(&["s", "edit", "config"]).code(1);
     assert!(
         out.stderr.contains("container#1.imgae: unknown keyword"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read_conf("s"), before);
+    // the id is not the operator's to change
+    env.vars = vec![("EDITOR".into(), "sed -i s/^id.*/id\\x20=\\x20abc/".into())];
+    let out = env.om(&["s", "edit", "config"]).code(1);
+    assert!(
+        out.stderr
+            .contains("DEFAULT.id is set at create and never changed"),
         "{}",
         out.stderr
     );
