@@ -42,6 +42,12 @@ pub fn run(ctx: &Ctx, selector: &str, kind: Kind, args: &ActionArgs) -> Result<(
 
 pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) -> Result<()> {
     let wait = waitlock(&args.common.waitlock)?;
+    let filtered = !(args.rid.is_empty() && args.tag.is_empty() && args.subset.is_empty());
+    if kind == Kind::Purge && filtered {
+        return Err(Error::Usage(
+            "purge removes the whole service: --rid, --tag and --subset do not apply (unprovision takes them)".into(),
+        ));
+    }
     each(paths, |path| {
         let _lock = if args.dry_run {
             None
@@ -59,10 +65,22 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
             &path.to_string(),
             Some(&path.log_file(&ctx.roots)),
         );
-        let selected = select_resources(&svc, args)?;
+        // purge leaves nothing behind, disabled resources included
+        let selected = if kind == Kind::Purge {
+            svc.containers.iter().collect()
+        } else {
+            select_resources(&svc, args)?
+        };
         let exec = Exec::new(&svc, &log, args.dry_run);
         act(ctx, &exec, &selected, kind)?;
         if kind == Kind::Purge && !args.dry_run {
+            let left = delete::existing_containers(&svc.containers)?;
+            if !left.is_empty() {
+                return Err(Error::Failed(format!(
+                    "{path}: containers still exist ({}): config kept",
+                    left.join(", ")
+                )));
+            }
             delete::remove_service(ctx, path)?;
         }
         Ok(())

@@ -3,6 +3,7 @@
 
 use super::{each, waitlock, Ctx};
 use crate::cli::DeleteArgs;
+use crate::config::service::Container;
 use crate::config::{self, keywords::section_kind, keywords::SectionKind};
 use crate::docker;
 use crate::error::{fail, Context, Result};
@@ -15,15 +16,11 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
     each(&paths, |path| {
         let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
         if !args.rid.is_empty() {
-            return delete_sections(ctx, path, &args.rid);
+            return delete_sections(ctx, path, &args.rid, args.force);
         }
         if !args.force {
             let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
-            let names: Vec<&str> = svc.containers.iter().map(|c| c.name.as_str()).collect();
-            let existing: Vec<String> = docker::inspect(&names)?
-                .into_iter()
-                .map(|i| i.name)
-                .collect();
+            let existing = existing_containers(&svc.containers)?;
             if !existing.is_empty() {
                 return fail(format!(
                     "containers of the service exist ({}): use purge to remove them too, or --force to leave them",
@@ -33,6 +30,15 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
         }
         remove_service(ctx, path)
     })
+}
+
+/// The names of those containers that exist on the engine (one inspect).
+pub fn existing_containers(containers: &[Container]) -> Result<Vec<String>> {
+    let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+    Ok(docker::inspect(&names)?
+        .into_iter()
+        .map(|i| i.name)
+        .collect())
 }
 
 /// Removes the config file and the state directory (the log stays).
@@ -50,7 +56,24 @@ pub fn remove_service(ctx: &Ctx, path: &SvcPath) -> Result<()> {
     }
 }
 
-fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String]) -> Result<()> {
+fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> Result<()> {
+    if !force {
+        // A section whose container exists would leave it orphaned.
+        if let Ok((_, svc)) = config::load(path, &ctx.roots, &ctx.node) {
+            let doomed: Vec<Container> = svc
+                .containers
+                .into_iter()
+                .filter(|c| rids.contains(&c.rid))
+                .collect();
+            let existing = existing_containers(&doomed)?;
+            if !existing.is_empty() {
+                return fail(format!(
+                    "container {} exists: unprovision --rid first, or --force to leave it",
+                    existing.join(", ")
+                ));
+            }
+        }
+    }
     let mut doc = config::read_document(path, &ctx.roots)?;
     for rid in rids {
         let removable = matches!(

@@ -333,9 +333,18 @@ fn filters_and_dry_run() {
         st.contains(" container#2") && st.contains(" ..D..... n/a "),
         "{st}"
     );
-    env.om(&[&name, "enable"]).ok();
-    env.om(&[&name, "unprovision"]).ok();
+    // nothing may orphan a container: delete --rid refuses, purge takes no
+    // filter and removes disabled resources too
+    let out = env.om(&[&name, "delete", "--rid", "container#2"]).code(1);
+    assert!(
+        out.stderr.contains(&format!("container {c2} exists")),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&name, "purge", "--rid", "container#1"]).code(2);
+    env.om(&[&name, "purge"]).ok();
     assert!(inspect(&c1).is_none() && inspect(&c2).is_none() && inspect(&c3).is_none());
+    env.om(&[&name, "print", "config"]).code(1);
 }
 
 #[test]
