@@ -199,7 +199,7 @@ fn start(exec: &Exec, selected: &[&Container], infos: &[ContainerInfo]) -> Resul
     for stage in &stages {
         let results: Vec<(&Container, Result<bool>)> =
             run_stage(stage, |c| exec.start(c, info_of(infos, c)));
-        let mut failed = false;
+        let mut failed: Vec<&Container> = Vec::new();
         for (c, r) in results {
             match r {
                 Ok(true) => started.push(c),
@@ -211,25 +211,40 @@ fn start(exec: &Exec, selected: &[&Container], infos: &[ContainerInfo]) -> Resul
                 ),
                 Err(e) => {
                     exec.log.res(&c.rid, Level::Error, &e.to_string());
-                    failed = true;
+                    failed.push(c);
                 }
             }
         }
-        if failed {
-            if exec.svc.rollback && !started.is_empty() && !exec.dry_run {
-                exec.log.svc(Level::Info, "rollback");
-                let after = current(&started).unwrap_or_default();
-                for c in started.iter().rev() {
-                    if let Err(e) = exec.stop(c, info_of(&after, c), false) {
-                        exec.log
-                            .res(&c.rid, Level::Error, &format!("rollback: {e}"));
-                    }
-                }
+        if !failed.is_empty() {
+            if exec.svc.rollback && !exec.dry_run {
+                rollback(exec, &started, &failed);
             }
             return Err(Error::Child(1));
         }
     }
     Ok(())
+}
+
+/// Stops what this action started, in reverse, and the failed resources'
+/// own containers left running (up but never healthy, say). A failed
+/// resource's container that is not ours, or not running, is left alone.
+fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
+    let all: Vec<&Container> = started.iter().chain(failed).copied().collect();
+    let infos = current(&all).unwrap_or_default();
+    let stray = failed
+        .iter()
+        .filter(|c| info_of(&infos, c).is_some_and(|i| i.running && exec.owns(c, &i)));
+    let targets: Vec<&Container> = stray.chain(started.iter().rev()).copied().collect();
+    if targets.is_empty() {
+        return;
+    }
+    exec.log.svc(Level::Info, "rollback");
+    for c in targets {
+        if let Err(e) = exec.stop(c, info_of(&infos, c), false) {
+            exec.log
+                .res(&c.rid, Level::Error, &format!("rollback: {e}"));
+        }
+    }
 }
 
 /// Stops in the reverse of the start order; the first failure of a

@@ -78,10 +78,15 @@ impl<'a> Exec<'a> {
         Ok(out)
     }
 
+    /// Whether the container is this resource's (its `com.opensvc.id` label).
+    pub fn owns(&self, c: &Container, info: &ContainerInfo) -> bool {
+        let want = argv::container_id_label(&self.svc.id, &c.rid);
+        info.label(LABEL_ID) == Some(want.as_str())
+    }
+
     /// Refuses a container that holds the name but is not this resource's.
     fn check_owned(&self, c: &Container, info: &ContainerInfo) -> Result<()> {
-        let want = argv::container_id_label(&self.svc.id, &c.rid);
-        if info.label(LABEL_ID) == Some(want.as_str()) {
+        if self.owns(c, info) {
             return Ok(());
         }
         Err(Error::Failed(format!(
@@ -106,6 +111,20 @@ impl<'a> Exec<'a> {
                 current = None;
             }
         }
+        if current.is_none() {
+            check_volume_sources(c).map_err(Error::Failed)?;
+        }
+        // `always` pulls before each start, `once` only when the image is
+        // missing (which only matters for a container to create).
+        let must_pull = c.pull_always || (current.is_none() && !super::image_present(&c.image)?);
+        if must_pull {
+            self.log.res(
+                &c.rid,
+                Level::Info,
+                &format!("pulling docker image {}", c.image),
+            );
+            self.run(&c.rid, argv::pull_argv(&c.image), c.pull_timeout)?;
+        }
         match &current {
             Some(info) => {
                 self.run(
@@ -124,18 +143,8 @@ impl<'a> Exec<'a> {
         Ok(true)
     }
 
-    /// Pulls when needed, then `docker run`.
+    /// `docker run` (or a foreground run to completion for an init job).
     fn create(&self, c: &Container) -> Result<()> {
-        check_volume_sources(c).map_err(Error::Failed)?;
-        let pull = c.pull_always || !super::image_present(&c.image)?;
-        if pull {
-            self.log.res(
-                &c.rid,
-                Level::Info,
-                &format!("pulling docker image {}", c.image),
-            );
-            self.run(&c.rid, argv::pull_argv(&c.image), c.pull_timeout)?;
-        }
         let ctx = RunCtx {
             path: &self.svc.path,
             svc_id: &self.svc.id,

@@ -382,6 +382,9 @@ fn waits_health_init_jobs_and_pulls() {
         "{}",
         out.stderr
     );
+    // rollback stops the container it ran, which never became healthy
+    assert!(out.stderr.contains("   rollback\n"), "{}", out.stderr);
+    assert!(!running(&format!("{name}.container.2")));
     let st = env.om(&[&name, "print", "status"]).ok().stdout;
     assert!(st.contains("container#1      ........ n/a"), "{st}");
 

@@ -92,6 +92,8 @@ elif verb == "rm":
     del state[name]
     save()
     print(args[-1])
+elif verb == "pull":
+    print("latest: Pulling from library/" + args[-1])
 elif verb == "logs":
     print("some log line")
 else:

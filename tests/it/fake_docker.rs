@@ -133,7 +133,9 @@ fn a_failing_docker_start_fails_the_action() {
         fake.calls(),
         [
             argv(&["container", "inspect", &c]),
-            argv(&["start", "3c9bc5d7a09a"])
+            argv(&["start", "3c9bc5d7a09a"]),
+            // rollback looks whether the failed container was left running
+            argv(&["container", "inspect", &c]),
         ]
     );
     let prefix = format!("{NODE}.{name}.container#1");
@@ -271,4 +273,32 @@ fn a_dry_run_only_asks_and_prints_what_it_would_do() {
         msgs[3]
     );
     assert_eq!(msgs.len(), 4, "{}", out.stderr);
+}
+
+#[test]
+fn pull_policy_always_pulls_before_each_start() {
+    let fake = Fake::new();
+    let name = unique("pl");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\nimage_pull_policy = always\n",
+    );
+    fake.with_container(&name, false);
+    let out = fake.env.om(&[&name, "start"]).ok();
+    let c = format!("{name}.container.1");
+    assert_eq!(
+        fake.calls(),
+        [
+            argv(&["container", "inspect", &c]),
+            argv(&["pull", "nginx"]),
+            argv(&["start", "3c9bc5d7a09a"]),
+            argv(&["container", "inspect", &c]),
+        ]
+    );
+    assert!(
+        out.stderr.contains("   pulling docker image nginx\n"),
+        "{}",
+        out.stderr
+    );
 }
