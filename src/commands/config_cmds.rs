@@ -1,6 +1,6 @@
 //! The config commands: print config, get, set, unset, validate, enable/disable.
 
-use super::{each, waitlock, Ctx};
+use super::{each, out, waitlock, Ctx};
 use crate::cli::{CommonArgs, Format, GetArgs, PrintConfigArgs, RidArgs, SetArgs, UnsetArgs};
 use crate::config::eval::Evaluator;
 use crate::config::ini::Document;
@@ -81,8 +81,7 @@ pub fn print_config(ctx: &Ctx, selector: &str, args: &PrintConfigArgs) -> Result
                 s
             }
         };
-        print!("{text}");
-        Ok(())
+        out(&text)
     })
 }
 
@@ -110,10 +109,7 @@ pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
             ev.raw(&section, &key)
         };
         match value {
-            Some(v) => {
-                println!("{v}");
-                Ok(())
-            }
+            Some(v) => out(&format!("{v}\n")),
             None => fail(format!("{section}.{key} is not set and has no default")),
         }
     })
@@ -232,12 +228,14 @@ pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
     each(&paths, |path| {
         let doc = config::read_document(path, &ctx.roots)?;
         let report = check_document(&doc, path, &ctx.node);
+        let mut text = String::new();
         for w in &report.warnings {
-            println!("{path}: warning: {w}");
+            text.push_str(&format!("{path}: warning: {w}\n"));
         }
         for e in &report.errors {
-            println!("{path}: error: {e}");
+            text.push_str(&format!("{path}: error: {e}\n"));
         }
+        out(&text)?;
         if report.errors.is_empty() {
             Ok(())
         } else {

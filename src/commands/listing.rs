@@ -1,10 +1,10 @@
 //! `om ls` and `om SVC logs`.
 
-use super::{each, Ctx};
+use super::{each, out, Ctx};
 use crate::cli::Format;
 use crate::error::{Context, Error, Result};
 use crate::paths::list_services;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::time::Duration;
 
 pub fn ls(ctx: &Ctx, format: Format) -> Result<()> {
@@ -12,13 +12,14 @@ pub fn ls(ctx: &Ctx, format: Format) -> Result<()> {
         .iter()
         .map(ToString::to_string)
         .collect();
-    match format {
-        Format::Text => paths.iter().for_each(|p| println!("{p}")),
-        Format::Json => println!(
-            "{}",
+    let text = match format {
+        Format::Text => paths.iter().map(|p| format!("{p}\n")).collect(),
+        Format::Json => format!(
+            "{}\n",
             serde_json::to_string_pretty(&paths).map_err(|e| Error::Failed(e.to_string()))?
         ),
-    }
+    };
+    out(&text)?;
     Ok(())
 }
 
@@ -44,15 +45,8 @@ pub fn logs(ctx: &Ctx, selector: &str, follow: bool) -> Result<()> {
                 Err(e) => return Err(Error::Failed(format!("{}: {e}", file.display()))),
             }
         };
-        let mut out = std::io::stdout();
-        std::io::copy(&mut f, &mut out).context(|| format!("read {}", file.display()))?;
-        if !follow {
-            return Ok(());
-        }
         let mut buf = Vec::new();
         loop {
-            let _ = out.flush();
-            std::thread::sleep(Duration::from_millis(200));
             let pos = f.stream_position().unwrap_or(0);
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
             if len < pos {
@@ -62,7 +56,13 @@ pub fn logs(ctx: &Ctx, selector: &str, follow: bool) -> Result<()> {
             buf.clear();
             f.read_to_end(&mut buf)
                 .context(|| format!("read {}", file.display()))?;
-            out.write_all(&buf).context(|| "write stdout".into())?;
+            if !buf.is_empty() {
+                out(&String::from_utf8_lossy(&buf))?;
+            }
+            if !follow {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(200));
         }
     })
 }

@@ -119,6 +119,21 @@ fn parse<T>(r: std::result::Result<T, clap::Error>) -> Result<T> {
     })
 }
 
+/// Writes data to stdout. A reader that went away (`om ls | head -1`) ends
+/// the command quietly with success, as ripgrep does, instead of a panic.
+pub fn out(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::Child(0)),
+        Err(e) => Err(Error::Failed(format!("writing to stdout: {e}"))),
+    }
+}
+
 /// Runs `f` on every path; reports each failure on its own line, naming the
 /// service, and fails
 /// at the end if any did (a failed service does not stop the others).

@@ -79,7 +79,7 @@ pub fn print(ctx: &Ctx, selector: &str, args: &PrintStatusArgs) -> Result<()> {
             }
         }
     }
-    print!("{out}");
+    super::out(&out)?;
     if broken {
         return Err(Error::Child(1));
     }

@@ -613,3 +613,29 @@ fn the_readme_example_config_is_valid() {
         .ok();
     assert_eq!(out.stdout, "nginx:1.25\n");
 }
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    let env = Env::new();
+    let etc = env.root().join("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    // more than a pipe buffer of output
+    for i in 0..15000 {
+        std::fs::write(etc.join(format!("s{i}.conf")), "[DEFAULT]\nid = x\n").unwrap();
+    }
+    for args in [&["ls"][..], &["s*", "print", "config"][..]] {
+        let mut child = env
+            .std_cmd(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 1];
+        use std::io::Read;
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // the reader is gone (like `| head -c1`)
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}
