@@ -141,6 +141,10 @@ pub fn each(paths: &[SvcPath], mut f: impl FnMut(&SvcPath) -> Result<()>) -> Res
     let mut code = 0;
     for p in paths {
         if let Err(e) = f(p) {
+            // stdout was closed (see `out`): nobody reads the rest
+            if matches!(e, Error::Child(0)) {
+                break;
+            }
             if !matches!(e, Error::Child(_)) {
                 let msg = e.to_string();
                 let path = p.to_string();
