@@ -1,6 +1,6 @@
 //! What om reads back from `docker container inspect`.
 
-use serde_json::Value;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -29,6 +29,49 @@ impl ContainerInfo {
     }
 }
 
+/// The part of `docker container inspect`'s document om reads. Typed
+/// deserialization skips the rest without building it (the full document is
+/// ~8 KB a container, and status parses all of them at once).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Raw {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    state: RawState,
+    #[serde(default)]
+    config: RawConfig,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct RawState {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    running: bool,
+    #[serde(default)]
+    exit_code: i64,
+    health: Option<RawHealth>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawHealth {
+    #[serde(default)]
+    status: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct RawConfig {
+    #[serde(default)]
+    image: String,
+    labels: Option<BTreeMap<String, String>>,
+}
+
 /// Parses the JSON array `docker container inspect` prints (also for the
 /// subset of names that exist when some do not).
 pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, String> {
@@ -36,49 +79,21 @@ pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, String> {
     if json.is_empty() {
         return Ok(Vec::new());
     }
-    let v: Value =
+    let raw: Vec<Raw> =
         serde_json::from_str(json).map_err(|e| format!("unreadable docker inspect output: {e}"))?;
-    let items = v
-        .as_array()
-        .ok_or("unreadable docker inspect output: not an array")?;
-    Ok(items.iter().map(one).collect())
-}
-
-fn one(v: &Value) -> ContainerInfo {
-    let s = |p: &str| {
-        v.pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let labels = v
-        .pointer("/Config/Labels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
+    Ok(raw
+        .into_iter()
+        .map(|r| ContainerInfo {
+            id: r.id,
+            name: r.name.trim_start_matches('/').to_string(),
+            image: r.config.image,
+            state: r.state.status,
+            running: r.state.running,
+            exit_code: r.state.exit_code,
+            health: r.state.health.map(|h| h.status),
+            labels: r.config.labels.unwrap_or_default(),
         })
-        .unwrap_or_default();
-    ContainerInfo {
-        id: s("/Id"),
-        name: s("/Name").trim_start_matches('/').to_string(),
-        image: s("/Config/Image"),
-        state: s("/State/Status"),
-        running: v
-            .pointer("/State/Running")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        exit_code: v
-            .pointer("/State/ExitCode")
-            .and_then(Value::as_i64)
-            .unwrap_or(0),
-        health: v
-            .pointer("/State/Health/Status")
-            .and_then(Value::as_str)
-            .map(String::from),
-        labels,
-    }
+        .collect())
 }
 
 /// True when docker's stderr says the engine can not be reached (as opposed
