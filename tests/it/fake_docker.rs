@@ -180,7 +180,9 @@ fn status_is_one_docker_call_whatever_the_number_of_services() {
             "[container#{i}]\ntype = docker\nimage = nginx\n\n"
         ));
     }
-    let names: Vec<String> = (0..3).map(|_| unique("cnt")).collect();
+    let mut names: Vec<String> = (0..3).map(|_| unique("cnt")).collect();
+    // om lists services in path order
+    names.sort();
     for n in &names {
         create(&fake.env, n, &two);
     }

@@ -35,6 +35,9 @@ fn shell(env: &Env, program: &str, args: &[&str]) -> Out {
         .args(args)
         .env("PATH", path_with_om())
         .env("OSVC_ROOT_PATH", env.root())
+        // a locale every Debian has: no "can't set the locale" on stderr
+        .env("LC_ALL", "C.UTF-8")
+        .env("HOME", env.root())
         .current_dir(env.root())
         .output()
         .unwrap_or_else(|e| {
@@ -188,6 +191,7 @@ fn man_pages_render() {
         let out = Command::new("man")
             .args(["--warnings", "-l", file.to_str().unwrap()])
             .env("MANWIDTH", "200")
+            .env("LC_ALL", "C.UTF-8")
             .env("MAN_KEEP_FORMATTING", "0")
             .env("PAGER", "cat")
             .current_dir(env.root())

@@ -73,7 +73,11 @@ impl Env {
             .env("OSVC_ROOT_PATH", self.root())
             .env("OSVC_NODENAME", NODE)
             .env("NO_COLOR", "1")
-            .env_remove("OM_DOCKER");
+            .env("HOME", self.root());
+        // what the caller's environment could slip into a test
+        for var in ["OM_DOCKER", "OM_DOCKER_TIMEOUT", "VISUAL", "EDITOR", "TAG"] {
+            cmd.env_remove(var);
+        }
         if let Some(dir) = &self.path_prefix {
             let path = std::env::var("PATH").unwrap_or_default();
             cmd.env("PATH", format!("{}:{path}", dir.display()));
@@ -120,14 +124,39 @@ impl Env {
     }
 }
 
-/// A service name no other test (or earlier run) uses.
+/// A service name no other test (or earlier run) uses: the process id, a
+/// clock tag (a reused pid after a killed run still differs), a counter
+/// padded so that names sort in creation order.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
+    static TAG: OnceLock<u32> = OnceLock::new();
+    let tag = TAG.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() % 0x10000)
+    });
     format!(
-        "{prefix}{}x{}",
+        "{prefix}{:06x}{tag:04x}x{:03}",
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst)
     )
+}
+
+/// The `--cgroup-parent` om gives a resource, in the engine's driver form
+/// (scripts/test starts dockerd with cgroupfs; an engine found running may
+/// use systemd).
+pub fn cgroup_parent(levels: &[&str]) -> String {
+    static DRIVER: OnceLock<String> = OnceLock::new();
+    let driver = DRIVER.get_or_init(|| {
+        let out = docker(&["info", "--format", "{{.CgroupDriver}}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    });
+    if driver == "systemd" {
+        let escaped: Vec<String> = levels.iter().map(|l| l.replace('-', "\\x2d")).collect();
+        format!("{}.slice", escaped.join("-"))
+    } else {
+        levels.iter().map(|l| format!("/{l}.slice")).collect()
+    }
 }
 
 /// Engine tests never skip: without an engine they fail, saying why.

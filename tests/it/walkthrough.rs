@@ -3,6 +3,9 @@
 use crate::support::*;
 use regex::Regex;
 
+/// The cgroup levels of svc1's container#1.
+const SVC1_LEVELS: &[&str] = &["opensvc", "svc1", "container", "container.1"];
+
 fn line(rid: Option<&str>, msg: &str) -> String {
     let width = NODE.len() + 1 + "svc1".len() + 10;
     let name = match rid {
@@ -43,7 +46,8 @@ fn the_tutorial() {
              --label=com.opensvc.path=svc1 --label=com.opensvc.namespace=root \
              --label=com.opensvc.name=svc1 --label=com.opensvc.kind=svc \
              --label=com.opensvc.rid=container#1 --net=none \
-             --cgroup-parent /opensvc.slice/svc1.slice/container.slice/container.1.slice nginx"
+             --cgroup-parent {} nginx",
+            cgroup_parent(SVC1_LEVELS)
         ))
     );
     assert_eq!(lines[2], res("output:"));
@@ -62,7 +66,7 @@ fn the_tutorial() {
     assert_eq!(first["HostConfig"]["NetworkMode"], "none");
     assert_eq!(
         first["HostConfig"]["CgroupParent"],
-        "/opensvc.slice/svc1.slice/container.slice/container.1.slice"
+        cgroup_parent(SVC1_LEVELS).as_str()
     );
     let labels = &first["Config"]["Labels"];
     for (k, v) in [
@@ -169,9 +173,10 @@ fn the_tutorial() {
         "{}",
         lines[8]
     );
-    assert!(lines[8].ends_with(
-        " --net=none --cgroup-parent /opensvc.slice/svc1.slice/container.slice/container.1.slice nginx"
-    ));
+    assert!(lines[8].ends_with(&format!(
+        " --net=none --cgroup-parent {} nginx",
+        cgroup_parent(SVC1_LEVELS)
+    )));
     let renewed = inspect("svc1.container.1").unwrap();
     assert_ne!(renewed["Id"], first_id.as_str());
     assert_eq!(renewed["State"]["Running"], true);
