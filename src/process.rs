@@ -191,7 +191,13 @@ pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Re
     loop {
         buf.clear();
         match lines.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
+            // A read error leaves nothing to stream: end the child too,
+            // rather than wait for it.
+            Err(_) => {
+                let _ = reader.kill();
+                break;
+            }
             Ok(_) => {
                 let line = String::from_utf8_lossy(&buf);
                 let line = line.trim_end_matches(['\n', '\r']);

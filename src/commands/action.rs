@@ -72,7 +72,7 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
             select_resources(&svc, args)?
         };
         let exec = Exec::new(&svc, &log, args.dry_run);
-        act(ctx, &exec, &selected, kind)?;
+        act(ctx, &exec, &selected, kind, filtered)?;
         if kind == Kind::Purge && !args.dry_run {
             let left = delete::existing_containers(&svc.containers)?;
             if !left.is_empty() {
@@ -87,10 +87,13 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
     })
 }
 
-fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind) -> Result<()> {
+/// `filtered`: only some resources are acted on (`--rid`, `--tag`,
+/// `--subset`), which says nothing of the service as a whole: the
+/// `started` expectation is left as it was.
+fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind, filtered: bool) -> Result<()> {
     let svc = exec.svc;
     let set_started = |started: bool| {
-        if exec.dry_run {
+        if exec.dry_run || filtered {
             Ok(())
         } else {
             state::set_started(&svc.path, &ctx.roots, started)
@@ -230,7 +233,14 @@ fn start(exec: &Exec, selected: &[&Container], infos: &[ContainerInfo]) -> Resul
 /// resource's container that is not ours, or not running, is left alone.
 fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
     let all: Vec<&Container> = started.iter().chain(failed).copied().collect();
-    let infos = current(&all).unwrap_or_default();
+    let infos = match current(&all) {
+        Ok(infos) => infos,
+        Err(e) => {
+            exec.log
+                .svc(Level::Error, &format!("rollback impossible: {e}"));
+            return;
+        }
+    };
     let stray = failed
         .iter()
         .filter(|c| info_of(&infos, c).is_some_and(|i| i.running && exec.owns(c, &i)));

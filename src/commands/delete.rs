@@ -3,6 +3,7 @@
 
 use super::{each, waitlock, Ctx};
 use crate::cli::DeleteArgs;
+use crate::config::eval::{default_container_name, Evaluator};
 use crate::config::service::Container;
 use crate::config::{self, keywords::section_kind, keywords::SectionKind};
 use crate::docker;
@@ -57,24 +58,37 @@ pub fn remove_service(ctx: &Ctx, path: &SvcPath) -> Result<()> {
 }
 
 fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> Result<()> {
+    let mut doc = config::read_document(path, &ctx.roots)?;
     if !force {
-        // A section whose container exists would leave it orphaned.
-        if let Ok((_, svc)) = config::load(path, &ctx.roots, &ctx.node) {
-            let doomed: Vec<Container> = svc
-                .containers
-                .into_iter()
-                .filter(|c| rids.contains(&c.rid))
-                .collect();
-            let existing = existing_containers(&doomed)?;
-            if !existing.is_empty() {
-                return fail(format!(
-                    "container {} exists: unprovision --rid first, or --force to leave it",
-                    existing.join(", ")
-                ));
-            }
+        // A section whose container exists would leave it orphaned. Names
+        // come from the raw document, so a config that does not validate
+        // (the reason to delete a section, often) is checked too.
+        let eval = Evaluator {
+            doc: &doc,
+            path,
+            nodename: &ctx.node,
+        };
+        let names: Vec<String> = rids
+            .iter()
+            .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Container))
+            .map(|r| {
+                eval.get(r, "name")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| default_container_name(path, r))
+            })
+            .collect();
+        let existing: Vec<String> = docker::inspect(&names)?
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
+        if !existing.is_empty() {
+            return fail(format!(
+                "container {} exists: unprovision --rid first, or --force to leave it",
+                existing.join(", ")
+            ));
         }
     }
-    let mut doc = config::read_document(path, &ctx.roots)?;
     for rid in rids {
         let removable = matches!(
             section_kind(rid),

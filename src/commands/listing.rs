@@ -5,6 +5,7 @@ use crate::cli::Format;
 use crate::error::{Context, Error, Result};
 use crate::paths::list_services;
 use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
 
 pub fn ls(ctx: &Ctx, format: Format) -> Result<()> {
@@ -33,36 +34,55 @@ pub fn logs(ctx: &Ctx, selector: &str, follow: bool) -> Result<()> {
     }
     each(&paths, |path| {
         let file = path.log_file(&ctx.roots);
-        let mut f = loop {
-            match std::fs::File::open(&file) {
-                Ok(f) => break f,
-                // No action has logged yet: nothing to show, or wait for
-                // the first line (as tail -F does).
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !follow => return Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    std::thread::sleep(Duration::from_millis(200));
-                }
-                Err(e) => return Err(Error::Failed(format!("{}: {e}", file.display()))),
-            }
+        let mut f = match open_log(&file, follow)? {
+            Some(f) => f,
+            None => return Ok(()),
         };
-        let mut buf = Vec::new();
+        // Bytes read but not shown yet: only whole lines go out, so a
+        // character split across two reads is never garbled.
+        let mut pending = Vec::new();
         loop {
-            let pos = f.stream_position().unwrap_or(0);
-            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            if len < pos {
-                // Truncated or replaced: start over.
-                let _ = f.seek(SeekFrom::Start(0));
-            }
-            buf.clear();
-            f.read_to_end(&mut buf)
+            f.read_to_end(&mut pending)
                 .context(|| format!("read {}", file.display()))?;
-            if !buf.is_empty() {
-                out(&String::from_utf8_lossy(&buf))?;
-            }
             if !follow {
-                return Ok(());
+                return out(&String::from_utf8_lossy(&pending));
+            }
+            if let Some(end) = pending.iter().rposition(|b| *b == b'\n') {
+                let lines: Vec<u8> = pending.drain(..=end).collect();
+                out(&String::from_utf8_lossy(&lines))?;
             }
             std::thread::sleep(Duration::from_millis(200));
+            // Rotated (a new file at the path) or truncated: start over.
+            let replaced = std::fs::metadata(&file)
+                .ok()
+                .zip(f.metadata().ok())
+                .is_some_and(|(now, open)| now.ino() != open.ino());
+            let truncated =
+                f.metadata().map(|m| m.len()).unwrap_or(0) < f.stream_position().unwrap_or(0);
+            if replaced {
+                if let Some(newer) = open_log(&file, true)? {
+                    f = newer;
+                    pending.clear();
+                }
+            } else if truncated {
+                let _ = f.seek(SeekFrom::Start(0));
+                pending.clear();
+            }
         }
     })
+}
+
+/// Opens the log; when it does not exist yet, `None` (nothing to show), or
+/// with `follow`, waits for the first line as `tail -F` does.
+fn open_log(file: &std::path::Path, follow: bool) -> Result<Option<std::fs::File>> {
+    loop {
+        match std::fs::File::open(file) {
+            Ok(f) => return Ok(Some(f)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !follow => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => return Err(Error::Failed(format!("{}: {e}", file.display()))),
+        }
+    }
 }

@@ -186,6 +186,10 @@ pub fn rm_argv(name: &str) -> Vec<String> {
     vec!["rm".into(), name.into()]
 }
 
+pub fn rm_force_argv(name: &str) -> Vec<String> {
+    vec!["rm".into(), "-f".into(), name.into()]
+}
+
 pub fn pull_argv(image: &str) -> Vec<String> {
     vec!["pull".into(), image.into()]
 }
@@ -402,6 +406,7 @@ mod tests {
             ["stop", "-t", "30", "abc"]
         );
         assert_eq!(rm_argv("n"), ["rm", "n"]);
+        assert_eq!(rm_force_argv("n"), ["rm", "-f", "n"]);
         assert_eq!(start_argv("abc"), ["start", "abc"]);
         assert_eq!(
             inspect_argv(&["a", "b"]),

@@ -138,8 +138,10 @@ impl<'a> Exec<'a> {
         if self.dry_run || !c.detach {
             return Ok(true);
         }
-        let info = self.wait_up(c)?;
-        self.wait_operational(c, info)?;
+        // One bound for both waits: start_timeout covers up and operational.
+        let deadline = Instant::now() + c.start_timeout;
+        let info = self.wait_up(c, deadline)?;
+        self.wait_operational(c, info, deadline)?;
         Ok(true)
     }
 
@@ -163,16 +165,16 @@ impl<'a> Exec<'a> {
             // An init job: to completion, then removed.
             let result = self.run(&c.rid, argv::run_argv(c, &ctx), c.start_timeout);
             if !self.dry_run {
-                let _ = self.run(&c.rid, argv::rm_argv(&c.name), super::call_bound());
+                // -f: a job killed at its bound may still be running
+                let _ = self.run(&c.rid, argv::rm_force_argv(&c.name), super::call_bound());
             }
             result?;
         }
         Ok(())
     }
 
-    fn wait_up(&self, c: &Container) -> Result<ContainerInfo> {
+    fn wait_up(&self, c: &Container, deadline: Instant) -> Result<ContainerInfo> {
         self.log.res(&c.rid, Level::Info, "wait for up status");
-        let deadline = Instant::now() + c.start_timeout;
         loop {
             let info = super::inspect_one(&c.name)?.ok_or_else(|| {
                 Error::Failed(format!("container {} disappeared while starting", c.name))
@@ -208,11 +210,16 @@ impl<'a> Exec<'a> {
     }
 
     /// With a health check (image or run_args), wait until healthy.
-    fn wait_operational(&self, c: &Container, info: ContainerInfo) -> Result<()> {
+    fn wait_operational(
+        &self,
+        c: &Container,
+        info: ContainerInfo,
+        deadline: Instant,
+    ) -> Result<()> {
         self.log
             .res(&c.rid, Level::Info, "wait for container operational");
         let mut info = info;
-        let deadline = Instant::now() + c.start_timeout;
+
         loop {
             match info.health.as_deref() {
                 None | Some("healthy") => return Ok(()),

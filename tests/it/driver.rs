@@ -309,6 +309,9 @@ fn filters_and_dry_run() {
 
     env.om(&[&name, "start", "--tag", "front"]).ok();
     assert!(running(&c1) && inspect(&c2).is_none() && inspect(&c3).is_none());
+    // a filtered action says nothing of the whole service: not "started"
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(st.lines().nth(2).unwrap().ends_with(" warn, idle"), "{st}");
     env.om(&[&name, "start", "--subset", "db"]).ok();
     assert!(running(&c2) && inspect(&c3).is_none());
     env.om(&[&name, "start", "--rid", "container#3"]).ok();
@@ -354,7 +357,7 @@ fn waits_health_init_jobs_and_pulls() {
     engine();
     let env = Env::new();
     let name = unique("wt");
-    let _cleanup = Cleanup(names(&name, 3));
+    let _cleanup = Cleanup(names(&name, 4));
     create(
         &env,
         &name,
@@ -389,6 +392,30 @@ fn waits_health_init_jobs_and_pulls() {
     assert!(!running(&format!("{name}.container.2")));
     let st = env.om(&[&name, "print", "status"]).ok().stdout;
     assert!(st.contains("container#1      ........ n/a"), "{st}");
+
+    // an init job killed at its bound does not stay behind
+    env.om(&[
+        &name,
+        "set",
+        "--kw",
+        "container#4.type=docker",
+        "--kw",
+        "container#4.image=om-test/busybox",
+        "--kw",
+        "container#4.detach=false",
+        "--kw",
+        "container#4.command=sleep 30",
+        "--kw",
+        "container#4.start_timeout=1s",
+    ])
+    .ok();
+    let out = env.om(&[&name, "start", "--rid", "container#4"]).code(1);
+    assert!(
+        out.stderr.contains("no answer within 1s, killed"),
+        "{}",
+        out.stderr
+    );
+    assert!(inspect(&format!("{name}.container.4")).is_none());
 
     // a pull that fails: from a registry address on this machine where
     // nothing listens, so no traffic leaves it
