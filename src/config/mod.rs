@@ -28,12 +28,13 @@ pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
 pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, Service)> {
     let doc = read_document(path, roots)?;
     let report = service::check_document(&doc, path, nodename);
-    if let Some(first) = report.errors.first() {
-        return fail(format!("{path}: {first}"));
+    match (report.errors.first(), report.service) {
+        (None, Some(svc)) => Ok((doc, svc)),
+        (first, _) => fail(format!(
+            "{path}: {}",
+            first.map_or("invalid config", String::as_str)
+        )),
     }
-    let svc =
-        service::build(&doc, path, nodename).map_err(|e| Error::Failed(format!("{path}: {e}")))?;
-    Ok((doc, svc))
 }
 
 /// Writes a service's config. The text must read back as the same document:

@@ -59,11 +59,12 @@ pub struct Container {
     pub depends_on: Vec<String>,
 }
 
-/// What `validate config` finds.
+/// What `validate config` finds, and the typed service when there is no error.
 #[derive(Debug, Default)]
 pub struct Report {
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+    pub service: Option<Service>,
 }
 
 /// The key without its node scope: `image@deb1` → `image`.
@@ -102,8 +103,9 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
             Ok(svc) => {
                 // A namespace cycle (netns = container#2 both ways) can not start.
                 let all: Vec<&Container> = svc.containers.iter().collect();
-                if let Err(e) = crate::plan::start_stages(&svc, &all) {
-                    report.errors.push(e);
+                match crate::plan::start_stages(&svc, &all) {
+                    Err(e) => report.errors.push(e),
+                    Ok(_) => report.service = Some(svc),
                 }
             }
         }
