@@ -43,8 +43,8 @@ fn line_service() -> Option<Document> {
 }
 
 fn container_rids(doc: &Document) -> Vec<String> {
-    doc.section_names()
-        .filter(|s| section_kind(s) == Some(SectionKind::Container))
+    crate::config::service::container_rids(doc)
+        .into_iter()
         .map(String::from)
         .collect()
 }

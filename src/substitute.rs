@@ -61,15 +61,10 @@ fn name_of(svc: &Service, rid: &str) -> Result<String, String> {
         .find(|c| c.rid == rid)
         .map(|c| c.name.clone())
         .ok_or_else(|| {
-            let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
             format!(
                 "service {} has no {rid} (its rids: {})",
                 svc.path,
-                if rids.is_empty() {
-                    "none".into()
-                } else {
-                    rids.join(", ")
-                }
+                svc.rid_list()
             )
         })
 }

@@ -136,11 +136,10 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&
     for rid in &args.rid {
         let known = rid == "container" || svc.containers.iter().any(|c| &c.rid == rid);
         if !known {
-            let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
             return Err(Error::Failed(format!(
                 "--rid {rid}: no such resource in {} (its rids: {})",
                 svc.path,
-                rids.join(", ")
+                svc.rid_list()
             )));
         }
     }

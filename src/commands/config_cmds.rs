@@ -5,7 +5,7 @@ use crate::cli::{CommonArgs, Format, GetArgs, PrintConfigArgs, RidArgs, SetArgs,
 use crate::config::eval::Evaluator;
 use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, split_key};
-use crate::config::service::{check_document, unscoped};
+use crate::config::service::{check_document, container_rids, unscoped};
 use crate::config::{self};
 use crate::error::{fail, Error, Result};
 use crate::paths::SvcPath;
@@ -188,14 +188,7 @@ pub fn enable(ctx: &Ctx, selector: &str, args: &RidArgs, enable: bool) -> Result
     each(&paths, |path| {
         let what = if enable { "enable" } else { "disable" };
         edit(ctx, path, &args.common, what, |doc| {
-            let rids: Vec<String> = doc
-                .section_names()
-                .filter(|s| {
-                    crate::config::keywords::section_kind(s)
-                        == Some(crate::config::keywords::SectionKind::Container)
-                })
-                .map(String::from)
-                .collect();
+            let rids: Vec<String> = container_rids(doc).into_iter().map(String::from).collect();
             let chosen: Vec<&String> = if args.rid.is_empty() {
                 rids.iter().collect()
             } else {

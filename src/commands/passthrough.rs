@@ -46,10 +46,9 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
         .iter()
         .find(|c| c.rid == rid)
         .ok_or_else(|| {
-            let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
             Error::Usage(format!(
                 "--rid {rid}: no such resource in {path} (its rids: {})",
-                rids.join(", ")
+                svc.rid_list()
             ))
         })?;
     match docker::inspect_one(&c.name)? {

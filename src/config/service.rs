@@ -59,6 +59,28 @@ pub struct Container {
     pub depends_on: Vec<String>,
 }
 
+impl Service {
+    /// The rids, for "no such resource" messages: `container#1, container#2`.
+    pub fn rid_list(&self) -> String {
+        let rids: Vec<&str> = self.containers.iter().map(|c| c.rid.as_str()).collect();
+        if rids.is_empty() {
+            "none".into()
+        } else {
+            rids.join(", ")
+        }
+    }
+}
+
+/// The container resources of a config, in natural rid order.
+pub fn container_rids(doc: &Document) -> Vec<&str> {
+    let mut rids: Vec<&str> = doc
+        .section_names()
+        .filter(|s| section_kind(s) == Some(SectionKind::Container))
+        .collect();
+    rids.sort_by_key(|r| natural_key(r));
+    rids
+}
+
 /// What `validate config` finds, and the typed service when there is no error.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -168,11 +190,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
     };
     let id = get("DEFAULT", "id")?.ok_or("DEFAULT.id: missing")?;
     let rollback = bool_of(get("DEFAULT", "rollback")?.as_deref(), "DEFAULT.rollback")?;
-    let mut rids: Vec<&str> = doc
-        .section_names()
-        .filter(|s| section_kind(s) == Some(SectionKind::Container))
-        .collect();
-    rids.sort_by_key(|r| natural_key(r));
+    let rids = container_rids(doc);
     let names: Vec<(String, String)> = rids
         .iter()
         .map(|rid| {
