@@ -9,6 +9,11 @@ pub enum Error {
     Usage(String),
     /// An action or a check that failed, with the reason: exit 1.
     Failed(String),
+    /// om could not tell (the engine unreachable, a query unreadable):
+    /// `status` exits 4 with it, other commands 1.
+    Unknown(String),
+    /// SIGINT or SIGTERM arrived: exit 128+N.
+    Interrupted(i32),
     /// A child process already said why it failed: exit with its code, print nothing.
     Child(u8),
 }
@@ -19,7 +24,8 @@ impl Error {
     pub fn code(&self) -> u8 {
         match self {
             Error::Usage(_) => 2,
-            Error::Failed(_) => 1,
+            Error::Failed(_) | Error::Unknown(_) => 1,
+            Error::Interrupted(sig) => u8::try_from(128 + sig).unwrap_or(1),
             Error::Child(code) => *code,
         }
     }
@@ -28,7 +34,8 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(msg) | Error::Failed(msg) => f.write_str(msg),
+            Error::Usage(msg) | Error::Failed(msg) | Error::Unknown(msg) => f.write_str(msg),
+            Error::Interrupted(sig) => write!(f, "interrupted by signal {sig}"),
             Error::Child(code) => write!(f, "exit code {code}"),
         }
     }

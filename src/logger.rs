@@ -57,17 +57,8 @@ fn paint(text: &str, code: &str) -> String {
 impl Logger {
     /// `log_file`: where to append; an unwritable log is not a reason to fail.
     pub fn new(node: &str, svcname: &str, log_file: Option<&Path>) -> Logger {
-        let file = log_file.and_then(|p| {
-            if let Some(dir) = p.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .ok()
-                .map(Mutex::new)
-        });
+        // 0600: the log holds docker command lines, so config values.
+        let file = log_file.and_then(|p| crate::fsutil::open_append(p).ok().map(Mutex::new));
         Logger {
             node: node.to_string(),
             svcname: svcname.to_string(),

@@ -7,6 +7,7 @@ mod config;
 mod docker;
 mod docs;
 mod error;
+mod fsutil;
 mod logger;
 mod paths;
 mod plan;

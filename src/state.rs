@@ -25,8 +25,7 @@ pub fn set_started(path: &SvcPath, roots: &Roots, started: bool) -> Result<()> {
     let d = dir(path, roots);
     let file = d.join(STARTED);
     if started {
-        std::fs::create_dir_all(&d).context(|| format!("create {}", d.display()))?;
-        std::fs::write(&file, "").context(|| format!("write {}", file.display()))
+        crate::fsutil::write_atomic(&file, b"").context(|| format!("write {}", file.display()))
     } else {
         match std::fs::remove_file(&file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -35,6 +34,33 @@ pub fn set_started(path: &SvcPath, roots: &Roots, started: bool) -> Result<()> {
             _ => Ok(()),
         }
     }
+}
+
+/// Removes the state of a deleted service, all but its lock file: an
+/// action waiting on the lock must still be excluded when it gets it (it
+/// then finds the service gone); a removed lock file would let the next
+/// one take a fresh lock alongside it.
+pub fn clear(path: &SvcPath, roots: &Roots) -> Result<()> {
+    let d = dir(path, roots);
+    let entries = match std::fs::read_dir(&d) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::Failed(format!("read {}: {e}", d.display()))),
+    };
+    for entry in entries {
+        let entry = entry.context(|| format!("read {}", d.display()))?;
+        if entry.file_name() == LOCK {
+            continue;
+        }
+        let p = entry.path();
+        let r = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+        r.context(|| format!("remove {}", p.display()))?;
+    }
+    Ok(())
 }
 
 /// The action lock of one service, held until dropped.
@@ -52,16 +78,9 @@ impl Drop for Lock {
 /// Takes the service's action lock, waiting up to `wait`; the error says who
 /// holds it (the holder writes its pid and command line into the lock file).
 pub fn lock(path: &SvcPath, roots: &Roots, wait: Duration, what: &str) -> Result<Lock> {
-    let d = dir(path, roots);
-    std::fs::create_dir_all(&d).context(|| format!("create {}", d.display()))?;
-    let lock_path = d.join(LOCK);
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .context(|| format!("open {}", lock_path.display()))?;
+    let lock_path = dir(path, roots).join(LOCK);
+    let mut file =
+        crate::fsutil::open_rw(&lock_path).context(|| format!("open {}", lock_path.display()))?;
     let deadline = Instant::now() + wait;
     loop {
         if file.try_lock_exclusive().is_ok() {

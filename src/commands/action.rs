@@ -5,7 +5,7 @@ use crate::cli::ActionArgs;
 use crate::config::keywords::rid_index;
 use crate::config::service::{Container, Service};
 use crate::config::{self};
-use crate::docker::{self, container::Exec, inspect::ContainerInfo};
+use crate::docker::{container::Exec, current::Current, inspect::ContainerInfo};
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
 use crate::paths::SvcPath;
@@ -74,7 +74,7 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
         let exec = Exec::new(&svc, &log, args.dry_run);
         act(ctx, &exec, &selected, kind, filtered)?;
         if kind == Kind::Purge && !args.dry_run {
-            let left = delete::existing_containers(&svc.containers)?;
+            let left = delete::existing_containers(&svc)?;
             if !left.is_empty() {
                 return Err(Error::Failed(format!(
                     "{path}: containers still exist ({}): config kept",
@@ -99,29 +99,31 @@ fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind, filtered: bo
             state::set_started(&svc.path, &ctx.roots, started)
         }
     };
-    let infos = current(selected)?;
+    let cur = Current::query(svc, selected)?;
+    // The expectation changes only when the action did what it says: a
+    // stop that failed (a hung docker) leaves the service "started".
     match kind {
         Kind::Start | Kind::Provision => {
-            start(exec, selected, &infos)?;
+            start(exec, selected, &cur)?;
             set_started(true)
         }
         Kind::Stop => {
-            set_started(false)?;
-            stop(exec, selected, &infos, false)
+            stop(exec, selected, &cur, false)?;
+            set_started(false)
         }
         Kind::Unprovision | Kind::Purge => {
-            set_started(false)?;
-            stop(exec, selected, &infos, true)
+            stop(exec, selected, &cur, true)?;
+            set_started(false)
         }
         Kind::Restart => {
-            stop(exec, selected, &infos, false)?;
+            stop(exec, selected, &cur, false)?;
             exec.log
                 .svc(Level::Info, "instance stopped, ready for restart.");
             // A dry run changed nothing: start from what the stop would leave.
             let after = if exec.dry_run {
-                as_if_stopped(&infos, selected)
+                Current::from_infos(as_if_stopped(&cur.all(), selected))
             } else {
-                current(selected)?
+                Current::query(svc, selected)?
             };
             start(exec, selected, &after)?;
             set_started(true)
@@ -161,12 +163,6 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&
         .collect())
 }
 
-/// What the engine has under each selected name: one inspect for all.
-fn current(selected: &[&Container]) -> Result<Vec<ContainerInfo>> {
-    let names: Vec<&str> = selected.iter().map(|c| c.name.as_str()).collect();
-    docker::inspect(&names)
-}
-
 /// What the engine would hold after a stop: containers stopped, those of
 /// `rm` resources gone.
 fn as_if_stopped(infos: &[ContainerInfo], selected: &[&Container]) -> Vec<ContainerInfo> {
@@ -181,10 +177,6 @@ fn as_if_stopped(infos: &[ContainerInfo], selected: &[&Container]) -> Vec<Contai
         .collect()
 }
 
-fn info_of(infos: &[ContainerInfo], c: &Container) -> Option<ContainerInfo> {
-    infos.iter().find(|i| i.name == c.name).cloned()
-}
-
 fn stages_or_fail<'a>(
     r: std::result::Result<Vec<Stage<'a>>, String>,
     svc: &Service,
@@ -195,12 +187,12 @@ fn stages_or_fail<'a>(
 /// Starts stage after stage. The first failure of a non-optional resource
 /// ends the action; with `rollback`, what this action started is stopped
 /// again, in reverse.
-fn start(exec: &Exec, selected: &[&Container], infos: &[ContainerInfo]) -> Result<()> {
+fn start(exec: &Exec, selected: &[&Container], cur: &Current) -> Result<()> {
     let stages = stages_or_fail(start_stages(exec.svc, selected), exec.svc)?;
     let mut started: Vec<&Container> = Vec::new();
     for stage in &stages {
         let results: Vec<(&Container, Result<bool>)> =
-            run_stage(stage, |c| exec.start(c, info_of(infos, c)));
+            run_stage(stage, |c| exec.start(c, cur.of(exec.svc, c)?));
         let mut failed: Vec<&Container> = Vec::new();
         for (c, r) in results {
             match r {
@@ -232,24 +224,27 @@ fn start(exec: &Exec, selected: &[&Container], infos: &[ContainerInfo]) -> Resul
 /// resource's container that is not ours, or not running, is left alone.
 fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
     let all: Vec<&Container> = started.iter().chain(failed).copied().collect();
-    let infos = match current(&all) {
-        Ok(infos) => infos,
+    let cur = match Current::query(exec.svc, &all) {
+        Ok(cur) => cur,
         Err(e) => {
             exec.log
                 .svc(Level::Error, &format!("rollback impossible: {e}"));
             return;
         }
     };
-    let stray = failed
-        .iter()
-        .filter(|c| info_of(&infos, c).is_some_and(|i| i.running && exec.owns(c, &i)));
+    let stray = failed.iter().filter(|c| {
+        cur.of(exec.svc, c)
+            .ok()
+            .flatten()
+            .is_some_and(|i| i.running && exec.owns(c, &i))
+    });
     let targets: Vec<&Container> = stray.chain(started.iter().rev()).copied().collect();
     if targets.is_empty() {
         return;
     }
     exec.log.svc(Level::Info, "rollback");
     for c in targets {
-        if let Err(e) = exec.stop(c, info_of(&infos, c), false) {
+        if let Err(e) = cur.of(exec.svc, c).and_then(|i| exec.stop(c, i, false)) {
             exec.log
                 .res(&c.rid, Level::Error, &format!("rollback: {e}"));
         }
@@ -258,11 +253,11 @@ fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
 
 /// Stops in the reverse of the start order; the first failure of a
 /// non-optional resource is reported and ends the action.
-fn stop(exec: &Exec, selected: &[&Container], infos: &[ContainerInfo], remove: bool) -> Result<()> {
+fn stop(exec: &Exec, selected: &[&Container], cur: &Current, remove: bool) -> Result<()> {
     let stages = stages_or_fail(stop_stages(exec.svc, selected), exec.svc)?;
     let mut failed = false;
     for stage in &stages {
-        for (c, r) in run_stage(stage, |c| exec.stop(c, info_of(infos, c), remove)) {
+        for (c, r) in run_stage(stage, |c| exec.stop(c, cur.of(exec.svc, c)?, remove)) {
             if let Err(e) = r {
                 let level = if c.optional {
                     Level::Warn

@@ -4,7 +4,8 @@
 use super::{each, waitlock, Ctx};
 use crate::cli::DeleteArgs;
 use crate::config::eval::{default_container_name, Evaluator};
-use crate::config::service::Container;
+use crate::config::service::{Container, Service};
+use crate::docker::current::Current;
 use crate::config::{self, keywords::section_kind, keywords::SectionKind};
 use crate::docker;
 use crate::error::{fail, Context, Result};
@@ -21,7 +22,7 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
         }
         if !args.force {
             let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
-            let existing = existing_containers(&svc.containers)?;
+            let existing = existing_containers(&svc)?;
             if !existing.is_empty() {
                 return fail(format!(
                     "containers of the service exist ({}): use purge to remove them too, or --force to leave them",
@@ -33,28 +34,19 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
     })
 }
 
-/// The names of those containers that exist on the engine (one inspect).
-pub fn existing_containers(containers: &[Container]) -> Result<Vec<String>> {
-    let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
-    Ok(docker::inspect(&names)?
-        .into_iter()
-        .map(|i| i.name)
-        .collect())
+/// The names of the service's containers that exist on the engine,
+/// renamed ones included (found by their label). A failed query is an
+/// error: nothing is deleted on the strength of docker's silence.
+pub fn existing_containers(svc: &Service) -> Result<Vec<String>> {
+    let all: Vec<&Container> = svc.containers.iter().collect();
+    Current::query(svc, &all)?.existing(svc, &svc.containers)
 }
 
 /// Removes the config file and the state directory (the log stays).
 pub fn remove_service(ctx: &Ctx, path: &SvcPath) -> Result<()> {
     let file = path.conf_file(&ctx.roots);
     std::fs::remove_file(&file).context(|| format!("remove {}", file.display()))?;
-    let dir = state::dir(path, &ctx.roots);
-    // The lock file inside is still held by this process: removing the
-    // directory entry is fine on Linux.
-    match std::fs::remove_dir_all(&dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            fail(format!("remove {}: {e}", dir.display()))
-        }
-        _ => Ok(()),
-    }
+    state::clear(path, &ctx.roots)
 }
 
 fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> Result<()> {
@@ -78,10 +70,22 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                     .unwrap_or_else(|| default_container_name(path, r))
             })
             .collect();
-        let existing: Vec<String> = docker::inspect(&names)?
+        let mut existing: Vec<String> = docker::inspect(&names)?
             .into_iter()
             .map(|i| i.name)
             .collect();
+        // A container renamed behind om's back still carries its label.
+        if let Some(id) = doc.get("DEFAULT", "id") {
+            let labels: Vec<String> = rids
+                .iter()
+                .map(|r| crate::docker::argv::container_id_label(id, r))
+                .collect();
+            for l in docker::labelled()? {
+                if labels.contains(&l.label) && !existing.contains(&l.name) {
+                    existing.push(l.name);
+                }
+            }
+        }
         if !existing.is_empty() {
             return fail(format!(
                 "container {} exists: unprovision --rid first, or --force to leave it",

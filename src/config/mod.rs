@@ -4,6 +4,7 @@ pub mod eval;
 pub mod ini;
 pub mod input;
 pub mod keywords;
+pub mod operand;
 pub mod service;
 pub mod value;
 
@@ -11,13 +12,15 @@ use crate::error::{fail, Context, Error, Result};
 use crate::paths::{Roots, SvcPath};
 use ini::Document;
 use service::Service;
-use std::io::Write;
 use std::path::Path;
 
 /// Reads and parses a service's config file.
 pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
     let file = path.conf_file(roots);
-    let text = std::fs::read_to_string(&file).map_err(|e| match e.kind() {
+    // A FIFO would block the read forever, a directory is no config.
+    let text = crate::fsutil::check_regular(&file)
+        .and_then(|()| std::fs::read_to_string(&file))
+        .map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
         _ => Error::Failed(format!("{}: {e}", file.display())),
     })?;
@@ -49,31 +52,7 @@ pub fn save(path: &SvcPath, roots: &Roots, doc: &Document) -> Result<()> {
     write_atomic(&path.conf_file(roots), &text)
 }
 
-/// Writes atomically: a temp file in the same directory, fsync, rename, so a
-/// reader or a crash sees the old file or the new one, never half of one.
+/// Writes a config file atomically, 0600 (see `fsutil::write_atomic`).
 pub fn write_atomic(file: &Path, text: &str) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = file.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).context(|| format!("create {}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        file.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, file)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.context(|| format!("write {}", file.display()))
+    crate::fsutil::write_atomic(file, text.as_bytes()).context(|| format!("write {}", file.display()))
 }

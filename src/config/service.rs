@@ -4,6 +4,7 @@
 use super::eval::Evaluator;
 use super::ini::Document;
 use super::keywords::{close_matches, lookup, rid_index, section_kind, SectionKind, Support};
+use super::operand;
 use super::value::{check, natural_key, parse_bool, parse_duration, split_words};
 use crate::paths::SvcPath;
 use std::time::Duration;
@@ -212,6 +213,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
         .section_names()
         .filter_map(|s| s.strip_prefix("subset#container:"))
         .map(|name| {
+            operand::subset(name).map_err(|e| format!("[subset#container:{name}]: {e}"))?;
             let section = format!("subset#container:{name}");
             let parallel = bool_of(get(&section, "parallel")?.as_deref(), &section)?;
             Ok((name.to_string(), parallel))
@@ -255,9 +257,30 @@ fn container(
             .transpose()
     };
     let mut depends_on = Vec::new();
+    let operand = |key: &str, check: fn(&str) -> Result<(), String>| -> Result<Option<String>, String> {
+        // An empty value is unset, as it always was for these keywords.
+        text(key)?
+            .filter(|v| !v.is_empty())
+            .map(|v| check(&v).map(|()| v).map_err(|e| format!("{rid}.{key}: {e}")))
+            .transpose()
+    };
     let mut namespace = |key: &str| -> Result<Option<String>, String> {
         let Some(v) = text(key)? else { return Ok(None) };
         if rid_index(&v, "container").is_none() {
+            let allowed: &[&str] = match key {
+                "pidns" => &["host"],
+                "ipcns" => &["none", "private", "shareable", "host"],
+                _ => &[],
+            };
+            if key == "netns" {
+                operand::network(&v).map_err(|e| format!("{rid}.{key}: {e}"))?;
+            } else if !allowed.contains(&v.as_str()) {
+                return Err(format!(
+                    "{rid}.{key}: '{}' is not one of: {}, container#N",
+                    v.escape_debug(),
+                    allowed.join(", ")
+                ));
+            }
             return Ok(Some(v));
         }
         let (_, name) = names
@@ -273,7 +296,7 @@ fn container(
     let netns = namespace("netns")?;
     let pidns = namespace("pidns")?;
     let ipcns = namespace("ipcns")?;
-    let hostname = text("hostname")?;
+    let hostname = operand("hostname", operand::hostname)?;
     // docker refuses --hostname with a shared network namespace: say so here,
     // not as a docker error at start.
     if let (Some(_), Some(net)) = (&hostname, &netns) {
@@ -287,12 +310,18 @@ fn container(
     let image = text("image")?
         .filter(|i| !i.is_empty())
         .ok_or_else(|| format!("{rid}.image: missing (the image to run is required)"))?;
+    operand::image(&image).map_err(|e| format!("{rid}.image: {e}"))?;
+    let environment = words("environment")?;
+    for w in &environment {
+        operand::env_word(w).map_err(|e| format!("{rid}.environment: {e}"))?;
+    }
     let detach = flag("detach")?;
     let name = names
         .iter()
         .find(|(r, _)| r == rid)
         .map(|(_, n)| n.clone())
         .unwrap_or_default();
+    operand::container_name(&name).map_err(|e| format!("{rid}.name: {e}"))?;
     Ok(Container {
         rid: rid.to_string(),
         image,
@@ -313,9 +342,9 @@ fn container(
         tty: flag("tty")?,
         init: flag("init")?,
         read_only: flag("read_only")?,
-        user: text("user")?,
+        user: operand("user", operand::user)?,
         cwd: text("cwd")?,
-        environment: words("environment")?,
+        environment,
         volume_mounts: words("volume_mounts")?,
         devices: words("devices")?,
         rm: flag("rm")? || !detach,
@@ -327,7 +356,7 @@ fn container(
         disable: flag("disable")?,
         optional: flag("optional")?,
         tags: words("tags")?,
-        subset: text("subset")?.filter(|s| !s.is_empty()),
+        subset: operand("subset", operand::subset)?,
         depends_on,
     })
 }

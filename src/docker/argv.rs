@@ -215,6 +215,23 @@ pub fn logs_tail_argv(id: &str, lines: usize) -> Vec<String> {
     vec!["logs".into(), "--tail".into(), lines.to_string(), id.into()]
 }
 
+/// Every container carrying a `com.opensvc.id` label, whatever its name:
+/// one line `ID<TAB>NAME<TAB>LABEL` each (a renamed container is still
+/// found by its label).
+pub fn labelled_argv() -> Vec<String> {
+    [
+        "ps",
+        "-a",
+        "--no-trunc",
+        "--filter",
+        &format!("label={LABEL_ID}"),
+        "--format",
+        &format!("{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.Label \"{LABEL_ID}\"}}}}"),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 pub fn cgroup_driver_argv() -> Vec<String> {
     vec!["info".into(), "--format".into(), "{{.CgroupDriver}}".into()]
 }

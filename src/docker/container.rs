@@ -102,12 +102,42 @@ impl<'a> Exec<'a> {
         let mut current = current;
         if let Some(info) = &current {
             self.check_owned(c, info)?;
-            if info.running {
+            if info.name != c.name {
+                return Err(Error::Failed(format!(
+                    "container {} ({}) was renamed {} behind om's back: om will not create a second one; \
+                     rename it back (docker rename {} {}) or remove it",
+                    c.name,
+                    info.short_id(),
+                    info.name,
+                    info.name,
+                    c.name
+                )));
+            }
+            if info.running && operational(info) {
                 self.log.res(&c.rid, Level::Info, "already started");
                 return Ok(false);
             }
+            if info.running {
+                // A start that was killed before its container became
+                // healthy: finish it (or fail and roll back), never call
+                // it "already started".
+                self.log.res(
+                    &c.rid,
+                    Level::Info,
+                    &format!(
+                        "container running but not operational yet (health {})",
+                        info.health.as_deref().unwrap_or("unknown")
+                    ),
+                );
+                if self.dry_run {
+                    return Ok(true);
+                }
+                let deadline = Instant::now() + c.start_timeout;
+                self.wait_operational(c, info.clone(), deadline)?;
+                return Ok(true);
+            }
             if c.rm {
-                self.run(&c.rid, argv::rm_argv(&c.name), super::call_bound())?;
+                self.rm(c, info)?;
                 current = None;
             }
         }
@@ -129,7 +159,7 @@ impl<'a> Exec<'a> {
             Some(info) => {
                 self.run(
                     &c.rid,
-                    argv::start_argv(info.short_id()),
+                    argv::start_argv(&info.id),
                     super::call_bound(),
                 )?;
             }
@@ -222,7 +252,7 @@ impl<'a> Exec<'a> {
 
         loop {
             match info.health.as_deref() {
-                None | Some("healthy") => return Ok(()),
+                _ if operational(&info) => return Ok(()),
                 _ if !info.running => return Err(self.exited(c, &info)),
                 Some(health) if Instant::now() >= deadline => {
                     return Err(Error::Failed(format!(
@@ -252,7 +282,7 @@ impl<'a> Exec<'a> {
         if active {
             self.run(
                 &c.rid,
-                argv::stop_argv(info.short_id(), c.stop_timeout),
+                argv::stop_argv(&info.id, c.stop_timeout),
                 bound,
             )?;
         } else {
@@ -260,19 +290,45 @@ impl<'a> Exec<'a> {
         }
         let removed = remove || c.rm;
         if removed {
-            self.run(&c.rid, argv::rm_argv(&c.name), super::call_bound())?;
+            self.rm(c, &info)?;
         }
         if active && !self.dry_run {
-            self.wait_down(c, bound)?;
+            self.wait_down(c, &info, bound)?;
         }
         Ok(())
     }
 
-    fn wait_down(&self, c: &Container, bound: Duration) -> Result<()> {
+    /// `docker rm NAME` of the container om verified as the resource's,
+    /// after checking that NAME still is that container: a long stop gives
+    /// time for another to take the name.
+    fn rm(&self, c: &Container, verified: &ContainerInfo) -> Result<()> {
+        if !self.dry_run {
+            match super::inspect_one(&verified.name)? {
+                Some(now) if now.id == verified.id => {}
+                Some(now) => {
+                    return Err(Error::Failed(format!(
+                        "container {}: the name now belongs to {}, not {} that om stopped: not removed",
+                        verified.name,
+                        now.short_id(),
+                        verified.short_id()
+                    )))
+                }
+                None => {
+                    self.log.res(&c.rid, Level::Info, "already removed");
+                    return Ok(());
+                }
+            }
+        }
+        self.run(&c.rid, argv::rm_argv(&verified.name), super::call_bound())
+            .map(drop)
+    }
+
+    fn wait_down(&self, c: &Container, verified: &ContainerInfo, bound: Duration) -> Result<()> {
         self.log.res(&c.rid, Level::Info, "wait for down status");
         let deadline = Instant::now() + bound;
         loop {
-            match super::inspect_one(&c.name)? {
+            // By id: the name may have been taken by another since.
+            match super::inspect(&[&verified.id])?.into_iter().next() {
                 None => return Ok(()),
                 Some(info) if !info.running => return Ok(()),
                 Some(_) if Instant::now() >= deadline => {
@@ -286,6 +342,11 @@ impl<'a> Exec<'a> {
             }
         }
     }
+}
+
+/// Running and healthy, or running without a health check.
+fn operational(info: &ContainerInfo) -> bool {
+    matches!(info.health.as_deref(), None | Some("healthy"))
 }
 
 /// A host source of `volume_mounts` must be absolute and exist; a bare name

@@ -20,8 +20,9 @@ pub struct ContainerInfo {
 }
 
 impl ContainerInfo {
+    /// The 12-char id docker shows (ids are verified 64-hex at parse).
     pub fn short_id(&self) -> &str {
-        &self.id[..self.id.len().min(12)]
+        self.id.get(..12).unwrap_or(&self.id)
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
@@ -77,10 +78,17 @@ struct RawConfig {
 pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, String> {
     let json = json.trim();
     if json.is_empty() {
-        return Ok(Vec::new());
+        return Err("docker inspect printed nothing".into());
     }
     let raw: Vec<Raw> =
         serde_json::from_str(json).map_err(|e| format!("unreadable docker inspect output: {e}"))?;
+    if let Some(bad) = raw.iter().find(|r| !is_full_id(&r.id) || r.name.is_empty()) {
+        return Err(format!(
+            "unreadable docker inspect output: container id '{}' name '{}'",
+            bad.id.escape_default(),
+            bad.name.escape_default()
+        ));
+    }
     Ok(raw
         .into_iter()
         .map(|r| ContainerInfo {
@@ -94,6 +102,11 @@ pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, String> {
             labels: r.config.labels.unwrap_or_default(),
         })
         .collect())
+}
+
+/// A docker container id: 64 lowercase hex digits.
+pub fn is_full_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// True when docker's stderr says the engine can not be reached (as opposed
@@ -113,7 +126,7 @@ mod tests {
 
     #[test]
     fn reads_the_fields_om_uses() {
-        let json = r#"[{"Id":"3c9bc5d7a09a0123456789","Name":"/svc1.container.1",
+        let json = r#"[{"Id":"3c9bc5d7a09a0123456789abcdef0123456789abcdef0123456789abcdef0123","Name":"/svc1.container.1",
             "State":{"Status":"running","Running":true,"ExitCode":0,"Health":{"Status":"starting"}},
             "Config":{"Image":"nginx","Labels":{"com.opensvc.id":"x.container#1"}}}]"#;
         let got = parse(json).unwrap();
@@ -127,5 +140,9 @@ mod tests {
         assert_eq!(c.label("com.opensvc.id"), Some("x.container#1"));
         assert_eq!(parse("[]\n").unwrap(), []);
         assert!(parse("{oops").is_err());
+        // silence and ids that are not docker's are unreadable, never "none"
+        assert!(parse("").is_err());
+        assert!(parse(r#"[{"Id":"é3c9bc5d7a09a0123","Name":"/a"}]"#).is_err());
+        assert!(parse(r#"[{"Name":"/a"}]"#).is_err());
     }
 }

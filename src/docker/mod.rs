@@ -3,6 +3,7 @@
 
 pub mod argv;
 pub mod container;
+pub mod current;
 pub mod inspect;
 
 use crate::config::value::parse_duration;
@@ -27,62 +28,127 @@ pub fn call_bound() -> Duration {
 }
 
 fn engine_error(cmd: &Cmd, stderr_line: &str) -> Error {
-    Error::Failed(format!("docker engine unreachable ({cmd}): {stderr_line}"))
+    Error::Unknown(format!(
+        "docker engine unreachable ({cmd}): {stderr_line}"
+    ))
 }
 
-/// One `docker container inspect` of all `names`; the ones that do not
-/// exist are simply absent from the result.
-pub fn inspect<S: AsRef<str>>(names: &[S]) -> Result<Vec<ContainerInfo>> {
-    if names.is_empty() {
-        return Ok(Vec::new());
+/// A query whose answer om could not read: never "no container".
+fn unreadable(cmd: &Cmd, why: impl std::fmt::Display) -> Error {
+    Error::Failed(format!("{cmd}: {why}"))
+}
+
+/// Runs a query; an unreachable engine, a docker killed by a signal and a
+/// failure other than `tolerated` stderr lines are errors.
+fn query(cmd: &Cmd, tolerated: impl Fn(&str) -> bool) -> Result<crate::process::Output> {
+    let out = capture(cmd, call_bound())?;
+    if out.status.code().is_none() {
+        return Err(unreadable(cmd, format!("docker was killed ({})", out.error_line())));
     }
-    let cmd = Cmd::docker(argv::inspect_argv(names));
-    let out = capture(&cmd, call_bound())?;
     if !out.success() {
-        let only_missing = out
-            .stderr
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .all(|l| l.contains("No such container") || l.contains("No such object"));
-        if !only_missing {
-            if engine_unreachable(&out.stderr) {
-                return Err(engine_error(&cmd, &out.error_line()));
-            }
-            return Err(Error::Failed(format!("{cmd}: {}", out.error_line())));
+        if engine_unreachable(&out.stderr) {
+            return Err(engine_error(cmd, &out.error_line()));
+        }
+        let explained = out.stderr.lines().any(|l| !l.trim().is_empty())
+            && out
+                .stderr
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .all(&tolerated);
+        if !explained {
+            return Err(unreadable(cmd, out.error_line()));
         }
     }
-    inspect::parse(&out.stdout).map_err(Error::Failed)
+    Ok(out)
 }
 
-/// The one container named `name`, if it exists.
+/// The reference docker says does not exist, from its stderr line.
+fn missing_ref(line: &str) -> Option<&str> {
+    ["No such container: ", "No such object: "]
+        .iter()
+        .find_map(|m| line.split_once(m).map(|(_, r)| r.trim()))
+}
+
+/// One `docker container inspect` of all `refs` (names or ids). A ref is
+/// absent only when docker says so ("No such container: REF"); every other
+/// silence (empty output, a ref neither shown nor reported missing, a
+/// failure) is an error.
+pub fn inspect<S: AsRef<str>>(refs: &[S]) -> Result<Vec<ContainerInfo>> {
+    if refs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cmd = Cmd::docker(argv::inspect_argv(refs));
+    let out = query(&cmd, |l| missing_ref(l).is_some())?;
+    let infos = inspect::parse(&out.stdout).map_err(|e| unreadable(&cmd, e))?;
+    let missing: Vec<&str> = out.stderr.lines().filter_map(missing_ref).collect();
+    for r in refs.iter().map(AsRef::as_ref) {
+        let shown = infos.iter().any(|i| i.name == r || i.id.starts_with(r));
+        if !shown && !missing.contains(&r) {
+            return Err(unreadable(
+                &cmd,
+                format!("docker said nothing of {r}: its answer can not be trusted"),
+            ));
+        }
+    }
+    Ok(infos)
+}
+
+/// The one container named `name`, when docker says it exists; `None`
+/// only when docker says it does not.
 pub fn inspect_one(name: &str) -> Result<Option<ContainerInfo>> {
-    Ok(inspect(&[name])?.into_iter().next())
+    Ok(inspect(&[name])?.into_iter().find(|i| i.name == name))
+}
+
+/// A container that carries a `com.opensvc.id` label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Labelled {
+    pub id: String,
+    pub name: String,
+    pub label: String,
+}
+
+/// Every container of the engine with a `com.opensvc.id` label (one
+/// `docker ps`), so that a container renamed behind om's back is still
+/// found by its label.
+pub fn labelled() -> Result<Vec<Labelled>> {
+    let cmd = Cmd::docker(argv::labelled_argv());
+    let out = query(&cmd, |_| false)?;
+    out.stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut f = l.splitn(3, '\t');
+            match (f.next(), f.next(), f.next()) {
+                (Some(id), Some(name), Some(label)) if inspect::is_full_id(id) => Ok(Labelled {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                    label: label.to_string(),
+                }),
+                _ => Err(unreadable(&cmd, format!("unreadable line '{l}'"))),
+            }
+        })
+        .collect()
 }
 
 /// The engine's cgroup driver (asked once per action).
 pub fn cgroup_driver() -> Result<CgroupDriver> {
     let cmd = Cmd::docker(argv::cgroup_driver_argv());
-    let out = capture(&cmd, call_bound())?;
-    if !out.success() {
-        return Err(engine_error(&cmd, &out.error_line()));
+    let out = query(&cmd, |_| false)?;
+    match out.stdout.trim() {
+        "systemd" => Ok(CgroupDriver::Systemd),
+        "cgroupfs" => Ok(CgroupDriver::Cgroupfs),
+        other => Err(unreadable(
+            &cmd,
+            format!("unknown cgroup driver '{other}'"),
+        )),
     }
-    Ok(match out.stdout.trim() {
-        "systemd" => CgroupDriver::Systemd,
-        _ => CgroupDriver::Cgroupfs,
-    })
 }
 
-/// Whether the image is present locally.
+/// Whether the image is present locally: absent only when docker says so.
 pub fn image_present(image: &str) -> Result<bool> {
     let cmd = Cmd::docker(argv::image_inspect_argv(image));
-    let out = capture(&cmd, call_bound())?;
-    if out.success() {
-        return Ok(true);
-    }
-    if engine_unreachable(&out.stderr) {
-        return Err(engine_error(&cmd, &out.error_line()));
-    }
-    Ok(false)
+    let out = query(&cmd, |l| l.contains("No such image"))?;
+    Ok(out.success())
 }
 
 /// The last lines of a container's output (stdout and stderr), for errors.

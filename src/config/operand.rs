@@ -1,0 +1,170 @@
+//! Docker's grammar for the words om places where docker expects an
+//! operand or a name (SPEC 7): a value docker would read as an option
+//! (`image = --privileged`), or that leaves its tree (`subset = ../x`), is
+//! a config error naming the key, before any docker command is built.
+
+use regex::Regex;
+use std::sync::OnceLock;
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("a valid pattern"))
+}
+
+/// docker's image reference: `[domain[:port]/]path[:tag][@digest]`
+/// (distribution/reference), with lowercase path components.
+pub fn image(v: &str) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+    let domain = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?";
+    let pattern = format!(
+        r"^(?:{domain}/)?{component}(?:/{component})*(?::[\w][\w.-]{{0,127}})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{{32,}})?$"
+    );
+    if v.len() <= 4096 && re(&RE, &pattern).is_match(v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' is not a docker image reference (e.g. nginx, nginx:1.25, registry:5000/team/app)",
+            v.escape_debug()
+        ))
+    }
+}
+
+/// docker's container name: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+pub fn container_name(v: &str) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    if v.len() <= 255 && re(&RE, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$").is_match(v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' is not a docker container name (letters, digits, '_', '.', '-', starting with a letter or digit)",
+            v.escape_debug()
+        ))
+    }
+}
+
+/// A docker network name.
+pub fn network(v: &str) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    if v.len() <= 255 && re(&RE, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$").is_match(v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' is not a docker network name (none, host, container#N or a network name)",
+            v.escape_debug()
+        ))
+    }
+}
+
+/// A subset name: it becomes a cgroup directory and a section name, so a
+/// plain word (no `/`, no `..`) keeps the cgroup under `/opensvc.slice`.
+pub fn subset(v: &str) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    if v.len() <= 63 && re(&RE, r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$").is_match(v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' is not a subset name (letters, digits, '_' and '-', at most 63)",
+            v.escape_debug()
+        ))
+    }
+}
+
+/// `--user`: `name|uid[:group|gid]`.
+pub fn user(v: &str) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let word = r"[a-zA-Z0-9_][a-zA-Z0-9_.-]*";
+    if v.len() <= 255 && re(&RE, &format!(r"^{word}(?::{word})?$")).is_match(v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' is not a user (name or uid, optionally :group or :gid)",
+            v.escape_debug()
+        ))
+    }
+}
+
+/// `--hostname`: an RFC 1123 host name.
+pub fn hostname(v: &str) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let label = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?";
+    if v.len() <= 253 && re(&RE, &format!(r"^{label}(?:\.{label})*$")).is_match(v) {
+        Ok(())
+    } else {
+        Err(format!("'{}' is not a host name", v.escape_debug()))
+    }
+}
+
+/// `environment` words are `KEY=VALUE`: a bare `KEY` would make docker copy
+/// om's own variable of that name into the container.
+pub fn env_word(v: &str) -> Result<(), String> {
+    match v.split_once('=') {
+        Some((key, _)) if !key.is_empty() && !key.contains(char::is_whitespace) => Ok(()),
+        _ => Err(format!(
+            "'{}' is not KEY=VALUE (a bare KEY would copy om's own environment variable into the container)",
+            v.escape_debug()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images() {
+        for ok in [
+            "nginx",
+            "nginx:1.25",
+            "om-test/busybox",
+            "127.0.0.1:5000/om-test/busybox:latest",
+            "registry.example.com/a/b_c__d:v1.0-x",
+            "localhost/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(image(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "--privileged",
+            "-x",
+            "",
+            "Nginx",
+            "a b",
+            "a\nb",
+            "a\0b",
+            "x/../y",
+            "../x",
+            "a:",
+            "nginx:-1",
+        ] {
+            assert!(image(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_networks_subsets_users() {
+        assert!(container_name("svc1.container.1").is_ok());
+        assert!(container_name("ns1..web.container.1").is_ok());
+        for bad in ["--help", "-x", "a", "a b", "a/b", ""] {
+            assert!(container_name(bad).is_err(), "{bad}");
+        }
+        assert!(network("bridge").is_ok());
+        assert!(network("--privileged").is_err());
+        assert!(subset("web").is_ok());
+        for bad in ["../../../../../escape", "a/b", "..", "-x", "a.b", ""] {
+            assert!(subset(bad).is_err(), "{bad}");
+        }
+        assert!(user("1000:1000").is_ok());
+        assert!(user("www-data").is_ok());
+        assert!(user("-u").is_err());
+        assert!(user("a b").is_err());
+        assert!(hostname("web-1.example").is_ok());
+        assert!(hostname("-h").is_err());
+    }
+
+    #[test]
+    fn environment_words() {
+        assert!(env_word("A=1").is_ok());
+        assert!(env_word("A=").is_ok());
+        assert!(env_word("NOEQ").is_err());
+        assert!(env_word("=x").is_err());
+    }
+}

@@ -1,0 +1,217 @@
+//! The one write path for files om keeps (configs, logs, state, locks):
+//! they may hold config values, so files are 0600 in 0700 directories,
+//! never opened through a symlink, and replaced atomically.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+const FILE_MODE: u32 = 0o600;
+const DIR_MODE: u32 = 0o700;
+
+/// Creates `dir` (and its parents) 0700. The directory om writes into is
+/// narrowed to 0700 when an older om left it open to others.
+pub fn private_dir(dir: &Path) -> io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)?;
+    narrow(dir, DIR_MODE)
+}
+
+/// Takes group and other bits away from a file or directory om owns.
+fn narrow(path: &Path, mode: u32) -> io::Result<()> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.mode() & 0o077 != 0 && meta.uid() == current_uid() {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+fn current_uid() -> u32 {
+    // SAFETY: getuid has no preconditions and can not fail.
+    unsafe { libc::getuid() }
+}
+
+fn options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    o.mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    o
+}
+
+/// Opens `file` for appending (a log), creating it 0600 in a 0700 directory.
+pub fn open_append(file: &Path) -> io::Result<File> {
+    if let Some(dir) = file.parent() {
+        private_dir(dir)?;
+    }
+    let f = options().create(true).append(true).open(file)?;
+    narrow_open(&f)?;
+    Ok(f)
+}
+
+/// Opens `file` for reading and writing (a lock), creating it 0600.
+pub fn open_rw(file: &Path) -> io::Result<File> {
+    if let Some(dir) = file.parent() {
+        private_dir(dir)?;
+    }
+    let f = options()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(file)?;
+    narrow_open(&f)?;
+    Ok(f)
+}
+
+fn narrow_open(f: &File) -> io::Result<()> {
+    let meta = f.metadata()?;
+    if meta.mode() & 0o077 != 0 && meta.uid() == current_uid() {
+        f.set_permissions(std::fs::Permissions::from_mode(FILE_MODE))?;
+    }
+    Ok(())
+}
+
+/// Writes atomically: an exclusively created temp file with an
+/// unpredictable name in the same directory, fsync, rename. A reader or a
+/// crash sees the old file or the new one, never half of one; a planted
+/// symlink is never followed. Temp files that writers killed before their
+/// rename left behind are removed first.
+pub fn write_atomic(file: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    private_dir(dir)?;
+    let base = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    remove_stale_temps(dir, &base);
+    let tmp = dir.join(format!(
+        ".{base}.{}.{}.tmp",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let result = (|| -> io::Result<()> {
+        let mut f = options().write(true).create_new(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, file)?;
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `.NAME.PID.RANDOM.tmp` files whose writer is dead.
+fn remove_stale_temps(dir: &Path, base: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{base}.");
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// A regular file at `file`, or an error saying what is there instead (a
+/// FIFO would block a reader forever, a directory is no config).
+pub fn check_regular(file: &Path) -> io::Result<()> {
+    let meta = std::fs::metadata(file)?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    };
+    Err(io::Error::other(format!("{} is {what}", file.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::symlink_metadata(p).unwrap().mode() & 0o777
+    }
+
+    #[test]
+    fn files_and_dirs_are_private() {
+        let root = tempfile::tempdir().unwrap();
+        let log = root.path().join("log/ns/a.log");
+        open_append(&log).unwrap().write_all(b"x").unwrap();
+        assert_eq!(mode(&log), 0o600);
+        assert_eq!(mode(log.parent().unwrap()), 0o700);
+        let conf = root.path().join("etc/a.conf");
+        write_atomic(&conf, b"[DEFAULT]\n").unwrap();
+        assert_eq!(mode(&conf), 0o600);
+        // an older, open file is narrowed
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+        open_append(&log).unwrap();
+        assert_eq!(mode(&log), 0o600);
+    }
+
+    #[test]
+    fn symlinks_are_never_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let victim = root.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let log = root.path().join("a.log");
+        std::os::unix::fs::symlink(&victim, &log).unwrap();
+        assert!(open_append(&log).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    }
+
+    #[test]
+    fn stale_temps_of_dead_writers_go() {
+        let root = tempfile::tempdir().unwrap();
+        let conf = root.path().join("a.conf");
+        // pid 0x7fffffff is never alive; our own pid is
+        let dead = root.path().join(".a.conf.2147483647.abc.tmp");
+        let other = root.path().join(".b.conf.2147483647.abc.tmp");
+        std::fs::write(&dead, "x").unwrap();
+        std::fs::write(&other, "x").unwrap();
+        write_atomic(&conf, b"new").unwrap();
+        assert!(!dead.exists());
+        assert!(other.exists(), "another file's temp is not ours to remove");
+        let left: Vec<_> = std::fs::read_dir(root.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+    }
+
+    #[test]
+    fn fifos_and_dirs_are_not_config_files() {
+        let root = tempfile::tempdir().unwrap();
+        let fifo = root.path().join("f");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(check_regular(&fifo)
+            .unwrap_err()
+            .to_string()
+            .contains("not a regular file"));
+        assert!(check_regular(root.path())
+            .unwrap_err()
+            .to_string()
+            .contains("a directory"));
+    }
+}
