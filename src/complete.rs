@@ -6,7 +6,7 @@
 use crate::config::ini::Document;
 use crate::config::keywords::{section_kind, Scope, SectionKind, Support, KEYWORDS};
 use crate::config::value::split_words;
-use crate::paths::{list_services, Roots, SvcPath};
+use crate::paths::{list_services, SvcPath};
 use clap_complete::engine::CompletionCandidate;
 use std::ffi::OsStr;
 
@@ -23,8 +23,10 @@ fn matching(current: &OsStr, words: impl IntoIterator<Item = String>) -> Vec<Com
 
 /// The first word: every service path, and `ls`.
 pub fn services(current: &OsStr) -> Vec<CompletionCandidate> {
-    let roots = Roots::from_env();
-    let mut words: Vec<String> = list_services(&roots)
+    let Ok(host) = crate::host::Host::from_env() else {
+        return Vec::new();
+    };
+    let mut words: Vec<String> = list_services(&host.roots)
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -39,7 +41,8 @@ fn line_service() -> Option<Document> {
     let dashes = args.iter().position(|a| a == "--")?;
     let selector = args.get(dashes + 2)?;
     let path = SvcPath::parse(selector).ok()?;
-    crate::config::read_document(&path, &Roots::from_env()).ok()
+    let host = crate::host::Host::from_env().ok()?;
+    crate::config::read_document(&path, &host.roots).ok()
 }
 
 fn container_rids(doc: &Document) -> Vec<String> {

@@ -1,5 +1,6 @@
 //! om: manage services made of docker containers, the OpenSVC way, without a daemon.
 
+mod cgroup;
 mod cli;
 mod commands;
 mod complete;
@@ -8,6 +9,7 @@ mod docker;
 mod docs;
 mod error;
 mod fsutil;
+mod host;
 mod logger;
 mod paths;
 mod plan;

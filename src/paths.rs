@@ -13,20 +13,13 @@ pub struct Roots {
 }
 
 impl Roots {
-    /// `OSVC_ROOT_PATH` first, then the system paths for root, then `~/.opensvc`.
-    pub fn from_env() -> Roots {
-        if let Some(dir) = std::env::var_os("OSVC_ROOT_PATH").filter(|d| !d.is_empty()) {
-            return Roots::under(Path::new(&dir));
+    /// Where root keeps everything without `OSVC_ROOT_PATH`.
+    pub fn system() -> Roots {
+        Roots {
+            etc: "/etc/opensvc".into(),
+            var: "/var/lib/opensvc".into(),
+            log: "/var/log/opensvc".into(),
         }
-        if is_superuser() {
-            return Roots {
-                etc: "/etc/opensvc".into(),
-                var: "/var/lib/opensvc".into(),
-                log: "/var/log/opensvc".into(),
-            };
-        }
-        let home = std::env::var_os("HOME").unwrap_or_else(|| "/".into());
-        Roots::under(&Path::new(&home).join(".opensvc"))
     }
 
     pub fn under(dir: &Path) -> Roots {
@@ -36,11 +29,6 @@ impl Roots {
             log: dir.join("log"),
         }
     }
-}
-
-fn is_superuser() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
 /// A validated service path. The namespace `root` is the one without a prefix.
@@ -180,7 +168,9 @@ fn collect_confs(dir: &Path, ns: Option<&str>, out: &mut Vec<SvcPath>) {
         let Some(name) = file.strip_suffix(".conf") else {
             continue;
         };
-        if check_name(name).is_ok() && entry.path().is_file() {
+        // Whatever sits at a config path (a directory, a FIFO) is listed:
+        // reading it then says what is wrong, the same for every command.
+        if check_name(name).is_ok() {
             out.push(SvcPath {
                 namespace: ns.unwrap_or(ROOT_NS).to_string(),
                 name: name.to_string(),

@@ -14,10 +14,7 @@ use std::time::Duration;
 
 /// The docker CLI to run: `OM_DOCKER` overrides `docker` (found in `PATH`).
 pub fn docker_program() -> String {
-    std::env::var("OM_DOCKER")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "docker".into())
+    crate::host::docker_cli().program.clone()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,10 +44,12 @@ impl Cmd {
 
     fn spawn_error(&self, e: &std::io::Error) -> Error {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::Failed(format!(
-                "{}: command not found (is the docker CLI installed and in PATH?)",
-                self.program
-            ))
+            let hint = if self.program == docker_program() {
+                " (is the docker CLI installed and in PATH?)"
+            } else {
+                ""
+            };
+            Error::Failed(format!("{}: command not found{hint}", self.program))
         } else {
             Error::Failed(format!("{self}: {e}"))
         }

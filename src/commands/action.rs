@@ -113,6 +113,9 @@ fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind, filtered: bo
         }
         Kind::Unprovision | Kind::Purge => {
             stop(exec, selected, &cur, true)?;
+            if !exec.dry_run && !filtered {
+                remove_slices(exec);
+            }
             set_started(false)
         }
         Kind::Restart => {
@@ -131,6 +134,25 @@ fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind, filtered: bo
     }
 }
 
+/// The service's cgroup tree goes with its last container. A slice still
+/// in use (a container om could not remove) is a warning, not a failure.
+fn remove_slices(exec: &Exec) {
+    let (removed, failed) = crate::cgroup::remove_service_slices(&exec.svc.path);
+    if !removed.is_empty() {
+        exec.log.svc(
+            Level::Info,
+            &format!(
+                "removed cgroup {}",
+                crate::cgroup::service_slice(&exec.svc.path).display()
+            ),
+        );
+    }
+    for f in failed {
+        exec.log
+            .svc(Level::Warn, &format!("cgroup not removed: {f}"));
+    }
+}
+
 /// The resources an action touches: `--rid` (rid or group), `--tag`,
 /// `--subset` filters (each a list, all of them must match); disabled
 /// resources are left out.
@@ -138,7 +160,7 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&
     for rid in &args.rid {
         let known = rid == "container" || svc.containers.iter().any(|c| &c.rid == rid);
         if !known {
-            return Err(Error::Failed(format!(
+            return Err(Error::Usage(format!(
                 "--rid {rid}: no such resource in {} (its rids: {})",
                 svc.path,
                 svc.rid_list()

@@ -136,8 +136,10 @@ fn edit(
     if doc.get("DEFAULT", "id") != id.as_deref() {
         return fail(ID_IS_FIXED);
     }
-    let report = check_document(&doc, path, &ctx.node);
-    if let Some(first) = report.errors.first() {
+    if let Some(first) = check_document(&doc, path, &ctx.node)
+        .strict_errors()
+        .first()
+    {
         return fail(first.clone());
     }
     if doc.to_string() == before {
@@ -194,10 +196,10 @@ pub fn enable(ctx: &Ctx, selector: &str, args: &RidArgs, enable: bool) -> Result
             } else {
                 for r in &args.rid {
                     if !rids.contains(r) && r != "container" {
-                        return fail(format!(
+                        return Err(Error::Usage(format!(
                             "--rid {r}: no such resource (its rids: {})",
                             rids.join(", ")
-                        ));
+                        )));
                     }
                 }
                 rids.iter()
@@ -225,11 +227,12 @@ pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
         for w in &report.warnings {
             text.push_str(&format!("{path}: warning: {w}\n"));
         }
-        for e in &report.errors {
+        let errors = report.strict_errors();
+        for e in &errors {
             text.push_str(&format!("{path}: error: {e}\n"));
         }
         out(&text)?;
-        if report.errors.is_empty() {
+        if errors.is_empty() {
             Ok(())
         } else {
             Err(Error::Child(1))

@@ -27,7 +27,15 @@ fn read_source(src: &str) -> Result<String> {
 /// The document a create would write, validated; nothing is written here.
 pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Document> {
     let file = path.conf_file(&ctx.roots);
-    let existing_id = if file.exists() {
+    let exists = match std::fs::symlink_metadata(&file) {
+        Ok(_) => {
+            crate::fsutil::check_regular(&file).map_err(|e| Error::Failed(e.to_string()))?;
+            true
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return fail(format!("{}: {e}", file.display())),
+    };
+    let existing_id = if exists {
         if !args.force {
             return fail(format!(
                 "service {path} already exists (use --force to replace it, keeping its id)"
@@ -56,22 +64,22 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Do
     // First, so that the id heads [DEFAULT] ...
     doc.set("DEFAULT", "id", &id);
     for kw in &args.kw {
-        let a = parse_assign(kw).map_err(Error::Failed)?;
+        let a = parse_assign(kw).map_err(Error::Usage)?;
         apply(&mut doc, &a).map_err(|e| Error::Failed(format!("--kw '{kw}': {e}")))?;
     }
     for env in &args.env {
         let (k, v) = env
             .split_once('=')
             .filter(|(k, _)| !k.trim().is_empty())
-            .ok_or_else(|| Error::Failed(format!("--env '{env}': expected KEY=VALUE")))?;
+            .ok_or_else(|| Error::Usage(format!("--env '{env}': expected KEY=VALUE")))?;
         crate::config::input::check_names("env", k.trim())
-            .map_err(|e| Error::Failed(format!("--env '{env}': {e}")))?;
+            .map_err(|e| Error::Usage(format!("--env '{env}': {e}")))?;
         doc.set("env", k.trim(), v);
     }
     // ... and again last, so that no --kw can change it.
     doc.set("DEFAULT", "id", &id);
     let report = service::check_document(&doc, path, &ctx.node);
-    if let Some(first) = report.errors.first() {
+    if let Some(first) = report.strict_errors().first() {
         return fail(format!("{path}: {first}"));
     }
     Ok(doc)

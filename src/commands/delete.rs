@@ -5,9 +5,9 @@ use super::{each, waitlock, Ctx};
 use crate::cli::DeleteArgs;
 use crate::config::eval::{default_container_name, Evaluator};
 use crate::config::service::{Container, Service};
-use crate::docker::current::Current;
 use crate::config::{self, keywords::section_kind, keywords::SectionKind};
 use crate::docker;
+use crate::docker::current::Current;
 use crate::error::{fail, Context, Result};
 use crate::paths::SvcPath;
 use crate::state;
@@ -100,10 +100,10 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         );
         if !removable || !doc.remove_section(rid) {
             let sections: Vec<&str> = doc.section_names().filter(|s| *s != "DEFAULT").collect();
-            return fail(format!(
+            return Err(crate::error::Error::Usage(format!(
                 "--rid {rid}: no such section (sections: {})",
                 sections.join(", ")
-            ));
+            )));
         }
     }
     let report = config::service::check_document(&doc, path, &ctx.node);

@@ -11,11 +11,8 @@ use crate::state;
 use std::io::{BufRead, IsTerminal, Write};
 
 /// `$VISUAL`, then `$EDITOR` (either may carry arguments), then `vi`.
-fn editor() -> Result<Vec<String>> {
-    let raw = ["VISUAL", "EDITOR"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
-        .unwrap_or_else(|| "vi".into());
+fn editor(ctx: &Ctx) -> Result<Vec<String>> {
+    let raw = ctx.editor.clone().unwrap_or_else(|| "vi".into());
     let words = shell_words::split(&raw)
         .map_err(|e| Error::Usage(format!("$VISUAL/$EDITOR '{raw}': {e}")))?;
     if words.is_empty() {
@@ -30,7 +27,7 @@ fn problems(text: &str, original: &str, path: &SvcPath, node: &str) -> Vec<Strin
         Err(e) => return vec![e.to_string()],
         Ok(doc) => doc,
     };
-    let mut errors = check_document(&doc, path, node).errors;
+    let mut errors = check_document(&doc, path, node).strict_errors();
     let id_of = |d: &Document| d.get("DEFAULT", "id").map(String::from);
     if Document::parse(original).ok().as_ref().map(id_of) != Some(id_of(&doc)) {
         errors.push(super::config_cmds::ID_IS_FIXED.into());
@@ -53,7 +50,7 @@ fn ask_again() -> bool {
 
 pub fn edit_config(ctx: &Ctx, selector: &str, common: &CommonArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
-    let words = editor()?;
+    let words = editor(ctx)?;
     let wait = waitlock(&common.waitlock)?;
     each(&paths, |path| {
         let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} edit config"))?;

@@ -12,45 +12,14 @@ mod status;
 use crate::cli::{Cli, Command, EditCommand, LsCli, PrintCommand, ValidateCommand};
 use crate::config::value::parse_duration;
 use crate::error::{Error, Result};
-use crate::paths::{list_services, Roots, SvcPath};
-use crate::selector::{is_glob, select};
+use crate::paths::SvcPath;
+use crate::selector::is_glob;
 use clap::{FromArgMatches, Parser};
 use std::ffi::OsString;
 use std::time::Duration;
 
-/// What every command needs to know about this host.
-pub struct Ctx {
-    pub roots: Roots,
-    pub node: String,
-}
-
-impl Ctx {
-    pub fn from_env() -> Ctx {
-        Ctx {
-            roots: Roots::from_env(),
-            node: nodename(),
-        }
-    }
-
-    /// The services a selector picks among those configured.
-    pub fn select(&self, selector: &str) -> Result<Vec<SvcPath>> {
-        select(selector, &list_services(&self.roots))
-    }
-}
-
-/// `OSVC_NODENAME`, else the host name.
-fn nodename() -> String {
-    std::env::var("OSVC_NODENAME")
-        .ok()
-        .filter(|n| !n.is_empty())
-        .or_else(|| {
-            std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .ok()
-                .map(|h| h.trim().to_string())
-                .filter(|h| !h.is_empty())
-        })
-        .unwrap_or_else(|| "localhost".into())
-}
+/// What every command needs to know about this host (read once in `run`).
+pub use crate::host::Host as Ctx;
 
 /// A selector that must name exactly one service (create, deploy).
 fn exact_path(selector: &str) -> Result<SvcPath> {
@@ -76,14 +45,14 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
     }
     if args.get(1).is_some_and(|a| a == "ls") {
         let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
-        return listing::ls(&Ctx::from_env(), ls.format);
+        return listing::ls(&Ctx::from_env()?, ls.format);
     }
     let cli = parse(
         crate::cli::command()
             .try_get_matches_from(args)
             .and_then(|m| Cli::from_arg_matches(&m)),
     )?;
-    let ctx = Ctx::from_env();
+    let ctx = Ctx::from_env()?;
     let sel = cli.selector.as_str();
     match cli.command {
         Command::Create(a) => create::create(&ctx, &exact_path(sel)?, &a).map(drop),

@@ -42,10 +42,21 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
     Ok((statuses, broken))
 }
 
+/// The exit code says the status; 4 says om could not tell (no such
+/// service, a config that does not load, an engine or a query that did not
+/// answer), never "down" (SPEC 3).
 pub fn exit_status(ctx: &Ctx, selector: &str) -> Result<()> {
-    let (statuses, broken) = collect(ctx, selector)?;
+    const UNKNOWN: u8 = 4;
+    let (statuses, broken) = match collect(ctx, selector) {
+        Ok(r) => r,
+        Err(Error::Child(_)) => return Err(Error::Child(UNKNOWN)),
+        Err(e) => {
+            eprintln!("om: {e}");
+            return Err(Error::Child(UNKNOWN));
+        }
+    };
     if broken {
-        return Err(Error::Child(1));
+        return Err(Error::Child(UNKNOWN));
     }
     // Several services: the first one that is not up, in path order (as the
     // docker passthrough exits with the first non-zero code).
@@ -60,7 +71,7 @@ pub fn print(ctx: &Ctx, selector: &str, args: &PrintStatusArgs) -> Result<()> {
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+        Color::Auto => !ctx.no_color && std::io::stdout().is_terminal(),
     };
     let mut out = String::new();
     for (i, st) in statuses.iter().enumerate() {

@@ -21,9 +21,9 @@ pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
     let text = crate::fsutil::check_regular(&file)
         .and_then(|()| std::fs::read_to_string(&file))
         .map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
-        _ => Error::Failed(format!("{}: {e}", file.display())),
-    })?;
+            std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
+            _ => Error::Failed(format!("{}: {e}", file.display())),
+        })?;
     Document::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))
 }
 
@@ -31,6 +31,9 @@ pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
 pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, Service)> {
     let doc = read_document(path, roots)?;
     let report = service::check_document(&doc, path, nodename);
+    for u in &report.unknown {
+        eprintln!("om: {path}: warning: {u}, ignored");
+    }
     match (report.errors.first(), report.service) {
         (None, Some(svc)) => Ok((doc, svc)),
         (first, _) => fail(format!(
@@ -54,5 +57,6 @@ pub fn save(path: &SvcPath, roots: &Roots, doc: &Document) -> Result<()> {
 
 /// Writes a config file atomically, 0600 (see `fsutil::write_atomic`).
 pub fn write_atomic(file: &Path, text: &str) -> Result<()> {
-    crate::fsutil::write_atomic(file, text.as_bytes()).context(|| format!("write {}", file.display()))
+    crate::fsutil::write_atomic(file, text.as_bytes())
+        .context(|| format!("write {}", file.display()))
 }

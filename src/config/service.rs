@@ -86,8 +86,20 @@ pub fn container_rids(doc: &Document) -> Vec<&str> {
 #[derive(Debug, Default)]
 pub struct Report {
     pub errors: Vec<String>,
+    /// Unknown keywords and sections (a hand edit): errors for `create`,
+    /// `set` and `validate config`, warnings for everything else, so an
+    /// action and status still run (and `stop` always works).
+    pub unknown: Vec<String>,
     pub warnings: Vec<String>,
     pub service: Option<Service>,
+}
+
+impl Report {
+    /// The errors of a command that refuses unknown keywords.
+    pub fn strict_errors(&self) -> Vec<String> {
+        // The unknown keyword first: it is often why a required one is missing.
+        self.unknown.iter().chain(&self.errors).cloned().collect()
+    }
 }
 
 /// The key without its node scope: `image@deb1` → `image`.
@@ -106,7 +118,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
     };
     for section in doc.section_names() {
         let Some(kind) = section_kind(section) else {
-            report.errors.push(format!(
+            report.unknown.push(format!(
                 "unknown section [{section}]: expected DEFAULT, env, container#N or subset#container:NAME"
             ));
             continue;
@@ -152,7 +164,7 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
             format!(" (did you mean {}?)", close.join(", "))
         };
         report
-            .errors
+            .unknown
             .push(format!("{section}.{name}: unknown keyword{hint}"));
         return;
     };
@@ -257,13 +269,18 @@ fn container(
             .transpose()
     };
     let mut depends_on = Vec::new();
-    let operand = |key: &str, check: fn(&str) -> Result<(), String>| -> Result<Option<String>, String> {
-        // An empty value is unset, as it always was for these keywords.
-        text(key)?
-            .filter(|v| !v.is_empty())
-            .map(|v| check(&v).map(|()| v).map_err(|e| format!("{rid}.{key}: {e}")))
-            .transpose()
-    };
+    let operand =
+        |key: &str, check: fn(&str) -> Result<(), String>| -> Result<Option<String>, String> {
+            // An empty value is unset, as it always was for these keywords.
+            text(key)?
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    check(&v)
+                        .map(|()| v)
+                        .map_err(|e| format!("{rid}.{key}: {e}"))
+                })
+                .transpose()
+        };
     let mut namespace = |key: &str| -> Result<Option<String>, String> {
         let Some(v) = text(key)? else { return Ok(None) };
         if rid_index(&v, "container").is_none() {

@@ -43,6 +43,18 @@ impl<'a> Exec<'a> {
 
     /// Logs and runs one docker command; a non-zero exit is an error.
     fn run(&self, rid: &str, args: Vec<String>, bound: Duration) -> Result<Output> {
+        self.run_shown(rid, args, bound, true)
+    }
+
+    /// `show_stdout`: log docker's stdout after `output:` (not for
+    /// `docker rm`, whose stdout only echoes the name).
+    fn run_shown(
+        &self,
+        rid: &str,
+        args: Vec<String>,
+        bound: Duration,
+        show_stdout: bool,
+    ) -> Result<Output> {
         let cmd = Cmd::docker(args);
         self.log.res(rid, Level::Info, &cmd.to_string());
         if self.dry_run {
@@ -54,6 +66,9 @@ impl<'a> Exec<'a> {
         }
         let mut first = true;
         let out = stream(&cmd, bound, |line| {
+            if !show_stdout {
+                return;
+            }
             if first {
                 self.log.res(rid, Level::Info, "output:");
                 first = false;
@@ -157,11 +172,7 @@ impl<'a> Exec<'a> {
         }
         match &current {
             Some(info) => {
-                self.run(
-                    &c.rid,
-                    argv::start_argv(&info.id),
-                    super::call_bound(),
-                )?;
+                self.run(&c.rid, argv::start_argv(&info.id), super::call_bound())?;
             }
             None => self.create(c)?,
         }
@@ -280,11 +291,7 @@ impl<'a> Exec<'a> {
         let active = info.running || matches!(info.state.as_str(), "paused" | "restarting");
         let bound = c.stop_timeout.unwrap_or(DOCKER_STOP_DEFAULT) + super::call_bound();
         if active {
-            self.run(
-                &c.rid,
-                argv::stop_argv(&info.id, c.stop_timeout),
-                bound,
-            )?;
+            self.run(&c.rid, argv::stop_argv(&info.id, c.stop_timeout), bound)?;
         } else {
             self.log.res(&c.rid, Level::Info, "already stopped");
         }
@@ -305,22 +312,25 @@ impl<'a> Exec<'a> {
         if !self.dry_run {
             match super::inspect_one(&verified.name)? {
                 Some(now) if now.id == verified.id => {}
-                Some(now) => {
-                    return Err(Error::Failed(format!(
-                        "container {}: the name now belongs to {}, not {} that om stopped: not removed",
-                        verified.name,
-                        now.short_id(),
-                        verified.short_id()
-                    )))
-                }
+                Some(now) => return Err(Error::Failed(format!(
+                    "container {}: the name now belongs to {}, not {} that om stopped: not removed",
+                    verified.name,
+                    now.short_id(),
+                    verified.short_id()
+                ))),
                 None => {
                     self.log.res(&c.rid, Level::Info, "already removed");
                     return Ok(());
                 }
             }
         }
-        self.run(&c.rid, argv::rm_argv(&verified.name), super::call_bound())
-            .map(drop)
+        self.run_shown(
+            &c.rid,
+            argv::rm_argv(&verified.name),
+            super::call_bound(),
+            false,
+        )
+        .map(drop)
     }
 
     fn wait_down(&self, c: &Container, verified: &ContainerInfo, bound: Duration) -> Result<()> {

@@ -6,31 +6,20 @@ pub mod container;
 pub mod current;
 pub mod inspect;
 
-use crate::config::value::parse_duration;
 use crate::error::{Error, Result};
 use crate::process::{capture, Cmd};
 use argv::CgroupDriver;
 use inspect::{engine_unreachable, ContainerInfo};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The bound of every docker call that has no keyword of its own (inspect,
 /// info, start, rm, run -d): a docker that hangs is killed and reported.
-/// `OM_DOCKER_TIMEOUT` (a duration) overrides the default 60s.
 pub fn call_bound() -> Duration {
-    static BOUND: OnceLock<Duration> = OnceLock::new();
-    *BOUND.get_or_init(|| {
-        std::env::var("OM_DOCKER_TIMEOUT")
-            .ok()
-            .and_then(|v| parse_duration(&v).ok())
-            .unwrap_or(Duration::from_secs(60))
-    })
+    crate::host::docker_cli().bound
 }
 
 fn engine_error(cmd: &Cmd, stderr_line: &str) -> Error {
-    Error::Unknown(format!(
-        "docker engine unreachable ({cmd}): {stderr_line}"
-    ))
+    Error::Unknown(format!("docker engine unreachable ({cmd}): {stderr_line}"))
 }
 
 /// A query whose answer om could not read: never "no container".
@@ -43,7 +32,10 @@ fn unreadable(cmd: &Cmd, why: impl std::fmt::Display) -> Error {
 fn query(cmd: &Cmd, tolerated: impl Fn(&str) -> bool) -> Result<crate::process::Output> {
     let out = capture(cmd, call_bound())?;
     if out.status.code().is_none() {
-        return Err(unreadable(cmd, format!("docker was killed ({})", out.error_line())));
+        return Err(unreadable(
+            cmd,
+            format!("docker was killed ({})", out.error_line()),
+        ));
     }
     if !out.success() {
         if engine_unreachable(&out.stderr) {
@@ -137,10 +129,7 @@ pub fn cgroup_driver() -> Result<CgroupDriver> {
     match out.stdout.trim() {
         "systemd" => Ok(CgroupDriver::Systemd),
         "cgroupfs" => Ok(CgroupDriver::Cgroupfs),
-        other => Err(unreadable(
-            &cmd,
-            format!("unknown cgroup driver '{other}'"),
-        )),
+        other => Err(unreadable(&cmd, format!("unknown cgroup driver '{other}'"))),
     }
 }
 

@@ -69,6 +69,12 @@ elif verb == "inspect":
     for ref in missing:
         sys.stderr.write("Error: No such container: %s\n" % ref)
     sys.exit(1 if missing else 0)
+elif verb == "ps":
+    # `ps -a --no-trunc --filter label=com.opensvc.id --format ID\tNAME\tLABEL`
+    for name, c in state.items():
+        label = c["Labels"].get("com.opensvc.id")
+        if label is not None:
+            print("%s\t%s\t%s" % (c["Id"], name, label))
 elif verb == "run":
     name = next(a.split("=", 1)[1] for a in args if a.startswith("--name="))
     labels = dict(a.split("=", 1)[1].split("=", 1) for a in args if a.startswith("--label="))

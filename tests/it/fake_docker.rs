@@ -66,6 +66,19 @@ fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
 }
 
+/// The `docker ps` that finds om's containers by label, renamed ones too.
+fn ps() -> Vec<String> {
+    argv(&[
+        "ps",
+        "-a",
+        "--no-trunc",
+        "--filter",
+        "label=com.opensvc.id",
+        "--format",
+        "{{.ID}}\t{{.Names}}\t{{.Label \"com.opensvc.id\"}}",
+    ])
+}
+
 #[test]
 fn restart_with_rm_removes_and_runs_anew() {
     let fake = Fake::new();
@@ -75,7 +88,7 @@ fn restart_with_rm_removes_and_runs_anew() {
         &name,
         "[container#1]\ntype = docker\nimage = nginx\nrm = true\n",
     );
-    fake.with_container(&name, true);
+    let cid = fake.with_container(&name, true);
     let id = fake.env.svc_id(&name);
     fake.env.om(&[&name, "restart"]).ok();
     let c = format!("{name}.container.1");
@@ -101,10 +114,15 @@ fn restart_with_rm_removes_and_runs_anew() {
     assert_eq!(
         fake.calls(),
         [
+            ps(),
             inspect.clone(),
-            argv(&["stop", "3c9bc5d7a09a"]),
+            argv(&["stop", &cid]),
+            // the name still is the container om stopped
+            inspect.clone(),
             argv(&["rm", &c]),
-            inspect.clone(),
+            // wait for down status, by id
+            argv(&["container", "inspect", &cid]),
+            ps(),
             inspect.clone(),
             argv(&["image", "inspect", "--format", "{{.Id}}", "nginx"]),
             argv(&["info", "--format", "{{.CgroupDriver}}"]),
@@ -123,7 +141,7 @@ fn a_failing_docker_start_fails_the_action() {
         &name,
         "[container#1]\ntype = docker\nimage = nginx\n",
     );
-    fake.with_container(&name, false);
+    let cid = fake.with_container(&name, false);
     fake.env
         .vars
         .push(("FAKE_DOCKER_FAIL".into(), "start".into()));
@@ -132,15 +150,17 @@ fn a_failing_docker_start_fails_the_action() {
     assert_eq!(
         fake.calls(),
         [
+            ps(),
             argv(&["container", "inspect", &c]),
-            argv(&["start", "3c9bc5d7a09a"]),
+            argv(&["start", &cid]),
             // rollback looks whether the failed container was left running
+            ps(),
             argv(&["container", "inspect", &c]),
         ]
     );
     let prefix = format!("{NODE}.{name}.container#1");
     let lines = out.stderr_lines();
-    assert_eq!(lines[0], format!("{prefix}   docker start 3c9bc5d7a09a"));
+    assert_eq!(lines[0], format!("{prefix}   docker start {cid}"));
     assert_eq!(
         lines[1],
         format!("{prefix} E Error response from daemon: fake failure of docker start")
@@ -211,7 +231,7 @@ fn a_hung_docker_is_killed_at_its_bound() {
         &name,
         "[container#1]\ntype = docker\nimage = nginx\nstop_timeout = 0\n",
     );
-    fake.with_container(&name, true);
+    let cid = fake.with_container(&name, true);
     fake.env
         .vars
         .push(("OM_DOCKER_TIMEOUT".into(), "1s".into()));
@@ -233,8 +253,9 @@ fn a_hung_docker_is_killed_at_its_bound() {
     let out = fake.env.om(&[&name, "stop"]).code(1);
     assert!(t.elapsed() < std::time::Duration::from_secs(10));
     assert!(
-        out.stderr
-            .contains(" E docker stop -t 0 3c9bc5d7a09a: no answer within 1s, killed\n"),
+        out.stderr.contains(&format!(
+            " E docker stop -t 0 {cid}: no answer within 1s, killed\n"
+        )),
         "{}",
         out.stderr
     );
@@ -249,13 +270,14 @@ fn a_dry_run_only_asks_and_prints_what_it_would_do() {
         &name,
         "[container#1]\ntype = docker\nimage = nginx\nrm = true\n",
     );
-    fake.with_container(&name, true);
+    let cid = fake.with_container(&name, true);
     let out = fake.env.om(&[&name, "restart", "--dry-run"]).ok();
     let c = format!("{name}.container.1");
     // queries only: nothing stopped, removed or run
     assert_eq!(
         fake.calls(),
         [
+            ps(),
             argv(&["container", "inspect", &c]),
             argv(&["image", "inspect", "--format", "{{.Id}}", "nginx"]),
             argv(&["info", "--format", "{{.CgroupDriver}}"]),
@@ -266,7 +288,7 @@ fn a_dry_run_only_asks_and_prints_what_it_would_do() {
         .lines()
         .map(|l| l.split_at(l.find("   ").unwrap()).1.trim_start())
         .collect();
-    assert_eq!(msgs[0], "docker stop 3c9bc5d7a09a");
+    assert_eq!(msgs[0], format!("docker stop {cid}"));
     assert_eq!(msgs[1], format!("docker rm {c}"));
     assert_eq!(msgs[2], "instance stopped, ready for restart.");
     assert!(
@@ -286,15 +308,16 @@ fn pull_policy_always_pulls_before_each_start() {
         &name,
         "[container#1]\ntype = docker\nimage = nginx\nimage_pull_policy = always\n",
     );
-    fake.with_container(&name, false);
+    let cid = fake.with_container(&name, false);
     let out = fake.env.om(&[&name, "start"]).ok();
     let c = format!("{name}.container.1");
     assert_eq!(
         fake.calls(),
         [
+            ps(),
             argv(&["container", "inspect", &c]),
             argv(&["pull", "nginx"]),
-            argv(&["start", "3c9bc5d7a09a"]),
+            argv(&["start", &cid]),
             argv(&["container", "inspect", &c]),
         ]
     );

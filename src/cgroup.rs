@@ -1,0 +1,123 @@
+//! The cgroup slices om's `--cgroup-parent` makes docker create (cgroupfs
+//! driver: `/opensvc.slice/[NS.slice/]NAME.slice/…`), removed when the
+//! service's containers are gone, so that no service leaves its tree behind.
+
+use crate::paths::SvcPath;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+
+/// `opensvc.slice/[NS.slice/]NAME.slice`, relative to a hierarchy's root.
+pub fn service_slice(path: &SvcPath) -> PathBuf {
+    let mut p = PathBuf::from("opensvc.slice");
+    if !path.is_root_ns() {
+        p.push(format!("{}.slice", path.namespace));
+    }
+    p.push(format!("{}.slice", path.name));
+    p
+}
+
+/// Removes the service's slice in every hierarchy (the unified one, or
+/// each v1 controller), deepest first. Returns the directories removed and
+/// the ones that could not be (still in use, say).
+pub fn remove_service_slices(path: &SvcPath) -> (Vec<PathBuf>, Vec<String>) {
+    remove_under(Path::new(CGROUP_ROOT), &service_slice(path))
+}
+
+fn remove_under(root: &Path, rel: &Path) -> (Vec<PathBuf>, Vec<String>) {
+    let mut bases = vec![root.to_path_buf()];
+    if let Ok(entries) = std::fs::read_dir(root) {
+        // v1: one hierarchy per controller directory (`cpu` is often a
+        // symlink to `cpu,cpuacct`: visit each real directory once).
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                bases.push(e.path());
+            }
+        }
+    }
+    let mut removed = Vec::new();
+    let mut failed = Vec::new();
+    for base in bases {
+        let top = base.join(rel);
+        if !top.is_dir() {
+            continue;
+        }
+        let mut dirs = Vec::new();
+        collect_dirs(&top, &mut dirs);
+        // Children before parents.
+        dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for d in dirs {
+            match rmdir_retry(&d) {
+                Ok(()) => removed.push(d),
+                Err(e) => failed.push(format!("{}: {e}", d.display())),
+            }
+        }
+    }
+    (removed, failed)
+}
+
+fn collect_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    out.push(dir.to_path_buf());
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                collect_dirs(&e.path(), out);
+            }
+        }
+    }
+}
+
+/// The engine empties a container's cgroup right after `docker rm`, but
+/// the kernel may still be tearing it down: retry a busy directory briefly.
+fn rmdir_retry(dir: &Path) -> std::io::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        match std::fs::remove_dir(dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slice_paths() {
+        assert_eq!(
+            service_slice(&SvcPath::parse("svc1").unwrap()),
+            Path::new("opensvc.slice/svc1.slice")
+        );
+        assert_eq!(
+            service_slice(&SvcPath::parse("ns1/svc/a").unwrap()),
+            Path::new("opensvc.slice/ns1.slice/a.slice")
+        );
+    }
+
+    #[test]
+    fn removes_the_tree_in_every_hierarchy() {
+        let root = tempfile::tempdir().unwrap();
+        let p = SvcPath::parse("svc1").unwrap();
+        for base in ["", "cpu,cpuacct", "memory"] {
+            let d = root
+                .path()
+                .join(base)
+                .join(service_slice(&p))
+                .join("container.slice/container.1.slice");
+            std::fs::create_dir_all(&d).unwrap();
+        }
+        let other = root.path().join("opensvc.slice/other.slice");
+        std::fs::create_dir_all(&other).unwrap();
+        let (removed, failed) = remove_under(root.path(), &service_slice(&p));
+        assert!(failed.is_empty(), "{failed:?}");
+        assert_eq!(removed.len(), 9);
+        assert!(!root.path().join("opensvc.slice/svc1.slice").exists());
+        assert!(other.exists());
+    }
+}

@@ -1,0 +1,106 @@
+//! The outside world, read once: `main` turns the process environment into
+//! this value and nothing below reads `std::env` (but the evaluator's
+//! `{env.KEY}` overrides, which are the operator's own variables).
+
+use crate::config::value::parse_duration;
+use crate::error::{Error, Result};
+use crate::paths::Roots;
+use crate::paths::{list_services, SvcPath};
+use crate::selector::select;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// What every command needs to know about this host.
+pub struct Host {
+    pub roots: Roots,
+    pub node: String,
+    /// `NO_COLOR` is set.
+    pub no_color: bool,
+    /// `$VISUAL`, else `$EDITOR`, when set and not blank.
+    pub editor: Option<String>,
+}
+
+/// How docker is run: `OM_DOCKER` (default `docker`), and the bound of
+/// every docker call without a keyword of its own, `OM_DOCKER_TIMEOUT`
+/// (default 60s).
+#[derive(Clone, Debug)]
+pub struct DockerCli {
+    pub program: String,
+    pub bound: Duration,
+}
+
+static DOCKER: OnceLock<DockerCli> = OnceLock::new();
+
+/// The docker CLI settings read at start (defaults before, as in unit tests).
+pub fn docker_cli() -> &'static DockerCli {
+    DOCKER.get_or_init(|| DockerCli {
+        program: "docker".into(),
+        bound: Duration::from_secs(60),
+    })
+}
+
+impl Host {
+    pub fn from_env() -> Result<Host> {
+        let var = |k: &str| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned());
+        let roots = match std::env::var_os("OSVC_ROOT_PATH") {
+            Some(dir) if dir.is_empty() => {
+                return Err(Error::Usage(
+                    "OSVC_ROOT_PATH is set but empty: unset it, or name a directory".into(),
+                ))
+            }
+            Some(dir) => Roots::under(Path::new(&dir)),
+            None if is_superuser() => Roots::system(),
+            None => {
+                let home = std::env::var_os("HOME").unwrap_or_else(|| "/".into());
+                Roots::under(&Path::new(&home).join(".opensvc"))
+            }
+        };
+        let bound = match var("OM_DOCKER_TIMEOUT").filter(|v| !v.is_empty()) {
+            None => Duration::from_secs(60),
+            Some(v) => match parse_duration(&v) {
+                Ok(d) if !d.is_zero() => d,
+                Ok(_) => {
+                    return Err(Error::Usage(
+                        "OM_DOCKER_TIMEOUT: must be more than 0".into(),
+                    ))
+                }
+                Err(e) => return Err(Error::Usage(format!("OM_DOCKER_TIMEOUT: {e}"))),
+            },
+        };
+        let program = var("OM_DOCKER")
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "docker".into());
+        let _ = DOCKER.set(DockerCli { program, bound });
+        Ok(Host {
+            roots,
+            node: nodename(var("OSVC_NODENAME")),
+            no_color: std::env::var_os("NO_COLOR").is_some(),
+            editor: ["VISUAL", "EDITOR"]
+                .iter()
+                .find_map(|k| var(k).filter(|s| !s.trim().is_empty())),
+        })
+    }
+
+    /// The services a selector picks among those configured.
+    pub fn select(&self, selector: &str) -> Result<Vec<SvcPath>> {
+        select(selector, &list_services(&self.roots))
+    }
+}
+
+fn is_superuser() -> bool {
+    // SAFETY: geteuid has no preconditions and can not fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// `OSVC_NODENAME`, else the host name.
+fn nodename(over: Option<String>) -> String {
+    over.filter(|n| !n.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+        })
+        .unwrap_or_else(|| "localhost".into())
+}
