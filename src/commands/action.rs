@@ -59,7 +59,12 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
                 &format!("om {path} {}", kind.name()),
             )?)
         };
-        let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        let (svc, complete) = match kind {
+            Kind::Stop | Kind::Unprovision | Kind::Purge => {
+                config::load_for_stop(path, &ctx.roots, &ctx.node)?
+            }
+            _ => (config::load(path, &ctx.roots, &ctx.node)?.1, true),
+        };
         let log = Logger::new(
             &ctx.node,
             &path.to_string(),
@@ -74,6 +79,11 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
         let exec = Exec::new(&svc, &log, args.dry_run);
         act(ctx, &exec, &selected, kind, filtered)?;
         if kind == Kind::Purge && !args.dry_run {
+            if !complete {
+                return Err(Error::Failed(format!(
+                    "{path}: some containers of the config can not be identified: config kept"
+                )));
+            }
             let left = delete::existing_containers(&svc)?;
             if !left.is_empty() {
                 return Err(Error::Failed(format!(

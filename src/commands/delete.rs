@@ -21,7 +21,12 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
             return delete_sections(ctx, path, &args.rid, args.force);
         }
         if !args.force {
-            let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+            let (svc, complete) = config::load_for_stop(path, &ctx.roots, &ctx.node)?;
+            if !complete {
+                return fail(
+                    "some containers of the config can not be identified: fix the config (edit config), or --force to delete it anyway",
+                );
+            }
             let existing = existing_containers(&svc)?;
             if !existing.is_empty() {
                 return fail(format!(

@@ -4,6 +4,7 @@ pub mod eval;
 pub mod ini;
 pub mod input;
 pub mod keywords;
+pub mod lenient;
 pub mod operand;
 pub mod service;
 pub mod value;
@@ -41,6 +42,33 @@ pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, 
             first.map_or("invalid config", String::as_str)
         )),
     }
+}
+
+/// `load`, or for an action that only stops containers, the service as far
+/// as a stop needs it when the config does not validate (with a warning
+/// naming the first error): `stop` always works on a readable config.
+/// The flag says whether every container resource could be identified
+/// (a delete needs that: it must know every container is gone).
+pub fn load_for_stop(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Service, bool)> {
+    let doc = read_document(path, roots)?;
+    let report = service::check_document(&doc, path, nodename);
+    for u in &report.unknown {
+        eprintln!("om: {path}: warning: {u}, ignored");
+    }
+    if let (None, Some(svc)) = (report.errors.first(), report.service) {
+        return Ok((svc, true));
+    }
+    let first = report
+        .errors
+        .first()
+        .map_or("invalid config", String::as_str);
+    let (svc, problems) = lenient::build(&doc, path, nodename);
+    let svc = svc.ok_or_else(|| Error::Failed(format!("{path}: {first}")))?;
+    eprintln!("om: {path}: warning: {first}; acting on the container names the config gives");
+    for p in &problems {
+        eprintln!("om: {path}: warning: {p}");
+    }
+    Ok((svc, problems.is_empty()))
 }
 
 /// Writes a service's config. The text must read back as the same document:

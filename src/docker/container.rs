@@ -312,12 +312,14 @@ impl<'a> Exec<'a> {
         if !self.dry_run {
             match super::inspect_one(&verified.name)? {
                 Some(now) if now.id == verified.id => {}
-                Some(now) => return Err(Error::Failed(format!(
+                Some(now) => {
+                    return Err(Error::Failed(format!(
                     "container {}: the name now belongs to {}, not {} that om stopped: not removed",
                     verified.name,
                     now.short_id(),
                     verified.short_id()
-                ))),
+                )))
+                }
                 None => {
                     self.log.res(&c.rid, Level::Info, "already removed");
                     return Ok(());

@@ -1,0 +1,96 @@
+//! The service as far as a stop needs it, from a config that does not
+//! validate (a hand edit, a rule om did not have when the file was
+//! written): `stop` always works on a service whose config can be read
+//! (SPEC 7). Only what finds and stops a container is read: its name, its
+//! rm, its stop timeout and its order; a name that is not a docker name is
+//! left out rather than guessed.
+
+use super::eval::{default_container_name, Evaluator};
+use super::ini::Document;
+use super::keywords::rid_index;
+use super::operand;
+use super::service::{container_rids, Container, Service};
+use super::value::{parse_bool, parse_duration};
+use crate::paths::SvcPath;
+
+/// The containers of `doc`, with what could not be read reported in the
+/// returned list (one line each), or `None` without a readable `id`.
+pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> (Option<Service>, Vec<String>) {
+    let eval = Evaluator {
+        doc,
+        path,
+        nodename,
+    };
+    let mut problems = Vec::new();
+    let Some(id) = eval.get("DEFAULT", "id").ok().flatten() else {
+        return (None, vec!["DEFAULT.id: missing or unreadable".into()]);
+    };
+    let mut containers = Vec::new();
+    for rid in container_rids(doc) {
+        let text = |key: &str| eval.get(rid, key).ok().flatten();
+        let flag = |key: &str, default: bool| {
+            text(key)
+                .and_then(|v| parse_bool(&v).ok())
+                .unwrap_or(default)
+        };
+        let name = text("name").unwrap_or_else(|| default_container_name(path, rid));
+        if let Err(e) = operand::container_name(&name) {
+            problems.push(format!("{rid}.name: {e}: left alone"));
+            continue;
+        }
+        let depends_on = ["netns", "pidns", "ipcns"]
+            .iter()
+            .filter_map(|k| text(k))
+            .filter(|v| rid_index(v, "container").is_some() && v != rid)
+            .collect();
+        let detach = flag("detach", true);
+        containers.push(Container {
+            rid: rid.to_string(),
+            image: text("image").unwrap_or_default(),
+            name,
+            rm: flag("rm", false) || !detach,
+            detach,
+            stop_timeout: text("stop_timeout").and_then(|v| parse_duration(&v).ok()),
+            disable: flag("disable", false),
+            optional: flag("optional", false),
+            subset: text("subset").filter(|s| operand::subset(s).is_ok()),
+            depends_on,
+            ..Container::default()
+        });
+    }
+    let service = Service {
+        path: path.clone(),
+        id,
+        rollback: false,
+        containers,
+        subsets: Vec::new(),
+    };
+    (Some(service), problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_a_stop_needs_from_an_invalid_config() {
+        let doc = Document::parse(
+            "[DEFAULT]\nid = x\n[container#1]\nimage = --privileged\nrm = maybe\nsubset = ../../e\nstop_timeout = 3\n[container#2]\nname = --help\n[container#3]\nnetns = container#1\ncommand = {nope}\n",
+        )
+        .unwrap();
+        let path = SvcPath::parse("s").unwrap();
+        let (svc, problems) = build(&doc, &path, "n");
+        let svc = svc.unwrap();
+        let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+        assert_eq!(rids, ["container#1", "container#3"]);
+        let c1 = &svc.containers[0];
+        assert_eq!(
+            (c1.name.as_str(), c1.rm, c1.subset.as_ref()),
+            ("s.container.1", false, None)
+        );
+        assert_eq!(c1.stop_timeout, Some(std::time::Duration::from_secs(3)));
+        assert_eq!(svc.containers[1].depends_on, ["container#1"]);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("container#2.name"), "{problems:?}");
+    }
+}
