@@ -7,6 +7,7 @@ mod config;
 mod docker;
 mod docs;
 mod error;
+mod interrupt;
 mod logger;
 mod paths;
 mod plan;
@@ -15,6 +16,7 @@ mod selector;
 mod state;
 mod status;
 mod substitute;
+mod text;
 
 fn main() -> std::process::ExitCode {
     // With COMPLETE=<shell> set, answer the shell's completion request and exit.
@@ -26,9 +28,13 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             if !matches!(e, error::Error::Child(_)) {
-                eprintln!("om: {e}");
+                eprintln!("om: {}", text::escape_controls(&e.to_string()));
             }
-            std::process::ExitCode::from(e.code())
+            // An action cut short by a signal exits 128+N (SPEC 4.3),
+            // whatever failure it reported on the way.
+            let code =
+                interrupt::received().map_or(e.code(), |sig| error::Error::Interrupted(sig).code());
+            std::process::ExitCode::from(code)
         }
     }
 }
