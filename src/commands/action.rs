@@ -231,6 +231,7 @@ fn start(exec: &Exec, selected: &[&Container], infos: &[ContainerInfo]) -> Resul
 /// own containers left running (up but never healthy, say). A failed
 /// resource's container that is not ours, or not running, is left alone.
 fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
+    crate::interrupt::acknowledge(); // a signal that stopped the start must not stop its rollback
     let all: Vec<&Container> = started.iter().chain(failed).copied().collect();
     let infos = match current(&all) {
         Ok(infos) => infos,
