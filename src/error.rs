@@ -1,6 +1,7 @@
 //! One error type for the whole binary, carrying its exit code (as cargo's
 //! `CliError` and just's `Error::code` do).
 
+use crate::text::{cut, ERROR_LINE_MAX};
 use std::fmt;
 
 #[derive(Debug)]
@@ -12,10 +13,11 @@ pub enum Error {
     /// om could not tell (the engine unreachable, a query unreadable):
     /// `status` exits 4 with it, other commands 1.
     Unknown(String),
-    /// SIGINT or SIGTERM arrived: exit 128+N.
-    Interrupted(i32),
     /// A child process already said why it failed: exit with its code, print nothing.
     Child(u8),
+    /// SIGINT or SIGTERM (the number) arrived: exit 128+N, as the shell
+    /// would have had om died of it (SPEC 4.3).
+    Interrupted(i32),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -25,8 +27,8 @@ impl Error {
         match self {
             Error::Usage(_) => 2,
             Error::Failed(_) | Error::Unknown(_) => 1,
-            Error::Interrupted(sig) => u8::try_from(128 + sig).unwrap_or(1),
             Error::Child(code) => *code,
+            Error::Interrupted(sig) => u8::try_from(128 + sig).unwrap_or(1),
         }
     }
 }
@@ -34,9 +36,13 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(msg) | Error::Failed(msg) | Error::Unknown(msg) => f.write_str(msg),
-            Error::Interrupted(sig) => write!(f, "interrupted by signal {sig}"),
+            // The one place one-line errors are cut (SPEC 7): a message
+            // may carry a docker error line megabytes long.
+            Error::Usage(msg) | Error::Failed(msg) | Error::Unknown(msg) => {
+                f.write_str(&cut(msg, ERROR_LINE_MAX))
+            }
             Error::Child(code) => write!(f, "exit code {code}"),
+            Error::Interrupted(sig) => write!(f, "interrupted by signal {sig}"),
         }
     }
 }
@@ -54,5 +60,24 @@ pub trait Context<T> {
 impl<T, E: fmt::Display> Context<T> for std::result::Result<T, E> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
         self.map_err(|e| Error::Failed(format!("{}: {e}", what())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interrupted_exits_128_plus_n() {
+        assert_eq!(Error::Interrupted(15).code(), 143);
+        assert_eq!(Error::Interrupted(2).to_string(), "interrupted by signal 2");
+    }
+
+    #[test]
+    fn a_huge_message_is_cut() {
+        let msg = format!("docker start failed: {}", "x".repeat(2_000_000));
+        let shown = Error::Failed(msg).to_string();
+        assert!(shown.len() < ERROR_LINE_MAX + 30, "{}", shown.len());
+        assert!(shown.ends_with("… (1998021 more bytes)"), "{shown:.40}");
     }
 }

@@ -2,6 +2,7 @@
 //! message. Written whole under one lock, so parallel resources never mix
 //! half-lines; mirrored with a timestamp into `log/NAME.log`.
 
+use crate::text::escape_controls;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -73,10 +74,13 @@ impl Logger {
 
     fn emit(&self, name: &str, level: Level, msg: &str) {
         let width = self.width();
-        // A multi-line message becomes several lines with the same prefix.
+        // A multi-line message becomes several lines with the same prefix;
+        // each is escaped (SPEC 7): much of what is logged is docker's or a
+        // container's text, and a raw ESC or CR in it would reach the
+        // terminal here and whoever reads the log later.
         let text: String = msg
             .split('\n')
-            .map(|m| format_line(name, width, level, m) + "\n")
+            .map(|m| format_line(name, width, level, &escape_controls(m)) + "\n")
             .collect();
         if self.echo {
             let shown = match (level, color_stderr()) {
@@ -150,5 +154,27 @@ mod tests {
             regex::Regex::new(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} n1\.svc1\.container#1 W a$")
                 .unwrap();
         assert!(re.is_match(lines[0]), "{}", lines[0]);
+    }
+
+    #[test]
+    fn escapes_control_characters_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log/svc1.log");
+        let mut log = Logger::new("n1", "svc1", Some(&path));
+        log.echo = false;
+        log.res(
+            "container#1",
+            Level::Error,
+            "last log lines:\n\x1b]0;T\x07\x1b[31mred\r",
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].ends_with(" E last log lines:"), "{}", lines[0]);
+        assert!(
+            lines[1].ends_with(" E \\e]0;T\\x07\\e[31mred\\r"),
+            "{}",
+            lines[1]
+        );
     }
 }

@@ -10,6 +10,7 @@ mod docs;
 mod error;
 mod fsutil;
 mod host;
+mod interrupt;
 mod logger;
 mod paths;
 mod plan;
@@ -18,6 +19,7 @@ mod selector;
 mod state;
 mod status;
 mod substitute;
+mod text;
 
 fn main() -> std::process::ExitCode {
     // With COMPLETE=<shell> set, answer the shell's completion request and exit.
@@ -29,9 +31,13 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             if !matches!(e, error::Error::Child(_)) {
-                eprintln!("om: {e}");
+                eprintln!("om: {}", text::escape_controls(&e.to_string()));
             }
-            std::process::ExitCode::from(e.code())
+            // An action cut short by a signal exits 128+N (SPEC 4.3),
+            // whatever failure it reported on the way.
+            let code =
+                interrupt::received().map_or(e.code(), |sig| error::Error::Interrupted(sig).code());
+            std::process::ExitCode::from(code)
         }
     }
 }

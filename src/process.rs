@@ -4,13 +4,14 @@
 //! and error messages.
 
 use crate::error::{Error, Result};
+use crate::interrupt;
 use std::fmt;
 use std::io::{BufRead, BufReader};
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::ExitStatus;
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The docker CLI to run: `OM_DOCKER` overrides `docker` (found in `PATH`).
 pub fn docker_program() -> String {
@@ -136,91 +137,172 @@ pub fn humanize(d: Duration) -> String {
     }
 }
 
-/// Runs and captures stdout and stderr, killed at `bound`.
+/// A bounded call runs in its own process group, so that at its bound, or
+/// on a signal, the whole group is killed: a wrapper (`sudo docker`, a
+/// script) and whatever it forked die with it, and the pipes they held
+/// close (SPEC 7). The terminal's SIGINT no longer reaches the group: om
+/// relays it by killing the group (src/interrupt.rs).
+fn grouped(cmd: &Cmd) -> duct::Expression {
+    cmd.expression().before_spawn(|c| {
+        c.process_group(0);
+        Ok(())
+    })
+}
+
+/// SIGKILL to a call's process group, named by its leader's pid.
+fn kill_group(pgid: Option<u32>) {
+    let Some(pgid) = pgid.and_then(|p| libc::pid_t::try_from(p).ok()) else {
+        return;
+    };
+    // 0 would name om's own group, 1 init's.
+    if pgid > 1 {
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Why a running call must end now: a signal arrived, or its bound passed.
+fn cut_short(cmd: &Cmd, bound: Duration, deadline: Instant) -> Option<Error> {
+    if let Some(sig) = interrupt::pending() {
+        return Some(Error::Interrupted(sig));
+    }
+    (Instant::now() >= deadline).then(|| timed_out(cmd, bound))
+}
+
+/// The next wait: up to the deadline, but short enough to see a signal.
+fn slice(deadline: Instant) -> Duration {
+    deadline
+        .saturating_duration_since(Instant::now())
+        .min(interrupt::SLICE)
+}
+
+/// Runs and captures stdout and stderr, killed at `bound` or on a signal.
 pub fn capture(cmd: &Cmd, bound: Duration) -> Result<Output> {
-    let handle = cmd
-        .expression()
+    interrupt::check()?;
+    let deadline = Instant::now() + bound;
+    let handle = grouped(cmd)
         .stdin_null()
         .stdout_capture()
         .stderr_capture()
         .start()
         .map_err(|e| cmd.spawn_error(&e))?;
-    let out = match handle.wait_timeout(bound) {
-        Ok(Some(out)) => out,
-        Ok(None) => {
-            let _ = handle.kill();
-            return Err(timed_out(cmd, bound));
+    let pgid = handle.pids().first().copied();
+    loop {
+        // Done only when the child has exited and its pipes are closed: a
+        // grandchild holding them keeps this waiting, up to the bound.
+        match handle.wait_timeout(slice(deadline)) {
+            Ok(Some(out)) => {
+                return Ok(Output {
+                    status: out.status,
+                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                })
+            }
+            Ok(None) => {}
+            Err(e) => {
+                kill_group(pgid);
+                return Err(cmd.spawn_error(&e));
+            }
         }
-        Err(e) => return Err(cmd.spawn_error(&e)),
-    };
-    Ok(Output {
-        status: out.status,
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
+        if let Some(e) = cut_short(cmd, bound, deadline) {
+            kill_group(pgid);
+            // Reap the leader now rather than leave it to duct's list of
+            // leaked children; a process that left the group (setsid) and
+            // holds the pipes is not waited for.
+            let _ = handle.wait_timeout(REAP);
+            return Err(e);
+        }
+    }
 }
 
+/// How long a killed call is given to be reaped.
+const REAP: Duration = Duration::from_millis(200);
+
 /// Runs, calling `on_stdout` with each stdout line as the child prints it;
-/// stderr is captured and returned. Killed at `bound`.
+/// stderr is captured and returned. Killed at `bound` or on a signal.
 pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Result<Output> {
-    let reader = cmd
-        .expression()
+    interrupt::check()?;
+    let deadline = Instant::now() + bound;
+    let reader = grouped(cmd)
         .stdin_null()
         .stderr_capture()
         .reader()
         .map_err(|e| cmd.spawn_error(&e))?;
     let reader = Arc::new(reader);
-    let (done, finished) = mpsc::channel::<()>();
-    let watchdog = {
+    let pgid = reader.pids().first().copied();
+    // Lines are read on their own thread, so that this one keeps the bound
+    // and sees signals even while a read blocks (a grandchild holding the
+    // pipe); on_stdout stays on the caller's thread.
+    let (send, lines) = mpsc::channel::<std::io::Result<String>>();
+    {
         let reader = Arc::clone(&reader);
-        std::thread::spawn(move || {
-            let expired = matches!(
-                finished.recv_timeout(bound),
-                Err(mpsc::RecvTimeoutError::Timeout)
-            );
-            if expired {
-                let _ = reader.kill();
-            }
-            expired
-        })
-    };
+        std::thread::spawn(move || read_lines(&reader, &send));
+    }
     let mut stdout = String::new();
-    let mut lines = BufReader::new(&*reader);
+    loop {
+        match lines.recv_timeout(slice(deadline)) {
+            Ok(Ok(line)) => {
+                on_stdout(&line);
+                stdout.push_str(&line);
+                stdout.push('\n');
+            }
+            // A read error leaves nothing to stream: end the child too,
+            // rather than wait for it.
+            Ok(Err(_)) => {
+                kill_group(pgid);
+                break;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if let Some(e) = cut_short(cmd, bound, deadline) {
+            kill_group(pgid);
+            return Err(e);
+        }
+    }
+    // At EOF the reader has waited for the child; after a read error, the
+    // killed child is reaped here.
+    loop {
+        match reader.try_wait() {
+            Ok(Some(out)) => {
+                return Ok(Output {
+                    status: out.status,
+                    stdout,
+                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                })
+            }
+            Ok(None) => {}
+            Err(e) => return Err(cmd.spawn_error(&e)),
+        }
+        if let Some(e) = cut_short(cmd, bound, deadline) {
+            kill_group(pgid);
+            return Err(e);
+        }
+        std::thread::sleep(slice(deadline));
+    }
+}
+
+/// Sends each stdout line, without its line end, until EOF or a read error
+/// (sent too), or until nobody listens.
+fn read_lines(reader: &duct::ReaderHandle, send: &mpsc::Sender<std::io::Result<String>>) {
+    let mut lines = BufReader::new(reader);
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        match lines.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            // A read error leaves nothing to stream: end the child too,
-            // rather than wait for it.
-            Err(_) => {
-                let _ = reader.kill();
-                break;
-            }
-            Ok(_) => {
-                let line = String::from_utf8_lossy(&buf);
-                let line = line.trim_end_matches(['\n', '\r']);
-                on_stdout(line);
-                stdout.push_str(line);
-                stdout.push('\n');
-            }
+        let line = match lines.read_until(b'\n', &mut buf) {
+            Ok(0) => return,
+            Ok(_) => Ok(String::from_utf8_lossy(&buf)
+                .trim_end_matches(['\n', '\r'])
+                .to_string()),
+            Err(e) => Err(e),
+        };
+        let stop = line.is_err();
+        if send.send(line).is_err() || stop {
+            return;
         }
     }
-    let _ = done.send(());
-    let expired = watchdog.join().unwrap_or(false);
-    if expired {
-        return Err(timed_out(cmd, bound));
-    }
-    let out = match reader.try_wait() {
-        Ok(Some(out)) => out,
-        Ok(None) => return Err(Error::Failed(format!("{cmd}: did not exit"))),
-        Err(e) => return Err(cmd.spawn_error(&e)),
-    };
-    Ok(Output {
-        status: out.status,
-        stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
 }
 
 /// Runs with stdin, stdout and stderr inherited (a tty stays a tty) and
@@ -302,6 +384,105 @@ mod tests {
         assert!(err.to_string().contains("killed"), "{err}");
         let err = stream(&sh("exec sleep 5"), Duration::from_millis(200), |_| {}).unwrap_err();
         assert!(err.to_string().contains("200ms"), "{err}");
+    }
+
+    /// Whether a process is gone (or a zombie, as good as gone), waiting
+    /// a little for SIGKILL to land.
+    fn dies_soon(pid: &str) -> bool {
+        let stat = format!("/proc/{}/stat", pid.trim());
+        for _ in 0..40 {
+            match std::fs::read_to_string(&stat) {
+                Err(_) => return true,
+                Ok(s)
+                    if s.rsplit(')')
+                        .next()
+                        .is_some_and(|r| r.trim_start().starts_with('Z')) =>
+                {
+                    return true
+                }
+                Ok(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+        false
+    }
+
+    fn read_pids(file: &std::path::Path) -> Vec<String> {
+        let text = std::fs::read_to_string(file).unwrap();
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn the_bound_holds_when_a_grandchild_keeps_the_pipes_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pids");
+        let p = pids.display();
+        let scripts = [
+            // the child goes on too
+            format!("sleep 30 & echo $! > {p}; sleep 30"),
+            // the child exits at once, its grandchild holds stdout and stderr
+            format!("sleep 30 & echo $! > {p}; echo started"),
+        ];
+        for script in &scripts {
+            for streamed in [false, true] {
+                let _ = std::fs::remove_file(&pids);
+                let t = Instant::now();
+                let bound = Duration::from_secs(1);
+                let err = if streamed {
+                    stream(&sh(script), bound, |_| {}).unwrap_err()
+                } else {
+                    capture(&sh(script), bound).unwrap_err()
+                };
+                let took = t.elapsed();
+                assert!(err.to_string().contains("no answer within 1s"), "{err}");
+                assert!(took < Duration::from_millis(1800), "{script}: {took:?}");
+                for pid in read_pids(&pids) {
+                    assert!(dies_soon(&pid), "{script}: {pid} left running");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_signal_kills_the_call_and_interrupts() {
+        if !interrupt::in_own_process("process::tests::a_signal_kills_the_call_and_interrupts") {
+            return;
+        }
+        interrupt::install();
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pids");
+        let script = format!(
+            "echo $$ > {0}; sleep 5 & echo $! >> {0}; wait",
+            pids.display()
+        );
+        // a second signal of a kind would end the test process: one each
+        for (streamed, sig) in [(false, libc::SIGTERM), (true, libc::SIGINT)] {
+            let _ = std::fs::remove_file(&pids);
+            let raiser = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                signal_hook::low_level::raise(sig).unwrap();
+            });
+            let t = Instant::now();
+            let r = if streamed {
+                stream(&sh(&script), Duration::from_secs(10), |_| {})
+            } else {
+                capture(&sh(&script), Duration::from_secs(10))
+            };
+            raiser.join().unwrap();
+            let took = t.elapsed();
+            assert!(matches!(r, Err(Error::Interrupted(n)) if n == sig), "{r:?}");
+            assert!(took < Duration::from_millis(800), "{took:?}");
+            for pid in read_pids(&pids) {
+                assert!(dies_soon(&pid), "{pid} left running");
+            }
+            // no new call starts while the signal is pending...
+            assert!(matches!(
+                capture(&sh("exit 0"), Duration::from_secs(1)),
+                Err(Error::Interrupted(n)) if n == sig
+            ));
+            // ...and once acknowledged (a rollback), calls run again
+            assert_eq!(interrupt::acknowledge(), Some(sig));
+            assert!(capture(&sh("exit 0"), Duration::from_secs(1)).is_ok());
+        }
     }
 
     #[test]

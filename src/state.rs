@@ -100,7 +100,8 @@ pub fn lock(path: &SvcPath, roots: &Roots, wait: Duration, what: &str) -> Result
                 crate::process::humanize(wait)
             )));
         }
-        std::thread::sleep(Duration::from_millis(50));
+        // Ctrl-C while waiting for the lock ends the wait at once.
+        crate::interrupt::sleep(Duration::from_millis(50))?;
     }
     let _ = file.set_len(0);
     let _ = file.rewind();

@@ -255,6 +255,7 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current) -> Result<()> {
 /// own containers left running (up but never healthy, say). A failed
 /// resource's container that is not ours, or not running, is left alone.
 fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
+    crate::interrupt::acknowledge(); // a signal that stopped the start must not stop its rollback
     let all: Vec<&Container> = started.iter().chain(failed).copied().collect();
     let cur = match Current::query(exec.svc, &all) {
         Ok(cur) => cur,

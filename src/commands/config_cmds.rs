@@ -81,7 +81,8 @@ pub fn print_config(ctx: &Ctx, selector: &str, args: &PrintConfigArgs) -> Result
                 s
             }
         };
-        out(&text)
+        // a hand-edited config may hold an ESC; JSON has none raw
+        out(&crate::text::escape_lines(&text))
     })
 }
 

@@ -4,6 +4,8 @@ use super::{each, out, Ctx};
 use crate::cli::Format;
 use crate::error::{Context, Error, Result};
 use crate::paths::list_services;
+// Logs written by an older om hold docker's text raw: escaped when shown.
+use crate::text::escape_lines;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
@@ -45,11 +47,11 @@ pub fn logs(ctx: &Ctx, selector: &str, follow: bool) -> Result<()> {
             f.read_to_end(&mut pending)
                 .context(|| format!("read {}", file.display()))?;
             if !follow {
-                return out(&String::from_utf8_lossy(&pending));
+                return out(&escape_lines(&String::from_utf8_lossy(&pending)));
             }
             if let Some(end) = pending.iter().rposition(|b| *b == b'\n') {
                 let lines: Vec<u8> = pending.drain(..=end).collect();
-                out(&String::from_utf8_lossy(&lines))?;
+                out(&escape_lines(&String::from_utf8_lossy(&lines)))?;
             }
             std::thread::sleep(Duration::from_millis(200));
             // Rotated (a new file at the path) or truncated: start over.

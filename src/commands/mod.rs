@@ -54,6 +54,17 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
     )?;
     let ctx = Ctx::from_env()?;
     let sel = cli.selector.as_str();
+    // A child that shares the terminal gets its SIGINT itself and om passes
+    // its exit code through (SPEC 6); every other command kills its docker
+    // call on a signal (a call runs in its own process group, out of the
+    // terminal's reach) and exits 128+N.
+    let shares_terminal = matches!(
+        cli.command,
+        Command::Docker(_) | Command::Enter(_) | Command::Edit(_) | Command::Logs(_)
+    );
+    if !shares_terminal {
+        crate::interrupt::install();
+    }
     match cli.command {
         Command::Create(a) => create::create(&ctx, &exact_path(sel)?, &a).map(drop),
         Command::Deploy(a) => create::deploy(&ctx, &exact_path(sel)?, &a),
@@ -109,13 +120,20 @@ pub fn out(text: &str) -> Result<()> {
 pub fn each(paths: &[SvcPath], mut f: impl FnMut(&SvcPath) -> Result<()>) -> Result<()> {
     let mut code = 0;
     for p in paths {
+        // After a signal, the services not begun yet are left alone.
+        if let Some(sig) = crate::interrupt::received() {
+            if code == 0 {
+                code = Error::Interrupted(sig).code();
+            }
+            break;
+        }
         if let Err(e) = f(p) {
             // stdout was closed (see `out`): nobody reads the rest
             if matches!(e, Error::Child(0)) {
                 break;
             }
             if !matches!(e, Error::Child(_)) {
-                let msg = e.to_string();
+                let msg = crate::text::escape_controls(&e.to_string()).into_owned();
                 let path = p.to_string();
                 if msg.contains(&path) {
                     eprintln!("om: {msg}");

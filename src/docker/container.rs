@@ -234,7 +234,7 @@ impl<'a> Exec<'a> {
                     info.state
                 )));
             }
-            std::thread::sleep(POLL);
+            crate::interrupt::sleep(POLL)?;
         }
     }
 
@@ -274,7 +274,7 @@ impl<'a> Exec<'a> {
                 }
                 _ => {}
             }
-            std::thread::sleep(POLL);
+            crate::interrupt::sleep(POLL)?;
             info = super::inspect_one(&c.name)?.ok_or_else(|| {
                 Error::Failed(format!("container {} disappeared while starting", c.name))
             })?;
@@ -350,7 +350,7 @@ impl<'a> Exec<'a> {
                         humanize(bound)
                     )))
                 }
-                Some(_) => std::thread::sleep(POLL),
+                Some(_) => crate::interrupt::sleep(POLL)?,
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The `print status` tree (SPEC 5.2), a pure function of the status.
 
 use super::{Avail, ServiceStatus};
+use crate::text::escape_controls;
 
 struct Row {
     depth: usize,
@@ -12,6 +13,21 @@ struct Row {
     avail: Option<Avail>,
     label: String,
     lines: Vec<String>,
+}
+
+impl Row {
+    /// Labels hold config values (an image name) and status lines hold
+    /// docker's and the container's text (a health check's output): shown
+    /// with their control characters escaped (SPEC 7).
+    fn escaped(self) -> Row {
+        let esc = |s: &str| escape_controls(s).into_owned();
+        Row {
+            name: esc(&self.name),
+            label: esc(&self.label),
+            lines: self.lines.iter().map(|l| esc(l)).collect(),
+            ..self
+        }
+    }
 }
 
 fn rows(st: &ServiceStatus) -> Vec<Row> {
@@ -128,7 +144,7 @@ fn paint(text: &str, avail: Option<Avail>, color: bool) -> String {
 }
 
 pub fn render(st: &ServiceStatus, color: bool) -> String {
-    let rows = rows(st);
+    let rows: Vec<Row> = rows(st).into_iter().map(Row::escaped).collect();
     let longest = rows
         .iter()
         .map(|r| r.name.chars().count())
@@ -260,5 +276,19 @@ svc1                                  warn
         let s = st(vec![], vec![], Avail::Down, "idle");
         assert!(!render(&s, false).contains('\x1b'));
         assert!(render(&s, true).contains("\x1b[31mdown"));
+    }
+
+    #[test]
+    fn docker_text_is_shown_escaped() {
+        let mut r = res("container#1", Avail::Warn, None, &[]);
+        r.label = "docker container svc1.container.1@ng\x1b[2Jinx".into();
+        r.log = vec!["warn: unhealthy \x1b]0;TITLE\x07\r".into()];
+        let text = render(&st(vec![r], vec![], Avail::Warn, "warn, idle"), false);
+        assert!(!text.contains('\x1b') && !text.contains('\r'), "{text}");
+        assert!(text.contains("@ng\\e[2Jinx"), "{text}");
+        assert!(
+            text.contains("warn: unhealthy \\e]0;TITLE\\x07\\r"),
+            "{text}"
+        );
     }
 }

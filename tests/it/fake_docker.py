@@ -3,7 +3,11 @@
 a real engine can not produce on demand. It logs its argv (one JSON array per
 line) to $FAKE_DOCKER_LOG and keeps a tiny container table in
 $FAKE_DOCKER_STATE. $FAKE_DOCKER_FAIL=VERB makes `docker VERB` fail;
-$FAKE_DOCKER_HANG=VERB makes it hang."""
+$FAKE_DOCKER_HANG=VERB makes it hang; $FAKE_DOCKER_FORK=VERB makes it leave
+a grandchild holding its stdout and stderr and exit. $FAKE_DOCKER_FAIL_MSG
+replaces the failure's stderr text; $FAKE_DOCKER_PIDS collects the pids of
+the processes it started and of itself."""
+import subprocess
 import json
 import os
 import sys
@@ -38,10 +42,25 @@ verb = args[0] if args else ""
 if verb == "container":
     verb = args[1]
     args = args[1:]
+
+
+def note_pid(pid):
+    if "FAKE_DOCKER_PIDS" in os.environ:
+        with open(os.environ["FAKE_DOCKER_PIDS"], "a") as f:
+            f.write("%d\n" % pid)
+
+
+note_pid(os.getpid())
+if os.environ.get("FAKE_DOCKER_FORK") == verb:
+    # inherits stdout and stderr, as a wrapper's child would
+    note_pid(subprocess.Popen(["sleep", "30"]).pid)
+    sys.exit(0)
 if os.environ.get("FAKE_DOCKER_HANG") == verb:
     time.sleep(3600)
 if os.environ.get("FAKE_DOCKER_FAIL") == verb:
-    sys.stderr.write("Error response from daemon: fake failure of docker %s\n" % verb)
+    msg = os.environ.get("FAKE_DOCKER_FAIL_MSG",
+                         "Error response from daemon: fake failure of docker %s" % verb)
+    sys.stderr.write(msg + "\n")
     sys.exit(1)
 
 if verb == "info":

@@ -327,3 +327,204 @@ fn pull_policy_always_pulls_before_each_start() {
         out.stderr
     );
 }
+
+/// Whether a process is gone, or a zombie (as good as gone), within 2 s.
+fn dies_soon(pid: &str) -> bool {
+    let stat = format!("/proc/{}/stat", pid.trim());
+    for _ in 0..40 {
+        match std::fs::read_to_string(&stat) {
+            Err(_) => return true,
+            Ok(s)
+                if s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| r.trim_start().starts_with('Z')) =>
+            {
+                return true
+            }
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+    false
+}
+
+fn pids(file: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.split_whitespace().map(String::from).collect()
+}
+
+#[test]
+fn the_bound_holds_when_docker_leaves_a_child_holding_its_output() {
+    let mut fake = Fake::new();
+    let name = unique("gc");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    fake.with_container(&name, true);
+    let pid_file = fake.env.root().join("pids");
+    for (k, v) in [
+        ("OM_DOCKER_TIMEOUT", "1s"),
+        ("FAKE_DOCKER_FORK", "inspect"),
+        ("FAKE_DOCKER_PIDS", &pid_file.display().to_string()),
+    ] {
+        fake.env.vars.push((k.into(), v.into()));
+    }
+    let t = std::time::Instant::now();
+    let out = fake.env.om(&[&name, "print", "status"]).code(1);
+    let took = t.elapsed();
+    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    assert!(
+        out.stderr.contains("no answer within 1s, killed"),
+        "{}",
+        out.stderr
+    );
+    let pids = pids(&pid_file);
+    assert_eq!(
+        pids.len(),
+        2,
+        "the fake docker and its grandchild: {pids:?}"
+    );
+    for pid in pids {
+        assert!(dies_soon(&pid), "{pid} left running");
+    }
+}
+
+#[test]
+fn a_signal_kills_the_docker_call_and_rolls_back() {
+    let mut fake = Fake::new();
+    let name = unique("sg");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    fake.with_container(&name, false);
+    let pid_file = fake.env.root().join("pids");
+    for (k, v) in [
+        ("FAKE_DOCKER_HANG", "start"),
+        ("FAKE_DOCKER_PIDS", &pid_file.display().to_string()),
+    ] {
+        fake.env.vars.push((k.into(), v.into()));
+    }
+    let om = fake
+        .env
+        .std_cmd(&[&name, "start"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // once docker start hangs
+    let t = std::time::Instant::now();
+    while !fake.calls().iter().any(|c| c[0] == "start") {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(20),
+            "no docker start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let om_pid = i32::try_from(om.id()).unwrap();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &om_pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let t = std::time::Instant::now();
+    let out = om.wait_with_output().unwrap();
+    assert!(t.elapsed() < std::time::Duration::from_secs(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(128 + 15), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{NODE}.{name}.container#1 E interrupted by signal 15\n"
+        )),
+        "{stderr}"
+    );
+    for pid in pids(&pid_file) {
+        assert!(dies_soon(&pid), "{pid} left running");
+    }
+    // the rollback ran its docker calls: it looked whether the container
+    // was left running
+    let calls = fake.calls();
+    let c = format!("{name}.container.1");
+    assert_eq!(
+        calls.last(),
+        Some(&argv(&["container", "inspect", &c])),
+        "{calls:?}"
+    );
+    // the lock was released: the next action runs at once
+    fake.env.vars.retain(|(k, _)| k != "FAKE_DOCKER_HANG");
+    fake.env.om(&[&name, "start", "--waitlock=1s"]).ok();
+}
+
+#[test]
+fn docker_text_is_escaped_on_stderr_in_the_log_and_in_om_logs() {
+    let mut fake = Fake::new();
+    let name = unique("esc");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    fake.with_container(&name, false);
+    for (k, v) in [
+        ("FAKE_DOCKER_FAIL", "start"),
+        (
+            "FAKE_DOCKER_FAIL_MSG",
+            "Error: \x1b]0;TITLE\x07\x1b[31mred\rover",
+        ),
+    ] {
+        fake.env.vars.push((k.into(), v.into()));
+    }
+    let out = fake.env.om(&[&name, "start"]).code(1);
+    let log = std::fs::read_to_string(fake.env.root().join(format!("log/{name}.log"))).unwrap();
+    let shown = fake.env.om(&[&name, "logs"]).ok().stdout;
+    for (what, text) in [
+        ("stderr", &out.stderr),
+        ("log file", &log),
+        ("om logs", &shown),
+    ] {
+        assert!(!text.contains('\x1b'), "{what}: raw ESC in {text:?}");
+        assert!(!text.contains('\r'), "{what}: raw CR in {text:?}");
+        assert!(!text.contains('\x07'), "{what}: raw BEL in {text:?}");
+        assert!(
+            text.contains("E Error: \\e]0;TITLE\\x07\\e[31mred\\rover\n"),
+            "{what}: {text}"
+        );
+        assert!(
+            text.contains("E docker start failed: Error: \\e]0;TITLE\\x07\\e[31mred\\rover\n"),
+            "{what}: {text}"
+        );
+    }
+    // a log written raw by an older om is shown escaped
+    let log_file = fake.env.root().join(format!("log/{name}.log"));
+    std::fs::write(&log_file, "old \x1b[2J\r line\n").unwrap();
+    let shown = fake.env.om(&[&name, "logs"]).ok().stdout;
+    assert_eq!(shown, "old \\e[2J\\r line\n");
+}
+
+#[test]
+fn a_huge_docker_error_is_one_cut_escaped_line() {
+    let mut fake = Fake::new();
+    let name = unique("big");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    fake.with_container(&name, true);
+    let msg = format!("Error: \x1b[31m{}", "x".repeat(100_000));
+    fake.env
+        .vars
+        .push(("FAKE_DOCKER_FAIL".into(), "inspect".into()));
+    fake.env.vars.push(("FAKE_DOCKER_FAIL_MSG".into(), msg));
+    let out = fake.env.om(&[&name, "print", "status"]).code(1);
+    let lines = out.stderr_lines();
+    assert_eq!(lines.len(), 1, "{:.300}", out.stderr);
+    assert!(lines[0].starts_with("om: "), "{:.300}", lines[0]);
+    assert!(lines[0].contains("Error: \\e[31mxxx"), "{:.300}", lines[0]);
+    assert!(lines[0].len() < 2100, "{}", lines[0].len());
+    assert!(lines[0].ends_with(" more bytes)"), "{}", &lines[0][1900..]);
+}

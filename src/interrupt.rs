@@ -1,0 +1,171 @@
+//! SIGINT and SIGTERM during an action (SPEC 4.3). The handler only records
+//! the signal; the docker call running (src/process.rs) and the waits
+//! (`sleep`) poll it, kill the call's process group and return
+//! `Error::Interrupted(n)`, so the action can log it, roll back, release its
+//! lock and exit 128+N. A second signal of the same kind ends om at once.
+//!
+//! Not installed for the commands whose child shares the terminal (the
+//! docker passthrough, `enter`, `edit config`): there the child gets the
+//! terminal's SIGINT itself and om passes its exit code through.
+
+use crate::error::{Error, Result};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::flag;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+/// How often a wait looks at the flag: a signal is acted on within this.
+pub const SLICE: Duration = Duration::from_millis(50);
+
+/// The last signal received, 0 before any.
+static RECEIVED: AtomicUsize = AtomicUsize::new(0);
+/// The signal the action already answered (it is rolling back): `pending`
+/// no longer reports it, `received` still does, for the exit code.
+static ACKNOWLEDGED: AtomicUsize = AtomicUsize::new(0);
+static SEEN_INT: AtomicBool = AtomicBool::new(false);
+static SEEN_TERM: AtomicBool = AtomicBool::new(false);
+
+/// Registers the handlers; later calls do nothing. A registration that
+/// fails leaves the signal's default action (om dies at once), which is
+/// what it did before: not a reason to refuse the action.
+pub fn install() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        for (sig, seen) in [(SIGINT, &SEEN_INT), (SIGTERM, &SEEN_TERM)] {
+            // The shutdown goes first, so that it sees `seen` as the
+            // previous signal of this kind left it: the first one arms it,
+            // the second one exits.
+            let _ = flag::register_conditional_shutdown(sig, 128 + sig, seen);
+            let _ = flag::register(sig, seen);
+            let _ = flag::register_usize(sig, &RECEIVED, usize::try_from(sig).unwrap_or(0));
+        }
+    });
+}
+
+fn signal(raw: usize) -> Option<i32> {
+    i32::try_from(raw).ok().filter(|s| *s != 0)
+}
+
+/// The signal that should stop what runs now: received and not yet
+/// acknowledged.
+pub fn pending() -> Option<i32> {
+    let sig = RECEIVED.load(Ordering::SeqCst);
+    if sig == ACKNOWLEDGED.load(Ordering::SeqCst) {
+        return None;
+    }
+    signal(sig)
+}
+
+/// The signal received, acknowledged or not: what om exits with (128+N).
+pub fn received() -> Option<i32> {
+    signal(RECEIVED.load(Ordering::SeqCst))
+}
+
+/// Marks the signal received so far as answered, so that the rollback it
+/// starts runs its docker calls; a later signal of the other kind is
+/// pending again, one of the same kind ends om. Returns that signal.
+pub fn acknowledge() -> Option<i32> {
+    let sig = RECEIVED.load(Ordering::SeqCst);
+    ACKNOWLEDGED.store(sig, Ordering::SeqCst);
+    signal(sig)
+}
+
+/// `Err(Interrupted(n))` when a signal is pending.
+pub fn check() -> Result<()> {
+    match pending() {
+        Some(sig) => Err(Error::Interrupted(sig)),
+        None => Ok(()),
+    }
+}
+
+/// Sleeps `d` in slices of at most `SLICE`, and stops early with
+/// `Err(Interrupted(n))` when a signal arrives: for polling loops.
+pub fn sleep(d: Duration) -> Result<()> {
+    let end = Instant::now() + d;
+    loop {
+        check()?;
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(SLICE));
+    }
+}
+
+/// Signals are process-wide, and unit tests run side by side in one
+/// process: a test that raises one runs alone in a child process, the test
+/// binary started again on that one test with `OM_SIGNAL_TEST` set. Returns
+/// true in that child (run the body), false in the parent (done).
+#[cfg(test)]
+pub fn in_own_process(test: &str) -> bool {
+    if std::env::var_os("OM_SIGNAL_TEST").is_some() {
+        return true;
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let out = std::process::Command::new(exe)
+        .args([test, "--exact", "--test-threads=1", "--nocapture"])
+        .env("OM_SIGNAL_TEST", "1")
+        .output()
+        .expect("run the test binary");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "{test} in its own process: {:?}\n{text}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signal_is_pending_until_acknowledged() {
+        if !in_own_process("interrupt::tests::a_signal_is_pending_until_acknowledged") {
+            return;
+        }
+        install();
+        install();
+        assert_eq!(pending(), None);
+        assert!(sleep(Duration::from_millis(60)).is_ok());
+        signal_hook::low_level::raise(SIGTERM).unwrap();
+        assert_eq!(pending(), Some(15));
+        let t = Instant::now();
+        let err = sleep(Duration::from_secs(5)).unwrap_err();
+        assert!(matches!(err, Error::Interrupted(15)), "{err}");
+        assert!(t.elapsed() < Duration::from_millis(100));
+        assert_eq!(acknowledge(), Some(15));
+        assert_eq!(pending(), None);
+        assert_eq!(received(), Some(15));
+        assert!(sleep(Duration::from_millis(60)).is_ok());
+        // the other kind interrupts the rollback
+        signal_hook::low_level::raise(SIGINT).unwrap();
+        assert_eq!(pending(), Some(2));
+    }
+
+    #[test]
+    fn a_second_signal_of_a_kind_ends_the_process() {
+        if std::env::var_os("OM_SIGNAL_TEST").is_none() {
+            let exe = std::env::current_exe().expect("test binary");
+            let out = std::process::Command::new(exe)
+                .args([
+                    "interrupt::tests::a_second_signal_of_a_kind_ends_the_process",
+                    "--exact",
+                    "--test-threads=1",
+                ])
+                .env("OM_SIGNAL_TEST", "1")
+                .output()
+                .expect("run the test binary");
+            assert_eq!(out.status.code(), Some(128 + SIGINT), "{out:?}");
+            return;
+        }
+        install();
+        signal_hook::low_level::raise(SIGINT).unwrap();
+        assert_eq!(acknowledge(), Some(2));
+        signal_hook::low_level::raise(SIGINT).unwrap();
+        unreachable!("the second SIGINT exits");
+    }
+}
