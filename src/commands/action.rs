@@ -230,7 +230,8 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current) -> Result<()> {
             match r {
                 Ok(true) => started.push(c),
                 Ok(false) => {}
-                Err(e) if c.optional => exec.log.res(
+                // An interruption ends the action, optional resource or not.
+                Err(e) if c.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
                     &c.rid,
                     Level::Warn,
                     &format!("{e} (optional resource, going on)"),
@@ -292,13 +293,10 @@ fn stop(exec: &Exec, selected: &[&Container], cur: &Current, remove: bool) -> Re
     for stage in &stages {
         for (c, r) in run_stage(stage, |c| exec.stop(c, cur.of(exec.svc, c)?, remove)) {
             if let Err(e) = r {
-                let level = if c.optional {
-                    Level::Warn
-                } else {
-                    Level::Error
-                };
+                let fatal = !c.optional || matches!(e, Error::Interrupted(_));
+                let level = if fatal { Level::Error } else { Level::Warn };
                 exec.log.res(&c.rid, level, &e.to_string());
-                failed |= !c.optional;
+                failed |= fatal;
             }
         }
         if failed {
@@ -317,7 +315,11 @@ fn run_stage<'a, T: Send>(
         let mut out = Vec::new();
         for c in &stage.members {
             let r = f(c);
-            let failed = r.is_err() && !c.optional;
+            let failed = match &r {
+                Err(Error::Interrupted(_)) => true,
+                Err(_) => !c.optional,
+                Ok(_) => false,
+            };
             out.push((*c, r));
             if failed {
                 break;
