@@ -6,7 +6,11 @@ $FAKE_DOCKER_STATE. $FAKE_DOCKER_FAIL=VERB makes `docker VERB` fail;
 $FAKE_DOCKER_HANG=VERB makes it hang; $FAKE_DOCKER_FORK=VERB makes it leave
 a grandchild holding its stdout and stderr and exit. $FAKE_DOCKER_FAIL_MSG
 replaces the failure's stderr text; $FAKE_DOCKER_PIDS collects the pids of
-the processes it started and of itself."""
+the processes it started and of itself. $FAKE_DOCKER_EMPTY=VERB exits 0
+saying nothing; $FAKE_DOCKER_KILLED=VERB dies of SIGKILL; $FAKE_DOCKER_BADID
+makes inspect answer a non-hex id; $FAKE_DOCKER_SWAP_ON_STOP gives the name
+to another container during `docker stop`; $FAKE_DOCKER_DELAY=VERB:SECS
+slows a verb down."""
 import subprocess
 import json
 import os
@@ -57,6 +61,18 @@ if os.environ.get("FAKE_DOCKER_FORK") == verb:
     sys.exit(0)
 if os.environ.get("FAKE_DOCKER_HANG") == verb:
     time.sleep(3600)
+delay = os.environ.get("FAKE_DOCKER_DELAY", "")
+if delay.split(":")[0] == verb:
+    time.sleep(float(delay.split(":")[1]))
+if os.environ.get("FAKE_DOCKER_EMPTY") == verb:
+    # a docker that says nothing and claims success
+    sys.exit(0)
+if os.environ.get("FAKE_DOCKER_KILLED") == verb:
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
+if os.environ.get("FAKE_DOCKER_BADID") and verb == "inspect":
+    print(json.dumps([{"Id": "\u00e9" * 20, "Name": "/" + args[1]}]))
+    sys.exit(0)
 if os.environ.get("FAKE_DOCKER_FAIL") == verb:
     msg = os.environ.get("FAKE_DOCKER_FAIL_MSG",
                          "Error response from daemon: fake failure of docker %s" % verb)
@@ -107,6 +123,10 @@ elif verb in ("start", "stop"):
         sys.stderr.write("Error response from daemon: No such container: %s\n" % args[-1])
         sys.exit(1)
     c["Running"] = verb == "start"
+    if verb == "stop" and os.environ.get("FAKE_DOCKER_SWAP_ON_STOP"):
+        # while docker stop ran, someone removed ours and took its name
+        state[name] = {"Id": "f" * 64, "Running": True, "Image": "nginx",
+                       "Labels": {"com.opensvc.id": "someone.else"}}
     save()
     print(args[-1])
 elif verb == "rm":

@@ -5,14 +5,14 @@ use crate::support::*;
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 
-struct Fake {
-    env: Env,
-    log: std::path::PathBuf,
-    state: std::path::PathBuf,
+pub struct Fake {
+    pub env: Env,
+    pub log: std::path::PathBuf,
+    pub state: std::path::PathBuf,
 }
 
 impl Fake {
-    fn new() -> Fake {
+    pub fn new() -> Fake {
         let mut env = Env::new();
         let bin = env.root().join("fakebin");
         std::fs::create_dir_all(&bin).unwrap();
@@ -30,7 +30,7 @@ impl Fake {
     }
 
     /// A container of `svc`'s container#1 in the fake engine.
-    fn with_container(&self, svc: &str, running: bool) -> String {
+    pub fn with_container(&self, svc: &str, running: bool) -> String {
         let id = self.env.svc_id(svc);
         let cid = "3c9bc5d7a09a".to_string() + &"0".repeat(52);
         let state = json!({
@@ -46,7 +46,7 @@ impl Fake {
         cid
     }
 
-    fn calls(&self) -> Vec<Vec<String>> {
+    pub fn calls(&self) -> Vec<Vec<String>> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()

@@ -3,6 +3,7 @@
 mod config;
 mod driver;
 mod fake_docker;
+mod hostile;
 mod passthrough;
 mod shipping;
 mod support;
