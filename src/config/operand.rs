@@ -6,92 +6,106 @@
 use regex::Regex;
 use std::sync::OnceLock;
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("a valid pattern"))
+/// `v` matches `pattern` (compiled once into `cell`) and is at most `max`
+/// bytes long; else the error says what it should be.
+fn check(
+    v: &str,
+    max: usize,
+    cell: &'static OnceLock<Regex>,
+    pattern: impl FnOnce() -> String,
+    what: &str,
+) -> Result<(), String> {
+    let re = cell.get_or_init(|| Regex::new(&pattern()).expect("a valid pattern"));
+    if v.len() <= max && re.is_match(v) {
+        Ok(())
+    } else {
+        Err(format!("'{}' is not {what}", v.escape_debug()))
+    }
 }
 
 /// docker's image reference: `[domain[:port]/]path[:tag][@digest]`
 /// (distribution/reference), with lowercase path components.
 pub fn image(v: &str) -> Result<(), String> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-    let domain = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?";
-    let pattern = format!(
-        r"^(?:{domain}/)?{component}(?:/{component})*(?::[\w][\w.-]{{0,127}})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{{32,}})?$"
-    );
-    if v.len() <= 4096 && re(&RE, &pattern).is_match(v) {
-        Ok(())
-    } else {
-        Err(format!(
-            "'{}' is not a docker image reference (e.g. nginx, nginx:1.25, registry:5000/team/app)",
-            v.escape_debug()
-        ))
-    }
+    let pattern = || {
+        let component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+        let label = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?";
+        let domain = format!(r"{label}(?:\.{label})*(?::[0-9]+)?");
+        let digest = r"@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+        format!(
+            r"^(?:{domain}/)?{component}(?:/{component})*(?::[\w][\w.-]{{0,127}})?(?:{digest})?$"
+        )
+    };
+    check(
+        v,
+        4096,
+        &RE,
+        pattern,
+        "a docker image reference (e.g. nginx, nginx:1.25, registry:5000/team/app)",
+    )
 }
 
 /// docker's container name: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
 pub fn container_name(v: &str) -> Result<(), String> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    if v.len() <= 255 && re(&RE, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$").is_match(v) {
-        Ok(())
-    } else {
-        Err(format!(
-            "'{}' is not a docker container name (letters, digits, '_', '.', '-', starting with a letter or digit)",
-            v.escape_debug()
-        ))
-    }
+    check(
+        v,
+        255,
+        &RE,
+        || r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$".into(),
+        "a docker container name (letters, digits, '_', '.', '-', starting with a letter or digit)",
+    )
 }
 
 /// A docker network name.
 pub fn network(v: &str) -> Result<(), String> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    if v.len() <= 255 && re(&RE, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$").is_match(v) {
-        Ok(())
-    } else {
-        Err(format!(
-            "'{}' is not a docker network name (none, host, container#N or a network name)",
-            v.escape_debug()
-        ))
-    }
+    check(
+        v,
+        255,
+        &RE,
+        || r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$".into(),
+        "a docker network name (none, host, container#N or a network name)",
+    )
 }
 
 /// A subset name: it becomes a cgroup directory and a section name, so a
 /// plain word (no `/`, no `..`) keeps the cgroup under `/opensvc.slice`.
 pub fn subset(v: &str) -> Result<(), String> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    if v.len() <= 63 && re(&RE, r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$").is_match(v) {
-        Ok(())
-    } else {
-        Err(format!(
-            "'{}' is not a subset name (letters, digits, '_' and '-', at most 63)",
-            v.escape_debug()
-        ))
-    }
+    check(
+        v,
+        63,
+        &RE,
+        || r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$".into(),
+        "a subset name (letters, digits, '_' and '-', at most 63)",
+    )
 }
 
 /// `--user`: `name|uid[:group|gid]`.
 pub fn user(v: &str) -> Result<(), String> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let word = r"[a-zA-Z0-9_][a-zA-Z0-9_.-]*";
-    if v.len() <= 255 && re(&RE, &format!(r"^{word}(?::{word})?$")).is_match(v) {
-        Ok(())
-    } else {
-        Err(format!(
-            "'{}' is not a user (name or uid, optionally :group or :gid)",
-            v.escape_debug()
-        ))
-    }
+    let pattern = || {
+        let word = r"[a-zA-Z0-9_][a-zA-Z0-9_.-]*";
+        format!(r"^{word}(?::{word})?$")
+    };
+    check(
+        v,
+        255,
+        &RE,
+        pattern,
+        "a user (name or uid, optionally :group or :gid)",
+    )
 }
 
 /// `--hostname`: an RFC 1123 host name.
 pub fn hostname(v: &str) -> Result<(), String> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let label = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?";
-    if v.len() <= 253 && re(&RE, &format!(r"^{label}(?:\.{label})*$")).is_match(v) {
-        Ok(())
-    } else {
-        Err(format!("'{}' is not a host name", v.escape_debug()))
-    }
+    let pattern = || {
+        let label = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?";
+        format!(r"^{label}(?:\.{label})*$")
+    };
+    check(v, 253, &RE, pattern, "a host name")
 }
 
 /// `environment` words are `KEY=VALUE`: a bare `KEY` would make docker copy
