@@ -32,11 +32,12 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
         .flat_map(|s| s.containers.iter().map(|c| c.name.as_str()))
         .collect();
     let infos = docker::inspect(&names)?;
+    let by_name = status::by_name(&infos);
     let statuses = services
         .iter()
         .map(|svc| {
             let started = state::is_started(&svc.path, &ctx.roots);
-            status::service(svc, &ctx.node, &infos, started)
+            status::service_in(svc, &ctx.node, &by_name, started)
         })
         .collect();
     Ok((statuses, broken))

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::process::{capture, Cmd};
 use argv::CgroupDriver;
 use inspect::{engine_unreachable, ContainerInfo};
+use std::collections::HashSet;
 use std::time::Duration;
 
 /// The bound of every docker call that has no keyword of its own (inspect,
@@ -72,10 +73,15 @@ pub fn inspect<S: AsRef<str>>(refs: &[S]) -> Result<Vec<ContainerInfo>> {
     let cmd = Cmd::docker(argv::inspect_argv(refs));
     let out = query(&cmd, |l| missing_ref(l).is_some())?;
     let infos = inspect::parse(&out.stdout).map_err(|e| unreadable(&cmd, e))?;
-    let missing: Vec<&str> = out.stderr.lines().filter_map(missing_ref).collect();
+    // Sets, so that checking 10 000 refs stays linear. Refs are names or
+    // the full ids `docker ps --no-trunc` gave.
+    let missing: HashSet<&str> = out.stderr.lines().filter_map(missing_ref).collect();
+    let shown: HashSet<&str> = infos
+        .iter()
+        .flat_map(|i| [i.name.as_str(), i.id.as_str()])
+        .collect();
     for r in refs.iter().map(AsRef::as_ref) {
-        let shown = infos.iter().any(|i| i.name == r || i.id.starts_with(r));
-        if !shown && !missing.contains(&r) {
+        if !shown.contains(r) && !missing.contains(r) {
             return Err(unreadable(
                 &cmd,
                 format!("docker said nothing of {r}: its answer can not be trusted"),

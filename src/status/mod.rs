@@ -181,11 +181,25 @@ pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
     }
 }
 
+/// What the engine has, by container name.
+pub type ByName<'a> = std::collections::HashMap<&'a str, &'a ContainerInfo>;
+
+pub fn by_name(infos: &[ContainerInfo]) -> ByName<'_> {
+    infos.iter().map(|i| (i.name.as_str(), i)).collect()
+}
+
+#[cfg(test)]
 pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool) -> ServiceStatus {
+    service_in(svc, node, &by_name(infos), started)
+}
+
+/// One service's status; `by_name` is built once for all the services of
+/// a command, so the work stays linear in the number of containers.
+pub fn service_in(svc: &Service, node: &str, by_name: &ByName, started: bool) -> ServiceStatus {
     let resources: Vec<ResourceStatus> = svc
         .containers
         .iter()
-        .map(|c| resource(svc, c, infos.iter().find(|i| i.name == c.name)))
+        .map(|c| resource(svc, c, by_name.get(c.name.as_str()).copied()))
         .collect();
     let avail = aggregate(&resources, false);
     let overall = aggregate(&resources, true);
