@@ -9,13 +9,18 @@
 //! starts with whitespace continues the value above it (joined with `\n`);
 //! `#` and `;` start a comment only in column 0.
 
+use std::collections::HashMap;
 use std::fmt;
 
+/// The lines, and an index of them by section and key, so that reading a
+/// key and appending one are O(1) and building a document is linear.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Document {
     /// Each line with its own line ending, if it had one.
     lines: Vec<String>,
     sections: Vec<Section>,
+    /// Section name → position in `sections`.
+    by_name: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +28,8 @@ struct Section {
     name: String,
     header: usize,
     entries: Vec<Entry>,
+    /// Key → position in `entries`.
+    by_key: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -73,9 +80,14 @@ pub fn bad_section(name: &str) -> Option<&'static str> {
 
 impl Document {
     pub fn parse(text: &str) -> Result<Document, ParseError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let lines: Vec<String> = text.split_inclusive('\n').map(String::from).collect();
-        let sections = index(&lines)?;
-        Ok(Document { lines, sections })
+        let (sections, by_name) = index(&lines)?;
+        Ok(Document {
+            lines,
+            sections,
+            by_name,
+        })
     }
 
     pub fn section_names(&self) -> impl Iterator<Item = &str> {
@@ -101,19 +113,44 @@ impl Document {
     /// Sets a value, in place when the key exists, else after the section's
     /// last entry; a new section goes at the end (`DEFAULT` at the top).
     pub fn set(&mut self, section: &str, key: &str, value: &str) {
+        self.add_section(section);
         let rendered = render_entry(key, value);
-        if let Some(e) = self.entry(section, key) {
-            let (first, last) = (e.first, e.last);
-            self.lines.splice(first..=last, rendered);
-        } else if let Some(s) = self.section(section) {
-            let at = s.entries.last().map_or(s.header, |e| e.last) + 1;
+        let Some(&si) = self.by_name.get(section) else {
+            return;
+        };
+        let s = &self.sections[si];
+        let (at, old) = match s.by_key.get(key) {
+            Some(&ei) => (
+                s.entries[ei].first,
+                s.entries[ei].last + 1 - s.entries[ei].first,
+            ),
+            None => (s.entries.last().map_or(s.header, |e| e.last) + 1, 0),
+        };
+        if old == 0 {
             self.ensure_newline(at);
-            self.lines.splice(at..at, rendered);
-        } else {
-            self.add_section(section);
-            return self.set(section, key, value);
         }
-        self.reindex();
+        let new = rendered.len();
+        self.lines.splice(at..at + old, rendered);
+        self.shift(at + old, new.wrapping_sub(old));
+        // The entry as the reader sees it, read from its own lines.
+        let mut probe = vec!["[s]\n".to_string()];
+        probe.extend_from_slice(&self.lines[at..at + new]);
+        match index(&probe) {
+            Ok((mut read, _)) if read[0].entries.len() == 1 && read[0].entries[0].key == key => {
+                let mut entry = read[0].entries.remove(0);
+                (entry.first, entry.last) = (at, at + new - 1);
+                let s = &mut self.sections[si];
+                match s.by_key.get(key) {
+                    Some(&ei) => s.entries[ei] = entry,
+                    None => {
+                        s.by_key.insert(key.to_string(), s.entries.len());
+                        s.entries.push(entry);
+                    }
+                }
+            }
+            // A key the file can not hold as such (`save` refuses to write it).
+            _ => self.reindex(),
+        }
     }
 
     /// Adds an empty section unless it exists (at the end; `DEFAULT` at the top).
@@ -128,6 +165,7 @@ impl Document {
                 block.push("\n".into());
             }
             self.lines.splice(0..0, block);
+            self.reindex();
         } else {
             let end = self.lines.len();
             self.ensure_newline(end);
@@ -135,8 +173,19 @@ impl Document {
                 self.lines.push("\n".into());
             }
             self.lines.push(header);
+            self.by_name
+                .insert(section.to_string(), self.sections.len());
+            self.sections.push(Section {
+                name: section.to_string(),
+                header: self.lines.len() - 1,
+                entries: Vec::new(),
+                by_key: HashMap::new(),
+            });
+            // A name the file can not hold as such (`save` refuses to write it).
+            if bad_section(section).is_some() {
+                self.reindex();
+            }
         }
-        self.reindex();
     }
 
     /// Removes a key; returns whether it was there.
@@ -152,7 +201,7 @@ impl Document {
 
     /// Removes a section, its header and entries, and the blank lines after it.
     pub fn remove_section(&mut self, section: &str) -> bool {
-        let Some(i) = self.sections.iter().position(|s| s.name == section) else {
+        let Some(&i) = self.by_name.get(section) else {
             return false;
         };
         let start = self.sections[i].header;
@@ -174,11 +223,34 @@ impl Document {
     }
 
     fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name == name)
+        self.by_name.get(name).map(|&i| &self.sections[i])
     }
 
     fn entry(&self, section: &str, key: &str) -> Option<&Entry> {
-        self.section(section)?.entries.iter().find(|e| e.key == key)
+        let s = self.section(section)?;
+        s.by_key.get(key).map(|&i| &s.entries[i])
+    }
+
+    /// Moves the index of every line from `from` on by `delta` (wrapping:
+    /// a negative delta), after lines were inserted or removed there. Walks
+    /// from the end, so an append touches nothing.
+    fn shift(&mut self, from: usize, delta: usize) {
+        if delta == 0 {
+            return;
+        }
+        for s in self.sections.iter_mut().rev() {
+            for e in s.entries.iter_mut().rev() {
+                if e.first < from {
+                    break;
+                }
+                e.first = e.first.wrapping_add(delta);
+                e.last = e.last.wrapping_add(delta);
+            }
+            if s.header < from {
+                return;
+            }
+            s.header = s.header.wrapping_add(delta);
+        }
     }
 
     /// The line before `at` must end with a newline before we insert after it.
@@ -193,8 +265,9 @@ impl Document {
     fn reindex(&mut self) {
         // Every edit writes lines that parse, so this cannot fail; keep the old
         // index rather than panic if it ever did.
-        if let Ok(sections) = index(&self.lines) {
+        if let Ok((sections, by_name)) = index(&self.lines) {
             self.sections = sections;
+            self.by_name = by_name;
         }
     }
 }
@@ -221,8 +294,11 @@ fn render_entry(key: &str, value: &str) -> Vec<String> {
     out
 }
 
-fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
+type Index = (Vec<Section>, HashMap<String, usize>);
+
+fn index(lines: &[String]) -> Result<Index, ParseError> {
     let mut sections: Vec<Section> = Vec::new();
+    let mut by_name = HashMap::new();
     // Whether the previous line was an entry or its continuation.
     let mut in_value = false;
     for (i, raw) in lines.iter().enumerate() {
@@ -254,13 +330,14 @@ fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
                 .ok_or_else(|| err(format!("bad section header '{line}'")))?;
-            if sections.iter().any(|s| s.name == name) {
+            if by_name.insert(name.to_string(), sections.len()).is_some() {
                 return Err(err(format!("duplicate section [{name}]")));
             }
             sections.push(Section {
                 name: name.to_string(),
                 header: i,
                 entries: Vec::new(),
+                by_key: HashMap::new(),
             });
             in_value = false;
             continue;
@@ -275,7 +352,11 @@ fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
         let section = sections
             .last_mut()
             .ok_or_else(|| err(format!("key '{key}' is outside any [section]")))?;
-        if section.entries.iter().any(|e| e.key == key) {
+        if section
+            .by_key
+            .insert(key.to_string(), section.entries.len())
+            .is_some()
+        {
             return Err(err(format!("duplicate key '{key}' in [{}]", section.name)));
         }
         section.entries.push(Entry {
@@ -286,7 +367,7 @@ fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
         });
         in_value = true;
     }
-    Ok(sections)
+    Ok((sections, by_name))
 }
 
 #[cfg(test)]
@@ -426,7 +507,8 @@ mod properties {
                 let text = doc.to_string();
                 let again = Document::parse(&text).expect("editor output parses");
                 prop_assert_eq!(again.to_string(), text);
-                prop_assert_eq!(again.sections.len(), doc.sections.len());
+                // the index kept up by the edits is the one a reader builds
+                prop_assert_eq!(&again, &doc);
                 if let Op::Set(s, k, v) = op {
                     let stored: Vec<&str> =
                         v.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect();
