@@ -98,11 +98,7 @@ pub fn unscoped(key: &str) -> &str {
 /// resolvable; then that the typed service builds.
 pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report {
     let mut report = Report::default();
-    let eval = Evaluator {
-        doc,
-        path,
-        nodename,
-    };
+    let eval = Evaluator::new(doc, path, nodename);
     for section in doc.section_names() {
         let Some(kind) = section_kind(section) else {
             report.errors.push(format!(
@@ -138,7 +134,9 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
 fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, report: &mut Report) {
     let name = unscoped(key);
     if *kind == SectionKind::Env {
-        if let Err(e) = eval.expand(eval.doc.get(section, key).unwrap_or_default()) {
+        if let Err(e) =
+            eval.expand_key(section, key, eval.doc.get(section, key).unwrap_or_default())
+        {
             report.errors.push(format!("{section}.{key}: {e}"));
         }
         return;
@@ -163,7 +161,7 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
         return;
     }
     let raw = eval.doc.get(section, key).unwrap_or_default();
-    match eval.expand(raw) {
+    match eval.expand_key(section, key, raw) {
         Ok(v) => {
             if let Err(e) = check(kw.kind, &v) {
                 report.errors.push(format!("{section}.{key}: {e}"));
@@ -179,11 +177,7 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
 
 /// Builds the typed service; the first problem found is the error.
 pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, String> {
-    let eval = Evaluator {
-        doc,
-        path,
-        nodename,
-    };
+    let eval = Evaluator::new(doc, path, nodename);
     let get = |section: &str, key: &str| -> Result<Option<String>, String> {
         eval.get(section, key)
             .map_err(|e| format!("{section}.{key}: {e}"))
