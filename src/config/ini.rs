@@ -60,8 +60,8 @@ pub fn bad_key(key: &str) -> Option<&'static str> {
         Some("is empty")
     } else if key.starts_with(['[', '#', ';']) {
         Some("starts with '[', '#' or ';'")
-    } else if key.contains(|c: char| c == '=' || c.is_whitespace()) {
-        Some("contains '=' or whitespace")
+    } else if key.contains(|c: char| c == '=' || c.is_whitespace() || c.is_control()) {
+        Some("contains '=', whitespace or a control character")
     } else {
         None
     }
@@ -71,8 +71,8 @@ pub fn bad_key(key: &str) -> Option<&'static str> {
 pub fn bad_section(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         Some("is empty")
-    } else if name.contains(|c: char| c == '[' || c == ']' || c.is_whitespace()) {
-        Some("contains '[', ']' or whitespace")
+    } else if name.contains(|c: char| c == '[' || c == ']' || c.is_whitespace() || c.is_control()) {
+        Some("contains '[', ']', whitespace or a control character")
     } else {
         None
     }

@@ -3,9 +3,10 @@
 
 use super::eval::Evaluator;
 use super::ini::Document;
-use super::keywords::{close_matches, lookup, rid_index, section_kind, SectionKind, Support};
+use super::keywords::{close_matches, lookup, rid_index, section_kind, Kind, SectionKind, Support};
 use super::value::{check, natural_key, parse_bool, parse_duration, split_words};
 use crate::paths::SvcPath;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -100,14 +101,24 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
     let mut report = Report::default();
     let eval = Evaluator::new(doc, path, nodename);
     for section in doc.section_names() {
+        if section.contains(char::is_control) {
+            let shown = section.escape_debug();
+            report
+                .errors
+                .push(format!("[{shown}]: a name with a control character"));
+            continue;
+        }
         let Some(kind) = section_kind(section) else {
             report.errors.push(format!(
                 "unknown section [{section}]: expected DEFAULT, env, container#N or subset#container:NAME"
             ));
             continue;
         };
-        for (key, _) in doc.entries(section) {
-            check_key(&eval, section, &kind, key, &mut report);
+        for (key, value) in doc.entries(section) {
+            match check_chars(section, key, value) {
+                Ok(()) => check_key(&eval, section, &kind, key, &mut report),
+                Err(e) => report.errors.push(e),
+            }
         }
         if kind == SectionKind::Container && doc.get(section, "type").is_none() {
             report.errors.push(format!(
@@ -129,6 +140,39 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
         }
     }
     report
+}
+
+/// Why `value` can not be stored at `section.key`, if it can not: a NUL or
+/// control character never can (tab aside), a newline only in a keyword
+/// that spans lines (word lists, free text, `[env]` and unknown keys).
+pub fn check_chars(section: &str, key: &str, value: &str) -> Result<(), String> {
+    let name = format!("{section}.{key}");
+    if name.contains(char::is_control) {
+        return Err(format!(
+            "{}: a name with a control character",
+            name.escape_debug()
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n'))
+    {
+        return Err(format!(
+            "{name}: holds the control character U+{:04X}",
+            u32::from(c)
+        ));
+    }
+    let one_line = section_kind(section)
+        .and_then(|kind| lookup(&kind, unscoped(key)))
+        .is_some_and(|kw| {
+            kw.support != Support::Ignored && !matches!(kw.kind, Kind::Words | Kind::Text)
+        });
+    if one_line && value.contains('\n') {
+        return Err(format!(
+            "{section}.{key}: holds a newline, but takes one line"
+        ));
+    }
+    Ok(())
 }
 
 fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, report: &mut Report) {
@@ -185,11 +229,11 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
     let id = get("DEFAULT", "id")?.ok_or("DEFAULT.id: missing")?;
     let rollback = bool_of(get("DEFAULT", "rollback")?.as_deref(), "DEFAULT.rollback")?;
     let rids = container_rids(doc);
-    let names: Vec<(String, String)> = rids
+    let names: HashMap<&str, String> = rids
         .iter()
         .map(|rid| {
             Ok((
-                rid.to_string(),
+                *rid,
                 // never None: the evaluator gives the computed default
                 get(rid, "name")?.unwrap_or_default(),
             ))
@@ -202,7 +246,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
             container(&get, rid, &names, netns_set)
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let mut subsets: Vec<(String, bool)> = doc
+    let mut subsets: BTreeMap<String, bool> = doc
         .section_names()
         .filter_map(|s| s.strip_prefix("subset#container:"))
         .map(|name| {
@@ -213,12 +257,10 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
         .collect::<Result<_, String>>()?;
     for c in &containers {
         if let Some(s) = &c.subset {
-            if !subsets.iter().any(|(n, _)| n == s) {
-                subsets.push((s.clone(), false));
-            }
+            subsets.entry(s.clone()).or_insert(false);
         }
     }
-    subsets.sort();
+    let subsets: Vec<(String, bool)> = subsets.into_iter().collect();
     Ok(Service {
         path: path.clone(),
         id,
@@ -233,7 +275,7 @@ type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<String>, String> + 'a;
 fn container(
     get: &Getter,
     rid: &str,
-    names: &[(String, String)],
+    names: &HashMap<&str, String>,
     netns_set: bool,
 ) -> Result<Container, String> {
     let text = |key: &str| get(rid, key);
@@ -254,9 +296,8 @@ fn container(
         if rid_index(&v, "container").is_none() {
             return Ok(Some(v));
         }
-        let (_, name) = names
-            .iter()
-            .find(|(r, _)| *r == v)
+        let name = names
+            .get(v.as_str())
             .ok_or_else(|| format!("{rid}.{key}: no resource {v} in this service"))?;
         if v == rid {
             return Err(format!("{rid}.{key}: a container can not join itself"));
@@ -282,11 +323,7 @@ fn container(
         .filter(|i| !i.is_empty())
         .ok_or_else(|| format!("{rid}.image: missing (the image to run is required)"))?;
     let detach = flag("detach")?;
-    let name = names
-        .iter()
-        .find(|(r, _)| r == rid)
-        .map(|(_, n)| n.clone())
-        .unwrap_or_default();
+    let name = names.get(rid).cloned().unwrap_or_default();
     Ok(Container {
         rid: rid.to_string(),
         image,

@@ -7,6 +7,7 @@ use crate::config::service::{Container, Service};
 use crate::docker::argv::{container_id_label, LABEL_ID};
 use crate::docker::inspect::ContainerInfo;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -182,10 +183,15 @@ pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
 }
 
 pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool) -> ServiceStatus {
+    // the first container of each name, as a scan would find it
+    let mut by_name: HashMap<&str, &ContainerInfo> = HashMap::new();
+    for i in infos {
+        by_name.entry(i.name.as_str()).or_insert(i);
+    }
     let resources: Vec<ResourceStatus> = svc
         .containers
         .iter()
-        .map(|c| resource(svc, c, infos.iter().find(|i| i.name == c.name)))
+        .map(|c| resource(svc, c, by_name.get(c.name.as_str()).copied()))
         .collect();
     let avail = aggregate(&resources, false);
     let overall = aggregate(&resources, true);
