@@ -207,3 +207,55 @@ mod tests {
         assert!(select("Bad_Name", &all).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The obvious recursive matcher (exponential, fine on small inputs).
+    fn reference(p: &[char], t: &[char]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some('*') => (0..=t.len()).any(|i| reference(&p[1..], &t[i..])),
+            Some('?') => !t.is_empty() && reference(&p[1..], &t[1..]),
+            Some('[') => {
+                let end = p.iter().skip(2).position(|c| *c == ']').unwrap() + 2;
+                let (negate, class) = match p[1] {
+                    '!' => (true, &p[2..end]),
+                    _ => (false, &p[1..end]),
+                };
+                let hit = |c: char| {
+                    class.chunks(3).any(|r| match r {
+                        [a, '-', b] => (*a..=*b).contains(&c),
+                        _ => r.contains(&c),
+                    })
+                };
+                t.first().is_some_and(|c| hit(*c) != negate) && reference(&p[end + 1..], &t[1..])
+            }
+            Some(c) => t.first() == Some(c) && reference(&p[1..], &t[1..]),
+        }
+    }
+
+    proptest! {
+        /// Any pattern and name: no panic, and a quick answer even for
+        /// the star-heavy patterns that made the old matcher exponential.
+        /// On small ones, the same answer as the recursive reference.
+        #[test]
+        fn fuzz_glob_agrees(
+            small in "([ab?*]|\\[!?(ab|a-b|b)\\]){0,8}",
+            name in "[ab]{0,10}",
+            any_pattern in prop_oneof![any::<String>(), "([a*?]|\\[!?a?\\]?){0,60}"],
+            any_name in prop_oneof![any::<String>(), "a{0,200}"],
+        ) {
+            let t = std::time::Instant::now();
+            let p: Vec<char> = small.chars().collect();
+            let n: Vec<char> = name.chars().collect();
+            prop_assert_eq!(glob_match(&small, &name), reference(&p, &n), "{} {}", small, name);
+            if let Ok(g) = Glob::new(&any_pattern) {
+                g.matches(&any_name);
+            }
+            prop_assert!(t.elapsed().as_millis() < 500);
+        }
+    }
+}

@@ -447,3 +447,59 @@ mod tests {
         });
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A value: text and references to the `[env]` keys `a0`…`a9` (so the
+    /// references make random graphs: chains, cycles, fan-out), built-in
+    /// names, and things that are not references or not known.
+    fn value() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => "\\{env\\.a[0-9]\\}",
+            1 => "\\{(name|id|path|nodename|nope|container#1\\.image|env\\.zz)\\}",
+            2 => "[a-z{}$ ]{0,4}",
+        ];
+        proptest::collection::vec(piece, 0..5).prop_map(|p| p.concat())
+    }
+
+    fn doc() -> impl Strategy<Value = String> {
+        (proptest::collection::vec(value(), 10), value()).prop_map(|(env, image)| {
+            let mut text = String::from("[DEFAULT]\nid = x\n[env]\n");
+            for (i, v) in env.iter().enumerate() {
+                text.push_str(&format!("a{i} = {v}\n"));
+            }
+            text.push_str(&format!("[container#1]\nimage = {image}\n"));
+            text
+        })
+    }
+
+    proptest! {
+        /// Expanding any key of any reference graph ends quickly, with a
+        /// value within bounds or a one-line error; the cache changes
+        /// nothing (a fresh evaluator per key says the same).
+        #[test]
+        fn fuzz_expand_bounded(text in doc(), free in any::<String>()) {
+            let t = std::time::Instant::now();
+            let doc = Document::parse(&text).unwrap();
+            let path = SvcPath::parse("svc").unwrap();
+            let shared = Evaluator::new(&doc, &path, "n1");
+            let _ = shared.expand(&free);
+            for (section, key) in (0..10)
+                .map(|i| ("env", format!("a{i}")))
+                .chain([("container#1", "image".to_string())])
+            {
+                let got = shared.get(section, &key);
+                let fresh = Evaluator::new(&doc, &path, "n1").get(section, &key);
+                prop_assert_eq!(&got, &fresh);
+                match got {
+                    Ok(v) => prop_assert!(v.unwrap_or_default().len() <= MAX_VALUE),
+                    Err(e) => prop_assert!(!e.contains('\n'), "{e:?}"),
+                }
+            }
+            prop_assert!(t.elapsed().as_secs() < 2);
+        }
+    }
+}

@@ -484,6 +484,20 @@ mod properties {
         ]
     }
 
+    /// Lines that look like INI: headers, keys, comments, continuations.
+    const INI_LIKE: &str = "(\\[[a-z#1-3]{1,6}\\]\r?\n|[a-z@]{1,5} ?= ?\\PC{0,10}\r?\n|[#;]\\PC{0,10}\n|[ \t]+[a-z ]{0,8}\n|\n){0,30}";
+
+    /// Edits with any value and any name the file can hold.
+    fn any_op() -> impl Strategy<Value = Op> {
+        let name = "[a-z_][a-z#@:._-]{0,7}";
+        let value = prop_oneof![any::<String>(), "\\PC{0,20}(\n\\PC{0,10}){0,2}"];
+        prop_oneof![
+            4 => (name, name, value).prop_map(|(s, k, v)| Op::Set(s, k, v)),
+            1 => (section(), name).prop_map(|(s, k)| Op::Unset(s, k)),
+            1 => name.prop_map(Op::Remove),
+        ]
+    }
+
     fn apply(doc: &mut Document, op: &Op) {
         match op {
             Op::Set(s, k, v) => doc.set(s, k, v),
@@ -517,6 +531,25 @@ mod properties {
                     prop_assert_eq!(got, stored);
                 }
             }
+        }
+
+        /// Any text: parse never panics, and what parses is written back
+        /// byte for byte; editing it keeps a document that reads back as
+        /// the index says (what `save` checks before it writes).
+        #[test]
+        fn fuzz_ini_parse_and_edit(
+            text in prop_oneof![any::<String>(), INI_LIKE],
+            ops in proptest::collection::vec(any_op(), 0..6),
+        ) {
+            let t = std::time::Instant::now();
+            let Ok(mut doc) = Document::parse(&text) else { return Ok(()) };
+            prop_assert_eq!(doc.to_string(), text.strip_prefix('\u{feff}').unwrap_or(&text));
+            for op in &ops {
+                apply(&mut doc, op);
+                let again = Document::parse(&doc.to_string()).expect("editor output parses");
+                prop_assert_eq!(&again, &doc);
+            }
+            prop_assert!(t.elapsed().as_secs() < 2);
         }
 
         /// Any text that parses is written back byte for byte.

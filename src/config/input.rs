@@ -349,3 +349,30 @@ mod tests {
             .starts_with("--kw 'env.a\\nb=1'"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Objects of sections of keywords, with repeated names, odd values and
+    /// nesting, so that many parse and some are refused for a reason.
+    const JSON_LIKE: &str = r#"\u{feff}?\{( ?"(env|DEFAULT|metadata|container#[12]|a b)": ?\{( ?"[a-z#@]{1,3}": ?("(\PC|\\[nt0\\]|\\u000[01]){0,6}"|-?[0-9]{1,3}(\.[0-9])?|true|null|\[("[a-z ]{0,3}",? ?|1,? ?){0,3}\]|\{\}),?){0,4}\},?){0,4}\}"#;
+
+    proptest! {
+        /// Any text: never a panic, an answer in bounded time, and a
+        /// document that writes and reads back as built.
+        #[test]
+        fn fuzz_json_parse_config(text in prop_oneof![any::<String>(), JSON_LIKE, "[\\[{]{0,300}"]) {
+            let t = std::time::Instant::now();
+            match parse_config(&text) {
+                Ok(doc) => {
+                    let again = Document::parse(&doc.to_string()).expect("JSON output parses");
+                    prop_assert_eq!(&again, &doc);
+                }
+                Err(e) => prop_assert!(!e.contains(['\n', '\0']), "{e:?}"),
+            }
+            prop_assert!(t.elapsed().as_secs() < 2);
+        }
+    }
+}
