@@ -13,7 +13,7 @@ pub struct Evaluator<'a> {
     pub path: &'a SvcPath,
     pub nodename: &'a str,
     /// Keys already expanded: `(section, key)` → value.
-    cache: RefCell<HashMap<(String, String), Expanded>>,
+    cache: RefCell<HashMap<String, HashMap<String, Expanded>>>,
     /// Bytes references inserted so far (bounded by `MAX_TOTAL`).
     spent: Cell<usize>,
 }
@@ -78,8 +78,8 @@ pub fn default_container_name(path: &SvcPath, rid: &str) -> String {
     }
 }
 
-/// How many keys one expansion may nest: deeper is a config error, not a
-/// stack overflow.
+/// How many references one expansion may follow, one inside the other:
+/// deeper is a config error, not a stack overflow.
 pub const MAX_DEPTH: usize = 32;
 /// The longest value an expansion may produce (a doubling chain under 1 KB
 /// would otherwise produce gigabytes).
@@ -119,14 +119,15 @@ impl<'a> Evaluator<'a> {
     /// the keyword's default.
     pub fn raw(&self, section: &str, key: &str) -> Option<String> {
         let short = self.nodename.split('.').next().unwrap_or(self.nodename);
-        let doc_value = [
-            format!("{key}@{}", self.nodename),
-            format!("{key}@{short}"),
-            format!("{key}@nodes"),
-        ]
-        .iter()
-        .find_map(|k| self.doc.get(section, k))
-        .or_else(|| self.doc.get(section, key));
+        let scoped = || {
+            [self.nodename, short, "nodes"]
+                .iter()
+                .find_map(|node| self.doc.get(section, &format!("{key}@{node}")))
+        };
+        let doc_value = (self.doc.has_scoped_keys(section))
+            .then(scoped)
+            .flatten()
+            .or_else(|| self.doc.get(section, key));
         if let Some(v) = doc_value {
             return Some(v.to_string());
         }
@@ -147,11 +148,10 @@ impl<'a> Evaluator<'a> {
     /// evaluator (then cached), which keeps a whole config's expansion linear
     /// in its size; errors are not cached, as they name the path taken.
     fn get_in(&self, section: &str, key: &str, stack: &mut Stack) -> Result<Expanded, String> {
-        let cache_key = (section.to_string(), key.to_string());
-        if let Some(hit) = self.cache.borrow().get(&cache_key) {
+        if let Some(hit) = self.cache.borrow().get(section).and_then(|s| s.get(key)) {
             // Too deep from here: expand again below, so that the error is
             // the one an uncached expansion gives.
-            if stack.len() + hit.height <= MAX_DEPTH {
+            if stack.len() + hit.height <= MAX_DEPTH + 1 {
                 return Ok(hit.clone());
             }
         }
@@ -160,7 +160,8 @@ impl<'a> Evaluator<'a> {
             stack.push(here);
             return Err(format!("reference cycle: {}", stack.join(" -> ")));
         }
-        if stack.len() == MAX_DEPTH {
+        // the keys on the stack, less the first, are the references followed
+        if stack.len() > MAX_DEPTH {
             return Err(format!("reference chain deeper than {MAX_DEPTH} at {here}"));
         }
         let Some(raw) = self.raw(section, key) else {
@@ -177,7 +178,14 @@ impl<'a> Evaluator<'a> {
             value: Some(value.into()),
             height: below + 1,
         };
-        self.cache.borrow_mut().insert(cache_key, got.clone());
+        // A value without references costs no more to expand again.
+        if below > 0 {
+            self.cache
+                .borrow_mut()
+                .entry(section.to_string())
+                .or_default()
+                .insert(key.to_string(), got.clone());
+        }
         Ok(got)
     }
 
@@ -390,13 +398,14 @@ mod tests {
 
     #[test]
     fn chains_are_bounded_in_depth() {
-        eval_with(&chain(MAX_DEPTH, "{env.aN}"), |e| {
+        // a1 -> a2 -> … -> a33: 32 references
+        eval_with(&chain(MAX_DEPTH + 1, "{env.aN}"), |e| {
             assert_eq!(e.get("env", "a1").unwrap().unwrap(), "x");
             assert_eq!(e.expand_key("env", "a1", "{env.a2}").unwrap(), "x");
         });
-        eval_with(&chain(MAX_DEPTH + 1, "{env.aN}"), |e| {
+        eval_with(&chain(MAX_DEPTH + 2, "{env.aN}"), |e| {
             let err = e.get("env", "a1").unwrap_err();
-            assert_eq!(err, "reference chain deeper than 32 at env.a33");
+            assert_eq!(err, "reference chain deeper than 32 at env.a34");
             // the cache does not hide a chain too deep from where it is used
             assert_eq!(e.get("env", "a2").unwrap().unwrap(), "x");
             assert_eq!(e.get("env", "a1").unwrap_err(), err);

@@ -30,6 +30,9 @@ struct Section {
     entries: Vec<Entry>,
     /// Key → position in `entries`.
     by_key: HashMap<String, usize>,
+    /// Whether a key has a node scope (`image@deb1`): most sections have
+    /// none, and the evaluator then looks up one key instead of four.
+    scoped: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -106,6 +109,11 @@ impl Document {
             .map(|e| (e.key.as_str(), e.value.as_str()))
     }
 
+    /// Whether a key of the section has a node scope (`key@node`).
+    pub fn has_scoped_keys(&self, section: &str) -> bool {
+        self.section(section).is_some_and(|s| s.scoped)
+    }
+
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
         self.entry(section, key).map(|e| e.value.as_str())
     }
@@ -144,6 +152,7 @@ impl Document {
                     Some(&ei) => s.entries[ei] = entry,
                     None => {
                         s.by_key.insert(key.to_string(), s.entries.len());
+                        s.scoped |= key.contains('@');
                         s.entries.push(entry);
                     }
                 }
@@ -180,6 +189,7 @@ impl Document {
                 header: self.lines.len() - 1,
                 entries: Vec::new(),
                 by_key: HashMap::new(),
+                scoped: false,
             });
             // A name the file can not hold as such (`save` refuses to write it).
             if bad_section(section).is_some() {
@@ -338,6 +348,7 @@ fn index(lines: &[String]) -> Result<Index, ParseError> {
                 header: i,
                 entries: Vec::new(),
                 by_key: HashMap::new(),
+                scoped: false,
             });
             in_value = false;
             continue;
@@ -359,6 +370,7 @@ fn index(lines: &[String]) -> Result<Index, ParseError> {
         {
             return Err(err(format!("duplicate key '{key}' in [{}]", section.name)));
         }
+        section.scoped |= key.contains('@');
         section.entries.push(Entry {
             key: key.to_string(),
             value: value.trim().to_string(),
