@@ -17,6 +17,11 @@ use std::path::Path;
 /// Reads and parses a service's config file.
 pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
     let file = path.conf_file(roots);
+    // A FIFO would block the read forever, a directory fails obscurely.
+    if std::fs::metadata(&file).is_ok_and(|m| !m.is_file()) {
+        return fail(format!("{}: not a regular file", file.display()));
+    }
+    // Document::parse drops a leading UTF-8 BOM.
     let text = std::fs::read_to_string(&file).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
         _ => Error::Failed(format!("{}: {e}", file.display())),

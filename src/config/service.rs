@@ -368,3 +368,54 @@ fn bool_of(v: Option<&str>, what: &str) -> Result<bool, String> {
         parse_bool(v).map_err(|e| format!("{what}: {e}"))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        let doc = Document::parse(text).unwrap();
+        check_document(&doc, &SvcPath::parse("svc").unwrap(), "n1").errors
+    }
+
+    #[test]
+    fn control_characters_in_values_are_errors_naming_the_key() {
+        let base = "[DEFAULT]\nid = x\n[container#1]\ntype = docker\n";
+        assert_eq!(
+            errors(&format!("{base}image = a\0b\n")),
+            ["container#1.image: holds the control character U+0000"]
+        );
+        assert_eq!(
+            errors(&format!("{base}image = a\n  b\n")),
+            ["container#1.image: holds a newline, but takes one line"]
+        );
+        assert_eq!(
+            errors(&format!("{base}image = a\n[env]\nk\u{1b} = 1\n")),
+            ["env.k\\u{1b}: a name with a control character"]
+        );
+        // tabs anywhere; newlines in word lists, free text and [env]
+        let ok = format!(
+            "{base}image = a\tb\ncommand = sh\n  -c\ncomment = a\n  b\n[env]\nk = 1\n  2\n"
+        );
+        assert_eq!(errors(&ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn thousands_of_containers_in_a_namespace_chain_check() {
+        let mut text = String::from("[DEFAULT]\nid = x\n");
+        for i in 1..=3_000 {
+            let join = if i > 1 {
+                format!("netns = container#{}\n", i - 1)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                "[container#{i}]\ntype = docker\nimage = a\n{join}"
+            ));
+        }
+        let doc = Document::parse(&text).unwrap();
+        let report = check_document(&doc, &SvcPath::parse("svc").unwrap(), "n1");
+        assert_eq!(report.errors, Vec::<String>::new());
+        assert_eq!(report.service.unwrap().containers.len(), 3_000);
+    }
+}
