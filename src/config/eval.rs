@@ -98,8 +98,8 @@ struct Expanded {
     height: usize,
 }
 
-/// The keys being expanded, outermost first: few (at most `MAX_DEPTH`), so
-/// the cycle check is a short scan.
+/// The keys being expanded, outermost first: few (at most `MAX_DEPTH` + 1),
+/// so the cycle check is a short scan.
 type Stack = Vec<String>;
 
 impl<'a> Evaluator<'a> {
@@ -174,12 +174,13 @@ impl<'a> Evaluator<'a> {
         let out = self.expand_in(&raw, stack);
         stack.pop();
         let (value, below) = out?;
+        // Plain text costs no more to read again than to look up.
+        let plain = !raw.contains('{');
         let got = Expanded {
             value: Some(value.into()),
             height: below + 1,
         };
-        // A value without references costs no more to expand again.
-        if below > 0 {
+        if !plain {
             self.cache
                 .borrow_mut()
                 .entry(section.to_string())
