@@ -207,7 +207,10 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
     let raw = eval.doc.get(section, key).unwrap_or_default();
     match eval.expand_key(section, key, raw) {
         Ok(v) => {
-            if let Err(e) = check(kw.kind, &v) {
+            // a reference may bring in what the value itself does not hold
+            if let Err(e) = check_chars(section, key, &v) {
+                report.errors.push(e);
+            } else if let Err(e) = check(kw.kind, &v) {
                 report.errors.push(format!("{section}.{key}: {e}"));
             } else if kw.support == Support::OneWord && split_words(&v).map_or(0, |w| w.len()) > 1 {
                 report.warnings.push(format!(
@@ -387,6 +390,10 @@ mod tests {
         );
         assert_eq!(
             errors(&format!("{base}image = a\n  b\n")),
+            ["container#1.image: holds a newline, but takes one line"]
+        );
+        assert_eq!(
+            errors(&format!("{base}image = {{env.k}}\n[env]\nk = a\n  b\n")),
             ["container#1.image: holds a newline, but takes one line"]
         );
         assert_eq!(
