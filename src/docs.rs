@@ -167,6 +167,7 @@ fn om_sections(cli: &clap::Command) -> Roff {
 fn kind_name(kind: Kind) -> String {
     match kind {
         Kind::Str => "string".into(),
+        Kind::Text => "text (may span lines)".into(),
         Kind::Bool => "boolean".into(),
         Kind::Duration => "duration".into(),
         Kind::Words => "shell words".into(),

@@ -4,6 +4,7 @@
 //! after it. Stop runs the same stages in reverse.
 
 use crate::config::service::{Container, Service};
+use std::collections::{HashMap, HashSet};
 
 /// Resources that run one after the other, or all at once when `parallel`.
 #[derive(Debug, PartialEq)]
@@ -13,25 +14,23 @@ pub struct Stage<'a> {
     pub members: Vec<&'a Container>,
 }
 
-/// The start order of the selected resources, as stages.
+/// The start order of the selected resources, as stages. Linear in the
+/// number of resources and dependencies (a service may have thousands).
 pub fn start_stages<'a>(
     svc: &'a Service,
     selected: &[&'a Container],
 ) -> Result<Vec<Stage<'a>>, String> {
-    let group_of = |c: &Container| -> usize {
-        c.subset
-            .as_ref()
-            .and_then(|s| svc.subsets.iter().position(|(n, _)| n == s))
-            .map_or(0, |i| i + 1)
-    };
+    let subsets: HashMap<&str, (usize, bool)> = svc
+        .subsets
+        .iter()
+        .enumerate()
+        .map(|(i, (n, p))| (n.as_str(), (i + 1, *p)))
+        .collect();
+    let subset_of = |c: &Container| c.subset.as_deref().and_then(|s| subsets.get(s));
     // Containers are already in natural rid order; a stable sort keeps it.
     let mut base: Vec<&Container> = selected.to_vec();
-    base.sort_by_key(|c| group_of(c));
-    let mut order: Vec<&Container> = Vec::new();
-    let mut visiting: Vec<&str> = Vec::new();
-    for c in &base {
-        visit(c, selected, &mut order, &mut visiting)?;
-    }
+    base.sort_by_key(|c| subset_of(c).map_or(0, |(i, _)| *i));
+    let order = providers_first(&base)?;
     let mut stages: Vec<Stage> = Vec::new();
     for c in order {
         let subset = c.subset.as_deref();
@@ -39,55 +38,73 @@ pub fn start_stages<'a>(
             Some(s) if s.subset == subset => s.members.push(c),
             _ => stages.push(Stage {
                 subset,
-                parallel: svc
-                    .subsets
-                    .iter()
-                    .any(|(n, p)| *p && Some(n.as_str()) == subset),
+                parallel: subset_of(c).is_some_and(|(_, p)| *p),
                 members: vec![c],
             }),
         }
     }
     // Members that depend on each other can not start at once.
     for s in &mut stages {
-        let inner_dep = s.members.iter().any(|m| {
-            m.depends_on
-                .iter()
-                .any(|d| s.members.iter().any(|o| &o.rid == d))
-        });
-        if inner_dep {
+        let rids: HashSet<&str> = s.members.iter().map(|m| m.rid.as_str()).collect();
+        if s.members
+            .iter()
+            .any(|m| m.depends_on.iter().any(|d| rids.contains(d.as_str())))
+        {
             s.parallel = false;
         }
     }
     Ok(stages)
 }
 
-/// Depth-first: a resource's namespace providers before it (when selected).
-fn visit<'a>(
-    c: &'a Container,
-    selected: &[&'a Container],
-    order: &mut Vec<&'a Container>,
-    visiting: &mut Vec<&'a str>,
-) -> Result<(), String> {
-    if order.iter().any(|o| o.rid == c.rid) {
-        return Ok(());
-    }
-    if let Some(i) = visiting.iter().position(|r| *r == c.rid) {
-        let mut cycle: Vec<&str> = visiting[i..].to_vec();
-        cycle.push(&c.rid);
-        return Err(format!(
-            "namespace dependency cycle: {}",
-            cycle.join(" -> ")
-        ));
-    }
-    visiting.push(&c.rid);
-    for dep in &c.depends_on {
-        if let Some(d) = selected.iter().find(|s| &s.rid == dep) {
-            visit(d, selected, order, visiting)?;
+/// `base` reordered so that a resource's namespace providers (when selected)
+/// come before it; otherwise the order of `base`. Depth-first with an
+/// explicit stack: a chain of thousands of `netns = container#N` must not
+/// overflow the thread's stack.
+fn providers_first<'a>(base: &[&'a Container]) -> Result<Vec<&'a Container>, String> {
+    let by_rid: HashMap<&str, &'a Container> = base.iter().map(|c| (c.rid.as_str(), *c)).collect();
+    let mut order: Vec<&Container> = Vec::with_capacity(base.len());
+    let mut done: HashSet<&str> = HashSet::new();
+    // The resources being visited (with the next dependency to look at),
+    // and the same as a set for the cycle check.
+    let mut path: Vec<(&Container, usize)> = Vec::new();
+    let mut on_path: HashSet<&str> = HashSet::new();
+    for c in base {
+        if done.contains(c.rid.as_str()) {
+            continue;
+        }
+        path.push((c, 0));
+        on_path.insert(&c.rid);
+        while let Some((c, next)) = path.last_mut() {
+            let c: &'a Container = c;
+            let Some(dep) = c.depends_on.get(*next) else {
+                path.pop();
+                on_path.remove(c.rid.as_str());
+                done.insert(&c.rid);
+                order.push(c);
+                continue;
+            };
+            *next += 1;
+            let Some(d) = by_rid.get(dep.as_str()) else {
+                continue;
+            };
+            if done.contains(d.rid.as_str()) {
+                continue;
+            }
+            if on_path.contains(d.rid.as_str()) {
+                let from = path.iter().position(|(p, _)| p.rid == d.rid).unwrap_or(0);
+                let mut cycle: Vec<&str> =
+                    path[from..].iter().map(|(p, _)| p.rid.as_str()).collect();
+                cycle.push(&d.rid);
+                return Err(format!(
+                    "namespace dependency cycle: {}",
+                    cycle.join(" -> ")
+                ));
+            }
+            path.push((d, 0));
+            on_path.insert(&d.rid);
         }
     }
-    visiting.pop();
-    order.push(c);
-    Ok(())
+    Ok(order)
 }
 
 /// The stop order: the start stages reversed, members reversed too.
@@ -200,5 +217,24 @@ mod tests {
             err.contains("container#1 -> container#2 -> container#1"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn long_namespace_chains_are_fine() {
+        // container#i joins container#(i+1)'s namespace: 100 000 deep
+        let n = 100_000;
+        let containers = (1..=n)
+            .map(|i| {
+                let dep = format!("container#{}", i + 1);
+                let deps: &[&str] = if i < n { &[&dep] } else { &[] };
+                c(&format!("container#{i}"), None, deps)
+            })
+            .collect();
+        let s = svc(containers, &[]);
+        let all: Vec<&Container> = s.containers.iter().collect();
+        let stages = start_stages(&s, &all).unwrap();
+        assert_eq!(stages[0].members.len(), n);
+        assert_eq!(stages[0].members[0].rid, format!("container#{n}"));
+        assert_eq!(stages[0].members[n - 1].rid, "container#1");
     }
 }

@@ -22,11 +22,7 @@ type Section = (String, Vec<(String, String)>);
 /// Every section's keys with their values: as stored, or evaluated (scopes
 /// resolved, references expanded).
 fn sections(doc: &Document, path: &SvcPath, node: &str, eval: bool) -> Result<Vec<Section>> {
-    let ev = Evaluator {
-        doc,
-        path,
-        nodename: node,
-    };
+    let ev = Evaluator::new(doc, path, node);
     let mut out = Vec::new();
     for section in doc.section_names() {
         let mut keys: Vec<(String, String)> = Vec::new();
@@ -98,11 +94,7 @@ pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
                 args.kw
             ));
         }
-        let ev = Evaluator {
-            doc: &doc,
-            path,
-            nodename: &ctx.node,
-        };
+        let ev = Evaluator::new(&doc, path, &ctx.node);
         let value = if args.eval {
             ev.get(&section, &key)
                 .map_err(|e| Error::Failed(format!("{section}.{key}: {e}")))?

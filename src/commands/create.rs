@@ -65,7 +65,8 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Do
     doc.set("DEFAULT", "id", &id);
     for kw in &args.kw {
         let a = parse_assign(kw).map_err(Error::Usage)?;
-        apply(&mut doc, &a).map_err(|e| Error::Failed(format!("--kw '{kw}': {e}")))?;
+        apply(&mut doc, &a)
+            .map_err(|e| Error::Failed(format!("--kw '{}': {e}", kw.escape_debug())))?;
     }
     for env in &args.env {
         let (k, v) = env
@@ -73,7 +74,9 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Do
             .filter(|(k, _)| !k.trim().is_empty())
             .ok_or_else(|| Error::Usage(format!("--env '{env}': expected KEY=VALUE")))?;
         crate::config::input::check_names("env", k.trim())
-            .map_err(|e| Error::Usage(format!("--env '{env}': {e}")))?;
+            .map_err(|e| Error::Usage(format!("--env '{}': {e}", env.escape_debug())))?;
+        service::check_chars("env", k.trim(), v)
+            .map_err(|e| Error::Failed(format!("--env '{}': {e}", env.escape_debug())))?;
         doc.set("env", k.trim(), v);
     }
     // ... and again last, so that no --kw can change it.

@@ -60,11 +60,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         // A section whose container exists would leave it orphaned. Names
         // come from the raw document, so a config that does not validate
         // (the reason to delete a section, often) is checked too.
-        let eval = Evaluator {
-            doc: &doc,
-            path,
-            nodename: &ctx.node,
-        };
+        let eval = Evaluator::new(&doc, path, &ctx.node);
         let names: Vec<String> = rids
             .iter()
             .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Container))

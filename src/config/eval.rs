@@ -4,11 +4,18 @@
 use super::ini::Document;
 use super::keywords::{lookup, rid_index, section_kind, SectionKind};
 use crate::paths::SvcPath;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
 
 pub struct Evaluator<'a> {
     pub doc: &'a Document,
     pub path: &'a SvcPath,
     pub nodename: &'a str,
+    /// Keys already expanded: `(section, key)` → value.
+    cache: RefCell<HashMap<String, HashMap<String, Expanded>>>,
+    /// Bytes references inserted so far (bounded by `MAX_TOTAL`).
+    spent: Cell<usize>,
 }
 
 /// A piece of a value: text as is, or a `{reference}`.
@@ -71,21 +78,56 @@ pub fn default_container_name(path: &SvcPath, rid: &str) -> String {
     }
 }
 
-impl Evaluator<'_> {
+/// How many references one expansion may follow, one inside the other:
+/// deeper is a config error, not a stack overflow.
+pub const MAX_DEPTH: usize = 32;
+/// The longest value an expansion may produce (a doubling chain under 1 KB
+/// would otherwise produce gigabytes).
+pub const MAX_VALUE: usize = 1 << 20;
+/// The bytes references may insert in all, over one evaluator's life: each
+/// value is capped, but thousands of keys each pulling in a 1 MiB value would
+/// still make checking a config far from linear in its size.
+pub const MAX_TOTAL: usize = 64 << 20;
+
+/// A key's expanded value, and how many keys its expansion nests (itself
+/// included), so that a cached value still honours `MAX_DEPTH` where it is
+/// used.
+#[derive(Clone)]
+struct Expanded {
+    value: Option<Rc<str>>,
+    height: usize,
+}
+
+/// The keys being expanded, outermost first: few (at most `MAX_DEPTH` + 1),
+/// so the cycle check is a short scan.
+type Stack = Vec<String>;
+
+impl<'a> Evaluator<'a> {
+    pub fn new(doc: &'a Document, path: &'a SvcPath, nodename: &'a str) -> Evaluator<'a> {
+        Evaluator {
+            doc,
+            path,
+            nodename,
+            cache: RefCell::default(),
+            spent: Cell::new(0),
+        }
+    }
+
     /// The value as written for this node, without references expanded:
     /// `key@NODE` (the full node name, or its first label, so `image@deb1`
     /// applies on `deb1.opensvc.com`), then `key@nodes`, then `key`, then
     /// the keyword's default.
     pub fn raw(&self, section: &str, key: &str) -> Option<String> {
         let short = self.nodename.split('.').next().unwrap_or(self.nodename);
-        let doc_value = [
-            format!("{key}@{}", self.nodename),
-            format!("{key}@{short}"),
-            format!("{key}@nodes"),
-        ]
-        .iter()
-        .find_map(|k| self.doc.get(section, k))
-        .or_else(|| self.doc.get(section, key));
+        let scoped = || {
+            [self.nodename, short, "nodes"]
+                .iter()
+                .find_map(|node| self.doc.get(section, &format!("{key}@{node}")))
+        };
+        let doc_value = (self.doc.has_scoped_keys(section))
+            .then(scoped)
+            .flatten()
+            .or_else(|| self.doc.get(section, key));
         if let Some(v) = doc_value {
             return Some(v.to_string());
         }
@@ -98,72 +140,149 @@ impl Evaluator<'_> {
 
     /// The value with references expanded; `Ok(None)` when unset with no default.
     pub fn get(&self, section: &str, key: &str) -> Result<Option<String>, String> {
-        let mut stack = Vec::new();
-        self.get_in(section, key, &mut stack)
+        let got = self.get_in(section, key, &mut Stack::new())?;
+        Ok(got.value.map(|v| v.to_string()))
     }
 
-    fn get_in(
-        &self,
-        section: &str,
-        key: &str,
-        stack: &mut Vec<String>,
-    ) -> Result<Option<String>, String> {
+    /// Expands `section.key` on top of `stack`. Each key is expanded once per
+    /// evaluator (then cached), which keeps a whole config's expansion linear
+    /// in its size; errors are not cached, as they name the path taken.
+    fn get_in(&self, section: &str, key: &str, stack: &mut Stack) -> Result<Expanded, String> {
+        if let Some(hit) = self.cache.borrow().get(section).and_then(|s| s.get(key)) {
+            // Too deep from here: expand again below, so that the error is
+            // the one an uncached expansion gives.
+            if stack.len() + hit.height <= MAX_DEPTH + 1 {
+                return Ok(hit.clone());
+            }
+        }
         let here = format!("{section}.{key}");
         if stack.contains(&here) {
             stack.push(here);
             return Err(format!("reference cycle: {}", stack.join(" -> ")));
         }
+        // the keys on the stack, less the first, are the references followed
+        if stack.len() > MAX_DEPTH {
+            return Err(format!("reference chain deeper than {MAX_DEPTH} at {here}"));
+        }
         let Some(raw) = self.raw(section, key) else {
-            return Ok(None);
+            return Ok(Expanded {
+                value: None,
+                height: 1,
+            });
         };
         stack.push(here);
         let out = self.expand_in(&raw, stack);
         stack.pop();
-        out.map(Some)
+        let (value, below) = out?;
+        // Plain text costs no more to read again than to look up.
+        let plain = !raw.contains('{');
+        let got = Expanded {
+            value: Some(value.into()),
+            height: below + 1,
+        };
+        if !plain {
+            self.cache
+                .borrow_mut()
+                .entry(section.to_string())
+                .or_default()
+                .insert(key.to_string(), got.clone());
+        }
+        Ok(got)
     }
 
     /// Expands every reference in `value`; errors name the reference.
+    #[cfg(test)]
     pub fn expand(&self, value: &str) -> Result<String, String> {
-        self.expand_in(value, &mut Vec::new())
+        self.expand_in(value, &mut Stack::new()).map(|(v, _)| v)
     }
 
-    fn expand_in(&self, value: &str, stack: &mut Vec<String>) -> Result<String, String> {
+    /// Expands `value`, the value written at `section.key`: the key counts
+    /// in the chain, so a check of every key finds every chain too deep.
+    pub fn expand_key(&self, section: &str, key: &str, value: &str) -> Result<String, String> {
+        let mut stack = vec![format!("{section}.{key}")];
+        self.expand_in(value, &mut stack).map(|(v, _)| v)
+    }
+
+    /// The expanded text, and the height of the deepest key it used.
+    fn expand_in(&self, value: &str, stack: &mut Stack) -> Result<(String, usize), String> {
         let mut out = String::new();
+        let mut height = 0;
         for token in tokenize(value) {
             match token {
                 Token::Text(t) => out.push_str(t),
-                Token::Ref(r) => out.push_str(&self.resolve(r, stack)?),
+                Token::Ref(r) => {
+                    let (v, h) = self.resolve(r, stack)?;
+                    height = height.max(h);
+                    let spent = self.spent.get() + v.len();
+                    if spent > MAX_TOTAL {
+                        return Err(format!(
+                            "references expand to over {} MiB in all at {}",
+                            MAX_TOTAL >> 20,
+                            at(stack)
+                        ));
+                    }
+                    self.spent.set(spent);
+                    out.push_str(&v);
+                }
+            }
+            if out.len() > MAX_VALUE {
+                return Err(format!(
+                    "expanded value over {} MiB at {}",
+                    MAX_VALUE >> 20,
+                    at(stack)
+                ));
             }
         }
-        Ok(out)
+        Ok((out, height))
     }
 
-    fn resolve(&self, r: &str, stack: &mut Vec<String>) -> Result<String, String> {
+    /// A reference's value and the height of the key it came from (0 for
+    /// the built-in names and the environment).
+    fn resolve(&self, r: &str, stack: &mut Stack) -> Result<(Rc<str>, usize), String> {
         let unknown = || format!("unknown reference {{{r}}}");
+        let fixed = |v: &str| Ok((Rc::from(v), 0));
         match r {
-            "name" | "svcname" => return Ok(self.path.name.clone()),
-            "namespace" => return Ok(self.path.namespace.clone()),
-            "path" => return Ok(self.path.to_string()),
-            "nodename" => return Ok(self.nodename.to_string()),
+            "name" | "svcname" => return fixed(&self.path.name),
+            "namespace" => return fixed(&self.path.namespace),
+            "path" => return fixed(&self.path.to_string()),
+            "nodename" => return fixed(self.nodename),
             "id" => {
-                return self
-                    .get_in("DEFAULT", "id", stack)?
-                    .ok_or_else(|| "{id}: the service has no id".into())
+                let got = self.get_in("DEFAULT", "id", stack)?;
+                return got
+                    .value
+                    .map(|v| (v, got.height))
+                    .ok_or_else(|| "{id}: the service has no id".into());
             }
             _ => {}
         }
         let (section, key) = r.split_once('.').ok_or_else(unknown)?;
         if section == "env" {
-            if let Ok(v) = std::env::var(key.to_uppercase()) {
-                return Ok(v);
+            if let Some(v) = env_override(key) {
+                return fixed(&v);
             }
         }
         if section != "env" && !self.doc.has_section(section) {
             return Err(unknown());
         }
-        self.get_in(section, key, stack)?
-            .ok_or_else(|| format!("{}: {{{r}}} is not set", stack.last().map_or(r, |s| s)))
+        let got = self.get_in(section, key, stack)?;
+        got.value.map(|v| (v, got.height)).ok_or_else(|| {
+            format!(
+                "{}: {{{r}}} is not set",
+                stack.last().map_or(r, String::as_str)
+            )
+        })
     }
+}
+
+/// The key being expanded, for errors.
+fn at(stack: &Stack) -> &str {
+    stack.last().map_or("the value", String::as_str)
+}
+
+/// `{env.KEY}` is overridden by the process environment variable `KEY`
+/// upper-cased (the one place expansion reads the outside world).
+fn env_override(key: &str) -> Option<String> {
+    std::env::var(key.to_uppercase()).ok()
 }
 
 #[cfg(test)]
@@ -173,11 +292,7 @@ mod tests {
     fn eval_with(text: &str, f: impl FnOnce(&Evaluator)) {
         let doc = Document::parse(text).unwrap();
         let path = SvcPath::parse("ns1/svc/web").unwrap();
-        f(&Evaluator {
-            doc: &doc,
-            path: &path,
-            nodename: "deb1",
-        });
+        f(&Evaluator::new(&doc, &path, "deb1"));
     }
 
     #[test]
@@ -242,11 +357,7 @@ mod tests {
         )
         .unwrap();
         let path = SvcPath::parse("ns1/svc/web").unwrap();
-        let e = Evaluator {
-            doc: &doc,
-            path: &path,
-            nodename: "deb1.opensvc.com",
-        };
+        let e = Evaluator::new(&doc, &path, "deb1.opensvc.com");
         assert_eq!(e.get("container#1", "image").unwrap().unwrap(), "b");
         assert_eq!(
             e.get("container#1", "name").unwrap().unwrap(),
@@ -271,5 +382,134 @@ mod tests {
             assert!(err.contains("cycle"), "{err}");
             assert!(e.get("container#1", "cwd").is_err());
         });
+    }
+
+    /// `[env]` with `a1 = {env.a2}`, …, the last one `x`: `keys` keys.
+    fn chain(keys: usize, each: &str) -> String {
+        let mut conf = String::from("[env]\n");
+        for i in 1..keys {
+            conf.push_str(&format!(
+                "a{i} = {}\n",
+                each.replace("N", &(i + 1).to_string())
+            ));
+        }
+        conf.push_str(&format!("a{keys} = x\n"));
+        conf
+    }
+
+    #[test]
+    fn chains_are_bounded_in_depth() {
+        // a1 -> a2 -> … -> a33: 32 references
+        eval_with(&chain(MAX_DEPTH + 1, "{env.aN}"), |e| {
+            assert_eq!(e.get("env", "a1").unwrap().unwrap(), "x");
+            assert_eq!(e.expand_key("env", "a1", "{env.a2}").unwrap(), "x");
+        });
+        eval_with(&chain(MAX_DEPTH + 2, "{env.aN}"), |e| {
+            let err = e.get("env", "a1").unwrap_err();
+            assert_eq!(err, "reference chain deeper than 32 at env.a34");
+            // the cache does not hide a chain too deep from where it is used
+            assert_eq!(e.get("env", "a2").unwrap().unwrap(), "x");
+            assert_eq!(e.get("env", "a1").unwrap_err(), err);
+        });
+        // 20 000 keys deep: an error, not a stack overflow
+        eval_with(&chain(20_000, "{env.aN}"), |e| {
+            assert!(e.get("env", "a1").unwrap_err().contains("deeper than 32"));
+        });
+    }
+
+    #[test]
+    fn doubling_chains_are_bounded_in_size() {
+        let t = std::time::Instant::now();
+        eval_with(&chain(30, "{env.aN}{env.aN}"), |e| {
+            let err = e.get("env", "a1").unwrap_err();
+            assert!(
+                err.starts_with("expanded value over 1 MiB at env.a"),
+                "{err}"
+            );
+            // 2^19 bytes: under the cap, and each key expanded once
+            assert_eq!(e.get("env", "a11").unwrap().unwrap().len(), 1 << 19);
+        });
+        assert!(t.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn many_values_pulling_in_big_ones_are_bounded_in_all() {
+        let mut conf = chain(21, "{env.aN}{env.aN}");
+        for i in 0..200 {
+            conf.push_str(&format!("b{i} = {{env.a2}}\n"));
+        }
+        eval_with(&conf, |e| {
+            let errs: Vec<String> = (0..200)
+                .filter_map(|i| e.get("env", &format!("b{i}")).err())
+                .collect();
+            assert!(errs[0].contains("over 64 MiB in all"), "{errs:?}");
+        });
+    }
+
+    #[test]
+    fn the_cache_keeps_messages_and_values() {
+        let conf = "[DEFAULT]\nid = i\n[env]\na = {env.b}-{id}\nb = {name}\nc = {env.a}{env.a}\n";
+        eval_with(conf, |e| {
+            for _ in 0..2 {
+                assert_eq!(e.get("env", "c").unwrap().unwrap(), "web-iweb-i");
+                assert_eq!(e.get("env", "a").unwrap().unwrap(), "web-i");
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A value: text and references to the `[env]` keys `a0`…`a9` (so the
+    /// references make random graphs: chains, cycles, fan-out), built-in
+    /// names, and things that are not references or not known.
+    fn value() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => "\\{env\\.a[0-9]\\}",
+            1 => "\\{(name|id|path|nodename|nope|container#1\\.image|env\\.zz)\\}",
+            2 => "[a-z{}$ ]{0,4}",
+        ];
+        proptest::collection::vec(piece, 0..5).prop_map(|p| p.concat())
+    }
+
+    fn doc() -> impl Strategy<Value = String> {
+        (proptest::collection::vec(value(), 10), value()).prop_map(|(env, image)| {
+            let mut text = String::from("[DEFAULT]\nid = x\n[env]\n");
+            for (i, v) in env.iter().enumerate() {
+                text.push_str(&format!("a{i} = {v}\n"));
+            }
+            text.push_str(&format!("[container#1]\nimage = {image}\n"));
+            text
+        })
+    }
+
+    proptest! {
+        /// Expanding any key of any reference graph ends quickly, with a
+        /// value within bounds or a one-line error; the cache changes
+        /// nothing (a fresh evaluator per key says the same).
+        #[test]
+        fn fuzz_expand_bounded(text in doc(), free in any::<String>()) {
+            let t = std::time::Instant::now();
+            let doc = Document::parse(&text).unwrap();
+            let path = SvcPath::parse("svc").unwrap();
+            let shared = Evaluator::new(&doc, &path, "n1");
+            let _ = shared.expand(&free);
+            for (section, key) in (0..10)
+                .map(|i| ("env", format!("a{i}")))
+                .chain([("container#1", "image".to_string())])
+            {
+                let got = shared.get(section, &key);
+                let fresh = Evaluator::new(&doc, &path, "n1").get(section, &key);
+                prop_assert_eq!(&got, &fresh);
+                match got {
+                    Ok(v) => prop_assert!(v.unwrap_or_default().len() <= MAX_VALUE),
+                    Err(e) => prop_assert!(!e.contains('\n'), "{e:?}"),
+                }
+            }
+            prop_assert!(t.elapsed().as_secs() < 2);
+        }
     }
 }

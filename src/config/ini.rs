@@ -9,13 +9,18 @@
 //! starts with whitespace continues the value above it (joined with `\n`);
 //! `#` and `;` start a comment only in column 0.
 
+use std::collections::HashMap;
 use std::fmt;
 
+/// The lines, and an index of them by section and key, so that reading a
+/// key and appending one are O(1) and building a document is linear.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Document {
     /// Each line with its own line ending, if it had one.
     lines: Vec<String>,
     sections: Vec<Section>,
+    /// Section name → position in `sections`.
+    by_name: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +28,11 @@ struct Section {
     name: String,
     header: usize,
     entries: Vec<Entry>,
+    /// Key → position in `entries`.
+    by_key: HashMap<String, usize>,
+    /// Whether a key has a node scope (`image@deb1`): most sections have
+    /// none, and the evaluator then looks up one key instead of four.
+    scoped: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,8 +63,8 @@ pub fn bad_key(key: &str) -> Option<&'static str> {
         Some("is empty")
     } else if key.starts_with(['[', '#', ';']) {
         Some("starts with '[', '#' or ';'")
-    } else if key.contains(|c: char| c == '=' || c.is_whitespace()) {
-        Some("contains '=' or whitespace")
+    } else if key.contains(|c: char| c == '=' || c.is_whitespace() || c.is_control()) {
+        Some("contains '=', whitespace or a control character")
     } else {
         None
     }
@@ -64,8 +74,8 @@ pub fn bad_key(key: &str) -> Option<&'static str> {
 pub fn bad_section(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         Some("is empty")
-    } else if name.contains(|c: char| c == '[' || c == ']' || c.is_whitespace()) {
-        Some("contains '[', ']' or whitespace")
+    } else if name.contains(|c: char| c == '[' || c == ']' || c.is_whitespace() || c.is_control()) {
+        Some("contains '[', ']', whitespace or a control character")
     } else {
         None
     }
@@ -73,9 +83,14 @@ pub fn bad_section(name: &str) -> Option<&'static str> {
 
 impl Document {
     pub fn parse(text: &str) -> Result<Document, ParseError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let lines: Vec<String> = text.split_inclusive('\n').map(String::from).collect();
-        let sections = index(&lines)?;
-        Ok(Document { lines, sections })
+        let (sections, by_name) = index(&lines)?;
+        Ok(Document {
+            lines,
+            sections,
+            by_name,
+        })
     }
 
     pub fn section_names(&self) -> impl Iterator<Item = &str> {
@@ -94,6 +109,11 @@ impl Document {
             .map(|e| (e.key.as_str(), e.value.as_str()))
     }
 
+    /// Whether a key of the section has a node scope (`key@node`).
+    pub fn has_scoped_keys(&self, section: &str) -> bool {
+        self.section(section).is_some_and(|s| s.scoped)
+    }
+
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
         self.entry(section, key).map(|e| e.value.as_str())
     }
@@ -101,19 +121,45 @@ impl Document {
     /// Sets a value, in place when the key exists, else after the section's
     /// last entry; a new section goes at the end (`DEFAULT` at the top).
     pub fn set(&mut self, section: &str, key: &str, value: &str) {
+        self.add_section(section);
         let rendered = render_entry(key, value);
-        if let Some(e) = self.entry(section, key) {
-            let (first, last) = (e.first, e.last);
-            self.lines.splice(first..=last, rendered);
-        } else if let Some(s) = self.section(section) {
-            let at = s.entries.last().map_or(s.header, |e| e.last) + 1;
+        let Some(&si) = self.by_name.get(section) else {
+            return;
+        };
+        let s = &self.sections[si];
+        let (at, old) = match s.by_key.get(key) {
+            Some(&ei) => (
+                s.entries[ei].first,
+                s.entries[ei].last + 1 - s.entries[ei].first,
+            ),
+            None => (s.entries.last().map_or(s.header, |e| e.last) + 1, 0),
+        };
+        if old == 0 {
             self.ensure_newline(at);
-            self.lines.splice(at..at, rendered);
-        } else {
-            self.add_section(section);
-            return self.set(section, key, value);
         }
-        self.reindex();
+        let new = rendered.len();
+        self.lines.splice(at..at + old, rendered);
+        self.shift(at + old, new.wrapping_sub(old));
+        // The entry as the reader sees it, read from its own lines.
+        let mut probe = vec!["[s]\n".to_string()];
+        probe.extend_from_slice(&self.lines[at..at + new]);
+        match index(&probe) {
+            Ok((mut read, _)) if read[0].entries.len() == 1 && read[0].entries[0].key == key => {
+                let mut entry = read[0].entries.remove(0);
+                (entry.first, entry.last) = (at, at + new - 1);
+                let s = &mut self.sections[si];
+                match s.by_key.get(key) {
+                    Some(&ei) => s.entries[ei] = entry,
+                    None => {
+                        s.by_key.insert(key.to_string(), s.entries.len());
+                        s.scoped |= key.contains('@');
+                        s.entries.push(entry);
+                    }
+                }
+            }
+            // A key the file can not hold as such (`save` refuses to write it).
+            _ => self.reindex(),
+        }
     }
 
     /// Adds an empty section unless it exists (at the end; `DEFAULT` at the top).
@@ -128,6 +174,7 @@ impl Document {
                 block.push("\n".into());
             }
             self.lines.splice(0..0, block);
+            self.reindex();
         } else {
             let end = self.lines.len();
             self.ensure_newline(end);
@@ -135,8 +182,20 @@ impl Document {
                 self.lines.push("\n".into());
             }
             self.lines.push(header);
+            self.by_name
+                .insert(section.to_string(), self.sections.len());
+            self.sections.push(Section {
+                name: section.to_string(),
+                header: self.lines.len() - 1,
+                entries: Vec::new(),
+                by_key: HashMap::new(),
+                scoped: false,
+            });
+            // A name the file can not hold as such (`save` refuses to write it).
+            if bad_section(section).is_some() {
+                self.reindex();
+            }
         }
-        self.reindex();
     }
 
     /// Removes a key; returns whether it was there.
@@ -152,7 +211,7 @@ impl Document {
 
     /// Removes a section, its header and entries, and the blank lines after it.
     pub fn remove_section(&mut self, section: &str) -> bool {
-        let Some(i) = self.sections.iter().position(|s| s.name == section) else {
+        let Some(&i) = self.by_name.get(section) else {
             return false;
         };
         let start = self.sections[i].header;
@@ -174,11 +233,34 @@ impl Document {
     }
 
     fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name == name)
+        self.by_name.get(name).map(|&i| &self.sections[i])
     }
 
     fn entry(&self, section: &str, key: &str) -> Option<&Entry> {
-        self.section(section)?.entries.iter().find(|e| e.key == key)
+        let s = self.section(section)?;
+        s.by_key.get(key).map(|&i| &s.entries[i])
+    }
+
+    /// Moves the index of every line from `from` on by `delta` (wrapping:
+    /// a negative delta), after lines were inserted or removed there. Walks
+    /// from the end, so an append touches nothing.
+    fn shift(&mut self, from: usize, delta: usize) {
+        if delta == 0 {
+            return;
+        }
+        for s in self.sections.iter_mut().rev() {
+            for e in s.entries.iter_mut().rev() {
+                if e.first < from {
+                    break;
+                }
+                e.first = e.first.wrapping_add(delta);
+                e.last = e.last.wrapping_add(delta);
+            }
+            if s.header < from {
+                return;
+            }
+            s.header = s.header.wrapping_add(delta);
+        }
     }
 
     /// The line before `at` must end with a newline before we insert after it.
@@ -193,8 +275,9 @@ impl Document {
     fn reindex(&mut self) {
         // Every edit writes lines that parse, so this cannot fail; keep the old
         // index rather than panic if it ever did.
-        if let Ok(sections) = index(&self.lines) {
+        if let Ok((sections, by_name)) = index(&self.lines) {
             self.sections = sections;
+            self.by_name = by_name;
         }
     }
 }
@@ -221,8 +304,11 @@ fn render_entry(key: &str, value: &str) -> Vec<String> {
     out
 }
 
-fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
+type Index = (Vec<Section>, HashMap<String, usize>);
+
+fn index(lines: &[String]) -> Result<Index, ParseError> {
     let mut sections: Vec<Section> = Vec::new();
+    let mut by_name = HashMap::new();
     // Whether the previous line was an entry or its continuation.
     let mut in_value = false;
     for (i, raw) in lines.iter().enumerate() {
@@ -254,13 +340,15 @@ fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
                 .ok_or_else(|| err(format!("bad section header '{line}'")))?;
-            if sections.iter().any(|s| s.name == name) {
+            if by_name.insert(name.to_string(), sections.len()).is_some() {
                 return Err(err(format!("duplicate section [{name}]")));
             }
             sections.push(Section {
                 name: name.to_string(),
                 header: i,
                 entries: Vec::new(),
+                by_key: HashMap::new(),
+                scoped: false,
             });
             in_value = false;
             continue;
@@ -275,9 +363,14 @@ fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
         let section = sections
             .last_mut()
             .ok_or_else(|| err(format!("key '{key}' is outside any [section]")))?;
-        if section.entries.iter().any(|e| e.key == key) {
+        if section
+            .by_key
+            .insert(key.to_string(), section.entries.len())
+            .is_some()
+        {
             return Err(err(format!("duplicate key '{key}' in [{}]", section.name)));
         }
+        section.scoped |= key.contains('@');
         section.entries.push(Entry {
             key: key.to_string(),
             value: value.trim().to_string(),
@@ -286,7 +379,7 @@ fn index(lines: &[String]) -> Result<Vec<Section>, ParseError> {
         });
         in_value = true;
     }
-    Ok(sections)
+    Ok((sections, by_name))
 }
 
 #[cfg(test)]
@@ -403,6 +496,20 @@ mod properties {
         ]
     }
 
+    /// Lines that look like INI: headers, keys, comments, continuations.
+    const INI_LIKE: &str = "(\\[[a-z#1-3]{1,6}\\]\r?\n|[a-z@]{1,5} ?= ?\\PC{0,10}\r?\n|[#;]\\PC{0,10}\n|[ \t]+[a-z ]{0,8}\n|\n){0,30}";
+
+    /// Edits with any value and any name the file can hold.
+    fn any_op() -> impl Strategy<Value = Op> {
+        let name = "[a-z_][a-z#@:._-]{0,7}";
+        let value = prop_oneof![any::<String>(), "\\PC{0,20}(\n\\PC{0,10}){0,2}"];
+        prop_oneof![
+            4 => (name, name, value).prop_map(|(s, k, v)| Op::Set(s, k, v)),
+            1 => (section(), name).prop_map(|(s, k)| Op::Unset(s, k)),
+            1 => name.prop_map(Op::Remove),
+        ]
+    }
+
     fn apply(doc: &mut Document, op: &Op) {
         match op {
             Op::Set(s, k, v) => doc.set(s, k, v),
@@ -426,7 +533,8 @@ mod properties {
                 let text = doc.to_string();
                 let again = Document::parse(&text).expect("editor output parses");
                 prop_assert_eq!(again.to_string(), text);
-                prop_assert_eq!(again.sections.len(), doc.sections.len());
+                // the index kept up by the edits is the one a reader builds
+                prop_assert_eq!(&again, &doc);
                 if let Op::Set(s, k, v) = op {
                     let stored: Vec<&str> =
                         v.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect();
@@ -435,6 +543,25 @@ mod properties {
                     prop_assert_eq!(got, stored);
                 }
             }
+        }
+
+        /// Any text: parse never panics, and what parses is written back
+        /// byte for byte; editing it keeps a document that reads back as
+        /// the index says (what `save` checks before it writes).
+        #[test]
+        fn fuzz_ini_parse_and_edit(
+            text in prop_oneof![any::<String>(), INI_LIKE],
+            ops in proptest::collection::vec(any_op(), 0..6),
+        ) {
+            let t = std::time::Instant::now();
+            let Ok(mut doc) = Document::parse(&text) else { return Ok(()) };
+            prop_assert_eq!(doc.to_string(), text.strip_prefix('\u{feff}').unwrap_or(&text));
+            for op in &ops {
+                apply(&mut doc, op);
+                let again = Document::parse(&doc.to_string()).expect("editor output parses");
+                prop_assert_eq!(&again, &doc);
+            }
+            prop_assert!(t.elapsed().as_secs() < 2);
         }
 
         /// Any text that parses is written back byte for byte.

@@ -2,12 +2,17 @@
 //! `metadata` form) or INI text, and `KEY=VAL` / `KEY+=VAL` / `KEY-=VAL`.
 
 use super::ini::{bad_key, bad_section, Document};
+use super::service::check_chars;
 use super::value::split_words;
-use serde_json::Value;
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
 
 /// Parses a config given as JSON or INI (JSON when it starts with `{`, or
-/// is any other JSON document, which is then refused for its shape).
+/// is any other JSON document, which is then refused for its shape). A
+/// leading UTF-8 BOM (some editors write one) is dropped.
 pub fn parse_config(text: &str) -> Result<Document, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let t = text.trim_start();
     if t.starts_with('{') || (t.starts_with('[') && serde_json::from_str::<Value>(t).is_ok()) {
         from_json(text)
@@ -17,7 +22,7 @@ pub fn parse_config(text: &str) -> Result<Document, String> {
 }
 
 fn from_json(text: &str) -> Result<Document, String> {
-    let root: Value =
+    let Strict(root) =
         serde_json::from_str(text).map_err(|e| format!("invalid JSON config: {e}"))?;
     let Value::Object(map) = root else {
         return Err("invalid JSON config: expected an object of sections".into());
@@ -41,10 +46,85 @@ fn from_json(text: &str) -> Result<Document, String> {
             let text = scalar(value).ok_or_else(|| {
                 format!("invalid JSON config: {section}.{key} must be a string, number, boolean or list of them")
             })?;
+            // Here, not only in check_document: the INI form would drop a
+            // trailing newline, and with it the evidence.
+            check_chars(section, key, &text).map_err(|e| format!("invalid JSON config: {e}"))?;
             doc.set(section, key, &text);
         }
     }
     Ok(doc)
+}
+
+/// A JSON value as serde_json reads it, but an object with a key twice is
+/// an error (serde_json would silently keep the last one, as no INI reader
+/// does).
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(A::Error::custom(format!(
+                    "duplicate key \"{}\"",
+                    key.escape_debug()
+                )));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 fn scalar(v: &Value) -> Option<String> {
@@ -94,19 +174,23 @@ pub fn split_key(key: &str) -> Result<(String, String), String> {
 
 /// A section and key that the INI file can hold as they are.
 pub fn check_names(section: &str, key: &str) -> Result<(), String> {
+    // names are echoed escaped: an error is one line
+    let (s, k) = (section.escape_debug(), key.escape_debug());
     if let Some(why) = bad_section(section) {
-        return Err(format!("invalid section name '{section}': it {why}"));
+        return Err(format!("invalid section name '{s}': it {why}"));
     }
     if let Some(why) = bad_key(key) {
-        return Err(format!("invalid keyword '{section}.{key}': it {why}"));
+        return Err(format!("invalid keyword '{s}.{k}': it {why}"));
     }
     Ok(())
 }
 
 pub fn parse_assign(s: &str) -> Result<Assign, String> {
+    // The assignment as it is echoed in errors: on one line.
+    let shown = s.escape_debug();
     let (lhs, value) = s
         .split_once('=')
-        .ok_or_else(|| format!("--kw '{s}': expected KEY=VALUE"))?;
+        .ok_or_else(|| format!("--kw '{shown}': expected KEY=VALUE"))?;
     let (lhs, op) = if let Some(l) = lhs.strip_suffix('+') {
         (l, Op::Append)
     } else if let Some(l) = lhs.strip_suffix('-') {
@@ -114,7 +198,7 @@ pub fn parse_assign(s: &str) -> Result<Assign, String> {
     } else {
         (lhs, Op::Set)
     };
-    let (section, key) = split_key(lhs.trim()).map_err(|e| format!("--kw '{s}': {e}"))?;
+    let (section, key) = split_key(lhs.trim()).map_err(|e| format!("--kw '{shown}': {e}"))?;
     Ok(Assign {
         section,
         key,
@@ -123,8 +207,10 @@ pub fn parse_assign(s: &str) -> Result<Assign, String> {
     })
 }
 
-/// Applies an assignment to the document (no validation here).
+/// Applies an assignment to the document (only the characters of the
+/// value are checked here: the INI form could hide a newline).
 pub fn apply(doc: &mut Document, a: &Assign) -> Result<(), String> {
+    check_chars(&a.section, &a.key, &a.value)?;
     let current = doc.get(&a.section, &a.key).unwrap_or_default();
     let value = match a.op {
         Op::Set => a.value.clone(),
@@ -203,5 +289,90 @@ mod tests {
         assert_eq!(d.get("DEFAULT", "tags"), Some("'a b' c"));
         apply(&mut d, &parse_assign("tags-=a b").unwrap()).unwrap();
         assert_eq!(d.get("DEFAULT", "tags"), Some("c"));
+    }
+
+    #[test]
+    fn a_bom_is_dropped() {
+        let d = parse_config("\u{feff}{\"container#1\": {\"image\": \"a\"}}").unwrap();
+        assert_eq!(d.get("container#1", "image"), Some("a"));
+        let d = parse_config("\u{feff}[container#1]\nimage = a\n").unwrap();
+        assert_eq!(d.get("container#1", "image"), Some("a"));
+    }
+
+    #[test]
+    fn duplicate_json_keys_are_refused() {
+        for (bad, what) in [
+            (
+                r#"{"container#1": {"image": "a", "image": "b"}}"#,
+                "\"image\"",
+            ),
+            (r#"{"env": {"a": "1"}, "env": {"b": "2"}}"#, "\"env\""),
+            (
+                r#"{"container#1": {"command": [{"x": 1, "x": 2}]}}"#,
+                "\"x\"",
+            ),
+        ] {
+            let err = parse_config(bad).unwrap_err();
+            assert!(err.contains(&format!("duplicate key {what}")), "{err}");
+        }
+        // the same key in two sections is fine
+        assert!(parse_config(r#"{"env": {"a": "1"}, "container#1": {"a": "1"}}"#).is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        for bad in [
+            r#"{"container#1": {"image": "a\u0000b"}}"#,
+            r#"{"container#1": {"image": "nginx\n"}}"#,
+            r#"{"container#1": {"user": "a\nb"}}"#,
+            r#"{"env": {"a": "x\u001by"}}"#,
+            r#"{"container#1": {"a\u0000": "x"}}"#,
+        ] {
+            let err = parse_config(bad).unwrap_err();
+            assert!(!err.contains(['\0', '\n']), "{err:?}");
+            assert!(
+                err.contains("container#1.") || err.contains("env."),
+                "{err}"
+            );
+        }
+        // free text and word lists may span lines; tabs are fine
+        let ok = r#"{"container#1": {"command": "sh -c\n'x'", "comment": "a\nb\tc"}, "env": {"a": "1\n2"}}"#;
+        assert!(parse_config(ok).is_ok());
+        let mut d = Document::default();
+        let err = apply(&mut d, &parse_assign("container#1.image=a\nb").unwrap()).unwrap_err();
+        assert_eq!(
+            err,
+            "container#1.image: holds a newline, but takes one line"
+        );
+        assert!(parse_assign("env.a\nb=1")
+            .unwrap_err()
+            .starts_with("--kw 'env.a\\nb=1'"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Objects of sections of keywords, with repeated names, odd values and
+    /// nesting, so that many parse and some are refused for a reason.
+    const JSON_LIKE: &str = r#"\u{feff}?\{( ?"(env|DEFAULT|metadata|container#[12]|a b)": ?\{( ?"[a-z#@]{1,3}": ?("(\PC|\\[nt0\\]|\\u000[01]){0,6}"|-?[0-9]{1,3}(\.[0-9])?|true|null|\[("[a-z ]{0,3}",? ?|1,? ?){0,3}\]|\{\}),?){0,4}\},?){0,4}\}"#;
+
+    proptest! {
+        /// Any text: never a panic, an answer in bounded time, and a
+        /// document that writes and reads back as built.
+        #[test]
+        fn fuzz_json_parse_config(text in prop_oneof![any::<String>(), JSON_LIKE, "[\\[{]{0,300}"]) {
+            let t = std::time::Instant::now();
+            match parse_config(&text) {
+                Ok(doc) => {
+                    let again = Document::parse(&doc.to_string()).expect("JSON output parses");
+                    prop_assert_eq!(&again, &doc);
+                }
+                Err(e) => prop_assert!(!e.contains(['\n', '\0']), "{e:?}"),
+            }
+            prop_assert!(t.elapsed().as_secs() < 2);
+        }
     }
 }

@@ -11,7 +11,10 @@ pub enum Scope {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
+    /// One line.
     Str,
+    /// Free text: may span lines.
+    Text,
     Bool,
     Duration,
     /// A shell-word list.
@@ -73,7 +76,7 @@ use Kind::*;
 pub static KEYWORDS: &[Keyword] = &[
     kw!(Default "id" Str, None, "", "The service's UUID, set at create and never changed. It is part of every container's com.opensvc.id label."),
     kw!(Default "env" Str, None, "", "A free-form tag for the service's environment (e.g. PRD, DEV)."),
-    kw!(Default "comment" Str, None, "", "Free text for the operators."),
+    kw!(Default "comment" Text, None, "", "Free text for the operators."),
     kw!(Default "rollback" Bool, Some("true"), "", "When a start fails, stop again the resources this action started, in reverse order."),
     kw!(Default "tags" Words, None, "", "Words to select services or resources by."),
     Keyword {
@@ -125,7 +128,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Container "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
     kw!(Container "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Container "subset" Str, None, "", "The subset this resource belongs to (see [subset#container:NAME])."),
-    kw!(Container "comment" Str, None, "", "Free text for the operators."),
+    kw!(Container "comment" Text, None, "", "Free text for the operators."),
     kw!(ignored Container "restart", "OpenSVC daemon restarts; om has no daemon."),
     kw!(ignored Container "monitor", "OpenSVC daemon monitoring; om has no daemon."),
     kw!(ignored Container "standby", "OpenSVC standby resources."),

@@ -16,11 +16,7 @@ use crate::paths::SvcPath;
 /// The containers of `doc`, with what could not be read reported in the
 /// returned list (one line each), or `None` without a readable `id`.
 pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> (Option<Service>, Vec<String>) {
-    let eval = Evaluator {
-        doc,
-        path,
-        nodename,
-    };
+    let eval = Evaluator::new(doc, path, nodename);
     let mut problems = Vec::new();
     let Some(id) = eval.get("DEFAULT", "id").ok().flatten() else {
         return (None, vec!["DEFAULT.id: missing or unreadable".into()]);

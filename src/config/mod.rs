@@ -19,6 +19,7 @@ use std::path::Path;
 pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
     let file = path.conf_file(roots);
     // A FIFO would block the read forever, a directory is no config.
+    // Document::parse drops a leading UTF-8 BOM.
     let text = crate::fsutil::check_regular(&file)
         .and_then(|()| std::fs::read_to_string(&file))
         .map_err(|e| match e.kind() {

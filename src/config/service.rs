@@ -3,10 +3,11 @@
 
 use super::eval::Evaluator;
 use super::ini::Document;
-use super::keywords::{close_matches, lookup, rid_index, section_kind, SectionKind, Support};
+use super::keywords::{close_matches, lookup, rid_index, section_kind, Kind, SectionKind, Support};
 use super::operand;
 use super::value::{check, natural_key, parse_bool, parse_duration, split_words};
 use crate::paths::SvcPath;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -111,20 +112,26 @@ pub fn unscoped(key: &str) -> &str {
 /// resolvable; then that the typed service builds.
 pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report {
     let mut report = Report::default();
-    let eval = Evaluator {
-        doc,
-        path,
-        nodename,
-    };
+    let eval = Evaluator::new(doc, path, nodename);
     for section in doc.section_names() {
+        if section.contains(char::is_control) {
+            let shown = section.escape_debug();
+            report
+                .errors
+                .push(format!("[{shown}]: a name with a control character"));
+            continue;
+        }
         let Some(kind) = section_kind(section) else {
             report.unknown.push(format!(
                 "unknown section [{section}]: expected DEFAULT, env, container#N or subset#container:NAME"
             ));
             continue;
         };
-        for (key, _) in doc.entries(section) {
-            check_key(&eval, section, &kind, key, &mut report);
+        for (key, value) in doc.entries(section) {
+            match check_chars(section, key, value) {
+                Ok(()) => check_key(&eval, section, &kind, key, &mut report),
+                Err(e) => report.errors.push(e),
+            }
         }
         if kind == SectionKind::Container && doc.get(section, "type").is_none() {
             report.errors.push(format!(
@@ -148,10 +155,45 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
     report
 }
 
+/// Why `value` can not be stored at `section.key`, if it can not: a NUL or
+/// control character never can (tab aside), a newline only in a keyword
+/// that spans lines (word lists, free text, `[env]` and unknown keys).
+pub fn check_chars(section: &str, key: &str, value: &str) -> Result<(), String> {
+    let name = format!("{section}.{key}");
+    if name.contains(char::is_control) {
+        return Err(format!(
+            "{}: a name with a control character",
+            name.escape_debug()
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n'))
+    {
+        return Err(format!(
+            "{name}: holds the control character U+{:04X}",
+            u32::from(c)
+        ));
+    }
+    let one_line = section_kind(section)
+        .and_then(|kind| lookup(&kind, unscoped(key)))
+        .is_some_and(|kw| {
+            kw.support != Support::Ignored && !matches!(kw.kind, Kind::Words | Kind::Text)
+        });
+    if one_line && value.contains('\n') {
+        return Err(format!(
+            "{section}.{key}: holds a newline, but takes one line"
+        ));
+    }
+    Ok(())
+}
+
 fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, report: &mut Report) {
     let name = unscoped(key);
     if *kind == SectionKind::Env {
-        if let Err(e) = eval.expand(eval.doc.get(section, key).unwrap_or_default()) {
+        if let Err(e) =
+            eval.expand_key(section, key, eval.doc.get(section, key).unwrap_or_default())
+        {
             report.errors.push(format!("{section}.{key}: {e}"));
         }
         return;
@@ -176,9 +218,12 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
         return;
     }
     let raw = eval.doc.get(section, key).unwrap_or_default();
-    match eval.expand(raw) {
+    match eval.expand_key(section, key, raw) {
         Ok(v) => {
-            if let Err(e) = check(kw.kind, &v) {
+            // a reference may bring in what the value itself does not hold
+            if let Err(e) = check_chars(section, key, &v) {
+                report.errors.push(e);
+            } else if let Err(e) = check(kw.kind, &v) {
                 report.errors.push(format!("{section}.{key}: {e}"));
             } else if kw.support == Support::OneWord && split_words(&v).map_or(0, |w| w.len()) > 1 {
                 report.warnings.push(format!(
@@ -192,11 +237,7 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
 
 /// Builds the typed service; the first problem found is the error.
 pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, String> {
-    let eval = Evaluator {
-        doc,
-        path,
-        nodename,
-    };
+    let eval = Evaluator::new(doc, path, nodename);
     let get = |section: &str, key: &str| -> Result<Option<String>, String> {
         eval.get(section, key)
             .map_err(|e| format!("{section}.{key}: {e}"))
@@ -204,11 +245,11 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
     let id = get("DEFAULT", "id")?.ok_or("DEFAULT.id: missing")?;
     let rollback = bool_of(get("DEFAULT", "rollback")?.as_deref(), "DEFAULT.rollback")?;
     let rids = container_rids(doc);
-    let names: Vec<(String, String)> = rids
+    let names: HashMap<&str, String> = rids
         .iter()
         .map(|rid| {
             Ok((
-                rid.to_string(),
+                *rid,
                 // never None: the evaluator gives the computed default
                 get(rid, "name")?.unwrap_or_default(),
             ))
@@ -221,7 +262,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
             container(&get, rid, &names, netns_set)
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let mut subsets: Vec<(String, bool)> = doc
+    let mut subsets: BTreeMap<String, bool> = doc
         .section_names()
         .filter_map(|s| s.strip_prefix("subset#container:"))
         .map(|name| {
@@ -233,12 +274,10 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, 
         .collect::<Result<_, String>>()?;
     for c in &containers {
         if let Some(s) = &c.subset {
-            if !subsets.iter().any(|(n, _)| n == s) {
-                subsets.push((s.clone(), false));
-            }
+            subsets.entry(s.clone()).or_insert(false);
         }
     }
-    subsets.sort();
+    let subsets: Vec<(String, bool)> = subsets.into_iter().collect();
     Ok(Service {
         path: path.clone(),
         id,
@@ -253,7 +292,7 @@ type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<String>, String> + 'a;
 fn container(
     get: &Getter,
     rid: &str,
-    names: &[(String, String)],
+    names: &HashMap<&str, String>,
     netns_set: bool,
 ) -> Result<Container, String> {
     let text = |key: &str| get(rid, key);
@@ -300,9 +339,8 @@ fn container(
             }
             return Ok(Some(v));
         }
-        let (_, name) = names
-            .iter()
-            .find(|(r, _)| *r == v)
+        let name = names
+            .get(v.as_str())
             .ok_or_else(|| format!("{rid}.{key}: no resource {v} in this service"))?;
         if v == rid {
             return Err(format!("{rid}.{key}: a container can not join itself"));
@@ -333,11 +371,7 @@ fn container(
         operand::env_word(w).map_err(|e| format!("{rid}.environment: {e}"))?;
     }
     let detach = flag("detach")?;
-    let name = names
-        .iter()
-        .find(|(r, _)| r == rid)
-        .map(|(_, n)| n.clone())
-        .unwrap_or_default();
+    let name = names.get(rid).cloned().unwrap_or_default();
     operand::container_name(&name).map_err(|e| format!("{rid}.name: {e}"))?;
     Ok(Container {
         rid: rid.to_string(),
@@ -382,4 +416,59 @@ fn bool_of(v: Option<&str>, what: &str) -> Result<bool, String> {
     v.map_or(Ok(false), |v| {
         parse_bool(v).map_err(|e| format!("{what}: {e}"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        let doc = Document::parse(text).unwrap();
+        check_document(&doc, &SvcPath::parse("svc").unwrap(), "n1").errors
+    }
+
+    #[test]
+    fn control_characters_in_values_are_errors_naming_the_key() {
+        let base = "[DEFAULT]\nid = x\n[container#1]\ntype = docker\n";
+        assert_eq!(
+            errors(&format!("{base}image = a\0b\n")),
+            ["container#1.image: holds the control character U+0000"]
+        );
+        assert_eq!(
+            errors(&format!("{base}image = a\n  b\n")),
+            ["container#1.image: holds a newline, but takes one line"]
+        );
+        assert_eq!(
+            errors(&format!("{base}image = {{env.k}}\n[env]\nk = a\n  b\n")),
+            ["container#1.image: holds a newline, but takes one line"]
+        );
+        assert_eq!(
+            errors(&format!("{base}image = a\n[env]\nk\u{1b} = 1\n")),
+            ["env.k\\u{1b}: a name with a control character"]
+        );
+        // tabs anywhere; newlines in word lists, free text and [env]
+        let ok = format!(
+            "{base}image = a\ncommand = sh\t-x\n  -c\ncomment = a\tb\n  b\n[env]\nk = 1\n  2\n"
+        );
+        assert_eq!(errors(&ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn thousands_of_containers_in_a_namespace_chain_check() {
+        let mut text = String::from("[DEFAULT]\nid = x\n");
+        for i in 1..=3_000 {
+            let join = if i > 1 {
+                format!("netns = container#{}\n", i - 1)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                "[container#{i}]\ntype = docker\nimage = a\n{join}"
+            ));
+        }
+        let doc = Document::parse(&text).unwrap();
+        let report = check_document(&doc, &SvcPath::parse("svc").unwrap(), "n1");
+        assert_eq!(report.errors, Vec::<String>::new());
+        assert_eq!(report.service.unwrap().containers.len(), 3_000);
+    }
 }

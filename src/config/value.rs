@@ -64,7 +64,7 @@ pub fn split_words(s: &str) -> Result<Vec<String>, String> {
 /// Checks an expanded value against its keyword kind.
 pub fn check(kind: Kind, s: &str) -> Result<(), String> {
     match kind {
-        Kind::Str | Kind::Namespace => Ok(()),
+        Kind::Str | Kind::Text | Kind::Namespace => Ok(()),
         Kind::Bool => parse_bool(s).map(drop),
         Kind::Duration => parse_duration(s).map(drop),
         Kind::Words => split_words(s).map(drop),

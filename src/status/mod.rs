@@ -7,6 +7,7 @@ use crate::config::service::{Container, Service};
 use crate::docker::argv::{container_id_label, LABEL_ID};
 use crate::docker::inspect::ContainerInfo;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -182,7 +183,7 @@ pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
 }
 
 /// What the engine has, by container name.
-pub type ByName<'a> = std::collections::HashMap<&'a str, &'a ContainerInfo>;
+pub type ByName<'a> = HashMap<&'a str, &'a ContainerInfo>;
 
 pub fn by_name(infos: &[ContainerInfo]) -> ByName<'_> {
     infos.iter().map(|i| (i.name.as_str(), i)).collect()

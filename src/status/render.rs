@@ -2,6 +2,7 @@
 
 use super::{Avail, ServiceStatus};
 use crate::text::escape_controls;
+use std::collections::HashMap;
 
 struct Row {
     depth: usize,
@@ -64,14 +65,18 @@ fn rows(st: &ServiceStatus) -> Vec<Row> {
         },
     ];
     let plain: Vec<_> = st.resources.iter().filter(|r| r.subset.is_none()).collect();
+    // Each subset's members, grouped once (a scan per subset would be
+    // quadratic with thousands of them).
+    let mut members_of: HashMap<&str, Vec<&super::ResourceStatus>> = HashMap::new();
+    for r in &st.resources {
+        if let Some(s) = &r.subset {
+            members_of.entry(s.as_str()).or_default().push(r);
+        }
+    }
     let subsets: Vec<_> = st
         .subsets
         .iter()
-        .filter(|s| {
-            st.resources
-                .iter()
-                .any(|r| r.subset.as_ref() == Some(&s.name))
-        })
+        .filter(|s| members_of.contains_key(s.name.as_str()))
         .collect();
     let children = plain.len() + subsets.len();
     let resource_row = |r: &super::ResourceStatus, last: Vec<bool>| Row {
@@ -99,11 +104,7 @@ fn rows(st: &ServiceStatus) -> Vec<Row> {
             label: String::new(),
             lines: vec![],
         });
-        let members: Vec<_> = st
-            .resources
-            .iter()
-            .filter(|r| r.subset.as_ref() == Some(&s.name))
-            .collect();
+        let members = &members_of[s.name.as_str()];
         for (k, r) in members.iter().enumerate() {
             out.push(resource_row(
                 r,

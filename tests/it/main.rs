@@ -4,6 +4,7 @@ mod config;
 mod driver;
 mod fake_docker;
 mod hostile;
+mod hostile_config;
 mod passthrough;
 mod shipping;
 mod support;
