@@ -33,7 +33,7 @@ pub fn image(v: &str) -> Result<(), String> {
         let domain = format!(r"{label}(?:\.{label})*(?::[0-9]+)?");
         let digest = r"@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
         format!(
-            r"^(?:{domain}/)?{component}(?:/{component})*(?::[\w][\w.-]{{0,127}})?(?:{digest})?$"
+            r"^(?:{domain}/)?{component}(?:/{component})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(?:{digest})?$"
         )
     };
     check(
