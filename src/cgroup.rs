@@ -18,6 +18,18 @@ pub fn service_slice(path: &SvcPath) -> PathBuf {
     p
 }
 
+/// The systemd unit of the service's slice (systemd cgroup driver):
+/// `opensvc-[NS-]NAME.slice`, `-` inside a name escaped as systemd does.
+pub fn service_unit(path: &SvcPath) -> String {
+    let mut levels = vec!["opensvc".to_string()];
+    if !path.is_root_ns() {
+        levels.push(path.namespace.clone());
+    }
+    levels.push(path.name.clone());
+    let escaped: Vec<String> = levels.iter().map(|l| l.replace('-', "\\x2d")).collect();
+    format!("{}.slice", escaped.join("-"))
+}
+
 /// Removes the service's slice in every hierarchy (the unified one, or
 /// each v1 controller), deepest first. Returns the directories removed and
 /// the ones that could not be (still in use, say).
@@ -43,14 +55,36 @@ fn remove_under(root: &Path, rel: &Path) -> (Vec<PathBuf>, Vec<String>) {
         if !top.is_dir() {
             continue;
         }
+        // Only the service's own levels (`container*.slice` and below):
+        // `opensvc.slice/ns1.slice` is both a root service named ns1 and
+        // the namespace ns1, whose services' slices are not ours.
         let mut dirs = Vec::new();
-        collect_dirs(&top, &mut dirs);
-        // Children before parents.
+        if let Ok(entries) = std::fs::read_dir(&top) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if e.file_type().is_ok_and(|t| t.is_dir())
+                    && name.starts_with("container")
+                    && name.ends_with(".slice")
+                {
+                    collect_dirs(&e.path(), &mut dirs);
+                }
+            }
+        }
+        dirs.push(top);
+        // Children before parents; a parent of a directory that stays
+        // stays too, without waiting on it.
         dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        let mut kept: Vec<PathBuf> = Vec::new();
         for d in dirs {
+            if kept.iter().any(|k| k.starts_with(&d)) {
+                continue;
+            }
             match rmdir_retry(&d) {
                 Ok(()) => removed.push(d),
-                Err(e) => failed.push(format!("{}: {e}", d.display())),
+                Err(e) => {
+                    failed.push(format!("{}: {e}", d.display()));
+                    kept.push(d);
+                }
             }
         }
     }
@@ -69,15 +103,18 @@ fn collect_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The engine empties a container's cgroup right after `docker rm`, but
-/// the kernel may still be tearing it down: retry a busy directory briefly.
+/// the kernel may still be tearing it down: retry a busy directory briefly
+/// (a signal ends the wait).
 fn rmdir_retry(dir: &Path) -> std::io::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let deadline = Instant::now() + Duration::from_millis(500);
     loop {
         match std::fs::remove_dir(dir) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(50));
+                if crate::interrupt::sleep(Duration::from_millis(50)).is_err() {
+                    return Err(e);
+                }
             }
             Err(e) => return Err(e),
         }
@@ -114,10 +151,19 @@ mod tests {
         }
         let other = root.path().join("opensvc.slice/other.slice");
         std::fs::create_dir_all(&other).unwrap();
+        // a namespace svc1's service under a root service svc1's slice
+        let ns_child = root.path().join("opensvc.slice/svc1.slice/a.slice");
+        std::fs::create_dir_all(&ns_child).unwrap();
         let (removed, failed) = remove_under(root.path(), &service_slice(&p));
-        assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(removed.len(), 9);
-        assert!(!root.path().join("opensvc.slice/svc1.slice").exists());
+        // the unified root's svc1.slice stays: it holds the namespace's a.slice
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        assert_eq!(removed.len(), 8);
+        assert!(!root.path().join("memory/opensvc.slice/svc1.slice").exists());
+        assert!(ns_child.exists());
         assert!(other.exists());
+        assert_eq!(
+            service_unit(&SvcPath::parse("ns-1/svc/a-b").unwrap()),
+            "opensvc-ns\\x2d1-a\\x2db.slice"
+        );
     }
 }

@@ -5,26 +5,44 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 const FILE_MODE: u32 = 0o600;
 const DIR_MODE: u32 = 0o700;
 
-/// Creates `dir` (and its parents) 0700. The directory om writes into is
-/// narrowed to 0700 when an older om left it open to others.
+/// The trees om owns (`etc`, `var`, `log`), set once by `main`: only
+/// directories strictly inside them are ever narrowed. A root itself may be
+/// `/etc` (`OSVC_ROOT_PATH=/`) or shared: om never changes its mode.
+static OWNED: OnceLock<Vec<PathBuf>> = OnceLock::new();
+
+pub fn set_owned_trees(roots: Vec<PathBuf>) {
+    let _ = OWNED.set(roots);
+}
+
+/// Creates `dir` (and its parents) 0700. An existing directory strictly
+/// inside om's trees is narrowed to 0700 when an older om left it open.
 pub fn private_dir(dir: &Path) -> io::Result<()> {
+    let existed = std::fs::symlink_metadata(dir).is_ok();
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(DIR_MODE)
         .create(dir)?;
-    narrow(dir, DIR_MODE)
+    let inside = OWNED
+        .get()
+        .is_some_and(|roots| roots.iter().any(|r| dir != r && dir.starts_with(r)));
+    if existed && inside {
+        narrow_dir(dir)?;
+    }
+    Ok(())
 }
 
-/// Takes group and other bits away from a file or directory om owns.
-fn narrow(path: &Path, mode: u32) -> io::Result<()> {
+/// Takes group and other bits away from a directory om owns (never
+/// through a symlink).
+fn narrow_dir(path: &Path) -> io::Result<()> {
     let meta = std::fs::symlink_metadata(path)?;
-    if meta.mode() & 0o077 != 0 && meta.uid() == current_uid() {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    if meta.is_dir() && meta.mode() & 0o077 != 0 && meta.uid() == current_uid() {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(DIR_MODE))?;
     }
     Ok(())
 }
@@ -165,6 +183,12 @@ mod tests {
         std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
         open_append(&log).unwrap();
         assert_eq!(mode(&log), 0o600);
+        // an existing directory outside om's trees keeps its mode
+        let shared = root.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+        open_append(&shared.join("x.log")).unwrap();
+        assert_eq!(mode(&shared), 0o755);
     }
 
     #[test]

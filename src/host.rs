@@ -72,6 +72,11 @@ impl Host {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "docker".into());
         let _ = DOCKER.set(DockerCli { program, bound });
+        crate::fsutil::set_owned_trees(vec![
+            roots.etc.clone(),
+            roots.var.clone(),
+            roots.log.clone(),
+        ]);
         Ok(Host {
             roots,
             node: nodename(var("OSVC_NODENAME")),

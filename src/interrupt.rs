@@ -11,7 +11,7 @@
 use crate::error::{Error, Result};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
@@ -35,12 +35,60 @@ pub fn install() {
         for (sig, seen) in [(SIGINT, &SEEN_INT), (SIGTERM, &SEEN_TERM)] {
             // The shutdown goes first, so that it sees `seen` as the
             // previous signal of this kind left it: the first one arms it,
-            // the second one exits.
-            let _ = flag::register_conditional_shutdown(sig, 128 + sig, seen);
+            // the second one kills the docker calls running (their own
+            // process groups get no terminal signal) and exits.
+            // SAFETY: the handler only loads atomics and calls kill(2) and
+            // _exit(2), which are async-signal-safe.
+            let _ = unsafe {
+                signal_hook::low_level::register(sig, move || {
+                    if seen.load(Ordering::SeqCst) {
+                        kill_live_groups();
+                        signal_hook::low_level::exit(128 + sig);
+                    }
+                })
+            };
             let _ = flag::register(sig, seen);
             let _ = flag::register_usize(sig, &RECEIVED, usize::try_from(sig).unwrap_or(0));
         }
     });
+}
+
+/// The process groups of the docker calls running now (0: a free slot).
+static LIVE: [AtomicI32; 16] = [const { AtomicI32::new(0) }; 16];
+
+/// Keeps a running call's process group known until dropped, so that a
+/// second signal that ends om at once still takes the call with it.
+pub struct Tracked(Option<usize>);
+
+pub fn track(pgid: Option<u32>) -> Tracked {
+    let Some(pgid) = pgid.and_then(|p| i32::try_from(p).ok()).filter(|p| *p > 1) else {
+        return Tracked(None);
+    };
+    let slot = LIVE.iter().position(|s| {
+        s.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    });
+    Tracked(slot)
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if let Some(i) = self.0 {
+            LIVE[i].store(0, Ordering::SeqCst);
+        }
+    }
+}
+
+fn kill_live_groups() {
+    for s in &LIVE {
+        let pgid = s.load(Ordering::SeqCst);
+        if pgid > 1 {
+            // SAFETY: kill(2) with plain integers, async-signal-safe.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
 }
 
 fn signal(raw: usize) -> Option<i32> {

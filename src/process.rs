@@ -189,6 +189,7 @@ pub fn capture(cmd: &Cmd, bound: Duration) -> Result<Output> {
         .start()
         .map_err(|e| cmd.spawn_error(&e))?;
     let pgid = handle.pids().first().copied();
+    let _live = interrupt::track(pgid);
     loop {
         // Done only when the child has exited and its pipes are closed: a
         // grandchild holding them keeps this waiting, up to the bound.
@@ -232,6 +233,7 @@ pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Re
         .map_err(|e| cmd.spawn_error(&e))?;
     let reader = Arc::new(reader);
     let pgid = reader.pids().first().copied();
+    let _live = interrupt::track(pgid);
     // Lines are read on their own thread, so that this one keeps the bound
     // and sees signals even while a read blocks (a grandchild holding the
     // pipe); on_stdout stays on the caller's thread.

@@ -66,6 +66,12 @@ pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(format!("{}… ({} more bytes)", &s[..end], s.len() - end))
 }
 
+/// One `om: …` line on stderr, its control characters escaped: messages
+/// may carry docker's text or a config's.
+pub fn say(msg: &str) {
+    eprintln!("om: {}", escape_controls(msg));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use crate::cli::ActionArgs;
 use crate::config::keywords::rid_index;
 use crate::config::service::{Container, Service};
 use crate::config::{self};
+use crate::docker::argv::CgroupDriver;
 use crate::docker::{container::Exec, current::Current, inspect::ContainerInfo};
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
@@ -144,22 +145,51 @@ fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind, filtered: bo
     }
 }
 
-/// The service's cgroup tree goes with its last container. A slice still
-/// in use (a container om could not remove) is a warning, not a failure.
+/// The service's cgroup tree goes with its last container. With cgroupfs,
+/// om removes the directories (the kernel refuses a busy one); with
+/// systemd, `systemctl stop` of the service's slice unit, which would stop
+/// what runs in it: only once docker says no container of the service is
+/// left. A slice that stays is a warning, not a failure.
 fn remove_slices(exec: &Exec) {
-    let (removed, failed) = crate::cgroup::remove_service_slices(&exec.svc.path);
-    if !removed.is_empty() {
-        exec.log.svc(
-            Level::Info,
-            &format!(
-                "removed cgroup {}",
-                crate::cgroup::service_slice(&exec.svc.path).display()
-            ),
-        );
-    }
-    for f in failed {
-        exec.log
-            .svc(Level::Warn, &format!("cgroup not removed: {f}"));
+    let warn = |msg: String| exec.log.svc(Level::Warn, &msg);
+    let path = &exec.svc.path;
+    match exec.driver() {
+        Err(e) => warn(format!("cgroup not removed: {e}")),
+        Ok(CgroupDriver::Cgroupfs) => {
+            let (removed, failed) = crate::cgroup::remove_service_slices(path);
+            if !removed.is_empty() {
+                exec.log.svc(
+                    Level::Info,
+                    &format!(
+                        "removed cgroup {}",
+                        crate::cgroup::service_slice(path).display()
+                    ),
+                );
+            }
+            for f in failed {
+                warn(format!("cgroup not removed: {f}"));
+            }
+        }
+        Ok(CgroupDriver::Systemd) => {
+            if !std::path::Path::new("/run/systemd/system").exists() {
+                return;
+            }
+            match delete::existing_containers(exec.svc) {
+                Ok(left) if left.is_empty() => {}
+                Ok(_) => return,
+                Err(e) => return warn(format!("cgroup not removed: {e}")),
+            }
+            let cmd = crate::process::Cmd::new(
+                "systemctl",
+                ["stop", crate::cgroup::service_unit(path).as_str()],
+            );
+            exec.log.svc(Level::Info, &cmd.to_string());
+            match crate::process::capture(&cmd, crate::docker::call_bound()) {
+                Ok(out) if out.success() => {}
+                Ok(out) => warn(format!("cgroup not removed: {}", out.error_line())),
+                Err(e) => warn(format!("cgroup not removed: {e}")),
+            }
+        }
     }
 }
 
@@ -266,7 +296,7 @@ fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
             return;
         }
     };
-    let stray = failed.iter().filter(|c| {
+    let stray = failed.iter().filter(|c| exec.touched(c)).filter(|c| {
         cur.of(exec.svc, c)
             .ok()
             .flatten()

@@ -129,10 +129,15 @@ fn edit(
     if doc.get("DEFAULT", "id") != id.as_deref() {
         return fail(ID_IS_FIXED);
     }
-    if let Some(first) = check_document(&doc, path, &ctx.node)
-        .strict_errors()
-        .first()
-    {
+    // Only `set` refuses an unknown keyword (SPEC 7); unset, enable and
+    // disable must still work on a hand-edited file (to remove it, say).
+    let report = check_document(&doc, path, &ctx.node);
+    let errors = if what == "set" {
+        report.strict_errors()
+    } else {
+        report.errors
+    };
+    if let Some(first) = errors.first() {
         return fail(first.clone());
     }
     if doc.to_string() == before {

@@ -101,11 +101,22 @@ fn install(ctx: &Ctx, path: &SvcPath, doc: &Document, args: &CreateArgs) -> Resu
         waitlock(&args.common.waitlock)?,
         &format!("om {path} create"),
     )?;
-    // Another create may have won the race since build_document looked.
-    if !args.force && path.conf_file(&ctx.roots).exists() {
-        return fail(format!(
-            "service {path} already exists (use --force to replace it, keeping its id)"
-        ));
+    // Another create may have won the race since build_document looked:
+    // under the lock, what is there now must be what it saw (nothing, or
+    // the service whose id the document keeps).
+    let file = path.conf_file(&ctx.roots);
+    if std::fs::symlink_metadata(&file).is_ok() {
+        if !args.force {
+            return fail(format!(
+                "service {path} already exists (use --force to replace it, keeping its id)"
+            ));
+        }
+        let now = config::read_document(path, &ctx.roots)?;
+        if now.get("DEFAULT", "id") != doc.get("DEFAULT", "id") {
+            return fail(format!(
+                "service {path} was created or replaced meanwhile (another id): nothing written, try again"
+            ));
+        }
     }
     config::save(path, &ctx.roots, doc)
 }
@@ -113,6 +124,8 @@ fn install(ctx: &Ctx, path: &SvcPath, doc: &Document, args: &CreateArgs) -> Resu
 pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     // Bad input is refused before anything is said or written.
     let doc = build_document(ctx, path, args)?;
+    // The config is read: from here a signal interrupts the provision.
+    crate::interrupt::install();
     let log = Logger::new(
         &ctx.node,
         &path.to_string(),

@@ -27,7 +27,13 @@ fn problems(text: &str, original: &str, path: &SvcPath, node: &str) -> Vec<Strin
         Err(e) => return vec![e.to_string()],
         Ok(doc) => doc,
     };
-    let mut errors = check_document(&doc, path, node).strict_errors();
+    // An unknown keyword is a warning here, as for every command but
+    // create, set and validate (SPEC 7).
+    let report = check_document(&doc, path, node);
+    for u in &report.unknown {
+        crate::text::say(&format!("{path}: warning: {u}"));
+    }
+    let mut errors = report.errors;
     let id_of = |d: &Document| d.get("DEFAULT", "id").map(String::from);
     if Document::parse(original).ok().as_ref().map(id_of) != Some(id_of(&doc)) {
         errors.push(super::config_cmds::ID_IS_FIXED.into());
@@ -90,7 +96,7 @@ fn edit_loop(
             return config::write_atomic(&path.conf_file(&ctx.roots), &text);
         }
         for e in &errors {
-            eprintln!("om: {path}: error: {e}");
+            crate::text::say(&format!("{path}: error: {e}"));
         }
         if !ask_again() {
             return fail(format!(

@@ -52,15 +52,30 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
             .try_get_matches_from(args)
             .and_then(|m| Cli::from_arg_matches(&m)),
     )?;
-    let ctx = Ctx::from_env()?;
+    let ctx = match Ctx::from_env() {
+        Ok(ctx) => ctx,
+        // `status` says 4 whenever it can not tell (SPEC 3).
+        Err(e) if matches!(cli.command, Command::Status) => {
+            crate::text::say(&e.to_string());
+            return Err(Error::Child(4));
+        }
+        Err(e) => return Err(e),
+    };
     let sel = cli.selector.as_str();
     // A child that shares the terminal gets its SIGINT itself and om passes
     // its exit code through (SPEC 6); every other command kills its docker
     // call on a signal (a call runs in its own process group, out of the
     // terminal's reach) and exits 128+N.
+    // `create` and `deploy` may read stdin first: deploy installs it once
+    // its config is read, create runs no docker call.
     let shares_terminal = matches!(
         cli.command,
-        Command::Docker(_) | Command::Enter(_) | Command::Edit(_) | Command::Logs(_)
+        Command::Docker(_)
+            | Command::Enter(_)
+            | Command::Edit(_)
+            | Command::Logs(_)
+            | Command::Create(_)
+            | Command::Deploy(_)
     );
     if !shares_terminal {
         crate::interrupt::install();

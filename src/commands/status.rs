@@ -20,7 +20,7 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
         match config::load(p, &ctx.roots, &ctx.node) {
             Ok((_, svc)) => services.push(svc),
             Err(e) => {
-                eprintln!("om: {e}");
+                crate::text::say(&e.to_string());
                 broken = true;
             }
         }
@@ -52,7 +52,7 @@ pub fn exit_status(ctx: &Ctx, selector: &str) -> Result<()> {
         Ok(r) => r,
         Err(Error::Child(_)) => return Err(Error::Child(UNKNOWN)),
         Err(e) => {
-            eprintln!("om: {e}");
+            crate::text::say(&e.to_string());
             return Err(Error::Child(UNKNOWN));
         }
     };

@@ -13,13 +13,26 @@ use super::service::{container_rids, Container, Service};
 use super::value::{parse_bool, parse_duration};
 use crate::paths::SvcPath;
 
-/// The containers of `doc`, with what could not be read reported in the
-/// returned list (one line each), or `None` without a readable `id`.
-pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> (Option<Service>, Vec<String>) {
+/// What the lenient reading found.
+pub struct Lenient {
+    /// `None` without a readable `id`.
+    pub service: Option<Service>,
+    /// Containers that could not be identified (one line each).
+    pub problems: Vec<String>,
+    /// What was read otherwise than written (a namespace cycle ignored).
+    pub notes: Vec<String>,
+}
+
+/// The containers of `doc` as far as a stop needs them.
+pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
     let eval = Evaluator::new(doc, path, nodename);
     let mut problems = Vec::new();
     let Some(id) = eval.get("DEFAULT", "id").ok().flatten() else {
-        return (None, vec!["DEFAULT.id: missing or unreadable".into()]);
+        return Lenient {
+            service: None,
+            problems: vec!["DEFAULT.id: missing or unreadable".into()],
+            notes: Vec::new(),
+        };
     };
     let mut containers = Vec::new();
     for rid in container_rids(doc) {
@@ -29,7 +42,15 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> (Option<Service>
                 .and_then(|v| parse_bool(&v).ok())
                 .unwrap_or(default)
         };
-        let name = text("name").unwrap_or_else(|| default_container_name(path, rid));
+        // A name that is set but does not evaluate is not guessed.
+        let name = match eval.get(rid, "name") {
+            Ok(Some(n)) => n,
+            Ok(None) => default_container_name(path, rid),
+            Err(e) => {
+                problems.push(format!("{rid}.name: {e}: left alone"));
+                continue;
+            }
+        };
         if let Err(e) = operand::container_name(&name) {
             problems.push(format!("{rid}.name: {e}: left alone"));
             continue;
@@ -54,14 +75,28 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> (Option<Service>
             ..Container::default()
         });
     }
-    let service = Service {
+    let mut service = Service {
         path: path.clone(),
         id,
         rollback: false,
         containers,
         subsets: Vec::new(),
     };
-    (Some(service), problems)
+    // A namespace cycle (the hand edit that brought us here, maybe) must
+    // not stop the stop: then the order is plain reverse rid order.
+    let mut notes = Vec::new();
+    let all: Vec<&Container> = service.containers.iter().collect();
+    if let Err(e) = crate::plan::start_stages(&service, &all) {
+        notes.push(format!("{e}: acting in rid order"));
+        for c in &mut service.containers {
+            c.depends_on.clear();
+        }
+    }
+    Lenient {
+        service: Some(service),
+        problems,
+        notes,
+    }
 }
 
 #[cfg(test)]
@@ -75,8 +110,10 @@ mod tests {
         )
         .unwrap();
         let path = SvcPath::parse("s").unwrap();
-        let (svc, problems) = build(&doc, &path, "n");
-        let svc = svc.unwrap();
+        let Lenient {
+            service, problems, ..
+        } = build(&doc, &path, "n");
+        let svc = service.unwrap();
         let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
         assert_eq!(rids, ["container#1", "container#3"]);
         let c1 = &svc.containers[0];
@@ -88,5 +125,20 @@ mod tests {
         assert_eq!(svc.containers[1].depends_on, ["container#1"]);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].contains("container#2.name"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_namespace_cycle_does_not_stop_the_stop() {
+        let doc = Document::parse(
+            "[DEFAULT]\nid = x\n[container#1]\nnetns = container#2\n[container#2]\nnetns = container#1\n",
+        )
+        .unwrap();
+        let path = SvcPath::parse("s").unwrap();
+        let l = build(&doc, &path, "n");
+        let svc = l.service.unwrap();
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+        assert!(l.notes[0].contains("cycle"), "{:?}", l.notes);
+        let all: Vec<&Container> = svc.containers.iter().collect();
+        assert!(crate::plan::stop_stages(&svc, &all).is_ok());
     }
 }

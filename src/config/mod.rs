@@ -34,7 +34,7 @@ pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, 
     let doc = read_document(path, roots)?;
     let report = service::check_document(&doc, path, nodename);
     for u in &report.unknown {
-        eprintln!("om: {path}: warning: {u}, ignored");
+        crate::text::say(&format!("{path}: warning: {u}, ignored"));
     }
     match (report.errors.first(), report.service) {
         (None, Some(svc)) => Ok((doc, svc)),
@@ -54,7 +54,7 @@ pub fn load_for_stop(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(S
     let doc = read_document(path, roots)?;
     let report = service::check_document(&doc, path, nodename);
     for u in &report.unknown {
-        eprintln!("om: {path}: warning: {u}, ignored");
+        crate::text::say(&format!("{path}: warning: {u}, ignored"));
     }
     if let (None, Some(svc)) = (report.errors.first(), report.service) {
         return Ok((svc, true));
@@ -63,13 +63,17 @@ pub fn load_for_stop(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(S
         .errors
         .first()
         .map_or("invalid config", String::as_str);
-    let (svc, problems) = lenient::build(&doc, path, nodename);
-    let svc = svc.ok_or_else(|| Error::Failed(format!("{path}: {first}")))?;
-    eprintln!("om: {path}: warning: {first}; acting on the container names the config gives");
-    for p in &problems {
-        eprintln!("om: {path}: warning: {p}");
+    let l = lenient::build(&doc, path, nodename);
+    let svc = l
+        .service
+        .ok_or_else(|| Error::Failed(format!("{path}: {first}")))?;
+    crate::text::say(&format!(
+        "{path}: warning: {first}; acting on the container names the config gives"
+    ));
+    for p in l.problems.iter().chain(&l.notes) {
+        crate::text::say(&format!("{path}: warning: {p}"));
     }
-    Ok((svc, problems.is_empty()))
+    Ok((svc, l.problems.is_empty()))
 }
 
 /// Writes a service's config. The text must read back as the same document:

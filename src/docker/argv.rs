@@ -216,8 +216,9 @@ pub fn logs_tail_argv(id: &str, lines: usize) -> Vec<String> {
 }
 
 /// Every container carrying a `com.opensvc.id` label, whatever its name:
-/// one line `ID<TAB>NAME<TAB>LABEL` each (a renamed container is still
-/// found by its label).
+/// one line `ID<TAB>NAME<TAB>"LABEL"` each (a renamed container is still
+/// found by its label). The label is JSON-quoted: a foreign container's
+/// label may hold a newline or a tab.
 pub fn labelled_argv() -> Vec<String> {
     [
         "ps",
@@ -226,7 +227,7 @@ pub fn labelled_argv() -> Vec<String> {
         "--filter",
         &format!("label={LABEL_ID}"),
         "--format",
-        &format!("{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.Label \"{LABEL_ID}\"}}}}"),
+        &format!("{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{json (.Label \"{LABEL_ID}\")}}}}"),
     ]
     .map(String::from)
     .to_vec()

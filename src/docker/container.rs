@@ -22,6 +22,10 @@ pub struct Exec<'a> {
     pub log: &'a Logger,
     pub dry_run: bool,
     driver: OnceLock<std::result::Result<CgroupDriver, String>>,
+    /// The rids whose container this action ran, started or was finishing
+    /// the start of: only those are rolled back when they fail, never a
+    /// container the action refused to touch (renamed, say).
+    touched: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'a> Exec<'a> {
@@ -31,10 +35,22 @@ impl<'a> Exec<'a> {
             log,
             dry_run,
             driver: OnceLock::new(),
+            touched: std::sync::Mutex::new(Vec::new()),
         }
     }
 
-    fn driver(&self) -> Result<CgroupDriver> {
+    fn touch(&self, c: &Container) {
+        if let Ok(mut t) = self.touched.lock() {
+            t.push(c.rid.clone());
+        }
+    }
+
+    /// Whether this action ran, started or finished starting `c`'s container.
+    pub fn touched(&self, c: &Container) -> bool {
+        self.touched.lock().is_ok_and(|t| t.contains(&c.rid))
+    }
+
+    pub fn driver(&self) -> Result<CgroupDriver> {
         self.driver
             .get_or_init(|| super::cgroup_driver().map_err(|e| e.to_string()))
             .clone()
@@ -147,6 +163,7 @@ impl<'a> Exec<'a> {
                 if self.dry_run {
                     return Ok(true);
                 }
+                self.touch(c);
                 let deadline = Instant::now() + c.start_timeout;
                 self.wait_operational(c, info.clone(), deadline)?;
                 return Ok(true);
@@ -170,24 +187,27 @@ impl<'a> Exec<'a> {
             );
             self.run(&c.rid, argv::pull_argv(&c.image), c.pull_timeout)?;
         }
-        match &current {
+        self.touch(c);
+        let id = match &current {
             Some(info) => {
                 self.run(&c.rid, argv::start_argv(&info.id), super::call_bound())?;
+                info.id.clone()
             }
             None => self.create(c)?,
-        }
+        };
         if self.dry_run || !c.detach {
             return Ok(true);
         }
         // One bound for both waits: start_timeout covers up and operational.
         let deadline = Instant::now() + c.start_timeout;
-        let info = self.wait_up(c, deadline)?;
+        let info = self.wait_up(c, &id, deadline)?;
         self.wait_operational(c, info, deadline)?;
         Ok(true)
     }
 
-    /// `docker run` (or a foreground run to completion for an init job).
-    fn create(&self, c: &Container) -> Result<()> {
+    /// `docker run` (or a foreground run to completion for an init job);
+    /// the new container's id.
+    fn create(&self, c: &Container) -> Result<String> {
         let ctx = RunCtx {
             path: &self.svc.path,
             svc_id: &self.svc.id,
@@ -201,25 +221,54 @@ impl<'a> Exec<'a> {
             );
         }
         if c.detach {
-            self.run(&c.rid, argv::run_argv(c, &ctx), super::call_bound())?;
+            let out = self.run(&c.rid, argv::run_argv(c, &ctx), super::call_bound())?;
+            // `docker run -d` prints the new container's id: the waits
+            // follow it, not the name.
+            let id = out.stdout.trim().to_string();
+            if !self.dry_run && !super::inspect::is_full_id(&id) {
+                return Err(Error::Failed(format!(
+                    "docker run printed no container id for {} (got '{}')",
+                    c.name,
+                    crate::text::escape_controls(&id)
+                )));
+            }
+            Ok(id)
         } else {
             // An init job: to completion, then removed.
             let result = self.run(&c.rid, argv::run_argv(c, &ctx), c.start_timeout);
             if !self.dry_run {
+                self.remove_job(c);
+            }
+            result.map(|_| String::new())
+        }
+    }
+
+    /// `docker rm -f NAME` of a finished (or killed) init job, only when
+    /// NAME is still this resource's: a `docker run` that failed on a name
+    /// conflict must not remove the other container.
+    fn remove_job(&self, c: &Container) {
+        match super::inspect_one(&c.name) {
+            Ok(Some(info)) if self.owns(c, &info) => {
                 // -f: a job killed at its bound may still be running
                 let _ = self.run(&c.rid, argv::rm_force_argv(&c.name), super::call_bound());
             }
-            result?;
+            Ok(Some(_)) => self.log.res(
+                &c.rid,
+                Level::Warn,
+                &format!("{}: not this resource's container, left alone", c.name),
+            ),
+            Ok(None) => {}
+            Err(e) => self
+                .log
+                .res(&c.rid, Level::Warn, &format!("init job not removed: {e}")),
         }
-        Ok(())
     }
 
-    fn wait_up(&self, c: &Container, deadline: Instant) -> Result<ContainerInfo> {
+    /// Polls the container by its verified id until it runs.
+    fn wait_up(&self, c: &Container, id: &str, deadline: Instant) -> Result<ContainerInfo> {
         self.log.res(&c.rid, Level::Info, "wait for up status");
         loop {
-            let info = super::inspect_one(&c.name)?.ok_or_else(|| {
-                Error::Failed(format!("container {} disappeared while starting", c.name))
-            })?;
+            let info = self.inspect_id(c, id)?;
             if info.running {
                 return Ok(info);
             }
@@ -236,6 +285,16 @@ impl<'a> Exec<'a> {
             }
             crate::interrupt::sleep(POLL)?;
         }
+    }
+
+    /// The container with this id; gone is an error of the start.
+    fn inspect_id(&self, c: &Container, id: &str) -> Result<ContainerInfo> {
+        super::inspect(&[id])?
+            .into_iter()
+            .find(|i| i.id == id)
+            .ok_or_else(|| {
+                Error::Failed(format!("container {} disappeared while starting", c.name))
+            })
     }
 
     fn exited(&self, c: &Container, info: &ContainerInfo) -> Error {
@@ -275,9 +334,7 @@ impl<'a> Exec<'a> {
                 _ => {}
             }
             crate::interrupt::sleep(POLL)?;
-            info = super::inspect_one(&c.name)?.ok_or_else(|| {
-                Error::Failed(format!("container {} disappeared while starting", c.name))
-            })?;
+            info = self.inspect_id(c, &info.id)?;
         }
     }
 

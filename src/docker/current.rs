@@ -61,13 +61,16 @@ impl Current {
             .unwrap_or_default();
         match (by_name, elsewhere.as_slice()) {
             (found, []) => Ok(found.cloned()),
-            (None, [renamed]) => Ok(Some((*renamed).clone())),
+            // Under its name: nothing, or a container that is not ours.
+            (b, [renamed]) if b.is_none_or(|b| b.label(LABEL_ID) != Some(want.as_str())) => {
+                Ok(Some((*renamed).clone()))
+            }
             (_, others) => {
                 let mut names: Vec<String> = others
                     .iter()
                     .map(|i| format!("{} ({})", i.name, i.short_id()))
                     .collect();
-                if let Some(b) = by_name {
+                if let Some(b) = by_name.filter(|b| b.label(LABEL_ID) == Some(want.as_str())) {
                     names.insert(0, format!("{} ({})", b.name, b.short_id()));
                 }
                 Err(Error::Failed(format!(

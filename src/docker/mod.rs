@@ -116,11 +116,12 @@ pub fn labelled() -> Result<Vec<Labelled>> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let mut f = l.splitn(3, '\t');
-            match (f.next(), f.next(), f.next()) {
+            let label = |l: &str| serde_json::from_str::<String>(l).ok();
+            match (f.next(), f.next(), f.next().and_then(label)) {
                 (Some(id), Some(name), Some(label)) if inspect::is_full_id(id) => Ok(Labelled {
                     id: id.to_string(),
                     name: name.to_string(),
-                    label: label.to_string(),
+                    label,
                 }),
                 _ => Err(unreadable(&cmd, format!("unreadable line '{l}'"))),
             }

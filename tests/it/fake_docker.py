@@ -105,11 +105,11 @@ elif verb == "inspect":
         sys.stderr.write("Error: No such container: %s\n" % ref)
     sys.exit(1 if missing else 0)
 elif verb == "ps":
-    # `ps -a --no-trunc --filter label=com.opensvc.id --format ID\tNAME\tLABEL`
+    # `ps -a --no-trunc --filter label=com.opensvc.id --format ID\tNAME\t"LABEL"`
     for name, c in state.items():
         label = c["Labels"].get("com.opensvc.id")
         if label is not None:
-            print("%s\t%s\t%s" % (c["Id"], name, label))
+            print("%s\t%s\t%s" % (c["Id"], name, json.dumps(label)))
 elif verb == "run":
     name = next(a.split("=", 1)[1] for a in args if a.startswith("--name="))
     labels = dict(a.split("=", 1)[1].split("=", 1) for a in args if a.startswith("--label="))

@@ -75,7 +75,7 @@ fn ps() -> Vec<String> {
         "--filter",
         "label=com.opensvc.id",
         "--format",
-        "{{.ID}}\t{{.Names}}\t{{.Label \"com.opensvc.id\"}}",
+        "{{.ID}}\t{{.Names}}\t{{json (.Label \"com.opensvc.id\")}}",
     ])
 }
 
@@ -111,8 +111,12 @@ fn restart_with_rm_removes_and_runs_anew() {
         &format!("/opensvc.slice/{name}.slice/container.slice/container.1.slice"),
         "nginx",
     ]));
+    let calls = fake.calls();
+    // wait for up status follows the id `docker run -d` printed
+    let new_id = fake_state_id(&fake, &c);
+    assert_ne!(new_id, cid);
     assert_eq!(
-        fake.calls(),
+        calls,
         [
             ps(),
             inspect.clone(),
@@ -127,9 +131,16 @@ fn restart_with_rm_removes_and_runs_anew() {
             argv(&["image", "inspect", "--format", "{{.Id}}", "nginx"]),
             argv(&["info", "--format", "{{.CgroupDriver}}"]),
             run,
-            inspect,
+            argv(&["container", "inspect", &new_id]),
         ]
     );
+}
+
+/// The id the fake engine gave the container named `name`.
+fn fake_state_id(fake: &Fake, name: &str) -> String {
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&fake.state).unwrap()).unwrap();
+    state[name]["Id"].as_str().unwrap().to_string()
 }
 
 #[test]
@@ -318,7 +329,8 @@ fn pull_policy_always_pulls_before_each_start() {
             argv(&["container", "inspect", &c]),
             argv(&["pull", "nginx"]),
             argv(&["start", &cid]),
-            argv(&["container", "inspect", &c]),
+            // wait for up status, by the verified id
+            argv(&["container", "inspect", &cid]),
         ]
     );
     assert!(

@@ -338,6 +338,10 @@ fn status_says_4_when_it_can_not_tell() {
     std::fs::write(fake.env.conf(&name), "[container#1\n").unwrap();
     let out = om_in(&fake.env, &name, &["status"]).code(4);
     assert!(out.stderr.contains("bad section header"), "{}", out.stderr);
+    // the environment om can not use
+    let mut bad_env = Env::new();
+    bad_env.vars.push(("OSVC_ROOT_PATH".into(), String::new()));
+    om_in(&bad_env, &name, &["status"]).code(4);
     // the real docker CLI, pointed at no engine
     let mut env = Env::new();
     create(&env, &name, ONE);
@@ -373,6 +377,9 @@ fn an_unknown_keyword_warns_and_lets_actions_run() {
     let out = om_in(&fake.env, &name, &["set", "--kw", "container#1.rm=true"]).code(1);
     assert!(out.stderr.contains("unknown keyword"), "{}", out.stderr);
     assert_eq!(fake.env.read_conf(&name), text);
+    // unset is how the operator removes it
+    om_in(&fake.env, &name, &["unset", "--kw", "container#1.nosuch"]).ok();
+    om_in(&fake.env, &name, &["validate", "config"]).ok();
 }
 
 // 14. stop works on a config that no longer validates.
@@ -609,8 +616,14 @@ fn purge_removes_the_service_cgroup_slices() {
         "[container#1]\ntype = docker\nimage = om-test/busybox\n",
     );
     env.om(&[&name, "start"]).ok();
+    let driver = docker(&["info", "--format", "{{.CgroupDriver}}"]);
+    let systemd = String::from_utf8_lossy(&driver.stdout).trim() == "systemd";
     let slices = || -> Vec<String> {
-        let rel = format!("opensvc.slice/{name}.slice");
+        let rel = if systemd {
+            format!("opensvc.slice/opensvc-{name}.slice")
+        } else {
+            format!("opensvc.slice/{name}.slice")
+        };
         let mut bases = vec![Path::new("/sys/fs/cgroup").to_path_buf()];
         if let Ok(entries) = std::fs::read_dir("/sys/fs/cgroup") {
             bases.extend(entries.flatten().map(|e| e.path()));
@@ -622,13 +635,10 @@ fn purge_removes_the_service_cgroup_slices() {
             .map(|p| p.display().to_string())
             .collect()
     };
-    let driver = docker(&["info", "--format", "{{.CgroupDriver}}"]);
-    if String::from_utf8_lossy(&driver.stdout).trim() == "cgroupfs" {
-        assert!(
-            !slices().is_empty(),
-            "docker made no slice under opensvc.slice"
-        );
-    }
+    assert!(
+        !slices().is_empty(),
+        "docker made no slice under opensvc.slice"
+    );
     env.om(&[&name, "purge"]).ok();
     assert_eq!(slices(), Vec::<String>::new());
 }
@@ -652,6 +662,10 @@ fn a_renamed_container_is_never_lost() {
     let out = env.om(&[&name, "start"]).code(1);
     assert!(out.stderr.contains("renamed"), "{}", out.stderr);
     assert!(inspect(&c).is_none(), "a second container was created");
+    assert!(
+        running(&moved),
+        "the refused start stopped the renamed container"
+    );
     let out = env.om(&[&name, "delete"]).code(1);
     assert!(out.stderr.contains(&moved), "{}", out.stderr);
     env.om(&[&name, "purge"]).ok();
@@ -660,4 +674,110 @@ fn a_renamed_container_is_never_lost() {
         "purge left the renamed container"
     );
     assert!(!env.conf(&name).exists());
+}
+
+// 11. A second signal ends om at once, and the docker call with it.
+#[test]
+fn a_second_signal_ends_om_and_its_docker_call() {
+    let mut fake = Fake::new();
+    let name = unique("s2");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n[container#2]\ntype = docker\nimage = nginx\n",
+    );
+    fake.with_container(&name, false);
+    let pids = fake.env.root().join("pids");
+    for (k, v) in [
+        ("FAKE_DOCKER_HANG", "run".to_string()),
+        ("FAKE_DOCKER_DELAY", "stop:60".to_string()),
+        ("FAKE_DOCKER_PIDS", pids.display().to_string()),
+    ] {
+        fake.env.vars.push((k.into(), v));
+    }
+    let log = fake.env.root().join(format!("log/{name}.log"));
+    let child = fake
+        .env
+        .std_cmd(&[&name, "start"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = i32::try_from(child.id()).unwrap();
+    // container#1 started, container#2's docker run hangs: interrupt it
+    wait_for("docker run", || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("docker run -d"))
+    });
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    // the rollback's docker stop runs for a minute: a second SIGTERM
+    wait_for("the rollback's docker stop", || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("docker stop"))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143));
+    assert!(t.elapsed() < Duration::from_secs(5));
+    // every docker process it started is gone with it
+    wait_for("the docker calls to die", || {
+        std::fs::read_to_string(&pids)
+            .unwrap_or_default()
+            .lines()
+            .all(|p| !Path::new(&format!("/proc/{p}")).exists() || zombie(p))
+    });
+}
+
+fn zombie(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.rsplit(") ").next().is_some_and(|r| r.starts_with('Z')))
+}
+
+// 1, 17. A foreign container whose label holds a newline hides nothing.
+#[test]
+fn a_foreign_label_with_control_characters_breaks_nothing() {
+    engine();
+    let env = Env::new();
+    let name = unique("fl");
+    let foreign = format!("{name}-foreign");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1"), foreign.clone()]);
+    let made = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &foreign,
+        "--label",
+        "com.opensvc.id=a\nb\tc",
+        "--net=none",
+        "om-test/busybox",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    create(
+        &env,
+        &name,
+        "[container#1]\ntype = docker\nimage = om-test/busybox\n",
+    );
+    env.om(&[&name, "start"]).ok();
+    env.om(&[&name, "stop"]).ok();
+    env.om(&[&name, "purge"]).ok();
+    assert!(running(&foreign));
+}
+
+// 17. delete --rid never hands docker a name it would read as an option.
+#[test]
+fn delete_rid_checks_the_raw_name() {
+    let fake = Fake::new();
+    let name = unique("dr");
+    create(&fake.env, &name, ONE);
+    let text = fake.env.read_conf(&name) + "name = --help\n";
+    std::fs::write(fake.env.conf(&name), &text).unwrap();
+    let out = om_in(&fake.env, &name, &["delete", "--rid", "container#1"]).code(1);
+    assert!(out.stderr.contains("container#1.name"), "{}", out.stderr);
+    assert_eq!(fake.env.read_conf(&name), text);
+    assert!(fake.calls().iter().flatten().all(|w| w != "--help"));
 }
