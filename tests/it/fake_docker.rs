@@ -341,7 +341,7 @@ fn pull_policy_always_pulls_before_each_start() {
 }
 
 /// Whether a process is gone, or a zombie (as good as gone), within 2 s.
-fn dies_soon(pid: &str) -> bool {
+pub fn dies_soon(pid: &str) -> bool {
     let stat = format!("/proc/{}/stat", pid.trim());
     for _ in 0..40 {
         match std::fs::read_to_string(&stat) {
