@@ -2,6 +2,8 @@
 //! driver: `/opensvc.slice/[NS.slice/]NAME.slice/…`), removed when the
 //! service's containers are gone, so that no service leaves its tree behind.
 
+use crate::config::service::Service;
+use crate::docker::argv::{cgroup_parent, CgroupDriver};
 use crate::paths::SvcPath;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,26 +20,37 @@ pub fn service_slice(path: &SvcPath) -> PathBuf {
     p
 }
 
-/// The systemd unit of the service's slice (systemd cgroup driver):
-/// `opensvc-[NS-]NAME.slice`, `-` inside a name escaped as systemd does.
-pub fn service_unit(path: &SvcPath) -> String {
-    let mut levels = vec!["opensvc".to_string()];
-    if !path.is_root_ns() {
-        levels.push(path.namespace.clone());
-    }
-    levels.push(path.name.clone());
-    let escaped: Vec<String> = levels.iter().map(|l| l.replace('-', "\\x2d")).collect();
-    format!("{}.slice", escaped.join("-"))
-}
-
 /// Removes the service's slice in every hierarchy (the unified one, or
 /// each v1 controller), deepest first. Returns the directories removed and
 /// the ones that could not be (still in use, say).
-pub fn remove_service_slices(path: &SvcPath) -> (Vec<PathBuf>, Vec<String>) {
-    remove_under(Path::new(CGROUP_ROOT), &service_slice(path))
+/// `levels`: the service's own directories under its slice
+/// (`container.slice`, `container.SUBSET.slice`, see `own_levels`).
+pub fn remove_service_slices(path: &SvcPath, levels: &[String]) -> (Vec<PathBuf>, Vec<String>) {
+    remove_under(Path::new(CGROUP_ROOT), &service_slice(path), levels)
 }
 
-fn remove_under(root: &Path, rel: &Path) -> (Vec<PathBuf>, Vec<String>) {
+/// The levels a service's `--cgroup-parent` puts under its slice.
+pub fn own_levels(svc: &Service) -> Vec<String> {
+    let mut levels = vec!["container.slice".to_string()];
+    levels.extend(
+        svc.subsets
+            .iter()
+            .map(|(s, _)| format!("container.{s}.slice")),
+    );
+    levels
+}
+
+/// The systemd units that are one resource's alone (the last level of its
+/// `--cgroup-parent`); the levels above may be shared (`opensvc-svc1.slice`
+/// is also the parent of namespace svc1's services).
+pub fn leaf_units(svc: &Service) -> Vec<String> {
+    svc.containers
+        .iter()
+        .map(|c| cgroup_parent(&svc.path, c, CgroupDriver::Systemd))
+        .collect()
+}
+
+fn remove_under(root: &Path, rel: &Path, levels: &[String]) -> (Vec<PathBuf>, Vec<String>) {
     let mut bases = vec![root.to_path_buf()];
     if let Ok(entries) = std::fs::read_dir(root) {
         // v1: one hierarchy per controller directory (`cpu` is often a
@@ -55,22 +68,16 @@ fn remove_under(root: &Path, rel: &Path) -> (Vec<PathBuf>, Vec<String>) {
         if !top.is_dir() {
             continue;
         }
-        // Only the service's own levels (`container*.slice` and below):
-        // `opensvc.slice/ns1.slice` is both a root service named ns1 and
-        // the namespace ns1, whose services' slices are not ours.
+        // Only the service's own levels and below: `opensvc.slice/ns1.slice`
+        // is both a root service named ns1 and the namespace ns1, whose
+        // services' slices are not ours.
         let mut dirs = Vec::new();
-        if let Ok(entries) = std::fs::read_dir(&top) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if e.file_type().is_ok_and(|t| t.is_dir())
-                    && name.starts_with("container")
-                    && name.ends_with(".slice")
-                {
-                    collect_dirs(&e.path(), &mut dirs);
-                }
+        for level in levels {
+            let d = top.join(level);
+            if d.is_dir() {
+                collect_dirs(&d, &mut dirs);
             }
         }
-        dirs.push(top);
         // Children before parents; a parent of a directory that stays
         // stays too, without waiting on it.
         dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
@@ -85,6 +92,17 @@ fn remove_under(root: &Path, rel: &Path) -> (Vec<PathBuf>, Vec<String>) {
                     failed.push(format!("{}: {e}", d.display()));
                     kept.push(d);
                 }
+            }
+        }
+        // The service's slice itself, once nothing is left under it (a
+        // namespace of the same name may hold slices there: no wait).
+        let empty = std::fs::read_dir(&top).is_ok_and(|mut entries| {
+            !entries.any(|e| e.is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir())))
+        });
+        if empty && kept.is_empty() {
+            match std::fs::remove_dir(&top) {
+                Ok(()) => removed.push(top),
+                Err(e) => failed.push(format!("{}: {e}", top.display())),
             }
         }
     }
@@ -154,16 +172,15 @@ mod tests {
         // a namespace svc1's service under a root service svc1's slice
         let ns_child = root.path().join("opensvc.slice/svc1.slice/a.slice");
         std::fs::create_dir_all(&ns_child).unwrap();
-        let (removed, failed) = remove_under(root.path(), &service_slice(&p));
-        // the unified root's svc1.slice stays: it holds the namespace's a.slice
-        assert_eq!(failed.len(), 1, "{failed:?}");
+        let levels = vec!["container.slice".to_string()];
+        let (removed, failed) = remove_under(root.path(), &service_slice(&p), &levels);
+        // the unified root's svc1.slice stays, without a word: it holds the
+        // namespace's a.slice
+        assert!(failed.is_empty(), "{failed:?}");
         assert_eq!(removed.len(), 8);
+        assert!(root.path().join("opensvc.slice/svc1.slice").exists());
         assert!(!root.path().join("memory/opensvc.slice/svc1.slice").exists());
         assert!(ns_child.exists());
         assert!(other.exists());
-        assert_eq!(
-            service_unit(&SvcPath::parse("ns-1/svc/a-b").unwrap()),
-            "opensvc-ns\\x2d1-a\\x2db.slice"
-        );
     }
 }

@@ -12,25 +12,29 @@ const FILE_MODE: u32 = 0o600;
 const DIR_MODE: u32 = 0o700;
 
 /// The trees om owns (`etc`, `var`, `log`), set once by `main`: only
-/// directories strictly inside them are ever narrowed. A root itself may be
-/// `/etc` (`OSVC_ROOT_PATH=/`) or shared: om never changes its mode.
+/// directories inside them are ever narrowed, and a root itself only when
+/// it is not a top-level directory (`OSVC_ROOT_PATH=/` makes `/etc` a root:
+/// om never changes the mode of `/etc`).
 static OWNED: OnceLock<Vec<PathBuf>> = OnceLock::new();
 
 pub fn set_owned_trees(roots: Vec<PathBuf>) {
     let _ = OWNED.set(roots);
 }
 
-/// Creates `dir` (and its parents) 0700. An existing directory strictly
-/// inside om's trees is narrowed to 0700 when an older om left it open.
+/// Creates `dir` (and its parents) 0700. An existing directory of om's
+/// trees is narrowed to 0700 when an older om left it open.
 pub fn private_dir(dir: &Path) -> io::Result<()> {
     let existed = std::fs::symlink_metadata(dir).is_ok();
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(DIR_MODE)
         .create(dir)?;
-    let inside = OWNED
-        .get()
-        .is_some_and(|roots| roots.iter().any(|r| dir != r && dir.starts_with(r)));
+    let top_level = |r: &Path| r.parent().is_none_or(|p| p == Path::new("/"));
+    let inside = OWNED.get().is_some_and(|roots| {
+        roots
+            .iter()
+            .any(|r| dir.starts_with(r) && (dir != r || !top_level(r)))
+    });
     if existed && inside {
         narrow_dir(dir)?;
     }

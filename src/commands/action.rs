@@ -78,7 +78,7 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
             select_resources(&svc, args)?
         };
         let exec = Exec::new(&svc, &log, args.dry_run);
-        act(ctx, &exec, &selected, kind, filtered)?;
+        act(ctx, &exec, &selected, kind, filtered, complete)?;
         if kind == Kind::Purge && !args.dry_run {
             if !complete {
                 return Err(Error::Failed(format!(
@@ -101,7 +101,16 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
 /// `filtered`: only some resources are acted on (`--rid`, `--tag`,
 /// `--subset`), which says nothing of the service as a whole: the
 /// `started` expectation is left as it was.
-fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind, filtered: bool) -> Result<()> {
+/// `complete`: every container resource of the config could be identified
+/// (see `config::load_for_stop`); the cgroup slices go only then.
+fn act(
+    ctx: &Ctx,
+    exec: &Exec,
+    selected: &[&Container],
+    kind: Kind,
+    filtered: bool,
+    complete: bool,
+) -> Result<()> {
     let svc = exec.svc;
     let set_started = |started: bool| {
         if exec.dry_run || filtered {
@@ -124,7 +133,7 @@ fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind, filtered: bo
         }
         Kind::Unprovision | Kind::Purge => {
             stop(exec, selected, &cur, true)?;
-            if !exec.dry_run && !filtered {
+            if !exec.dry_run && !filtered && complete {
                 remove_slices(exec);
             }
             set_started(false)
@@ -145,24 +154,26 @@ fn act(ctx: &Ctx, exec: &Exec, selected: &[&Container], kind: Kind, filtered: bo
     }
 }
 
-/// The service's cgroup tree goes with its last container. With cgroupfs,
-/// om removes the directories (the kernel refuses a busy one); with
-/// systemd, `systemctl stop` of the service's slice unit, which would stop
-/// what runs in it: only once docker says no container of the service is
-/// left. A slice that stays is a warning, not a failure.
+/// The service's cgroup slices go with its last container. With cgroupfs,
+/// om removes the service's own directories (the kernel refuses a busy
+/// one); with systemd, `systemctl stop` of the units that are one
+/// resource's alone, once docker says no container of the service is left
+/// (a stop of a shared slice would stop what runs in it). A slice that
+/// stays is a warning, not a failure.
 fn remove_slices(exec: &Exec) {
     let warn = |msg: String| exec.log.svc(Level::Warn, &msg);
-    let path = &exec.svc.path;
+    let svc = exec.svc;
     match exec.driver() {
         Err(e) => warn(format!("cgroup not removed: {e}")),
         Ok(CgroupDriver::Cgroupfs) => {
-            let (removed, failed) = crate::cgroup::remove_service_slices(path);
+            let levels = crate::cgroup::own_levels(svc);
+            let (removed, failed) = crate::cgroup::remove_service_slices(&svc.path, &levels);
             if !removed.is_empty() {
                 exec.log.svc(
                     Level::Info,
                     &format!(
                         "removed cgroup {}",
-                        crate::cgroup::service_slice(path).display()
+                        crate::cgroup::service_slice(&svc.path).display()
                     ),
                 );
             }
@@ -174,18 +185,17 @@ fn remove_slices(exec: &Exec) {
             if !std::path::Path::new("/run/systemd/system").exists() {
                 return;
             }
-            match delete::existing_containers(exec.svc) {
+            match delete::existing_containers(svc) {
                 Ok(left) if left.is_empty() => {}
                 Ok(_) => return,
                 Err(e) => return warn(format!("cgroup not removed: {e}")),
             }
-            let cmd = crate::process::Cmd::new(
-                "systemctl",
-                ["stop", crate::cgroup::service_unit(path).as_str()],
-            );
+            let mut args = vec!["stop".to_string()];
+            args.extend(crate::cgroup::leaf_units(svc));
+            let cmd = crate::process::Cmd::new("systemctl", args);
             exec.log.svc(Level::Info, &cmd.to_string());
             match crate::process::capture(&cmd, crate::docker::call_bound()) {
-                Ok(out) if out.success() => {}
+                Ok(out) if out.success() || out.stderr.contains("not loaded") => {}
                 Ok(out) => warn(format!("cgroup not removed: {}", out.error_line())),
                 Err(e) => warn(format!("cgroup not removed: {e}")),
             }

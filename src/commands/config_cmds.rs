@@ -135,6 +135,9 @@ fn edit(
     let errors = if what == "set" {
         report.strict_errors()
     } else {
+        for u in &report.unknown {
+            crate::text::say(&format!("{path}: warning: {u}, ignored"));
+        }
         report.errors
     };
     if let Some(first) = errors.first() {

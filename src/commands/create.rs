@@ -24,8 +24,9 @@ fn read_source(src: &str) -> Result<String> {
     }
 }
 
-/// The document a create would write, validated; nothing is written here.
-pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Document> {
+/// The document a create would write, validated, and whether the service
+/// existed when it was built; nothing is written here.
+pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(Document, bool)> {
     let file = path.conf_file(&ctx.roots);
     let exists = match std::fs::symlink_metadata(&file) {
         Ok(_) => {
@@ -85,16 +86,22 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<Do
     if let Some(first) = report.strict_errors().first() {
         return fail(format!("{path}: {first}"));
     }
-    Ok(doc)
+    Ok((doc, exists))
 }
 
 pub fn create(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
-    let doc = build_document(ctx, path, args)?;
-    install(ctx, path, &doc, args)
+    let (doc, existed) = build_document(ctx, path, args)?;
+    install(ctx, path, &doc, existed, args)
 }
 
 /// Writes the validated document under the service's lock.
-fn install(ctx: &Ctx, path: &SvcPath, doc: &Document, args: &CreateArgs) -> Result<()> {
+fn install(
+    ctx: &Ctx,
+    path: &SvcPath,
+    doc: &Document,
+    existed: bool,
+    args: &CreateArgs,
+) -> Result<()> {
     let _lock = state::lock(
         path,
         &ctx.roots,
@@ -117,13 +124,18 @@ fn install(ctx: &Ctx, path: &SvcPath, doc: &Document, args: &CreateArgs) -> Resu
                 "service {path} was created or replaced meanwhile (another id): nothing written, try again"
             ));
         }
+    } else if existed {
+        // --force kept the id of a service deleted since: not brought back.
+        return fail(format!(
+            "service {path} was deleted meanwhile: nothing written, try again"
+        ));
     }
     config::save(path, &ctx.roots, doc)
 }
 
 pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     // Bad input is refused before anything is said or written.
-    let doc = build_document(ctx, path, args)?;
+    let (doc, existed) = build_document(ctx, path, args)?;
     // The config is read: from here a signal interrupts the provision.
     crate::interrupt::install();
     let log = Logger::new(
@@ -135,7 +147,7 @@ pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
         Level::Info,
         &format!("service {} target state set to provisioned", path.name),
     );
-    install(ctx, path, &doc, args)?;
+    install(ctx, path, &doc, existed, args)?;
     action::run_paths(
         ctx,
         std::slice::from_ref(path),

@@ -222,17 +222,25 @@ impl<'a> Exec<'a> {
         }
         if c.detach {
             let out = self.run(&c.rid, argv::run_argv(c, &ctx), super::call_bound())?;
-            // `docker run -d` prints the new container's id: the waits
-            // follow it, not the name.
-            let id = out.stdout.trim().to_string();
-            if !self.dry_run && !super::inspect::is_full_id(&id) {
-                return Err(Error::Failed(format!(
-                    "docker run printed no container id for {} (got '{}')",
-                    c.name,
-                    crate::text::escape_controls(&id)
-                )));
+            if self.dry_run {
+                return Ok(String::new());
             }
-            Ok(id)
+            // `docker run -d` prints the new container's id (last, after
+            // what a wrapper may say): the waits follow it, not the name.
+            let printed = out.stdout.lines().rev().find(|l| !l.trim().is_empty());
+            if let Some(id) = printed
+                .map(str::trim)
+                .filter(|l| super::inspect::is_full_id(l))
+            {
+                return Ok(id.to_string());
+            }
+            match super::inspect_one(&c.name)? {
+                Some(info) if self.owns(c, &info) => Ok(info.id),
+                _ => Err(Error::Failed(format!(
+                    "docker run printed no container id for {}, and none of ours has the name",
+                    c.name
+                ))),
+            }
         } else {
             // An init job: to completion, then removed.
             let result = self.run(&c.rid, argv::run_argv(c, &ctx), c.start_timeout);

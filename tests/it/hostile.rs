@@ -157,10 +157,18 @@ fn files_holding_values_are_private() {
         let want = if p.is_dir() { 0o700 } else { 0o600 };
         assert_eq!(mode(p), want, "{}", p.display());
     }
-    // a log an older om left 0644 is narrowed at the next action
-    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // a log, its directory and the state directory an older om left open
+    // are narrowed at the next action
+    let state = fake.env.root().join(format!("var/svc/{name}"));
+    let open =
+        |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    open(&log, 0o644);
+    open(log.parent().unwrap(), 0o755);
+    open(&state, 0o755);
     om_in(&fake.env, &name, &["stop"]).ok();
     assert_eq!(mode(&log), 0o600);
+    assert_eq!(mode(log.parent().unwrap()), 0o700);
+    assert_eq!(mode(&state), 0o700);
 }
 
 // 5. Temp files: unpredictable, exclusive, never through a symlink; stale
@@ -619,8 +627,9 @@ fn purge_removes_the_service_cgroup_slices() {
     let driver = docker(&["info", "--format", "{{.CgroupDriver}}"]);
     let systemd = String::from_utf8_lossy(&driver.stdout).trim() == "systemd";
     let slices = || -> Vec<String> {
+        // systemd: the resource's own unit (the levels above may be shared)
         let rel = if systemd {
-            format!("opensvc.slice/opensvc-{name}.slice")
+            format!("opensvc.slice/opensvc-{name}.slice/opensvc-{name}-container.slice/opensvc-{name}-container-container.1.slice")
         } else {
             format!("opensvc.slice/{name}.slice")
         };
