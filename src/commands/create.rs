@@ -30,7 +30,8 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
     let file = path.conf_file(&ctx.roots);
     let exists = match std::fs::symlink_metadata(&file) {
         Ok(_) => {
-            crate::fsutil::check_regular(&file).map_err(|e| Error::Failed(e.to_string()))?;
+            crate::fsutil::check_regular(&file)
+                .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
             true
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
