@@ -63,7 +63,16 @@ pub fn print_config(ctx: &Ctx, selector: &str, args: &PrintConfigArgs) -> Result
                 out.to_string()
             }
             (Format::Json, eval) => {
+                // OpenSVC's metadata form, which `create --config` reads back.
                 let mut root = Map::new();
+                root.insert(
+                    "metadata".into(),
+                    serde_json::json!({
+                        "name": path.name,
+                        "namespace": path.namespace,
+                        "kind": "svc",
+                    }),
+                );
                 for (section, keys) in sections(&doc, path, &ctx.node, eval)? {
                     let body: Map<String, Value> = keys
                         .into_iter()
@@ -95,11 +104,16 @@ pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
             ));
         }
         let ev = Evaluator::new(&doc, path, &ctx.node);
+        // Without --eval: the value stored under exactly that key (no
+        // scoping, no references), else the keyword's default.
         let value = if args.eval {
             ev.get(&section, &key)
                 .map_err(|e| Error::Failed(format!("{section}.{key}: {e}")))?
         } else {
-            ev.raw(&section, &key)
+            match doc.get(&section, &key) {
+                Some(v) => Some(v.to_string()),
+                None => ev.default_of(&section, &key),
+            }
         };
         match value {
             Some(v) => out(&format!("{v}\n")),

@@ -3,7 +3,7 @@
 use super::{action, waitlock, Ctx};
 use crate::cli::{ActionArgs, CreateArgs};
 use crate::config::ini::Document;
-use crate::config::input::{apply, parse_assign, parse_config};
+use crate::config::input::{apply, parse_assign, parse_config_for};
 use crate::config::{self, service};
 use crate::error::{fail, Context, Error, Result};
 use crate::logger::{Level, Logger};
@@ -56,8 +56,17 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
         None
     };
     let mut doc = match &args.config {
-        Some(src) => parse_config(&read_source(src)?)
-            .map_err(|e| Error::Failed(format!("--config {src}: {e}")))?,
+        Some(src) => {
+            let (doc, keyed) = parse_config_for(&read_source(src)?)
+                .map_err(|e| Error::Failed(format!("--config {src}: {e}")))?;
+            // The path-keyed form names its service: it must be this one.
+            if let Some(k) = keyed.filter(|k| SvcPath::parse(k).ok().as_ref() != Some(path)) {
+                return fail(format!(
+                    "--config {src}: the config is for service {k}, not {path}"
+                ));
+            }
+            doc
+        }
         None => Document::default(),
     };
     // A new service never shares an id (and so container labels) with the

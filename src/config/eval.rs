@@ -131,6 +131,12 @@ impl<'a> Evaluator<'a> {
         if let Some(v) = doc_value {
             return Some(v.to_string());
         }
+        self.default_of(section, key)
+    }
+
+    /// What a key means when unset: its keyword's default (and the computed
+    /// container name).
+    pub fn default_of(&self, section: &str, key: &str) -> Option<String> {
         let kind = section_kind(section)?;
         if kind == SectionKind::Container && key == "name" {
             return Some(default_container_name(self.path, section));

@@ -1,9 +1,9 @@
-//! What `create --config` and `--kw` read: JSON (the section map or OpenSVC's
-//! `metadata` form) or INI text, and `KEY=VAL` / `KEY+=VAL` / `KEY-=VAL`.
+//! What `create --config` and `--kw` read: JSON (the section map, OpenSVC's
+//! `metadata` form or its path-keyed form) or INI text, and `KEY=VAL` / `KEY+=VAL` / `KEY-=VAL`.
 
 use super::ini::{bad_key, bad_section, Document};
 use super::service::check_chars;
-use super::value::split_words;
+use super::value::{split_words, word_spans};
 use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -11,22 +11,56 @@ use std::fmt;
 /// Parses a config given as JSON or INI (JSON when it starts with `{`, or
 /// is any other JSON document, which is then refused for its shape). A
 /// leading UTF-8 BOM (some editors write one) is dropped.
+#[cfg(test)]
 pub fn parse_config(text: &str) -> Result<Document, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let t = text.trim_start();
-    if t.starts_with('{') || (t.starts_with('[') && serde_json::from_str::<Value>(t).is_ok()) {
-        from_json(text)
-    } else {
-        Document::parse(text).map_err(|e| format!("invalid INI config: {e}"))
-    }
+    parse_config_for(text).map(|(doc, _)| doc)
 }
 
-fn from_json(text: &str) -> Result<Document, String> {
+/// `parse_config`, and the service path of OpenSVC's path-keyed JSON form
+/// (`{"svc1": {"container#1": {…}}}`) when the input has that form. An
+/// empty config (no text, `{}`, no section) is an error: a service with
+/// only an id is never what was meant.
+pub fn parse_config_for(text: &str) -> Result<(Document, Option<String>), String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let t = text.trim_start();
+    let (doc, path) =
+        if t.starts_with('{') || (t.starts_with('[') && serde_json::from_str::<Value>(t).is_ok()) {
+            from_json(text)?
+        } else {
+            let doc = Document::parse(text).map_err(|e| format!("invalid INI config: {e}"))?;
+            (doc, None)
+        };
+    if doc.section_names().next().is_none() {
+        return Err("empty config: no section".into());
+    }
+    Ok((doc, path))
+}
+
+/// The one key of a path-keyed document, when it is one: not a section
+/// name, and its value an object of objects.
+fn path_key(map: &Map<String, Value>) -> Option<&String> {
+    let (key, Value::Object(inner)) = map.iter().next().filter(|_| map.len() == 1)? else {
+        return None;
+    };
+    let is_section = key == "metadata" || super::keywords::section_kind(key).is_some();
+    (!is_section && inner.values().all(Value::is_object)).then_some(key)
+}
+
+fn from_json(text: &str) -> Result<(Document, Option<String>), String> {
     let Strict(root) =
         serde_json::from_str(text).map_err(|e| format!("invalid JSON config: {e}"))?;
-    let Value::Object(map) = root else {
+    let Value::Object(mut map) = root else {
         return Err("invalid JSON config: expected an object of sections".into());
     };
+    let mut path = None;
+    if let Some(key) = path_key(&map).cloned() {
+        crate::paths::SvcPath::parse(&key)
+            .map_err(|e| format!("invalid JSON config: the one key is no section: {e}"))?;
+        if let Some(Value::Object(inner)) = map.remove(&key) {
+            map = inner;
+        }
+        path = Some(key);
+    }
     let mut doc = Document::default();
     // DEFAULT first, whatever the order in the input.
     let sections = map.iter().filter(|(k, _)| *k == "DEFAULT").chain(
@@ -52,7 +86,7 @@ fn from_json(text: &str) -> Result<Document, String> {
             doc.set(section, key, &text);
         }
     }
-    Ok(doc)
+    Ok((doc, path))
 }
 
 /// A JSON value as serde_json reads it, but an object with a key twice is
@@ -214,23 +248,89 @@ pub fn apply(doc: &mut Document, a: &Assign) -> Result<(), String> {
     let current = doc.get(&a.section, &a.key).unwrap_or_default();
     let value = match a.op {
         Op::Set => a.value.clone(),
-        Op::Append | Op::Remove => {
-            let mut words = split_words(current)?;
-            if a.op == Op::Append {
-                words.push(a.value.clone());
-            } else {
-                words.retain(|w| *w != a.value);
-            }
-            shell_words::join(words)
-        }
+        Op::Append => append_words(current, &a.value)?,
+        Op::Remove => remove_words(current, &a.value)?,
     };
     doc.set(&a.section, &a.key, &value);
     Ok(())
 }
 
+/// `K+=V`: V is shell text (`-e A=1` is two words, `X="a b"` one), added
+/// after the current words as written; V that is no valid shell text is
+/// one word, quoted. The words already there keep their exact text.
+fn append_words(current: &str, v: &str) -> Result<String, String> {
+    split_words(current)?;
+    let added = match split_words(v) {
+        Ok(words) if !words.is_empty() => v.trim().to_string(),
+        _ => shell_words::quote(v).into_owned(),
+    };
+    Ok(if current.trim().is_empty() {
+        added
+    } else {
+        format!("{} {added}", current.trim_end())
+    })
+}
+
+/// `K-=V`: removes the first run of words equal to V's words; the others
+/// keep their exact text.
+fn remove_words(current: &str, v: &str) -> Result<String, String> {
+    let spans = word_spans(current)?;
+    let gone = split_words(v).unwrap_or_else(|_| vec![v.to_string()]);
+    if gone.is_empty() {
+        return Ok(current.to_string());
+    }
+    let at = spans
+        .windows(gone.len())
+        .position(|w| w.iter().map(|(_, word)| word).eq(gone.iter()));
+    let Some(at) = at else {
+        return Ok(current.to_string());
+    };
+    let start = spans[at].0.start;
+    let end = spans[at + gone.len() - 1].0.end;
+    // The words around the removed ones keep the space that was between.
+    let (cut_from, cut_to) = match spans.get(at + gone.len()) {
+        Some((next, _)) => (start, next.start),
+        None if at > 0 => (spans[at - 1].0.end, end),
+        None => (start, end),
+    };
+    let mut out = current[..cut_from].to_string();
+    out.push_str(&current[cut_to..]);
+    Ok(out.trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn appended_and_removed_words_keep_the_others_as_written() {
+        assert_eq!(
+            append_words("-p 80:80", "-e A=1").unwrap(),
+            "-p 80:80 -e A=1"
+        );
+        assert_eq!(
+            append_words("TZ=UTC", "GREETING=\"hello world\"").unwrap(),
+            "TZ=UTC GREETING=\"hello world\""
+        );
+        assert_eq!(append_words("", "a").unwrap(), "a");
+        assert_eq!(append_words("a", "it's").unwrap(), "a 'it'\\''s'");
+        assert_eq!(
+            remove_words(
+                "TZ=UTC GREETING=\"hello world\" X=1",
+                "GREETING=\"hello world\""
+            )
+            .unwrap(),
+            "TZ=UTC X=1"
+        );
+        assert_eq!(
+            remove_words("-p 80:80 -e A=1", "-e A=1").unwrap(),
+            "-p 80:80"
+        );
+        assert_eq!(remove_words("a b", "a").unwrap(), "b");
+        assert_eq!(remove_words("a b", "z").unwrap(), "a b");
+        assert_eq!(remove_words("'x y'", "x y").unwrap(), "'x y'");
+        assert_eq!(remove_words("'x y'", "'x y'").unwrap(), "");
+    }
 
     #[test]
     fn json_section_map() {
@@ -249,12 +349,28 @@ mod tests {
     }
 
     #[test]
+    fn opensvc_path_keyed_form() {
+        let (d, path) =
+            parse_config_for(r#"{"ns1/svc/web": {"container#1": {"image": "a"}}}"#).unwrap();
+        assert_eq!(path.as_deref(), Some("ns1/svc/web"));
+        assert_eq!(d.get("container#1", "image"), Some("a"));
+        let (_, path) = parse_config_for(r#"{"container#1": {"image": "a"}}"#).unwrap();
+        assert_eq!(path, None);
+    }
+
+    #[test]
     fn bad_json() {
         for bad in [
             "{",
             "[1]",
             r#"{"a": 1}"#,
-            r#"{"a": {"b": {"c": 1}}}"#,
+            // one key that is no section and no service path
+            r#"{"A_B": {"container#1": {"c": 1}}}"#,
+            // empty
+            "{}",
+            "",
+            "  \n",
+            r#"{"svc1": {}}"#,
             r#"{"a": {"b": null}}"#,
             r#"{"container#1": {"": "x"}}"#,
             r##"{"container#1": {"#k": "x"}}"##,
@@ -284,10 +400,10 @@ mod tests {
             assert!(parse_assign(bad).is_err(), "{bad}");
         }
         let mut d = Document::default();
-        apply(&mut d, &parse_assign("tags+=a b").unwrap()).unwrap();
+        apply(&mut d, &parse_assign("tags+='a b'").unwrap()).unwrap();
         apply(&mut d, &parse_assign("tags+=c").unwrap()).unwrap();
         assert_eq!(d.get("DEFAULT", "tags"), Some("'a b' c"));
-        apply(&mut d, &parse_assign("tags-=a b").unwrap()).unwrap();
+        apply(&mut d, &parse_assign("tags-='a b'").unwrap()).unwrap();
         assert_eq!(d.get("DEFAULT", "tags"), Some("c"));
     }
 

@@ -61,6 +61,44 @@ pub fn split_words(s: &str) -> Result<Vec<String>, String> {
     shell_words::split(s).map_err(|e| format!("'{s}' is not valid shell words: {e}"))
 }
 
+/// The shell words of `s` with their byte ranges in `s`, so that an edit
+/// can keep every other word exactly as written. The ranges follow
+/// POSIX word splitting (quotes and backslashes join); each word's value
+/// is what `split_words` gives for its text.
+pub fn word_spans(s: &str) -> Result<Vec<(std::ops::Range<usize>, String)>, String> {
+    let mut spans = Vec::new();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut quote: Option<u8> = None;
+        while i < bytes.len() {
+            let b = bytes[i];
+            match quote {
+                None if b.is_ascii_whitespace() => break,
+                None if b == b'\\' => i += 1,
+                None if b == b'\'' || b == b'"' => quote = Some(b),
+                Some(b'"') if b == b'\\' => i += 1,
+                Some(q) if b == q => quote = None,
+                _ => {}
+            }
+            i += 1;
+        }
+        let end = i.min(bytes.len());
+        let text = &s[start..end];
+        let word = match split_words(text)?.as_slice() {
+            [one] => one.clone(),
+            _ => return Err(format!("'{s}' is not valid shell words")),
+        };
+        spans.push((start..end, word));
+    }
+    Ok(spans)
+}
+
 /// Checks an expanded value against its keyword kind.
 pub fn check(kind: Kind, s: &str) -> Result<(), String> {
     match kind {
@@ -125,6 +163,20 @@ mod tests {
         ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn word_spans_keep_the_text() {
+        let s = "TZ=UTC  GREETING=\"hello world\" 'a b'\\ c d\\ e";
+        let spans = word_spans(s).unwrap();
+        let texts: Vec<&str> = spans.iter().map(|(r, _)| &s[r.clone()]).collect();
+        assert_eq!(
+            texts,
+            ["TZ=UTC", "GREETING=\"hello world\"", "'a b'\\ c", "d\\ e"]
+        );
+        let words: Vec<&str> = spans.iter().map(|(_, w)| w.as_str()).collect();
+        assert_eq!(words, ["TZ=UTC", "GREETING=hello world", "a b c", "d e"]);
+        assert!(word_spans("'open").is_err());
     }
 
     #[test]

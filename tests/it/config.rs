@@ -356,7 +356,7 @@ fn set_and_unset_keep_every_other_byte() {
         "--kw",
         "container#1.tags+=a",
         "--kw",
-        "container#1.tags+=b c",
+        "container#1.tags+='b c'",
         "--kw",
         "container#1.image@deb1=x",
     ])

@@ -3,6 +3,7 @@
 mod config;
 mod driver;
 mod fake_docker;
+mod fidelity;
 mod hostile;
 mod hostile_config;
 mod passthrough;

@@ -1,0 +1,115 @@
+//! Word for word with the OpenSVC agent (issue 9): the config commands.
+
+use crate::support::*;
+use serde_json::Value;
+
+#[test]
+fn opensvc_json_forms_read_and_written() {
+    let env = Env::new();
+    let name = unique("pk");
+    // the path-keyed form names its service
+    let keyed =
+        format!(r#"{{"{name}": {{"container#1": {{"type": "docker", "image": "nginx"}}}}}}"#);
+    env.om_stdin(&[&name, "create", "--config=-"], &keyed).ok();
+    assert!(env
+        .read_conf(&name)
+        .contains("[container#1]\ntype = docker\nimage = nginx\n"));
+    let other = unique("pk");
+    let out = env
+        .om_stdin(&[&other, "create", "--config=-"], &keyed)
+        .code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("the config is for service {name}")),
+        "{}",
+        out.stderr
+    );
+    assert!(!env.conf(&other).exists());
+    // print config --format json is the metadata form, and reads back
+    let json = env
+        .om(&[&name, "print", "config", "--format", "json"])
+        .ok()
+        .stdout;
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["metadata"]["name"], name.as_str());
+    assert_eq!(v["metadata"]["namespace"], "root");
+    assert_eq!(v["metadata"]["kind"], "svc");
+    assert_eq!(v["container#1"]["image"], "nginx");
+    let copy = unique("pk");
+    env.om_stdin(&[&copy, "create", "--config=-"], &json).ok();
+    assert_eq!(
+        env.om(&[&copy, "get", "--kw", "container#1.image"])
+            .ok()
+            .stdout,
+        "nginx\n"
+    );
+    // an empty config is an error, not a service with only an id
+    for empty in ["{}", "", "\n"] {
+        let n = unique("pk");
+        let out = env.om_stdin(&[&n, "create", "--config=-"], empty).code(1);
+        assert!(
+            out.stderr.contains("empty config"),
+            "{empty:?}: {}",
+            out.stderr
+        );
+        assert!(!env.conf(&n).exists());
+    }
+}
+
+#[test]
+fn get_is_raw_without_eval() {
+    let env = Env::new();
+    let name = unique("gr");
+    create(
+        &env,
+        &name,
+        "[env]\ntag = 1.25\n[container#1]\ntype = docker\nimage = nginx:{env.tag}\nimage@deb1 = busybox\n",
+    );
+    let get = |args: &[&str]| {
+        env.om(&[&[name.as_str(), "get"][..], args].concat())
+            .ok()
+            .stdout
+    };
+    assert_eq!(get(&["--kw", "container#1.image"]), "nginx:{env.tag}\n");
+    assert_eq!(get(&["--kw", "container#1.image@deb1"]), "busybox\n");
+    assert_eq!(get(&["--kw", "container#1.image", "--eval"]), "busybox\n");
+    // unset with a default: the default; without: exit 1
+    assert_eq!(get(&["--kw", "container#1.start_timeout"]), "5s\n");
+    env.om(&[&name, "get", "--kw", "container#1.user"]).code(1);
+}
+
+#[test]
+fn set_appends_and_removes_words_as_written() {
+    let env = Env::new();
+    let name = unique("sw");
+    create(
+        &env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\nrun_args = -p 80:80\nenvironment = TZ=UTC\n",
+    );
+    env.om(&[&name, "set", "--kw", "container#1.run_args+=-e A=1"])
+        .ok();
+    env.om(&[
+        &name,
+        "set",
+        "--kw",
+        "container#1.environment+=GREETING=\"hello world\"",
+    ])
+    .ok();
+    let conf = env.read_conf(&name);
+    assert!(conf.contains("run_args = -p 80:80 -e A=1\n"), "{conf}");
+    assert!(
+        conf.contains("environment = TZ=UTC GREETING=\"hello world\"\n"),
+        "{conf}"
+    );
+    env.om(&[&name, "set", "--kw", "container#1.run_args-=-p 80:80"])
+        .ok();
+    env.om(&[&name, "set", "--kw", "container#1.environment-=TZ=UTC"])
+        .ok();
+    let conf = env.read_conf(&name);
+    assert!(conf.contains("run_args = -e A=1\n"), "{conf}");
+    assert!(
+        conf.contains("environment = GREETING=\"hello world\"\n"),
+        "{conf}"
+    );
+}
