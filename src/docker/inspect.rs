@@ -16,6 +16,8 @@ pub struct ContainerInfo {
     pub exit_code: i64,
     /// `State.Health.Status` when the container has a health check.
     pub health: Option<String>,
+    /// The output of the last health check, when there was one.
+    pub health_output: Option<String>,
     pub labels: BTreeMap<String, String>,
 }
 
@@ -63,6 +65,15 @@ struct RawState {
 struct RawHealth {
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    log: Vec<RawCheck>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawCheck {
+    #[serde(default)]
+    output: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -98,6 +109,13 @@ pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, String> {
             state: r.state.status,
             running: r.state.running,
             exit_code: r.state.exit_code,
+            health_output: r
+                .state
+                .health
+                .as_ref()
+                .and_then(|h| h.log.last())
+                .map(|c| c.output.trim().to_string())
+                .filter(|o| !o.is_empty()),
             health: r.state.health.map(|h| h.status),
             labels: r.config.labels.unwrap_or_default(),
         })

@@ -121,7 +121,17 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
                         i.image, c.image
                     ));
                     Avail::Warn
+                } else if i.running && i.health.as_deref() == Some("unhealthy") {
+                    // The last check's output says why (SPEC 4.4).
+                    log.push(match i.health_output.as_deref() {
+                        Some(out) => format!("warn: unhealthy: {}", last_line(out)),
+                        None => "warn: unhealthy".to_string(),
+                    });
+                    Avail::Warn
                 } else if i.running {
+                    if i.health.as_deref() == Some("starting") {
+                        log.push("info: health starting".to_string());
+                    }
                     Avail::Up
                 } else {
                     Avail::Down
@@ -160,6 +170,15 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
             state: info.map_or_else(|| "absent".into(), |i| i.state.clone()),
         },
     }
+}
+
+/// The last non-empty line of a health check's output, for a status line.
+fn last_line(out: &str) -> &str {
+    out.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
 }
 
 /// Service status: up when every counted resource is up, down when all are
@@ -284,6 +303,16 @@ mod tests {
         let st = service(&s, "n1", &[info(true, "nginx", "foreign")], true);
         assert_eq!(st.avail, Avail::Warn);
         assert!(st.resources[0].log[0].contains("does not manage"));
+        let mut sick = info(true, "nginx", "id1.container#1");
+        sick.health = Some("unhealthy".into());
+        sick.health_output = Some("checking\ncurl: (7) refused\n".into());
+        let st = service(&s, "n1", std::slice::from_ref(&sick), true);
+        assert_eq!(st.avail, Avail::Warn);
+        assert_eq!(st.resources[0].log, ["warn: unhealthy: curl: (7) refused"]);
+        sick.health = Some("starting".into());
+        let st = service(&s, "n1", &[sick], true);
+        assert_eq!(st.avail, Avail::Up);
+        assert_eq!(st.resources[0].log, ["info: health starting"]);
     }
 
     #[test]

@@ -113,3 +113,36 @@ fn set_appends_and_removes_words_as_written() {
         "{conf}"
     );
 }
+
+/// Health in status, on the real engine: `health: starting` is up with an
+/// info line, `unhealthy` is warn with the check's last output.
+#[test]
+fn an_unhealthy_container_is_warn_with_its_check_output() {
+    engine();
+    let env = Env::new();
+    let name = unique("hl");
+    let c = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c.clone()]);
+    create(
+        &env,
+        &name,
+        "[container#1]\ntype = docker\nimage = om-test/busybox\nstart_timeout = 20s\n\
+         run_args = --health-cmd 'test ! -e /tmp/sick || (echo sick file present; exit 1)' --health-interval 1s --health-retries 1\n",
+    );
+    env.om(&[&name, "start"]).ok();
+    env.om(&[&name, "status"]).ok();
+    assert!(docker(&["exec", &c, "touch", "/tmp/sick"]).status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while inspect(&c).unwrap()["State"]["Health"]["Status"] != "unhealthy" {
+        assert!(std::time::Instant::now() < deadline, "never unhealthy");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    env.om(&[&name, "status"]).code(2);
+    let out = env.om(&[&name, "print", "status"]).ok();
+    assert!(
+        out.stdout.contains("warn: unhealthy: sick file present"),
+        "{}",
+        out.stdout
+    );
+    env.om(&[&name, "purge"]).ok();
+}
