@@ -274,12 +274,14 @@ impl<'a> Exec<'a> {
 
     /// Polls the container by its verified id until it runs.
     fn wait_up(&self, c: &Container, id: &str, deadline: Instant) -> Result<ContainerInfo> {
-        self.log.res(&c.rid, Level::Info, "wait for up status");
+        let mut progress = Progress::new(self, &c.rid, "wait for up status", c.start_timeout);
         loop {
             let info = self.inspect_id(c, id)?;
             if info.running {
+                progress.done();
                 return Ok(info);
             }
+            progress.tick(&format!("state {}", info.state));
             if matches!(info.state.as_str(), "exited" | "dead") {
                 return Err(self.exited(c, &info));
             }
@@ -324,13 +326,24 @@ impl<'a> Exec<'a> {
         info: ContainerInfo,
         deadline: Instant,
     ) -> Result<()> {
-        self.log
-            .res(&c.rid, Level::Info, "wait for container operational");
+        let mut progress = Progress::new(
+            self,
+            &c.rid,
+            "wait for container operational",
+            c.start_timeout,
+        );
         let mut info = info;
 
         loop {
+            progress.tick(&format!(
+                "health {}",
+                info.health.as_deref().unwrap_or("none")
+            ));
             match info.health.as_deref() {
-                _ if operational(&info) => return Ok(()),
+                _ if operational(&info) => {
+                    progress.done();
+                    return Ok(());
+                }
                 _ if !info.running => return Err(self.exited(c, &info)),
                 Some(health) if Instant::now() >= deadline => {
                     return Err(Error::Failed(format!(
@@ -401,22 +414,88 @@ impl<'a> Exec<'a> {
     }
 
     fn wait_down(&self, c: &Container, verified: &ContainerInfo, bound: Duration) -> Result<()> {
-        self.log.res(&c.rid, Level::Info, "wait for down status");
+        let mut progress = Progress::new(self, &c.rid, "wait for down status", bound);
         let deadline = Instant::now() + bound;
         loop {
             // By id: the name may have been taken by another since.
-            match super::inspect(&[&verified.id])?.into_iter().next() {
-                None => return Ok(()),
-                Some(info) if !info.running => return Ok(()),
-                Some(_) if Instant::now() >= deadline => {
-                    return Err(Error::Failed(format!(
-                        "container {} still running after {}",
-                        c.name,
-                        humanize(bound)
-                    )))
-                }
-                Some(_) => crate::interrupt::sleep(POLL)?,
+            let seen = super::inspect(&[&verified.id])?.into_iter().next();
+            if seen.as_ref().is_none_or(|i| !i.running) {
+                progress.done();
+                return Ok(());
             }
+            progress.tick("state running");
+            if Instant::now() >= deadline {
+                return Err(Error::Failed(format!(
+                    "container {} still running after {}",
+                    c.name,
+                    humanize(bound)
+                )));
+            }
+            crate::interrupt::sleep(POLL)?;
+        }
+    }
+}
+
+/// How often a long wait says where it is (SPEC 4.3).
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// A wait's lines: its name when it starts; past 5 s, a line every 5 s
+/// with the time spent, the bound and the state seen; then how long it
+/// took. A wait that ends within 5 s says only its name, as in the
+/// OpenSVC tutorial.
+struct Progress<'e> {
+    exec: &'e Exec<'e>,
+    rid: &'e str,
+    what: &'static str,
+    bound: Duration,
+    start: Instant,
+    next: Instant,
+    told: bool,
+}
+
+impl<'e> Progress<'e> {
+    fn new(exec: &'e Exec<'e>, rid: &'e str, what: &'static str, bound: Duration) -> Self {
+        exec.log.res(rid, Level::Info, what);
+        let start = Instant::now();
+        Progress {
+            exec,
+            rid,
+            what,
+            bound,
+            start,
+            next: start + PROGRESS_EVERY,
+            told: false,
+        }
+    }
+
+    fn tick(&mut self, state: &str) {
+        let now = Instant::now();
+        if now < self.next {
+            return;
+        }
+        self.next = now + PROGRESS_EVERY;
+        self.told = true;
+        let spent = Duration::from_secs(now.duration_since(self.start).as_secs());
+        self.exec.log.res(
+            self.rid,
+            Level::Info,
+            &format!(
+                "{}: {} of {}, {state}",
+                self.what,
+                humanize(spent),
+                humanize(self.bound)
+            ),
+        );
+    }
+
+    fn done(&self) {
+        if self.told {
+            let took = self.start.elapsed().as_millis() / 100;
+            self.exec.log.res(
+                self.rid,
+                Level::Info,
+                &format!("{}: done in {}.{}s", self.what, took / 10, took % 10),
+            );
         }
     }
 }

@@ -146,3 +146,36 @@ fn an_unhealthy_container_is_warn_with_its_check_output() {
     );
     env.om(&[&name, "purge"]).ok();
 }
+
+/// A wait longer than 5 s says where it is every 5 s (SPEC 4.3).
+#[test]
+fn long_waits_show_progress() {
+    engine();
+    let env = Env::new();
+    let name = unique("pg");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    create(
+        &env,
+        &name,
+        "[container#1]\ntype = docker\nimage = om-test/busybox\nstart_timeout = 6s\n\
+         run_args = --health-cmd true --health-interval 60s --health-start-period 60s\n",
+    );
+    let out = env.om(&[&name, "start"]).code(1);
+    let progress: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("wait for container operational: "))
+        .collect();
+    assert_eq!(progress.len(), 1, "{}", out.stderr);
+    assert!(
+        progress[0].ends_with("wait for container operational: 5s of 6s, health starting"),
+        "{}",
+        progress[0]
+    );
+    assert!(
+        out.stderr.contains("not healthy after 6s"),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&name, "purge"]).ok();
+}
