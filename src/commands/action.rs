@@ -19,6 +19,9 @@ pub enum Kind {
     Stop,
     Restart,
     Provision,
+    /// The provision of `deploy`: with `--force` on an existing service,
+    /// containers created from another config are recreated (SPEC 3).
+    Deploy,
     Unprovision,
     Purge,
 }
@@ -30,6 +33,7 @@ impl Kind {
             Kind::Stop => "stop",
             Kind::Restart => "restart",
             Kind::Provision => "provision",
+            Kind::Deploy => "deploy",
             Kind::Unprovision => "unprovision",
             Kind::Purge => "purge",
         }
@@ -77,7 +81,8 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
         } else {
             select_resources(&svc, args)?
         };
-        let exec = Exec::new(&svc, &log, args.dry_run);
+        let mut exec = Exec::new(&svc, &log, args.dry_run);
+        exec.converge = kind == Kind::Deploy;
         act(ctx, &exec, &selected, kind, filtered, complete)?;
         if kind == Kind::Purge && !args.dry_run {
             if !complete {
@@ -123,8 +128,14 @@ fn act(
     // The expectation changes only when the action did what it says: a
     // stop that failed (a hung docker) leaves the service "started".
     match kind {
-        Kind::Start | Kind::Provision => {
+        Kind::Start | Kind::Provision | Kind::Deploy => {
             start(exec, selected, &cur)?;
+            if kind == Kind::Deploy && !exec.dry_run && !exec.touched_any() {
+                exec.log.svc(
+                    Level::Info,
+                    "every container matches the config: nothing to change",
+                );
+            }
             set_started(true)
         }
         Kind::Stop => {

@@ -161,7 +161,7 @@ pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     action::run_paths(
         ctx,
         std::slice::from_ref(path),
-        action::Kind::Provision,
+        action::Kind::Deploy,
         &ActionArgs {
             common: args.common.clone(),
             ..ActionArgs::default()

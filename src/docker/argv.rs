@@ -21,8 +21,9 @@ pub struct RunCtx<'a> {
 pub const LABEL_ID: &str = "com.opensvc.id";
 pub const LABEL_PATH: &str = "com.opensvc.path";
 pub const LABEL_KIND: &str = "com.opensvc.kind";
+pub const LABEL_CONFIG: &str = "com.opensvc.config";
 
-/// The six `com.opensvc.*` labels, as `KEY=VALUE`.
+/// The six identity labels, as `KEY=VALUE`.
 pub fn labels(c: &Container, ctx: &RunCtx) -> Vec<String> {
     vec![
         format!("{LABEL_ID}={}", container_id_label(ctx.svc_id, &c.rid)),
@@ -32,6 +33,27 @@ pub fn labels(c: &Container, ctx: &RunCtx) -> Vec<String> {
         format!("{LABEL_KIND}=svc"),
         format!("com.opensvc.rid={}", c.rid),
     ]
+}
+
+/// The `com.opensvc.config` label: a hash of the evaluated run argv (all
+/// but this label), so that status can tell a container created from
+/// another config. The cgroup driver is fixed for it: the engine's driver
+/// is not part of the config, and status does not ask the engine for it.
+pub fn config_hash(c: &Container, path: &SvcPath, svc_id: &str) -> String {
+    let ctx = RunCtx {
+        path,
+        svc_id,
+        driver: CgroupDriver::Cgroupfs,
+    };
+    // FNV-1a, 64 bits: stable across builds and platforms, no dependency.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for word in run_argv_with(c, &ctx, None) {
+        for b in word.bytes().chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
 }
 
 /// The value of `com.opensvc.id` that marks a container as this resource's.
@@ -82,6 +104,11 @@ fn run_args_set_net(kept: &[String]) -> bool {
 
 /// `docker run -d …` for the resource (SPEC 4.2).
 pub fn run_argv(c: &Container, ctx: &RunCtx) -> Vec<String> {
+    let hash = config_hash(c, ctx.path, ctx.svc_id);
+    run_argv_with(c, ctx, Some(&hash))
+}
+
+fn run_argv_with(c: &Container, ctx: &RunCtx, config: Option<&str>) -> Vec<String> {
     let mut v: Vec<String> = vec!["run".into()];
     // An init job (detach = false) runs in the foreground; like any rm
     // resource it is removed by `docker rm` afterwards, never by `--rm`.
@@ -90,6 +117,9 @@ pub fn run_argv(c: &Container, ctx: &RunCtx) -> Vec<String> {
     }
     v.push(format!("--name={}", c.name));
     v.extend(labels(c, ctx).into_iter().map(|l| format!("--label={l}")));
+    if let Some(hash) = config {
+        v.push(format!("--label={LABEL_CONFIG}={hash}"));
+    }
     let (kept, _) = filter_run_args(c);
     let net_in_run_args = run_args_set_net(&kept);
     v.extend(kept);
@@ -278,12 +308,38 @@ mod tests {
                 "--label=com.opensvc.name=svc1",
                 "--label=com.opensvc.kind=svc",
                 "--label=com.opensvc.rid=container#1",
+                &format!(
+                    "--label=com.opensvc.config={}",
+                    config_hash(&nginx(), &p, "fab0")
+                ),
                 "--net=none",
                 "--cgroup-parent",
                 "/opensvc.slice/svc1.slice/container.slice/container.1.slice",
                 "nginx",
             ]
         );
+    }
+
+    #[test]
+    fn the_config_hash_follows_the_run_line_only() {
+        let p = svc1();
+        let h = config_hash(&nginx(), &p, "fab0");
+        assert_eq!(h.len(), 16);
+        assert!(h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let mut other = nginx();
+        other.image = "nginx:1.25".into();
+        assert_ne!(config_hash(&other, &p, "fab0"), h);
+        // what is not on the run line (a timeout) changes nothing
+        let mut same = nginx();
+        same.start_timeout = std::time::Duration::from_secs(99);
+        assert_eq!(config_hash(&same, &p, "fab0"), h);
+        // nor the engine's cgroup driver
+        let sys = RunCtx {
+            path: &p,
+            svc_id: "fab0",
+            driver: CgroupDriver::Systemd,
+        };
+        assert!(run_argv(&nginx(), &sys).contains(&format!("--label=com.opensvc.config={h}")));
     }
 
     #[test]
@@ -337,6 +393,10 @@ mod tests {
             ]
             .map(|l| format!("--label={l}")),
         );
+        expected.push(format!(
+            "--label=com.opensvc.config={}",
+            config_hash(&c, &p, "fab0")
+        ));
         expected.extend(
             [
                 "--memory=64m",

@@ -21,6 +21,9 @@ pub struct Exec<'a> {
     pub svc: &'a Service,
     pub log: &'a Logger,
     pub dry_run: bool,
+    /// `deploy --force`: a container created from another config (its
+    /// `com.opensvc.config` label) is recreated rather than started.
+    pub converge: bool,
     driver: OnceLock<std::result::Result<CgroupDriver, String>>,
     /// The rids whose container this action ran, started or was finishing
     /// the start of: only those are rolled back when they fail, never a
@@ -34,6 +37,7 @@ impl<'a> Exec<'a> {
             svc,
             log,
             dry_run,
+            converge: false,
             driver: OnceLock::new(),
             touched: std::sync::Mutex::new(Vec::new()),
         }
@@ -43,6 +47,11 @@ impl<'a> Exec<'a> {
         if let Ok(mut t) = self.touched.lock() {
             t.push(c.rid.clone());
         }
+    }
+
+    /// Whether this action ran, started or finished starting any container.
+    pub fn touched_any(&self) -> bool {
+        self.touched.lock().is_ok_and(|t| !t.is_empty())
     }
 
     /// Whether this action ran, started or finished starting `c`'s container.
@@ -144,6 +153,18 @@ impl<'a> Exec<'a> {
                     c.name
                 )));
             }
+            if self.converge && drifted(self.svc, c, info) {
+                self.log.res(
+                    &c.rid,
+                    Level::Info,
+                    "config changed since the container was created: recreating",
+                );
+                self.touch(c);
+                self.stop(c, Some(info.clone()), true)?;
+                current = None;
+            }
+        }
+        if let Some(info) = &current {
             if info.running && operational(info) {
                 self.log.res(&c.rid, Level::Info, "already started");
                 return Ok(false);
@@ -498,6 +519,14 @@ impl<'e> Progress<'e> {
             );
         }
     }
+}
+
+/// The container carries a config label (om made it) that is not the
+/// current config's: it was created from another config. Containers made
+/// without the label (by the OpenSVC agent, say) never drift.
+pub fn drifted(svc: &Service, c: &Container, i: &ContainerInfo) -> bool {
+    i.label(argv::LABEL_CONFIG)
+        .is_some_and(|l| l != argv::config_hash(c, &svc.path, &svc.id))
 }
 
 /// Running and healthy, or running without a health check.

@@ -121,6 +121,9 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
                         i.image, c.image
                     ));
                     Avail::Warn
+                } else if i.running && crate::docker::container::drifted(svc, c, i) {
+                    log.push("warn: config changed since the container was created".to_string());
+                    Avail::Warn
                 } else if i.running && i.health.as_deref() == Some("unhealthy") {
                     // The last check's output says why (SPEC 4.4).
                     log.push(match i.health_output.as_deref() {
@@ -253,6 +256,7 @@ pub fn service_in(svc: &Service, node: &str, by_name: &ByName, started: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::docker::argv::{config_hash, LABEL_CONFIG};
     use crate::paths::SvcPath;
     use std::collections::BTreeMap;
 
@@ -303,6 +307,20 @@ mod tests {
         let st = service(&s, "n1", &[info(true, "nginx", "foreign")], true);
         assert_eq!(st.avail, Avail::Warn);
         assert!(st.resources[0].log[0].contains("does not manage"));
+        let mut old = info(true, "nginx", "id1.container#1");
+        old.labels
+            .insert(LABEL_CONFIG.into(), "0123456789abcdef".into());
+        let st = service(&s, "n1", std::slice::from_ref(&old), true);
+        assert_eq!(st.avail, Avail::Warn);
+        assert_eq!(
+            st.resources[0].log,
+            ["warn: config changed since the container was created"]
+        );
+        old.labels.insert(
+            LABEL_CONFIG.into(),
+            config_hash(&s.containers[0], &s.path, &s.id),
+        );
+        assert_eq!(service(&s, "n1", &[old], true).avail, Avail::Up);
         let mut sick = info(true, "nginx", "id1.container#1");
         sick.health = Some("unhealthy".into());
         sick.health_output = Some("checking\ncurl: (7) refused\n".into());

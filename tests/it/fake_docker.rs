@@ -105,13 +105,21 @@ fn restart_with_rm_removes_and_runs_anew() {
         ]
         .map(|l| format!("--label={l}")),
     );
+    let calls = fake.calls();
+    // the config label: a hash of the rest of the run line (unit-tested)
+    let config = calls
+        .iter()
+        .flatten()
+        .find_map(|w| w.strip_prefix("--label=com.opensvc.config="))
+        .expect("a config label");
+    assert!(config.len() == 16 && config.bytes().all(|b| b.is_ascii_hexdigit()));
+    run.push(format!("--label=com.opensvc.config={config}"));
     run.extend(argv(&[
         "--net=none",
         "--cgroup-parent",
         &format!("/opensvc.slice/{name}.slice/container.slice/container.1.slice"),
         "nginx",
     ]));
-    let calls = fake.calls();
     // wait for up status follows the id `docker run -d` printed
     let new_id = fake_state_id(&fake, &c);
     assert_ne!(new_id, cid);

@@ -179,3 +179,55 @@ fn long_waits_show_progress() {
     );
     env.om(&[&name, "purge"]).ok();
 }
+
+/// `deploy --force` converges (SPEC 3): only the containers whose config
+/// changed are recreated; a second identical deploy touches nothing. Status
+/// says when a container was made from another config.
+#[test]
+fn deploy_force_converges_and_status_tells_drift() {
+    engine();
+    let env = Env::new();
+    let name = unique("cv");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
+    let conf = |cmd: &str| {
+        format!(
+            "[container#1]\ntype = docker\nimage = om-test/busybox\n\
+             [container#2]\ntype = docker\nimage = om-test/busybox\ncommand = {cmd}\n"
+        )
+    };
+    let loop_cmd = "/bin/sh -c \"trap 'exit 0' TERM; while :; do sleep 1; done\"";
+    env.om_stdin(&[&name, "deploy", "--config=-"], &conf(loop_cmd))
+        .ok();
+    let id = |c: &str| inspect(c).unwrap()["Id"].as_str().unwrap().to_string();
+    let (id1, id2) = (id(&c1), id(&c2));
+    // the same config again: nothing changes, and om says so
+    let out = env
+        .om_stdin(&[&name, "deploy", "--force", "--config=-"], &conf(loop_cmd))
+        .ok();
+    assert!(out.stderr.contains("nothing to change"), "{}", out.stderr);
+    assert_eq!((id(&c1), id(&c2)), (id1.clone(), id2.clone()));
+    // a changed config: status tells, deploy --force recreates only container#2
+    let other = "/bin/sh -c \"trap 'exit 0' TERM; while :; do sleep 2; done\"";
+    env.om(&[
+        &name,
+        "set",
+        "--kw",
+        &format!("container#2.command={other}"),
+    ])
+    .ok();
+    env.om(&[&name, "status"]).code(2);
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(
+        st.contains("warn: config changed since the container was created"),
+        "{st}"
+    );
+    let out = env
+        .om_stdin(&[&name, "deploy", "--force", "--config=-"], &conf(other))
+        .ok();
+    assert!(out.stderr.contains("recreating"), "{}", out.stderr);
+    assert_eq!(id(&c1), id1);
+    assert_ne!(id(&c2), id2);
+    env.om(&[&name, "status"]).ok();
+    env.om(&[&name, "purge"]).ok();
+}

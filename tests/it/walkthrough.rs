@@ -39,19 +39,24 @@ fn the_tutorial() {
         lines[0],
         line(None, "service svc1 target state set to provisioned")
     );
+    let first = inspect("svc1.container.1").expect("container created");
+    // the config label (SPEC 4.1): a hash of the run line, unit-tested
+    let config = first["Config"]["Labels"]["com.opensvc.config"]
+        .as_str()
+        .expect("a config label")
+        .to_string();
     assert_eq!(
         lines[1],
         res(&format!(
             "docker run -d --name=svc1.container.1 --label=com.opensvc.id={id}.container#1 \
              --label=com.opensvc.path=svc1 --label=com.opensvc.namespace=root \
              --label=com.opensvc.name=svc1 --label=com.opensvc.kind=svc \
-             --label=com.opensvc.rid=container#1 --net=none \
-             --cgroup-parent {} nginx",
+             --label=com.opensvc.rid=container#1 --label=com.opensvc.config={config} \
+             --net=none --cgroup-parent {} nginx",
             cgroup_parent(SVC1_LEVELS)
         ))
     );
     assert_eq!(lines[2], res("output:"));
-    let first = inspect("svc1.container.1").expect("container created");
     let first_id = first["Id"].as_str().unwrap().to_string();
     assert_eq!(lines[3], res(&first_id));
     assert_eq!(
