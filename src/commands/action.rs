@@ -124,7 +124,7 @@ fn act(
             state::set_started(&svc.path, &ctx.roots, started)
         }
     };
-    let cur = Current::query(svc, selected)?;
+    let cur = Current::query(selected)?;
     // The expectation changes only when the action did what it says: a
     // stop that failed (a hung docker) leaves the service "started".
     match kind {
@@ -157,7 +157,7 @@ fn act(
             let after = if exec.dry_run {
                 Current::from_infos(as_if_stopped(&cur.all(), selected))
             } else {
-                Current::query(svc, selected)?
+                Current::query(selected)?
             };
             start(exec, selected, &after)?;
             set_started(true)
@@ -309,7 +309,7 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current) -> Result<()> {
 fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
     crate::interrupt::acknowledge(); // a signal that stopped the start must not stop its rollback
     let all: Vec<&Container> = started.iter().chain(failed).copied().collect();
-    let cur = match Current::query(exec.svc, &all) {
+    let cur = match Current::query(&all) {
         Ok(cur) => cur,
         Err(e) => {
             exec.log

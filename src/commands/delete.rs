@@ -44,7 +44,7 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
 /// error: nothing is deleted on the strength of docker's silence.
 pub fn existing_containers(svc: &Service) -> Result<Vec<String>> {
     let all: Vec<&Container> = svc.containers.iter().collect();
-    Current::query(svc, &all)?.existing(svc, &svc.containers)
+    Current::query(&all)?.existing(svc, &svc.containers)
 }
 
 /// Removes the config file and the state directory (the log stays).
@@ -79,22 +79,23 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                 Ok(name)
             })
             .collect::<Result<_>>()?;
-        let mut existing: Vec<String> = docker::inspect(&names)?
-            .into_iter()
-            .map(|i| i.name)
-            .collect();
-        // A container renamed behind om's back still carries its label.
-        if let Some(id) = doc.get("DEFAULT", "id") {
-            let labels: Vec<String> = rids
-                .iter()
+        // By name, and by label: a container renamed behind om's back
+        // still carries it.
+        let labels: Vec<String> = doc.get("DEFAULT", "id").map_or(Vec::new(), |id| {
+            rids.iter()
                 .map(|r| crate::docker::argv::container_id_label(id, r))
-                .collect();
-            for l in docker::labelled()? {
-                if labels.contains(&l.label) && !existing.contains(&l.name) {
-                    existing.push(l.name);
-                }
-            }
-        }
+                .collect()
+        });
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let existing: Vec<String> = docker::survey(&name_refs, false)?
+            .into_iter()
+            .filter(|c| {
+                names.contains(&c.name)
+                    || c.label(crate::docker::argv::LABEL_ID)
+                        .is_some_and(|l| labels.iter().any(|w| w == l))
+            })
+            .map(|c| c.name)
+            .collect();
         if !existing.is_empty() {
             return fail(format!(
                 "container {} exists: unprovision --rid first, or --force to leave it",

@@ -1,5 +1,5 @@
-//! `status` and `print status`: one `docker container inspect` for all the
-//! containers of all the selected services.
+//! `status` and `print status`: one `docker ps -a` for all the containers
+//! of all the selected services (and one inspect of the unhealthy ones).
 
 use super::Ctx;
 use crate::cli::{Color, Format, PrintStatusArgs};
@@ -8,6 +8,8 @@ use crate::docker;
 use crate::error::{Error, Result};
 use crate::state;
 use crate::status::{self, render::render, ServiceStatus};
+use crate::docker::inspect::ContainerInfo;
+use std::collections::HashSet;
 use std::io::IsTerminal;
 
 /// The status of every selected service; services whose config does not
@@ -25,13 +27,7 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
             }
         }
     }
-    // Names, not a label filter: a foreign container squatting a name must
-    // show up too (as a warning), and it is one docker call either way.
-    let names: Vec<&str> = services
-        .iter()
-        .flat_map(|s| s.containers.iter().map(|c| c.name.as_str()))
-        .collect();
-    let infos = docker::inspect(&names)?;
+    let infos = engine_view(&services)?;
     let by_name = status::by_name(&infos);
     let statuses = services
         .iter()
@@ -41,6 +37,26 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
         })
         .collect();
     Ok((statuses, broken))
+}
+
+/// What the engine has under the services' container names (see
+/// `docker::survey`): one `docker ps -a` (every container, so a foreign one
+/// squatting a name shows too), and one inspect of the names it does not
+/// list and of the unhealthy ones, for their check's output. At most two
+/// docker calls, whatever the number of services (SPEC 4.4).
+fn engine_view(services: &[crate::config::service::Service]) -> Result<Vec<ContainerInfo>> {
+    let names: Vec<&str> = services
+        .iter()
+        .flat_map(|s| s.containers.iter().map(|c| c.name.as_str()))
+        .collect();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted: HashSet<&str> = names.iter().copied().collect();
+    Ok(docker::survey(&names, true)?
+        .into_iter()
+        .filter(|i| wanted.contains(i.name.as_str()))
+        .collect())
 }
 
 /// The exit code says the status; 4 says om could not tell (no such

@@ -245,22 +245,24 @@ pub fn logs_tail_argv(id: &str, lines: usize) -> Vec<String> {
     vec!["logs".into(), "--tail".into(), lines.to_string(), id.into()]
 }
 
-/// Every container carrying a `com.opensvc.id` label, whatever its name:
-/// one line `ID<TAB>NAME<TAB>"LABEL"` each (a renamed container is still
-/// found by its label). The label is JSON-quoted: a foreign container's
-/// label may hold a newline or a tab.
-pub fn labelled_argv() -> Vec<String> {
-    [
-        "ps",
-        "-a",
-        "--no-trunc",
-        "--filter",
-        &format!("label={LABEL_ID}"),
-        "--format",
-        &format!("{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{json (.Label \"{LABEL_ID}\")}}}}"),
+/// Every container of the engine in one API request (SPEC 4.4): one line
+/// each, `ID NAME "IMAGE" STATE "STATUS" "com.opensvc.id" "com.opensvc.config"`
+/// separated by tabs. Free text is JSON-quoted: a foreign container's label
+/// may hold a tab or a newline. Health is in STATUS (`(unhealthy)`).
+pub fn ps_argv() -> Vec<String> {
+    let format = [
+        "{{.ID}}".to_string(),
+        "{{.Names}}".into(),
+        "{{json .Image}}".into(),
+        "{{.State}}".into(),
+        "{{json .Status}}".into(),
+        format!("{{{{json (.Label \"{LABEL_ID}\")}}}}"),
+        format!("{{{{json (.Label \"{LABEL_CONFIG}\")}}}}"),
     ]
-    .map(String::from)
-    .to_vec()
+    .join("\t");
+    ["ps", "-a", "--no-trunc", "--format", &format]
+        .map(String::from)
+        .to_vec()
 }
 
 pub fn cgroup_driver_argv() -> Vec<String> {

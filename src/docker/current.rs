@@ -1,8 +1,8 @@
 //! What the engine holds for a service's resources, from docker's own
-//! word: one `docker ps` of the labelled containers (so a container renamed
-//! behind om's back is still found by its `com.opensvc.id`) and one inspect
-//! of the names and of those containers. A resource is "absent" only when
-//! docker said so.
+//! word: one `docker ps -a` lists every container with its name and om's
+//! labels, so a container renamed behind om's back is still found by its
+//! `com.opensvc.id`; a name the list does not have is inspected, and is
+//! "absent" only when docker says `No such container`.
 
 use super::argv::{container_id_label, LABEL_ID};
 use super::inspect::ContainerInfo;
@@ -17,19 +17,11 @@ pub struct Current {
 }
 
 impl Current {
-    /// Asks the engine about `containers` of `svc` (two docker calls).
-    pub fn query(svc: &Service, containers: &[&Container]) -> Result<Current> {
-        let wanted: HashMap<String, &str> = containers
-            .iter()
-            .map(|c| (container_id_label(&svc.id, &c.rid), c.name.as_str()))
-            .collect();
-        let mut refs: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
-        for l in super::labelled()? {
-            if wanted.get(&l.label).is_some_and(|name| *name != l.name) {
-                refs.push(l.id);
-            }
-        }
-        Ok(Current::from_infos(super::inspect(&refs)?))
+    /// Asks the engine about the resources' names (see `docker::survey`:
+    /// one `docker ps -a`, and one inspect of the names it does not list).
+    pub fn query(containers: &[&Container]) -> Result<Current> {
+        let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+        Ok(Current::from_infos(super::survey(&names, false)?))
     }
 
     pub fn from_infos(infos: Vec<ContainerInfo>) -> Current {

@@ -122,6 +122,44 @@ pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, String> {
         .collect())
 }
 
+/// One line of `argv::ps_argv`'s output, or `None` when it can not be read.
+pub fn parse_ps_line(line: &str) -> Option<ContainerInfo> {
+    let quoted = |f: &str| serde_json::from_str::<String>(f).ok();
+    let mut f = line.split('\t');
+    let id = f.next().filter(|i| is_full_id(i))?.to_string();
+    // A container with legacy links has several names: the first is its own.
+    let name = f.next()?.split(',').next().filter(|n| !n.is_empty())?.to_string();
+    let image = quoted(f.next()?)?;
+    let state = f.next()?.to_string();
+    let status = quoted(f.next()?)?;
+    let mut labels = BTreeMap::new();
+    for key in [super::argv::LABEL_ID, super::argv::LABEL_CONFIG] {
+        // `.Label` says "" for a label the container does not have.
+        let v = quoted(f.next()?)?;
+        if !v.is_empty() {
+            labels.insert(key.to_string(), v);
+        }
+    }
+    if f.next().is_some() {
+        return None;
+    }
+    let health = ["healthy", "unhealthy", "health: starting"]
+        .iter()
+        .find(|h| status.contains(&format!("({h})")))
+        .map(|h| h.trim_start_matches("health: ").to_string());
+    Some(ContainerInfo {
+        id,
+        name,
+        image,
+        running: state == "running",
+        state,
+        exit_code: 0,
+        health,
+        health_output: None,
+        labels,
+    })
+}
+
 /// A docker container id: 64 lowercase hex digits.
 pub fn is_full_id(id: &str) -> bool {
     id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -162,5 +200,27 @@ mod tests {
         assert!(parse("").is_err());
         assert!(parse(r#"[{"Id":"é3c9bc5d7a09a0123","Name":"/a"}]"#).is_err());
         assert!(parse(r#"[{"Name":"/a"}]"#).is_err());
+    }
+
+    #[test]
+    fn reads_a_ps_line() {
+        let id = "6a1e20260ab0e5d967f6296ebae313f0465670d51ee7a81e57508e233e2e3e76";
+        let line = format!(
+            "{id}\tsvc1.container.1\t\"nginx\"\trunning\t\"Up 2 seconds (health: starting)\"\t\"x.container#1\"\t\"\""
+        );
+        let c = parse_ps_line(&line).unwrap();
+        assert_eq!((c.name.as_str(), c.image.as_str()), ("svc1.container.1", "nginx"));
+        assert!(c.running);
+        assert_eq!(c.health.as_deref(), Some("starting"));
+        assert_eq!(c.label("com.opensvc.id"), Some("x.container#1"));
+        assert_eq!(c.label("com.opensvc.config"), None);
+        let sick = line.replace("(health: starting)", "(unhealthy)");
+        assert_eq!(parse_ps_line(&sick).unwrap().health.as_deref(), Some("unhealthy"));
+        // a label with a tab and a newline, JSON-quoted
+        let odd = line.replace("\"x.container#1\"", "\"a\\tb\\nc\"");
+        assert_eq!(parse_ps_line(&odd).unwrap().label("com.opensvc.id"), Some("a\tb\nc"));
+        for bad in ["", "x", &line.replace(id, "abc"), &format!("{line}\textra")] {
+            assert!(parse_ps_line(bad).is_none(), "{bad}");
+        }
     }
 }

@@ -97,36 +97,57 @@ pub fn inspect_one(name: &str) -> Result<Option<ContainerInfo>> {
     Ok(inspect(&[name])?.into_iter().find(|i| i.name == name))
 }
 
-/// A container that carries a `com.opensvc.id` label.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Labelled {
-    pub id: String,
-    pub name: String,
-    pub label: String,
-}
-
-/// Every container of the engine with a `com.opensvc.id` label (one
-/// `docker ps`), so that a container renamed behind om's back is still
-/// found by its label.
-pub fn labelled() -> Result<Vec<Labelled>> {
-    let cmd = Cmd::docker(argv::labelled_argv());
+/// Every container of the engine, from one `docker ps -a` (one API
+/// request, whatever the number of containers): ids, names, images, states,
+/// health and om's labels. The health check's output is not in it (see
+/// `inspect`).
+pub fn ps() -> Result<Vec<ContainerInfo>> {
+    let cmd = Cmd::docker(argv::ps_argv());
     let out = query(&cmd, |_| false)?;
     out.stdout
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let mut f = l.splitn(3, '\t');
-            let label = |l: &str| serde_json::from_str::<String>(l).ok();
-            match (f.next(), f.next(), f.next().and_then(label)) {
-                (Some(id), Some(name), Some(label)) if inspect::is_full_id(id) => Ok(Labelled {
-                    id: id.to_string(),
-                    name: name.to_string(),
-                    label,
-                }),
-                _ => Err(unreadable(&cmd, format!("unreadable line '{l}'"))),
-            }
+            inspect::parse_ps_line(l)
+                .ok_or_else(|| unreadable(&cmd, format!("unreadable line '{}'", l.escape_debug())))
         })
         .collect()
+}
+
+/// The engine's containers as `ps()` lists them, with docker's own word on
+/// each of `names` the list does not have (one inspect of those, which
+/// says `No such container` for each one that is absent: an empty or
+/// silent `ps` is never taken for "no container"), and, with `detail`, the
+/// last health check output of the unhealthy ones among `names`. At most
+/// two docker calls, whatever the number of names.
+pub fn survey(names: &[&str], detail: bool) -> Result<Vec<ContainerInfo>> {
+    let mut rows = ps()?;
+    let listed: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    let wanted: HashSet<&str> = names.iter().copied().collect();
+    let mut refs: Vec<String> = names
+        .iter()
+        .filter(|n| !listed.contains(*n))
+        .map(|n| n.to_string())
+        .collect();
+    if detail {
+        refs.extend(
+            rows.iter()
+                .filter(|r| wanted.contains(r.name.as_str()))
+                .filter(|r| r.running && r.health.as_deref() == Some("unhealthy"))
+                .map(|r| r.id.clone()),
+        );
+    }
+    if refs.is_empty() {
+        return Ok(rows);
+    }
+    for d in inspect(&refs)? {
+        match rows.iter_mut().find(|r| r.id == d.id) {
+            Some(r) => r.health_output.clone_from(&d.health_output),
+            // created since the list was taken
+            None => rows.push(d),
+        }
+    }
+    Ok(rows)
 }
 
 /// The engine's cgroup driver (asked once per action).

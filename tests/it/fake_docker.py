@@ -6,8 +6,8 @@ $FAKE_DOCKER_STATE. $FAKE_DOCKER_FAIL=VERB makes `docker VERB` fail;
 $FAKE_DOCKER_HANG=VERB makes it hang; $FAKE_DOCKER_FORK=VERB makes it leave
 a grandchild holding its stdout and stderr and exit. $FAKE_DOCKER_FAIL_MSG
 replaces the failure's stderr text; $FAKE_DOCKER_PIDS collects the pids of
-the processes it started and of itself. $FAKE_DOCKER_EMPTY=VERB exits 0
-saying nothing; $FAKE_DOCKER_KILLED=VERB dies of SIGKILL; $FAKE_DOCKER_BADID
+the processes it started and of itself. $FAKE_DOCKER_EMPTY=VERB[,VERB] exits 0
+saying nothing; $FAKE_DOCKER_KILLED=VERB[,VERB] dies of SIGKILL; $FAKE_DOCKER_BADID
 makes inspect answer a non-hex id; $FAKE_DOCKER_SWAP_ON_STOP gives the name
 to another container during `docker stop`; $FAKE_DOCKER_DELAY=VERB:SECS
 slows a verb down."""
@@ -64,10 +64,10 @@ if os.environ.get("FAKE_DOCKER_HANG") == verb:
 delay = os.environ.get("FAKE_DOCKER_DELAY", "")
 if delay.split(":")[0] == verb:
     time.sleep(float(delay.split(":")[1]))
-if os.environ.get("FAKE_DOCKER_EMPTY") == verb:
+if verb in os.environ.get("FAKE_DOCKER_EMPTY", "").split(","):
     # a docker that says nothing and claims success
     sys.exit(0)
-if os.environ.get("FAKE_DOCKER_KILLED") == verb:
+if verb in os.environ.get("FAKE_DOCKER_KILLED", "").split(","):
     import signal
     os.kill(os.getpid(), signal.SIGKILL)
 if os.environ.get("FAKE_DOCKER_BADID") and verb == "inspect":
@@ -105,11 +105,19 @@ elif verb == "inspect":
         sys.stderr.write("Error: No such container: %s\n" % ref)
     sys.exit(1 if missing else 0)
 elif verb == "ps":
-    # `ps -a --no-trunc --filter label=com.opensvc.id --format ID\tNAME\t"LABEL"`
+    # `ps -a --no-trunc --format`: ID NAME "IMAGE" STATE "STATUS" "ID LABEL"
+    # "CONFIG LABEL", tab-separated, as argv::ps_argv asks
     for name, c in state.items():
-        label = c["Labels"].get("com.opensvc.id")
-        if label is not None:
-            print("%s\t%s\t%s" % (c["Id"], name, json.dumps(label)))
+        cid = c["Id"]
+        if os.environ.get("FAKE_DOCKER_BADID"):
+            cid = "\u00e9" * 20
+        print("\t".join([
+            cid, name, json.dumps(c["Image"]),
+            "running" if c["Running"] else "exited",
+            json.dumps("Up 1 second" if c["Running"] else "Exited (0) 1 second ago"),
+            json.dumps(c["Labels"].get("com.opensvc.id", "")),
+            json.dumps(c["Labels"].get("com.opensvc.config", "")),
+        ]))
 elif verb == "run":
     name = next(a.split("=", 1)[1] for a in args if a.startswith("--name="))
     labels = dict(a.split("=", 1)[1].split("=", 1) for a in args if a.startswith("--label="))

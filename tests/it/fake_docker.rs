@@ -66,16 +66,14 @@ fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
 }
 
-/// The `docker ps` that finds om's containers by label, renamed ones too.
+/// The one `docker ps -a` that lists every container of the engine.
 fn ps() -> Vec<String> {
     argv(&[
         "ps",
         "-a",
         "--no-trunc",
-        "--filter",
-        "label=com.opensvc.id",
         "--format",
-        "{{.ID}}\t{{.Names}}\t{{json (.Label \"com.opensvc.id\")}}",
+        "{{.ID}}\t{{.Names}}\t{{json .Image}}\t{{.State}}\t{{json .Status}}\t{{json (.Label \"com.opensvc.id\")}}\t{{json (.Label \"com.opensvc.config\")}}",
     ])
 }
 
@@ -127,7 +125,6 @@ fn restart_with_rm_removes_and_runs_anew() {
         calls,
         [
             ps(),
-            inspect.clone(),
             argv(&["stop", &cid]),
             // the name still is the container om stopped
             inspect.clone(),
@@ -135,6 +132,7 @@ fn restart_with_rm_removes_and_runs_anew() {
             // wait for down status, by id
             argv(&["container", "inspect", &cid]),
             ps(),
+            // not in the list: docker says it is gone
             inspect.clone(),
             argv(&["image", "inspect", "--format", "{{.Id}}", "nginx"]),
             argv(&["info", "--format", "{{.CgroupDriver}}"]),
@@ -165,16 +163,13 @@ fn a_failing_docker_start_fails_the_action() {
         .vars
         .push(("FAKE_DOCKER_FAIL".into(), "start".into()));
     let out = fake.env.om(&[&name, "start"]).code(1);
-    let c = format!("{name}.container.1");
     assert_eq!(
         fake.calls(),
         [
             ps(),
-            argv(&["container", "inspect", &c]),
             argv(&["start", &cid]),
             // rollback looks whether the failed container was left running
             ps(),
-            argv(&["container", "inspect", &c]),
         ]
     );
     let prefix = format!("{NODE}.{name}.container#1");
@@ -232,13 +227,24 @@ fn status_is_one_docker_call_whatever_the_number_of_services() {
         .ok();
     fake.env.om(&["cnt*", "status"]).code(2);
     let calls = fake.calls();
-    assert_eq!(calls.len(), 3, "{calls:?}");
-    let mut want = argv(&["container", "inspect"]);
-    for n in &names {
-        want.push(format!("{n}.container.1"));
-        want.push(format!("{n}.container.2"));
+    // one `docker ps -a` each, and one inspect of the names it does not
+    // list (docker's word that they are absent), whatever the number of
+    // services
+    let mut absent = argv(&["container", "inspect"]);
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            absent.push(format!("{n}.container.1"));
+        }
+        absent.push(format!("{n}.container.2"));
     }
-    assert!(calls.iter().all(|c| *c == want), "{calls:?}");
+    absent.sort();
+    let mut seen: Vec<Vec<String>> = calls.clone();
+    for c in &mut seen {
+        if c[0] == "container" {
+            c.sort();
+        }
+    }
+    assert_eq!(seen, [ps(), absent.clone(), ps(), absent.clone(), ps(), absent]);
 }
 
 #[test]
@@ -256,13 +262,15 @@ fn a_hung_docker_is_killed_at_its_bound() {
         .push(("OM_DOCKER_TIMEOUT".into(), "1s".into()));
     fake.env
         .vars
-        .push(("FAKE_DOCKER_HANG".into(), "inspect".into()));
+        .push(("FAKE_DOCKER_HANG".into(), "ps".into()));
     let t = std::time::Instant::now();
     let out = fake.env.om(&[&name, "print", "status"]).code(1);
     assert!(t.elapsed() < std::time::Duration::from_secs(10));
-    assert_eq!(
-        out.stderr,
-        format!("om: docker container inspect {name}.container.1: no answer within 1s, killed\n")
+    assert!(
+        out.stderr.starts_with("om: docker ps -a --no-trunc --format ")
+            && out.stderr.ends_with(": no answer within 1s, killed\n"),
+        "{}",
+        out.stderr
     );
     fake.env.vars.pop();
     fake.env
@@ -297,7 +305,6 @@ fn a_dry_run_only_asks_and_prints_what_it_would_do() {
         fake.calls(),
         [
             ps(),
-            argv(&["container", "inspect", &c]),
             argv(&["image", "inspect", "--format", "{{.Id}}", "nginx"]),
             argv(&["info", "--format", "{{.CgroupDriver}}"]),
         ]
@@ -329,12 +336,10 @@ fn pull_policy_always_pulls_before_each_start() {
     );
     let cid = fake.with_container(&name, false);
     let out = fake.env.om(&[&name, "start"]).ok();
-    let c = format!("{name}.container.1");
     assert_eq!(
         fake.calls(),
         [
             ps(),
-            argv(&["container", "inspect", &c]),
             argv(&["pull", "nginx"]),
             argv(&["start", &cid]),
             // wait for up status, by the verified id
@@ -385,7 +390,7 @@ fn the_bound_holds_when_docker_leaves_a_child_holding_its_output() {
     let pid_file = fake.env.root().join("pids");
     for (k, v) in [
         ("OM_DOCKER_TIMEOUT", "1s"),
-        ("FAKE_DOCKER_FORK", "inspect"),
+        ("FAKE_DOCKER_FORK", "ps"),
         ("FAKE_DOCKER_PIDS", &pid_file.display().to_string()),
     ] {
         fake.env.vars.push((k.into(), v.into()));
@@ -469,11 +474,7 @@ fn a_signal_kills_the_docker_call_and_rolls_back() {
     // was left running
     let calls = fake.calls();
     let c = format!("{name}.container.1");
-    assert_eq!(
-        calls.last(),
-        Some(&argv(&["container", "inspect", &c])),
-        "{calls:?}"
-    );
+    assert_eq!(calls.last(), Some(&ps()), "{calls:?} ({c})");
     // the lock was released: the next action runs at once
     fake.env.vars.retain(|(k, _)| k != "FAKE_DOCKER_HANG");
     fake.env.om(&[&name, "start", "--waitlock=1s"]).ok();
@@ -538,7 +539,7 @@ fn a_huge_docker_error_is_one_cut_escaped_line() {
     let msg = format!("Error: \x1b[31m{}", "x".repeat(100_000));
     fake.env
         .vars
-        .push(("FAKE_DOCKER_FAIL".into(), "inspect".into()));
+        .push(("FAKE_DOCKER_FAIL".into(), "ps".into()));
     fake.env.vars.push(("FAKE_DOCKER_FAIL_MSG".into(), msg));
     let out = fake.env.om(&[&name, "print", "status"]).code(1);
     let lines = out.stderr_lines();
