@@ -5,10 +5,10 @@ use super::Ctx;
 use crate::cli::{Color, Format, PrintStatusArgs};
 use crate::config;
 use crate::docker;
+use crate::docker::inspect::ContainerInfo;
 use crate::error::{Error, Result};
 use crate::state;
 use crate::status::{self, render::render, ServiceStatus};
-use crate::docker::inspect::ContainerInfo;
 use std::collections::HashSet;
 use std::io::IsTerminal;
 

@@ -128,7 +128,12 @@ pub fn parse_ps_line(line: &str) -> Option<ContainerInfo> {
     let mut f = line.split('\t');
     let id = f.next().filter(|i| is_full_id(i))?.to_string();
     // A container with legacy links has several names: the first is its own.
-    let name = f.next()?.split(',').next().filter(|n| !n.is_empty())?.to_string();
+    let name = f
+        .next()?
+        .split(',')
+        .next()
+        .filter(|n| !n.is_empty())?
+        .to_string();
     let image = quoted(f.next()?)?;
     let state = f.next()?.to_string();
     let status = quoted(f.next()?)?;
@@ -209,16 +214,25 @@ mod tests {
             "{id}\tsvc1.container.1\t\"nginx\"\trunning\t\"Up 2 seconds (health: starting)\"\t\"x.container#1\"\t\"\""
         );
         let c = parse_ps_line(&line).unwrap();
-        assert_eq!((c.name.as_str(), c.image.as_str()), ("svc1.container.1", "nginx"));
+        assert_eq!(
+            (c.name.as_str(), c.image.as_str()),
+            ("svc1.container.1", "nginx")
+        );
         assert!(c.running);
         assert_eq!(c.health.as_deref(), Some("starting"));
         assert_eq!(c.label("com.opensvc.id"), Some("x.container#1"));
         assert_eq!(c.label("com.opensvc.config"), None);
         let sick = line.replace("(health: starting)", "(unhealthy)");
-        assert_eq!(parse_ps_line(&sick).unwrap().health.as_deref(), Some("unhealthy"));
+        assert_eq!(
+            parse_ps_line(&sick).unwrap().health.as_deref(),
+            Some("unhealthy")
+        );
         // a label with a tab and a newline, JSON-quoted
         let odd = line.replace("\"x.container#1\"", "\"a\\tb\\nc\"");
-        assert_eq!(parse_ps_line(&odd).unwrap().label("com.opensvc.id"), Some("a\tb\nc"));
+        assert_eq!(
+            parse_ps_line(&odd).unwrap().label("com.opensvc.id"),
+            Some("a\tb\nc")
+        );
         for bad in ["", "x", &line.replace(id, "abc"), &format!("{line}\textra")] {
             assert!(parse_ps_line(bad).is_none(), "{bad}");
         }

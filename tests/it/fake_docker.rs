@@ -244,7 +244,10 @@ fn status_is_one_docker_call_whatever_the_number_of_services() {
             c.sort();
         }
     }
-    assert_eq!(seen, [ps(), absent.clone(), ps(), absent.clone(), ps(), absent]);
+    assert_eq!(
+        seen,
+        [ps(), absent.clone(), ps(), absent.clone(), ps(), absent]
+    );
 }
 
 #[test]
@@ -260,14 +263,13 @@ fn a_hung_docker_is_killed_at_its_bound() {
     fake.env
         .vars
         .push(("OM_DOCKER_TIMEOUT".into(), "1s".into()));
-    fake.env
-        .vars
-        .push(("FAKE_DOCKER_HANG".into(), "ps".into()));
+    fake.env.vars.push(("FAKE_DOCKER_HANG".into(), "ps".into()));
     let t = std::time::Instant::now();
     let out = fake.env.om(&[&name, "print", "status"]).code(1);
     assert!(t.elapsed() < std::time::Duration::from_secs(10));
     assert!(
-        out.stderr.starts_with("om: docker ps -a --no-trunc --format ")
+        out.stderr
+            .starts_with("om: docker ps -a --no-trunc --format ")
             && out.stderr.ends_with(": no answer within 1s, killed\n"),
         "{}",
         out.stderr
@@ -537,9 +539,7 @@ fn a_huge_docker_error_is_one_cut_escaped_line() {
     );
     fake.with_container(&name, true);
     let msg = format!("Error: \x1b[31m{}", "x".repeat(100_000));
-    fake.env
-        .vars
-        .push(("FAKE_DOCKER_FAIL".into(), "ps".into()));
+    fake.env.vars.push(("FAKE_DOCKER_FAIL".into(), "ps".into()));
     fake.env.vars.push(("FAKE_DOCKER_FAIL_MSG".into(), msg));
     let out = fake.env.om(&[&name, "print", "status"]).code(1);
     let lines = out.stderr_lines();

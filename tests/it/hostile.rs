@@ -29,7 +29,10 @@ fn a_silent_or_killed_query_deletes_nothing() {
     // the list silent and the names silent or killed, or the list killed
     let cases: [&[(&str, &str)]; 3] = [
         &[("FAKE_DOCKER_EMPTY", "ps,inspect")],
-        &[("FAKE_DOCKER_EMPTY", "ps"), ("FAKE_DOCKER_KILLED", "inspect")],
+        &[
+            ("FAKE_DOCKER_EMPTY", "ps"),
+            ("FAKE_DOCKER_KILLED", "inspect"),
+        ],
         &[("FAKE_DOCKER_KILLED", "ps")],
     ];
     for faults in cases {
