@@ -11,11 +11,13 @@ use clap_complete::engine::ArgValueCompleter;
     version,
     about = "Manage services made of docker containers, the OpenSVC way, without a daemon",
     long_about = "Manage services made of docker containers, the OpenSVC way, without a daemon.\n\n\
-        Usage: om SELECTOR COMMAND [OPTIONS], or om ls.\n\
+        Usage: om SELECTOR COMMAND [OPTIONS], or om ls [--format json] (the service paths).\n\
         A SELECTOR is a service path (NAME or NAMESPACE/svc/NAME), a glob (svc*, ns1/svc/*) \
         or a comma list of them.",
-    after_help = "Exit codes: 0 success, 1 failure, 2 usage error; `status` exits with the \
-        service status (up 0, down 1, warn 2, n/a 3); `docker` exits with docker's code."
+    after_help = "Also: om ls [--format json] lists the service paths; om help [COMMAND].\n\
+        Exit codes: 0 success, 1 failure, 2 usage error, 128+N killed by signal N; `status` \
+        exits with the service status (up 0, down 1, warn 2, n/a 3; 4 when om can not tell); \
+        `docker` exits with docker's code."
 )]
 pub struct Cli {
     /// Service path, glob or comma list of them (e.g. svc1, 'svc*', ns1/svc/web).
@@ -52,6 +54,8 @@ pub enum Command {
     Stop(ActionArgs),
     /// Stop, then start the containers.
     Restart(ActionArgs),
+    /// Pull the images of the containers (each within its pull_timeout).
+    Pull(ActionArgs),
     /// Remove the config and state (refused while the service's containers exist).
     Delete(DeleteArgs),
     /// Print nothing; exit with the overall status (up 0, down 1, warn 2, n/a 3).
@@ -89,6 +93,21 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum PrintCommand {
     /// The status tree of the service.
+    #[command(
+        override_usage = "om SELECTOR print status [OPTIONS]",
+        after_help = "The 8 flag characters after a resource's name, `.` where one does \
+            not apply:\n  \
+            1 R  running action   (always . in om: no daemon runs actions for it)\n  \
+            2 M  monitored        (always .: no monitor)\n  \
+            3 D  disabled\n  \
+            4 O  optional\n  \
+            5 E  encapsulated     (always .)\n  \
+            6 P  not provisioned  (no container yet)\n  \
+            7 S  standby          (always .)\n  \
+            8    restarts         (always .: no monitor restarts containers)\n\
+            Status lines under a resource: info: … and warn: … (unhealthy, config changed, \
+            name in use by a container om does not manage)."
+    )]
     Status(PrintStatusArgs),
     /// The config file as stored.
     Config(PrintConfigArgs),
@@ -133,6 +152,9 @@ pub struct CommonArgs {
     /// How long to wait for the service's action lock (e.g. 30s, 1m).
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub waitlock: String,
+    /// Only warnings and errors on stderr (the action log keeps every line).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

@@ -37,6 +37,8 @@ pub struct Logger {
     file: Option<Mutex<File>>,
     /// Echo to stderr (unit tests turn it off).
     echo: bool,
+    /// `--quiet`: only warnings and errors on stderr (the log keeps all).
+    quiet: bool,
 }
 
 static STDERR: Mutex<()> = Mutex::new(());
@@ -65,7 +67,14 @@ impl Logger {
             svcname: svcname.to_string(),
             file,
             echo: true,
+            quiet: false,
         }
+    }
+
+    /// `--quiet`: info lines go to the log only.
+    pub fn quiet(mut self, quiet: bool) -> Logger {
+        self.quiet = quiet;
+        self
     }
 
     fn width(&self) -> usize {
@@ -82,7 +91,7 @@ impl Logger {
             .split('\n')
             .map(|m| format_line(name, width, level, &escape_controls(m)) + "\n")
             .collect();
-        if self.echo {
+        if self.echo && !(self.quiet && level == Level::Info) {
             let shown = match (level, color_stderr()) {
                 (Level::Warn, true) => paint(&text, "33"),
                 (Level::Error, true) => paint(&text, "31"),

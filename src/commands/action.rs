@@ -74,7 +74,8 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
             &ctx.node,
             &path.to_string(),
             Some(&path.log_file(&ctx.roots)),
-        );
+        )
+        .quiet(args.common.quiet);
         // purge leaves nothing behind, disabled resources included
         let selected = if kind == Kind::Purge {
             svc.containers.iter().collect()
@@ -214,6 +215,33 @@ fn remove_slices(exec: &Exec) {
     }
 }
 
+/// `pull`: the distinct images of the selected resources, each pulled
+/// within its resource's `pull_timeout` (no lock: nothing of the service
+/// changes).
+pub fn pull(ctx: &Ctx, selector: &str, args: &ActionArgs) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    each(&paths, |path| {
+        let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        let log = Logger::new(
+            &ctx.node,
+            &path.to_string(),
+            Some(&path.log_file(&ctx.roots)),
+        )
+        .quiet(args.common.quiet);
+        let exec = Exec::new(&svc, &log, args.dry_run);
+        let mut seen: Vec<&str> = Vec::new();
+        for c in select_resources(&svc, args)? {
+            if !seen.contains(&c.image.as_str()) {
+                seen.push(&c.image);
+                exec.pull(c)
+                    .inspect_err(|e| exec.log.res(&c.rid, Level::Error, &e.to_string()))
+                    .map_err(|_| Error::Child(1))?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// The resources an action touches: `--rid` (rid or group), `--tag`,
 /// `--subset` filters (each a list, all of them must match); disabled
 /// resources are left out.
@@ -226,6 +254,42 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&
                 svc.path,
                 svc.rid_list()
             )));
+        }
+    }
+    // A tag or subset no resource has selects nothing: say so, naming the
+    // ones there are (a typo, most of the time).
+    for t in &args.tag {
+        if !svc.containers.iter().any(|c| c.tags.contains(t)) {
+            let mut tags: Vec<&str> = svc
+                .containers
+                .iter()
+                .flat_map(|c| c.tags.iter().map(String::as_str))
+                .collect();
+            tags.sort_unstable();
+            tags.dedup();
+            crate::text::say(&format!(
+                "{}: warning: --tag {t}: no resource has it (tags: {})",
+                svc.path,
+                if tags.is_empty() {
+                    "none".into()
+                } else {
+                    tags.join(", ")
+                }
+            ));
+        }
+    }
+    for sub in &args.subset {
+        if !svc.subsets.iter().any(|(n, _)| n == sub) {
+            let names: Vec<&str> = svc.subsets.iter().map(|(n, _)| n.as_str()).collect();
+            crate::text::say(&format!(
+                "{}: warning: --subset {sub}: no such subset (subsets: {})",
+                svc.path,
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ));
         }
     }
     Ok(svc

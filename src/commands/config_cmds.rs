@@ -147,6 +147,15 @@ fn edit(
     // disable must still work on a hand-edited file (to remove it, say).
     let report = check_document(&doc, path, &ctx.node);
     let errors = if what == "set" {
+        // A keyword om keeps but ignores (`restart`, `monitor`, …): the
+        // warnings this set brings are said at once, not only by a later
+        // validate.
+        let earlier = Document::parse(&before)
+            .map(|d| check_document(&d, path, &ctx.node).warnings)
+            .unwrap_or_default();
+        for w in report.warnings.iter().filter(|w| !earlier.contains(w)) {
+            crate::text::say(&format!("{path}: warning: {w}"));
+        }
         report.strict_errors()
     } else {
         for u in &report.unknown {

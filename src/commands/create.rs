@@ -152,7 +152,8 @@ pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
         &ctx.node,
         &path.to_string(),
         Some(&path.log_file(&ctx.roots)),
-    );
+    )
+    .quiet(args.common.quiet);
     log.svc(
         Level::Info,
         &format!("service {} target state set to provisioned", path.name),

@@ -43,6 +43,12 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
             .ok_or_else(|| Error::Usage("usage: om __gen-docs DIR".into()))?;
         return crate::docs::write_all(std::path::Path::new(dir));
     }
+    if args.get(1).is_some_and(|a| a == "help") {
+        return help(&args[2..]);
+    }
+    if let Some(hint) = order_hint(&args) {
+        return Err(Error::Usage(hint));
+    }
     if args.get(1).is_some_and(|a| a == "ls") {
         let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
         return listing::ls(&Ctx::from_env()?, ls.format);
@@ -89,6 +95,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Start(a) => action::run(&ctx, sel, action::Kind::Start, &a),
         Command::Stop(a) => action::run(&ctx, sel, action::Kind::Stop, &a),
         Command::Restart(a) => action::run(&ctx, sel, action::Kind::Restart, &a),
+        Command::Pull(a) => action::pull(&ctx, sel, &a),
         Command::Delete(a) => delete::delete(&ctx, sel, &a),
         Command::Status => status::exit_status(&ctx, sel),
         Command::Print(PrintCommand::Status(a)) => status::print(&ctx, sel, &a),
@@ -104,6 +111,47 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Enter(a) => passthrough::enter(&ctx, sel, &a.rid),
         Command::Logs(a) => listing::logs(&ctx, sel, a.follow),
     }
+}
+
+/// `om help [COMMAND…]`: om's help, or a command's (`om help print status`).
+fn help(words: &[OsString]) -> Result<()> {
+    let mut argv: Vec<OsString> = vec!["om".into(), "SELECTOR".into()];
+    argv.extend(words.iter().cloned());
+    if words.is_empty() {
+        argv.truncate(1);
+    }
+    argv.push("--help".into());
+    parse(crate::cli::command().try_get_matches_from(argv)).map(drop)
+}
+
+/// `om start svc1`: the command where the selector goes. A selector that
+/// is itself a command's name (a service named `start`) is taken as one
+/// when what follows is a command too.
+fn order_hint(args: &[OsString]) -> Option<String> {
+    let cmd = crate::cli::command();
+    let is_command = |w: &OsString| {
+        w.to_str()
+            .is_some_and(|w| cmd.get_subcommands().any(|s| s.get_name() == w))
+    };
+    let (first, second) = (args.get(1)?, args.get(2)?);
+    let second_str = second.to_str()?;
+    if !is_command(first) || is_command(second) || second_str.starts_with('-') {
+        return None;
+    }
+    let first = first.to_string_lossy();
+    let rest: Vec<String> = args[3..]
+        .iter()
+        .map(|a| crate::process::quote(&a.to_string_lossy()))
+        .collect();
+    let tail = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", rest.join(" "))
+    };
+    Some(format!(
+        "the service comes first: om {} {first}{tail}",
+        crate::process::quote(second_str)
+    ))
 }
 
 /// clap's own output for --help, --version and usage errors, with its code.

@@ -201,12 +201,7 @@ impl<'a> Exec<'a> {
         // missing (which only matters for a container to create).
         let must_pull = c.pull_always || (current.is_none() && !super::image_present(&c.image)?);
         if must_pull {
-            self.log.res(
-                &c.rid,
-                Level::Info,
-                &format!("pulling docker image {}", c.image),
-            );
-            self.run(&c.rid, argv::pull_argv(&c.image), c.pull_timeout)?;
+            self.pull(c)?;
         }
         self.touch(c);
         let id = match &current {
@@ -224,6 +219,17 @@ impl<'a> Exec<'a> {
         let info = self.wait_up(c, &id, deadline)?;
         self.wait_operational(c, info, deadline)?;
         Ok(true)
+    }
+
+    /// `docker pull` of the resource's image, within its `pull_timeout`.
+    pub fn pull(&self, c: &Container) -> Result<()> {
+        self.log.res(
+            &c.rid,
+            Level::Info,
+            &format!("pulling docker image {}", c.image),
+        );
+        self.run(&c.rid, argv::pull_argv(&c.image), c.pull_timeout)
+            .map(drop)
     }
 
     /// `docker run` (or a foreground run to completion for an init job);

@@ -231,3 +231,68 @@ fn deploy_force_converges_and_status_tells_drift() {
     env.om(&[&name, "status"]).ok();
     env.om(&[&name, "purge"]).ok();
 }
+
+/// The everyday commands (issue 9): pull, --quiet, help, hints.
+#[test]
+fn everyday_commands() {
+    let fake = crate::fake_docker::Fake::new();
+    let name = unique("ev");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\ntags = web\n\
+         [container#2]\ntype = docker\nimage = nginx\n\
+         [container#3]\ntype = docker\nimage = om-test/busybox\n",
+    );
+    // pull: each distinct image once
+    fake.env.om(&[&name, "pull"]).ok();
+    let pulls: Vec<Vec<String>> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c[0] == "pull")
+        .collect();
+    assert_eq!(pulls, [["pull", "nginx"], ["pull", "om-test/busybox"]]);
+    // --quiet: nothing but warnings and errors on stderr, all in the log
+    let out = fake.env.om(&[&name, "start", "-q"]).ok();
+    assert_eq!(out.stderr, "");
+    let log = std::fs::read_to_string(fake.env.root().join(format!("log/{name}.log"))).unwrap();
+    assert!(log.contains("docker run -d"), "{log}");
+    // a tag no resource has is said
+    let out = fake.env.om(&[&name, "stop", "--tag", "wbe"]).ok();
+    assert!(
+        out.stderr
+            .contains("--tag wbe: no resource has it (tags: web)"),
+        "{}",
+        out.stderr
+    );
+    // an ignored keyword set warns at once
+    let out = fake
+        .env
+        .om(&[&name, "set", "--kw", "container#1.restart=2"])
+        .ok();
+    assert!(
+        out.stderr
+            .contains("container#1.restart: not supported by om"),
+        "{}",
+        out.stderr
+    );
+    // help, and the order of the words
+    let out = fake.env.om(&["help"]).ok();
+    assert!(
+        out.stdout.contains("Usage: om SELECTOR COMMAND"),
+        "{}",
+        out.stdout
+    );
+    let out = fake.env.om(&["help", "print", "status"]).ok();
+    assert!(
+        out.stdout.contains("Usage: om SELECTOR print status"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("P  not provisioned"), "{}", out.stdout);
+    let out = fake.env.om(&["start", &name]).code(2);
+    assert_eq!(
+        out.stderr,
+        format!("om: the service comes first: om {name} start\n")
+    );
+}
