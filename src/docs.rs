@@ -114,7 +114,8 @@ fn om_sections(cli: &clap::Command) -> Roff {
         ("0", "Success."),
         ("1", "Failure: an action, a check or a config problem; the reason is on stderr."),
         ("2", "Usage error: a bad option, a bad service path, a docker reference to a resource the service does not have."),
-        ("status", "om SELECTOR status exits with the overall status: up 0, down 1, warn 2, n/a 3."),
+        ("status", "om SELECTOR status exits with the overall status: up 0, down 1, warn 2, n/a 3; 4 when om can not tell (no such service, a config that does not load, an engine or a query that did not answer), with the reason on stderr."),
+        ("128+N", "An action interrupted by signal N (SIGINT, SIGTERM): the docker call running is killed and what the action started is rolled back."),
         ("docker, enter", "The docker command's exit code, 128+N when it was killed by signal N."),
     ] {
         para(&mut r, code, text);
@@ -122,7 +123,7 @@ fn om_sections(cli: &clap::Command) -> Roff {
     r.control("SH", ["FILES"]);
     for (path, text) in [
         ("etc/NAME.conf", "A service's config (INI, see om.conf(5)); etc/namespaces/NS/svc/NAME.conf outside the root namespace."),
-        ("var/svc/NAME/", "State: the action lock and the 'started' expectation."),
+        ("var/svc/NAME/", "State: the action lock (kept after delete and purge) and the 'started' expectation; var/namespaces/NS/svc/NAME/ outside the root namespace. Every file om writes is 0600 in 0700 directories."),
         ("log/NAME.log", "The action log, each line timestamped."),
     ] {
         para(&mut r, path, text);
@@ -136,8 +137,8 @@ fn om_sections(cli: &clap::Command) -> Roff {
         ("OSVC_NODENAME", "The node name (default: the host name)."),
         ("OM_DOCKER", "The docker CLI to run (default: docker, found in PATH)."),
         ("OM_DOCKER_TIMEOUT", "The bound of docker calls that have no keyword of their own (default 60s); a docker that does not answer in time is killed."),
-        ("DOCKER_HOST", "Passed to docker as is."),
-        ("NO_COLOR", "Never colour the status."),
+        ("DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG", "Passed on to docker as they are: the engine and the client config docker uses."),
+        ("NO_COLOR", "Never colour the status or the action lines."),
         ("VISUAL, EDITOR", "The editor of om SELECTOR edit config."),
         ("COMPLETE", "Set by the completion scripts: answer a shell completion request."),
     ] {
