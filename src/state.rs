@@ -63,6 +63,25 @@ pub fn clear(path: &SvcPath, roots: &Roots) -> Result<()> {
     Ok(())
 }
 
+/// The action running on the service now, from its lock: held by another
+/// process, it names the action it was taken for (`pid N (om PATH start)`
+/// → `start`). Never waits, never creates the lock file.
+pub fn running_action(path: &SvcPath, roots: &Roots) -> Option<String> {
+    let file = File::open(dir(path, roots).join(LOCK)).ok()?;
+    if file.try_lock_shared().is_ok() {
+        let _ = FileExt::unlock(&file);
+        return None;
+    }
+    let mut holder = String::new();
+    let _ = (&file).read_to_string(&mut holder);
+    let action = holder
+        .rsplit_once('(')
+        .and_then(|(_, what)| what.trim_end().strip_suffix(')'))
+        .and_then(|what| what.split_whitespace().nth(2))
+        .unwrap_or("action");
+    Some(action.to_string())
+}
+
 /// The action lock of one service, held until dropped.
 pub struct Lock {
     file: File,
@@ -130,6 +149,19 @@ mod tests {
         assert!(err.contains(&std::process::id().to_string()), "{err}");
         drop(held);
         assert!(lock(&p, &roots, Duration::ZERO, "again").is_ok());
+    }
+
+    #[test]
+    fn the_running_action_is_read_from_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let roots = Roots::under(dir.path());
+        let p = SvcPath::parse("svc1").unwrap();
+        assert_eq!(running_action(&p, &roots), None);
+        let held = lock(&p, &roots, Duration::ZERO, "om svc1 start").unwrap();
+        // flock: another open file description sees it held
+        assert_eq!(running_action(&p, &roots).as_deref(), Some("start"));
+        drop(held);
+        assert_eq!(running_action(&p, &roots), None);
     }
 
     #[test]

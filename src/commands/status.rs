@@ -33,7 +33,8 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
         .iter()
         .map(|svc| {
             let started = state::is_started(&svc.path, &ctx.roots);
-            status::service_in(svc, &ctx.node, &by_name, started)
+            let running = state::running_action(&svc.path, &ctx.roots);
+            status::service_in(svc, &ctx.node, &by_name, started, running.as_deref())
         })
         .collect();
     Ok((statuses, broken))

@@ -213,24 +213,37 @@ pub fn by_name(infos: &[ContainerInfo]) -> ByName<'_> {
 
 #[cfg(test)]
 pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool) -> ServiceStatus {
-    service_in(svc, node, &by_name(infos), started)
+    service_in(svc, node, &by_name(infos), started, None)
 }
 
 /// One service's status; `by_name` is built once for all the services of
 /// a command, so the work stays linear in the number of containers.
-pub fn service_in(svc: &Service, node: &str, by_name: &ByName, started: bool) -> ServiceStatus {
-    let resources: Vec<ResourceStatus> = svc
+/// `running`: the action that holds the service's lock now, if one does:
+/// the notice says it instead of `idle`, and the resources get the `R` flag.
+pub fn service_in(
+    svc: &Service,
+    node: &str,
+    by_name: &ByName,
+    started: bool,
+    running: Option<&str>,
+) -> ServiceStatus {
+    let mut resources: Vec<ResourceStatus> = svc
         .containers
         .iter()
         .map(|c| resource(svc, c, by_name.get(c.name.as_str()).copied()))
         .collect();
+    if running.is_some() {
+        for r in &mut resources {
+            r.flags.replace_range(0..1, "R");
+        }
+    }
     let avail = aggregate(&resources, false);
     let overall = aggregate(&resources, true);
     let mut notice = String::new();
     if overall == Avail::Warn {
         notice.push_str("warn, ");
     }
-    notice.push_str("idle");
+    notice.push_str(running.unwrap_or("idle"));
     if started {
         notice.push_str(", started");
     }
@@ -301,6 +314,10 @@ mod tests {
         assert_eq!(st.resources[0].log, ["info: can not find container id"]);
         let st = service(&s, "n1", &[info(false, "nginx", "id1.container#1")], false);
         assert_eq!((st.avail, st.notice.as_str()), (Avail::Down, "idle"));
+        let infos = [info(true, "nginx", "id1.container#1")];
+        let st = service_in(&s, "n1", &by_name(&infos), true, Some("stop"));
+        assert_eq!(st.notice, "stop, started");
+        assert_eq!(st.resources[0].flags, "R.......");
         let st = service(&s, "n1", &[info(true, "other", "id1.container#1")], true);
         assert_eq!(st.avail, Avail::Warn);
         assert_eq!(st.notice, "warn, idle, started");

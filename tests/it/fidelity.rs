@@ -296,3 +296,35 @@ fn everyday_commands() {
         format!("om: the service comes first: om {name} start\n")
     );
 }
+
+/// While an action runs, status says which, and flags its resources `R`.
+#[test]
+fn status_shows_the_running_action() {
+    let mut fake = crate::fake_docker::Fake::new();
+    let name = unique("ra");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    fake.with_container(&name, true);
+    fake.env
+        .vars
+        .push(("FAKE_DOCKER_DELAY".into(), "stop:3".into()));
+    let mut stop = fake.env.std_cmd(&[&name, "stop"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let out = fake.env.om(&[&name, "print", "status"]).ok();
+    assert!(stop.wait().unwrap().success());
+    assert!(
+        out.stdout.contains(" stop\n") || out.stdout.contains(" stop,"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("container#1      R......."),
+        "{}",
+        out.stdout
+    );
+    let after = fake.env.om(&[&name, "print", "status"]).ok();
+    assert!(after.stdout.contains(" idle"), "{}", after.stdout);
+}
