@@ -68,7 +68,7 @@ pub fn clear(path: &SvcPath, roots: &Roots) -> Result<()> {
 /// → `start`). Never waits, never creates the lock file.
 pub fn running_action(path: &SvcPath, roots: &Roots) -> Option<String> {
     let file = File::open(dir(path, roots).join(LOCK)).ok()?;
-    if file.try_lock_shared().is_ok() {
+    if FileExt::try_lock_shared(&file).is_ok() {
         let _ = FileExt::unlock(&file);
         return None;
     }
