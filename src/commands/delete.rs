@@ -87,7 +87,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                 .collect()
         });
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let existing: Vec<String> = docker::survey(&name_refs, false)?
+        let existing: Vec<String> = docker::survey(&name_refs, false, docker::Absence::Confirmed)?
             .into_iter()
             .filter(|c| {
                 names.contains(&c.name)

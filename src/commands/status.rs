@@ -42,9 +42,10 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
 
 /// What the engine has under the services' container names (see
 /// `docker::survey`): one `docker ps -a` (every container, so a foreign one
-/// squatting a name shows too), and one inspect of the names it does not
-/// list and of the unhealthy ones, for their check's output. At most two
-/// docker calls, whatever the number of services (SPEC 4.4).
+/// squatting a name shows too), and one inspect only when a detail is
+/// needed: the check output of unhealthy ones, or docker's word on the
+/// names when the list came back empty. At most two docker calls, whatever
+/// the number of services (SPEC 4.4).
 fn engine_view(services: &[crate::config::service::Service]) -> Result<Vec<ContainerInfo>> {
     let names: Vec<&str> = services
         .iter()
@@ -54,7 +55,7 @@ fn engine_view(services: &[crate::config::service::Service]) -> Result<Vec<Conta
         return Ok(Vec::new());
     }
     let wanted: HashSet<&str> = names.iter().copied().collect();
-    Ok(docker::survey(&names, true)?
+    Ok(docker::survey(&names, true, docker::Absence::Listed)?
         .into_iter()
         .filter(|i| wanted.contains(i.name.as_str()))
         .collect())

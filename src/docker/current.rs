@@ -21,7 +21,11 @@ impl Current {
     /// one `docker ps -a`, and one inspect of the names it does not list).
     pub fn query(containers: &[&Container]) -> Result<Current> {
         let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
-        Ok(Current::from_infos(super::survey(&names, false)?))
+        Ok(Current::from_infos(super::survey(
+            &names,
+            false,
+            super::Absence::Confirmed,
+        )?))
     }
 
     pub fn from_infos(infos: Vec<ContainerInfo>) -> Current {

@@ -114,19 +114,31 @@ pub fn ps() -> Result<Vec<ContainerInfo>> {
         .collect()
 }
 
+/// How far `survey` trusts the list for the names it does not have.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Absence {
+    /// An action (which may delete on it): each name the list does not
+    /// have is inspected, and absent only when docker says
+    /// `No such container`.
+    Confirmed,
+    /// Status (which only shows): a list with containers in it is docker's
+    /// answer; an empty one is confirmed as above, since a silent docker
+    /// prints nothing at all. Keeps status at one call on a busy engine.
+    Listed,
+}
+
 /// The engine's containers as `ps()` lists them, with docker's own word on
-/// each of `names` the list does not have (one inspect of those, which
-/// says `No such container` for each one that is absent: an empty or
-/// silent `ps` is never taken for "no container"), and, with `detail`, the
-/// last health check output of the unhealthy ones among `names`. At most
-/// two docker calls, whatever the number of names.
-pub fn survey(names: &[&str], detail: bool) -> Result<Vec<ContainerInfo>> {
+/// the `names` the list does not have (see `Absence`), and, with `detail`,
+/// the last health check output of the unhealthy ones among `names`. At
+/// most two docker calls, whatever the number of names.
+pub fn survey(names: &[&str], detail: bool, absence: Absence) -> Result<Vec<ContainerInfo>> {
     let mut rows = ps()?;
     let listed: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     let wanted: HashSet<&str> = names.iter().copied().collect();
+    let confirm = absence == Absence::Confirmed || rows.is_empty();
     let mut refs: Vec<String> = names
         .iter()
-        .filter(|n| !listed.contains(*n))
+        .filter(|n| confirm && !listed.contains(*n))
         .map(|n| n.to_string())
         .collect();
     if detail {
