@@ -285,6 +285,16 @@ pub struct LogsArgs {
     /// Keep printing lines as they are appended.
     #[arg(long, short = 'f')]
     pub follow: bool,
+    /// The containers' own output (docker logs), each line prefixed with its
+    /// rid, instead of the action log.
+    #[arg(long)]
+    pub containers: bool,
+    /// With --containers: only these resources (rid or group); repeatable.
+    #[arg(long = "rid", value_name = "RID", requires = "containers", add = ArgValueCompleter::new(complete::rids))]
+    pub rid: Vec<String>,
+    /// With --containers: only the last N lines of each container.
+    #[arg(long, value_name = "N", requires = "containers")]
+    pub tail: Option<u32>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

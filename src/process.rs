@@ -307,6 +307,39 @@ fn read_lines(reader: &duct::ReaderHandle, send: &mpsc::Sender<std::io::Result<S
     }
 }
 
+/// Runs with stdout and stderr merged, calling `on_line` with each whole
+/// line as it comes (the bytes as they are; the caller escapes), until the
+/// child ends or `on_line` says stop. Not bounded and not in a group of its
+/// own: for `docker logs -f`, which runs until the operator's Ctrl-C, and
+/// that signal reaches it with om.
+pub fn follow_lines(cmd: &Cmd, mut on_line: impl FnMut(&[u8]) -> bool) -> Result<u8> {
+    use std::io::BufRead;
+    let reader = cmd
+        .expression()
+        .stdin_null()
+        .stderr_to_stdout()
+        .reader()
+        .map_err(|e| cmd.spawn_error(&e))?;
+    let mut lines = std::io::BufReader::new(&reader);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match lines.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if !on_line(&buf) {
+                    let _ = reader.kill();
+                    return Ok(0);
+                }
+            }
+        }
+    }
+    match reader.try_wait() {
+        Ok(Some(out)) => Ok(exit_code(out.status)),
+        _ => Ok(1),
+    }
+}
+
 /// Runs with stdin, stdout and stderr inherited (a tty stays a tty) and
 /// returns the exit code, 128+N when killed by signal N.
 pub fn inherit(cmd: &Cmd) -> Result<u8> {

@@ -1,7 +1,7 @@
 //! `om ls` and `om SVC logs`.
 
 use super::{each, out, Ctx};
-use crate::cli::Format;
+use crate::cli::{Format, LogsArgs};
 use crate::error::{Context, Error, Result};
 use crate::paths::list_services;
 // Logs written by an older om hold docker's text raw: escaped when shown.
@@ -87,4 +87,72 @@ fn open_log(file: &std::path::Path, follow: bool) -> Result<Option<std::fs::File
             Err(e) => return Err(Error::Failed(format!("{}: {e}", file.display()))),
         }
     }
+}
+
+/// `logs --containers`: the containers' own output (`docker logs`), each
+/// line prefixed with its service and rid and escaped (a container's bytes
+/// never reach the terminal raw), the containers side by side as their
+/// lines come, as `docker compose logs` shows them. Only containers docker
+/// says are the resource's are read.
+pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for path in &paths {
+        let (_, svc) = crate::config::load(path, &ctx.roots, &ctx.node)?;
+        let selected = super::action::select_resources(
+            &svc,
+            &crate::cli::ActionArgs {
+                rid: args.rid.clone(),
+                ..Default::default()
+            },
+        )?;
+        let cur = crate::docker::current::Current::query(&selected)?;
+        for c in selected {
+            if let Some(info) = cur.of(&svc, c)? {
+                let ours = info.label(crate::docker::argv::LABEL_ID)
+                    == Some(crate::docker::argv::container_id_label(&svc.id, &c.rid).as_str());
+                if ours {
+                    let prefix = if paths.len() > 1 {
+                        format!("{path}.{}", c.rid)
+                    } else {
+                        c.rid.clone()
+                    };
+                    targets.push((prefix, info.id));
+                }
+            }
+        }
+    }
+    let width = targets.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+    let printer = std::sync::Mutex::new(());
+    let closed = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for (prefix, id) in &targets {
+            let (printer, closed) = (&printer, &closed);
+            s.spawn(move || {
+                let mut argv = vec!["logs".to_string()];
+                if args.follow {
+                    argv.push("--follow".into());
+                }
+                if let Some(n) = args.tail {
+                    argv.push(format!("--tail={n}"));
+                }
+                argv.push(id.clone());
+                let cmd = crate::process::Cmd::docker(argv);
+                let _ = crate::process::follow_lines(&cmd, |line| {
+                    let text = String::from_utf8_lossy(line);
+                    let text = crate::text::escape_controls(text.trim_end_matches(['\n', '\r']));
+                    let _guard = printer.lock();
+                    if closed.load(std::sync::atomic::Ordering::SeqCst) {
+                        return false;
+                    }
+                    if out(&format!("{prefix:<width$} | {text}\n")).is_err() {
+                        closed.store(true, std::sync::atomic::Ordering::SeqCst);
+                        return false;
+                    }
+                    true
+                });
+            });
+        }
+    });
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Dispatch: one file per command family.
 
-mod action;
+pub(crate) mod action;
 mod config_cmds;
 mod create;
 mod delete;
@@ -109,6 +109,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Disable(a) => config_cmds::enable(&ctx, sel, &a, false),
         Command::Docker(a) => passthrough::docker(&ctx, sel, &a.args),
         Command::Enter(a) => passthrough::enter(&ctx, sel, &a.rid),
+        Command::Logs(a) if a.containers => listing::container_logs(&ctx, sel, &a),
         Command::Logs(a) => listing::logs(&ctx, sel, a.follow),
     }
 }

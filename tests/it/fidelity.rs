@@ -328,3 +328,47 @@ fn status_shows_the_running_action() {
     let after = fake.env.om(&[&name, "print", "status"]).ok();
     assert!(after.stdout.contains(" idle"), "{}", after.stdout);
 }
+
+/// `logs --containers`: the containers' own output, prefixed with the rid,
+/// escaped.
+#[test]
+fn logs_of_the_containers() {
+    engine();
+    let env = Env::new();
+    let name = unique("lg");
+    let _cleanup = Cleanup(vec![
+        format!("{name}.container.1"),
+        format!("{name}.container.2"),
+    ]);
+    let body = |n: u8| {
+        format!(
+            "[container#{n}]\ntype = docker\nimage = om-test/busybox\n\
+             command = /bin/sh -c \"echo first of {n}; printf '\\\\033[31mred {n}\\\\n'; trap 'exit 0' TERM; while :; do sleep 1; done\"\n"
+        )
+    };
+    create(&env, &name, &(body(1) + &body(2)));
+    env.om(&[&name, "start"]).ok();
+    let out = env.om(&[&name, "logs", "--containers"]).ok().stdout;
+    for want in [
+        "container#1 | first of 1\n",
+        "container#2 | first of 2\n",
+        "container#1 | \\e[31mred 1\n",
+    ] {
+        assert!(out.contains(want), "{want:?} in {out}");
+    }
+    assert!(!out.contains('\x1b'));
+    let out = env
+        .om(&[
+            &name,
+            "logs",
+            "--containers",
+            "--rid",
+            "container#2",
+            "--tail",
+            "1",
+        ])
+        .ok()
+        .stdout;
+    assert_eq!(out, "container#2 | \\e[31mred 2\n");
+    env.om(&[&name, "purge"]).ok();
+}
