@@ -301,6 +301,85 @@ mod tests {
         }
     }
 
+    /// The JSON scripts read: the whole document, so that any change of
+    /// the schema is a visible diff here.
+    #[test]
+    fn the_status_json_is_a_golden_document() {
+        let mut s = svc();
+        s.subsets = vec![("web".into(), true)];
+        s.containers.push(Container {
+            rid: "container#2".into(),
+            name: "svc1.container.2".into(),
+            image: "busybox".into(),
+            detach: true,
+            optional: true,
+            subset: Some("web".into()),
+            ..Container::default()
+        });
+        let mut sick = info(true, "nginx", "id1.container#1");
+        sick.health = Some("unhealthy".into());
+        sick.health_output = Some("refused".into());
+        let st = service(&s, "n1", &[sick], true);
+        let doc = serde_json::to_string_pretty(&st).unwrap();
+        assert_eq!(
+            doc,
+            r#"{
+  "path": "svc1",
+  "node": "n1",
+  "avail": "warn",
+  "overall": "warn",
+  "notice": "warn, idle, started",
+  "started": true,
+  "subsets": [
+    {
+      "name": "web",
+      "parallel": true
+    }
+  ],
+  "resources": [
+    {
+      "rid": "container#1",
+      "status": "warn",
+      "flags": "........",
+      "label": "docker container svc1.container.1@nginx",
+      "log": [
+        "warn: unhealthy: refused"
+      ],
+      "disabled": false,
+      "optional": false,
+      "provisioned": true,
+      "subset": null,
+      "container": {
+        "name": "svc1.container.1",
+        "id": "0123456789ab",
+        "image": "nginx",
+        "state": "running"
+      }
+    },
+    {
+      "rid": "container#2",
+      "status": "down",
+      "flags": "...O.P..",
+      "label": "docker container svc1.container.2@busybox",
+      "log": [
+        "info: can not find container id"
+      ],
+      "disabled": false,
+      "optional": true,
+      "provisioned": false,
+      "subset": "web",
+      "container": {
+        "name": "svc1.container.2",
+        "id": null,
+        "image": "busybox",
+        "state": "absent"
+      }
+    }
+  ]
+}"#
+        );
+    }
+
     #[test]
     fn merges_config_and_engine() {
         let s = svc();
