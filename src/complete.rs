@@ -10,11 +10,25 @@ use crate::paths::{list_services, SvcPath};
 use clap_complete::engine::CompletionCandidate;
 use std::ffi::OsStr;
 
+/// The word as typed, without the shell's escapes: zsh and fish hand over
+/// `container\#1.` once the `#` was completed, and it must still match.
+fn unescape(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn matching(current: &OsStr, words: impl IntoIterator<Item = String>) -> Vec<CompletionCandidate> {
-    let current = current.to_string_lossy();
+    let current = unescape(&current.to_string_lossy());
     let mut out: Vec<String> = words
         .into_iter()
-        .filter(|w| w.starts_with(current.as_ref()))
+        .filter(|w| w.starts_with(current.as_str()))
         .collect();
     out.sort();
     out.dedup();
@@ -128,12 +142,28 @@ pub fn command() -> clap::Command {
     let cmd = crate::cli::command();
     let args: Vec<String> = std::env::args().collect();
     // `om -- om WORD…`: the word being completed is the last one.
-    let first_word = args
-        .iter()
-        .position(|a| a == "--")
-        .is_some_and(|dashes| args.len() - dashes == 3);
+    let dashes = args.iter().position(|a| a == "--");
+    let first_word = dashes.is_some_and(|d| args.len() - d == 3);
+    // `om ls …`: ls has no selector and its own options.
+    let ls_line = dashes.is_some_and(|d| args.len() - d > 3 && args[d + 2] == "ls");
+    if ls_line {
+        let ls = <crate::cli::LsCli as clap::CommandFactory>::command().name("ls");
+        return clap::Command::new("om").subcommand(ls);
+    }
     if !first_word {
         return cmd;
     }
     crate::cli::map_subcommands(cmd, |s| s.hide(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_escapes_are_undone() {
+        assert_eq!(unescape("container\\#1.im"), "container#1.im");
+        assert_eq!(unescape("a\\\\b"), "a\\b");
+        assert_eq!(unescape("plain"), "plain");
+    }
 }

@@ -223,3 +223,34 @@ fn man_pages_render() {
         }
     }
 }
+
+/// `om ls <TAB>` offers ls's options, `--format <TAB>` its values, and a
+/// word the shell escaped (`container\#db.`, as zsh and fish hand it over
+/// once `#` is typed) still completes.
+#[test]
+fn completion_of_ls_formats_and_escaped_words() {
+    let env = fixture();
+    assert_eq!(
+        bash_complete(&env, &["om", "ls", ""]),
+        ["--format", "--help"]
+    );
+    assert_eq!(
+        bash_complete(&env, &["om", "ls", "--format", ""]),
+        ["text", "json"]
+    );
+    assert_eq!(
+        bash_complete(&env, &["om", "web", "print", "status", "--format", ""]),
+        ["text", "json"]
+    );
+    let fish = project("completions/om.fish");
+    let script = format!(
+        "source {}; complete -C 'om web set --kw container\\#db.ima'",
+        fish.display()
+    );
+    let out = shell(&env, "fish", &["-c", &script]).ok();
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        out.stdout,
+        "container#db.image=\ncontainer#db.image_pull_policy=\n"
+    );
+}
