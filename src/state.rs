@@ -67,7 +67,13 @@ pub fn clear(path: &SvcPath, roots: &Roots) -> Result<()> {
 /// process, it names the action it was taken for (`pid N (om PATH start)`
 /// → `start`). Never waits, never creates the lock file.
 pub fn running_action(path: &SvcPath, roots: &Roots) -> Option<String> {
-    let file = File::open(dir(path, roots).join(LOCK)).ok()?;
+    let lock_path = dir(path, roots).join(LOCK);
+    // A holder writes who it is into the file and empties it when done: an
+    // empty lock is free (one stat, no open, for most services of a status).
+    if std::fs::metadata(&lock_path).map_or(true, |m| m.len() == 0) {
+        return None;
+    }
+    let file = File::open(&lock_path).ok()?;
     if FileExt::try_lock_shared(&file).is_ok() {
         let _ = FileExt::unlock(&file);
         return None;

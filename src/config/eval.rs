@@ -161,14 +161,11 @@ impl<'a> Evaluator<'a> {
                 return Ok(hit.clone());
             }
         }
-        let here = format!("{section}.{key}");
-        if stack.contains(&here) {
-            stack.push(here);
-            return Err(format!("reference cycle: {}", stack.join(" -> ")));
-        }
         // the keys on the stack, less the first, are the references followed
         if stack.len() > MAX_DEPTH {
-            return Err(format!("reference chain deeper than {MAX_DEPTH} at {here}"));
+            return Err(format!(
+                "reference chain deeper than {MAX_DEPTH} at {section}.{key}"
+            ));
         }
         let Some(raw) = self.raw(section, key) else {
             return Ok(Expanded {
@@ -176,6 +173,20 @@ impl<'a> Evaluator<'a> {
                 height: 1,
             });
         };
+        // Most values hold no reference: no cycle can go through them, and
+        // they are read as they are (the common case, kept cheap: it is
+        // most of a config's check).
+        if !raw.contains('{') {
+            return Ok(Expanded {
+                value: Some(raw.into()),
+                height: 1,
+            });
+        }
+        let here = format!("{section}.{key}");
+        if stack.contains(&here) {
+            stack.push(here);
+            return Err(format!("reference cycle: {}", stack.join(" -> ")));
+        }
         stack.push(here);
         let out = self.expand_in(&raw, stack);
         stack.pop();

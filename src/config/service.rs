@@ -140,7 +140,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
         }
     }
     if report.errors.is_empty() {
-        match build(doc, path, nodename) {
+        match build_with(&eval, doc, path) {
             Err(e) => report.errors.push(e),
             Ok(svc) => {
                 // A namespace cycle (netns = container#2 both ways) can not start.
@@ -236,8 +236,9 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
 }
 
 /// Builds the typed service; the first problem found is the error.
-pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Result<Service, String> {
-    let eval = Evaluator::new(doc, path, nodename);
+/// `build` with the evaluator the checks already used: its cache keeps
+/// every value expanded once.
+fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Service, String> {
     let get = |section: &str, key: &str| -> Result<Option<String>, String> {
         eval.get(section, key)
             .map_err(|e| format!("{section}.{key}: {e}"))
