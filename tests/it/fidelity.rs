@@ -372,3 +372,26 @@ fn logs_of_the_containers() {
     assert_eq!(out, "container#2 | \\e[31mred 2\n");
     env.om(&[&name, "purge"]).ok();
 }
+
+/// The README's annotated config provisions as printed (with the test
+/// image): the README stays true.
+#[test]
+fn the_readme_config_provisions_as_printed() {
+    engine();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```ini\n[DEFAULT]")
+        .expect("the annotated config")
+        + 7;
+    let ini = &readme[start..start + readme[start..].find("```").unwrap()];
+    let env = Env::new();
+    let name = unique("rd");
+    let _cleanup = Cleanup(vec![
+        format!("{name}.container.1"),
+        format!("{name}.container.2"),
+    ]);
+    env.om_stdin(&[&name, "deploy", "--config=-"], ini).ok();
+    env.om(&[&name, "status"]).ok();
+    env.om(&[&name, "purge"]).ok();
+}
