@@ -254,3 +254,146 @@ fn completion_of_ls_formats_and_escaped_words() {
         "container#db.image=\ncontainer#db.image_pull_policy=\n"
     );
 }
+
+/// A real terminal: tmux runs an interactive shell with the completion
+/// script loaded, keys are typed, the screen is read back (its own server
+/// socket, killed at the end).
+struct Terminal {
+    socket: PathBuf,
+}
+
+impl Terminal {
+    fn start(env: &Env, name: &str, shell_line: &str) -> Terminal {
+        // a server of its own for each terminal
+        let socket = env.root().join(format!("tmux-{name}.sock"));
+        let t = Terminal { socket };
+        t.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "200",
+            "-y",
+            "40",
+            shell_line,
+        ]);
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux is needed by this test (scripts/test installs it)");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `want` (10 s at most), and returns it.
+    fn wait_for(&self, want: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let screen = self.tmux(&["capture-pane", "-p", "-t", "t"]);
+            if screen.contains(want) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never saw {want:?}:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Types `line` then Tab until the screen shows `want`: a freshly
+    /// started zsh may drop the first Tab while it settles.
+    fn complete_until(&self, line: &str, want: &str) -> String {
+        self.keys(&[line]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            self.keys(&["Tab"]);
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let screen = self.tmux(&["capture-pane", "-p", "-t", "t"]);
+            if screen.contains(want) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never saw {want:?}:\n{screen}"
+            );
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// Completion as a person gets it, in an interactive zsh and fish driven
+/// through tmux: a rid after an escaped `#` completes, and so do rids.
+#[test]
+fn completion_in_interactive_zsh_and_fish() {
+    let env = fixture();
+    let root = env.root().display().to_string();
+    let common = format!(
+        "env HOME={root} OSVC_ROOT_PATH={root} PATH={} LC_ALL=C.UTF-8 TERM=xterm",
+        path_with_om()
+    );
+    std::fs::write(
+        env.root().join(".zshrc"),
+        format!(
+            "PS1='READY> '\nfpath=({} $fpath)\nautoload -Uz compinit && compinit -u -d {root}/zcompdump\n",
+            project("completions").display()
+        ),
+    )
+    .unwrap();
+    let zsh = Terminal::start(&env, "zsh", &format!("{common} ZDOTDIR={root} zsh -i"));
+    zsh.wait_for("READY>");
+    zsh.complete_until("om we", "READY> om web");
+    zsh.keys(&["C-u"]);
+    zsh.complete_until(
+        "om web set --kw container\\#db.ima",
+        "READY> om web set --kw container\\#db.image",
+    );
+    zsh.keys(&["Tab"]);
+    zsh.wait_for("image_pull_policy=");
+    drop(zsh);
+
+    let fish = Terminal::start(
+        &env,
+        "fish",
+        &format!(
+            "{common} fish --no-config -C 'source {}; function fish_prompt; echo -n \"READY> \"; end'",
+            project("completions/om.fish").display()
+        ),
+    );
+    fish.wait_for("READY>");
+    let screen = fish.complete_until("om web set --kw container\\#db.ima", "image_pull_policy=");
+    assert!(
+        screen.contains("READY> om web set --kw container\\#db.image"),
+        "{screen}"
+    );
+    fish.keys(&["C-u", "om web start --rid container", "Tab"]);
+    let screen = fish.wait_for("container#db");
+    assert!(screen.contains("container#1"), "{screen}");
+}
