@@ -2,7 +2,7 @@
 //! and completion all read it. No other place spells a keyword's name.
 
 /// Which kind of section a keyword lives in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
     Default,
     Container,
@@ -186,8 +186,16 @@ fn scope_of(kind: &SectionKind) -> Option<Scope> {
 
 /// The keyword `name` in a section of this kind (`None` for `[env]`, where any key goes).
 pub fn lookup(kind: &SectionKind, name: &str) -> Option<&'static Keyword> {
+    // Indexed once: a config check looks up every keyword of every
+    // resource, tens of thousands of times for a thousand services.
+    static INDEX: std::sync::OnceLock<
+        std::collections::HashMap<(Scope, &'static str), &'static Keyword>,
+    > = std::sync::OnceLock::new();
     let scope = scope_of(kind)?;
-    KEYWORDS.iter().find(|k| k.scope == scope && k.name == name)
+    INDEX
+        .get_or_init(|| KEYWORDS.iter().map(|k| ((k.scope, k.name), k)).collect())
+        .get(&(scope, name))
+        .copied()
 }
 
 /// Known names close to `name` in this section kind, for "did you mean".
