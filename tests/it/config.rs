@@ -313,7 +313,7 @@ fn create_forms_and_print_config_round_trip() {
     let out = env
         .om(&["ns1/svc/c", "get", "--kw", "container#1.image", "--eval"])
         .ok();
-    assert_eq!(out.stdout, "om-test/busybox\n");
+    assert_eq!(out.stdout, "nginx:1.25\n");
     // the environment (upper case) overrides [env]
     let mut env2 = Env {
         root: env.root,
