@@ -307,36 +307,50 @@ fn read_lines(reader: &duct::ReaderHandle, send: &mpsc::Sender<std::io::Result<S
     }
 }
 
-/// Runs with stdout and stderr merged, calling `on_line` with each whole
-/// line as it comes (the bytes as they are; the caller escapes), until the
-/// child ends or `on_line` says stop. Not bounded and not in a group of its
-/// own: for `docker logs -f`, which runs until the operator's Ctrl-C, and
-/// that signal reaches it with om.
-pub fn follow_lines(cmd: &Cmd, mut on_line: impl FnMut(&[u8]) -> bool) -> Result<u8> {
-    use std::io::BufRead;
-    let reader = cmd
-        .expression()
-        .stdin_null()
-        .stderr_to_stdout()
-        .reader()
-        .map_err(|e| cmd.spawn_error(&e))?;
-    let mut lines = std::io::BufReader::new(&reader);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match lines.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                if !on_line(&buf) {
-                    let _ = reader.kill();
-                    return Ok(0);
+/// A running command whose stdout and stderr (merged) are read line by
+/// line: for `docker logs -f`, which runs until the operator's Ctrl-C (it
+/// is not in a group of its own, so that signal reaches it with om), or
+/// until `kill` (another reader's output was closed).
+pub struct Lines {
+    reader: duct::ReaderHandle,
+}
+
+impl Lines {
+    pub fn spawn(cmd: &Cmd) -> Result<Lines> {
+        let reader = cmd
+            .expression()
+            .stdin_null()
+            .stderr_to_stdout()
+            .reader()
+            .map_err(|e| cmd.spawn_error(&e))?;
+        Ok(Lines { reader })
+    }
+
+    /// Calls `on_line` with each whole line (bytes as they are: the caller
+    /// escapes) until the child ends or `on_line` says stop; the exit code.
+    pub fn each(&self, mut on_line: impl FnMut(&[u8]) -> bool) -> u8 {
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(&self.reader);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match lines.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) if on_line(&buf) => {}
+                Ok(_) => {
+                    self.kill();
+                    return 0;
                 }
             }
         }
+        match self.reader.try_wait() {
+            Ok(Some(out)) => exit_code(out.status),
+            _ => 1,
+        }
     }
-    match reader.try_wait() {
-        Ok(Some(out)) => Ok(exit_code(out.status)),
-        _ => Ok(1),
+
+    pub fn kill(&self) {
+        let _ = self.reader.kill();
     }
 }
 

@@ -73,13 +73,19 @@ pub fn running_action(path: &SvcPath, roots: &Roots) -> Option<String> {
     if std::fs::metadata(&lock_path).map_or(true, |m| m.len() == 0) {
         return None;
     }
-    let file = File::open(&lock_path).ok()?;
-    if FileExt::try_lock_shared(&file).is_ok() {
-        let _ = FileExt::unlock(&file);
+    // Never a lock of our own, not even a shared one for a moment: an
+    // action started meanwhile with --waitlock 0 would fail on it. The
+    // holder's pid says whether it still runs (a killed one leaves text).
+    let holder = std::fs::read_to_string(&lock_path).ok()?;
+    let pid: u32 = holder
+        .strip_prefix("pid ")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
         return None;
     }
-    let mut holder = String::new();
-    let _ = (&file).read_to_string(&mut holder);
     let action = holder
         .rsplit_once('(')
         .and_then(|(_, what)| what.trim_end().strip_suffix(')'))

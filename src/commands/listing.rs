@@ -123,22 +123,29 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
         }
     }
     let width = targets.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+    let mut readers = Vec::new();
+    for (prefix, id) in &targets {
+        let mut argv = vec!["logs".to_string()];
+        if args.follow {
+            argv.push("--follow".into());
+        }
+        if let Some(n) = args.tail {
+            argv.push(format!("--tail={n}"));
+        }
+        argv.push(id.clone());
+        readers.push((
+            prefix,
+            crate::process::Lines::spawn(&crate::process::Cmd::docker(argv))?,
+        ));
+    }
     let printer = std::sync::Mutex::new(());
     let closed = std::sync::atomic::AtomicBool::new(false);
+    let failed = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
-        for (prefix, id) in &targets {
-            let (printer, closed) = (&printer, &closed);
+        for (prefix, lines) in &readers {
+            let (printer, closed, failed, readers) = (&printer, &closed, &failed, &readers);
             s.spawn(move || {
-                let mut argv = vec!["logs".to_string()];
-                if args.follow {
-                    argv.push("--follow".into());
-                }
-                if let Some(n) = args.tail {
-                    argv.push(format!("--tail={n}"));
-                }
-                argv.push(id.clone());
-                let cmd = crate::process::Cmd::docker(argv);
-                let _ = crate::process::follow_lines(&cmd, |line| {
+                let code = lines.each(|line| {
                     let text = String::from_utf8_lossy(line);
                     let text = crate::text::escape_controls(text.trim_end_matches(['\n', '\r']));
                     let _guard = printer.lock();
@@ -146,13 +153,24 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
                         return false;
                     }
                     if out(&format!("{prefix:<width$} | {text}\n")).is_err() {
+                        // Nobody reads any more: end every reader, not only
+                        // this one (the others may wait long for a line).
                         closed.store(true, std::sync::atomic::Ordering::SeqCst);
+                        for (_, other) in readers {
+                            other.kill();
+                        }
                         return false;
                     }
                     true
                 });
+                if code != 0 && !closed.load(std::sync::atomic::Ordering::SeqCst) {
+                    failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
             });
         }
     });
+    if failed.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Error::Child(1));
+    }
     Ok(())
 }

@@ -259,7 +259,9 @@ pub fn apply(doc: &mut Document, a: &Assign) -> Result<(), String> {
 /// after the current words as written; V that is no valid shell text is
 /// one word, quoted. The words already there keep their exact text.
 fn append_words(current: &str, v: &str) -> Result<String, String> {
-    split_words(current)?;
+    // word_spans refuses a value with a comment, after which a new word
+    // would vanish.
+    word_spans(current)?;
     let added = match split_words(v) {
         Ok(words) if !words.is_empty() => v.trim().to_string(),
         _ => shell_words::quote(v).into_owned(),
@@ -293,9 +295,10 @@ fn remove_words(current: &str, v: &str) -> Result<String, String> {
         None if at > 0 => (spans[at - 1].0.end, end),
         None => (start, end),
     };
+    // Cut exactly: a trim could eat an escaped space (`a\ `).
     let mut out = current[..cut_from].to_string();
     out.push_str(&current[cut_to..]);
-    Ok(out.trim().to_string())
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -330,6 +333,10 @@ mod tests {
         assert_eq!(remove_words("a b", "z").unwrap(), "a b");
         assert_eq!(remove_words("'x y'", "x y").unwrap(), "'x y'");
         assert_eq!(remove_words("'x y'", "'x y'").unwrap(), "");
+        // an escaped trailing space stays; a comment is refused, not eaten
+        assert_eq!(remove_words("a\\  b", "b").unwrap(), "a\\ ");
+        assert!(append_words("A=1 #note", "B=2").is_err());
+        assert!(remove_words("A=1 #note", "A=1").is_err());
     }
 
     #[test]

@@ -75,6 +75,13 @@ pub fn word_spans(s: &str) -> Result<Vec<(std::ops::Range<usize>, String)>, Stri
             continue;
         }
         let start = i;
+        // A word that starts with `#` starts a comment (shell_words reads
+        // it so): the rest of the value is no words.
+        if bytes[i] == b'#' {
+            return Err(format!(
+                "'{s}' ends with a # comment: set the whole value instead"
+            ));
+        }
         let mut quote: Option<u8> = None;
         while i < bytes.len() {
             let b = bytes[i];

@@ -29,6 +29,9 @@ pub struct Exec<'a> {
     /// the start of: only those are rolled back when they fail, never a
     /// container the action refused to touch (renamed, say).
     touched: std::sync::Mutex<Vec<String>>,
+    /// The rids `deploy --force` recreated: who joined their namespaces
+    /// must be recreated after them.
+    recreated: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'a> Exec<'a> {
@@ -40,6 +43,7 @@ impl<'a> Exec<'a> {
             converge: false,
             driver: OnceLock::new(),
             touched: std::sync::Mutex::new(Vec::new()),
+            recreated: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -142,7 +146,27 @@ impl<'a> Exec<'a> {
         let mut current = current;
         if let Some(info) = &current {
             self.check_owned(c, info)?;
-            if info.name != c.name {
+            // deploy --force: a container made from another config, or
+            // whose namespace holder was just recreated (its namespace died
+            // with it), is recreated, whatever its name now.
+            let holder_recreated = self
+                .recreated
+                .lock()
+                .is_ok_and(|r| c.depends_on.iter().any(|d| r.contains(d)));
+            if self.converge && (drifted(self.svc, c, info) || holder_recreated) {
+                let why = if holder_recreated {
+                    "its namespace holder was recreated: recreating"
+                } else {
+                    "config changed since the container was created: recreating"
+                };
+                self.log.res(&c.rid, Level::Info, why);
+                self.touch(c);
+                self.stop(c, Some(info.clone()), true)?;
+                if let Ok(mut r) = self.recreated.lock() {
+                    r.push(c.rid.clone());
+                }
+                current = None;
+            } else if info.name != c.name {
                 return Err(Error::Failed(format!(
                     "container {} ({}) was renamed {} behind om's back: om will not create a second one; \
                      rename it back (docker rename {} {}) or remove it",
@@ -152,16 +176,6 @@ impl<'a> Exec<'a> {
                     info.name,
                     c.name
                 )));
-            }
-            if self.converge && drifted(self.svc, c, info) {
-                self.log.res(
-                    &c.rid,
-                    Level::Info,
-                    "config changed since the container was created: recreating",
-                );
-                self.touch(c);
-                self.stop(c, Some(info.clone()), true)?;
-                current = None;
             }
         }
         if let Some(info) = &current {

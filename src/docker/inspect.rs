@@ -127,14 +127,21 @@ pub fn parse_ps_line(line: &str) -> Option<ContainerInfo> {
     let quoted = |f: &str| serde_json::from_str::<String>(f).ok();
     let mut f = line.split('\t');
     let id = f.next().filter(|i| is_full_id(i))?.to_string();
-    // A container with legacy links has several names: the first is its own.
+    // A container with legacy links has several names: its own is the one
+    // without a `/` (`app/db` is a link alias), as docker shows it.
     let name = f
         .next()?
         .split(',')
-        .next()
-        .filter(|n| !n.is_empty())?
+        .find(|n| !n.is_empty() && !n.contains('/'))?
         .to_string();
     let image = quoted(f.next()?)?;
+    // Once its tag moved to another image (a pull, a retag), ps shows the
+    // image id: that says nothing of the configured name, so it is unknown.
+    let image = if image.starts_with("sha256:") || is_full_id(&image) || is_short_id(&image) {
+        String::new()
+    } else {
+        image
+    };
     let state = f.next()?.to_string();
     let status = quoted(f.next()?)?;
     let mut labels = BTreeMap::new();
@@ -163,6 +170,10 @@ pub fn parse_ps_line(line: &str) -> Option<ContainerInfo> {
         health_output: None,
         labels,
     })
+}
+
+fn is_short_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A docker container id: 64 lowercase hex digits.
@@ -233,6 +244,12 @@ mod tests {
             parse_ps_line(&odd).unwrap().label("com.opensvc.id"),
             Some("a\tb\nc")
         );
+        // a link alias first: the container's own name is the one without '/'
+        let linked = line.replace("\tsvc1.container.1\t", "\tapp/db,svc1.container.1\t");
+        assert_eq!(parse_ps_line(&linked).unwrap().name, "svc1.container.1");
+        // an image id (the tag moved) is no configured name
+        let moved = line.replace("\"nginx\"", "\"sha256:0123\"");
+        assert_eq!(parse_ps_line(&moved).unwrap().image, "");
         for bad in ["", "x", &line.replace(id, "abc"), &format!("{line}\textra")] {
             assert!(parse_ps_line(bad).is_none(), "{bad}");
         }

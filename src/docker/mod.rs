@@ -152,10 +152,11 @@ pub fn survey(names: &[&str], detail: bool, absence: Absence) -> Result<Vec<Cont
     if refs.is_empty() {
         return Ok(rows);
     }
+    // inspect's word is the newer and the fuller one (a name changed since
+    // the list was taken, the health check's output).
     for d in inspect(&refs)? {
         match rows.iter_mut().find(|r| r.id == d.id) {
-            Some(r) => r.health_output.clone_from(&d.health_output),
-            // created since the list was taken
+            Some(r) => *r = d,
             None => rows.push(d),
         }
     }

@@ -115,7 +115,7 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
                 } else if matches!(i.state.as_str(), "paused" | "restarting") {
                     log.push(format!("warn: container is {}", i.state));
                     Avail::Warn
-                } else if i.running && i.image != c.image {
+                } else if i.running && !i.image.is_empty() && i.image != c.image {
                     log.push(format!(
                         "warn: running image {} differs from the configured {}",
                         i.image, c.image

@@ -395,3 +395,95 @@ fn the_readme_config_provisions_as_printed() {
     env.om(&[&name, "status"]).ok();
     env.om(&[&name, "purge"]).ok();
 }
+
+/// `deploy --force` after a namespace holder changed recreates who joined
+/// it, and a renamed resource is recreated under its new name.
+#[test]
+fn deploy_force_follows_holders_and_names() {
+    engine();
+    let env = Env::new();
+    let name = unique("nh");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let renamed = format!("{name}-two");
+    let _cleanup = Cleanup(vec![c1.clone(), c2.clone(), renamed.clone()]);
+    let loop_cmd =
+        |n: u8| format!("/bin/sh -c \"trap 'exit 0' TERM; while :; do sleep {n} & wait $!; done\"");
+    let conf = |n: u8, second_name: &str| {
+        format!(
+            "[container#1]\ntype = docker\nimage = om-test/busybox\ncommand = {}\n\
+             [container#2]\ntype = docker\nimage = om-test/busybox\nnetns = container#1\ncommand = {}\n{second_name}",
+            loop_cmd(n),
+            loop_cmd(1)
+        )
+    };
+    env.om_stdin(&[&name, "deploy", "--config=-"], &conf(1, ""))
+        .ok();
+    let id = |c: &str| inspect(c).unwrap()["Id"].as_str().unwrap().to_string();
+    let (id1, id2) = (id(&c1), id(&c2));
+    let out = env
+        .om_stdin(&[&name, "deploy", "--force", "--config=-"], &conf(2, ""))
+        .ok();
+    assert!(
+        out.stderr.contains("its namespace holder was recreated"),
+        "{}",
+        out.stderr
+    );
+    assert_ne!(id(&c1), id1);
+    assert_ne!(id(&c2), id2);
+    // a new name: the old container goes, the new one runs
+    let out = env
+        .om_stdin(
+            &[&name, "deploy", "--force", "--config=-"],
+            &conf(2, &format!("name = {renamed}\n")),
+        )
+        .ok();
+    assert!(out.stderr.contains("recreating"), "{}", out.stderr);
+    assert!(inspect(&c2).is_none(), "the old container is left");
+    assert_eq!(inspect(&renamed).unwrap()["State"]["Running"], true);
+    env.om(&[&name, "purge"]).ok();
+}
+
+/// `logs --containers -f | head -1` ends: the closed pipe ends every reader.
+#[test]
+fn following_container_logs_ends_with_its_reader() {
+    engine();
+    let env = Env::new();
+    let name = unique("lf");
+    let _cleanup = Cleanup(vec![
+        format!("{name}.container.1"),
+        format!("{name}.container.2"),
+    ]);
+    // container#1 says something every second, container#2 once: its
+    // reader would wait forever if only the reader that met the closed pipe
+    // ended
+    let body = |n: u8, tick: &str| {
+        format!(
+            "[container#{n}]\ntype = docker\nimage = om-test/busybox\n\
+             command = /bin/sh -c \"echo hello {n}; trap 'exit 0' TERM; while :; do {tick} sleep 1 & wait $!; done\"\n"
+        )
+    };
+    create(&env, &name, &(body(1, "echo tick;") + &body(2, "")));
+    env.om(&[&name, "start"]).ok();
+    let mut child = env
+        .std_cmd(&[&name, "logs", "--containers", "-f"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 8];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let t = std::time::Instant::now();
+    // the next lines come within a second or two; then every reader ends
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(15),
+            "om logs -f did not end"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    env.om(&[&name, "purge"]).ok();
+}
