@@ -45,10 +45,15 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
 /// through a symlink).
 fn narrow_dir(path: &Path) -> io::Result<()> {
     let meta = std::fs::symlink_metadata(path)?;
-    if meta.is_dir() && meta.mode() & 0o077 != 0 && meta.uid() == current_uid() {
+    if meta.is_dir() && too_open(&meta) {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(DIR_MODE))?;
     }
     Ok(())
+}
+
+/// Open to group or others, and ours to narrow.
+fn too_open(meta: &std::fs::Metadata) -> bool {
+    meta.mode() & 0o077 != 0 && meta.uid() == current_uid()
 }
 
 fn current_uid() -> u32 {
@@ -89,8 +94,7 @@ pub fn open_rw(file: &Path) -> io::Result<File> {
 }
 
 fn narrow_open(f: &File) -> io::Result<()> {
-    let meta = f.metadata()?;
-    if meta.mode() & 0o077 != 0 && meta.uid() == current_uid() {
+    if too_open(&f.metadata()?) {
         f.set_permissions(std::fs::Permissions::from_mode(FILE_MODE))?;
     }
     Ok(())

@@ -31,6 +31,13 @@ pub struct DockerCli {
 }
 
 static DOCKER: OnceLock<DockerCli> = OnceLock::new();
+static NO_COLOR: OnceLock<bool> = OnceLock::new();
+
+/// `NO_COLOR` as read at start (the action lines' colour; `print status`
+/// has it in `Host`).
+pub fn no_color() -> bool {
+    NO_COLOR.get().copied().unwrap_or(false)
+}
 
 /// The docker CLI settings read at start (defaults before, as in unit tests).
 pub fn docker_cli() -> &'static DockerCli {
@@ -72,6 +79,8 @@ impl Host {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "docker".into());
         let _ = DOCKER.set(DockerCli { program, bound });
+        let no_color = std::env::var_os("NO_COLOR").is_some();
+        let _ = NO_COLOR.set(no_color);
         crate::fsutil::set_owned_trees(vec![
             roots.etc.clone(),
             roots.var.clone(),
@@ -80,7 +89,7 @@ impl Host {
         Ok(Host {
             roots,
             node: nodename(var("OSVC_NODENAME")),
-            no_color: std::env::var_os("NO_COLOR").is_some(),
+            no_color,
             editor: ["VISUAL", "EDITOR"]
                 .iter()
                 .find_map(|k| var(k).filter(|s| !s.trim().is_empty())),

@@ -47,7 +47,7 @@ static STDERR: Mutex<()> = Mutex::new(());
 fn color_stderr() -> bool {
     use std::io::IsTerminal;
     static COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *COLOR.get_or_init(|| std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal())
+    *COLOR.get_or_init(|| !crate::host::no_color() && std::io::stderr().is_terminal())
 }
 
 /// Each line wrapped in an ANSI colour (the newlines stay outside).

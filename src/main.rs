@@ -31,7 +31,7 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             if !matches!(e, error::Error::Child(_)) {
-                eprintln!("om: {}", text::escape_controls(&e.to_string()));
+                text::say(&e.to_string());
             }
             // An action cut short by a signal exits 128+N (SPEC 4.3),
             // whatever failure it reported on the way.

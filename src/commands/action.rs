@@ -8,7 +8,7 @@ use crate::config::{self};
 use crate::docker::argv::CgroupDriver;
 use crate::docker::{container::Exec, current::Current, inspect::ContainerInfo};
 use crate::error::{Error, Result};
-use crate::logger::{Level, Logger};
+use crate::logger::Level;
 use crate::paths::SvcPath;
 use crate::plan::{start_stages, stop_stages, Stage};
 use crate::state;
@@ -70,12 +70,7 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
             }
             _ => (config::load(path, &ctx.roots, &ctx.node)?.1, true),
         };
-        let log = Logger::new(
-            &ctx.node,
-            &path.to_string(),
-            Some(&path.log_file(&ctx.roots)),
-        )
-        .quiet(args.common.quiet);
+        let log = super::service_log(ctx, path, args.common.quiet);
         // purge leaves nothing behind, disabled resources included
         let selected = if kind == Kind::Purge {
             svc.containers.iter().collect()
@@ -222,12 +217,7 @@ pub fn pull(ctx: &Ctx, selector: &str, args: &ActionArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
-        let log = Logger::new(
-            &ctx.node,
-            &path.to_string(),
-            Some(&path.log_file(&ctx.roots)),
-        )
-        .quiet(args.common.quiet);
+        let log = super::service_log(ctx, path, args.common.quiet);
         let exec = Exec::new(&svc, &log, args.dry_run);
         let mut seen: Vec<&str> = Vec::new();
         for c in select_resources(&svc, args)? {
@@ -258,37 +248,32 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&
     }
     // A tag or subset no resource has selects nothing: say so, naming the
     // ones there are (a typo, most of the time).
-    for t in &args.tag {
-        if !svc.containers.iter().any(|c| c.tags.contains(t)) {
-            let mut tags: Vec<&str> = svc
-                .containers
-                .iter()
-                .flat_map(|c| c.tags.iter().map(String::as_str))
-                .collect();
-            tags.sort_unstable();
-            tags.dedup();
+    let mut tags: Vec<&str> = svc
+        .containers
+        .iter()
+        .flat_map(|c| c.tags.iter().map(String::as_str))
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    let subsets: Vec<&str> = svc.subsets.iter().map(|(n, _)| n.as_str()).collect();
+    for (flag, wanted, known, what) in [
+        ("--tag", &args.tag, &tags, "no resource has it (tags"),
+        (
+            "--subset",
+            &args.subset,
+            &subsets,
+            "no such subset (subsets",
+        ),
+    ] {
+        for w in wanted.iter().filter(|w| !known.contains(&w.as_str())) {
+            let known = if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            };
             crate::text::say(&format!(
-                "{}: warning: --tag {t}: no resource has it (tags: {})",
-                svc.path,
-                if tags.is_empty() {
-                    "none".into()
-                } else {
-                    tags.join(", ")
-                }
-            ));
-        }
-    }
-    for sub in &args.subset {
-        if !svc.subsets.iter().any(|(n, _)| n == sub) {
-            let names: Vec<&str> = svc.subsets.iter().map(|(n, _)| n.as_str()).collect();
-            crate::text::say(&format!(
-                "{}: warning: --subset {sub}: no such subset (subsets: {})",
-                svc.path,
-                if names.is_empty() {
-                    "none".into()
-                } else {
-                    names.join(", ")
-                }
+                "{}: warning: {flag} {w}: {what}: {known})",
+                svc.path
             ));
         }
     }

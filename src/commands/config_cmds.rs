@@ -139,6 +139,13 @@ fn edit(
     let mut doc = config::read_document(path, &ctx.roots)?;
     let before = doc.to_string();
     let id = doc.get("DEFAULT", "id").map(String::from);
+    // `set` says the warnings it brings (below): those already there are
+    // read from the document as it was, before the edit.
+    let earlier = if what == "set" {
+        check_document(&doc, path, &ctx.node).warnings
+    } else {
+        Vec::new()
+    };
     f(&mut doc)?;
     if doc.get("DEFAULT", "id") != id.as_deref() {
         return fail(ID_IS_FIXED);
@@ -150,9 +157,6 @@ fn edit(
         // A keyword om keeps but ignores (`restart`, `monitor`, …): the
         // warnings this set brings are said at once, not only by a later
         // validate.
-        let earlier = Document::parse(&before)
-            .map(|d| check_document(&d, path, &ctx.node).warnings)
-            .unwrap_or_default();
         for w in report.warnings.iter().filter(|w| !earlier.contains(w)) {
             crate::text::say(&format!("{path}: warning: {w}"));
         }

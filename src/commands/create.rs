@@ -6,7 +6,7 @@ use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, parse_config_for};
 use crate::config::{self, service};
 use crate::error::{fail, Context, Error, Result};
-use crate::logger::{Level, Logger};
+use crate::logger::Level;
 use crate::paths::SvcPath;
 use crate::state;
 use std::io::Read;
@@ -148,12 +148,7 @@ pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     let (doc, existed) = build_document(ctx, path, args)?;
     // The config is read: from here a signal interrupts the provision.
     crate::interrupt::install();
-    let log = Logger::new(
-        &ctx.node,
-        &path.to_string(),
-        Some(&path.log_file(&ctx.roots)),
-    )
-    .quiet(args.common.quiet);
+    let log = super::service_log(ctx, path, args.common.quiet);
     log.svc(
         Level::Info,
         &format!("service {} target state set to provisioned", path.name),

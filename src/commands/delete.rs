@@ -65,17 +65,17 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             .iter()
             .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Container))
             .map(|r| {
-                let name = match eval.get(r, "name") {
-                    Ok(Some(n)) => n,
-                    Ok(None) => default_container_name(path, r),
-                    Err(e) => return fail(format!("{r}.name: {e}: can not check whether its container exists; --force to delete it anyway")),
-                };
-                // Never an operand docker would read as an option.
-                crate::config::operand::container_name(&name).map_err(|e| {
+                let unchecked = |e: String| {
                     crate::error::Error::Failed(format!(
                         "{r}.name: {e}: can not check whether its container exists; --force to delete it anyway"
                     ))
-                })?;
+                };
+                let name = eval
+                    .get(r, "name")
+                    .map_err(unchecked)?
+                    .unwrap_or_else(|| default_container_name(path, r));
+                // Never an operand docker would read as an option.
+                crate::config::operand::container_name(&name).map_err(unchecked)?;
                 Ok(name)
             })
             .collect::<Result<_>>()?;

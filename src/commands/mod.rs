@@ -21,6 +21,17 @@ use std::time::Duration;
 /// What every command needs to know about this host (read once in `run`).
 pub use crate::host::Host as Ctx;
 
+/// The action logger of one service: its lines on stderr (only warnings
+/// and errors with `--quiet`) and in its log file.
+fn service_log(ctx: &Ctx, path: &SvcPath, quiet: bool) -> crate::logger::Logger {
+    crate::logger::Logger::new(
+        &ctx.node,
+        &path.to_string(),
+        Some(&path.log_file(&ctx.roots)),
+    )
+    .quiet(quiet)
+}
+
 /// A selector that must name exactly one service (create, deploy).
 fn exact_path(selector: &str) -> Result<SvcPath> {
     if is_glob(selector) || selector.contains(',') {
@@ -197,12 +208,12 @@ pub fn each(paths: &[SvcPath], mut f: impl FnMut(&SvcPath) -> Result<()>) -> Res
                 break;
             }
             if !matches!(e, Error::Child(_)) {
-                let msg = crate::text::escape_controls(&e.to_string()).into_owned();
+                let msg = e.to_string();
                 let path = p.to_string();
                 if msg.contains(&path) {
-                    eprintln!("om: {msg}");
+                    crate::text::say(&msg);
                 } else {
-                    eprintln!("om: {path}: {msg}");
+                    crate::text::say(&format!("{path}: {msg}"));
                 }
             }
             if code == 0 {

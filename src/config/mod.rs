@@ -29,13 +29,24 @@ pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
     Document::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))
 }
 
-/// Reads, validates and types a service's config.
-pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, Service)> {
+/// Reads and checks a service's config; an unknown keyword or section (a
+/// hand edit) is said as a warning here, for every command that acts.
+fn read_checked(
+    path: &SvcPath,
+    roots: &Roots,
+    nodename: &str,
+) -> Result<(Document, service::Report)> {
     let doc = read_document(path, roots)?;
     let report = service::check_document(&doc, path, nodename);
     for u in &report.unknown {
         crate::text::say(&format!("{path}: warning: {u}, ignored"));
     }
+    Ok((doc, report))
+}
+
+/// Reads, validates and types a service's config.
+pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, Service)> {
+    let (doc, report) = read_checked(path, roots, nodename)?;
     match (report.errors.first(), report.service) {
         (None, Some(svc)) => Ok((doc, svc)),
         (first, _) => fail(format!(
@@ -51,11 +62,7 @@ pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, 
 /// The flag says whether every container resource could be identified
 /// (a delete needs that: it must know every container is gone).
 pub fn load_for_stop(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Service, bool)> {
-    let doc = read_document(path, roots)?;
-    let report = service::check_document(&doc, path, nodename);
-    for u in &report.unknown {
-        crate::text::say(&format!("{path}: warning: {u}, ignored"));
-    }
+    let (doc, report) = read_checked(path, roots, nodename)?;
     if let (None, Some(svc)) = (report.errors.first(), report.service) {
         return Ok((svc, true));
     }
