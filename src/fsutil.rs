@@ -157,7 +157,35 @@ fn remove_stale_temps(dir: &Path, base: &str) {
 /// A regular file at `file`, or an error saying what is there instead (a
 /// FIFO would block a reader forever, a directory is no config).
 pub fn check_regular(file: &Path) -> io::Result<()> {
-    let meta = std::fs::metadata(file)?;
+    regular(&std::fs::metadata(file)?)
+}
+
+/// The text of a regular file. Opened without blocking (a FIFO would block
+/// the open), then checked on the open handle: one stat, and no window
+/// between the check and the read.
+pub fn read_regular(file: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let mut f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(file)?;
+    let meta = f.metadata()?;
+    regular(&meta)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    // Through `Read for &mut File`'s generic path: File's own
+    // read_to_end would stat the file again for a size we already have.
+    Read::by_ref(&mut f)
+        .take(u64::MAX)
+        .read_to_end(&mut bytes)?;
+    String::from_utf8(bytes).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
+fn regular(meta: &std::fs::Metadata) -> io::Result<()> {
     if meta.is_file() {
         return Ok(());
     }
@@ -245,5 +273,17 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("a directory"));
+        // read without blocking on the FIFO
+        assert!(read_regular(&fifo)
+            .unwrap_err()
+            .to_string()
+            .contains("not a regular file"));
+        assert!(read_regular(root.path())
+            .unwrap_err()
+            .to_string()
+            .contains("a directory"));
+        let f = root.path().join("c");
+        std::fs::write(&f, "[DEFAULT]\n").unwrap();
+        assert_eq!(read_regular(&f).unwrap(), "[DEFAULT]\n");
     }
 }

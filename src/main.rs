@@ -12,6 +12,7 @@ mod fsutil;
 mod host;
 mod interrupt;
 mod logger;
+mod par;
 mod paths;
 mod plan;
 mod process;

@@ -180,6 +180,24 @@ fn slice(deadline: Instant) -> Duration {
 
 /// Runs and captures stdout and stderr, killed at `bound` or on a signal.
 pub fn capture(cmd: &Cmd, bound: Duration) -> Result<Output> {
+    start(cmd, bound)?.finish()
+}
+
+/// A call started with `start`, its output captured: `finish` waits for
+/// it; dropped unfinished, it is killed and reaped.
+pub struct Started {
+    cmd: Cmd,
+    bound: Duration,
+    deadline: Instant,
+    handle: Option<duct::Handle>,
+    pgid: Option<u32>,
+    _live: interrupt::Tracked,
+}
+
+/// Starts a call whose output is captured, so that om can do other work
+/// while it runs (status reads the configs while `docker ps` lists). The
+/// bound counts from now.
+pub fn start(cmd: &Cmd, bound: Duration) -> Result<Started> {
     interrupt::check()?;
     let deadline = Instant::now() + bound;
     let handle = grouped(cmd)
@@ -189,33 +207,63 @@ pub fn capture(cmd: &Cmd, bound: Duration) -> Result<Output> {
         .start()
         .map_err(|e| cmd.spawn_error(&e))?;
     let pgid = handle.pids().first().copied();
-    let _live = interrupt::track(pgid);
-    loop {
-        // Done only when the child has exited and its pipes are closed: a
-        // grandchild holding them keeps this waiting, up to the bound.
-        match handle.wait_timeout(slice(deadline)) {
-            Ok(Some(out)) => {
-                return Ok(Output {
-                    status: out.status,
-                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                })
+    Ok(Started {
+        cmd: cmd.clone(),
+        bound,
+        deadline,
+        handle: Some(handle),
+        pgid,
+        _live: interrupt::track(pgid),
+    })
+}
+
+impl Started {
+    /// Waits for the call: its output, or why it was cut short.
+    pub fn finish(mut self) -> Result<Output> {
+        let Some(handle) = self.handle.take() else {
+            return Err(self
+                .cmd
+                .spawn_error(&std::io::Error::other("already waited for")));
+        };
+        loop {
+            // Done only when the child has exited and its pipes are closed: a
+            // grandchild holding them keeps this waiting, up to the bound.
+            match handle.wait_timeout(slice(self.deadline)) {
+                Ok(Some(out)) => {
+                    return Ok(Output {
+                        status: out.status,
+                        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                    })
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    kill_group(self.pgid);
+                    return Err(self.cmd.spawn_error(&e));
+                }
             }
-            Ok(None) => {}
-            Err(e) => {
-                kill_group(pgid);
-                return Err(cmd.spawn_error(&e));
+            if let Some(e) = cut_short(&self.cmd, self.bound, self.deadline) {
+                end(&handle, self.pgid);
+                return Err(e);
             }
-        }
-        if let Some(e) = cut_short(cmd, bound, deadline) {
-            kill_group(pgid);
-            // Reap the leader now rather than leave it to duct's list of
-            // leaked children; a process that left the group (setsid) and
-            // holds the pipes is not waited for.
-            let _ = handle.wait_timeout(REAP);
-            return Err(e);
         }
     }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            end(&handle, self.pgid);
+        }
+    }
+}
+
+/// Kills a call's group and reaps its leader now, rather than leave it to
+/// duct's list of leaked children; a process that left the group (setsid)
+/// and holds the pipes is not waited for.
+fn end(handle: &duct::Handle, pgid: Option<u32>) {
+    kill_group(pgid);
+    let _ = handle.wait_timeout(REAP);
 }
 
 /// How long a killed call is given to be reaped.

@@ -112,7 +112,7 @@ pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
         } else {
             match doc.get(&section, &key) {
                 Some(v) => Some(v.to_string()),
-                None => ev.default_of(&section, &key),
+                None => ev.default_of(&section, &key).map(|v| v.into_owned()),
             }
         };
         match value {

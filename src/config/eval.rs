@@ -4,6 +4,7 @@
 use super::ini::Document;
 use super::keywords::{lookup, rid_index, section_kind, SectionKind};
 use crate::paths::SvcPath;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -117,37 +118,48 @@ impl<'a> Evaluator<'a> {
     /// `key@NODE` (the full node name, or its first label, so `image@deb1`
     /// applies on `deb1.opensvc.com`), then `key@nodes`, then `key`, then
     /// the keyword's default.
-    pub fn raw(&self, section: &str, key: &str) -> Option<String> {
-        let short = self.nodename.split('.').next().unwrap_or(self.nodename);
-        let scoped = || {
+    pub fn raw(&self, section: &str, key: &str) -> Option<Cow<'a, str>> {
+        let doc: &'a Document = self.doc;
+        let doc_value = if doc.has_scoped_keys(section) {
+            let short = self.nodename.split('.').next().unwrap_or(self.nodename);
             [self.nodename, short, "nodes"]
                 .iter()
-                .find_map(|node| self.doc.get(section, &format!("{key}@{node}")))
+                .find_map(|node| doc.get(section, &format!("{key}@{node}")))
+                .or_else(|| doc.get(section, key))
+        } else {
+            doc.get(section, key)
         };
-        let doc_value = (self.doc.has_scoped_keys(section))
-            .then(scoped)
-            .flatten()
-            .or_else(|| self.doc.get(section, key));
-        if let Some(v) = doc_value {
-            return Some(v.to_string());
-        }
-        self.default_of(section, key)
+        doc_value
+            .map(Cow::Borrowed)
+            .or_else(|| self.default_of(section, key))
     }
 
     /// What a key means when unset: its keyword's default (and the computed
     /// container name).
-    pub fn default_of(&self, section: &str, key: &str) -> Option<String> {
+    pub fn default_of(&self, section: &str, key: &str) -> Option<Cow<'a, str>> {
         let kind = section_kind(section)?;
         if kind == SectionKind::Container && key == "name" {
-            return Some(default_container_name(self.path, section));
+            return Some(Cow::Owned(default_container_name(self.path, section)));
         }
-        lookup(&kind, key)?.default.map(String::from)
+        lookup(&kind, key)?.default.map(Cow::Borrowed)
     }
 
     /// The value with references expanded; `Ok(None)` when unset with no default.
     pub fn get(&self, section: &str, key: &str) -> Result<Option<String>, String> {
-        let got = self.get_in(section, key, &mut Stack::new())?;
-        Ok(got.value.map(|v| v.to_string()))
+        Ok(self.value(section, key)?.map(Cow::into_owned))
+    }
+
+    /// `get`, without a copy of a value that holds no reference.
+    pub fn value(&self, section: &str, key: &str) -> Result<Option<Cow<'a, str>>, String> {
+        match self.raw(section, key) {
+            None => Ok(None),
+            // no reference: the text as written, not copied (most values)
+            Some(v) if !v.contains('{') => Ok(Some(v)),
+            Some(_) => {
+                let got = self.get_in(section, key, &mut Stack::new())?;
+                Ok(got.value.map(|v| Cow::Owned(v.to_string())))
+            }
+        }
     }
 
     /// Expands `section.key` on top of `stack`. Each key is expanded once per
@@ -215,9 +227,18 @@ impl<'a> Evaluator<'a> {
 
     /// Expands `value`, the value written at `section.key`: the key counts
     /// in the chain, so a check of every key finds every chain too deep.
-    pub fn expand_key(&self, section: &str, key: &str, value: &str) -> Result<String, String> {
+    pub fn expand_key<'v>(
+        &self,
+        section: &str,
+        key: &str,
+        value: &'v str,
+    ) -> Result<Cow<'v, str>, String> {
+        if !value.contains('{') {
+            return Ok(Cow::Borrowed(value));
+        }
         let mut stack = vec![format!("{section}.{key}")];
-        self.expand_in(value, &mut stack).map(|(v, _)| v)
+        self.expand_in(value, &mut stack)
+            .map(|(v, _)| Cow::Owned(v))
     }
 
     /// The expanded text, and the height of the deepest key it used.

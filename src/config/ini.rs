@@ -43,6 +43,10 @@ struct Entry {
     last: usize,
 }
 
+/// Up to this many sections or keys, a lookup compares names one by one;
+/// beyond, it goes through the index (linear work whatever the size).
+const SCAN: usize = 8;
+
 /// A parse error: what is wrong and on which line (1-based).
 #[derive(Debug, PartialEq)]
 pub struct ParseError {
@@ -233,11 +237,19 @@ impl Document {
     }
 
     fn section(&self, name: &str) -> Option<&Section> {
+        // A few sections are found faster by a look at each than by hashing
+        // the name (status reads a thousand configs of four sections).
+        if self.sections.len() <= SCAN {
+            return self.sections.iter().find(|s| s.name == name);
+        }
         self.by_name.get(name).map(|&i| &self.sections[i])
     }
 
     fn entry(&self, section: &str, key: &str) -> Option<&Entry> {
         let s = self.section(section)?;
+        if s.entries.len() <= SCAN {
+            return s.entries.iter().find(|e| e.key == key);
+        }
         s.by_key.get(key).map(|&i| &s.entries[i])
     }
 

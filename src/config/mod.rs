@@ -20,12 +20,10 @@ pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
     let file = path.conf_file(roots);
     // A FIFO would block the read forever, a directory is no config.
     // Document::parse drops a leading UTF-8 BOM.
-    let text = crate::fsutil::check_regular(&file)
-        .and_then(|()| std::fs::read_to_string(&file))
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
-            _ => Error::Failed(format!("{}: {e}", file.display())),
-        })?;
+    let text = crate::fsutil::read_regular(&file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
+        _ => Error::Failed(format!("{}: {e}", file.display())),
+    })?;
     Document::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))
 }
 
@@ -36,17 +34,39 @@ fn read_checked(
     roots: &Roots,
     nodename: &str,
 ) -> Result<(Document, service::Report)> {
+    read_noting(path, roots, nodename, &mut |w| crate::text::say(&w))
+}
+
+/// `read_checked`, its warnings handed to `note` (status reads configs on
+/// several threads, and says what each one found in the order of the
+/// services).
+fn read_noting(
+    path: &SvcPath,
+    roots: &Roots,
+    nodename: &str,
+    note: &mut dyn FnMut(String),
+) -> Result<(Document, service::Report)> {
     let doc = read_document(path, roots)?;
     let report = service::check_document(&doc, path, nodename);
     for u in &report.unknown {
-        crate::text::say(&format!("{path}: warning: {u}, ignored"));
+        note(format!("{path}: warning: {u}, ignored"));
     }
     Ok((doc, report))
 }
 
 /// Reads, validates and types a service's config.
 pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, Service)> {
-    let (doc, report) = read_checked(path, roots, nodename)?;
+    load_noting(path, roots, nodename, &mut |w| crate::text::say(&w))
+}
+
+/// `load`, its warnings handed to `note` rather than said.
+pub fn load_noting(
+    path: &SvcPath,
+    roots: &Roots,
+    nodename: &str,
+    note: &mut dyn FnMut(String),
+) -> Result<(Document, Service)> {
+    let (doc, report) = read_noting(path, roots, nodename, note)?;
     match (report.errors.first(), report.service) {
         (None, Some(svc)) => Ok((doc, svc)),
         (first, _) => fail(format!(

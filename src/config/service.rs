@@ -7,6 +7,7 @@ use super::keywords::{close_matches, lookup, rid_index, section_kind, Kind, Sect
 use super::operand;
 use super::value::{check, natural_key, parse_bool, parse_duration, split_words};
 use crate::paths::SvcPath;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -159,11 +160,10 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
 /// control character never can (tab aside), a newline only in a keyword
 /// that spans lines (word lists, free text, `[env]` and unknown keys).
 pub fn check_chars(section: &str, key: &str, value: &str) -> Result<(), String> {
-    let name = format!("{section}.{key}");
-    if name.contains(char::is_control) {
+    if section.contains(char::is_control) || key.contains(char::is_control) {
         return Err(format!(
             "{}: a name with a control character",
-            name.escape_debug()
+            format!("{section}.{key}").escape_debug()
         ));
     }
     if let Some(c) = value
@@ -171,7 +171,7 @@ pub fn check_chars(section: &str, key: &str, value: &str) -> Result<(), String> 
         .find(|c| c.is_control() && !matches!(c, '\t' | '\n'))
     {
         return Err(format!(
-            "{name}: holds the control character U+{:04X}",
+            "{section}.{key}: holds the control character U+{:04X}",
             u32::from(c)
         ));
     }
@@ -239,11 +239,13 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
 /// `build` with the evaluator the checks already used: its cache keeps
 /// every value expanded once.
 fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Service, String> {
-    let get = |section: &str, key: &str| -> Result<Option<String>, String> {
-        eval.get(section, key)
+    let get = |section: &str, key: &str| -> Result<Option<Cow<str>>, String> {
+        eval.value(section, key)
             .map_err(|e| format!("{section}.{key}: {e}"))
     };
-    let id = get("DEFAULT", "id")?.ok_or("DEFAULT.id: missing")?;
+    let id = get("DEFAULT", "id")?
+        .ok_or("DEFAULT.id: missing")?
+        .into_owned();
     let rollback = bool_of(get("DEFAULT", "rollback")?.as_deref(), "DEFAULT.rollback")?;
     let rids = container_rids(doc);
     let names: HashMap<&str, String> = rids
@@ -252,7 +254,7 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
             Ok((
                 *rid,
                 // never None: the evaluator gives the computed default
-                get(rid, "name")?.unwrap_or_default(),
+                get(rid, "name")?.unwrap_or_default().into_owned(),
             ))
         })
         .collect::<Result<_, String>>()?;
@@ -288,7 +290,7 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
     })
 }
 
-type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<String>, String> + 'a;
+type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<Cow<'a, str>>, String> + 'a;
 
 fn container(
     get: &Getter,
@@ -297,7 +299,14 @@ fn container(
     netns_set: bool,
 ) -> Result<Container, String> {
     let text = |key: &str| get(rid, key);
-    let flag = |key: &str| bool_of(text(key)?.as_deref(), &format!("{rid}.{key}"));
+    let flag = |key: &str| {
+        let v = text(key)?;
+        match v.as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            other => bool_of(other, &format!("{rid}.{key}")),
+        }
+    };
     let words = |key: &str| -> Result<Vec<String>, String> {
         text(key)?
             .map(|v| split_words(&v).map_err(|e| format!("{rid}.{key}: {e}")))
@@ -316,13 +325,15 @@ fn container(
                 .filter(|v| !v.is_empty())
                 .map(|v| {
                     check(&v)
-                        .map(|()| v)
+                        .map(|()| v.into_owned())
                         .map_err(|e| format!("{rid}.{key}: {e}"))
                 })
                 .transpose()
         };
     let mut namespace = |key: &str| -> Result<Option<String>, String> {
-        let Some(v) = text(key)? else { return Ok(None) };
+        let Some(v) = text(key)?.map(Cow::into_owned) else {
+            return Ok(None);
+        };
         if rid_index(&v, "container").is_none() {
             let allowed: &[&str] = match key {
                 "pidns" => &["host"],
@@ -365,6 +376,7 @@ fn container(
     }
     let image = text("image")?
         .filter(|i| !i.is_empty())
+        .map(Cow::into_owned)
         .ok_or_else(|| format!("{rid}.image: missing (the image to run is required)"))?;
     operand::image(&image).map_err(|e| format!("{rid}.image: {e}"))?;
     let environment = words("environment")?;
@@ -387,15 +399,19 @@ fn container(
         netns: netns.filter(|_| netns_set),
         pidns,
         ipcns,
-        utsns: text("utsns")?.filter(|v| !v.is_empty()),
-        userns: text("userns")?.filter(|v| !v.is_empty()),
+        utsns: text("utsns")?
+            .filter(|v| !v.is_empty())
+            .map(Cow::into_owned),
+        userns: text("userns")?
+            .filter(|v| !v.is_empty())
+            .map(Cow::into_owned),
         privileged: flag("privileged")?,
         interactive: flag("interactive")?,
         tty: flag("tty")?,
         init: flag("init")?,
         read_only: flag("read_only")?,
         user: operand("user", operand::user)?,
-        cwd: text("cwd")?,
+        cwd: text("cwd")?.map(Cow::into_owned),
         environment,
         volume_mounts: words("volume_mounts")?,
         devices: words("devices")?,

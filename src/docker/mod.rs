@@ -31,7 +31,15 @@ fn unreadable(cmd: &Cmd, why: impl std::fmt::Display) -> Error {
 /// Runs a query; an unreachable engine, a docker killed by a signal and a
 /// failure other than `tolerated` stderr lines are errors.
 fn query(cmd: &Cmd, tolerated: impl Fn(&str) -> bool) -> Result<crate::process::Output> {
-    let out = capture(cmd, call_bound())?;
+    checked(cmd, capture(cmd, call_bound())?, tolerated)
+}
+
+/// A query's output, or the error it says (see `query`).
+fn checked(
+    cmd: &Cmd,
+    out: crate::process::Output,
+    tolerated: impl Fn(&str) -> bool,
+) -> Result<crate::process::Output> {
     if out.status.code().is_none() {
         return Err(unreadable(
             cmd,
@@ -102,16 +110,37 @@ pub fn inspect_one(name: &str) -> Result<Option<ContainerInfo>> {
 /// health and om's labels. The health check's output is not in it (see
 /// `inspect`).
 pub fn ps() -> Result<Vec<ContainerInfo>> {
-    let cmd = Cmd::docker(argv::ps_argv());
-    let out = query(&cmd, |_| false)?;
-    out.stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            inspect::parse_ps_line(l)
-                .ok_or_else(|| unreadable(&cmd, format!("unreadable line '{}'", l.escape_debug())))
-        })
-        .collect()
+    Listing::start()?.rows()
+}
+
+/// A `docker ps -a` under way: status starts it before it reads the
+/// configs, and reads its rows after (the engine lists while om reads).
+pub struct Listing {
+    cmd: Cmd,
+    call: crate::process::Started,
+}
+
+impl Listing {
+    pub fn start() -> Result<Listing> {
+        let cmd = Cmd::docker(argv::ps_argv());
+        let call = crate::process::start(&cmd, call_bound())?;
+        Ok(Listing { cmd, call })
+    }
+
+    /// The listed containers (see `ps`).
+    pub fn rows(self) -> Result<Vec<ContainerInfo>> {
+        let cmd = self.cmd;
+        let out = checked(&cmd, self.call.finish()?, |_| false)?;
+        out.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                inspect::parse_ps_line(l).ok_or_else(|| {
+                    unreadable(&cmd, format!("unreadable line '{}'", l.escape_debug()))
+                })
+            })
+            .collect()
+    }
 }
 
 /// How far `survey` trusts the list for the names it does not have.
@@ -132,7 +161,16 @@ pub enum Absence {
 /// the last health check output of the unhealthy ones among `names`. At
 /// most two docker calls, whatever the number of names.
 pub fn survey(names: &[&str], detail: bool, absence: Absence) -> Result<Vec<ContainerInfo>> {
-    let mut rows = ps()?;
+    survey_listed(ps()?, names, detail, absence)
+}
+
+/// `survey`, from the rows of a listing already made.
+pub fn survey_listed(
+    mut rows: Vec<ContainerInfo>,
+    names: &[&str],
+    detail: bool,
+    absence: Absence,
+) -> Result<Vec<ContainerInfo>> {
     let listed: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     let wanted: HashSet<&str> = names.iter().copied().collect();
     let confirm = absence == Absence::Confirmed || rows.is_empty();

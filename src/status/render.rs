@@ -1,73 +1,72 @@
 //! The `print status` tree (SPEC 5.2), a pure function of the status.
 
-use super::{Avail, ServiceStatus};
+use super::{Avail, ResourceStatus, ServiceStatus};
 use crate::text::escape_controls;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write;
 
-struct Row {
-    depth: usize,
-    /// Whether each ancestor (depth 1..) and the row itself is its parent's last child.
+/// A row of the tree, borrowing its text from the status.
+struct Row<'a> {
+    /// Whether each ancestor (depth 1..) and the row itself is its parent's
+    /// last child; its length is the row's depth.
     last: Vec<bool>,
-    name: String,
-    flags: Option<String>,
-    status: Option<String>,
-    avail: Option<Avail>,
-    label: String,
-    lines: Vec<String>,
-}
-
-impl Row {
     /// Labels hold config values (an image name) and status lines hold
     /// docker's and the container's text (a health check's output): shown
     /// with their control characters escaped (SPEC 7).
-    fn escaped(self) -> Row {
-        let esc = |s: &str| escape_controls(s).into_owned();
+    name: Cow<'a, str>,
+    flags: Option<&'a str>,
+    status: Option<&'a str>,
+    avail: Option<Avail>,
+    label: Cow<'a, str>,
+    lines: &'a [String],
+}
+
+impl<'a> Row<'a> {
+    fn plain(last: Vec<bool>, name: &'a str) -> Row<'a> {
         Row {
-            name: esc(&self.name),
-            label: esc(&self.label),
-            lines: self.lines.iter().map(|l| esc(l)).collect(),
-            ..self
+            last,
+            name: escape_controls(name),
+            flags: None,
+            status: None,
+            avail: None,
+            label: Cow::Borrowed(""),
+            lines: &[],
+        }
+    }
+
+    fn resource(r: &'a ResourceStatus, last: Vec<bool>) -> Row<'a> {
+        Row {
+            last,
+            name: escape_controls(&r.rid),
+            flags: Some(&r.flags),
+            status: Some(r.status.as_str()),
+            avail: Some(r.status),
+            label: escape_controls(&r.label),
+            lines: &r.log,
         }
     }
 }
 
-fn rows(st: &ServiceStatus) -> Vec<Row> {
+fn rows(st: &ServiceStatus) -> Vec<Row<'_>> {
     let mut out = vec![
         Row {
-            depth: 0,
-            last: vec![],
-            name: st.path.clone(),
-            flags: None,
-            status: Some(st.avail.to_string()),
+            status: Some(st.avail.as_str()),
             avail: Some(st.avail),
-            label: String::new(),
-            lines: vec![],
+            ..Row::plain(vec![], &st.path)
         },
+        Row::plain(vec![true], "instances"),
         Row {
-            depth: 1,
-            last: vec![true],
-            name: "instances".into(),
-            flags: None,
-            status: None,
-            avail: None,
-            label: String::new(),
-            lines: vec![],
-        },
-        Row {
-            depth: 2,
-            last: vec![true, true],
-            name: st.node.clone(),
-            flags: None,
-            status: Some(st.avail.to_string()),
+            status: Some(st.avail.as_str()),
             avail: Some(st.avail),
-            label: st.notice.clone(),
-            lines: vec![],
+            label: escape_controls(&st.notice),
+            ..Row::plain(vec![true, true], &st.node)
         },
     ];
     let plain: Vec<_> = st.resources.iter().filter(|r| r.subset.is_none()).collect();
     // Each subset's members, grouped once (a scan per subset would be
     // quadratic with thousands of them).
-    let mut members_of: HashMap<&str, Vec<&super::ResourceStatus>> = HashMap::new();
+    let mut members_of: HashMap<&str, Vec<&ResourceStatus>> = HashMap::new();
     for r in &st.resources {
         if let Some(s) = &r.subset {
             members_of.entry(s.as_str()).or_default().push(r);
@@ -79,34 +78,20 @@ fn rows(st: &ServiceStatus) -> Vec<Row> {
         .filter(|s| members_of.contains_key(s.name.as_str()))
         .collect();
     let children = plain.len() + subsets.len();
-    let resource_row = |r: &super::ResourceStatus, last: Vec<bool>| Row {
-        depth: last.len(),
-        last,
-        name: r.rid.clone(),
-        flags: Some(r.flags.clone()),
-        status: Some(r.status.to_string()),
-        avail: Some(r.status),
-        label: r.label.clone(),
-        lines: r.log.clone(),
-    };
     for (i, r) in plain.iter().enumerate() {
-        out.push(resource_row(r, vec![true, true, i + 1 == children]));
+        out.push(Row::resource(r, vec![true, true, i + 1 == children]));
     }
     for (j, s) in subsets.iter().enumerate() {
         let last_subset = plain.len() + j + 1 == children;
         out.push(Row {
-            depth: 3,
-            last: vec![true, true, last_subset],
-            name: format!("container:{}", s.name),
-            flags: Some(String::new()),
-            status: Some(if s.parallel { "//" } else { "" }.into()),
-            avail: None,
-            label: String::new(),
-            lines: vec![],
+            name: Cow::Owned(format!("container:{}", escape_controls(&s.name))),
+            flags: Some(""),
+            status: Some(if s.parallel { "//" } else { "" }),
+            ..Row::plain(vec![true, true, last_subset], "")
         });
         let members = &members_of[s.name.as_str()];
         for (k, r) in members.iter().enumerate() {
-            out.push(resource_row(
+            out.push(Row::resource(
                 r,
                 vec![true, true, last_subset, k + 1 == members.len()],
             ));
@@ -116,67 +101,83 @@ fn rows(st: &ServiceStatus) -> Vec<Row> {
 }
 
 /// The markers before a row's name: `|  ` / `   ` for ancestors, then `|- ` / `` `- ``.
-fn prefix(last: &[bool]) -> String {
-    let mut s = String::new();
+fn push_prefix(out: &mut String, last: &[bool]) {
     if let Some((own, ancestors)) = last.split_last() {
         for a in ancestors {
-            s.push_str(if *a { "   " } else { "|  " });
+            out.push_str(if *a { "   " } else { "|  " });
         }
-        s.push_str(if *own { "`- " } else { "|- " });
+        out.push_str(if *own { "`- " } else { "|- " });
     }
-    s
 }
 
-/// The markers on a row's continuation lines.
-fn continuation(last: &[bool]) -> String {
-    last.iter()
-        .map(|l| if *l { "   " } else { "|  " })
-        .collect()
+/// Pads the line being written from `from` on to `width` characters.
+fn pad(out: &mut String, from: usize, width: usize) {
+    let written = out[from..].chars().count();
+    for _ in written..width {
+        out.push(' ');
+    }
 }
 
-fn paint(text: &str, avail: Option<Avail>, color: bool) -> String {
-    let code = match avail {
-        Some(Avail::Up) if color => "32",
-        Some(Avail::Down) if color => "31",
-        Some(Avail::Warn) if color => "33",
-        _ => return text.to_string(),
-    };
-    format!("\x1b[{code}m{text}\x1b[0m")
-}
-
+#[cfg(test)]
 pub fn render(st: &ServiceStatus, color: bool) -> String {
-    let rows: Vec<Row> = rows(st).into_iter().map(Row::escaped).collect();
+    let mut out = String::new();
+    render_into(&mut out, st, color);
+    out
+}
+
+/// `render`, appended to `out` (status of many services writes one buffer).
+pub fn render_into(out: &mut String, st: &ServiceStatus, color: bool) {
+    let rows = rows(st);
     let longest = rows
         .iter()
         .map(|r| r.name.chars().count())
         .max()
         .unwrap_or(0);
-    let depth = rows.iter().map(|r| r.depth).max().unwrap_or(0);
+    let depth = rows.iter().map(|r| r.last.len()).max().unwrap_or(0);
     let width = longest.max(14) + 3 * depth;
     let label_col = width + 1 + 8 + 1 + 10 + 1;
-    let mut out = String::new();
     for r in &rows {
-        let head = format!("{}{}", prefix(&r.last), r.name);
-        let Some(status) = &r.status else {
-            out.push_str(&head);
+        let line_start = out.len();
+        push_prefix(out, &r.last);
+        out.push_str(&r.name);
+        let Some(status) = r.status else {
             out.push('\n');
             continue;
         };
-        let flags = r.flags.as_deref().unwrap_or("");
-        let padded = format!("{status:<10}");
-        let line = format!(
-            "{head:<width$} {flags:<8} {} {}",
-            paint(&padded, r.avail, color),
-            r.label
-        );
-        out.push_str(line.trim_end());
+        pad(out, line_start, width);
+        let flags = r.flags.unwrap_or("");
+        out.push(' ');
+        out.push_str(flags);
+        pad(out, line_start, width + 1 + 8);
+        out.push(' ');
+        let code = match r.avail {
+            Some(Avail::Up) if color => Some("32"),
+            Some(Avail::Down) if color => Some("31"),
+            Some(Avail::Warn) if color => Some("33"),
+            _ => None,
+        };
+        if let Some(code) = code {
+            let _ = write!(out, "\x1b[{code}m{status:<10}\x1b[0m");
+        } else {
+            let at = out.len();
+            out.push_str(status);
+            pad(out, at, 10);
+        }
+        out.push(' ');
+        out.push_str(&r.label);
+        let kept = out.trim_end().len();
+        out.truncate(kept.max(line_start));
         out.push('\n');
-        for l in &r.lines {
-            let cont = continuation(&r.last);
-            out.push_str(&format!("{cont:<label_col$}{l}\n"));
+        for l in r.lines {
+            let at = out.len();
+            for a in &r.last {
+                out.push_str(if *a { "   " } else { "|  " });
+            }
+            pad(out, at, label_col);
+            out.push_str(&escape_controls(l));
+            out.push('\n');
         }
     }
-    out
 }
 
 #[cfg(test)]
