@@ -164,11 +164,15 @@ pub fn check_regular(file: &Path) -> io::Result<()> {
 /// the open), then checked on the open handle: one stat, and no window
 /// between the check and the read.
 pub fn read_regular(file: &Path) -> io::Result<String> {
-    use std::io::Read;
-    let mut f = OpenOptions::new()
+    let f = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(file)?;
+    read_open(f)
+}
+
+fn read_open(mut f: File) -> io::Result<String> {
+    use std::io::Read;
     let meta = f.metadata()?;
     regular(&meta)?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
@@ -183,6 +187,87 @@ pub fn read_regular(file: &Path) -> io::Result<String> {
             "stream did not contain valid UTF-8",
         )
     })
+}
+
+/// A directory opened once, under which many files are then reached by a
+/// short path walk each: status of a thousand services opens a thousand
+/// configs and stats two thousand state files, and walking the whole path
+/// each time was most of the kernel's share of it. When the directory can
+/// not be opened, the full paths are used.
+pub struct Under {
+    root: PathBuf,
+    fd: Option<std::os::fd::OwnedFd>,
+}
+
+impl Under {
+    pub fn open(root: &Path) -> Under {
+        let fd = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY)
+            .open(root)
+            .ok()
+            .map(std::os::fd::OwnedFd::from);
+        Under {
+            root: root.to_path_buf(),
+            fd,
+        }
+    }
+
+    /// Full paths only (one file to read: no directory to open first).
+    pub fn paths(root: &Path) -> Under {
+        Under {
+            root: root.to_path_buf(),
+            fd: None,
+        }
+    }
+
+    pub fn path(&self, rel: &Path) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    fn at(&self, rel: &Path) -> Option<(std::os::fd::RawFd, std::ffi::CString)> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        let fd = self.fd.as_ref()?.as_raw_fd();
+        // an absolute `rel` would leave the directory: the full path then
+        let c = std::ffi::CString::new(rel.as_os_str().as_bytes()).ok()?;
+        (!rel.is_absolute()).then_some((fd, c))
+    }
+
+    /// `read_regular` of `rel` under the directory.
+    pub fn read_regular(&self, rel: &Path) -> io::Result<String> {
+        let Some((dir, c)) = self.at(rel) else {
+            return read_regular(&self.path(rel));
+        };
+        // SAFETY: a valid directory fd and a NUL-terminated path; the
+        // returned fd, when valid, is ours alone.
+        let fd = unsafe {
+            libc::openat(
+                dir,
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: fd was just opened and is owned by nothing else.
+        let f = unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+        read_open(f)
+    }
+
+    /// The size of the file at `rel` (symlinks followed), `None` when
+    /// there is none, like `std::fs::metadata(...).map(|m| m.len())`.
+    pub fn size(&self, rel: &Path) -> Option<u64> {
+        let Some((dir, c)) = self.at(rel) else {
+            return std::fs::metadata(self.path(rel)).ok().map(|m| m.len());
+        };
+        // SAFETY: stat is plain data, filled in by fstatat on success.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid directory fd, a NUL-terminated path, a stat buffer.
+        let rc = unsafe { libc::fstatat(dir, c.as_ptr(), &mut st, 0) };
+        (rc == 0).then(|| u64::try_from(st.st_size).unwrap_or(0))
+    }
 }
 
 fn regular(meta: &std::fs::Metadata) -> io::Result<()> {
@@ -285,5 +370,18 @@ mod tests {
         let f = root.path().join("c");
         std::fs::write(&f, "[DEFAULT]\n").unwrap();
         assert_eq!(read_regular(&f).unwrap(), "[DEFAULT]\n");
+        // the same under a directory opened once, and by full paths
+        std::fs::create_dir(root.path().join("d")).unwrap();
+        for under in [Under::open(root.path()), Under::paths(root.path())] {
+            assert_eq!(under.read_regular(Path::new("c")).unwrap(), "[DEFAULT]\n");
+            assert_eq!(under.size(Path::new("c")), Some(10));
+            assert_eq!(under.size(Path::new("none")), None);
+            let fifo_err = under.read_regular(Path::new("f")).unwrap_err();
+            assert!(fifo_err.to_string().contains("not a regular file"));
+            let dir_err = under.read_regular(Path::new("d")).unwrap_err();
+            assert!(dir_err.to_string().contains("a directory"));
+            let missing = under.read_regular(Path::new("none")).unwrap_err();
+            assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+        }
     }
 }

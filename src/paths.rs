@@ -87,19 +87,25 @@ impl SvcPath {
     }
 
     pub fn conf_file(&self, roots: &Roots) -> PathBuf {
-        roots
-            .etc
-            .join(self.rel_dir())
-            .join(format!("{}.conf", self.name))
+        roots.etc.join(self.conf_rel())
+    }
+
+    /// The config file under `etc`.
+    pub fn conf_rel(&self) -> PathBuf {
+        self.rel_dir().join(format!("{}.conf", self.name))
     }
 
     pub fn var_dir(&self, roots: &Roots) -> PathBuf {
-        let base = if self.is_root_ns() {
-            roots.var.join("svc")
+        roots.var.join(self.var_rel())
+    }
+
+    /// The state directory under `var`.
+    pub fn var_rel(&self) -> PathBuf {
+        if self.is_root_ns() {
+            Path::new("svc").join(&self.name)
         } else {
-            roots.var.join(self.rel_dir())
-        };
-        base.join(&self.name)
+            self.rel_dir().join(&self.name)
+        }
     }
 
     pub fn log_file(&self, roots: &Roots) -> PathBuf {

@@ -2,6 +2,7 @@
 //! (`started`) that the status notice shows.
 
 use crate::error::{Context, Error, Result};
+use crate::fsutil::Under;
 use crate::paths::{Roots, SvcPath};
 use fs2::FileExt;
 use std::fs::File;
@@ -16,9 +17,10 @@ pub fn dir(path: &SvcPath, roots: &Roots) -> PathBuf {
     path.var_dir(roots)
 }
 
-/// Whether the last action left the service started.
-pub fn is_started(path: &SvcPath, roots: &Roots) -> bool {
-    dir(path, roots).join(STARTED).exists()
+/// Whether the last action left the service started; `var` is the var
+/// tree (see `fsutil::Under`).
+pub fn is_started(path: &SvcPath, var: &Under) -> bool {
+    var.size(&path.var_rel().join(STARTED)).is_some()
 }
 
 pub fn set_started(path: &SvcPath, roots: &Roots, started: bool) -> Result<()> {
@@ -66,13 +68,14 @@ pub fn clear(path: &SvcPath, roots: &Roots) -> Result<()> {
 /// The action running on the service now, from its lock: held by another
 /// process, it names the action it was taken for (`pid N (om PATH start)`
 /// → `start`). Never waits, never creates the lock file.
-pub fn running_action(path: &SvcPath, roots: &Roots) -> Option<String> {
-    let lock_path = dir(path, roots).join(LOCK);
+pub fn running_action(path: &SvcPath, var: &Under) -> Option<String> {
+    let lock_rel = path.var_rel().join(LOCK);
     // A holder writes who it is into the file and empties it when done: an
     // empty lock is free (one stat, no open, for most services of a status).
-    if std::fs::metadata(&lock_path).map_or(true, |m| m.len() == 0) {
+    if var.size(&lock_rel).is_none_or(|len| len == 0) {
         return None;
     }
+    let lock_path = var.path(&lock_rel);
     // Never a lock of our own, not even a shared one for a moment: an
     // action started meanwhile with --waitlock 0 would fail on it. The
     // holder's pid says whether it still runs (a killed one leaves text).
@@ -163,29 +166,41 @@ mod tests {
         assert!(lock(&p, &roots, Duration::ZERO, "again").is_ok());
     }
 
+    /// The var tree both ways: opened once, and by full paths.
+    fn vars(roots: &Roots) -> [Under; 2] {
+        std::fs::create_dir_all(&roots.var).unwrap();
+        [Under::open(&roots.var), Under::paths(&roots.var)]
+    }
+
     #[test]
     fn the_running_action_is_read_from_the_lock() {
         let dir = tempfile::tempdir().unwrap();
         let roots = Roots::under(dir.path());
-        let p = SvcPath::parse("svc1").unwrap();
-        assert_eq!(running_action(&p, &roots), None);
-        let held = lock(&p, &roots, Duration::ZERO, "om svc1 start").unwrap();
-        // flock: another open file description sees it held
-        assert_eq!(running_action(&p, &roots).as_deref(), Some("start"));
-        drop(held);
-        assert_eq!(running_action(&p, &roots), None);
+        for p in ["svc1", "ns1/svc/a"].map(|p| SvcPath::parse(p).unwrap()) {
+            for var in vars(&roots) {
+                assert_eq!(running_action(&p, &var), None);
+                let held = lock(&p, &roots, Duration::ZERO, "om svc1 start").unwrap();
+                // flock: another open file description sees it held
+                assert_eq!(running_action(&p, &var).as_deref(), Some("start"));
+                drop(held);
+                assert_eq!(running_action(&p, &var), None);
+            }
+        }
     }
 
     #[test]
     fn started_flag() {
         let dir = tempfile::tempdir().unwrap();
         let roots = Roots::under(dir.path());
-        let p = SvcPath::parse("ns1/svc/a").unwrap();
-        assert!(!is_started(&p, &roots));
-        set_started(&p, &roots, true).unwrap();
-        assert!(is_started(&p, &roots));
-        set_started(&p, &roots, false).unwrap();
-        set_started(&p, &roots, false).unwrap();
-        assert!(!is_started(&p, &roots));
+        for p in ["svc1", "ns1/svc/a"].map(|p| SvcPath::parse(p).unwrap()) {
+            for var in vars(&roots) {
+                assert!(!is_started(&p, &var));
+                set_started(&p, &roots, true).unwrap();
+                assert!(is_started(&p, &var));
+                set_started(&p, &roots, false).unwrap();
+                set_started(&p, &roots, false).unwrap();
+                assert!(!is_started(&p, &var));
+            }
+        }
     }
 }

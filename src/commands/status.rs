@@ -7,8 +7,9 @@ use crate::config;
 use crate::docker;
 use crate::docker::inspect::ContainerInfo;
 use crate::error::{Error, Result};
+use crate::fsutil::Under;
 use crate::state;
-use crate::status::{self, render::render_into, ServiceStatus};
+use crate::status::{self, render::render, ServiceStatus};
 use std::collections::HashSet;
 use std::io::IsTerminal;
 
@@ -25,15 +26,15 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
     };
     // Each config read, checked and typed, with om's own state of the
     // service, on every CPU; what each says is said in the services' order.
+    let (etc, var) = (Under::open(&ctx.roots.etc), Under::open(&ctx.roots.var));
     let loaded = crate::par::map(&paths, |p| {
         let mut notes = Vec::new();
-        let svc = config::load_noting(p, &ctx.roots, &ctx.node, &mut |w| notes.push(w)).map(
-            |(_, svc)| {
-                let started = state::is_started(&svc.path, &ctx.roots);
-                let running = state::running_action(&svc.path, &ctx.roots);
+        let svc =
+            config::load_noting(p, &etc, &ctx.node, &mut |w| notes.push(w)).map(|(_, svc)| {
+                let started = state::is_started(&svc.path, &var);
+                let running = state::running_action(&svc.path, &var);
                 (svc, started, running)
-            },
-        );
+            });
         (notes, svc)
     });
     let mut services = Vec::new();
@@ -59,13 +60,10 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
         None => Vec::new(),
     };
     let by_name = status::by_name(&infos);
-    let statuses = services
-        .iter()
-        .zip(&local)
-        .map(|(svc, (started, running))| {
-            status::service_in(svc, &ctx.node, &by_name, *started, running.as_deref())
-        })
-        .collect();
+    let both: Vec<_> = services.iter().zip(&local).collect();
+    let statuses = crate::par::map(&both, |(svc, (started, running))| {
+        status::service_in(svc, &ctx.node, &by_name, *started, running.as_deref())
+    });
     Ok((statuses, broken))
 }
 
@@ -126,22 +124,19 @@ pub fn print(ctx: &Ctx, selector: &str, args: &PrintStatusArgs) -> Result<()> {
         Color::Never => false,
         Color::Auto => !ctx.no_color && std::io::stdout().is_terminal(),
     };
+    // Each service's text on every CPU, then written in order.
+    let texts = crate::par::map(&statuses, |st| match args.format {
+        Format::Text => Ok(render(st, color)),
+        Format::Json => serde_json::to_string_pretty(st)
+            .map(|doc| doc + "\n")
+            .map_err(|e| Error::Failed(format!("json: {e}"))),
+    });
     let mut out = String::new();
-    for (i, st) in statuses.iter().enumerate() {
-        match args.format {
-            Format::Text => {
-                if i > 0 {
-                    out.push('\n');
-                }
-                render_into(&mut out, st, color);
-            }
-            Format::Json => {
-                let doc = serde_json::to_string_pretty(st)
-                    .map_err(|e| Error::Failed(format!("json: {e}")))?;
-                out.push_str(&doc);
-                out.push('\n');
-            }
+    for (i, text) in texts.into_iter().enumerate() {
+        if i > 0 && args.format == Format::Text {
+            out.push('\n');
         }
+        out.push_str(&text?);
     }
     super::out(&out)?;
     if broken {

@@ -10,6 +10,7 @@ pub mod service;
 pub mod value;
 
 use crate::error::{fail, Context, Error, Result};
+use crate::fsutil::Under;
 use crate::paths::{Roots, SvcPath};
 use ini::Document;
 use service::Service;
@@ -17,14 +18,19 @@ use std::path::Path;
 
 /// Reads and parses a service's config file.
 pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
-    let file = path.conf_file(roots);
+    read_document_in(path, &Under::paths(&roots.etc))
+}
+
+/// `read_document`, `etc` being the config tree (see `fsutil::Under`).
+fn read_document_in(path: &SvcPath, etc: &Under) -> Result<Document> {
+    let rel = path.conf_rel();
     // A FIFO would block the read forever, a directory is no config.
     // Document::parse drops a leading UTF-8 BOM.
-    let text = crate::fsutil::read_regular(&file).map_err(|e| match e.kind() {
+    let text = etc.read_regular(&rel).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
-        _ => Error::Failed(format!("{}: {e}", file.display())),
+        _ => Error::Failed(format!("{}: {e}", etc.path(&rel).display())),
     })?;
-    Document::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))
+    Document::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", etc.path(&rel).display())))
 }
 
 /// Reads and checks a service's config; an unknown keyword or section (a
@@ -34,7 +40,9 @@ fn read_checked(
     roots: &Roots,
     nodename: &str,
 ) -> Result<(Document, service::Report)> {
-    read_noting(path, roots, nodename, &mut |w| crate::text::say(&w))
+    read_noting(path, &Under::paths(&roots.etc), nodename, &mut |w| {
+        crate::text::say(&w)
+    })
 }
 
 /// `read_checked`, its warnings handed to `note` (status reads configs on
@@ -42,11 +50,11 @@ fn read_checked(
 /// services).
 fn read_noting(
     path: &SvcPath,
-    roots: &Roots,
+    etc: &Under,
     nodename: &str,
     note: &mut dyn FnMut(String),
 ) -> Result<(Document, service::Report)> {
-    let doc = read_document(path, roots)?;
+    let doc = read_document_in(path, etc)?;
     let report = service::check_document(&doc, path, nodename);
     for u in &report.unknown {
         note(format!("{path}: warning: {u}, ignored"));
@@ -56,17 +64,19 @@ fn read_noting(
 
 /// Reads, validates and types a service's config.
 pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, Service)> {
-    load_noting(path, roots, nodename, &mut |w| crate::text::say(&w))
+    load_noting(path, &Under::paths(&roots.etc), nodename, &mut |w| {
+        crate::text::say(&w)
+    })
 }
 
 /// `load`, its warnings handed to `note` rather than said.
 pub fn load_noting(
     path: &SvcPath,
-    roots: &Roots,
+    etc: &Under,
     nodename: &str,
     note: &mut dyn FnMut(String),
 ) -> Result<(Document, Service)> {
-    let (doc, report) = read_noting(path, roots, nodename, note)?;
+    let (doc, report) = read_noting(path, etc, nodename, note)?;
     match (report.errors.first(), report.service) {
         (None, Some(svc)) => Ok((doc, svc)),
         (first, _) => fail(format!(

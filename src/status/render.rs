@@ -118,15 +118,14 @@ fn pad(out: &mut String, from: usize, width: usize) {
     }
 }
 
-#[cfg(test)]
 pub fn render(st: &ServiceStatus, color: bool) -> String {
     let mut out = String::new();
     render_into(&mut out, st, color);
     out
 }
 
-/// `render`, appended to `out` (status of many services writes one buffer).
-pub fn render_into(out: &mut String, st: &ServiceStatus, color: bool) {
+/// `render`, appended to `out`.
+fn render_into(out: &mut String, st: &ServiceStatus, color: bool) {
     let rows = rows(st);
     let longest = rows
         .iter()
