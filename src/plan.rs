@@ -141,6 +141,7 @@ mod tests {
             rollback: true,
             containers,
             subsets: subsets.iter().map(|(n, p)| (n.to_string(), *p)).collect(),
+            daemon: None,
         }
     }
 

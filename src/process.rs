@@ -13,11 +13,6 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The docker CLI to run: `OM_DOCKER` overrides `docker` (found in `PATH`).
-pub fn docker_program() -> String {
-    crate::host::docker_cli().program.clone()
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cmd {
     pub program: String,
@@ -25,10 +20,6 @@ pub struct Cmd {
 }
 
 impl Cmd {
-    pub fn docker<S: Into<String>>(args: impl IntoIterator<Item = S>) -> Cmd {
-        Cmd::new(docker_program(), args)
-    }
-
     pub fn new<S: Into<String>>(
         program: impl Into<String>,
         args: impl IntoIterator<Item = S>,
@@ -45,7 +36,7 @@ impl Cmd {
 
     fn spawn_error(&self, e: &std::io::Error) -> Error {
         if e.kind() == std::io::ErrorKind::NotFound {
-            let hint = if self.program == docker_program() {
+            let hint = if self.program == crate::host::docker_cli().program {
                 " (is the docker CLI installed and in PATH?)"
             } else {
                 ""
@@ -404,6 +395,34 @@ impl Lines {
 
 /// Runs with stdin, stdout and stderr inherited (a tty stays a tty) and
 /// returns the exit code, 128+N when killed by signal N.
+/// Starts `cmd` detached: a session of its own (no signal sent to om's
+/// group or terminal reaches it), stdin from /dev/null, stdout and stderr
+/// appended to `log` (0600). Returns its pid; it outlives om.
+pub fn spawn_detached(cmd: &Cmd, log: &std::path::Path) -> Result<u32> {
+    let out = crate::fsutil::open_append(log)
+        .map_err(|e| Error::Failed(format!("{}: {e}", log.display())))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| Error::Failed(format!("{}: {e}", log.display())))?;
+    let mut command = std::process::Command::new(&cmd.program);
+    command
+        .args(&cmd.args)
+        .stdin(std::process::Stdio::null())
+        .stdout(out)
+        .stderr(err);
+    // SAFETY: setsid is async-signal-safe and touches no memory of ours.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = command.spawn().map_err(|e| cmd.spawn_error(&e))?;
+    Ok(child.id())
+}
+
 pub fn inherit(cmd: &Cmd) -> Result<u8> {
     let out = cmd.expression().run().map_err(|e| cmd.spawn_error(&e))?;
     Ok(exit_code(out.status))

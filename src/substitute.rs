@@ -122,6 +122,7 @@ mod tests {
                 c("container#9", "off", "other", true),
             ],
             subsets: vec![],
+            daemon: None,
         }
     }
 

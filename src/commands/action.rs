@@ -77,16 +77,39 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
         } else {
             select_resources(&svc, args)?
         };
-        let mut exec = Exec::new(&svc, &log, args.dry_run);
+        let daemon = crate::docker::daemon::Daemon::of(&svc, &ctx.roots);
+        // A private daemon that does not run holds no running container: a
+        // stop has nothing to do on it, and does not start it for that.
+        if kind == Kind::Stop && daemon.as_ref().is_some_and(|d| d.running().is_none()) {
+            log.svc(
+                Level::Info,
+                "docker daemon is not running: no container to stop",
+            );
+            if !args.dry_run && !filtered {
+                state::set_started(&svc.path, &ctx.roots, false)?;
+            }
+            return Ok(());
+        }
+        let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
+        let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
         exec.converge = kind == Kind::Deploy;
-        act(ctx, &exec, &selected, kind, filtered, complete)?;
+        let acted = act(ctx, &exec, &selected, kind, filtered, complete);
+        // The daemon goes after the action that leaves none of its
+        // containers running (SPEC 11), whatever became of the action.
+        if let (Some(d), Kind::Stop | Kind::Unprovision | Kind::Purge) = (&daemon, kind) {
+            let stopped = d.stop_if_idle(&log, args.dry_run);
+            acted?;
+            stopped?;
+        } else {
+            acted?;
+        }
         if kind == Kind::Purge && !args.dry_run {
             if !complete {
                 return Err(Error::Failed(format!(
                     "{path}: some containers of the config can not be identified: config kept"
                 )));
             }
-            let left = delete::existing_containers(&svc)?;
+            let left = delete::existing_containers(&svc, &exec.engine)?;
             if !left.is_empty() {
                 return Err(Error::Failed(format!(
                     "{path}: containers still exist ({}): config kept",
@@ -120,7 +143,7 @@ fn act(
             state::set_started(&svc.path, &ctx.roots, started)
         }
     };
-    let cur = Current::query(selected)?;
+    let cur = Current::query(&exec.engine, selected)?;
     // The expectation changes only when the action did what it says: a
     // stop that failed (a hung docker) leaves the service "started".
     match kind {
@@ -153,7 +176,7 @@ fn act(
             let after = if exec.dry_run {
                 Current::from_infos(as_if_stopped(&cur.all(), selected))
             } else {
-                Current::query(selected)?
+                Current::query(&exec.engine, selected)?
             };
             start(exec, selected, &after)?;
             set_started(true)
@@ -192,7 +215,7 @@ fn remove_slices(exec: &Exec) {
             if !std::path::Path::new("/run/systemd/system").exists() {
                 return;
             }
-            match delete::existing_containers(svc) {
+            match delete::existing_containers(svc, &exec.engine) {
                 Ok(left) if left.is_empty() => {}
                 Ok(_) => return,
                 Err(e) => return warn(format!("cgroup not removed: {e}")),
@@ -218,7 +241,8 @@ pub fn pull(ctx: &Ctx, selector: &str, args: &ActionArgs) -> Result<()> {
     each(&paths, |path| {
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
         let log = super::service_log(ctx, path, args.common.quiet);
-        let exec = Exec::new(&svc, &log, args.dry_run);
+        let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
+        let exec = Exec::new(&svc, engine, &log, args.dry_run);
         let mut seen: Vec<&str> = Vec::new();
         for c in select_resources(&svc, args)? {
             if !seen.contains(&c.image.as_str()) {
@@ -358,7 +382,7 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current) -> Result<()> {
 fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
     crate::interrupt::acknowledge(); // a signal that stopped the start must not stop its rollback
     let all: Vec<&Container> = started.iter().chain(failed).copied().collect();
-    let cur = match Current::query(&all) {
+    let cur = match Current::query(&exec.engine, &all) {
         Ok(cur) => cur,
         Err(e) => {
             exec.log

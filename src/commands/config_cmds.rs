@@ -142,7 +142,7 @@ fn edit(
     // `set` says the warnings it brings (below): those already there are
     // read from the document as it was, before the edit.
     let earlier = if what == "set" {
-        check_document(&doc, path, &ctx.node).warnings
+        check_document(&doc, path, &ctx.node, &ctx.roots).warnings
     } else {
         Vec::new()
     };
@@ -152,7 +152,7 @@ fn edit(
     }
     // Only `set` refuses an unknown keyword (SPEC 7); unset, enable and
     // disable must still work on a hand-edited file (to remove it, say).
-    let report = check_document(&doc, path, &ctx.node);
+    let report = check_document(&doc, path, &ctx.node, &ctx.roots);
     let errors = if what == "set" {
         // A keyword om keeps but ignores (`restart`, `monitor`, …): the
         // warnings this set brings are said at once, not only by a later
@@ -250,7 +250,7 @@ pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
         let doc = config::read_document(path, &ctx.roots)?;
-        let report = check_document(&doc, path, &ctx.node);
+        let report = check_document(&doc, path, &ctx.node, &ctx.roots);
         let mut text = String::new();
         for w in &report.warnings {
             text.push_str(&format!("{path}: warning: {w}\n"));

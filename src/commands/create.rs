@@ -92,7 +92,7 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
     }
     // ... and again last, so that no --kw can change it.
     doc.set("DEFAULT", "id", &id);
-    let report = service::check_document(&doc, path, &ctx.node);
+    let report = service::check_document(&doc, path, &ctx.node, &ctx.roots);
     if let Some(first) = report.strict_errors().first() {
         return fail(format!("{path}: {first}"));
     }

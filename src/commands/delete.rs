@@ -27,7 +27,14 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
                     "some containers of the config can not be identified: fix the config (edit config), or --force to delete it anyway",
                 );
             }
-            let existing = existing_containers(&svc)?;
+            // A private daemon that does not run is asked too (started,
+            // then stopped again when idle): its containers are in its store.
+            let log = super::service_log(ctx, path, args.common.quiet);
+            let engine = docker::daemon::engine_for(&svc, &ctx.roots, &log, false, true)?;
+            let existing = existing_containers(&svc, &engine)?;
+            if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
+                d.stop_if_idle(&log, false)?;
+            }
             if !existing.is_empty() {
                 return fail(format!(
                     "containers of the service exist ({}): use purge to remove them too, or --force to leave them",
@@ -42,9 +49,9 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
 /// The names of the service's containers that exist on the engine,
 /// renamed ones included (found by their label). A failed query is an
 /// error: nothing is deleted on the strength of docker's silence.
-pub fn existing_containers(svc: &Service) -> Result<Vec<String>> {
+pub fn existing_containers(svc: &Service, engine: &docker::Engine) -> Result<Vec<String>> {
     let all: Vec<&Container> = svc.containers.iter().collect();
-    Current::query(&all)?.existing(svc, &svc.containers)
+    Current::query(engine, &all)?.existing(svc, &svc.containers)
 }
 
 /// Removes the config file and the state directory (the log stays).
@@ -87,7 +94,18 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                 .collect()
         });
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let existing: Vec<String> = docker::survey(&name_refs, false, docker::Absence::Confirmed)?
+        // the engine of the config as it is (a private daemon's, maybe)
+        let engine = match crate::config::service::daemon_of(&eval) {
+            Ok(Some(_)) => docker::Engine::private(&docker::daemon::socket_of(path, &ctx.roots)),
+            Ok(None) => docker::Engine::host(),
+            Err(e) => {
+                return fail(format!(
+                    "{e}: can not check whether the containers exist; --force to delete anyway"
+                ))
+            }
+        };
+        let existing: Vec<String> = engine
+            .survey(&name_refs, false, docker::Absence::Confirmed)?
             .into_iter()
             .filter(|c| {
                 names.contains(&c.name)
@@ -116,7 +134,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             )));
         }
     }
-    let report = config::service::check_document(&doc, path, &ctx.node);
+    let report = config::service::check_document(&doc, path, &ctx.node, &ctx.roots);
     if let Some(first) = report.errors.first() {
         return fail(format!(
             "deleting {} leaves an invalid config: {first}",

@@ -22,14 +22,14 @@ fn editor(ctx: &Ctx) -> Result<Vec<String>> {
 }
 
 /// The problems of an edited text, or none.
-fn problems(text: &str, original: &str, path: &SvcPath, node: &str) -> Vec<String> {
+fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String> {
     let doc = match Document::parse(text) {
         Err(e) => return vec![e.to_string()],
         Ok(doc) => doc,
     };
     // An unknown keyword is a warning here, as for every command but
     // create, set and validate (SPEC 7).
-    let report = check_document(&doc, path, node);
+    let report = check_document(&doc, path, &ctx.node, &ctx.roots);
     for u in &report.unknown {
         crate::text::say(&format!("{path}: warning: {u}"));
     }
@@ -91,7 +91,7 @@ fn edit_loop(
             eprintln!("om: {path}: no change");
             return Ok(());
         }
-        let errors = problems(&text, original, path, &ctx.node);
+        let errors = problems(&text, original, path, ctx);
         if errors.is_empty() {
             return config::write_atomic(&path.conf_file(&ctx.roots), &text);
         }

@@ -96,7 +96,7 @@ fn open_log(file: &std::path::Path, follow: bool) -> Result<Option<std::fs::File
 /// says are the resource's are read.
 pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
-    let mut targets: Vec<(String, String)> = Vec::new();
+    let mut targets: Vec<(String, crate::docker::Engine, String)> = Vec::new();
     for path in &paths {
         let (_, svc) = crate::config::load(path, &ctx.roots, &ctx.node)?;
         let selected = super::action::select_resources(
@@ -106,7 +106,9 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
                 ..Default::default()
             },
         )?;
-        let cur = crate::docker::current::Current::query(&selected)?;
+        let log = super::service_log(ctx, path, false);
+        let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, false, true)?;
+        let cur = crate::docker::current::Current::query(&engine, &selected)?;
         for c in selected {
             if let Some(info) = cur.of(&svc, c)? {
                 let ours = info.label(crate::docker::argv::LABEL_ID)
@@ -117,14 +119,14 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
                     } else {
                         c.rid.clone()
                     };
-                    targets.push((prefix, info.id));
+                    targets.push((prefix, engine.clone(), info.id));
                 }
             }
         }
     }
-    let width = targets.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+    let width = targets.iter().map(|(p, _, _)| p.len()).max().unwrap_or(0);
     let mut readers = Vec::new();
-    for (prefix, id) in &targets {
+    for (prefix, engine, id) in &targets {
         let mut argv = vec!["logs".to_string()];
         if args.follow {
             argv.push("--follow".into());
@@ -133,10 +135,7 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
             argv.push(format!("--tail={n}"));
         }
         argv.push(id.clone());
-        readers.push((
-            prefix,
-            crate::process::Lines::spawn(&crate::process::Cmd::docker(argv))?,
-        ));
+        readers.push((prefix, crate::process::Lines::spawn(&engine.cmd(argv))?));
     }
     let printer = std::sync::Mutex::new(());
     let closed = std::sync::atomic::AtomicBool::new(false);

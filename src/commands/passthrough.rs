@@ -5,7 +5,7 @@ use super::Ctx;
 use crate::config;
 use crate::docker;
 use crate::error::{Error, Result};
-use crate::process::{capture, inherit, Cmd};
+use crate::process::{capture, inherit};
 use crate::substitute::substitute;
 use std::io::IsTerminal;
 
@@ -13,9 +13,17 @@ pub fn docker(ctx: &Ctx, selector: &str, args: &[String]) -> Result<()> {
     let paths = ctx.select(selector)?;
     // Substitute for every service first: a bad reference runs nothing.
     let mut cmds = Vec::with_capacity(paths.len());
+    let mut services = Vec::with_capacity(paths.len());
     for path in &paths {
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
-        cmds.push(Cmd::docker(substitute(args, &svc).map_err(Error::Usage)?));
+        let argv = substitute(args, &svc).map_err(Error::Usage)?;
+        services.push((svc, argv));
+    }
+    // Each on its service's engine: a private daemon is started for it.
+    for (svc, argv) in services {
+        let log = super::service_log(ctx, &svc.path, false);
+        let engine = docker::daemon::engine_for(&svc, &ctx.roots, &log, false, true)?;
+        cmds.push(engine.cmd(argv));
     }
     let mut first_failure = 0;
     for cmd in &cmds {
@@ -41,6 +49,8 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
         )));
     };
     let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+    let log = super::service_log(ctx, path, false);
+    let engine = docker::daemon::engine_for(&svc, &ctx.roots, &log, false, true)?;
     let c = svc
         .containers
         .iter()
@@ -51,7 +61,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
                 svc.rid_list()
             ))
         })?;
-    match docker::inspect_one(&c.name)? {
+    match engine.inspect_one(&c.name)? {
         Some(info) if info.running => {}
         _ => {
             return Err(Error::Failed(format!(
@@ -61,7 +71,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
         }
     }
     let has_bash = capture(
-        &Cmd::docker(["exec", c.name.as_str(), "/bin/bash", "-c", "true"]),
+        &engine.cmd(["exec", c.name.as_str(), "/bin/bash", "-c", "true"]),
         docker::call_bound(),
     )?
     .success();
@@ -71,7 +81,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
         args.push("-t");
     }
     args.extend([c.name.as_str(), shell]);
-    match inherit(&Cmd::docker(args))? {
+    match inherit(&engine.cmd(args))? {
         0 => Ok(()),
         code => Err(Error::Child(code)),
     }

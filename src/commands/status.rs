@@ -4,6 +4,7 @@
 use super::Ctx;
 use crate::cli::{Color, Format, PrintStatusArgs};
 use crate::config;
+use crate::config::service::Service;
 use crate::docker;
 use crate::docker::inspect::ContainerInfo;
 use crate::error::{Error, Result};
@@ -17,24 +18,27 @@ use std::io::IsTerminal;
 /// load are reported and counted as failures.
 fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
     let paths = ctx.select(selector)?;
-    // The engine lists its containers while the configs are read: on a
-    // thousand services, the two take about as long (scripts/bench (g)).
-    let listing = if paths.is_empty() {
+    // The host's engine lists its containers while the configs are read:
+    // on a thousand services, the two take about as long (scripts/bench
+    // (g)). Dropped unread when no service turns out to be on it.
+    let host = docker::Engine::host();
+    let mut host_listing = if paths.is_empty() {
         None
     } else {
-        Some(docker::Listing::start()?)
+        Some(docker::Listing::start(&host)?)
     };
     // Each config read, checked and typed, with om's own state of the
     // service, on every CPU; what each says is said in the services' order.
     let (etc, var) = (Under::open(&ctx.roots.etc), Under::open(&ctx.roots.var));
     let loaded = crate::par::map(&paths, |p| {
         let mut notes = Vec::new();
-        let svc =
-            config::load_noting(p, &etc, &ctx.node, &mut |w| notes.push(w)).map(|(_, svc)| {
+        let svc = config::load_noting(p, &ctx.roots, &etc, &ctx.node, &mut |w| notes.push(w)).map(
+            |(_, svc)| {
                 let started = state::is_started(&svc.path, &var);
                 let running = state::running_action(&svc.path, &var);
                 (svc, started, running)
-            });
+            },
+        );
         (notes, svc)
     });
     let mut services = Vec::new();
@@ -55,14 +59,49 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
             }
         }
     }
-    let infos = match listing {
-        Some(listing) => engine_view(&services, listing)?,
-        None => Vec::new(),
-    };
-    let by_name = status::by_name(&infos);
+    // The engines involved, each listed once, all at the same time: the
+    // host's (started above), and each private daemon that runs; one that
+    // does not run is not started by a status (SPEC 11).
+    let mut engines: Vec<(docker::Engine, Vec<&Service>)> = Vec::new();
+    for svc in &services {
+        let engine = docker::daemon::engine_of(svc, &ctx.roots);
+        match engines.iter_mut().find(|(e, _)| *e == engine) {
+            Some((_, members)) => members.push(svc),
+            None => engines.push((engine, vec![svc])),
+        }
+    }
+    let mut listings = Vec::with_capacity(engines.len());
+    for (engine, members) in &engines {
+        let listing = if *engine == host {
+            host_listing.take().map(Ok)
+        } else {
+            let runs = members
+                .first()
+                .and_then(|s| docker::daemon::Daemon::of(s, &ctx.roots))
+                .is_some_and(|d| d.running().is_some());
+            runs.then(|| docker::Listing::start(engine))
+        };
+        listings.push(listing.transpose()?);
+    }
+    let mut views: Vec<Option<Vec<ContainerInfo>>> = Vec::with_capacity(engines.len());
+    for ((engine, members), listing) in engines.iter().zip(listings) {
+        views.push(match listing {
+            Some(l) => Some(engine_view(engine, members, l)?),
+            None => None,
+        });
+    }
+    let maps: Vec<Option<status::ByName>> = views
+        .iter()
+        .map(|v| v.as_deref().map(status::by_name))
+        .collect();
     let both: Vec<_> = services.iter().zip(&local).collect();
     let statuses = crate::par::map(&both, |(svc, (started, running))| {
-        status::service_in(svc, &ctx.node, &by_name, *started, running.as_deref())
+        let engine = docker::daemon::engine_of(svc, &ctx.roots);
+        let seen = engines
+            .iter()
+            .position(|(e, _)| *e == engine)
+            .and_then(|i| maps[i].as_ref());
+        status::service_in(svc, &ctx.node, seen, *started, running.as_deref())
     });
     Ok((statuses, broken))
 }
@@ -74,7 +113,8 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
 /// names when the list came back empty. At most two docker calls, whatever
 /// the number of services (SPEC 4.4).
 fn engine_view(
-    services: &[crate::config::service::Service],
+    engine: &docker::Engine,
+    services: &[&Service],
     listing: docker::Listing,
 ) -> Result<Vec<ContainerInfo>> {
     let names: Vec<&str> = services
@@ -85,12 +125,11 @@ fn engine_view(
         return Ok(Vec::new());
     }
     let wanted: HashSet<&str> = names.iter().copied().collect();
-    Ok(
-        docker::survey_listed(listing.rows()?, &names, true, docker::Absence::Listed)?
-            .into_iter()
-            .filter(|i| wanted.contains(i.name.as_str()))
-            .collect(),
-    )
+    Ok(engine
+        .survey_listed(listing.rows()?, &names, true, docker::Absence::Listed)?
+        .into_iter()
+        .filter(|i| wanted.contains(i.name.as_str()))
+        .collect())
 }
 
 /// The exit code says the status; 4 says om could not tell (no such

@@ -34,6 +34,18 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
             notes: Vec::new(),
         };
     };
+    // The engine the containers are on: unreadable, no container can be
+    // named with certainty (the host engine is not a guess to make).
+    let daemon = match super::service::daemon_of(&eval) {
+        Ok(d) => d,
+        Err(e) => {
+            return Lenient {
+                service: None,
+                problems: vec![e],
+                notes: Vec::new(),
+            }
+        }
+    };
     let mut containers = Vec::new();
     for rid in container_rids(doc) {
         let text = |key: &str| eval.get(rid, key).ok().flatten();
@@ -81,6 +93,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         rollback: false,
         containers,
         subsets: Vec::new(),
+        daemon,
     };
     // A namespace cycle (the hand edit that brought us here, maybe) must
     // not stop the stop: then the order is plain reverse rid order.

@@ -40,7 +40,7 @@ fn read_checked(
     roots: &Roots,
     nodename: &str,
 ) -> Result<(Document, service::Report)> {
-    read_noting(path, &Under::paths(&roots.etc), nodename, &mut |w| {
+    read_noting(path, roots, &Under::paths(&roots.etc), nodename, &mut |w| {
         crate::text::say(&w)
     })
 }
@@ -50,12 +50,13 @@ fn read_checked(
 /// services).
 fn read_noting(
     path: &SvcPath,
+    roots: &Roots,
     etc: &Under,
     nodename: &str,
     note: &mut dyn FnMut(String),
 ) -> Result<(Document, service::Report)> {
     let doc = read_document_in(path, etc)?;
-    let report = service::check_document(&doc, path, nodename);
+    let report = service::check_document(&doc, path, nodename, roots);
     for u in &report.unknown {
         note(format!("{path}: warning: {u}, ignored"));
     }
@@ -64,7 +65,7 @@ fn read_noting(
 
 /// Reads, validates and types a service's config.
 pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, Service)> {
-    load_noting(path, &Under::paths(&roots.etc), nodename, &mut |w| {
+    load_noting(path, roots, &Under::paths(&roots.etc), nodename, &mut |w| {
         crate::text::say(&w)
     })
 }
@@ -72,11 +73,12 @@ pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, 
 /// `load`, its warnings handed to `note` rather than said.
 pub fn load_noting(
     path: &SvcPath,
+    roots: &Roots,
     etc: &Under,
     nodename: &str,
     note: &mut dyn FnMut(String),
 ) -> Result<(Document, Service)> {
-    let (doc, report) = read_noting(path, etc, nodename, note)?;
+    let (doc, report) = read_noting(path, roots, etc, nodename, note)?;
     match (report.errors.first(), report.service) {
         (None, Some(svc)) => Ok((doc, svc)),
         (first, _) => fail(format!(

@@ -6,7 +6,7 @@ use super::ini::Document;
 use super::keywords::{close_matches, lookup, rid_index, section_kind, Kind, SectionKind, Support};
 use super::operand;
 use super::value::{check, natural_key, parse_bool, parse_duration, split_words};
-use crate::paths::SvcPath;
+use crate::paths::{Roots, SvcPath};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -20,6 +20,18 @@ pub struct Service {
     pub containers: Vec<Container>,
     /// `(subset name, parallel)`, in name order.
     pub subsets: Vec<(String, bool)>,
+    /// The service's private docker daemon (`docker_data_dir`), if any.
+    pub daemon: Option<DaemonConfig>,
+}
+
+/// A private docker daemon as the config sets it (SPEC 11).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DaemonConfig {
+    /// `--data-root`: an absolute path.
+    pub data_dir: String,
+    /// `docker_daemon_args`, appended to the dockerd command line.
+    pub args: Vec<String>,
+    pub start_timeout: Duration,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -111,7 +123,7 @@ pub fn unscoped(key: &str) -> &str {
 
 /// Checks every section and key: known, supported, well-typed, references
 /// resolvable; then that the typed service builds.
-pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report {
+pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Roots) -> Report {
     let mut report = Report::default();
     let eval = Evaluator::new(doc, path, nodename);
     for section in doc.section_names() {
@@ -146,9 +158,11 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str) -> Report 
             Ok(svc) => {
                 // A namespace cycle (netns = container#2 both ways) can not start.
                 let all: Vec<&Container> = svc.containers.iter().collect();
-                match crate::plan::start_stages(&svc, &all) {
+                match crate::plan::start_stages(&svc, &all)
+                    .and_then(|_| crate::docker::daemon::check_socket(&svc, roots))
+                {
                     Err(e) => report.errors.push(e),
-                    Ok(_) => report.service = Some(svc),
+                    Ok(()) => report.service = Some(svc),
                 }
             }
         }
@@ -281,13 +295,68 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         }
     }
     let subsets: Vec<(String, bool)> = subsets.into_iter().collect();
+    let daemon = daemon_config(&get)?;
     Ok(Service {
         path: path.clone(),
         id,
         rollback,
         containers,
         subsets,
+        daemon,
     })
+}
+
+/// The private daemon a config sets, read leniently (for a stop on a config
+/// that does not validate otherwise).
+pub fn daemon_of(eval: &Evaluator) -> Result<Option<DaemonConfig>, String> {
+    let get = |section: &str, key: &str| -> Result<Option<Cow<str>>, String> {
+        eval.value(section, key)
+            .map_err(|e| format!("{section}.{key}: {e}"))
+    };
+    daemon_config(&get)
+}
+
+/// `docker_data_dir` (or its alias) and the daemon keywords.
+fn daemon_config(get: &Getter) -> Result<Option<DaemonConfig>, String> {
+    let dir = get("DEFAULT", "docker_data_dir")?.filter(|v| !v.is_empty());
+    let alias = get("DEFAULT", "container_data_dir")?.filter(|v| !v.is_empty());
+    let (key, data_dir) = match (dir, alias) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(
+                "DEFAULT.docker_data_dir and DEFAULT.container_data_dir: set one of them (the second is an alias)".into(),
+            )
+        }
+        (Some(d), None) => ("docker_data_dir", d.into_owned()),
+        (None, Some(d)) => ("container_data_dir", d.into_owned()),
+    };
+    let bad = |why: &str| {
+        Err(format!(
+            "DEFAULT.{key}: '{}' {why}",
+            data_dir.escape_debug()
+        ))
+    };
+    if !data_dir.starts_with('/') {
+        return bad("is not an absolute path");
+    }
+    if data_dir.split('/').any(|p| p == "..") {
+        return bad("holds '..'");
+    }
+    let args = match get("DEFAULT", "docker_daemon_args")? {
+        Some(v) => split_words(&v).map_err(|e| format!("DEFAULT.docker_daemon_args: {e}"))?,
+        None => Vec::new(),
+    };
+    let start_timeout = get("DEFAULT", "docker_daemon_start_timeout")?
+        .map(|v| {
+            parse_duration(&v).map_err(|e| format!("DEFAULT.docker_daemon_start_timeout: {e}"))
+        })
+        .transpose()?
+        .unwrap_or(Duration::from_secs(30));
+    Ok(Some(DaemonConfig {
+        data_dir,
+        args,
+        start_timeout,
+    }))
 }
 
 type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<Cow<'a, str>>, String> + 'a;
@@ -441,7 +510,13 @@ mod tests {
 
     fn errors(text: &str) -> Vec<String> {
         let doc = Document::parse(text).unwrap();
-        check_document(&doc, &SvcPath::parse("svc").unwrap(), "n1").errors
+        check_document(
+            &doc,
+            &SvcPath::parse("svc").unwrap(),
+            "n1",
+            &Roots::under(std::path::Path::new("/o")),
+        )
+        .errors
     }
 
     #[test]
@@ -484,7 +559,12 @@ mod tests {
             ));
         }
         let doc = Document::parse(&text).unwrap();
-        let report = check_document(&doc, &SvcPath::parse("svc").unwrap(), "n1");
+        let report = check_document(
+            &doc,
+            &SvcPath::parse("svc").unwrap(),
+            "n1",
+            &Roots::under(std::path::Path::new("/o")),
+        );
         assert_eq!(report.errors, Vec::<String>::new());
         assert_eq!(report.service.unwrap().containers.len(), 3_000);
     }

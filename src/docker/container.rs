@@ -7,7 +7,7 @@ use super::inspect::ContainerInfo;
 use crate::config::service::{Container, Service};
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
-use crate::process::{humanize, stream, Cmd, Output};
+use crate::process::{humanize, stream, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,9 @@ const LOG_TAIL_LINES: usize = 5;
 /// What one action on one service needs to run docker commands.
 pub struct Exec<'a> {
     pub svc: &'a Service,
+    /// The engine the service's containers run on (its private daemon's,
+    /// or the host's).
+    pub engine: super::Engine,
     pub log: &'a Logger,
     pub dry_run: bool,
     /// `deploy --force`: a container created from another config (its
@@ -35,9 +38,15 @@ pub struct Exec<'a> {
 }
 
 impl<'a> Exec<'a> {
-    pub fn new(svc: &'a Service, log: &'a Logger, dry_run: bool) -> Exec<'a> {
+    pub fn new(
+        svc: &'a Service,
+        engine: super::Engine,
+        log: &'a Logger,
+        dry_run: bool,
+    ) -> Exec<'a> {
         Exec {
             svc,
+            engine,
             log,
             dry_run,
             converge: false,
@@ -65,7 +74,7 @@ impl<'a> Exec<'a> {
 
     pub fn driver(&self) -> Result<CgroupDriver> {
         self.driver
-            .get_or_init(|| super::cgroup_driver().map_err(|e| e.to_string()))
+            .get_or_init(|| self.engine.cgroup_driver().map_err(|e| e.to_string()))
             .clone()
             .map_err(Error::Failed)
     }
@@ -84,7 +93,8 @@ impl<'a> Exec<'a> {
         bound: Duration,
         show_stdout: bool,
     ) -> Result<Output> {
-        let cmd = Cmd::docker(args);
+        let verb = args.first().cloned().unwrap_or_else(|| "docker".into());
+        let cmd = self.engine.cmd(args);
         self.log.res(rid, Level::Info, &cmd.to_string());
         if self.dry_run {
             return Ok(Output {
@@ -114,8 +124,7 @@ impl<'a> Exec<'a> {
         }
         if !out.success() {
             return Err(Error::Failed(format!(
-                "docker {} failed: {}",
-                cmd.args.first().map_or("docker", String::as_str),
+                "docker {verb} failed: {}",
                 out.error_line()
             )));
         }
@@ -213,7 +222,8 @@ impl<'a> Exec<'a> {
         }
         // `always` pulls before each start, `once` only when the image is
         // missing (which only matters for a container to create).
-        let must_pull = c.pull_always || (current.is_none() && !super::image_present(&c.image)?);
+        let must_pull =
+            c.pull_always || (current.is_none() && !self.engine.image_present(&c.image)?);
         if must_pull {
             self.pull(c)?;
         }
@@ -275,7 +285,7 @@ impl<'a> Exec<'a> {
             {
                 return Ok(id.to_string());
             }
-            match super::inspect_one(&c.name)? {
+            match self.engine.inspect_one(&c.name)? {
                 Some(info) if self.owns(c, &info) => Ok(info.id),
                 _ => Err(Error::Failed(format!(
                     "docker run printed no container id for {}, and none of ours has the name",
@@ -296,7 +306,7 @@ impl<'a> Exec<'a> {
     /// NAME is still this resource's: a `docker run` that failed on a name
     /// conflict must not remove the other container.
     fn remove_job(&self, c: &Container) {
-        match super::inspect_one(&c.name) {
+        match self.engine.inspect_one(&c.name) {
             Ok(Some(info)) if self.owns(c, &info) => {
                 // -f: a job killed at its bound may still be running
                 let _ = self.run(&c.rid, argv::rm_force_argv(&c.name), super::call_bound());
@@ -340,7 +350,8 @@ impl<'a> Exec<'a> {
 
     /// The container with this id; gone is an error of the start.
     fn inspect_id(&self, c: &Container, id: &str) -> Result<ContainerInfo> {
-        super::inspect(&[id])?
+        self.engine
+            .inspect(&[id])?
             .into_iter()
             .find(|i| i.id == id)
             .ok_or_else(|| {
@@ -349,7 +360,7 @@ impl<'a> Exec<'a> {
     }
 
     fn exited(&self, c: &Container, info: &ContainerInfo) -> Error {
-        let tail = super::logs_tail(&info.id, LOG_TAIL_LINES);
+        let tail = self.engine.logs_tail(&info.id, LOG_TAIL_LINES);
         let mut msg = format!(
             "container {} exited with code {} while starting",
             c.name, info.exit_code
@@ -429,7 +440,7 @@ impl<'a> Exec<'a> {
     /// time for another to take the name.
     fn rm(&self, c: &Container, verified: &ContainerInfo) -> Result<()> {
         if !self.dry_run {
-            match super::inspect_one(&verified.name)? {
+            match self.engine.inspect_one(&verified.name)? {
                 Some(now) if now.id == verified.id => {}
                 Some(now) => {
                     return Err(Error::Failed(format!(
@@ -459,7 +470,7 @@ impl<'a> Exec<'a> {
         let deadline = Instant::now() + bound;
         loop {
             // By id: the name may have been taken by another since.
-            let seen = super::inspect(&[&verified.id])?.into_iter().next();
+            let seen = self.engine.inspect(&[&verified.id])?.into_iter().next();
             if seen.as_ref().is_none_or(|i| !i.running) {
                 progress.done();
                 return Ok(());

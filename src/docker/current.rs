@@ -19,9 +19,9 @@ pub struct Current {
 impl Current {
     /// Asks the engine about the resources' names (see `docker::survey`:
     /// one `docker ps -a`, and one inspect of the names it does not list).
-    pub fn query(containers: &[&Container]) -> Result<Current> {
+    pub fn query(engine: &super::Engine, containers: &[&Container]) -> Result<Current> {
         let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
-        Ok(Current::from_infos(super::survey(
+        Ok(Current::from_infos(engine.survey(
             &names,
             false,
             super::Absence::Confirmed,
@@ -112,6 +112,7 @@ mod tests {
                 ..Container::default()
             }],
             subsets: vec![],
+            daemon: None,
         }
     }
 

@@ -4,11 +4,14 @@
 pub mod argv;
 pub mod container;
 pub mod current;
+pub mod daemon;
+pub mod engine;
 pub mod inspect;
 
 use crate::error::{Error, Result};
 use crate::process::{capture, Cmd};
 use argv::CgroupDriver;
+pub use engine::Engine;
 use inspect::{engine_unreachable, ContainerInfo};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -70,49 +73,6 @@ fn missing_ref(line: &str) -> Option<&str> {
         .find_map(|m| line.split_once(m).map(|(_, r)| r.trim()))
 }
 
-/// One `docker container inspect` of all `refs` (names or ids). A ref is
-/// absent only when docker says so ("No such container: REF"); every other
-/// silence (empty output, a ref neither shown nor reported missing, a
-/// failure) is an error.
-pub fn inspect<S: AsRef<str>>(refs: &[S]) -> Result<Vec<ContainerInfo>> {
-    if refs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let cmd = Cmd::docker(argv::inspect_argv(refs));
-    let out = query(&cmd, |l| missing_ref(l).is_some())?;
-    let infos = inspect::parse(&out.stdout).map_err(|e| unreadable(&cmd, e))?;
-    // Sets, so that checking 10 000 refs stays linear. Refs are names or
-    // the full ids `docker ps --no-trunc` gave.
-    let missing: HashSet<&str> = out.stderr.lines().filter_map(missing_ref).collect();
-    let shown: HashSet<&str> = infos
-        .iter()
-        .flat_map(|i| [i.name.as_str(), i.id.as_str()])
-        .collect();
-    for r in refs.iter().map(AsRef::as_ref) {
-        if !shown.contains(r) && !missing.contains(r) {
-            return Err(unreadable(
-                &cmd,
-                format!("docker said nothing of {r}: its answer can not be trusted"),
-            ));
-        }
-    }
-    Ok(infos)
-}
-
-/// The one container named `name`, when docker says it exists; `None`
-/// only when docker says it does not.
-pub fn inspect_one(name: &str) -> Result<Option<ContainerInfo>> {
-    Ok(inspect(&[name])?.into_iter().find(|i| i.name == name))
-}
-
-/// Every container of the engine, from one `docker ps -a` (one API
-/// request, whatever the number of containers): ids, names, images, states,
-/// health and om's labels. The health check's output is not in it (see
-/// `inspect`).
-pub fn ps() -> Result<Vec<ContainerInfo>> {
-    Listing::start()?.rows()
-}
-
 /// A `docker ps -a` under way: status starts it before it reads the
 /// configs, and reads its rows after (the engine lists while om reads).
 pub struct Listing {
@@ -121,8 +81,8 @@ pub struct Listing {
 }
 
 impl Listing {
-    pub fn start() -> Result<Listing> {
-        let cmd = Cmd::docker(argv::ps_argv());
+    pub fn start(engine: &Engine) -> Result<Listing> {
+        let cmd = engine.cmd(argv::ps_argv());
         let call = crate::process::start(&cmd, call_bound())?;
         Ok(Listing { cmd, call })
     }
@@ -156,78 +116,130 @@ pub enum Absence {
     Listed,
 }
 
-/// The engine's containers as `ps()` lists them, with docker's own word on
-/// the `names` the list does not have (see `Absence`), and, with `detail`,
-/// the last health check output of the unhealthy ones among `names`. At
-/// most two docker calls, whatever the number of names.
-pub fn survey(names: &[&str], detail: bool, absence: Absence) -> Result<Vec<ContainerInfo>> {
-    survey_listed(ps()?, names, detail, absence)
-}
+/// The queries om makes of an engine.
+impl Engine {
+    /// One `docker container inspect` of all `refs` (names or ids). A ref is
+    /// absent only when docker says so ("No such container: REF"); every other
+    /// silence (empty output, a ref neither shown nor reported missing, a
+    /// failure) is an error.
+    pub fn inspect<S: AsRef<str>>(&self, refs: &[S]) -> Result<Vec<ContainerInfo>> {
+        if refs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cmd = self.cmd(argv::inspect_argv(refs));
+        let out = query(&cmd, |l| missing_ref(l).is_some())?;
+        let infos = inspect::parse(&out.stdout).map_err(|e| unreadable(&cmd, e))?;
+        // Sets, so that checking 10 000 refs stays linear. Refs are names or
+        // the full ids `docker ps --no-trunc` gave.
+        let missing: HashSet<&str> = out.stderr.lines().filter_map(missing_ref).collect();
+        let shown: HashSet<&str> = infos
+            .iter()
+            .flat_map(|i| [i.name.as_str(), i.id.as_str()])
+            .collect();
+        for r in refs.iter().map(AsRef::as_ref) {
+            if !shown.contains(r) && !missing.contains(r) {
+                return Err(unreadable(
+                    &cmd,
+                    format!("docker said nothing of {r}: its answer can not be trusted"),
+                ));
+            }
+        }
+        Ok(infos)
+    }
 
-/// `survey`, from the rows of a listing already made.
-pub fn survey_listed(
-    mut rows: Vec<ContainerInfo>,
-    names: &[&str],
-    detail: bool,
-    absence: Absence,
-) -> Result<Vec<ContainerInfo>> {
-    let listed: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-    let wanted: HashSet<&str> = names.iter().copied().collect();
-    let confirm = absence == Absence::Confirmed || rows.is_empty();
-    let mut refs: Vec<String> = names
-        .iter()
-        .filter(|n| confirm && !listed.contains(*n))
-        .map(|n| n.to_string())
-        .collect();
-    if detail {
-        refs.extend(
-            rows.iter()
-                .filter(|r| wanted.contains(r.name.as_str()))
-                .filter(|r| r.running && r.health.as_deref() == Some("unhealthy"))
-                .map(|r| r.id.clone()),
-        );
+    /// The one container named `name`, when docker says it exists; `None`
+    /// only when docker says it does not.
+    pub fn inspect_one(&self, name: &str) -> Result<Option<ContainerInfo>> {
+        Ok(self.inspect(&[name])?.into_iter().find(|i| i.name == name))
     }
-    if refs.is_empty() {
-        return Ok(rows);
+
+    /// Every container of the engine, from one `docker ps -a` (one API
+    /// request, whatever the number of containers): ids, names, images, states,
+    /// health and om's labels. The health check's output is not in it (see
+    /// `inspect`).
+    pub fn ps(&self) -> Result<Vec<ContainerInfo>> {
+        Listing::start(self)?.rows()
     }
-    // inspect's word is the newer and the fuller one (a name changed since
-    // the list was taken, the health check's output).
-    for d in inspect(&refs)? {
-        match rows.iter_mut().find(|r| r.id == d.id) {
-            Some(r) => *r = d,
-            None => rows.push(d),
+
+    /// The engine's containers as `ps()` lists them, with docker's own word on
+    /// the `names` the list does not have (see `Absence`), and, with `detail`,
+    /// the last health check output of the unhealthy ones among `names`. At
+    /// most two docker calls, whatever the number of names.
+    pub fn survey(
+        &self,
+        names: &[&str],
+        detail: bool,
+        absence: Absence,
+    ) -> Result<Vec<ContainerInfo>> {
+        self.survey_listed(self.ps()?, names, detail, absence)
+    }
+
+    /// `survey`, from the rows of a listing already made.
+    pub fn survey_listed(
+        &self,
+        mut rows: Vec<ContainerInfo>,
+        names: &[&str],
+        detail: bool,
+        absence: Absence,
+    ) -> Result<Vec<ContainerInfo>> {
+        let listed: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let wanted: HashSet<&str> = names.iter().copied().collect();
+        let confirm = absence == Absence::Confirmed || rows.is_empty();
+        let mut refs: Vec<String> = names
+            .iter()
+            .filter(|n| confirm && !listed.contains(*n))
+            .map(|n| n.to_string())
+            .collect();
+        if detail {
+            refs.extend(
+                rows.iter()
+                    .filter(|r| wanted.contains(r.name.as_str()))
+                    .filter(|r| r.running && r.health.as_deref() == Some("unhealthy"))
+                    .map(|r| r.id.clone()),
+            );
+        }
+        if refs.is_empty() {
+            return Ok(rows);
+        }
+        // inspect's word is the newer and the fuller one (a name changed since
+        // the list was taken, the health check's output).
+        for d in self.inspect(&refs)? {
+            match rows.iter_mut().find(|r| r.id == d.id) {
+                Some(r) => *r = d,
+                None => rows.push(d),
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The engine's cgroup driver (asked once per action).
+    pub fn cgroup_driver(&self) -> Result<CgroupDriver> {
+        let cmd = self.cmd(argv::cgroup_driver_argv());
+        let out = query(&cmd, |_| false)?;
+        match out.stdout.trim() {
+            "systemd" => Ok(CgroupDriver::Systemd),
+            "cgroupfs" => Ok(CgroupDriver::Cgroupfs),
+            other => Err(unreadable(&cmd, format!("unknown cgroup driver '{other}'"))),
         }
     }
-    Ok(rows)
-}
 
-/// The engine's cgroup driver (asked once per action).
-pub fn cgroup_driver() -> Result<CgroupDriver> {
-    let cmd = Cmd::docker(argv::cgroup_driver_argv());
-    let out = query(&cmd, |_| false)?;
-    match out.stdout.trim() {
-        "systemd" => Ok(CgroupDriver::Systemd),
-        "cgroupfs" => Ok(CgroupDriver::Cgroupfs),
-        other => Err(unreadable(&cmd, format!("unknown cgroup driver '{other}'"))),
+    /// Whether the image is present locally: absent only when docker says so.
+    pub fn image_present(&self, image: &str) -> Result<bool> {
+        let cmd = self.cmd(argv::image_inspect_argv(image));
+        let out = query(&cmd, |l| l.contains("No such image"))?;
+        Ok(out.success())
     }
-}
 
-/// Whether the image is present locally: absent only when docker says so.
-pub fn image_present(image: &str) -> Result<bool> {
-    let cmd = Cmd::docker(argv::image_inspect_argv(image));
-    let out = query(&cmd, |l| l.contains("No such image"))?;
-    Ok(out.success())
-}
-
-/// The last lines of a container's output (stdout and stderr), for errors.
-pub fn logs_tail(id: &str, lines: usize) -> String {
-    let cmd = Cmd::docker(argv::logs_tail_argv(id, lines));
-    match capture(&cmd, call_bound()) {
-        Ok(out) => {
-            let mut text = out.stdout;
-            text.push_str(&out.stderr);
-            text.trim_end().to_string()
+    /// The last lines of a container's output (stdout and stderr), for errors.
+    pub fn logs_tail(&self, id: &str, lines: usize) -> String {
+        let cmd = self.cmd(argv::logs_tail_argv(id, lines));
+        match capture(&cmd, call_bound()) {
+            Ok(out) => {
+                let mut text = out.stdout;
+                text.push_str(&out.stderr);
+                text.trim_end().to_string()
+            }
+            Err(e) => e.to_string(),
         }
-        Err(e) => e.to_string(),
     }
 }

@@ -175,6 +175,23 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
     }
 }
 
+/// A resource of a service whose private daemon does not run: down (no
+/// container of it can run), and whether it exists is not known (no `P`).
+fn daemon_down(svc: &Service, c: &Container) -> ResourceStatus {
+    let mut r = resource(svc, c, None);
+    if r.status != Avail::NotApplicable {
+        r.log = vec!["info: docker daemon is not running".into()];
+    }
+    r.flags = r
+        .flags
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| if i == 5 { '.' } else { ch })
+        .collect();
+    r.container.state = "unknown".into();
+    r
+}
+
 /// The last non-empty line of a health check's output, for a status line.
 fn last_line(out: &str) -> &str {
     out.lines()
@@ -213,24 +230,29 @@ pub fn by_name(infos: &[ContainerInfo]) -> ByName<'_> {
 
 #[cfg(test)]
 pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool) -> ServiceStatus {
-    service_in(svc, node, &by_name(infos), started, None)
+    service_in(svc, node, Some(&by_name(infos)), started, None)
 }
 
 /// One service's status; `by_name` is built once for all the services of
 /// a command, so the work stays linear in the number of containers.
 /// `running`: the action that holds the service's lock now, if one does:
 /// the notice says it instead of `idle`, and the resources get the `R` flag.
+/// `by_name`: what the service's engine holds; `None` when its private
+/// daemon does not run (its resources are down, and say so).
 pub fn service_in(
     svc: &Service,
     node: &str,
-    by_name: &ByName,
+    by_name: Option<&ByName>,
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
     let mut resources: Vec<ResourceStatus> = svc
         .containers
         .iter()
-        .map(|c| resource(svc, c, by_name.get(c.name.as_str()).copied()))
+        .map(|c| match by_name {
+            Some(map) => resource(svc, c, map.get(c.name.as_str()).copied()),
+            None => daemon_down(svc, c),
+        })
         .collect();
     if running.is_some() {
         for r in &mut resources {
@@ -286,6 +308,7 @@ mod tests {
                 ..Container::default()
             }],
             subsets: vec![],
+            daemon: None,
         }
     }
 
@@ -394,7 +417,7 @@ mod tests {
         let st = service(&s, "n1", &[info(false, "nginx", "id1.container#1")], false);
         assert_eq!((st.avail, st.notice.as_str()), (Avail::Down, "idle"));
         let infos = [info(true, "nginx", "id1.container#1")];
-        let st = service_in(&s, "n1", &by_name(&infos), true, Some("stop"));
+        let st = service_in(&s, "n1", Some(&by_name(&infos)), true, Some("stop"));
         assert_eq!(st.notice, "stop, started");
         assert_eq!(st.resources[0].flags, "R.......");
         let st = service(&s, "n1", &[info(true, "other", "id1.container#1")], true);

@@ -1,0 +1,363 @@
+//! A service's private docker daemon (SPEC 11, the OpenSVC "hosting" page):
+//! its own socket, image store and lifecycle. It starts on demand before
+//! the first docker call of an action that needs it, and stops after the
+//! action that leaves none of its containers running.
+
+use super::Engine;
+use crate::config::service::{DaemonConfig, Service};
+use crate::error::{Error, Result};
+use crate::logger::{Level, Logger};
+use crate::paths::{Roots, SvcPath};
+use crate::process::Cmd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The longest path a unix socket takes (`sun_path` is 108 bytes, NUL
+/// included).
+const SOCKET_MAX: usize = 107;
+/// How long a daemon told to stop (SIGTERM) gets before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(15);
+const POLL: Duration = Duration::from_millis(200);
+
+/// Everything about one service's daemon: paths, command line, bounds.
+#[derive(Clone, Debug)]
+pub struct Daemon {
+    pub socket: PathBuf,
+    pid_file: PathBuf,
+    config_file: PathBuf,
+    exec_root: PathBuf,
+    pub log_file: PathBuf,
+    conf: DaemonConfig,
+    /// `om-<first 8 chars of the service id>`: containerd namespaces of
+    /// its own, so daemons sharing a containerd never see each other's.
+    namespace: String,
+}
+
+/// The socket of a service's daemon, in its state directory.
+pub fn socket_of(path: &SvcPath, roots: &Roots) -> PathBuf {
+    path.var_dir(roots).join("docker.sock")
+}
+
+/// A socket path over what a unix socket takes is a config error, said at
+/// validate time rather than by dockerd at start.
+pub fn check_socket(svc: &Service, roots: &Roots) -> std::result::Result<(), String> {
+    if svc.daemon.is_none() {
+        return Ok(());
+    }
+    let socket = socket_of(&svc.path, roots);
+    let len = socket.as_os_str().len();
+    if len > SOCKET_MAX {
+        return Err(format!(
+            "DEFAULT.docker_data_dir: the daemon's socket {} would be {len} bytes, over the {SOCKET_MAX} a unix socket takes (a shorter OSVC_ROOT_PATH or service name)",
+            socket.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The engine `svc`'s containers run on: its private daemon's, else the
+/// host's.
+pub fn engine_of(svc: &Service, roots: &Roots) -> Engine {
+    match &svc.daemon {
+        Some(_) => Engine::private(&socket_of(&svc.path, roots)),
+        None => Engine::host(),
+    }
+}
+
+/// The engine for an action on `svc`, its private daemon started first
+/// when `start` says the action needs it (SPEC 11: start, provision, the
+/// passthrough, enter, and what must ask docker to remove or find
+/// containers).
+pub fn engine_for(
+    svc: &Service,
+    roots: &Roots,
+    log: &Logger,
+    dry_run: bool,
+    start: bool,
+) -> Result<Engine> {
+    if let (Some(d), true) = (Daemon::of(svc, roots), start) {
+        d.ensure(log, dry_run)?;
+    }
+    Ok(engine_of(svc, roots))
+}
+
+impl Daemon {
+    /// `svc`'s daemon, when its config gives it one.
+    pub fn of(svc: &Service, roots: &Roots) -> Option<Daemon> {
+        let conf = svc.daemon.clone()?;
+        let var = svc.path.var_dir(roots);
+        let id8: String = svc.id.chars().take(8).collect();
+        Some(Daemon {
+            socket: socket_of(&svc.path, roots),
+            pid_file: var.join("docker.pid"),
+            config_file: var.join("daemon.json"),
+            // dockerd keeps sockets of its own under the exec root: a short
+            // path keeps them under the unix socket limit too.
+            exec_root: PathBuf::from(format!("/run/om/{id8}")),
+            log_file: dockerd_log(svc, roots),
+            conf,
+            namespace: format!("om-{id8}"),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        Engine::private(&self.socket)
+    }
+
+    /// The dockerd command line (SPEC 11).
+    pub fn cmd(&self) -> Cmd {
+        let mut args: Vec<String> = vec![
+            "-H".into(),
+            format!("unix://{}", self.socket.display()),
+            "--data-root".into(),
+            self.conf.data_dir.clone(),
+            "--exec-root".into(),
+            self.exec_root.display().to_string(),
+            "-p".into(),
+            self.pid_file.display().to_string(),
+            "--config-file".into(),
+            self.config_file.display().to_string(),
+            "--containerd-namespace".into(),
+            self.namespace.clone(),
+            "--containerd-plugins-namespace".into(),
+            format!("{}p", self.namespace),
+            "--bridge=none".into(),
+            "--iptables=false".into(),
+        ];
+        args.extend(self.conf.args.iter().cloned());
+        Cmd::new("dockerd", args)
+    }
+
+    /// The pid of this daemon when it runs: the pid file is trusted only
+    /// when that pid is a `dockerd` listening on this socket (a pid file
+    /// left by a killed daemon may name any process by now).
+    pub fn running(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(&self.pid_file).ok()?;
+        let pid: u32 = text.trim().parse().ok()?;
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        if comm.trim_end() != "dockerd" {
+            return None;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let host = format!("unix://{}", self.socket.display());
+        let words: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        let listens = words
+            .windows(2)
+            .any(|w| w[0] == b"-H" && w[1] == host.as_bytes())
+            || words.iter().any(|w| {
+                *w == format!("--host={host}").as_bytes() || *w == format!("-H={host}").as_bytes()
+            });
+        listens.then_some(pid)
+    }
+
+    /// Starts the daemon unless it runs, and waits until it answers.
+    pub fn ensure(&self, log: &Logger, dry_run: bool) -> Result<()> {
+        if self.running().is_some() {
+            return Ok(());
+        }
+        let cmd = self.cmd();
+        log.svc(Level::Info, "starting docker daemon");
+        log.svc(Level::Info, &cmd.to_string());
+        if dry_run {
+            return Ok(());
+        }
+        self.prepare()?;
+        let pid = crate::process::spawn_detached(&cmd, &self.log_file)?;
+        let deadline = Instant::now() + self.conf.start_timeout;
+        let info = self.engine().cmd(["info", "--format", "{{.ID}}"]);
+        loop {
+            crate::interrupt::check()?;
+            if let Ok(out) = crate::process::capture(&info, Duration::from_secs(5)) {
+                if out.success() {
+                    return Ok(());
+                }
+            }
+            if !alive(pid) {
+                return Err(Error::Failed(format!(
+                    "docker daemon (pid {pid}) exited at start: see {}{}",
+                    self.log_file.display(),
+                    last_lines(&self.log_file)
+                )));
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Failed(format!(
+                    "docker daemon (pid {pid}) did not answer within {}: see {}{}",
+                    crate::process::humanize(self.conf.start_timeout),
+                    self.log_file.display(),
+                    last_lines(&self.log_file)
+                )));
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// The directories and the config file dockerd needs; a data dir on a
+    /// missing or read-only filesystem is said here, not by dockerd.
+    fn prepare(&self) -> Result<()> {
+        let fail = |what: &Path, e: std::io::Error| {
+            Error::Failed(format!("docker daemon: {}: {e}", what.display()))
+        };
+        for dir in [self.socket.parent(), Some(self.exec_root.as_path())]
+            .into_iter()
+            .flatten()
+        {
+            crate::fsutil::private_dir(dir).map_err(|e| fail(dir, e))?;
+        }
+        let data = Path::new(&self.conf.data_dir);
+        std::fs::create_dir_all(data).map_err(|e| fail(data, e))?;
+        // read-only: a probe file says it before dockerd fails obscurely
+        let probe = data.join(format!(".om-probe-{}", std::process::id()));
+        std::fs::write(&probe, b"").map_err(|e| fail(data, e))?;
+        let _ = std::fs::remove_file(&probe);
+        // An empty config of its own: the host's /etc/docker/daemon.json
+        // (its "hosts", its data-root) is not this daemon's.
+        crate::fsutil::write_atomic(&self.config_file, b"{}\n")
+            .map_err(|e| fail(&self.config_file, e))
+    }
+
+    /// Stops the daemon when none of its containers runs: SIGTERM, up to
+    /// 15 s, then SIGKILL. A daemon that does not run is left alone; a
+    /// failed query keeps it running (never a guess).
+    pub fn stop_if_idle(&self, log: &Logger, dry_run: bool) -> Result<()> {
+        let Some(pid) = self.running() else {
+            return Ok(());
+        };
+        let running = self
+            .engine()
+            .ps()?
+            .into_iter()
+            .filter(|c| c.running)
+            .count();
+        if running > 0 {
+            return Ok(());
+        }
+        log.svc(
+            Level::Info,
+            &format!("no more container handled by docker daemon (pid {pid}). shut it down"),
+        );
+        if dry_run {
+            return Ok(());
+        }
+        signal(pid, libc::SIGTERM);
+        let deadline = Instant::now() + STOP_GRACE;
+        while alive(pid) {
+            if Instant::now() >= deadline {
+                log.svc(
+                    Level::Warn,
+                    &format!(
+                        "docker daemon (pid {pid}) still runs after {}: killed",
+                        crate::process::humanize(STOP_GRACE)
+                    ),
+                );
+                signal(pid, libc::SIGKILL);
+                break;
+            }
+            std::thread::sleep(POLL);
+        }
+        Ok(())
+    }
+}
+
+/// `log/NAME.dockerd.log` (`log/namespaces/NS/svc/NAME.dockerd.log`).
+pub fn dockerd_log(svc: &Service, roots: &Roots) -> PathBuf {
+    let log = svc.path.log_file(roots);
+    log.with_file_name(format!("{}.dockerd.log", svc.path.name))
+}
+
+fn alive(pid: u32) -> bool {
+    // a zombie (our own child, not yet reaped) is not alive
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+fn signal(pid: u32, sig: libc::c_int) {
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        if pid > 1 {
+            // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+            unsafe {
+                libc::kill(pid, sig);
+            }
+        }
+    }
+}
+
+/// The last lines of the daemon's log, for an error.
+fn last_lines(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().rev().take(3).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = lines
+        .iter()
+        .rev()
+        .map(|l| crate::text::escape_controls(l).into_owned())
+        .collect();
+    format!(" (last lines: {})", shown.join(" | "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn svc(path: &str, data_dir: Option<&str>) -> Service {
+        Service {
+            path: SvcPath::parse(path).unwrap(),
+            id: "0123456789abcdef".into(),
+            rollback: true,
+            containers: Vec::new(),
+            subsets: Vec::new(),
+            daemon: data_dir.map(|d| DaemonConfig {
+                data_dir: d.into(),
+                args: vec!["--group".into(), "team1".into()],
+                start_timeout: Duration::from_secs(30),
+            }),
+        }
+    }
+
+    #[test]
+    fn the_dockerd_line_of_the_spec() {
+        let roots = Roots::under(Path::new("/o"));
+        let d = Daemon::of(&svc("app1-dev/svc/svc1", Some("/srv/a/docker")), &roots).unwrap();
+        assert_eq!(
+            d.cmd().to_string(),
+            "dockerd -H unix:///o/var/namespaces/app1-dev/svc/svc1/docker.sock \
+             --data-root /srv/a/docker --exec-root /run/om/01234567 \
+             -p /o/var/namespaces/app1-dev/svc/svc1/docker.pid \
+             --config-file /o/var/namespaces/app1-dev/svc/svc1/daemon.json \
+             --containerd-namespace om-01234567 --containerd-plugins-namespace om-01234567p \
+             --bridge=none --iptables=false --group team1"
+        );
+        assert_eq!(
+            d.log_file,
+            Path::new("/o/log/namespaces/app1-dev/svc/svc1.dockerd.log")
+        );
+        assert!(Daemon::of(&svc("svc1", None), &roots).is_none());
+    }
+
+    #[test]
+    fn a_socket_path_too_long_is_a_config_error() {
+        let long = Roots::under(&Path::new("/").join("d".repeat(90)));
+        let err = check_socket(&svc("svc1", Some("/srv/d")), &long).unwrap_err();
+        assert!(err.contains("over the 107"), "{err}");
+        assert!(check_socket(&svc("svc1", None), &long).is_ok());
+        assert!(check_socket(&svc("svc1", Some("/srv/d")), &Roots::under(Path::new("/o"))).is_ok());
+    }
+
+    #[test]
+    fn a_pid_file_naming_another_process_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let roots = Roots::under(dir.path());
+        let s = svc("svc1", Some("/srv/d"));
+        let d = Daemon::of(&s, &roots).unwrap();
+        assert_eq!(d.running(), None);
+        std::fs::create_dir_all(d.pid_file.parent().unwrap()).unwrap();
+        // our own pid: alive, but not a dockerd on this socket
+        std::fs::write(&d.pid_file, std::process::id().to_string()).unwrap();
+        assert_eq!(d.running(), None);
+    }
+}
