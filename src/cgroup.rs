@@ -63,6 +63,9 @@ fn remove_under(root: &Path, rel: &Path, levels: &[String]) -> (Vec<PathBuf>, Ve
     }
     let mut removed = Vec::new();
     let mut failed = Vec::new();
+    // One wait for all: a cgroup kept busy (a process left behind by a
+    // killed engine) keeps its twins of every controller busy too.
+    let deadline = Instant::now() + Duration::from_millis(500);
     for base in bases {
         let top = base.join(rel);
         if !top.is_dir() {
@@ -86,7 +89,7 @@ fn remove_under(root: &Path, rel: &Path, levels: &[String]) -> (Vec<PathBuf>, Ve
             if kept.iter().any(|k| k.starts_with(&d)) {
                 continue;
             }
-            match rmdir_retry(&d) {
+            match rmdir_retry(&d, deadline) {
                 Ok(()) => removed.push(d),
                 Err(e) => {
                     failed.push(format!("{}: {e}", d.display()));
@@ -122,9 +125,8 @@ fn collect_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The engine empties a container's cgroup right after `docker rm`, but
 /// the kernel may still be tearing it down: retry a busy directory briefly
-/// (a signal ends the wait).
-fn rmdir_retry(dir: &Path) -> std::io::Result<()> {
-    let deadline = Instant::now() + Duration::from_millis(500);
+/// (a signal ends the wait), up to `deadline`.
+fn rmdir_retry(dir: &Path, deadline: Instant) -> std::io::Result<()> {
     loop {
         match std::fs::remove_dir(dir) {
             Ok(()) => return Ok(()),

@@ -93,17 +93,12 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
         exec.converge = kind == Kind::Deploy;
-        let acted = act(ctx, &exec, &selected, kind, filtered, complete);
-        // The daemon goes after the action that leaves none of its
-        // containers running (SPEC 11), whatever became of the action.
-        if let (Some(d), Kind::Stop | Kind::Unprovision | Kind::Purge) = (&daemon, kind) {
-            let stopped = d.stop_if_idle(&log, args.dry_run);
-            acted?;
-            stopped?;
-        } else {
-            acted?;
-        }
-        if kind == Kind::Purge && !args.dry_run {
+        let acted = act(ctx, &exec, &selected, kind, filtered, complete).and_then(|()| {
+            // purge: docker's word that nothing is left, asked while the
+            // engine still answers (a private daemon goes below)
+            if kind != Kind::Purge || args.dry_run {
+                return Ok(None);
+            }
             if !complete {
                 return Err(Error::Failed(format!(
                     "{path}: some containers of the config can not be identified: config kept"
@@ -116,6 +111,17 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
                     left.join(", ")
                 )));
             }
+            Ok(Some(()))
+        });
+        // The daemon goes after the action that leaves none of its
+        // containers running (SPEC 11), whatever became of the action.
+        if let (Some(d), Kind::Stop | Kind::Unprovision | Kind::Purge) = (&daemon, kind) {
+            let stopped = d.stop_if_idle(&log, args.dry_run);
+            if acted.is_ok() {
+                stopped?;
+            }
+        }
+        if acted?.is_some() {
             delete::remove_service(ctx, path)?;
         }
         Ok(())

@@ -162,6 +162,18 @@ impl Daemon {
             return Ok(());
         }
         self.prepare()?;
+        // A pid file left by a daemon killed behind om's back (`running`
+        // found no dockerd on this socket under it) would stop dockerd.
+        match std::fs::remove_file(&self.pid_file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::Failed(format!(
+                    "docker daemon: stale {}: {e}",
+                    self.pid_file.display()
+                )))
+            }
+            _ => {}
+        }
+        self.end_orphan_containerd();
         let pid = crate::process::spawn_detached(&cmd, &self.log_file)?;
         let deadline = Instant::now() + self.conf.start_timeout;
         let info = self.engine().cmd(["info", "--format", "{{.ID}}"]);
@@ -189,6 +201,37 @@ impl Daemon {
             }
             std::thread::sleep(POLL);
         }
+    }
+
+    /// The containerd a killed daemon started (under its exec root) runs
+    /// on and holds its store: a new daemon would wait on it until its
+    /// start fails. It is ended first, found by its pid file and verified
+    /// (a `containerd` whose command line names this exec root).
+    fn end_orphan_containerd(&self) {
+        let dir = self.exec_root.join("containerd");
+        let pid_file = dir.join("containerd.pid");
+        let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+        else {
+            return;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let ours = String::from_utf8_lossy(&cmdline).contains(&*dir.to_string_lossy());
+        if comm.trim_end() == "containerd" && ours && alive(pid) {
+            signal(pid, libc::SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while alive(pid) && Instant::now() < deadline {
+                std::thread::sleep(POLL);
+            }
+            if alive(pid) {
+                signal(pid, libc::SIGKILL);
+            }
+        }
+        // dockerd trusts any process under that pid (a zombie, a reused
+        // pid) and then waits on it until its start times out.
+        let _ = std::fs::remove_file(&pid_file);
     }
 
     /// The directories and the config file dockerd needs; a data dir on a
@@ -254,6 +297,8 @@ impl Daemon {
             }
             std::thread::sleep(POLL);
         }
+        // Its runtime state, not its store: the next start makes it anew.
+        let _ = std::fs::remove_dir_all(&self.exec_root);
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ mod fake_docker;
 mod fidelity;
 mod hostile;
 mod hostile_config;
+mod hosting;
 mod passthrough;
 mod shipping;
 mod support;
