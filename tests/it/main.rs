@@ -8,6 +8,7 @@ mod hostile;
 mod hostile_config;
 mod hosting;
 mod passthrough;
+mod registry;
 mod shipping;
 mod support;
 mod walkthrough;

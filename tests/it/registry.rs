@@ -1,0 +1,327 @@
+//! Image pulls on the real engine from a real registry: scripts/test starts
+//! a distribution registry on 127.0.0.1:5000 and names it in
+//! OM_TEST_REGISTRY. Each test pushes its own tag of the test image there
+//! (and drops the local tag), so that only a pull can bring it back.
+
+use crate::support::*;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The local image every pushed tag is made from (scripts/test-image).
+const BASE: &str = "om-test/busybox:latest";
+
+/// Exits at once on SIGTERM, so that stops and cleanups do not wait 10 s.
+const LOOP: &str = "sh -c \"trap 'exit 0' TERM; while :; do sleep 1 & wait \\$!; done\"";
+
+/// The registry's address. Registry tests never skip: unset or silent, they
+/// fail, saying why.
+fn registry() -> String {
+    engine();
+    static UP: OnceLock<Result<String, String>> = OnceLock::new();
+    let r = UP.get_or_init(|| {
+        let addr = std::env::var("OM_TEST_REGISTRY")
+            .map_err(|_| "OM_TEST_REGISTRY is unset".to_string())?;
+        probe(&addr).map(|()| addr)
+    });
+    match r {
+        Ok(addr) => addr.clone(),
+        Err(e) => {
+            panic!("this test needs an image registry and {e}; run scripts/test, which starts one")
+        }
+    }
+}
+
+/// GET /v2/ by hand (no HTTP client among the dev-dependencies): a registry
+/// v2 answers 200 with its API version header.
+fn probe(addr: &str) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("{addr} does not answer ({e})");
+    let sock: SocketAddr = addr
+        .parse()
+        .map_err(|e| format!("OM_TEST_REGISTRY={addr} is no ip:port ({e})"))?;
+    let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(3)).map_err(fail)?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(fail)?;
+    write!(s, "GET /v2/ HTTP/1.0\r\nHost: {addr}\r\n\r\n").map_err(fail)?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).map_err(fail)?;
+    let head = answer.to_ascii_lowercase();
+    let ok = head.starts_with("http/1.0 200") || head.starts_with("http/1.1 200");
+    if ok && head.contains("docker-distribution-api-version: registry/2") {
+        return Ok(());
+    }
+    let first = answer.lines().next().unwrap_or("nothing");
+    Err(format!("{addr} is no open registry v2 (GET /v2/: {first})"))
+}
+
+fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(
+        out.status.success(),
+        "docker {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn image_present(image: &str) -> bool {
+    docker(&["image", "inspect", image]).status.success()
+}
+
+fn image_id(image: &str) -> String {
+    docker_ok(&["image", "inspect", "--format", "{{.Id}}", image])
+}
+
+fn running(name: &str) -> bool {
+    inspect(name).is_some_and(|v| v["State"]["Running"] == true)
+}
+
+/// Local images (tags or ids) removed when the test ends, however it ends.
+/// The registry keeps its tags: scripts/test gives it a fresh storage each
+/// time it starts one.
+struct Images(Vec<String>);
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        for image in &self.0 {
+            let _ = docker(&["rmi", image]);
+        }
+    }
+}
+
+/// `REGISTRY/om-test/busybox:TAG`, TAG unique, pushed from `source` and then
+/// untagged here: the engine has no image of that name until it pulls one.
+fn push_unique(reg: &str, source: &str, images: &mut Images) -> String {
+    let image = format!("{reg}/om-test/busybox:{}", unique("t"));
+    images.0.push(image.clone());
+    push(source, &image);
+    docker_ok(&["rmi", &image]);
+    assert!(!image_present(&image), "{image} still present after rmi");
+    image
+}
+
+fn push(source: &str, image: &str) {
+    docker_ok(&["tag", source, image]);
+    docker_ok(&["push", image]);
+}
+
+/// An image unlike BASE (a label more), by id: pushed under a tag, it tells
+/// a real pull from a local copy.
+fn variant(images: &mut Images) -> String {
+    let holder = unique("variant");
+    docker_ok(&["create", "--name", &holder, BASE]);
+    let _holder = Cleanup(vec![holder.clone()]);
+    let label = format!("LABEL om.test.variant={holder}");
+    let id = docker_ok(&["commit", "--change", &label, &holder]);
+    images.0.push(id.clone());
+    id
+}
+
+fn service(env: &Env, name: &str, image: &str, extra: &str) {
+    create(
+        env,
+        name,
+        &format!("[container#1]\ntype = docker\nimage = {image}\ncommand = {LOOP}\n{extra}"),
+    );
+}
+
+fn pull_lines(out: &Out, image: &str) -> usize {
+    let line = format!("pulling docker image {image}");
+    out.stderr.lines().filter(|l| l.ends_with(&line)).count()
+}
+
+#[test]
+fn start_pulls_a_missing_image() {
+    let reg = registry();
+    let mut images = Images(Vec::new());
+    let image = push_unique(&reg, BASE, &mut images);
+    let env = Env::new();
+    let name = unique("pl");
+    let ctr = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![ctr.clone()]);
+    service(&env, &name, &image, "");
+
+    let out = env.om(&[&name, "start"]).ok();
+    assert_eq!(pull_lines(&out, &image), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("docker pull {image}")),
+        "{}",
+        out.stderr
+    );
+    assert!(running(&ctr), "{ctr} not running:\n{}", out.stderr);
+    assert_eq!(image_id(&image), image_id(BASE));
+    assert_eq!(inspect(&ctr).unwrap()["Config"]["Image"], image.as_str());
+
+    // once (the default): the image is there now, a new container is made
+    // from it without a pull
+    docker_ok(&["rm", "-f", &ctr]);
+    let out = env.om(&[&name, "start"]).ok();
+    assert_eq!(pull_lines(&out, &image), 0, "{}", out.stderr);
+    assert!(running(&ctr), "{ctr} not running:\n{}", out.stderr);
+}
+
+#[test]
+fn always_pulls_at_each_start() {
+    let reg = registry();
+    let mut images = Images(Vec::new());
+    let image = push_unique(&reg, BASE, &mut images);
+    let env = Env::new();
+    let name = unique("pa");
+    let ctr = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![ctr.clone()]);
+    service(&env, &name, &image, "image_pull_policy = always\n");
+
+    let out = env.om(&[&name, "start"]).ok();
+    assert_eq!(pull_lines(&out, &image), 1, "{}", out.stderr);
+    assert!(running(&ctr), "{ctr} not running:\n{}", out.stderr);
+    env.om(&[&name, "stop"]).ok();
+
+    // The registry's tag moves to another image while the local one stays:
+    // only a pull that reaches the registry brings the new id.
+    let moved = variant(&mut images);
+    push(&moved, &image);
+    docker_ok(&["tag", BASE, &image]);
+    assert_ne!(image_id(&image), moved);
+
+    let out = env.om(&[&name, "start"]).ok();
+    assert_eq!(pull_lines(&out, &image), 1, "{}", out.stderr);
+    assert_eq!(image_id(&image), moved, "{}", out.stderr);
+    assert!(running(&ctr), "{ctr} not running:\n{}", out.stderr);
+}
+
+#[test]
+fn pull_action_fetches_without_a_container() {
+    let reg = registry();
+    let mut images = Images(Vec::new());
+    let image = push_unique(&reg, BASE, &mut images);
+    let env = Env::new();
+    let name = unique("pp");
+    let ctr = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![ctr.clone()]);
+    service(&env, &name, &image, "");
+
+    let out = env.om(&[&name, "pull"]).ok();
+    assert_eq!(pull_lines(&out, &image), 1, "{}", out.stderr);
+    assert!(image_present(&image), "{}", out.stderr);
+    assert!(inspect(&ctr).is_none(), "pull made a container");
+}
+
+#[test]
+fn missing_tag_fails_with_dockers_error() {
+    let reg = registry();
+    let _images = Images(Vec::new());
+    let image = format!("{reg}/om-test/busybox:{}", unique("never"));
+    let env = Env::new();
+    let name = unique("pm");
+    let ctr = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![ctr.clone()]);
+    service(&env, &name, &image, "");
+
+    let out = env.om(&[&name, "start"]);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert_eq!(pull_lines(&out, &image), 1, "{}", out.stderr);
+    // docker's own words, from the registry's answer
+    assert!(
+        out.stderr.contains("manifest unknown") && out.stderr.contains("not found"),
+        "{}",
+        out.stderr
+    );
+    assert!(inspect(&ctr).is_none(), "a container was left");
+    assert!(!image_present(&image));
+}
+
+/// A registry address that accepts connections and never answers: a pull
+/// from it hangs (docker's own TLS handshake bound alone is 10 s). The
+/// connections are held until drop, which closes them and ends the thread.
+struct Silent {
+    addr: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Silent {
+    fn new() -> Silent {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("local addr");
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (accepted, stop) = (accepted.clone(), stop.clone());
+            std::thread::spawn(move || hold(&listener, &accepted, &stop))
+        };
+        Silent {
+            addr,
+            accepted,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+fn hold(listener: &TcpListener, accepted: &AtomicUsize, stop: &AtomicBool) {
+    let mut held = Vec::new();
+    while !stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((conn, _)) => {
+                held.push(conn);
+                accepted.fetch_add(1, Ordering::SeqCst);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(_) => break,
+        }
+    }
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn pull_timeout_ends_a_hanging_pull() {
+    // the engine pulls; the registry here is the silent one
+    engine();
+    let silent = Silent::new();
+    let image = format!("{}/om-test/busybox:{}", silent.addr, unique("hang"));
+    let env = Env::new();
+    let name = unique("pt");
+    let ctr = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![ctr.clone()]);
+    service(&env, &name, &image, "pull_timeout = 2s\n");
+
+    let began = Instant::now();
+    let out = env.om(&[&name, "start"]);
+    let took = began.elapsed();
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert_eq!(pull_lines(&out, &image), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("docker pull {image}: no answer within 2s, killed")),
+        "{}",
+        out.stderr
+    );
+    // om's bound, not docker's own (10 s and more) nor the test's (120 s)
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(8),
+        "took {took:?}"
+    );
+    assert!(
+        silent.accepted.load(Ordering::SeqCst) > 0,
+        "docker never reached {}",
+        silent.addr
+    );
+    assert!(inspect(&ctr).is_none(), "a container was left");
+    assert!(!image_present(&image));
+}
