@@ -202,8 +202,11 @@ fn two_tenants_each_on_a_daemon_of_their_own() {
     assert_eq!(daemon_pid(&env, "app1-dev", "svc1"), None);
 
     // a daemon killed behind om's back is started again by the next action
+    // (its container stopped first through the daemon itself: a container
+    // whose daemon is killed under it leaves its processes behind)
     env.om(&["app1-dev/svc/svc1", "start"]).ok();
     let pid = daemon_pid(&env, "app1-dev", "svc1").expect("started again");
+    docker_on(&sock1, &["stop", "-t", "0", "app1-dev..svc1.container.1"]);
     // SAFETY: kill(2) with plain integers.
     unsafe {
         libc::kill(pid, libc::SIGKILL);
