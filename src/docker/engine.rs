@@ -32,6 +32,11 @@ impl Engine {
         }
     }
 
+    /// A private daemon's socket; `None` for the host's engine.
+    pub fn socket(&self) -> Option<&Path> {
+        self.socket.as_deref()
+    }
+
     /// `-H unix://SOCK` for a private daemon, nothing for the host's.
     pub fn host_args(&self) -> Vec<String> {
         match &self.socket {

@@ -134,14 +134,7 @@ pub fn parse_ps_line(line: &str) -> Option<ContainerInfo> {
         .split(',')
         .find(|n| !n.is_empty() && !n.contains('/'))?
         .to_string();
-    let image = quoted(f.next()?)?;
-    // Once its tag moved to another image (a pull, a retag), ps shows the
-    // image id: that says nothing of the configured name, so it is unknown.
-    let image = if image.starts_with("sha256:") || is_full_id(&image) || is_short_id(&image) {
-        String::new()
-    } else {
-        image
-    };
+    let image = listed_image(quoted(f.next()?)?);
     let state = f.next()?.to_string();
     let status = quoted(f.next()?)?;
     let mut labels = BTreeMap::new();
@@ -155,11 +148,24 @@ pub fn parse_ps_line(line: &str) -> Option<ContainerInfo> {
     if f.next().is_some() {
         return None;
     }
+    Some(listed(id, name, image, state, &status, labels))
+}
+
+/// A listed container (`docker ps`, or the API's `GET /containers/json`,
+/// which is what ps asks): the same fields either way.
+pub fn listed(
+    id: String,
+    name: String,
+    image: String,
+    state: String,
+    status: &str,
+    labels: BTreeMap<String, String>,
+) -> ContainerInfo {
     let health = ["healthy", "unhealthy", "health: starting"]
         .iter()
         .find(|h| status.contains(&format!("({h})")))
         .map(|h| h.trim_start_matches("health: ").to_string());
-    Some(ContainerInfo {
+    ContainerInfo {
         id,
         name,
         image,
@@ -169,7 +175,18 @@ pub fn parse_ps_line(line: &str) -> Option<ContainerInfo> {
         health,
         health_output: None,
         labels,
-    })
+    }
+}
+
+/// The image a list shows: once its tag moved to another image (a pull, a
+/// retag), that is the image id, which says nothing of the configured
+/// name: unknown then.
+pub fn listed_image(image: String) -> String {
+    if image.starts_with("sha256:") || is_full_id(&image) || is_short_id(&image) {
+        String::new()
+    } else {
+        image
+    }
 }
 
 fn is_short_id(s: &str) -> bool {

@@ -1,6 +1,7 @@
 //! The docker driver: argv builders (pure), inspect parsing (pure), the
 //! queries om makes of the engine, and the container actions.
 
+pub mod api;
 pub mod argv;
 pub mod container;
 pub mod current;
@@ -74,23 +75,46 @@ fn missing_ref(line: &str) -> Option<&str> {
 }
 
 /// A `docker ps -a` under way: status starts it before it reads the
-/// configs, and reads its rows after (the engine lists while om reads).
-pub struct Listing {
-    cmd: Cmd,
-    call: crate::process::Started,
+/// configs, and reads its rows after (the engine lists while om reads). A
+/// private daemon is asked through its socket, on a thread of its own
+/// (see `api`).
+pub enum Listing {
+    Cli {
+        cmd: Cmd,
+        call: Box<crate::process::Started>,
+    },
+    Api(std::thread::JoinHandle<Result<Vec<ContainerInfo>>>),
 }
 
 impl Listing {
     pub fn start(engine: &Engine) -> Result<Listing> {
+        if let Some(socket) = engine.socket() {
+            crate::interrupt::check()?;
+            let socket = socket.to_path_buf();
+            let bound = call_bound();
+            return Ok(Listing::Api(std::thread::spawn(move || {
+                api::containers(&socket, bound)
+            })));
+        }
         let cmd = engine.cmd(argv::ps_argv());
         let call = crate::process::start(&cmd, call_bound())?;
-        Ok(Listing { cmd, call })
+        Ok(Listing::Cli {
+            cmd,
+            call: Box::new(call),
+        })
     }
 
     /// The listed containers (see `ps`).
     pub fn rows(self) -> Result<Vec<ContainerInfo>> {
-        let cmd = self.cmd;
-        let out = checked(&cmd, self.call.finish()?, |_| false)?;
+        let (cmd, call) = match self {
+            Listing::Api(thread) => {
+                return thread
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::Failed("the container list was lost".into())))
+            }
+            Listing::Cli { cmd, call } => (cmd, call),
+        };
+        let out = checked(&cmd, call.finish()?, |_| false)?;
         out.stdout
             .lines()
             .filter(|l| !l.trim().is_empty())
