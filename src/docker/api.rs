@@ -27,6 +27,11 @@ pub fn containers(socket: &Path, bound: Duration) -> Result<Vec<ContainerInfo>> 
     parse(&body).map_err(|e| Error::Failed(format!("{what}: {e}")))
 }
 
+/// Whether the daemon on `socket` answers (`GET /_ping`), within `bound`.
+pub fn answers(socket: &Path, bound: Duration) -> bool {
+    get(socket, "/_ping", bound).is_ok()
+}
+
 enum Fault {
     Unreachable(String),
     Unreadable(String),

@@ -18,6 +18,8 @@ const SOCKET_MAX: usize = 107;
 /// How long a daemon told to stop (SIGTERM) gets before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(200);
+/// A daemon that never answered holds no container: a short grace.
+const UNANSWERED_GRACE: Duration = Duration::from_secs(3);
 
 /// Everything about one service's daemon: paths, command line, bounds.
 #[derive(Clone, Debug)]
@@ -152,7 +154,21 @@ impl Daemon {
 
     /// Starts the daemon unless it runs, and waits until it answers.
     pub fn ensure(&self, log: &Logger, dry_run: bool) -> Result<()> {
-        if self.running().is_some() {
+        if let Some(pid) = self.running() {
+            // Running is not answering (a daemon still starting, or hung):
+            // its socket says, within the start bound.
+            let deadline = Instant::now() + self.conf.start_timeout;
+            while !super::api::answers(&self.socket, Duration::from_secs(2)) {
+                if !alive(pid) || Instant::now() >= deadline {
+                    return Err(Error::Failed(format!(
+                        "docker daemon (pid {pid}) runs but does not answer on {}: see {}{}",
+                        self.socket.display(),
+                        self.log_file.display(),
+                        last_lines(&self.log_file)
+                    )));
+                }
+                crate::interrupt::sleep(POLL)?;
+            }
             return Ok(());
         }
         let cmd = self.cmd();
@@ -179,7 +195,11 @@ impl Daemon {
         let info = self.engine().cmd(["info", "--format", "{{.ID}}"]);
         loop {
             crate::interrupt::check()?;
-            if let Ok(out) = crate::process::capture(&info, Duration::from_secs(5)) {
+            // each probe within what is left of the bound
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .clamp(POLL, Duration::from_secs(5));
+            if let Ok(out) = crate::process::capture(&info, left) {
                 if out.success() {
                     return Ok(());
                 }
@@ -192,14 +212,17 @@ impl Daemon {
                 )));
             }
             if Instant::now() >= deadline {
+                // ours, just started, and not answering: it goes, so that
+                // the next start does not take it for a working daemon
+                end(pid, UNANSWERED_GRACE);
                 return Err(Error::Failed(format!(
-                    "docker daemon (pid {pid}) did not answer within {}: see {}{}",
+                    "docker daemon (pid {pid}) did not answer within {}, stopped: see {}{}",
                     crate::process::humanize(self.conf.start_timeout),
                     self.log_file.display(),
                     last_lines(&self.log_file)
                 )));
             }
-            std::thread::sleep(POLL);
+            crate::interrupt::sleep(POLL)?;
         }
     }
 
@@ -281,21 +304,14 @@ impl Daemon {
         if dry_run {
             return Ok(());
         }
-        signal(pid, libc::SIGTERM);
-        let deadline = Instant::now() + STOP_GRACE;
-        while alive(pid) {
-            if Instant::now() >= deadline {
-                log.svc(
-                    Level::Warn,
-                    &format!(
-                        "docker daemon (pid {pid}) still runs after {}: killed",
-                        crate::process::humanize(STOP_GRACE)
-                    ),
-                );
-                signal(pid, libc::SIGKILL);
-                break;
-            }
-            std::thread::sleep(POLL);
+        if !end(pid, STOP_GRACE) {
+            log.svc(
+                Level::Warn,
+                &format!(
+                    "docker daemon (pid {pid}) still ran after {}: killed",
+                    crate::process::humanize(STOP_GRACE)
+                ),
+            );
         }
         // Its runtime state, not its store: the next start makes it anew.
         let _ = std::fs::remove_dir_all(&self.exec_root);
@@ -307,6 +323,20 @@ impl Daemon {
 pub fn dockerd_log(svc: &Service, roots: &Roots) -> PathBuf {
     let log = svc.path.log_file(roots);
     log.with_file_name(format!("{}.dockerd.log", svc.path.name))
+}
+
+/// SIGTERM, up to `grace`, then SIGKILL; whether it ended in time.
+fn end(pid: u32, grace: Duration) -> bool {
+    signal(pid, libc::SIGTERM);
+    let deadline = Instant::now() + grace;
+    while alive(pid) {
+        if Instant::now() >= deadline {
+            signal(pid, libc::SIGKILL);
+            return false;
+        }
+        std::thread::sleep(POLL);
+    }
+    true
 }
 
 fn alive(pid: u32) -> bool {

@@ -259,6 +259,37 @@ fn a_daemon_that_can_not_start_is_an_error_naming_its_log() {
 }
 
 #[test]
+fn a_daemon_that_does_not_answer_in_time_is_stopped_and_named() {
+    engine();
+    let env = Env::new();
+    let image = registry_image();
+    let _daemons = Daemons {
+        env: &env,
+        services: vec![("t2", "mute")],
+    };
+    // a containerd that is not there: dockerd waits on it, never listening
+    let extra = format!(
+        "docker_daemon_start_timeout = 2s\ndocker_daemon_args = --containerd {}/none.sock",
+        env.root().display()
+    );
+    create(&env, "t2/svc/mute", &tenant_ini(&env, &image, &extra));
+    let t = Instant::now();
+    let out = env.om(&["t2/svc/mute", "start"]).code(1);
+    assert!(
+        out.stderr.contains("did not answer within 2s, stopped")
+            && out.stderr.contains("t2/svc/mute.dockerd.log"),
+        "{}",
+        out.stderr
+    );
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    assert_eq!(
+        daemon_pid(&env, "t2", "mute"),
+        None,
+        "the daemon was stopped"
+    );
+}
+
+#[test]
 fn a_data_dir_on_a_read_only_filesystem_is_a_clear_error() {
     engine();
     let env = Env::new();
