@@ -407,6 +407,8 @@ pub fn spawn_detached(cmd: &Cmd, log: &std::path::Path) -> Result<u32> {
     let mut command = std::process::Command::new(&cmd.program);
     command
         .args(&cmd.args)
+        // not om's working directory: it would hold that mount busy
+        .current_dir("/")
         .stdin(std::process::Stdio::null())
         .stdout(out)
         .stderr(err);

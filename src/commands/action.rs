@@ -80,7 +80,10 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
         let daemon = crate::docker::daemon::Daemon::of(&svc, &ctx.roots);
         // A private daemon that does not run holds no running container: a
         // stop has nothing to do on it, and does not start it for that.
-        if kind == Kind::Stop && daemon.as_ref().is_some_and(|d| d.running().is_none()) {
+        // (One killed behind om's back may have left them running: it is
+        // started again for the stop.)
+        let down = daemon.as_ref().is_some_and(|d| d.running().is_none());
+        if kind == Kind::Stop && down && daemon.as_ref().is_some_and(|d| !d.unclean()) {
             log.svc(
                 Level::Info,
                 "docker daemon is not running: no container to stop",
@@ -92,6 +95,14 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
         }
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
+        // a dry run starts no daemon: from its down engine, nothing exists
+        exec.offline = args.dry_run && down;
+        if exec.offline {
+            log.svc(
+                Level::Info,
+                "docker daemon is not running: the dry run can not see its containers, it shows a start from none",
+            );
+        }
         exec.converge = kind == Kind::Deploy;
         let acted = act(ctx, &exec, &selected, kind, filtered, complete).and_then(|()| {
             // purge: docker's word that nothing is left, asked while the
@@ -149,7 +160,7 @@ fn act(
             state::set_started(&svc.path, &ctx.roots, started)
         }
     };
-    let cur = Current::query(&exec.engine, selected)?;
+    let cur = exec.current(selected)?;
     // The expectation changes only when the action did what it says: a
     // stop that failed (a hung docker) leaves the service "started".
     match kind {
@@ -182,7 +193,7 @@ fn act(
             let after = if exec.dry_run {
                 Current::from_infos(as_if_stopped(&cur.all(), selected))
             } else {
-                Current::query(&exec.engine, selected)?
+                exec.current(selected)?
             };
             start(exec, selected, &after)?;
             set_started(true)
@@ -388,7 +399,7 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current) -> Result<()> {
 fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
     crate::interrupt::acknowledge(); // a signal that stopped the start must not stop its rollback
     let all: Vec<&Container> = started.iter().chain(failed).copied().collect();
-    let cur = match Current::query(&exec.engine, &all) {
+    let cur = match exec.current(&all) {
         Ok(cur) => cur,
         Err(e) => {
             exec.log

@@ -31,15 +31,29 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
             // then stopped again when idle): its containers are in its store.
             let log = super::service_log(ctx, path, args.common.quiet);
             let engine = docker::daemon::engine_for(&svc, &ctx.roots, &log, false, true)?;
-            let existing = existing_containers(&svc, &engine)?;
+            let existing = existing_containers(&svc, &engine);
             if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
                 d.stop_if_idle(&log, false)?;
             }
+            let existing = existing?;
             if !existing.is_empty() {
                 return fail(format!(
                     "containers of the service exist ({}): use purge to remove them too, or --force to leave them",
                     existing.join(", ")
                 ));
+            }
+        }
+        // The daemon's socket and pid file go with the state: a daemon
+        // left running would be out of om's reach, its containers too.
+        if let Ok((svc, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) {
+            if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
+                let log = super::service_log(ctx, path, args.common.quiet);
+                d.stop_if_idle(&log, false)?;
+                if let Some(pid) = d.running() {
+                    return fail(format!(
+                        "its docker daemon (pid {pid}) still runs containers: stop or purge the service first (delete would leave them out of reach)"
+                    ));
+                }
             }
         }
         remove_service(ctx, path)

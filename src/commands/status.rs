@@ -83,10 +83,20 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
         };
         listings.push(listing.transpose()?);
     }
+    // A private daemon that fails its listing (stopped meanwhile, hung)
+    // costs its own services their status, not the others'.
     let mut views: Vec<Option<Vec<ContainerInfo>>> = Vec::with_capacity(engines.len());
+    let mut unknown: Vec<&docker::Engine> = Vec::new();
     for ((engine, members), listing) in engines.iter().zip(listings) {
-        views.push(match listing {
-            Some(l) => Some(engine_view(engine, members, l)?),
+        views.push(match listing.map(|l| engine_view(engine, members, l)) {
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) if *engine != host => {
+                crate::text::say(&e.to_string());
+                broken = true;
+                unknown.push(engine);
+                None
+            }
+            Some(Err(e)) => return Err(e),
             None => None,
         });
     }
@@ -94,7 +104,11 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
         .iter()
         .map(|v| v.as_deref().map(status::by_name))
         .collect();
-    let both: Vec<_> = services.iter().zip(&local).collect();
+    let both: Vec<_> = services
+        .iter()
+        .zip(&local)
+        .filter(|(svc, _)| !unknown.contains(&&docker::daemon::engine_of(svc, &ctx.roots)))
+        .collect();
     let statuses = crate::par::map(&both, |(svc, (started, running))| {
         let engine = docker::daemon::engine_of(svc, &ctx.roots);
         let seen = engines

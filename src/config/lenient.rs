@@ -34,16 +34,26 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
             notes: Vec::new(),
         };
     };
-    // The engine the containers are on: unreadable, no container can be
-    // named with certainty (the host engine is not a guess to make).
+    // The engine the containers are on. A stop needs only the socket,
+    // which the path gives: a data dir set, however wrong its other
+    // keywords, puts the containers on it.
     let daemon = match super::service::daemon_of(&eval) {
         Ok(d) => d,
         Err(e) => {
-            return Lenient {
-                service: None,
-                problems: vec![e],
-                notes: Vec::new(),
-            }
+            problems.push(e);
+            ["docker_data_dir", "container_data_dir"]
+                .iter()
+                .find_map(|k| {
+                    eval.get("DEFAULT", k)
+                        .ok()
+                        .flatten()
+                        .filter(|v| !v.is_empty())
+                })
+                .map(|data_dir| super::service::DaemonConfig {
+                    data_dir,
+                    args: Vec::new(),
+                    start_timeout: std::time::Duration::from_secs(30),
+                })
         }
     };
     let mut containers = Vec::new();

@@ -45,16 +45,46 @@ fn get(socket: &Path, path: &str, bound: Duration) -> std::result::Result<String
     stream.set_read_timeout(Some(bound)).map_err(io)?;
     stream.set_write_timeout(Some(bound)).map_err(io)?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n").map_err(io)?;
+    // The bound holds for the whole answer, not for each read: a daemon
+    // that trickles bytes is cut at the deadline too.
+    let deadline = std::time::Instant::now() + bound;
+    let late = || {
+        Fault::Unreadable(format!(
+            "no answer within {}",
+            crate::process::humanize(bound)
+        ))
+    };
     let mut answer = Vec::new();
-    stream
-        .take(MAX_ANSWER)
-        .read_to_end(&mut answer)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => Fault::Unreadable(
-                format!("no answer within {}", crate::process::humanize(bound)),
-            ),
-            _ => io(e),
-        })?;
+    let mut chunk = [0u8; 64 * 1024];
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(late());
+        }
+        stream.set_read_timeout(Some(left)).map_err(io)?;
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                answer.extend_from_slice(&chunk[..n]);
+                if answer.len() as u64 > MAX_ANSWER {
+                    return Err(Fault::Unreadable(format!(
+                        "an answer over {} MiB",
+                        MAX_ANSWER >> 20
+                    )));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(late())
+            }
+            Err(e) => return Err(io(e)),
+        }
+    }
     let text = String::from_utf8(answer).map_err(|_| Fault::Unreadable("not UTF-8".into()))?;
     let (head, body) = text
         .split_once("\r\n\r\n")
@@ -136,6 +166,28 @@ mod tests {
         assert_eq!(got, vec![inspect::parse_ps_line(&line).unwrap()]);
         assert!(parse("[{}]").is_err());
         assert!(parse("not json").is_err());
+    }
+
+    #[test]
+    fn the_bound_holds_for_the_whole_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("slow.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        // a daemon that trickles its answer, a byte every 200 ms
+        std::thread::spawn(move || {
+            if let Ok((mut conn, _)) = listener.accept() {
+                for b in b"HTTP/1.0 200 OK\r\n\r\n[]".iter().cycle().take(100) {
+                    if conn.write_all(&[*b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+        });
+        let t = std::time::Instant::now();
+        let err = containers(&sock, Duration::from_secs(1)).unwrap_err();
+        assert!(err.to_string().contains("no answer within 1s"), "{err}");
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
     }
 
     #[test]

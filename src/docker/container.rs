@@ -24,6 +24,9 @@ pub struct Exec<'a> {
     pub engine: super::Engine,
     pub log: &'a Logger,
     pub dry_run: bool,
+    /// A dry run on a private daemon that does not run: nothing is asked
+    /// of it, and it holds nothing.
+    pub offline: bool,
     /// `deploy --force`: a container created from another config (its
     /// `com.opensvc.config` label) is recreated rather than started.
     pub converge: bool,
@@ -49,11 +52,20 @@ impl<'a> Exec<'a> {
             engine,
             log,
             dry_run,
+            offline: false,
             converge: false,
             driver: OnceLock::new(),
             touched: std::sync::Mutex::new(Vec::new()),
             recreated: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// What the engine holds for `containers` (see `Current::query`).
+    pub fn current(&self, containers: &[&Container]) -> Result<super::current::Current> {
+        if self.offline {
+            return Ok(super::current::Current::from_infos(Vec::new()));
+        }
+        super::current::Current::query(&self.engine, containers)
     }
 
     fn touch(&self, c: &Container) {
@@ -73,6 +85,10 @@ impl<'a> Exec<'a> {
     }
 
     pub fn driver(&self) -> Result<CgroupDriver> {
+        if self.offline {
+            // dockerd's own default, which a private daemon runs with
+            return Ok(CgroupDriver::Cgroupfs);
+        }
         self.driver
             .get_or_init(|| self.engine.cgroup_driver().map_err(|e| e.to_string()))
             .clone()
@@ -222,8 +238,10 @@ impl<'a> Exec<'a> {
         }
         // `always` pulls before each start, `once` only when the image is
         // missing (which only matters for a container to create).
-        let must_pull =
-            c.pull_always || (current.is_none() && !self.engine.image_present(&c.image)?);
+        // Offline (a dry run on a daemon that does not run), its store is
+        // not known: the pull is shown.
+        let must_pull = c.pull_always
+            || (current.is_none() && (self.offline || !self.engine.image_present(&c.image)?));
         if must_pull {
             self.pull(c)?;
         }

@@ -46,6 +46,14 @@ pub fn check_socket(svc: &Service, roots: &Roots) -> std::result::Result<(), Str
     if svc.daemon.is_none() {
         return Ok(());
     }
+    // The id names the daemon's exec root and containerd namespace.
+    let id8 = svc.id.get(..8).unwrap_or_default();
+    if id8.len() < 8 || !id8.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "DEFAULT.id: '{}' does not start with 8 hex digits, which name the private daemon's runtime directory (om create sets a UUID)",
+            svc.id.escape_debug()
+        ));
+    }
     let socket = socket_of(&svc.path, roots);
     let len = socket.as_os_str().len();
     if len > SOCKET_MAX {
@@ -102,6 +110,12 @@ impl Daemon {
         })
     }
 
+    /// Whether a daemon ran and did not stop through om (killed, say): its
+    /// runtime directory is still there, and containers may still run.
+    pub fn unclean(&self) -> bool {
+        self.exec_root.exists()
+    }
+
     pub fn engine(&self) -> Engine {
         Engine::private(&self.socket)
     }
@@ -136,24 +150,31 @@ impl Daemon {
     pub fn running(&self) -> Option<u32> {
         let text = std::fs::read_to_string(&self.pid_file).ok()?;
         let pid: u32 = text.trim().parse().ok()?;
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-        if comm.trim_end() != "dockerd" {
-            return None;
+        self.is_ours(pid).then_some(pid)
+    }
+
+    /// Whether `pid` is a live `dockerd` listening on this daemon's socket.
+    fn is_ours(&self, pid: u32) -> bool {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim_end() != "dockerd" || !alive(pid) {
+            return false;
         }
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let host = format!("unix://{}", self.socket.display());
         let words: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-        let listens = words
+        words
             .windows(2)
             .any(|w| w[0] == b"-H" && w[1] == host.as_bytes())
             || words.iter().any(|w| {
                 *w == format!("--host={host}").as_bytes() || *w == format!("-H={host}").as_bytes()
-            });
-        listens.then_some(pid)
+            })
     }
 
     /// Starts the daemon unless it runs, and waits until it answers.
     pub fn ensure(&self, log: &Logger, dry_run: bool) -> Result<()> {
+        // One om at a time starts or stops this daemon: two starts side by
+        // side would each take the other's pid file and socket for stale.
+        let _held = if dry_run { None } else { Some(self.lock()?) };
         if let Some(pid) = self.running() {
             // Running is not answering (a daemon still starting, or hung):
             // its socket says, within the start bound.
@@ -178,6 +199,15 @@ impl Daemon {
             return Ok(());
         }
         self.prepare()?;
+        // Whatever answers on the socket is a daemon om did not find by
+        // its pid file: never start a second one over it.
+        if super::api::answers(&self.socket, Duration::from_secs(2)) {
+            return Err(Error::Failed(format!(
+                "a docker daemon answers on {} but its pid file {} does not name it: stop it, or fix the pid file",
+                self.socket.display(),
+                self.pid_file.display()
+            )));
+        }
         // A pid file left by a daemon killed behind om's back (`running`
         // found no dockerd on this socket under it) would stop dockerd.
         match std::fs::remove_file(&self.pid_file) {
@@ -214,12 +244,34 @@ impl Daemon {
             if Instant::now() >= deadline {
                 // ours, just started, and not answering: it goes, so that
                 // the next start does not take it for a working daemon
-                end(pid, UNANSWERED_GRACE);
+                end(pid, UNANSWERED_GRACE, || self.is_ours(pid));
                 return Err(Error::Failed(format!(
                     "docker daemon (pid {pid}) did not answer within {}, stopped: see {}{}",
                     crate::process::humanize(self.conf.start_timeout),
                     self.log_file.display(),
                     last_lines(&self.log_file)
+                )));
+            }
+            crate::interrupt::sleep(POLL)?;
+        }
+    }
+
+    /// The daemon's own lock (`daemon.lock` in the state directory), held
+    /// while it is started or stopped; waits up to a start and a stop.
+    fn lock(&self) -> Result<std::fs::File> {
+        use fs2::FileExt;
+        let file = self.pid_file.with_file_name("daemon.lock");
+        let f = crate::fsutil::open_rw(&file)
+            .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+        let deadline = Instant::now() + self.conf.start_timeout + STOP_GRACE;
+        loop {
+            if FileExt::try_lock_exclusive(&f).is_ok() {
+                return Ok(f);
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Failed(format!(
+                    "docker daemon: another om has been starting or stopping it for too long ({})",
+                    file.display()
                 )));
             }
             crate::interrupt::sleep(POLL)?;
@@ -242,15 +294,15 @@ impl Daemon {
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let ours = String::from_utf8_lossy(&cmdline).contains(&*dir.to_string_lossy());
+        let verified = || {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            comm.trim_end() == "containerd"
+                && String::from_utf8_lossy(&cmdline).contains(&*dir.to_string_lossy())
+                && alive(pid)
+        };
         if comm.trim_end() == "containerd" && ours && alive(pid) {
-            signal(pid, libc::SIGTERM);
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while alive(pid) && Instant::now() < deadline {
-                std::thread::sleep(POLL);
-            }
-            if alive(pid) {
-                signal(pid, libc::SIGKILL);
-            }
+            end(pid, Duration::from_secs(10), verified);
         }
         // dockerd trusts any process under that pid (a zombie, a reused
         // pid) and then waits on it until its start times out.
@@ -271,10 +323,18 @@ impl Daemon {
         }
         let data = Path::new(&self.conf.data_dir);
         std::fs::create_dir_all(data).map_err(|e| fail(data, e))?;
-        // read-only: a probe file says it before dockerd fails obscurely
-        let probe = data.join(format!(".om-probe-{}", std::process::id()));
-        std::fs::write(&probe, b"").map_err(|e| fail(data, e))?;
-        let _ = std::fs::remove_file(&probe);
+        // read-only: said here before dockerd fails obscurely (access(2)
+        // reports a read-only filesystem even to root; no file is written)
+        let c = std::ffi::CString::new(data.as_os_str().as_encoded_bytes()).map_err(|_| {
+            Error::Failed(format!(
+                "docker daemon: {}: a NUL in the path",
+                data.display()
+            ))
+        })?;
+        // SAFETY: a NUL-terminated path; access only reads it.
+        if unsafe { libc::access(c.as_ptr(), libc::W_OK) } != 0 {
+            return Err(fail(data, std::io::Error::last_os_error()));
+        }
         // An empty config of its own: the host's /etc/docker/daemon.json
         // (its "hosts", its data-root) is not this daemon's.
         crate::fsutil::write_atomic(&self.config_file, b"{}\n")
@@ -285,6 +345,7 @@ impl Daemon {
     /// 15 s, then SIGKILL. A daemon that does not run is left alone; a
     /// failed query keeps it running (never a guess).
     pub fn stop_if_idle(&self, log: &Logger, dry_run: bool) -> Result<()> {
+        let _held = if dry_run { None } else { Some(self.lock()?) };
         let Some(pid) = self.running() else {
             return Ok(());
         };
@@ -304,7 +365,7 @@ impl Daemon {
         if dry_run {
             return Ok(());
         }
-        if !end(pid, STOP_GRACE) {
+        if !end(pid, STOP_GRACE, || self.is_ours(pid)) {
             log.svc(
                 Level::Warn,
                 &format!(
@@ -326,12 +387,18 @@ pub fn dockerd_log(svc: &Service, roots: &Roots) -> PathBuf {
 }
 
 /// SIGTERM, up to `grace`, then SIGKILL; whether it ended in time.
-fn end(pid: u32, grace: Duration) -> bool {
-    signal(pid, libc::SIGTERM);
+/// `still` says the pid is still the process meant (checked again right
+/// before each signal: not om's child, its pid may be reused once reaped).
+fn end(pid: u32, grace: Duration, still: impl Fn() -> bool) -> bool {
+    if still() {
+        signal(pid, libc::SIGTERM);
+    }
     let deadline = Instant::now() + grace;
     while alive(pid) {
         if Instant::now() >= deadline {
-            signal(pid, libc::SIGKILL);
+            if still() {
+                signal(pid, libc::SIGKILL);
+            }
             return false;
         }
         std::thread::sleep(POLL);

@@ -36,6 +36,15 @@ fn var_dir(env: &Env, ns: &str, name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The config file of NS/svc/NAME.
+fn conf_of(env: &Env, ns: &str, name: &str) -> PathBuf {
+    env.root()
+        .join("etc/namespaces")
+        .join(ns)
+        .join("svc")
+        .join(format!("{name}.conf"))
+}
+
 fn socket(env: &Env, ns: &str, name: &str) -> String {
     format!(
         "unix://{}",
@@ -191,6 +200,59 @@ fn two_tenants_each_on_a_daemon_of_their_own() {
     assert_eq!(daemon_pid(&env, "app1-dev", "svc1"), None);
     assert_eq!(daemon_pid(&env, "app2-prd", "svc1"), None);
 
+    // a dry run on a daemon that does not run starts none, and shows the plan
+    let out = env.om(&["app1-dev/svc/svc1", "start", "--dry-run"]).ok();
+    assert!(
+        out.stderr.contains("starting docker daemon")
+            && out
+                .stderr
+                .contains("the dry run can not see its containers"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(daemon_pid(&env, "app1-dev", "svc1"), None);
+
+    // two oms needing the daemon at once start one daemon
+    let pair: Vec<std::process::Child> = (0..2)
+        .map(|_| {
+            env.std_cmd(&["app1-dev/svc/svc1", "docker", "info", "--format", "{{.ID}}"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in pair {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let dockerds = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains(&format!("{}\0", sock1))
+                && std::fs::read_to_string(e.path().join("comm"))
+                    .is_ok_and(|c| c.trim() == "dockerd")
+        })
+        .count();
+    assert_eq!(dockerds, 1, "one daemon for the socket");
+    // with a container running, delete --force would leave it out of reach
+    env.om(&["app1-dev/svc/svc1", "start"]).ok();
+    let out = env.om(&["app1-dev/svc/svc1", "delete", "--force"]).code(1);
+    assert!(
+        out.stderr.contains("still runs containers"),
+        "{}",
+        out.stderr
+    );
+    assert!(conf_of(&env, "app1-dev", "svc1").exists());
+    env.om(&["app1-dev/svc/svc1", "stop"]).ok();
+    wait_gone(daemon_pid(&env, "app1-dev", "svc1").unwrap_or(1 << 30));
+
     // status does not start a daemon, and says why the resources are down
     let status = env.om(&["app1-dev/svc/svc1", "print", "status"]).ok();
     assert!(
@@ -229,7 +291,7 @@ fn two_tenants_each_on_a_daemon_of_their_own() {
     env.om(&["app*/*", "purge"]).ok();
     wait_gone(back);
     assert_eq!(daemon_pid(&env, "app1-dev", "svc1"), None);
-    assert!(!env.conf("app1-dev/svc/svc1").exists());
+    assert!(!conf_of(&env, "app1-dev", "svc1").exists());
 }
 
 #[test]
@@ -325,6 +387,33 @@ fn a_data_dir_on_a_read_only_filesystem_is_a_clear_error() {
         out.stderr
     );
     assert_eq!(daemon_pid(&env, "", "rosvc"), None);
+}
+
+#[test]
+fn stop_works_on_a_config_whose_daemon_keywords_are_wrong() {
+    let env = Env::new();
+    let ini =
+        "[DEFAULT]\ndocker_data_dir = /srv/d\n[container#1]\ntype = docker\nimage = busybox\n";
+    create(&env, "t3/svc/s", ini);
+    // a hand edit breaks a daemon keyword: stop still knows the socket
+    let conf = conf_of(&env, "t3", "s");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(
+        &conf,
+        text.replace(
+            "docker_data_dir = /srv/d",
+            "docker_data_dir = /srv/d\ndocker_daemon_start_timeout = soon",
+        ),
+    )
+    .unwrap();
+    let out = env.om(&["t3/svc/s", "stop"]).ok();
+    assert!(
+        out.stderr
+            .contains("docker daemon is not running: no container to stop"),
+        "{}",
+        out.stderr
+    );
+    env.om(&["t3/svc/s", "validate", "config"]).code(1);
 }
 
 #[test]
