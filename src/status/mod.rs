@@ -80,8 +80,27 @@ pub struct SubsetStatus {
     pub parallel: bool,
 }
 
+/// The version of the status document: a node reads another's only when
+/// they agree (SPEC 12). 2: `schema` and `instances` added.
+pub const SCHEMA: u32 = 2;
+
+/// One node's instance of a service.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstanceStatus {
+    pub node: String,
+    pub avail: Avail,
+    pub overall: Avail,
+    pub notice: String,
+    pub started: bool,
+    pub resources: Vec<ResourceStatus>,
+}
+
+/// A service's status. The top-level fields are this node's instance (as
+/// before `instances` existed, so scripts reading them keep working);
+/// `instances` holds every node's, this one's first.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceStatus {
+    pub schema: u32,
     pub path: String,
     pub node: String,
     pub avail: Avail,
@@ -91,6 +110,7 @@ pub struct ServiceStatus {
     pub started: bool,
     pub subsets: Vec<SubsetStatus>,
     pub resources: Vec<ResourceStatus>,
+    pub instances: Vec<InstanceStatus>,
 }
 
 /// One resource, from its config and what the engine has under its name.
@@ -269,7 +289,16 @@ pub fn service_in(
     if started {
         notice.push_str(", started");
     }
+    let instance = InstanceStatus {
+        node: node.to_string(),
+        avail,
+        overall,
+        notice: notice.clone(),
+        started,
+        resources: resources.clone(),
+    };
     ServiceStatus {
+        schema: SCHEMA,
         path: svc.path.to_string(),
         node: node.to_string(),
         avail,
@@ -285,6 +314,7 @@ pub fn service_in(
             })
             .collect(),
         resources,
+        instances: vec![instance],
     }
 }
 
@@ -347,6 +377,7 @@ mod tests {
         assert_eq!(
             doc,
             r#"{
+  "schema": 2,
   "path": "svc1",
   "node": "n1",
   "avail": "warn",
@@ -397,6 +428,55 @@ mod tests {
         "image": "busybox",
         "state": "absent"
       }
+    }
+  ],
+  "instances": [
+    {
+      "node": "n1",
+      "avail": "warn",
+      "overall": "warn",
+      "notice": "warn, idle, started",
+      "started": true,
+      "resources": [
+        {
+          "rid": "container#1",
+          "status": "warn",
+          "flags": "........",
+          "label": "docker container svc1.container.1@nginx",
+          "log": [
+            "warn: unhealthy: refused"
+          ],
+          "disabled": false,
+          "optional": false,
+          "provisioned": true,
+          "subset": null,
+          "container": {
+            "name": "svc1.container.1",
+            "id": "0123456789ab",
+            "image": "nginx",
+            "state": "running"
+          }
+        },
+        {
+          "rid": "container#2",
+          "status": "down",
+          "flags": "...O.P..",
+          "label": "docker container svc1.container.2@busybox",
+          "log": [
+            "info: can not find container id"
+          ],
+          "disabled": false,
+          "optional": true,
+          "provisioned": false,
+          "subset": "web",
+          "container": {
+            "name": "svc1.container.2",
+            "id": null,
+            "image": "busybox",
+            "state": "absent"
+          }
+        }
+      ]
     }
   ]
 }"#

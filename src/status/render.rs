@@ -211,6 +211,7 @@ mod tests {
         notice: &str,
     ) -> ServiceStatus {
         ServiceStatus {
+            schema: super::super::SCHEMA,
             path: "svc1".into(),
             node: "deb1.opensvc.com".into(),
             avail,
@@ -219,6 +220,7 @@ mod tests {
             started: true,
             subsets,
             resources,
+            instances: Vec::new(),
         }
     }
 
