@@ -1,6 +1,6 @@
 //! The `print status` tree (SPEC 5.2), a pure function of the status.
 
-use super::{Avail, ResourceStatus, ServiceStatus};
+use super::{Avail, InstanceStatus, ResourceStatus, ServiceStatus};
 use crate::text::escape_controls;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -56,18 +56,34 @@ fn rows(st: &ServiceStatus) -> Vec<Row<'_>> {
             ..Row::plain(vec![], &st.path)
         },
         Row::plain(vec![true], "instances"),
-        Row {
-            status: Some(st.avail.as_str()),
-            avail: Some(st.avail),
-            label: escape_controls(&st.notice),
-            ..Row::plain(vec![true, true], &st.node)
-        },
     ];
-    let plain: Vec<_> = st.resources.iter().filter(|r| r.subset.is_none()).collect();
+    // One line per node, each with its resources.
+    for (n, inst) in st.instances.iter().enumerate() {
+        let last = n + 1 == st.instances.len();
+        instance_rows(&mut out, st, inst, last);
+    }
+    out
+}
+
+/// An instance's line and its resources' (`last`: it is the last node).
+fn instance_rows<'a>(
+    out: &mut Vec<Row<'a>>,
+    st: &'a ServiceStatus,
+    inst: &'a InstanceStatus,
+    last: bool,
+) {
+    let resources = &inst.resources;
+    out.push(Row {
+        status: Some(inst.avail.as_str()),
+        avail: Some(inst.avail),
+        label: escape_controls(&inst.notice),
+        ..Row::plain(vec![true, last], &inst.node)
+    });
+    let plain: Vec<_> = resources.iter().filter(|r| r.subset.is_none()).collect();
     // Each subset's members, grouped once (a scan per subset would be
     // quadratic with thousands of them).
     let mut members_of: HashMap<&str, Vec<&ResourceStatus>> = HashMap::new();
-    for r in &st.resources {
+    for r in resources {
         if let Some(s) = &r.subset {
             members_of.entry(s.as_str()).or_default().push(r);
         }
@@ -79,7 +95,7 @@ fn rows(st: &ServiceStatus) -> Vec<Row<'_>> {
         .collect();
     let children = plain.len() + subsets.len();
     for (i, r) in plain.iter().enumerate() {
-        out.push(Row::resource(r, vec![true, true, i + 1 == children]));
+        out.push(Row::resource(r, vec![true, last, i + 1 == children]));
     }
     for (j, s) in subsets.iter().enumerate() {
         let last_subset = plain.len() + j + 1 == children;
@@ -87,17 +103,16 @@ fn rows(st: &ServiceStatus) -> Vec<Row<'_>> {
             name: Cow::Owned(format!("container:{}", escape_controls(&s.name))),
             flags: Some(""),
             status: Some(if s.parallel { "//" } else { "" }),
-            ..Row::plain(vec![true, true, last_subset], "")
+            ..Row::plain(vec![true, last, last_subset], "")
         });
         let members = &members_of[s.name.as_str()];
         for (k, r) in members.iter().enumerate() {
             out.push(Row::resource(
                 r,
-                vec![true, true, last_subset, k + 1 == members.len()],
+                vec![true, last, last_subset, k + 1 == members.len()],
             ));
         }
     }
-    out
 }
 
 /// The markers before a row's name: `|  ` / `   ` for ancestors, then `|- ` / `` `- ``.
@@ -219,9 +234,52 @@ mod tests {
             notice: notice.into(),
             started: true,
             subsets,
-            resources,
-            instances: Vec::new(),
+            resources: resources.clone(),
+            instances: vec![InstanceStatus {
+                node: "deb1.opensvc.com".into(),
+                avail,
+                overall: avail,
+                notice: notice.into(),
+                started: true,
+                resources,
+            }],
         }
+    }
+
+    #[test]
+    fn one_line_per_node_each_with_its_resources() {
+        let mut s = st(
+            vec![res("container#1", Avail::Up, None, &[])],
+            vec![],
+            Avail::Up,
+            "idle, started",
+        );
+        let mut other = s.instances[0].clone();
+        other.node = "n2".into();
+        other.avail = Avail::Down;
+        other.notice = "idle".into();
+        other.resources[0].status = Avail::Down;
+        s.instances.push(other);
+        let text = render(&s, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6, "{text}");
+        assert!(
+            lines[2].starts_with("   |- deb1.opensvc.com ")
+                && lines[2].ends_with("up         idle, started"),
+            "{text}"
+        );
+        assert!(
+            lines[3].starts_with("   |  `- container#1 ") && lines[3].contains(" up "),
+            "{text}"
+        );
+        assert!(
+            lines[4].starts_with("   `- n2 ") && lines[4].ends_with("down       idle"),
+            "{text}"
+        );
+        assert!(
+            lines[5].starts_with("      `- container#1 ") && lines[5].contains(" down "),
+            "{text}"
+        );
     }
 
     #[test]
