@@ -193,6 +193,9 @@ pub struct PrintStatusArgs {
     pub format: Format,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// This node's instance only (other nodes are not asked).
+    #[arg(long)]
+    pub local: bool,
 }
 
 #[derive(Args, Debug)]

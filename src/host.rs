@@ -79,6 +79,12 @@ impl Host {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "docker".into());
         let _ = DOCKER.set(DockerCli { program, bound });
+        // OM_RSH replaces `ssh -o BatchMode=yes` to reach another node
+        let rsh = match var("OM_RSH").filter(|v| !v.trim().is_empty()) {
+            None => crate::transport::default_rsh(),
+            Some(v) => shell_words::split(&v).map_err(|e| Error::Usage(format!("OM_RSH: {e}")))?,
+        };
+        crate::transport::set_rsh(rsh);
         let no_color = std::env::var_os("NO_COLOR").is_some();
         let _ = NO_COLOR.set(no_color);
         crate::fsutil::set_owned_trees(vec![

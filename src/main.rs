@@ -21,6 +21,7 @@ mod state;
 mod status;
 mod substitute;
 mod text;
+mod transport;
 
 fn main() -> std::process::ExitCode {
     // With COMPLETE=<shell> set, answer the shell's completion request and exit.

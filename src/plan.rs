@@ -142,6 +142,8 @@ mod tests {
             containers,
             subsets: subsets.iter().map(|(n, p)| (n.to_string(), *p)).collect(),
             daemon: None,
+            nodes: vec!["n1".into()],
+            drpnodes: Vec::new(),
         }
     }
 

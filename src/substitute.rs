@@ -123,6 +123,8 @@ mod tests {
             ],
             subsets: vec![],
             daemon: None,
+            nodes: vec!["n1".into()],
+            drpnodes: Vec::new(),
         }
     }
 

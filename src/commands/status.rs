@@ -11,12 +11,12 @@ use crate::error::{Error, Result};
 use crate::fsutil::Under;
 use crate::state;
 use crate::status::{self, render::render, ServiceStatus};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 
 /// The status of every selected service; services whose config does not
 /// load are reported and counted as failures.
-fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
+fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceStatus>, bool)> {
     let paths = ctx.select(selector)?;
     // The host's engine lists its containers while the configs are read:
     // on a thousand services, the two take about as long (scripts/bench
@@ -117,7 +117,118 @@ fn collect(ctx: &Ctx, selector: &str) -> Result<(Vec<ServiceStatus>, bool)> {
             .and_then(|i| maps[i].as_ref());
         status::service_in(svc, &ctx.node, seen, *started, running.as_deref())
     });
+    let mut statuses = statuses;
+    if everywhere {
+        with_other_nodes(ctx, &both, &mut statuses);
+    }
     Ok((statuses, broken))
+}
+
+/// Each other node of the services asked in parallel, once for all the
+/// services it has (`om SEL print status --local --format json` over the
+/// transport), and their instances merged in (SPEC 12).
+fn with_other_nodes(
+    ctx: &Ctx,
+    services: &[(&Service, &(bool, Option<String>))],
+    statuses: &mut [ServiceStatus],
+) {
+    let mut asked: Vec<(String, Vec<String>)> = Vec::new();
+    for (svc, _) in services {
+        for node in svc.all_nodes() {
+            if node == ctx.node {
+                continue;
+            }
+            let path = svc.path.to_string();
+            match asked.iter_mut().find(|(n, _)| n == node) {
+                Some((_, paths)) => paths.push(path),
+                None => asked.push((node.to_string(), vec![path])),
+            }
+        }
+    }
+    if asked.is_empty() {
+        return;
+    }
+    let bound = crate::docker::call_bound();
+    let answers: Vec<(String, NodeAnswer)> = std::thread::scope(|s| {
+        let calls: Vec<_> = asked
+            .iter()
+            .map(|(node, paths)| {
+                s.spawn(move || {
+                    let sel = paths.join(",");
+                    let got = crate::transport::query(
+                        node,
+                        &[&sel, "print", "status", "--local", "--format", "json"],
+                        bound,
+                    )
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| remote_instances(node, &text));
+                    (node.clone(), got)
+                })
+            })
+            .collect();
+        calls
+            .into_iter()
+            .map(|c| {
+                c.join()
+                    .unwrap_or_else(|_| (String::new(), Err("lost".into())))
+            })
+            .collect()
+    });
+    for ((svc, _), st) in services.iter().zip(statuses.iter_mut()) {
+        let nodes = svc.all_nodes();
+        let remote: Vec<(String, status::Remote)> = nodes
+            .iter()
+            .filter(|n| **n != ctx.node)
+            .map(|n| {
+                let got = match answers.iter().find(|(a, _)| a == n) {
+                    Some((_, Ok(map))) => map
+                        .get(&svc.path.to_string())
+                        .cloned()
+                        .ok_or_else(|| format!("{n} did not report {}", svc.path)),
+                    Some((_, Err(e))) => Err(e.clone()),
+                    None => Err("not asked".into()),
+                };
+                (n.to_string(), got)
+            })
+            .collect();
+        status::merge(st, &nodes, remote);
+    }
+}
+
+/// Each service's instance on a node, by path, or why the node said none.
+type NodeAnswer = std::result::Result<HashMap<String, status::InstanceStatus>, String>;
+
+/// A node's `print status --local --format json` stream: its instance of
+/// each service, by path. Another status schema is an error naming both.
+fn remote_instances(node: &str, text: &str) -> NodeAnswer {
+    let mut out = HashMap::new();
+    for doc in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>() {
+        let doc = doc.map_err(|e| format!("{node}: unreadable status: {e}"))?;
+        let schema = doc
+            .get("schema")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(1);
+        if schema != u64::from(status::SCHEMA) {
+            return Err(format!(
+                "{node} runs om with status schema {schema}, this one {}",
+                status::SCHEMA
+            ));
+        }
+        let path = doc
+            .get("path")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| format!("{node}: a status without a path"))?
+            .to_string();
+        let inst = doc
+            .get("instances")
+            .and_then(|i| i.get(0))
+            .cloned()
+            .ok_or_else(|| format!("{node}: a status without an instance"))?;
+        let inst: status::InstanceStatus =
+            serde_json::from_value(inst).map_err(|e| format!("{node}: unreadable status: {e}"))?;
+        out.insert(path, inst);
+    }
+    Ok(out)
 }
 
 /// What the engine has under the services' container names (see
@@ -151,7 +262,7 @@ fn engine_view(
 /// answer), never "down" (SPEC 3).
 pub fn exit_status(ctx: &Ctx, selector: &str) -> Result<()> {
     const UNKNOWN: u8 = 4;
-    let (statuses, broken) = match collect(ctx, selector) {
+    let (statuses, broken) = match collect(ctx, selector, false) {
         Ok(r) => r,
         Err(Error::Child(_)) => return Err(Error::Child(UNKNOWN)),
         Err(e) => {
@@ -171,7 +282,7 @@ pub fn exit_status(ctx: &Ctx, selector: &str) -> Result<()> {
 }
 
 pub fn print(ctx: &Ctx, selector: &str, args: &PrintStatusArgs) -> Result<()> {
-    let (statuses, broken) = collect(ctx, selector)?;
+    let (statuses, broken) = collect(ctx, selector, !args.local)?;
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,

@@ -122,9 +122,23 @@ impl<'a> Evaluator<'a> {
         let doc: &'a Document = self.doc;
         let doc_value = if doc.has_scoped_keys(section) {
             let short = self.nodename.split('.').next().unwrap_or(self.nodename);
-            [self.nodename, short, "nodes"]
+            // `kw@nodes` / `kw@drpnodes` apply on the nodes of that list
+            // (this node alone is `nodes` when the list is unset).
+            let member = |list: &str| match doc.get("DEFAULT", list) {
+                Some(v) => v
+                    .split_whitespace()
+                    .any(|n| n == self.nodename || n == short),
+                None => list == "nodes",
+            };
+            [self.nodename, short]
                 .iter()
                 .find_map(|node| doc.get(section, &format!("{key}@{node}")))
+                .or_else(|| {
+                    ["nodes", "drpnodes"]
+                        .into_iter()
+                        .filter(|l| member(l))
+                        .find_map(|l| doc.get(section, &format!("{key}@{l}")))
+                })
                 .or_else(|| doc.get(section, key))
         } else {
             doc.get(section, key)
@@ -284,6 +298,15 @@ impl<'a> Evaluator<'a> {
             "namespace" => return fixed(&self.path.namespace),
             "path" => return fixed(&self.path.to_string()),
             "nodename" => return fixed(self.nodename),
+            // the lists as set (`nodes` defaults to this node alone)
+            "nodes" | "drpnodes" => {
+                let got = self.get_in("DEFAULT", r, stack)?;
+                return Ok(match got.value {
+                    Some(v) => (v, got.height),
+                    None if r == "nodes" => (Rc::from(self.nodename), 0),
+                    None => (Rc::from(""), 0),
+                });
+            }
             "id" => {
                 let got = self.get_in("DEFAULT", "id", stack)?;
                 return got

@@ -27,9 +27,6 @@ pub enum Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Support {
     Yes,
-    /// A list om acts on with one word only (`nodes`: the local node);
-    /// more words are kept and reported as a warning.
-    OneWord,
     /// Known to OpenSVC, kept in the file, not acted on: a warning.
     Ignored,
 }
@@ -79,15 +76,8 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Default "comment" Text, None, "", "Free text for the operators."),
     kw!(Default "rollback" Bool, Some("true"), "", "When a start fails, stop again the resources this action started, in reverse order."),
     kw!(Default "tags" Words, None, "", "Words to select services or resources by."),
-    Keyword {
-        name: "nodes",
-        scope: Scope::Default,
-        kind: Words,
-        default: None,
-        docker: "",
-        help: "The node the service runs on. om manages the local node only: a list of several nodes is kept and reported as a warning.",
-        support: Support::OneWord,
-    },
+    kw!(Default "nodes" Words, None, "", "The nodes that may run the service, in order of preference (default: this node alone). print status shows an instance line for each; actions act on this node in this version."),
+    kw!(Default "drpnodes" Words, None, "", "Disaster recovery nodes: never chosen automatically; print status shows them after the nodes."),
     kw!(Default "docker_data_dir" Str, None, "dockerd --data-root=", "An absolute path: the service gets a docker daemon of its own, with its image store there (references allowed, e.g. /srv/{namespace}/{name}/docker). It starts on demand and stops with the service's last container."),
     kw!(Default "container_data_dir" Str, None, "dockerd --data-root=", "Alias of docker_data_dir."),
     kw!(Default "docker_daemon_args" Words, None, "appended to the dockerd command line", "Extra arguments of the private docker daemon, shell-split (e.g. --group team1 to give a team its socket)."),
@@ -99,7 +89,6 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(ignored Default "priority", "OpenSVC start priority; om has no daemon."),
     kw!(ignored Default "flex_min", "OpenSVC flex topology setting."),
     kw!(ignored Default "flex_max", "OpenSVC flex topology setting."),
-    kw!(ignored Default "drpnodes", "OpenSVC disaster recovery nodes."),
     kw!(Container "type" Choice(&["docker"]), None, "", "The container driver; om supports docker."),
     kw!(Container "image" Str, None, "the image", "The image to run. Required."),
     kw!(Container "command" Words, None, "words after the image", "The command and arguments, shell-split. The image's default when unset."),

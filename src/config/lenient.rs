@@ -104,6 +104,9 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         containers,
         subsets: Vec::new(),
         daemon,
+        // a stop acts on this node
+        nodes: vec![nodename.to_string()],
+        drpnodes: Vec::new(),
     };
     // A namespace cycle (the hand edit that brought us here, maybe) must
     // not stop the stop: then the order is plain reverse rid order.

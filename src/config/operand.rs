@@ -57,6 +57,18 @@ pub fn container_name(v: &str) -> Result<(), String> {
     )
 }
 
+/// A node name: it becomes the ssh host (never an option: no leading `-`).
+pub fn node(v: &str) -> Result<(), String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    check(
+        v,
+        253,
+        &RE,
+        || r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$".into(),
+        "a node name (letters, digits, '_', '.', '-', starting with a letter or digit)",
+    )
+}
+
 /// A docker network name.
 pub fn network(v: &str) -> Result<(), String> {
     static RE: OnceLock<Regex> = OnceLock::new();

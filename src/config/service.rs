@@ -22,6 +22,22 @@ pub struct Service {
     pub subsets: Vec<(String, bool)>,
     /// The service's private docker daemon (`docker_data_dir`), if any.
     pub daemon: Option<DaemonConfig>,
+    /// `nodes` (this node alone by default), then `drpnodes`.
+    pub nodes: Vec<String>,
+    pub drpnodes: Vec<String>,
+}
+
+impl Service {
+    /// Every node of the service, `nodes` then `drpnodes`, each once.
+    pub fn all_nodes(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = Vec::new();
+        for n in self.nodes.iter().chain(&self.drpnodes) {
+            if !all.contains(&n.as_str()) {
+                all.push(n);
+            }
+        }
+        all
+    }
 }
 
 /// A private docker daemon as the config sets it (SPEC 11).
@@ -154,20 +170,30 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
     }
     if report.errors.is_empty() {
         match build_with(&eval, doc, path) {
-            Err(e) => report.errors.push(e),
-            Ok(svc) => {
-                // A namespace cycle (netns = container#2 both ways) can not start.
-                let all: Vec<&Container> = svc.containers.iter().collect();
-                match crate::plan::start_stages(&svc, &all)
-                    .and_then(|_| crate::docker::daemon::check_socket(&svc, roots))
-                {
-                    Err(e) => report.errors.push(e),
-                    Ok(()) => report.service = Some(svc),
-                }
+            Ok(svc) if svc.all_nodes().len() > 1 => {
+                report.warnings.push(format!(
+                    "DEFAULT.nodes: {}: print status shows every node; actions act on this node only in this version",
+                    svc.all_nodes().join(" ")
+                ));
+                finish(&mut report, svc, roots);
             }
+            Ok(svc) => finish(&mut report, svc, roots),
+            Err(e) => report.errors.push(e),
         }
     }
     report
+}
+
+/// The checks of a typed service: a namespace cycle (`netns =
+/// container#2` both ways can not start), the daemon's socket.
+fn finish(report: &mut Report, svc: Service, roots: &Roots) {
+    let all: Vec<&Container> = svc.containers.iter().collect();
+    match crate::plan::start_stages(&svc, &all)
+        .and_then(|_| crate::docker::daemon::check_socket(&svc, roots))
+    {
+        Err(e) => report.errors.push(e),
+        Ok(()) => report.service = Some(svc),
+    }
 }
 
 /// Why `value` can not be stored at `section.key`, if it can not: a NUL or
@@ -239,10 +265,6 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
                 report.errors.push(e);
             } else if let Err(e) = check(kw.kind, &v) {
                 report.errors.push(format!("{section}.{key}: {e}"));
-            } else if kw.support == Support::OneWord && split_words(&v).map_or(0, |w| w.len()) > 1 {
-                report.warnings.push(format!(
-                    "{section}.{key}: '{v}' lists several; om acts on the local node only, the others are kept and ignored"
-                ));
             }
         }
         Err(e) => report.errors.push(format!("{section}.{key}: {e}")),
@@ -296,6 +318,21 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
     }
     let subsets: Vec<(String, bool)> = subsets.into_iter().collect();
     let daemon = daemon_config(&get)?;
+    let node_list = |key: &str| -> Result<Vec<String>, String> {
+        let words = match get("DEFAULT", key)? {
+            Some(v) => split_words(&v).map_err(|e| format!("DEFAULT.{key}: {e}"))?,
+            None => Vec::new(),
+        };
+        for w in &words {
+            operand::node(w).map_err(|e| format!("DEFAULT.{key}: {e}"))?;
+        }
+        Ok(words)
+    };
+    let mut nodes = node_list("nodes")?;
+    if nodes.is_empty() {
+        nodes.push(eval.nodename.to_string());
+    }
+    let drpnodes = node_list("drpnodes")?;
     Ok(Service {
         path: path.clone(),
         id,
@@ -303,6 +340,8 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         containers,
         subsets,
         daemon,
+        nodes,
+        drpnodes,
     })
 }
 

@@ -458,6 +458,8 @@ mod tests {
                 args: vec!["--group".into(), "team1".into()],
                 start_timeout: Duration::from_secs(30),
             }),
+            nodes: vec!["n1".into()],
+            drpnodes: Vec::new(),
         }
     }
 

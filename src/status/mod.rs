@@ -6,11 +6,11 @@ pub mod render;
 use crate::config::service::{Container, Service};
 use crate::docker::argv::{container_id_label, LABEL_ID};
 use crate::docker::inspect::ContainerInfo;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Avail {
     #[serde(rename = "up")]
     Up,
@@ -20,6 +20,9 @@ pub enum Avail {
     Warn,
     #[serde(rename = "n/a")]
     NotApplicable,
+    /// A node that did not answer (an instance only).
+    #[serde(rename = "unknown")]
+    Unknown,
 }
 
 impl Avail {
@@ -29,6 +32,7 @@ impl Avail {
             Avail::Down => "down",
             Avail::Warn => "warn",
             Avail::NotApplicable => "n/a",
+            Avail::Unknown => "unknown",
         }
     }
 
@@ -39,6 +43,7 @@ impl Avail {
             Avail::Down => 1,
             Avail::Warn => 2,
             Avail::NotApplicable => 3,
+            Avail::Unknown => 4,
         }
     }
 }
@@ -49,7 +54,7 @@ impl fmt::Display for Avail {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContainerState {
     pub name: String,
     pub id: Option<String>,
@@ -58,7 +63,7 @@ pub struct ContainerState {
     pub state: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResourceStatus {
     pub rid: String,
     pub status: Avail,
@@ -85,7 +90,7 @@ pub struct SubsetStatus {
 pub const SCHEMA: u32 = 2;
 
 /// One node's instance of a service.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InstanceStatus {
     pub node: String,
     pub avail: Avail,
@@ -111,6 +116,9 @@ pub struct ServiceStatus {
     pub subsets: Vec<SubsetStatus>,
     pub resources: Vec<ResourceStatus>,
     pub instances: Vec<InstanceStatus>,
+    /// `warn: up on N1 and N2` when the service runs on several nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split: Option<String>,
 }
 
 /// One resource, from its config and what the engine has under its name.
@@ -315,7 +323,67 @@ pub fn service_in(
             .collect(),
         resources,
         instances: vec![instance],
+        split: None,
     }
+}
+
+/// What another node says of a service, or why it says nothing.
+pub type Remote = std::result::Result<InstanceStatus, String>;
+
+/// The service across its nodes (SPEC 12): `instances` in the order of
+/// `nodes` then `drpnodes` (this node's where its name is, first when it
+/// is in neither); the service is up when exactly one instance is up,
+/// down when none is, warn when several are (a split brain) or one warns.
+/// A node that did not answer shows `unknown` with the reason.
+pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote)>) {
+    let local = st.instances.drain(..).next();
+    let mut all: Vec<InstanceStatus> = Vec::new();
+    let mut remote = remote;
+    if let Some(l) = &local {
+        if !order.contains(&l.node.as_str()) {
+            all.push(l.clone());
+        }
+    }
+    for node in order {
+        if let Some(l) = local.as_ref().filter(|l| l.node == *node) {
+            all.push(l.clone());
+        } else if let Some(i) = remote.iter().position(|(n, _)| n == node) {
+            let (node, got) = remote.remove(i);
+            all.push(got.unwrap_or_else(|why| InstanceStatus {
+                node,
+                avail: Avail::Unknown,
+                overall: Avail::Unknown,
+                notice: why,
+                started: false,
+                resources: Vec::new(),
+            }));
+        }
+    }
+    let up: Vec<&str> = all
+        .iter()
+        .filter(|i| i.avail == Avail::Up)
+        .map(|i| i.node.as_str())
+        .collect();
+    let service = |pick: fn(&InstanceStatus) -> Avail| {
+        let known: Vec<Avail> = all
+            .iter()
+            .map(pick)
+            .filter(|a| *a != Avail::Unknown)
+            .collect();
+        if up.len() > 1 || known.contains(&Avail::Warn) {
+            Avail::Warn
+        } else if up.len() == 1 {
+            Avail::Up
+        } else if known.iter().all(|a| *a == Avail::NotApplicable) && !known.is_empty() {
+            Avail::NotApplicable
+        } else {
+            Avail::Down
+        }
+    };
+    st.avail = service(|i| i.avail);
+    st.overall = service(|i| i.overall);
+    st.split = (up.len() > 1).then(|| format!("warn: up on {}", up.join(" and ")));
+    st.instances = all;
 }
 
 #[cfg(test)]
@@ -339,6 +407,8 @@ mod tests {
             }],
             subsets: vec![],
             daemon: None,
+            nodes: vec!["n1".into()],
+            drpnodes: Vec::new(),
         }
     }
 
@@ -356,6 +426,68 @@ mod tests {
 
     /// The JSON scripts read: the whole document, so that any change of
     /// the schema is a visible diff here.
+    fn instance(node: &str, avail: Avail) -> InstanceStatus {
+        InstanceStatus {
+            node: node.into(),
+            avail,
+            overall: avail,
+            notice: "idle".into(),
+            started: false,
+            resources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn instances_merge_in_the_order_of_nodes_then_drpnodes() {
+        let mut st = service(
+            &svc(),
+            "n2",
+            &[info(true, "nginx", "id1.container#1")],
+            true,
+        );
+        assert_eq!(st.avail, Avail::Up);
+        merge(
+            &mut st,
+            &["n1", "n2", "n3"],
+            vec![
+                ("n3".into(), Err("unreachable: no route".into())),
+                ("n1".into(), Ok(instance("n1", Avail::Down))),
+            ],
+        );
+        let nodes: Vec<&str> = st.instances.iter().map(|i| i.node.as_str()).collect();
+        assert_eq!(nodes, ["n1", "n2", "n3"]);
+        assert_eq!(st.instances[2].avail, Avail::Unknown);
+        assert_eq!(st.instances[2].notice, "unreachable: no route");
+        // exactly one up: the service is up, the unknown one aside
+        assert_eq!(st.avail, Avail::Up);
+        assert_eq!(st.split, None);
+    }
+
+    #[test]
+    fn up_on_two_nodes_is_a_split_brain() {
+        let mut st = service(
+            &svc(),
+            "n1",
+            &[info(true, "nginx", "id1.container#1")],
+            true,
+        );
+        merge(
+            &mut st,
+            &["n1", "n2"],
+            vec![("n2".into(), Ok(instance("n2", Avail::Up)))],
+        );
+        assert_eq!(st.avail, Avail::Warn);
+        assert_eq!(st.split.as_deref(), Some("warn: up on n1 and n2"));
+        // none up anywhere: down
+        let mut st = service(&svc(), "n1", &[], false);
+        merge(
+            &mut st,
+            &["n1", "n2"],
+            vec![("n2".into(), Ok(instance("n2", Avail::Down)))],
+        );
+        assert_eq!(st.avail, Avail::Down);
+    }
+
     #[test]
     fn the_status_json_is_a_golden_document() {
         let mut s = svc();

@@ -53,6 +53,10 @@ fn rows(st: &ServiceStatus) -> Vec<Row<'_>> {
         Row {
             status: Some(st.avail.as_str()),
             avail: Some(st.avail),
+            label: st
+                .split
+                .as_deref()
+                .map_or(Cow::Borrowed(""), escape_controls),
             ..Row::plain(vec![], &st.path)
         },
         Row::plain(vec![true], "instances"),
@@ -235,6 +239,7 @@ mod tests {
             started: true,
             subsets,
             resources: resources.clone(),
+            split: None,
             instances: vec![InstanceStatus {
                 node: "deb1.opensvc.com".into(),
                 avail,

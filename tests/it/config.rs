@@ -431,7 +431,7 @@ fn validate_tells_errors_from_warnings() {
     assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
     assert!(
         out.stdout.contains(
-            "s: warning: DEFAULT.nodes: 'n1 n2' lists several; om acts on the local node only"
+            "s: warning: DEFAULT.nodes: n1 n2: print status shows every node; actions act on this node only in this version"
         ),
         "{}",
         out.stdout

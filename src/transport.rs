@@ -1,0 +1,146 @@
+//! Reaching another node (SPEC 12): `ssh -o BatchMode=yes NODE om ARGS…`.
+//! The node name is the ssh host (`~/.ssh/config` maps names to addresses,
+//! users, keys and connection sharing); `OM_RSH` replaces the
+//! `ssh -o BatchMode=yes` part. An existing transport, no cluster protocol:
+//! what a node says is what its `om` prints.
+
+use crate::error::{Error, Result};
+use crate::process::{capture, quote, Cmd, Output};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+static RSH: OnceLock<Vec<String>> = OnceLock::new();
+
+/// The remote shell command, as read at start (`OM_RSH`).
+pub fn set_rsh(words: Vec<String>) {
+    let _ = RSH.set(words);
+}
+
+fn rsh() -> &'static [String] {
+    RSH.get_or_init(default_rsh)
+}
+
+pub fn default_rsh() -> Vec<String> {
+    ["ssh", "-o", "BatchMode=yes"].map(String::from).to_vec()
+}
+
+/// Why a node did not give an answer.
+#[derive(Debug, PartialEq)]
+pub enum Reach {
+    /// The transport failed (ssh's own error, a bound passed): what the
+    /// service is there is not known.
+    Unreachable(String),
+    /// The node answered with an error of its own.
+    Refused(String),
+}
+
+impl std::fmt::Display for Reach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reach::Unreachable(why) => write!(f, "unreachable: {why}"),
+            Reach::Refused(why) => f.write_str(why),
+        }
+    }
+}
+
+/// `om ARGS` on `node`, as one command line: ssh hands the words to the
+/// remote shell joined by spaces, so each is quoted for it.
+pub fn om_cmd(node: &str, args: &[&str]) -> Result<Cmd> {
+    // never an option to ssh (config validation says so too)
+    crate::config::operand::node(node).map_err(|e| Error::Usage(format!("node {e}")))?;
+    let (program, opts) = rsh()
+        .split_first()
+        .ok_or_else(|| Error::Usage("OM_RSH is empty".into()))?;
+    let mut all: Vec<String> = opts.to_vec();
+    all.push(node.to_string());
+    all.push("om".into());
+    all.extend(args.iter().map(|a| quote(a)));
+    Ok(Cmd::new(program.clone(), all))
+}
+
+/// Runs `om ARGS` on `node` within `bound`: its stdout, or why there is
+/// none. ssh's own failures (exit 255) and a bound passed are
+/// "unreachable", never an answer.
+pub fn query(node: &str, args: &[&str], bound: Duration) -> std::result::Result<String, Reach> {
+    let cmd = om_cmd(node, args).map_err(|e| Reach::Refused(e.to_string()))?;
+    let out = match capture(&cmd, bound) {
+        Ok(out) => out,
+        Err(Error::Interrupted(n)) => {
+            return Err(Reach::Unreachable(format!("interrupted (signal {n})")))
+        }
+        Err(e) => return Err(Reach::Unreachable(e.to_string())),
+    };
+    classify(node, out)
+}
+
+/// What a finished remote call says.
+fn classify(node: &str, out: Output) -> std::result::Result<String, Reach> {
+    if out.success() {
+        return Ok(out.stdout);
+    }
+    let line = crate::text::cut(&out.error_line(), 300).into_owned();
+    match out.status.code() {
+        Some(255) => Err(Reach::Unreachable(line)),
+        Some(127) => Err(Reach::Refused(format!(
+            "om is not installed on {node} ({line})"
+        ))),
+        None => Err(Reach::Unreachable(line)),
+        Some(_) => Err(Reach::Refused(line)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_remote_words_are_quoted_for_the_remote_shell() {
+        let cmd = om_cmd("n2", &["svc 1,x", "print", "status", "--local"]).unwrap();
+        assert_eq!(cmd.program, "ssh");
+        assert_eq!(
+            cmd.args,
+            [
+                "-o",
+                "BatchMode=yes",
+                "n2",
+                "om",
+                "'svc 1,x'",
+                "print",
+                "status",
+                "--local"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_node_name_is_never_an_option() {
+        assert!(om_cmd("-oProxyCommand=x", &["ls"]).is_err());
+        assert!(om_cmd("", &["ls"]).is_err());
+    }
+
+    fn out(code: i32, stderr: &str) -> Output {
+        use std::os::unix::process::ExitStatusExt;
+        Output {
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: "ok".into(),
+            stderr: stderr.into(),
+        }
+    }
+
+    #[test]
+    fn ssh_failures_are_unreachable_never_an_answer() {
+        assert_eq!(classify("n2", out(0, "")), Ok("ok".into()));
+        assert!(matches!(
+            classify("n2", out(255, "ssh: Could not resolve hostname n2")),
+            Err(Reach::Unreachable(_))
+        ));
+        assert!(matches!(
+            classify("n2", out(127, "bash: om: command not found")),
+            Err(Reach::Refused(e)) if e.contains("om is not installed on n2")
+        ));
+        assert!(matches!(
+            classify("n2", out(1, "om: service x does not exist")),
+            Err(Reach::Refused(_))
+        ));
+    }
+}
