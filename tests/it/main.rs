@@ -7,6 +7,7 @@ mod fidelity;
 mod hostile;
 mod hostile_config;
 mod hosting;
+mod multinode;
 mod nodes;
 mod passthrough;
 mod registry;

@@ -1,0 +1,170 @@
+//! A service on several nodes, seen from this one (SPEC 12): print status
+//! asks the other nodes over real ssh (the rig of scripts/test: n2 and n3,
+//! each an sshd with its own om root and its own dockerd).
+
+use crate::support::{create, engine, unique, Cleanup, Env, NODE};
+use serde_json::Value;
+
+const LOOP: &str = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
+
+/// The rig's ssh client config, which `OM_RSH` (set by scripts/test) uses.
+fn rig() -> String {
+    engine();
+    let rsh = std::env::var("OM_RSH").unwrap_or_default();
+    let cfg = std::env::var("OM_TEST_SSH_CONFIG").unwrap_or_else(|_| {
+        panic!(
+            "OM_TEST_SSH_CONFIG is not set: run scripts/test, which brings up the nodes n2 and n3"
+        )
+    });
+    assert!(
+        rsh.contains(&cfg),
+        "OM_RSH ({rsh}) must use the rig's ssh config: run scripts/test"
+    );
+    cfg
+}
+
+fn registry_image() -> String {
+    let registry = std::env::var("OM_TEST_REGISTRY")
+        .unwrap_or_else(|_| panic!("OM_TEST_REGISTRY is not set: run scripts/test"));
+    format!("{registry}/om-test/busybox")
+}
+
+/// `om ARGS` on `node` through the rig's ssh, with `stdin`.
+fn on(cfg: &str, node: &str, args: &str, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new("ssh")
+        .args(["-F", cfg, node, &format!("om {args}")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ssh");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Purges the service on n2 when the test ends, however it ends.
+struct Remote<'a> {
+    cfg: &'a str,
+    name: String,
+}
+
+impl Drop for Remote<'_> {
+    fn drop(&mut self) {
+        let _ = on(self.cfg, "n2", &format!("{} purge", self.name), "");
+    }
+}
+
+#[test]
+fn print_status_shows_an_instance_per_node() {
+    let cfg = rig();
+    let env = Env::new();
+    let name = unique("mn");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    let ini = format!(
+        "[DEFAULT]\nnodes = {NODE} n2\ndrpnodes = n3\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+        registry_image()
+    );
+    create(&env, &name, &ini);
+    // the same config on n2 (n3 has none: its om says so)
+    let out = on(&cfg, "n2", &format!("{name} create --config=-"), &ini);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    let out = on(&cfg, "n2", &format!("{name} start"), "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // up on n2 alone: the service is up, each node on its line in order
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    let lines: Vec<&str> = st.lines().collect();
+    assert!(lines[0].ends_with(" up"), "{st}");
+    let node_lines: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("   |- ") || l.starts_with("   `- "))
+        .copied()
+        .collect();
+    assert_eq!(node_lines.len(), 3, "{st}");
+    assert!(
+        node_lines[0].contains(NODE) && node_lines[0].contains(" down "),
+        "{st}"
+    );
+    assert!(
+        node_lines[1].contains(" n2 ") && node_lines[1].contains(" up "),
+        "{st}"
+    );
+    assert!(
+        node_lines[2].contains(" n3 ")
+            && node_lines[2].contains(" unknown ")
+            && node_lines[2].contains("does not exist"),
+        "{st}"
+    );
+
+    // the same in JSON, with the schema
+    let out = env.om(&[&name, "print", "status", "--format", "json"]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["schema"], 2);
+    assert_eq!(v["avail"], "up");
+    let nodes: Vec<&str> = v["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, [NODE, "n2", "n3"]);
+    assert_eq!(v["instances"][1]["resources"][0]["status"], "up");
+
+    // --local asks no other node
+    let st = env.om(&[&name, "print", "status", "--local"]).ok().stdout;
+    assert!(!st.contains("n2"), "{st}");
+
+    // up here too: a split brain, said
+    env.om(&[&name, "start"]).ok();
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(
+        st.lines()
+            .next()
+            .unwrap()
+            .contains(&format!("warn       warn: up on {NODE} and n2")),
+        "{st}"
+    );
+    env.om(&[&name, "purge"]).ok();
+}
+
+#[test]
+fn a_node_ssh_can_not_reach_is_unknown_never_down() {
+    let _cfg = rig();
+    let env = Env::new();
+    let name = unique("mu");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\nnodes = {NODE} nosuchnode\n[container#1]\ntype = docker\nimage = nginx\n"
+        ),
+    );
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    let line = st
+        .lines()
+        .find(|l| l.contains("nosuchnode"))
+        .unwrap_or_else(|| panic!("{st}"));
+    assert!(
+        line.contains(" unknown ") && line.contains("unreachable"),
+        "{st}"
+    );
+    assert!(!line.contains(" down "), "{st}");
+}
