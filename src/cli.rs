@@ -168,6 +168,11 @@ pub struct ActionArgs {
     /// Only the resources of this subset; repeatable.
     #[arg(long = "subset", value_name = "SUBSET", add = ArgValueCompleter::new(complete::subsets))]
     pub subset: Vec<String>,
+    /// Start even when another node of the service can not be asked, or on
+    /// a disaster recovery node (the split-brain guard; a node that says
+    /// the service runs there is always a refusal).
+    #[arg(long)]
+    pub force: bool,
     /// Print the docker commands that would run, change nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -77,6 +77,12 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
         } else {
             select_resources(&svc, args)?
         };
+        if matches!(
+            kind,
+            Kind::Start | Kind::Provision | Kind::Deploy | Kind::Restart
+        ) {
+            guard(ctx, &svc, args.force, &log)?;
+        }
         let daemon = crate::docker::daemon::Daemon::of(&svc, &ctx.roots);
         // A private daemon that does not run holds no running container: a
         // stop has nothing to do on it, and does not start it for that.
@@ -137,6 +143,63 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
         }
         Ok(())
     })
+}
+
+/// The split-brain guard (SPEC 12), before any start: every other node of
+/// the service is asked. Fail-closed: a node that says the service runs
+/// there is a refusal (stop it there first, or switch); a node that can
+/// not be asked, or a start on a disaster recovery node, needs `--force`,
+/// an operator's decision.
+fn guard(ctx: &Ctx, svc: &Service, force: bool, log: &crate::logger::Logger) -> Result<()> {
+    let path = svc.path.to_string();
+    let here = ctx.node.as_str();
+    let drp = svc.drpnodes.iter().any(|n| n == here) && !svc.nodes.iter().any(|n| n == here);
+    if drp && !force {
+        return Err(Error::Failed(format!(
+            "{path}: {here} is a disaster recovery node of the service (drpnodes): a start here is an operator's decision, made with --force"
+        )));
+    }
+    let asked: Vec<(String, Vec<String>)> = svc
+        .all_nodes()
+        .into_iter()
+        .filter(|n| *n != here)
+        .map(|n| (n.to_string(), vec![path.clone()]))
+        .collect();
+    if asked.is_empty() {
+        return Ok(());
+    }
+    use crate::transport::Reach;
+    for (node, answer) in super::status::ask_nodes(&asked) {
+        let unknown = match answer {
+            Ok(instances) => {
+                let runs = instances.get(&path).is_some_and(|i| {
+                    i.avail == crate::status::Avail::Up
+                        || i.resources.iter().any(|r| r.container.state == "running")
+                });
+                if runs {
+                    return Err(Error::Failed(format!(
+                        "{path}: up on {node}: not started here (it would run on two nodes); stop it there first"
+                    )));
+                }
+                continue;
+            }
+            // not configured there: om runs nothing of it there
+            Err(Reach::Refused(e)) if e.contains(&format!("service {path} does not exist")) => {
+                continue
+            }
+            Err(e) => e.to_string(),
+        };
+        if !force {
+            return Err(Error::Failed(format!(
+                "{path}: {node} can not tell whether the service runs there ({unknown}): --force to start anyway"
+            )));
+        }
+        log.svc(
+            Level::Warn,
+            &format!("{node} can not tell whether the service runs there ({unknown}): started anyway (--force)"),
+        );
+    }
+    Ok(())
 }
 
 /// `filtered`: only some resources are acted on (`--rid`, `--tag`,

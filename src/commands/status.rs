@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::Under;
 use crate::state;
 use crate::status::{self, render::render, ServiceStatus};
+use crate::transport::Reach;
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 
@@ -148,32 +149,7 @@ fn with_other_nodes(
     if asked.is_empty() {
         return;
     }
-    let bound = crate::docker::call_bound();
-    let answers: Vec<(String, NodeAnswer)> = std::thread::scope(|s| {
-        let calls: Vec<_> = asked
-            .iter()
-            .map(|(node, paths)| {
-                s.spawn(move || {
-                    let sel = paths.join(",");
-                    let got = crate::transport::query(
-                        node,
-                        &[&sel, "print", "status", "--local", "--format", "json"],
-                        bound,
-                    )
-                    .map_err(|e| e.to_string())
-                    .and_then(|text| remote_instances(node, &text));
-                    (node.clone(), got)
-                })
-            })
-            .collect();
-        calls
-            .into_iter()
-            .map(|c| {
-                c.join()
-                    .unwrap_or_else(|_| (String::new(), Err("lost".into())))
-            })
-            .collect()
-    });
+    let answers = ask_nodes(&asked);
     for ((svc, _), st) in services.iter().zip(statuses.iter_mut()) {
         let nodes = svc.all_nodes();
         let remote: Vec<(String, status::Remote)> = nodes
@@ -185,7 +161,7 @@ fn with_other_nodes(
                         .get(&svc.path.to_string())
                         .cloned()
                         .ok_or_else(|| format!("{n} did not report {}", svc.path)),
-                    Some((_, Err(e))) => Err(e.clone()),
+                    Some((_, Err(e))) => Err(e.to_string()),
                     None => Err("not asked".into()),
                 };
                 (n.to_string(), got)
@@ -196,11 +172,44 @@ fn with_other_nodes(
 }
 
 /// Each service's instance on a node, by path, or why the node said none.
-type NodeAnswer = std::result::Result<HashMap<String, status::InstanceStatus>, String>;
+pub type NodeAnswer = std::result::Result<HashMap<String, status::InstanceStatus>, Reach>;
+
+/// Asks each node, all at the same time, for its instances of the paths
+/// listed for it: `om SEL print status --local --format json`.
+pub fn ask_nodes(asked: &[(String, Vec<String>)]) -> Vec<(String, NodeAnswer)> {
+    let bound = crate::docker::call_bound();
+    std::thread::scope(|s| {
+        let calls: Vec<_> = asked
+            .iter()
+            .map(|(node, paths)| {
+                s.spawn(move || {
+                    let sel = paths.join(",");
+                    let got = crate::transport::query(
+                        node,
+                        &[&sel, "print", "status", "--local", "--format", "json"],
+                        bound,
+                    )
+                    .and_then(|text| remote_instances(node, &text).map_err(Reach::Refused));
+                    (node.clone(), got)
+                })
+            })
+            .collect();
+        calls
+            .into_iter()
+            .map(|c| {
+                c.join()
+                    .unwrap_or_else(|_| (String::new(), Err(Reach::Unreachable("lost".into()))))
+            })
+            .collect()
+    })
+}
 
 /// A node's `print status --local --format json` stream: its instance of
 /// each service, by path. Another status schema is an error naming both.
-fn remote_instances(node: &str, text: &str) -> NodeAnswer {
+fn remote_instances(
+    node: &str,
+    text: &str,
+) -> std::result::Result<HashMap<String, status::InstanceStatus>, String> {
     let mut out = HashMap::new();
     for doc in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>() {
         let doc = doc.map_err(|e| format!("{node}: unreadable status: {e}"))?;

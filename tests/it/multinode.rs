@@ -82,7 +82,18 @@ fn print_status_shows_an_instance_per_node() {
         cfg: &cfg,
         name: name.clone(),
     };
+    // n2 can not reach this node through the rig's ssh: its guard refuses
+    // until --force
     let out = on(&cfg, "n2", &format!("{name} start"), "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{NODE} can not tell whether the service runs there"
+        )),
+        "{err}"
+    );
+    let out = on(&cfg, "n2", &format!("{name} start --force"), "");
     assert!(
         out.status.success(),
         "{}",
@@ -132,8 +143,36 @@ fn print_status_shows_an_instance_per_node() {
     let st = env.om(&[&name, "print", "status", "--local"]).ok().stdout;
     assert!(!st.contains("n2"), "{st}");
 
-    // up here too: a split brain, said
+    // the guard here: n2 says it runs there, so no start here
+    let out = env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("{name}: up on n2: not started here")),
+        "{}",
+        out.stderr
+    );
+    assert!(crate::support::inspect(&format!("{name}.container.1")).is_none());
+    let out = env.om(&[&name, "start", "--force"]).code(1);
+    assert!(
+        out.stderr.contains("up on n2"),
+        "--force does not override a node that says it runs there"
+    );
+
+    // stopped there, started here; then n2, unable to ask this node, is
+    // forced: up on both, a split brain that status says
+    let out = on(&cfg, "n2", &format!("{name} stop"), "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     env.om(&[&name, "start"]).ok();
+    let out = on(&cfg, "n2", &format!("{name} start --force"), "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let st = env.om(&[&name, "print", "status"]).ok().stdout;
     assert!(
         st.lines()
@@ -142,6 +181,60 @@ fn print_status_shows_an_instance_per_node() {
             .contains(&format!("warn       warn: up on {NODE} and n2")),
         "{st}"
     );
+    env.om(&[&name, "purge"]).ok();
+}
+
+#[test]
+fn a_start_that_can_not_ask_a_node_needs_force() {
+    let _cfg = rig();
+    let env = Env::new();
+    let name = unique("mg");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\nnodes = {NODE} nosuchnode\n[container#1]\ntype = docker\nimage = nginx\n"
+        ),
+    );
+    let out = env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr
+            .contains("nosuchnode can not tell whether the service runs there")
+            && out.stderr.contains("--force"),
+        "{}",
+        out.stderr
+    );
+    assert!(crate::support::inspect(&format!("{name}.container.1")).is_none());
+    let out = env.om(&[&name, "start", "--force"]).ok();
+    assert!(
+        out.stderr.contains("started anyway (--force)"),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&name, "purge"]).ok();
+}
+
+#[test]
+fn a_start_on_a_disaster_recovery_node_needs_force() {
+    let _cfg = rig();
+    let env = Env::new();
+    let name = unique("md");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    create(
+        &env,
+        &name,
+        &format!("[DEFAULT]\nnodes = n2\ndrpnodes = {NODE}\n[container#1]\ntype = docker\nimage = nginx\n"),
+    );
+    let out = env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr.contains("is a disaster recovery node"),
+        "{}",
+        out.stderr
+    );
+    // n2 has no such service: nothing runs there, the forced start goes on
+    env.om(&[&name, "start", "--force"]).ok();
+    assert!(crate::support::inspect(&format!("{name}.container.1")).is_some());
     env.om(&[&name, "purge"]).ok();
 }
 
