@@ -24,6 +24,13 @@ pub fn default_rsh() -> Vec<String> {
     ["ssh", "-o", "BatchMode=yes"].map(String::from).to_vec()
 }
 
+/// Whether `name`, as a config lists it, is this node (`local`): its full
+/// name or its first label (`deb1` for `deb1.opensvc.com`), as `kw@NODE`
+/// scoping reads it. Never asked over ssh: it answers in process.
+pub fn is_local(name: &str, local: &str) -> bool {
+    name == local || local.split('.').next() == Some(name)
+}
+
 /// Why a node did not give an answer.
 #[derive(Debug, PartialEq)]
 pub enum Reach {
@@ -110,6 +117,14 @@ mod tests {
                 "--local"
             ]
         );
+    }
+
+    #[test]
+    fn this_node_by_its_full_name_or_its_first_label() {
+        assert!(is_local("deb1.opensvc.com", "deb1.opensvc.com"));
+        assert!(is_local("deb1", "deb1.opensvc.com"));
+        assert!(!is_local("deb2", "deb1.opensvc.com"));
+        assert!(!is_local("deb1.other.com", "deb1.opensvc.com"));
     }
 
     #[test]

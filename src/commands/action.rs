@@ -153,7 +153,8 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
 fn guard(ctx: &Ctx, svc: &Service, force: bool, log: &crate::logger::Logger) -> Result<()> {
     let path = svc.path.to_string();
     let here = ctx.node.as_str();
-    let drp = svc.drpnodes.iter().any(|n| n == here) && !svc.nodes.iter().any(|n| n == here);
+    let local = |n: &String| crate::transport::is_local(n, here);
+    let drp = svc.drpnodes.iter().any(local) && !svc.nodes.iter().any(local);
     if drp && !force {
         return Err(Error::Failed(format!(
             "{path}: {here} is a disaster recovery node of the service (drpnodes): a start here is an operator's decision, made with --force"
@@ -162,7 +163,7 @@ fn guard(ctx: &Ctx, svc: &Service, force: bool, log: &crate::logger::Logger) -> 
     let asked: Vec<(String, Vec<String>)> = svc
         .all_nodes()
         .into_iter()
-        .filter(|n| *n != here)
+        .filter(|n| !crate::transport::is_local(n, here))
         .map(|n| (n.to_string(), vec![path.clone()]))
         .collect();
     if asked.is_empty() {

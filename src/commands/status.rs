@@ -136,7 +136,7 @@ fn with_other_nodes(
     let mut asked: Vec<(String, Vec<String>)> = Vec::new();
     for (svc, _) in services {
         for node in svc.all_nodes() {
-            if node == ctx.node {
+            if crate::transport::is_local(node, &ctx.node) {
                 continue;
             }
             let path = svc.path.to_string();
@@ -154,7 +154,7 @@ fn with_other_nodes(
         let nodes = svc.all_nodes();
         let remote: Vec<(String, status::Remote)> = nodes
             .iter()
-            .filter(|n| **n != ctx.node)
+            .filter(|n| !crate::transport::is_local(n, &ctx.node))
             .map(|n| {
                 let got = match answers.iter().find(|(a, _)| a == n) {
                     Some((_, Ok(map))) => map

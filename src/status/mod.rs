@@ -339,13 +339,15 @@ pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote
     let local = st.instances.drain(..).next();
     let mut all: Vec<InstanceStatus> = Vec::new();
     let mut remote = remote;
+    // this node's instance where the list names it (full name or first label)
+    let here = |node: &str, l: &InstanceStatus| crate::transport::is_local(node, &l.node);
     if let Some(l) = &local {
-        if !order.contains(&l.node.as_str()) {
+        if !order.iter().any(|n| here(n, l)) {
             all.push(l.clone());
         }
     }
     for node in order {
-        if let Some(l) = local.as_ref().filter(|l| l.node == *node) {
+        if let Some(l) = local.as_ref().filter(|l| here(node, l)) {
             all.push(l.clone());
         } else if let Some(i) = remote.iter().position(|(n, _)| n == node) {
             let (node, got) = remote.remove(i);
@@ -461,6 +463,19 @@ mod tests {
         // exactly one up: the service is up, the unknown one aside
         assert_eq!(st.avail, Avail::Up);
         assert_eq!(st.split, None);
+    }
+
+    #[test]
+    fn this_node_listed_by_its_first_label_is_this_node() {
+        let mut st = service(&svc(), "deb1.opensvc.com", &[], false);
+        merge(
+            &mut st,
+            &["deb1", "n2"],
+            vec![("n2".into(), Ok(instance("n2", Avail::Up)))],
+        );
+        let nodes: Vec<&str> = st.instances.iter().map(|i| i.node.as_str()).collect();
+        assert_eq!(nodes, ["deb1.opensvc.com", "n2"]);
+        assert_eq!(st.avail, Avail::Up);
     }
 
     #[test]
