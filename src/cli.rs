@@ -54,6 +54,12 @@ pub enum Command {
     Stop(ActionArgs),
     /// Stop, then start the containers.
     Restart(ActionArgs),
+    /// Move the service to another of its nodes: stop where it runs, then start on the target (the next node of nodes by default).
+    Switch(SwitchArgs),
+    /// Switch the service to this node.
+    Takeover(ActionArgs),
+    /// Switch the service to the first node of nodes.
+    Giveback(ActionArgs),
     /// Pull the images of the containers (each within its pull_timeout).
     Pull(ActionArgs),
     /// Remove the config and state (refused while the service's containers exist).
@@ -190,6 +196,15 @@ pub struct DeleteArgs {
     pub force: bool,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SwitchArgs {
+    /// The node to move the service to (one of its nodes or drpnodes).
+    #[arg(long, value_name = "NODE")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub action: ActionArgs,
 }
 
 #[derive(Args, Debug)]

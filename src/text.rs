@@ -72,6 +72,12 @@ pub fn say(msg: &str) {
     eprintln!("om: {}", escape_controls(msg));
 }
 
+/// A line another node's om printed (it carries its own prefix), as is but
+/// for its control characters.
+pub fn say_raw(line: &str) {
+    eprintln!("{}", escape_controls(line));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,6 +80,30 @@ pub fn query(node: &str, args: &[&str], bound: Duration) -> std::result::Result<
     classify(node, out)
 }
 
+/// How long a remote action may take (its own bounds apply there: a
+/// start waits on each container's start_timeout).
+pub const ACTION_BOUND: Duration = Duration::from_secs(30 * 60);
+
+/// Runs `om ARGS` on `node`, its output lines (stdout and stderr, which
+/// carry the remote node's own prefix) handed to `on_line` as they come.
+/// Ok when the remote om succeeded; else why not.
+pub fn act(node: &str, args: &[&str], on_line: impl FnMut(&str)) -> std::result::Result<(), Reach> {
+    let mut cmd = om_cmd(node, args).map_err(|e| Reach::Refused(e.to_string()))?;
+    // one stream, in the order the remote printed it (the remote shell
+    // reads this word: it is not quoted)
+    cmd.args.push("2>&1".into());
+    let out = match crate::process::stream(&cmd, ACTION_BOUND, on_line) {
+        Ok(out) => out,
+        Err(e) => return Err(Reach::Unreachable(e.to_string())),
+    };
+    classify(node, out).map(|_| ())
+}
+
+/// The replayable line of a remote `om ARGS` on `node`, for the log.
+pub fn shown(node: &str, args: &[&str]) -> String {
+    om_cmd(node, args).map_or_else(|e| e.to_string(), |c| c.to_string())
+}
+
 /// What a finished remote call says.
 fn classify(node: &str, out: Output) -> std::result::Result<String, Reach> {
     if out.success() {

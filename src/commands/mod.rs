@@ -8,6 +8,7 @@ mod edit;
 mod listing;
 mod passthrough;
 mod status;
+mod switch;
 
 use crate::cli::{Cli, Command, EditCommand, LsCli, PrintCommand, ValidateCommand};
 use crate::config::value::parse_duration;
@@ -106,6 +107,11 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Start(a) => action::run(&ctx, sel, action::Kind::Start, &a),
         Command::Stop(a) => action::run(&ctx, sel, action::Kind::Stop, &a),
         Command::Restart(a) => action::run(&ctx, sel, action::Kind::Restart, &a),
+        Command::Switch(a) => {
+            switch::switch(&ctx, sel, &switch::Target::To(a.to.clone()), &a.action)
+        }
+        Command::Takeover(a) => switch::switch(&ctx, sel, &switch::Target::Here, &a),
+        Command::Giveback(a) => switch::switch(&ctx, sel, &switch::Target::First, &a),
         Command::Pull(a) => action::pull(&ctx, sel, &a),
         Command::Delete(a) => delete::delete(&ctx, sel, &a),
         Command::Status => status::exit_status(&ctx, sel),

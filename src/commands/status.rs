@@ -171,6 +171,34 @@ fn with_other_nodes(
     }
 }
 
+/// This node's instance of one service, from its engine (a private daemon
+/// that does not run is not started: its resources are down).
+pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
+    let started = state::is_started(&svc.path, &Under::paths(&ctx.roots.var));
+    let running = state::running_action(&svc.path, &Under::paths(&ctx.roots.var));
+    let down = docker::daemon::Daemon::of(svc, &ctx.roots).is_some_and(|d| d.running().is_none());
+    if down {
+        return Ok(status::service_in(
+            svc,
+            &ctx.node,
+            None,
+            started,
+            running.as_deref(),
+        ));
+    }
+    let engine = docker::daemon::engine_of(svc, &ctx.roots);
+    let listing = docker::Listing::start(&engine)?;
+    let infos = engine_view(&engine, &[svc], listing)?;
+    let by_name = status::by_name(&infos);
+    Ok(status::service_in(
+        svc,
+        &ctx.node,
+        Some(&by_name),
+        started,
+        running.as_deref(),
+    ))
+}
+
 /// Each service's instance on a node, by path, or why the node said none.
 pub type NodeAnswer = std::result::Result<HashMap<String, status::InstanceStatus>, Reach>;
 

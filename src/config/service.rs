@@ -172,7 +172,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
         match build_with(&eval, doc, path) {
             Ok(svc) if svc.all_nodes().len() > 1 => {
                 report.warnings.push(format!(
-                    "DEFAULT.nodes: {}: print status shows every node; actions act on this node only in this version",
+                    "DEFAULT.nodes: {}: print status shows every node and switch, takeover and giveback move the service between them; the other actions act on this node in this version",
                     svc.all_nodes().join(" ")
                 ));
                 finish(&mut report, svc, roots);

@@ -431,7 +431,7 @@ fn validate_tells_errors_from_warnings() {
     assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
     assert!(
         out.stdout.contains(
-            "s: warning: DEFAULT.nodes: n1 n2: print status shows every node; actions act on this node only in this version"
+            "s: warning: DEFAULT.nodes: n1 n2: print status shows every node and switch, takeover and giveback move the service between them; the other actions act on this node in this version"
         ),
         "{}",
         out.stdout

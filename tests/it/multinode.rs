@@ -261,3 +261,77 @@ fn a_node_ssh_can_not_reach_is_unknown_never_down() {
     );
     assert!(!line.contains(" down "), "{st}");
 }
+
+#[test]
+fn switch_and_giveback_move_the_service_between_nodes() {
+    let cfg = rig();
+    let env = Env::new();
+    let name = unique("ms");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    let ini = format!(
+        "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+        registry_image()
+    );
+    create(&env, &name, &ini);
+    let out = on(&cfg, "n2", &format!("{name} create --config=-"), &ini);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    env.om(&[&name, "start"]).ok();
+    let running_here = || {
+        crate::support::inspect(&format!("{name}.container.1"))
+            .is_some_and(|v| v["State"]["Running"] == true)
+    };
+    let running_on_n2 = || {
+        let out = std::process::Command::new("ssh")
+            .args(["-F", &cfg, "n2", "docker", "ps", "--format", "{{.Names}}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{name}.container.1"))
+    };
+    assert!(running_here());
+
+    // switch: the next node of nodes, n2; its lines come with its prefix
+    let out = env.om(&[&name, "switch"]).ok();
+    assert!(
+        out.stderr.contains(&format!("stop on {NODE}")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("start on n2"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("n2.{name}.container#1")),
+        "{}",
+        out.stderr
+    );
+    assert!(!running_here(), "stopped here");
+    assert!(running_on_n2(), "running on n2");
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(st.lines().next().unwrap().ends_with(" up"), "{st}");
+
+    // giveback: the first node of nodes, this one
+    env.om(&[&name, "giveback"]).ok();
+    assert!(running_here());
+    assert!(!running_on_n2());
+    let out = env.om(&[&name, "takeover"]).ok();
+    assert!(
+        out.stderr.contains(&format!("already started on {NODE}")),
+        "{}",
+        out.stderr
+    );
+
+    // a target that is not a node of the service
+    let out = env.om(&[&name, "switch", "--to", "n3"]).code(2);
+    assert!(
+        out.stderr.contains("n3 is not a node of the service"),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&name, "purge"]).ok();
+}

@@ -1,0 +1,178 @@
+//! `switch [--to N]`, `takeover` and `giveback` (SPEC 12): a failover
+//! service moves between its nodes. Stop where it runs, check it is down
+//! there, then start on the target. Each step takes its node's own lock
+//! (this node's for a local step, the remote om's for a remote one); the
+//! target's start passes its split-brain guard, so a switch cut in the
+//! middle leaves the service where it was or where it was going, never on
+//! both, and a second switch or start finishes the job.
+
+use super::action::{self, Kind};
+use super::{each, Ctx};
+use crate::cli::ActionArgs;
+use crate::config;
+use crate::config::service::Service;
+use crate::error::{Error, Result};
+use crate::logger::Level;
+use crate::status::Avail;
+use crate::transport::{self, is_local, Reach};
+
+/// Where the switch goes.
+pub enum Target {
+    /// `--to N`, or the next node of `nodes` after the current one.
+    To(Option<String>),
+    /// `takeover`: this node.
+    Here,
+    /// `giveback`: the first node of `nodes`.
+    First,
+}
+
+pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> Result<()> {
+    if !(args.rid.is_empty() && args.tag.is_empty() && args.subset.is_empty()) {
+        return Err(Error::Usage(
+            "a switch moves the whole service: --rid, --tag and --subset do not apply".into(),
+        ));
+    }
+    let paths = ctx.select(selector)?;
+    each(&paths, |path| {
+        let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        let log = super::service_log(ctx, path, args.common.quiet);
+        let on = where_it_runs(ctx, &svc, args.force)?;
+        let to = target_node(ctx, &svc, target, &on)?;
+        if on.len() == 1 && is_local(&on[0], &to) {
+            log.svc(Level::Info, &format!("already started on {to}"));
+            return Ok(());
+        }
+        for node in on.iter().filter(|n| !is_local(n, &to)) {
+            log.svc(Level::Info, &format!("stop on {node}"));
+            run_on(ctx, &svc, node, Kind::Stop, args)?;
+        }
+        // down where it ran, in docker's own words, before the start there
+        // (a dry run stopped nothing: nothing to check)
+        let still = if args.dry_run {
+            Vec::new()
+        } else {
+            where_it_runs(ctx, &svc, args.force)?
+        };
+        if let Some(n) = still.iter().find(|n| !is_local(n, &to)) {
+            return Err(Error::Failed(format!(
+                "{path}: still up on {n} after its stop: not started on {to}"
+            )));
+        }
+        log.svc(Level::Info, &format!("start on {to}"));
+        run_on(ctx, &svc, &to, Kind::Start, args)
+    })
+}
+
+/// The nodes where the service is up. A node that can not tell stops the
+/// switch (it may run there) unless `--force`.
+fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<Vec<String>> {
+    let path = svc.path.to_string();
+    let mut on = Vec::new();
+    let local = super::status::local_status(ctx, svc)?;
+    if local.avail == Avail::Up || local.avail == Avail::Warn {
+        on.push(ctx.node.clone());
+    }
+    let asked: Vec<(String, Vec<String>)> = svc
+        .all_nodes()
+        .into_iter()
+        .filter(|n| !is_local(n, &ctx.node))
+        .map(|n| (n.to_string(), vec![path.clone()]))
+        .collect();
+    for (node, answer) in super::status::ask_nodes(&asked) {
+        match answer {
+            Ok(instances) => {
+                if instances
+                    .get(&path)
+                    .is_some_and(|i| matches!(i.avail, Avail::Up | Avail::Warn))
+                {
+                    on.push(node);
+                }
+            }
+            Err(Reach::Refused(e)) if e.contains(&format!("service {path} does not exist")) => {}
+            Err(e) if !force => {
+                return Err(Error::Failed(format!(
+                    "{path}: {node} can not tell whether the service runs there ({e}): --force to switch anyway"
+                )))
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(on)
+}
+
+fn target_node(ctx: &Ctx, svc: &Service, target: &Target, on: &[String]) -> Result<String> {
+    let path = &svc.path;
+    let to = match target {
+        Target::Here => ctx.node.clone(),
+        Target::First => svc
+            .nodes
+            .first()
+            .cloned()
+            .unwrap_or_else(|| ctx.node.clone()),
+        Target::To(Some(n)) => n.clone(),
+        // the next node of `nodes` after the current one
+        Target::To(None) => {
+            let current = on.first().map_or(ctx.node.as_str(), String::as_str);
+            let at = svc
+                .nodes
+                .iter()
+                .position(|n| is_local(n, current) || n == current);
+            let next = at.map_or(0, |i| (i + 1) % svc.nodes.len().max(1));
+            svc.nodes
+                .get(next)
+                .cloned()
+                .unwrap_or_else(|| ctx.node.clone())
+        }
+    };
+    let known = svc.all_nodes().iter().any(|n| {
+        *n == to || is_local(n, &to) || (is_local(&to, &ctx.node) && is_local(n, &ctx.node))
+    });
+    if !known {
+        return Err(Error::Usage(format!(
+            "{path}: {to} is not a node of the service (nodes: {}; drpnodes: {})",
+            svc.nodes.join(" "),
+            if svc.drpnodes.is_empty() {
+                "none".into()
+            } else {
+                svc.drpnodes.join(" ")
+            }
+        )));
+    }
+    Ok(if is_local(&to, &ctx.node) {
+        ctx.node.clone()
+    } else {
+        to
+    })
+}
+
+/// `kind` of the service on `node`: in process here, `om PATH VERB --local`
+/// there (its lines streamed as they come; they carry their node).
+fn run_on(ctx: &Ctx, svc: &Service, node: &str, kind: Kind, args: &ActionArgs) -> Result<()> {
+    if is_local(node, &ctx.node) {
+        return action::run_paths(ctx, std::slice::from_ref(&svc.path), kind, args);
+    }
+    let path = svc.path.to_string();
+    let verb = match kind {
+        Kind::Stop => "stop",
+        _ => "start",
+    };
+    let mut words = vec![path.as_str(), verb, "--local"];
+    // this node checked that the service runs nowhere else: the target
+    // need not ask the nodes it can not reach (a node that says it runs
+    // the service still stops it there)
+    if kind == Kind::Start {
+        words.push("--force");
+    }
+    if args.dry_run {
+        words.push("--dry-run");
+    }
+    if args.common.quiet {
+        words.push("--quiet");
+    }
+    let log = super::service_log(ctx, &svc.path, args.common.quiet);
+    log.svc(Level::Info, &transport::shown(node, &words));
+    transport::act(node, &words, |line| {
+        crate::text::say_raw(line);
+    })
+    .map_err(|e| Error::Failed(format!("{path}: {verb} on {node}: {e}")))
+}
