@@ -28,7 +28,10 @@ pub fn default_rsh() -> Vec<String> {
 /// name or its first label (`deb1` for `deb1.opensvc.com`), as `kw@NODE`
 /// scoping reads it. Never asked over ssh: it answers in process.
 pub fn is_local(name: &str, local: &str) -> bool {
-    name == local || local.split('.').next() == Some(name)
+    let first = |n: &str| n.split('.').next().unwrap_or(n).to_string();
+    name == local
+        || (!name.contains('.') && first(local) == name)
+        || (!local.contains('.') && first(name) == local)
 }
 
 /// Why a node did not give an answer.
@@ -149,6 +152,8 @@ mod tests {
         assert!(is_local("deb1", "deb1.opensvc.com"));
         assert!(!is_local("deb2", "deb1.opensvc.com"));
         assert!(!is_local("deb1.other.com", "deb1.opensvc.com"));
+        // a short host name and a full name in the config
+        assert!(is_local("deb1.opensvc.com", "deb1"));
     }
 
     #[test]

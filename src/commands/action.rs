@@ -170,24 +170,22 @@ fn guard(ctx: &Ctx, svc: &Service, force: bool, log: &crate::logger::Logger) -> 
         return Ok(());
     }
     use crate::transport::Reach;
-    for (node, answer) in super::status::ask_nodes(&asked) {
+    let answers = super::status::ask_nodes(&asked);
+    crate::interrupt::check()?;
+    for (node, answer) in answers {
         let unknown = match answer {
-            Ok(instances) => {
-                let runs = instances.get(&path).is_some_and(|i| {
-                    i.avail == crate::status::Avail::Up
-                        || i.resources.iter().any(|r| r.container.state == "running")
-                });
-                if runs {
+            Ok(instances) => match instances.get(&path) {
+                Some(i) if i.runs() => {
                     return Err(Error::Failed(format!(
                         "{path}: up on {node}: not started here (it would run on two nodes); stop it there first"
-                    )));
+                    )))
                 }
-                continue;
-            }
+                Some(_) => continue,
+                // an answer without the service: nothing to go on
+                None => format!("{node} did not report {path}"),
+            },
             // not configured there: om runs nothing of it there
-            Err(Reach::Refused(e)) if e.contains(&format!("service {path} does not exist")) => {
-                continue
-            }
+            Err(Reach::Refused(e)) if crate::status::not_configured(&e, &path) => continue,
             Err(e) => e.to_string(),
         };
         if !force {

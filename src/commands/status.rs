@@ -121,6 +121,8 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
     let mut statuses = statuses;
     if everywhere {
         with_other_nodes(ctx, &both, &mut statuses);
+        // a signal during the calls is not the nodes' answer
+        crate::interrupt::check()?;
     }
     Ok((statuses, broken))
 }

@@ -13,7 +13,6 @@ use crate::config;
 use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::logger::Level;
-use crate::status::Avail;
 use crate::transport::{self, is_local, Reach};
 
 /// Where the switch goes.
@@ -37,7 +36,7 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
         let log = super::service_log(ctx, path, args.common.quiet);
         let on = where_it_runs(ctx, &svc, args.force)?;
-        let to = target_node(ctx, &svc, target, &on)?;
+        let to = target_node(ctx, &svc, target, &on, args.force)?;
         if on.len() == 1 && is_local(&on[0], &to) {
             log.svc(Level::Info, &format!("already started on {to}"));
             return Ok(());
@@ -69,7 +68,7 @@ fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<Vec<String>> {
     let path = svc.path.to_string();
     let mut on = Vec::new();
     let local = super::status::local_status(ctx, svc)?;
-    if local.avail == Avail::Up || local.avail == Avail::Warn {
+    if local.instances.first().is_some_and(|i| i.runs()) {
         on.push(ctx.node.clone());
     }
     let asked: Vec<(String, Vec<String>)> = svc
@@ -78,17 +77,20 @@ fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<Vec<String>> {
         .filter(|n| !is_local(n, &ctx.node))
         .map(|n| (n.to_string(), vec![path.clone()]))
         .collect();
-    for (node, answer) in super::status::ask_nodes(&asked) {
+    let answers = super::status::ask_nodes(&asked);
+    crate::interrupt::check()?;
+    for (node, answer) in answers {
+        // an answer without the service is no word on it
+        let answer = answer.and_then(|instances| {
+            instances
+                .get(&path)
+                .map(|i| i.runs())
+                .ok_or_else(|| Reach::Refused(format!("{node} did not report {path}")))
+        });
         match answer {
-            Ok(instances) => {
-                if instances
-                    .get(&path)
-                    .is_some_and(|i| matches!(i.avail, Avail::Up | Avail::Warn))
-                {
-                    on.push(node);
-                }
-            }
-            Err(Reach::Refused(e)) if e.contains(&format!("service {path} does not exist")) => {}
+            Ok(true) => on.push(node),
+            Ok(false) => {}
+            Err(Reach::Refused(e)) if crate::status::not_configured(&e, &path) => {}
             Err(e) if !force => {
                 return Err(Error::Failed(format!(
                     "{path}: {node} can not tell whether the service runs there ({e}): --force to switch anyway"
@@ -100,7 +102,13 @@ fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<Vec<String>> {
     Ok(on)
 }
 
-fn target_node(ctx: &Ctx, svc: &Service, target: &Target, on: &[String]) -> Result<String> {
+fn target_node(
+    ctx: &Ctx,
+    svc: &Service,
+    target: &Target,
+    on: &[String],
+    force: bool,
+) -> Result<String> {
     let path = &svc.path;
     let to = match target {
         Target::Here => ctx.node.clone(),
@@ -138,11 +146,24 @@ fn target_node(ctx: &Ctx, svc: &Service, target: &Target, on: &[String]) -> Resu
             }
         )));
     }
-    Ok(if is_local(&to, &ctx.node) {
+    // the name as the config lists it (its ssh host), this node's own
+    let to = if is_local(&to, &ctx.node) {
         ctx.node.clone()
     } else {
-        to
-    })
+        svc.all_nodes()
+            .into_iter()
+            .find(|n| *n == to || is_local(n, &to))
+            .map_or(to, String::from)
+    };
+    // A disaster recovery start is an operator's decision: said before
+    // anything stops.
+    let listed = |list: &[String]| list.iter().any(|n| *n == to || is_local(n, &to));
+    if listed(&svc.drpnodes) && !listed(&svc.nodes) && !force {
+        return Err(Error::Failed(format!(
+            "{path}: {to} is a disaster recovery node of the service (drpnodes): a switch there is an operator's decision, made with --force"
+        )));
+    }
+    Ok(to)
 }
 
 /// `kind` of the service on `node`: in process here, `om PATH VERB --local`

@@ -329,10 +329,15 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         Ok(words)
     };
     let mut nodes = node_list("nodes")?;
+    let drpnodes = node_list("drpnodes")?;
     if nodes.is_empty() {
+        // this node alone by default; with drpnodes, the primary nodes
+        // must be said (a drp node would take itself for one)
+        if !drpnodes.is_empty() {
+            return Err("DEFAULT.nodes: required when drpnodes is set".into());
+        }
         nodes.push(eval.nodename.to_string());
     }
-    let drpnodes = node_list("drpnodes")?;
     Ok(Service {
         path: path.clone(),
         id,

@@ -398,6 +398,11 @@ fn end(pid: u32, grace: Duration, still: impl Fn() -> bool) -> bool {
         if Instant::now() >= deadline {
             if still() {
                 signal(pid, libc::SIGKILL);
+                // gone before om says so (a kill is not instant)
+                let gone_by = Instant::now() + Duration::from_secs(2);
+                while alive(pid) && Instant::now() < gone_by {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
             }
             return false;
         }

@@ -100,9 +100,11 @@ pub struct InstanceStatus {
     pub resources: Vec<ResourceStatus>,
 }
 
-/// A service's status. The top-level fields are this node's instance (as
-/// before `instances` existed, so scripts reading them keep working);
-/// `instances` holds every node's, this one's first.
+/// A service's status. `avail` and `overall` are the service's across its
+/// nodes (its only node's for a single-node service); `node`, `notice`,
+/// `started` and `resources` are this node's instance, as before
+/// `instances` existed, so scripts reading them keep working; `instances`
+/// holds every node's, in the order of `nodes` then `drpnodes`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceStatus {
     pub schema: u32,
@@ -327,6 +329,26 @@ pub fn service_in(
     }
 }
 
+impl InstanceStatus {
+    /// Whether the service may run there: up or warn, or any container
+    /// alive (running, restarting, paused) whatever the avail says.
+    pub fn runs(&self) -> bool {
+        matches!(self.avail, Avail::Up | Avail::Warn)
+            || self.resources.iter().any(|r| {
+                !matches!(
+                    r.container.state.as_str(),
+                    "absent" | "exited" | "created" | "dead" | "unknown"
+                )
+            })
+    }
+}
+
+/// A remote om's own words for a service it does not have (the only
+/// refusal taken as "nothing of it runs there").
+pub fn not_configured(error: &str, path: &str) -> bool {
+    error == format!("om: service {path} does not exist")
+}
+
 /// What another node says of a service, or why it says nothing.
 pub type Remote = std::result::Result<InstanceStatus, String>;
 
@@ -376,6 +398,9 @@ pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote
             Avail::Warn
         } else if up.len() == 1 {
             Avail::Up
+        } else if known.len() < all.len() {
+            // up nowhere that answered, and a node that did not: not "down"
+            Avail::Unknown
         } else if known.iter().all(|a| *a == Avail::NotApplicable) && !known.is_empty() {
             Avail::NotApplicable
         } else {
@@ -476,6 +501,17 @@ mod tests {
         let nodes: Vec<&str> = st.instances.iter().map(|i| i.node.as_str()).collect();
         assert_eq!(nodes, ["deb1.opensvc.com", "n2"]);
         assert_eq!(st.avail, Avail::Up);
+    }
+
+    #[test]
+    fn down_here_and_silent_there_is_unknown_not_down() {
+        let mut st = service(&svc(), "n1", &[], false);
+        merge(
+            &mut st,
+            &["n1", "n2"],
+            vec![("n2".into(), Err("unreachable: timeout".into()))],
+        );
+        assert_eq!(st.avail, Avail::Unknown);
     }
 
     #[test]

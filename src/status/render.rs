@@ -165,7 +165,8 @@ fn render_into(out: &mut String, st: &ServiceStatus, color: bool) {
         pad(out, line_start, width);
         let flags = r.flags.unwrap_or("");
         out.push(' ');
-        out.push_str(flags);
+        // a remote node's flags are its text: escaped like the rest
+        out.push_str(&escape_controls(flags));
         pad(out, line_start, width + 1 + 8);
         out.push(' ');
         let code = match r.avail {

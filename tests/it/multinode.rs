@@ -335,3 +335,42 @@ fn switch_and_giveback_move_the_service_between_nodes() {
     );
     env.om(&[&name, "purge"]).ok();
 }
+
+#[test]
+fn a_switch_to_a_disaster_recovery_node_needs_force_before_anything_stops() {
+    let _cfg = rig();
+    let env = Env::new();
+    let name = unique("mr");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    create(
+        &env,
+        &name,
+        &format!("[DEFAULT]\nnodes = {NODE}\ndrpnodes = n3\n[container#1]\ntype = docker\nimage = nginx\ncommand = sh -c \"{LOOP}\"\n"),
+    );
+    env.om(&[&name, "start"]).ok();
+    let out = env.om(&[&name, "switch", "--to", "n3"]).code(1);
+    assert!(
+        out.stderr.contains("n3 is a disaster recovery node"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        crate::support::inspect(&format!("{name}.container.1"))
+            .is_some_and(|v| v["State"]["Running"] == true),
+        "still running here: nothing stopped before the refusal"
+    );
+    // drpnodes without nodes: the primary nodes must be said
+    let out = env
+        .om_stdin(
+            &[&unique("mq"), "create", "--config=-"],
+            "[DEFAULT]\ndrpnodes = n3\n[container#1]\ntype = docker\nimage = nginx\n",
+        )
+        .code(1);
+    assert!(
+        out.stderr
+            .contains("DEFAULT.nodes: required when drpnodes is set"),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&name, "purge"]).ok();
+}
