@@ -153,40 +153,21 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
 fn guard(ctx: &Ctx, svc: &Service, force: bool, log: &crate::logger::Logger) -> Result<()> {
     let path = svc.path.to_string();
     let here = ctx.node.as_str();
-    let local = |n: &String| crate::transport::is_local(n, here);
-    let drp = svc.drpnodes.iter().any(local) && !svc.nodes.iter().any(local);
-    if drp && !force {
+    if svc.drp_only(here) && !force {
         return Err(Error::Failed(format!(
             "{path}: {here} is a disaster recovery node of the service (drpnodes): a start here is an operator's decision, made with --force"
         )));
     }
-    let asked: Vec<(String, Vec<String>)> = svc
-        .all_nodes()
-        .into_iter()
-        .filter(|n| !crate::transport::is_local(n, here))
-        .map(|n| (n.to_string(), vec![path.clone()]))
-        .collect();
-    if asked.is_empty() {
-        return Ok(());
-    }
-    use crate::transport::Reach;
-    let answers = super::status::ask_nodes(&asked);
-    crate::interrupt::check()?;
-    for (node, answer) in answers {
-        let unknown = match answer {
-            Ok(instances) => match instances.get(&path) {
-                Some(i) if i.runs() => {
-                    return Err(Error::Failed(format!(
-                        "{path}: up on {node}: not started here (it would run on two nodes); stop it there first"
-                    )))
-                }
-                Some(_) => continue,
-                // an answer without the service: nothing to go on
-                None => format!("{node} did not report {path}"),
-            },
-            // not configured there: om runs nothing of it there
-            Err(Reach::Refused(e)) if crate::status::not_configured(&e, &path) => continue,
-            Err(e) => e.to_string(),
+    use super::status::Word;
+    for (node, word) in super::status::other_nodes(ctx, svc)? {
+        let unknown = match word {
+            Word::Runs => {
+                return Err(Error::Failed(format!(
+                    "{path}: up on {node}: not started here (it would run on two nodes); stop it there first"
+                )))
+            }
+            Word::Not => continue,
+            Word::Unknown(why) => why,
         };
         if !force {
             return Err(Error::Failed(format!(

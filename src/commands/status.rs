@@ -201,6 +201,51 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     ))
 }
 
+/// What another node says of a service.
+pub enum Word {
+    /// It may run there (see `InstanceStatus::runs`).
+    Runs,
+    /// It does not, or it is not configured there.
+    Not,
+    /// The node can not tell: why.
+    Unknown(String),
+}
+
+/// Every other node of `svc`, asked at the same time, and what each says
+/// of it: the guard before a start and switch read it the same way.
+pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Vec<(String, Word)>> {
+    let path = svc.path.to_string();
+    let asked: Vec<(String, Vec<String>)> = svc
+        .all_nodes()
+        .into_iter()
+        .filter(|n| !crate::transport::is_local(n, &ctx.node))
+        .map(|n| (n.to_string(), vec![path.clone()]))
+        .collect();
+    if asked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let answers = ask_nodes(&asked);
+    // a signal during the calls is not the nodes' answer
+    crate::interrupt::check()?;
+    Ok(answers
+        .into_iter()
+        .map(|(node, answer)| {
+            let word = match answer {
+                Ok(instances) => match instances.get(&path) {
+                    Some(i) if i.runs() => Word::Runs,
+                    Some(_) => Word::Not,
+                    // an answer without the service: nothing to go on
+                    None => Word::Unknown(format!("{node} did not report {path}")),
+                },
+                // not configured there: om runs nothing of it there
+                Err(Reach::Refused(e)) if status::not_configured(&e, &path) => Word::Not,
+                Err(e) => Word::Unknown(e.to_string()),
+            };
+            (node, word)
+        })
+        .collect())
+}
+
 /// Each service's instance on a node, by path, or why the node said none.
 pub type NodeAnswer = std::result::Result<HashMap<String, status::InstanceStatus>, Reach>;
 

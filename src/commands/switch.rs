@@ -13,7 +13,7 @@ use crate::config;
 use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::logger::Level;
-use crate::transport::{self, is_local, Reach};
+use crate::transport::{self, is_local};
 
 /// Where the switch goes.
 pub enum Target {
@@ -71,32 +71,17 @@ fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<Vec<String>> {
     if local.instances.first().is_some_and(|i| i.runs()) {
         on.push(ctx.node.clone());
     }
-    let asked: Vec<(String, Vec<String>)> = svc
-        .all_nodes()
-        .into_iter()
-        .filter(|n| !is_local(n, &ctx.node))
-        .map(|n| (n.to_string(), vec![path.clone()]))
-        .collect();
-    let answers = super::status::ask_nodes(&asked);
-    crate::interrupt::check()?;
-    for (node, answer) in answers {
-        // an answer without the service is no word on it
-        let answer = answer.and_then(|instances| {
-            instances
-                .get(&path)
-                .map(|i| i.runs())
-                .ok_or_else(|| Reach::Refused(format!("{node} did not report {path}")))
-        });
-        match answer {
-            Ok(true) => on.push(node),
-            Ok(false) => {}
-            Err(Reach::Refused(e)) if crate::status::not_configured(&e, &path) => {}
-            Err(e) if !force => {
+    use super::status::Word;
+    for (node, word) in super::status::other_nodes(ctx, svc)? {
+        match word {
+            Word::Runs => on.push(node),
+            Word::Not => {}
+            Word::Unknown(e) if !force => {
                 return Err(Error::Failed(format!(
                     "{path}: {node} can not tell whether the service runs there ({e}): --force to switch anyway"
                 )))
             }
-            Err(_) => {}
+            Word::Unknown(_) => {}
         }
     }
     Ok(on)
@@ -157,8 +142,7 @@ fn target_node(
     };
     // A disaster recovery start is an operator's decision: said before
     // anything stops.
-    let listed = |list: &[String]| list.iter().any(|n| *n == to || is_local(n, &to));
-    if listed(&svc.drpnodes) && !listed(&svc.nodes) && !force {
+    if svc.drp_only(&to) && !force {
         return Err(Error::Failed(format!(
             "{path}: {to} is a disaster recovery node of the service (drpnodes): a switch there is an operator's decision, made with --force"
         )));

@@ -28,6 +28,16 @@ pub struct Service {
 }
 
 impl Service {
+    /// Whether `node` is one of `drpnodes` and not of `nodes`: a start
+    /// there is an operator's decision (`--force`).
+    pub fn drp_only(&self, node: &str) -> bool {
+        let listed = |list: &[String]| {
+            list.iter()
+                .any(|n| n == node || crate::transport::is_local(n, node))
+        };
+        listed(&self.drpnodes) && !listed(&self.nodes)
+    }
+
     /// Every node of the service, `nodes` then `drpnodes`, each once.
     pub fn all_nodes(&self) -> Vec<&str> {
         let mut all: Vec<&str> = Vec::new();

@@ -291,9 +291,7 @@ impl Daemon {
         else {
             return;
         };
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let ours = String::from_utf8_lossy(&cmdline).contains(&*dir.to_string_lossy());
+        // a live containerd whose command line names this exec root
         let verified = || {
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
@@ -301,7 +299,7 @@ impl Daemon {
                 && String::from_utf8_lossy(&cmdline).contains(&*dir.to_string_lossy())
                 && alive(pid)
         };
-        if comm.trim_end() == "containerd" && ours && alive(pid) {
+        if verified() {
             end(pid, Duration::from_secs(10), verified);
         }
         // dockerd trusts any process under that pid (a zombie, a reused
