@@ -1,20 +1,9 @@
 //! A private docker daemon per service (SPEC 11), on real second and third
 //! `dockerd` processes, images pulled from the real local registry.
 
-use crate::support::{create, docker, engine, inspect, Env};
-use std::path::{Path, PathBuf};
+use crate::support::{create, docker, engine, inspect, registry_image, Env, LOOP};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-const LOOP: &str = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
-
-/// The test image on the local registry scripts/test runs: a private
-/// daemon starts with an empty image store, so its pulls are real.
-fn registry_image() -> String {
-    let registry = std::env::var("OM_TEST_REGISTRY").unwrap_or_else(|_| {
-        panic!("OM_TEST_REGISTRY is not set: run scripts/test, which starts the local registry")
-    });
-    format!("{registry}/om-test/busybox")
-}
 
 /// A service on a private daemon whose data dir is under the test's root.
 fn tenant_ini(env: &Env, image: &str, extra: &str) -> String {
@@ -57,23 +46,20 @@ fn daemon_pid(env: &Env, ns: &str, name: &str) -> Option<i32> {
     let text = std::fs::read_to_string(var_dir(env, ns, name).join("docker.pid")).ok()?;
     let pid: i32 = text.trim().parse().ok()?;
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let zombie = stat
-        .rsplit_once(')')
-        .is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
-    (comm.trim() == "dockerd" && !zombie).then_some(pid)
+    (comm.trim() == "dockerd" && !gone(pid)).then_some(pid)
+}
+
+/// Whether the process is gone, or a zombie (as good as gone).
+fn gone(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+    })
 }
 
 fn wait_gone(pid: i32) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        if stat
-            .rsplit_once(')')
-            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-        {
-            return;
-        }
+    while !gone(pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -2,10 +2,8 @@
 //! asks the other nodes over real ssh (the rig of scripts/test: n2 and n3,
 //! each an sshd with its own om root and its own dockerd).
 
-use crate::support::{create, engine, unique, Cleanup, Env, NODE};
+use crate::support::{create, engine, registry_image, unique, Cleanup, Env, LOOP, NODE};
 use serde_json::Value;
-
-const LOOP: &str = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
 
 /// The rig's ssh client config, which `OM_RSH` (set by scripts/test) uses.
 fn rig() -> String {
@@ -21,12 +19,6 @@ fn rig() -> String {
         "OM_RSH ({rsh}) must use the rig's ssh config: run scripts/test"
     );
     cfg
-}
-
-fn registry_image() -> String {
-    let registry = std::env::var("OM_TEST_REGISTRY")
-        .unwrap_or_else(|_| panic!("OM_TEST_REGISTRY is not set: run scripts/test"));
-    format!("{registry}/om-test/busybox")
 }
 
 /// `om ARGS` on `node` through the rig's ssh, with `stdin`.
@@ -60,6 +52,20 @@ impl Drop for Remote<'_> {
     }
 }
 
+/// The same config on n2, purged there when the test ends.
+fn create_on_n2<'a>(cfg: &'a str, name: &str, ini: &str) -> Remote<'a> {
+    let out = on(cfg, "n2", &format!("{name} create --config=-"), ini);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Remote {
+        cfg,
+        name: name.to_string(),
+    }
+}
+
 #[test]
 fn print_status_shows_an_instance_per_node() {
     let cfg = rig();
@@ -72,16 +78,7 @@ fn print_status_shows_an_instance_per_node() {
     );
     create(&env, &name, &ini);
     // the same config on n2 (n3 has none: its om says so)
-    let out = on(&cfg, "n2", &format!("{name} create --config=-"), &ini);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _remote = Remote {
-        cfg: &cfg,
-        name: name.clone(),
-    };
+    let _remote = create_on_n2(&cfg, &name, &ini);
     // n2 can not reach this node through the rig's ssh: its guard refuses
     // until --force
     let out = on(&cfg, "n2", &format!("{name} start"), "");
@@ -273,16 +270,7 @@ fn switch_and_giveback_move_the_service_between_nodes() {
         registry_image()
     );
     create(&env, &name, &ini);
-    let out = on(&cfg, "n2", &format!("{name} create --config=-"), &ini);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _remote = Remote {
-        cfg: &cfg,
-        name: name.clone(),
-    };
+    let _remote = create_on_n2(&cfg, &name, &ini);
     env.om(&[&name, "start"]).ok();
     let running_here = || {
         crate::support::inspect(&format!("{name}.container.1"))

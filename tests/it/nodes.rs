@@ -75,19 +75,6 @@ fn ssh_ok(node: &str, script: &str) -> String {
     out.stdout.trim().to_string()
 }
 
-/// The trimmed stdout of a local docker command that must succeed.
-#[track_caller]
-fn host_docker(args: &[&str]) -> String {
-    let out = docker(args);
-    assert!(
-        out.status.success(),
-        "docker {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 fn node_path(node: &str, rel: &str) -> PathBuf {
     rig().dir.join(node).join(rel)
 }
@@ -153,7 +140,7 @@ fn each_node_runs_the_om_under_test() {
 #[test]
 fn each_node_has_an_engine_of_its_own() {
     engine();
-    let host = host_docker(&["info", "--format", "{{.ID}}"]);
+    let host = docker_ok(&["info", "--format", "{{.ID}}"]);
     let mut ids = vec![("host".to_string(), host)];
     for node in NODES {
         let got = ssh_ok(
@@ -209,7 +196,7 @@ fn a_container_on_n2_is_on_n2_alone() {
 
     // Neither by name nor by id elsewhere.
     assert!(inspect(&name).is_none(), "{name} is on the host engine too");
-    let host_ids = host_docker(&["ps", "-aq", "--no-trunc"]);
+    let host_ids = docker_ok(&["ps", "-aq", "--no-trunc"]);
     assert!(
         !host_ids.lines().any(|l| l == id),
         "{id} is on the host engine too"

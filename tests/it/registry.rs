@@ -4,69 +4,14 @@
 //! (and drops the local tag), so that only a pull can bring it back.
 
 use crate::support::*;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The local image every pushed tag is made from (scripts/test-image).
 const BASE: &str = "om-test/busybox:latest";
-
-/// Exits at once on SIGTERM, so that stops and cleanups do not wait 10 s.
-const LOOP: &str = "sh -c \"trap 'exit 0' TERM; while :; do sleep 1 & wait \\$!; done\"";
-
-/// The registry's address. Registry tests never skip: unset or silent, they
-/// fail, saying why.
-fn registry() -> String {
-    engine();
-    static UP: OnceLock<Result<String, String>> = OnceLock::new();
-    let r = UP.get_or_init(|| {
-        let addr = std::env::var("OM_TEST_REGISTRY")
-            .map_err(|_| "OM_TEST_REGISTRY is unset".to_string())?;
-        probe(&addr).map(|()| addr)
-    });
-    match r {
-        Ok(addr) => addr.clone(),
-        Err(e) => {
-            panic!("this test needs an image registry and {e}; run scripts/test, which starts one")
-        }
-    }
-}
-
-/// GET /v2/ by hand (no HTTP client among the dev-dependencies): a registry
-/// v2 answers 200 with its API version header.
-fn probe(addr: &str) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("{addr} does not answer ({e})");
-    let sock: SocketAddr = addr
-        .parse()
-        .map_err(|e| format!("OM_TEST_REGISTRY={addr} is no ip:port ({e})"))?;
-    let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(3)).map_err(fail)?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))
-        .map_err(fail)?;
-    write!(s, "GET /v2/ HTTP/1.0\r\nHost: {addr}\r\n\r\n").map_err(fail)?;
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).map_err(fail)?;
-    let head = answer.to_ascii_lowercase();
-    let ok = head.starts_with("http/1.0 200") || head.starts_with("http/1.1 200");
-    if ok && head.contains("docker-distribution-api-version: registry/2") {
-        return Ok(());
-    }
-    let first = answer.lines().next().unwrap_or("nothing");
-    Err(format!("{addr} is no open registry v2 (GET /v2/: {first})"))
-}
-
-fn docker_ok(args: &[&str]) -> String {
-    let out = docker(args);
-    assert!(
-        out.status.success(),
-        "docker {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 fn image_present(image: &str) -> bool {
     docker(&["image", "inspect", image]).status.success()
@@ -125,7 +70,9 @@ fn service(env: &Env, name: &str, image: &str, extra: &str) {
     create(
         env,
         name,
-        &format!("[container#1]\ntype = docker\nimage = {image}\ncommand = {LOOP}\n{extra}"),
+        &format!(
+            "[container#1]\ntype = docker\nimage = {image}\ncommand = sh -c \"{LOOP}\"\n{extra}"
+        ),
     );
 }
 

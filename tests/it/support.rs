@@ -3,10 +3,13 @@
 //! can share one docker engine.
 
 use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 pub const NODE: &str = "deb1.opensvc.com";
 
@@ -208,4 +211,66 @@ impl Drop for Cleanup {
 /// Creates a service from INI text, asserting success.
 pub fn create(env: &Env, name: &str, ini: &str) {
     env.om_stdin(&[name, "create", "--config=-"], ini).ok();
+}
+
+/// A container command that exits at once on SIGTERM, so that stops and
+/// cleanups do not wait docker's 10 s.
+pub const LOOP: &str = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done";
+
+/// The registry's address. Registry tests never skip: unset or silent, they
+/// fail, saying why.
+pub fn registry() -> String {
+    engine();
+    static UP: OnceLock<Result<String, String>> = OnceLock::new();
+    let r = UP.get_or_init(|| {
+        let addr = std::env::var("OM_TEST_REGISTRY")
+            .map_err(|_| "OM_TEST_REGISTRY is unset".to_string())?;
+        probe(&addr).map(|()| addr)
+    });
+    match r {
+        Ok(addr) => addr.clone(),
+        Err(e) => {
+            panic!("this test needs an image registry and {e}; run scripts/test, which starts one")
+        }
+    }
+}
+
+/// GET /v2/ by hand (no HTTP client among the dev-dependencies): a registry
+/// v2 answers 200 with its API version header.
+fn probe(addr: &str) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("{addr} does not answer ({e})");
+    let sock: SocketAddr = addr
+        .parse()
+        .map_err(|e| format!("OM_TEST_REGISTRY={addr} is no ip:port ({e})"))?;
+    let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(3)).map_err(fail)?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(fail)?;
+    write!(s, "GET /v2/ HTTP/1.0\r\nHost: {addr}\r\n\r\n").map_err(fail)?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).map_err(fail)?;
+    let head = answer.to_ascii_lowercase();
+    let ok = head.starts_with("http/1.0 200") || head.starts_with("http/1.1 200");
+    if ok && head.contains("docker-distribution-api-version: registry/2") {
+        return Ok(());
+    }
+    let first = answer.lines().next().unwrap_or("nothing");
+    Err(format!("{addr} is no open registry v2 (GET /v2/: {first})"))
+}
+
+/// The trimmed stdout of a local docker command that must succeed.
+#[track_caller]
+pub fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(
+        out.status.success(),
+        "docker {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The test image on the local registry: a pull from it is real.
+pub fn registry_image() -> String {
+    format!("{}/om-test/busybox", registry())
 }
