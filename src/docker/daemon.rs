@@ -492,6 +492,11 @@ mod tests {
         let err = check_socket(&svc("svc1", Some("/srv/d")), &long).unwrap_err();
         assert!(err.contains("over the 107"), "{err}");
         assert!(check_socket(&svc("svc1", None), &long).is_ok());
+        // the id names the runtime directory: no path out of /run/om
+        let mut odd = svc("svc1", Some("/srv/d"));
+        odd.id = "../../..x".into();
+        let err = check_socket(&odd, &Roots::under(Path::new("/o"))).unwrap_err();
+        assert!(err.contains("8 hex digits"), "{err}");
         assert!(check_socket(&svc("svc1", Some("/srv/d")), &Roots::under(Path::new("/o"))).is_ok());
     }
 
