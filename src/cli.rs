@@ -65,7 +65,12 @@ pub enum Command {
     /// Remove the config and state (refused while the service's containers exist).
     Delete(DeleteArgs),
     /// Print nothing; exit with the overall status (up 0, down 1, warn 2, n/a 3).
-    Status,
+    Status(StatusArgs),
+    /// Install this node's config of the service on its other nodes.
+    ///
+    /// A node whose config changed since the last sync keeps it: the sync
+    /// refuses, naming it (--force installs this node's there).
+    Sync(SyncArgs),
     /// Print the status tree or the config.
     #[command(subcommand)]
     Print(PrintCommand),
@@ -152,7 +157,8 @@ pub struct CreateArgs {
 /// Options every action accepts.
 #[derive(Args, Debug, Clone, Default)]
 pub struct CommonArgs {
-    /// Accepted for OpenSVC compatibility; om actions are always local.
+    /// This node only: the service's other nodes are neither asked nor acted on
+    /// (the split-brain guard before a start still asks them).
     #[arg(long)]
     pub local: bool,
     /// How long to wait for the service's action lock (e.g. 30s, 1m).
@@ -205,6 +211,32 @@ pub struct SwitchArgs {
     pub to: Option<String>,
     #[command(flatten)]
     pub action: ActionArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// This node's instance only (other nodes are not asked).
+    #[arg(long)]
+    pub local: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Install this node's config even where it was changed since the last sync.
+    #[arg(long)]
+    pub force: bool,
+    /// The receiving side, run by the sending node over the transport: the
+    /// config on stdin.
+    #[arg(long, hide = true)]
+    pub receive: bool,
+    /// The sending node (with --receive).
+    #[arg(long, hide = true, value_name = "NODE")]
+    pub from: Option<String>,
+    /// What the sender believes this node has (with --receive).
+    #[arg(long, hide = true, value_name = "DIGEST")]
+    pub expect: Option<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Args, Debug)]

@@ -189,10 +189,24 @@ pub struct Started {
 /// while it runs (status reads the configs while `docker ps` lists). The
 /// bound counts from now.
 pub fn start(cmd: &Cmd, bound: Duration) -> Result<Started> {
+    start_with(cmd, bound, None)
+}
+
+/// `capture`, `input` written to the call's stdin (a config sent to
+/// another node: never on an argv).
+pub fn capture_input(cmd: &Cmd, bound: Duration, input: &[u8]) -> Result<Output> {
+    start_with(cmd, bound, Some(input.to_vec()))?.finish()
+}
+
+fn start_with(cmd: &Cmd, bound: Duration, input: Option<Vec<u8>>) -> Result<Started> {
     interrupt::check()?;
     let deadline = Instant::now() + bound;
-    let handle = grouped(cmd)
-        .stdin_null()
+    let expr = grouped(cmd);
+    let expr = match input {
+        Some(bytes) => expr.stdin_bytes(bytes),
+        None => expr.stdin_null(),
+    };
+    let handle = expr
         .stdout_capture()
         .stderr_capture()
         .start()

@@ -72,8 +72,22 @@ pub fn om_cmd(node: &str, args: &[&str]) -> Result<Cmd> {
 /// none. ssh's own failures (exit 255) and a bound passed are
 /// "unreachable", never an answer.
 pub fn query(node: &str, args: &[&str], bound: Duration) -> std::result::Result<String, Reach> {
+    query_input(node, args, None, bound)
+}
+
+/// `query`, `input` on the remote om's stdin.
+pub fn query_input(
+    node: &str,
+    args: &[&str],
+    input: Option<&[u8]>,
+    bound: Duration,
+) -> std::result::Result<String, Reach> {
     let cmd = om_cmd(node, args).map_err(|e| Reach::Refused(e.to_string()))?;
-    let out = match capture(&cmd, bound) {
+    let got = match input {
+        Some(bytes) => crate::process::capture_input(&cmd, bound, bytes),
+        None => capture(&cmd, bound),
+    };
+    let out = match got {
         Ok(out) => out,
         Err(Error::Interrupted(n)) => {
             return Err(Reach::Unreachable(format!("interrupted (signal {n})")))

@@ -27,7 +27,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Kind::Start => "start",
             Kind::Stop => "stop",
@@ -40,20 +40,56 @@ impl Kind {
     }
 }
 
+/// An action on the selected services: on this node with `--local` (or
+/// for a service of this node alone), else across the service's nodes
+/// (SPEC 12, `commands::nodes`).
 pub fn run(ctx: &Ctx, selector: &str, kind: Kind, args: &ActionArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
-    run_paths(ctx, &paths, kind, args)
+    if args.common.local {
+        return run_paths(ctx, &paths, kind, args);
+    }
+    check_filters(kind, args)?;
+    each(&paths, |path| {
+        // A config that does not load is reported by the local action
+        // (a stop acts on what a broken config still names, here).
+        match config::load_quiet(path, &ctx.roots, &ctx.node) {
+            Ok(svc) if super::nodes::has_others(ctx, &svc) => {
+                super::nodes::across(ctx, &svc, kind, args)
+            }
+            _ => run_one(ctx, path, kind, args, None),
+        }
+    })
 }
 
-pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) -> Result<()> {
-    let wait = waitlock(&args.common.waitlock)?;
+fn check_filters(kind: Kind, args: &ActionArgs) -> Result<()> {
     let filtered = !(args.rid.is_empty() && args.tag.is_empty() && args.subset.is_empty());
     if kind == Kind::Purge && filtered {
         return Err(Error::Usage(
             "purge removes the whole service: --rid, --tag and --subset do not apply (unprovision takes them)".into(),
         ));
     }
-    each(paths, |path| {
+    Ok(())
+}
+
+/// The action on this node's instance of each service.
+pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) -> Result<()> {
+    check_filters(kind, args)?;
+    each(paths, |path| run_one(ctx, path, kind, args, None))
+}
+
+/// The action on this node's instance of one service. `asked`: what the
+/// other nodes said, when the caller asked them already (the guard before
+/// a start asks them otherwise).
+pub fn run_one(
+    ctx: &Ctx,
+    path: &SvcPath,
+    kind: Kind,
+    args: &ActionArgs,
+    asked: Option<Vec<(String, super::status::Word)>>,
+) -> Result<()> {
+    let wait = waitlock(&args.common.waitlock)?;
+    let filtered = !(args.rid.is_empty() && args.tag.is_empty() && args.subset.is_empty());
+    {
         let _lock = if args.dry_run {
             None
         } else {
@@ -81,7 +117,7 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
             kind,
             Kind::Start | Kind::Provision | Kind::Deploy | Kind::Restart
         ) {
-            guard(ctx, &svc, args.force, &log)?;
+            guard(ctx, &svc, args.force, &log, asked)?;
         }
         let daemon = crate::docker::daemon::Daemon::of(&svc, &ctx.roots);
         // A private daemon that does not run holds no running container: a
@@ -142,7 +178,7 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
             delete::remove_service(ctx, path)?;
         }
         Ok(())
-    })
+    }
 }
 
 /// The split-brain guard (SPEC 12), before any start: every other node of
@@ -150,7 +186,13 @@ pub fn run_paths(ctx: &Ctx, paths: &[SvcPath], kind: Kind, args: &ActionArgs) ->
 /// there is a refusal (stop it there first, or switch); a node that can
 /// not be asked, or a start on a disaster recovery node, needs `--force`,
 /// an operator's decision.
-fn guard(ctx: &Ctx, svc: &Service, force: bool, log: &crate::logger::Logger) -> Result<()> {
+fn guard(
+    ctx: &Ctx,
+    svc: &Service,
+    force: bool,
+    log: &crate::logger::Logger,
+    asked: Option<Vec<(String, super::status::Word)>>,
+) -> Result<()> {
     let path = svc.path.to_string();
     let here = ctx.node.as_str();
     if svc.drp_only(here) && !force {
@@ -158,8 +200,22 @@ fn guard(ctx: &Ctx, svc: &Service, force: bool, log: &crate::logger::Logger) -> 
             "{path}: {here} is a disaster recovery node of the service (drpnodes): a start here is an operator's decision, made with --force"
         )));
     }
+    if !svc
+        .all_nodes()
+        .iter()
+        .any(|n| crate::transport::is_local(n, here))
+    {
+        return Err(Error::Failed(format!(
+            "{path}: {here} is not a node of the service (nodes: {}): not started here",
+            svc.all_nodes().join(" ")
+        )));
+    }
     use super::status::Word;
-    for (node, word) in super::status::other_nodes(ctx, svc)? {
+    let asked = match asked {
+        Some(a) => a,
+        None => super::status::other_nodes(ctx, svc)?,
+    };
+    for (node, word) in asked {
         let unknown = match word {
             Word::Runs => {
                 return Err(Error::Failed(format!(
@@ -297,8 +353,11 @@ fn remove_slices(exec: &Exec) {
 /// within its resource's `pull_timeout` (no lock: nothing of the service
 /// changes).
 pub fn pull(ctx: &Ctx, selector: &str, args: &ActionArgs) -> Result<()> {
-    let paths = ctx.select(selector)?;
-    each(&paths, |path| {
+    pull_paths(ctx, &ctx.select(selector)?, args)
+}
+
+pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()> {
+    each(paths, |path| {
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
         let log = super::service_log(ctx, path, args.common.quiet);
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;

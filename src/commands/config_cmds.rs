@@ -173,7 +173,8 @@ fn edit(
     if doc.to_string() == before {
         return Ok(());
     }
-    config::save(path, &ctx.roots, &doc)
+    config::save(path, &ctx.roots, &doc)?;
+    super::sync::after_write(ctx, path, common)
 }
 
 pub fn set(ctx: &Ctx, selector: &str, args: &SetArgs) -> Result<()> {

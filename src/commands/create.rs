@@ -140,7 +140,8 @@ fn install(
             "service {path} was deleted meanwhile: nothing written, try again"
         ));
     }
-    config::save(path, &ctx.roots, doc)
+    config::save(path, &ctx.roots, doc)?;
+    super::sync::after_write(ctx, path, &args.common)
 }
 
 pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {

@@ -16,10 +16,32 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
     let wait = waitlock(&args.common.waitlock)?;
     each(&paths, |path| {
-        let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
         if !args.rid.is_empty() {
-            return delete_sections(ctx, path, &args.rid, args.force);
+            let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
+            delete_sections(ctx, path, &args.rid, args.force)?;
+            return super::sync::after_write(ctx, path, &args.common);
         }
+        // without --local, on every node of the service (SPEC 12)
+        match config::load_quiet(path, &ctx.roots, &ctx.node) {
+            Ok(svc) if !args.common.local && super::nodes::has_others(ctx, &svc) => {
+                super::nodes::delete_everywhere(ctx, &svc, args.force, args.common.quiet, || {
+                    delete_here(ctx, path, args, wait)
+                })
+            }
+            _ => delete_here(ctx, path, args, wait),
+        }
+    })
+}
+
+/// This node's config and state.
+fn delete_here(
+    ctx: &Ctx,
+    path: &SvcPath,
+    args: &DeleteArgs,
+    wait: std::time::Duration,
+) -> Result<()> {
+    {
+        let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
         if !args.force {
             let (svc, complete) = config::load_for_stop(path, &ctx.roots, &ctx.node)?;
             if !complete {
@@ -57,7 +79,7 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
             }
         }
         remove_service(ctx, path)
-    })
+    }
 }
 
 /// The names of the service's containers that exist on the engine,

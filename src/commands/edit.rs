@@ -63,7 +63,7 @@ pub fn edit_config(ctx: &Ctx, selector: &str, common: &CommonArgs) -> Result<()>
         let original = config::read_document(path, &ctx.roots)?.to_string();
         let copy = state::dir(path, &ctx.roots).join(format!("{}.conf.edit", path.name));
         config::write_atomic(&copy, &original)?;
-        let result = edit_loop(ctx, path, &words, &copy, &original);
+        let result = edit_loop(ctx, path, &words, &copy, &original, common);
         let _ = std::fs::remove_file(&copy);
         result
     })
@@ -75,6 +75,7 @@ fn edit_loop(
     words: &[String],
     copy: &std::path::Path,
     original: &str,
+    common: &CommonArgs,
 ) -> Result<()> {
     loop {
         let mut args: Vec<String> = words[1..].to_vec();
@@ -93,7 +94,8 @@ fn edit_loop(
         }
         let errors = problems(&text, original, path, ctx);
         if errors.is_empty() {
-            return config::write_atomic(&path.conf_file(&ctx.roots), &text);
+            config::write_atomic(&path.conf_file(&ctx.roots), &text)?;
+            return super::sync::after_write(ctx, path, common);
         }
         for e in &errors {
             crate::text::say(&format!("{path}: error: {e}"));

@@ -6,9 +6,11 @@ mod create;
 mod delete;
 mod edit;
 mod listing;
+mod nodes;
 mod passthrough;
 mod status;
 mod switch;
+pub(crate) mod sync;
 
 use crate::cli::{Cli, Command, EditCommand, LsCli, PrintCommand, ValidateCommand};
 use crate::config::value::parse_duration;
@@ -73,7 +75,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
     let ctx = match Ctx::from_env() {
         Ok(ctx) => ctx,
         // `status` says 4 whenever it can not tell (SPEC 3).
-        Err(e) if matches!(cli.command, Command::Status) => {
+        Err(e) if matches!(cli.command, Command::Status(_)) => {
             crate::text::say(&e.to_string());
             return Err(Error::Child(4));
         }
@@ -114,7 +116,9 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Giveback(a) => switch::switch(&ctx, sel, &switch::Target::First, &a),
         Command::Pull(a) => action::pull(&ctx, sel, &a),
         Command::Delete(a) => delete::delete(&ctx, sel, &a),
-        Command::Status => status::exit_status(&ctx, sel),
+        Command::Status(a) => status::exit_status(&ctx, sel, a.local),
+        Command::Sync(a) if a.receive => sync::receive(&ctx, &exact_path(sel)?, &a),
+        Command::Sync(a) => sync::sync(&ctx, sel, &a),
         Command::Print(PrintCommand::Status(a)) => status::print(&ctx, sel, &a),
         Command::Print(PrintCommand::Config(a)) => config_cmds::print_config(&ctx, sel, &a),
         Command::Get(a) => config_cmds::get(&ctx, sel, &a),

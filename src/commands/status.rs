@@ -344,9 +344,14 @@ fn engine_view(
 /// The exit code says the status; 4 says om could not tell (no such
 /// service, a config that does not load, an engine or a query that did not
 /// answer), never "down" (SPEC 3).
-pub fn exit_status(ctx: &Ctx, selector: &str) -> Result<()> {
+///
+/// Across nodes (without `--local`) the code is the service's, as the
+/// status tree's first line says it: up when one node runs it, whatever a
+/// silent node; 4 only when this node's answer can not decide (down here,
+/// and a node that did not answer may run it).
+pub fn exit_status(ctx: &Ctx, selector: &str, local: bool) -> Result<()> {
     const UNKNOWN: u8 = 4;
-    let (statuses, broken) = match collect(ctx, selector, false) {
+    let (statuses, broken) = match collect(ctx, selector, !local) {
         Ok(r) => r,
         Err(Error::Child(_)) => return Err(Error::Child(UNKNOWN)),
         Err(e) => {

@@ -6,14 +6,15 @@
 //! middle leaves the service where it was or where it was going, never on
 //! both, and a second switch or start finishes the job.
 
-use super::action::{self, Kind};
+use super::action::Kind;
+use super::nodes::Instance;
 use super::{each, Ctx};
 use crate::cli::ActionArgs;
 use crate::config;
 use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::logger::Level;
-use crate::transport::{self, is_local};
+use crate::transport::is_local;
 
 /// Where the switch goes.
 pub enum Target {
@@ -153,31 +154,14 @@ fn target_node(
 /// `kind` of the service on `node`: in process here, `om PATH VERB --local`
 /// there (its lines streamed as they come; they carry their node).
 fn run_on(ctx: &Ctx, svc: &Service, node: &str, kind: Kind, args: &ActionArgs) -> Result<()> {
-    if is_local(node, &ctx.node) {
-        return action::run_paths(ctx, std::slice::from_ref(&svc.path), kind, args);
+    let inst = Instance::on(ctx, svc, node);
+    if inst.is_here() || kind != Kind::Start {
+        return inst.act(ctx, kind, args, None);
     }
-    let path = svc.path.to_string();
-    let verb = match kind {
-        Kind::Stop => "stop",
-        _ => "start",
-    };
-    let mut words = vec![path.as_str(), verb, "--local"];
     // this node checked that the service runs nowhere else: the target
-    // need not ask the nodes it can not reach (a node that says it runs
-    // the service still stops it there)
-    if kind == Kind::Start {
-        words.push("--force");
-    }
-    if args.dry_run {
-        words.push("--dry-run");
-    }
-    if args.common.quiet {
-        words.push("--quiet");
-    }
-    let log = super::service_log(ctx, &svc.path, args.common.quiet);
-    log.svc(Level::Info, &transport::shown(node, &words));
-    transport::act(node, &words, |line| {
-        crate::text::say_raw(line);
-    })
-    .map_err(|e| Error::Failed(format!("{path}: {verb} on {node}: {e}")))
+    // need not refuse for the nodes it can not reach itself (a node that
+    // says it runs the service still stops it there)
+    let mut forced = args.clone();
+    forced.force = true;
+    inst.act(ctx, kind, &forced, None)
 }

@@ -76,7 +76,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Default "comment" Text, None, "", "Free text for the operators."),
     kw!(Default "rollback" Bool, Some("true"), "", "When a start fails, stop again the resources this action started, in reverse order."),
     kw!(Default "tags" Words, None, "", "Words to select services or resources by."),
-    kw!(Default "nodes" Words, None, "", "The nodes that may run the service, in order of preference (default: this node alone). print status shows an instance line for each; actions act on this node in this version."),
+    kw!(Default "nodes" Words, None, "", "The nodes that may run the service, in order of preference (default: this node alone). print status shows an instance line for each; start runs it on the first that answers, and the config is kept the same on all of them (sync)."),
     kw!(Default "drpnodes" Words, None, "", "Disaster recovery nodes: never chosen automatically; print status shows them after the nodes."),
     kw!(Default "docker_data_dir" Str, None, "dockerd --data-root=", "An absolute path: the service gets a docker daemon of its own, with its image store there (references allowed, e.g. /srv/{namespace}/{name}/docker). It starts on demand and stops with the service's last container."),
     kw!(Default "container_data_dir" Str, None, "dockerd --data-root=", "Alias of docker_data_dir."),

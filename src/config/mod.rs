@@ -70,6 +70,19 @@ pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, 
     })
 }
 
+/// `load` without a word: for a look at the config (its nodes, say) before
+/// the action that reads it again and says what it finds.
+pub fn load_quiet(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<Service> {
+    load_noting(
+        path,
+        roots,
+        &Under::paths(&roots.etc),
+        nodename,
+        &mut |_| {},
+    )
+    .map(|(_, s)| s)
+}
+
 /// `load`, its warnings handed to `note` rather than said.
 pub fn load_noting(
     path: &SvcPath,

@@ -180,9 +180,16 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
     }
     if report.errors.is_empty() {
         match build_with(&eval, doc, path) {
-            Ok(svc) if svc.all_nodes().len() > 1 => {
+            // the config of a service that does not run here (an
+            // operator's copy, say): the guard refuses to start it here
+            Ok(svc)
+                if !svc
+                    .all_nodes()
+                    .iter()
+                    .any(|n| crate::transport::is_local(n, nodename)) =>
+            {
                 report.warnings.push(format!(
-                    "DEFAULT.nodes: {}: print status shows every node and switch, takeover and giveback move the service between them; the other actions act on this node in this version",
+                    "DEFAULT.nodes: {nodename} is not a node of the service ({}): om starts nothing of it here",
                     svc.all_nodes().join(" ")
                 ));
                 finish(&mut report, svc, roots);

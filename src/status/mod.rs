@@ -388,17 +388,23 @@ pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote
         .filter(|i| i.avail == Avail::Up)
         .map(|i| i.node.as_str())
         .collect();
+    // a node that says it has no such service runs nothing of it: it is
+    // not silent (its line still says what it answered)
+    let path = st.path.clone();
+    let absent = |i: &InstanceStatus| i.avail == Avail::Unknown && not_configured(&i.notice, &path);
     let service = |pick: fn(&InstanceStatus) -> Avail| {
         let known: Vec<Avail> = all
             .iter()
+            .filter(|i| !absent(i))
             .map(pick)
             .filter(|a| *a != Avail::Unknown)
             .collect();
+        let asked = all.iter().filter(|i| !absent(i)).count();
         if up.len() > 1 || known.contains(&Avail::Warn) {
             Avail::Warn
         } else if up.len() == 1 {
             Avail::Up
-        } else if known.len() < all.len() {
+        } else if known.len() < asked {
             // up nowhere that answered, and a node that did not: not "down"
             Avail::Unknown
         } else if known.iter().all(|a| *a == Avail::NotApplicable) && !known.is_empty() {

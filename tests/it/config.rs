@@ -431,7 +431,7 @@ fn validate_tells_errors_from_warnings() {
     assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
     assert!(
         out.stdout.contains(
-            "s: warning: DEFAULT.nodes: n1 n2: print status shows every node and switch, takeover and giveback move the service between them; the other actions act on this node in this version"
+            "s: warning: DEFAULT.nodes: deb1.opensvc.com is not a node of the service (n1 n2): om starts nothing of it here"
         ),
         "{}",
         out.stdout

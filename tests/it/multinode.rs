@@ -21,6 +21,14 @@ fn rig() -> String {
     cfg
 }
 
+/// A root of its own for this node, which reaches the rig's nodes.
+fn rig_env() -> Env {
+    let mut env = Env::new();
+    env.vars
+        .push(("OM_RSH".into(), std::env::var("OM_RSH").unwrap_or_default()));
+    env
+}
+
 /// `om ARGS` on `node` through the rig's ssh, with `stdin`.
 fn on(cfg: &str, node: &str, args: &str, stdin: &str) -> std::process::Output {
     use std::io::Write;
@@ -69,7 +77,7 @@ fn create_on_n2<'a>(cfg: &'a str, name: &str, ini: &str) -> Remote<'a> {
 #[test]
 fn print_status_shows_an_instance_per_node() {
     let cfg = rig();
-    let env = Env::new();
+    let env = rig_env();
     let name = unique("mn");
     let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
     let ini = format!(
@@ -184,7 +192,7 @@ fn print_status_shows_an_instance_per_node() {
 #[test]
 fn a_start_that_can_not_ask_a_node_needs_force() {
     let _cfg = rig();
-    let env = Env::new();
+    let env = rig_env();
     let name = unique("mg");
     let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
     create(
@@ -215,7 +223,7 @@ fn a_start_that_can_not_ask_a_node_needs_force() {
 #[test]
 fn a_start_on_a_disaster_recovery_node_needs_force() {
     let _cfg = rig();
-    let env = Env::new();
+    let env = rig_env();
     let name = unique("md");
     let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
     create(
@@ -238,7 +246,7 @@ fn a_start_on_a_disaster_recovery_node_needs_force() {
 #[test]
 fn a_node_ssh_can_not_reach_is_unknown_never_down() {
     let _cfg = rig();
-    let env = Env::new();
+    let env = rig_env();
     let name = unique("mu");
     create(
         &env,
@@ -262,7 +270,7 @@ fn a_node_ssh_can_not_reach_is_unknown_never_down() {
 #[test]
 fn switch_and_giveback_move_the_service_between_nodes() {
     let cfg = rig();
-    let env = Env::new();
+    let env = rig_env();
     let name = unique("ms");
     let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
     let ini = format!(
@@ -327,7 +335,7 @@ fn switch_and_giveback_move_the_service_between_nodes() {
 #[test]
 fn a_switch_to_a_disaster_recovery_node_needs_force_before_anything_stops() {
     let _cfg = rig();
-    let env = Env::new();
+    let env = rig_env();
     let name = unique("mr");
     let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
     create(

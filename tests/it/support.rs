@@ -78,7 +78,16 @@ impl Env {
             .env("NO_COLOR", "1")
             .env("HOME", self.root());
         // what the caller's environment could slip into a test
-        for var in ["OM_DOCKER", "OM_DOCKER_TIMEOUT", "VISUAL", "EDITOR", "TAG"] {
+        // (OM_RSH too: a test reaches the rig's nodes only when it says
+        // so, see multinode.rs, or its configs would land on them)
+        for var in [
+            "OM_DOCKER",
+            "OM_DOCKER_TIMEOUT",
+            "VISUAL",
+            "EDITOR",
+            "TAG",
+            "OM_RSH",
+        ] {
             cmd.env_remove(var);
         }
         if let Some(dir) = &self.path_prefix {

@@ -1,0 +1,367 @@
+//! Actions across the nodes of a service (SPEC 12), without `--local`:
+//! `start` where it should run, `stop` wherever it runs, `provision`,
+//! `unprovision`, `purge` and `delete` on every node. Each step is an
+//! action on one `Instance`: in process on this node, `om PATH VERB
+//! --local` over the transport on another (its lines streamed as they
+//! come; they carry their node in their prefix). Each node takes its own
+//! lock.
+
+use super::action::{self, Kind};
+use super::status::{local_status, other_nodes, Word};
+use super::Ctx;
+use crate::cli::ActionArgs;
+use crate::config::service::Service;
+use crate::docker::Engine;
+use crate::error::{Error, Result};
+use crate::logger::Level;
+use crate::status::not_configured;
+use crate::transport::{self, is_local, Reach};
+
+/// What an action acts on: a service on one node.
+pub struct Instance<'a> {
+    /// The node as the config names it (its ssh host), this node's name
+    /// for the local one.
+    pub node: String,
+    /// This node's engine for the service; another node's instance is
+    /// reached through the transport, its engine is its own business.
+    pub engine: Option<Engine>,
+    pub service: &'a Service,
+}
+
+impl<'a> Instance<'a> {
+    pub fn on(ctx: &Ctx, service: &'a Service, node: &str) -> Instance<'a> {
+        if is_local(node, &ctx.node) {
+            Instance {
+                node: ctx.node.clone(),
+                engine: Some(crate::docker::daemon::engine_of(service, &ctx.roots)),
+                service,
+            }
+        } else {
+            Instance {
+                node: node.to_string(),
+                engine: None,
+                service,
+            }
+        }
+    }
+
+    pub fn is_here(&self) -> bool {
+        self.engine.is_some()
+    }
+
+    /// `verb` on this instance: in process here (`kind`, the other nodes'
+    /// answers already asked for a start), `om PATH VERB --local …` there.
+    pub fn act(
+        &self,
+        ctx: &Ctx,
+        kind: Kind,
+        args: &ActionArgs,
+        asked: Option<Vec<(String, Word)>>,
+    ) -> Result<()> {
+        if self.is_here() {
+            return action::run_one(ctx, &self.service.path, kind, args, asked);
+        }
+        let words = remote_words(&self.service.path.to_string(), kind.name(), args);
+        self.remote(ctx, &words, args.common.quiet)
+    }
+
+    /// `om WORDS` on this (other) node, its lines streamed with their own
+    /// prefix; the replayable line logged first.
+    pub fn remote(&self, ctx: &Ctx, words: &[String], quiet: bool) -> Result<()> {
+        let path = &self.service.path;
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let log = super::service_log(ctx, path, quiet);
+        log.svc(Level::Info, &transport::shown(&self.node, &words));
+        transport::act(&self.node, &words, crate::text::say_raw).map_err(|e| {
+            Error::Failed(format!(
+                "{path}: {} on {}: {}",
+                words.get(1).copied().unwrap_or("om"),
+                self.node,
+                strip(&e.to_string())
+            ))
+        })
+    }
+}
+
+/// A remote om's error line, without its `om: ` prefix.
+fn strip(line: &str) -> &str {
+    line.strip_prefix("om: ").unwrap_or(line)
+}
+
+/// `om PATH VERB --local` with the options of this action that the other
+/// node's om must apply the same way (`--force` is added by the caller
+/// where it is meant for the remote).
+pub fn remote_words(path: &str, verb: &str, args: &ActionArgs) -> Vec<String> {
+    let mut words: Vec<String> = vec![path.into(), verb.into(), "--local".into()];
+    for (flag, values) in [
+        ("--rid", &args.rid),
+        ("--tag", &args.tag),
+        ("--subset", &args.subset),
+    ] {
+        for v in values {
+            words.push(flag.into());
+            words.push(v.clone());
+        }
+    }
+    words.push("--waitlock".into());
+    words.push(args.common.waitlock.clone());
+    if args.dry_run {
+        words.push("--dry-run".into());
+    }
+    if args.common.quiet {
+        words.push("--quiet".into());
+    }
+    if args.force {
+        words.push("--force".into());
+    }
+    words
+}
+
+/// Whether the service lives on other nodes than this one.
+pub fn has_others(ctx: &Ctx, svc: &Service) -> bool {
+    svc.all_nodes().iter().any(|n| !is_local(n, &ctx.node))
+}
+
+/// This node's instance asked (its engine) while the other nodes are (over
+/// the transport): whether it runs here, and what each other node says.
+fn survey(ctx: &Ctx, svc: &Service) -> Result<(bool, Vec<(String, Word)>)> {
+    std::thread::scope(|s| {
+        let others = s.spawn(|| other_nodes(ctx, svc));
+        let here = local_status(ctx, svc).map(|st| st.instances.first().is_some_and(|i| i.runs()));
+        let others = others
+            .join()
+            .unwrap_or_else(|_| Err(Error::Failed("asking the other nodes: lost".into())));
+        Ok((here?, others?))
+    })
+}
+
+/// An action without `--local` on a service with other nodes.
+pub fn across(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> {
+    match kind {
+        Kind::Start | Kind::Provision => start(ctx, svc, kind, args),
+        Kind::Stop => stop(ctx, svc, args),
+        Kind::Unprovision | Kind::Purge => everywhere(ctx, svc, kind, args),
+        // restart and deploy act here (with the guard before their start)
+        Kind::Restart | Kind::Deploy => action::run_one(ctx, &svc.path, kind, args, None),
+    }
+}
+
+/// `start`: `already started on N` when a node runs it; else on the first
+/// node of `nodes` that answers (never a drp node: that is an operator's
+/// `--force` start there). A node that can not tell stops it, unless
+/// `--force`. `provision` goes to the same node, and pulls the images on
+/// the others that answered, so that a switch there starts at once.
+fn start(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> {
+    let path = &svc.path;
+    let log = super::service_log(ctx, path, args.common.quiet);
+    let (here, others) = survey(ctx, svc)?;
+    let runs: Vec<&str> = others
+        .iter()
+        .filter(|(_, w)| matches!(w, Word::Runs))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    // up here and elsewhere: the local start's guard says the split brain
+    if !runs.is_empty() && !here && kind == Kind::Start {
+        log.svc(
+            Level::Info,
+            &format!("already started on {}", runs.join(" and ")),
+        );
+        return Ok(());
+    }
+    let target = if here {
+        ctx.node.clone()
+    } else if let Some(n) = runs.first() {
+        // provision where it runs
+        n.to_string()
+    } else {
+        if !args.force {
+            if let Some((node, Word::Unknown(why))) =
+                others.iter().find(|(_, w)| matches!(w, Word::Unknown(_)))
+            {
+                return Err(Error::Failed(format!(
+                    "{path}: {node} can not tell whether the service runs there ({why}): --force to start anyway"
+                )));
+            }
+        }
+        let answered = |n: &str| {
+            is_local(n, &ctx.node) || others.iter().any(|(o, w)| o == n && matches!(w, Word::Not))
+        };
+        svc.nodes
+            .iter()
+            .find(|n| answered(n))
+            .cloned()
+            .ok_or_else(|| {
+                Error::Failed(format!(
+                    "{path}: no node of nodes ({}) answered: not started",
+                    svc.nodes.join(" ")
+                ))
+            })?
+    };
+    let target = Instance::on(ctx, svc, &target);
+    if kind == Kind::Provision {
+        pull_elsewhere(ctx, svc, &target.node, &others, args)?;
+    }
+    if target.is_here() {
+        return target.act(ctx, kind, args, Some(others));
+    }
+    log.svc(Level::Info, &format!("{} on {}", kind.name(), target.node));
+    // This node asked every node: the target need not refuse for one it
+    // can not reach itself (a node that says it runs the service still
+    // stops it there).
+    let mut forced = args.clone();
+    forced.force = true;
+    target.act(ctx, kind, &forced, None)
+}
+
+/// The images pulled on the nodes other than the provision's target that
+/// answered (`om PATH pull --local`): a node that did not is a warning.
+fn pull_elsewhere(
+    ctx: &Ctx,
+    svc: &Service,
+    target: &str,
+    others: &[(String, Word)],
+    args: &ActionArgs,
+) -> Result<()> {
+    let log = super::service_log(ctx, &svc.path, args.common.quiet);
+    let mut failed = 0;
+    if !is_local(target, &ctx.node) {
+        if let Err(e) = action::pull_paths(ctx, std::slice::from_ref(&svc.path), args) {
+            failed += 1;
+            if !matches!(e, Error::Child(_)) {
+                crate::text::say(&e.to_string());
+            }
+        }
+    }
+    for (node, word) in others {
+        if node == target {
+            continue;
+        }
+        if let Word::Unknown(why) = word {
+            log.svc(
+                Level::Warn,
+                &format!("{node} can not be asked ({why}): images not pulled there"),
+            );
+            continue;
+        }
+        let mut words = vec![svc.path.to_string(), "pull".into(), "--local".into()];
+        if args.dry_run {
+            words.push("--dry-run".into());
+        }
+        if let Err(e) = Instance::on(ctx, svc, node).remote(ctx, &words, args.common.quiet) {
+            crate::text::say(&e.to_string());
+            failed += 1;
+        }
+    }
+    match failed {
+        0 => Ok(()),
+        _ => Err(Error::Failed(format!(
+            "{}: images not pulled on {failed} node(s): not provisioned",
+            svc.path
+        ))),
+    }
+}
+
+/// `stop`: here, and on every other node where it runs. A node that can
+/// not tell is an error (it may still run there); the others go on.
+fn stop(ctx: &Ctx, svc: &Service, args: &ActionArgs) -> Result<()> {
+    let path = &svc.path;
+    let others = other_nodes(ctx, svc)?;
+    let mut errors = Vec::new();
+    for (node, word) in &others {
+        match word {
+            Word::Runs => {
+                if let Err(e) = Instance::on(ctx, svc, node).act(ctx, Kind::Stop, args, None) {
+                    errors.push(e.to_string());
+                }
+            }
+            Word::Not => {}
+            Word::Unknown(why) => errors.push(format!(
+                "{path}: {node} can not tell whether the service runs there ({why}): not stopped there"
+            )),
+        }
+    }
+    let here = action::run_one(ctx, path, Kind::Stop, args, None);
+    finish(here, errors)
+}
+
+/// `unprovision` and `purge`: on every node, this one last (a node that
+/// has no such service has nothing to remove). A node that fails or can
+/// not be reached is an error; the others go on.
+fn everywhere(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> {
+    let words = remote_words(&svc.path.to_string(), kind.name(), args);
+    let errors = on_other_nodes(ctx, svc, |_| words.clone(), args.common.quiet);
+    let here = action::run_one(ctx, &svc.path, kind, args, None);
+    finish(here, errors)
+}
+
+/// `delete` (without `--rid`): on every node, this one last.
+pub fn delete_everywhere(
+    ctx: &Ctx,
+    svc: &Service,
+    force: bool,
+    quiet: bool,
+    here: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    let errors = on_other_nodes(
+        ctx,
+        svc,
+        |_| {
+            let mut w = vec![svc.path.to_string(), "delete".into(), "--local".into()];
+            if force {
+                w.push("--force".into());
+            }
+            w
+        },
+        quiet,
+    );
+    finish(here(), errors)
+}
+
+/// `om WORDS(node)` on every other node of the service, one after the
+/// other; what failed, as lines. A node without the service is done.
+fn on_other_nodes(
+    ctx: &Ctx,
+    svc: &Service,
+    words: impl Fn(&str) -> Vec<String>,
+    quiet: bool,
+) -> Vec<String> {
+    let path = svc.path.to_string();
+    let mut errors = Vec::new();
+    for node in svc.all_nodes() {
+        if is_local(node, &ctx.node) {
+            continue;
+        }
+        if crate::interrupt::received().is_some() {
+            break;
+        }
+        let inst = Instance::on(ctx, svc, node);
+        let w = words(node);
+        let w: Vec<&str> = w.iter().map(String::as_str).collect();
+        super::service_log(ctx, &svc.path, quiet).svc(Level::Info, &transport::shown(node, &w));
+        match transport::act(node, &w, crate::text::say_raw) {
+            Ok(()) => {}
+            Err(Reach::Refused(e)) if not_configured(&e, &path) => {}
+            Err(e) => errors.push(format!(
+                "{path}: {} on {}: {}",
+                w[1],
+                inst.node,
+                strip(&e.to_string())
+            )),
+        }
+    }
+    errors
+}
+
+/// This node's result, with the other nodes' errors said before it.
+fn finish(here: Result<()>, errors: Vec<String>) -> Result<()> {
+    if errors.is_empty() {
+        return here;
+    }
+    for e in &errors {
+        crate::text::say(e);
+    }
+    match here {
+        Err(e) => Err(e),
+        Ok(()) => Err(Error::Child(1)),
+    }
+}

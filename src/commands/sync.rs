@@ -1,0 +1,276 @@
+//! Config sync (SPEC 12): every config write of a service with other nodes
+//! installs the same file, with the same `id`, on those nodes, and
+//! `om SVC sync` does it on demand.
+//!
+//! Compare before replace: each node keeps, per other node, the digest of
+//! the config the two last agreed on (`var/…/synced/NODE`, written by both
+//! sides of a sync). The sender sends its file (on stdin, never on an
+//! argv: a config may hold values nobody else should read) with the digest
+//! it believes the receiver has; the receiver replaces its file only when
+//! it still has exactly that, or already has the sent text. A config
+//! changed on the receiving node since the last sync is never silently
+//! replaced: the sync refuses, naming the node (`--force` takes the
+//! sender's). A node never takes a config whose `id` differs from the one
+//! it has for that path, `--force` or not.
+
+use super::Ctx;
+use crate::cli::SyncArgs;
+use crate::config::{self, ini::Document};
+use crate::error::{fail, Context, Error, Result};
+use crate::logger::Level;
+use crate::paths::SvcPath;
+use crate::transport::{self, Reach};
+use std::io::Read;
+
+/// The largest config a node takes from another (configs are a few
+/// kilobytes; this bounds what a sender can make a receiver hold).
+const MAX_CONFIG: u64 = 4 << 20;
+
+/// What a sender that never synced with a node believes it has.
+const NONE: &str = "none";
+
+/// The digest of a config's text: FNV-1a over 128 bits, in hex. It tells
+/// "the same text" from "another text"; nobody gains by forging one (both
+/// ends are the operator's own nodes).
+pub fn digest(text: &str) -> String {
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013B;
+    let mut h: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    for b in text.bytes() {
+        h ^= u128::from(b);
+        h = h.wrapping_mul(PRIME);
+    }
+    format!("{h:032x}")
+}
+
+/// The name a node's records go by: its first label, as `is_local` reads
+/// a short name and a full one as the same node.
+fn record_name(node: &str) -> &str {
+    node.split('.').next().unwrap_or(node)
+}
+
+fn record_file(ctx: &Ctx, path: &SvcPath, node: &str) -> std::path::PathBuf {
+    crate::state::dir(path, &ctx.roots)
+        .join("synced")
+        .join(record_name(node))
+}
+
+/// The digest this node and `node` last agreed on for `path`.
+fn agreed(ctx: &Ctx, path: &SvcPath, node: &str) -> Option<String> {
+    let text = crate::fsutil::read_regular(&record_file(ctx, path, node)).ok()?;
+    let d = text.trim();
+    (d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit())).then(|| d.to_string())
+}
+
+fn set_agreed(ctx: &Ctx, path: &SvcPath, node: &str, digest: &str) -> Result<()> {
+    let file = record_file(ctx, path, node);
+    crate::fsutil::write_atomic(&file, format!("{digest}\n").as_bytes())
+        .context(|| format!("write {}", file.display()))
+}
+
+/// `om SEL sync`: each selected service's config installed on its other
+/// nodes.
+pub fn sync(ctx: &Ctx, selector: &str, args: &SyncArgs) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    super::each(&paths, |path| {
+        push(ctx, path, args.force, args.common.quiet)
+    })
+}
+
+/// After a config write here: the new config sent to the service's other
+/// nodes (not with `--local`). The write stands whatever they answer; an
+/// unreachable node is a warning (the next sync catches it up), a refusal
+/// an error.
+pub fn after_write(ctx: &Ctx, path: &SvcPath, common: &crate::cli::CommonArgs) -> Result<()> {
+    if common.local {
+        return Ok(());
+    }
+    push(ctx, path, false, common.quiet)
+}
+
+/// Sends this node's config of `path` to its other nodes, all at the same
+/// time.
+fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool) -> Result<()> {
+    let file = path.conf_file(&ctx.roots);
+    let text = crate::fsutil::read_regular(&file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
+        _ => Error::Failed(format!("{}: {e}", file.display())),
+    })?;
+    let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+    let others: Vec<&str> = svc
+        .all_nodes()
+        .into_iter()
+        .filter(|n| !transport::is_local(n, &ctx.node))
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let sent = digest(&text);
+    let log = super::service_log(ctx, path, quiet);
+    let target = path.to_string();
+    let calls: Vec<(String, Vec<String>)> = others
+        .iter()
+        .map(|node| {
+            let expect = agreed(ctx, path, node).unwrap_or_else(|| NONE.into());
+            let mut words: Vec<String> = [
+                target.as_str(),
+                "sync",
+                "--receive",
+                "--from",
+                ctx.node.as_str(),
+                "--expect",
+                expect.as_str(),
+            ]
+            .map(String::from)
+            .to_vec();
+            if force {
+                words.push("--force".into());
+            }
+            (node.to_string(), words)
+        })
+        .collect();
+    for (node, words) in &calls {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        log.svc(
+            Level::Info,
+            &format!("{} <{}", transport::shown(node, &words), file.display()),
+        );
+    }
+    let bound = crate::docker::call_bound();
+    let answers: Vec<std::result::Result<String, Reach>> = std::thread::scope(|s| {
+        let handles: Vec<_> = calls
+            .iter()
+            .map(|(node, words)| {
+                let text = text.as_bytes();
+                s.spawn(move || {
+                    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                    transport::query_input(node, &words, Some(text), bound)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Reach::Unreachable("lost".into())))
+            })
+            .collect()
+    });
+    crate::interrupt::check()?;
+    let mut refused = Vec::new();
+    for ((node, _), answer) in calls.iter().zip(answers) {
+        match answer {
+            Ok(_) => set_agreed(ctx, path, node, &sent)?,
+            Err(Reach::Unreachable(why)) => log.svc(
+                Level::Warn,
+                &format!(
+                    "config not sent to {node}, unreachable ({why}): the next sync catches it up"
+                ),
+            ),
+            Err(Reach::Refused(why)) => refused.push(format!(
+                "{node}: {}",
+                why.strip_prefix("om: ").unwrap_or(&why)
+            )),
+        }
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        fail(format!(
+            "{path}: config not installed on {}",
+            refused.join("; ")
+        ))
+    }
+}
+
+/// The receiving side (`om PATH sync --receive --from N --expect D`, the
+/// config on stdin): installs the sender's config when this node still has
+/// what the sender believes it has.
+pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
+    let from = args
+        .from
+        .as_deref()
+        .ok_or_else(|| Error::Usage("sync --receive needs --from NODE".into()))?;
+    crate::config::operand::node(from).map_err(|e| Error::Usage(format!("--from {e}")))?;
+    let expect = args
+        .expect
+        .as_deref()
+        .ok_or_else(|| Error::Usage("sync --receive needs --expect DIGEST".into()))?;
+    let here = ctx.node.as_str();
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(MAX_CONFIG + 1)
+        .read_to_end(&mut bytes)
+        .context(|| "sync --receive: reading stdin".into())?;
+    if bytes.len() as u64 > MAX_CONFIG {
+        return fail(format!(
+            "{path}: the config from {from} is over {} MiB: not installed on {here}",
+            MAX_CONFIG >> 20
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::Failed(format!("{path}: the config from {from} is not UTF-8")))?;
+    let doc = Document::parse(&text)
+        .map_err(|e| Error::Failed(format!("{path}: the config from {from} does not read: {e}")))?;
+    let Some(id) = doc.get("DEFAULT", "id").map(String::from) else {
+        return fail(format!("{path}: the config from {from} has no id"));
+    };
+    let report = crate::config::service::check_document(&doc, path, here, &ctx.roots);
+    if let Some(first) = report.errors.first() {
+        return fail(format!(
+            "{path}: the config from {from} does not validate on {here}: {first}"
+        ));
+    }
+    let _lock = crate::state::lock(
+        path,
+        &ctx.roots,
+        super::waitlock(&args.common.waitlock)?,
+        &format!("om {path} sync from {from}"),
+    )?;
+    let file = path.conf_file(&ctx.roots);
+    let mine = match crate::fsutil::read_regular(&file) {
+        Ok(mine) => Some(mine),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return fail(format!("{}: {e}", file.display())),
+    };
+    if let Some(mine) = &mine {
+        let my_id = Document::parse(mine)
+            .ok()
+            .and_then(|d| d.get("DEFAULT", "id").map(String::from));
+        if my_id.as_deref() != Some(id.as_str()) {
+            return fail(format!(
+                "{path} on {here} has id {}, the config from {from} id {id}: a node never takes another id for a path (purge or delete it on {here} first)",
+                my_id.as_deref().unwrap_or("(none)")
+            ));
+        }
+        if *mine != text && digest(mine) != expect && !args.force {
+            return fail(format!(
+                "{path}: the config on {here} changed since its last sync with {from}: not replaced (om {path} sync --force on {from} installs {from}'s)"
+            ));
+        }
+    }
+    if mine.as_deref() != Some(text.as_str()) {
+        config::write_atomic(&file, &text)?;
+    }
+    set_agreed(ctx, path, from, &digest(&text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_tells_texts_apart() {
+        assert_eq!(digest("a"), digest("a"));
+        assert_ne!(digest("a"), digest("b"));
+        assert_ne!(digest("ab"), digest("ba"));
+        assert_eq!(digest("").len(), 32);
+        // FNV-1a 128 of the empty input is its offset basis
+        assert_eq!(digest(""), "6c62272e07bb014262b821756295c58d");
+    }
+
+    #[test]
+    fn a_node_is_recorded_by_its_first_label() {
+        assert_eq!(record_name("deb1.opensvc.com"), "deb1");
+        assert_eq!(record_name("n2"), "n2");
+    }
+}
