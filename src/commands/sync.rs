@@ -175,10 +175,7 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool) -> Result<()> {
     if refused.is_empty() {
         Ok(())
     } else {
-        fail(format!(
-            "{path}: config not installed on {}",
-            refused.join("; ")
-        ))
+        fail(format!("{path}: not installed on {}", refused.join("; ")))
     }
 }
 
@@ -238,13 +235,13 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
             .and_then(|d| d.get("DEFAULT", "id").map(String::from));
         if my_id.as_deref() != Some(id.as_str()) {
             return fail(format!(
-                "{path} on {here} has id {}, the config from {from} id {id}: a node never takes another id for a path (purge or delete it on {here} first)",
+                "{path} on {here} has id {}, the config from {from} id {id}: a node never takes another id for a path (purge it on {here} first)",
                 my_id.as_deref().unwrap_or("(none)")
             ));
         }
         if *mine != text && digest(mine) != expect && !args.force {
             return fail(format!(
-                "{path}: the config on {here} changed since its last sync with {from}: not replaced (om {path} sync --force on {from} installs {from}'s)"
+                "the config of {path} on {here} changed since its last sync with {from}: not replaced (om {path} sync --force on {from} installs {from}'s)"
             ));
         }
     }

@@ -48,7 +48,7 @@ fn on(cfg: &str, node: &str, args: &str, stdin: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-/// Purges the service on n2 when the test ends, however it ends.
+/// Purges the service on n2 and n3 when the test ends, however it ends.
 struct Remote<'a> {
     cfg: &'a str,
     name: String,
@@ -56,22 +56,39 @@ struct Remote<'a> {
 
 impl Drop for Remote<'_> {
     fn drop(&mut self) {
-        let _ = on(self.cfg, "n2", &format!("{} purge", self.name), "");
+        for node in ["n2", "n3"] {
+            let _ = on(self.cfg, node, &format!("{} purge --local", self.name), "");
+        }
     }
 }
 
-/// The same config on n2, purged there when the test ends.
-fn create_on_n2<'a>(cfg: &'a str, name: &str, ini: &str) -> Remote<'a> {
-    let out = on(cfg, "n2", &format!("{name} create --config=-"), ini);
+/// `om ARGS` on `node`, which must succeed: its stdout.
+fn on_ok(cfg: &str, node: &str, args: &str) -> String {
+    let out = on(cfg, node, args, "");
     assert!(
         out.status.success(),
-        "{}",
+        "{node}: om {args}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Remote {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The create here installed the config on `nodes` too, with the same id
+/// (config sync); it is purged there when the test ends.
+fn synced_to<'a>(cfg: &'a str, env: &Env, name: &str, nodes: &[&str]) -> Remote<'a> {
+    let remote = Remote {
         cfg,
         name: name.to_string(),
+    };
+    let id = env.om(&[name, "get", "--kw", "id"]).ok().stdout;
+    for node in nodes {
+        assert_eq!(
+            on_ok(cfg, node, &format!("{name} get --kw id")),
+            id,
+            "{node}"
+        );
     }
+    remote
 }
 
 #[test]
@@ -85,8 +102,8 @@ fn print_status_shows_an_instance_per_node() {
         registry_image()
     );
     create(&env, &name, &ini);
-    // the same config on n2 (n3 has none: its om says so)
-    let _remote = create_on_n2(&cfg, &name, &ini);
+    // the create sent the config to n2 and n3, same id
+    let _remote = synced_to(&cfg, &env, &name, &["n2", "n3"]);
     // n2 can not reach this node through the rig's ssh: its guard refuses
     // until --force
     let out = on(&cfg, "n2", &format!("{name} start"), "");
@@ -124,9 +141,7 @@ fn print_status_shows_an_instance_per_node() {
         "{st}"
     );
     assert!(
-        node_lines[2].contains(" n3 ")
-            && node_lines[2].contains(" unknown ")
-            && node_lines[2].contains("does not exist"),
+        node_lines[2].contains(" n3 ") && node_lines[2].contains(" down "),
         "{st}"
     );
 
@@ -148,8 +163,15 @@ fn print_status_shows_an_instance_per_node() {
     let st = env.om(&[&name, "print", "status", "--local"]).ok().stdout;
     assert!(!st.contains("n2"), "{st}");
 
-    // the guard here: n2 says it runs there, so no start here
-    let out = env.om(&[&name, "start"]).code(1);
+    // a start across the nodes finds it there
+    let out = env.om(&[&name, "start"]).ok();
+    assert!(
+        out.stderr.contains("already started on n2"),
+        "{}",
+        out.stderr
+    );
+    // the guard of a start here: n2 says it runs there, so no start here
+    let out = env.om(&[&name, "start", "--local"]).code(1);
     assert!(
         out.stderr
             .contains(&format!("{name}: up on n2: not started here")),
@@ -157,7 +179,7 @@ fn print_status_shows_an_instance_per_node() {
         out.stderr
     );
     assert!(crate::support::inspect(&format!("{name}.container.1")).is_none());
-    let out = env.om(&[&name, "start", "--force"]).code(1);
+    let out = env.om(&[&name, "start", "--local", "--force"]).code(1);
     assert!(
         out.stderr.contains("up on n2"),
         "--force does not override a node that says it runs there"
@@ -165,7 +187,7 @@ fn print_status_shows_an_instance_per_node() {
 
     // stopped there, started here; then n2, unable to ask this node, is
     // forced: up on both, a split brain that status says
-    let out = on(&cfg, "n2", &format!("{name} stop"), "");
+    let out = on(&cfg, "n2", &format!("{name} stop --local"), "");
     assert!(
         out.status.success(),
         "{}",
@@ -186,7 +208,19 @@ fn print_status_shows_an_instance_per_node() {
             .contains(&format!("warn       warn: up on {NODE} and n2")),
         "{st}"
     );
+    // a stop across the nodes stops it wherever it runs
+    let out = env.om(&[&name, "stop"]).ok();
+    assert!(
+        out.stderr.contains(&format!("n2.{name}.container#1")),
+        "n2's lines streamed: {}",
+        out.stderr
+    );
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(st.lines().next().unwrap().ends_with(" down"), "{st}");
     env.om(&[&name, "purge"]).ok();
+    // purged on every node
+    let out = on(&cfg, "n2", &format!("{name} print config"), "");
+    assert!(!out.status.success(), "purged on n2 too");
 }
 
 #[test]
@@ -217,12 +251,23 @@ fn a_start_that_can_not_ask_a_node_needs_force() {
         "{}",
         out.stderr
     );
-    env.om(&[&name, "purge"]).ok();
+    // a purge across the nodes removes it here, and says the node it
+    // could not reach
+    let out = env.om(&[&name, "purge"]).code(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "{name}: purge on nosuchnode: unreachable: ssh: Could not resolve hostname nosuchnode"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(crate::support::inspect(&format!("{name}.container.1")).is_none());
+    env.om(&[&name, "print", "config"]).code(1);
 }
 
 #[test]
 fn a_start_on_a_disaster_recovery_node_needs_force() {
-    let _cfg = rig();
+    let cfg = rig();
     let env = rig_env();
     let name = unique("md");
     let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
@@ -231,14 +276,15 @@ fn a_start_on_a_disaster_recovery_node_needs_force() {
         &name,
         &format!("[DEFAULT]\nnodes = n2\ndrpnodes = {NODE}\n[container#1]\ntype = docker\nimage = nginx\n"),
     );
-    let out = env.om(&[&name, "start"]).code(1);
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    let out = env.om(&[&name, "start", "--local"]).code(1);
     assert!(
         out.stderr.contains("is a disaster recovery node"),
         "{}",
         out.stderr
     );
-    // n2 has no such service: nothing runs there, the forced start goes on
-    env.om(&[&name, "start", "--force"]).ok();
+    // nothing runs on n2: the forced start goes on
+    env.om(&[&name, "start", "--local", "--force"]).ok();
     assert!(crate::support::inspect(&format!("{name}.container.1")).is_some());
     env.om(&[&name, "purge"]).ok();
 }
@@ -278,7 +324,7 @@ fn switch_and_giveback_move_the_service_between_nodes() {
         registry_image()
     );
     create(&env, &name, &ini);
-    let _remote = create_on_n2(&cfg, &name, &ini);
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
     env.om(&[&name, "start"]).ok();
     let running_here = || {
         crate::support::inspect(&format!("{name}.container.1"))
@@ -369,4 +415,139 @@ fn a_switch_to_a_disaster_recovery_node_needs_force_before_anything_stops() {
         out.stderr
     );
     env.om(&[&name, "purge"]).ok();
+}
+
+/// A root of its own for this node, whose ssh reaches no node: the rig's
+/// config, every connection sent to a closed port (as a node whose sshd
+/// is down).
+fn cut_off_env() -> Env {
+    let mut env = Env::new();
+    let rsh = std::env::var("OM_RSH").unwrap_or_default();
+    env.vars.push(("OM_RSH".into(), format!("{rsh} -o Port=1")));
+    env
+}
+
+#[test]
+fn a_node_that_does_not_answer_stops_a_start_and_status_can_not_decide() {
+    let _cfg = rig();
+    let env = cut_off_env();
+    let name = unique("mx");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    let out = env
+        .om_stdin(
+            &[&name, "create", "--config=-"],
+            &format!(
+                "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+                registry_image()
+            ),
+        )
+        .ok();
+    // the config is written here; n2 gets it at the next sync
+    assert!(
+        out.stderr.contains("config not sent to n2, unreachable")
+            && out.stderr.contains("the next sync catches it up"),
+        "{}",
+        out.stderr
+    );
+    // down here, n2 silent: status can not decide (4); this node alone says down
+    env.om(&[&name, "status"]).code(4);
+    env.om(&[&name, "status", "--local"]).code(1);
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(st.lines().next().unwrap().ends_with(" unknown"), "{st}");
+    // fail-closed: no start while n2 can not tell, unless --force
+    let out = env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr
+            .contains("n2 can not tell whether the service runs there (unreachable")
+            && out.stderr.contains("--force to start anyway"),
+        "{}",
+        out.stderr
+    );
+    assert!(crate::support::inspect(&format!("{name}.container.1")).is_none());
+    let out = env.om(&[&name, "start", "--local"]).code(1);
+    assert!(out.stderr.contains("n2 can not tell"), "{}", out.stderr);
+    env.om(&[&name, "start", "--force"]).ok();
+    // up here: the service is up, whatever n2 says
+    env.om(&[&name, "status"]).ok();
+    // a stop here goes on, and says n2 was not reached
+    let out = env.om(&[&name, "stop"]).code(1);
+    assert!(
+        out.stderr.contains("n2 can not tell") && out.stderr.contains("not stopped there"),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&name, "status", "--local"]).code(1);
+    env.om(&[&name, "purge", "--local"]).ok();
+}
+
+#[test]
+fn a_config_changed_on_the_other_node_is_never_silently_replaced() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("mc");
+    create(
+        &env,
+        &name,
+        "[DEFAULT]\nnodes = n2 deb1.opensvc.com\n[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    // a set made on n2 (which can not reach this node: it keeps it)
+    let out = on(&cfg, "n2", &format!("{name} set --kw env.WHO=n2"), "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!("config not sent to {NODE}")),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // a set here: written here, refused there
+    let out = env.om(&[&name, "set", "--kw", "env.WHO=here"]).code(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "not installed on n2: the config of {name} on n2 changed since its last sync with {NODE}: not replaced (om {name} sync --force on {NODE} installs {NODE}'s)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        on_ok(&cfg, "n2", &format!("{name} get --kw env.WHO")),
+        "n2\n"
+    );
+    // a plain sync refuses too; --force takes this node's
+    env.om(&[&name, "sync"]).code(1);
+    env.om(&[&name, "sync", "--force"]).ok();
+    assert_eq!(
+        on_ok(&cfg, "n2", &format!("{name} get --kw env.WHO")),
+        "here\n"
+    );
+    // agreed again: the next write goes through
+    env.om(&[&name, "set", "--kw", "env.WHO=again"]).ok();
+    assert_eq!(
+        on_ok(&cfg, "n2", &format!("{name} get --kw env.WHO")),
+        "again\n"
+    );
+    // a service of the same path but another id on n2 is never replaced
+    on_ok(&cfg, "n2", &format!("{name} purge --local"));
+    let out = on(
+        &cfg,
+        "n2",
+        &format!("{name} create --local --config=-"),
+        "[DEFAULT]\nnodes = n2\n[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = env.om(&[&name, "sync", "--force"]).code(1);
+    assert!(
+        out.stderr
+            .contains("a node never takes another id for a path"),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&name, "delete", "--local"]).ok();
 }
