@@ -217,7 +217,7 @@ fn guard(
     };
     for (node, word) in asked {
         let unknown = match word {
-            Word::Runs => {
+            Word::Runs { .. } => {
                 return Err(Error::Failed(format!(
                     "{path}: up on {node}: not started here (it would run on two nodes); stop it there first"
                 )))

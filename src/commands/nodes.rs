@@ -157,16 +157,23 @@ fn start(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> 
     let (here, others) = survey(ctx, svc)?;
     let runs: Vec<&str> = others
         .iter()
-        .filter(|(_, w)| matches!(w, Word::Runs))
+        .filter(|(_, w)| matches!(w, Word::Runs { .. }))
         .map(|(n, _)| n.as_str())
         .collect();
-    // up here and elsewhere: the local start's guard says the split brain
+    let all_up = others
+        .iter()
+        .all(|(_, w)| !matches!(w, Word::Runs { up: false }));
+    // up here and elsewhere: the local start's guard says the split brain;
+    // up on one other node, not all of it (a start cut short there): the
+    // start goes there to finish the job
     if !runs.is_empty() && !here && kind == Kind::Start {
         log.svc(
             Level::Info,
             &format!("already started on {}", runs.join(" and ")),
         );
-        return Ok(());
+        if all_up || runs.len() > 1 {
+            return Ok(());
+        }
     }
     let target = if here {
         ctx.node.clone()
@@ -269,7 +276,7 @@ fn stop(ctx: &Ctx, svc: &Service, args: &ActionArgs) -> Result<()> {
     let mut errors = Vec::new();
     for (node, word) in &others {
         match word {
-            Word::Runs => {
+            Word::Runs { .. } => {
                 if let Err(e) = Instance::on(ctx, svc, node).act(ctx, Kind::Stop, args, None) {
                     errors.push(e.to_string());
                 }

@@ -203,8 +203,8 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
 
 /// What another node says of a service.
 pub enum Word {
-    /// It may run there (see `InstanceStatus::runs`).
-    Runs,
+    /// It may run there (see `InstanceStatus::runs`); `up`: all of it.
+    Runs { up: bool },
     /// It does not, or it is not configured there.
     Not,
     /// The node can not tell: why.
@@ -232,7 +232,9 @@ pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Vec<(String, Word)>> {
         .map(|(node, answer)| {
             let word = match answer {
                 Ok(instances) => match instances.get(&path) {
-                    Some(i) if i.runs() => Word::Runs,
+                    Some(i) if i.runs() => Word::Runs {
+                        up: i.avail == status::Avail::Up,
+                    },
                     Some(_) => Word::Not,
                     // an answer without the service: nothing to go on
                     None => Word::Unknown(format!("{node} did not report {path}")),

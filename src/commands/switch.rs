@@ -75,7 +75,7 @@ fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<Vec<String>> {
     use super::status::Word;
     for (node, word) in super::status::other_nodes(ctx, svc)? {
         match word {
-            Word::Runs => on.push(node),
+            Word::Runs { .. } => on.push(node),
             Word::Not => {}
             Word::Unknown(e) if !force => {
                 return Err(Error::Failed(format!(
