@@ -159,10 +159,12 @@ fn with_other_nodes(
             .filter(|n| !crate::transport::is_local(n, &ctx.node))
             .map(|n| {
                 let got = match answers.iter().find(|(a, _)| a == n) {
+                    // answered without it: it has no such service (see
+                    // ask_nodes), as its om would say it
                     Some((_, Ok(map))) => map
                         .get(&svc.path.to_string())
                         .cloned()
-                        .ok_or_else(|| format!("{n} did not report {}", svc.path)),
+                        .ok_or_else(|| format!("om: service {} does not exist", svc.path)),
                     Some((_, Err(e))) => Err(e.to_string()),
                     None => Err("not asked".into()),
                 };
@@ -236,8 +238,9 @@ pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Vec<(String, Word)>> {
                         up: i.avail == status::Avail::Up,
                     },
                     Some(_) => Word::Not,
-                    // an answer without the service: nothing to go on
-                    None => Word::Unknown(format!("{node} did not report {path}")),
+                    // a whole answer without the service: the node has no
+                    // such service (see ask_nodes)
+                    None => Word::Not,
                 },
                 // not configured there: om runs nothing of it there
                 Err(Reach::Refused(e)) if status::not_configured(&e, &path) => Word::Not,
@@ -252,7 +255,11 @@ pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Vec<(String, Word)>> {
 pub type NodeAnswer = std::result::Result<HashMap<String, status::InstanceStatus>, Reach>;
 
 /// Asks each node, all at the same time, for its instances of the paths
-/// listed for it: `om SEL print status --local --format json`.
+/// listed for it: `om SEL print status --local --format json`, each path
+/// in SEL as a glob that matches it alone (`[s]vc1`): a path the node does
+/// not have is then missing from a whole answer (exit 0) instead of
+/// failing the answer for the others. A config that does not load there
+/// still fails it (exit 1): no word on any.
 pub fn ask_nodes(asked: &[(String, Vec<String>)]) -> Vec<(String, NodeAnswer)> {
     let bound = crate::docker::call_bound();
     std::thread::scope(|s| {
@@ -260,7 +267,8 @@ pub fn ask_nodes(asked: &[(String, Vec<String>)]) -> Vec<(String, NodeAnswer)> {
             .iter()
             .map(|(node, paths)| {
                 s.spawn(move || {
-                    let sel = paths.join(",");
+                    let sel: Vec<String> = paths.iter().map(|p| exact_glob(p)).collect();
+                    let sel = sel.join(",");
                     let got = crate::transport::query(
                         node,
                         &[&sel, "print", "status", "--local", "--format", "json"],
@@ -279,6 +287,16 @@ pub fn ask_nodes(asked: &[(String, Vec<String>)]) -> Vec<(String, NodeAnswer)> {
             })
             .collect()
     })
+}
+
+/// A glob that matches `path` alone: its first character as a class (a
+/// path starts with a letter or a digit, never a glob character).
+fn exact_glob(path: &str) -> String {
+    let mut chars = path.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphanumeric() => format!("[{c}]{}", chars.as_str()),
+        _ => path.to_string(),
+    }
 }
 
 /// A node's `print status --local --format json` stream: its instance of
@@ -398,4 +416,28 @@ pub fn print(ctx: &Ctx, selector: &str, args: &PrintStatusArgs) -> Result<()> {
         return Err(Error::Child(1));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exact_glob;
+    use crate::paths::SvcPath;
+    use crate::selector::select;
+
+    #[test]
+    fn a_path_asked_of_another_node_matches_itself_alone_and_may_be_missing() {
+        let all: Vec<SvcPath> = ["svc1", "svc10", "ns1/svc/svc1", "xvc1"]
+            .iter()
+            .map(|p| SvcPath::parse(p).unwrap())
+            .collect();
+        let sel = ["svc1", "ns1/svc/svc1", "missing"]
+            .map(exact_glob)
+            .join(",");
+        let got: Vec<String> = select(&sel, &all)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(got, ["ns1/svc/svc1", "svc1"]);
+    }
 }
