@@ -281,6 +281,12 @@ pub struct RidArgs {
 
 #[derive(Args, Debug)]
 pub struct DockerArgs {
+    /// Run `om SELECTOR docker ARGS…` on this node of the service (one of
+    /// its nodes or drpnodes) through OM_RSH, with a terminal (ssh -t) when
+    /// om has one; before the docker arguments. References are substituted
+    /// there; ssh's own failure exits 255.
+    #[arg(long, value_name = "NODE")]
+    pub node: Option<String>,
     /// The docker arguments.
     #[arg(
         value_name = "ARGS",

@@ -1,6 +1,8 @@
 //! A service on several nodes, seen from this one (SPEC 12): print status
 //! asks the other nodes over real ssh (the rig of scripts/test: n2 and n3,
-//! each an sshd with its own om root and its own dockerd).
+//! each an sshd with its own om root and its own dockerd, and n1, an sshd
+//! whose login is this host on the host engine, with an om root of its
+//! own; every node reaches the others through OM_RSH).
 
 use crate::support::{create, engine, registry_image, unique, Cleanup, Env, LOOP, NODE};
 use serde_json::Value;
@@ -11,7 +13,7 @@ fn rig() -> String {
     let rsh = std::env::var("OM_RSH").unwrap_or_default();
     let cfg = std::env::var("OM_TEST_SSH_CONFIG").unwrap_or_else(|_| {
         panic!(
-            "OM_TEST_SSH_CONFIG is not set: run scripts/test, which brings up the nodes n2 and n3"
+            "OM_TEST_SSH_CONFIG is not set: run scripts/test, which brings up the nodes n1, n2 and n3"
         )
     });
     assert!(
@@ -40,21 +42,22 @@ fn on(cfg: &str, node: &str, args: &str, stdin: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-/// Purges the service on n2 when the test ends, however it ends.
+/// Purges the service on its node when the test ends, however it ends.
 struct Remote<'a> {
     cfg: &'a str,
+    node: &'static str,
     name: String,
 }
 
 impl Drop for Remote<'_> {
     fn drop(&mut self) {
-        let _ = on(self.cfg, "n2", &format!("{} purge", self.name), "");
+        let _ = on(self.cfg, self.node, &format!("{} purge", self.name), "");
     }
 }
 
-/// The same config on n2, purged there when the test ends.
-fn create_on_n2<'a>(cfg: &'a str, name: &str, ini: &str) -> Remote<'a> {
-    let out = on(cfg, "n2", &format!("{name} create --config=-"), ini);
+/// The same config on `node`, purged there when the test ends.
+fn create_on<'a>(cfg: &'a str, node: &'static str, name: &str, ini: &str) -> Remote<'a> {
+    let out = on(cfg, node, &format!("{name} create --config=-"), ini);
     assert!(
         out.status.success(),
         "{}",
@@ -62,8 +65,13 @@ fn create_on_n2<'a>(cfg: &'a str, name: &str, ini: &str) -> Remote<'a> {
     );
     Remote {
         cfg,
+        node,
         name: name.to_string(),
     }
+}
+
+fn create_on_n2<'a>(cfg: &'a str, name: &str, ini: &str) -> Remote<'a> {
+    create_on(cfg, "n2", name, ini)
 }
 
 #[test]
@@ -361,4 +369,116 @@ fn a_switch_to_a_disaster_recovery_node_needs_force_before_anything_stops() {
         out.stderr
     );
     env.om(&[&name, "purge"]).ok();
+}
+
+#[test]
+fn from_n2_om_reaches_n1_the_host_through_om_rsh() {
+    let cfg = rig();
+    let n1_root = std::env::var("OM_TEST_N1_ROOT").unwrap_or_else(|_| {
+        panic!("OM_TEST_N1_ROOT is not set: run scripts/test, which brings up n1")
+    });
+    let host_engine = crate::support::docker_ok(&["info", "--format", "{{.ID}}"]);
+    // the transport itself, as om on n2 runs it: n1 is this host's engine
+    let script =
+        r#"$OM_RSH n1 'echo "$OSVC_NODENAME|$OSVC_ROOT_PATH|$(docker info --format {{.ID}})"'"#;
+    let out = std::process::Command::new("ssh")
+        .args(["-F", &cfg, "n2", script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("n1|{n1_root}|{host_engine}\n")
+    );
+
+    // and om itself: from n2, a docker passthrough on n1
+    let name = unique("m1");
+    let ini = "[DEFAULT]\nnodes = n1 n2\n[container#1]\ntype = docker\nimage = nginx\n";
+    let _n1 = create_on(&cfg, "n1", &name, ini);
+    let _n2 = create_on_n2(&cfg, &name, ini);
+    let out = on(
+        &cfg,
+        "n2",
+        &format!("{name} docker --node n1 info --format '{{{{.ID}}}}'"),
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{host_engine}\n")
+    );
+}
+
+#[test]
+fn docker_node_runs_the_passthrough_on_that_node() {
+    let cfg = rig();
+    let env = Env::new();
+    let name = unique("mp");
+    let c1 = format!("{name}.container.1");
+    let ini = format!(
+        "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+        registry_image()
+    );
+    create(&env, &name, &ini);
+    let _remote = create_on_n2(&cfg, &name, &ini);
+    // n2 can not reach this node through the rig's ssh: --force
+    let out = on(&cfg, "n2", &format!("{name} start --force"), "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // {container#1} substituted there, on n2's engine
+    let out = env
+        .om(&[
+            &name,
+            "docker",
+            "--node",
+            "n2",
+            "inspect",
+            "-f",
+            "{{.Name}}",
+            "{container#1}",
+        ])
+        .ok();
+    assert_eq!(out.stdout, format!("/{c1}\n"));
+    assert!(crate::support::inspect(&c1).is_none(), "not on this node");
+    // its exit code, and stdin, through ssh
+    env.om(&[
+        &name,
+        "docker",
+        "--node",
+        "n2",
+        "exec",
+        "{container#1}",
+        "sh",
+        "-c",
+        "exit 7",
+    ])
+    .code(7);
+    let out = env
+        .om_stdin(
+            &[
+                &name,
+                "docker",
+                "--node",
+                "n2",
+                "exec",
+                "-i",
+                "{container#1}",
+                "cat",
+            ],
+            "piped\n",
+        )
+        .ok();
+    assert_eq!(out.stdout, "piped\n");
 }
