@@ -201,7 +201,7 @@ pub struct DeleteArgs {
 #[derive(Args, Debug)]
 pub struct SwitchArgs {
     /// The node to move the service to (one of its nodes or drpnodes).
-    #[arg(long, value_name = "NODE")]
+    #[arg(long, value_name = "NODE", add = ArgValueCompleter::new(complete::node_names))]
     pub to: Option<String>,
     #[command(flatten)]
     pub action: ActionArgs,
@@ -285,7 +285,7 @@ pub struct DockerArgs {
     /// its nodes or drpnodes) through OM_RSH, with a terminal (ssh -t) when
     /// om has one; before the docker arguments. References are substituted
     /// there; ssh's own failure exits 255.
-    #[arg(long, value_name = "NODE")]
+    #[arg(long, value_name = "NODE", add = ArgValueCompleter::new(complete::node_names))]
     pub node: Option<String>,
     /// The docker arguments.
     #[arg(
