@@ -207,7 +207,7 @@ pub struct DeleteArgs {
 #[derive(Args, Debug)]
 pub struct SwitchArgs {
     /// The node to move the service to (one of its nodes or drpnodes).
-    #[arg(long, value_name = "NODE")]
+    #[arg(long, value_name = "NODE", add = ArgValueCompleter::new(complete::node_names))]
     pub to: Option<String>,
     #[command(flatten)]
     pub action: ActionArgs,
@@ -313,6 +313,12 @@ pub struct RidArgs {
 
 #[derive(Args, Debug)]
 pub struct DockerArgs {
+    /// Run `om SELECTOR docker ARGS…` on this node of the service (one of
+    /// its nodes or drpnodes) through OM_RSH, with a terminal (ssh -t) when
+    /// om has one; before the docker arguments. References are substituted
+    /// there; ssh's own failure exits 255.
+    #[arg(long, value_name = "NODE", add = ArgValueCompleter::new(complete::node_names))]
+    pub node: Option<String>,
     /// The docker arguments.
     #[arg(
         value_name = "ARGS",

@@ -136,6 +136,44 @@ pub fn tags(current: &OsStr) -> Vec<CompletionCandidate> {
     matching(current, words)
 }
 
+/// The nodes of the service on the line (`switch --to`, `docker --node`):
+/// its `nodes` then its `drpnodes`, in the config's order.
+pub fn node_names(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(doc) = line_service() else {
+        return Vec::new();
+    };
+    let here = crate::host::Host::from_env()
+        .map(|h| h.node)
+        .unwrap_or_default();
+    let words = node_words(
+        doc.get("DEFAULT", "nodes"),
+        doc.get("DEFAULT", "drpnodes"),
+        &here,
+    );
+    let current = unescape(&current.to_string_lossy());
+    words
+        .into_iter()
+        .filter(|w| w.starts_with(current.as_str()))
+        .map(CompletionCandidate::new)
+        .collect()
+}
+
+/// The words of `nodes` then `drpnodes` as written (not evaluated: a word
+/// with a `{reference}` is left out), each once; this node when `nodes`
+/// is not set (its default).
+fn node_words(nodes: Option<&str>, drpnodes: Option<&str>, here: &str) -> Vec<String> {
+    let words = |v: Option<&str>| v.map(|v| split_words(v).unwrap_or_default());
+    let mut all = words(nodes).unwrap_or_else(|| vec![here.to_string()]);
+    all.extend(words(drpnodes).unwrap_or_default());
+    let mut out: Vec<String> = Vec::new();
+    for w in all {
+        if !w.is_empty() && !w.contains('{') && !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
 /// The command tree the completion engine walks. At the first word only a
 /// service path (or `ls`) can come, so the subcommands are hidden there.
 pub fn command() -> clap::Command {
@@ -165,5 +203,21 @@ mod tests {
         assert_eq!(unescape("container\\#1.im"), "container#1.im");
         assert_eq!(unescape("a\\\\b"), "a\\b");
         assert_eq!(unescape("plain"), "plain");
+    }
+
+    #[test]
+    fn node_names_are_nodes_then_drpnodes_as_written() {
+        assert_eq!(
+            node_words(Some("n1 n2"), Some("n3 n1"), "here"),
+            ["n1", "n2", "n3"]
+        );
+        // references are not evaluated: left out
+        assert_eq!(
+            node_words(Some("{env.primary} n2"), Some("{nodes}"), "here"),
+            ["n2"]
+        );
+        // nodes unset: this node, its default
+        assert_eq!(node_words(None, Some("n3"), "here"), ["here", "n3"]);
+        assert_eq!(node_words(None, None, ""), Vec::<String>::new());
     }
 }

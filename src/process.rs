@@ -60,12 +60,20 @@ impl fmt::Display for Cmd {
 
 /// Quotes a word for a shell only when it needs it, so that the log reads
 /// `--name=svc1.container.1` (shell_words quotes every `=`) and still pastes.
+/// A word with a brace is quoted too: shell_words leaves `x{a,b}` bare,
+/// which bash expands to two words (and the remote shell of a transport
+/// call is often bash).
 pub fn quote(word: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_=/.,:@%+#".contains(c);
     if !word.is_empty() && word.chars().all(safe) && !word.starts_with('#') {
-        word.to_string()
+        return word.to_string();
+    }
+    let quoted = shell_words::quote(word);
+    if quoted == word && word.contains(['{', '}']) {
+        // bare, so without a quote of its own
+        format!("'{word}'")
     } else {
-        shell_words::quote(word).into_owned()
+        quoted.into_owned()
     }
 }
 
@@ -474,8 +482,11 @@ mod tests {
         };
         assert_eq!(
             c.to_string(),
-            "docker run --name=a.b --label=x.y#1 -e 'A=x y' '#c' '' {1}"
+            "docker run --name=a.b --label=x.y#1 -e 'A=x y' '#c' '' '{1}'"
         );
+        // bash would expand a bare x{a,b} into two words
+        assert_eq!(quote("x{a,b}"), "'x{a,b}'");
+        assert_eq!(quote("{{.Names}}"), "'{{.Names}}'");
     }
 
     #[test]

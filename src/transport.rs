@@ -56,12 +56,23 @@ impl std::fmt::Display for Reach {
 /// `om ARGS` on `node`, as one command line: ssh hands the words to the
 /// remote shell joined by spaces, so each is quoted for it.
 pub fn om_cmd(node: &str, args: &[&str]) -> Result<Cmd> {
+    om_cmd_with(node, &[], args)
+}
+
+/// The same with a terminal on `node` when `tty` (ssh's `-t`, so that
+/// `docker exec -it` works there: OM_RSH must accept it).
+pub fn om_cmd_tty(node: &str, args: &[&str], tty: bool) -> Result<Cmd> {
+    om_cmd_with(node, if tty { &["-t"] } else { &[] }, args)
+}
+
+fn om_cmd_with(node: &str, rsh_opts: &[&str], args: &[&str]) -> Result<Cmd> {
     // never an option to ssh (config validation says so too)
     crate::config::operand::node(node).map_err(|e| Error::Usage(format!("node {e}")))?;
     let (program, opts) = rsh()
         .split_first()
         .ok_or_else(|| Error::Usage("OM_RSH is empty".into()))?;
     let mut all: Vec<String> = opts.to_vec();
+    all.extend(rsh_opts.iter().map(ToString::to_string));
     all.push(node.to_string());
     all.push("om".into());
     all.extend(args.iter().map(|a| quote(a)));
@@ -157,6 +168,20 @@ mod tests {
                 "status",
                 "--local"
             ]
+        );
+    }
+
+    #[test]
+    fn a_terminal_is_asked_before_the_node() {
+        let cmd = om_cmd_tty("n2", &["svc1", "docker"], true).unwrap();
+        assert_eq!(
+            cmd.args,
+            ["-o", "BatchMode=yes", "-t", "n2", "om", "svc1", "docker"]
+        );
+        let cmd = om_cmd_tty("n2", &["svc1", "docker"], false).unwrap();
+        assert_eq!(
+            cmd.args,
+            ["-o", "BatchMode=yes", "n2", "om", "svc1", "docker"]
         );
     }
 

@@ -128,7 +128,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Edit(EditCommand::Config(a)) => edit::edit_config(&ctx, sel, &a),
         Command::Enable(a) => config_cmds::enable(&ctx, sel, &a, true),
         Command::Disable(a) => config_cmds::enable(&ctx, sel, &a, false),
-        Command::Docker(a) => passthrough::docker(&ctx, sel, &a.args),
+        Command::Docker(a) => passthrough::docker(&ctx, sel, a.node.as_deref(), &a.args),
         Command::Enter(a) => passthrough::enter(&ctx, sel, &a.rid),
         Command::Logs(a) if a.containers => listing::container_logs(&ctx, sel, &a),
         Command::Logs(a) => listing::logs(&ctx, sel, a.follow),

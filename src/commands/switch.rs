@@ -118,29 +118,10 @@ fn target_node(
                 .unwrap_or_else(|| ctx.node.clone())
         }
     };
-    let known = svc.all_nodes().iter().any(|n| {
-        *n == to || is_local(n, &to) || (is_local(&to, &ctx.node) && is_local(n, &ctx.node))
-    });
-    if !known {
-        return Err(Error::Usage(format!(
-            "{path}: {to} is not a node of the service (nodes: {}; drpnodes: {})",
-            svc.nodes.join(" "),
-            if svc.drpnodes.is_empty() {
-                "none".into()
-            } else {
-                svc.drpnodes.join(" ")
-            }
-        )));
-    }
     // the name as the config lists it (its ssh host), this node's own
-    let to = if is_local(&to, &ctx.node) {
-        ctx.node.clone()
-    } else {
-        svc.all_nodes()
-            .into_iter()
-            .find(|n| *n == to || is_local(n, &to))
-            .map_or(to, String::from)
-    };
+    let to = svc
+        .node_named(&to, &ctx.node)
+        .ok_or_else(|| Error::Usage(svc.not_a_node(&to)))?;
     // A disaster recovery start is an operator's decision: said before
     // anything stops.
     if svc.drp_only(&to) && !force {

@@ -48,6 +48,35 @@ impl Service {
         }
         all
     }
+
+    /// `name` (a `--to` or `--node` operand) as a node of the service: as
+    /// the config lists it (its ssh host), or `local` itself when it names
+    /// this node (its full name or its first label); None when it is not
+    /// one of `nodes` or `drpnodes`.
+    pub fn node_named(&self, name: &str, local: &str) -> Option<String> {
+        use crate::transport::is_local;
+        let here = is_local(name, local);
+        let found = self
+            .all_nodes()
+            .into_iter()
+            .find(|n| *n == name || is_local(n, name) || (here && is_local(n, local)))?;
+        Some(if here { local } else { found }.to_string())
+    }
+
+    /// The usage error of a `--to` or `--node` that is not a node of the
+    /// service, naming its nodes.
+    pub fn not_a_node(&self, name: &str) -> String {
+        let drpnodes = if self.drpnodes.is_empty() {
+            "none".to_string()
+        } else {
+            self.drpnodes.join(" ")
+        };
+        format!(
+            "{}: {name} is not a node of the service (nodes: {}; drpnodes: {drpnodes})",
+            self.path,
+            self.nodes.join(" ")
+        )
+    }
 }
 
 /// A private docker daemon as the config sets it (SPEC 11).

@@ -48,7 +48,8 @@ fn on(cfg: &str, node: &str, args: &str, stdin: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-/// Purges the service on n2 and n3 when the test ends, however it ends.
+/// Purges the service on the rig's nodes when the test ends, however it
+/// ends.
 struct Remote<'a> {
     cfg: &'a str,
     name: String,
@@ -56,7 +57,7 @@ struct Remote<'a> {
 
 impl Drop for Remote<'_> {
     fn drop(&mut self) {
-        for node in ["n2", "n3"] {
+        for node in ["n1", "n2", "n3"] {
             let _ = on(self.cfg, node, &format!("{} purge --local", self.name), "");
         }
     }
@@ -550,4 +551,235 @@ fn a_config_changed_on_the_other_node_is_never_silently_replaced() {
         out.stderr
     );
     env.om(&[&name, "delete", "--local"]).ok();
+}
+
+#[test]
+fn from_n2_om_reaches_n1_the_host_through_om_rsh() {
+    let cfg = rig();
+    let n1_root = std::env::var("OM_TEST_N1_ROOT").unwrap_or_else(|_| {
+        panic!("OM_TEST_N1_ROOT is not set: run scripts/test, which brings up n1")
+    });
+    let host_engine = crate::support::docker_ok(&["info", "--format", "{{.ID}}"]);
+    // the transport itself, as om on n2 runs it: n1 is this host's engine
+    let script =
+        r#"$OM_RSH n1 'echo "$OSVC_NODENAME|$OSVC_ROOT_PATH|$(docker info --format {{.ID}})"'"#;
+    let out = std::process::Command::new("ssh")
+        .args(["-F", &cfg, "n2", script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("n1|{n1_root}|{host_engine}\n")
+    );
+
+    // and om itself: from n2, a docker passthrough on n1
+    let name = unique("m1");
+    let ini = "[DEFAULT]\nnodes = n1 n2\n[container#1]\ntype = docker\nimage = nginx\n";
+    let out = on(&cfg, "n1", &format!("{name} create --config=-"), ini);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    let out = on(
+        &cfg,
+        "n2",
+        &format!("{name} docker --node n1 info --format '{{{{.ID}}}}'"),
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{host_engine}\n")
+    );
+}
+
+#[test]
+fn docker_node_runs_the_passthrough_on_that_node() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("mp");
+    let c1 = format!("{name}.container.1");
+    let ini = format!(
+        "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+        registry_image()
+    );
+    create(&env, &name, &ini);
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    // n2 can not reach this node through the rig's ssh: --force
+    let out = on(&cfg, "n2", &format!("{name} start --force"), "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // {container#1} substituted there, on n2's engine
+    let out = env
+        .om(&[
+            &name,
+            "docker",
+            "--node",
+            "n2",
+            "inspect",
+            "-f",
+            "{{.Name}}",
+            "{container#1}",
+        ])
+        .ok();
+    assert_eq!(out.stdout, format!("/{c1}\n"));
+    assert!(crate::support::inspect(&c1).is_none(), "not on this node");
+    // its exit code, and stdin, through ssh
+    env.om(&[
+        &name,
+        "docker",
+        "--node",
+        "n2",
+        "exec",
+        "{container#1}",
+        "sh",
+        "-c",
+        "exit 7",
+    ])
+    .code(7);
+    let out = env
+        .om_stdin(
+            &[
+                &name,
+                "docker",
+                "--node",
+                "n2",
+                "exec",
+                "-i",
+                "{container#1}",
+                "cat",
+            ],
+            "piped\n",
+        )
+        .ok();
+    assert_eq!(out.stdout, "piped\n");
+}
+
+/// The issue's scenario, each step run on its node over the rig's ssh:
+/// n1 (this host, on the host engine), n2, and n3 for disaster recovery.
+#[test]
+fn create_start_switch_giveback_and_takeover_across_three_nodes() {
+    let cfg = rig();
+    let name = unique("m3");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone(), format!("{name}.container.2")]);
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    let ini = format!(
+        "[DEFAULT]\nnodes = n1 n2\ndrpnodes = n3\n[container#1]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\n[container#2]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\n",
+        img = registry_image()
+    );
+    let out = on(&cfg, "n1", &format!("{name} create --config=-"), &ini);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // the same config, same id, on n2 and n3
+    let id = on_ok(&cfg, "n1", &format!("{name} get --kw id"));
+    for node in ["n2", "n3"] {
+        assert_eq!(
+            on_ok(&cfg, node, &format!("{name} get --kw id")),
+            id,
+            "{node}"
+        );
+    }
+    let runs_on = |node: &str| -> bool {
+        let out = on_ok(&cfg, node, "ls");
+        assert!(out.contains(&name), "{node}: {out}");
+        let ps = std::process::Command::new("ssh")
+            .args(["-F", &cfg, node, "docker", "ps", "--format", "{{.Names}}"])
+            .output()
+            .unwrap();
+        assert!(ps.status.success());
+        let names = String::from_utf8_lossy(&ps.stdout).into_owned();
+        let n = [c1.as_str(), &format!("{name}.container.2")]
+            .iter()
+            .filter(|c| names.lines().any(|l| l == **c))
+            .count();
+        assert!(n == 0 || n == 2, "{node}: half of it runs: {names}");
+        n == 2
+    };
+
+    // start (across the nodes) from n1: the first node of nodes, n1
+    on_ok(&cfg, "n1", &format!("{name} start"));
+    assert!(runs_on("n1") && !runs_on("n2") && !runs_on("n3"));
+    let st = on_ok(&cfg, "n1", &format!("{name} print status"));
+    let node_lines: Vec<&str> = st
+        .lines()
+        .filter(|l| l.starts_with("   |- ") || l.starts_with("   `- "))
+        .collect();
+    assert_eq!(node_lines.len(), 3, "{st}");
+    for (line, (node, state)) in
+        node_lines
+            .iter()
+            .zip([("n1", " up "), ("n2", " down "), ("n3", " down ")])
+    {
+        assert!(
+            line.contains(&format!(" {node} ")) && line.contains(state),
+            "{st}"
+        );
+    }
+    // a start from n2 finds it on n1
+    let out = on(&cfg, "n2", &format!("{name} start"), "");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already started on n1"));
+
+    // switch from n1: to n2, on n2's engine alone
+    let out = on(&cfg, "n1", &format!("{name} switch"), "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("n2.{name}.container#1")));
+    assert!(!runs_on("n1") && runs_on("n2"));
+    // the guard on n1: up on n2
+    let out = on(&cfg, "n1", &format!("{name} start --local"), "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("up on n2: not started here"));
+    // a start on n3, a disaster recovery node, needs --force
+    let out = on(&cfg, "n3", &format!("{name} start --local"), "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("n3 is a disaster recovery node"));
+
+    // giveback from n1: back to n1
+    on_ok(&cfg, "n1", &format!("{name} giveback"));
+    assert!(runs_on("n1") && !runs_on("n2"));
+    // takeover from n2
+    on_ok(&cfg, "n2", &format!("{name} takeover"));
+    assert!(!runs_on("n1") && runs_on("n2"));
+    let st = on_ok(&cfg, "n1", &format!("{name} print status --format json"));
+    let v: Value = serde_json::from_str(&st).unwrap();
+    assert_eq!(v["avail"], "up");
+    assert_eq!(v["instances"][1]["node"], "n2");
+    assert_eq!(v["instances"][1]["avail"], "up");
+
+    // stop from n1 stops it on n2; purge from n1 leaves nothing anywhere
+    on_ok(&cfg, "n1", &format!("{name} stop"));
+    assert!(!runs_on("n2"));
+    on_ok(&cfg, "n1", &format!("{name} purge"));
+    for node in ["n1", "n2", "n3"] {
+        assert!(!on_ok(&cfg, node, "ls").contains(&name), "{node}");
+    }
 }

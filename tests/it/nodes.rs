@@ -1,7 +1,8 @@
 //! The multi-node rig itself, over real ssh (SPEC 9): scripts/test brings
 //! up nodes n2 and n3 on this machine, each a dockerd of its own and an sshd
-//! on 127.0.0.1 whose SetEnv makes a login that node, and names its ssh
-//! config in OM_TEST_SSH_CONFIG and its directory in OM_TEST_RIG. These tests
+//! on 127.0.0.1 whose SetEnv makes a login that node, and n1, an sshd alone
+//! whose login is this host on the host engine; it names its ssh config in
+//! OM_TEST_SSH_CONFIG and its directory in OM_TEST_RIG. These tests
 //! never skip: without the rig, or with a node that does not answer, they
 //! fail, saying why.
 
@@ -10,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+/// The nodes with an engine of their own.
 const NODES: [&str; 2] = ["n2", "n3"];
+/// Every node: n1 is this host, on the host engine.
+const ALL_NODES: [&str; 3] = ["n1", "n2", "n3"];
 
 /// What scripts/test exported.
 struct Rig {
@@ -99,12 +103,21 @@ impl Drop for NodeCleanup {
 
 #[test]
 fn each_node_logs_in_with_its_own_environment() {
-    for node in NODES {
-        let got = ssh_ok(node, "echo \"$OSVC_NODENAME|$OSVC_ROOT_PATH|$DOCKER_HOST\"");
+    // the tests' own OM_RSH, so that om on a node reaches the others
+    let rsh = format!("ssh -F {} -o BatchMode=yes", display(&rig().ssh_config));
+    for node in ALL_NODES {
+        let got = ssh_ok(
+            node,
+            "echo \"$OSVC_NODENAME|$OSVC_ROOT_PATH|$DOCKER_HOST|$OM_RSH\"",
+        );
+        let engine = if node == "n1" {
+            std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
+        } else {
+            format!("unix://{}", display(&node_path(node, "docker.sock")))
+        };
         let want = format!(
-            "{node}|{}|unix://{}",
-            display(&node_path(node, "root")),
-            display(&node_path(node, "docker.sock"))
+            "{node}|{}|{engine}|{rsh}",
+            display(&node_path(node, "root"))
         );
         assert_eq!(got, want, "the environment of a login on {node}");
     }
@@ -120,7 +133,7 @@ fn each_node_runs_the_om_under_test() {
     assert!(local.status.success(), "om --version failed locally");
     let local = String::from_utf8_lossy(&local.stdout).trim().to_string();
     let bin = bin.canonicalize().expect("the om binary");
-    for node in NODES {
+    for node in ALL_NODES {
         assert_eq!(
             ssh_ok(node, "om --version"),
             local,

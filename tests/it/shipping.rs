@@ -117,6 +117,30 @@ fn bash_completes_services_commands_rids_and_keywords() {
     assert!(bash_complete(&env, &["om", "web", "get", "--kw", "roll"]) == ["rollback"]);
 }
 
+#[test]
+fn bash_completes_the_nodes_of_the_service_after_to_and_node() {
+    let env = Env::new();
+    create(
+        &env,
+        "mn",
+        "[DEFAULT]\nnodes = n2 n1\ndrpnodes = n3\n[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    assert_eq!(
+        bash_complete(&env, &["om", "mn", "switch", "--to", ""]),
+        ["n2", "n1", "n3"]
+    );
+    assert_eq!(
+        bash_complete(&env, &["om", "mn", "docker", "--node", "n"]),
+        ["n2", "n1", "n3"]
+    );
+    assert_eq!(
+        bash_complete(&env, &["om", "mn", "docker", "--node", "n3"]),
+        ["n3"]
+    );
+    // no such service: nothing to offer
+    assert!(bash_complete(&env, &["om", "nosuch", "switch", "--to", ""]).is_empty());
+}
+
 /// The raw protocol the scripts speak (its speed is in scripts/bench).
 #[test]
 fn the_completion_protocol_answers_from_the_config_root() {
