@@ -783,3 +783,134 @@ fn create_start_switch_giveback_and_takeover_across_three_nodes() {
         assert!(!on_ok(&cfg, node, "ls").contains(&name), "{node}");
     }
 }
+
+/// A root of its own for this node whose transport is `script` (a shell
+/// script; `$RSH` in it is the rig's real one).
+fn scripted_env(script: &str) -> Env {
+    use std::os::unix::fs::PermissionsExt;
+    let mut env = Env::new();
+    let file = env.root().join("rsh");
+    std::fs::write(&file, format!("#!/bin/bash\n{script}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.vars
+        .push(("RSH".into(), std::env::var("OM_RSH").unwrap_or_default()));
+    env.vars.push(("OM_RSH".into(), file.display().to_string()));
+    env
+}
+
+#[test]
+fn each_transport_fault_names_the_node_and_is_never_down() {
+    let _cfg = rig();
+    let ini =
+        "[DEFAULT]\nnodes = deb1.opensvc.com n2\n[container#1]\ntype = docker\nimage = nginx\n";
+    // (what each fault does to the create's config sync: a refusal is
+    // an error, an unreachable node a warning; the words of n2's status
+    // line)
+    let cases: [(&str, i32, &[&str]); 4] = [
+        // a real ssh authentication failure: the rig's sshd takes keys only
+        (
+            r#"exec $RSH -o PubkeyAuthentication=no "$@""#,
+            0,
+            &["unreachable", "Permission denied"],
+        ),
+        // a node without om (ssh runs the remote shell, which says 127)
+        (
+            r#"echo "bash: line 1: om: command not found" >&2; exit 127"#,
+            1,
+            &["om is not installed on n2"],
+        ),
+        // a node whose om speaks another status schema (and takes the config)
+        (
+            r#"[ "$4" = sync ] && exit 0; echo '{"schema": 3, "path": "x"}'"#,
+            0,
+            &["n2 runs om with status schema 3, this one 2"],
+        ),
+        // a node that hangs: bounded
+        (
+            r#"exec sleep 30"#,
+            0,
+            &["unreachable", "no answer within 2s"],
+        ),
+    ];
+    for (script, create_code, says) in cases {
+        let mut env = scripted_env(script);
+        env.vars.push(("OM_DOCKER_TIMEOUT".into(), "2s".into()));
+        let name = unique("mf");
+        env.om_stdin(&[&name, "create", "--config=-"], ini)
+            .code(create_code);
+        let st = env.om(&[&name, "print", "status"]).ok().stdout;
+        let line = st
+            .lines()
+            .find(|l| l.contains(" n2 "))
+            .unwrap_or_else(|| panic!("{st}"));
+        assert!(line.contains(" unknown "), "{script}: {st}");
+        for s in says {
+            assert!(line.contains(s), "{script}: {s}: {st}");
+        }
+        env.om(&[&name, "status"]).code(4);
+        let out = env.om(&[&name, "start"]).code(1);
+        assert!(
+            out.stderr
+                .contains("n2 can not tell whether the service runs there"),
+            "{script}: {}",
+            out.stderr
+        );
+        env.om(&[&name, "delete", "--local"]).ok();
+    }
+}
+
+#[test]
+fn a_switch_cut_in_the_middle_runs_nowhere_twice_and_a_second_one_finishes() {
+    let cfg = rig();
+    let name = unique("mw");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    // the real transport, but the connection drops when the start is sent
+    let script = r#"case " $* " in *" start "*) echo "Connection to n2 closed by remote host." >&2; exit 255;; esac
+exec $RSH "$@""#;
+    let env = scripted_env(script);
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+            registry_image()
+        ),
+    );
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    env.om(&[&name, "start"]).ok();
+    let out = env.om(&[&name, "switch"]).code(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "{name}: start on n2: unreachable: Connection to n2 closed"
+        )),
+        "{}",
+        out.stderr
+    );
+    let here = || {
+        crate::support::inspect(&format!("{name}.container.1"))
+            .is_some_and(|v| v["State"]["Running"] == true)
+    };
+    let on_n2 = || {
+        on_ok(
+            &cfg,
+            "n2",
+            &format!("{name} print status --local --format json"),
+        )
+    };
+    assert!(!here(), "stopped here");
+    assert!(on_n2().contains("\"avail\": \"down\""), "{}", on_n2());
+    // the second switch, over a transport that holds: on n2
+    let env = rig_env_in(env);
+    env.om(&[&name, "switch"]).ok();
+    assert!(!here());
+    assert!(on_n2().contains("\"avail\": \"up\""), "{}", on_n2());
+    env.om(&[&name, "purge"]).ok();
+}
+
+/// `env`, its transport the rig's own again.
+fn rig_env_in(mut env: Env) -> Env {
+    env.vars.retain(|(k, _)| k != "OM_RSH");
+    env.vars
+        .push(("OM_RSH".into(), std::env::var("OM_RSH").unwrap_or_default()));
+    env
+}
