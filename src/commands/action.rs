@@ -85,7 +85,7 @@ pub fn run_one(
     path: &SvcPath,
     kind: Kind,
     args: &ActionArgs,
-    asked: Option<Vec<(String, super::status::Word)>>,
+    asked: Option<super::status::Answers>,
 ) -> Result<()> {
     let wait = waitlock(&args.common.waitlock)?;
     let filtered = !(args.rid.is_empty() && args.tag.is_empty() && args.subset.is_empty());
@@ -191,7 +191,7 @@ fn guard(
     svc: &Service,
     force: bool,
     log: &crate::logger::Logger,
-    asked: Option<Vec<(String, super::status::Word)>>,
+    asked: Option<super::status::Answers>,
 ) -> Result<()> {
     let path = svc.path.to_string();
     let here = ctx.node.as_str();

@@ -7,7 +7,7 @@
 //! lock.
 
 use super::action::{self, Kind};
-use super::status::{local_status, other_nodes, Word};
+use super::status::{local_status, other_nodes, Answers, Word};
 use super::Ctx;
 use crate::cli::ActionArgs;
 use crate::config::service::Service;
@@ -56,7 +56,7 @@ impl<'a> Instance<'a> {
         ctx: &Ctx,
         kind: Kind,
         args: &ActionArgs,
-        asked: Option<Vec<(String, Word)>>,
+        asked: Option<Answers>,
     ) -> Result<()> {
         if self.is_here() {
             return action::run_one(ctx, &self.service.path, kind, args, asked);
@@ -124,7 +124,7 @@ pub fn has_others(ctx: &Ctx, svc: &Service) -> bool {
 
 /// This node's instance asked (its engine) while the other nodes are (over
 /// the transport): whether it runs here, and what each other node says.
-fn survey(ctx: &Ctx, svc: &Service) -> Result<(bool, Vec<(String, Word)>)> {
+fn survey(ctx: &Ctx, svc: &Service) -> Result<(bool, Answers)> {
     std::thread::scope(|s| {
         let others = s.spawn(|| other_nodes(ctx, svc));
         let here = local_status(ctx, svc).map(|st| st.instances.first().is_some_and(|i| i.runs()));

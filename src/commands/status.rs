@@ -203,6 +203,9 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     ))
 }
 
+/// What each other node of a service says of it.
+pub type Answers = Vec<(String, Word)>;
+
 /// What another node says of a service.
 pub enum Word {
     /// It may run there (see `InstanceStatus::runs`); `up`: all of it.
@@ -215,7 +218,7 @@ pub enum Word {
 
 /// Every other node of `svc`, asked at the same time, and what each says
 /// of it: the guard before a start and switch read it the same way.
-pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Vec<(String, Word)>> {
+pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Answers> {
     let path = svc.path.to_string();
     let asked: Vec<(String, Vec<String>)> = svc
         .all_nodes()

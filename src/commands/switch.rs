@@ -8,6 +8,7 @@
 
 use super::action::Kind;
 use super::nodes::Instance;
+use super::status::{Answers, Word};
 use super::{each, Ctx};
 use crate::cli::ActionArgs;
 use crate::config;
@@ -36,7 +37,17 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
     each(&paths, |path| {
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
         let log = super::service_log(ctx, path, args.common.quiet);
-        let on = where_it_runs(ctx, &svc, args.force)?;
+        // Up here: the switch starts from here, and the target's own guard
+        // asks every node before its start (one round of calls, as by
+        // hand). Not up here: every node is asked where it runs, and that
+        // answer stands for the start's guard.
+        let here = local_runs(ctx, &svc)?;
+        let (on, mut asked) = if here {
+            (vec![ctx.node.clone()], None)
+        } else {
+            let (on, asked) = where_it_runs(ctx, &svc, args.force)?;
+            (on, Some(asked))
+        };
         let to = target_node(ctx, &svc, target, &on, args.force)?;
         if on.len() == 1 && is_local(&on[0], &to) {
             log.svc(Level::Info, &format!("already started on {to}"));
@@ -44,38 +55,46 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
         }
         for node in on.iter().filter(|n| !is_local(n, &to)) {
             log.svc(Level::Info, &format!("stop on {node}"));
-            run_on(ctx, &svc, node, Kind::Stop, args)?;
-        }
-        // down where it ran, in docker's own words, before the start there
-        // (a dry run stopped nothing: nothing to check)
-        let still = if args.dry_run {
-            Vec::new()
-        } else {
-            where_it_runs(ctx, &svc, args.force)?
-        };
-        if let Some(n) = still.iter().find(|n| !is_local(n, &to)) {
-            return Err(Error::Failed(format!(
-                "{path}: still up on {n} after its stop: not started on {to}"
-            )));
+            run_on(ctx, &svc, node, Kind::Stop, args, None)?;
+            // Down there, in docker's own words, before the start: a stop
+            // returns only once each container is down (its `wait for down
+            // status`); here, docker is asked once more (a dry run stopped
+            // nothing: nothing to check).
+            if is_local(node, &ctx.node) && !args.dry_run && local_runs(ctx, &svc)? {
+                return Err(Error::Failed(format!(
+                    "{path}: still up on {node} after its stop: not started on {to}"
+                )));
+            }
+            if let Some(word) = asked
+                .iter_mut()
+                .flatten()
+                .find(|(n, _)| n == node)
+                .map(|(_, w)| w)
+            {
+                *word = Word::Not;
+            }
         }
         log.svc(Level::Info, &format!("start on {to}"));
-        run_on(ctx, &svc, &to, Kind::Start, args)
+        run_on(ctx, &svc, &to, Kind::Start, args, asked)
     })
 }
 
-/// The nodes where the service is up. A node that can not tell stops the
-/// switch (it may run there) unless `--force`.
-fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<Vec<String>> {
+/// Whether this node's engine runs (any of) the service.
+fn local_runs(ctx: &Ctx, svc: &Service) -> Result<bool> {
+    let st = super::status::local_status(ctx, svc)?;
+    Ok(st.instances.first().is_some_and(|i| i.runs()))
+}
+
+/// The other nodes where the service is up (this one does not run it),
+/// and what each said. A node that can not tell stops the switch (it may
+/// run there) unless `--force`.
+fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<(Vec<String>, Answers)> {
     let path = svc.path.to_string();
     let mut on = Vec::new();
-    let local = super::status::local_status(ctx, svc)?;
-    if local.instances.first().is_some_and(|i| i.runs()) {
-        on.push(ctx.node.clone());
-    }
-    use super::status::Word;
-    for (node, word) in super::status::other_nodes(ctx, svc)? {
+    let asked = super::status::other_nodes(ctx, svc)?;
+    for (node, word) in &asked {
         match word {
-            Word::Runs { .. } => on.push(node),
+            Word::Runs { .. } => on.push(node.clone()),
             Word::Not => {}
             Word::Unknown(e) if !force => {
                 return Err(Error::Failed(format!(
@@ -85,7 +104,7 @@ fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<Vec<String>> {
             Word::Unknown(_) => {}
         }
     }
-    Ok(on)
+    Ok((on, asked))
 }
 
 fn target_node(
@@ -132,16 +151,24 @@ fn target_node(
     Ok(to)
 }
 
-/// `kind` of the service on `node`: in process here, `om PATH VERB --local`
-/// there (its lines streamed as they come; they carry their node).
-fn run_on(ctx: &Ctx, svc: &Service, node: &str, kind: Kind, args: &ActionArgs) -> Result<()> {
+/// `kind` of the service on `node`: in process here (`asked`: the other
+/// nodes' answers for its guard), `om PATH VERB --local` there (its lines
+/// streamed as they come; they carry their node).
+fn run_on(
+    ctx: &Ctx,
+    svc: &Service,
+    node: &str,
+    kind: Kind,
+    args: &ActionArgs,
+    asked: Option<Answers>,
+) -> Result<()> {
     let inst = Instance::on(ctx, svc, node);
-    if inst.is_here() || kind != Kind::Start {
-        return inst.act(ctx, kind, args, None);
+    if inst.is_here() || kind != Kind::Start || asked.is_none() {
+        return inst.act(ctx, kind, args, asked);
     }
-    // this node checked that the service runs nowhere else: the target
-    // need not refuse for the nodes it can not reach itself (a node that
-    // says it runs the service still stops it there)
+    // this node asked every node: the target need not refuse for the
+    // nodes it can not reach itself (a node that says it runs the service
+    // still stops it there)
     let mut forced = args.clone();
     forced.force = true;
     inst.act(ctx, kind, &forced, None)
