@@ -60,83 +60,92 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
             }
         }
     }
-    // The engines involved, each listed once, all at the same time: the
-    // host's (started above), and each private daemon that runs; one that
-    // does not run is not started by a status (SPEC 11).
-    let mut engines: Vec<(docker::Engine, Vec<&Service>)> = Vec::new();
-    for svc in &services {
-        let engine = docker::daemon::engine_of(svc, &ctx.roots);
-        match engines.iter_mut().find(|(e, _)| *e == engine) {
-            Some((_, members)) => members.push(svc),
-            None => engines.push((engine, vec![svc])),
-        }
-    }
-    let mut listings = Vec::with_capacity(engines.len());
-    for (engine, members) in &engines {
-        let listing = if *engine == host {
-            host_listing.take().map(Ok)
-        } else {
-            let runs = members
-                .first()
-                .and_then(|s| docker::daemon::Daemon::of(s, &ctx.roots))
-                .is_some_and(|d| d.running().is_some());
-            runs.then(|| docker::Listing::start(engine))
-        };
-        listings.push(listing.transpose()?);
-    }
-    // A private daemon that fails its listing (stopped meanwhile, hung)
-    // costs its own services their status, not the others'.
-    let mut views: Vec<Option<Vec<ContainerInfo>>> = Vec::with_capacity(engines.len());
-    let mut unknown: Vec<&docker::Engine> = Vec::new();
-    for ((engine, members), listing) in engines.iter().zip(listings) {
-        views.push(match listing.map(|l| engine_view(engine, members, l)) {
-            Some(Ok(v)) => Some(v),
-            Some(Err(e)) if *engine != host => {
-                crate::text::say(&e.to_string());
-                broken = true;
-                unknown.push(engine);
-                None
+    // The other nodes are asked while this node's engines list (SPEC 12):
+    // a status across nodes costs the slowest of them, not their sum.
+    let asked = if everywhere {
+        nodes_to_ask(ctx, &services)
+    } else {
+        Vec::new()
+    };
+    std::thread::scope(|scope| {
+        let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(&asked)));
+        // The engines involved, each listed once, all at the same time: the
+        // host's (started above), and each private daemon that runs; one that
+        // does not run is not started by a status (SPEC 11).
+        let mut engines: Vec<(docker::Engine, Vec<&Service>)> = Vec::new();
+        for svc in &services {
+            let engine = docker::daemon::engine_of(svc, &ctx.roots);
+            match engines.iter_mut().find(|(e, _)| *e == engine) {
+                Some((_, members)) => members.push(svc),
+                None => engines.push((engine, vec![svc])),
             }
-            Some(Err(e)) => return Err(e),
-            None => None,
-        });
-    }
-    let maps: Vec<Option<status::ByName>> = views
-        .iter()
-        .map(|v| v.as_deref().map(status::by_name))
-        .collect();
-    let both: Vec<_> = services
-        .iter()
-        .zip(&local)
-        .filter(|(svc, _)| !unknown.contains(&&docker::daemon::engine_of(svc, &ctx.roots)))
-        .collect();
-    let statuses = crate::par::map(&both, |(svc, (started, running))| {
-        let engine = docker::daemon::engine_of(svc, &ctx.roots);
-        let seen = engines
+        }
+        let mut listings = Vec::with_capacity(engines.len());
+        for (engine, members) in &engines {
+            let listing = if *engine == host {
+                host_listing.take().map(Ok)
+            } else {
+                let runs = members
+                    .first()
+                    .and_then(|s| docker::daemon::Daemon::of(s, &ctx.roots))
+                    .is_some_and(|d| d.running().is_some());
+                runs.then(|| docker::Listing::start(engine))
+            };
+            listings.push(listing.transpose()?);
+        }
+        // A private daemon that fails its listing (stopped meanwhile, hung)
+        // costs its own services their status, not the others'.
+        let mut views: Vec<Option<Vec<ContainerInfo>>> = Vec::with_capacity(engines.len());
+        let mut unknown: Vec<&docker::Engine> = Vec::new();
+        for ((engine, members), listing) in engines.iter().zip(listings) {
+            views.push(match listing.map(|l| engine_view(engine, members, l)) {
+                Some(Ok(v)) => Some(v),
+                Some(Err(e)) if *engine != host => {
+                    crate::text::say(&e.to_string());
+                    broken = true;
+                    unknown.push(engine);
+                    None
+                }
+                Some(Err(e)) => return Err(e),
+                None => None,
+            });
+        }
+        let maps: Vec<Option<status::ByName>> = views
             .iter()
-            .position(|(e, _)| *e == engine)
-            .and_then(|i| maps[i].as_ref());
-        status::service_in(svc, &ctx.node, seen, *started, running.as_deref())
-    });
-    let mut statuses = statuses;
-    if everywhere {
-        with_other_nodes(ctx, &both, &mut statuses);
-        // a signal during the calls is not the nodes' answer
-        crate::interrupt::check()?;
-    }
-    Ok((statuses, broken))
+            .map(|v| v.as_deref().map(status::by_name))
+            .collect();
+        let both: Vec<_> = services
+            .iter()
+            .zip(&local)
+            .filter(|(svc, _)| !unknown.contains(&&docker::daemon::engine_of(svc, &ctx.roots)))
+            .collect();
+        let statuses = crate::par::map(&both, |(svc, (started, running))| {
+            let engine = docker::daemon::engine_of(svc, &ctx.roots);
+            let seen = engines
+                .iter()
+                .position(|(e, _)| *e == engine)
+                .and_then(|i| maps[i].as_ref());
+            status::service_in(svc, &ctx.node, seen, *started, running.as_deref())
+        });
+        let mut statuses = statuses;
+        if let Some(remote) = remote {
+            let answers = remote
+                .join()
+                .map_err(|_| Error::Failed("asking the other nodes: lost".into()))?;
+            merge_answers(ctx, &both, &mut statuses, &answers);
+            // a signal during the calls is not the nodes' answer
+            crate::interrupt::check()?;
+        }
+        Ok((statuses, broken))
+    })
 }
 
-/// Each other node of the services asked in parallel, once for all the
-/// services it has (`om SEL print status --local --format json` over the
-/// transport), and their instances merged in (SPEC 12).
-fn with_other_nodes(
-    ctx: &Ctx,
-    services: &[(&Service, &(bool, Option<String>))],
-    statuses: &mut [ServiceStatus],
-) {
+/// Each other node of the services, with the paths it is asked for: once
+/// for all the services it has (`om SEL print status --local --format
+/// json` over the transport).
+fn nodes_to_ask(ctx: &Ctx, services: &[Service]) -> Vec<(String, Vec<String>)> {
     let mut asked: Vec<(String, Vec<String>)> = Vec::new();
-    for (svc, _) in services {
+    for svc in services {
         for node in svc.all_nodes() {
             if crate::transport::is_local(node, &ctx.node) {
                 continue;
@@ -148,10 +157,16 @@ fn with_other_nodes(
             }
         }
     }
-    if asked.is_empty() {
-        return;
-    }
-    let answers = ask_nodes(&asked);
+    asked
+}
+
+/// The other nodes' instances merged into each service's status.
+fn merge_answers(
+    ctx: &Ctx,
+    services: &[(&Service, &(bool, Option<String>))],
+    statuses: &mut [ServiceStatus],
+    answers: &[(String, NodeAnswer)],
+) {
     for ((svc, _), st) in services.iter().zip(statuses.iter_mut()) {
         let nodes = svc.all_nodes();
         let remote: Vec<(String, status::Remote)> = nodes
