@@ -124,7 +124,7 @@ pub fn has_others(ctx: &Ctx, svc: &Service) -> bool {
 
 /// This node's instance asked (its engine) while the other nodes are (over
 /// the transport): whether it runs here, and what each other node says.
-fn survey(ctx: &Ctx, svc: &Service) -> Result<(bool, Answers)> {
+pub fn survey(ctx: &Ctx, svc: &Service) -> Result<(bool, Answers)> {
     std::thread::scope(|s| {
         let others = s.spawn(|| other_nodes(ctx, svc));
         let here = local_status(ctx, svc).map(|st| st.instances.first().is_some_and(|i| i.runs()));

@@ -37,17 +37,15 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
     each(&paths, |path| {
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
         let log = super::service_log(ctx, path, args.common.quiet);
-        // Up here: the switch starts from here, and the target's own guard
-        // asks every node before its start (one round of calls, as by
-        // hand). Not up here: every node is asked where it runs, and that
-        // answer stands for the start's guard.
-        let here = local_runs(ctx, &svc)?;
-        let (on, mut asked) = if here {
-            (vec![ctx.node.clone()], None)
-        } else {
-            let (on, asked) = where_it_runs(ctx, &svc, args.force)?;
-            (on, Some(asked))
-        };
+        // Every node asked once, this one's engine at the same time, before
+        // anything stops: where it runs, and the answer that stands for the
+        // start's guard (the target's, made to go on past a node it can not
+        // reach itself: this node reached it).
+        let (here, mut asked) = super::nodes::survey(ctx, &svc)?;
+        let mut on = where_it_runs(&svc, &asked, args.force)?;
+        if here {
+            on.insert(0, ctx.node.clone());
+        }
         let to = target_node(ctx, &svc, target, &on, args.force)?;
         if on.len() == 1 && is_local(&on[0], &to) {
             log.svc(Level::Info, &format!("already started on {to}"));
@@ -57,42 +55,23 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
             log.svc(Level::Info, &format!("stop on {node}"));
             run_on(ctx, &svc, node, Kind::Stop, args, None)?;
             // Down there, in docker's own words, before the start: a stop
-            // returns only once each container is down (its `wait for down
-            // status`); here, docker is asked once more (a dry run stopped
-            // nothing: nothing to check).
-            if is_local(node, &ctx.node) && !args.dry_run && local_runs(ctx, &svc)? {
-                return Err(Error::Failed(format!(
-                    "{path}: still up on {node} after its stop: not started on {to}"
-                )));
-            }
-            if let Some(word) = asked
-                .iter_mut()
-                .flatten()
-                .find(|(n, _)| n == node)
-                .map(|(_, w)| w)
-            {
+            // (here or there) succeeds only once docker says each container
+            // is down (its `wait for down status`).
+            if let Some((_, word)) = asked.iter_mut().find(|(n, _)| n == node) {
                 *word = Word::Not;
             }
         }
         log.svc(Level::Info, &format!("start on {to}"));
-        run_on(ctx, &svc, &to, Kind::Start, args, asked)
+        run_on(ctx, &svc, &to, Kind::Start, args, Some(asked))
     })
 }
 
-/// Whether this node's engine runs (any of) the service.
-fn local_runs(ctx: &Ctx, svc: &Service) -> Result<bool> {
-    let st = super::status::local_status(ctx, svc)?;
-    Ok(st.instances.first().is_some_and(|i| i.runs()))
-}
-
-/// The other nodes where the service is up (this one does not run it),
-/// and what each said. A node that can not tell stops the switch (it may
-/// run there) unless `--force`.
-fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<(Vec<String>, Answers)> {
+/// The other nodes where the service is up. A node that can not tell
+/// stops the switch (it may run there) unless `--force`.
+fn where_it_runs(svc: &Service, asked: &Answers, force: bool) -> Result<Vec<String>> {
     let path = svc.path.to_string();
     let mut on = Vec::new();
-    let asked = super::status::other_nodes(ctx, svc)?;
-    for (node, word) in &asked {
+    for (node, word) in asked {
         match word {
             Word::Runs { .. } => on.push(node.clone()),
             Word::Not => {}
@@ -104,7 +83,7 @@ fn where_it_runs(ctx: &Ctx, svc: &Service, force: bool) -> Result<(Vec<String>, 
             Word::Unknown(_) => {}
         }
     }
-    Ok((on, asked))
+    Ok(on)
 }
 
 fn target_node(
