@@ -19,6 +19,8 @@ pub struct Host {
     pub no_color: bool,
     /// `$VISUAL`, else `$EDITOR`, when set and not blank.
     pub editor: Option<String>,
+    /// How the other nodes are reached (`OM_RSH`).
+    pub transport: crate::transport::Transport,
 }
 
 /// How docker is run: `OM_DOCKER` (default `docker`), and the bound of
@@ -80,11 +82,12 @@ impl Host {
             .unwrap_or_else(|| "docker".into());
         let _ = DOCKER.set(DockerCli { program, bound });
         // OM_RSH replaces `ssh -o BatchMode=yes` to reach another node
-        let rsh = match var("OM_RSH").filter(|v| !v.trim().is_empty()) {
-            None => crate::transport::default_rsh(),
-            Some(v) => shell_words::split(&v).map_err(|e| Error::Usage(format!("OM_RSH: {e}")))?,
+        let transport = match var("OM_RSH").filter(|v| !v.trim().is_empty()) {
+            None => crate::transport::Transport::default(),
+            Some(v) => crate::transport::Transport::new(
+                shell_words::split(&v).map_err(|e| Error::Usage(format!("OM_RSH: {e}")))?,
+            )?,
         };
-        crate::transport::set_rsh(rsh);
         let no_color = std::env::var_os("NO_COLOR").is_some();
         let _ = NO_COLOR.set(no_color);
         crate::fsutil::set_owned_trees(vec![
@@ -99,6 +102,7 @@ impl Host {
             editor: ["VISUAL", "EDITOR"]
                 .iter()
                 .find_map(|k| var(k).filter(|s| !s.trim().is_empty())),
+            transport,
         })
     }
 

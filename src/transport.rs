@@ -6,22 +6,21 @@
 
 use crate::error::{Error, Result};
 use crate::process::{capture, quote, Cmd, Output};
-use std::sync::OnceLock;
 use std::time::Duration;
 
-static RSH: OnceLock<Vec<String>> = OnceLock::new();
-
-/// The remote shell command, as read at start (`OM_RSH`).
-pub fn set_rsh(words: Vec<String>) {
-    let _ = RSH.set(words);
+/// How this node reaches the others: the remote shell's words (`OM_RSH`,
+/// read once with the host), before the node name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transport {
+    rsh: Vec<String>,
 }
 
-fn rsh() -> &'static [String] {
-    RSH.get_or_init(default_rsh)
-}
-
-pub fn default_rsh() -> Vec<String> {
-    ["ssh", "-o", "BatchMode=yes"].map(String::from).to_vec()
+impl Default for Transport {
+    fn default() -> Transport {
+        Transport {
+            rsh: ["ssh", "-o", "BatchMode=yes"].map(String::from).to_vec(),
+        }
+    }
 }
 
 /// Whether `name`, as a config lists it, is this node (`local`): its full
@@ -53,84 +52,112 @@ impl std::fmt::Display for Reach {
     }
 }
 
-/// `om ARGS` on `node`, as one command line: ssh hands the words to the
-/// remote shell joined by spaces, so each is quoted for it.
-pub fn om_cmd(node: &str, args: &[&str]) -> Result<Cmd> {
-    om_cmd_with(node, &[], args)
-}
-
-/// The same with a terminal on `node` when `tty` (ssh's `-t`, so that
-/// `docker exec -it` works there: OM_RSH must accept it).
-pub fn om_cmd_tty(node: &str, args: &[&str], tty: bool) -> Result<Cmd> {
-    om_cmd_with(node, if tty { &["-t"] } else { &[] }, args)
-}
-
-fn om_cmd_with(node: &str, rsh_opts: &[&str], args: &[&str]) -> Result<Cmd> {
-    // never an option to ssh (config validation says so too)
-    crate::config::operand::node(node).map_err(|e| Error::Usage(format!("node {e}")))?;
-    let (program, opts) = rsh()
-        .split_first()
-        .ok_or_else(|| Error::Usage("OM_RSH is empty".into()))?;
-    let mut all: Vec<String> = opts.to_vec();
-    all.extend(rsh_opts.iter().map(ToString::to_string));
-    all.push(node.to_string());
-    all.push("om".into());
-    all.extend(args.iter().map(|a| quote(a)));
-    Ok(Cmd::new(program.clone(), all))
-}
-
-/// Runs `om ARGS` on `node` within `bound`: its stdout, or why there is
-/// none. ssh's own failures (exit 255) and a bound passed are
-/// "unreachable", never an answer.
-pub fn query(node: &str, args: &[&str], bound: Duration) -> std::result::Result<String, Reach> {
-    query_input(node, args, None, bound)
-}
-
-/// `query`, `input` on the remote om's stdin.
-pub fn query_input(
-    node: &str,
-    args: &[&str],
-    input: Option<&[u8]>,
-    bound: Duration,
-) -> std::result::Result<String, Reach> {
-    let cmd = om_cmd(node, args).map_err(|e| Reach::Refused(e.to_string()))?;
-    let got = match input {
-        Some(bytes) => crate::process::capture_input(&cmd, bound, bytes),
-        None => capture(&cmd, bound),
-    };
-    let out = match got {
-        Ok(out) => out,
-        Err(Error::Interrupted(n)) => {
-            return Err(Reach::Unreachable(format!("interrupted (signal {n})")))
+impl Transport {
+    /// The transport whose remote shell is `words` (`OM_RSH` split as a shell
+    /// would); none is a usage error.
+    pub fn new(words: Vec<String>) -> Result<Transport> {
+        if words.is_empty() {
+            return Err(Error::Usage("OM_RSH is empty".into()));
         }
-        Err(e) => return Err(Reach::Unreachable(e.to_string())),
-    };
-    classify(node, out)
+        Ok(Transport { rsh: words })
+    }
+
+    /// `om ARGS` on `node`, as one command line: ssh hands the words to the
+    /// remote shell joined by spaces, so each is quoted for it.
+    pub fn om_cmd(&self, node: &str, args: &[&str]) -> Result<Cmd> {
+        self.om_cmd_with(node, &[], args)
+    }
+
+    /// The same with a terminal on `node` when `tty` (ssh's `-t`, so that
+    /// `docker exec -it` works there: OM_RSH must accept it).
+    pub fn om_cmd_tty(&self, node: &str, args: &[&str], tty: bool) -> Result<Cmd> {
+        self.om_cmd_with(node, if tty { &["-t"] } else { &[] }, args)
+    }
+
+    fn om_cmd_with(&self, node: &str, rsh_opts: &[&str], args: &[&str]) -> Result<Cmd> {
+        // never an option to ssh (config validation says so too)
+        crate::config::operand::node(node).map_err(|e| Error::Usage(format!("node {e}")))?;
+        let (program, opts) = self
+            .rsh
+            .split_first()
+            .ok_or_else(|| Error::Usage("OM_RSH is empty".into()))?;
+        let mut all: Vec<String> = opts.to_vec();
+        all.extend(rsh_opts.iter().map(ToString::to_string));
+        all.push(node.to_string());
+        all.push("om".into());
+        all.extend(args.iter().map(|a| quote(a)));
+        Ok(Cmd::new(program.clone(), all))
+    }
+
+    /// Runs `om ARGS` on `node` within `bound`: its stdout, or why there is
+    /// none. ssh's own failures (exit 255) and a bound passed are
+    /// "unreachable", never an answer.
+    pub fn query(
+        &self,
+        node: &str,
+        args: &[&str],
+        bound: Duration,
+    ) -> std::result::Result<String, Reach> {
+        self.query_input(node, args, None, bound)
+    }
+
+    /// `query`, `input` on the remote om's stdin.
+    pub fn query_input(
+        &self,
+        node: &str,
+        args: &[&str],
+        input: Option<&[u8]>,
+        bound: Duration,
+    ) -> std::result::Result<String, Reach> {
+        let cmd = self
+            .om_cmd(node, args)
+            .map_err(|e| Reach::Refused(e.to_string()))?;
+        let got = match input {
+            Some(bytes) => crate::process::capture_input(&cmd, bound, bytes),
+            None => capture(&cmd, bound),
+        };
+        let out = match got {
+            Ok(out) => out,
+            Err(Error::Interrupted(n)) => {
+                return Err(Reach::Unreachable(format!("interrupted (signal {n})")))
+            }
+            Err(e) => return Err(Reach::Unreachable(e.to_string())),
+        };
+        classify(node, out)
+    }
+
+    /// Runs `om ARGS` on `node`, its output lines (stdout and stderr, which
+    /// carry the remote node's own prefix) handed to `on_line` as they come.
+    /// Ok when the remote om succeeded; else why not.
+    pub fn act(
+        &self,
+        node: &str,
+        args: &[&str],
+        on_line: impl FnMut(&str),
+    ) -> std::result::Result<(), Reach> {
+        let mut cmd = self
+            .om_cmd(node, args)
+            .map_err(|e| Reach::Refused(e.to_string()))?;
+        // one stream, in the order the remote printed it (the remote shell
+        // reads this word: it is not quoted)
+        cmd.args.push("2>&1".into());
+        let out = match crate::process::stream(&cmd, ACTION_BOUND, on_line) {
+            Ok(out) => out,
+            Err(e) => return Err(Reach::Unreachable(e.to_string())),
+        };
+        classify(node, out).map(|_| ())
+    }
+
+    /// The replayable line of a remote `om ARGS` on `node`, for the log.
+    pub fn shown(&self, node: &str, args: &[&str]) -> String {
+        self.om_cmd(node, args)
+            .map_or_else(|e| e.to_string(), |c| c.to_string())
+    }
 }
 
 /// How long a remote action may take (its own bounds apply there: a
 /// start waits on each container's start_timeout).
 pub const ACTION_BOUND: Duration = Duration::from_secs(30 * 60);
-
-/// Runs `om ARGS` on `node`, its output lines (stdout and stderr, which
-/// carry the remote node's own prefix) handed to `on_line` as they come.
-/// Ok when the remote om succeeded; else why not.
-pub fn act(node: &str, args: &[&str], on_line: impl FnMut(&str)) -> std::result::Result<(), Reach> {
-    let mut cmd = om_cmd(node, args).map_err(|e| Reach::Refused(e.to_string()))?;
-    // one stream, in the order the remote printed it (the remote shell
-    // reads this word: it is not quoted)
-    cmd.args.push("2>&1".into());
-    let out = match crate::process::stream(&cmd, ACTION_BOUND, on_line) {
-        Ok(out) => out,
-        Err(e) => return Err(Reach::Unreachable(e.to_string())),
-    };
-    classify(node, out).map(|_| ())
-}
-
-/// The replayable line of a remote `om ARGS` on `node`, for the log.
-pub fn shown(node: &str, args: &[&str]) -> String {
-    om_cmd(node, args).map_or_else(|e| e.to_string(), |c| c.to_string())
-}
 
 /// What a finished remote call says.
 fn classify(node: &str, out: Output) -> std::result::Result<String, Reach> {
@@ -154,7 +181,9 @@ mod tests {
 
     #[test]
     fn the_remote_words_are_quoted_for_the_remote_shell() {
-        let cmd = om_cmd("n2", &["svc 1,x", "print", "status", "--local"]).unwrap();
+        let cmd = Transport::default()
+            .om_cmd("n2", &["svc 1,x", "print", "status", "--local"])
+            .unwrap();
         assert_eq!(cmd.program, "ssh");
         assert_eq!(
             cmd.args,
@@ -173,12 +202,16 @@ mod tests {
 
     #[test]
     fn a_terminal_is_asked_before_the_node() {
-        let cmd = om_cmd_tty("n2", &["svc1", "docker"], true).unwrap();
+        let cmd = Transport::default()
+            .om_cmd_tty("n2", &["svc1", "docker"], true)
+            .unwrap();
         assert_eq!(
             cmd.args,
             ["-o", "BatchMode=yes", "-t", "n2", "om", "svc1", "docker"]
         );
-        let cmd = om_cmd_tty("n2", &["svc1", "docker"], false).unwrap();
+        let cmd = Transport::default()
+            .om_cmd_tty("n2", &["svc1", "docker"], false)
+            .unwrap();
         assert_eq!(
             cmd.args,
             ["-o", "BatchMode=yes", "n2", "om", "svc1", "docker"]
@@ -197,8 +230,10 @@ mod tests {
 
     #[test]
     fn a_node_name_is_never_an_option() {
-        assert!(om_cmd("-oProxyCommand=x", &["ls"]).is_err());
-        assert!(om_cmd("", &["ls"]).is_err());
+        assert!(Transport::default()
+            .om_cmd("-oProxyCommand=x", &["ls"])
+            .is_err());
+        assert!(Transport::default().om_cmd("", &["ls"]).is_err());
     }
 
     fn out(code: i32, stderr: &str) -> Output {

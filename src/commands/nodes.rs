@@ -15,7 +15,7 @@ use crate::docker::Engine;
 use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::status::not_configured;
-use crate::transport::{self, is_local, Reach};
+use crate::transport::{is_local, Reach};
 
 /// What an action acts on: a service on one node.
 pub struct Instance<'a> {
@@ -71,15 +71,17 @@ impl<'a> Instance<'a> {
         let path = &self.service.path;
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let log = super::service_log(ctx, path, quiet);
-        log.svc(Level::Info, &transport::shown(&self.node, &words));
-        transport::act(&self.node, &words, crate::text::say_raw).map_err(|e| {
-            Error::Failed(format!(
-                "{path}: {} on {}: {}",
-                words.get(1).copied().unwrap_or("om"),
-                self.node,
-                strip(&e.to_string())
-            ))
-        })
+        log.svc(Level::Info, &ctx.transport.shown(&self.node, &words));
+        ctx.transport
+            .act(&self.node, &words, crate::text::say_raw)
+            .map_err(|e| {
+                Error::Failed(format!(
+                    "{path}: {} on {}: {}",
+                    words.get(1).copied().unwrap_or("om"),
+                    self.node,
+                    strip(&e.to_string())
+                ))
+            })
     }
 }
 
@@ -344,8 +346,8 @@ fn on_other_nodes(
         let inst = Instance::on(ctx, svc, node);
         let w = words(node);
         let w: Vec<&str> = w.iter().map(String::as_str).collect();
-        super::service_log(ctx, &svc.path, quiet).svc(Level::Info, &transport::shown(node, &w));
-        match transport::act(node, &w, crate::text::say_raw) {
+        super::service_log(ctx, &svc.path, quiet).svc(Level::Info, &ctx.transport.shown(node, &w));
+        match ctx.transport.act(node, &w, crate::text::say_raw) {
             Ok(()) => {}
             Err(Reach::Refused(e)) if not_configured(&e, &path) => {}
             Err(e) => errors.push(format!(

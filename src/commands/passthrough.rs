@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::process::{capture, inherit, Cmd};
 use crate::substitute::substitute;
-use crate::transport::{self, is_local};
+use crate::transport::{is_local, Transport};
 use std::io::IsTerminal;
 
 /// ssh's own failures exit 255 (and so does a remote command that exits
@@ -65,7 +65,7 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
             }
             Run::There(svc, node) => {
                 let path = svc.path.to_string();
-                let cmd = remote_cmd(&node, &path, args, tty)?;
+                let cmd = remote_cmd(&ctx.transport, &node, &path, args, tty)?;
                 // in the action log only: stderr is docker's
                 let log = super::service_log(ctx, &svc.path, true);
                 log.svc(Level::Info, &cmd.to_string());
@@ -94,10 +94,16 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
 /// `om PATH docker -- ARGS…` on `node`: the ARGS as given (the om there
 /// substitutes them), after `--` so that none is taken for an option of
 /// that om (`--node` included).
-fn remote_cmd(node: &str, path: &str, args: &[String], tty: bool) -> Result<Cmd> {
+fn remote_cmd(
+    transport: &Transport,
+    node: &str,
+    path: &str,
+    args: &[String],
+    tty: bool,
+) -> Result<Cmd> {
     let mut words = vec![path, "docker", "--"];
     words.extend(args.iter().map(String::as_str));
-    transport::om_cmd_tty(node, &words, tty)
+    transport.om_cmd_tty(node, &words, tty)
 }
 
 /// `docker exec -it NAME /bin/bash`, or `/bin/sh` where the image has no
@@ -156,7 +162,7 @@ mod tests {
     #[test]
     fn the_remote_call_is_the_same_passthrough_there_unsubstituted() {
         let args = ["exec", "-it", "{container#1}", "sh", "-c", "exit 7"].map(String::from);
-        let cmd = remote_cmd("n2", "ns1/svc/web", &args, true).unwrap();
+        let cmd = remote_cmd(&Transport::default(), "n2", "ns1/svc/web", &args, true).unwrap();
         assert_eq!(cmd.program, "ssh");
         assert_eq!(
             cmd.args,
@@ -177,7 +183,14 @@ mod tests {
                 "'exit 7'"
             ]
         );
-        let cmd = remote_cmd("n2", "web", &["ps".to_string()], false).unwrap();
+        let cmd = remote_cmd(
+            &Transport::default(),
+            "n2",
+            "web",
+            &["ps".to_string()],
+            false,
+        )
+        .unwrap();
         assert_eq!(
             cmd.to_string(),
             "ssh -o BatchMode=yes n2 om web docker -- ps"

@@ -68,7 +68,7 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
         Vec::new()
     };
     std::thread::scope(|scope| {
-        let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(&asked)));
+        let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(&ctx.transport, &asked)));
         // The engines involved, each listed once, all at the same time: the
         // host's (started above), and each private daemon that runs; one that
         // does not run is not started by a status (SPEC 11).
@@ -244,7 +244,7 @@ pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Answers> {
     if asked.is_empty() {
         return Ok(Vec::new());
     }
-    let answers = ask_nodes(&asked);
+    let answers = ask_nodes(&ctx.transport, &asked);
     // a signal during the calls is not the nodes' answer
     crate::interrupt::check()?;
     Ok(answers
@@ -278,7 +278,10 @@ pub type NodeAnswer = std::result::Result<HashMap<String, status::InstanceStatus
 /// not have is then missing from a whole answer (exit 0) instead of
 /// failing the answer for the others. A config that does not load there
 /// still fails it (exit 1): no word on any.
-pub fn ask_nodes(asked: &[(String, Vec<String>)]) -> Vec<(String, NodeAnswer)> {
+pub fn ask_nodes(
+    transport: &crate::transport::Transport,
+    asked: &[(String, Vec<String>)],
+) -> Vec<(String, NodeAnswer)> {
     let bound = crate::docker::call_bound();
     std::thread::scope(|s| {
         let calls: Vec<_> = asked
@@ -287,12 +290,13 @@ pub fn ask_nodes(asked: &[(String, Vec<String>)]) -> Vec<(String, NodeAnswer)> {
                 s.spawn(move || {
                     let sel: Vec<String> = paths.iter().map(|p| exact_glob(p)).collect();
                     let sel = sel.join(",");
-                    let got = crate::transport::query(
-                        node,
-                        &[&sel, "print", "status", "--local", "--format", "json"],
-                        bound,
-                    )
-                    .and_then(|text| remote_instances(node, &text).map_err(Reach::Refused));
+                    let got = transport
+                        .query(
+                            node,
+                            &[&sel, "print", "status", "--local", "--format", "json"],
+                            bound,
+                        )
+                        .and_then(|text| remote_instances(node, &text).map_err(Reach::Refused));
                     (node.clone(), got)
                 })
             })

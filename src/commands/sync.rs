@@ -132,7 +132,7 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool) -> Result<()> {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         log.svc(
             Level::Info,
-            &format!("{} <{}", transport::shown(node, &words), file.display()),
+            &format!("{} <{}", ctx.transport.shown(node, &words), file.display()),
         );
     }
     let bound = crate::docker::call_bound();
@@ -143,7 +143,7 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool) -> Result<()> {
                 let text = text.as_bytes();
                 s.spawn(move || {
                     let words: Vec<&str> = words.iter().map(String::as_str).collect();
-                    transport::query_input(node, &words, Some(text), bound)
+                    ctx.transport.query_input(node, &words, Some(text), bound)
                 })
             })
             .collect();
