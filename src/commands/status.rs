@@ -244,6 +244,15 @@ pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Answers> {
     if asked.is_empty() {
         return Ok(Vec::new());
     }
+    // each call in the service's log (not on the terminal: a question)
+    let log = super::service_log(ctx, &svc.path, true);
+    for (node, _) in &asked {
+        let sel = exact_glob(&path);
+        log.svc(
+            crate::logger::Level::Info,
+            &ctx.transport.shown(node, &status_words(&sel)),
+        );
+    }
     let answers = ask_nodes(&ctx.transport, &asked);
     // a signal during the calls is not the nodes' answer
     crate::interrupt::check()?;
@@ -291,11 +300,7 @@ pub fn ask_nodes(
                     let sel: Vec<String> = paths.iter().map(|p| exact_glob(p)).collect();
                     let sel = sel.join(",");
                     let got = transport
-                        .query(
-                            node,
-                            &[&sel, "print", "status", "--local", "--format", "json"],
-                            bound,
-                        )
+                        .query(node, &status_words(&sel), bound)
                         .and_then(|text| remote_instances(node, &text).map_err(Reach::Refused));
                     (node.clone(), got)
                 })
@@ -309,6 +314,11 @@ pub fn ask_nodes(
             })
             .collect()
     })
+}
+
+/// What another node is asked: its instances of the services `sel` picks.
+fn status_words(sel: &str) -> [&str; 6] {
+    [sel, "print", "status", "--local", "--format", "json"]
 }
 
 /// A glob that matches `path` alone: its first character as a class (a
