@@ -261,6 +261,10 @@ pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Answers> {
         .map(|(node, answer)| {
             let word = match answer {
                 Ok(instances) => match instances.get(&path) {
+                    // its engine could not tell it
+                    Some(i) if i.avail == status::Avail::Unknown => {
+                        Word::Unknown(format!("{node}: {}", i.notice))
+                    }
                     Some(i) if i.runs() => Word::Runs {
                         up: i.avail == status::Avail::Up,
                     },

@@ -330,10 +330,11 @@ pub fn service_in(
 }
 
 impl InstanceStatus {
-    /// Whether the service may run there: up or warn, or any container
-    /// alive (running, restarting, paused) whatever the avail says.
+    /// Whether the service may run there: up, or any container alive
+    /// (running, restarting, paused) whatever the avail says (a warn with
+    /// nothing alive, an exited container squatting a name, runs nothing).
     pub fn runs(&self) -> bool {
-        matches!(self.avail, Avail::Up | Avail::Warn)
+        self.avail == Avail::Up
             || self.resources.iter().any(|r| {
                 !matches!(
                     r.container.state.as_str(),
@@ -468,6 +469,39 @@ mod tests {
             started: false,
             resources: Vec::new(),
         }
+    }
+
+    #[test]
+    fn an_instance_runs_when_up_or_when_a_container_is_alive() {
+        let with = |avail: Avail, state: &str| {
+            let mut i = instance("n2", avail);
+            i.resources.push(ResourceStatus {
+                rid: "container#1".into(),
+                status: avail,
+                flags: "........".into(),
+                label: String::new(),
+                log: Vec::new(),
+                disabled: false,
+                optional: false,
+                provisioned: true,
+                subset: None,
+                container: ContainerState {
+                    name: "s.container.1".into(),
+                    id: None,
+                    image: "i".into(),
+                    state: state.into(),
+                },
+            });
+            i
+        };
+        assert!(with(Avail::Up, "running").runs());
+        // unhealthy, or another resource down: its container is alive
+        assert!(with(Avail::Warn, "running").runs());
+        assert!(with(Avail::Down, "paused").runs());
+        assert!(with(Avail::Down, "restarting").runs());
+        // an exited container squatting the name: nothing runs there
+        assert!(!with(Avail::Warn, "exited").runs());
+        assert!(!with(Avail::Down, "absent").runs());
     }
 
     #[test]
