@@ -63,6 +63,15 @@ impl Drop for Remote<'_> {
     }
 }
 
+/// A call over ssh that must have succeeded, or its stderr.
+fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `om ARGS` on `node`, which must succeed: its stdout.
 fn on_ok(cfg: &str, node: &str, args: &str) -> String {
     let out = on(cfg, node, args, "");
@@ -117,11 +126,7 @@ fn print_status_shows_an_instance_per_node() {
         "{err}"
     );
     let out = on(&cfg, "n2", &format!("{name} start --force"), "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
 
     // up on n2 alone: the service is up, each node on its line in order
     let st = env.om(&[&name, "print", "status"]).ok().stdout;
@@ -189,18 +194,10 @@ fn print_status_shows_an_instance_per_node() {
     // stopped there, started here; then n2, unable to ask this node, is
     // forced: up on both, a split brain that status says
     let out = on(&cfg, "n2", &format!("{name} stop --local"), "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     env.om(&[&name, "start"]).ok();
     let out = on(&cfg, "n2", &format!("{name} start --force"), "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let st = env.om(&[&name, "print", "status"]).ok().stdout;
     assert!(
         st.lines()
@@ -494,11 +491,7 @@ fn a_config_changed_on_the_other_node_is_never_silently_replaced() {
     let _remote = synced_to(&cfg, &env, &name, &["n2"]);
     // a set made on n2 (which can not reach this node: it keeps it)
     let out = on(&cfg, "n2", &format!("{name} set --kw env.WHO=n2"), "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains(&format!("config not sent to {NODE}")),
         "{}",
@@ -538,11 +531,7 @@ fn a_config_changed_on_the_other_node_is_never_silently_replaced() {
         &format!("{name} create --local --config=-"),
         "[DEFAULT]\nnodes = n2\n[container#1]\ntype = docker\nimage = nginx\n",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let out = env.om(&[&name, "sync", "--force"]).code(1);
     assert!(
         out.stderr
@@ -567,11 +556,7 @@ fn from_n2_om_reaches_n1_the_host_through_om_rsh() {
         .args(["-F", &cfg, "n2", script])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!("n1|{n1_root}|{host_engine}\n")
@@ -581,11 +566,7 @@ fn from_n2_om_reaches_n1_the_host_through_om_rsh() {
     let name = unique("m1");
     let ini = "[DEFAULT]\nnodes = n1 n2\n[container#1]\ntype = docker\nimage = nginx\n";
     let out = on(&cfg, "n1", &format!("{name} create --config=-"), ini);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let _remote = Remote {
         cfg: &cfg,
         name: name.clone(),
@@ -596,11 +577,7 @@ fn from_n2_om_reaches_n1_the_host_through_om_rsh() {
         &format!("{name} docker --node n1 info --format '{{{{.ID}}}}'"),
         "",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!("{host_engine}\n")
@@ -621,11 +598,7 @@ fn docker_node_runs_the_passthrough_on_that_node() {
     let _remote = synced_to(&cfg, &env, &name, &["n2"]);
     // n2 can not reach this node through the rig's ssh: --force
     let out = on(&cfg, "n2", &format!("{name} start --force"), "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
 
     // {container#1} substituted there, on n2's engine
     let out = env
@@ -690,11 +663,7 @@ fn create_start_switch_giveback_and_takeover_across_three_nodes() {
         img = registry_image()
     );
     let out = on(&cfg, "n1", &format!("{name} create --config=-"), &ini);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     // the same config, same id, on n2 and n3
     let id = on_ok(&cfg, "n1", &format!("{name} get --kw id"));
     for node in ["n2", "n3"] {
@@ -747,11 +716,7 @@ fn create_start_switch_giveback_and_takeover_across_three_nodes() {
 
     // switch from n1: to n2, on n2's engine alone
     let out = on(&cfg, "n1", &format!("{name} switch"), "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("n2.{name}.container#1")));
     assert!(!runs_on("n1") && runs_on("n2"));
     // the guard on n1: up on n2
