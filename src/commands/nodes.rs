@@ -140,11 +140,11 @@ pub fn survey(ctx: &Ctx, svc: &Service) -> Result<(bool, Answers)> {
 /// An action without `--local` on a service with other nodes.
 pub fn across(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> {
     match kind {
-        Kind::Start | Kind::Provision => start(ctx, svc, kind, args),
+        Kind::Start | Kind::Provision | Kind::Restart => start(ctx, svc, kind, args),
         Kind::Stop => stop(ctx, svc, args),
         Kind::Unprovision | Kind::Purge => everywhere(ctx, svc, kind, args),
-        // restart and deploy act here (with the guard before their start)
-        Kind::Restart | Kind::Deploy => action::run_one(ctx, &svc.path, kind, args, None),
+        // deploy acts here (with the guard before its start)
+        Kind::Deploy => action::run_one(ctx, &svc.path, kind, args, None),
     }
 }
 
@@ -153,6 +153,7 @@ pub fn across(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result
 /// `--force` start there). A node that can not tell stops it, unless
 /// `--force`. `provision` goes to the same node, and pulls the images on
 /// the others that answered, so that a switch there starts at once.
+/// `restart` goes where it runs, else where a start would.
 fn start(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> {
     let path = &svc.path;
     let log = super::service_log(ctx, path, args.common.quiet);

@@ -723,6 +723,15 @@ fn create_start_switch_giveback_and_takeover_across_three_nodes() {
     let out = on(&cfg, "n1", &format!("{name} start --local"), "");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("up on n2: not started here"));
+    // a restart from n1 goes where it runs
+    let out = on(&cfg, "n1", &format!("{name} restart"), "");
+    assert_ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("restart on n2") && err.contains(&format!("n2.{name}.container#1")),
+        "{err}"
+    );
+    assert!(!runs_on("n1") && runs_on("n2"));
     // a start on n3, a disaster recovery node, needs --force
     let out = on(&cfg, "n3", &format!("{name} start --local"), "");
     assert!(!out.status.success());
