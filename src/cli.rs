@@ -167,6 +167,10 @@ pub struct CommonArgs {
     /// Only warnings and errors on stderr (the action log keeps every line).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Act only when the service's id is this one (another node's om sends
+    /// it: a service at the same path there with another id is not this one).
+    #[arg(long = "expect-id", value_name = "ID", hide = true)]
+    pub expect_id: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -235,6 +239,9 @@ pub struct SyncArgs {
     /// What the sender believes this node has (with --receive).
     #[arg(long, hide = true, value_name = "DIGEST")]
     pub expect: Option<String>,
+    /// What the sender's config was before the change it sends (with --receive).
+    #[arg(long, hide = true, value_name = "DIGEST")]
+    pub base: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

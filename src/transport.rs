@@ -133,7 +133,7 @@ impl Transport {
         &self,
         node: &str,
         args: &[&str],
-        on_line: impl FnMut(&str),
+        mut on_line: impl FnMut(&str),
     ) -> std::result::Result<(), Reach> {
         let mut cmd = self
             .om_cmd(node, args)
@@ -141,10 +141,31 @@ impl Transport {
         // one stream, in the order the remote printed it (the remote shell
         // reads this word: it is not quoted)
         cmd.args.push("2>&1".into());
-        let out = match crate::process::stream(&cmd, ACTION_BOUND, on_line) {
+        // The remote om's own lines (`om: …`, without a node prefix) are
+        // held: the last one of a failure is the error this node reports
+        // (naming the node); the others are said after it ends.
+        let mut own: Vec<String> = Vec::new();
+        let streamed = crate::process::stream(&cmd, ACTION_BOUND, |line| {
+            if line.starts_with("om: ") && own.len() < OWN_LINES {
+                own.push(line.to_string());
+            } else {
+                on_line(line);
+            }
+        });
+        let mut out = match streamed {
             Ok(out) => out,
             Err(e) => return Err(Reach::Unreachable(e.to_string())),
         };
+        let last = (!out.success()).then(|| own.pop()).flatten();
+        for line in &own {
+            on_line(line);
+        }
+        // ssh's own words, if any, are on its stderr; else the remote's
+        if out.stderr.trim().is_empty() {
+            if let Some(last) = last {
+                out.stderr = last;
+            }
+        }
         classify(node, out).map(|_| ())
     }
 
@@ -154,6 +175,10 @@ impl Transport {
             .map_or_else(|e| e.to_string(), |c| c.to_string())
     }
 }
+
+/// How many of a remote om's own lines an action holds (beyond, they are
+/// streamed as they come).
+const OWN_LINES: usize = 100;
 
 /// How long a remote action may take (its own bounds apply there: a
 /// start waits on each container's start_timeout).

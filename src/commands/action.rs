@@ -56,7 +56,18 @@ pub fn run(ctx: &Ctx, selector: &str, kind: Kind, args: &ActionArgs) -> Result<(
             Ok(svc) if super::nodes::has_others(ctx, &svc) => {
                 super::nodes::across(ctx, &svc, kind, args)
             }
-            _ => run_one(ctx, path, kind, args, None),
+            Ok(_) => run_one(ctx, path, kind, args, None),
+            Err(_) => {
+                let multi = config::read_document(path, &ctx.roots).is_ok_and(|d| {
+                    d.get("DEFAULT", "nodes").is_some() || d.get("DEFAULT", "drpnodes").is_some()
+                });
+                if multi && matches!(kind, Kind::Stop | Kind::Unprovision | Kind::Purge) {
+                    crate::text::say(&format!(
+                        "{path}: warning: the config does not load here: this node only, its other nodes are not asked"
+                    ));
+                }
+                run_one(ctx, path, kind, args, None)
+            }
         }
     })
 }
@@ -106,6 +117,7 @@ pub fn run_one(
             }
             _ => (config::load(path, &ctx.roots, &ctx.node)?.1, true),
         };
+        super::check_id(&svc, &args.common)?;
         let log = super::service_log(ctx, path, args.common.quiet);
         // purge leaves nothing behind, disabled resources included
         let selected = if kind == Kind::Purge {
@@ -222,7 +234,7 @@ fn guard(
                     "{path}: up on {node}: not started here (it would run on two nodes); stop it there first"
                 )))
             }
-            Word::Not => continue,
+            Word::Not | Word::Absent => continue,
             Word::Unknown(why) => why,
         };
         if !force {
@@ -359,6 +371,7 @@ pub fn pull(ctx: &Ctx, selector: &str, args: &ActionArgs) -> Result<()> {
 pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()> {
     each(paths, |path| {
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        super::check_id(&svc, &args.common)?;
         let log = super::service_log(ctx, path, args.common.quiet);
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
         let exec = Exec::new(&svc, engine, &log, args.dry_run);

@@ -173,8 +173,9 @@ fn edit(
     if doc.to_string() == before {
         return Ok(());
     }
+    let base = super::sync::base(ctx, path);
     config::save(path, &ctx.roots, &doc)?;
-    super::sync::after_write(ctx, path, common)
+    super::sync::after_write(ctx, path, common, base)
 }
 
 pub fn set(ctx: &Ctx, selector: &str, args: &SetArgs) -> Result<()> {

@@ -140,8 +140,9 @@ fn install(
             "service {path} was deleted meanwhile: nothing written, try again"
         ));
     }
+    let base = super::sync::base(ctx, path);
     config::save(path, &ctx.roots, doc)?;
-    super::sync::after_write(ctx, path, &args.common)
+    super::sync::after_write(ctx, path, &args.common, base)
 }
 
 pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {

@@ -18,8 +18,9 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
     each(&paths, |path| {
         if !args.rid.is_empty() {
             let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
+            let base = super::sync::base(ctx, path);
             delete_sections(ctx, path, &args.rid, args.force)?;
-            return super::sync::after_write(ctx, path, &args.common);
+            return super::sync::after_write(ctx, path, &args.common, base);
         }
         // without --local, on every node of the service (SPEC 12)
         match config::load_quiet(path, &ctx.roots, &ctx.node) {
@@ -42,6 +43,16 @@ fn delete_here(
 ) -> Result<()> {
     {
         let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
+        // another node's delete: only the service it has (see check_id)
+        if let Some(expect) = &args.common.expect_id {
+            let doc = config::read_document(path, &ctx.roots)?;
+            let id = doc.get("DEFAULT", "id").unwrap_or("(none)");
+            if id != expect {
+                return fail(format!(
+                    "{path}: the service here has id {id}, not {expect}: another service at this path, not acted on"
+                ));
+            }
+        }
         if !args.force {
             let (svc, complete) = config::load_for_stop(path, &ctx.roots, &ctx.node)?;
             if !complete {

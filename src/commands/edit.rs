@@ -94,8 +94,9 @@ fn edit_loop(
         }
         let errors = problems(&text, original, path, ctx);
         if errors.is_empty() {
+            let base = super::sync::base(ctx, path);
             config::write_atomic(&path.conf_file(&ctx.roots), &text)?;
-            return super::sync::after_write(ctx, path, common);
+            return super::sync::after_write(ctx, path, common, base);
         }
         for e in &errors {
             crate::text::say(&format!("{path}: error: {e}"));

@@ -35,6 +35,17 @@ fn service_log(ctx: &Ctx, path: &SvcPath, quiet: bool) -> crate::logger::Logger 
     .quiet(quiet)
 }
 
+/// `--expect-id`: the service here must be the one the asking node has.
+fn check_id(svc: &crate::config::service::Service, common: &crate::cli::CommonArgs) -> Result<()> {
+    match &common.expect_id {
+        Some(id) if *id != svc.id => Err(Error::Failed(format!(
+            "{}: the service here has id {}, not {id}: another service at this path, not acted on",
+            svc.path, svc.id
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A selector that must name exactly one service (create, deploy).
 fn exact_path(selector: &str) -> Result<SvcPath> {
     if is_glob(selector) || selector.contains(',') {

@@ -61,27 +61,39 @@ impl<'a> Instance<'a> {
         if self.is_here() {
             return action::run_one(ctx, &self.service.path, kind, args, asked);
         }
-        let words = remote_words(&self.service.path.to_string(), kind.name(), args);
+        let words = remote_words(self.service, kind.name(), args);
         self.remote(ctx, &words, args.common.quiet)
     }
 
     /// `om WORDS` on this (other) node, its lines streamed with their own
     /// prefix; the replayable line logged first.
     pub fn remote(&self, ctx: &Ctx, words: &[String], quiet: bool) -> Result<()> {
-        let path = &self.service.path;
+        self.remote_reach(ctx, words, quiet)
+            .map_err(|e| self.failed(words, &e))
+    }
+
+    /// `remote`, with why the node did not do it.
+    fn remote_reach(
+        &self,
+        ctx: &Ctx,
+        words: &[String],
+        quiet: bool,
+    ) -> std::result::Result<(), Reach> {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let log = super::service_log(ctx, path, quiet);
+        let log = super::service_log(ctx, &self.service.path, quiet);
         log.svc(Level::Info, &ctx.transport.shown(&self.node, &words));
-        ctx.transport
-            .act(&self.node, &words, crate::text::say_raw)
-            .map_err(|e| {
-                Error::Failed(format!(
-                    "{path}: {} on {}: {}",
-                    words.get(1).copied().unwrap_or("om"),
-                    self.node,
-                    strip(&e.to_string())
-                ))
-            })
+        ctx.transport.act(&self.node, &words, crate::text::say_raw)
+    }
+
+    /// The error of `om WORDS` on this node, naming it.
+    fn failed(&self, words: &[String], why: &Reach) -> Error {
+        Error::Failed(format!(
+            "{}: {} on {}: {}",
+            self.service.path,
+            words.get(1).map_or("om", String::as_str),
+            self.node,
+            strip(&why.to_string())
+        ))
     }
 }
 
@@ -93,8 +105,15 @@ fn strip(line: &str) -> &str {
 /// `om PATH VERB --local` with the options of this action that the other
 /// node's om must apply the same way (`--force` is added by the caller
 /// where it is meant for the remote).
-pub fn remote_words(path: &str, verb: &str, args: &ActionArgs) -> Vec<String> {
-    let mut words: Vec<String> = vec![path.into(), verb.into(), "--local".into()];
+pub fn remote_words(svc: &Service, verb: &str, args: &ActionArgs) -> Vec<String> {
+    let mut words: Vec<String> = vec![
+        svc.path.to_string(),
+        verb.into(),
+        "--local".into(),
+        // the node acts only on this service, not on another at its path
+        "--expect-id".into(),
+        svc.id.clone(),
+    ];
     for (flag, values) in [
         ("--rid", &args.rid),
         ("--tag", &args.tag),
@@ -166,7 +185,17 @@ fn start(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> 
     let all_up = others
         .iter()
         .all(|(_, w)| !matches!(w, Word::Runs { up: false }));
-    // up here and elsewhere: the local start's guard says the split brain;
+    // up on several nodes: a split brain, which no start mends
+    if runs.len() + usize::from(here) > 1 {
+        let mut on: Vec<&str> = runs.clone();
+        if here {
+            on.insert(0, &ctx.node);
+        }
+        return Err(Error::Failed(format!(
+            "{path}: up on {}: a split brain; stop it on all but one node (om {path} stop --local there)",
+            on.join(" and ")
+        )));
+    }
     // up on one other node, not all of it (a start cut short there): the
     // start goes there to finish the job
     if !runs.is_empty() && !here && kind == Kind::Start {
@@ -174,7 +203,7 @@ fn start(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> 
             Level::Info,
             &format!("already started on {}", runs.join(" and ")),
         );
-        if all_up || runs.len() > 1 {
+        if all_up {
             return Ok(());
         }
     }
@@ -193,6 +222,8 @@ fn start(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> 
                 )));
             }
         }
+        // a node that has the service and said it does not run it (one
+        // without its config can not start it: om SVC sync first)
         let answered = |n: &str| {
             is_local(n, &ctx.node) || others.iter().any(|(o, w)| o == n && matches!(w, Word::Not))
         };
@@ -208,66 +239,81 @@ fn start(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> 
             })?
     };
     let target = Instance::on(ctx, svc, &target);
-    if kind == Kind::Provision {
-        pull_elsewhere(ctx, svc, &target.node, &others, args)?;
+    let pulls = (kind == Kind::Provision).then(|| pull_list(&target.node, &others));
+    let done = if target.is_here() {
+        target.act(ctx, kind, args, Some(others))
+    } else {
+        log.svc(Level::Info, &format!("{} on {}", kind.name(), target.node));
+        // This node asked every node: the target need not refuse for one
+        // it can not reach itself (a node that says it runs the service
+        // still stops it there).
+        let mut forced = args.clone();
+        forced.force = true;
+        target.act(ctx, kind, &forced, None)
+    };
+    if let (Ok(()), Some(pulls)) = (&done, pulls) {
+        pull_elsewhere(ctx, svc, &target, pulls, args);
     }
-    if target.is_here() {
-        return target.act(ctx, kind, args, Some(others));
-    }
-    log.svc(Level::Info, &format!("{} on {}", kind.name(), target.node));
-    // This node asked every node: the target need not refuse for one it
-    // can not reach itself (a node that says it runs the service still
-    // stops it there).
-    let mut forced = args.clone();
-    forced.force = true;
-    target.act(ctx, kind, &forced, None)
+    done
 }
 
-/// The images pulled on the nodes other than the provision's target that
-/// answered (`om PATH pull --local`): a node that did not is a warning.
+/// The nodes a provision pulls the images on: every node but its target,
+/// each with why it is skipped, if it is.
+fn pull_list(target: &str, others: &Answers) -> Vec<(String, Option<String>)> {
+    others
+        .iter()
+        .filter(|(n, _)| n != target)
+        .map(|(n, w)| {
+            let skip = match w {
+                Word::Unknown(why) => Some(format!("can not be asked ({why})")),
+                Word::Absent => Some("has no config of the service (om SVC sync)".into()),
+                Word::Runs { .. } | Word::Not => None,
+            };
+            (n.clone(), skip)
+        })
+        .collect()
+}
+
+/// After a provision, the images pulled on its other nodes (`om PATH pull
+/// --local`), this one's here, so that a switch there starts at once. A
+/// node that can not pull is a warning: the service is provisioned.
 fn pull_elsewhere(
     ctx: &Ctx,
     svc: &Service,
-    target: &str,
-    others: &[(String, Word)],
+    target: &Instance,
+    pulls: Vec<(String, Option<String>)>,
     args: &ActionArgs,
-) -> Result<()> {
+) {
     let log = super::service_log(ctx, &svc.path, args.common.quiet);
-    let mut failed = 0;
-    if !is_local(target, &ctx.node) {
+    let warn = |node: &str, why: &str| {
+        log.svc(Level::Warn, &format!("images not pulled on {node}: {why}"))
+    };
+    if !target.is_here() {
         if let Err(e) = action::pull_paths(ctx, std::slice::from_ref(&svc.path), args) {
-            failed += 1;
-            if !matches!(e, Error::Child(_)) {
-                crate::text::say(&e.to_string());
-            }
+            warn(&ctx.node, &e.to_string());
         }
     }
-    for (node, word) in others {
-        if node == target {
+    for (node, skip) in pulls {
+        if is_local(&node, &ctx.node) {
             continue;
         }
-        if let Word::Unknown(why) = word {
-            log.svc(
-                Level::Warn,
-                &format!("{node} can not be asked ({why}): images not pulled there"),
-            );
+        if let Some(why) = skip {
+            warn(&node, &why);
             continue;
         }
-        let mut words = vec![svc.path.to_string(), "pull".into(), "--local".into()];
+        let mut words = vec![
+            svc.path.to_string(),
+            "pull".into(),
+            "--local".into(),
+            "--expect-id".into(),
+            svc.id.clone(),
+        ];
         if args.dry_run {
             words.push("--dry-run".into());
         }
-        if let Err(e) = Instance::on(ctx, svc, node).remote(ctx, &words, args.common.quiet) {
-            crate::text::say(&e.to_string());
-            failed += 1;
+        if let Err(e) = Instance::on(ctx, svc, &node).remote(ctx, &words, args.common.quiet) {
+            warn(&node, &e.to_string());
         }
-    }
-    match failed {
-        0 => Ok(()),
-        _ => Err(Error::Failed(format!(
-            "{}: images not pulled on {failed} node(s): not provisioned",
-            svc.path
-        ))),
     }
 }
 
@@ -284,7 +330,7 @@ fn stop(ctx: &Ctx, svc: &Service, args: &ActionArgs) -> Result<()> {
                     errors.push(e.to_string());
                 }
             }
-            Word::Not => {}
+            Word::Not | Word::Absent => {}
             Word::Unknown(why) => errors.push(format!(
                 "{path}: {node} can not tell whether the service runs there ({why}): not stopped there"
             )),
@@ -298,7 +344,7 @@ fn stop(ctx: &Ctx, svc: &Service, args: &ActionArgs) -> Result<()> {
 /// has no such service has nothing to remove). A node that fails or can
 /// not be reached is an error; the others go on.
 fn everywhere(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> {
-    let words = remote_words(&svc.path.to_string(), kind.name(), args);
+    let words = remote_words(svc, kind.name(), args);
     let errors = on_other_nodes(ctx, svc, |_| words.clone(), args.common.quiet);
     let here = action::run_one(ctx, &svc.path, kind, args, None);
     finish(here, errors)
@@ -316,7 +362,13 @@ pub fn delete_everywhere(
         ctx,
         svc,
         |_| {
-            let mut w = vec![svc.path.to_string(), "delete".into(), "--local".into()];
+            let mut w = vec![
+                svc.path.to_string(),
+                "delete".into(),
+                "--local".into(),
+                "--expect-id".into(),
+                svc.id.clone(),
+            ];
             if force {
                 w.push("--force".into());
             }
@@ -346,17 +398,10 @@ fn on_other_nodes(
         }
         let inst = Instance::on(ctx, svc, node);
         let w = words(node);
-        let w: Vec<&str> = w.iter().map(String::as_str).collect();
-        super::service_log(ctx, &svc.path, quiet).svc(Level::Info, &ctx.transport.shown(node, &w));
-        match ctx.transport.act(node, &w, crate::text::say_raw) {
+        match inst.remote_reach(ctx, &w, quiet) {
             Ok(()) => {}
             Err(Reach::Refused(e)) if not_configured(&e, &path) => {}
-            Err(e) => errors.push(format!(
-                "{path}: {} on {}: {}",
-                w[1],
-                inst.node,
-                strip(&e.to_string())
-            )),
+            Err(e) => errors.push(inst.failed(&w, &e).to_string()),
         }
     }
     errors

@@ -176,10 +176,13 @@ fn merge_answers(
                 let got = match answers.iter().find(|(a, _)| a == n) {
                     // answered without it: it has no such service (see
                     // ask_nodes), as its om would say it
-                    Some((_, Ok(map))) => map
-                        .get(&svc.path.to_string())
-                        .cloned()
-                        .ok_or_else(|| format!("om: service {} does not exist", svc.path)),
+                    Some((_, Ok(map))) => match map.get(&svc.path.to_string()) {
+                        Some((id, i)) if *id == svc.id => Ok(i.clone()),
+                        Some((id, _)) => {
+                            Err(format!("{n} has another service at {} (id {id})", svc.path))
+                        }
+                        None => Err(format!("om: service {} does not exist", svc.path)),
+                    },
                     Some((_, Err(e))) => Err(e.to_string()),
                     None => Err("not asked".into()),
                 };
@@ -225,10 +228,53 @@ pub type Answers = Vec<(String, Word)>;
 pub enum Word {
     /// It may run there (see `InstanceStatus::runs`); `up`: all of it.
     Runs { up: bool },
-    /// It does not, or it is not configured there.
+    /// It does not.
     Not,
-    /// The node can not tell: why.
+    /// The node has no such service (no config for the path): om runs
+    /// nothing of it there, and can not start it there.
+    Absent,
+    /// The node can not tell, or says something om can not take as a
+    /// word on this service (another id at the path, a start under way):
+    /// why.
     Unknown(String),
+}
+
+/// The actions that, holding a node's lock, may start the service there.
+const STARTING: [&str; 6] = [
+    "start",
+    "provision",
+    "restart",
+    "deploy",
+    "takeover",
+    "giveback",
+];
+
+/// What `node`'s answer says of `svc` (see `Word`).
+pub fn word_of(node: &str, svc: &Service, answer: Option<&RemoteInstance>) -> Word {
+    let Some((id, i)) = answer else {
+        return Word::Absent;
+    };
+    if *id != svc.id {
+        return Word::Unknown(format!(
+            "{node} has another service at {} (id {id})",
+            svc.path
+        ));
+    }
+    if i.avail == status::Avail::Unknown {
+        // its engine could not tell it
+        return Word::Unknown(i.notice.clone());
+    }
+    if i.runs() {
+        return Word::Runs {
+            up: i.avail == status::Avail::Up,
+        };
+    }
+    // down, but an action that may start it holds the lock there
+    let notice_words: Vec<&str> = i.notice.split(", ").collect();
+    if let Some(action) = STARTING.iter().find(|a| notice_words.contains(a)) {
+        return Word::Unknown(format!("a {action} is under way on {node}"));
+    }
+    Word::Not
 }
 
 /// Every other node of `svc`, asked at the same time, and what each says
@@ -260,21 +306,10 @@ pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Answers> {
         .into_iter()
         .map(|(node, answer)| {
             let word = match answer {
-                Ok(instances) => match instances.get(&path) {
-                    // its engine could not tell it
-                    Some(i) if i.avail == status::Avail::Unknown => {
-                        Word::Unknown(format!("{node}: {}", i.notice))
-                    }
-                    Some(i) if i.runs() => Word::Runs {
-                        up: i.avail == status::Avail::Up,
-                    },
-                    Some(_) => Word::Not,
-                    // a whole answer without the service: the node has no
-                    // such service (see ask_nodes)
-                    None => Word::Not,
-                },
-                // not configured there: om runs nothing of it there
-                Err(Reach::Refused(e)) if status::not_configured(&e, &path) => Word::Not,
+                // a whole answer without the service: the node has no such
+                // service (see ask_nodes)
+                Ok(instances) => word_of(&node, svc, instances.get(&path)),
+                Err(Reach::Refused(e)) if status::not_configured(&e, &path) => Word::Absent,
                 Err(e) => Word::Unknown(e.to_string()),
             };
             (node, word)
@@ -282,8 +317,11 @@ pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Answers> {
         .collect())
 }
 
+/// A service's id on a node, and its instance there.
+pub type RemoteInstance = (String, status::InstanceStatus);
+
 /// Each service's instance on a node, by path, or why the node said none.
-pub type NodeAnswer = std::result::Result<HashMap<String, status::InstanceStatus>, Reach>;
+pub type NodeAnswer = std::result::Result<HashMap<String, RemoteInstance>, Reach>;
 
 /// Asks each node, all at the same time, for its instances of the paths
 /// listed for it: `om SEL print status --local --format json`, each path
@@ -312,9 +350,14 @@ pub fn ask_nodes(
             .collect();
         calls
             .into_iter()
-            .map(|c| {
-                c.join()
-                    .unwrap_or_else(|_| (String::new(), Err(Reach::Unreachable("lost".into()))))
+            .zip(asked)
+            .map(|(c, (node, _))| {
+                c.join().unwrap_or_else(|_| {
+                    (
+                        node.clone(),
+                        Err(Reach::Unreachable("the call was lost".into())),
+                    )
+                })
             })
             .collect()
     })
@@ -340,7 +383,7 @@ fn exact_glob(path: &str) -> String {
 fn remote_instances(
     node: &str,
     text: &str,
-) -> std::result::Result<HashMap<String, status::InstanceStatus>, String> {
+) -> std::result::Result<HashMap<String, RemoteInstance>, String> {
     let mut out = HashMap::new();
     for doc in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>() {
         let doc = doc.map_err(|e| format!("{node}: unreadable status: {e}"))?;
@@ -359,6 +402,11 @@ fn remote_instances(
             .and_then(serde_json::Value::as_str)
             .ok_or_else(|| format!("{node}: a status without a path"))?
             .to_string();
+        let id = doc
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| format!("{node}: a status without an id"))?
+            .to_string();
         let inst = doc
             .get("instances")
             .and_then(|i| i.get(0))
@@ -366,7 +414,7 @@ fn remote_instances(
             .ok_or_else(|| format!("{node}: a status without an instance"))?;
         let inst: status::InstanceStatus =
             serde_json::from_value(inst).map_err(|e| format!("{node}: unreadable status: {e}"))?;
-        out.insert(path, inst);
+        out.insert(path, (id, inst));
     }
     Ok(out)
 }
@@ -475,5 +523,72 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(got, ["ns1/svc/svc1", "svc1"]);
+    }
+}
+
+#[cfg(test)]
+mod word_tests {
+    use super::{word_of, Word};
+    use crate::config::service::Service;
+    use crate::paths::SvcPath;
+    use crate::status::{Avail, InstanceStatus};
+
+    fn svc() -> Service {
+        Service {
+            path: SvcPath::parse("db1").unwrap(),
+            id: "id1".into(),
+            rollback: true,
+            containers: Vec::new(),
+            subsets: Vec::new(),
+            daemon: None,
+            nodes: vec!["n1".into(), "n2".into()],
+            drpnodes: Vec::new(),
+        }
+    }
+
+    fn inst(avail: Avail, notice: &str) -> InstanceStatus {
+        InstanceStatus {
+            node: "n2".into(),
+            avail,
+            overall: avail,
+            notice: notice.into(),
+            started: false,
+            resources: Vec::new(),
+        }
+    }
+
+    fn word(id: &str, avail: Avail, notice: &str) -> Word {
+        word_of("n2", &svc(), Some(&(id.to_string(), inst(avail, notice))))
+    }
+
+    #[test]
+    fn what_another_node_says_of_the_service() {
+        assert!(matches!(
+            word("id1", Avail::Up, "idle"),
+            Word::Runs { up: true }
+        ));
+        assert!(matches!(word("id1", Avail::Down, "idle"), Word::Not));
+        assert!(matches!(word_of("n2", &svc(), None), Word::Absent));
+        // another service at the path is no word on this one
+        let Word::Unknown(why) = word("id9", Avail::Up, "idle") else {
+            panic!("another id")
+        };
+        assert_eq!(why, "n2 has another service at db1 (id id9)");
+        // down, but a start holds the lock there: it may run in a moment
+        let Word::Unknown(why) = word("id1", Avail::Down, "start") else {
+            panic!("a start under way")
+        };
+        assert_eq!(why, "a start is under way on n2");
+        assert!(matches!(
+            word("id1", Avail::Down, "warn, provision, started"),
+            Word::Unknown(_)
+        ));
+        // a stop under way is not a start
+        assert!(matches!(word("id1", Avail::Down, "stop"), Word::Not));
+        // its engine could not tell
+        assert!(matches!(
+            word("id1", Avail::Unknown, "docker engine unreachable"),
+            Word::Unknown(_)
+        ));
     }
 }

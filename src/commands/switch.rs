@@ -38,10 +38,11 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
         let log = super::service_log(ctx, path, args.common.quiet);
         // Every node asked once, this one's engine at the same time, before
-        // anything stops: where it runs, and the answer that stands for the
-        // start's guard (the target's, made to go on past a node it can not
-        // reach itself: this node reached it).
-        let (here, mut asked) = super::nodes::survey(ctx, &svc)?;
+        // anything stops: where it runs, and whether the target can start
+        // it. The start's guard asks again (the stop may have taken
+        // minutes); a remote target's is made to go on past a node it can
+        // not reach itself: this node reached it.
+        let (here, asked) = super::nodes::survey(ctx, &svc)?;
         let mut on = where_it_runs(&svc, &asked, args.force)?;
         if here {
             on.insert(0, ctx.node.clone());
@@ -51,18 +52,29 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
             log.svc(Level::Info, &format!("already started on {to}"));
             return Ok(());
         }
+        // a target that can not start it: said before anything stops
+        match asked.iter().find(|(n, _)| *n == to).map(|(_, w)| w) {
+            Some(Word::Absent) => {
+                return Err(Error::Failed(format!(
+                    "{path}: {to} has no config of the service: not switched there (om {path} sync first)"
+                )))
+            }
+            Some(Word::Unknown(why)) => {
+                return Err(Error::Failed(format!(
+                    "{path}: {to} can not be asked ({why}): not switched there"
+                )))
+            }
+            _ => {}
+        }
         for node in on.iter().filter(|n| !is_local(n, &to)) {
             log.svc(Level::Info, &format!("stop on {node}"));
-            run_on(ctx, &svc, node, Kind::Stop, args, None)?;
+            run_on(ctx, &svc, node, Kind::Stop, args)?;
             // Down there, in docker's own words, before the start: a stop
             // (here or there) succeeds only once docker says each container
             // is down (its `wait for down status`).
-            if let Some((_, word)) = asked.iter_mut().find(|(n, _)| n == node) {
-                *word = Word::Not;
-            }
         }
         log.svc(Level::Info, &format!("start on {to}"));
-        run_on(ctx, &svc, &to, Kind::Start, args, Some(asked))
+        run_on(ctx, &svc, &to, Kind::Start, args)
     })
 }
 
@@ -74,7 +86,7 @@ fn where_it_runs(svc: &Service, asked: &Answers, force: bool) -> Result<Vec<Stri
     for (node, word) in asked {
         match word {
             Word::Runs { .. } => on.push(node.clone()),
-            Word::Not => {}
+            Word::Not | Word::Absent => {}
             Word::Unknown(e) if !force => {
                 return Err(Error::Failed(format!(
                     "{path}: {node} can not tell whether the service runs there ({e}): --force to switch anyway"
@@ -130,24 +142,15 @@ fn target_node(
     Ok(to)
 }
 
-/// `kind` of the service on `node`: in process here (`asked`: the other
-/// nodes' answers for its guard), `om PATH VERB --local` there (its lines
-/// streamed as they come; they carry their node).
-fn run_on(
-    ctx: &Ctx,
-    svc: &Service,
-    node: &str,
-    kind: Kind,
-    args: &ActionArgs,
-    asked: Option<Answers>,
-) -> Result<()> {
+/// `kind` of the service on `node`: in process here, `om PATH VERB --local`
+/// there (its lines streamed as they come; they carry their node). A
+/// remote start gets `--force`: the switch reached every node before it
+/// stopped anything.
+fn run_on(ctx: &Ctx, svc: &Service, node: &str, kind: Kind, args: &ActionArgs) -> Result<()> {
     let inst = Instance::on(ctx, svc, node);
-    if inst.is_here() || kind != Kind::Start || asked.is_none() {
-        return inst.act(ctx, kind, args, asked);
+    if inst.is_here() || kind != Kind::Start {
+        return inst.act(ctx, kind, args, None);
     }
-    // this node asked every node: the target need not refuse for the
-    // nodes it can not reach itself (a node that says it runs the service
-    // still stops it there)
     let mut forced = args.clone();
     forced.force = true;
     inst.act(ctx, kind, &forced, None)

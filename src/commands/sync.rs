@@ -72,24 +72,44 @@ fn set_agreed(ctx: &Ctx, path: &SvcPath, node: &str, digest: &str) -> Result<()>
 pub fn sync(ctx: &Ctx, selector: &str, args: &SyncArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
     super::each(&paths, |path| {
-        push(ctx, path, args.force, args.common.quiet)
+        push(ctx, path, args.force, args.common.quiet, base(ctx, path))
     })
 }
 
-/// After a config write here: the new config sent to the service's other
-/// nodes (not with `--local`). The write stands whatever they answer; an
-/// unreachable node is a warning (the next sync catches it up), a refusal
-/// an error.
-pub fn after_write(ctx: &Ctx, path: &SvcPath, common: &crate::cli::CommonArgs) -> Result<()> {
+/// The digest of this node's config of `path` as it is now: taken before a
+/// write, it is what the write changed (its base). None when there is no
+/// file.
+pub fn base(ctx: &Ctx, path: &SvcPath) -> Option<String> {
+    crate::fsutil::read_regular(&path.conf_file(&ctx.roots))
+        .ok()
+        .map(|t| digest(&t))
+}
+
+/// After a config write here (`base`: the digest of the file it changed,
+/// see `base`): the new config sent to the service's other nodes (not with
+/// `--local`). The write stands whatever they answer; an unreachable node
+/// is a warning (the next sync catches it up), a refusal an error.
+pub fn after_write(
+    ctx: &Ctx,
+    path: &SvcPath,
+    common: &crate::cli::CommonArgs,
+    base: Option<String>,
+) -> Result<()> {
     if common.local {
         return Ok(());
     }
-    push(ctx, path, false, common.quiet)
+    push(ctx, path, false, common.quiet, base)
 }
 
 /// Sends this node's config of `path` to its other nodes, all at the same
 /// time.
-fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool) -> Result<()> {
+///
+/// A receiver takes it when what it has is what the two nodes last agreed
+/// on, or what this node's change was made on (`base`): then nothing of its
+/// own is lost. A change made on n2 that has not reached n1 makes n1's
+/// next change refused on n2 (and on n3, if n2's change reached it): a
+/// sync from n2, or `sync --force` from n1, settles it.
+fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String>) -> Result<()> {
     let file = path.conf_file(&ctx.roots);
     let text = crate::fsutil::read_regular(&file).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
@@ -106,6 +126,7 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool) -> Result<()> {
     }
     let sent = digest(&text);
     let log = super::service_log(ctx, path, quiet);
+    let receiver_wait = format!("{}ms", crate::docker::call_bound().as_millis() / 3);
     let target = path.to_string();
     let calls: Vec<(String, Vec<String>)> = others
         .iter()
@@ -119,6 +140,12 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool) -> Result<()> {
                 ctx.node.as_str(),
                 "--expect",
                 expect.as_str(),
+                "--base",
+                base.as_deref().unwrap_or(NONE),
+                // the receiver gives up on its lock before this node gives
+                // up on it: an answer that comes is the one it acted on
+                "--waitlock",
+                &receiver_wait,
             ]
             .map(String::from)
             .to_vec();
@@ -239,7 +266,9 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
                 my_id.as_deref().unwrap_or("(none)")
             ));
         }
-        if *mine != text && digest(mine) != expect && !args.force {
+        let now = digest(mine);
+        let base = args.base.as_deref().unwrap_or(NONE);
+        if *mine != text && now != expect && now != base && !args.force {
             return fail(format!(
                 "the config of {path} on {here} changed since its last sync with {from}: not replaced (om {path} sync --force on {from} installs {from}'s)"
             ));

@@ -109,6 +109,9 @@ pub struct InstanceStatus {
 pub struct ServiceStatus {
     pub schema: u32,
     pub path: String,
+    /// The config's id: another node's answer for this path is this
+    /// service's only when its id is this one.
+    pub id: String,
     pub node: String,
     pub avail: Avail,
     pub overall: Avail,
@@ -310,6 +313,7 @@ pub fn service_in(
     ServiceStatus {
         schema: SCHEMA,
         path: svc.path.to_string(),
+        id: svc.id.clone(),
         node: node.to_string(),
         avail,
         overall,
@@ -384,9 +388,10 @@ pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote
             }));
         }
     }
+    // where it runs (up, or a container of it alive: a warn counts)
     let up: Vec<&str> = all
         .iter()
-        .filter(|i| i.avail == Avail::Up)
+        .filter(|i| i.runs())
         .map(|i| i.node.as_str())
         .collect();
     // a node that says it has no such service runs nothing of it: it is
@@ -602,6 +607,7 @@ mod tests {
             r#"{
   "schema": 2,
   "path": "svc1",
+  "id": "id1",
   "node": "n1",
   "avail": "warn",
   "overall": "warn",

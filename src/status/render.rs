@@ -233,6 +233,7 @@ mod tests {
         ServiceStatus {
             schema: super::super::SCHEMA,
             path: "svc1".into(),
+            id: "id1".into(),
             node: "deb1.opensvc.com".into(),
             avail,
             overall: avail,

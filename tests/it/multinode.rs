@@ -888,3 +888,157 @@ fn rig_env_in(mut env: Env) -> Env {
         .push(("OM_RSH".into(), std::env::var("OM_RSH").unwrap_or_default()));
     env
 }
+
+#[test]
+fn another_service_at_the_same_path_on_another_node_is_never_acted_on() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("mi");
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    // n2's own service at this path
+    let out = on(
+        &cfg,
+        "n2",
+        &format!("{name} create --local --config=-"),
+        "[DEFAULT]\nnodes = n2\n[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    assert_ok(&out);
+    let id2 = on_ok(&cfg, "n2", &format!("{name} get --kw id"));
+    let id2 = id2.trim();
+    // here, one with nodes = this node and n2: n2 keeps its own
+    let out = env
+        .om_stdin(
+            &[&name, "create", "--config=-"],
+            &format!("[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = nginx\n"),
+        )
+        .code(1);
+    assert!(
+        out.stderr
+            .contains("a node never takes another id for a path"),
+        "{}",
+        out.stderr
+    );
+    // status: n2's answer is no word on this service
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    let line = st.lines().find(|l| l.contains(" n2 ")).unwrap();
+    assert!(
+        line.contains(" unknown ")
+            && line.contains(&format!("n2 has another service at {name} (id {id2})")),
+        "{st}"
+    );
+    env.om(&[&name, "status"]).code(4);
+    let out = env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "n2 can not tell whether the service runs there (n2 has another service at {name}"
+        )),
+        "{}",
+        out.stderr
+    );
+    // a purge here leaves n2's alone
+    let out = env.om(&[&name, "purge"]).code(1);
+    assert!(
+        out.stderr
+            .contains("another service at this path, not acted on"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        on_ok(&cfg, "n2", &format!("{name} get --kw id")).trim(),
+        id2
+    );
+}
+
+#[test]
+fn a_node_without_the_config_is_not_started_on_and_has_nothing_to_remove() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("ma");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    // written here alone: n2, first of nodes, has no config of it
+    env.om_stdin(
+        &[&name, "create", "--local", "--config=-"],
+        &format!(
+            "[DEFAULT]\nnodes = n2 {NODE}\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+            registry_image()
+        ),
+    )
+    .ok();
+    // provision goes to the first node that can start it: this one
+    let out = env.om(&[&name, "provision"]).ok();
+    assert!(
+        out.stderr
+            .contains("images not pulled on n2: has no config of the service"),
+        "{}",
+        out.stderr
+    );
+    assert!(crate::support::inspect(&format!("{name}.container.1"))
+        .is_some_and(|v| v["State"]["Running"] == true));
+    env.om(&[&name, "status"]).ok();
+    // unprovision and purge: n2 has nothing to do
+    env.om(&[&name, "unprovision"]).ok();
+    env.om(&[&name, "purge"]).ok();
+    assert!(crate::support::inspect(&format!("{name}.container.1")).is_none());
+}
+
+#[test]
+fn a_change_made_on_any_node_reaches_the_two_others() {
+    let cfg = rig();
+    let name = unique("m3s");
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    let out = on(
+        &cfg,
+        "n1",
+        &format!("{name} create --config=-"),
+        "[DEFAULT]\nnodes = n1 n2 n3\n[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    assert_ok(&out);
+    // n2 had it from n1 alone: its change goes to n1 and to n3
+    let out = on(&cfg, "n2", &format!("{name} set --kw env.WHO=n2"), "");
+    assert_ok(&out);
+    for node in ["n1", "n3"] {
+        assert_eq!(
+            on_ok(&cfg, node, &format!("{name} get --kw env.WHO")),
+            "n2\n",
+            "{node}"
+        );
+    }
+    // and n1's next one, made on n2's, to both
+    let out = on(&cfg, "n1", &format!("{name} set --kw env.WHO=n1"), "");
+    assert_ok(&out);
+    for node in ["n2", "n3"] {
+        assert_eq!(
+            on_ok(&cfg, node, &format!("{name} get --kw env.WHO")),
+            "n1\n",
+            "{node}"
+        );
+    }
+    // a change made on n3 alone (--local) is not replaced by n1's next one
+    on_ok(&cfg, "n3", &format!("{name} set --local --kw env.WHO=n3"));
+    let out = on(&cfg, "n1", &format!("{name} set --kw env.WHO=again"), "");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not installed on n3: the config of"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        on_ok(&cfg, "n3", &format!("{name} get --kw env.WHO")),
+        "n3\n"
+    );
+    assert_eq!(
+        on_ok(&cfg, "n2", &format!("{name} get --kw env.WHO")),
+        "again\n"
+    );
+    on_ok(&cfg, "n1", &format!("{name} purge"));
+}
