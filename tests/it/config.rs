@@ -644,3 +644,32 @@ fn a_closed_pipe_ends_output_quietly() {
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
     }
 }
+
+#[test]
+fn a_node_that_is_not_a_node_of_the_service_never_starts_it() {
+    let env = Env::new();
+    env.om_stdin(
+        &["s", "create", "--local", "--config=-"],
+        "[DEFAULT]\nnodes = n2 n3\n[container#1]\ntype = docker\nimage = nginx\n",
+    )
+    .ok();
+    let out = env.om(&["s", "validate", "config"]).ok();
+    assert!(
+        out.stdout.contains(
+            "s: warning: DEFAULT.nodes: deb1.opensvc.com is not a node of the service (n2 n3): om starts nothing of it here"
+        ),
+        "{}",
+        out.stdout
+    );
+    for force in [false, true] {
+        let mut args = vec!["s", "start", "--local"];
+        if force {
+            args.push("--force");
+        }
+        let out = env.om(&args).code(1);
+        assert_eq!(
+            out.stderr,
+            "om: s: deb1.opensvc.com is not a node of the service (nodes: n2 n3): not started here\n"
+        );
+    }
+}
