@@ -99,6 +99,41 @@ pub enum Command {
     Enter(EnterArgs),
     /// Show the service's action log.
     Logs(LogsArgs),
+    /// Add a key to a secret or config (NS/sec/NAME, NS/cfg/NAME).
+    Add(KeyValueArgs),
+    /// Change a key's value in a secret or config.
+    Change(KeyValueArgs),
+    /// List the keys of a secret or config.
+    Keys,
+    /// Print a key's value, raw bytes, on stdout.
+    Decode(KeyArgs),
+    /// Remove a key from a secret or config.
+    Remove(KeyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct KeyValueArgs {
+    /// The key (letters, digits, '.', '_', '-').
+    #[arg(long, value_name = "KEY")]
+    pub key: String,
+    /// The value (it shows in the process list while om runs: prefer --from).
+    #[arg(
+        long,
+        value_name = "VALUE",
+        conflicts_with = "from",
+        required_unless_present = "from"
+    )]
+    pub value: Option<String>,
+    /// The value from a file, or - for stdin; binary safe.
+    #[arg(long, value_name = "FILE|-")]
+    pub from: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct KeyArgs {
+    /// The key.
+    #[arg(long, value_name = "KEY")]
+    pub key: String,
 }
 
 #[derive(Subcommand, Debug)]

@@ -43,6 +43,11 @@ pub fn services(current: &OsStr) -> Vec<CompletionCandidate> {
     let mut words: Vec<String> = list_services(&host.roots)
         .iter()
         .map(ToString::to_string)
+        .chain(
+            crate::objects::list(&host.roots)
+                .iter()
+                .map(ToString::to_string),
+        )
         .collect();
     words.push("ls".into());
     matching(current, words)

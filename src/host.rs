@@ -30,6 +30,8 @@ pub struct Host {
 pub struct DockerCli {
     pub program: String,
     pub bound: Duration,
+    /// `DOCKER_HOST`, for a command that must name the engine itself.
+    pub docker_host: Option<String>,
 }
 
 static DOCKER: OnceLock<DockerCli> = OnceLock::new();
@@ -46,6 +48,7 @@ pub fn docker_cli() -> &'static DockerCli {
     DOCKER.get_or_init(|| DockerCli {
         program: "docker".into(),
         bound: Duration::from_secs(60),
+        docker_host: None,
     })
 }
 
@@ -80,7 +83,12 @@ impl Host {
         let program = var("OM_DOCKER")
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "docker".into());
-        let _ = DOCKER.set(DockerCli { program, bound });
+        let docker_host = var("DOCKER_HOST").filter(|s| !s.is_empty());
+        let _ = DOCKER.set(DockerCli {
+            program,
+            bound,
+            docker_host,
+        });
         // OM_RSH replaces `ssh -o BatchMode=yes` to reach another node
         let transport = match var("OM_RSH").filter(|v| !v.trim().is_empty()) {
             None => crate::transport::Transport::default(),

@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 pub struct Cmd {
     pub program: String,
     pub args: Vec<String>,
+    /// Variables set in the child's environment (a secret for `docker run
+    /// -e VAR`): never shown, the printed line carries the argv only.
+    pub env: Vec<(String, crate::secret::Secret)>,
 }
 
 impl Cmd {
@@ -27,11 +30,16 @@ impl Cmd {
         Cmd {
             program: program.into(),
             args: args.into_iter().map(Into::into).collect(),
+            env: Vec::new(),
         }
     }
 
     fn expression(&self) -> duct::Expression {
-        duct::cmd(&self.program, &self.args).unchecked()
+        let mut e = duct::cmd(&self.program, &self.args).unchecked();
+        for (k, v) in &self.env {
+            e = e.env(k, v.expose());
+        }
+        e
     }
 
     fn spawn_error(&self, e: &std::io::Error) -> Error {
@@ -457,10 +465,7 @@ mod tests {
     use super::*;
 
     fn sh(script: &str) -> Cmd {
-        Cmd {
-            program: "sh".into(),
-            args: vec!["-c".into(), script.into()],
-        }
+        Cmd::new("sh", ["-c", script])
     }
 
     #[test]
@@ -479,11 +484,14 @@ mod tests {
             ]
             .map(String::from)
             .to_vec(),
+            env: vec![("PASS".into(), crate::secret::Secret::new("hunter2".into()))],
         };
         assert_eq!(
             c.to_string(),
             "docker run --name=a.b --label=x.y#1 -e 'A=x y' '#c' '' '{1}'"
         );
+        // the environment shows nowhere, not even in {:?}
+        assert!(!format!("{c:?}").contains("hunter2"));
         // bash would expand a bare x{a,b} into two words
         assert_eq!(quote("x{a,b}"), "'x{a,b}'");
         assert_eq!(quote("{{.Names}}"), "'{{.Names}}'");
@@ -636,10 +644,7 @@ mod tests {
 
     #[test]
     fn missing_program_is_a_clear_error() {
-        let c = Cmd {
-            program: "/nonexistent/docker".into(),
-            args: vec![],
-        };
+        let c = Cmd::new("/nonexistent/docker", Vec::<String>::new());
         let err = capture(&c, Duration::from_secs(1)).unwrap_err();
         assert!(err.to_string().contains("command not found"), "{err}");
     }

@@ -112,9 +112,24 @@ impl Drop for Lock {
 /// Takes the service's action lock, waiting up to `wait`; the error says who
 /// holds it (the holder writes its pid and command line into the lock file).
 pub fn lock(path: &SvcPath, roots: &Roots, wait: Duration, what: &str) -> Result<Lock> {
-    let lock_path = dir(path, roots).join(LOCK);
+    lock_at(
+        &dir(path, roots).join(LOCK),
+        &format!("service {path}"),
+        wait,
+        what,
+    )
+}
+
+/// The lock at `lock_path`, of `whose` (for the message), waiting up to
+/// `wait`.
+pub fn lock_at(
+    lock_path: &std::path::Path,
+    whose: &str,
+    wait: Duration,
+    what: &str,
+) -> Result<Lock> {
     let mut file =
-        crate::fsutil::open_rw(&lock_path).context(|| format!("open {}", lock_path.display()))?;
+        crate::fsutil::open_rw(lock_path).context(|| format!("open {}", lock_path.display()))?;
     let deadline = Instant::now() + wait;
     loop {
         if file.try_lock_exclusive().is_ok() {
@@ -130,7 +145,7 @@ pub fn lock(path: &SvcPath, roots: &Roots, wait: Duration, what: &str) -> Result
                 holder
             };
             return Err(Error::Failed(format!(
-                "service {path} is locked by {holder}; gave up after {} (--waitlock)",
+                "{whose} is locked by {holder}; gave up after {} (--waitlock)",
                 crate::process::humanize(wait)
             )));
         }

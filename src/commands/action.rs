@@ -158,6 +158,14 @@ pub fn run_one(
             );
         }
         exec.converge = kind == Kind::Deploy;
+        // secrets, configs and registry credentials read before anything
+        // starts (SPEC 13)
+        if matches!(
+            kind,
+            Kind::Start | Kind::Provision | Kind::Deploy | Kind::Restart
+        ) {
+            exec.prepare(&ctx.roots, &selected)?;
+        }
         let acted = act(ctx, &exec, &selected, kind, filtered, complete).and_then(|()| {
             // purge: docker's word that nothing is left, asked while the
             // engine still answers (a private daemon goes below)
@@ -374,9 +382,11 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
         super::check_id(&svc, &args.common)?;
         let log = super::service_log(ctx, path, args.common.quiet);
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
-        let exec = Exec::new(&svc, engine, &log, args.dry_run);
+        let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
+        let selected = select_resources(&svc, args)?;
+        exec.prepare(&ctx.roots, &selected)?;
         let mut seen: Vec<&str> = Vec::new();
-        for c in select_resources(&svc, args)? {
+        for c in selected {
             if !seen.contains(&c.image.as_str()) {
                 seen.push(&c.image);
                 exec.pull(c)

@@ -257,7 +257,11 @@ pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
         for w in &report.warnings {
             text.push_str(&format!("{path}: warning: {w}\n"));
         }
-        let errors = report.strict_errors();
+        let mut errors = report.strict_errors();
+        // the secrets, configs and registry credentials it refers to
+        if let Some(svc) = &report.service {
+            errors.extend(crate::objects::env::problems(svc, &ctx.roots));
+        }
         for e in &errors {
             text.push_str(&format!("{path}: error: {e}\n"));
         }

@@ -11,9 +11,15 @@ use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
 
 pub fn ls(ctx: &Ctx, format: Format) -> Result<()> {
+    // services, then secrets and configs (SPEC 13), each sorted
     let paths: Vec<String> = list_services(&ctx.roots)
         .iter()
         .map(ToString::to_string)
+        .chain(
+            crate::objects::list(&ctx.roots)
+                .iter()
+                .map(ToString::to_string),
+        )
         .collect();
     let text = match format {
         Format::Text => paths.iter().map(|p| format!("{p}\n")).collect(),

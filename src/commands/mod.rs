@@ -7,6 +7,7 @@ mod delete;
 mod edit;
 mod listing;
 mod nodes;
+mod objects;
 mod passthrough;
 mod status;
 mod switch;
@@ -93,6 +94,10 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Err(e) => return Err(e),
     };
     let sel = cli.selector.as_str();
+    // a secret or a config (NS/sec/NAME, NS/cfg/NAME): its own commands
+    if let Some(obj) = crate::objects::ObjPath::parse(sel) {
+        return objects::run(&ctx, &obj?, cli.command);
+    }
     // A child that shares the terminal gets its SIGINT itself and om passes
     // its exit code through (SPEC 6); every other command kills its docker
     // call on a signal (a call runs in its own process group, out of the
@@ -143,6 +148,13 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Enter(a) => passthrough::enter(&ctx, sel, &a.rid),
         Command::Logs(a) if a.containers => listing::container_logs(&ctx, sel, &a),
         Command::Logs(a) => listing::logs(&ctx, sel, a.follow),
+        Command::Add(_)
+        | Command::Change(_)
+        | Command::Keys
+        | Command::Decode(_)
+        | Command::Remove(_) => Err(Error::Usage(format!(
+            "'{sel}' is not a secret or a config: add, change, keys, decode and remove apply to NS/sec/NAME and NS/cfg/NAME"
+        ))),
     }
 }
 

@@ -81,6 +81,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Default "docker_data_dir" Str, None, "dockerd --data-root=", "An absolute path: the service gets a docker daemon of its own, with its image store there (references allowed, e.g. /srv/{namespace}/{name}/docker). It starts on demand and stops with the service's last container."),
     kw!(Default "container_data_dir" Str, None, "dockerd --data-root=", "Alias of docker_data_dir."),
     kw!(Default "docker_daemon_args" Words, None, "appended to the dockerd command line", "Extra arguments of the private docker daemon, shell-split (e.g. --group team1 to give a team its socket)."),
+    kw!(Default "registry_creds" Str, None, "docker --config DIR for pull and run", "A secret of the service's namespace whose key config.json is a docker client config (auths): the service's pulls and runs use it, and nothing else sees it. A container's own registry_creds wins."),
     kw!(Default "docker_daemon_start_timeout" Duration, Some("30s"), "", "How long the private docker daemon may take to answer after its start."),
     kw!(ignored Default "monitor", "OpenSVC daemon monitoring; om has no daemon."),
     kw!(ignored Default "orchestrate", "OpenSVC daemon orchestration; om has no daemon."),
@@ -109,6 +110,9 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Container "user" Str, None, "--user=", "The user (and group) the command runs as."),
     kw!(Container "cwd" Str, None, "--workdir=", "The working directory of the command."),
     kw!(Container "environment" Words, None, "-e KEY=VAL per word", "Environment variables, as shell words KEY=VAL."),
+    kw!(Container "secrets_environment" Words, None, "-e VAR per variable, its value in docker's process environment", "Variables from secrets of the service's namespace: VAR=NAME/KEY, or NAME/GLOB for a variable per matching key (named after the key, upper-cased). The value never shows on an argv or in a log."),
+    kw!(Container "configs_environment" Words, None, "-e VAR per variable, its value in docker's process environment", "Variables from configs of the service's namespace, as secrets_environment."),
+    kw!(Container "registry_creds" Str, None, "docker --config DIR for pull and run", "The secret with this container's registry credentials (config.json); DEFAULT.registry_creds when unset."),
     kw!(Container "volume_mounts" Words, None, "--volume=SRC:DST[:OPTS] per word", "Volumes; a host source must be an absolute path that exists."),
     kw!(Container "devices" Words, None, "--device=SRC:DST per word", "Host devices to expose in the container."),
     kw!(Container "rm" Bool, Some("false"), "docker rm before start and after stop", "Remove the container on stop and create a new one on start."),
@@ -129,8 +133,6 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(ignored Container "unprovision", "OpenSVC unprovisioning switch."),
     kw!(ignored Container "shared", "OpenSVC shared resources."),
     kw!(ignored Container "encap", "OpenSVC encapsulated resources."),
-    kw!(ignored Container "secrets_environment", "OpenSVC secrets; om has no secret store."),
-    kw!(ignored Container "configs_environment", "OpenSVC configs; om has no config store."),
     kw!(Subset "parallel" Bool, Some("false"), "", "Start and stop the subset's resources concurrently."),
 ];
 

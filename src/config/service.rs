@@ -127,6 +127,11 @@ pub struct Container {
     pub subset: Option<String>,
     /// Rids this one shares a namespace with: they start before it.
     pub depends_on: Vec<String>,
+    /// `secrets_environment` then `configs_environment` (SPEC 13).
+    pub env_refs: Vec<crate::objects::env::EnvRef>,
+    /// `registry_creds` (the container's, else DEFAULT's): a secret of the
+    /// service's namespace with a `config.json`.
+    pub registry_creds: Option<String>,
 }
 
 impl Service {
@@ -542,6 +547,26 @@ fn container(
     for w in &environment {
         operand::env_word(w).map_err(|e| format!("{rid}.environment: {e}"))?;
     }
+    let mut env_refs = Vec::new();
+    for kind in [crate::objects::ObjKind::Sec, crate::objects::ObjKind::Cfg] {
+        let kw = crate::objects::env::keyword(kind);
+        for w in words(kw)? {
+            env_refs.push(
+                crate::objects::env::parse_word(kind, &w)
+                    .map_err(|e| format!("{rid}.{kw}: {e}"))?,
+            );
+        }
+    }
+    let registry_creds = match text("registry_creds")? {
+        Some(v) => Some(v),
+        None => get("DEFAULT", "registry_creds")?,
+    }
+    .filter(|v| !v.is_empty())
+    .map(Cow::into_owned);
+    if let Some(name) = &registry_creds {
+        crate::paths::check_name(name)
+            .map_err(|e| format!("{rid}.registry_creds: the secret name {e}"))?;
+    }
     let detach = flag("detach")?;
     let name = names.get(rid).cloned().unwrap_or_default();
     operand::container_name(&name).map_err(|e| format!("{rid}.name: {e}"))?;
@@ -585,6 +610,8 @@ fn container(
         tags: words("tags")?,
         subset: operand("subset", operand::subset)?,
         depends_on,
+        env_refs,
+        registry_creds,
     })
 }
 

@@ -16,6 +16,10 @@ pub struct RunCtx<'a> {
     pub path: &'a SvcPath,
     pub svc_id: &'a str,
     pub driver: CgroupDriver,
+    /// The variables the container takes from secrets and configs: `-e
+    /// VAR` each, the value in docker's environment (not in the config
+    /// hash: a value is never hashed into a label).
+    pub env_names: &'a [String],
 }
 
 pub const LABEL_ID: &str = "com.opensvc.id";
@@ -44,6 +48,7 @@ pub fn config_hash(c: &Container, path: &SvcPath, svc_id: &str) -> String {
         path,
         svc_id,
         driver: CgroupDriver::Cgroupfs,
+        env_names: &[],
     };
     // FNV-1a, 64 bits: stable across builds and platforms, no dependency.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -165,6 +170,10 @@ fn run_argv_with(c: &Container, ctx: &RunCtx, config: Option<&str>) -> Vec<Strin
     for e in &c.environment {
         v.push("-e".into());
         v.push(e.clone());
+    }
+    for name in ctx.env_names {
+        v.push("-e".into());
+        v.push(name.clone());
     }
     v.extend(c.volume_mounts.iter().map(|m| format!("--volume={m}")));
     v.extend(c.devices.iter().map(|d| format!("--device={d}")));
@@ -292,6 +301,7 @@ mod tests {
             path,
             svc_id: "fab0",
             driver: CgroupDriver::Cgroupfs,
+            env_names: &[],
         }
     }
 
@@ -340,6 +350,7 @@ mod tests {
             path: &p,
             svc_id: "fab0",
             driver: CgroupDriver::Systemd,
+            env_names: &[],
         };
         assert!(run_argv(&nginx(), &sys).contains(&format!("--label=com.opensvc.config={h}")));
     }

@@ -38,6 +38,12 @@ pub struct Exec<'a> {
     /// The rids `deploy --force` recreated: who joined their namespaces
     /// must be recreated after them.
     recreated: std::sync::Mutex<Vec<String>>,
+    /// By rid: the variables a container takes from secrets and configs
+    /// (`docker run`'s environment), and the `docker --config` directory
+    /// of its registry credentials (its `pull` and `run`). Read by
+    /// `prepare` before anything starts.
+    env: std::collections::HashMap<String, Vec<(String, crate::secret::Secret)>>,
+    creds: std::collections::HashMap<String, std::path::PathBuf>,
 }
 
 impl<'a> Exec<'a> {
@@ -57,7 +63,47 @@ impl<'a> Exec<'a> {
             driver: OnceLock::new(),
             touched: std::sync::Mutex::new(Vec::new()),
             recreated: std::sync::Mutex::new(Vec::new()),
+            env: std::collections::HashMap::new(),
+            creds: std::collections::HashMap::new(),
         }
+    }
+
+    /// Reads what `containers` take from secrets and configs, and writes
+    /// their registry credentials (a 0700 directory under the service's
+    /// state, its `config.json` 0600), before anything starts: a missing
+    /// object or key is an error naming its keyword, and nothing runs.
+    pub fn prepare(
+        &mut self,
+        roots: &crate::paths::Roots,
+        containers: &[&Container],
+    ) -> Result<()> {
+        for c in containers {
+            let env = crate::objects::env::resolve(self.svc, c, roots)?;
+            if !env.is_empty() {
+                self.env.insert(c.rid.clone(), env);
+            }
+            let (Some(conf), Some(name)) = (
+                crate::objects::env::registry_config(self.svc, c, roots)?,
+                c.registry_creds.as_deref(),
+            ) else {
+                continue;
+            };
+            let dir = crate::state::dir(&self.svc.path, roots)
+                .join("registry")
+                .join(name);
+            if !self.dry_run {
+                crate::fsutil::write_atomic(&dir.join("config.json"), conf.expose().as_bytes())
+                    .map_err(|e| {
+                        Error::Failed(format!(
+                            "{}.registry_creds: writing {}: {e}",
+                            c.rid,
+                            dir.display()
+                        ))
+                    })?;
+            }
+            self.creds.insert(c.rid.clone(), dir);
+        }
+        Ok(())
     }
 
     /// What the engine holds for `containers` (see `Current::query`).
@@ -110,7 +156,21 @@ impl<'a> Exec<'a> {
         show_stdout: bool,
     ) -> Result<Output> {
         let verb = args.first().cloned().unwrap_or_else(|| "docker".into());
-        let cmd = self.engine.cmd(args);
+        // A container's registry credentials serve its pull and run only;
+        // its secrets and configs reach its run only, as environment.
+        let creds = self
+            .creds
+            .get(rid)
+            .filter(|_| verb == "run" || verb == "pull");
+        let mut cmd = match creds {
+            Some(dir) => self.engine.with_config(dir).cmd(args),
+            None => self.engine.cmd(args),
+        };
+        if verb == "run" {
+            if let Some(env) = self.env.get(rid) {
+                cmd.env = env.clone();
+            }
+        }
         self.log.res(rid, Level::Info, &cmd.to_string());
         if self.dry_run {
             return Ok(Output {
@@ -277,10 +337,16 @@ impl<'a> Exec<'a> {
     /// `docker run` (or a foreground run to completion for an init job);
     /// the new container's id.
     fn create(&self, c: &Container) -> Result<String> {
+        let env_names: Vec<String> = self
+            .env
+            .get(&c.rid)
+            .map(|e| e.iter().map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default();
         let ctx = RunCtx {
             path: &self.svc.path,
             svc_id: &self.svc.id,
             driver: self.driver()?,
+            env_names: &env_names,
         };
         for dropped in argv::filter_run_args(c).1 {
             self.log.res(

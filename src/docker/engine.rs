@@ -12,6 +12,9 @@ pub struct Engine {
     program: String,
     /// A private daemon's socket; `None` for the host's engine.
     socket: Option<PathBuf>,
+    /// `docker --config DIR`: a service's registry credentials, for its
+    /// pulls and runs only (SPEC 13).
+    config: Option<PathBuf>,
 }
 
 impl Engine {
@@ -21,6 +24,7 @@ impl Engine {
         Engine {
             program: crate::host::docker_cli().program.clone(),
             socket: None,
+            config: None,
         }
     }
 
@@ -29,6 +33,7 @@ impl Engine {
         Engine {
             program: crate::host::docker_cli().program.clone(),
             socket: Some(socket.to_path_buf()),
+            config: None,
         }
     }
 
@@ -37,12 +42,41 @@ impl Engine {
         self.socket.as_deref()
     }
 
-    /// `-H unix://SOCK` for a private daemon, nothing for the host's.
-    pub fn host_args(&self) -> Vec<String> {
-        match &self.socket {
-            Some(s) => vec!["-H".into(), format!("unix://{}", s.display())],
-            None => Vec::new(),
+    /// The same engine, its commands run with `docker --config DIR`.
+    pub fn with_config(&self, dir: &Path) -> Engine {
+        Engine {
+            config: Some(dir.to_path_buf()),
+            ..self.clone()
         }
+    }
+
+    /// `-H unix://SOCK` for a private daemon, nothing for the host's. With
+    /// `--config DIR`, the engine is named explicitly too (`DOCKER_HOST`,
+    /// else docker's default socket): the docker context of the operator's
+    /// own config is not read from DIR.
+    pub fn host_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(dir) = &self.config {
+            args.push("--config".into());
+            args.push(dir.display().to_string());
+        }
+        match (&self.socket, &self.config) {
+            (Some(s), _) => {
+                args.push("-H".into());
+                args.push(format!("unix://{}", s.display()));
+            }
+            (None, Some(_)) => {
+                args.push("-H".into());
+                args.push(
+                    crate::host::docker_cli()
+                        .docker_host
+                        .clone()
+                        .unwrap_or_else(|| "unix:///var/run/docker.sock".into()),
+                );
+            }
+            (None, None) => {}
+        }
+        args
     }
 
     /// The docker command `args` on this engine.

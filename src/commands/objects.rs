@@ -1,0 +1,159 @@
+//! The commands of secrets and configs (SPEC 13): `create`, `add`,
+//! `change`, `keys`, `decode`, `remove`, `print config`, `delete`. Each
+//! writer holds the object's lock; files are written atomically, 0600.
+
+use super::{out, waitlock, Ctx};
+use crate::cli::{Command, KeyValueArgs, PrintCommand};
+use crate::error::{fail, Context, Error, Result};
+use crate::objects::{ObjPath, Object};
+use std::io::{Read, Write};
+
+/// The largest value `add` and `change` take.
+const MAX_VALUE: u64 = 16 << 20;
+
+pub fn run(ctx: &Ctx, path: &ObjPath, command: Command) -> Result<()> {
+    let noun = path.kind.noun();
+    match command {
+        Command::Create(a) => {
+            if a.config.is_some() || !a.kw.is_empty() || !a.env.is_empty() {
+                return Err(Error::Usage(format!(
+                    "create of a {noun} takes no --config, --kw or --env: add its keys with add --key"
+                )));
+            }
+            write(ctx, path, &a.common.waitlock, "create", |o| match o {
+                Some(_) if !a.force => fail(format!("{noun} {path} already exists")),
+                Some(o) => Ok(o),
+                None => Ok(Object::empty(path)),
+            })
+        }
+        Command::Add(a) => {
+            let value = read_value(&a)?;
+            write(ctx, path, "30s", "add", |o| {
+                let mut o = existing(path, o)?;
+                if o.has(&a.key) {
+                    return fail(format!(
+                        "{noun} {path}: key '{}' exists (change sets a new value)",
+                        a.key
+                    ));
+                }
+                o.set(&a.key, &value)?;
+                Ok(o)
+            })
+        }
+        Command::Change(a) => {
+            let value = read_value(&a)?;
+            write(ctx, path, "30s", "change", |o| {
+                let mut o = existing(path, o)?;
+                if !o.has(&a.key) {
+                    return fail(format!("{noun} {path}: no key '{}' (add creates it)", a.key));
+                }
+                o.set(&a.key, &value)?;
+                Ok(o)
+            })
+        }
+        Command::Remove(a) => write(ctx, path, "30s", "remove", |o| {
+            let mut o = existing(path, o)?;
+            o.remove(&a.key)?;
+            Ok(o)
+        }),
+        Command::Keys => {
+            let o = Object::load(path, &ctx.roots)?;
+            out(&o.keys().iter().map(|k| format!("{k}\n")).collect::<String>())
+        }
+        Command::Decode(a) => {
+            let o = Object::load(path, &ctx.roots)?;
+            let value = o.value(&a.key)?;
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(&value).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    fail(format!("writing to stdout: {e}"))
+                }
+                _ => Ok(()),
+            }
+        }
+        Command::Print(PrintCommand::Config(_)) => out(&Object::load(path, &ctx.roots)?.text()),
+        Command::Delete(a) => {
+            if !a.rid.is_empty() {
+                return Err(Error::Usage(format!("delete of a {noun} takes no --rid")));
+            }
+            let _lock = lock(ctx, path, &a.common.waitlock, "delete")?;
+            let file = path.conf_file(&ctx.roots);
+            std::fs::remove_file(&file).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::Failed(format!("{noun} {path} does not exist")),
+                _ => Error::Failed(format!("remove {}: {e}", file.display())),
+            })
+        }
+        other => Err(Error::Usage(format!(
+            "{path} is a {noun}: {} applies to services (a {noun} takes create, add, change, keys, decode, remove, print config, delete)",
+            command_name(&other)
+        ))),
+    }
+}
+
+/// The subcommand's name, for a message.
+fn command_name(c: &Command) -> String {
+    let dbg = format!("{c:?}");
+    dbg.split(|ch: char| !ch.is_alphanumeric())
+        .next()
+        .unwrap_or("this command")
+        .to_lowercase()
+}
+
+fn existing(path: &ObjPath, o: Option<Object>) -> Result<Object> {
+    o.ok_or_else(|| {
+        Error::Failed(format!(
+            "{} {path} does not exist (create it first)",
+            path.kind.noun()
+        ))
+    })
+}
+
+/// `--value V`, or the bytes of `--from FILE|-`.
+fn read_value(a: &KeyValueArgs) -> Result<Vec<u8>> {
+    if let Some(v) = &a.value {
+        return Ok(v.as_bytes().to_vec());
+    }
+    let src = a.from.as_deref().unwrap_or("-");
+    let mut bytes = Vec::new();
+    let got = if src == "-" {
+        std::io::stdin()
+            .take(MAX_VALUE + 1)
+            .read_to_end(&mut bytes)
+            .context(|| "--from -: reading stdin".into())
+    } else {
+        std::fs::File::open(src)
+            .and_then(|f| f.take(MAX_VALUE + 1).read_to_end(&mut bytes))
+            .context(|| format!("--from {src}"))
+    };
+    got?;
+    if bytes.len() as u64 > MAX_VALUE {
+        return fail(format!("--from {src}: over {} MiB", MAX_VALUE >> 20));
+    }
+    Ok(bytes)
+}
+
+fn lock(ctx: &Ctx, path: &ObjPath, wait: &str, what: &str) -> Result<crate::state::Lock> {
+    crate::state::lock_at(
+        &path.lock_file(&ctx.roots),
+        &format!("{} {path}", path.kind.noun()),
+        waitlock(wait)?,
+        &format!("om {path} {what}"),
+    )
+}
+
+/// Under the object's lock: `f` of what is there (None: nothing), written.
+fn write(
+    ctx: &Ctx,
+    path: &ObjPath,
+    wait: &str,
+    what: &str,
+    f: impl FnOnce(Option<Object>) -> Result<Object>,
+) -> Result<()> {
+    let _lock = lock(ctx, path, wait, what)?;
+    let now = if Object::exists(path, &ctx.roots) {
+        Some(Object::load(path, &ctx.roots)?)
+    } else {
+        None
+    };
+    f(now)?.save(&ctx.roots)
+}

@@ -1,0 +1,322 @@
+//! Secrets (`NS/sec/NAME`) and configs (`NS/cfg/NAME`): keys and values a
+//! service refers to (SPEC 13). Stored as `etc/[namespaces/NS/]sec/NAME.conf`
+//! (`cfg` likewise), 0600, each value base64 under `[data]`:
+//!
+//! ```ini
+//! [DEFAULT]
+//! id = 0d1c…
+//!
+//! [data]
+//! password = base64:aHVudGVyMg==
+//! ```
+
+pub mod base64;
+pub mod env;
+
+use crate::config::ini::Document;
+use crate::error::{fail, Error, Result};
+use crate::paths::{check_name, Roots, ROOT_NS};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjKind {
+    Sec,
+    Cfg,
+}
+
+impl ObjKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjKind::Sec => "sec",
+            ObjKind::Cfg => "cfg",
+        }
+    }
+
+    /// What it is called in a message.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ObjKind::Sec => "secret",
+            ObjKind::Cfg => "config",
+        }
+    }
+
+    fn parse(s: &str) -> Option<ObjKind> {
+        match s {
+            "sec" => Some(ObjKind::Sec),
+            "cfg" => Some(ObjKind::Cfg),
+            _ => None,
+        }
+    }
+}
+
+/// `[NS/]sec/NAME` or `[NS/]cfg/NAME`; the root namespace prints without
+/// its prefix, as OpenSVC prints it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ObjPath {
+    pub namespace: String,
+    pub kind: ObjKind,
+    pub name: String,
+}
+
+impl ObjPath {
+    /// The object path `s` names, if it names one (`None`: a service path
+    /// or something else, for the service parser to say).
+    pub fn parse(s: &str) -> Option<Result<ObjPath>> {
+        let parts: Vec<&str> = s.split('/').collect();
+        let (ns, kind, name) = match parts.as_slice() {
+            [kind, name] => (ROOT_NS, ObjKind::parse(kind)?, *name),
+            [ns, kind, name] => (*ns, ObjKind::parse(kind)?, *name),
+            _ => return None,
+        };
+        let bad = |why: String| Error::Usage(format!("invalid {} path '{s}': {why}", kind.noun()));
+        Some((|| {
+            check_name(ns).map_err(|why| bad(format!("namespace {why}")))?;
+            check_name(name).map_err(|why| bad(format!("name {why}")))?;
+            Ok(ObjPath {
+                namespace: ns.to_string(),
+                kind,
+                name: name.to_string(),
+            })
+        })())
+    }
+
+    /// An object of `kind` named `name` in `namespace` (a reference from a
+    /// service's config: names are checked by its parser).
+    pub fn new(namespace: &str, kind: ObjKind, name: &str) -> ObjPath {
+        ObjPath {
+            namespace: namespace.to_string(),
+            kind,
+            name: name.to_string(),
+        }
+    }
+
+    fn rel_dir(&self) -> PathBuf {
+        if self.namespace == ROOT_NS {
+            PathBuf::from(self.kind.as_str())
+        } else {
+            Path::new("namespaces")
+                .join(&self.namespace)
+                .join(self.kind.as_str())
+        }
+    }
+
+    pub fn conf_file(&self, roots: &Roots) -> PathBuf {
+        roots
+            .etc
+            .join(self.rel_dir())
+            .join(format!("{}.conf", self.name))
+    }
+
+    /// The lock of its writers.
+    pub fn lock_file(&self, roots: &Roots) -> PathBuf {
+        roots
+            .var
+            .join(self.rel_dir())
+            .join(format!("{}.lock", self.name))
+    }
+}
+
+impl fmt::Display for ObjPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.namespace == ROOT_NS {
+            write!(f, "{}/{}", self.kind.as_str(), self.name)
+        } else {
+            write!(f, "{}/{}/{}", self.namespace, self.kind.as_str(), self.name)
+        }
+    }
+}
+
+/// Every object under `etc`, sorted as they print.
+pub fn list(roots: &Roots) -> Vec<ObjPath> {
+    let mut out = Vec::new();
+    let mut dirs: Vec<(String, PathBuf)> = vec![(ROOT_NS.into(), roots.etc.clone())];
+    if let Ok(nss) = std::fs::read_dir(roots.etc.join("namespaces")) {
+        for ns in nss.flatten() {
+            let name = ns.file_name().to_string_lossy().into_owned();
+            if check_name(&name).is_ok() {
+                dirs.push((name, ns.path()));
+            }
+        }
+    }
+    for (ns, dir) in dirs {
+        for kind in [ObjKind::Sec, ObjKind::Cfg] {
+            let Ok(entries) = std::fs::read_dir(dir.join(kind.as_str())) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let file = e.file_name().to_string_lossy().into_owned();
+                if let Some(name) = file.strip_suffix(".conf").filter(|n| check_name(n).is_ok()) {
+                    out.push(ObjPath::new(&ns, kind, name));
+                }
+            }
+        }
+    }
+    out.sort_by_key(ToString::to_string);
+    out
+}
+
+/// Why `key` can not be a key, if it can not: 1-255 of `[A-Za-z0-9._-]`
+/// (a file name, `config.json`), not starting with a dot.
+pub fn check_key(key: &str) -> std::result::Result<(), String> {
+    if key.is_empty() || key.len() > 255 {
+        return Err("must be 1 to 255 characters".into());
+    }
+    if key.starts_with('.') {
+        return Err("must not start with '.'".into());
+    }
+    if let Some(c) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "'{}' is not allowed (letters, digits, '.', '_', '-')",
+            c.escape_debug()
+        ));
+    }
+    Ok(())
+}
+
+const DATA: &str = "data";
+const PREFIX: &str = "base64:";
+
+/// An object's file, read.
+pub struct Object {
+    pub path: ObjPath,
+    doc: Document,
+}
+
+impl Object {
+    /// A new, empty object (not written).
+    pub fn empty(path: &ObjPath) -> Object {
+        let mut doc = Document::default();
+        doc.set("DEFAULT", "id", &uuid::Uuid::new_v4().to_string());
+        doc.add_section(DATA);
+        Object {
+            path: path.clone(),
+            doc,
+        }
+    }
+
+    pub fn load(path: &ObjPath, roots: &Roots) -> Result<Object> {
+        let file = path.conf_file(roots);
+        let text = crate::fsutil::read_regular(&file).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                Error::Failed(format!("{} {path} does not exist", path.kind.noun()))
+            }
+            _ => Error::Failed(format!("{}: {e}", file.display())),
+        })?;
+        let doc = Document::parse(&text)
+            .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+        Ok(Object {
+            path: path.clone(),
+            doc,
+        })
+    }
+
+    pub fn exists(path: &ObjPath, roots: &Roots) -> bool {
+        std::fs::symlink_metadata(path.conf_file(roots)).is_ok()
+    }
+
+    /// The keys, in the file's order.
+    pub fn keys(&self) -> Vec<&str> {
+        self.doc.entries(DATA).map(|(k, _)| k).collect()
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.doc.get(DATA, key).is_some()
+    }
+
+    /// A key's value, decoded.
+    pub fn value(&self, key: &str) -> Result<Vec<u8>> {
+        let raw = self.doc.get(DATA, key).ok_or_else(|| {
+            Error::Failed(format!(
+                "{} {}: no key '{key}'",
+                self.path.kind.noun(),
+                self.path
+            ))
+        })?;
+        let encoded = raw.strip_prefix(PREFIX).unwrap_or(raw);
+        base64::decode(encoded).map_err(|e| {
+            Error::Failed(format!(
+                "{} {}: key '{key}' is not base64 ({e})",
+                self.path.kind.noun(),
+                self.path
+            ))
+        })
+    }
+
+    pub fn set(&mut self, key: &str, value: &[u8]) -> Result<()> {
+        check_key(key).map_err(|e| Error::Usage(format!("--key '{}': {e}", key.escape_debug())))?;
+        self.doc
+            .set(DATA, key, &format!("{PREFIX}{}", base64::encode(value)));
+        Ok(())
+    }
+
+    pub fn remove(&mut self, key: &str) -> Result<()> {
+        if !self.doc.unset(DATA, key) {
+            return fail(format!(
+                "{} {}: no key '{key}'",
+                self.path.kind.noun(),
+                self.path
+            ));
+        }
+        Ok(())
+    }
+
+    /// Written atomically, 0600.
+    pub fn save(&self, roots: &Roots) -> Result<()> {
+        crate::config::write_atomic(&self.path.conf_file(roots), &self.doc.to_string())
+    }
+
+    /// The file as stored.
+    pub fn text(&self) -> String {
+        self.doc.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_paths_and_their_files() {
+        let roots = Roots::under(Path::new("/r"));
+        let p = ObjPath::parse("sec/db").unwrap().unwrap();
+        assert_eq!(p.to_string(), "sec/db");
+        assert_eq!(p.conf_file(&roots), Path::new("/r/etc/sec/db.conf"));
+        let p = ObjPath::parse("ns1/cfg/app").unwrap().unwrap();
+        assert_eq!(p.to_string(), "ns1/cfg/app");
+        assert_eq!(
+            p.conf_file(&roots),
+            Path::new("/r/etc/namespaces/ns1/cfg/app.conf")
+        );
+        assert_eq!(
+            ObjPath::parse("root/sec/db").unwrap().unwrap().to_string(),
+            "sec/db"
+        );
+        assert!(ObjPath::parse("svc1").is_none());
+        assert!(ObjPath::parse("ns1/svc/a").is_none());
+        assert!(ObjPath::parse("ns1/sec/Bad").unwrap().is_err());
+    }
+
+    #[test]
+    fn values_are_kept_binary_safe() {
+        let p = ObjPath::parse("sec/db").unwrap().unwrap();
+        let mut o = Object::empty(&p);
+        let bytes: Vec<u8> = (0..=255).collect();
+        o.set("blob", &bytes).unwrap();
+        o.set("password", b"hunter2").unwrap();
+        let back = Object {
+            path: p,
+            doc: Document::parse(&o.text()).unwrap(),
+        };
+        assert_eq!(back.value("blob").unwrap(), bytes);
+        assert_eq!(back.value("password").unwrap(), b"hunter2");
+        assert_eq!(back.keys(), ["blob", "password"]);
+        assert!(!o.text().contains("hunter2"));
+        assert!(o.set("a b", b"x").is_err());
+        assert!(check_key("config.json").is_ok());
+        assert!(check_key(".hidden").is_err());
+    }
+}
