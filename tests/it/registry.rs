@@ -1,7 +1,9 @@
 //! Image pulls on the real engine from a real registry: scripts/test starts
 //! a distribution registry on 127.0.0.1:5000 and names it in
 //! OM_TEST_REGISTRY. Each test pushes its own tag of the test image there
-//! (and drops the local tag), so that only a pull can bring it back.
+//! (and drops the local tag), so that only a pull can bring it back. A
+//! second registry, behind htpasswd auth (OM_TEST_AUTH_REGISTRY), holds the
+//! test image for registry_creds.
 
 use crate::support::*;
 use std::net::{SocketAddr, TcpListener};
@@ -271,4 +273,63 @@ fn pull_timeout_ends_a_hanging_pull() {
     );
     assert!(inspect(&ctr).is_none(), "a container was left");
     assert!(!image_present(&image));
+}
+
+/// The registry behind credentials (scripts/test, for registry_creds) is
+/// what the registry_creds tests take it for: the test image is there, a
+/// pull without credentials is refused, one with a docker config holding
+/// them (as a registry_creds secret does) gets it.
+#[test]
+fn auth_registry_wants_credentials() {
+    let (addr, user, password) = auth_registry();
+    let image = auth_registry_image();
+    // a copy here would make the pulls no proof
+    if image_present(&image) {
+        docker_ok(&["rmi", &image]);
+    }
+    let _images = Images(vec![image.clone()]);
+
+    // an empty config: neither ~/.docker nor a credential helper has a say
+    let anonymous = tempfile::tempdir().expect("tempdir");
+    let dir = anonymous.path().to_str().expect("utf-8 path");
+    let out = docker(&["--config", dir, "pull", &image]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "anonymous pull of {image}: {stderr}");
+    let lower = stderr.to_ascii_lowercase();
+    assert!(
+        [
+            "no basic auth credentials",
+            "unauthorized",
+            "authentication required"
+        ]
+        .iter()
+        .any(|w| lower.contains(w)),
+        "anonymous pull of {image} failed, not for credentials: {stderr}"
+    );
+    assert!(!image_present(&image));
+
+    let known = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        known.path().join("config.json"),
+        docker_config_json(&addr, &user, &password),
+    )
+    .expect("write config.json");
+    let dir = known.path().to_str().expect("utf-8 path");
+    docker_ok(&["--config", dir, "pull", &image]);
+    assert_eq!(image_id(&image), image_id(BASE));
+}
+
+#[test]
+fn docker_config_json_is_base64_of_user_colon_password() {
+    // the three paddings (as coreutils' base64 has them)
+    for (user, password, auth) in [
+        ("a", "", "YTo="),
+        ("a", "b", "YTpi"),
+        ("a", "bc", "YTpiYw=="),
+        ("omtest", "0f", "b210ZXN0OjBm"),
+    ] {
+        let v: serde_json::Value =
+            serde_json::from_str(&docker_config_json("127.0.0.1:5001", user, password)).unwrap();
+        assert_eq!(v["auths"]["127.0.0.1:5001"]["auth"], auth);
+    }
 }

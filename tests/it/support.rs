@@ -283,3 +283,101 @@ pub fn docker_ok(args: &[&str]) -> String {
 pub fn registry_image() -> String {
     format!("{}/om-test/busybox", registry())
 }
+
+/// The registry behind credentials (scripts/test: htpasswd auth, for
+/// registry_creds) as (address, user, password). Its tests never skip:
+/// unset, silent, open to anyone or refusing the user, it fails, saying
+/// why.
+pub fn auth_registry() -> (String, String, String) {
+    engine();
+    static UP: OnceLock<Result<(String, String, String), String>> = OnceLock::new();
+    let r = UP.get_or_init(|| {
+        let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is unset"));
+        let addr = var("OM_TEST_AUTH_REGISTRY")?;
+        let user = var("OM_TEST_AUTH_USER")?;
+        let password = var("OM_TEST_AUTH_PASSWORD")?;
+        auth_probe(&addr, &user, &password)?;
+        Ok((addr, user, password))
+    });
+    match r {
+        Ok(v) => v.clone(),
+        Err(e) => panic!(
+            "this test needs the image registry behind credentials and {e}; run scripts/test, which starts one"
+        ),
+    }
+}
+
+/// The test image on the registry behind credentials, under the open
+/// registry's repository name (scripts/test pushes it there and drops the
+/// local tag, so a pull of it reaches the registry).
+pub fn auth_registry_image() -> String {
+    format!("{}/om-test/busybox", auth_registry().0)
+}
+
+/// A docker client config (`config.json`) holding the credentials of
+/// `user` on registry `addr`: what `docker --config DIR` reads, and what a
+/// `registry_creds` secret holds.
+pub fn docker_config_json(addr: &str, user: &str, password: &str) -> String {
+    let auth = base64(format!("{user}:{password}").as_bytes());
+    serde_json::json!({ "auths": { addr: { "auth": auth } } }).to_string()
+}
+
+/// Standard base64, padded (no crate for a dozen lines).
+fn base64(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(DIGITS[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// GET /v2/ by hand, anonymously and as `user`: the registry behind
+/// credentials answers 401 (Basic) to the first and 200 to the second.
+fn auth_probe(addr: &str, user: &str, password: &str) -> Result<(), String> {
+    let first_line = |answer: &str| answer.lines().next().unwrap_or("nothing").to_string();
+    let anonymous = get_v2(addr, None)?;
+    let head = anonymous.to_ascii_lowercase();
+    if !(head.starts_with("http/1.0 401") || head.starts_with("http/1.1 401"))
+        || !head.contains("www-authenticate: basic")
+    {
+        return Err(format!(
+            "{addr} does not ask for credentials (anonymous GET /v2/: {})",
+            first_line(&anonymous)
+        ));
+    }
+    let known = get_v2(addr, Some(&base64(format!("{user}:{password}").as_bytes())))?;
+    let head = known.to_ascii_lowercase();
+    if !(head.starts_with("http/1.0 200") || head.starts_with("http/1.1 200")) {
+        return Err(format!(
+            "{addr} does not let {user} in (GET /v2/: {})",
+            first_line(&known)
+        ));
+    }
+    Ok(())
+}
+
+/// The whole answer to GET http://ADDR/v2/, with Basic credentials (base64)
+/// when given.
+fn get_v2(addr: &str, basic: Option<&str>) -> Result<String, String> {
+    let fail = |e: std::io::Error| format!("{addr} does not answer ({e})");
+    let sock: SocketAddr = addr
+        .parse()
+        .map_err(|e| format!("OM_TEST_AUTH_REGISTRY={addr} is no ip:port ({e})"))?;
+    let mut s = TcpStream::connect_timeout(&sock, Duration::from_secs(3)).map_err(fail)?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(fail)?;
+    let auth = basic.map_or(String::new(), |b| format!("Authorization: Basic {b}\r\n"));
+    write!(s, "GET /v2/ HTTP/1.0\r\nHost: {addr}\r\n{auth}\r\n").map_err(fail)?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).map_err(fail)?;
+    Ok(answer)
+}
