@@ -11,6 +11,7 @@ mod multinode;
 mod nodes;
 mod passthrough;
 mod registry;
+mod secrets;
 mod shipping;
 mod support;
 mod walkthrough;

@@ -1,0 +1,373 @@
+//! Secrets, configs and registry credentials (SPEC 13), on the real engine
+//! and the registries of scripts/test: values reach the container and show
+//! nowhere else; credentials serve one service.
+
+use crate::support::{
+    auth_registry, create, docker_config_json, docker_ok, engine, inspect, registry_image, unique,
+    Cleanup, Env, LOOP,
+};
+use std::os::unix::fs::PermissionsExt;
+
+/// Every file under `dir` whose bytes hold `needle`.
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read(&p)
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            {
+                found.push(p.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+/// Every command line of this machine's processes, now.
+fn process_lines() -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(b) = std::fs::read(e.path().join("cmdline")) {
+            out.push(String::from_utf8_lossy(&b).replace('\0', " "));
+        }
+    }
+    out
+}
+
+#[test]
+fn objects_keep_keys_and_binary_values_in_private_files() {
+    let env = Env::new();
+    let name = unique("o");
+    let sec = format!("ns1/sec/{name}");
+    env.om(&[&sec, "create"]).ok();
+    let all: Vec<u8> = (0..=255).collect();
+    let blob = env.root().join("blob");
+    std::fs::write(&blob, &all).unwrap();
+    env.om(&[
+        &sec,
+        "add",
+        "--key",
+        "blob",
+        "--from",
+        blob.to_str().unwrap(),
+    ])
+    .ok();
+    env.om_stdin(&[&sec, "add", "--key", "password", "--from", "-"], "p4ss")
+        .ok();
+    assert_eq!(env.om(&[&sec, "keys"]).ok().stdout, "blob\npassword\n");
+    let out = env
+        .cmd(&[&sec, "decode", "--key", "blob"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, all, "decode gives the raw bytes back");
+    // add refuses an existing key, change a missing one
+    env.om(&[&sec, "add", "--key", "password", "--value", "x"])
+        .code(1);
+    env.om(&[&sec, "change", "--key", "nope", "--value", "x"])
+        .code(1);
+    env.om(&[&sec, "change", "--key", "password", "--value", "n3w"])
+        .ok();
+    assert_eq!(
+        env.om(&[&sec, "decode", "--key", "password"]).ok().stdout,
+        "n3w"
+    );
+    env.om(&[&sec, "remove", "--key", "blob"]).ok();
+    let file = env
+        .root()
+        .join(format!("etc/namespaces/ns1/sec/{name}.conf"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("password = base64:bjN3"), "{text}");
+    assert!(!text.contains("n3w"));
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(env.om(&[&sec, "print", "config"]).ok().stdout, text);
+    assert!(env.om(&["ls"]).ok().stdout.contains(&sec));
+    // a service command on a secret, an object command on a service
+    let out = env.om(&[&sec, "start"]).code(2);
+    assert!(
+        out.stderr
+            .contains("is a secret: start applies to services"),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&sec, "delete"]).ok();
+    env.om(&[&sec, "keys"]).code(1);
+    assert!(!file.exists());
+}
+
+#[test]
+fn a_secret_reaches_the_container_and_shows_nowhere_else() {
+    engine();
+    let env = Env::new();
+    let name = unique("sx");
+    let _cleanup = Cleanup(vec![
+        format!("{name}.container.1"),
+        format!("{name}b.container.1"),
+    ]);
+    let secret = format!("S3cr3t-{name}");
+    let config = format!("c0nf-{name}");
+    env.om(&[&format!("sec/{name}"), "create"]).ok();
+    env.om_stdin(
+        &[
+            &format!("sec/{name}"),
+            "add",
+            "--key",
+            "password",
+            "--from",
+            "-",
+        ],
+        &secret,
+    )
+    .ok();
+    env.om(&[&format!("cfg/{name}"), "create"]).ok();
+    env.om_stdin(
+        &[
+            &format!("cfg/{name}"),
+            "add",
+            "--key",
+            "log.level",
+            "--from",
+            "-",
+        ],
+        &config,
+    )
+    .ok();
+    let refs =
+        format!("secrets_environment = DB_PASS={name}/password\nconfigs_environment = {name}/*\n");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n{refs}",
+            registry_image()
+        ),
+    );
+    // the start, watched: no process of this machine shows the value
+    let mut child = env
+        .std_cmd(&[&name, "start"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = 0;
+    while child.try_wait().unwrap().is_none() {
+        for line in process_lines() {
+            assert!(!line.contains(&secret), "on an argv: {line}");
+        }
+        seen += 1;
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(seen > 0);
+    // the line says the variable, never its value
+    assert!(stderr.contains(" -e DB_PASS -e LOG_LEVEL "), "{stderr}");
+    assert!(!stdout.contains(&secret) && !stderr.contains(&secret));
+    // in the container
+    let vars = docker_ok(&["exec", &format!("{name}.container.1"), "env"]);
+    assert!(
+        vars.lines().any(|l| l == format!("DB_PASS={secret}")),
+        "{vars}"
+    );
+    assert!(
+        vars.lines().any(|l| l == format!("LOG_LEVEL={config}")),
+        "{vars}"
+    );
+    // nowhere in om's logs and state, nor in print config --eval
+    for tree in ["log", "var"] {
+        let found = files_holding(&env.root().join(tree), &secret);
+        assert!(found.is_empty(), "{tree}: {found:?}");
+    }
+    let eval = env.om(&[&name, "print", "config", "--eval"]).ok().stdout;
+    assert!(!eval.contains(&secret), "{eval}");
+    // an error while the secret is set: a missing image
+    create(
+        &env,
+        &format!("{name}b"),
+        &format!(
+            "[container#1]\ntype = docker\nimage = {}:nosuchtag\n{refs}",
+            registry_image()
+        ),
+    );
+    let out = env.om(&[&format!("{name}b"), "start"]).code(1);
+    assert!(!out.stderr.contains(&secret) && !out.stdout.contains(&secret));
+    assert!(files_holding(&env.root().join("log"), &secret).is_empty());
+    env.om(&[&name, "purge"]).ok();
+    env.om(&[&format!("{name}b"), "purge"]).ok();
+}
+
+#[test]
+fn registry_credentials_serve_their_service_alone() {
+    engine();
+    let (addr, user, password) = auth_registry();
+    let env = Env::new();
+    let name = unique("rc");
+    let _cleanup = Cleanup(
+        ["a", "b", "c"]
+            .iter()
+            .map(|s| format!("{name}{s}.container.1"))
+            .collect(),
+    );
+    // an image of its own on the registry behind htpasswd, absent here
+    let image = format!("{addr}/om-test/busybox:{name}");
+    let login = tempfile::tempdir().unwrap();
+    let config_json = docker_config_json(&addr, &user, &password);
+    std::fs::write(login.path().join("config.json"), &config_json).unwrap();
+    docker_ok(&["tag", "om-test/busybox:latest", &image]);
+    docker_ok(&["--config", login.path().to_str().unwrap(), "push", &image]);
+    docker_ok(&["rmi", &image]);
+    let service = |s: &str, extra: &str| {
+        create(
+            &env,
+            &format!("{name}{s}"),
+            &format!(
+                "[DEFAULT]\n{extra}[container#1]\ntype = docker\nimage = {image}\nimage_pull_policy = always\ncommand = sh -c \"{LOOP}\"\n"
+            ),
+        );
+    };
+    // without credentials: docker's refusal
+    service("a", "");
+    let out = env.om(&[&format!("{name}a"), "start"]).code(1);
+    assert!(
+        out.stderr.contains("no basic auth credentials") || out.stderr.contains("unauthorized"),
+        "{}",
+        out.stderr
+    );
+    // with them, from a secret
+    let creds = format!("sec/{name}creds");
+    env.om(&[&creds, "create"]).ok();
+    env.om_stdin(
+        &[&creds, "add", "--key", "config.json", "--from", "-"],
+        &config_json,
+    )
+    .ok();
+    service("b", &format!("registry_creds = {name}creds\n"));
+    let out = env.om(&[&format!("{name}b"), "start"]).ok();
+    assert!(
+        out.stderr.contains("docker --config ") && out.stderr.contains(" pull "),
+        "{}",
+        out.stderr
+    );
+    assert!(inspect(&format!("{name}b.container.1")).is_some_and(|v| v["State"]["Running"] == true));
+    // their directory and file are private to root
+    let dir = env
+        .root()
+        .join(format!("var/svc/{name}b/registry/{name}creds"));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("config.json")), 0o600);
+    // another service on this node still has none (it pulls: always)
+    service("c", "");
+    let out = env.om(&[&format!("{name}c"), "start"]).code(1);
+    assert!(
+        out.stderr.contains("no basic auth credentials") || out.stderr.contains("unauthorized"),
+        "{}",
+        out.stderr
+    );
+    // the password and its base64 on no line and in no log
+    let auth = config_json
+        .split("\"auth\":\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    for needle in [&password, &auth] {
+        let found = files_holding(&env.root().join("log"), needle);
+        assert!(found.is_empty(), "{found:?}");
+    }
+    for s in ["a", "b", "c"] {
+        env.om(&[&format!("{name}{s}"), "purge"]).ok();
+    }
+    let _ = crate::support::docker(&["rmi", &image]);
+}
+
+#[test]
+fn a_bad_reference_is_one_line_naming_its_keyword_and_nothing_starts() {
+    engine();
+    let env = Env::new();
+    let name = unique("br");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    let ini = |extra: &str| {
+        format!(
+            "[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n{extra}",
+            registry_image()
+        )
+    };
+    // a variable that is not a name: refused at create
+    let out = env
+        .om_stdin(
+            &[&name, "create", "--config=-"],
+            &ini("secrets_environment = 1X=db/password\n"),
+        )
+        .code(1);
+    assert_eq!(
+        out.stderr,
+        format!("om: {name}: container#1.secrets_environment: '1X=db/password': '1X' is not a variable name\n")
+    );
+    // a secret that does not exist, then a key it does not have
+    create(
+        &env,
+        &name,
+        &ini("secrets_environment = PASS=db/password\n"),
+    );
+    let out = env.om(&[&name, "validate", "config"]).code(1);
+    assert!(
+        out.stdout.contains(&format!(
+            "{name}: error: container#1.secrets_environment: secret sec/db does not exist"
+        )),
+        "{}",
+        out.stdout
+    );
+    let out = env.om(&[&name, "start"]).code(1);
+    assert_eq!(
+        out.stderr,
+        format!("om: {name}: container#1.secrets_environment: secret sec/db does not exist\n")
+    );
+    assert!(
+        inspect(&format!("{name}.container.1")).is_none(),
+        "nothing started"
+    );
+    env.om(&["sec/db", "create", "--force"]).ok();
+    let out = env.om(&[&name, "start"]).code(1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "om: {name}: container#1.secrets_environment: secret sec/db has no key 'password'\n"
+        )
+    );
+    // registry credentials that are not JSON
+    env.om(&[&name, "set", "--kw", "container#1.secrets_environment="])
+        .ok();
+    env.om(&[&name, "set", "--kw", "registry_creds=db"]).ok();
+    env.om(&[
+        "sec/db",
+        "add",
+        "--key",
+        "config.json",
+        "--value",
+        "{not json",
+    ])
+    .ok();
+    let out = env.om(&[&name, "start"]).code(1);
+    assert_eq!(
+        out.stderr,
+        format!("om: {name}: container#1.registry_creds: key config.json of secret sec/db is not JSON (line 1, column 2)\n")
+    );
+    assert!(
+        inspect(&format!("{name}.container.1")).is_none(),
+        "nothing started"
+    );
+}
