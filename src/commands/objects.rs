@@ -56,6 +56,13 @@ pub fn run(ctx: &Ctx, path: &ObjPath, command: Command) -> Result<()> {
             o.remove(&a.key)?;
             Ok(o)
         }),
+        // the receiving side of a sync from another node (SPEC 12, 13)
+        Command::Sync(a) if a.receive => super::sync::receive_object(ctx, path, &a),
+        // to the other nodes of the services that use it
+        Command::Sync(a) => {
+            let base = super::sync::object_base(ctx, path);
+            super::sync::after_object_write(ctx, path, base, a.force)
+        }
         Command::Keys => {
             let o = Object::load(path, &ctx.roots)?;
             out(&o.keys().iter().map(|k| format!("{k}\n")).collect::<String>())
@@ -149,11 +156,17 @@ fn write(
     what: &str,
     f: impl FnOnce(Option<Object>) -> Result<Object>,
 ) -> Result<()> {
-    let _lock = lock(ctx, path, wait, what)?;
-    let now = if Object::exists(path, &ctx.roots) {
-        Some(Object::load(path, &ctx.roots)?)
-    } else {
-        None
+    let base = {
+        let _lock = lock(ctx, path, wait, what)?;
+        let base = super::sync::object_base(ctx, path);
+        let now = if Object::exists(path, &ctx.roots) {
+            Some(Object::load(path, &ctx.roots)?)
+        } else {
+            None
+        };
+        f(now)?.save(&ctx.roots)?;
+        base
     };
-    f(now)?.save(&ctx.roots)
+    // the other nodes of the services that use it get it too
+    super::sync::after_object_write(ctx, path, base, false)
 }

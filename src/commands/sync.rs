@@ -17,10 +17,13 @@ use super::Ctx;
 use crate::cli::SyncArgs;
 use crate::config::{self, ini::Document};
 use crate::error::{fail, Context, Error, Result};
-use crate::logger::Level;
+use crate::logger::{Level, Logger};
+use crate::objects::{ObjKind, ObjPath};
 use crate::paths::SvcPath;
 use crate::transport::{self, Reach};
+use std::collections::BTreeSet;
 use std::io::Read;
+use std::path::PathBuf;
 
 /// The largest config a node takes from another (configs are a few
 /// kilobytes; this bounds what a sender can make a receiver hold).
@@ -48,23 +51,63 @@ fn record_name(node: &str) -> &str {
     node.split('.').next().unwrap_or(node)
 }
 
-fn record_file(ctx: &Ctx, path: &SvcPath, node: &str) -> std::path::PathBuf {
-    crate::state::dir(path, &ctx.roots)
-        .join("synced")
-        .join(record_name(node))
+/// What a sync carries: a service's config, or a secret's or a config
+/// object's file (SPEC 13: they travel with the services that use them).
+struct Item {
+    /// The path, as om reads it on the other node.
+    path: String,
+    /// What it is, in a message (`the config of db1`, `secret sec/db`).
+    noun: String,
+    file: PathBuf,
+    /// The digests agreed with each node, a file per node.
+    records: PathBuf,
+    /// The lock its writers take.
+    lock: PathBuf,
 }
 
-/// The digest this node and `node` last agreed on for `path`.
-fn agreed(ctx: &Ctx, path: &SvcPath, node: &str) -> Option<String> {
-    let text = crate::fsutil::read_regular(&record_file(ctx, path, node)).ok()?;
-    let d = text.trim();
-    (d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit())).then(|| d.to_string())
-}
+impl Item {
+    fn service(ctx: &Ctx, path: &SvcPath) -> Item {
+        let state = crate::state::dir(path, &ctx.roots);
+        Item {
+            path: path.to_string(),
+            noun: format!("the config of {path}"),
+            file: path.conf_file(&ctx.roots),
+            records: state.join("synced"),
+            lock: state.join("lock"),
+        }
+    }
 
-fn set_agreed(ctx: &Ctx, path: &SvcPath, node: &str, digest: &str) -> Result<()> {
-    let file = record_file(ctx, path, node);
-    crate::fsutil::write_atomic(&file, format!("{digest}\n").as_bytes())
-        .context(|| format!("write {}", file.display()))
+    fn object(ctx: &Ctx, path: &ObjPath) -> Item {
+        let lock = path.lock_file(&ctx.roots);
+        Item {
+            path: path.to_string(),
+            noun: format!("{} {path}", path.kind.noun()),
+            file: path.conf_file(&ctx.roots),
+            records: lock.with_extension("synced"),
+            lock,
+        }
+    }
+
+    /// The digest this node and `node` last agreed on.
+    fn agreed(&self, node: &str) -> Option<String> {
+        let text = crate::fsutil::read_regular(&self.records.join(record_name(node))).ok()?;
+        let d = text.trim();
+        (d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit())).then(|| d.to_string())
+    }
+
+    fn set_agreed(&self, node: &str, digest: &str) -> Result<()> {
+        let file = self.records.join(record_name(node));
+        crate::fsutil::write_atomic(&file, format!("{digest}\n").as_bytes())
+            .context(|| format!("write {}", file.display()))
+    }
+
+    fn text(&self) -> Result<Option<String>> {
+        match crate::fsutil::read_regular(&self.file) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => fail(format!("{}: {e}", self.file.display())),
+        }
+    }
 }
 
 /// `om SEL sync`: each selected service's config installed on its other
@@ -80,6 +123,13 @@ pub fn sync(ctx: &Ctx, selector: &str, args: &SyncArgs) -> Result<()> {
 /// write, it is what the write changed (its base). None when there is no
 /// file.
 pub fn base(ctx: &Ctx, path: &SvcPath) -> Option<String> {
+    crate::fsutil::read_regular(&path.conf_file(&ctx.roots))
+        .ok()
+        .map(|t| digest(&t))
+}
+
+/// `base` of an object.
+pub fn object_base(ctx: &Ctx, path: &ObjPath) -> Option<String> {
     crate::fsutil::read_regular(&path.conf_file(&ctx.roots))
         .ok()
         .map(|t| digest(&t))
@@ -101,20 +151,67 @@ pub fn after_write(
     push(ctx, path, false, common.quiet, base)
 }
 
+/// After a write of a secret or config object here: the object sent to
+/// the other nodes of the services of its namespace that use it.
+pub fn after_object_write(
+    ctx: &Ctx,
+    path: &ObjPath,
+    base: Option<String>,
+    force: bool,
+) -> Result<()> {
+    let mut nodes: BTreeSet<String> = BTreeSet::new();
+    let mut user: Option<SvcPath> = None;
+    for svc_path in crate::paths::list_services(&ctx.roots) {
+        if svc_path.namespace != path.namespace {
+            continue;
+        }
+        let Ok(svc) = config::load_quiet(&svc_path, &ctx.roots, &ctx.node) else {
+            continue;
+        };
+        if !uses(&svc).contains(path) {
+            continue;
+        }
+        for n in svc.all_nodes() {
+            if !transport::is_local(n, &ctx.node) {
+                nodes.insert(n.to_string());
+            }
+        }
+        user.get_or_insert(svc_path);
+    }
+    let Some(user) = user else {
+        return Ok(());
+    };
+    let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
+    let log = super::service_log(ctx, &user, false);
+    let refused = send(ctx, &Item::object(ctx, path), &nodes, force, base, &log)?;
+    finish(&path.to_string(), refused)
+}
+
+/// The secrets and configs `svc` refers to.
+fn uses(svc: &crate::config::service::Service) -> BTreeSet<ObjPath> {
+    let ns = &svc.path.namespace;
+    let mut out = BTreeSet::new();
+    for c in &svc.containers {
+        for r in &c.env_refs {
+            out.insert(ObjPath::new(ns, r.kind, &r.object));
+        }
+        if let Some(name) = &c.registry_creds {
+            out.insert(ObjPath::new(ns, ObjKind::Sec, name));
+        }
+    }
+    out
+}
+
 /// Sends this node's config of `path` to its other nodes, all at the same
-/// time.
+/// time, after the secrets and configs it uses (a receiver has them before
+/// the config that names them).
 ///
-/// A receiver takes it when what it has is what the two nodes last agreed
-/// on, or what this node's change was made on (`base`): then nothing of its
-/// own is lost. A change made on n2 that has not reached n1 makes n1's
-/// next change refused on n2 (and on n3, if n2's change reached it): a
-/// sync from n2, or `sync --force` from n1, settles it.
+/// A receiver takes a file when what it has is what the two nodes last
+/// agreed on, or what this node's change was made on (`base`): then
+/// nothing of its own is lost. A change made on n2 that has not reached n1
+/// makes n1's next change refused on n2 (and on n3, if n2's change reached
+/// it): a sync from n2, or `sync --force` from n1, settles it.
 fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String>) -> Result<()> {
-    let file = path.conf_file(&ctx.roots);
-    let text = crate::fsutil::read_regular(&file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
-        _ => Error::Failed(format!("{}: {e}", file.display())),
-    })?;
     let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
     let others: Vec<&str> = svc
         .all_nodes()
@@ -124,16 +221,50 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String
     if others.is_empty() {
         return Ok(());
     }
-    let sent = digest(&text);
     let log = super::service_log(ctx, path, quiet);
+    let mut refused = Vec::new();
+    for obj in uses(&svc) {
+        if !crate::objects::Object::exists(&obj, &ctx.roots) {
+            continue;
+        }
+        let item = Item::object(ctx, &obj);
+        let now = object_base(ctx, &obj);
+        refused.extend(send(ctx, &item, &others, force, now, &log)?);
+    }
+    let item = Item::service(ctx, path);
+    refused.extend(send(ctx, &item, &others, force, base, &log)?);
+    finish(&path.to_string(), refused)
+}
+
+fn finish(path: &str, refused: Vec<String>) -> Result<()> {
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        fail(format!("{path}: not installed on {}", refused.join("; ")))
+    }
+}
+
+/// `item` sent to `nodes`, all at the same time: the refusals, as lines
+/// (an unreachable node is a warning in `log`).
+fn send(
+    ctx: &Ctx,
+    item: &Item,
+    nodes: &[&str],
+    force: bool,
+    base: Option<String>,
+    log: &Logger,
+) -> Result<Vec<String>> {
+    let Some(text) = item.text()? else {
+        return fail(format!("{} does not exist", item.noun));
+    };
+    let sent = digest(&text);
     let receiver_wait = format!("{}ms", crate::docker::call_bound().as_millis() / 3);
-    let target = path.to_string();
-    let calls: Vec<(String, Vec<String>)> = others
+    let calls: Vec<(String, Vec<String>)> = nodes
         .iter()
         .map(|node| {
-            let expect = agreed(ctx, path, node).unwrap_or_else(|| NONE.into());
+            let expect = item.agreed(node).unwrap_or_else(|| NONE.into());
             let mut words: Vec<String> = [
-                target.as_str(),
+                item.path.as_str(),
                 "sync",
                 "--receive",
                 "--from",
@@ -159,7 +290,11 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         log.svc(
             Level::Info,
-            &format!("{} <{}", ctx.transport.shown(node, &words), file.display()),
+            &format!(
+                "{} <{}",
+                ctx.transport.shown(node, &words),
+                item.file.display()
+            ),
         );
     }
     let bound = crate::docker::call_bound();
@@ -186,11 +321,12 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String
     let mut refused = Vec::new();
     for ((node, _), answer) in calls.iter().zip(answers) {
         match answer {
-            Ok(_) => set_agreed(ctx, path, node, &sent)?,
+            Ok(_) => item.set_agreed(node, &sent)?,
             Err(Reach::Unreachable(why)) => log.svc(
                 Level::Warn,
                 &format!(
-                    "config not sent to {node}, unreachable ({why}): the next sync catches it up"
+                    "{} not sent to {node}, unreachable ({why}): the next sync catches it up",
+                    item.noun
                 ),
             ),
             Err(Reach::Refused(why)) => refused.push(format!(
@@ -199,17 +335,39 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String
             )),
         }
     }
-    if refused.is_empty() {
-        Ok(())
-    } else {
-        fail(format!("{path}: not installed on {}", refused.join("; ")))
-    }
+    Ok(refused)
 }
 
-/// The receiving side (`om PATH sync --receive --from N --expect D`, the
-/// config on stdin): installs the sender's config when this node still has
-/// what the sender believes it has.
+/// The receiving side of a service's config (`om PATH sync --receive
+/// --from N --expect D --base B`, the file on stdin): validated as this
+/// node's own, installed when this node still has what the sender
+/// believes it has, or what its change was made on.
 pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
+    let here = ctx.node.clone();
+    receive_item(ctx, &Item::service(ctx, path), args, |doc, from| {
+        let report = crate::config::service::check_document(doc, path, &here, &ctx.roots);
+        match report.errors.first() {
+            Some(first) => fail(format!(
+                "{path}: the config from {from} does not validate on {here}: {first}"
+            )),
+            None => Ok(()),
+        }
+    })
+}
+
+/// The receiving side of a secret or config object.
+pub fn receive_object(ctx: &Ctx, path: &ObjPath, args: &SyncArgs) -> Result<()> {
+    receive_item(ctx, &Item::object(ctx, path), args, |_, _| Ok(()))
+}
+
+fn receive_item(
+    ctx: &Ctx,
+    item: &Item,
+    args: &SyncArgs,
+    validate: impl FnOnce(&Document, &str) -> Result<()>,
+) -> Result<()> {
+    let path = &item.path;
+    let noun = &item.noun;
     let from = args
         .from
         .as_deref()
@@ -227,42 +385,32 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
         .context(|| "sync --receive: reading stdin".into())?;
     if bytes.len() as u64 > MAX_CONFIG {
         return fail(format!(
-            "{path}: the config from {from} is over {} MiB: not installed on {here}",
+            "{path}: the file from {from} is over {} MiB: not installed on {here}",
             MAX_CONFIG >> 20
         ));
     }
     let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Failed(format!("{path}: the config from {from} is not UTF-8")))?;
+        .map_err(|_| Error::Failed(format!("{path}: the file from {from} is not UTF-8")))?;
     let doc = Document::parse(&text)
-        .map_err(|e| Error::Failed(format!("{path}: the config from {from} does not read: {e}")))?;
+        .map_err(|e| Error::Failed(format!("{path}: the file from {from} does not read: {e}")))?;
     let Some(id) = doc.get("DEFAULT", "id").map(String::from) else {
-        return fail(format!("{path}: the config from {from} has no id"));
+        return fail(format!("{path}: the file from {from} has no id"));
     };
-    let report = crate::config::service::check_document(&doc, path, here, &ctx.roots);
-    if let Some(first) = report.errors.first() {
-        return fail(format!(
-            "{path}: the config from {from} does not validate on {here}: {first}"
-        ));
-    }
-    let _lock = crate::state::lock(
-        path,
-        &ctx.roots,
+    validate(&doc, from)?;
+    let _lock = crate::state::lock_at(
+        &item.lock,
+        noun,
         super::waitlock(&args.common.waitlock)?,
         &format!("om {path} sync from {from}"),
     )?;
-    let file = path.conf_file(&ctx.roots);
-    let mine = match crate::fsutil::read_regular(&file) {
-        Ok(mine) => Some(mine),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return fail(format!("{}: {e}", file.display())),
-    };
+    let mine = item.text()?;
     if let Some(mine) = &mine {
         let my_id = Document::parse(mine)
             .ok()
             .and_then(|d| d.get("DEFAULT", "id").map(String::from));
         if my_id.as_deref() != Some(id.as_str()) {
             return fail(format!(
-                "{path} on {here} has id {}, the config from {from} id {id}: a node never takes another id for a path (purge it on {here} first)",
+                "{path} on {here} has id {}, the one from {from} id {id}: a node never takes another id for a path (purge it on {here} first)",
                 my_id.as_deref().unwrap_or("(none)")
             ));
         }
@@ -270,14 +418,14 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
         let base = args.base.as_deref().unwrap_or(NONE);
         if *mine != text && now != expect && now != base && !args.force {
             return fail(format!(
-                "the config of {path} on {here} changed since its last sync with {from}: not replaced (om {path} sync --force on {from} installs {from}'s)"
+                "{noun} on {here} changed since its last sync with {from}: not replaced (om {path} sync --force on {from} installs {from}'s)"
             ));
         }
     }
     if mine.as_deref() != Some(text.as_str()) {
-        config::write_atomic(&file, &text)?;
+        config::write_atomic(&item.file, &text)?;
     }
-    set_agreed(ctx, path, from, &digest(&text))
+    item.set_agreed(from, &digest(&text))
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ impl ObjKind {
 
 /// `[NS/]sec/NAME` or `[NS/]cfg/NAME`; the root namespace prints without
 /// its prefix, as OpenSVC prints it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjPath {
     pub namespace: String,
     pub kind: ObjKind,

@@ -1042,3 +1042,94 @@ fn a_change_made_on_any_node_reaches_the_two_others() {
     );
     on_ok(&cfg, "n1", &format!("{name} purge"));
 }
+
+#[test]
+fn the_secrets_a_service_uses_travel_with_it() {
+    let cfg = rig();
+    let name = unique("mk");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    let sec = format!("sec/{name}");
+    let _secrets = SecretsGone {
+        cfg: &cfg,
+        path: sec.clone(),
+    };
+    on_ok(&cfg, "n1", &format!("{sec} create"));
+    assert_ok(&on(
+        &cfg,
+        "n1",
+        &format!("{sec} add --key pw --from -"),
+        "v1-secret",
+    ));
+    let out = on(
+        &cfg,
+        "n1",
+        &format!("{name} create --config=-"),
+        &format!(
+            "[DEFAULT]\nnodes = n1 n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\nsecrets_environment = PW={name}/pw\n",
+            registry_image()
+        ),
+    );
+    assert_ok(&out);
+    // the secret went before the config that names it
+    let err = String::from_utf8_lossy(&out.stderr);
+    let (s, c) = (
+        err.find(&format!("n2 om {sec} sync --receive")),
+        err.find(&format!("n2 om {name} sync --receive")),
+    );
+    assert!(s.is_some() && c.is_some() && s < c, "{err}");
+    assert_eq!(
+        on_ok(&cfg, "n2", &format!("{sec} decode --key pw")),
+        "v1-secret"
+    );
+    // a change of the secret reaches the nodes of the services that use it
+    assert_ok(&on(
+        &cfg,
+        "n1",
+        &format!("{sec} change --key pw --from -"),
+        "v2-secret",
+    ));
+    assert_eq!(
+        on_ok(&cfg, "n2", &format!("{sec} decode --key pw")),
+        "v2-secret"
+    );
+    // and the container on n2 has it
+    on_ok(&cfg, "n1", &format!("{name} switch --to n2"));
+    let env = std::process::Command::new("ssh")
+        .args([
+            "-F",
+            &cfg,
+            "n2",
+            "docker",
+            "exec",
+            &format!("{name}.container.1"),
+            "env",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&env.stdout)
+            .lines()
+            .any(|l| l == "PW=v2-secret"),
+        "{}",
+        String::from_utf8_lossy(&env.stderr)
+    );
+    on_ok(&cfg, "n1", &format!("{name} purge"));
+}
+
+/// Deletes a secret on the rig's nodes when the test ends.
+struct SecretsGone<'a> {
+    cfg: &'a str,
+    path: String,
+}
+
+impl Drop for SecretsGone<'_> {
+    fn drop(&mut self) {
+        for node in ["n1", "n2", "n3"] {
+            let _ = on(self.cfg, node, &format!("{} delete", self.path), "");
+        }
+    }
+}
