@@ -442,7 +442,8 @@ fn a_node_that_does_not_answer_stops_a_start_and_status_can_not_decide() {
         .ok();
     // the config is written here; n2 gets it at the next sync
     assert!(
-        out.stderr.contains("config not sent to n2, unreachable")
+        out.stderr
+            .contains(&format!("the config of {name} not sent to n2, unreachable"))
             && out.stderr.contains("the next sync catches it up"),
         "{}",
         out.stderr
@@ -493,7 +494,8 @@ fn a_config_changed_on_the_other_node_is_never_silently_replaced() {
     let out = on(&cfg, "n2", &format!("{name} set --kw env.WHO=n2"), "");
     assert_ok(&out);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains(&format!("config not sent to {NODE}")),
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("the config of {name} not sent to {NODE}")),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
