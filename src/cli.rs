@@ -114,7 +114,7 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct KeyValueArgs {
     /// The key (letters, digits, '.', '_', '-').
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, value_name = "KEY", add = ArgValueCompleter::new(complete::object_keys))]
     pub key: String,
     /// The value (it shows in the process list while om runs: prefer --from).
     #[arg(
@@ -132,7 +132,7 @@ pub struct KeyValueArgs {
 #[derive(Args, Debug)]
 pub struct KeyArgs {
     /// The key.
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, value_name = "KEY", add = ArgValueCompleter::new(complete::object_keys))]
     pub key: String,
 }
 

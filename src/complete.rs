@@ -141,6 +141,29 @@ pub fn tags(current: &OsStr) -> Vec<CompletionCandidate> {
     matching(current, words)
 }
 
+/// The keys of the secret or config on the line (`decode`, `change`,
+/// `remove --key`).
+pub fn object_keys(current: &OsStr) -> Vec<CompletionCandidate> {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(selector) = args
+        .iter()
+        .position(|a| a == "--")
+        .and_then(|i| args.get(i + 2))
+    else {
+        return Vec::new();
+    };
+    let (Some(Ok(path)), Ok(host)) = (
+        crate::objects::ObjPath::parse(selector),
+        crate::host::Host::from_env(),
+    ) else {
+        return Vec::new();
+    };
+    let Ok(obj) = crate::objects::Object::load(&path, &host.roots) else {
+        return Vec::new();
+    };
+    matching(current, obj.keys().into_iter().map(String::from))
+}
+
 /// The nodes of the service on the line (`switch --to`, `docker --node`):
 /// its `nodes` then its `drpnodes`, in the config's order.
 pub fn node_names(current: &OsStr) -> Vec<CompletionCandidate> {

@@ -421,3 +421,42 @@ fn completion_in_interactive_zsh_and_fish() {
     let screen = fish.wait_for("container#db");
     assert!(screen.contains("container#1"), "{screen}");
 }
+
+/// Secrets and configs complete as paths, and their keys after --key.
+#[test]
+fn objects_and_their_keys_complete() {
+    let env = Env::new();
+    env.om(&["ns1/sec/db", "create"]).ok();
+    env.om(&["ns1/sec/db", "add", "--key", "password", "--value", "x"])
+        .ok();
+    env.om(&["ns1/sec/db", "add", "--key", "port", "--value", "5432"])
+        .ok();
+    let complete = |words: &[&str]| {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("om"))
+            .arg("--")
+            .args(words)
+            .env("COMPLETE", "bash")
+            .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+            .env("_CLAP_IFS", "\n")
+            .env("OSVC_ROOT_PATH", env.root())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(
+        complete(&["om", "ns1/s"])
+            .lines()
+            .any(|l| l == "ns1/sec/db"),
+        "{}",
+        complete(&["om", "ns1/s"])
+    );
+    assert_eq!(
+        complete(&["om", "ns1/sec/db", "decode", "--key", "pa"]),
+        "password"
+    );
+    assert_eq!(
+        complete(&["om", "ns1/sec/db", "remove", "--key", ""]),
+        "password\nport"
+    );
+}
