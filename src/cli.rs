@@ -127,6 +127,9 @@ pub struct KeyValueArgs {
     /// The value from a file, or - for stdin; binary safe.
     #[arg(long, value_name = "FILE|-")]
     pub from: Option<String>,
+    /// How long to wait for the object's lock (e.g. 30s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub waitlock: String,
 }
 
 #[derive(Args, Debug)]
@@ -134,6 +137,9 @@ pub struct KeyArgs {
     /// The key.
     #[arg(long, value_name = "KEY", add = ArgValueCompleter::new(complete::object_keys))]
     pub key: String,
+    /// How long to wait for the object's lock (remove).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub waitlock: String,
 }
 
 #[derive(Subcommand, Debug)]

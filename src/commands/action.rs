@@ -125,10 +125,18 @@ pub fn run_one(
         } else {
             select_resources(&svc, args)?
         };
-        if matches!(
+        let starts = matches!(
             kind,
             Kind::Start | Kind::Provision | Kind::Deploy | Kind::Restart
-        ) {
+        );
+        // secrets, configs and registry credentials read before anything
+        // (a node asked, a daemon started, a container run): SPEC 13
+        let prepared = if starts {
+            crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?
+        } else {
+            crate::objects::env::Prepared::default()
+        };
+        if starts {
             guard(ctx, &svc, args.force, &log, asked)?;
         }
         let daemon = crate::docker::daemon::Daemon::of(&svc, &ctx.roots);
@@ -158,15 +166,13 @@ pub fn run_one(
             );
         }
         exec.converge = kind == Kind::Deploy;
-        // secrets, configs and registry credentials read before anything
-        // starts (SPEC 13)
-        if matches!(
-            kind,
-            Kind::Start | Kind::Provision | Kind::Deploy | Kind::Restart
-        ) {
-            exec.prepare(&ctx.roots, &selected)?;
+        exec.use_prepared(prepared);
+        let acted = act(ctx, &exec, &selected, kind, filtered, complete);
+        // the credentials served this action alone
+        if starts && !args.dry_run {
+            crate::objects::env::forget_creds(&svc, &ctx.roots);
         }
-        let acted = act(ctx, &exec, &selected, kind, filtered, complete).and_then(|()| {
+        let acted = acted.and_then(|()| {
             // purge: docker's word that nothing is left, asked while the
             // engine still answers (a private daemon goes below)
             if kind != Kind::Purge || args.dry_run {
@@ -381,21 +387,31 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
         super::check_id(&svc, &args.common)?;
         let log = super::service_log(ctx, path, args.common.quiet);
+        let selected = select_resources(&svc, args)?;
+        let prepared = crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?;
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
-        let selected = select_resources(&svc, args)?;
-        exec.prepare(&ctx.roots, &selected)?;
-        let mut seen: Vec<&str> = Vec::new();
-        for c in selected {
-            if !seen.contains(&c.image.as_str()) {
-                seen.push(&c.image);
-                exec.pull(c)
-                    .inspect_err(|e| exec.log.res(&c.rid, Level::Error, &e.to_string()))
-                    .map_err(|_| Error::Child(1))?;
-            }
+        exec.use_prepared(prepared);
+        let pulled = pull_each(&exec, &selected);
+        if !args.dry_run {
+            crate::objects::env::forget_creds(&svc, &ctx.roots);
         }
-        Ok(())
+        pulled
     })
+}
+
+/// Each distinct image of `selected` pulled once.
+fn pull_each(exec: &Exec, selected: &[&Container]) -> Result<()> {
+    let mut seen: Vec<&str> = Vec::new();
+    for c in selected {
+        if !seen.contains(&c.image.as_str()) {
+            seen.push(&c.image);
+            exec.pull(c)
+                .inspect_err(|e| exec.log.res(&c.rid, Level::Error, &e.to_string()))
+                .map_err(|_| Error::Child(1))?;
+        }
+    }
+    Ok(())
 }
 
 /// The resources an action touches: `--rid` (rid or group), `--tag`,

@@ -28,7 +28,7 @@ pub fn run(ctx: &Ctx, path: &ObjPath, command: Command) -> Result<()> {
         }
         Command::Add(a) => {
             let value = read_value(&a)?;
-            write(ctx, path, "30s", "add", |o| {
+            write(ctx, path, &a.waitlock, "add", |o| {
                 let mut o = existing(path, o)?;
                 if o.has(&a.key) {
                     return fail(format!(
@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, path: &ObjPath, command: Command) -> Result<()> {
         }
         Command::Change(a) => {
             let value = read_value(&a)?;
-            write(ctx, path, "30s", "change", |o| {
+            write(ctx, path, &a.waitlock, "change", |o| {
                 let mut o = existing(path, o)?;
                 if !o.has(&a.key) {
                     return fail(format!("{noun} {path}: no key '{}' (add creates it)", a.key));
@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, path: &ObjPath, command: Command) -> Result<()> {
                 Ok(o)
             })
         }
-        Command::Remove(a) => write(ctx, path, "30s", "remove", |o| {
+        Command::Remove(a) => write(ctx, path, &a.waitlock, "remove", |o| {
             let mut o = existing(path, o)?;
             o.remove(&a.key)?;
             Ok(o)
@@ -156,6 +156,13 @@ fn write(
     what: &str,
     f: impl FnOnce(Option<Object>) -> Result<Object>,
 ) -> Result<()> {
+    // nothing written (not even a lock file) for an object that is not there
+    if what != "create" && !Object::exists(path, &ctx.roots) {
+        return fail(format!(
+            "{} {path} does not exist (create it first)",
+            path.kind.noun()
+        ));
+    }
     let base = {
         let _lock = lock(ctx, path, wait, what)?;
         let base = super::sync::object_base(ctx, path);

@@ -25,9 +25,13 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::PathBuf;
 
-/// The largest config a node takes from another (configs are a few
+/// The largest service config a node takes from another (configs are a few
 /// kilobytes; this bounds what a sender can make a receiver hold).
 const MAX_CONFIG: u64 = 4 << 20;
+
+/// The largest secret or config object: its values are base64 (4/3 of
+/// `add`'s 16 MiB), a few keys more.
+const MAX_OBJECT: u64 = 32 << 20;
 
 /// What a sender that never synced with a node believes it has.
 const NONE: &str = "none";
@@ -63,6 +67,8 @@ struct Item {
     records: PathBuf,
     /// The lock its writers take.
     lock: PathBuf,
+    /// The largest file a node takes for it.
+    max: u64,
 }
 
 impl Item {
@@ -74,6 +80,7 @@ impl Item {
             file: path.conf_file(&ctx.roots),
             records: state.join("synced"),
             lock: state.join("lock"),
+            max: MAX_CONFIG,
         }
     }
 
@@ -85,6 +92,7 @@ impl Item {
             file: path.conf_file(&ctx.roots),
             records: lock.with_extension("synced"),
             lock,
+            max: MAX_OBJECT,
         }
     }
 
@@ -344,27 +352,36 @@ fn send(
 /// believes it has, or what its change was made on.
 pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
     let here = ctx.node.clone();
-    receive_item(ctx, &Item::service(ctx, path), args, |doc, from| {
-        let report = crate::config::service::check_document(doc, path, &here, &ctx.roots);
+    receive_item(ctx, &Item::service(ctx, path), args, |text, from| {
+        let doc = Document::parse(text).map_err(|e| {
+            Error::Failed(format!(
+                "{path}: the config from {from} does not read (line {})",
+                e.line
+            ))
+        })?;
+        let report = crate::config::service::check_document(&doc, path, &here, &ctx.roots);
         match report.errors.first() {
             Some(first) => fail(format!(
                 "{path}: the config from {from} does not validate on {here}: {first}"
             )),
-            None => Ok(()),
+            None => Ok(doc),
         }
     })
 }
 
 /// The receiving side of a secret or config object.
 pub fn receive_object(ctx: &Ctx, path: &ObjPath, args: &SyncArgs) -> Result<()> {
-    receive_item(ctx, &Item::object(ctx, path), args, |_, _| Ok(()))
+    receive_item(ctx, &Item::object(ctx, path), args, |text, from| {
+        crate::objects::Object::parse(text)
+            .map_err(|e| Error::Failed(format!("{path}: the file from {from}: {e}")))
+    })
 }
 
 fn receive_item(
     ctx: &Ctx,
     item: &Item,
     args: &SyncArgs,
-    validate: impl FnOnce(&Document, &str) -> Result<()>,
+    read: impl FnOnce(&str, &str) -> Result<Document>,
 ) -> Result<()> {
     let path = &item.path;
     let noun = &item.noun;
@@ -380,23 +397,21 @@ fn receive_item(
     let here = ctx.node.as_str();
     let mut bytes = Vec::new();
     std::io::stdin()
-        .take(MAX_CONFIG + 1)
+        .take(item.max + 1)
         .read_to_end(&mut bytes)
         .context(|| "sync --receive: reading stdin".into())?;
-    if bytes.len() as u64 > MAX_CONFIG {
+    if bytes.len() as u64 > item.max {
         return fail(format!(
             "{path}: the file from {from} is over {} MiB: not installed on {here}",
-            MAX_CONFIG >> 20
+            item.max >> 20
         ));
     }
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Failed(format!("{path}: the file from {from} is not UTF-8")))?;
-    let doc = Document::parse(&text)
-        .map_err(|e| Error::Failed(format!("{path}: the file from {from} does not read: {e}")))?;
+    let doc = read(&text, from)?;
     let Some(id) = doc.get("DEFAULT", "id").map(String::from) else {
         return fail(format!("{path}: the file from {from} has no id"));
     };
-    validate(&doc, from)?;
     let _lock = crate::state::lock_at(
         &item.lock,
         noun,

@@ -52,7 +52,19 @@ pub fn config_hash(c: &Container, path: &SvcPath, svc_id: &str) -> String {
     };
     // FNV-1a, 64 bits: stable across builds and platforms, no dependency.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for word in run_argv_with(c, &ctx, None) {
+    // the variables it takes from secrets and configs, as the config says
+    // them (their words, never a value): a word added or changed is a
+    // config change (none: the hash of a config without them is as before)
+    let refs = c.env_refs.iter().map(|r| {
+        format!(
+            "{}:{}={}/{}",
+            r.kind.as_str(),
+            r.var.as_deref().unwrap_or(""),
+            r.object,
+            r.key
+        )
+    });
+    for word in run_argv_with(c, &ctx, None).into_iter().chain(refs) {
         for b in word.bytes().chain([0]) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -345,6 +357,12 @@ mod tests {
         let mut same = nginx();
         same.start_timeout = std::time::Duration::from_secs(99);
         assert_eq!(config_hash(&same, &p, "fab0"), h);
+        // the words of secrets_environment are (a value never is)
+        let mut with_secret = nginx();
+        with_secret.env_refs.push(
+            crate::objects::env::parse_word(crate::objects::ObjKind::Sec, "P=db/pw").unwrap(),
+        );
+        assert_ne!(config_hash(&with_secret, &p, "fab0"), h);
         // nor the engine's cgroup driver
         let sys = RunCtx {
             path: &p,

@@ -68,42 +68,11 @@ impl<'a> Exec<'a> {
         }
     }
 
-    /// Reads what `containers` take from secrets and configs, and writes
-    /// their registry credentials (a 0700 directory under the service's
-    /// state, its `config.json` 0600), before anything starts: a missing
-    /// object or key is an error naming its keyword, and nothing runs.
-    pub fn prepare(
-        &mut self,
-        roots: &crate::paths::Roots,
-        containers: &[&Container],
-    ) -> Result<()> {
-        for c in containers {
-            let env = crate::objects::env::resolve(self.svc, c, roots)?;
-            if !env.is_empty() {
-                self.env.insert(c.rid.clone(), env);
-            }
-            let (Some(conf), Some(name)) = (
-                crate::objects::env::registry_config(self.svc, c, roots)?,
-                c.registry_creds.as_deref(),
-            ) else {
-                continue;
-            };
-            let dir = crate::state::dir(&self.svc.path, roots)
-                .join("registry")
-                .join(name);
-            if !self.dry_run {
-                crate::fsutil::write_atomic(&dir.join("config.json"), conf.expose().as_bytes())
-                    .map_err(|e| {
-                        Error::Failed(format!(
-                            "{}.registry_creds: writing {}: {e}",
-                            c.rid,
-                            dir.display()
-                        ))
-                    })?;
-            }
-            self.creds.insert(c.rid.clone(), dir);
-        }
-        Ok(())
+    /// What the containers take from secrets and configs, and where their
+    /// registry credentials are (see `objects::env::prepare`).
+    pub fn use_prepared(&mut self, p: crate::objects::env::Prepared) {
+        self.env = p.env;
+        self.creds = p.creds;
     }
 
     /// What the engine holds for `containers` (see `Current::query`).

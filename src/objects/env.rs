@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 use crate::paths::Roots;
 use crate::secret::Secret;
 use crate::selector::Glob;
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 /// One word of `secrets_environment` or `configs_environment`, parsed.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +33,36 @@ pub fn keyword(kind: ObjKind) -> &'static str {
     }
 }
 
+/// Variables the docker client (or its loader) reads from the environment
+/// of `docker run`, which the container's variables are put in: a secret
+/// under one of these names would change what docker does (another engine,
+/// another credentials file, a preloaded library), so none is taken.
+fn reserved(var: &str) -> bool {
+    const EXACT: [&str; 16] = [
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "USER",
+        "SHELL",
+        "GODEBUG",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+        "all_proxy",
+    ];
+    EXACT.contains(&var) || var.starts_with("DOCKER_") || var.starts_with("LD_")
+}
+
+/// The largest `VAR=value` the kernel passes in an environment
+/// (MAX_ARG_STRLEN, with its NUL).
+const MAX_ENV_STRING: usize = 128 * 1024;
+
 /// Whether `s` is an environment variable name.
 pub fn is_var_name(s: &str) -> bool {
     let mut chars = s.chars();
@@ -49,6 +81,11 @@ pub fn parse_word(kind: ObjKind, word: &str) -> std::result::Result<EnvRef, Stri
                 return Err(bad(format!(
                     "'{}' is not a variable name",
                     var.escape_debug()
+                )));
+            }
+            if reserved(var) {
+                return Err(bad(format!(
+                    "{var} is a variable of the docker client's own (docker run gets the container's variables in its environment)"
                 )));
             }
             (Some(var.to_string()), rest)
@@ -112,12 +149,19 @@ pub fn resolve(svc: &Service, c: &Container, roots: &Roots) -> Result<Vec<(Strin
                         r.key
                     )));
                 }
-                let mut pairs = Vec::new();
+                let mut pairs: Vec<(String, &str)> = Vec::new();
                 for k in keys {
                     let var = k.to_uppercase().replace(['.', '-'], "_");
-                    if !is_var_name(&var) {
+                    if !is_var_name(&var) || reserved(&var) {
                         return Err(Error::Failed(format!(
-                            "{what}: key '{k}' of {} {} makes no variable name ({var})",
+                            "{what}: key '{k}' of {} {} makes no variable a container may take ({var})",
+                            r.kind.noun(),
+                            obj.path
+                        )));
+                    }
+                    if let Some((_, other)) = pairs.iter().find(|(v, _)| *v == var) {
+                        return Err(Error::Failed(format!(
+                            "{what}: keys '{other}' and '{k}' of {} {} both make {var}",
                             r.kind.noun(),
                             obj.path
                         )));
@@ -138,6 +182,13 @@ pub fn resolve(svc: &Service, c: &Container, roots: &Roots) -> Result<Vec<(Strin
                     obj.path
                 ))
             })?;
+            if var.len() + value.len() + 2 > MAX_ENV_STRING {
+                return Err(Error::Failed(format!(
+                    "{what}: key '{key}' of {} {} is over 128 KiB: too long for an environment value",
+                    r.kind.noun(),
+                    obj.path
+                )));
+            }
             if value.contains('\0') {
                 return Err(Error::Failed(format!(
                     "{what}: key '{key}' of {} {} holds a NUL byte: it can not be an environment value",
@@ -184,6 +235,69 @@ pub fn registry_config(svc: &Service, c: &Container, roots: &Roots) -> Result<Op
     }
     let text = String::from_utf8(bytes).unwrap_or_default();
     Ok(Some(Secret::new(text)))
+}
+
+/// What an action's containers take from secrets and configs, by rid, and
+/// the `docker --config` directory of their registry credentials.
+#[derive(Default)]
+pub struct Prepared {
+    pub env: HashMap<String, Vec<(String, Secret)>>,
+    pub creds: HashMap<String, PathBuf>,
+}
+
+/// Where a service's registry credentials are written for an action.
+pub fn creds_root(svc: &Service, roots: &Roots) -> PathBuf {
+    crate::state::dir(&svc.path, roots).join("registry")
+}
+
+/// Reads what `containers` take from secrets and configs, and writes
+/// their registry credentials (`creds_root`/NAME/config.json: a 0700
+/// directory, a 0600 file; not in a dry run), before anything of the
+/// action runs: a missing object or key is an error naming its keyword,
+/// and nothing starts. The credentials of an earlier action are removed
+/// first (`forget_creds`), so a secret deleted or a keyword unset leaves
+/// nothing behind.
+pub fn prepare(
+    svc: &Service,
+    containers: &[&Container],
+    roots: &Roots,
+    dry_run: bool,
+) -> Result<Prepared> {
+    let mut p = Prepared::default();
+    let mut files: Vec<(PathBuf, Secret, String)> = Vec::new();
+    for c in containers {
+        let env = resolve(svc, c, roots)?;
+        if !env.is_empty() {
+            p.env.insert(c.rid.clone(), env);
+        }
+        let (Some(conf), Some(name)) =
+            (registry_config(svc, c, roots)?, c.registry_creds.as_deref())
+        else {
+            continue;
+        };
+        let dir = creds_root(svc, roots).join(name);
+        files.push((dir.clone(), conf, c.rid.clone()));
+        p.creds.insert(c.rid.clone(), dir);
+    }
+    if !dry_run {
+        forget_creds(svc, roots);
+        for (dir, conf, rid) in files {
+            crate::fsutil::write_atomic(&dir.join("config.json"), conf.expose().as_bytes())
+                .map_err(|e| {
+                    Error::Failed(format!(
+                        "{rid}.registry_creds: writing {}: {e}",
+                        dir.display()
+                    ))
+                })?;
+        }
+    }
+    Ok(p)
+}
+
+/// Removes the registry credentials written for an action (after it, and
+/// before the next one writes its own).
+pub fn forget_creds(svc: &Service, roots: &Roots) {
+    let _ = std::fs::remove_dir_all(creds_root(svc, roots));
 }
 
 /// Every reference of the service checked, as `validate config` says them.
@@ -238,5 +352,122 @@ mod tests {
         }
         let e = parse_word(ObjKind::Sec, "1X=db/k").unwrap_err();
         assert_eq!(e, "'1X=db/k': '1X' is not a variable name");
+        // a variable the docker client reads itself is never a container's
+        for var in [
+            "PATH",
+            "HOME",
+            "DOCKER_HOST",
+            "DOCKER_CONFIG",
+            "LD_PRELOAD",
+            "https_proxy",
+        ] {
+            let e = parse_word(ObjKind::Sec, &format!("{var}=db/k")).unwrap_err();
+            assert!(e.contains("a variable of the docker client's own"), "{e}");
+        }
+    }
+
+    fn service(root: &std::path::Path, words: &[&str], creds: Option<&str>) -> Service {
+        let refs = words
+            .iter()
+            .map(|w| parse_word(ObjKind::Sec, w).unwrap())
+            .collect();
+        let _ = root;
+        Service {
+            path: crate::paths::SvcPath::parse("s1").unwrap(),
+            id: "id1".into(),
+            rollback: true,
+            containers: vec![Container {
+                rid: "container#1".into(),
+                name: "s1.container.1".into(),
+                image: "i".into(),
+                env_refs: refs,
+                registry_creds: creds.map(String::from),
+                ..Container::default()
+            }],
+            subsets: Vec::new(),
+            daemon: None,
+            nodes: vec!["n1".into()],
+            drpnodes: Vec::new(),
+        }
+    }
+
+    fn secret(roots: &Roots, name: &str, keys: &[(&str, &[u8])]) {
+        let mut o = Object::empty(&ObjPath::new("root", ObjKind::Sec, name));
+        for (k, v) in keys {
+            o.set(k, v).unwrap();
+        }
+        o.save(roots).unwrap();
+    }
+
+    #[test]
+    fn values_are_read_as_secrets_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let roots = Roots::under(dir.path());
+        secret(
+            &roots,
+            "db",
+            &[
+                ("password", b"hunter2"),
+                ("log.level", b"x"),
+                ("log-level", b"y"),
+            ],
+        );
+        let svc = service(dir.path(), &["PASS=db/password"], None);
+        let env = resolve(&svc, &svc.containers[0], &roots).unwrap();
+        assert_eq!(env[0].0, "PASS");
+        assert_eq!(env[0].1.expose(), "hunter2");
+        assert_eq!(format!("{env:?}"), "[(\"PASS\", ***)]");
+        // two keys that make one variable: said, not a silent pick
+        let svc = service(dir.path(), &["db/log*"], None);
+        let e = resolve(&svc, &svc.containers[0], &roots)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("both make LOG_LEVEL"), "{e}");
+        // a value too long for an environment
+        secret(&roots, "big", &[("v", &vec![b'a'; 130 * 1024])]);
+        let svc = service(dir.path(), &["V=big/v"], None);
+        let e = resolve(&svc, &svc.containers[0], &roots)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "container#1.secrets_environment: key 'v' of secret sec/big is over 128 KiB: too long for an environment value"
+        );
+    }
+
+    #[test]
+    fn registry_credentials_are_written_private_and_forgotten() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let roots = Roots::under(dir.path());
+        secret(&roots, "reg", &[("config.json", br#"{"auths": {}}"#)]);
+        let svc = service(dir.path(), &[], Some("reg"));
+        let all: Vec<&Container> = svc.containers.iter().collect();
+        let p = prepare(&svc, &all, &roots, false).unwrap();
+        let d = &p.creds["container#1"];
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(d), 0o700);
+        assert_eq!(mode(&d.join("config.json")), 0o600);
+        forget_creds(&svc, &roots);
+        assert!(!d.exists());
+        // not JSON: said where, never what
+        secret(&roots, "bad", &[("config.json", b"{\"auths\": hunter2}")]);
+        let svc = service(dir.path(), &[], Some("bad"));
+        let e = prepare(
+            &svc,
+            &svc.containers.iter().collect::<Vec<_>>(),
+            &roots,
+            false,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            e.starts_with(
+                "container#1.registry_creds: key config.json of secret sec/bad is not JSON (line 1"
+            ),
+            "{e}"
+        );
+        assert!(!e.contains("hunter2"));
     }
 }

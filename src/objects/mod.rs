@@ -206,12 +206,30 @@ impl Object {
             }
             _ => Error::Failed(format!("{}: {e}", file.display())),
         })?;
-        let doc = Document::parse(&text)
-            .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+        let doc =
+            Object::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
         Ok(Object {
             path: path.clone(),
             doc,
         })
+    }
+
+    /// The text of an object file, read; why not, without its text (a
+    /// line of it may hold a value): the line and what is wrong with it.
+    pub fn parse(text: &str) -> std::result::Result<Document, String> {
+        let doc = Document::parse(text).map_err(|e| {
+            format!(
+                "line {}: does not read as a secret or config file (the line is not shown)",
+                e.line
+            )
+        })?;
+        for (key, value) in doc.entries(DATA) {
+            check_key(key).map_err(|e| format!("key '{}': {e}", key.escape_debug()))?;
+            let encoded = value.strip_prefix(PREFIX).unwrap_or(value);
+            base64::decode(encoded)
+                .map_err(|e| format!("key '{key}': its value is not base64: {e}"))?;
+        }
+        Ok(doc)
     }
 
     pub fn exists(path: &ObjPath, roots: &Roots) -> bool {
@@ -316,6 +334,11 @@ mod tests {
         assert_eq!(back.keys(), ["blob", "password"]);
         assert!(!o.text().contains("hunter2"));
         assert!(o.set("a b", b"x").is_err());
+        // a damaged file: the line is named, never shown
+        let e = Object::parse("[data]\npassword: hunter2\n").unwrap_err();
+        assert!(e.starts_with("line 2:") && !e.contains("hunter2"), "{e}");
+        let e = Object::parse("[data]\npassword = base64:hunter2!\n").unwrap_err();
+        assert!(!e.contains("hunter2") && !e.contains('!'), "{e}");
         assert!(check_key("config.json").is_ok());
         assert!(check_key(".hidden").is_err());
     }
