@@ -237,7 +237,7 @@ pub struct ActionArgs {
     pub common: CommonArgs,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct DeleteArgs {
     /// Remove only this resource's section.
     #[arg(long = "rid", value_name = "RID", add = ArgValueCompleter::new(complete::rids))]
@@ -265,7 +265,7 @@ pub struct StatusArgs {
     pub local: bool,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct SyncArgs {
     /// Install this node's config even where it was changed since the last sync.
     #[arg(long)]
@@ -298,7 +298,7 @@ pub struct PrintStatusArgs {
     pub local: bool,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct PrintConfigArgs {
     /// Expand references and node scopes.
     #[arg(long)]

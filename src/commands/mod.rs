@@ -94,9 +94,9 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Err(e) => return Err(e),
     };
     let sel = cli.selector.as_str();
-    // a secret or a config (NS/sec/NAME, NS/cfg/NAME): its own commands
-    if let Some(obj) = crate::objects::ObjPath::parse(sel) {
-        return objects::run(&ctx, &obj?, cli.command);
+    // secrets and configs (NS/sec/NAME, NS/cfg/NAME): their own commands
+    if let Some(objs) = crate::objects::select(sel, &ctx.roots) {
+        return objects::run_selected(&ctx, sel, &objs?, cli.command);
     }
     // A child that shares the terminal gets its SIGINT itself and om passes
     // its exit code through (SPEC 6); every other command kills its docker

@@ -11,6 +11,52 @@ use std::io::{Read, Write};
 /// The largest value `add` and `change` take.
 const MAX_VALUE: u64 = 16 << 20;
 
+/// A command on the objects a selector names: `keys`, `print config`,
+/// `delete` and `sync` take several (each said in turn, a failure naming
+/// its object), the others exactly one.
+pub fn run_selected(ctx: &Ctx, sel: &str, paths: &[ObjPath], command: Command) -> Result<()> {
+    let several = matches!(
+        command,
+        Command::Keys | Command::Print(PrintCommand::Config(_)) | Command::Delete(_)
+    ) || matches!(&command, Command::Sync(a) if !a.receive);
+    match paths {
+        [one] => run(ctx, one, command),
+        _ if !several => Err(Error::Usage(format!(
+            "'{sel}' selects {} objects: this command takes exactly one",
+            paths.len()
+        ))),
+        _ => {
+            let mut failed = 0;
+            for (i, p) in paths.iter().enumerate() {
+                if crate::interrupt::received().is_some() {
+                    break;
+                }
+                if matches!(command, Command::Keys) {
+                    out(&format!("{}{p}:\n", if i > 0 { "\n" } else { "" }))?;
+                }
+                if let Err(e) = run(ctx, p, clone_command(&command)) {
+                    crate::text::say(&e.to_string());
+                    failed += 1;
+                }
+            }
+            match failed {
+                0 => Ok(()),
+                _ => Err(Error::Child(1)),
+            }
+        }
+    }
+}
+
+/// The commands `run_selected` repeats, again.
+fn clone_command(c: &Command) -> Command {
+    match c {
+        Command::Print(PrintCommand::Config(a)) => Command::Print(PrintCommand::Config(a.clone())),
+        Command::Delete(a) => Command::Delete(a.clone()),
+        Command::Sync(a) => Command::Sync(a.clone()),
+        _ => Command::Keys,
+    }
+}
+
 pub fn run(ctx: &Ctx, path: &ObjPath, command: Command) -> Result<()> {
     let noun = path.kind.noun();
     match command {

@@ -127,6 +127,46 @@ impl fmt::Display for ObjPath {
     }
 }
 
+/// The objects a selector names, when it names objects: each comma item
+/// `[NS/]sec/NAME` or `[NS/]cfg/NAME`, its namespace and name may be globs
+/// (`sec/*`, `*/cfg/app*`), matched among those that exist; an exact path
+/// is taken as is (`create` makes it). `None`: a service selector.
+pub fn select(expr: &str, roots: &Roots) -> Option<Result<Vec<ObjPath>>> {
+    let items: Vec<&str> = expr.split(',').collect();
+    let is_object = |item: &str| {
+        let parts: Vec<&str> = item.split('/').collect();
+        matches!(parts.as_slice(), [k, _] | [_, k, _] if ObjKind::parse(k).is_some())
+    };
+    if !items.iter().all(|i| is_object(i)) {
+        return None;
+    }
+    let mut all: Option<Vec<ObjPath>> = None;
+    let mut out: Vec<ObjPath> = Vec::new();
+    for item in items {
+        if crate::selector::is_glob(item) {
+            let glob = match crate::selector::Glob::new(item) {
+                Ok(g) => g,
+                Err(e) => return Some(Err(Error::Usage(format!("selector '{item}': {e}")))),
+            };
+            // `sec/*` is the root namespace's: as they print
+            let list = all.get_or_insert_with(|| list(roots));
+            out.extend(
+                list.iter()
+                    .filter(|p| glob.matches(&p.to_string()))
+                    .cloned(),
+            );
+        } else {
+            match ObjPath::parse(item)? {
+                Ok(p) => out.push(p),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+    out.sort_by_key(ToString::to_string);
+    out.dedup();
+    Some(Ok(out))
+}
+
 /// Every object under `etc`, sorted as they print.
 pub fn list(roots: &Roots) -> Vec<ObjPath> {
     let mut out = Vec::new();

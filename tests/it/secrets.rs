@@ -369,3 +369,27 @@ fn a_bad_reference_is_one_line_naming_its_keyword_and_nothing_starts() {
         "nothing started"
     );
 }
+
+#[test]
+fn objects_are_selected_by_globs_and_lists() {
+    let env = Env::new();
+    for p in ["ns2/sec/a", "ns2/sec/b", "ns2/cfg/c"] {
+        env.om(&[p, "create"]).ok();
+    }
+    env.om(&["ns2/sec/a", "add", "--key", "k", "--value", "v"])
+        .ok();
+    assert_eq!(
+        env.om(&["ns2/sec/*", "keys"]).ok().stdout,
+        "ns2/sec/a:\nk\n\nns2/sec/b:\n"
+    );
+    // one object only for the commands of one key
+    let out = env.om(&["ns2/sec/*", "decode", "--key", "k"]).code(2);
+    assert!(out.stderr.contains("selects 2 objects"), "{}", out.stderr);
+    // a glob of services is not one of objects, and the other way round
+    assert_eq!(
+        env.om(&["ls"]).ok().stdout,
+        "ns2/cfg/c\nns2/sec/a\nns2/sec/b\n"
+    );
+    env.om(&["ns2/sec/*,ns2/cfg/c", "delete"]).ok();
+    assert_eq!(env.om(&["ls"]).ok().stdout, "");
+}
