@@ -109,6 +109,19 @@ pub enum Command {
     Decode(KeyArgs),
     /// Remove a key from a secret or config.
     Remove(KeyArgs),
+    /// Start the service at boot through a systemd unit (enable, disable, print).
+    #[command(subcommand)]
+    Boot(BootCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BootCommand {
+    /// Write and enable the unit om-PATH.service (systemd must run).
+    Enable,
+    /// Disable and remove the unit.
+    Disable,
+    /// Print the unit.
+    Print,
 }
 
 #[derive(Args, Debug)]

@@ -21,6 +21,11 @@ pub struct Host {
     pub editor: Option<String>,
     /// How the other nodes are reached (`OM_RSH`).
     pub transport: crate::transport::Transport,
+    /// Where `boot enable` writes its units (`OM_SYSTEMD_DIR`, else
+    /// /etc/systemd/system).
+    pub systemd_dir: std::path::PathBuf,
+    /// `OSVC_NODENAME` as given (a boot unit keeps it).
+    pub node_given: Option<String>,
 }
 
 /// How docker is run: `OM_DOCKER` (default `docker`), and the bound of
@@ -106,6 +111,10 @@ impl Host {
         Ok(Host {
             roots,
             node: nodename(var("OSVC_NODENAME")),
+            node_given: var("OSVC_NODENAME").filter(|n| !n.is_empty()),
+            systemd_dir: var("OM_SYSTEMD_DIR")
+                .filter(|d| !d.is_empty())
+                .map_or_else(|| "/etc/systemd/system".into(), Into::into),
             no_color,
             editor: ["VISUAL", "EDITOR"]
                 .iter()

@@ -1,6 +1,7 @@
 //! Dispatch: one file per command family.
 
 pub(crate) mod action;
+mod boot;
 mod config_cmds;
 mod create;
 mod delete;
@@ -148,6 +149,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         Command::Enter(a) => passthrough::enter(&ctx, sel, &a.rid),
         Command::Logs(a) if a.containers => listing::container_logs(&ctx, sel, &a),
         Command::Logs(a) => listing::logs(&ctx, sel, a.follow),
+        Command::Boot(b) => boot::boot(&ctx, sel, &b),
         Command::Add(_)
         | Command::Change(_)
         | Command::Keys

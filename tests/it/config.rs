@@ -673,3 +673,54 @@ fn a_node_that_is_not_a_node_of_the_service_never_starts_it() {
         );
     }
 }
+
+#[test]
+fn boot_prints_a_unit_that_systemd_verifies() {
+    let mut env = Env::new();
+    let units = env.root().join("units");
+    std::fs::create_dir_all(&units).unwrap();
+    env.vars
+        .push(("OM_SYSTEMD_DIR".into(), units.display().to_string()));
+    env.om_stdin(
+        &["ns1/svc/web", "create", "--config=-"],
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    )
+    .ok();
+    let unit = env.om(&["ns1/svc/web", "boot", "print"]).ok().stdout;
+    let om = assert_cmd::cargo::cargo_bin("om");
+    assert!(
+        unit.contains(&format!(
+            "ExecStart={} ns1/svc/web start --local\n",
+            om.display()
+        )),
+        "{unit}"
+    );
+    assert!(unit.contains(&format!(
+        "Environment=OSVC_ROOT_PATH={}\n",
+        env.root().display()
+    )));
+    let file = env.root().join("om-ns1-svc-web.service");
+    std::fs::write(&file, &unit).unwrap();
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&file)
+        .output()
+        .expect("systemd-analyze (Debian systemd, installed by scripts/test)");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // where systemd does not run: said, nothing written; print still works
+    if !std::path::Path::new("/run/systemd/system").exists() {
+        let out = env.om(&["ns1/svc/web", "boot", "enable"]).code(1);
+        assert_eq!(
+            out.stderr,
+            "om: ns1/svc/web: systemd does not run on this node: nothing enabled (om ns1/svc/web boot print shows the unit)\n"
+        );
+        assert_eq!(std::fs::read_dir(&units).unwrap().count(), 0);
+    }
+    let out = env.om(&["ns1/svc/web", "boot", "disable"]).code(1);
+    assert!(out.stderr.contains("not enabled at boot"), "{}", out.stderr);
+    env.om(&["nosuch", "boot", "print"]).code(1);
+}

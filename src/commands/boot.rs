@@ -1,0 +1,159 @@
+//! `om SVC boot enable|disable|print` (SPEC 14): a service that comes back
+//! at boot without a daemon of om's own, through a systemd unit
+//! `om-<path, / as ->.service` that runs `om PATH start --local` once the
+//! docker unit is up, and `stop --local` at shutdown.
+
+use super::Ctx;
+use crate::cli::BootCommand;
+use crate::error::{fail, Context, Error, Result};
+use crate::paths::SvcPath;
+use crate::process::{capture, quote, Cmd};
+use std::path::{Path, PathBuf};
+
+/// The unit's name.
+pub fn unit_name(path: &SvcPath) -> String {
+    format!("om-{}.service", path.to_string().replace('/', "-"))
+}
+
+/// The unit's text: om by its absolute path, the root it reads (when not
+/// the system's) and this node's name when it was given.
+pub fn unit_text(path: &SvcPath, om: &Path, root: Option<&Path>, node: Option<&str>) -> String {
+    let om = quote(&om.display().to_string());
+    let p = quote(&path.to_string());
+    let mut env = String::new();
+    if let Some(root) = root {
+        env.push_str(&format!(
+            "Environment={}\n",
+            quote(&format!("OSVC_ROOT_PATH={}", root.display()))
+        ));
+    }
+    if let Some(node) = node {
+        env.push_str(&format!(
+            "Environment={}\n",
+            quote(&format!("OSVC_NODENAME={node}"))
+        ));
+    }
+    format!(
+        "# Written by om {path} boot enable: om starts the service at boot.
+[Unit]
+Description=om service {path}
+Wants=docker.service network-online.target
+After=docker.service network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+{env}ExecStart={om} {p} start --local
+ExecStop={om} {p} stop --local
+TimeoutStartSec=infinity
+
+[Install]
+WantedBy=multi-user.target
+"
+    )
+}
+
+/// Whether systemd runs this machine (as `sd_booted` tells it).
+fn systemd_runs() -> bool {
+    Path::new("/run/systemd/system").is_dir()
+}
+
+fn systemctl(args: &[&str]) -> Result<()> {
+    let cmd = Cmd::new("systemctl", args.iter().copied());
+    let out = capture(&cmd, crate::docker::call_bound())?;
+    if out.success() {
+        Ok(())
+    } else {
+        fail(format!("{cmd}: {}", out.error_line()))
+    }
+}
+
+pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    let om = std::env::current_exe().context(|| "the path of om itself".into())?;
+    let root = (ctx.roots.etc != crate::paths::Roots::system().etc)
+        .then(|| ctx.roots.etc.parent().map(Path::to_path_buf))
+        .flatten();
+    super::each(&paths, |path| {
+        // the service must exist (and its config read) before a unit names it
+        crate::config::load(path, &ctx.roots, &ctx.node)?;
+        let name = unit_name(path);
+        let file: PathBuf = ctx.systemd_dir.join(&name);
+        let text = unit_text(path, &om, root.as_deref(), ctx.node_given.as_deref());
+        match what {
+            BootCommand::Print => super::out(&text),
+            BootCommand::Enable => {
+                if !systemd_runs() {
+                    return fail(format!(
+                        "{path}: systemd does not run on this node: nothing enabled (om {path} boot print shows the unit)"
+                    ));
+                }
+                crate::fsutil::write_atomic(&file, text.as_bytes())
+                    .context(|| format!("write {}", file.display()))?;
+                // a unit is read by systemd, not only root: 0644
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644))
+                    .context(|| format!("chmod {}", file.display()))?;
+                systemctl(&["daemon-reload"])?;
+                systemctl(&["enable", &name])?;
+                eprintln!("om: {path}: {name} enabled ({})", file.display());
+                Ok(())
+            }
+            BootCommand::Disable => {
+                if systemd_runs() && file.exists() {
+                    systemctl(&["disable", &name])?;
+                }
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(Error::Failed(format!(
+                            "{path}: not enabled at boot ({} does not exist)",
+                            file.display()
+                        )))
+                    }
+                    Err(e) => return fail(format!("remove {}: {e}", file.display())),
+                }
+                if systemd_runs() {
+                    systemctl(&["daemon-reload"])?;
+                }
+                Ok(())
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_per_service() {
+        let p = SvcPath::parse("ns1/svc/web").unwrap();
+        assert_eq!(unit_name(&p), "om-ns1-svc-web.service");
+        let t = unit_text(&p, Path::new("/usr/bin/om"), None, None);
+        assert!(
+            t.contains("ExecStart=/usr/bin/om ns1/svc/web start --local\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("ExecStop=/usr/bin/om ns1/svc/web stop --local\n"),
+            "{t}"
+        );
+        assert!(t.contains("After=docker.service"), "{t}");
+        assert!(!t.contains("Environment="), "{t}");
+        let t = unit_text(
+            &p,
+            Path::new("/opt/om dir/om"),
+            Some(Path::new("/srv/om")),
+            Some("n1"),
+        );
+        assert!(
+            t.contains("Environment=OSVC_ROOT_PATH=/srv/om\nEnvironment=OSVC_NODENAME=n1\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("ExecStart='/opt/om dir/om' ns1/svc/web start"),
+            "{t}"
+        );
+    }
+}
