@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::paths::SvcPath;
 use crate::plan::{start_stages, stop_stages, Stage};
+use crate::resource::trigger;
 use crate::state;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -286,11 +287,21 @@ fn act(
         }
     };
     let cur = exec.current(selected)?;
+    // DEFAULT's triggers around the service's action (SPEC 14); the
+    // resources' own around each of theirs, in start and stop below
+    let around = |action: &str, f: &dyn Fn() -> Result<()>| {
+        trigger::around(&trigger_ctx(exec), &svc.triggers, None, action, f)
+    };
     // The expectation changes only when the action did what it says: a
     // stop that failed (a hung docker) leaves the service "started".
     match kind {
         Kind::Start | Kind::Provision | Kind::Deploy => {
-            start(exec, selected, &cur)?;
+            let action = if kind == Kind::Start {
+                "start"
+            } else {
+                "provision"
+            };
+            around(action, &|| start(exec, selected, &cur, action))?;
             if kind == Kind::Deploy && !exec.dry_run && !exec.touched_any() {
                 exec.log.svc(
                     Level::Info,
@@ -300,18 +311,20 @@ fn act(
             set_started(true)
         }
         Kind::Stop => {
-            stop(exec, selected, &cur, false)?;
+            around("stop", &|| stop(exec, selected, &cur, false, "stop"))?;
             set_started(false)
         }
         Kind::Unprovision | Kind::Purge => {
-            stop(exec, selected, &cur, true)?;
+            around("unprovision", &|| {
+                stop(exec, selected, &cur, true, "unprovision")
+            })?;
             if !exec.dry_run && !filtered && complete {
                 remove_slices(exec);
             }
             set_started(false)
         }
         Kind::Restart => {
-            stop(exec, selected, &cur, false)?;
+            around("stop", &|| stop(exec, selected, &cur, false, "stop"))?;
             exec.log
                 .svc(Level::Info, "instance stopped, ready for restart.");
             // A dry run changed nothing: start from what the stop would leave.
@@ -320,7 +333,7 @@ fn act(
             } else {
                 exec.current(selected)?
             };
-            start(exec, selected, &after)?;
+            around("start", &|| start(exec, selected, &after, "start"))?;
             set_started(true)
         }
     }
@@ -501,12 +514,16 @@ fn stages_or_fail<'a>(
 /// Starts stage after stage. The first failure of a non-optional resource
 /// ends the action; with `rollback`, what this action started is stopped
 /// again, in reverse.
-fn start(exec: &Exec, selected: &[&Container], cur: &Current) -> Result<()> {
+fn start(exec: &Exec, selected: &[&Container], cur: &Current, action: &str) -> Result<()> {
     let stages = stages_or_fail(start_stages(exec.svc, selected), exec.svc)?;
     let mut started: Vec<&Container> = Vec::new();
+    let tctx = trigger_ctx(exec);
     for stage in &stages {
-        let results: Vec<(&Container, Result<bool>)> =
-            run_stage(stage, |c| exec.start(c, cur.of(exec.svc, c)?));
+        let results: Vec<(&Container, Result<bool>)> = run_stage(stage, |c| {
+            trigger::around(&tctx, &c.triggers, Some(&c.rid), action, || {
+                exec.start(c, cur.of(exec.svc, c)?)
+            })
+        });
         let mut failed: Vec<&Container> = Vec::new();
         for (c, r) in results {
             match r {
@@ -532,6 +549,16 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What a trigger of this action runs with.
+fn trigger_ctx<'a>(exec: &'a Exec) -> trigger::Context<'a> {
+    trigger::Context {
+        svc: exec.svc,
+        log: exec.log,
+        dry_run: exec.dry_run,
+        timeout: exec.svc.trigger_timeout,
+    }
 }
 
 /// Stops what this action started, in reverse, and the failed resources'
@@ -569,11 +596,23 @@ fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
 
 /// Stops in the reverse of the start order; the first failure of a
 /// non-optional resource is reported and ends the action.
-fn stop(exec: &Exec, selected: &[&Container], cur: &Current, remove: bool) -> Result<()> {
+fn stop(
+    exec: &Exec,
+    selected: &[&Container],
+    cur: &Current,
+    remove: bool,
+    action: &str,
+) -> Result<()> {
     let stages = stages_or_fail(stop_stages(exec.svc, selected), exec.svc)?;
     let mut failed = false;
+    let tctx = trigger_ctx(exec);
     for stage in &stages {
-        for (c, r) in run_stage(stage, |c| exec.stop(c, cur.of(exec.svc, c)?, remove)) {
+        let results = run_stage(stage, |c| {
+            trigger::around(&tctx, &c.triggers, Some(&c.rid), action, || {
+                exec.stop(c, cur.of(exec.svc, c)?, remove)
+            })
+        });
+        for (c, r) in results {
             if let Err(e) = r {
                 let fatal = !c.optional || matches!(e, Error::Interrupted(_));
                 let level = if fatal { Level::Error } else { Level::Warn };

@@ -543,6 +543,8 @@ mod word_tests {
             daemon: None,
             nodes: vec!["n1".into(), "n2".into()],
             drpnodes: Vec::new(),
+            triggers: Default::default(),
+            trigger_timeout: std::time::Duration::from_secs(60),
         }
     }
 

@@ -107,6 +107,9 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         // a stop acts on this node
         nodes: vec![nodename.to_string()],
         drpnodes: Vec::new(),
+        // a config that does not validate runs no trigger
+        triggers: Default::default(),
+        trigger_timeout: std::time::Duration::from_secs(60),
     };
     // A namespace cycle (the hand edit that brought us here, maybe) must
     // not stop the stop: then the order is plain reverse rid order.

@@ -25,6 +25,10 @@ pub struct Service {
     /// `nodes` (this node alone by default), then `drpnodes`.
     pub nodes: Vec<String>,
     pub drpnodes: Vec<String>,
+    /// DEFAULT's triggers (around the service's actions), and the bound of
+    /// every trigger.
+    pub triggers: crate::resource::trigger::Triggers,
+    pub trigger_timeout: Duration,
 }
 
 impl Service {
@@ -132,6 +136,8 @@ pub struct Container {
     /// `registry_creds` (the container's, else DEFAULT's): a secret of the
     /// service's namespace with a `config.json`.
     pub registry_creds: Option<String>,
+    /// Its triggers (around its resource's actions).
+    pub triggers: crate::resource::trigger::Triggers,
 }
 
 impl Service {
@@ -349,7 +355,9 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         .iter()
         .map(|rid| {
             let netns_set = doc.entries(rid).any(|(k, _)| unscoped(k) == "netns");
-            container(&get, rid, &names, netns_set)
+            let mut c = container(&get, rid, &names, netns_set)?;
+            c.triggers = triggers(eval, rid)?;
+            Ok(c)
         })
         .collect::<Result<Vec<_>, String>>()?;
     let mut subsets: BTreeMap<String, bool> = doc
@@ -389,6 +397,10 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         }
         nodes.push(eval.nodename.to_string());
     }
+    let trigger_timeout = get("DEFAULT", "trigger_timeout")?
+        .map(|v| parse_duration(&v).map_err(|e| format!("DEFAULT.trigger_timeout: {e}")))
+        .transpose()?
+        .unwrap_or(Duration::from_secs(60));
     Ok(Service {
         path: path.clone(),
         id,
@@ -398,6 +410,8 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         daemon,
         nodes,
         drpnodes,
+        triggers: triggers(eval, "DEFAULT")?,
+        trigger_timeout,
     })
 }
 
@@ -612,7 +626,23 @@ fn container(
         depends_on,
         env_refs,
         registry_creds,
+        triggers: Default::default(),
     })
+}
+
+/// A section's triggers, as written for this node (its scoping applied,
+/// no reference expanded: see `resource::trigger`), each checked to be a
+/// command.
+fn triggers(eval: &Evaluator, section: &str) -> Result<crate::resource::trigger::Triggers, String> {
+    let mut list = Vec::new();
+    for kw in crate::resource::trigger::keywords() {
+        let Some(text) = eval.raw(section, &kw).filter(|t| !t.trim().is_empty()) else {
+            continue;
+        };
+        crate::resource::trigger::command(&text).map_err(|e| format!("{section}.{kw}: {e}"))?;
+        list.push((kw, text.into_owned()));
+    }
+    Ok(crate::resource::trigger::Triggers { list })
 }
 
 fn bool_of(v: Option<&str>, what: &str) -> Result<bool, String> {

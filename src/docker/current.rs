@@ -115,6 +115,8 @@ mod tests {
             daemon: None,
             nodes: vec!["n1".into()],
             drpnodes: Vec::new(),
+            triggers: Default::default(),
+            trigger_timeout: std::time::Duration::from_secs(60),
         }
     }
 

@@ -463,6 +463,8 @@ mod tests {
             }),
             nodes: vec!["n1".into()],
             drpnodes: Vec::new(),
+            triggers: Default::default(),
+            trigger_timeout: std::time::Duration::from_secs(60),
         }
     }
 

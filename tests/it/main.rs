@@ -14,4 +14,5 @@ mod registry;
 mod secrets;
 mod shipping;
 mod support;
+mod triggers;
 mod walkthrough;

@@ -1,0 +1,229 @@
+//! Triggers (SPEC 14): `pre_`, `blocking_pre_`, `post_`, `blocking_post_`
+//! × `start`, `stop`, `provision`, `unprovision`, on DEFAULT (around the
+//! service's action) and on a container section (around its resource's).
+//! They run in OpenSVC's order: pre, blocking_pre, the action, post,
+//! blocking_post. A failed blocking trigger fails the action (a start rolls
+//! back); a failed non-blocking one is a warning.
+//!
+//! A command is shell-split and run as an argv, unless it holds `|`, `&&`
+//! or `;`: then `/bin/sh -c` runs it, the operator's own shell code and the
+//! one place om uses a shell. Its text is the keyword's as written: no
+//! `{reference}` is expanded into it, so no value from elsewhere reaches the
+//! shell; the `OPENSVC_*` variables say what it runs for.
+
+use crate::error::{Error, Result};
+use crate::logger::{Level, Logger};
+use crate::process::{stream, Cmd};
+use crate::secret::Secret;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    Pre,
+    BlockingPre,
+    Post,
+    BlockingPost,
+}
+
+impl When {
+    pub const ALL: [When; 4] = [When::Pre, When::BlockingPre, When::Post, When::BlockingPost];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            When::Pre => "pre",
+            When::BlockingPre => "blocking_pre",
+            When::Post => "post",
+            When::BlockingPost => "blocking_post",
+        }
+    }
+
+    fn blocking(self) -> bool {
+        matches!(self, When::BlockingPre | When::BlockingPost)
+    }
+}
+
+/// The actions triggers are around.
+pub const ACTIONS: [&str; 4] = ["start", "stop", "provision", "unprovision"];
+
+/// `blocking_pre_start` and the like.
+pub fn keyword(when: When, action: &str) -> String {
+    format!("{}_{action}", when.prefix())
+}
+
+/// Every trigger keyword.
+pub fn keywords() -> Vec<String> {
+    let mut out = Vec::new();
+    for action in ACTIONS {
+        for when in When::ALL {
+            out.push(keyword(when, action));
+        }
+    }
+    out
+}
+
+/// A section's triggers, as written, and their bound.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Triggers {
+    /// `(keyword, command)`.
+    pub list: Vec<(String, String)>,
+}
+
+impl Triggers {
+    pub fn get(&self, when: When, action: &str) -> Option<&str> {
+        let kw = keyword(when, action);
+        self.list
+            .iter()
+            .find(|(k, _)| *k == kw)
+            .map(|(_, c)| c.as_str())
+    }
+}
+
+/// The command of a trigger: an argv, or `/bin/sh -c TEXT` when the text
+/// holds `|`, `&&` or `;`. Why not, when it can not be split.
+pub fn command(text: &str) -> std::result::Result<Cmd, String> {
+    if text.contains('|') || text.contains("&&") || text.contains(';') {
+        return Ok(Cmd::new("/bin/sh", ["-c", text]));
+    }
+    let words = shell_words::split(text).map_err(|e| e.to_string())?;
+    let (program, args) = words
+        .split_first()
+        .ok_or_else(|| "empty command".to_string())?;
+    Ok(Cmd::new(program.clone(), args.iter().cloned()))
+}
+
+/// What a trigger runs for.
+pub struct Context<'a> {
+    pub svc: &'a crate::config::service::Service,
+    pub log: &'a Logger,
+    pub dry_run: bool,
+    pub timeout: Duration,
+}
+
+/// Runs the `when` trigger of `action` of a section (`rid`: a container's;
+/// `None`: DEFAULT's), if it has one. A failure is an error when it is
+/// blocking, a warning when not.
+pub fn run(
+    ctx: &Context,
+    triggers: &Triggers,
+    rid: Option<&str>,
+    when: When,
+    action: &str,
+) -> Result<()> {
+    let Some(text) = triggers.get(when, action) else {
+        return Ok(());
+    };
+    let kw = keyword(when, action);
+    let say = |level: Level, msg: &str| match rid {
+        Some(r) => ctx.log.res(r, level, msg),
+        None => ctx.log.svc(level, msg),
+    };
+    let failed = |why: String| -> Result<()> {
+        let msg = format!("{kw}: {why}");
+        if when.blocking() {
+            say(Level::Error, &msg);
+            Err(Error::Failed(format!(
+                "{}{kw} failed",
+                rid.map(|r| format!("{r}.")).unwrap_or_default()
+            )))
+        } else {
+            say(Level::Warn, &format!("{msg} (not blocking, going on)"));
+            Ok(())
+        }
+    };
+    let mut cmd = match command(text) {
+        Ok(c) => c,
+        Err(e) => return failed(e),
+    };
+    let svc = ctx.svc;
+    cmd.env = [
+        ("OPENSVC_SVCPATH", svc.path.to_string()),
+        ("OPENSVC_SVCNAME", svc.path.name.clone()),
+        ("OPENSVC_NAMESPACE", svc.path.namespace.clone()),
+        ("OPENSVC_ID", svc.id.clone()),
+        ("OPENSVC_ACTION", action.to_string()),
+        ("OPENSVC_RID", rid.unwrap_or("").to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), Secret::new(v)))
+    .collect();
+    say(Level::Info, &format!("{kw}: {cmd}"));
+    if ctx.dry_run {
+        return Ok(());
+    }
+    let mut first = true;
+    let out = stream(&cmd, ctx.timeout, |line| {
+        if first {
+            say(Level::Info, "output:");
+            first = false;
+        }
+        say(Level::Info, line);
+    });
+    let out = match out {
+        Ok(out) => out,
+        Err(e @ Error::Interrupted(_)) => return Err(e),
+        Err(e) => return failed(e.to_string()),
+    };
+    for line in out.stderr.lines().filter(|l| !l.trim().is_empty()) {
+        say(
+            if out.success() {
+                Level::Info
+            } else {
+                Level::Warn
+            },
+            line,
+        );
+    }
+    if out.success() {
+        Ok(())
+    } else {
+        failed(format!(
+            "exit code {}",
+            crate::process::exit_code(out.status)
+        ))
+    }
+}
+
+/// `f`, the action of a section, with its triggers around it in OpenSVC's
+/// order: pre, blocking_pre, the action, post, blocking_post.
+pub fn around<T>(
+    ctx: &Context,
+    triggers: &Triggers,
+    rid: Option<&str>,
+    action: &str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    run(ctx, triggers, rid, When::Pre, action)?;
+    run(ctx, triggers, rid, When::BlockingPre, action)?;
+    let out = f()?;
+    run(ctx, triggers, rid, When::Post, action)?;
+    run(ctx, triggers, rid, When::BlockingPost, action)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trigger_is_an_argv_unless_it_is_shell_code() {
+        let c = command("/usr/local/bin/move-ip 'eth0 1' --to=x").unwrap();
+        assert_eq!(c.program, "/usr/local/bin/move-ip");
+        assert_eq!(c.args, ["eth0 1", "--to=x"]);
+        for shell in ["a | b", "a && b", "a; b"] {
+            let c = command(shell).unwrap();
+            assert_eq!(
+                (c.program.as_str(), c.args.as_slice()),
+                ("/bin/sh", &["-c".to_string(), shell.to_string()][..])
+            );
+        }
+        // `$X` and backquotes of an argv reach the program as they are
+        let c = command("echo $HOME `id`").unwrap();
+        assert_eq!(c.args, ["$HOME", "`id`"]);
+        assert!(command("echo 'unclosed").is_err());
+        assert_eq!(
+            keyword(When::BlockingPost, "unprovision"),
+            "blocking_post_unprovision"
+        );
+        assert_eq!(keywords().len(), 16);
+    }
+}
