@@ -302,6 +302,7 @@ fn act(
                 "provision"
             };
             around(action, &|| start(exec, selected, &cur, action))?;
+            restart_joiners(exec)?;
             if kind == Kind::Deploy && !exec.dry_run && !exec.touched_any() {
                 exec.log.svc(
                     Level::Info,
@@ -334,6 +335,7 @@ fn act(
                 exec.current(selected)?
             };
             around("start", &|| start(exec, selected, &after, "start"))?;
+            restart_joiners(exec)?;
             set_started(true)
         }
     }
@@ -546,6 +548,61 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current, action: &str) -> R
                 rollback(exec, &started, &failed);
             }
             return Err(Error::Child(1));
+        }
+    }
+    Ok(())
+}
+
+/// The running containers whose namespace holder (`netns`, `pidns`,
+/// `ipcns` = container#N) this action started again: they still sit in
+/// the namespace that died with the holder's old container, so each is
+/// restarted after it (SPEC 14), and so on down a chain of holders.
+/// (`deploy --force` recreates them itself.)
+fn restart_joiners(exec: &Exec) -> Result<()> {
+    if exec.dry_run || exec.converge {
+        return Ok(());
+    }
+    let svc = exec.svc;
+    // each round restarts those whose holder was touched; a chain is as
+    // long as the service has containers
+    for _ in 0..svc.containers.len() {
+        let joiners: Vec<&Container> = svc
+            .containers
+            .iter()
+            .filter(|c| !c.disable && !exec.touched(c))
+            .filter(|c| {
+                c.depends_on.iter().any(|d| {
+                    svc.containers
+                        .iter()
+                        .any(|h| h.rid == *d && exec.touched(h))
+                })
+            })
+            .collect();
+        if joiners.is_empty() {
+            return Ok(());
+        }
+        let cur = exec.current(&joiners)?;
+        let mut any = false;
+        for c in joiners {
+            let info = cur.of(svc, c)?;
+            if !info.as_ref().is_some_and(|i| i.running) {
+                // down: its next start joins the holder's new namespace
+                exec.touch(c);
+                continue;
+            }
+            exec.log.res(
+                &c.rid,
+                Level::Info,
+                "its namespace holder was started again: restarting it into the new namespace",
+            );
+            exec.stop(c, info, false)?;
+            let now = exec.current(&[c])?.of(svc, c)?;
+            exec.start(c, now)?;
+            exec.touch(c);
+            any = true;
+        }
+        if !any {
+            return Ok(());
         }
     }
     Ok(())

@@ -83,7 +83,7 @@ impl<'a> Exec<'a> {
         super::current::Current::query(&self.engine, containers)
     }
 
-    fn touch(&self, c: &Container) {
+    pub fn touch(&self, c: &Container) {
         if let Ok(mut t) = self.touched.lock() {
             t.push(c.rid.clone());
         }

@@ -126,6 +126,31 @@ pub struct ServiceStatus {
     pub split: Option<String>,
 }
 
+/// A container that exists while the container holding its namespace
+/// (`netns`, `pidns`, `ipcns` = container#N) does not: its namespace is
+/// gone with it (SPEC 14), said as a warning.
+fn holders_gone(svc: &Service, map: &ByName, resources: &mut [ResourceStatus]) {
+    for (c, r) in svc.containers.iter().zip(resources.iter_mut()) {
+        if c.disable || map.get(c.name.as_str()).is_none() {
+            continue;
+        }
+        for holder in &c.depends_on {
+            let Some(h) = svc.containers.iter().find(|h| h.rid == *holder) else {
+                continue;
+            };
+            if map.get(h.name.as_str()).is_none() {
+                r.log.push(format!(
+                    "warn: its namespace holder {holder} ({}) does not exist",
+                    h.name
+                ));
+                if r.status == Avail::Up {
+                    r.status = Avail::Warn;
+                }
+            }
+        }
+    }
+}
+
 /// One resource, from its config and what the engine has under its name.
 pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> ResourceStatus {
     let mut log = Vec::new();
@@ -291,6 +316,9 @@ pub fn service_in(
         for r in &mut resources {
             r.flags.replace_range(0..1, "R");
         }
+    }
+    if let Some(map) = by_name {
+        holders_gone(svc, map, &mut resources);
     }
     let avail = aggregate(&resources, false);
     let overall = aggregate(&resources, true);

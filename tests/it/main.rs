@@ -4,6 +4,7 @@ mod config;
 mod driver;
 mod fake_docker;
 mod fidelity;
+mod holders;
 mod hostile;
 mod hostile_config;
 mod hosting;

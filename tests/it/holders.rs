@@ -1,0 +1,61 @@
+//! Containers that share a namespace with another of the service (SPEC
+//! 14): restarted after their holder, and said when it is gone.
+
+use crate::support::{
+    create, docker, docker_ok, engine, registry_image, unique, Cleanup, Env, LOOP,
+};
+
+fn netns(container: &str) -> String {
+    docker_ok(&["exec", container, "readlink", "/proc/1/ns/net"])
+}
+
+#[test]
+fn a_restarted_holder_takes_its_joiners_into_its_new_namespace() {
+    engine();
+    let env = Env::new();
+    let name = unique("nh");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
+    let c = |extra: &str| {
+        format!(
+            "type = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n{extra}",
+            registry_image()
+        )
+    };
+    create(
+        &env,
+        &name,
+        &format!(
+            "[container#1]\n{}[container#2]\n{}",
+            c("hostname = holder1\n"),
+            c("netns = container#1\n")
+        ),
+    );
+    env.om(&[&name, "start"]).ok();
+    assert_eq!(netns(&c1), netns(&c2));
+    let before = netns(&c1);
+    let out = env.om(&[&name, "restart", "--rid", "container#1"]).ok();
+    assert!(
+        out.stderr.contains(&format!(
+            "{name}.container#2   its namespace holder was started again: restarting it into the new namespace"
+        )),
+        "{}",
+        out.stderr
+    );
+    // container#1 has a new namespace, and container#2 is in it
+    assert_ne!(netns(&c1), before);
+    assert_eq!(netns(&c1), netns(&c2));
+    assert_eq!(docker_ok(&["exec", &c2, "hostname"]), "holder1");
+
+    // the holder removed behind om's back: status says so
+    docker_ok(&["rm", "-f", &c1]);
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(
+        st.contains(&format!(
+            "warn: its namespace holder container#1 ({c1}) does not exist"
+        )),
+        "{st}"
+    );
+    let _ = docker(&["rm", "-f", &c2]);
+    env.om(&[&name, "purge"]).ok();
+}
