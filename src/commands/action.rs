@@ -522,6 +522,7 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current, action: &str) -> R
     let tctx = trigger_ctx(exec);
     for stage in &stages {
         let results: Vec<(&Container, Result<bool>)> = run_stage(stage, |c| {
+            check_requires(exec, &c.start_requires, "start")?;
             trigger::around(&tctx, &c.triggers, Some(&c.rid), action, || {
                 exec.start(c, cur.of(exec.svc, c)?)
             })
@@ -608,6 +609,37 @@ fn restart_joiners(exec: &Exec) -> Result<()> {
     Ok(())
 }
 
+/// `start_requires` or `stop_requires` of a resource, checked at its turn
+/// (SPEC 14): each named resource must be in one of its states now, as
+/// docker says it (a dry run, which changed nothing, checks nothing).
+fn check_requires(
+    exec: &Exec,
+    reqs: &[crate::config::service::Require],
+    action: &str,
+) -> Result<()> {
+    if reqs.is_empty() || exec.dry_run {
+        return Ok(());
+    }
+    let svc = exec.svc;
+    let needed: Vec<&Container> = reqs
+        .iter()
+        .filter_map(|r| svc.containers.iter().find(|x| x.rid == r.rid))
+        .collect();
+    let cur = exec.current(&needed)?;
+    for (r, x) in reqs.iter().zip(&needed) {
+        let info = cur.of(svc, x)?;
+        let now = crate::status::resource(svc, x, info.as_ref()).status;
+        if !r.states.iter().any(|s| s == now.as_str()) {
+            return Err(Error::Failed(format!(
+                "{action} requires {} {}, it is {now}",
+                r.rid,
+                r.states.join(" or ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// What a trigger of this action runs with.
 fn trigger_ctx<'a>(exec: &'a Exec) -> trigger::Context<'a> {
     trigger::Context {
@@ -665,6 +697,7 @@ fn stop(
     let tctx = trigger_ctx(exec);
     for stage in &stages {
         let results = run_stage(stage, |c| {
+            check_requires(exec, &c.stop_requires, "stop")?;
             trigger::around(&tctx, &c.triggers, Some(&c.rid), action, || {
                 exec.stop(c, cur.of(exec.svc, c)?, remove)
             })

@@ -138,6 +138,49 @@ pub struct Container {
     pub registry_creds: Option<String>,
     /// Its triggers (around its resource's actions).
     pub triggers: crate::resource::trigger::Triggers,
+    /// `start_requires` and `stop_requires`: the resources that must be
+    /// in one of their states for this one's start (stop).
+    pub start_requires: Vec<Require>,
+    pub stop_requires: Vec<Require>,
+}
+
+/// A `RID(STATE,…)` word of `start_requires` or `stop_requires`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Require {
+    pub rid: String,
+    /// `up`, `down`, `warn`, `n/a` (default: `up`).
+    pub states: Vec<String>,
+}
+
+/// A requirement word; why not, with the rids of the service.
+pub fn parse_require(word: &str, rids: &[&str]) -> Result<Require, String> {
+    let (rid, states) = match word.split_once('(') {
+        Some((rid, rest)) => {
+            let inner = rest
+                .strip_suffix(')')
+                .ok_or_else(|| format!("'{word}': expected RID(STATE,...)"))?;
+            let states: Vec<String> = inner.split(',').map(|s| s.trim().to_string()).collect();
+            (rid, states)
+        }
+        None => (word, vec!["up".to_string()]),
+    };
+    if !rids.contains(&rid) {
+        return Err(format!(
+            "'{word}': no such resource {rid} (rids: {})",
+            rids.join(" ")
+        ));
+    }
+    for s in &states {
+        if !["up", "down", "warn", "n/a"].contains(&s.as_str()) {
+            return Err(format!(
+                "'{word}': '{s}' is not a state (up, down, warn, n/a)"
+            ));
+        }
+    }
+    Ok(Require {
+        rid: rid.to_string(),
+        states,
+    })
 }
 
 impl Service {
@@ -581,6 +624,25 @@ fn container(
         crate::paths::check_name(name)
             .map_err(|e| format!("{rid}.registry_creds: the secret name {e}"))?;
     }
+    let rids: Vec<&str> = {
+        let mut r: Vec<&str> = names.keys().copied().collect();
+        r.sort_unstable();
+        r
+    };
+    let requires = |key: &str| -> Result<Vec<Require>, String> {
+        words(key)?
+            .iter()
+            .map(|w| {
+                let r = parse_require(w, &rids).map_err(|e| format!("{rid}.{key}: {e}"))?;
+                if r.rid == rid {
+                    return Err(format!(
+                        "{rid}.{key}: '{w}': a resource can not require itself"
+                    ));
+                }
+                Ok(r)
+            })
+            .collect()
+    };
     let detach = flag("detach")?;
     let name = names.get(rid).cloned().unwrap_or_default();
     operand::container_name(&name).map_err(|e| format!("{rid}.name: {e}"))?;
@@ -627,6 +689,8 @@ fn container(
         env_refs,
         registry_creds,
         triggers: Default::default(),
+        start_requires: requires("start_requires")?,
+        stop_requires: requires("stop_requires")?,
     })
 }
 

@@ -59,3 +59,73 @@ fn a_restarted_holder_takes_its_joiners_into_its_new_namespace() {
     let _ = docker(&["rm", "-f", &c2]);
     env.om(&[&name, "purge"]).ok();
 }
+
+#[test]
+fn requirements_are_checked_at_the_resource_turn() {
+    engine();
+    let env = Env::new();
+    let name = unique("rq");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
+    let c = |extra: &str| {
+        format!(
+            "type = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n{extra}",
+            registry_image()
+        )
+    };
+    create(
+        &env,
+        &name,
+        &format!(
+            "[container#1]\n{}[container#2]\n{}",
+            c("stop_requires = container#2(down)\n"),
+            c("start_requires = container#1\n")
+        ),
+    );
+    let running =
+        |n: &str| crate::support::inspect(n).is_some_and(|v| v["State"]["Running"] == true);
+    let out = env.om(&[&name, "start", "--rid", "container#2"]).code(1);
+    assert!(
+        out.stderr
+            .contains("container#2 E start requires container#1 up, it is down"),
+        "{}",
+        out.stderr
+    );
+    assert!(crate::support::inspect(&c2).is_none(), "nothing started");
+    env.om(&[&name, "start"]).ok();
+    assert!(running(&c1) && running(&c2));
+    let out = env.om(&[&name, "stop", "--rid", "container#1"]).code(1);
+    assert!(
+        out.stderr
+            .contains("container#1 E stop requires container#2 down, it is up"),
+        "{}",
+        out.stderr
+    );
+    assert!(running(&c1));
+    // the whole stop stops container#2 first: then container#1 may go
+    env.om(&[&name, "stop"]).ok();
+    assert!(!running(&c1) && !running(&c2));
+    env.om(&[&name, "purge"]).ok();
+
+    // a rid the service lacks, a state that does not exist: config errors
+    for (word, says) in [
+        ("container#9(up)", "no such resource container#9"),
+        ("container#1(running)", "'running' is not a state"),
+    ] {
+        let out = env
+            .om_stdin(
+                &[&unique("rx"), "create", "--config=-"],
+                &format!(
+                    "[container#1]\n{}[container#2]\n{}",
+                    c(""),
+                    c(&format!("start_requires = {word}\n"))
+                ),
+            )
+            .code(1);
+        assert!(
+            out.stderr.contains("container#2.start_requires: ") && out.stderr.contains(says),
+            "{}",
+            out.stderr
+        );
+    }
+}
