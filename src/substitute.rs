@@ -127,6 +127,8 @@ mod tests {
             drpnodes: Vec::new(),
             triggers: Default::default(),
             trigger_timeout: std::time::Duration::from_secs(60),
+            limits: Default::default(),
+            subset_limits: Vec::new(),
         }
     }
 

@@ -168,7 +168,13 @@ pub fn run_one(
         }
         exec.converge = kind == Kind::Deploy;
         exec.use_prepared(prepared);
-        let acted = act(ctx, &exec, &selected, kind, filtered, complete);
+        // the slices' limits, before any container runs in them
+        let acted = if starts {
+            apply_limits(&exec, &selected)
+        } else {
+            Ok(())
+        }
+        .and_then(|()| act(ctx, &exec, &selected, kind, filtered, complete));
         // the credentials served this action alone
         if starts && !args.dry_run {
             crate::objects::env::forget_creds(&svc, &ctx.roots);
@@ -636,6 +642,51 @@ fn check_requires(
                 r.states.join(" or ")
             )));
         }
+    }
+    Ok(())
+}
+
+/// The `pg_*` limits of the service's slice, its subsets' and the
+/// selected containers' (SPEC 14), written before any of them starts.
+fn apply_limits(exec: &Exec, selected: &[&Container]) -> Result<()> {
+    use crate::docker::argv::{cgroup_parent, service_levels, slice_of};
+    use crate::resource::limits::apply;
+    let svc = exec.svc;
+    let any = !svc.limits.is_empty()
+        || !svc.subset_limits.is_empty()
+        || selected.iter().any(|c| !c.limits.is_empty());
+    if !any {
+        return Ok(());
+    }
+    let systemd = exec.driver()? == CgroupDriver::Systemd;
+    let rel = |s: String| std::path::PathBuf::from(s.trim_start_matches('/'));
+    let levels = service_levels(&svc.path);
+    let unit = |levels: &[String]| systemd.then(|| slice_of(levels, CgroupDriver::Systemd));
+    let dry = exec.dry_run;
+    apply(
+        exec.log,
+        "DEFAULT",
+        &svc.limits,
+        &rel(slice_of(&levels, CgroupDriver::Cgroupfs)),
+        unit(&levels).as_deref(),
+        dry,
+    )?;
+    for (name, limits) in &svc.subset_limits {
+        let mut l = levels.clone();
+        l.push(format!("container.{name}"));
+        apply(
+            exec.log,
+            &format!("subset#container:{name}"),
+            limits,
+            &rel(slice_of(&l, CgroupDriver::Cgroupfs)),
+            unit(&l).as_deref(),
+            dry,
+        )?;
+    }
+    for c in selected {
+        let parent = cgroup_parent(&svc.path, c, CgroupDriver::Cgroupfs);
+        let u = systemd.then(|| cgroup_parent(&svc.path, c, CgroupDriver::Systemd));
+        apply(exec.log, &c.rid, &c.limits, &rel(parent), u.as_deref(), dry)?;
     }
     Ok(())
 }

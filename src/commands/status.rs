@@ -545,6 +545,8 @@ mod word_tests {
             drpnodes: Vec::new(),
             triggers: Default::default(),
             trigger_timeout: std::time::Duration::from_secs(60),
+            limits: Default::default(),
+            subset_limits: Vec::new(),
         }
     }
 

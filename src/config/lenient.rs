@@ -110,6 +110,8 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         // a config that does not validate runs no trigger
         triggers: Default::default(),
         trigger_timeout: std::time::Duration::from_secs(60),
+        limits: Default::default(),
+        subset_limits: Vec::new(),
     };
     // A namespace cycle (the hand edit that brought us here, maybe) must
     // not stop the stop: then the order is plain reverse rid order.

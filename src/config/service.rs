@@ -29,6 +29,9 @@ pub struct Service {
     /// every trigger.
     pub triggers: crate::resource::trigger::Triggers,
     pub trigger_timeout: Duration,
+    /// The `pg_*` limits of the service's slice, and of each subset's.
+    pub limits: crate::resource::limits::Limits,
+    pub subset_limits: Vec<(String, crate::resource::limits::Limits)>,
 }
 
 impl Service {
@@ -142,6 +145,8 @@ pub struct Container {
     /// in one of their states for this one's start (stop).
     pub start_requires: Vec<Require>,
     pub stop_requires: Vec<Require>,
+    /// The `pg_*` limits of its own slice.
+    pub limits: crate::resource::limits::Limits,
 }
 
 /// A `RID(STATE,…)` word of `start_requires` or `stop_requires`.
@@ -440,6 +445,19 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         }
         nodes.push(eval.nodename.to_string());
     }
+    let subset_limits = subsets
+        .iter()
+        .map(|(name, _)| {
+            let section = format!("subset#container:{name}");
+            crate::resource::limits::Limits::parse(&section, |k| {
+                Ok(get(&section, k)?.map(Cow::into_owned))
+            })
+            .map(|l| (name.clone(), l))
+        })
+        .collect::<Result<Vec<_>, String>>()?
+        .into_iter()
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
     let trigger_timeout = get("DEFAULT", "trigger_timeout")?
         .map(|v| parse_duration(&v).map_err(|e| format!("DEFAULT.trigger_timeout: {e}")))
         .transpose()?
@@ -455,6 +473,10 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         drpnodes,
         triggers: triggers(eval, "DEFAULT")?,
         trigger_timeout,
+        limits: crate::resource::limits::Limits::parse("DEFAULT", |k| {
+            Ok(get("DEFAULT", k)?.map(Cow::into_owned))
+        })?,
+        subset_limits,
     })
 }
 
@@ -691,6 +713,7 @@ fn container(
         triggers: Default::default(),
         start_requires: requires("start_requires")?,
         stop_requires: requires("stop_requires")?,
+        limits: crate::resource::limits::Limits::parse(rid, |k| Ok(text(k)?.map(Cow::into_owned)))?,
     })
 }
 

@@ -200,16 +200,28 @@ fn run_argv_with(c: &Container, ctx: &RunCtx, config: Option<&str>) -> Vec<Strin
 
 /// The cgroup parent of a resource: cgroupfs path form, or one systemd slice name.
 pub fn cgroup_parent(path: &SvcPath, c: &Container, driver: CgroupDriver) -> String {
-    let mut levels: Vec<String> = vec!["opensvc".into()];
-    if !path.is_root_ns() {
-        levels.push(path.namespace.clone());
-    }
-    levels.push(path.name.clone());
+    let mut levels = service_levels(path);
     levels.push(match &c.subset {
         Some(s) => format!("container.{s}"),
         None => "container".into(),
     });
     levels.push(c.rid.replace('#', "."));
+    slice_of(&levels, driver)
+}
+
+/// The levels of a service's slice: `opensvc`, its namespace, its name.
+pub fn service_levels(path: &SvcPath) -> Vec<String> {
+    let mut levels: Vec<String> = vec!["opensvc".into()];
+    if !path.is_root_ns() {
+        levels.push(path.namespace.clone());
+    }
+    levels.push(path.name.clone());
+    levels
+}
+
+/// A slice of `levels`: a cgroupfs path (`/opensvc.slice/svc1.slice`) or
+/// a systemd unit (`opensvc-svc1.slice`).
+pub fn slice_of(levels: &[String], driver: CgroupDriver) -> String {
     match driver {
         CgroupDriver::Cgroupfs => levels.iter().map(|l| format!("/{l}.slice")).collect(),
         CgroupDriver::Systemd => {

@@ -2,4 +2,5 @@
 //! kinds"): the triggers around their actions. The container kind itself
 //! is `config::service::Container` and `docker::container` today.
 
+pub mod limits;
 pub mod trigger;

@@ -1,0 +1,462 @@
+//! Resource limits (SPEC 14): the `pg_*` keywords of OpenSVC on DEFAULT
+//! (the service's slice), a subset section (its slice) and a container
+//! section (its own slice). With the cgroupfs driver om makes the slice
+//! directories and writes the limits before `docker run` (cgroup v1 files
+//! on a v1 host, v2 files on a unified one), each write an action line that
+//! replays (`echo VALUE > FILE`); with the systemd driver, `systemctl
+//! set-property --runtime`.
+
+use crate::error::{Error, Result};
+use crate::logger::{Level, Logger};
+use std::path::{Path, PathBuf};
+
+pub const KEYWORDS: [&str; 9] = [
+    "pg_cpus",
+    "pg_mems",
+    "pg_cpu_shares",
+    "pg_cpu_quota",
+    "pg_mem_limit",
+    "pg_vmem_limit",
+    "pg_mem_swappiness",
+    "pg_mem_oom_control",
+    "pg_blkio_weight",
+];
+
+/// `pg_cpu_quota`: a percent of some cpus, or microseconds per period.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Quota {
+    /// `50%@all`, `50%@2` (percent of one cpu, times the cpus).
+    Percent { pct: f64, cpus: Option<u32> },
+    /// `20000`, `20000@2`: microseconds per 100ms period (times the cpus).
+    Micros { us: u64, cpus: Option<u32> },
+}
+
+/// One section's limits, as its keywords say them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Limits {
+    /// `(keyword, value)` in keyword order, each parsed.
+    pub set: Vec<(&'static str, String)>,
+    pub cpus: Option<String>,
+    pub mems: Option<String>,
+    pub cpu_shares: Option<u64>,
+    pub cpu_quota: Option<Quota>,
+    pub mem_limit: Option<u64>,
+    pub vmem_limit: Option<u64>,
+    pub swappiness: Option<u64>,
+    pub oom_disable: Option<bool>,
+    pub blkio_weight: Option<u64>,
+}
+
+/// `64m`, `1g`, `512k`, `1048576`: bytes.
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.strip_suffix('b').unwrap_or(&t);
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        Some('g') => (&t[..t.len() - 1], 1 << 30),
+        Some('t') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("'{s}' is not a size (e.g. 64m, 1g, or bytes)"))
+}
+
+fn parse_quota(s: &str) -> std::result::Result<Quota, String> {
+    let bad = || format!("'{s}' is not a cpu quota (e.g. 50%@all, 150%@2, 20000)");
+    let (amount, cpus) = match s.split_once('@') {
+        Some((a, "all")) => (a, None),
+        Some((a, n)) => (
+            a,
+            Some(n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(bad)?),
+        ),
+        None => (s, Some(1)),
+    };
+    match amount.strip_suffix('%') {
+        Some(p) => {
+            let pct: f64 = p.parse().map_err(|_| bad())?;
+            if !(pct > 0.0 && pct <= 100.0) {
+                return Err(format!(
+                    "'{s}': the percent of a cpu is 1 to 100 (more cpus: @N)"
+                ));
+            }
+            Ok(Quota::Percent { pct, cpus })
+        }
+        None => Ok(Quota::Micros {
+            us: amount.parse().ok().filter(|u| *u >= 1000).ok_or_else(bad)?,
+            cpus,
+        }),
+    }
+}
+
+/// A cpu or memory-node list (`0-3,6`).
+fn parse_list(s: &str) -> std::result::Result<String, String> {
+    let ok = !s.is_empty()
+        && s.split(',').all(|part| {
+            let mut ends = part.splitn(2, '-');
+            let a = ends.next().is_some_and(|n| n.parse::<u32>().is_ok());
+            a && ends.next().is_none_or(|n| n.parse::<u32>().is_ok())
+        });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a list like 0-3,6"))
+    }
+}
+
+impl Limits {
+    /// A section's limits, read with `get` (a keyword's value, if set).
+    pub fn parse(
+        section: &str,
+        get: impl Fn(&str) -> std::result::Result<Option<String>, String>,
+    ) -> std::result::Result<Limits, String> {
+        let mut l = Limits::default();
+        for kw in KEYWORDS {
+            let Some(v) = get(kw)?.filter(|v| !v.trim().is_empty()) else {
+                continue;
+            };
+            let v = v.trim().to_string();
+            let bad = |e: String| format!("{section}.{kw}: {e}");
+            let number = |lo: u64, hi: u64| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|n| (lo..=hi).contains(n))
+                    .ok_or_else(|| bad(format!("'{v}': a number from {lo} to {hi}")))
+            };
+            match kw {
+                "pg_cpus" => l.cpus = Some(parse_list(&v).map_err(bad)?),
+                "pg_mems" => l.mems = Some(parse_list(&v).map_err(bad)?),
+                "pg_cpu_shares" => l.cpu_shares = Some(number(2, 262_144)?),
+                "pg_cpu_quota" => l.cpu_quota = Some(parse_quota(&v).map_err(bad)?),
+                "pg_mem_limit" => l.mem_limit = Some(parse_size(&v).map_err(bad)?),
+                "pg_vmem_limit" => l.vmem_limit = Some(parse_size(&v).map_err(bad)?),
+                "pg_mem_swappiness" => l.swappiness = Some(number(0, 100)?),
+                "pg_mem_oom_control" => {
+                    l.oom_disable =
+                        Some(crate::config::value::parse_bool(&v).map_err(|e| bad(e.to_string()))?)
+                }
+                _ => l.blkio_weight = Some(number(10, 1000)?),
+            }
+            l.set.push((kw, v));
+        }
+        if let (Some(m), Some(v)) = (l.mem_limit, l.vmem_limit) {
+            if v < m {
+                return Err(format!(
+                    "{section}.pg_vmem_limit: less than pg_mem_limit (memory plus swap)"
+                ));
+            }
+        }
+        Ok(l)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    fn quota_us(&self, ncpus: u32) -> Option<u64> {
+        const PERIOD: f64 = 100_000.0;
+        self.cpu_quota.map(|q| match q {
+            Quota::Percent { pct, cpus } => {
+                (pct / 100.0 * PERIOD * f64::from(cpus.unwrap_or(ncpus))) as u64
+            }
+            Quota::Micros { us, cpus } => us * u64::from(cpus.unwrap_or(ncpus)),
+        })
+    }
+
+    /// The cgroup v1 writes: `(controller, file, value, keyword)`, in an
+    /// order the kernel takes (memory before memory plus swap).
+    pub fn v1_writes(&self, ncpus: u32) -> Vec<(&'static str, &'static str, String, &'static str)> {
+        let mut w = Vec::new();
+        if let Some(c) = &self.cpus {
+            w.push(("cpuset", "cpuset.cpus", c.clone(), "pg_cpus"));
+        }
+        if let Some(m) = &self.mems {
+            w.push(("cpuset", "cpuset.mems", m.clone(), "pg_mems"));
+        }
+        if let Some(s) = self.cpu_shares {
+            w.push(("cpu", "cpu.shares", s.to_string(), "pg_cpu_shares"));
+        }
+        if let Some(q) = self.quota_us(ncpus) {
+            w.push(("cpu", "cpu.cfs_period_us", "100000".into(), "pg_cpu_quota"));
+            w.push(("cpu", "cpu.cfs_quota_us", q.to_string(), "pg_cpu_quota"));
+        }
+        if let Some(m) = self.mem_limit {
+            w.push((
+                "memory",
+                "memory.limit_in_bytes",
+                m.to_string(),
+                "pg_mem_limit",
+            ));
+        }
+        if let Some(v) = self.vmem_limit {
+            w.push((
+                "memory",
+                "memory.memsw.limit_in_bytes",
+                v.to_string(),
+                "pg_vmem_limit",
+            ));
+        }
+        if let Some(s) = self.swappiness {
+            w.push((
+                "memory",
+                "memory.swappiness",
+                s.to_string(),
+                "pg_mem_swappiness",
+            ));
+        }
+        if let Some(o) = self.oom_disable {
+            w.push((
+                "memory",
+                "memory.oom_control",
+                u8::from(o).to_string(),
+                "pg_mem_oom_control",
+            ));
+        }
+        if let Some(b) = self.blkio_weight {
+            w.push(("blkio", "blkio.weight", b.to_string(), "pg_blkio_weight"));
+        }
+        w
+    }
+
+    /// The cgroup v2 writes: `(file, value, keyword)`.
+    pub fn v2_writes(&self, ncpus: u32) -> Vec<(&'static str, String, &'static str)> {
+        let mut w = Vec::new();
+        if let Some(c) = &self.cpus {
+            w.push(("cpuset.cpus", c.clone(), "pg_cpus"));
+        }
+        if let Some(m) = &self.mems {
+            w.push(("cpuset.mems", m.clone(), "pg_mems"));
+        }
+        if let Some(s) = self.cpu_shares {
+            // cgroup v1 shares (2-262144) to v2 weight (1-10000), as runc does
+            w.push((
+                "cpu.weight",
+                (1 + ((s - 2) * 9999) / 262_142).to_string(),
+                "pg_cpu_shares",
+            ));
+        }
+        if let Some(q) = self.quota_us(ncpus) {
+            w.push(("cpu.max", format!("{q} 100000"), "pg_cpu_quota"));
+        }
+        if let Some(m) = self.mem_limit {
+            w.push(("memory.max", m.to_string(), "pg_mem_limit"));
+        }
+        if let Some(v) = self.vmem_limit {
+            let swap = v - self.mem_limit.unwrap_or(0).min(v);
+            w.push(("memory.swap.max", swap.to_string(), "pg_vmem_limit"));
+        }
+        if let Some(o) = self.oom_disable {
+            // v2 has no switch to turn the killer off: a whole-group kill
+            // is the nearest, and only when it is asked off
+            w.push((
+                "memory.oom.group",
+                u8::from(!o).to_string(),
+                "pg_mem_oom_control",
+            ));
+        }
+        if let Some(b) = self.blkio_weight {
+            w.push(("io.weight", format!("default {b}"), "pg_blkio_weight"));
+        }
+        w
+    }
+
+    /// `systemctl set-property --runtime UNIT` properties.
+    pub fn systemd_props(&self, ncpus: u32) -> Vec<String> {
+        let mut p = Vec::new();
+        if let Some(c) = &self.cpus {
+            p.push(format!("AllowedCPUs={c}"));
+        }
+        if let Some(m) = &self.mems {
+            p.push(format!("AllowedMemoryNodes={m}"));
+        }
+        if let Some(s) = self.cpu_shares {
+            p.push(format!("CPUShares={s}"));
+        }
+        if let Some(q) = self.quota_us(ncpus) {
+            p.push(format!("CPUQuota={}%", q / 1000));
+        }
+        if let Some(m) = self.mem_limit {
+            p.push(format!("MemoryMax={m}"));
+        }
+        if let Some(v) = self.vmem_limit {
+            p.push(format!(
+                "MemorySwapMax={}",
+                v - self.mem_limit.unwrap_or(0).min(v)
+            ));
+        }
+        if let Some(b) = self.blkio_weight {
+            p.push(format!("IOWeight={b}"));
+        }
+        p
+    }
+}
+
+const ROOT: &str = "/sys/fs/cgroup";
+
+fn unified() -> bool {
+    Path::new(ROOT).join("cgroup.controllers").exists()
+}
+
+fn ncpus() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(1))
+}
+
+/// Makes `rel` under `base` (each level it creates; for cpuset, given its
+/// parent's cpus and memory nodes first, as the kernel wants them before
+/// anything joins).
+fn make_dirs(base: &Path, rel: &Path, cpuset: bool) -> std::io::Result<PathBuf> {
+    let mut dir = base.to_path_buf();
+    for part in rel.components() {
+        let parent = dir.clone();
+        dir.push(part);
+        if dir.is_dir() {
+            continue;
+        }
+        std::fs::create_dir(&dir)?;
+        if cpuset {
+            for f in ["cpuset.cpus", "cpuset.mems"] {
+                let v = std::fs::read_to_string(parent.join(f))?;
+                std::fs::write(dir.join(f), v.trim())?;
+            }
+        }
+    }
+    Ok(dir)
+}
+
+/// Applies `limits` to the slice `rel` (cgroupfs, relative to a
+/// hierarchy's root), or to the systemd `unit`. Each write is logged as a
+/// line that replays; a refusal (a value the kernel does not take, cpus
+/// this machine does not have) is an error naming its keyword.
+pub fn apply(
+    log: &Logger,
+    section: &str,
+    limits: &Limits,
+    rel: &Path,
+    unit: Option<&str>,
+    dry_run: bool,
+) -> Result<()> {
+    if limits.is_empty() {
+        return Ok(());
+    }
+    let n = ncpus();
+    let fail = |kw: &str, what: String| Error::Failed(format!("{section}.{kw}: {what}"));
+    if let Some(unit) = unit {
+        let mut args = vec!["set-property".to_string(), "--runtime".into(), unit.into()];
+        args.extend(limits.systemd_props(n));
+        let cmd = crate::process::Cmd::new("systemctl", args);
+        log.svc(Level::Info, &cmd.to_string());
+        if dry_run {
+            return Ok(());
+        }
+        let out = crate::process::capture(&cmd, crate::docker::call_bound())?;
+        if !out.success() {
+            return Err(Error::Failed(format!(
+                "{section}: {cmd}: {}",
+                out.error_line()
+            )));
+        }
+        return Ok(());
+    }
+    let writes: Vec<(PathBuf, bool, &str, String, &str)> = if unified() {
+        limits
+            .v2_writes(n)
+            .into_iter()
+            .map(|(f, v, kw)| (PathBuf::from(ROOT), false, f, v, kw))
+            .collect()
+    } else {
+        limits
+            .v1_writes(n)
+            .into_iter()
+            .map(|(ctl, f, v, kw)| (Path::new(ROOT).join(ctl), ctl == "cpuset", f, v, kw))
+            .collect()
+    };
+    for (base, cpuset, file, value, kw) in writes {
+        let target = base.join(rel).join(file);
+        log.svc(
+            Level::Info,
+            &format!(
+                "echo {value} > {}",
+                crate::process::quote(&target.display().to_string())
+            ),
+        );
+        if dry_run {
+            continue;
+        }
+        let dir = make_dirs(&base, rel, cpuset)
+            .map_err(|e| fail(kw, format!("making {}: {e}", base.join(rel).display())))?;
+        std::fs::write(dir.join(file), &value).map_err(|e| {
+            fail(
+                kw,
+                format!("the kernel refused {value} in {}: {e}", target.display()),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(pairs: &[(&str, &str)]) -> std::result::Result<Limits, String> {
+        Limits::parse("DEFAULT", |k| {
+            Ok(pairs
+                .iter()
+                .find(|(kk, _)| *kk == k)
+                .map(|(_, v)| v.to_string()))
+        })
+    }
+
+    #[test]
+    fn the_keywords_read_and_write_as_the_kernel_wants() {
+        let l = limits(&[
+            ("pg_mem_limit", "64m"),
+            ("pg_cpu_quota", "50%@all"),
+            ("pg_cpus", "0-1"),
+        ])
+        .unwrap();
+        assert_eq!(l.mem_limit, Some(64 << 20));
+        let w = l.v1_writes(2);
+        assert!(w.contains(&(
+            "memory",
+            "memory.limit_in_bytes",
+            "67108864".into(),
+            "pg_mem_limit"
+        )));
+        assert!(w.contains(&("cpu", "cpu.cfs_quota_us", "100000".into(), "pg_cpu_quota")));
+        assert!(w.contains(&("cpuset", "cpuset.cpus", "0-1".into(), "pg_cpus")));
+        let w2 = l.v2_writes(2);
+        assert!(w2.contains(&("cpu.max", "100000 100000".into(), "pg_cpu_quota")));
+        assert!(w2.contains(&("memory.max", "67108864".into(), "pg_mem_limit")));
+        assert!(l.systemd_props(2).contains(&"CPUQuota=100%".to_string()));
+        assert_eq!(
+            limits(&[("pg_cpu_quota", "20000@2")]).unwrap().quota_us(8),
+            Some(40000)
+        );
+        for (kw, v, says) in [
+            (
+                "pg_mem_limit",
+                "lots",
+                "DEFAULT.pg_mem_limit: 'lots' is not a size",
+            ),
+            (
+                "pg_cpu_quota",
+                "250%",
+                "DEFAULT.pg_cpu_quota: '250%': the percent of a cpu is 1 to 100",
+            ),
+            ("pg_cpus", "0-x", "DEFAULT.pg_cpus: '0-x' is not a list"),
+            (
+                "pg_cpu_shares",
+                "1",
+                "DEFAULT.pg_cpu_shares: '1': a number from 2 to 262144",
+            ),
+        ] {
+            let e = limits(&[(kw, v)]).unwrap_err();
+            assert!(e.starts_with(says), "{e}");
+        }
+        assert!(limits(&[("pg_mem_limit", "64m"), ("pg_vmem_limit", "32m")]).is_err());
+    }
+}

@@ -1,0 +1,156 @@
+//! `pg_*` limits (SPEC 14) on the real engine and this machine's cgroups:
+//! written to the slices before the containers run in them, enforced by
+//! the kernel, removed with the service.
+
+use crate::support::{create, docker, engine, inspect, registry_image, unique, Cleanup, Env, LOOP};
+use std::path::{Path, PathBuf};
+
+fn unified() -> bool {
+    Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+}
+
+/// A cgroup file of `rel` (a slice, from /opensvc.slice on).
+fn cg(controller_v1: &str, rel: &str, file: &str) -> PathBuf {
+    let base = if unified() {
+        PathBuf::from("/sys/fs/cgroup")
+    } else {
+        Path::new("/sys/fs/cgroup").join(controller_v1)
+    };
+    base.join(rel.trim_start_matches('/')).join(file)
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn limits_are_written_enforced_and_removed() {
+    engine();
+    let env = Env::new();
+    let name = unique("pg");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone()]);
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\npg_mem_limit = 64m\npg_cpu_quota = 50%@all\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\npg_mem_limit = 32m\n",
+            registry_image()
+        ),
+    );
+    let out = env.om(&[&name, "start"]).ok();
+    let svc = format!("opensvc.slice/{name}.slice");
+    let leaf = format!("{svc}/container.slice/container.1.slice");
+    // each write said as a line that replays
+    let mem_file = cg(
+        "memory",
+        &svc,
+        if unified() {
+            "memory.max"
+        } else {
+            "memory.limit_in_bytes"
+        },
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("echo 67108864 > {}", mem_file.display())),
+        "{}",
+        out.stderr
+    );
+    // read back from the slices
+    assert_eq!(read(&mem_file), "67108864");
+    let leaf_mem = cg(
+        "memory",
+        &leaf,
+        if unified() {
+            "memory.max"
+        } else {
+            "memory.limit_in_bytes"
+        },
+    );
+    assert_eq!(read(&leaf_mem), "33554432");
+    let cpus = std::thread::available_parallelism().unwrap().get() as u64;
+    if unified() {
+        assert_eq!(
+            read(&cg("cpu", &svc, "cpu.max")),
+            format!("{} 100000", cpus * 50_000)
+        );
+    } else {
+        assert_eq!(
+            read(&cg("cpu", &svc, "cpu.cfs_quota_us")),
+            (cpus * 50_000).to_string()
+        );
+    }
+    // the container's cgroup is below its slice, below the service's
+    let procs = docker(&["exec", &c1, "cat", "/proc/self/cgroup"]);
+    let procs = String::from_utf8_lossy(&procs.stdout);
+    assert!(
+        procs.lines().any(|l| l.contains(&format!("/{leaf}/"))),
+        "{procs}"
+    );
+    // past its limit, the kernel kills
+    let out = docker(&[
+        "exec",
+        &c1,
+        "sh",
+        "-c",
+        "dd if=/dev/zero of=/dev/null bs=100M count=1",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(137),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // purge removes the slices
+    env.om(&[&name, "purge"]).ok();
+    assert!(
+        !mem_file.parent().unwrap().exists(),
+        "{} left",
+        mem_file.display()
+    );
+}
+
+#[test]
+fn a_limit_the_kernel_or_the_parser_refuses_is_one_line_naming_it() {
+    engine();
+    let env = Env::new();
+    let ini = |extra: &str| {
+        format!(
+            "[DEFAULT]\n{extra}\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+            registry_image()
+        )
+    };
+    for (extra, says) in [
+        (
+            "pg_mem_limit = lots",
+            "DEFAULT.pg_mem_limit: 'lots' is not a size",
+        ),
+        (
+            "pg_cpu_quota = 250%",
+            "DEFAULT.pg_cpu_quota: '250%': the percent of a cpu is 1 to 100",
+        ),
+    ] {
+        let out = env
+            .om_stdin(&[&unique("px"), "create", "--config=-"], &ini(extra))
+            .code(1);
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+    }
+    // cpus this machine does not have: the kernel's refusal, nothing started
+    let name = unique("pk");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    create(&env, &name, &ini("pg_cpus = 0-9999"));
+    let out = env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr
+            .contains("DEFAULT.pg_cpus: the kernel refused 0-9999 in ")
+            && out.stderr.lines().filter(|l| l.starts_with("om: ")).count() == 1,
+        "{}",
+        out.stderr
+    );
+    assert!(inspect(&format!("{name}.container.1")).is_none());
+    env.om(&[&name, "purge"]).ok();
+}
