@@ -127,8 +127,11 @@ mod tests {
 
     fn c(rid: &str, subset: Option<&str>, deps: &[&str]) -> Container {
         Container {
-            rid: rid.into(),
-            subset: subset.map(String::from),
+            head: crate::resource::Head {
+                rid: rid.into(),
+                subset: subset.map(String::from),
+                ..Default::default()
+            },
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
             ..Container::default()
         }

@@ -105,10 +105,13 @@ mod tests {
 
     fn svc() -> Service {
         let c = |rid: &str, name: &str, image: &str, disable| Container {
-            rid: rid.into(),
+            head: crate::resource::Head {
+                rid: rid.into(),
+                disable,
+                ..Default::default()
+            },
             name: name.into(),
             image: image.into(),
-            disable,
             ..Container::default()
         };
         Service {

@@ -572,18 +572,16 @@ fn restart_joiners(exec: &Exec) -> Result<()> {
     let svc = exec.svc;
     // each round restarts those whose holder was touched; a chain is as
     // long as the service has containers
+    if svc.containers.iter().all(|c| c.depends_on.is_empty()) {
+        return Ok(());
+    }
     for _ in 0..svc.containers.len() {
+        let touched = exec.touched_rids();
         let joiners: Vec<&Container> = svc
             .containers
             .iter()
-            .filter(|c| !c.disable && !exec.touched(c))
-            .filter(|c| {
-                c.depends_on.iter().any(|d| {
-                    svc.containers
-                        .iter()
-                        .any(|h| h.rid == *d && exec.touched(h))
-                })
-            })
+            .filter(|c| !c.disable && !touched.contains(&c.rid))
+            .filter(|c| c.depends_on.iter().any(|d| touched.contains(d)))
             .collect();
         if joiners.is_empty() {
             return Ok(());
@@ -814,7 +812,10 @@ mod tests {
     #[test]
     fn a_dry_restart_starts_from_what_the_stop_would_leave() {
         let c = |rid: &str, name: &str, rm| Container {
-            rid: rid.into(),
+            head: crate::resource::Head {
+                rid: rid.into(),
+                ..Default::default()
+            },
             name: name.into(),
             rm,
             ..Container::default()

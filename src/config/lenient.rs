@@ -84,15 +84,18 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
             .collect();
         let detach = flag("detach", true);
         containers.push(Container {
-            rid: rid.to_string(),
+            head: crate::resource::Head {
+                rid: rid.to_string(),
+                disable: flag("disable", false),
+                optional: flag("optional", false),
+                subset: text("subset").filter(|s| operand::subset(s).is_ok()),
+                ..Default::default()
+            },
             image: text("image").unwrap_or_default(),
             name,
             rm: flag("rm", false) || !detach,
             detach,
             stop_timeout: text("stop_timeout").and_then(|v| parse_duration(&v).ok()),
-            disable: flag("disable", false),
-            optional: flag("optional", false),
-            subset: text("subset").filter(|s| operand::subset(s).is_ok()),
             depends_on,
             ..Container::default()
         });

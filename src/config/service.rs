@@ -96,9 +96,12 @@ pub struct DaemonConfig {
     pub start_timeout: Duration,
 }
 
+/// A container resource: the head every resource has (its rid, flags,
+/// requirements, triggers and limits: `resource::Head`, which the fields
+/// of a `Container` read through), and what the container kind adds.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Container {
-    pub rid: String,
+    pub head: crate::resource::Head,
     pub image: String,
     /// The container name.
     pub name: String,
@@ -128,10 +131,6 @@ pub struct Container {
     pub start_timeout: Duration,
     pub stop_timeout: Option<Duration>,
     pub pull_timeout: Duration,
-    pub disable: bool,
-    pub optional: bool,
-    pub tags: Vec<String>,
-    pub subset: Option<String>,
     /// Rids this one shares a namespace with: they start before it.
     pub depends_on: Vec<String>,
     /// `secrets_environment` then `configs_environment` (SPEC 13).
@@ -139,14 +138,20 @@ pub struct Container {
     /// `registry_creds` (the container's, else DEFAULT's): a secret of the
     /// service's namespace with a `config.json`.
     pub registry_creds: Option<String>,
-    /// Its triggers (around its resource's actions).
-    pub triggers: crate::resource::trigger::Triggers,
-    /// `start_requires` and `stop_requires`: the resources that must be
-    /// in one of their states for this one's start (stop).
-    pub start_requires: Vec<Require>,
-    pub stop_requires: Vec<Require>,
-    /// The `pg_*` limits of its own slice.
-    pub limits: crate::resource::limits::Limits,
+}
+
+/// A container reads its head's fields as its own (`c.rid`, `c.optional`).
+impl std::ops::Deref for Container {
+    type Target = crate::resource::Head;
+    fn deref(&self) -> &crate::resource::Head {
+        &self.head
+    }
+}
+
+impl std::ops::DerefMut for Container {
+    fn deref_mut(&mut self) -> &mut crate::resource::Head {
+        &mut self.head
+    }
 }
 
 /// A `RID(STATE,…)` word of `start_requires` or `stop_requires`.
@@ -158,7 +163,11 @@ pub struct Require {
 }
 
 /// A requirement word; why not, with the rids of the service.
-pub fn parse_require(word: &str, rids: &[&str]) -> Result<Require, String> {
+pub fn parse_require(
+    word: &str,
+    known: &dyn Fn(&str) -> bool,
+    rids: &dyn Fn() -> String,
+) -> Result<Require, String> {
     let (rid, states) = match word.split_once('(') {
         Some((rid, rest)) => {
             let inner = rest
@@ -169,10 +178,10 @@ pub fn parse_require(word: &str, rids: &[&str]) -> Result<Require, String> {
         }
         None => (word, vec!["up".to_string()]),
     };
-    if !rids.contains(&rid) {
+    if !known(rid) {
         return Err(format!(
             "'{word}': no such resource {rid} (rids: {})",
-            rids.join(" ")
+            rids()
         ));
     }
     for s in &states {
@@ -402,9 +411,23 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
     let containers = rids
         .iter()
         .map(|rid| {
-            let netns_set = doc.entries(rid).any(|(k, _)| unscoped(k) == "netns");
+            // what the section holds, read once: the keywords it does not
+            // set are not looked up (a config of many containers)
+            let keys: Vec<&str> = doc.entries(rid).map(|(k, _)| unscoped(k)).collect();
+            let netns_set = keys.contains(&"netns");
             let mut c = container(&get, rid, &names, netns_set)?;
-            c.triggers = triggers(eval, rid)?;
+            let trigger_words = ["_start", "_stop", "provision"];
+            if keys
+                .iter()
+                .any(|k| trigger_words.iter().any(|w| k.contains(w)))
+            {
+                c.triggers = triggers(eval, rid)?;
+            }
+            if keys.iter().any(|k| k.starts_with("pg_")) {
+                c.limits = crate::resource::limits::Limits::parse(rid, |k| {
+                    Ok(get(rid, k)?.map(Cow::into_owned))
+                })?;
+            }
             Ok(c)
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -646,16 +669,19 @@ fn container(
         crate::paths::check_name(name)
             .map_err(|e| format!("{rid}.registry_creds: the secret name {e}"))?;
     }
-    let rids: Vec<&str> = {
+    // the rids, listed for a message only (a config of many containers
+    // reads each one's requirements in constant time)
+    let rids = || {
         let mut r: Vec<&str> = names.keys().copied().collect();
         r.sort_unstable();
-        r
+        r.join(" ")
     };
     let requires = |key: &str| -> Result<Vec<Require>, String> {
         words(key)?
             .iter()
             .map(|w| {
-                let r = parse_require(w, &rids).map_err(|e| format!("{rid}.{key}: {e}"))?;
+                let r = parse_require(w, &|r| names.contains_key(r), &rids)
+                    .map_err(|e| format!("{rid}.{key}: {e}"))?;
                 if r.rid == rid {
                     return Err(format!(
                         "{rid}.{key}: '{w}': a resource can not require itself"
@@ -669,7 +695,17 @@ fn container(
     let name = names.get(rid).cloned().unwrap_or_default();
     operand::container_name(&name).map_err(|e| format!("{rid}.name: {e}"))?;
     Ok(Container {
-        rid: rid.to_string(),
+        head: crate::resource::Head {
+            rid: rid.to_string(),
+            disable: flag("disable")?,
+            optional: flag("optional")?,
+            tags: words("tags")?,
+            subset: operand("subset", operand::subset)?,
+            triggers: Default::default(),
+            start_requires: requires("start_requires")?,
+            stop_requires: requires("stop_requires")?,
+            limits: Default::default(),
+        },
         image,
         name,
         command: words("command")?,
@@ -703,17 +739,9 @@ fn container(
         start_timeout: duration("start_timeout")?.unwrap_or_default(),
         stop_timeout: duration("stop_timeout")?,
         pull_timeout: duration("pull_timeout")?.unwrap_or_default(),
-        disable: flag("disable")?,
-        optional: flag("optional")?,
-        tags: words("tags")?,
-        subset: operand("subset", operand::subset)?,
         depends_on,
         env_refs,
         registry_creds,
-        triggers: Default::default(),
-        start_requires: requires("start_requires")?,
-        stop_requires: requires("stop_requires")?,
-        limits: crate::resource::limits::Limits::parse(rid, |k| Ok(text(k)?.map(Cow::into_owned)))?,
     })
 }
 

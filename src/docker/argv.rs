@@ -312,7 +312,10 @@ mod tests {
 
     fn nginx() -> Container {
         Container {
-            rid: "container#1".into(),
+            head: crate::resource::Head {
+                rid: "container#1".into(),
+                ..Default::default()
+            },
             image: "nginx".into(),
             name: "svc1.container.1".into(),
             detach: true,
@@ -389,7 +392,11 @@ mod tests {
     fn every_flag_in_documented_order() {
         let p = SvcPath::parse("ns1/svc/web").unwrap();
         let c = Container {
-            rid: "container#2".into(),
+            head: crate::resource::Head {
+                rid: "container#2".into(),
+                subset: Some("web".into()),
+                ..Default::default()
+            },
             image: "busybox".into(),
             name: "ns1..web.container.2".into(),
             command: vec!["sh".into(), "-c".into(), "echo hi".into()],
@@ -417,7 +424,6 @@ mod tests {
             environment: vec!["A=1".into(), "B=x y".into()],
             volume_mounts: vec!["/srv:/data:ro".into()],
             devices: vec!["/dev/null:/dev/x".into()],
-            subset: Some("web".into()),
             detach: true,
             ..Container::default()
         };

@@ -95,6 +95,14 @@ impl<'a> Exec<'a> {
     }
 
     /// Whether this action ran, started or finished starting `c`'s container.
+    /// The rids this action ran, started or was finishing the start of.
+    pub fn touched_rids(&self) -> std::collections::HashSet<String> {
+        self.touched
+            .lock()
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn touched(&self, c: &Container) -> bool {
         self.touched.lock().is_ok_and(|t| t.contains(&c.rid))
     }
@@ -650,7 +658,10 @@ mod tests {
     #[test]
     fn volume_sources() {
         let mut c = Container {
-            rid: "container#1".into(),
+            head: crate::resource::Head {
+                rid: "container#1".into(),
+                ..Default::default()
+            },
             ..Container::default()
         };
         c.volume_mounts = vec!["/tmp:/data".into(), "named:/x".into()];

@@ -107,7 +107,10 @@ mod tests {
             id: "id1".into(),
             rollback: true,
             containers: vec![Container {
-                rid: "container#1".into(),
+                head: crate::resource::Head {
+                    rid: "container#1".into(),
+                    ..Default::default()
+                },
                 name: "s.container.1".into(),
                 ..Container::default()
             }],

@@ -377,7 +377,10 @@ mod tests {
             id: "id1".into(),
             rollback: true,
             containers: vec![Container {
-                rid: "container#1".into(),
+                head: crate::resource::Head {
+                    rid: "container#1".into(),
+                    ..Default::default()
+                },
                 name: "s1.container.1".into(),
                 image: "i".into(),
                 env_refs: refs,

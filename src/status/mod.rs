@@ -130,12 +130,18 @@ pub struct ServiceStatus {
 /// (`netns`, `pidns`, `ipcns` = container#N) does not: its namespace is
 /// gone with it (SPEC 14), said as a warning.
 fn holders_gone(svc: &Service, map: &ByName, resources: &mut [ResourceStatus]) {
+    if svc.containers.iter().all(|c| c.depends_on.is_empty()) {
+        return;
+    }
+    // linear in the containers, however many join one holder
+    let by_rid: HashMap<&str, &Container> =
+        svc.containers.iter().map(|c| (c.rid.as_str(), c)).collect();
     for (c, r) in svc.containers.iter().zip(resources.iter_mut()) {
         if c.disable || map.get(c.name.as_str()).is_none() {
             continue;
         }
         for holder in &c.depends_on {
-            let Some(h) = svc.containers.iter().find(|h| h.rid == *holder) else {
+            let Some(h) = by_rid.get(holder.as_str()) else {
                 continue;
             };
             if map.get(h.name.as_str()).is_none() {
@@ -466,7 +472,10 @@ mod tests {
             id: "id1".into(),
             rollback: true,
             containers: vec![Container {
-                rid: "container#1".into(),
+                head: crate::resource::Head {
+                    rid: "container#1".into(),
+                    ..Default::default()
+                },
                 name: "svc1.container.1".into(),
                 image: "nginx".into(),
                 detach: true,
@@ -621,12 +630,15 @@ mod tests {
         let mut s = svc();
         s.subsets = vec![("web".into(), true)];
         s.containers.push(Container {
-            rid: "container#2".into(),
+            head: crate::resource::Head {
+                rid: "container#2".into(),
+                optional: true,
+                subset: Some("web".into()),
+                ..Default::default()
+            },
             name: "svc1.container.2".into(),
             image: "busybox".into(),
             detach: true,
-            optional: true,
-            subset: Some("web".into()),
             ..Container::default()
         });
         let mut sick = info(true, "nginx", "id1.container#1");
