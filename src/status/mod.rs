@@ -124,6 +124,10 @@ pub struct ServiceStatus {
     /// `warn: up on N1 and N2` when the service runs on several nodes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split: Option<String>,
+    /// The limits of the service's slice (`mem_limit=64m cpu_quota=50%@all`),
+    /// when it has some (SPEC 14).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pg: Option<String>,
 }
 
 /// A container that exists while the container holding its namespace
@@ -364,6 +368,14 @@ pub fn service_in(
         resources,
         instances: vec![instance],
         split: None,
+        pg: (!svc.limits.is_empty()).then(|| {
+            svc.limits
+                .set
+                .iter()
+                .map(|(k, v)| format!("{}={v}", k.trim_start_matches("pg_")))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
     }
 }
 

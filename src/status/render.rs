@@ -49,18 +49,24 @@ impl<'a> Row<'a> {
 }
 
 fn rows(st: &ServiceStatus) -> Vec<Row<'_>> {
-    let mut out = vec![
-        Row {
-            status: Some(st.avail.as_str()),
-            avail: Some(st.avail),
-            label: st
-                .split
-                .as_deref()
-                .map_or(Cow::Borrowed(""), escape_controls),
-            ..Row::plain(vec![], &st.path)
-        },
-        Row::plain(vec![true], "instances"),
-    ];
+    let mut out = vec![Row {
+        status: Some(st.avail.as_str()),
+        avail: Some(st.avail),
+        label: st
+            .split
+            .as_deref()
+            .map_or(Cow::Borrowed(""), escape_controls),
+        ..Row::plain(vec![], &st.path)
+    }];
+    // the service slice's limits, above its instances
+    if let Some(pg) = &st.pg {
+        out.push(Row {
+            status: Some(""),
+            label: escape_controls(pg),
+            ..Row::plain(vec![false], "pg")
+        });
+    }
+    out.push(Row::plain(vec![true], "instances"));
     // One line per node, each with its resources.
     for (n, inst) in st.instances.iter().enumerate() {
         let last = n + 1 == st.instances.len();
@@ -242,6 +248,7 @@ mod tests {
             subsets,
             resources: resources.clone(),
             split: None,
+            pg: None,
             instances: vec![InstanceStatus {
                 node: "deb1.opensvc.com".into(),
                 avail,

@@ -60,6 +60,13 @@ fn limits_are_written_enforced_and_removed() {
         "{}",
         out.stderr
     );
+    // print status says the service's limits on a pg line
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    let pg = st.lines().nth(1).unwrap_or_default();
+    assert!(
+        pg.starts_with("|- pg ") && pg.ends_with("cpu_quota=50%@all mem_limit=64m"),
+        "{st}"
+    );
     // read back from the slices
     assert_eq!(read(&mem_file), "67108864");
     let leaf_mem = cg(
