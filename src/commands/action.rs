@@ -307,7 +307,8 @@ fn act(
             } else {
                 "provision"
             };
-            around(action, &|| start(exec, selected, &cur, action))?;
+            around(action, &|| start(exec, selected, &cur, action))
+                .inspect_err(|_| roll_back_started(exec, selected))?;
             restart_joiners(exec)?;
             if kind == Kind::Deploy && !exec.dry_run && !exec.touched_any() {
                 exec.log.svc(
@@ -340,7 +341,8 @@ fn act(
             } else {
                 exec.current(selected)?
             };
-            around("start", &|| start(exec, selected, &after, "start"))?;
+            around("start", &|| start(exec, selected, &after, "start"))
+                .inspect_err(|_| roll_back_started(exec, selected))?;
             restart_joiners(exec)?;
             set_started(true)
         }
@@ -566,7 +568,8 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current, action: &str) -> R
 /// restarted after it (SPEC 14), and so on down a chain of holders.
 /// (`deploy --force` recreates them itself.)
 fn restart_joiners(exec: &Exec) -> Result<()> {
-    if exec.dry_run || exec.converge {
+    // (what deploy recreated is touched: skipped here)
+    if exec.dry_run {
         return Ok(());
     }
     let svc = exec.svc;
@@ -687,6 +690,39 @@ fn apply_limits(exec: &Exec, selected: &[&Container]) -> Result<()> {
         apply(exec.log, &c.rid, &c.limits, &rel(parent), u.as_deref(), dry)?;
     }
     Ok(())
+}
+
+/// A start that failed after its containers started (DEFAULT's
+/// blocking_post trigger): what it started is stopped again, as a failed
+/// resource's start is (with `rollback`). A start that failed before
+/// starting anything stops nothing; one that rolled back already finds
+/// its containers stopped.
+fn roll_back_started(exec: &Exec, selected: &[&Container]) {
+    if !exec.svc.rollback || exec.dry_run {
+        return;
+    }
+    let touched: Vec<&Container> = selected
+        .iter()
+        .copied()
+        .filter(|c| exec.touched(c))
+        .collect();
+    // those still running: a start that failed on a resource rolled back
+    // already, and finds none
+    let Ok(cur) = exec.current(&touched) else {
+        return;
+    };
+    let running: Vec<&Container> = touched
+        .into_iter()
+        .filter(|c| {
+            cur.of(exec.svc, c)
+                .ok()
+                .flatten()
+                .is_some_and(|i| i.running)
+        })
+        .collect();
+    if !running.is_empty() {
+        rollback(exec, &running, &[]);
+    }
 }
 
 /// What a trigger of this action runs with.

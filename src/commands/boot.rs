@@ -7,30 +7,62 @@ use super::Ctx;
 use crate::cli::BootCommand;
 use crate::error::{fail, Context, Error, Result};
 use crate::paths::SvcPath;
-use crate::process::{capture, quote, Cmd};
+use crate::process::{capture, Cmd};
 use std::path::{Path, PathBuf};
 
-/// The unit's name.
+/// The unit's name: the path's `/` as `-`, and a `-` of its own escaped
+/// as systemd-escape does (`\x2d`), so that `ns-a/svc/b` and the root
+/// service `ns-a-svc-b` never share a unit.
 pub fn unit_name(path: &SvcPath) -> String {
-    format!("om-{}.service", path.to_string().replace('/', "-"))
+    let parts: Vec<String> = path
+        .to_string()
+        .split('/')
+        .map(|p| p.replace('-', "\\x2d"))
+        .collect();
+    format!("om-{}.service", parts.join("-"))
+}
+
+/// A word of an `ExecStart=` or `Environment=` line as systemd reads it:
+/// its `\` and `"` escaped, its `%` doubled (a specifier otherwise) and,
+/// in a command, its `$` doubled (a variable otherwise); double-quoted
+/// when it is not a plain word.
+fn systemd_word(w: &str, command: bool) -> String {
+    let mut out = String::with_capacity(w.len() + 2);
+    for c in w.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '%' => out.push_str("%%"),
+            '$' if command => out.push_str("$$"),
+            c => out.push(c),
+        }
+    }
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-=:,+@".contains(c));
+    if plain {
+        out
+    } else {
+        format!("\"{out}\"")
+    }
 }
 
 /// The unit's text: om by its absolute path, the root it reads (when not
 /// the system's) and this node's name when it was given.
 pub fn unit_text(path: &SvcPath, om: &Path, root: Option<&Path>, node: Option<&str>) -> String {
-    let om = quote(&om.display().to_string());
-    let p = quote(&path.to_string());
+    let om = systemd_word(&om.display().to_string(), true);
+    let p = systemd_word(&path.to_string(), true);
     let mut env = String::new();
     if let Some(root) = root {
         env.push_str(&format!(
             "Environment={}\n",
-            quote(&format!("OSVC_ROOT_PATH={}", root.display()))
+            systemd_word(&format!("OSVC_ROOT_PATH={}", root.display()), false)
         ));
     }
     if let Some(node) = node {
         env.push_str(&format!(
             "Environment={}\n",
-            quote(&format!("OSVC_NODENAME={node}"))
+            systemd_word(&format!("OSVC_NODENAME={node}"), false)
         ));
     }
     format!(
@@ -71,9 +103,12 @@ fn systemctl(args: &[&str]) -> Result<()> {
 pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
     let paths = ctx.select(selector)?;
     let om = std::env::current_exe().context(|| "the path of om itself".into())?;
+    // absolute: systemd runs the unit from /
     let root = (ctx.roots.etc != crate::paths::Roots::system().etc)
-        .then(|| ctx.roots.etc.parent().map(Path::to_path_buf))
-        .flatten();
+        .then(|| ctx.roots.etc.parent().map(std::path::absolute))
+        .flatten()
+        .transpose()
+        .context(|| "the absolute path of OSVC_ROOT_PATH".into())?;
     super::each(&paths, |path| {
         // the service must exist (and its config read) before a unit names it
         crate::config::load(path, &ctx.roots, &ctx.node)?;
@@ -152,8 +187,29 @@ mod tests {
             "{t}"
         );
         assert!(
-            t.contains("ExecStart='/opt/om dir/om' ns1/svc/web start"),
+            t.contains("ExecStart=\"/opt/om dir/om\" ns1/svc/web start"),
             "{t}"
+        );
+        // systemd's specifiers, variables and escapes are the path's text
+        let t = unit_text(
+            &p,
+            Path::new("/opt/a%n$x\\b/om"),
+            Some(Path::new("/srv/o%i")),
+            None,
+        );
+        assert!(t.contains("ExecStart=\"/opt/a%%n$$x\\\\b/om\" "), "{t}");
+        assert!(
+            t.contains("Environment=\"OSVC_ROOT_PATH=/srv/o%%i\"\n"),
+            "{t}"
+        );
+        // a - of a name is not the / of a path
+        assert_eq!(
+            unit_name(&SvcPath::parse("ns-a/svc/b").unwrap()),
+            "om-ns\\x2da-svc-b.service"
+        );
+        assert_ne!(
+            unit_name(&SvcPath::parse("ns-a/svc/b").unwrap()),
+            unit_name(&SvcPath::parse("ns-a-svc-b").unwrap())
         );
     }
 }

@@ -162,7 +162,7 @@ impl Limits {
             Quota::Percent { pct, cpus } => {
                 (pct / 100.0 * PERIOD * f64::from(cpus.unwrap_or(ncpus))) as u64
             }
-            Quota::Micros { us, cpus } => us * u64::from(cpus.unwrap_or(ncpus)),
+            Quota::Micros { us, cpus } => us.saturating_mul(u64::from(cpus.unwrap_or(ncpus))),
         })
     }
 
@@ -248,15 +248,8 @@ impl Limits {
             let swap = v - self.mem_limit.unwrap_or(0).min(v);
             w.push(("memory.swap.max", swap.to_string(), "pg_vmem_limit"));
         }
-        if let Some(o) = self.oom_disable {
-            // v2 has no switch to turn the killer off: a whole-group kill
-            // is the nearest, and only when it is asked off
-            w.push((
-                "memory.oom.group",
-                u8::from(!o).to_string(),
-                "pg_mem_oom_control",
-            ));
-        }
+        // v2 has no switch to turn the kernel's OOM killer off: nothing is
+        // written for pg_mem_oom_control (a v1 setting)
         if let Some(b) = self.blkio_weight {
             w.push(("io.weight", format!("default {b}"), "pg_blkio_weight"));
         }
@@ -276,7 +269,8 @@ impl Limits {
             p.push(format!("CPUShares={s}"));
         }
         if let Some(q) = self.quota_us(ncpus) {
-            p.push(format!("CPUQuota={}%", q / 1000));
+            // systemd takes whole percents: at least 1
+            p.push(format!("CPUQuota={}%", (q / 1000).max(1)));
         }
         if let Some(m) = self.mem_limit {
             p.push(format!("MemoryMax={m}"));
@@ -304,14 +298,23 @@ fn ncpus() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(1))
 }
 
-/// Makes `rel` under `base` (each level it creates; for cpuset, given its
-/// parent's cpus and memory nodes first, as the kernel wants them before
-/// anything joins).
+/// Makes `rel` under `base` (each level it creates; for a v1 cpuset,
+/// given its parent's cpus and memory nodes first, as the kernel wants
+/// them before anything joins; on a v2 hierarchy, each parent delegates
+/// its controllers to its children, or their files would not exist).
 fn make_dirs(base: &Path, rel: &Path, cpuset: bool) -> std::io::Result<PathBuf> {
     let mut dir = base.to_path_buf();
+    let v2 = unified();
     for part in rel.components() {
         let parent = dir.clone();
         dir.push(part);
+        if v2 {
+            // each on its own: a controller this kernel lacks is not a
+            // reason to skip the others
+            for ctl in ["+cpu", "+memory", "+cpuset", "+io"] {
+                let _ = std::fs::write(parent.join("cgroup.subtree_control"), ctl);
+            }
+        }
         if dir.is_dir() {
             continue;
         }

@@ -208,3 +208,27 @@ fn a_trigger_that_is_no_command_is_a_config_error() {
         .code(1);
     assert!(out.stderr.contains("DEFAULT.pre_start: "), "{}", out.stderr);
 }
+
+#[test]
+fn a_failing_blocking_post_start_of_the_service_rolls_the_start_back() {
+    engine();
+    let env = Env::new();
+    let name = unique("tp");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\nblocking_post_start = /bin/false\n[container#1]\n{}",
+            container("")
+        ),
+    );
+    let out = env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr.contains("blocking_post_start failed") && out.stderr.contains("rollback"),
+        "{}",
+        out.stderr
+    );
+    assert!(inspect(&format!("{name}.container.1")).is_some_and(|v| v["State"]["Running"] == false));
+    env.om(&[&name, "purge"]).ok();
+}
