@@ -307,8 +307,7 @@ fn act(
             } else {
                 "provision"
             };
-            around(action, &|| start(exec, selected, &cur, action))
-                .inspect_err(|_| roll_back_started(exec, selected))?;
+            start_around(exec, selected, &cur, action)?;
             restart_joiners(exec)?;
             if kind == Kind::Deploy && !exec.dry_run && !exec.touched_any() {
                 exec.log.svc(
@@ -341,8 +340,7 @@ fn act(
             } else {
                 exec.current(selected)?
             };
-            around("start", &|| start(exec, selected, &after, "start"))
-                .inspect_err(|_| roll_back_started(exec, selected))?;
+            start_around(exec, selected, &after, "start")?;
             restart_joiners(exec)?;
             set_started(true)
         }
@@ -692,11 +690,19 @@ fn apply_limits(exec: &Exec, selected: &[&Container]) -> Result<()> {
     Ok(())
 }
 
-/// A start that failed after its containers started (DEFAULT's
-/// blocking_post trigger): what it started is stopped again, as a failed
-/// resource's start is (with `rollback`). A start that failed before
-/// starting anything stops nothing; one that rolled back already finds
-/// its containers stopped.
+/// A start with DEFAULT's triggers around it. A failed blocking post
+/// trigger, once the containers started, rolls back what the start
+/// started (with `rollback`), as a failed resource's start does.
+fn start_around(exec: &Exec, selected: &[&Container], cur: &Current, action: &str) -> Result<()> {
+    let tctx = trigger_ctx(exec);
+    let svc = exec.svc;
+    trigger::before(&tctx, &svc.triggers, None, action)?;
+    start(exec, selected, cur, action)?;
+    trigger::after(&tctx, &svc.triggers, None, action)
+        .inspect_err(|_| roll_back_started(exec, selected))
+}
+
+/// What a start that then failed started, stopped again.
 fn roll_back_started(exec: &Exec, selected: &[&Container]) {
     if !exec.svc.rollback || exec.dry_run {
         return;

@@ -192,12 +192,22 @@ pub fn around<T>(
     action: &str,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    run(ctx, triggers, rid, When::Pre, action)?;
-    run(ctx, triggers, rid, When::BlockingPre, action)?;
+    before(ctx, triggers, rid, action)?;
     let out = f()?;
-    run(ctx, triggers, rid, When::Post, action)?;
-    run(ctx, triggers, rid, When::BlockingPost, action)?;
+    after(ctx, triggers, rid, action)?;
     Ok(out)
+}
+
+/// The pre and blocking_pre triggers of `action`.
+pub fn before(ctx: &Context, triggers: &Triggers, rid: Option<&str>, action: &str) -> Result<()> {
+    run(ctx, triggers, rid, When::Pre, action)?;
+    run(ctx, triggers, rid, When::BlockingPre, action)
+}
+
+/// The post and blocking_post triggers of `action`.
+pub fn after(ctx: &Context, triggers: &Triggers, rid: Option<&str>, action: &str) -> Result<()> {
+    run(ctx, triggers, rid, When::Post, action)?;
+    run(ctx, triggers, rid, When::BlockingPost, action)
 }
 
 #[cfg(test)]
