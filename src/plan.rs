@@ -161,7 +161,7 @@ mod tests {
                 (
                     s.subset.map(String::from),
                     s.parallel,
-                    s.members.iter().map(|m| m.rid.clone()).collect(),
+                    s.members.iter().map(|m| m.rid.to_string()).collect(),
                 )
             })
             .collect()

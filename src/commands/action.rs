@@ -581,7 +581,7 @@ fn restart_joiners(exec: &Exec) -> Result<()> {
         let joiners: Vec<&Container> = svc
             .containers
             .iter()
-            .filter(|c| !c.disable && !touched.contains(&c.rid))
+            .filter(|c| !c.disable && !touched.contains(c.rid.as_str()))
             .filter(|c| c.depends_on.iter().any(|d| touched.contains(d)))
             .collect();
         if joiners.is_empty() {

@@ -123,7 +123,7 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
                     let prefix = if paths.len() > 1 {
                         format!("{path}.{}", c.rid)
                     } else {
-                        c.rid.clone()
+                        c.rid.to_string()
                     };
                     targets.push((prefix, engine.clone(), info.id));
                 }

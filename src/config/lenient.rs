@@ -85,7 +85,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         let detach = flag("detach", true);
         containers.push(Container {
             head: crate::resource::Head {
-                rid: rid.to_string(),
+                rid: rid.into(),
                 disable: flag("disable", false),
                 optional: flag("optional", false),
                 subset: text("subset").filter(|s| operand::subset(s).is_ok()),

@@ -696,7 +696,7 @@ fn container(
     operand::container_name(&name).map_err(|e| format!("{rid}.name: {e}"))?;
     Ok(Container {
         head: crate::resource::Head {
-            rid: rid.to_string(),
+            rid: rid.into(),
             disable: flag("disable")?,
             optional: flag("optional")?,
             tags: words("tags")?,

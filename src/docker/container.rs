@@ -85,7 +85,7 @@ impl<'a> Exec<'a> {
 
     pub fn touch(&self, c: &Container) {
         if let Ok(mut t) = self.touched.lock() {
-            t.push(c.rid.clone());
+            t.push(c.rid.to_string());
         }
     }
 
@@ -104,7 +104,9 @@ impl<'a> Exec<'a> {
     }
 
     pub fn touched(&self, c: &Container) -> bool {
-        self.touched.lock().is_ok_and(|t| t.contains(&c.rid))
+        self.touched
+            .lock()
+            .is_ok_and(|t| t.iter().any(|r| *r == c.rid))
     }
 
     pub fn driver(&self) -> Result<CgroupDriver> {
@@ -225,7 +227,7 @@ impl<'a> Exec<'a> {
                 self.touch(c);
                 self.stop(c, Some(info.clone()), true)?;
                 if let Ok(mut r) = self.recreated.lock() {
-                    r.push(c.rid.clone());
+                    r.push(c.rid.to_string());
                 }
                 current = None;
             } else if info.name != c.name {
@@ -316,7 +318,7 @@ impl<'a> Exec<'a> {
     fn create(&self, c: &Container) -> Result<String> {
         let env_names: Vec<String> = self
             .env
-            .get(&c.rid)
+            .get(c.rid.as_str())
             .map(|e| e.iter().map(|(k, _)| k.clone()).collect())
             .unwrap_or_default();
         let ctx = RunCtx {

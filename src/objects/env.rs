@@ -268,7 +268,7 @@ pub fn prepare(
     for c in containers {
         let env = resolve(svc, c, roots)?;
         if !env.is_empty() {
-            p.env.insert(c.rid.clone(), env);
+            p.env.insert(c.rid.to_string(), env);
         }
         let (Some(conf), Some(name)) =
             (registry_config(svc, c, roots)?, c.registry_creds.as_deref())
@@ -276,8 +276,8 @@ pub fn prepare(
             continue;
         };
         let dir = creds_root(svc, roots).join(name);
-        files.push((dir.clone(), conf, c.rid.clone()));
-        p.creds.insert(c.rid.clone(), dir);
+        files.push((dir.clone(), conf, c.rid.to_string()));
+        p.creds.insert(c.rid.to_string(), dir);
     }
     if !dry_run {
         forget_creds(svc, roots);

@@ -225,7 +225,7 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
     .iter()
     .collect();
     ResourceStatus {
-        rid: c.rid.clone(),
+        rid: c.rid.to_string(),
         status,
         flags,
         label: format!("docker container {}@{}", c.name, c.image),
