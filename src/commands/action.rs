@@ -170,7 +170,7 @@ pub fn run_one(
         exec.use_prepared(prepared);
         // the slices' limits, before any container runs in them
         let acted = if starts {
-            apply_limits(&exec, &selected)
+            apply_limits(&exec, &selected, &ctx.roots)
         } else {
             Ok(())
         }
@@ -647,7 +647,7 @@ fn check_requires(
 
 /// The `pg_*` limits of the service's slice, its subsets' and the
 /// selected containers' (SPEC 14), written before any of them starts.
-fn apply_limits(exec: &Exec, selected: &[&Container]) -> Result<()> {
+fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Roots) -> Result<()> {
     use crate::docker::argv::{cgroup_parent, service_levels, slice_of};
     use crate::resource::limits::apply;
     let svc = exec.svc;
@@ -656,6 +656,17 @@ fn apply_limits(exec: &Exec, selected: &[&Container]) -> Result<()> {
         || selected.iter().any(|c| !c.limits.is_empty());
     if !any {
         return Ok(());
+    }
+    // a root service's slice is also the parent of the namespace of its
+    // name: its limits would cap that namespace's services too
+    if svc.path.is_root_ns()
+        && !svc.limits.is_empty()
+        && roots.etc.join("namespaces").join(&svc.path.name).is_dir()
+    {
+        return Err(Error::Failed(format!(
+            "DEFAULT.pg_*: the slice of {} is also the one of namespace {}'s services: not limited (limit a service in its own config, or rename this one)",
+            svc.path, svc.path.name
+        )));
     }
     let systemd = exec.driver()? == CgroupDriver::Systemd;
     let rel = |s: String| std::path::PathBuf::from(s.trim_start_matches('/'));

@@ -161,3 +161,35 @@ fn a_limit_the_kernel_or_the_parser_refuses_is_one_line_naming_it() {
     assert!(inspect(&format!("{name}.container.1")).is_none());
     env.om(&[&name, "purge"]).ok();
 }
+
+#[test]
+fn a_root_service_does_not_limit_the_namespace_of_its_name() {
+    engine();
+    let env = Env::new();
+    let name = unique("pn");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\npg_mem_limit = 64m\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+            registry_image()
+        ),
+    );
+    // a namespace of the same name, with a service: its slice is under
+    // the root service's
+    env.om_stdin(
+        &[&format!("{name}/svc/a"), "create", "--config=-"],
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    )
+    .ok();
+    let out = env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "DEFAULT.pg_*: the slice of {name} is also the one of namespace {name}'s services: not limited"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(inspect(&format!("{name}.container.1")).is_none());
+}
