@@ -318,6 +318,15 @@ pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Re
                 on_stdout(&line);
                 stdout.push_str(&line);
                 stdout.push('\n');
+                // what a caller reads back is the end of it (docker run's
+                // id): a command that prints without end keeps its last MiB
+                if stdout.len() > 2 * KEPT_STDOUT {
+                    let mut cut = stdout.len() - KEPT_STDOUT;
+                    while !stdout.is_char_boundary(cut) {
+                        cut += 1;
+                    }
+                    stdout.drain(..cut);
+                }
             }
             // A read error leaves nothing to stream: end the child too,
             // rather than wait for it.
@@ -357,12 +366,18 @@ pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Re
 
 /// Sends each stdout line, without its line end, until EOF or a read error
 /// (sent too), or until nobody listens.
+/// The end of a streamed command's stdout kept for its caller.
+const KEPT_STDOUT: usize = 1 << 20;
+
+/// The longest line handed on: a longer one is handed on in pieces.
+const MAX_LINE: u64 = 64 * 1024;
+
 fn read_lines(reader: &duct::ReaderHandle, send: &mpsc::Sender<std::io::Result<String>>) {
     let mut lines = BufReader::new(reader);
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let line = match lines.read_until(b'\n', &mut buf) {
+        let line = match std::io::Read::take(&mut lines, MAX_LINE).read_until(b'\n', &mut buf) {
             Ok(0) => return,
             Ok(_) => Ok(String::from_utf8_lossy(&buf)
                 .trim_end_matches(['\n', '\r'])
@@ -640,6 +655,25 @@ mod tests {
     fn signals_become_128_plus_n() {
         assert_eq!(inherit(&sh("kill -TERM $$")).unwrap(), 128 + 15);
         assert_eq!(inherit(&sh("exit 7")).unwrap(), 7);
+    }
+
+    #[test]
+    fn a_stream_without_end_is_handed_on_in_bounded_pieces() {
+        let mut longest = 0;
+        let mut total = 0;
+        let out = stream(
+            &sh("head -c 3000000 /dev/zero | tr '\\0' a"),
+            Duration::from_secs(20),
+            |l| {
+                longest = longest.max(l.len());
+                total += l.len();
+            },
+        )
+        .unwrap();
+        assert_eq!(total, 3_000_000);
+        assert!(longest <= MAX_LINE as usize, "{longest}");
+        assert!(out.stdout.len() <= 2 * KEPT_STDOUT + MAX_LINE as usize + 1);
+        assert!(out.stdout.ends_with("aaa\n"));
     }
 
     #[test]
