@@ -5,6 +5,23 @@ use crate::support::{
     create, docker, docker_ok, engine, registry_image, unique, Cleanup, Env, LOOP,
 };
 
+/// A container section of the test image, `extra` its own keywords.
+fn container(extra: &str) -> String {
+    format!(
+        "type = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n{extra}",
+        registry_image()
+    )
+}
+
+/// Two such containers, `container#1` and `container#2`.
+fn two(extra1: &str, extra2: &str) -> String {
+    format!(
+        "[container#1]\n{}[container#2]\n{}",
+        container(extra1),
+        container(extra2)
+    )
+}
+
 fn netns(container: &str) -> String {
     docker_ok(&["exec", container, "readlink", "/proc/1/ns/net"])
 }
@@ -16,20 +33,10 @@ fn a_restarted_holder_takes_its_joiners_into_its_new_namespace() {
     let name = unique("nh");
     let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
     let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
-    let c = |extra: &str| {
-        format!(
-            "type = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n{extra}",
-            registry_image()
-        )
-    };
     create(
         &env,
         &name,
-        &format!(
-            "[container#1]\n{}[container#2]\n{}",
-            c("hostname = holder1\n"),
-            c("netns = container#1\n")
-        ),
+        &two("hostname = holder1\n", "netns = container#1\n"),
     );
     env.om(&[&name, "start"]).ok();
     assert_eq!(netns(&c1), netns(&c2));
@@ -67,19 +74,12 @@ fn requirements_are_checked_at_the_resource_turn() {
     let name = unique("rq");
     let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
     let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
-    let c = |extra: &str| {
-        format!(
-            "type = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n{extra}",
-            registry_image()
-        )
-    };
     create(
         &env,
         &name,
-        &format!(
-            "[container#1]\n{}[container#2]\n{}",
-            c("stop_requires = container#2(down)\n"),
-            c("start_requires = container#1\n")
+        &two(
+            "stop_requires = container#2(down)\n",
+            "start_requires = container#1\n",
         ),
     );
     let running =
@@ -115,11 +115,7 @@ fn requirements_are_checked_at_the_resource_turn() {
         let out = env
             .om_stdin(
                 &[&unique("rx"), "create", "--config=-"],
-                &format!(
-                    "[container#1]\n{}[container#2]\n{}",
-                    c(""),
-                    c(&format!("start_requires = {word}\n"))
-                ),
+                &two("", &format!("start_requires = {word}\n")),
             )
             .code(1);
         assert!(
