@@ -123,34 +123,21 @@ pub fn stop_stages<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paths::SvcPath;
 
     fn c(rid: &str, subset: Option<&str>, deps: &[&str]) -> Container {
-        Container {
-            head: crate::resource::Head {
-                rid: rid.into(),
-                subset: subset.map(String::from),
-                ..Default::default()
-            },
+        let mut c = Container {
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
-            ..Container::default()
-        }
+            ..Container::for_test(rid)
+        };
+        c.subset = subset.map(String::from);
+        c
     }
 
     fn svc(containers: Vec<Container>, subsets: &[(&str, bool)]) -> Service {
         Service {
-            path: SvcPath::parse("s").unwrap(),
             id: "i".into(),
-            rollback: true,
-            containers,
             subsets: subsets.iter().map(|(n, p)| (n.to_string(), *p)).collect(),
-            daemon: None,
-            nodes: vec!["n1".into()],
-            drpnodes: Vec::new(),
-            triggers: Default::default(),
-            trigger_timeout: std::time::Duration::from_secs(60),
-            limits: Default::default(),
-            subset_limits: Vec::new(),
+            ..Service::for_test("s", containers)
         }
     }
 

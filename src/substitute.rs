@@ -101,37 +101,28 @@ fn inline(arg: &str, svc: &Service) -> Result<String, String> {
 mod tests {
     use super::*;
     use crate::config::service::Container;
-    use crate::paths::SvcPath;
 
     fn svc() -> Service {
-        let c = |rid: &str, name: &str, image: &str, disable| Container {
-            head: crate::resource::Head {
-                rid: rid.into(),
-                disable,
-                ..Default::default()
-            },
-            name: name.into(),
-            image: image.into(),
-            ..Container::default()
+        let c = |rid: &str, name: &str, image: &str, disable| {
+            let mut c = Container {
+                name: name.into(),
+                image: image.into(),
+                ..Container::for_test(rid)
+            };
+            c.disable = disable;
+            c
         };
         Service {
-            path: SvcPath::parse("svc1").unwrap(),
             id: "x".into(),
-            rollback: true,
-            containers: vec![
-                c("container#1", "svc1.container.1", "nginx", false),
-                c("container#2", "svc1.container.2", "nginx", false),
-                c("container#web", "w", "busybox", false),
-                c("container#9", "off", "other", true),
-            ],
-            subsets: vec![],
-            daemon: None,
-            nodes: vec!["n1".into()],
-            drpnodes: Vec::new(),
-            triggers: Default::default(),
-            trigger_timeout: std::time::Duration::from_secs(60),
-            limits: Default::default(),
-            subset_limits: Vec::new(),
+            ..Service::for_test(
+                "svc1",
+                vec![
+                    c("container#1", "svc1.container.1", "nginx", false),
+                    c("container#2", "svc1.container.2", "nginx", false),
+                    c("container#web", "w", "busybox", false),
+                    c("container#9", "off", "other", true),
+                ],
+            )
         }
     }
 

@@ -530,23 +530,12 @@ mod tests {
 mod word_tests {
     use super::{word_of, Word};
     use crate::config::service::Service;
-    use crate::paths::SvcPath;
     use crate::status::{Avail, InstanceStatus};
 
     fn svc() -> Service {
         Service {
-            path: SvcPath::parse("db1").unwrap(),
-            id: "id1".into(),
-            rollback: true,
-            containers: Vec::new(),
-            subsets: Vec::new(),
-            daemon: None,
             nodes: vec!["n1".into(), "n2".into()],
-            drpnodes: Vec::new(),
-            triggers: Default::default(),
-            trigger_timeout: std::time::Duration::from_secs(60),
-            limits: Default::default(),
-            subset_limits: Vec::new(),
+            ..Service::for_test("db1", Vec::new())
         }
     }
 

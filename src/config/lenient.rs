@@ -112,7 +112,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         drpnodes: Vec::new(),
         // a config that does not validate runs no trigger
         triggers: Default::default(),
-        trigger_timeout: std::time::Duration::from_secs(60),
+        trigger_timeout: crate::resource::trigger::TIMEOUT,
         limits: Default::default(),
         subset_limits: Vec::new(),
     };

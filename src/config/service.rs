@@ -140,6 +140,43 @@ pub struct Container {
     pub registry_creds: Option<String>,
 }
 
+#[cfg(test)]
+impl Service {
+    /// A service for unit tests: `path`, id `id1`, `containers`, on node
+    /// n1 alone; no subset, daemon, trigger or limit (struct update sets
+    /// what a test needs).
+    pub fn for_test(path: &str, containers: Vec<Container>) -> Service {
+        Service {
+            path: SvcPath::parse(path).unwrap(),
+            id: "id1".into(),
+            rollback: true,
+            containers,
+            subsets: Vec::new(),
+            daemon: None,
+            nodes: vec!["n1".into()],
+            drpnodes: Vec::new(),
+            triggers: Default::default(),
+            trigger_timeout: crate::resource::trigger::TIMEOUT,
+            limits: Default::default(),
+            subset_limits: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Container {
+    /// A container resource for unit tests: its rid set, the rest default.
+    pub fn for_test(rid: &str) -> Container {
+        Container {
+            head: crate::resource::Head {
+                rid: rid.into(),
+                ..Default::default()
+            },
+            ..Container::default()
+        }
+    }
+}
+
 /// A container reads its head's fields as its own (`c.rid`, `c.optional`).
 impl std::ops::Deref for Container {
     type Target = crate::resource::Head;
@@ -484,7 +521,7 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
     let trigger_timeout = get("DEFAULT", "trigger_timeout")?
         .map(|v| parse_duration(&v).map_err(|e| format!("DEFAULT.trigger_timeout: {e}")))
         .transpose()?
-        .unwrap_or(Duration::from_secs(60));
+        .unwrap_or(crate::resource::trigger::TIMEOUT);
     Ok(Service {
         path: path.clone(),
         id,

@@ -98,31 +98,16 @@ impl Current {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paths::SvcPath;
     use std::collections::BTreeMap;
 
     fn svc() -> Service {
-        Service {
-            path: SvcPath::parse("s").unwrap(),
-            id: "id1".into(),
-            rollback: true,
-            containers: vec![Container {
-                head: crate::resource::Head {
-                    rid: "container#1".into(),
-                    ..Default::default()
-                },
+        Service::for_test(
+            "s",
+            vec![Container {
                 name: "s.container.1".into(),
-                ..Container::default()
+                ..Container::for_test("container#1")
             }],
-            subsets: vec![],
-            daemon: None,
-            nodes: vec!["n1".into()],
-            drpnodes: Vec::new(),
-            triggers: Default::default(),
-            trigger_timeout: std::time::Duration::from_secs(60),
-            limits: Default::default(),
-            subset_limits: Vec::new(),
-        }
+        )
     }
 
     fn info(id: char, name: &str, label: &str) -> ContainerInfo {

@@ -451,22 +451,13 @@ mod tests {
 
     fn svc(path: &str, data_dir: Option<&str>) -> Service {
         Service {
-            path: SvcPath::parse(path).unwrap(),
             id: "0123456789abcdef".into(),
-            rollback: true,
-            containers: Vec::new(),
-            subsets: Vec::new(),
             daemon: data_dir.map(|d| DaemonConfig {
                 data_dir: d.into(),
                 args: vec!["--group".into(), "team1".into()],
                 start_timeout: Duration::from_secs(30),
             }),
-            nodes: vec!["n1".into()],
-            drpnodes: Vec::new(),
-            triggers: Default::default(),
-            trigger_timeout: std::time::Duration::from_secs(60),
-            limits: Default::default(),
-            subset_limits: Vec::new(),
+            ..Service::for_test(path, Vec::new())
         }
     }
 

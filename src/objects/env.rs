@@ -366,36 +366,21 @@ mod tests {
         }
     }
 
-    fn service(root: &std::path::Path, words: &[&str], creds: Option<&str>) -> Service {
+    fn service(words: &[&str], creds: Option<&str>) -> Service {
         let refs = words
             .iter()
             .map(|w| parse_word(ObjKind::Sec, w).unwrap())
             .collect();
-        let _ = root;
-        Service {
-            path: crate::paths::SvcPath::parse("s1").unwrap(),
-            id: "id1".into(),
-            rollback: true,
-            containers: vec![Container {
-                head: crate::resource::Head {
-                    rid: "container#1".into(),
-                    ..Default::default()
-                },
+        Service::for_test(
+            "s1",
+            vec![Container {
                 name: "s1.container.1".into(),
                 image: "i".into(),
                 env_refs: refs,
                 registry_creds: creds.map(String::from),
-                ..Container::default()
+                ..Container::for_test("container#1")
             }],
-            subsets: Vec::new(),
-            daemon: None,
-            nodes: vec!["n1".into()],
-            drpnodes: Vec::new(),
-            triggers: Default::default(),
-            trigger_timeout: std::time::Duration::from_secs(60),
-            limits: Default::default(),
-            subset_limits: Vec::new(),
-        }
+        )
     }
 
     fn secret(roots: &Roots, name: &str, keys: &[(&str, &[u8])]) {
@@ -419,20 +404,20 @@ mod tests {
                 ("log-level", b"y"),
             ],
         );
-        let svc = service(dir.path(), &["PASS=db/password"], None);
+        let svc = service(&["PASS=db/password"], None);
         let env = resolve(&svc, &svc.containers[0], &roots).unwrap();
         assert_eq!(env[0].0, "PASS");
         assert_eq!(env[0].1.expose(), "hunter2");
         assert_eq!(format!("{env:?}"), "[(\"PASS\", ***)]");
         // two keys that make one variable: said, not a silent pick
-        let svc = service(dir.path(), &["db/log*"], None);
+        let svc = service(&["db/log*"], None);
         let e = resolve(&svc, &svc.containers[0], &roots)
             .unwrap_err()
             .to_string();
         assert!(e.contains("both make LOG_LEVEL"), "{e}");
         // a value too long for an environment
         secret(&roots, "big", &[("v", &vec![b'a'; 130 * 1024])]);
-        let svc = service(dir.path(), &["V=big/v"], None);
+        let svc = service(&["V=big/v"], None);
         let e = resolve(&svc, &svc.containers[0], &roots)
             .unwrap_err()
             .to_string();
@@ -448,7 +433,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let roots = Roots::under(dir.path());
         secret(&roots, "reg", &[("config.json", br#"{"auths": {}}"#)]);
-        let svc = service(dir.path(), &[], Some("reg"));
+        let svc = service(&[], Some("reg"));
         let all: Vec<&Container> = svc.containers.iter().collect();
         let p = prepare(&svc, &all, &roots, false).unwrap();
         let d = &p.creds["container#1"];
@@ -459,7 +444,7 @@ mod tests {
         assert!(!d.exists());
         // not JSON: said where, never what
         secret(&roots, "bad", &[("config.json", b"{\"auths\": hunter2}")]);
-        let svc = service(dir.path(), &[], Some("bad"));
+        let svc = service(&[], Some("bad"));
         let e = prepare(
             &svc,
             &svc.containers.iter().collect::<Vec<_>>(),

@@ -42,6 +42,9 @@ impl When {
     }
 }
 
+/// `trigger_timeout`'s default: how long a trigger may run.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The actions triggers are around.
 pub const ACTIONS: [&str; 4] = ["start", "stop", "provision", "unprovision"];
 

@@ -475,33 +475,18 @@ pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote
 mod tests {
     use super::*;
     use crate::docker::argv::{config_hash, LABEL_CONFIG};
-    use crate::paths::SvcPath;
     use std::collections::BTreeMap;
 
     fn svc() -> Service {
-        Service {
-            path: SvcPath::parse("svc1").unwrap(),
-            id: "id1".into(),
-            rollback: true,
-            containers: vec![Container {
-                head: crate::resource::Head {
-                    rid: "container#1".into(),
-                    ..Default::default()
-                },
+        Service::for_test(
+            "svc1",
+            vec![Container {
                 name: "svc1.container.1".into(),
                 image: "nginx".into(),
                 detach: true,
-                ..Container::default()
+                ..Container::for_test("container#1")
             }],
-            subsets: vec![],
-            daemon: None,
-            nodes: vec!["n1".into()],
-            drpnodes: Vec::new(),
-            triggers: Default::default(),
-            trigger_timeout: std::time::Duration::from_secs(60),
-            limits: Default::default(),
-            subset_limits: Vec::new(),
-        }
+        )
     }
 
     fn info(running: bool, image: &str, label: &str) -> ContainerInfo {
