@@ -7,7 +7,7 @@ use super::inspect::ContainerInfo;
 use crate::config::service::{Container, Service};
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
-use crate::process::{humanize, stream, Output};
+use crate::process::{humanize, stream, Cmd, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -125,6 +125,26 @@ impl<'a> Exec<'a> {
         self.run_shown(rid, args, bound, true)
     }
 
+    /// The engine for `c`'s `docker pull` and `docker run`: with its
+    /// registry credentials (`docker --config`), when it has some. No
+    /// other command of it, and no other resource, sees them.
+    fn creds_engine(&self, c: &Container) -> super::Engine {
+        match self.creds.get(c.rid.as_str()) {
+            Some(dir) => self.engine.with_config(dir),
+            None => self.engine.clone(),
+        }
+    }
+
+    /// `docker run` of `c`: its credentials, and the variables it takes
+    /// from secrets and configs in docker's environment.
+    fn run_container(&self, c: &Container, args: Vec<String>, bound: Duration) -> Result<Output> {
+        let mut cmd = self.creds_engine(c).cmd(args);
+        if let Some(env) = self.env.get(c.rid.as_str()) {
+            cmd.env = env.clone();
+        }
+        self.run_cmd(&c.rid, cmd, "run", bound, true)
+    }
+
     /// `show_stdout`: log docker's stdout after `output:` (not for
     /// `docker rm`, whose stdout only echoes the name).
     fn run_shown(
@@ -135,21 +155,19 @@ impl<'a> Exec<'a> {
         show_stdout: bool,
     ) -> Result<Output> {
         let verb = args.first().cloned().unwrap_or_else(|| "docker".into());
-        // A container's registry credentials serve its pull and run only;
-        // its secrets and configs reach its run only, as environment.
-        let creds = self
-            .creds
-            .get(rid)
-            .filter(|_| verb == "run" || verb == "pull");
-        let mut cmd = match creds {
-            Some(dir) => self.engine.with_config(dir).cmd(args),
-            None => self.engine.cmd(args),
-        };
-        if verb == "run" {
-            if let Some(env) = self.env.get(rid) {
-                cmd.env = env.clone();
-            }
-        }
+        self.run_cmd(rid, self.engine.cmd(args), &verb, bound, show_stdout)
+    }
+
+    /// Logs and runs a docker command built by the caller (`verb`: its
+    /// docker command, for the error).
+    fn run_cmd(
+        &self,
+        rid: &str,
+        cmd: Cmd,
+        verb: &str,
+        bound: Duration,
+        show_stdout: bool,
+    ) -> Result<Output> {
         self.log.res(rid, Level::Info, &cmd.to_string());
         if self.dry_run {
             return Ok(Output {
@@ -309,7 +327,8 @@ impl<'a> Exec<'a> {
             Level::Info,
             &format!("pulling docker image {}", c.image),
         );
-        self.run(&c.rid, argv::pull_argv(&c.image), c.pull_timeout)
+        let cmd = self.creds_engine(c).cmd(argv::pull_argv(&c.image));
+        self.run_cmd(&c.rid, cmd, "pull", c.pull_timeout, true)
             .map(drop)
     }
 
@@ -335,7 +354,7 @@ impl<'a> Exec<'a> {
             );
         }
         if c.detach {
-            let out = self.run(&c.rid, argv::run_argv(c, &ctx), super::call_bound())?;
+            let out = self.run_container(c, argv::run_argv(c, &ctx), super::call_bound())?;
             if self.dry_run {
                 return Ok(String::new());
             }
@@ -357,7 +376,7 @@ impl<'a> Exec<'a> {
             }
         } else {
             // An init job: to completion, then removed.
-            let result = self.run(&c.rid, argv::run_argv(c, &ctx), c.start_timeout);
+            let result = self.run_container(c, argv::run_argv(c, &ctx), c.start_timeout);
             if !self.dry_run {
                 self.remove_job(c);
             }
