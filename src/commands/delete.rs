@@ -43,15 +43,15 @@ fn delete_here(
 ) -> Result<()> {
     {
         let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
-        // another node's delete: only the service it has (see check_id)
-        if let Some(expect) = &args.common.expect_id {
+        // another node's delete: only the service it has (a config that
+        // does not load still has its id)
+        if args.common.expect_id.is_some() {
             let doc = config::read_document(path, &ctx.roots)?;
-            let id = doc.get("DEFAULT", "id").unwrap_or("(none)");
-            if id != expect {
-                return fail(format!(
-                    "{path}: the service here has id {id}, not {expect}: another service at this path, not acted on"
-                ));
-            }
+            super::check_id_of(
+                path,
+                doc.get("DEFAULT", "id").unwrap_or("(none)"),
+                &args.common,
+            )?;
         }
         if !args.force {
             let (svc, complete) = config::load_for_stop(path, &ctx.roots, &ctx.node)?;

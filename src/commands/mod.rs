@@ -39,10 +39,14 @@ fn service_log(ctx: &Ctx, path: &SvcPath, quiet: bool) -> crate::logger::Logger 
 
 /// `--expect-id`: the service here must be the one the asking node has.
 fn check_id(svc: &crate::config::service::Service, common: &crate::cli::CommonArgs) -> Result<()> {
+    check_id_of(&svc.path, &svc.id, common)
+}
+
+/// `check_id` of the service at `path`, whose id here is `id`.
+fn check_id_of(path: &SvcPath, id: &str, common: &crate::cli::CommonArgs) -> Result<()> {
     match &common.expect_id {
-        Some(id) if *id != svc.id => Err(Error::Failed(format!(
-            "{}: the service here has id {}, not {id}: another service at this path, not acted on",
-            svc.path, svc.id
+        Some(expect) if expect != id => Err(Error::Failed(format!(
+            "{path}: the service here has id {id}, not {expect}: another service at this path, not acted on"
         ))),
         _ => Ok(()),
     }

@@ -106,14 +106,7 @@ fn strip(line: &str) -> &str {
 /// node's om must apply the same way (`--force` is added by the caller
 /// where it is meant for the remote).
 pub fn remote_words(svc: &Service, verb: &str, args: &ActionArgs) -> Vec<String> {
-    let mut words: Vec<String> = vec![
-        svc.path.to_string(),
-        verb.into(),
-        "--local".into(),
-        // the node acts only on this service, not on another at its path
-        "--expect-id".into(),
-        svc.id.clone(),
-    ];
+    let mut words = local_words(svc, verb);
     for (flag, values) in [
         ("--rid", &args.rid),
         ("--tag", &args.tag),
@@ -136,6 +129,18 @@ pub fn remote_words(svc: &Service, verb: &str, args: &ActionArgs) -> Vec<String>
         words.push("--force".into());
     }
     words
+}
+
+/// `om PATH VERB --local --expect-id ID`: the other node acts on this
+/// node's service only, not on another at its path.
+fn local_words(svc: &Service, verb: &str) -> Vec<String> {
+    vec![
+        svc.path.to_string(),
+        verb.into(),
+        "--local".into(),
+        "--expect-id".into(),
+        svc.id.clone(),
+    ]
 }
 
 /// Whether the service lives on other nodes than this one.
@@ -301,13 +306,7 @@ fn pull_elsewhere(
             warn(&node, &why);
             continue;
         }
-        let mut words = vec![
-            svc.path.to_string(),
-            "pull".into(),
-            "--local".into(),
-            "--expect-id".into(),
-            svc.id.clone(),
-        ];
+        let mut words = local_words(svc, "pull");
         if args.dry_run {
             words.push("--dry-run".into());
         }
@@ -362,13 +361,7 @@ pub fn delete_everywhere(
         ctx,
         svc,
         |_| {
-            let mut w = vec![
-                svc.path.to_string(),
-                "delete".into(),
-                "--local".into(),
-                "--expect-id".into(),
-                svc.id.clone(),
-            ];
+            let mut w = local_words(svc, "delete");
             if force {
                 w.push("--force".into());
             }

@@ -131,16 +131,16 @@ pub fn sync(ctx: &Ctx, selector: &str, args: &SyncArgs) -> Result<()> {
 /// write, it is what the write changed (its base). None when there is no
 /// file.
 pub fn base(ctx: &Ctx, path: &SvcPath) -> Option<String> {
-    crate::fsutil::read_regular(&path.conf_file(&ctx.roots))
-        .ok()
-        .map(|t| digest(&t))
+    file_digest(&path.conf_file(&ctx.roots))
 }
 
 /// `base` of an object.
 pub fn object_base(ctx: &Ctx, path: &ObjPath) -> Option<String> {
-    crate::fsutil::read_regular(&path.conf_file(&ctx.roots))
-        .ok()
-        .map(|t| digest(&t))
+    file_digest(&path.conf_file(&ctx.roots))
+}
+
+fn file_digest(file: &std::path::Path) -> Option<String> {
+    crate::fsutil::read_regular(file).ok().map(|t| digest(&t))
 }
 
 /// After a config write here (`base`: the digest of the file it changed,
