@@ -56,12 +56,16 @@ pub fn services(current: &OsStr) -> Vec<CompletionCandidate> {
 /// The service named on the command line being completed: the engine runs
 /// `om -- om SELECTOR …`, so it is the word after the second `om`.
 fn line_service() -> Option<Document> {
-    let args: Vec<String> = std::env::args().collect();
-    let dashes = args.iter().position(|a| a == "--")?;
-    let selector = args.get(dashes + 2)?;
-    let path = SvcPath::parse(selector).ok()?;
+    let path = SvcPath::parse(&line_selector()?).ok()?;
     let host = crate::host::Host::from_env().ok()?;
     crate::config::read_document(&path, &host.roots).ok()
+}
+
+/// The selector of the command line being completed (`om -- om SELECTOR
+/// …`: the word after the second `om`).
+fn line_selector() -> Option<String> {
+    let mut args = std::env::args().skip_while(|a| a != "--");
+    args.nth(2)
 }
 
 fn container_rids(doc: &Document) -> Vec<String> {
@@ -144,16 +148,11 @@ pub fn tags(current: &OsStr) -> Vec<CompletionCandidate> {
 /// The keys of the secret or config on the line (`decode`, `change`,
 /// `remove --key`).
 pub fn object_keys(current: &OsStr) -> Vec<CompletionCandidate> {
-    let args: Vec<String> = std::env::args().collect();
-    let Some(selector) = args
-        .iter()
-        .position(|a| a == "--")
-        .and_then(|i| args.get(i + 2))
-    else {
+    let Some(selector) = line_selector() else {
         return Vec::new();
     };
     let (Some(Ok(path)), Ok(host)) = (
-        crate::objects::ObjPath::parse(selector),
+        crate::objects::ObjPath::parse(&selector),
         crate::host::Host::from_env(),
     ) else {
         return Vec::new();
