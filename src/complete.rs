@@ -75,12 +75,31 @@ fn container_rids(doc: &Document) -> Vec<String> {
         .collect()
 }
 
+fn ip_rids(doc: &Document) -> Vec<String> {
+    crate::config::service::rids_of(doc, SectionKind::Ip)
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// The resources of every kind.
+fn all_rids(doc: &Document) -> Vec<String> {
+    let mut rids = container_rids(doc);
+    rids.extend(ip_rids(doc));
+    rids
+}
+
 pub fn rids(current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(doc) = line_service() else {
         return Vec::new();
     };
     let mut words = container_rids(&doc);
     words.push("container".into());
+    let ips = ip_rids(&doc);
+    if !ips.is_empty() {
+        words.extend(ips);
+        words.push("ip".into());
+    }
     matching(current, words)
 }
 
@@ -94,6 +113,11 @@ fn keywords(current: &OsStr, suffix: &str) -> Vec<CompletionCandidate> {
             Scope::Default => words.push(format!("{}{suffix}", kw.name)),
             Scope::Container => words.extend(
                 container_rids(&doc)
+                    .iter()
+                    .map(|r| format!("{r}.{}{suffix}", kw.name)),
+            ),
+            Scope::Ip => words.extend(
+                ip_rids(&doc)
                     .iter()
                     .map(|r| format!("{r}.{}{suffix}", kw.name)),
             ),
@@ -126,7 +150,7 @@ pub fn subsets(current: &OsStr) -> Vec<CompletionCandidate> {
         .map(String::from)
         .collect();
     words.extend(
-        container_rids(&doc)
+        all_rids(&doc)
             .iter()
             .filter_map(|r| doc.get(r, "subset").map(String::from)),
     );
@@ -137,7 +161,7 @@ pub fn tags(current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(doc) = line_service() else {
         return Vec::new();
     };
-    let words = container_rids(&doc)
+    let words = all_rids(&doc)
         .iter()
         .filter_map(|r| doc.get(r, "tags"))
         .flat_map(|t| split_words(t).unwrap_or_default())

@@ -204,7 +204,7 @@ fn conf_page() -> String {
     r.control("SH", ["DESCRIPTION"]);
     r.text([roman(
         "INI, one section per resource: [DEFAULT] first, [env], [container#N] (type = docker), \
-         [subset#container:NAME]. Keys are case-sensitive; a value continues on following lines \
+         [ip#N] (type = netns), [subset#container:NAME]. Keys are case-sensitive; a value continues on following lines \
          that start with whitespace; # and ; start a comment only at the start of a line. \
          key@NODE (NODE: the node name or its first label; or key@nodes) scopes a value to a node. References are expanded when a value \
          is used: {name} {svcname} {namespace} {path} {nodename} {id} {env.KEY} (an environment \
@@ -215,6 +215,7 @@ fn conf_page() -> String {
         (Scope::Default, "[DEFAULT] KEYWORDS"),
         (Scope::Container, "[container#N] KEYWORDS (type = docker)"),
         (Scope::Subset, "[subset#container:NAME] KEYWORDS"),
+        (Scope::Ip, "[ip#N] KEYWORDS (type = netns)"),
     ] {
         r.control("SH", [title]);
         for kw in KEYWORDS
@@ -242,6 +243,7 @@ fn conf_page() -> String {
             Scope::Default => "DEFAULT",
             Scope::Container => "container",
             Scope::Subset => "subset",
+            Scope::Ip => "ip",
         };
         r.control("TP", []);
         r.text([bold(format!("{section}.{}", kw.name))]);

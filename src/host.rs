@@ -129,7 +129,7 @@ impl Host {
     }
 }
 
-fn is_superuser() -> bool {
+pub fn is_superuser() -> bool {
     // SAFETY: geteuid has no preconditions and can not fail.
     unsafe { libc::geteuid() == 0 }
 }

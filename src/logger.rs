@@ -120,6 +120,48 @@ impl Logger {
     }
 }
 
+/// Logs `cmd` as a resource's action line and runs it (not in a dry
+/// run): its stdout streamed after `output:` when `show_stdout`, its
+/// stderr after, as warnings when it succeeded and errors when not. The
+/// caller judges the exit status.
+pub fn run_logged(
+    log: &Logger,
+    rid: &str,
+    cmd: &crate::process::Cmd,
+    bound: std::time::Duration,
+    dry_run: bool,
+    show_stdout: bool,
+) -> crate::error::Result<crate::process::Output> {
+    log.res(rid, Level::Info, &cmd.to_string());
+    if dry_run {
+        return Ok(crate::process::Output {
+            status: std::os::unix::process::ExitStatusExt::from_raw(0),
+            stdout: String::new(),
+            stderr: String::new(),
+        });
+    }
+    let mut first = true;
+    let out = crate::process::stream(cmd, bound, |line| {
+        if !show_stdout {
+            return;
+        }
+        if first {
+            log.res(rid, Level::Info, "output:");
+            first = false;
+        }
+        log.res(rid, Level::Info, line);
+    })?;
+    let level = if out.success() {
+        Level::Warn
+    } else {
+        Level::Error
+    };
+    for line in out.stderr.lines().filter(|l| !l.trim().is_empty()) {
+        log.res(rid, level, line);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,8 @@
 //! container that joins another's namespace (`netns = container#N`) comes
 //! after it. Stop runs the same stages in reverse.
 
-use crate::config::service::{Container, Service};
+use crate::config::service::Service;
+use crate::resource::Res;
 use std::collections::{HashMap, HashSet};
 
 /// Resources that run one after the other, or all at once when `parallel`.
@@ -11,107 +12,141 @@ use std::collections::{HashMap, HashSet};
 pub struct Stage<'a> {
     pub subset: Option<&'a str>,
     pub parallel: bool,
-    pub members: Vec<&'a Container>,
+    pub members: Vec<Res<'a>>,
+}
+
+/// The rids a resource starts after, among those an action selected: a
+/// container after its namespace holders and the ip resources plumbed
+/// into them (SPEC 16); an ip after its holder.
+fn after<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str> {
+    match r {
+        Res::Container(c) => {
+            let mut deps: Vec<&str> = c.depends_on.iter().map(String::as_str).collect();
+            for holder in &c.depends_on {
+                if let Some(ips) = ips_of.get(holder.as_str()) {
+                    deps.extend(ips);
+                }
+            }
+            deps
+        }
+        Res::Ip(i) => vec![i.holder.as_str()],
+    }
 }
 
 /// The start order of the selected resources, as stages. Linear in the
 /// number of resources and dependencies (a service may have thousands).
-pub fn start_stages<'a>(
-    svc: &'a Service,
-    selected: &[&'a Container],
-) -> Result<Vec<Stage<'a>>, String> {
+pub fn start_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Stage<'a>>, String> {
     let subsets: HashMap<&str, (usize, bool)> = svc
         .subsets
         .iter()
         .enumerate()
         .map(|(i, (n, p))| (n.as_str(), (i + 1, *p)))
         .collect();
-    let subset_of = |c: &Container| c.subset.as_deref().and_then(|s| subsets.get(s));
-    // Containers are already in natural rid order; a stable sort keeps it.
-    let mut base: Vec<&Container> = selected.to_vec();
-    base.sort_by_key(|c| subset_of(c).map_or(0, |(i, _)| *i));
-    let order = providers_first(&base)?;
+    let subset_of = |r: &Res| r.subset.as_deref().and_then(|s| subsets.get(s));
+    // Resources come in natural rid order, kind by kind; a stable sort
+    // keeps it.
+    let mut base: Vec<Res<'a>> = selected.to_vec();
+    base.sort_by_key(|r| subset_of(r).map_or(0, |(i, _)| *i));
+    let mut ips_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for r in &base {
+        if let Res::Ip(i) = r {
+            ips_of
+                .entry(i.holder.as_str())
+                .or_default()
+                .push(i.rid.as_str());
+        }
+    }
+    let deps: Vec<Vec<&str>> = base.iter().map(|r| after(*r, &ips_of)).collect();
+    let order = providers_first(&base, &deps)?;
     let mut stages: Vec<Stage> = Vec::new();
-    for c in order {
-        let subset = c.subset.as_deref();
+    for i in order {
+        let r = base[i];
+        let subset = r.head().subset.as_deref();
         match stages.last_mut() {
-            Some(s) if s.subset == subset => s.members.push(c),
+            Some(s) if s.subset == subset => s.members.push(r),
             _ => stages.push(Stage {
                 subset,
-                parallel: subset_of(c).is_some_and(|(_, p)| *p),
-                members: vec![c],
+                parallel: subset_of(&r).is_some_and(|(_, p)| *p),
+                members: vec![r],
             }),
         }
     }
     // Members that depend on each other can not start at once.
+    let deps_of: HashMap<&str, &Vec<&str>> = base
+        .iter()
+        .zip(&deps)
+        .map(|(r, d)| (r.head().rid.as_str(), d))
+        .collect();
     for s in &mut stages {
-        let rids: HashSet<&str> = s.members.iter().map(|m| m.rid.as_str()).collect();
-        if s.members
-            .iter()
-            .any(|m| m.depends_on.iter().any(|d| rids.contains(d.as_str())))
-        {
+        let rids: HashSet<&str> = s.members.iter().map(|m| m.head().rid.as_str()).collect();
+        if s.members.iter().any(|m| {
+            deps_of
+                .get(m.head().rid.as_str())
+                .is_some_and(|d| d.iter().any(|d| rids.contains(d)))
+        }) {
             s.parallel = false;
         }
     }
     Ok(stages)
 }
 
-/// `base` reordered so that a resource's namespace providers (when selected)
-/// come before it; otherwise the order of `base`. Depth-first with an
-/// explicit stack: a chain of thousands of `netns = container#N` must not
-/// overflow the thread's stack.
-fn providers_first<'a>(base: &[&'a Container]) -> Result<Vec<&'a Container>, String> {
-    let by_rid: HashMap<&str, &'a Container> = base.iter().map(|c| (c.rid.as_str(), *c)).collect();
-    let mut order: Vec<&Container> = Vec::with_capacity(base.len());
-    let mut done: HashSet<&str> = HashSet::new();
+/// The indices of `base` reordered so that a resource's providers (`deps`,
+/// when selected) come before it; otherwise the order of `base`.
+/// Depth-first with an explicit stack: a chain of thousands of `netns =
+/// container#N` must not overflow the thread's stack.
+fn providers_first(base: &[Res], deps: &[Vec<&str>]) -> Result<Vec<usize>, String> {
+    let by_rid: HashMap<&str, usize> = base
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.head().rid.as_str(), i))
+        .collect();
+    let rid = |i: usize| base[i].head().rid.as_str();
+    let mut order: Vec<usize> = Vec::with_capacity(base.len());
+    let mut done = vec![false; base.len()];
     // The resources being visited (with the next dependency to look at),
     // and the same as a set for the cycle check.
-    let mut path: Vec<(&Container, usize)> = Vec::new();
-    let mut on_path: HashSet<&str> = HashSet::new();
-    for c in base {
-        if done.contains(c.rid.as_str()) {
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    let mut on_path = vec![false; base.len()];
+    for start in 0..base.len() {
+        if done[start] {
             continue;
         }
-        path.push((c, 0));
-        on_path.insert(&c.rid);
-        while let Some((c, next)) = path.last_mut() {
-            let c: &'a Container = c;
-            let Some(dep) = c.depends_on.get(*next) else {
+        path.push((start, 0));
+        on_path[start] = true;
+        while let Some((i, next)) = path.last_mut() {
+            let i = *i;
+            let Some(dep) = deps[i].get(*next) else {
                 path.pop();
-                on_path.remove(c.rid.as_str());
-                done.insert(&c.rid);
-                order.push(c);
+                on_path[i] = false;
+                done[i] = true;
+                order.push(i);
                 continue;
             };
             *next += 1;
-            let Some(d) = by_rid.get(dep.as_str()) else {
+            let Some(&d) = by_rid.get(dep) else {
                 continue;
             };
-            if done.contains(d.rid.as_str()) {
+            if done[d] {
                 continue;
             }
-            if on_path.contains(d.rid.as_str()) {
-                let from = path.iter().position(|(p, _)| p.rid == d.rid).unwrap_or(0);
-                let mut cycle: Vec<&str> =
-                    path[from..].iter().map(|(p, _)| p.rid.as_str()).collect();
-                cycle.push(&d.rid);
+            if on_path[d] {
+                let from = path.iter().position(|(p, _)| *p == d).unwrap_or(0);
+                let mut cycle: Vec<&str> = path[from..].iter().map(|(p, _)| rid(*p)).collect();
+                cycle.push(rid(d));
                 return Err(format!(
                     "namespace dependency cycle: {}",
                     cycle.join(" -> ")
                 ));
             }
             path.push((d, 0));
-            on_path.insert(&d.rid);
+            on_path[d] = true;
         }
     }
     Ok(order)
 }
 
 /// The stop order: the start stages reversed, members reversed too.
-pub fn stop_stages<'a>(
-    svc: &'a Service,
-    selected: &[&'a Container],
-) -> Result<Vec<Stage<'a>>, String> {
+pub fn stop_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Stage<'a>>, String> {
     let mut stages = start_stages(svc, selected)?;
     stages.reverse();
     for s in &mut stages {
@@ -123,6 +158,7 @@ pub fn stop_stages<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::service::Container;
 
     fn c(rid: &str, subset: Option<&str>, deps: &[&str]) -> Container {
         let mut c = Container {
@@ -165,7 +201,7 @@ mod tests {
             ],
             &[("db", false), ("web", true)],
         );
-        let all: Vec<&Container> = s.containers.iter().collect();
+        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
         let got = rids(&start_stages(&s, &all).unwrap());
         let st = |sub: Option<&str>, p, r: &[&str]| {
             (
@@ -196,7 +232,7 @@ mod tests {
             ],
             &[],
         );
-        let all: Vec<&Container> = s.containers.iter().collect();
+        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())[0].2,
             ["container#2", "container#1"]
@@ -208,11 +244,46 @@ mod tests {
             ],
             &[],
         );
-        let all: Vec<&Container> = s.containers.iter().collect();
+        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
         let err = start_stages(&s, &all).unwrap_err();
         assert!(
             err.contains("container#1 -> container#2 -> container#1"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn an_ip_starts_after_its_holder_and_before_who_joins_it() {
+        let mut s = svc(
+            vec![
+                c("container#1", None, &[]),
+                c("container#2", None, &["container#1"]),
+                c("container#3", None, &[]),
+            ],
+            &[],
+        );
+        s.ips = vec![crate::resource::ip::Ip {
+            head: crate::resource::Head {
+                rid: "ip#1".into(),
+                ..Default::default()
+            },
+            holder: "container#1".into(),
+            ..Default::default()
+        }];
+        let all = s.resources();
+        assert_eq!(
+            rids(&start_stages(&s, &all).unwrap())[0].2,
+            ["container#1", "ip#1", "container#2", "container#3"]
+        );
+        assert_eq!(
+            rids(&stop_stages(&s, &all).unwrap())[0].2,
+            ["container#3", "container#2", "ip#1", "container#1"]
+        );
+        // the ip alone, or without its holder: its own turn
+        let some = [Res::Ip(&s.ips[0]), Res::Container(&s.containers[1])];
+        assert_eq!(
+            rids(&start_stages(&s, &some).unwrap())[0].2,
+            ["ip#1", "container#2"]
         );
     }
 
@@ -228,7 +299,7 @@ mod tests {
             })
             .collect();
         let s = svc(containers, &[]);
-        let all: Vec<&Container> = s.containers.iter().collect();
+        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
         let stages = start_stages(&s, &all).unwrap();
         assert_eq!(stages[0].members.len(), n);
         assert_eq!(stages[0].members[0].rid, format!("container#{n}"));

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::paths::SvcPath;
 use crate::plan::{start_stages, stop_stages, Stage};
-use crate::resource::trigger;
+use crate::resource::ip::run as ip;
+use crate::resource::{containers, trigger, Res};
 use crate::state;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,10 +123,18 @@ pub fn run_one(
         let log = super::service_log(ctx, path, args.common.quiet);
         // purge leaves nothing behind, disabled resources included
         let selected = if kind == Kind::Purge {
-            svc.containers.iter().collect()
+            svc.resources()
         } else {
-            select_resources(&svc, args)?
+            let mut selected = select_resources(&svc, args)?;
+            for rid in with_ips(&svc, &mut selected) {
+                log.svc(
+                    Level::Info,
+                    &format!("add rid {rid} to satisfy dependencies"),
+                );
+            }
+            selected
         };
+        let selected_containers = containers(&selected);
         let starts = matches!(
             kind,
             Kind::Start | Kind::Provision | Kind::Deploy | Kind::Restart
@@ -133,7 +142,7 @@ pub fn run_one(
         // secrets, configs and registry credentials read before anything
         // (a node asked, a daemon started, a container run): SPEC 13
         let prepared = if starts {
-            crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?
+            crate::objects::env::prepare(&svc, &selected_containers, &ctx.roots, args.dry_run)?
         } else {
             crate::objects::env::Prepared::default()
         };
@@ -170,7 +179,7 @@ pub fn run_one(
         exec.use_prepared(prepared);
         // the slices' limits, before any container runs in them
         let acted = if starts {
-            apply_limits(&exec, &selected, &ctx.roots)
+            apply_limits(&exec, &selected_containers, &ctx.roots)
         } else {
             Ok(())
         }
@@ -279,7 +288,7 @@ fn guard(
 fn act(
     ctx: &Ctx,
     exec: &Exec,
-    selected: &[&Container],
+    selected: &[Res],
     kind: Kind,
     filtered: bool,
     complete: bool,
@@ -292,7 +301,7 @@ fn act(
             state::set_started(&svc.path, &ctx.roots, started)
         }
     };
-    let cur = exec.current(selected)?;
+    let cur = exec.current(&containers(selected))?;
     // DEFAULT's triggers around the service's action (SPEC 14); the
     // resources' own around each of theirs, in start and stop below
     let around = |action: &str, f: &dyn Fn() -> Result<()>| {
@@ -336,9 +345,9 @@ fn act(
                 .svc(Level::Info, "instance stopped, ready for restart.");
             // A dry run changed nothing: start from what the stop would leave.
             let after = if exec.dry_run {
-                Current::from_infos(as_if_stopped(&cur.all(), selected))
+                Current::from_infos(as_if_stopped(&cur.all(), &containers(selected)))
             } else {
-                exec.current(selected)?
+                exec.current(&containers(selected))?
             };
             start_around(exec, selected, &after, "start")?;
             restart_joiners(exec)?;
@@ -408,7 +417,7 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
         super::check_id(&svc, &args.common)?;
         let log = super::service_log(ctx, path, args.common.quiet);
-        let selected = select_resources(&svc, args)?;
+        let selected = containers(&select_resources(&svc, args)?);
         let prepared = crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?;
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
@@ -438,9 +447,12 @@ fn pull_each(exec: &Exec, selected: &[&Container]) -> Result<()> {
 /// The resources an action touches: `--rid` (rid or group), `--tag`,
 /// `--subset` filters (each a list, all of them must match); disabled
 /// resources are left out.
-pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&'a Container>> {
+pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<Res<'a>>> {
+    let all = svc.resources();
     for rid in &args.rid {
-        let known = rid == "container" || svc.containers.iter().any(|c| &c.rid == rid);
+        let known = rid == "container"
+            || rid == "ip" && !svc.ips.is_empty()
+            || all.iter().any(|r| &r.rid == rid);
         if !known {
             return Err(Error::Usage(format!(
                 "--rid {rid}: no such resource in {} (its rids: {})",
@@ -451,10 +463,9 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&
     }
     // A tag or subset no resource has selects nothing: say so, naming the
     // ones there are (a typo, most of the time).
-    let mut tags: Vec<&str> = svc
-        .containers
+    let mut tags: Vec<&str> = all
         .iter()
-        .flat_map(|c| c.tags.iter().map(String::as_str))
+        .flat_map(|r| r.head().tags.iter().map(String::as_str))
         .collect();
     tags.sort_unstable();
     tags.dedup();
@@ -480,9 +491,8 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&
             ));
         }
     }
-    Ok(svc
-        .containers
-        .iter()
+    Ok(all
+        .into_iter()
         .filter(|c| !c.disable)
         .filter(|c| {
             args.rid.is_empty()
@@ -496,6 +506,27 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<&
             args.subset.is_empty() || args.subset.iter().any(|s| c.subset.as_ref() == Some(s))
         })
         .collect())
+}
+
+/// The ip resources plumbed into a selected container's namespace, added
+/// to the selection (`stop --rid container#1` stops `ip#1` first, as
+/// OpenSVC does): their rids, for the log.
+pub fn with_ips<'a>(svc: &'a Service, selected: &mut Vec<Res<'a>>) -> Vec<&'a str> {
+    let holders: std::collections::HashSet<&str> = selected
+        .iter()
+        .filter_map(|r| r.container())
+        .map(|c| c.rid.as_str())
+        .collect();
+    let have: std::collections::HashSet<&str> =
+        selected.iter().map(|r| r.head().rid.as_str()).collect();
+    let mut added = Vec::new();
+    for i in &svc.ips {
+        if !i.disable && holders.contains(i.holder.as_str()) && !have.contains(i.rid.as_str()) {
+            selected.push(Res::Ip(i));
+            added.push(i.rid.as_str());
+        }
+    }
+    added
 }
 
 /// What the engine would hold after a stop: containers stopped, those of
@@ -522,18 +553,19 @@ fn stages_or_fail<'a>(
 /// Starts stage after stage. The first failure of a non-optional resource
 /// ends the action; with `rollback`, what this action started is stopped
 /// again, in reverse.
-fn start(exec: &Exec, selected: &[&Container], cur: &Current, action: &str) -> Result<()> {
+fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<()> {
     let stages = stages_or_fail(start_stages(exec.svc, selected), exec.svc)?;
-    let mut started: Vec<&Container> = Vec::new();
+    let mut started: Vec<Res> = Vec::new();
     let tctx = trigger_ctx(exec);
     for stage in &stages {
-        let results: Vec<(&Container, Result<bool>)> = run_stage(stage, |c| {
-            check_requires(exec, &c.start_requires, "start")?;
-            trigger::around(&tctx, &c.triggers, Some(&c.rid), action, || {
-                exec.start(c, cur.of(exec.svc, c)?)
+        let results: Vec<(Res, Result<bool>)> = run_stage(stage, |r| {
+            check_requires(exec, &r.start_requires, "start")?;
+            trigger::around(&tctx, &r.triggers, Some(&r.rid), action, || match r {
+                Res::Container(c) => exec.start(c, cur.of(exec.svc, c)?),
+                Res::Ip(i) => start_ip(exec, i),
             })
         });
-        let mut failed: Vec<&Container> = Vec::new();
+        let mut failed: Vec<Res> = Vec::new();
         for (c, r) in results {
             match r {
                 Ok(true) => started.push(c),
@@ -560,6 +592,16 @@ fn start(exec: &Exec, selected: &[&Container], cur: &Current, action: &str) -> R
     Ok(())
 }
 
+/// An ip resource's start (SPEC 16), marked as this action's when it
+/// plumbed the address.
+fn start_ip(exec: &Exec, i: &crate::resource::ip::Ip) -> Result<bool> {
+    let plumbed = ip::start(exec, i)?;
+    if plumbed {
+        exec.touch_rid(&i.rid);
+    }
+    Ok(plumbed)
+}
+
 /// The running containers whose namespace holder (`netns`, `pidns`,
 /// `ipcns` = container#N) this action started again: they still sit in
 /// the namespace that died with the holder's old container, so each is
@@ -573,11 +615,24 @@ fn restart_joiners(exec: &Exec) -> Result<()> {
     let svc = exec.svc;
     // each round restarts those whose holder was touched; a chain is as
     // long as the service has containers
-    if svc.containers.iter().all(|c| c.depends_on.is_empty()) {
+    if svc.containers.iter().all(|c| c.depends_on.is_empty()) && svc.ips.is_empty() {
         return Ok(());
     }
     for _ in 0..svc.containers.len() {
         let touched = exec.touched_rids();
+        // an address went with its holder's old namespace: plumbed again
+        // into the new one, before the containers that join it
+        for i in svc.ips.iter().filter(|i| !i.disable) {
+            if touched.contains(&i.holder) && !touched.contains(i.rid.as_str()) {
+                exec.log.res(
+                    &i.rid,
+                    Level::Info,
+                    "its namespace holder was started again: plumbing the address into the new namespace",
+                );
+                start_ip(exec, i)?;
+                exec.touch_rid(&i.rid);
+            }
+        }
         let joiners: Vec<&Container> = svc
             .containers
             .iter()
@@ -626,14 +681,20 @@ fn check_requires(
         return Ok(());
     }
     let svc = exec.svc;
-    let needed: Vec<&Container> = reqs
-        .iter()
-        .filter_map(|r| svc.containers.iter().find(|x| x.rid == r.rid))
-        .collect();
+    let needed: Vec<&Container> = reqs.iter().filter_map(|r| svc.container(&r.rid)).collect();
     let cur = exec.current(&needed)?;
-    for (r, x) in reqs.iter().zip(&needed) {
-        let info = cur.of(svc, x)?;
-        let now = crate::status::resource(svc, x, info.as_ref()).status;
+    for r in reqs {
+        let now = match (
+            svc.container(&r.rid),
+            svc.ips.iter().find(|i| i.rid == r.rid),
+        ) {
+            (Some(x), _) => {
+                let info = cur.of(svc, x)?;
+                crate::status::resource(svc, x, info.as_ref()).status
+            }
+            (None, Some(i)) => crate::status::ip_resource(i, &ip::seen(exec, i)).status,
+            (None, None) => continue,
+        };
         if !r.states.iter().any(|s| s == now.as_str()) {
             return Err(Error::Failed(format!(
                 "{action} requires {} {}, it is {now}",
@@ -704,7 +765,7 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
 /// A start with DEFAULT's triggers around it. A failed blocking post
 /// trigger, once the containers started, rolls back what the start
 /// started (with `rollback`), as a failed resource's start does.
-fn start_around(exec: &Exec, selected: &[&Container], cur: &Current, action: &str) -> Result<()> {
+fn start_around(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<()> {
     let tctx = trigger_ctx(exec);
     let svc = exec.svc;
     trigger::before(&tctx, &svc.triggers, None, action)?;
@@ -714,13 +775,13 @@ fn start_around(exec: &Exec, selected: &[&Container], cur: &Current, action: &st
 }
 
 /// What a start that then failed started, stopped again.
-fn roll_back_started(exec: &Exec, selected: &[&Container]) {
+fn roll_back_started(exec: &Exec, selected: &[Res]) {
     if !exec.svc.rollback || exec.dry_run {
         return;
     }
-    let touched: Vec<&Container> = selected
-        .iter()
-        .copied()
+    // (the addresses go with their holders' namespaces)
+    let touched: Vec<&Container> = containers(selected)
+        .into_iter()
         .filter(|c| exec.touched(c))
         .collect();
     // those still running: a start that failed on a resource rolled back
@@ -738,6 +799,7 @@ fn roll_back_started(exec: &Exec, selected: &[&Container]) {
         })
         .collect();
     if !running.is_empty() {
+        let running: Vec<Res> = running.into_iter().map(Res::Container).collect();
         rollback(exec, &running, &[]);
     }
 }
@@ -755,10 +817,10 @@ fn trigger_ctx<'a>(exec: &'a Exec) -> trigger::Context<'a> {
 /// Stops what this action started, in reverse, and the failed resources'
 /// own containers left running (up but never healthy, say). A failed
 /// resource's container that is not ours, or not running, is left alone.
-fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
+fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
     crate::interrupt::acknowledge(); // a signal that stopped the start must not stop its rollback
-    let all: Vec<&Container> = started.iter().chain(failed).copied().collect();
-    let cur = match exec.current(&all) {
+    let all: Vec<Res> = started.iter().chain(failed).copied().collect();
+    let cur = match exec.current(&containers(&all)) {
         Ok(cur) => cur,
         Err(e) => {
             exec.log
@@ -766,42 +828,48 @@ fn rollback(exec: &Exec, started: &[&Container], failed: &[&Container]) {
             return;
         }
     };
-    let stray = failed.iter().filter(|c| exec.touched(c)).filter(|c| {
-        cur.of(exec.svc, c)
-            .ok()
-            .flatten()
-            .is_some_and(|i| i.running && exec.owns(c, &i))
-    });
-    let targets: Vec<&Container> = stray.chain(started.iter().rev()).copied().collect();
+    // a failed ip undid its own link
+    let stray = containers(failed)
+        .into_iter()
+        .filter(|c| exec.touched(c))
+        .filter(|c| {
+            cur.of(exec.svc, c)
+                .ok()
+                .flatten()
+                .is_some_and(|i| i.running && exec.owns(c, &i))
+        });
+    let targets: Vec<Res> = stray
+        .map(Res::Container)
+        .chain(started.iter().rev().copied())
+        .collect();
     if targets.is_empty() {
         return;
     }
     exec.log.svc(Level::Info, "rollback");
-    for c in targets {
-        if let Err(e) = cur.of(exec.svc, c).and_then(|i| exec.stop(c, i, false)) {
+    for r in targets {
+        let stopped = match r {
+            Res::Container(c) => cur.of(exec.svc, c).and_then(|i| exec.stop(c, i, false)),
+            Res::Ip(i) => ip::stop(exec, i),
+        };
+        if let Err(e) = stopped {
             exec.log
-                .res(&c.rid, Level::Error, &format!("rollback: {e}"));
+                .res(&r.rid, Level::Error, &format!("rollback: {e}"));
         }
     }
 }
 
 /// Stops in the reverse of the start order; the first failure of a
 /// non-optional resource is reported and ends the action.
-fn stop(
-    exec: &Exec,
-    selected: &[&Container],
-    cur: &Current,
-    remove: bool,
-    action: &str,
-) -> Result<()> {
+fn stop(exec: &Exec, selected: &[Res], cur: &Current, remove: bool, action: &str) -> Result<()> {
     let stages = stages_or_fail(stop_stages(exec.svc, selected), exec.svc)?;
     let mut failed = false;
     let tctx = trigger_ctx(exec);
     for stage in &stages {
-        let results = run_stage(stage, |c| {
-            check_requires(exec, &c.stop_requires, "stop")?;
-            trigger::around(&tctx, &c.triggers, Some(&c.rid), action, || {
-                exec.stop(c, cur.of(exec.svc, c)?, remove)
+        let results = run_stage(stage, |r| {
+            check_requires(exec, &r.stop_requires, "stop")?;
+            trigger::around(&tctx, &r.triggers, Some(&r.rid), action, || match r {
+                Res::Container(c) => exec.stop(c, cur.of(exec.svc, c)?, remove),
+                Res::Ip(i) => ip::stop(exec, i),
             })
         });
         for (c, r) in results {
@@ -822,12 +890,12 @@ fn stop(
 /// Runs `f` on the stage's members, one after the other or all at once.
 fn run_stage<'a, T: Send>(
     stage: &Stage<'a>,
-    f: impl Fn(&'a Container) -> Result<T> + Sync,
-) -> Vec<(&'a Container, Result<T>)> {
+    f: impl Fn(Res<'a>) -> Result<T> + Sync,
+) -> Vec<(Res<'a>, Result<T>)> {
     if !stage.parallel || stage.members.len() < 2 {
         let mut out = Vec::new();
         for c in &stage.members {
-            let r = f(c);
+            let r = f(*c);
             let failed = match &r {
                 Err(Error::Interrupted(_)) => true,
                 Err(_) => !c.optional,
@@ -844,7 +912,7 @@ fn run_stage<'a, T: Send>(
         let handles: Vec<_> = stage
             .members
             .iter()
-            .map(|c| (*c, s.spawn(|| f(c))))
+            .map(|c| (*c, s.spawn(|| f(*c))))
             .collect();
         handles
             .into_iter()

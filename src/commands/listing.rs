@@ -105,13 +105,13 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
     let mut targets: Vec<(String, crate::docker::Engine, String)> = Vec::new();
     for path in &paths {
         let (_, svc) = crate::config::load(path, &ctx.roots, &ctx.node)?;
-        let selected = super::action::select_resources(
+        let selected = crate::resource::containers(&super::action::select_resources(
             &svc,
             &crate::cli::ActionArgs {
                 rid: args.rid.clone(),
                 ..Default::default()
             },
-        )?;
+        )?);
         let log = super::service_log(ctx, path, false);
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, false, true)?;
         let cur = crate::docker::current::Current::query(&engine, &selected)?;

@@ -125,7 +125,8 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
                 .iter()
                 .position(|(e, _)| *e == engine)
                 .and_then(|i| maps[i].as_ref());
-            status::service_in(svc, &ctx.node, seen, *started, running.as_deref())
+            let ips = crate::resource::ip::run::observe(&engine, svc, seen);
+            status::service_in(svc, &ctx.node, seen, &ips, *started, running.as_deref())
         });
         let mut statuses = statuses;
         if let Some(remote) = remote {
@@ -200,10 +201,16 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     let running = state::running_action(&svc.path, &Under::paths(&ctx.roots.var));
     let down = docker::daemon::Daemon::of(svc, &ctx.roots).is_some_and(|d| d.running().is_none());
     if down {
+        let ips = crate::resource::ip::run::observe(
+            &docker::daemon::engine_of(svc, &ctx.roots),
+            svc,
+            None,
+        );
         return Ok(status::service_in(
             svc,
             &ctx.node,
             None,
+            &ips,
             started,
             running.as_deref(),
         ));
@@ -212,10 +219,12 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     let listing = docker::Listing::start(&engine)?;
     let infos = engine_view(&engine, &[svc], listing)?;
     let by_name = status::by_name(&infos);
+    let ips = crate::resource::ip::run::observe(&engine, svc, Some(&by_name));
     Ok(status::service_in(
         svc,
         &ctx.node,
         Some(&by_name),
+        &ips,
         started,
         running.as_deref(),
     ))

@@ -7,6 +7,7 @@ pub enum Scope {
     Default,
     Container,
     Subset,
+    Ip,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,6 +197,37 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Subset "pg_mem_oom_control" Bool, None, "memory.oom_control", "true turns the kernel's OOM killer off for the slice (cgroup v1). On the subset's slice."),
     kw!(Subset "pg_blkio_weight" Str, None, "blkio.weight (v2 io.weight) / IOWeight=", "The slice's relative block io weight, 10 to 1000. On the subset's slice."),
     kw!(Subset "parallel" Bool, Some("false"), "", "Start and stop the subset's resources concurrently."),
+    kw!(Ip "type" Choice(&["netns"]), None, "", "The ip driver: netns, an address in the network namespace a container of the service holds."),
+    kw!(Ip "netns" Str, None, "", "container#N: the container whose network namespace gets the address (a pause container with netns = none, say). The ip starts after it and before the containers that join its namespace, and stops before it. Required."),
+    kw!(Ip "ipname" Str, None, "ip addr add", "The address, or a host name resolved at each start. Required."),
+    kw!(Ip "netmask" Str, None, "ip addr add ADDR/LEN", "The prefix length (24) or a dotted mask (255.255.255.0). Required."),
+    kw!(Ip "ipdev" Str, None, "ip link add", "The host bridge (mode = bridge: the veth pair's host end joins it), or the parent link (macvlan, ipvlan-l2, ipvlan-l3). Required."),
+    kw!(Ip "mode" Choice(crate::resource::ip::Mode::WORDS), Some("bridge"), "ip link add … type veth|macvlan|ipvlan", "bridge: a veth pair on the bridge ipdev; macvlan: a macvlan child of ipdev (children reach each other, not their parent); ipvlan-l2, ipvlan-l3: an ipvlan child of ipdev."),
+    kw!(Ip "gateway" Str, None, "ip route replace default via", "The default route's gateway in the namespace."),
+    kw!(Ip "nsdev" Str, Some("eth0"), "ip link set … name", "The link's name inside the namespace."),
+    kw!(Ip "pre_start" Str, None, "", "A command run before this resource's start; a failure is a warning. As DEFAULT.pre_start, OPENSVC_RID set."),
+    kw!(Ip "blocking_pre_start" Str, None, "", "A command run before this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_start, OPENSVC_RID set."),
+    kw!(Ip "post_start" Str, None, "", "A command run after this resource's start; a failure is a warning. As DEFAULT.post_start, OPENSVC_RID set."),
+    kw!(Ip "blocking_post_start" Str, None, "", "A command run after this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_start, OPENSVC_RID set."),
+    kw!(Ip "pre_stop" Str, None, "", "A command run before this resource's stop; a failure is a warning. As DEFAULT.pre_stop, OPENSVC_RID set."),
+    kw!(Ip "blocking_pre_stop" Str, None, "", "A command run before this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_stop, OPENSVC_RID set."),
+    kw!(Ip "post_stop" Str, None, "", "A command run after this resource's stop; a failure is a warning. As DEFAULT.post_stop, OPENSVC_RID set."),
+    kw!(Ip "blocking_post_stop" Str, None, "", "A command run after this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_stop, OPENSVC_RID set."),
+    kw!(Ip "pre_provision" Str, None, "", "A command run before this resource's provision; a failure is a warning. As DEFAULT.pre_provision, OPENSVC_RID set."),
+    kw!(Ip "blocking_pre_provision" Str, None, "", "A command run before this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_provision, OPENSVC_RID set."),
+    kw!(Ip "post_provision" Str, None, "", "A command run after this resource's provision; a failure is a warning. As DEFAULT.post_provision, OPENSVC_RID set."),
+    kw!(Ip "blocking_post_provision" Str, None, "", "A command run after this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_provision, OPENSVC_RID set."),
+    kw!(Ip "pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure is a warning. As DEFAULT.pre_unprovision, OPENSVC_RID set."),
+    kw!(Ip "blocking_pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_unprovision, OPENSVC_RID set."),
+    kw!(Ip "post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure is a warning. As DEFAULT.post_unprovision, OPENSVC_RID set."),
+    kw!(Ip "blocking_post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_unprovision, OPENSVC_RID set."),
+    kw!(Ip "start_requires" Words, None, "", "RID(STATE,...) words: this resource starts only while those resources are in those states (default up)."),
+    kw!(Ip "stop_requires" Words, None, "", "RID(STATE,...) words: this resource stops only while those resources are in those states (default up)."),
+    kw!(Ip "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Ip "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
+    kw!(Ip "tags" Words, None, "", "Words to select resources by with --tag."),
+    kw!(Ip "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
+    kw!(Ip "comment" Text, None, "", "Free text for the operators."),
 ];
 
 /// What a section name says about its contents.
@@ -205,6 +237,7 @@ pub enum SectionKind {
     Env,
     Container,
     Subset,
+    Ip,
 }
 
 pub fn section_kind(section: &str) -> Option<SectionKind> {
@@ -212,6 +245,7 @@ pub fn section_kind(section: &str) -> Option<SectionKind> {
         "DEFAULT" => Some(SectionKind::Default),
         "env" => Some(SectionKind::Env),
         s if rid_index(s, "container").is_some() => Some(SectionKind::Container),
+        s if rid_index(s, "ip").is_some() => Some(SectionKind::Ip),
         s if s
             .strip_prefix("subset#container:")
             .is_some_and(|n| !n.is_empty()) =>
@@ -237,6 +271,7 @@ fn scope_of(kind: &SectionKind) -> Option<Scope> {
         SectionKind::Default => Some(Scope::Default),
         SectionKind::Container => Some(Scope::Container),
         SectionKind::Subset => Some(Scope::Subset),
+        SectionKind::Ip => Some(Scope::Ip),
         SectionKind::Env => None,
     }
 }
@@ -334,6 +369,7 @@ mod tests {
             Some(SectionKind::Subset)
         );
         assert_eq!(section_kind("container#"), None);
+        assert_eq!(section_kind("ip#1"), Some(SectionKind::Ip));
         assert_eq!(section_kind("disk#1"), None);
     }
 

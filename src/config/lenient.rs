@@ -105,6 +105,9 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         id,
         rollback: false,
         containers,
+        // a config that does not validate plumbs nothing; a stop of a
+        // holder takes its addresses with its namespace
+        ips: Vec::new(),
         subsets: Vec::new(),
         daemon,
         // a stop acts on this node
@@ -119,7 +122,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
     // A namespace cycle (the hand edit that brought us here, maybe) must
     // not stop the stop: then the order is plain reverse rid order.
     let mut notes = Vec::new();
-    let all: Vec<&Container> = service.containers.iter().collect();
+    let all = service.resources();
     if let Err(e) = crate::plan::start_stages(&service, &all) {
         notes.push(format!("{e}: acting in rid order"));
         for c in &mut service.containers {
@@ -172,7 +175,7 @@ mod tests {
         let svc = l.service.unwrap();
         assert!(l.problems.is_empty(), "{:?}", l.problems);
         assert!(l.notes[0].contains("cycle"), "{:?}", l.notes);
-        let all: Vec<&Container> = svc.containers.iter().collect();
+        let all = svc.resources();
         assert!(crate::plan::stop_stages(&svc, &all).is_ok());
     }
 }

@@ -18,6 +18,8 @@ pub struct Service {
     pub rollback: bool,
     /// In natural rid order.
     pub containers: Vec<Container>,
+    /// The ip resources (SPEC 16), in natural rid order.
+    pub ips: Vec<crate::resource::ip::Ip>,
     /// `(subset name, parallel)`, in name order.
     pub subsets: Vec<(String, bool)>,
     /// The service's private docker daemon (`docker_data_dir`), if any.
@@ -151,6 +153,7 @@ impl Service {
             id: "id1".into(),
             rollback: true,
             containers,
+            ips: Vec::new(),
             subsets: Vec::new(),
             daemon: None,
             nodes: vec!["n1".into()],
@@ -235,9 +238,26 @@ pub fn parse_require(
 }
 
 impl Service {
+    /// Every resource, kind by kind (containers, then ips), each in
+    /// natural rid order.
+    pub fn resources(&self) -> Vec<crate::resource::Res<'_>> {
+        use crate::resource::Res;
+        let containers = self.containers.iter().map(Res::Container);
+        containers.chain(self.ips.iter().map(Res::Ip)).collect()
+    }
+
+    /// The container resource `rid`.
+    pub fn container(&self, rid: &str) -> Option<&Container> {
+        self.containers.iter().find(|c| c.rid == rid)
+    }
+
     /// The rids, for "no such resource" messages: `container#1, container#2`.
     pub fn rid_list(&self) -> String {
-        let rids: Vec<&str> = self.containers.iter().map(|c| c.rid.as_str()).collect();
+        let rids: Vec<&str> = self
+            .resources()
+            .iter()
+            .map(|r| r.head().rid.as_str())
+            .collect();
         if rids.is_empty() {
             "none".into()
         } else {
@@ -248,9 +268,14 @@ impl Service {
 
 /// The container resources of a config, in natural rid order.
 pub fn container_rids(doc: &Document) -> Vec<&str> {
+    rids_of(doc, SectionKind::Container)
+}
+
+/// The resources of one kind in a config, in natural rid order.
+pub fn rids_of(doc: &Document, kind: SectionKind) -> Vec<&str> {
     let mut rids: Vec<&str> = doc
         .section_names()
-        .filter(|s| section_kind(s) == Some(SectionKind::Container))
+        .filter(|s| section_kind(s).as_ref() == Some(&kind))
         .collect();
     rids.sort_by_key(|r| natural_key(r));
     rids
@@ -296,7 +321,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
         }
         let Some(kind) = section_kind(section) else {
             report.unknown.push(format!(
-                "unknown section [{section}]: expected DEFAULT, env, container#N or subset#container:NAME"
+                "unknown section [{section}]: expected DEFAULT, env, container#N, ip#N or subset#container:NAME"
             ));
             continue;
         };
@@ -309,6 +334,11 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
         if kind == SectionKind::Container && doc.get(section, "type").is_none() {
             report.errors.push(format!(
                 "[{section}] has no type: a container resource needs {section}.type=docker"
+            ));
+        }
+        if kind == SectionKind::Ip && doc.get(section, "type").is_none() {
+            report.errors.push(format!(
+                "[{section}] has no type: an ip resource needs {section}.type=netns"
             ));
         }
     }
@@ -338,7 +368,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
 /// The checks of a typed service: a namespace cycle (`netns =
 /// container#2` both ways can not start), the daemon's socket.
 fn finish(report: &mut Report, svc: Service, roots: &Roots) {
-    let all: Vec<&Container> = svc.containers.iter().collect();
+    let all = svc.resources();
     match crate::plan::start_stages(&svc, &all)
         .and_then(|_| crate::docker::daemon::check_socket(&svc, roots))
     {
@@ -445,6 +475,35 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
             ))
         })
         .collect::<Result<_, String>>()?;
+    let ip_rids = rids_of(doc, SectionKind::Ip);
+    let known = |r: &str| names.contains_key(r) || ip_rids.contains(&r);
+    let all_rids = || {
+        let mut r: Vec<&str> = names
+            .keys()
+            .copied()
+            .chain(ip_rids.iter().copied())
+            .collect();
+        r.sort_unstable();
+        r.join(" ")
+    };
+    // a section's triggers and limits, read when it sets some (a config
+    // of many containers does not look up the keywords they do not set)
+    let extras = |rid: &str, head: &mut crate::resource::Head| -> Result<(), String> {
+        let keys: Vec<&str> = doc.entries(rid).map(|(k, _)| unscoped(k)).collect();
+        let trigger_words = ["_start", "_stop", "provision"];
+        if keys
+            .iter()
+            .any(|k| trigger_words.iter().any(|w| k.contains(w)))
+        {
+            head.triggers = triggers(eval, rid)?;
+        }
+        if keys.iter().any(|k| k.starts_with("pg_")) {
+            head.limits = crate::resource::limits::Limits::parse(rid, |k| {
+                Ok(get(rid, k)?.map(Cow::into_owned))
+            })?;
+        }
+        Ok(())
+    };
     let containers = rids
         .iter()
         .map(|rid| {
@@ -452,20 +511,19 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
             // set are not looked up (a config of many containers)
             let keys: Vec<&str> = doc.entries(rid).map(|(k, _)| unscoped(k)).collect();
             let netns_set = keys.contains(&"netns");
-            let mut c = container(&get, rid, &names, netns_set)?;
-            let trigger_words = ["_start", "_stop", "provision"];
-            if keys
-                .iter()
-                .any(|k| trigger_words.iter().any(|w| k.contains(w)))
-            {
-                c.triggers = triggers(eval, rid)?;
-            }
-            if keys.iter().any(|k| k.starts_with("pg_")) {
-                c.limits = crate::resource::limits::Limits::parse(rid, |k| {
-                    Ok(get(rid, k)?.map(Cow::into_owned))
-                })?;
-            }
+            let sec = Section { get: &get, rid };
+            let mut c = container(&sec, &names, netns_set, &known, &all_rids)?;
+            extras(rid, &mut c.head)?;
             Ok(c)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let ips = ip_rids
+        .iter()
+        .map(|rid| {
+            let sec = Section { get: &get, rid };
+            let mut i = ip(&sec, &names, &known, &all_rids)?;
+            extras(rid, &mut i.head)?;
+            Ok(i)
         })
         .collect::<Result<Vec<_>, String>>()?;
     let mut subsets: BTreeMap<String, bool> = doc
@@ -478,8 +536,9 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
             Ok((name.to_string(), parallel))
         })
         .collect::<Result<_, String>>()?;
-    for c in &containers {
-        if let Some(s) = &c.subset {
+    let heads = containers.iter().map(|c| &c.head);
+    for h in heads.chain(ips.iter().map(|i| &i.head)) {
+        if let Some(s) = &h.subset {
             subsets.entry(s.clone()).or_insert(false);
         }
     }
@@ -527,6 +586,7 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         id,
         rollback,
         containers,
+        ips,
         subsets,
         daemon,
         nodes,
@@ -595,44 +655,197 @@ fn daemon_config(get: &Getter) -> Result<Option<DaemonConfig>, String> {
 
 type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<Cow<'a, str>>, String> + 'a;
 
-fn container(
-    get: &Getter,
-    rid: &str,
-    names: &HashMap<&str, String>,
-    netns_set: bool,
-) -> Result<Container, String> {
-    let text = |key: &str| get(rid, key);
-    let flag = |key: &str| {
-        let v = text(key)?;
+/// A section's values, as the evaluator gives them for this node.
+struct Section<'g, 'a> {
+    get: &'g Getter<'a>,
+    rid: &'g str,
+}
+
+impl<'a> Section<'_, 'a> {
+    fn text(&self, key: &str) -> Result<Option<Cow<'a, str>>, String> {
+        (self.get)(self.rid, key)
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, String> {
+        let v = self.text(key)?;
         match v.as_deref() {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
-            other => bool_of(other, &format!("{rid}.{key}")),
+            other => bool_of(other, &format!("{}.{key}", self.rid)),
+        }
+    }
+
+    fn words(&self, key: &str) -> Result<Vec<String>, String> {
+        self.text(key)?
+            .map(|v| split_words(&v).map_err(|e| format!("{}.{key}: {e}", self.rid)))
+            .unwrap_or(Ok(Vec::new()))
+    }
+
+    fn duration(&self, key: &str) -> Result<Option<Duration>, String> {
+        self.text(key)?
+            .map(|v| parse_duration(&v).map_err(|e| format!("{}.{key}: {e}", self.rid)))
+            .transpose()
+    }
+
+    /// A value checked by `check`; an empty value is unset.
+    fn operand(
+        &self,
+        key: &str,
+        check: fn(&str) -> Result<(), String>,
+    ) -> Result<Option<String>, String> {
+        self.text(key)?
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                check(&v)
+                    .map(|()| v.into_owned())
+                    .map_err(|e| format!("{}.{key}: {e}", self.rid))
+            })
+            .transpose()
+    }
+}
+
+/// What every resource's section has (its head), whatever its kind; its
+/// triggers and limits are read by the caller, when it sets some.
+/// `known`: whether a rid is one of the service; `rids`: them all, for a
+/// message.
+fn head(
+    sec: &Section,
+    known: &dyn Fn(&str) -> bool,
+    rids: &dyn Fn() -> String,
+) -> Result<crate::resource::Head, String> {
+    let rid = sec.rid;
+    let requires = |key: &str| -> Result<Vec<Require>, String> {
+        sec.words(key)?
+            .iter()
+            .map(|w| {
+                let r = parse_require(w, known, rids).map_err(|e| format!("{rid}.{key}: {e}"))?;
+                if r.rid == rid {
+                    return Err(format!(
+                        "{rid}.{key}: '{w}': a resource can not require itself"
+                    ));
+                }
+                Ok(r)
+            })
+            .collect()
+    };
+    Ok(crate::resource::Head {
+        rid: rid.into(),
+        disable: sec.flag("disable")?,
+        optional: sec.flag("optional")?,
+        tags: sec.words("tags")?,
+        subset: sec.operand("subset", operand::subset)?,
+        triggers: Default::default(),
+        start_requires: requires("start_requires")?,
+        stop_requires: requires("stop_requires")?,
+        limits: Default::default(),
+    })
+}
+
+/// An `[ip#N]` section (SPEC 16): its holder must be a container of the
+/// service; the host's links are looked at when it starts, not here (the
+/// config may be written on another node).
+fn ip(
+    sec: &Section,
+    names: &HashMap<&str, String>,
+    known: &dyn Fn(&str) -> bool,
+    rids: &dyn Fn() -> String,
+) -> Result<crate::resource::ip::Ip, String> {
+    use crate::resource::ip;
+    let rid = sec.rid;
+    let required = |key: &str, what: &str| -> Result<String, String> {
+        sec.text(key)?
+            .filter(|v| !v.is_empty())
+            .map(Cow::into_owned)
+            .ok_or_else(|| format!("{rid}.{key}: missing ({what})"))
+    };
+    let holder = required(
+        "netns",
+        "the container#N whose network namespace gets the address",
+    )?;
+    if rid_index(&holder, "container").is_none() {
+        return Err(format!(
+            "{rid}.netns: '{}' is not a container of the service (container#N)",
+            holder.escape_debug()
+        ));
+    }
+    if !names.contains_key(holder.as_str()) {
+        return Err(format!("{rid}.netns: no resource {holder} in this service"));
+    }
+    let ipname = required("ipname", "the address, or a name that resolves to it")?;
+    ip::check_ipname(&ipname).map_err(|e| format!("{rid}.ipname: {e}"))?;
+    let netmask = required("netmask", "a prefix length, 24, or a dotted mask")?;
+    let prefix = ip::parse_netmask(&netmask).map_err(|e| format!("{rid}.netmask: {e}"))?;
+    if let Ok(addr) = ipname.parse() {
+        ip::check_prefix(addr, prefix).map_err(|e| format!("{rid}.netmask: {e}"))?;
+    }
+    let link = |key: &str, v: String| -> Result<String, String> {
+        let ok = !v.is_empty()
+            && v.len() <= 15
+            && v != "."
+            && v != ".."
+            && !v.contains(|c: char| c == '/' || c == ':' || c.is_whitespace() || c.is_control());
+        if ok {
+            Ok(v)
+        } else {
+            Err(format!(
+                "{rid}.{key}: '{}' is not a link name (1 to 15 characters, no '/', ':' or space)",
+                v.escape_debug()
+            ))
         }
     };
-    let words = |key: &str| -> Result<Vec<String>, String> {
-        text(key)?
-            .map(|v| split_words(&v).map_err(|e| format!("{rid}.{key}: {e}")))
-            .unwrap_or(Ok(Vec::new()))
+    let ipdev = link(
+        "ipdev",
+        required("ipdev", "the host bridge, or the parent link")?,
+    )?;
+    let nsdev = link(
+        "nsdev",
+        sec.text("nsdev")?
+            .map_or_else(|| "eth0".into(), Cow::into_owned),
+    )?;
+    let mode = match sec.text("mode")?.filter(|v| !v.is_empty()) {
+        None => ip::Mode::default(),
+        Some(v) => ip::Mode::parse(&v).ok_or_else(|| {
+            format!(
+                "{rid}.mode: '{}' is not one of {}",
+                v.escape_debug(),
+                ip::Mode::WORDS.join(", ")
+            )
+        })?,
     };
-    let duration = |key: &str| -> Result<Option<Duration>, String> {
-        text(key)?
-            .map(|v| parse_duration(&v).map_err(|e| format!("{rid}.{key}: {e}")))
-            .transpose()
-    };
+    let gateway = sec
+        .text("gateway")?
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<std::net::IpAddr>()
+                .map_err(|_| format!("{rid}.gateway: '{}' is not an address", v.escape_debug()))
+        })
+        .transpose()?;
+    Ok(ip::Ip {
+        head: head(sec, known, rids)?,
+        holder,
+        ipname,
+        prefix,
+        ipdev,
+        mode,
+        gateway,
+        nsdev,
+    })
+}
+
+fn container(
+    sec: &Section,
+    names: &HashMap<&str, String>,
+    netns_set: bool,
+    known: &dyn Fn(&str) -> bool,
+    rids: &dyn Fn() -> String,
+) -> Result<Container, String> {
+    let rid = sec.rid;
+    let text = |key: &str| sec.text(key);
+    let flag = |key: &str| sec.flag(key);
+    let words = |key: &str| sec.words(key);
+    let duration = |key: &str| sec.duration(key);
+    let operand = |key: &str, check: fn(&str) -> Result<(), String>| sec.operand(key, check);
     let mut depends_on = Vec::new();
-    let operand =
-        |key: &str, check: fn(&str) -> Result<(), String>| -> Result<Option<String>, String> {
-            // An empty value is unset, as it always was for these keywords.
-            text(key)?
-                .filter(|v| !v.is_empty())
-                .map(|v| {
-                    check(&v)
-                        .map(|()| v.into_owned())
-                        .map_err(|e| format!("{rid}.{key}: {e}"))
-                })
-                .transpose()
-        };
     let mut namespace = |key: &str| -> Result<Option<String>, String> {
         let Some(v) = text(key)?.map(Cow::into_owned) else {
             return Ok(None);
@@ -698,7 +911,7 @@ fn container(
     }
     let registry_creds = match text("registry_creds")? {
         Some(v) => Some(v),
-        None => get("DEFAULT", "registry_creds")?,
+        None => (sec.get)("DEFAULT", "registry_creds")?,
     }
     .filter(|v| !v.is_empty())
     .map(Cow::into_owned);
@@ -706,43 +919,11 @@ fn container(
         crate::paths::check_name(name)
             .map_err(|e| format!("{rid}.registry_creds: the secret name {e}"))?;
     }
-    // the rids, listed for a message only (a config of many containers
-    // reads each one's requirements in constant time)
-    let rids = || {
-        let mut r: Vec<&str> = names.keys().copied().collect();
-        r.sort_unstable();
-        r.join(" ")
-    };
-    let requires = |key: &str| -> Result<Vec<Require>, String> {
-        words(key)?
-            .iter()
-            .map(|w| {
-                let r = parse_require(w, &|r| names.contains_key(r), &rids)
-                    .map_err(|e| format!("{rid}.{key}: {e}"))?;
-                if r.rid == rid {
-                    return Err(format!(
-                        "{rid}.{key}: '{w}': a resource can not require itself"
-                    ));
-                }
-                Ok(r)
-            })
-            .collect()
-    };
     let detach = flag("detach")?;
     let name = names.get(rid).cloned().unwrap_or_default();
     operand::container_name(&name).map_err(|e| format!("{rid}.name: {e}"))?;
     Ok(Container {
-        head: crate::resource::Head {
-            rid: rid.into(),
-            disable: flag("disable")?,
-            optional: flag("optional")?,
-            tags: words("tags")?,
-            subset: operand("subset", operand::subset)?,
-            triggers: Default::default(),
-            start_requires: requires("start_requires")?,
-            stop_requires: requires("stop_requires")?,
-            limits: Default::default(),
-        },
+        head: head(sec, known, rids)?,
         image,
         name,
         command: words("command")?,
@@ -842,6 +1023,47 @@ mod tests {
             "{base}image = a\ncommand = sh\t-x\n  -c\ncomment = a\tb\n  b\n[env]\nk = 1\n  2\n"
         );
         assert_eq!(errors(&ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn ip_sections_name_what_is_wrong() {
+        let base =
+            "[DEFAULT]\nid = x\n[container#1]\ntype = docker\nimage = a\n[ip#1]\ntype = netns\n";
+        let ok = "netns = container#1\nipname = 192.0.2.10\nnetmask = 24\nipdev = br0\n";
+        assert_eq!(errors(&format!("{base}{ok}")), Vec::<String>::new());
+        let with = |from: &str, to: &str| errors(&format!("{base}{}", ok.replace(from, to)));
+        let cases = [
+            ("container#1", "container#9", "ip#1.netns: no resource container#9 in this service"),
+            ("container#1", "host", "ip#1.netns: 'host' is not a container of the service (container#N)"),
+            ("192.0.2.10", "not_an_address!", "ip#1.ipname: 'not_an_address!' is neither an address nor a host name"),
+            ("= 24", "= 33", "ip#1.netmask: /33 is longer than an address of 192.0.2.10's family (/32)"),
+            ("= 24", "= lots", "ip#1.netmask: 'lots' is not a prefix length (0 to 128) or a dotted mask (255.255.255.0)"),
+            ("br0", "a/b", "ip#1.ipdev: 'a/b' is not a link name (1 to 15 characters, no '/', ':' or space)"),
+        ];
+        for (from, to, want) in cases {
+            assert_eq!(with(from, to), [want], "{to}");
+        }
+        assert_eq!(
+            errors(&format!("{base}{ok}mode = vxlan\n")),
+            ["ip#1.mode: 'vxlan' is not one of: bridge, macvlan, ipvlan-l2, ipvlan-l3"]
+        );
+        assert_eq!(
+            errors(&format!("{base}{ok}start_requires = container#7\n")),
+            ["ip#1.start_requires: 'container#7': no such resource container#7 (rids: container#1 ip#1)"]
+        );
+        let doc =
+            Document::parse(&format!("{base}{ok}gateway = 192.0.2.1\nmode = macvlan\n")).unwrap();
+        let report = check_document(
+            &doc,
+            &SvcPath::parse("svc").unwrap(),
+            "n1",
+            &Roots::under(std::path::Path::new("/o")),
+        );
+        let svc = report.service.unwrap();
+        assert_eq!(
+            svc.ips[0].label(),
+            "netns macvlan 192.0.2.10/24 eth0@container#1"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::inspect::ContainerInfo;
 use crate::config::service::{Container, Service};
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
-use crate::process::{humanize, stream, Cmd, Output};
+use crate::process::{humanize, Cmd, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -84,8 +84,13 @@ impl<'a> Exec<'a> {
     }
 
     pub fn touch(&self, c: &Container) {
+        self.touch_rid(&c.rid);
+    }
+
+    /// Marks a resource of any kind as this action's.
+    pub fn touch_rid(&self, rid: &str) {
         if let Ok(mut t) = self.touched.lock() {
-            t.push(c.rid.to_string());
+            t.push(rid.to_string());
         }
     }
 
@@ -168,33 +173,7 @@ impl<'a> Exec<'a> {
         bound: Duration,
         show_stdout: bool,
     ) -> Result<Output> {
-        self.log.res(rid, Level::Info, &cmd.to_string());
-        if self.dry_run {
-            return Ok(Output {
-                status: std::os::unix::process::ExitStatusExt::from_raw(0),
-                stdout: String::new(),
-                stderr: String::new(),
-            });
-        }
-        let mut first = true;
-        let out = stream(&cmd, bound, |line| {
-            if !show_stdout {
-                return;
-            }
-            if first {
-                self.log.res(rid, Level::Info, "output:");
-                first = false;
-            }
-            self.log.res(rid, Level::Info, line);
-        })?;
-        let level = if out.success() {
-            Level::Warn
-        } else {
-            Level::Error
-        };
-        for line in out.stderr.lines().filter(|l| !l.trim().is_empty()) {
-            self.log.res(rid, level, line);
-        }
+        let out = crate::logger::run_logged(self.log, rid, &cmd, bound, self.dry_run, show_stdout)?;
         if !out.success() {
             return Err(Error::Failed(format!(
                 "docker {verb} failed: {}",

@@ -19,6 +19,9 @@ pub struct ContainerInfo {
     /// The output of the last health check, when there was one.
     pub health_output: Option<String>,
     pub labels: BTreeMap<String, String>,
+    /// `State.Pid` from an inspect (0 when not running, or from a listing):
+    /// the process an `ip` resource enters the namespace of (SPEC 16).
+    pub pid: u32,
 }
 
 impl ContainerInfo {
@@ -57,6 +60,8 @@ struct RawState {
     running: bool,
     #[serde(default)]
     exit_code: i64,
+    #[serde(default)]
+    pid: u32,
     health: Option<RawHealth>,
 }
 
@@ -109,6 +114,7 @@ pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, String> {
             state: r.state.status,
             running: r.state.running,
             exit_code: r.state.exit_code,
+            pid: r.state.pid,
             health_output: r
                 .state
                 .health
@@ -175,6 +181,7 @@ pub fn listed(
         health,
         health_output: None,
         labels,
+        pid: 0,
     }
 }
 

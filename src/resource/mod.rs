@@ -3,10 +3,47 @@
 //! the plan orders heads, and an action dispatches on the kind (the
 //! container kind: `config::service::Container` and `docker::container`).
 
+pub mod ip;
 pub mod limits;
 pub mod trigger;
 
-use crate::config::service::Require;
+use crate::config::service::{Container, Require};
+
+/// A resource of any kind, as the plan and the actions see it: its head,
+/// and its kind's own part to dispatch on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Res<'a> {
+    Container(&'a Container),
+    Ip(&'a ip::Ip),
+}
+
+impl<'a> Res<'a> {
+    pub fn head(self) -> &'a Head {
+        match self {
+            Res::Container(c) => &c.head,
+            Res::Ip(i) => &i.head,
+        }
+    }
+
+    pub fn container(self) -> Option<&'a Container> {
+        match self {
+            Res::Container(c) => Some(c),
+            Res::Ip(_) => None,
+        }
+    }
+}
+
+impl std::ops::Deref for Res<'_> {
+    type Target = Head;
+    fn deref(&self) -> &Head {
+        self.head()
+    }
+}
+
+/// The containers among `res`.
+pub fn containers<'a>(res: &[Res<'a>]) -> Vec<&'a Container> {
+    res.iter().filter_map(|r| r.container()).collect()
+}
 
 /// The part of a resource every kind has.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -76,7 +76,9 @@ pub struct ResourceStatus {
     pub optional: bool,
     pub provisioned: bool,
     pub subset: Option<String>,
-    pub container: ContainerState,
+    /// A container resource's container (an ip resource has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<ContainerState>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -234,12 +236,50 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
         optional: c.optional,
         provisioned,
         subset: c.subset.clone(),
-        container: ContainerState {
+        container: Some(ContainerState {
             name: c.name.clone(),
             id: info.map(|i| i.short_id().to_string()),
             image: info.map_or_else(|| c.image.clone(), |i| i.image.clone()),
             state: info.map_or_else(|| "absent".into(), |i| i.state.clone()),
-        },
+        }),
+    }
+}
+
+/// An ip resource (SPEC 16), from what its holder's namespace holds.
+pub fn ip_resource(
+    ip: &crate::resource::ip::Ip,
+    seen: &crate::resource::ip::run::Seen,
+) -> ResourceStatus {
+    use crate::resource::ip::run::Seen;
+    let (status, log) = match seen {
+        _ if ip.disable => (Avail::NotApplicable, Vec::new()),
+        Seen::Up => (Avail::Up, Vec::new()),
+        Seen::Down(why) => (Avail::Down, vec![format!("info: {why}")]),
+        Seen::Unknown(why) => (Avail::Warn, vec![format!("warn: {why}")]),
+    };
+    let flag = |on: bool, ch: char| if on { ch } else { '.' };
+    ResourceStatus {
+        rid: ip.rid.to_string(),
+        status,
+        flags: [
+            '.',
+            '.',
+            flag(ip.disable, 'D'),
+            flag(ip.optional, 'O'),
+            '.',
+            '.',
+            '.',
+            '.',
+        ]
+        .iter()
+        .collect(),
+        label: ip.label(),
+        log,
+        disabled: ip.disable,
+        optional: ip.optional,
+        provisioned: true,
+        subset: ip.subset.clone(),
+        container: None,
     }
 }
 
@@ -256,7 +296,9 @@ fn daemon_down(svc: &Service, c: &Container) -> ResourceStatus {
         .enumerate()
         .map(|(i, ch)| if i == 5 { '.' } else { ch })
         .collect();
-    r.container.state = "unknown".into();
+    if let Some(c) = &mut r.container {
+        c.state = "unknown".into();
+    }
     r
 }
 
@@ -298,7 +340,7 @@ pub fn by_name(infos: &[ContainerInfo]) -> ByName<'_> {
 
 #[cfg(test)]
 pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool) -> ServiceStatus {
-    service_in(svc, node, Some(&by_name(infos)), started, None)
+    service_in(svc, node, Some(&by_name(infos)), &[], started, None)
 }
 
 /// One service's status; `by_name` is built once for all the services of
@@ -311,6 +353,7 @@ pub fn service_in(
     svc: &Service,
     node: &str,
     by_name: Option<&ByName>,
+    ips: &[crate::resource::ip::run::Seen],
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
@@ -322,6 +365,14 @@ pub fn service_in(
             None => daemon_down(svc, c),
         })
         .collect();
+    // the ip resources after the containers (`ips`: what `ip::run::observe`
+    // saw, in `svc.ips` order)
+    resources.extend(
+        svc.ips
+            .iter()
+            .zip(ips)
+            .map(|(i, seen)| ip_resource(i, seen)),
+    );
     if running.is_some() {
         for r in &mut resources {
             r.flags.replace_range(0..1, "R");
@@ -386,10 +437,12 @@ impl InstanceStatus {
     pub fn runs(&self) -> bool {
         self.avail == Avail::Up
             || self.resources.iter().any(|r| {
-                !matches!(
-                    r.container.state.as_str(),
-                    "absent" | "exited" | "created" | "dead" | "unknown"
-                )
+                r.container.as_ref().is_some_and(|c| {
+                    !matches!(
+                        c.state.as_str(),
+                        "absent" | "exited" | "created" | "dead" | "unknown"
+                    )
+                })
             })
     }
 }
@@ -528,12 +581,12 @@ mod tests {
                 optional: false,
                 provisioned: true,
                 subset: None,
-                container: ContainerState {
+                container: Some(ContainerState {
                     name: "s.container.1".into(),
                     id: None,
                     image: "i".into(),
                     state: state.into(),
-                },
+                }),
             });
             i
         };
@@ -767,7 +820,7 @@ mod tests {
         let st = service(&s, "n1", &[info(false, "nginx", "id1.container#1")], false);
         assert_eq!((st.avail, st.notice.as_str()), (Avail::Down, "idle"));
         let infos = [info(true, "nginx", "id1.container#1")];
-        let st = service_in(&s, "n1", Some(&by_name(&infos)), true, Some("stop"));
+        let st = service_in(&s, "n1", Some(&by_name(&infos)), &[], true, Some("stop"));
         assert_eq!(st.notice, "stop, started");
         assert_eq!(st.resources[0].flags, "R.......");
         let st = service(&s, "n1", &[info(true, "other", "id1.container#1")], true);
@@ -814,12 +867,12 @@ mod tests {
             optional,
             provisioned: true,
             subset: None,
-            container: ContainerState {
+            container: Some(ContainerState {
                 name: String::new(),
                 id: None,
                 image: String::new(),
                 state: String::new(),
-            },
+            }),
         };
         use Avail::*;
         assert_eq!(aggregate(&[r(Up, false), r(Down, true)], false), Up);

@@ -221,12 +221,12 @@ mod tests {
             optional: false,
             provisioned: true,
             subset: subset.map(String::from),
-            container: ContainerState {
+            container: Some(ContainerState {
                 name: String::new(),
                 id: None,
                 image: String::new(),
                 state: String::new(),
-            },
+            }),
         }
     }
 

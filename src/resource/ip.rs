@@ -1,0 +1,421 @@
+//! The ip kind (SPEC 16): an address plumbed into the network namespace a
+//! container holds (`[ip#N] type = netns`, `netns = container#M`), the way
+//! the OpenSVC "multi containers" page builds a pod. om drives iproute2's
+//! `ip` as argv, each command an action line that replays: in the host's
+//! namespace for the link's creation, under `nsenter --net=/proc/PID/ns/net`
+//! (the holder's process, from its verified inspect) inside it.
+//!
+//! What is pure (the keywords, the link names, the command lines, reading
+//! `ip -j addr`) is here with its tests; `run` holds what touches the host.
+
+use super::Head;
+use crate::process::Cmd;
+use std::net::IpAddr;
+
+pub mod run;
+
+/// How the address reaches the host's network.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// A veth pair, its host end on the bridge `ipdev`.
+    #[default]
+    Bridge,
+    /// A macvlan child of `ipdev` (bridge mode: children talk to each
+    /// other, not to their parent).
+    Macvlan,
+    IpvlanL2,
+    IpvlanL3,
+}
+
+impl Mode {
+    pub const WORDS: &'static [&'static str] = &["bridge", "macvlan", "ipvlan-l2", "ipvlan-l3"];
+
+    pub fn parse(word: &str) -> Option<Mode> {
+        match word {
+            "bridge" => Some(Mode::Bridge),
+            "macvlan" => Some(Mode::Macvlan),
+            "ipvlan-l2" => Some(Mode::IpvlanL2),
+            "ipvlan-l3" => Some(Mode::IpvlanL3),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Bridge => "bridge",
+            Mode::Macvlan => "macvlan",
+            Mode::IpvlanL2 => "ipvlan-l2",
+            Mode::IpvlanL3 => "ipvlan-l3",
+        }
+    }
+}
+
+/// An ip resource: its head, and where its address goes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ip {
+    pub head: Head,
+    /// The container whose network namespace gets the address
+    /// (`netns = container#M`).
+    pub holder: String,
+    /// An address, or a name resolved at each start (`ipname`).
+    pub ipname: String,
+    /// The prefix length (`netmask`, given as a length or dotted).
+    pub prefix: u8,
+    /// The host bridge (bridge mode) or the parent link.
+    pub ipdev: String,
+    pub mode: Mode,
+    /// The default route's gateway in the namespace.
+    pub gateway: Option<IpAddr>,
+    /// The link's name inside the namespace.
+    pub nsdev: String,
+}
+
+impl std::ops::Deref for Ip {
+    type Target = Head;
+    fn deref(&self) -> &Head {
+        &self.head
+    }
+}
+
+impl std::ops::DerefMut for Ip {
+    fn deref_mut(&mut self) -> &mut Head {
+        &mut self.head
+    }
+}
+
+impl Ip {
+    /// The label OpenSVC shows: `netns bridge 192.0.2.10/24 eth0@container#1`.
+    pub fn label(&self) -> String {
+        format!(
+            "netns {} {}/{} {}@{}",
+            self.mode.as_str(),
+            self.ipname,
+            self.prefix,
+            self.nsdev,
+            self.holder
+        )
+    }
+
+    /// The address `ipname` names now (an address as is; a name looked up).
+    pub fn resolve(&self) -> Result<IpAddr, String> {
+        resolve(&self.ipname).map_err(|e| format!("{}.ipname: {e}", self.rid))
+    }
+}
+
+/// `ipname`'s syntax: an address, or a host name (resolved at start).
+pub fn check_ipname(v: &str) -> Result<(), String> {
+    if v.parse::<IpAddr>().is_ok() {
+        return Ok(());
+    }
+    // all digits and dots is an address that is not one, not a name
+    let dotted = v.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if dotted || crate::config::operand::hostname(v).is_err() {
+        return Err(format!(
+            "'{}' is neither an address nor a host name",
+            v.escape_debug()
+        ));
+    }
+    Ok(())
+}
+
+/// The address of `ipname`: itself, or its first address as the resolver
+/// gives it.
+pub fn resolve(ipname: &str) -> Result<IpAddr, String> {
+    if let Ok(a) = ipname.parse::<IpAddr>() {
+        return Ok(a);
+    }
+    check_ipname(ipname)?;
+    use std::net::ToSocketAddrs;
+    let mut found = (ipname, 0)
+        .to_socket_addrs()
+        .map_err(|e| format!("'{ipname}' does not resolve: {e}"))?;
+    found
+        .next()
+        .map(|s| s.ip())
+        .ok_or_else(|| format!("'{ipname}' resolves to no address"))
+}
+
+/// `netmask`: a prefix length (`24`, up to 128) or a dotted IPv4 mask
+/// (`255.255.255.0`, contiguous ones).
+pub fn parse_netmask(v: &str) -> Result<u8, String> {
+    if let Ok(n) = v.parse::<u8>() {
+        if n <= 128 {
+            return Ok(n);
+        }
+    }
+    if let Ok(std::net::IpAddr::V4(m)) = v.parse::<IpAddr>() {
+        let bits = u32::from(m);
+        let len = bits.leading_ones();
+        if bits.checked_shl(len).unwrap_or(0) == 0 {
+            return Ok(len as u8);
+        }
+    }
+    Err(format!(
+        "'{}' is not a prefix length (0 to 128) or a dotted mask (255.255.255.0)",
+        v.escape_debug()
+    ))
+}
+
+/// Whether `prefix` fits `addr`'s family.
+pub fn check_prefix(addr: IpAddr, prefix: u8) -> Result<(), String> {
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    if prefix > max {
+        return Err(format!(
+            "/{prefix} is longer than an address of {addr}'s family (/{max})"
+        ));
+    }
+    Ok(())
+}
+
+/// The names of the links om creates for the resource (at most 15 bytes,
+/// the kernel's bound): `om<8 hex>h` (a veth's host end), `om<8 hex>n`
+/// (the end that goes into the namespace, renamed `nsdev` there). Derived
+/// from the service's id and the rid, so a link left by a start cut short
+/// is known as this resource's.
+pub fn link_names(svc_id: &str, rid: &str) -> (String, String) {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in svc_id.bytes().chain([0]).chain(rid.bytes()) {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    (format!("om{h:08x}h"), format!("om{h:08x}n"))
+}
+
+/// `ip ARGS`.
+pub fn ip_cmd<S: Into<String>>(args: impl IntoIterator<Item = S>) -> Cmd {
+    Cmd::new("ip", args)
+}
+
+/// `nsenter --net=/proc/PID/ns/net PROGRAM ARGS`: a command in the
+/// network namespace of process `pid`.
+pub fn in_netns(pid: u32, cmd: Cmd) -> Cmd {
+    let mut args = vec![format!("--net=/proc/{pid}/ns/net"), cmd.program];
+    args.extend(cmd.args);
+    Cmd::new("nsenter", args)
+}
+
+/// The commands that create the link in the host's namespace and move its
+/// namespace end into the holder's (process `pid`). The first one is the
+/// link's creation, whose refusal is the kernel's word on the mode.
+pub fn create_cmds(ip: &Ip, host: &str, tmp: &str, pid: u32) -> Vec<Cmd> {
+    let mut cmds = match ip.mode {
+        Mode::Bridge => vec![
+            ip_cmd(["link", "add", host, "type", "veth", "peer", "name", tmp]),
+            ip_cmd(["link", "set", host, "master", &ip.ipdev]),
+            ip_cmd(["link", "set", host, "up"]),
+        ],
+        Mode::Macvlan => vec![ip_cmd([
+            "link", "add", "link", &ip.ipdev, "name", tmp, "type", "macvlan", "mode", "bridge",
+        ])],
+        Mode::IpvlanL2 | Mode::IpvlanL3 => {
+            let m = if ip.mode == Mode::IpvlanL2 {
+                "l2"
+            } else {
+                "l3"
+            };
+            vec![ip_cmd([
+                "link", "add", "link", &ip.ipdev, "name", tmp, "type", "ipvlan", "mode", m,
+            ])]
+        }
+    };
+    cmds.push(ip_cmd(["link", "set", tmp, "netns", &pid.to_string()]));
+    cmds
+}
+
+/// The commands inside the namespace: the link renamed `nsdev`, the
+/// address, up, the default route.
+pub fn ns_cmds(ip: &Ip, tmp: &str, pid: u32, addr: IpAddr) -> Vec<Cmd> {
+    let cidr = format!("{addr}/{}", ip.prefix);
+    let mut cmds = vec![
+        ip_cmd(["link", "set", tmp, "name", &ip.nsdev]),
+        ip_cmd(["addr", "add", &cidr, "dev", &ip.nsdev]),
+        ip_cmd(["link", "set", &ip.nsdev, "up"]),
+    ];
+    if let Some(gw) = ip.gateway {
+        cmds.push(ip_cmd([
+            "route",
+            "replace",
+            "default",
+            "via",
+            &gw.to_string(),
+            "dev",
+            &ip.nsdev,
+        ]));
+    }
+    cmds.into_iter().map(|c| in_netns(pid, c)).collect()
+}
+
+/// A link of a namespace, as `ip -j addr show` lists it.
+#[derive(Debug, PartialEq)]
+pub struct Link {
+    pub name: String,
+    pub addrs: Vec<(IpAddr, u8)>,
+}
+
+/// Reads `ip -j addr show`'s document; an answer that is not one is an
+/// error (never "no address").
+pub fn parse_addrs(json: &str) -> Result<Vec<Link>, String> {
+    let v: serde_json::Value = serde_json::from_str(json.trim())
+        .map_err(|e| format!("unreadable ip -j addr output: {e}"))?;
+    let list = v
+        .as_array()
+        .ok_or("unreadable ip -j addr output: not a list")?;
+    let mut links = Vec::with_capacity(list.len());
+    for l in list {
+        let name = l
+            .get("ifname")
+            .and_then(|n| n.as_str())
+            .ok_or("unreadable ip -j addr output: a link without ifname")?;
+        let mut addrs = Vec::new();
+        for a in l
+            .get("addr_info")
+            .and_then(|a| a.as_array())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let local = a.get("local").and_then(|x| x.as_str());
+            let len = a.get("prefixlen").and_then(|x| x.as_u64());
+            if let (Some(Ok(addr)), Some(len)) = (local.map(str::parse::<IpAddr>), len) {
+                addrs.push((addr, u8::try_from(len).unwrap_or(u8::MAX)));
+            }
+        }
+        links.push(Link {
+            name: name.to_string(),
+            addrs,
+        });
+    }
+    Ok(links)
+}
+
+/// Where the address stands in the namespace's links.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Found {
+    /// On `nsdev`: the resource is up.
+    Up,
+    /// `nsdev` exists without it (another link of that name: not ours).
+    NsdevOther,
+    /// No `nsdev` in the namespace.
+    Absent,
+}
+
+pub fn find(links: &[Link], nsdev: &str, addr: IpAddr) -> Found {
+    match links.iter().find(|l| l.name == nsdev) {
+        Some(l) if l.addrs.iter().any(|(a, _)| *a == addr) => Found::Up,
+        Some(_) => Found::NsdevOther,
+        None => Found::Absent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(mode: Mode) -> Ip {
+        Ip {
+            head: Head {
+                rid: "ip#1".into(),
+                ..Default::default()
+            },
+            holder: "container#1".into(),
+            ipname: "192.0.2.10".into(),
+            prefix: 24,
+            ipdev: "br0".into(),
+            mode,
+            gateway: Some("192.0.2.1".parse().unwrap()),
+            nsdev: "eth0".into(),
+        }
+    }
+
+    fn lines(cmds: &[Cmd]) -> Vec<String> {
+        cmds.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn netmasks_as_lengths_or_dotted() {
+        assert_eq!(parse_netmask("24"), Ok(24));
+        assert_eq!(parse_netmask("255.255.255.0"), Ok(24));
+        assert_eq!(parse_netmask("255.255.255.255"), Ok(32));
+        assert_eq!(parse_netmask("0.0.0.0"), Ok(0));
+        assert_eq!(parse_netmask("64"), Ok(64));
+        for bad in ["129", "255.0.255.0", "x", "", "-1", "24 "] {
+            assert!(parse_netmask(bad).is_err(), "{bad}");
+        }
+        assert!(check_prefix("192.0.2.1".parse().unwrap(), 33).is_err());
+        assert!(check_prefix("2001:db8::1".parse().unwrap(), 64).is_ok());
+    }
+
+    #[test]
+    fn ipnames_are_addresses_or_host_names() {
+        assert!(check_ipname("192.0.2.10").is_ok());
+        assert!(check_ipname("2001:db8::10").is_ok());
+        assert!(check_ipname("db1.example.com").is_ok());
+        for bad in ["999.1.1.1", "1.2.3", "not_an_address!", "", "a b"] {
+            assert!(check_ipname(bad).is_err(), "{bad}");
+        }
+        assert_eq!(resolve("192.0.2.10"), Ok("192.0.2.10".parse().unwrap()));
+        assert_eq!(resolve("localhost").map(|a| a.is_loopback()), Ok(true));
+    }
+
+    #[test]
+    fn link_names_fit_the_kernel_bound_and_differ_by_resource() {
+        let (h, n) = link_names("0b0d2a49-1d2f-4d0e-8f7e-1c2b3a4d5e6f", "ip#1");
+        assert!(h.len() <= 15 && n.len() <= 15, "{h} {n}");
+        assert_eq!(h[..10], n[..10]);
+        assert_ne!(link_names("a", "ip#1"), link_names("a", "ip#2"));
+        assert_ne!(link_names("a", "ip#1"), link_names("b", "ip#1"));
+    }
+
+    #[test]
+    fn the_command_lines_of_each_mode() {
+        assert_eq!(
+            lines(&create_cmds(&ip(Mode::Bridge), "omh", "omn", 42)),
+            [
+                "ip link add omh type veth peer name omn",
+                "ip link set omh master br0",
+                "ip link set omh up",
+                "ip link set omn netns 42",
+            ]
+        );
+        assert_eq!(
+            lines(&create_cmds(&ip(Mode::Macvlan), "omh", "omn", 42))[0],
+            "ip link add link br0 name omn type macvlan mode bridge"
+        );
+        assert_eq!(
+            lines(&create_cmds(&ip(Mode::IpvlanL2), "omh", "omn", 42))[0],
+            "ip link add link br0 name omn type ipvlan mode l2"
+        );
+        assert_eq!(
+            lines(&ns_cmds(
+                &ip(Mode::Bridge),
+                "omn",
+                42,
+                "192.0.2.10".parse().unwrap()
+            )),
+            [
+                "nsenter --net=/proc/42/ns/net ip link set omn name eth0",
+                "nsenter --net=/proc/42/ns/net ip addr add 192.0.2.10/24 dev eth0",
+                "nsenter --net=/proc/42/ns/net ip link set eth0 up",
+                "nsenter --net=/proc/42/ns/net ip route replace default via 192.0.2.1 dev eth0",
+            ]
+        );
+        assert_eq!(
+            ip(Mode::Macvlan).label(),
+            "netns macvlan 192.0.2.10/24 eth0@container#1"
+        );
+    }
+
+    #[test]
+    fn reading_ip_addr_json() {
+        let json = r#"[{"ifindex":1,"ifname":"lo","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8}]},
+            {"ifindex":5,"ifname":"eth0","addr_info":[{"family":"inet","local":"192.0.2.10","prefixlen":24},{"family":"inet6","local":"fe80::1","prefixlen":64}]},
+            {"ifindex":6,"ifname":"eth1","addr_info":[]}]"#;
+        let links = parse_addrs(json).unwrap();
+        assert_eq!(links.len(), 3);
+        let a: IpAddr = "192.0.2.10".parse().unwrap();
+        assert_eq!(find(&links, "eth0", a), Found::Up);
+        assert_eq!(find(&links, "eth1", a), Found::NsdevOther);
+        assert_eq!(find(&links, "eth2", a), Found::Absent);
+        assert!(parse_addrs("").is_err());
+        assert!(parse_addrs("{}").is_err());
+        assert!(parse_addrs("[{}]").is_err());
+    }
+}
