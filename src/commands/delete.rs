@@ -140,7 +140,19 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                 .map(|r| crate::docker::argv::container_id_label(id, r))
                 .collect()
         });
-        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        // an ip section whose holder runs: its address may be up there,
+        // and would stay out of om's reach
+        let holders: Vec<(&String, String)> = rids
+            .iter()
+            .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Ip))
+            .filter_map(|r| {
+                let h = doc.get(r, "netns")?;
+                let name = eval.get(h, "name").ok().flatten();
+                Some((r, name.unwrap_or_else(|| default_container_name(path, h))))
+            })
+            .collect();
+        let mut name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        name_refs.extend(holders.iter().map(|(_, n)| n.as_str()));
         // the engine of the config as it is (a private daemon's, maybe)
         let engine = match crate::config::service::daemon_of(&eval) {
             Ok(Some(_)) => docker::Engine::private(&docker::daemon::socket_of(path, &ctx.roots)),
@@ -151,8 +163,32 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                 ))
             }
         };
-        let existing: Vec<String> = engine
-            .survey(&name_refs, false, docker::Absence::Confirmed)?
+        let seen = engine.survey(&name_refs, false, docker::Absence::Confirmed)?;
+        if !holders.is_empty() {
+            // what the namespace holds, when the config loads; else a
+            // holder that runs is enough to refuse
+            let by_name = crate::status::by_name(&seen);
+            let loaded = config::load_quiet(path, &ctx.roots, &ctx.node).ok();
+            let ips = loaded.as_ref().map(|svc| {
+                crate::resource::ip::run::observe(&engine, svc, Some(&by_name))
+            });
+            for (rid, holder) in &holders {
+                let up = match (&loaded, &ips) {
+                    (Some(svc), Some(ips)) => svc
+                        .ips
+                        .iter()
+                        .zip(ips)
+                        .any(|(i, s)| i.rid == **rid && !matches!(s, crate::resource::ip::run::Seen::Down(_))),
+                    _ => seen.iter().any(|c| c.name == *holder && c.running),
+                };
+                if up {
+                    return fail(format!(
+                        "{rid}: its address may be up in the namespace of {holder}: stop --rid {rid} first, or --force to leave it"
+                    ));
+                }
+            }
+        }
+        let existing: Vec<String> = seen
             .into_iter()
             .filter(|c| {
                 names.contains(&c.name)
@@ -171,7 +207,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
     for rid in rids {
         let removable = matches!(
             section_kind(rid),
-            Some(SectionKind::Container | SectionKind::Subset | SectionKind::Env)
+            Some(SectionKind::Container | SectionKind::Ip | SectionKind::Subset | SectionKind::Env)
         );
         if !removable || !doc.remove_section(rid) {
             let sections: Vec<&str> = doc.section_names().filter(|s| *s != "DEFAULT").collect();
