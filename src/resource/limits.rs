@@ -248,12 +248,28 @@ impl Limits {
             let swap = v - self.mem_limit.unwrap_or(0).min(v);
             w.push(("memory.swap.max", swap.to_string(), "pg_vmem_limit"));
         }
-        // v2 has no switch to turn the kernel's OOM killer off: nothing is
-        // written for pg_mem_oom_control (a v1 setting)
+        // pg_mem_swappiness and pg_mem_oom_control: v1 alone (v1_only_warnings)
         if let Some(b) = self.blkio_weight {
             w.push(("io.weight", format!("default {b}"), "pg_blkio_weight"));
         }
         w
+    }
+
+    /// The keywords set here that only cgroup v1 files take: on a unified
+    /// hierarchy and through systemd nothing is written for them, and each
+    /// says so in a warning (`why`: where it has no equivalent).
+    fn v1_only_warnings(&self, section: &str, why: &str) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.swappiness.is_some() {
+            w.push("pg_mem_swappiness");
+        }
+        // v2 and systemd have no switch to turn the kernel's OOM killer off
+        if self.oom_disable.is_some() {
+            w.push("pg_mem_oom_control");
+        }
+        w.into_iter()
+            .map(|kw| format!("{section}.{kw}: {why}, not applied"))
+            .collect()
     }
 
     /// `systemctl set-property --runtime UNIT` properties.
@@ -346,9 +362,23 @@ pub fn apply(
     }
     let n = ncpus();
     let fail = |kw: &str, what: String| Error::Failed(format!("{section}.{kw}: {what}"));
+    let v2 = unified();
+    let not_applied = match (unit, v2) {
+        (Some(_), _) => limits.v1_only_warnings(section, "no systemd property"),
+        (None, true) => limits.v1_only_warnings(section, "no cgroup v2 equivalent"),
+        (None, false) => Vec::new(),
+    };
+    for w in not_applied {
+        log.svc(Level::Warn, &w);
+    }
     if let Some(unit) = unit {
+        let props = limits.systemd_props(n);
+        // systemctl refuses a set-property without a property
+        if props.is_empty() {
+            return Ok(());
+        }
         let mut args = vec!["set-property".to_string(), "--runtime".into(), unit.into()];
-        args.extend(limits.systemd_props(n));
+        args.extend(props);
         let cmd = crate::process::Cmd::new("systemctl", args);
         log.svc(Level::Info, &cmd.to_string());
         if dry_run {
@@ -363,7 +393,7 @@ pub fn apply(
         }
         return Ok(());
     }
-    let writes: Vec<(PathBuf, bool, &str, String, &str)> = if unified() {
+    let writes: Vec<(PathBuf, bool, &str, String, &str)> = if v2 {
         limits
             .v2_writes(n)
             .into_iter()
@@ -461,5 +491,49 @@ mod tests {
             assert!(e.starts_with(says), "{e}");
         }
         assert!(limits(&[("pg_mem_limit", "64m"), ("pg_vmem_limit", "32m")]).is_err());
+    }
+
+    #[test]
+    fn what_only_cgroup_v1_takes_is_a_warning_elsewhere() {
+        let l = limits(&[
+            ("pg_mem_limit", "64m"),
+            ("pg_mem_swappiness", "10"),
+            ("pg_mem_oom_control", "true"),
+        ])
+        .unwrap();
+        assert_eq!(
+            l.v1_only_warnings("container#1", "no cgroup v2 equivalent"),
+            [
+                "container#1.pg_mem_swappiness: no cgroup v2 equivalent, not applied",
+                "container#1.pg_mem_oom_control: no cgroup v2 equivalent, not applied",
+            ]
+        );
+        assert_eq!(
+            l.v1_only_warnings("DEFAULT", "no systemd property"),
+            [
+                "DEFAULT.pg_mem_swappiness: no systemd property, not applied",
+                "DEFAULT.pg_mem_oom_control: no systemd property, not applied",
+            ]
+        );
+        // nothing written for them there, both written on v1
+        assert!(l
+            .v2_writes(1)
+            .iter()
+            .all(|(_, _, kw)| *kw == "pg_mem_limit"));
+        assert_eq!(l.systemd_props(1), ["MemoryMax=67108864"]);
+        let v1: Vec<&str> = l.v1_writes(1).iter().map(|w| w.1).collect();
+        assert_eq!(
+            v1,
+            [
+                "memory.limit_in_bytes",
+                "memory.swappiness",
+                "memory.oom_control"
+            ]
+        );
+        // the other keywords warn of nothing
+        assert!(limits(&[("pg_mem_limit", "64m")])
+            .unwrap()
+            .v1_only_warnings("DEFAULT", "no cgroup v2 equivalent")
+            .is_empty());
     }
 }
