@@ -167,8 +167,13 @@ impl Limits {
     }
 
     /// The cgroup v1 writes: `(controller, file, value, keyword)`, in an
-    /// order the kernel takes (memory before memory plus swap).
-    pub fn v1_writes(&self, ncpus: u32) -> Vec<(&'static str, &'static str, String, &'static str)> {
+    /// order the kernel takes: memory plus swap before memory when
+    /// `memsw_first` (see [`memsw_first`]), else memory first.
+    pub fn v1_writes(
+        &self,
+        ncpus: u32,
+        memsw_first: bool,
+    ) -> Vec<(&'static str, &'static str, String, &'static str)> {
         let mut w = Vec::new();
         if let Some(c) = &self.cpus {
             w.push(("cpuset", "cpuset.cpus", c.clone(), "pg_cpus"));
@@ -183,8 +188,9 @@ impl Limits {
             w.push(("cpu", "cpu.cfs_period_us", "100000".into(), "pg_cpu_quota"));
             w.push(("cpu", "cpu.cfs_quota_us", q.to_string(), "pg_cpu_quota"));
         }
+        let mut mem = Vec::new();
         if let Some(m) = self.mem_limit {
-            w.push((
+            mem.push((
                 "memory",
                 "memory.limit_in_bytes",
                 m.to_string(),
@@ -192,13 +198,17 @@ impl Limits {
             ));
         }
         if let Some(v) = self.vmem_limit {
-            w.push((
+            mem.push((
                 "memory",
                 "memory.memsw.limit_in_bytes",
                 v.to_string(),
                 "pg_vmem_limit",
             ));
         }
+        if memsw_first {
+            mem.reverse();
+        }
+        w.extend(mem);
         if let Some(s) = self.swappiness {
             w.push((
                 "memory",
@@ -304,6 +314,41 @@ impl Limits {
     }
 }
 
+/// Whether `memory.memsw.limit_in_bytes` must be written before
+/// `memory.limit_in_bytes` when both change. The kernel keeps memory at
+/// most memory plus swap at every write: it refuses a memory limit above
+/// the current memsw one, and a memsw limit below the current memory one.
+/// Memory first works when the new memory limit fits under the current
+/// memsw limit (then the new memsw, not below the new memory, fits
+/// too); otherwise memsw first works, as the new memsw limit, at least the
+/// new memory one, is then above the current memsw limit, itself at least
+/// the current memory limit. So raising both past the old memsw writes
+/// memsw first, lowering both writes memory first.
+fn memsw_first(new_mem: u64, current_memsw: u64) -> bool {
+    new_mem > current_memsw
+}
+
+/// A v1 slice's current `memory.memsw.limit_in_bytes`; `None` when the
+/// slice does not exist yet (om makes it below, without a limit). A file
+/// that does not read (no swap accounting on this kernel, a value that is
+/// not a number) is an error naming it: an order guessed wrong would be
+/// refused half-way.
+fn current_memsw(slice: &Path) -> std::result::Result<Option<u64>, String> {
+    if !slice.is_dir() {
+        return Ok(None);
+    }
+    let file = slice.join("memory.memsw.limit_in_bytes");
+    let text =
+        std::fs::read_to_string(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    text.trim().parse::<u64>().map(Some).map_err(|_| {
+        format!(
+            "reading {}: '{}' is not a number",
+            file.display(),
+            text.trim()
+        )
+    })
+}
+
 const ROOT: &str = "/sys/fs/cgroup";
 
 fn unified() -> bool {
@@ -400,8 +445,15 @@ pub fn apply(
             .map(|(f, v, kw)| (PathBuf::from(ROOT), false, f, v, kw))
             .collect()
     } else {
+        // read once, before any write: the order the kernel takes
+        let swap_first = match (limits.mem_limit, limits.vmem_limit) {
+            (Some(mem), Some(_)) => current_memsw(&Path::new(ROOT).join("memory").join(rel))
+                .map_err(|e| fail("pg_vmem_limit", e))?
+                .is_some_and(|cur| memsw_first(mem, cur)),
+            _ => false,
+        };
         limits
-            .v1_writes(n)
+            .v1_writes(n, swap_first)
             .into_iter()
             .map(|(ctl, f, v, kw)| (Path::new(ROOT).join(ctl), ctl == "cpuset", f, v, kw))
             .collect()
@@ -452,7 +504,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(l.mem_limit, Some(64 << 20));
-        let w = l.v1_writes(2);
+        let w = l.v1_writes(2, false);
         assert!(w.contains(&(
             "memory",
             "memory.limit_in_bytes",
@@ -494,6 +546,51 @@ mod tests {
     }
 
     #[test]
+    fn both_memory_limits_are_written_in_the_order_the_kernel_takes() {
+        const UNLIMITED: u64 = 9_223_372_036_854_771_712;
+        // lowering both (64m/128m to 32m/48m): memory first
+        assert!(!memsw_first(32 << 20, 128 << 20));
+        // raising both past the current memsw (32m/48m to 128m/256m): memsw first
+        assert!(memsw_first(128 << 20, 48 << 20));
+        // raising both, the new memory still under the current memsw: either
+        // order is taken, memory first
+        assert!(!memsw_first(64 << 20, 128 << 20));
+        assert!(!memsw_first(64 << 20, 64 << 20));
+        // a slice without a limit yet
+        assert!(!memsw_first(128 << 20, UNLIMITED));
+        let l = limits(&[("pg_mem_limit", "128m"), ("pg_vmem_limit", "256m")]).unwrap();
+        let files = |first| -> Vec<&str> { l.v1_writes(1, first).iter().map(|w| w.1).collect() };
+        assert_eq!(
+            files(true),
+            ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes"]
+        );
+        assert_eq!(
+            files(false),
+            ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+        );
+    }
+
+    #[test]
+    fn the_current_memsw_limit_reads_or_is_an_error_naming_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(current_memsw(&dir.path().join("new.slice")), Ok(None));
+        let file = dir.path().join("memory.memsw.limit_in_bytes");
+        // no swap accounting: the file is absent
+        let e = current_memsw(dir.path()).unwrap_err();
+        assert!(
+            e.starts_with(&format!("reading {}: ", file.display())),
+            "{e}"
+        );
+        std::fs::write(&file, "50331648\n").unwrap();
+        assert_eq!(current_memsw(dir.path()), Ok(Some(48 << 20)));
+        std::fs::write(&file, "max\n").unwrap();
+        assert_eq!(
+            current_memsw(dir.path()),
+            Err(format!("reading {}: 'max' is not a number", file.display()))
+        );
+    }
+
+    #[test]
     fn what_only_cgroup_v1_takes_is_a_warning_elsewhere() {
         let l = limits(&[
             ("pg_mem_limit", "64m"),
@@ -521,7 +618,7 @@ mod tests {
             .iter()
             .all(|(_, _, kw)| *kw == "pg_mem_limit"));
         assert_eq!(l.systemd_props(1), ["MemoryMax=67108864"]);
-        let v1: Vec<&str> = l.v1_writes(1).iter().map(|w| w.1).collect();
+        let v1: Vec<&str> = l.v1_writes(1, false).iter().map(|w| w.1).collect();
         assert_eq!(
             v1,
             [
