@@ -291,46 +291,49 @@ fn end(handle: &duct::Handle, pgid: Option<u32>) {
 const REAP: Duration = Duration::from_millis(200);
 
 /// Runs, calling `on_stdout` with each stdout line as the child prints it;
-/// stderr is captured and returned. Killed at `bound` or on a signal.
+/// stderr is captured and returned. Killed at `bound` or on a signal. Of
+/// each, the caller gets the last `KEPT` bytes, read in pieces of at most
+/// `MAX_LINE`: a child that prints without end (a trigger's gigabytes on
+/// stderr) can not fill om's memory.
 pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Result<Output> {
     interrupt::check()?;
     let deadline = Instant::now() + bound;
+    // stderr through a pipe of om's own, read as it comes like stdout
+    // (duct's stderr_capture would hold all of it)
+    let (err_reader, err_writer) = std::io::pipe().map_err(|e| cmd.spawn_error(&e))?;
     let reader = grouped(cmd)
         .stdin_null()
-        .stderr_capture()
+        .stderr_file(err_writer)
         .reader()
         .map_err(|e| cmd.spawn_error(&e))?;
     let reader = Arc::new(reader);
     let pgid = reader.pids().first().copied();
     let _live = interrupt::track(pgid);
-    // Lines are read on their own thread, so that this one keeps the bound
-    // and sees signals even while a read blocks (a grandchild holding the
-    // pipe); on_stdout stays on the caller's thread.
-    let (send, lines) = mpsc::channel::<std::io::Result<String>>();
+    // Lines are read on their own threads, so that this one keeps the
+    // bound and sees signals even while a read blocks (a grandchild holding
+    // a pipe); on_stdout stays on the caller's thread. The loop ends when
+    // both pipes are at their end (both senders gone). The channel holds
+    // a few pieces: a child faster than this thread waits on its pipe.
+    let (send, pieces) = mpsc::sync_channel::<(Pipe, std::io::Result<String>)>(IN_FLIGHT);
     {
         let reader = Arc::clone(&reader);
-        std::thread::spawn(move || read_lines(&reader, &send));
+        let send = send.clone();
+        std::thread::spawn(move || read_lines(&*reader, Pipe::Out, &send));
     }
+    std::thread::spawn(move || read_lines(err_reader, Pipe::Err, &send));
     let mut stdout = String::new();
+    let mut stderr = String::new();
     loop {
-        match lines.recv_timeout(slice(deadline)) {
-            Ok(Ok(line)) => {
+        match pieces.recv_timeout(slice(deadline)) {
+            Ok((Pipe::Out, Ok(line))) => {
                 on_stdout(&line);
-                stdout.push_str(&line);
-                stdout.push('\n');
-                // what a caller reads back is the end of it (docker run's
-                // id): a command that prints without end keeps its last MiB
-                if stdout.len() > 2 * KEPT_STDOUT {
-                    let mut cut = stdout.len() - KEPT_STDOUT;
-                    while !stdout.is_char_boundary(cut) {
-                        cut += 1;
-                    }
-                    stdout.drain(..cut);
-                }
+                // what a caller reads back is the end of it (docker run's id)
+                keep_end(&mut stdout, &line);
             }
+            Ok((Pipe::Err, Ok(line))) => keep_end(&mut stderr, &line),
             // A read error leaves nothing to stream: end the child too,
             // rather than wait for it.
-            Ok(Err(_)) => {
+            Ok((_, Err(_))) => {
                 kill_group(pgid);
                 break;
             }
@@ -342,6 +345,8 @@ pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Re
             return Err(e);
         }
     }
+    keep_last(&mut stdout);
+    keep_last(&mut stderr);
     // At EOF the reader has waited for the child; after a read error, the
     // killed child is reaped here.
     loop {
@@ -350,7 +355,7 @@ pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Re
                 return Ok(Output {
                     status: out.status,
                     stdout,
-                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                    stderr,
                 })
             }
             Ok(None) => {}
@@ -364,16 +369,53 @@ pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Re
     }
 }
 
-/// Sends each stdout line, without its line end, until EOF or a read error
-/// (sent too), or until nobody listens.
-/// The end of a streamed command's stdout kept for its caller.
-const KEPT_STDOUT: usize = 1 << 20;
+/// Which of a streamed child's outputs a piece was read from.
+#[derive(Clone, Copy)]
+enum Pipe {
+    Out,
+    Err,
+}
+
+/// The end of a streamed command's stdout and stderr kept for its caller.
+const KEPT: usize = 1 << 20;
 
 /// The longest line handed on: a longer one is handed on in pieces.
 const MAX_LINE: u64 = 64 * 1024;
 
-fn read_lines(reader: &duct::ReaderHandle, send: &mpsc::Sender<std::io::Result<String>>) {
-    let mut lines = BufReader::new(reader);
+/// The pieces read and not yet taken, at most.
+const IN_FLIGHT: usize = 16;
+
+/// Appends a line to `buf`, which holds at most twice `KEPT` bytes (and
+/// a piece): cut back to its last `KEPT` once past that, so that the cut
+/// is rare.
+fn keep_end(buf: &mut String, line: &str) {
+    buf.push_str(line);
+    buf.push('\n');
+    if buf.len() > 2 * KEPT {
+        keep_last(buf);
+    }
+}
+
+/// Cuts `buf` to its last `KEPT` bytes (at a char boundary).
+fn keep_last(buf: &mut String) {
+    if buf.len() > KEPT {
+        let mut cut = buf.len() - KEPT;
+        while !buf.is_char_boundary(cut) {
+            cut += 1;
+        }
+        buf.drain(..cut);
+    }
+}
+
+/// Sends each line of `from`, without its line end and in pieces of at
+/// most `MAX_LINE`, until EOF or a read error (sent too), or until nobody
+/// listens.
+fn read_lines(
+    from: impl std::io::Read,
+    pipe: Pipe,
+    send: &mpsc::SyncSender<(Pipe, std::io::Result<String>)>,
+) {
+    let mut lines = BufReader::new(from);
     let mut buf = Vec::new();
     loop {
         buf.clear();
@@ -385,7 +427,7 @@ fn read_lines(reader: &duct::ReaderHandle, send: &mpsc::Sender<std::io::Result<S
             Err(e) => Err(e),
         };
         let stop = line.is_err();
-        if send.send(line).is_err() || stop {
+        if send.send((pipe, line)).is_err() || stop {
             return;
         }
     }
@@ -672,8 +714,65 @@ mod tests {
         .unwrap();
         assert_eq!(total, 3_000_000);
         assert!(longest <= MAX_LINE as usize, "{longest}");
-        assert!(out.stdout.len() <= 2 * KEPT_STDOUT + MAX_LINE as usize + 1);
+        assert_eq!(out.stdout.len(), KEPT);
         assert!(out.stdout.ends_with("aaa\n"));
+    }
+
+    /// The most memory this process has held, in bytes.
+    fn peak_rss() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let kb = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap();
+        kb * 1024
+    }
+
+    #[test]
+    fn a_child_printing_megabytes_on_stderr_leaves_its_last_mib() {
+        // 5 MB on stderr, of lines without end and of short ones, then the
+        // exit code: kept, the end of it, bounded
+        let out = stream(
+            &sh("head -c 5000000 /dev/zero | tr '\\0' e >&2; seq 1 200000 >&2; echo done; exit 3"),
+            Duration::from_secs(20),
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(out.stderr.len(), KEPT);
+        assert!(
+            out.stderr.ends_with("199999\n200000\n"),
+            "{}",
+            &out.stderr[out.stderr.len() - 20..]
+        );
+        assert!(out.stderr.lines().all(|l| l.len() <= MAX_LINE as usize));
+        assert_eq!(out.stdout, "done\n");
+        assert_eq!(exit_code(out.status), 3);
+    }
+
+    #[test]
+    fn a_child_printing_without_end_on_stderr_does_not_grow_om() {
+        // alone in its process, so that its peak memory is its own
+        if !interrupt::in_own_process(
+            "process::tests::a_child_printing_without_end_on_stderr_does_not_grow_om",
+        ) {
+            return;
+        }
+        let before = peak_rss();
+        let out = stream(
+            &sh("head -c 300000000 /dev/zero | tr '\\0' e >&2; exit 1"),
+            Duration::from_secs(60),
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(exit_code(out.status), 1);
+        assert_eq!(out.stderr.len(), KEPT);
+        let grown = peak_rss().saturating_sub(before);
+        assert!(
+            grown < 32 << 20,
+            "{} MiB more for 300 MB of stderr",
+            grown >> 20
+        );
     }
 
     #[test]

@@ -167,8 +167,13 @@ impl Limits {
     }
 
     /// The cgroup v1 writes: `(controller, file, value, keyword)`, in an
-    /// order the kernel takes (memory before memory plus swap).
-    pub fn v1_writes(&self, ncpus: u32) -> Vec<(&'static str, &'static str, String, &'static str)> {
+    /// order the kernel takes: memory plus swap before memory when
+    /// `memsw_first` (see [`memsw_first`]), else memory first.
+    pub fn v1_writes(
+        &self,
+        ncpus: u32,
+        memsw_first: bool,
+    ) -> Vec<(&'static str, &'static str, String, &'static str)> {
         let mut w = Vec::new();
         if let Some(c) = &self.cpus {
             w.push(("cpuset", "cpuset.cpus", c.clone(), "pg_cpus"));
@@ -183,8 +188,9 @@ impl Limits {
             w.push(("cpu", "cpu.cfs_period_us", "100000".into(), "pg_cpu_quota"));
             w.push(("cpu", "cpu.cfs_quota_us", q.to_string(), "pg_cpu_quota"));
         }
+        let mut mem = Vec::new();
         if let Some(m) = self.mem_limit {
-            w.push((
+            mem.push((
                 "memory",
                 "memory.limit_in_bytes",
                 m.to_string(),
@@ -192,13 +198,17 @@ impl Limits {
             ));
         }
         if let Some(v) = self.vmem_limit {
-            w.push((
+            mem.push((
                 "memory",
                 "memory.memsw.limit_in_bytes",
                 v.to_string(),
                 "pg_vmem_limit",
             ));
         }
+        if memsw_first {
+            mem.reverse();
+        }
+        w.extend(mem);
         if let Some(s) = self.swappiness {
             w.push((
                 "memory",
@@ -248,12 +258,28 @@ impl Limits {
             let swap = v - self.mem_limit.unwrap_or(0).min(v);
             w.push(("memory.swap.max", swap.to_string(), "pg_vmem_limit"));
         }
-        // v2 has no switch to turn the kernel's OOM killer off: nothing is
-        // written for pg_mem_oom_control (a v1 setting)
+        // pg_mem_swappiness and pg_mem_oom_control: v1 alone (v1_only_warnings)
         if let Some(b) = self.blkio_weight {
             w.push(("io.weight", format!("default {b}"), "pg_blkio_weight"));
         }
         w
+    }
+
+    /// The keywords set here that only cgroup v1 files take: on a unified
+    /// hierarchy and through systemd nothing is written for them, and each
+    /// says so in a warning (`why`: where it has no equivalent).
+    fn v1_only_warnings(&self, section: &str, why: &str) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.swappiness.is_some() {
+            w.push("pg_mem_swappiness");
+        }
+        // v2 and systemd have no switch to turn the kernel's OOM killer off
+        if self.oom_disable.is_some() {
+            w.push("pg_mem_oom_control");
+        }
+        w.into_iter()
+            .map(|kw| format!("{section}.{kw}: {why}, not applied"))
+            .collect()
     }
 
     /// `systemctl set-property --runtime UNIT` properties.
@@ -286,6 +312,41 @@ impl Limits {
         }
         p
     }
+}
+
+/// Whether `memory.memsw.limit_in_bytes` must be written before
+/// `memory.limit_in_bytes` when both change. The kernel keeps memory at
+/// most memory plus swap at every write: it refuses a memory limit above
+/// the current memsw one, and a memsw limit below the current memory one.
+/// Memory first works when the new memory limit fits under the current
+/// memsw limit (then the new memsw, not below the new memory, fits
+/// too); otherwise memsw first works, as the new memsw limit, at least the
+/// new memory one, is then above the current memsw limit, itself at least
+/// the current memory limit. So raising both past the old memsw writes
+/// memsw first, lowering both writes memory first.
+fn memsw_first(new_mem: u64, current_memsw: u64) -> bool {
+    new_mem > current_memsw
+}
+
+/// A v1 slice's current `memory.memsw.limit_in_bytes`; `None` when the
+/// slice does not exist yet (om makes it below, without a limit). A file
+/// that does not read (no swap accounting on this kernel, a value that is
+/// not a number) is an error naming it: an order guessed wrong would be
+/// refused half-way.
+fn current_memsw(slice: &Path) -> std::result::Result<Option<u64>, String> {
+    if !slice.is_dir() {
+        return Ok(None);
+    }
+    let file = slice.join("memory.memsw.limit_in_bytes");
+    let text =
+        std::fs::read_to_string(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    text.trim().parse::<u64>().map(Some).map_err(|_| {
+        format!(
+            "reading {}: '{}' is not a number",
+            file.display(),
+            text.trim()
+        )
+    })
 }
 
 const ROOT: &str = "/sys/fs/cgroup";
@@ -346,9 +407,23 @@ pub fn apply(
     }
     let n = ncpus();
     let fail = |kw: &str, what: String| Error::Failed(format!("{section}.{kw}: {what}"));
+    let v2 = unified();
+    let not_applied = match (unit, v2) {
+        (Some(_), _) => limits.v1_only_warnings(section, "no systemd property"),
+        (None, true) => limits.v1_only_warnings(section, "no cgroup v2 equivalent"),
+        (None, false) => Vec::new(),
+    };
+    for w in not_applied {
+        log.svc(Level::Warn, &w);
+    }
     if let Some(unit) = unit {
+        let props = limits.systemd_props(n);
+        // systemctl refuses a set-property without a property
+        if props.is_empty() {
+            return Ok(());
+        }
         let mut args = vec!["set-property".to_string(), "--runtime".into(), unit.into()];
-        args.extend(limits.systemd_props(n));
+        args.extend(props);
         let cmd = crate::process::Cmd::new("systemctl", args);
         log.svc(Level::Info, &cmd.to_string());
         if dry_run {
@@ -363,15 +438,22 @@ pub fn apply(
         }
         return Ok(());
     }
-    let writes: Vec<(PathBuf, bool, &str, String, &str)> = if unified() {
+    let writes: Vec<(PathBuf, bool, &str, String, &str)> = if v2 {
         limits
             .v2_writes(n)
             .into_iter()
             .map(|(f, v, kw)| (PathBuf::from(ROOT), false, f, v, kw))
             .collect()
     } else {
+        // read once, before any write: the order the kernel takes
+        let swap_first = match (limits.mem_limit, limits.vmem_limit) {
+            (Some(mem), Some(_)) => current_memsw(&Path::new(ROOT).join("memory").join(rel))
+                .map_err(|e| fail("pg_vmem_limit", e))?
+                .is_some_and(|cur| memsw_first(mem, cur)),
+            _ => false,
+        };
         limits
-            .v1_writes(n)
+            .v1_writes(n, swap_first)
             .into_iter()
             .map(|(ctl, f, v, kw)| (Path::new(ROOT).join(ctl), ctl == "cpuset", f, v, kw))
             .collect()
@@ -422,7 +504,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(l.mem_limit, Some(64 << 20));
-        let w = l.v1_writes(2);
+        let w = l.v1_writes(2, false);
         assert!(w.contains(&(
             "memory",
             "memory.limit_in_bytes",
@@ -461,5 +543,94 @@ mod tests {
             assert!(e.starts_with(says), "{e}");
         }
         assert!(limits(&[("pg_mem_limit", "64m"), ("pg_vmem_limit", "32m")]).is_err());
+    }
+
+    #[test]
+    fn both_memory_limits_are_written_in_the_order_the_kernel_takes() {
+        const UNLIMITED: u64 = 9_223_372_036_854_771_712;
+        // lowering both (64m/128m to 32m/48m): memory first
+        assert!(!memsw_first(32 << 20, 128 << 20));
+        // raising both past the current memsw (32m/48m to 128m/256m): memsw first
+        assert!(memsw_first(128 << 20, 48 << 20));
+        // raising both, the new memory still under the current memsw: either
+        // order is taken, memory first
+        assert!(!memsw_first(64 << 20, 128 << 20));
+        assert!(!memsw_first(64 << 20, 64 << 20));
+        // a slice without a limit yet
+        assert!(!memsw_first(128 << 20, UNLIMITED));
+        let l = limits(&[("pg_mem_limit", "128m"), ("pg_vmem_limit", "256m")]).unwrap();
+        let files = |first| -> Vec<&str> { l.v1_writes(1, first).iter().map(|w| w.1).collect() };
+        assert_eq!(
+            files(true),
+            ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes"]
+        );
+        assert_eq!(
+            files(false),
+            ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+        );
+    }
+
+    #[test]
+    fn the_current_memsw_limit_reads_or_is_an_error_naming_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(current_memsw(&dir.path().join("new.slice")), Ok(None));
+        let file = dir.path().join("memory.memsw.limit_in_bytes");
+        // no swap accounting: the file is absent
+        let e = current_memsw(dir.path()).unwrap_err();
+        assert!(
+            e.starts_with(&format!("reading {}: ", file.display())),
+            "{e}"
+        );
+        std::fs::write(&file, "50331648\n").unwrap();
+        assert_eq!(current_memsw(dir.path()), Ok(Some(48 << 20)));
+        std::fs::write(&file, "max\n").unwrap();
+        assert_eq!(
+            current_memsw(dir.path()),
+            Err(format!("reading {}: 'max' is not a number", file.display()))
+        );
+    }
+
+    #[test]
+    fn what_only_cgroup_v1_takes_is_a_warning_elsewhere() {
+        let l = limits(&[
+            ("pg_mem_limit", "64m"),
+            ("pg_mem_swappiness", "10"),
+            ("pg_mem_oom_control", "true"),
+        ])
+        .unwrap();
+        assert_eq!(
+            l.v1_only_warnings("container#1", "no cgroup v2 equivalent"),
+            [
+                "container#1.pg_mem_swappiness: no cgroup v2 equivalent, not applied",
+                "container#1.pg_mem_oom_control: no cgroup v2 equivalent, not applied",
+            ]
+        );
+        assert_eq!(
+            l.v1_only_warnings("DEFAULT", "no systemd property"),
+            [
+                "DEFAULT.pg_mem_swappiness: no systemd property, not applied",
+                "DEFAULT.pg_mem_oom_control: no systemd property, not applied",
+            ]
+        );
+        // nothing written for them there, both written on v1
+        assert!(l
+            .v2_writes(1)
+            .iter()
+            .all(|(_, _, kw)| *kw == "pg_mem_limit"));
+        assert_eq!(l.systemd_props(1), ["MemoryMax=67108864"]);
+        let v1: Vec<&str> = l.v1_writes(1, false).iter().map(|w| w.1).collect();
+        assert_eq!(
+            v1,
+            [
+                "memory.limit_in_bytes",
+                "memory.swappiness",
+                "memory.oom_control"
+            ]
+        );
+        // the other keywords warn of nothing
+        assert!(limits(&[("pg_mem_limit", "64m")])
+            .unwrap()
+            .v1_only_warnings("DEFAULT", "no cgroup v2 equivalent")
+            .is_empty());
     }
 }

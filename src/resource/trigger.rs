@@ -166,6 +166,7 @@ pub fn run(
         Err(e @ Error::Interrupted(_)) => return Err(e),
         Err(e) => return failed(e.to_string()),
     };
+    // its last MiB (process::stream keeps no more of a stderr)
     for line in out.stderr.lines().filter(|l| !l.trim().is_empty()) {
         say(
             if out.success() {

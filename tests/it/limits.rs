@@ -193,3 +193,82 @@ fn a_root_service_does_not_limit_the_namespace_of_its_name() {
     );
     assert!(inspect(&format!("{name}.container.1")).is_none());
 }
+
+/// Both memory limits changed on a second and a third start of a service
+/// whose slice keeps its old ones: on cgroup v1 the kernel keeps memory at
+/// most memory plus swap at every write, so lowering both writes memory
+/// first and raising both past the old memsw limit writes memsw first.
+#[test]
+fn both_memory_limits_lower_then_raise_on_later_starts() {
+    engine();
+    let env = Env::new();
+    let name = unique("pw");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone()]);
+    let svc = format!("opensvc.slice/{name}.slice");
+    let v1_swap = Path::new("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").exists();
+    let (mem, swap) = if unified() {
+        ("memory.max", "memory.swap.max")
+    } else {
+        ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes")
+    };
+    let (mem, swap) = (cg("memory", &svc, mem), cg("memory", &svc, swap));
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\npg_mem_limit = 64m\npg_vmem_limit = 128m\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+            registry_image()
+        ),
+    );
+    if !unified() && !v1_swap {
+        // no swap accounting on this kernel: no memsw file to write
+        let out = env.om(&[&name, "start"]).code(1);
+        assert!(
+            out.stderr.contains("DEFAULT.pg_vmem_limit: ")
+                && out.stderr.contains("memory.memsw.limit_in_bytes"),
+            "{}",
+            out.stderr
+        );
+        env.om(&[&name, "purge"]).ok();
+        return;
+    }
+    env.om(&[&name, "start"]).ok();
+    // (memory, memory plus swap) in MiB, then whether memsw goes first
+    for (m, v, memsw_first) in [(32u64, 48u64, false), (128, 256, true)] {
+        env.om(&[&name, "stop"]).ok();
+        env.om(&[
+            &name,
+            "set",
+            "--kw",
+            &format!("pg_mem_limit={m}m"),
+            "--kw",
+            &format!("pg_vmem_limit={v}m"),
+        ])
+        .ok();
+        let out = env.om(&[&name, "start"]).ok();
+        let line = |file: &Path, value: u64| {
+            let l = format!("echo {value} > {}", file.display());
+            out.stderr
+                .find(&l)
+                .unwrap_or_else(|| panic!("no {l} in {}", out.stderr))
+        };
+        let (m, v) = (m << 20, v << 20);
+        if unified() {
+            line(&mem, m);
+            line(&swap, v - m);
+            assert_eq!(read(&mem), m.to_string());
+            assert_eq!(read(&swap), (v - m).to_string());
+        } else {
+            assert_eq!(
+                line(&swap, v) < line(&mem, m),
+                memsw_first,
+                "{}",
+                out.stderr
+            );
+            assert_eq!(read(&mem), m.to_string());
+            assert_eq!(read(&swap), v.to_string());
+        }
+    }
+    env.om(&[&name, "purge"]).ok();
+}

@@ -232,3 +232,59 @@ fn a_failing_blocking_post_start_of_the_service_rolls_the_start_back() {
     assert!(inspect(&format!("{name}.container.1")).is_some_and(|v| v["State"]["Running"] == false));
     env.om(&[&name, "purge"]).ok();
 }
+
+/// A trigger that prints megabytes on stderr: om keeps (and logs) the end
+/// of it only, and the action still goes on or fails by the trigger's
+/// exit code.
+#[test]
+fn a_trigger_printing_megabytes_on_stderr_is_logged_bounded() {
+    engine();
+    let env = Env::new();
+    let name = unique("tn");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone()]);
+    // 5 MB in one line without end, then a last line and the exit code
+    let script = env.root().join("noisy.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nhead -c 5000000 /dev/zero | tr '\\0' e >&2\necho >&2\necho \"last words $1\" >&2\nexit $1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let s = script.display();
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\npre_start = {s} 1\nblocking_pre_start = {s} 0\n[container#1]\n{}",
+            container("")
+        ),
+    );
+    let bounded = |out: &str| {
+        assert!(out.len() < 3_000_000, "{} bytes of output", out.len());
+    };
+    let out = env.om(&[&name, "start"]).ok();
+    bounded(&out.stderr);
+    assert!(
+        out.stderr.contains("last words 1")
+            && out.stderr.contains("last words 0")
+            && out
+                .stderr
+                .contains("pre_start: exit code 1 (not blocking, going on)"),
+        "{}",
+        &out.stderr[out.stderr.len().saturating_sub(2000)..]
+    );
+    assert!(inspect(&c1).is_some_and(|v| v["State"]["Running"] == true));
+    env.om(&[&name, "stop"]).ok();
+    env.om(&[&name, "set", "--kw", &format!("blocking_pre_start={s} 1")])
+        .ok();
+    let out = env.om(&[&name, "start"]).code(1);
+    bounded(&out.stderr);
+    assert!(
+        out.stderr.contains("blocking_pre_start failed"),
+        "{}",
+        &out.stderr[out.stderr.len().saturating_sub(2000)..]
+    );
+    assert!(inspect(&c1).is_some_and(|v| v["State"]["Running"] == false));
+    env.om(&[&name, "purge"]).ok();
+}
