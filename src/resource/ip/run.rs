@@ -115,10 +115,15 @@ pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
     super::check_prefix(addr, ip.prefix).map_err(|e| failed(format!("{rid}.netmask: {e}")))?;
     let (host, tmp) = link_names(&exec.svc.id, rid);
     if exec.dry_run {
-        exec.log
-            .res(rid, Level::Info, &format!("checking {addr} availability"));
         match holder_pid(exec, ip).ok().flatten() {
+            Some(pid) if read(ip, pid) == Seen::Up => exec.log.res(
+                rid,
+                Level::Info,
+                &format!("{addr} is already up on {}", ip.nsdev),
+            ),
             Some(pid) => {
+                exec.log
+                    .res(rid, Level::Info, &format!("checking {addr} availability"));
                 for cmd in create_cmds(ip, &host, &tmp, pid)
                     .iter()
                     .chain(&ns_cmds(ip, &tmp, pid, addr))
