@@ -221,14 +221,15 @@ pub fn create_cmds(ip: &Ip, host: &str, tmp: &str, pid: u32) -> Vec<Cmd> {
     cmds
 }
 
-/// The commands inside the namespace: the link renamed `nsdev`, the
-/// address, up, the default route.
+/// The commands inside the namespace: the link renamed `nsdev` and up
+/// (the first `NS_LINK_CMDS`: then the link can ask whether the address is
+/// taken), the address, the default route.
 pub fn ns_cmds(ip: &Ip, tmp: &str, pid: u32, addr: IpAddr) -> Vec<Cmd> {
     let cidr = format!("{addr}/{}", ip.prefix);
     let mut cmds = vec![
         ip_cmd(["link", "set", tmp, "name", &ip.nsdev]),
-        ip_cmd(["addr", "add", &cidr, "dev", &ip.nsdev]),
         ip_cmd(["link", "set", &ip.nsdev, "up"]),
+        ip_cmd(["addr", "add", &cidr, "dev", &ip.nsdev]),
     ];
     if let Some(gw) = ip.gateway {
         cmds.push(ip_cmd([
@@ -242,6 +243,26 @@ pub fn ns_cmds(ip: &Ip, tmp: &str, pid: u32, addr: IpAddr) -> Vec<Cmd> {
         ]));
     }
     cmds.into_iter().map(|c| in_netns(pid, c)).collect()
+}
+
+/// How many of `ns_cmds` come before the address.
+pub const NS_LINK_CMDS: usize = 2;
+
+/// Duplicate address detection from the link in the namespace (iputils
+/// `arping -D`: exit 0 when nobody answers, 1 when someone does): what
+/// the host's own ping can not see, a macvlan sibling on the same parent.
+pub fn dad_cmd(ip: &Ip, pid: u32, addr: IpAddr) -> Cmd {
+    let args = [
+        "-D",
+        "-c",
+        "1",
+        "-w",
+        "1",
+        "-I",
+        &ip.nsdev,
+        &addr.to_string(),
+    ];
+    in_netns(pid, Cmd::new("arping", args.map(String::from)))
 }
 
 /// A link of a namespace, as `ip -j addr show` lists it.
@@ -392,10 +413,14 @@ mod tests {
             )),
             [
                 "nsenter --net=/proc/42/ns/net ip link set omn name eth0",
-                "nsenter --net=/proc/42/ns/net ip addr add 192.0.2.10/24 dev eth0",
                 "nsenter --net=/proc/42/ns/net ip link set eth0 up",
+                "nsenter --net=/proc/42/ns/net ip addr add 192.0.2.10/24 dev eth0",
                 "nsenter --net=/proc/42/ns/net ip route replace default via 192.0.2.1 dev eth0",
             ]
+        );
+        assert_eq!(
+            dad_cmd(&ip(Mode::Bridge), 42, "192.0.2.10".parse().unwrap()).to_string(),
+            "nsenter --net=/proc/42/ns/net arping -D -c 1 -w 1 -I eth0 192.0.2.10"
         );
         assert_eq!(
             ip(Mode::Macvlan).label(),

@@ -200,6 +200,12 @@ pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
         }
     }
     for (i, cmd) in ns_cmds(ip, &tmp, pid, addr).iter().enumerate() {
+        if i == super::NS_LINK_CMDS {
+            if let Err(e) = detect_duplicate(exec, ip, pid, addr) {
+                undo(exec, ip, &host, &tmp, pid, true);
+                return Err(e);
+            }
+        }
         let out = run(exec, ip, cmd)?;
         if !out.success() {
             // the first command renames the link nsdev
@@ -211,12 +217,37 @@ pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
     Ok(true)
 }
 
+/// Whether `arping` (iputils) is on the PATH: the duplicate address
+/// detection and the gratuitous ARP need it (IPv4 only).
+fn arping() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("arping").is_file()))
+}
+
+/// The address asked for on the link, before it is set (see `dad_cmd`).
+fn detect_duplicate(exec: &Exec, ip: &Ip, pid: u32, addr: IpAddr) -> Result<()> {
+    if !arping() || !addr.is_ipv4() {
+        return Ok(());
+    }
+    let cmd = super::dad_cmd(ip, pid, addr);
+    let out = run(exec, ip, &cmd)?;
+    match out.status.code() {
+        Some(0) => Ok(()),
+        Some(1) => Err(failed(format!(
+            "{addr} is already in use (a host answers arp for it on the link of {}): not plumbed",
+            ip.ipdev
+        ))),
+        _ => Err(failed(format!(
+            "checking {addr} availability: {cmd}: {}",
+            out.error_line()
+        ))),
+    }
+}
+
 /// A gratuitous ARP, when `arping` (iputils) is there: the neighbours
 /// learn the address's new link at once. A failure is a warning.
 fn announce(exec: &Exec, ip: &Ip, pid: u32, addr: IpAddr) {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("arping").is_file()));
-    if !found || !addr.is_ipv4() {
+    if !arping() || !addr.is_ipv4() {
         return;
     }
     let cmd = in_netns(
