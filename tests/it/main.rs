@@ -8,6 +8,7 @@ mod holders;
 mod hostile;
 mod hostile_config;
 mod hosting;
+mod ip;
 mod limits;
 mod multinode;
 mod nodes;
