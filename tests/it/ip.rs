@@ -537,6 +537,31 @@ fn an_address_in_use_fails_the_start_and_rolls_it_back() {
     second.purge();
 }
 
+/// Macvlan children are out of the host's reach (its ping can not see a
+/// sibling holding the address): the duplicate address detection from the
+/// new link, before the address is set, does.
+#[test]
+fn an_address_a_macvlan_sibling_holds_fails_the_start() {
+    let br = Bridge::new(7);
+    let addr = br.addr(10);
+    let first = Pod::new("ipm", &ip_lines(&addr, &br.name, "macvlan"));
+    let second = Pod::new("ipn", &ip_lines(&addr, &br.name, "macvlan"));
+    first.om(&["start"]).ok();
+    assert!(!host_ping(&addr, "1"), "a macvlan parent reaches its child?");
+
+    let out = second.om(&["start"]);
+    assert_ne!(out.code, 0, "{}", all(&out));
+    let text = all(&out);
+    assert!(text.contains("arping -D"), "{text}");
+    assert!(text.contains(&format!("{addr} is already in use")), "{text}");
+    // nothing of the second pod is left running, nor its link
+    assert!(!running(&second.c1) && !running(&second.c2));
+    assert_has(&first.c1, &addr);
+    assert_eq!(first.ip_json()["status"], "up");
+    first.purge();
+    second.purge();
+}
+
 #[test]
 fn a_mode_the_kernel_lacks_fails_with_the_kernel_message() {
     let br = Bridge::new(6);
