@@ -547,13 +547,19 @@ fn an_address_a_macvlan_sibling_holds_fails_the_start() {
     let first = Pod::new("ipm", &ip_lines(&addr, &br.name, "macvlan"));
     let second = Pod::new("ipn", &ip_lines(&addr, &br.name, "macvlan"));
     first.om(&["start"]).ok();
-    assert!(!host_ping(&addr, "1"), "a macvlan parent reaches its child?");
+    assert!(
+        !host_ping(&addr, "1"),
+        "a macvlan parent reaches its child?"
+    );
 
     let out = second.om(&["start"]);
     assert_ne!(out.code, 0, "{}", all(&out));
     let text = all(&out);
     assert!(text.contains("arping -D"), "{text}");
-    assert!(text.contains(&format!("{addr} is already in use")), "{text}");
+    assert!(
+        text.contains(&format!("{addr} is already in use")),
+        "{text}"
+    );
     // nothing of the second pod is left running, nor its link
     assert!(!running(&second.c1) && !running(&second.c2));
     assert_has(&first.c1, &addr);
