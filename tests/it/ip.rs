@@ -295,7 +295,7 @@ fn container_pings(container: &str, addr: &str) -> bool {
 #[track_caller]
 fn assert_ip_row(status: &str, state: &str, label: &str) {
     let re = regex::Regex::new(&format!(
-        r"(?m)^ *[|`]- ip#1 +\S+ +{} +{}\s*$",
+        r"(?m)^ *[|`]- ip#\d+ +\S+ +{} +{}\s*$",
         regex::escape(state),
         regex::escape(label)
     ))
@@ -535,6 +535,33 @@ fn an_address_in_use_fails_the_start_and_rolls_it_back() {
     assert_eq!(first.ip_json()["status"], "up");
     first.purge();
     second.purge();
+}
+
+/// Two addresses in one namespace (eth0 and eth1 of the holder): both
+/// plumbed, both up in status (the namespace read once), both gone at stop.
+#[test]
+fn two_addresses_in_one_namespace() {
+    let br = Bridge::new(8);
+    let (a1, a2) = (br.addr(10), br.addr(11));
+    let second = format!(
+        "[ip#2]\ntype = netns\nnetns = container#1\nipname = {a2}\nnetmask = 24\nipdev = {}\nnsdev = eth1\n",
+        br.name
+    );
+    let pod = Pod::new(
+        "ip2",
+        &format!("{}{second}", ip_lines(&a1, &br.name, "bridge")),
+    );
+    pod.om(&["start"]).ok();
+    assert_has(&pod.c2, &a1);
+    let eth1 = docker_ok(&["exec", &pod.c2, "ip", "addr", "show", "eth1"]);
+    assert!(eth1.contains(&format!("inet {a2}/24")), "{eth1}");
+    assert!(host_pings(&a1) && host_pings(&a2));
+    let st = pod.status();
+    assert_ip_row(&st, "up", &format!("netns bridge {a1}/24 eth0@container#1"));
+    assert_ip_row(&st, "up", &format!("netns bridge {a2}/24 eth1@container#1"));
+    pod.om(&["stop"]).ok();
+    assert_eq!(br.members(), "", "links left on the bridge");
+    pod.purge();
 }
 
 /// Macvlan children are out of the host's reach (its ping can not see a

@@ -360,19 +360,28 @@ pub fn seen(exec: &Exec, ip: &Ip) -> Seen {
 }
 
 fn read(ip: &Ip, pid: u32) -> Seen {
+    read_links(ip, &namespace_links(pid))
+}
+
+/// The links of process `pid`'s namespace, or why they can not be read.
+fn namespace_links(pid: u32) -> std::result::Result<Vec<Link>, String> {
     if !crate::host::is_superuser() {
-        return Seen::Unknown("reading a container's namespace needs root".into());
+        return Err("reading a container's namespace needs root".into());
     }
+    links_in(pid).map_err(|e| e.to_string())
+}
+
+fn read_links(ip: &Ip, links: &std::result::Result<Vec<Link>, String>) -> Seen {
     let addr = match ip.resolve() {
         Ok(a) => a,
         Err(e) => return Seen::Unknown(e),
     };
-    match links_in(pid) {
-        Ok(links) => match find(&links, &ip.nsdev, addr) {
+    match links {
+        Ok(links) => match find(links, &ip.nsdev, addr) {
             Found::Up => Seen::Up,
             _ => Seen::Down(format!("{addr} is not on {}", ip.nsdev)),
         },
-        Err(e) => Seen::Unknown(e.to_string()),
+        Err(e) => Seen::Unknown(e.clone()),
     }
 }
 
@@ -405,10 +414,13 @@ pub fn observe(
     let mut ids: Vec<&str> = holders.iter().flatten().map(|i| i.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let pids = match engine.inspect(&ids) {
-        Ok(infos) => infos,
+    let pids: std::collections::HashMap<String, u32> = match engine.inspect(&ids) {
+        Ok(infos) => infos.into_iter().map(|i| (i.id, i.pid)).collect(),
         Err(e) => return vec![Seen::Unknown(e.to_string()); svc.ips.len()],
     };
+    // each namespace read once, however many addresses it has
+    let mut links: std::collections::HashMap<u32, std::result::Result<Vec<Link>, String>> =
+        std::collections::HashMap::new();
     svc.ips
         .iter()
         .zip(holders)
@@ -419,8 +431,10 @@ pub fn observe(
             let Some(h) = h else {
                 return Seen::Down(format!("its namespace holder {} is not running", ip.holder));
             };
-            match pids.iter().find(|i| i.id == h.id).map(|i| i.pid) {
-                Some(pid) if pid != 0 => read(ip, pid),
+            match pids.get(&h.id) {
+                Some(&pid) if pid != 0 => {
+                    read_links(ip, links.entry(pid).or_insert_with(|| namespace_links(pid)))
+                }
                 _ => Seen::Down(format!("its namespace holder {} is not running", ip.holder)),
             }
         })
