@@ -169,16 +169,14 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             // holder that runs is enough to refuse
             let by_name = crate::status::by_name(&seen);
             let loaded = config::load_quiet(path, &ctx.roots, &ctx.node).ok();
-            let ips = loaded.as_ref().map(|svc| {
-                crate::resource::ip::run::observe(&engine, svc, Some(&by_name))
-            });
+            let ips = loaded
+                .as_ref()
+                .map(|svc| crate::resource::ip::run::observe(&engine, svc, Some(&by_name)));
             for (rid, holder) in &holders {
                 let up = match (&loaded, &ips) {
-                    (Some(svc), Some(ips)) => svc
-                        .ips
-                        .iter()
-                        .zip(ips)
-                        .any(|(i, s)| i.rid == **rid && !matches!(s, crate::resource::ip::run::Seen::Down(_))),
+                    (Some(svc), Some(ips)) => svc.ips.iter().zip(ips).any(|(i, s)| {
+                        i.rid == **rid && !matches!(s, crate::resource::ip::run::Seen::Down(_))
+                    }),
                     _ => seen.iter().any(|c| c.name == *holder && c.running),
                 };
                 if up {
