@@ -100,7 +100,7 @@ fn inline(arg: &str, svc: &Service) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::service::Container;
+    use crate::resource::container::Container;
 
     fn svc() -> Service {
         let c = |rid: &str, name: &str, image: &str, disable| {

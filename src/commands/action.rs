@@ -3,7 +3,7 @@
 use super::{delete, each, waitlock, Ctx};
 use crate::cli::ActionArgs;
 use crate::config::keywords::rid_index;
-use crate::config::service::{Container, Service};
+use crate::config::service::Service;
 use crate::config::{self};
 use crate::docker::argv::CgroupDriver;
 use crate::docker::{container::Exec, current::Current, inspect::ContainerInfo};
@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::paths::SvcPath;
 use crate::plan::{start_stages, stop_stages, Stage};
+use crate::resource::container::Container;
 use crate::resource::ip::run as ip;
 use crate::resource::{containers, trigger, Res};
 use crate::state;
@@ -672,11 +673,7 @@ fn restart_joiners(exec: &Exec) -> Result<()> {
 /// `start_requires` or `stop_requires` of a resource, checked at its turn
 /// (SPEC 14): each named resource must be in one of its states now, as
 /// docker says it (a dry run, which changed nothing, checks nothing).
-fn check_requires(
-    exec: &Exec,
-    reqs: &[crate::config::service::Require],
-    action: &str,
-) -> Result<()> {
+fn check_requires(exec: &Exec, reqs: &[crate::resource::Require], action: &str) -> Result<()> {
     if reqs.is_empty() || exec.dry_run {
         return Ok(());
     }

@@ -4,12 +4,13 @@
 use super::{each, waitlock, Ctx};
 use crate::cli::DeleteArgs;
 use crate::config::eval::{default_container_name, Evaluator};
-use crate::config::service::{Container, Service};
+use crate::config::service::Service;
 use crate::config::{self, keywords::section_kind, keywords::SectionKind};
 use crate::docker;
 use crate::docker::current::Current;
 use crate::error::{fail, Context, Result};
 use crate::paths::SvcPath;
+use crate::resource::container::Container;
 use crate::state;
 
 pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {

@@ -9,9 +9,10 @@ use super::eval::{default_container_name, Evaluator};
 use super::ini::Document;
 use super::keywords::rid_index;
 use super::operand;
-use super::service::{container_rids, Container, Service};
+use super::service::{container_rids, Service};
 use super::value::{parse_bool, parse_duration};
 use crate::paths::SvcPath;
+use crate::resource::container::Container;
 
 /// What the lenient reading found.
 pub struct Lenient {
