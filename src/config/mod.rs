@@ -6,6 +6,7 @@ pub mod input;
 pub mod keywords;
 pub mod lenient;
 pub mod operand;
+mod sections;
 pub mod service;
 pub mod value;
 

@@ -3,12 +3,12 @@
 
 use super::eval::Evaluator;
 use super::ini::Document;
-use super::keywords::{close_matches, lookup, rid_index, section_kind, Kind, SectionKind, Support};
+use super::keywords::{close_matches, lookup, section_kind, Kind, SectionKind, Support};
 use super::operand;
-use super::value::{check, natural_key, parse_bool, parse_duration, split_words};
+use super::sections::{self, bool_of, Getter, Section};
+use super::value::{check, natural_key, parse_duration, split_words};
 use crate::paths::{Roots, SvcPath};
 use crate::resource::container::Container;
-use crate::resource::Require;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -122,41 +122,6 @@ impl Service {
             subset_limits: Vec::new(),
         }
     }
-}
-
-/// A requirement word; why not, with the rids of the service.
-pub fn parse_require(
-    word: &str,
-    known: &dyn Fn(&str) -> bool,
-    rids: &dyn Fn() -> String,
-) -> Result<Require, String> {
-    let (rid, states) = match word.split_once('(') {
-        Some((rid, rest)) => {
-            let inner = rest
-                .strip_suffix(')')
-                .ok_or_else(|| format!("'{word}': expected RID(STATE,...)"))?;
-            let states: Vec<String> = inner.split(',').map(|s| s.trim().to_string()).collect();
-            (rid, states)
-        }
-        None => (word, vec!["up".to_string()]),
-    };
-    if !known(rid) {
-        return Err(format!(
-            "'{word}': no such resource {rid} (rids: {})",
-            rids()
-        ));
-    }
-    for s in &states {
-        if !["up", "down", "warn", "n/a"].contains(&s.as_str()) {
-            return Err(format!(
-                "'{word}': '{s}' is not a state (up, down, warn, n/a)"
-            ));
-        }
-    }
-    Ok(Require {
-        rid: rid.to_string(),
-        states,
-    })
 }
 
 impl Service {
@@ -434,7 +399,7 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
             let keys: Vec<&str> = doc.entries(rid).map(|(k, _)| unscoped(k)).collect();
             let netns_set = keys.contains(&"netns");
             let sec = Section { get: &get, rid };
-            let mut c = container(&sec, &names, netns_set, &known, &all_rids)?;
+            let mut c = sections::container::parse(&sec, &names, netns_set, &known, &all_rids)?;
             extras(rid, &mut c.head)?;
             Ok(c)
         })
@@ -443,7 +408,7 @@ fn build_with(eval: &Evaluator, doc: &Document, path: &SvcPath) -> Result<Servic
         .iter()
         .map(|rid| {
             let sec = Section { get: &get, rid };
-            let mut i = ip(&sec, &names, &known, &all_rids)?;
+            let mut i = sections::ip::parse(&sec, &names, &known, &all_rids)?;
             extras(rid, &mut i.head)?;
             Ok(i)
         })
@@ -575,316 +540,6 @@ fn daemon_config(get: &Getter) -> Result<Option<DaemonConfig>, String> {
     }))
 }
 
-type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<Cow<'a, str>>, String> + 'a;
-
-/// A section's values, as the evaluator gives them for this node.
-struct Section<'g, 'a> {
-    get: &'g Getter<'a>,
-    rid: &'g str,
-}
-
-impl<'a> Section<'_, 'a> {
-    fn text(&self, key: &str) -> Result<Option<Cow<'a, str>>, String> {
-        (self.get)(self.rid, key)
-    }
-
-    fn flag(&self, key: &str) -> Result<bool, String> {
-        let v = self.text(key)?;
-        match v.as_deref() {
-            None | Some("false") => Ok(false),
-            Some("true") => Ok(true),
-            other => bool_of(other, &format!("{}.{key}", self.rid)),
-        }
-    }
-
-    fn words(&self, key: &str) -> Result<Vec<String>, String> {
-        self.text(key)?
-            .map(|v| split_words(&v).map_err(|e| format!("{}.{key}: {e}", self.rid)))
-            .unwrap_or(Ok(Vec::new()))
-    }
-
-    fn duration(&self, key: &str) -> Result<Option<Duration>, String> {
-        self.text(key)?
-            .map(|v| parse_duration(&v).map_err(|e| format!("{}.{key}: {e}", self.rid)))
-            .transpose()
-    }
-
-    /// A value checked by `check`; an empty value is unset.
-    fn operand(
-        &self,
-        key: &str,
-        check: fn(&str) -> Result<(), String>,
-    ) -> Result<Option<String>, String> {
-        self.text(key)?
-            .filter(|v| !v.is_empty())
-            .map(|v| {
-                check(&v)
-                    .map(|()| v.into_owned())
-                    .map_err(|e| format!("{}.{key}: {e}", self.rid))
-            })
-            .transpose()
-    }
-}
-
-/// What every resource's section has (its head), whatever its kind; its
-/// triggers and limits are read by the caller, when it sets some.
-/// `known`: whether a rid is one of the service; `rids`: them all, for a
-/// message.
-fn head(
-    sec: &Section,
-    known: &dyn Fn(&str) -> bool,
-    rids: &dyn Fn() -> String,
-) -> Result<crate::resource::Head, String> {
-    let rid = sec.rid;
-    let requires = |key: &str| -> Result<Vec<Require>, String> {
-        sec.words(key)?
-            .iter()
-            .map(|w| {
-                let r = parse_require(w, known, rids).map_err(|e| format!("{rid}.{key}: {e}"))?;
-                if r.rid == rid {
-                    return Err(format!(
-                        "{rid}.{key}: '{w}': a resource can not require itself"
-                    ));
-                }
-                Ok(r)
-            })
-            .collect()
-    };
-    Ok(crate::resource::Head {
-        rid: rid.into(),
-        disable: sec.flag("disable")?,
-        optional: sec.flag("optional")?,
-        tags: sec.words("tags")?,
-        subset: sec.operand("subset", operand::subset)?,
-        triggers: Default::default(),
-        start_requires: requires("start_requires")?,
-        stop_requires: requires("stop_requires")?,
-        limits: Default::default(),
-    })
-}
-
-/// An `[ip#N]` section (SPEC 16): its holder must be a container of the
-/// service; the host's links are looked at when it starts, not here (the
-/// config may be written on another node).
-fn ip(
-    sec: &Section,
-    names: &HashMap<&str, String>,
-    known: &dyn Fn(&str) -> bool,
-    rids: &dyn Fn() -> String,
-) -> Result<crate::resource::ip::Ip, String> {
-    use crate::resource::ip;
-    let rid = sec.rid;
-    let required = |key: &str, what: &str| -> Result<String, String> {
-        sec.text(key)?
-            .filter(|v| !v.is_empty())
-            .map(Cow::into_owned)
-            .ok_or_else(|| format!("{rid}.{key}: missing ({what})"))
-    };
-    let holder = required(
-        "netns",
-        "the container#N whose network namespace gets the address",
-    )?;
-    if rid_index(&holder, "container").is_none() {
-        return Err(format!(
-            "{rid}.netns: '{}' is not a container of the service (container#N)",
-            holder.escape_debug()
-        ));
-    }
-    if !names.contains_key(holder.as_str()) {
-        return Err(format!("{rid}.netns: no resource {holder} in this service"));
-    }
-    let ipname = required("ipname", "the address, or a name that resolves to it")?;
-    ip::check_ipname(&ipname).map_err(|e| format!("{rid}.ipname: {e}"))?;
-    let netmask = required("netmask", "a prefix length, 24, or a dotted mask")?;
-    let prefix = ip::parse_netmask(&netmask).map_err(|e| format!("{rid}.netmask: {e}"))?;
-    if let Ok(addr) = ipname.parse() {
-        ip::check_prefix(addr, prefix).map_err(|e| format!("{rid}.netmask: {e}"))?;
-    }
-    let link = |key: &str, v: String| -> Result<String, String> {
-        let ok = !v.is_empty()
-            && v.len() <= 15
-            && v != "."
-            && v != ".."
-            && !v.contains(|c: char| c == '/' || c == ':' || c.is_whitespace() || c.is_control());
-        if ok {
-            Ok(v)
-        } else {
-            Err(format!(
-                "{rid}.{key}: '{}' is not a link name (1 to 15 characters, no '/', ':' or space)",
-                v.escape_debug()
-            ))
-        }
-    };
-    let ipdev = link(
-        "ipdev",
-        required("ipdev", "the host bridge, or the parent link")?,
-    )?;
-    let nsdev = link(
-        "nsdev",
-        sec.text("nsdev")?
-            .map_or_else(|| "eth0".into(), Cow::into_owned),
-    )?;
-    let mode = match sec.text("mode")?.filter(|v| !v.is_empty()) {
-        None => ip::Mode::default(),
-        Some(v) => ip::Mode::parse(&v).ok_or_else(|| {
-            format!(
-                "{rid}.mode: '{}' is not one of {}",
-                v.escape_debug(),
-                ip::Mode::WORDS.join(", ")
-            )
-        })?,
-    };
-    let gateway = sec
-        .text("gateway")?
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse::<std::net::IpAddr>()
-                .map_err(|_| format!("{rid}.gateway: '{}' is not an address", v.escape_debug()))
-        })
-        .transpose()?;
-    Ok(ip::Ip {
-        head: head(sec, known, rids)?,
-        holder,
-        ipname,
-        prefix,
-        ipdev,
-        mode,
-        gateway,
-        nsdev,
-    })
-}
-
-fn container(
-    sec: &Section,
-    names: &HashMap<&str, String>,
-    netns_set: bool,
-    known: &dyn Fn(&str) -> bool,
-    rids: &dyn Fn() -> String,
-) -> Result<Container, String> {
-    let rid = sec.rid;
-    let text = |key: &str| sec.text(key);
-    let flag = |key: &str| sec.flag(key);
-    let words = |key: &str| sec.words(key);
-    let duration = |key: &str| sec.duration(key);
-    let operand = |key: &str, check: fn(&str) -> Result<(), String>| sec.operand(key, check);
-    let mut depends_on = Vec::new();
-    let mut namespace = |key: &str| -> Result<Option<String>, String> {
-        let Some(v) = text(key)?.map(Cow::into_owned) else {
-            return Ok(None);
-        };
-        if rid_index(&v, "container").is_none() {
-            let allowed: &[&str] = match key {
-                "pidns" => &["host"],
-                "ipcns" => &["none", "private", "shareable", "host"],
-                _ => &[],
-            };
-            if key == "netns" {
-                operand::network(&v).map_err(|e| format!("{rid}.{key}: {e}"))?;
-            } else if !allowed.contains(&v.as_str()) {
-                return Err(format!(
-                    "{rid}.{key}: '{}' is not one of: {}, container#N",
-                    v.escape_debug(),
-                    allowed.join(", ")
-                ));
-            }
-            return Ok(Some(v));
-        }
-        let name = names
-            .get(v.as_str())
-            .ok_or_else(|| format!("{rid}.{key}: no resource {v} in this service"))?;
-        if v == rid {
-            return Err(format!("{rid}.{key}: a container can not join itself"));
-        }
-        depends_on.push(v.clone());
-        Ok(Some(format!("container:{name}")))
-    };
-    let netns = namespace("netns")?;
-    let pidns = namespace("pidns")?;
-    let ipcns = namespace("ipcns")?;
-    let hostname = operand("hostname", operand::hostname)?;
-    // docker refuses --hostname with a shared network namespace: say so here,
-    // not as a docker error at start.
-    if let (Some(_), Some(net)) = (&hostname, &netns) {
-        if net == "host" || net.starts_with("container:") {
-            return Err(format!(
-                "{rid}.hostname: needs a private network namespace, but netns is {}",
-                text("netns")?.unwrap_or_default()
-            ));
-        }
-    }
-    let image = text("image")?
-        .filter(|i| !i.is_empty())
-        .map(Cow::into_owned)
-        .ok_or_else(|| format!("{rid}.image: missing (the image to run is required)"))?;
-    operand::image(&image).map_err(|e| format!("{rid}.image: {e}"))?;
-    let environment = words("environment")?;
-    for w in &environment {
-        operand::env_word(w).map_err(|e| format!("{rid}.environment: {e}"))?;
-    }
-    let mut env_refs = Vec::new();
-    for kind in [crate::objects::ObjKind::Sec, crate::objects::ObjKind::Cfg] {
-        let kw = crate::objects::env::keyword(kind);
-        for w in words(kw)? {
-            env_refs.push(
-                crate::objects::env::parse_word(kind, &w)
-                    .map_err(|e| format!("{rid}.{kw}: {e}"))?,
-            );
-        }
-    }
-    let registry_creds = match text("registry_creds")? {
-        Some(v) => Some(v),
-        None => (sec.get)("DEFAULT", "registry_creds")?,
-    }
-    .filter(|v| !v.is_empty())
-    .map(Cow::into_owned);
-    if let Some(name) = &registry_creds {
-        crate::paths::check_name(name)
-            .map_err(|e| format!("{rid}.registry_creds: the secret name {e}"))?;
-    }
-    let detach = flag("detach")?;
-    let name = names.get(rid).cloned().unwrap_or_default();
-    operand::container_name(&name).map_err(|e| format!("{rid}.name: {e}"))?;
-    Ok(Container {
-        head: head(sec, known, rids)?,
-        image,
-        name,
-        command: words("command")?,
-        entrypoint: words("entrypoint")?,
-        run_args: words("run_args")?,
-        hostname,
-        // netns has a default (none), but a --net in run_args wins over the
-        // default, not over a value set in the file.
-        netns: netns.filter(|_| netns_set),
-        pidns,
-        ipcns,
-        utsns: text("utsns")?
-            .filter(|v| !v.is_empty())
-            .map(Cow::into_owned),
-        userns: text("userns")?
-            .filter(|v| !v.is_empty())
-            .map(Cow::into_owned),
-        privileged: flag("privileged")?,
-        interactive: flag("interactive")?,
-        tty: flag("tty")?,
-        init: flag("init")?,
-        read_only: flag("read_only")?,
-        user: operand("user", operand::user)?,
-        cwd: text("cwd")?.map(Cow::into_owned),
-        environment,
-        volume_mounts: words("volume_mounts")?,
-        devices: words("devices")?,
-        rm: flag("rm")? || !detach,
-        detach,
-        pull_always: text("image_pull_policy")?.as_deref() == Some("always"),
-        start_timeout: duration("start_timeout")?.unwrap_or_default(),
-        stop_timeout: duration("stop_timeout")?,
-        pull_timeout: duration("pull_timeout")?.unwrap_or_default(),
-        depends_on,
-        env_refs,
-        registry_creds,
-    })
-}
-
 /// A section's triggers, as written for this node (its scoping applied,
 /// no reference expanded: see `resource::trigger`), each checked to be a
 /// command.
@@ -898,12 +553,6 @@ fn triggers(eval: &Evaluator, section: &str) -> Result<crate::resource::trigger:
         list.push((kw, text.into_owned()));
     }
     Ok(crate::resource::trigger::Triggers { list })
-}
-
-fn bool_of(v: Option<&str>, what: &str) -> Result<bool, String> {
-    v.map_or(Ok(false), |v| {
-        parse_bool(v).map_err(|e| format!("{what}: {e}"))
-    })
 }
 
 #[cfg(test)]

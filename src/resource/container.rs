@@ -1,6 +1,6 @@
 //! The container kind (STYLE.md, "resources are kinds"): a container
 //! resource is the common head plus what a `docker run` needs. Its section
-//! is read in `config::service`; its docker actions are in
+//! is read in `config::sections::container`; its docker actions are in
 //! `docker::container`.
 
 use super::Head;
