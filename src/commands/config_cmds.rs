@@ -2,10 +2,11 @@
 
 use super::{each, out, waitlock, Ctx};
 use crate::cli::{CommonArgs, Format, GetArgs, PrintConfigArgs, RidArgs, SetArgs, UnsetArgs};
+use crate::config::check::{check_document, unscoped};
 use crate::config::eval::Evaluator;
 use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, split_key};
-use crate::config::service::{check_document, container_rids, unscoped};
+use crate::config::service::container_rids;
 use crate::config::{self};
 use crate::error::{fail, Error, Result};
 use crate::paths::SvcPath;

@@ -155,7 +155,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         let mut name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         name_refs.extend(holders.iter().map(|(_, n)| n.as_str()));
         // the engine of the config as it is (a private daemon's, maybe)
-        let engine = match crate::config::service::daemon_of(&eval) {
+        let engine = match crate::config::build::daemon_of(&eval) {
             Ok(Some(_)) => docker::Engine::private(&docker::daemon::socket_of(path, &ctx.roots)),
             Ok(None) => docker::Engine::host(),
             Err(e) => {
@@ -216,7 +216,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             )));
         }
     }
-    let report = config::service::check_document(&doc, path, &ctx.node, &ctx.roots);
+    let report = config::check::check_document(&doc, path, &ctx.node, &ctx.roots);
     if let Some(first) = report.errors.first() {
         return fail(format!(
             "deleting {} leaves an invalid config: {first}",

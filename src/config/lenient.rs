@@ -38,7 +38,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
     // The engine the containers are on. A stop needs only the socket,
     // which the path gives: a data dir set, however wrong its other
     // keywords, puts the containers on it.
-    let daemon = match super::service::daemon_of(&eval) {
+    let daemon = match super::build::daemon_of(&eval) {
         Ok(d) => d,
         Err(e) => {
             problems.push(e);

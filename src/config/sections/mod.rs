@@ -2,7 +2,7 @@
 //! the evaluator's values, the head every kind has (`head`), and one
 //! parser per kind (`container`, `ip`), each turning its section into the
 //! kind's typed struct (`resource::container::Container`,
-//! `resource::ip::Ip`). `service::build_with` calls them, section by section.
+//! `resource::ip::Ip`). `build::build_with` calls them, section by section.
 
 pub mod container;
 pub mod ip;
