@@ -2,7 +2,7 @@
 
 use super::{delete, each, waitlock, Ctx};
 use crate::cli::ActionArgs;
-use crate::config::keywords::rid_index;
+use crate::config::keywords::{rid_index, subset_section, CONTAINER_GROUP};
 use crate::config::service::Service;
 use crate::config::{self};
 use crate::docker::argv::CgroupDriver;
@@ -451,7 +451,7 @@ fn pull_each(exec: &Exec, selected: &[&Container]) -> Result<()> {
 pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<Res<'a>>> {
     let all = svc.resources();
     for rid in &args.rid {
-        let known = rid == "container"
+        let known = rid == CONTAINER_GROUP
             || rid == "ip" && !svc.ips.is_empty()
             || all.iter().any(|r| &r.rid == rid);
         if !known {
@@ -744,7 +744,7 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
         l.push(format!("container.{name}"));
         apply(
             exec.log,
-            &format!("subset#container:{name}"),
+            &subset_section(name),
             limits,
             &rel(slice_of(&l, CgroupDriver::Cgroupfs)),
             unit(&l).as_deref(),

@@ -6,7 +6,7 @@
 use super::check::unscoped;
 use super::eval::Evaluator;
 use super::ini::Document;
-use super::keywords::SectionKind;
+use super::keywords::{subset_name, subset_section, SectionKind};
 use super::operand;
 use super::sections::{self, bool_of, Getter, Section};
 use super::service::{container_rids, rids_of, DaemonConfig, Service};
@@ -96,10 +96,10 @@ pub(super) fn build_with(
         .collect::<Result<Vec<_>, String>>()?;
     let mut subsets: BTreeMap<String, bool> = doc
         .section_names()
-        .filter_map(|s| s.strip_prefix("subset#container:"))
+        .filter_map(subset_name)
         .map(|name| {
-            operand::subset(name).map_err(|e| format!("[subset#container:{name}]: {e}"))?;
-            let section = format!("subset#container:{name}");
+            let section = subset_section(name);
+            operand::subset(name).map_err(|e| format!("[{section}]: {e}"))?;
             let parallel = bool_of(get(&section, "parallel")?.as_deref(), &section)?;
             Ok((name.to_string(), parallel))
         })
@@ -135,7 +135,7 @@ pub(super) fn build_with(
     let subset_limits = subsets
         .iter()
         .map(|(name, _)| {
-            let section = format!("subset#container:{name}");
+            let section = subset_section(name);
             crate::resource::limits::Limits::parse(&section, |k| {
                 Ok(get(&section, k)?.map(Cow::into_owned))
             })

@@ -5,7 +5,9 @@
 
 use super::eval::Evaluator;
 use super::ini::Document;
-use super::keywords::{close_matches, lookup, section_kind, Kind, SectionKind, Support};
+use super::keywords::{
+    close_matches, lookup, section_kind, subset_section, Kind, SectionKind, Support,
+};
 use super::service::Service;
 use super::value::check;
 use crate::paths::{Roots, SvcPath};
@@ -50,7 +52,8 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
         }
         let Some(kind) = section_kind(section) else {
             report.unknown.push(format!(
-                "unknown section [{section}]: expected DEFAULT, env, container#N, ip#N or subset#container:NAME"
+                "unknown section [{section}]: expected DEFAULT, env, container#N, ip#N or {}",
+                subset_section("NAME")
             ));
             continue;
         };

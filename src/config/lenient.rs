@@ -7,7 +7,7 @@
 
 use super::eval::{default_container_name, Evaluator};
 use super::ini::Document;
-use super::keywords::rid_index;
+use super::keywords::{rid_index, CONTAINER_GROUP};
 use super::operand;
 use super::service::{container_rids, Service};
 use super::value::{parse_bool, parse_duration};
@@ -81,7 +81,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         let depends_on = ["netns", "pidns", "ipcns"]
             .iter()
             .filter_map(|k| text(k))
-            .filter(|v| rid_index(v, "container").is_some() && v != rid)
+            .filter(|v| rid_index(v, CONTAINER_GROUP).is_some() && v != rid)
             .collect();
         let detach = flag("detach", true);
         containers.push(Container {

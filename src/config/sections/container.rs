@@ -1,7 +1,7 @@
 //! The container kind's section (`[container#N]`) as a `Container`.
 
 use super::{head, Section};
-use crate::config::keywords::rid_index;
+use crate::config::keywords::{rid_index, CONTAINER_GROUP};
 use crate::config::operand;
 use crate::resource::container::Container;
 use std::borrow::Cow;
@@ -26,7 +26,7 @@ pub fn parse(
         let Some(v) = text(key)?.map(Cow::into_owned) else {
             return Ok(None);
         };
-        if rid_index(&v, "container").is_none() {
+        if rid_index(&v, CONTAINER_GROUP).is_none() {
             let allowed: &[&str] = match key {
                 "pidns" => &["host"],
                 "ipcns" => &["none", "private", "shareable", "host"],

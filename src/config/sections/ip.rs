@@ -1,7 +1,7 @@
 //! The ip kind's section (`[ip#N]`, SPEC 16) as an `Ip`.
 
 use super::{head, Section};
-use crate::config::keywords::rid_index;
+use crate::config::keywords::{rid_index, CONTAINER_GROUP};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -26,7 +26,7 @@ pub fn parse(
         "netns",
         "the container#N whose network namespace gets the address",
     )?;
-    if rid_index(&holder, "container").is_none() {
+    if rid_index(&holder, CONTAINER_GROUP).is_none() {
         return Err(format!(
             "{rid}.netns: '{}' is not a container of the service (container#N)",
             holder.escape_debug()
