@@ -4,7 +4,9 @@
 //! the config root only, never docker, so a TAB costs a few milliseconds.
 
 use crate::config::ini::Document;
-use crate::config::keywords::{section_kind, Scope, SectionKind, Support, KEYWORDS};
+use crate::config::keywords::{
+    section_kind, subset_name, Scope, SectionKind, Support, CONTAINER_GROUP, KEYWORDS,
+};
 use crate::config::value::split_words;
 use crate::paths::{list_services, SvcPath};
 use clap_complete::engine::CompletionCandidate;
@@ -94,7 +96,7 @@ pub fn rids(current: &OsStr) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     let mut words = container_rids(&doc);
-    words.push("container".into());
+    words.push(CONTAINER_GROUP.into());
     let ips = ip_rids(&doc);
     if !ips.is_empty() {
         words.extend(ips);
@@ -146,7 +148,7 @@ pub fn subsets(current: &OsStr) -> Vec<CompletionCandidate> {
     };
     let mut words: Vec<String> = doc
         .section_names()
-        .filter_map(|s| s.strip_prefix("subset#container:"))
+        .filter_map(subset_name)
         .map(String::from)
         .collect();
     words.extend(

@@ -3,7 +3,7 @@
 //! (`scripts/gen-docs`); a test fails when the committed copies drift.
 
 use crate::cli::LsCli;
-use crate::config::keywords::{Kind, Scope, Support, KEYWORDS};
+use crate::config::keywords::{Kind, Scope, Support, CONTAINER_GROUP, KEYWORDS};
 use clap::CommandFactory;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use clap_mangen::roff::{bold, italic, roman, Roff};
@@ -241,7 +241,7 @@ fn conf_page() -> String {
     for kw in KEYWORDS.iter().filter(|k| k.support == Support::Ignored) {
         let section = match kw.scope {
             Scope::Default => "DEFAULT",
-            Scope::Container => "container",
+            Scope::Container => CONTAINER_GROUP,
             Scope::Subset => "subset",
             Scope::Ip => "ip",
         };

@@ -158,7 +158,7 @@ pub fn stop_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Sta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::service::Container;
+    use crate::resource::container::Container;
 
     fn c(rid: &str, subset: Option<&str>, deps: &[&str]) -> Container {
         let mut c = Container {

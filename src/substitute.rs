@@ -1,6 +1,6 @@
 //! `om SVC docker ARGS…` substitution (SPEC 6), a pure function.
 
-use crate::config::keywords::rid_index;
+use crate::config::keywords::{rid_index, CONTAINER_GROUP};
 use crate::config::service::Service;
 
 /// Replaces container references in docker arguments:
@@ -43,7 +43,7 @@ fn whole_ref(arg: &str) -> Option<String> {
         .and_then(|a| a.strip_suffix('}'))
         .filter(|a| !a.starts_with('{'))
         .or_else(|| arg.strip_prefix('%').and_then(|a| a.strip_suffix('%')))?;
-    if rid_index(inner, "container").is_some() {
+    if rid_index(inner, CONTAINER_GROUP).is_some() {
         return Some(inner.to_string());
     }
     let is_index = !inner.is_empty()
@@ -83,7 +83,7 @@ fn inline(arg: &str, svc: &Service) -> Result<String, String> {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
         match after.find('}') {
-            Some(e) if rid_index(&after[..e], "container").is_some() => {
+            Some(e) if rid_index(&after[..e], CONTAINER_GROUP).is_some() => {
                 out.push_str(&name_of(svc, &after[..e])?);
                 rest = &after[e + 1..];
             }
@@ -100,7 +100,7 @@ fn inline(arg: &str, svc: &Service) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::service::Container;
+    use crate::resource::container::Container;
 
     fn svc() -> Service {
         let c = |rid: &str, name: &str, image: &str, disable| {

@@ -2,10 +2,12 @@
 
 use super::{each, out, waitlock, Ctx};
 use crate::cli::{CommonArgs, Format, GetArgs, PrintConfigArgs, RidArgs, SetArgs, UnsetArgs};
+use crate::config::check::{check_document, unscoped};
 use crate::config::eval::Evaluator;
 use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, split_key};
-use crate::config::service::{check_document, container_rids, unscoped};
+use crate::config::keywords::CONTAINER_GROUP;
+use crate::config::service::container_rids;
 use crate::config::{self};
 use crate::error::{fail, Error, Result};
 use crate::paths::SvcPath;
@@ -225,7 +227,7 @@ pub fn enable(ctx: &Ctx, selector: &str, args: &RidArgs, enable: bool) -> Result
                 rids.iter().collect()
             } else {
                 for r in &args.rid {
-                    if !rids.contains(r) && r != "container" {
+                    if !rids.contains(r) && r != CONTAINER_GROUP {
                         return Err(Error::Usage(format!(
                             "--rid {r}: no such resource (its rids: {})",
                             rids.join(", ")
@@ -233,7 +235,7 @@ pub fn enable(ctx: &Ctx, selector: &str, args: &RidArgs, enable: bool) -> Result
                     }
                 }
                 rids.iter()
-                    .filter(|r| args.rid.iter().any(|a| a == *r || a == "container"))
+                    .filter(|r| args.rid.iter().any(|a| a == *r || a == CONTAINER_GROUP))
                     .collect()
             };
             for rid in chosen {

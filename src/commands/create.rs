@@ -4,7 +4,7 @@ use super::{action, waitlock, Ctx};
 use crate::cli::{ActionArgs, CreateArgs};
 use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, parse_config_for};
-use crate::config::{self, service};
+use crate::config::{self, check};
 use crate::error::{fail, Context, Error, Result};
 use crate::logger::Level;
 use crate::paths::SvcPath;
@@ -86,13 +86,13 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
             .ok_or_else(|| Error::Usage(format!("--env '{env}': expected KEY=VALUE")))?;
         crate::config::input::check_names("env", k.trim())
             .map_err(|e| Error::Usage(format!("--env '{}': {e}", env.escape_debug())))?;
-        service::check_chars("env", k.trim(), v)
+        check::check_chars("env", k.trim(), v)
             .map_err(|e| Error::Failed(format!("--env '{}': {e}", env.escape_debug())))?;
         doc.set("env", k.trim(), v);
     }
     // ... and again last, so that no --kw can change it.
     doc.set("DEFAULT", "id", &id);
-    let report = service::check_document(&doc, path, &ctx.node, &ctx.roots);
+    let report = check::check_document(&doc, path, &ctx.node, &ctx.roots);
     if let Some(first) = report.strict_errors().first() {
         return fail(format!("{path}: {first}"));
     }

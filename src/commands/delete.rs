@@ -4,12 +4,13 @@
 use super::{each, waitlock, Ctx};
 use crate::cli::DeleteArgs;
 use crate::config::eval::{default_container_name, Evaluator};
-use crate::config::service::{Container, Service};
+use crate::config::service::Service;
 use crate::config::{self, keywords::section_kind, keywords::SectionKind};
 use crate::docker;
 use crate::docker::current::Current;
 use crate::error::{fail, Context, Result};
 use crate::paths::SvcPath;
+use crate::resource::container::Container;
 use crate::state;
 
 pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
@@ -154,7 +155,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         let mut name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         name_refs.extend(holders.iter().map(|(_, n)| n.as_str()));
         // the engine of the config as it is (a private daemon's, maybe)
-        let engine = match crate::config::service::daemon_of(&eval) {
+        let engine = match crate::config::build::daemon_of(&eval) {
             Ok(Some(_)) => docker::Engine::private(&docker::daemon::socket_of(path, &ctx.roots)),
             Ok(None) => docker::Engine::host(),
             Err(e) => {
@@ -215,7 +216,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             )));
         }
     }
-    let report = config::service::check_document(&doc, path, &ctx.node, &ctx.roots);
+    let report = config::check::check_document(&doc, path, &ctx.node, &ctx.roots);
     if let Some(first) = report.errors.first() {
         return fail(format!(
             "deleting {} leaves an invalid config: {first}",

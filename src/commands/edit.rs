@@ -3,7 +3,7 @@
 
 use super::{each, waitlock, Ctx};
 use crate::cli::CommonArgs;
-use crate::config::{self, ini::Document, service::check_document};
+use crate::config::{self, check::check_document, ini::Document};
 use crate::error::{fail, Context, Error, Result};
 use crate::paths::SvcPath;
 use crate::process::{inherit, Cmd};

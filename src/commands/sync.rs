@@ -359,7 +359,7 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
                 e.line
             ))
         })?;
-        let report = crate::config::service::check_document(&doc, path, &here, &ctx.roots);
+        let report = crate::config::check::check_document(&doc, path, &here, &ctx.roots);
         match report.errors.first() {
             Some(first) => fail(format!(
                 "{path}: the config from {from} does not validate on {here}: {first}"

@@ -2,7 +2,7 @@
 //! keyword defaults, and references (`{name}`, `{env.KEY}`, `{RID.KW}`, …).
 
 use super::ini::Document;
-use super::keywords::{lookup, rid_index, section_kind, SectionKind};
+use super::keywords::{lookup, rid_index, section_kind, SectionKind, CONTAINER_GROUP};
 use crate::paths::SvcPath;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -71,7 +71,7 @@ pub fn tokenize(value: &str) -> Vec<Token<'_>> {
 
 /// `NAME.container.N`, or `NS..NAME.container.N` outside the root namespace.
 pub fn default_container_name(path: &SvcPath, rid: &str) -> String {
-    let index = rid_index(rid, "container").unwrap_or(rid);
+    let index = rid_index(rid, CONTAINER_GROUP).unwrap_or(rid);
     if path.is_root_ns() {
         format!("{}.container.{index}", path.name)
     } else {

@@ -1,8 +1,8 @@
 //! What `create --config` and `--kw` read: JSON (the section map, OpenSVC's
 //! `metadata` form or its path-keyed form) or INI text, and `KEY=VAL` / `KEY+=VAL` / `KEY-=VAL`.
 
+use super::check::check_chars;
 use super::ini::{bad_key, bad_section, Document};
-use super::service::check_chars;
 use super::value::{split_words, word_spans};
 use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};

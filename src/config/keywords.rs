@@ -244,16 +244,28 @@ pub fn section_kind(section: &str) -> Option<SectionKind> {
     match section {
         "DEFAULT" => Some(SectionKind::Default),
         "env" => Some(SectionKind::Env),
-        s if rid_index(s, "container").is_some() => Some(SectionKind::Container),
+        s if rid_index(s, CONTAINER_GROUP).is_some() => Some(SectionKind::Container),
         s if rid_index(s, "ip").is_some() => Some(SectionKind::Ip),
-        s if s
-            .strip_prefix("subset#container:")
-            .is_some_and(|n| !n.is_empty()) =>
-        {
-            Some(SectionKind::Subset)
-        }
+        s if subset_name(s).is_some_and(|n| !n.is_empty()) => Some(SectionKind::Subset),
         _ => None,
     }
+}
+
+/// The container kind's group: the `container` of `container#1`, and the
+/// `--rid` word that selects every container.
+pub const CONTAINER_GROUP: &str = "container";
+
+const SUBSET_PREFIX: &str = "subset#container:";
+
+/// The section of the subset `name`: `subset#container:NAME`.
+pub fn subset_section(name: &str) -> String {
+    format!("{SUBSET_PREFIX}{name}")
+}
+
+/// What follows `subset#container:` in a section name (`web`), or None
+/// for a section of another kind.
+pub fn subset_name(section: &str) -> Option<&str> {
+    section.strip_prefix(SUBSET_PREFIX)
 }
 
 /// `container#web` → `web`, for a rid of that group with a valid index.

@@ -7,11 +7,12 @@
 
 use super::eval::{default_container_name, Evaluator};
 use super::ini::Document;
-use super::keywords::rid_index;
+use super::keywords::{rid_index, CONTAINER_GROUP};
 use super::operand;
-use super::service::{container_rids, Container, Service};
+use super::service::{container_rids, Service};
 use super::value::{parse_bool, parse_duration};
 use crate::paths::SvcPath;
+use crate::resource::container::Container;
 
 /// What the lenient reading found.
 pub struct Lenient {
@@ -37,7 +38,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
     // The engine the containers are on. A stop needs only the socket,
     // which the path gives: a data dir set, however wrong its other
     // keywords, puts the containers on it.
-    let daemon = match super::service::daemon_of(&eval) {
+    let daemon = match super::build::daemon_of(&eval) {
         Ok(d) => d,
         Err(e) => {
             problems.push(e);
@@ -80,7 +81,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         let depends_on = ["netns", "pidns", "ipcns"]
             .iter()
             .filter_map(|k| text(k))
-            .filter(|v| rid_index(v, "container").is_some() && v != rid)
+            .filter(|v| rid_index(v, CONTAINER_GROUP).is_some() && v != rid)
             .collect();
         let detach = flag("detach", true);
         containers.push(Container {

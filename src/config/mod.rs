@@ -1,11 +1,14 @@
 //! The configuration store: files on disk, their raw lines, the typed service.
 
+pub mod build;
+pub mod check;
 pub mod eval;
 pub mod ini;
 pub mod input;
 pub mod keywords;
 pub mod lenient;
 pub mod operand;
+mod sections;
 pub mod service;
 pub mod value;
 
@@ -39,7 +42,7 @@ fn read_checked(
     path: &SvcPath,
     roots: &Roots,
     nodename: &str,
-) -> Result<(Document, service::Report)> {
+) -> Result<(Document, check::Report)> {
     read_noting(path, roots, &Under::paths(&roots.etc), nodename, &mut |w| {
         crate::text::say(&w)
     })
@@ -54,9 +57,9 @@ fn read_noting(
     etc: &Under,
     nodename: &str,
     note: &mut dyn FnMut(String),
-) -> Result<(Document, service::Report)> {
+) -> Result<(Document, check::Report)> {
     let doc = read_document_in(path, etc)?;
-    let report = service::check_document(&doc, path, nodename, roots);
+    let report = check::check_document(&doc, path, nodename, roots);
     for u in &report.unknown {
         note(format!("{path}: warning: {u}, ignored"));
     }

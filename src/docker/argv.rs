@@ -1,8 +1,8 @@
 //! A docker command is data: pure functions from a typed resource to argv,
 //! unit-tested on the whole vector.
 
-use crate::config::service::Container;
 use crate::paths::SvcPath;
+use crate::resource::container::Container;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

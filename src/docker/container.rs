@@ -4,10 +4,11 @@
 
 use super::argv::{self, CgroupDriver, RunCtx, LABEL_ID};
 use super::inspect::ContainerInfo;
-use crate::config::service::{Container, Service};
+use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
 use crate::process::{humanize, Cmd, Output};
+use crate::resource::container::Container;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 

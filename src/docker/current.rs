@@ -6,8 +6,9 @@
 
 use super::argv::{container_id_label, LABEL_ID};
 use super::inspect::ContainerInfo;
-use crate::config::service::{Container, Service};
+use crate::config::service::Service;
 use crate::error::{Error, Result};
+use crate::resource::container::Container;
 use std::collections::HashMap;
 
 pub struct Current {

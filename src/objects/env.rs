@@ -6,9 +6,10 @@
 //! through its process environment (`-e VAR` on the argv) and never show.
 
 use super::{check_key, ObjKind, ObjPath, Object};
-use crate::config::service::{Container, Service};
+use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::paths::Roots;
+use crate::resource::container::Container;
 use crate::secret::Secret;
 use crate::selector::Glob;
 use std::collections::HashMap;

@@ -1,13 +1,14 @@
 //! What every resource has, whatever its kind (STYLE.md, "resources are
 //! kinds"): its head (rid, flags, subset, requirements, triggers, limits);
 //! the plan orders heads, and an action dispatches on the kind (the
-//! container kind: `config::service::Container` and `docker::container`).
+//! container kind: `container::Container` and `docker::container`).
 
+pub mod container;
 pub mod ip;
 pub mod limits;
 pub mod trigger;
 
-use crate::config::service::{Container, Require};
+use container::Container;
 
 /// A resource of any kind, as the plan and the actions see it: its head,
 /// and its kind's own part to dispatch on.
@@ -61,6 +62,14 @@ pub struct Head {
     pub triggers: trigger::Triggers,
     /// The `pg_*` limits of its own slice.
     pub limits: limits::Limits,
+}
+
+/// A `RID(STATE,…)` word of `start_requires` or `stop_requires`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Require {
+    pub rid: String,
+    /// `up`, `down`, `warn`, `n/a` (default: `up`).
+    pub states: Vec<String>,
 }
 
 /// A resource id, parsed once: `group#index` (`container#1`,

@@ -3,9 +3,10 @@
 
 pub mod render;
 
-use crate::config::service::{Container, Service};
+use crate::config::service::Service;
 use crate::docker::argv::{container_id_label, LABEL_ID};
 use crate::docker::inspect::ContainerInfo;
+use crate::resource::container::Container;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;

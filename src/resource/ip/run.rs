@@ -6,11 +6,12 @@
 use super::{
     create_cmds, find, in_netns, ip_cmd, link_names, ns_cmds, parse_addrs, Found, Ip, Link, Mode,
 };
-use crate::config::service::{Container, Service};
+use crate::config::service::Service;
 use crate::docker::container::Exec;
 use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::process::{capture, Cmd};
+use crate::resource::container::Container;
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;

@@ -1,0 +1,347 @@
+//! How an action walks the plan: stage after stage (`run_stage`, in
+//! parallel where the stage allows), each resource's requirements and
+//! triggers around it; a failed start rolled back; the containers that
+//! join a restarted namespace holder restarted into its new namespace.
+
+use crate::config::service::Service;
+use crate::docker::{container::Exec, current::Current};
+use crate::error::{Error, Result};
+use crate::logger::Level;
+use crate::plan::{start_stages, stop_stages, Stage};
+use crate::resource::container::Container;
+use crate::resource::ip::run as ip;
+use crate::resource::{containers, trigger, Res};
+
+fn stages_or_fail<'a>(
+    r: std::result::Result<Vec<Stage<'a>>, String>,
+    svc: &Service,
+) -> Result<Vec<Stage<'a>>> {
+    r.map_err(|e| Error::Failed(format!("{}: {e}", svc.path)))
+}
+
+/// Starts stage after stage. The first failure of a non-optional resource
+/// ends the action; with `rollback`, what this action started is stopped
+/// again, in reverse.
+fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<()> {
+    let stages = stages_or_fail(start_stages(exec.svc, selected), exec.svc)?;
+    let mut started: Vec<Res> = Vec::new();
+    let tctx = trigger_ctx(exec);
+    for stage in &stages {
+        let results: Vec<(Res, Result<bool>)> = run_stage(stage, |r| {
+            check_requires(exec, &r.start_requires, "start")?;
+            trigger::around(&tctx, &r.triggers, Some(&r.rid), action, || match r {
+                Res::Container(c) => exec.start(c, cur.of(exec.svc, c)?),
+                Res::Ip(i) => start_ip(exec, i),
+            })
+        });
+        let mut failed: Vec<Res> = Vec::new();
+        for (c, r) in results {
+            match r {
+                Ok(true) => started.push(c),
+                Ok(false) => {}
+                // An interruption ends the action, optional resource or not.
+                Err(e) if c.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
+                    &c.rid,
+                    Level::Warn,
+                    &format!("{e} (optional resource, going on)"),
+                ),
+                Err(e) => {
+                    exec.log.res(&c.rid, Level::Error, &e.to_string());
+                    failed.push(c);
+                }
+            }
+        }
+        if !failed.is_empty() {
+            if exec.svc.rollback && !exec.dry_run {
+                rollback(exec, &started, &failed);
+            }
+            return Err(Error::Child(1));
+        }
+    }
+    Ok(())
+}
+
+/// An ip resource's start (SPEC 16), marked as this action's when it
+/// plumbed the address.
+fn start_ip(exec: &Exec, i: &crate::resource::ip::Ip) -> Result<bool> {
+    let plumbed = ip::start(exec, i)?;
+    if plumbed {
+        exec.touch_rid(&i.rid);
+    }
+    Ok(plumbed)
+}
+
+/// The running containers whose namespace holder (`netns`, `pidns`,
+/// `ipcns` = container#N) this action started again: they still sit in
+/// the namespace that died with the holder's old container, so each is
+/// restarted after it (SPEC 14), and so on down a chain of holders.
+/// (`deploy --force` recreates them itself.)
+pub(super) fn restart_joiners(exec: &Exec) -> Result<()> {
+    // (what deploy recreated is touched: skipped here)
+    if exec.dry_run {
+        return Ok(());
+    }
+    let svc = exec.svc;
+    // each round restarts those whose holder was touched; a chain is as
+    // long as the service has containers
+    if svc.containers.iter().all(|c| c.depends_on.is_empty()) && svc.ips.is_empty() {
+        return Ok(());
+    }
+    for _ in 0..svc.containers.len() {
+        let touched = exec.touched_rids();
+        // an address went with its holder's old namespace: plumbed again
+        // into the new one, before the containers that join it
+        for i in svc.ips.iter().filter(|i| !i.disable) {
+            if touched.contains(&i.holder) && !touched.contains(i.rid.as_str()) {
+                exec.log.res(
+                    &i.rid,
+                    Level::Info,
+                    "its namespace holder was started again: plumbing the address into the new namespace",
+                );
+                start_ip(exec, i)?;
+                exec.touch_rid(&i.rid);
+            }
+        }
+        let joiners: Vec<&Container> = svc
+            .containers
+            .iter()
+            .filter(|c| !c.disable && !touched.contains(c.rid.as_str()))
+            .filter(|c| c.depends_on.iter().any(|d| touched.contains(d)))
+            .collect();
+        if joiners.is_empty() {
+            return Ok(());
+        }
+        let cur = exec.current(&joiners)?;
+        let mut any = false;
+        for c in joiners {
+            let info = cur.of(svc, c)?;
+            if !info.as_ref().is_some_and(|i| i.running) {
+                // down: its next start joins the holder's new namespace
+                exec.touch(c);
+                continue;
+            }
+            exec.log.res(
+                &c.rid,
+                Level::Info,
+                "its namespace holder was started again: restarting it into the new namespace",
+            );
+            exec.stop(c, info, false)?;
+            let now = exec.current(&[c])?.of(svc, c)?;
+            exec.start(c, now)?;
+            exec.touch(c);
+            any = true;
+        }
+        if !any {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// `start_requires` or `stop_requires` of a resource, checked at its turn
+/// (SPEC 14): each named resource must be in one of its states now, as
+/// docker says it (a dry run, which changed nothing, checks nothing).
+fn check_requires(exec: &Exec, reqs: &[crate::resource::Require], action: &str) -> Result<()> {
+    if reqs.is_empty() || exec.dry_run {
+        return Ok(());
+    }
+    let svc = exec.svc;
+    let needed: Vec<&Container> = reqs.iter().filter_map(|r| svc.container(&r.rid)).collect();
+    let cur = exec.current(&needed)?;
+    for r in reqs {
+        let now = match (
+            svc.container(&r.rid),
+            svc.ips.iter().find(|i| i.rid == r.rid),
+        ) {
+            (Some(x), _) => {
+                let info = cur.of(svc, x)?;
+                crate::status::resource(svc, x, info.as_ref()).status
+            }
+            (None, Some(i)) => crate::status::ip_resource(i, &ip::seen(exec, i)).status,
+            (None, None) => continue,
+        };
+        if !r.states.iter().any(|s| s == now.as_str()) {
+            return Err(Error::Failed(format!(
+                "{action} requires {} {}, it is {now}",
+                r.rid,
+                r.states.join(" or ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A start with DEFAULT's triggers around it. A failed blocking post
+/// trigger, once the containers started, rolls back what the start
+/// started (with `rollback`), as a failed resource's start does.
+pub(super) fn start_around(
+    exec: &Exec,
+    selected: &[Res],
+    cur: &Current,
+    action: &str,
+) -> Result<()> {
+    let tctx = trigger_ctx(exec);
+    let svc = exec.svc;
+    trigger::before(&tctx, &svc.triggers, None, action)?;
+    start(exec, selected, cur, action)?;
+    trigger::after(&tctx, &svc.triggers, None, action)
+        .inspect_err(|_| roll_back_started(exec, selected))
+}
+
+/// What a start that then failed started, stopped again.
+fn roll_back_started(exec: &Exec, selected: &[Res]) {
+    if !exec.svc.rollback || exec.dry_run {
+        return;
+    }
+    // (the addresses go with their holders' namespaces)
+    let touched: Vec<&Container> = containers(selected)
+        .into_iter()
+        .filter(|c| exec.touched(c))
+        .collect();
+    // those still running: a start that failed on a resource rolled back
+    // already, and finds none
+    let Ok(cur) = exec.current(&touched) else {
+        return;
+    };
+    let running: Vec<&Container> = touched
+        .into_iter()
+        .filter(|c| {
+            cur.of(exec.svc, c)
+                .ok()
+                .flatten()
+                .is_some_and(|i| i.running)
+        })
+        .collect();
+    if !running.is_empty() {
+        let running: Vec<Res> = running.into_iter().map(Res::Container).collect();
+        rollback(exec, &running, &[]);
+    }
+}
+
+/// What a trigger of this action runs with.
+pub(super) fn trigger_ctx<'a>(exec: &'a Exec) -> trigger::Context<'a> {
+    trigger::Context {
+        svc: exec.svc,
+        log: exec.log,
+        dry_run: exec.dry_run,
+        timeout: exec.svc.trigger_timeout,
+    }
+}
+
+/// Stops what this action started, in reverse, and the failed resources'
+/// own containers left running (up but never healthy, say). A failed
+/// resource's container that is not ours, or not running, is left alone.
+fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
+    crate::interrupt::acknowledge(); // a signal that stopped the start must not stop its rollback
+    let all: Vec<Res> = started.iter().chain(failed).copied().collect();
+    let cur = match exec.current(&containers(&all)) {
+        Ok(cur) => cur,
+        Err(e) => {
+            exec.log
+                .svc(Level::Error, &format!("rollback impossible: {e}"));
+            return;
+        }
+    };
+    // a failed ip undid its own link
+    let stray = containers(failed)
+        .into_iter()
+        .filter(|c| exec.touched(c))
+        .filter(|c| {
+            cur.of(exec.svc, c)
+                .ok()
+                .flatten()
+                .is_some_and(|i| i.running && exec.owns(c, &i))
+        });
+    let targets: Vec<Res> = stray
+        .map(Res::Container)
+        .chain(started.iter().rev().copied())
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    exec.log.svc(Level::Info, "rollback");
+    for r in targets {
+        let stopped = match r {
+            Res::Container(c) => cur.of(exec.svc, c).and_then(|i| exec.stop(c, i, false)),
+            Res::Ip(i) => ip::stop(exec, i),
+        };
+        if let Err(e) = stopped {
+            exec.log
+                .res(&r.rid, Level::Error, &format!("rollback: {e}"));
+        }
+    }
+}
+
+/// Stops in the reverse of the start order; the first failure of a
+/// non-optional resource is reported and ends the action.
+pub(super) fn stop(
+    exec: &Exec,
+    selected: &[Res],
+    cur: &Current,
+    remove: bool,
+    action: &str,
+) -> Result<()> {
+    let stages = stages_or_fail(stop_stages(exec.svc, selected), exec.svc)?;
+    let mut failed = false;
+    let tctx = trigger_ctx(exec);
+    for stage in &stages {
+        let results = run_stage(stage, |r| {
+            check_requires(exec, &r.stop_requires, "stop")?;
+            trigger::around(&tctx, &r.triggers, Some(&r.rid), action, || match r {
+                Res::Container(c) => exec.stop(c, cur.of(exec.svc, c)?, remove),
+                Res::Ip(i) => ip::stop(exec, i),
+            })
+        });
+        for (c, r) in results {
+            if let Err(e) = r {
+                let fatal = !c.optional || matches!(e, Error::Interrupted(_));
+                let level = if fatal { Level::Error } else { Level::Warn };
+                exec.log.res(&c.rid, level, &e.to_string());
+                failed |= fatal;
+            }
+        }
+        if failed {
+            return Err(Error::Child(1));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` on the stage's members, one after the other or all at once.
+fn run_stage<'a, T: Send>(
+    stage: &Stage<'a>,
+    f: impl Fn(Res<'a>) -> Result<T> + Sync,
+) -> Vec<(Res<'a>, Result<T>)> {
+    if !stage.parallel || stage.members.len() < 2 {
+        let mut out = Vec::new();
+        for c in &stage.members {
+            let r = f(*c);
+            let failed = match &r {
+                Err(Error::Interrupted(_)) => true,
+                Err(_) => !c.optional,
+                Ok(_) => false,
+            };
+            out.push((*c, r));
+            if failed {
+                break;
+            }
+        }
+        return out;
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = stage
+            .members
+            .iter()
+            .map(|c| (*c, s.spawn(|| f(*c))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|(c, h)| {
+                let r = h
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::Failed("worker thread panicked".into())));
+                (c, r)
+            })
+            .collect()
+    })
+}

@@ -1,0 +1,292 @@
+//! The document check: every section and key of a `Document` known,
+//! supported, well-typed and its references resolvable, then the typed
+//! `Service` built (`build`) and checked as a whole. What `validate
+//! config`, `create`, `set` and every load report.
+
+use super::eval::Evaluator;
+use super::ini::Document;
+use super::keywords::{
+    close_matches, lookup, section_kind, subset_section, Kind, SectionKind, Support,
+};
+use super::service::Service;
+use super::value::check;
+use crate::paths::{Roots, SvcPath};
+
+/// What `validate config` finds, and the typed service when there is no error.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub errors: Vec<String>,
+    /// Unknown keywords and sections (a hand edit): errors for `create`,
+    /// `set` and `validate config`, warnings for everything else, so an
+    /// action and status still run (and `stop` always works).
+    pub unknown: Vec<String>,
+    pub warnings: Vec<String>,
+    pub service: Option<Service>,
+}
+
+impl Report {
+    /// The errors of a command that refuses unknown keywords.
+    pub fn strict_errors(&self) -> Vec<String> {
+        // The unknown keyword first: it is often why a required one is missing.
+        self.unknown.iter().chain(&self.errors).cloned().collect()
+    }
+}
+
+/// The key without its node scope: `image@deb1` → `image`.
+pub fn unscoped(key: &str) -> &str {
+    key.split_once('@').map_or(key, |(k, _)| k)
+}
+
+/// Checks every section and key: known, supported, well-typed, references
+/// resolvable; then that the typed service builds.
+pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Roots) -> Report {
+    let mut report = Report::default();
+    let eval = Evaluator::new(doc, path, nodename);
+    for section in doc.section_names() {
+        if section.contains(char::is_control) {
+            let shown = section.escape_debug();
+            report
+                .errors
+                .push(format!("[{shown}]: a name with a control character"));
+            continue;
+        }
+        let Some(kind) = section_kind(section) else {
+            report.unknown.push(format!(
+                "unknown section [{section}]: expected DEFAULT, env, container#N, ip#N or {}",
+                subset_section("NAME")
+            ));
+            continue;
+        };
+        for (key, value) in doc.entries(section) {
+            match check_chars(section, key, value) {
+                Ok(()) => check_key(&eval, section, &kind, key, &mut report),
+                Err(e) => report.errors.push(e),
+            }
+        }
+        if kind == SectionKind::Container && doc.get(section, "type").is_none() {
+            report.errors.push(format!(
+                "[{section}] has no type: a container resource needs {section}.type=docker"
+            ));
+        }
+        if kind == SectionKind::Ip && doc.get(section, "type").is_none() {
+            report.errors.push(format!(
+                "[{section}] has no type: an ip resource needs {section}.type=netns"
+            ));
+        }
+    }
+    if report.errors.is_empty() {
+        match super::build::build_with(&eval, doc, path) {
+            // the config of a service that does not run here (an
+            // operator's copy, say): the guard refuses to start it here
+            Ok(svc)
+                if !svc
+                    .all_nodes()
+                    .iter()
+                    .any(|n| crate::transport::is_local(n, nodename)) =>
+            {
+                report.warnings.push(format!(
+                    "DEFAULT.nodes: {nodename} is not a node of the service ({}): om starts nothing of it here",
+                    svc.all_nodes().join(" ")
+                ));
+                finish(&mut report, svc, roots);
+            }
+            Ok(svc) => finish(&mut report, svc, roots),
+            Err(e) => report.errors.push(e),
+        }
+    }
+    report
+}
+
+/// The checks of a typed service: a namespace cycle (`netns =
+/// container#2` both ways can not start), the daemon's socket.
+fn finish(report: &mut Report, svc: Service, roots: &Roots) {
+    let all = svc.resources();
+    match crate::plan::start_stages(&svc, &all)
+        .and_then(|_| crate::docker::daemon::check_socket(&svc, roots))
+    {
+        Err(e) => report.errors.push(e),
+        Ok(()) => report.service = Some(svc),
+    }
+}
+
+/// Why `value` can not be stored at `section.key`, if it can not: a NUL or
+/// control character never can (tab aside), a newline only in a keyword
+/// that spans lines (word lists, free text, `[env]` and unknown keys).
+pub fn check_chars(section: &str, key: &str, value: &str) -> Result<(), String> {
+    if section.contains(char::is_control) || key.contains(char::is_control) {
+        return Err(format!(
+            "{}: a name with a control character",
+            format!("{section}.{key}").escape_debug()
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n'))
+    {
+        return Err(format!(
+            "{section}.{key}: holds the control character U+{:04X}",
+            u32::from(c)
+        ));
+    }
+    let one_line = section_kind(section)
+        .and_then(|kind| lookup(&kind, unscoped(key)))
+        .is_some_and(|kw| {
+            kw.support != Support::Ignored && !matches!(kw.kind, Kind::Words | Kind::Text)
+        });
+    if one_line && value.contains('\n') {
+        return Err(format!(
+            "{section}.{key}: holds a newline, but takes one line"
+        ));
+    }
+    Ok(())
+}
+
+fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, report: &mut Report) {
+    let name = unscoped(key);
+    if *kind == SectionKind::Env {
+        if let Err(e) =
+            eval.expand_key(section, key, eval.doc.get(section, key).unwrap_or_default())
+        {
+            report.errors.push(format!("{section}.{key}: {e}"));
+        }
+        return;
+    }
+    let Some(kw) = lookup(kind, name) else {
+        let close = close_matches(kind, name);
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            format!(" (did you mean {}?)", close.join(", "))
+        };
+        report
+            .unknown
+            .push(format!("{section}.{name}: unknown keyword{hint}"));
+        return;
+    };
+    if kw.support == Support::Ignored {
+        report.warnings.push(format!(
+            "{section}.{name}: not supported by om, kept and ignored: {}",
+            kw.help
+        ));
+        return;
+    }
+    let raw = eval.doc.get(section, key).unwrap_or_default();
+    match eval.expand_key(section, key, raw) {
+        Ok(v) => {
+            // a reference may bring in what the value itself does not hold
+            if let Err(e) = check_chars(section, key, &v) {
+                report.errors.push(e);
+            } else if let Err(e) = check(kw.kind, &v) {
+                report.errors.push(format!("{section}.{key}: {e}"));
+            }
+        }
+        Err(e) => report.errors.push(format!("{section}.{key}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        let doc = Document::parse(text).unwrap();
+        check_document(
+            &doc,
+            &SvcPath::parse("svc").unwrap(),
+            "n1",
+            &Roots::under(std::path::Path::new("/o")),
+        )
+        .errors
+    }
+
+    #[test]
+    fn control_characters_in_values_are_errors_naming_the_key() {
+        let base = "[DEFAULT]\nid = x\n[container#1]\ntype = docker\n";
+        assert_eq!(
+            errors(&format!("{base}image = a\0b\n")),
+            ["container#1.image: holds the control character U+0000"]
+        );
+        assert_eq!(
+            errors(&format!("{base}image = a\n  b\n")),
+            ["container#1.image: holds a newline, but takes one line"]
+        );
+        assert_eq!(
+            errors(&format!("{base}image = {{env.k}}\n[env]\nk = a\n  b\n")),
+            ["container#1.image: holds a newline, but takes one line"]
+        );
+        assert_eq!(
+            errors(&format!("{base}image = a\n[env]\nk\u{1b} = 1\n")),
+            ["env.k\\u{1b}: a name with a control character"]
+        );
+        // tabs anywhere; newlines in word lists, free text and [env]
+        let ok = format!(
+            "{base}image = a\ncommand = sh\t-x\n  -c\ncomment = a\tb\n  b\n[env]\nk = 1\n  2\n"
+        );
+        assert_eq!(errors(&ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn ip_sections_name_what_is_wrong() {
+        let base =
+            "[DEFAULT]\nid = x\n[container#1]\ntype = docker\nimage = a\n[ip#1]\ntype = netns\n";
+        let ok = "netns = container#1\nipname = 192.0.2.10\nnetmask = 24\nipdev = br0\n";
+        assert_eq!(errors(&format!("{base}{ok}")), Vec::<String>::new());
+        let with = |from: &str, to: &str| errors(&format!("{base}{}", ok.replace(from, to)));
+        let cases = [
+            ("container#1", "container#9", "ip#1.netns: no resource container#9 in this service"),
+            ("container#1", "host", "ip#1.netns: 'host' is not a container of the service (container#N)"),
+            ("192.0.2.10", "not_an_address!", "ip#1.ipname: 'not_an_address!' is neither an address nor a host name"),
+            ("= 24", "= 33", "ip#1.netmask: /33 is longer than an address of 192.0.2.10's family (/32)"),
+            ("= 24", "= lots", "ip#1.netmask: 'lots' is not a prefix length (0 to 128) or a dotted mask (255.255.255.0)"),
+            ("br0", "a/b", "ip#1.ipdev: 'a/b' is not a link name (1 to 15 characters, no '/', ':' or space)"),
+        ];
+        for (from, to, want) in cases {
+            assert_eq!(with(from, to), [want], "{to}");
+        }
+        assert_eq!(
+            errors(&format!("{base}{ok}mode = vxlan\n")),
+            ["ip#1.mode: 'vxlan' is not one of: bridge, macvlan, ipvlan-l2, ipvlan-l3"]
+        );
+        assert_eq!(
+            errors(&format!("{base}{ok}start_requires = container#7\n")),
+            ["ip#1.start_requires: 'container#7': no such resource container#7 (rids: container#1 ip#1)"]
+        );
+        let doc =
+            Document::parse(&format!("{base}{ok}gateway = 192.0.2.1\nmode = macvlan\n")).unwrap();
+        let report = check_document(
+            &doc,
+            &SvcPath::parse("svc").unwrap(),
+            "n1",
+            &Roots::under(std::path::Path::new("/o")),
+        );
+        let svc = report.service.unwrap();
+        assert_eq!(
+            svc.ips[0].label(),
+            "netns macvlan 192.0.2.10/24 eth0@container#1"
+        );
+    }
+
+    #[test]
+    fn thousands_of_containers_in_a_namespace_chain_check() {
+        let mut text = String::from("[DEFAULT]\nid = x\n");
+        for i in 1..=3_000 {
+            let join = if i > 1 {
+                format!("netns = container#{}\n", i - 1)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                "[container#{i}]\ntype = docker\nimage = a\n{join}"
+            ));
+        }
+        let doc = Document::parse(&text).unwrap();
+        let report = check_document(
+            &doc,
+            &SvcPath::parse("svc").unwrap(),
+            "n1",
+            &Roots::under(std::path::Path::new("/o")),
+        );
+        assert_eq!(report.errors, Vec::<String>::new());
+        assert_eq!(report.service.unwrap().containers.len(), 3_000);
+    }
+}
