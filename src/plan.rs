@@ -17,8 +17,22 @@ pub struct Stage<'a> {
 
 /// The rids a resource starts after, among those an action selected: a
 /// container after its namespace holders and the ip resources plumbed
-/// into them (SPEC 16); an ip after its holder.
+/// into them (SPEC 16); an ip after its holder; any resource after those
+/// its `start_requires` needs up (SPEC 14).
 fn after<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str> {
+    // what it needs up to start starts before it (and stops after it)
+    let required = r
+        .head()
+        .start_requires
+        .iter()
+        .filter(|q| q.states.iter().any(|s| s == "up"))
+        .map(|q| q.rid.as_str());
+    let mut deps = by_kind(r, ips_of);
+    deps.extend(required);
+    deps
+}
+
+fn by_kind<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str> {
     match r {
         Res::Container(c) => {
             let mut deps: Vec<&str> = c.depends_on.iter().map(String::as_str).collect();
@@ -134,7 +148,7 @@ fn providers_first(base: &[Res], deps: &[Vec<&str>]) -> Result<Vec<usize>, Strin
                 let mut cycle: Vec<&str> = path[from..].iter().map(|(p, _)| rid(*p)).collect();
                 cycle.push(rid(d));
                 return Err(format!(
-                    "namespace dependency cycle: {}",
+                    "dependency cycle (namespaces, ip holders, start_requires): {}",
                     cycle.join(" -> ")
                 ));
             }
@@ -285,6 +299,42 @@ mod tests {
             rids(&start_stages(&s, &some).unwrap())[0].2,
             ["ip#1", "container#2"]
         );
+    }
+
+    #[test]
+    fn what_a_start_requires_up_starts_first() {
+        let mut s = svc(
+            vec![c("container#1", None, &[]), c("container#2", None, &[])],
+            &[],
+        );
+        let req = |rid: &str, state: &str| crate::resource::Require {
+            rid: rid.into(),
+            states: vec![state.into()],
+        };
+        s.containers[0].start_requires = vec![req("container#2", "up")];
+        let all = s.resources();
+        assert_eq!(
+            rids(&start_stages(&s, &all).unwrap())[0].2,
+            ["container#2", "container#1"]
+        );
+        assert_eq!(
+            rids(&stop_stages(&s, &all).unwrap())[0].2,
+            ["container#1", "container#2"]
+        );
+        // a requirement on another state orders nothing
+        s.containers[0].start_requires = vec![req("container#2", "down")];
+        let all = s.resources();
+        assert_eq!(
+            rids(&start_stages(&s, &all).unwrap())[0].2,
+            ["container#1", "container#2"]
+        );
+        // both ways: a cycle, named
+        s.containers[0].start_requires = vec![req("container#2", "up")];
+        s.containers[1].start_requires = vec![req("container#1", "up")];
+        let all = s.resources();
+        assert!(start_stages(&s, &all)
+            .unwrap_err()
+            .contains("container#1 -> container#2 -> container#1"));
     }
 
     #[test]

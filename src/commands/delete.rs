@@ -146,12 +146,27 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         let holders: Vec<(&String, String)> = rids
             .iter()
             .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Ip))
-            .filter_map(|r| {
-                let h = doc.get(r, "netns")?;
-                let name = eval.get(h, "name").ok().flatten();
-                Some((r, name.unwrap_or_else(|| default_container_name(path, h))))
+            .filter_map(|r| doc.get(r, "netns").map(|h| (r, h)))
+            .map(|(r, h)| {
+                let unchecked = |e: String| {
+                    crate::error::Error::Failed(format!(
+                        "{r}.netns: {e}: can not check whether its address is up; --force to delete it anyway"
+                    ))
+                };
+                if crate::config::keywords::rid_index(h, crate::config::keywords::CONTAINER_GROUP)
+                    .is_none()
+                {
+                    return Err(unchecked(format!("'{}' is not container#N", h.escape_debug())));
+                }
+                let name = eval
+                    .get(h, "name")
+                    .map_err(unchecked)?
+                    .unwrap_or_else(|| default_container_name(path, h));
+                // never an operand docker would read as an option
+                crate::config::operand::container_name(&name).map_err(unchecked)?;
+                Ok((r, name))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let mut name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         name_refs.extend(holders.iter().map(|(_, n)| n.as_str()));
         // the engine of the config as it is (a private daemon's, maybe)
@@ -170,9 +185,11 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             // holder that runs is enough to refuse
             let by_name = crate::status::by_name(&seen);
             let loaded = config::load_quiet(path, &ctx.roots, &ctx.node).ok();
-            let ips = loaded
-                .as_ref()
-                .map(|svc| crate::resource::ip::run::observe(&engine, svc, Some(&by_name)));
+            let ips = loaded.as_ref().map(|svc| {
+                use crate::resource::ip::run::{holder_ids, observe, pids_of};
+                let pids = pids_of(&engine, &holder_ids(svc, &by_name));
+                observe(svc, Some(&by_name), &pids)
+            });
             for (rid, holder) in &holders {
                 let up = match (&loaded, &ips) {
                     (Some(svc), Some(ips)) => svc.ips.iter().zip(ips).any(|(i, s)| {

@@ -9,6 +9,7 @@ use crate::docker;
 use crate::docker::inspect::ContainerInfo;
 use crate::error::{Error, Result};
 use crate::fsutil::Under;
+use crate::resource::ip::run as ip;
 use crate::state;
 use crate::status::{self, render::render, ServiceStatus};
 use crate::transport::Reach;
@@ -114,6 +115,18 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
             .iter()
             .map(|v| v.as_deref().map(status::by_name))
             .collect();
+        // the processes of the ip resources' holders (SPEC 16): one
+        // inspect per engine, for all its services
+        let pids: Vec<ip::Pids> = engines
+            .iter()
+            .zip(&maps)
+            .map(|((engine, members), map)| {
+                let ids: Vec<&str> = map.as_ref().map_or(Vec::new(), |m| {
+                    members.iter().flat_map(|s| ip::holder_ids(s, m)).collect()
+                });
+                ip::pids_of(engine, &ids)
+            })
+            .collect();
         let both: Vec<_> = services
             .iter()
             .zip(&local)
@@ -121,11 +134,10 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
             .collect();
         let statuses = crate::par::map(&both, |(svc, (started, running))| {
             let engine = docker::daemon::engine_of(svc, &ctx.roots);
-            let seen = engines
-                .iter()
-                .position(|(e, _)| *e == engine)
-                .and_then(|i| maps[i].as_ref());
-            let ips = crate::resource::ip::run::observe(&engine, svc, seen);
+            let at = engines.iter().position(|(e, _)| *e == engine);
+            let seen = at.and_then(|i| maps[i].as_ref());
+            let none = Ok(Default::default());
+            let ips = ip::observe(svc, seen, at.map_or(&none, |i| &pids[i]));
             status::service_in(svc, &ctx.node, seen, &ips, *started, running.as_deref())
         });
         let mut statuses = statuses;
@@ -201,11 +213,7 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     let running = state::running_action(&svc.path, &Under::paths(&ctx.roots.var));
     let down = docker::daemon::Daemon::of(svc, &ctx.roots).is_some_and(|d| d.running().is_none());
     if down {
-        let ips = crate::resource::ip::run::observe(
-            &docker::daemon::engine_of(svc, &ctx.roots),
-            svc,
-            None,
-        );
+        let ips = ip::observe(svc, None, &Ok(Default::default()));
         return Ok(status::service_in(
             svc,
             &ctx.node,
@@ -219,7 +227,8 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     let listing = docker::Listing::start(&engine)?;
     let infos = engine_view(&engine, &[svc], listing)?;
     let by_name = status::by_name(&infos);
-    let ips = crate::resource::ip::run::observe(&engine, svc, Some(&by_name));
+    let ids = ip::holder_ids(svc, &by_name);
+    let ips = ip::observe(svc, Some(&by_name), &ip::pids_of(&engine, &ids));
     Ok(status::service_in(
         svc,
         &ctx.node,

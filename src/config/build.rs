@@ -44,7 +44,8 @@ pub(super) fn build_with(
         })
         .collect::<Result<_, String>>()?;
     let ip_rids = rids_of(doc, SectionKind::Ip);
-    let known = |r: &str| names.contains_key(r) || ip_rids.contains(&r);
+    let ip_set: std::collections::HashSet<&str> = ip_rids.iter().copied().collect();
+    let known = |r: &str| names.contains_key(r) || ip_set.contains(r);
     let all_rids = || {
         let mut r: Vec<&str> = names
             .keys()
@@ -94,6 +95,16 @@ pub(super) fn build_with(
             Ok(i)
         })
         .collect::<Result<Vec<_>, String>>()?;
+    // one link of a name in a namespace
+    let mut nsdevs: HashMap<(&str, &str), &str> = HashMap::new();
+    for i in &ips {
+        if let Some(other) = nsdevs.insert((&i.holder, &i.nsdev), &i.rid) {
+            return Err(format!(
+                "{}.nsdev: {} is also {other}'s in the namespace of {}",
+                i.rid, i.nsdev, i.holder
+            ));
+        }
+    }
     let mut subsets: BTreeMap<String, bool> = doc
         .section_names()
         .filter_map(subset_name)
@@ -165,6 +176,7 @@ pub(super) fn build_with(
             Ok(get("DEFAULT", k)?.map(Cow::into_owned))
         })?,
         subset_limits,
+        index: Default::default(),
     })
 }
 

@@ -230,6 +230,18 @@ mod tests {
         let base =
             "[DEFAULT]\nid = x\n[container#1]\ntype = docker\nimage = a\n[ip#1]\ntype = netns\n";
         let ok = "netns = container#1\nipname = 192.0.2.10\nnetmask = 24\nipdev = br0\n";
+        let two = format!(
+            "{base}{ok}[ip#2]\ntype = netns\n{}",
+            ok.replace(".10", ".11")
+        );
+        assert_eq!(
+            errors(&two),
+            ["ip#2.nsdev: eth0 is also ip#1's in the namespace of container#1"]
+        );
+        assert_eq!(
+            errors(&format!("{two}nsdev = eth1\n")),
+            Vec::<String>::new()
+        );
         assert_eq!(errors(&format!("{base}{ok}")), Vec::<String>::new());
         let with = |from: &str, to: &str| errors(&format!("{base}{}", ok.replace(from, to)));
         let cases = [

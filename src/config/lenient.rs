@@ -119,6 +119,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
         trigger_timeout: crate::resource::trigger::TIMEOUT,
         limits: Default::default(),
         subset_limits: Vec::new(),
+        index: Default::default(),
     };
     // A namespace cycle (the hand edit that brought us here, maybe) must
     // not stop the stop: then the order is plain reverse rid order.

@@ -33,6 +33,9 @@ pub struct Service {
     /// The `pg_*` limits of the service's slice, and of each subset's.
     pub limits: crate::resource::limits::Limits,
     pub subset_limits: Vec<(String, crate::resource::limits::Limits)>,
+    /// The resources by rid, built at the first lookup (`container`, `ip`):
+    /// a service's resources are not added to once it is built.
+    pub index: std::sync::OnceLock<std::collections::HashMap<String, (bool, usize)>>,
 }
 
 impl Service {
@@ -117,6 +120,7 @@ impl Service {
             trigger_timeout: crate::resource::trigger::TIMEOUT,
             limits: Default::default(),
             subset_limits: Vec::new(),
+            index: Default::default(),
         }
     }
 }
@@ -132,7 +136,31 @@ impl Service {
 
     /// The container resource `rid`.
     pub fn container(&self, rid: &str) -> Option<&Container> {
-        self.containers.iter().find(|c| c.rid == rid)
+        match self.lookup(rid)? {
+            (false, i) => self.containers.get(i),
+            _ => None,
+        }
+    }
+
+    /// The ip resource `rid`.
+    pub fn ip(&self, rid: &str) -> Option<&crate::resource::ip::Ip> {
+        match self.lookup(rid)? {
+            (true, i) => self.ips.get(i),
+            _ => None,
+        }
+    }
+
+    /// `(is an ip, its index)`: a lookup in constant time, however many
+    /// resources the service has.
+    fn lookup(&self, rid: &str) -> Option<(bool, usize)> {
+        let index = self.index.get_or_init(|| {
+            let containers = self.containers.iter().enumerate();
+            let c = containers.map(|(i, c)| (c.rid.to_string(), (false, i)));
+            let ips = self.ips.iter().enumerate();
+            c.chain(ips.map(|(i, x)| (x.rid.to_string(), (true, i))))
+                .collect()
+        });
+        index.get(rid).copied()
     }
 
     /// The rids, for "no such resource" messages: `container#1, container#2`.

@@ -167,17 +167,33 @@ pub fn check_prefix(addr: IpAddr, prefix: u8) -> Result<(), String> {
     Ok(())
 }
 
-/// The names of the links om creates for the resource (at most 15 bytes,
-/// the kernel's bound): `om<8 hex>h` (a veth's host end), `om<8 hex>n`
-/// (the end that goes into the namespace, renamed `nsdev` there). Derived
-/// from the service's id and the rid, so a link left by a start cut short
-/// is known as this resource's.
-pub fn link_names(svc_id: &str, rid: &str) -> (String, String) {
-    let mut h: u32 = 0x811c_9dc5;
+/// 48 bits of the FNV-1a hash of the service's id and the rid: the
+/// resource's links' names and marker.
+fn link_hash(svc_id: &str, rid: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in svc_id.bytes().chain([0]).chain(rid.bytes()) {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
-    (format!("om{h:08x}h"), format!("om{h:08x}n"))
+    h >> 16
+}
+
+/// The names of the links om creates for the resource (at most 15 bytes,
+/// the kernel's bound): `om<12 hex>h` (a veth's host end), `om<12 hex>n`
+/// (the end that goes into the namespace, renamed `nsdev` there).
+pub fn link_names(svc_id: &str, rid: &str) -> (String, String) {
+    let h = link_hash(svc_id, rid);
+    (format!("om{h:012x}h"), format!("om{h:012x}n"))
+}
+
+/// The alias every link of the resource carries from its creation
+/// (`ip link set … alias`, kept across the move and the rename): what
+/// tells om's link from any other, in the namespace and on the host,
+/// whatever `ipname` resolves to now.
+pub fn marker(svc_id: &str, rid: &str) -> String {
+    let mut m = format!("om:{:012x}:{rid}", link_hash(svc_id, rid));
+    // the kernel's bound on an alias
+    m.truncate(255);
+    m
 }
 
 /// `ip ARGS`.
@@ -196,10 +212,11 @@ pub fn in_netns(pid: u32, cmd: Cmd) -> Cmd {
 /// The commands that create the link in the host's namespace and move its
 /// namespace end into the holder's (process `pid`). The first one is the
 /// link's creation, whose refusal is the kernel's word on the mode.
-pub fn create_cmds(ip: &Ip, host: &str, tmp: &str, pid: u32) -> Vec<Cmd> {
+pub fn create_cmds(ip: &Ip, host: &str, tmp: &str, pid: u32, marker: &str) -> Vec<Cmd> {
     let mut cmds = match ip.mode {
         Mode::Bridge => vec![
             ip_cmd(["link", "add", host, "type", "veth", "peer", "name", tmp]),
+            ip_cmd(["link", "set", host, "alias", marker]),
             ip_cmd(["link", "set", host, "master", &ip.ipdev]),
             ip_cmd(["link", "set", host, "up"]),
         ],
@@ -217,6 +234,7 @@ pub fn create_cmds(ip: &Ip, host: &str, tmp: &str, pid: u32) -> Vec<Cmd> {
             ])]
         }
     };
+    cmds.insert(1, ip_cmd(["link", "set", tmp, "alias", marker]));
     cmds.push(ip_cmd(["link", "set", tmp, "netns", &pid.to_string()]));
     cmds
 }
@@ -270,9 +288,11 @@ pub fn dad_cmd(ip: &Ip, pid: u32, addr: IpAddr) -> Cmd {
 pub struct Link {
     pub name: String,
     pub addrs: Vec<(IpAddr, u8)>,
+    /// Its alias (`ip -d` shows it), om's marker on its own links.
+    pub alias: Option<String>,
 }
 
-/// Reads `ip -j addr show`'s document; an answer that is not one is an
+/// Reads `ip -j -d addr show`'s document; an answer that is not one is an
 /// error (never "no address").
 pub fn parse_addrs(json: &str) -> Result<Vec<Link>, String> {
     let v: serde_json::Value = serde_json::from_str(json.trim())
@@ -302,27 +322,56 @@ pub fn parse_addrs(json: &str) -> Result<Vec<Link>, String> {
         links.push(Link {
             name: name.to_string(),
             addrs,
+            alias: l.get("ifalias").and_then(|a| a.as_str()).map(String::from),
         });
     }
     Ok(links)
 }
 
-/// Where the address stands in the namespace's links.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Found {
-    /// On `nsdev`: the resource is up.
-    Up,
-    /// `nsdev` exists without it (another link of that name: not ours).
-    NsdevOther,
-    /// No `nsdev` in the namespace.
-    Absent,
+/// The resource's own links in a namespace (those with its marker), and
+/// whether another link holds the name `nsdev`.
+#[derive(Debug, PartialEq)]
+pub struct Found<'a> {
+    pub ours: Vec<&'a Link>,
+    pub nsdev_other: bool,
 }
 
-pub fn find(links: &[Link], nsdev: &str, addr: IpAddr) -> Found {
-    match links.iter().find(|l| l.name == nsdev) {
-        Some(l) if l.addrs.iter().any(|(a, _)| *a == addr) => Found::Up,
-        Some(_) => Found::NsdevOther,
-        None => Found::Absent,
+pub fn find<'a>(links: &'a [Link], nsdev: &str, marker: &str) -> Found<'a> {
+    let ours: Vec<&Link> = links
+        .iter()
+        .filter(|l| l.alias.as_deref() == Some(marker))
+        .collect();
+    let nsdev_other = links
+        .iter()
+        .any(|l| l.name == nsdev && l.alias.as_deref() != Some(marker));
+    Found { ours, nsdev_other }
+}
+
+impl Found<'_> {
+    /// Its `nsdev` link, with its addresses.
+    pub fn nsdev(&self, nsdev: &str) -> Option<&Link> {
+        self.ours.iter().copied().find(|l| l.name == nsdev)
+    }
+}
+
+/// Whether the resource is up, from its own links: its `nsdev` holds the
+/// address `ipname` is (an address literally), or any address (a name,
+/// resolved at its start: never resolved again to read it). `Err`: up
+/// with another address than the config's (changed since the start).
+pub fn up_in(found: &Found, ip: &Ip) -> Result<bool, String> {
+    let Some(link) = found.nsdev(&ip.nsdev) else {
+        return Ok(false);
+    };
+    let Some((have, _)) = link.addrs.first() else {
+        return Ok(false);
+    };
+    match ip.ipname.parse::<IpAddr>() {
+        Ok(want) if link.addrs.iter().any(|(a, _)| *a == want) => Ok(true),
+        Ok(want) => Err(format!(
+            "{} holds {have}, the config says {want}: restart it to take the change",
+            ip.nsdev
+        )),
+        Err(_) => Ok(true),
     }
 }
 
@@ -379,8 +428,13 @@ mod tests {
     #[test]
     fn link_names_fit_the_kernel_bound_and_differ_by_resource() {
         let (h, n) = link_names("0b0d2a49-1d2f-4d0e-8f7e-1c2b3a4d5e6f", "ip#1");
-        assert!(h.len() <= 15 && n.len() <= 15, "{h} {n}");
-        assert_eq!(h[..10], n[..10]);
+        assert!(h.len() == 15 && n.len() == 15, "{h} {n}");
+        assert_eq!(h[..14], n[..14]);
+        assert_eq!(
+            marker("0b0d2a49-1d2f-4d0e-8f7e-1c2b3a4d5e6f", "ip#1"),
+            format!("om:{}:ip#1", &h[2..14])
+        );
+        assert!(marker("x", &"y".repeat(300)).len() <= 255);
         assert_ne!(link_names("a", "ip#1"), link_names("a", "ip#2"));
         assert_ne!(link_names("a", "ip#1"), link_names("b", "ip#1"));
     }
@@ -388,20 +442,26 @@ mod tests {
     #[test]
     fn the_command_lines_of_each_mode() {
         assert_eq!(
-            lines(&create_cmds(&ip(Mode::Bridge), "omh", "omn", 42)),
+            lines(&create_cmds(&ip(Mode::Bridge), "omh", "omn", 42, "om:m")),
             [
                 "ip link add omh type veth peer name omn",
+                "ip link set omn alias om:m",
+                "ip link set omh alias om:m",
                 "ip link set omh master br0",
                 "ip link set omh up",
                 "ip link set omn netns 42",
             ]
         );
         assert_eq!(
-            lines(&create_cmds(&ip(Mode::Macvlan), "omh", "omn", 42))[0],
-            "ip link add link br0 name omn type macvlan mode bridge"
+            lines(&create_cmds(&ip(Mode::Macvlan), "omh", "omn", 42, "om:m")),
+            [
+                "ip link add link br0 name omn type macvlan mode bridge",
+                "ip link set omn alias om:m",
+                "ip link set omn netns 42",
+            ]
         );
         assert_eq!(
-            lines(&create_cmds(&ip(Mode::IpvlanL2), "omh", "omn", 42))[0],
+            lines(&create_cmds(&ip(Mode::IpvlanL2), "omh", "omn", 42, "om:m"))[0],
             "ip link add link br0 name omn type ipvlan mode l2"
         );
         assert_eq!(
@@ -431,14 +491,24 @@ mod tests {
     #[test]
     fn reading_ip_addr_json() {
         let json = r#"[{"ifindex":1,"ifname":"lo","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8}]},
-            {"ifindex":5,"ifname":"eth0","addr_info":[{"family":"inet","local":"192.0.2.10","prefixlen":24},{"family":"inet6","local":"fe80::1","prefixlen":64}]},
-            {"ifindex":6,"ifname":"eth1","addr_info":[]}]"#;
+            {"ifindex":5,"ifname":"eth0","ifalias":"om:m","addr_info":[{"family":"inet","local":"192.0.2.10","prefixlen":24},{"family":"inet6","local":"fe80::1","prefixlen":64}]},
+            {"ifindex":6,"ifname":"eth1","addr_info":[]},
+            {"ifindex":7,"ifname":"omxn","ifalias":"om:m","addr_info":[]}]"#;
         let links = parse_addrs(json).unwrap();
-        assert_eq!(links.len(), 3);
-        let a: IpAddr = "192.0.2.10".parse().unwrap();
-        assert_eq!(find(&links, "eth0", a), Found::Up);
-        assert_eq!(find(&links, "eth1", a), Found::NsdevOther);
-        assert_eq!(find(&links, "eth2", a), Found::Absent);
+        assert_eq!(links.len(), 4);
+        let f = find(&links, "eth0", "om:m");
+        assert_eq!(f.ours.len(), 2);
+        assert!(!f.nsdev_other);
+        let mut i = ip(Mode::Bridge);
+        assert_eq!(up_in(&f, &i), Ok(true));
+        i.ipname = "192.0.2.11".into();
+        assert!(up_in(&f, &i).unwrap_err().contains("eth0 holds 192.0.2.10"));
+        i.ipname = "db.example.com".into();
+        assert_eq!(up_in(&f, &i), Ok(true));
+        // eth1 is not ours: the name is taken; another marker owns nothing
+        assert!(find(&links, "eth1", "om:m").nsdev_other);
+        assert!(find(&links, "eth0", "om:other").ours.is_empty());
+        assert!(find(&links, "eth0", "om:other").nsdev_other);
         assert!(parse_addrs("").is_err());
         assert!(parse_addrs("{}").is_err());
         assert!(parse_addrs("[{}]").is_err());

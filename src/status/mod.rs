@@ -89,8 +89,10 @@ pub struct SubsetStatus {
 }
 
 /// The version of the status document: a node reads another's only when
-/// they agree (SPEC 12). 2: `schema` and `instances` added.
-pub const SCHEMA: u32 = 2;
+/// they agree (SPEC 12). 2: `schema` and `instances` added. 3: ip
+/// resources, which have no `container` (an om of schema 2 could not read
+/// them: it says the schemas differ rather than failing on the field).
+pub const SCHEMA: u32 = 3;
 
 /// One node's instance of a service.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -700,7 +702,7 @@ mod tests {
         assert_eq!(
             doc,
             r#"{
-  "schema": 2,
+  "schema": 3,
   "path": "svc1",
   "id": "id1",
   "node": "n1",

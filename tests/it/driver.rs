@@ -523,7 +523,7 @@ fn status_follows_the_engine() {
     assert_eq!(v["node"], NODE);
     assert_eq!(v["notice"], "idle, started");
     // schema 2: this node's instance also under `instances` (SPEC 12)
-    assert_eq!(v["schema"], 2);
+    assert_eq!(v["schema"], 3);
     assert_eq!(v["instances"][0]["node"], NODE);
     assert_eq!(v["instances"][0]["avail"], "up");
     assert_eq!(v["instances"][0]["resources"], v["resources"]);

@@ -564,6 +564,113 @@ fn two_addresses_in_one_namespace() {
     pod.purge();
 }
 
+/// `ip ARGS` in the network namespace of a running container.
+fn in_ns(container: &str, args: &[&str]) -> String {
+    let pid = inspect(container).expect("the container exists")["State"]["Pid"].to_string();
+    let mut argv = vec!["--net=/proc/".to_string() + &pid + "/ns/net", "ip".into()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let out = Command::new("nsenter")
+        .args(&argv)
+        .output()
+        .expect("nsenter");
+    assert!(out.status.success(), "nsenter {argv:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// om finds its link by its marker, not by the address: a link of its
+/// own without the address (a start cut short) is replaced by the next
+/// start; an address the config no longer says is warned about, and the
+/// stop still removes it.
+#[test]
+fn om_knows_its_link_whatever_it_holds() {
+    let br = Bridge::new(9);
+    let (a1, a2) = (br.addr(10), br.addr(11));
+    let pod = Pod::new("ipk", &ip_lines(&a1, &br.name, "bridge"));
+    pod.om(&["start"]).ok();
+    // the address gone from om's link: down, and a start plumbs it again
+    in_ns(&pod.c1, &["addr", "flush", "dev", "eth0"]);
+    assert_eq!(pod.ip_json()["status"], "down");
+    pod.om(&["start"]).ok();
+    assert_has(&pod.c1, &a1);
+    assert_eq!(pod.ip_json()["status"], "up");
+    assert_eq!(br.members().lines().count(), 1, "{}", br.members());
+
+    // ipname changed while up: warn, naming both; stop removes the link
+    pod.om(&["set", "--kw", &format!("ip#1.ipname={a2}")]).ok();
+    let ip = pod.ip_json();
+    assert_eq!(ip["status"], "warn", "{ip}");
+    assert!(
+        ip["log"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("eth0 holds {a1}, the config says {a2}")),
+        "{ip}"
+    );
+    pod.om(&["stop", "--rid", "ip#1"]).ok();
+    assert!(!host_ping(&a1, "1"), "{a1} still answers");
+    assert_eq!(br.members(), "", "a link is left on the bridge");
+    pod.om(&["start"]).ok();
+    assert_has(&pod.c1, &a2);
+    assert!(host_pings(&a2));
+
+    // a link named nsdev that is not om's is never taken for its own
+    pod.om(&["stop", "--rid", "ip#1"]).ok();
+    in_ns(
+        &pod.c1,
+        &[
+            "link", "add", "eth0", "type", "veth", "peer", "name", "eth9",
+        ],
+    );
+    let out = pod.om(&["start", "--rid", "ip#1"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        all(&out)
+            .contains("ip#1.nsdev: eth0 exists in the namespace of container#1 and is not om's"),
+        "{}",
+        all(&out)
+    );
+    pod.om(&["stop", "--rid", "ip#1"]).ok();
+    assert!(
+        in_ns(&pod.c1, &["link", "show", "eth0"]).contains("eth0"),
+        "om removed a link not its own"
+    );
+    pod.purge();
+}
+
+/// An optional ip that fails is a warning; a start that fails after it
+/// plumbed the address (DEFAULT's blocking post trigger) takes it back.
+#[test]
+fn optional_and_rolled_back_addresses() {
+    let br = Bridge::new(11);
+    let addr = br.addr(10);
+    let pod = Pod::new(
+        "ipo",
+        &format!(
+            "{}optional = true\n",
+            ip_lines(&addr, "omtnosuch1", "bridge")
+        ),
+    );
+    let out = pod.om(&["start"]).ok();
+    assert!(
+        all(&out).contains("(optional resource, going on)"),
+        "{}",
+        all(&out)
+    );
+    assert!(running(&pod.c1) && running(&pod.c2));
+    pod.om(&["purge"]).ok();
+
+    let pod = Pod::new("ipr", &ip_lines(&addr, &br.name, "bridge"));
+    pod.om(&["start", "--rid", "container#1"]).ok();
+    pod.om(&["stop", "--rid", "ip#1"]).ok();
+    pod.om(&["set", "--kw", "blocking_post_start=false"]).ok();
+    let out = pod.om(&["start"]);
+    assert_ne!(out.code, 0, "{}", all(&out));
+    assert!(all(&out).contains("rollback"), "{}", all(&out));
+    assert_eq!(br.members(), "", "the address was not rolled back");
+    assert!(!host_ping(&addr, "1"), "{addr} still answers");
+    pod.purge();
+}
+
 /// Macvlan children are out of the host's reach (its ping can not see a
 /// sibling holding the address): the duplicate address detection from the
 /// new link, before the address is set, does.

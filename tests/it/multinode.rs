@@ -154,7 +154,7 @@ fn print_status_shows_an_instance_per_node() {
     // the same in JSON, with the schema
     let out = env.om(&[&name, "print", "status", "--format", "json"]).ok();
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(v["schema"], 2);
+    assert_eq!(v["schema"], 3);
     assert_eq!(v["avail"], "up");
     let nodes: Vec<&str> = v["instances"]
         .as_array()
@@ -797,9 +797,9 @@ fn each_transport_fault_names_the_node_and_is_never_down() {
         ),
         // a node whose om speaks another status schema (and takes the config)
         (
-            r#"[ "$4" = sync ] && exit 0; echo '{"schema": 3, "path": "x"}'"#,
+            r#"[ "$4" = sync ] && exit 0; echo '{"schema": 4, "path": "x"}'"#,
             0,
-            &["n2 runs om with status schema 3, this one 2"],
+            &["n2 runs om with status schema 4, this one 3"],
         ),
         // a node that hangs: bounded
         (

@@ -89,17 +89,31 @@ pub(super) fn restart_joiners(exec: &Exec) -> Result<()> {
     }
     for _ in 0..svc.containers.len() {
         let touched = exec.touched_rids();
-        // an address went with its holder's old namespace: plumbed again
-        // into the new one, before the containers that join it
+        // an address goes with its holder's old namespace: plumbed again
+        // into the new one, before the containers that join it. What the
+        // namespace holds says which (a holder restarted after its ip was
+        // plumbed, in an earlier round, too); a holder that does not run
+        // has none.
         for i in svc.ips.iter().filter(|i| !i.disable) {
-            if touched.contains(&i.holder) && !touched.contains(i.rid.as_str()) {
-                exec.log.res(
+            if !touched.contains(&i.holder) {
+                continue;
+            }
+            if !ip::lost(exec, i) {
+                continue;
+            }
+            exec.log.res(
+                &i.rid,
+                Level::Info,
+                "its namespace holder was started again: plumbing the address into the new namespace",
+            );
+            match start_ip(exec, i) {
+                Ok(_) => {}
+                Err(e) if i.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
                     &i.rid,
-                    Level::Info,
-                    "its namespace holder was started again: plumbing the address into the new namespace",
-                );
-                start_ip(exec, i)?;
-                exec.touch_rid(&i.rid);
+                    Level::Warn,
+                    &format!("{e} (optional resource, going on)"),
+                ),
+                Err(e) => return Err(e),
             }
         }
         let joiners: Vec<&Container> = svc
@@ -149,10 +163,7 @@ fn check_requires(exec: &Exec, reqs: &[crate::resource::Require], action: &str) 
     let needed: Vec<&Container> = reqs.iter().filter_map(|r| svc.container(&r.rid)).collect();
     let cur = exec.current(&needed)?;
     for r in reqs {
-        let now = match (
-            svc.container(&r.rid),
-            svc.ips.iter().find(|i| i.rid == r.rid),
-        ) {
+        let now = match (svc.container(&r.rid), svc.ip(&r.rid)) {
             (Some(x), _) => {
                 let info = cur.of(svc, x)?;
                 crate::status::resource(svc, x, info.as_ref()).status
@@ -193,10 +204,17 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
     if !exec.svc.rollback || exec.dry_run {
         return;
     }
-    // (the addresses go with their holders' namespaces)
     let touched: Vec<&Container> = containers(selected)
         .into_iter()
         .filter(|c| exec.touched(c))
+        .collect();
+    // the addresses this start plumbed (into a holder that ran before it,
+    // say): stopped before their holders
+    let rids = exec.touched_rids();
+    let ips: Vec<Res> = selected
+        .iter()
+        .copied()
+        .filter(|r| matches!(r, Res::Ip(_)) && rids.contains(r.rid.as_str()))
         .collect();
     // those still running: a start that failed on a resource rolled back
     // already, and finds none
@@ -212,9 +230,10 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
                 .is_some_and(|i| i.running)
         })
         .collect();
-    if !running.is_empty() {
-        let running: Vec<Res> = running.into_iter().map(Res::Container).collect();
-        rollback(exec, &running, &[]);
+    // rollback stops in reverse: the addresses, then the containers
+    let started: Vec<Res> = running.into_iter().map(Res::Container).chain(ips).collect();
+    if !started.is_empty() {
+        rollback(exec, &started, &[]);
     }
 }
 

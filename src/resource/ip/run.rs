@@ -1,10 +1,16 @@
 //! What an ip resource does on the host (SPEC 16): plumb its address into
-//! its holder's network namespace at start, remove the link at stop, and
+//! its holder's network namespace at start, remove its link at stop, and
 //! read whether it is there for status. Root only: the links and the
 //! namespaces are the kernel's.
+//!
+//! Every link om makes carries the resource's marker (its alias) from the
+//! moment it exists: stop and status find om's link by it, never by what
+//! `ipname` resolves to now, and a link a start cut short left behind is
+//! known as this resource's (and removed) by the next start.
 
 use super::{
-    create_cmds, find, in_netns, ip_cmd, link_names, ns_cmds, parse_addrs, Found, Ip, Link, Mode,
+    create_cmds, find, in_netns, ip_cmd, link_names, marker, ns_cmds, parse_addrs, up_in, Ip, Link,
+    Mode,
 };
 use crate::config::service::Service;
 use crate::docker::container::Exec;
@@ -12,8 +18,10 @@ use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::process::{capture, Cmd};
 use crate::resource::container::Container;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The bound of one `ip` or `nsenter` command, and of the availability
@@ -45,31 +53,41 @@ fn need_root(ip: &Ip) -> Result<()> {
 }
 
 /// The process of the holder's container, when it runs and is the
-/// resource's own (its `com.opensvc.id` label), from the inspect of its
-/// verified id. `None`: it does not run (its namespace, and any address in
-/// it, went with it).
+/// resource's own (its `com.opensvc.id` label). `None`: it does not run
+/// (its namespace, and any address in it, went with it). One inspect of
+/// its name, which gives the pid; a holder renamed behind om's back is
+/// found by its label (`Current`), then inspected by its verified id.
 fn holder_pid(exec: &Exec, ip: &Ip) -> Result<Option<u32>> {
     let h = holder(exec.svc, ip)?;
-    let Some(info) = exec.current(&[h])?.of(exec.svc, h)? else {
+    if exec.offline {
         return Ok(None);
+    }
+    let info = match exec.engine.inspect_one(&h.name)? {
+        Some(i) if exec.owns(h, &i) => i,
+        _ => {
+            let Some(found) = exec.current(&[h])?.of(exec.svc, h)? else {
+                return Ok(None);
+            };
+            if !exec.owns(h, &found) {
+                return Err(failed(format!(
+                    "its namespace holder {}: container {} is not om's: not entered",
+                    h.rid, found.name
+                )));
+            }
+            let again = exec.engine.inspect(&[&found.id])?;
+            match again.into_iter().find(|i| i.id == found.id) {
+                Some(i) => i,
+                None => return Ok(None),
+            }
+        }
     };
-    if !exec.owns(h, &info) {
-        return Err(failed(format!(
-            "its namespace holder {}: container {} is not om's: not entered",
-            h.rid, info.name
-        )));
-    }
-    if !info.running {
-        return Ok(None);
-    }
-    let seen = exec.engine.inspect(&[&info.id])?;
-    let pid = seen.iter().find(|i| i.id == info.id).map_or(0, |i| i.pid);
-    Ok((pid != 0).then_some(pid))
+    Ok((info.running && info.pid != 0).then_some(info.pid))
 }
 
-/// The links of process `pid`'s network namespace, with their addresses.
+/// The links of process `pid`'s network namespace, with their addresses
+/// and aliases.
 fn links_in(pid: u32) -> Result<Vec<Link>> {
-    let cmd = in_netns(pid, ip_cmd(["-j", "addr", "show"]));
+    let cmd = in_netns(pid, ip_cmd(["-j", "-d", "addr", "show"]));
     let out = capture(&cmd, BOUND)?;
     if !out.success() {
         return Err(failed(format!("{cmd}: {}", out.error_line())));
@@ -77,13 +95,29 @@ fn links_in(pid: u32) -> Result<Vec<Link>> {
     parse_addrs(&out.stdout).map_err(|e| failed(format!("{cmd}: {e}")))
 }
 
-fn link_exists(name: &str) -> bool {
-    Path::new("/sys/class/net").join(name).exists()
+/// The alias of a link of the host's namespace, when it exists.
+fn host_link(name: &str) -> Option<String> {
+    let dir = Path::new("/sys/class/net").join(name);
+    dir.exists().then(|| {
+        std::fs::read_to_string(dir.join("ifalias"))
+            .unwrap_or_default()
+            .trim_end()
+            .to_string()
+    })
 }
 
 /// Runs one logged command; its failure is the caller's to word.
 fn run(exec: &Exec, ip: &Ip, cmd: &Cmd) -> Result<crate::process::Output> {
     crate::logger::run_logged(exec.log, &ip.rid, cmd, BOUND, exec.dry_run, true)
+}
+
+/// Runs one logged command; a failure is an error naming it.
+fn run_ok(exec: &Exec, ip: &Ip, cmd: &Cmd) -> Result<()> {
+    let out = run(exec, ip, cmd)?;
+    if !out.success() {
+        return Err(failed(format!("{cmd}: {}", out.error_line())));
+    }
+    Ok(())
 }
 
 /// Whether `addr` answers on the network: an address that does is another
@@ -97,10 +131,14 @@ fn check_available(addr: IpAddr) -> Result<()> {
             "{addr} is already in use (it answers ping): not plumbed"
         )));
     }
-    // 1: no answer; 2: no route to it (nothing on a link of this host
-    // answers for it either)
+    // 1: no answer. 2 is any error: only "no route to it" says nothing
+    // of this host's links answers for it either
+    let unreachable = ["unreachable", "No route to host"]
+        .iter()
+        .any(|w| out.stderr.contains(w));
     match out.status.code() {
-        Some(1 | 2) => Ok(()),
+        Some(1) => Ok(()),
+        Some(2) if unreachable => Ok(()),
         _ => Err(failed(format!(
             "checking {addr} availability: {cmd}: {}",
             out.error_line()
@@ -115,119 +153,153 @@ pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
     let addr = ip.resolve().map_err(failed)?;
     super::check_prefix(addr, ip.prefix).map_err(|e| failed(format!("{rid}.netmask: {e}")))?;
     let (host, tmp) = link_names(&exec.svc.id, rid);
+    let mark = marker(&exec.svc.id, rid);
     if exec.dry_run {
-        match holder_pid(exec, ip).ok().flatten() {
-            Some(pid) if read(ip, pid) == Seen::Up => exec.log.res(
-                rid,
-                Level::Info,
-                &format!("{addr} is already up on {}", ip.nsdev),
-            ),
-            Some(pid) => {
-                exec.log
-                    .res(rid, Level::Info, &format!("checking {addr} availability"));
-                for cmd in create_cmds(ip, &host, &tmp, pid)
-                    .iter()
-                    .chain(&ns_cmds(ip, &tmp, pid, addr))
-                {
-                    run(exec, ip, cmd)?;
-                }
-            }
-            None => exec.log.res(
-                rid,
-                Level::Info,
-                &format!(
-                    "{addr}/{} on {} in the namespace of {}, once it runs",
-                    ip.prefix, ip.nsdev, ip.holder
-                ),
-            ),
-        }
-        return Ok(false);
+        return dry_start(exec, ip, addr, &host, &tmp, &mark);
     }
     need_root(ip)?;
     let pid = holder_pid(exec, ip)?
         .ok_or_else(|| failed(format!("its namespace holder {} is not running", ip.holder)))?;
-    match find(&links_in(pid)?, &ip.nsdev, addr) {
-        Found::Up => {
-            exec.log.res(
-                rid,
-                Level::Info,
-                &format!("{addr} is already up on {}", ip.nsdev),
-            );
-            return Ok(false);
-        }
-        Found::NsdevOther => {
-            return Err(failed(format!(
-                "{rid}.nsdev: {} exists in the namespace of {} without {addr}: not touched",
-                ip.nsdev, ip.holder
-            )))
-        }
-        Found::Absent => {}
+    let links = links_in(pid)?;
+    let found = find(&links, &ip.nsdev, &mark);
+    if up_in(&found, ip) == Ok(true) {
+        exec.log.res(
+            rid,
+            Level::Info,
+            &format!("{} is already up on {}", ip.ipname, ip.nsdev),
+        );
+        return Ok(false);
     }
-    if !link_exists(&ip.ipdev) {
+    if found.nsdev_other {
+        return Err(failed(format!(
+            "{rid}.nsdev: {} exists in the namespace of {} and is not om's: not touched",
+            ip.nsdev, ip.holder
+        )));
+    }
+    if host_link(&ip.ipdev).is_none() {
         return Err(failed(format!("{rid}.ipdev: no such link {}", ip.ipdev)));
     }
-    if ip.mode == Mode::Bridge
-        && !Path::new("/sys/class/net")
-            .join(&ip.ipdev)
-            .join("bridge")
-            .exists()
-    {
+    let bridge = Path::new("/sys/class/net").join(&ip.ipdev).join("bridge");
+    if ip.mode == Mode::Bridge && !bridge.exists() {
         return Err(failed(format!(
             "{rid}.ipdev: {} is not a bridge (mode = bridge)",
             ip.ipdev
         )));
     }
+    // its own links of an earlier start cut short, or of another address
+    // (ipname changed): they go first
+    for l in &found.ours {
+        run_ok(
+            exec,
+            ip,
+            &in_netns(pid, ip_cmd(["link", "del", "dev", &l.name])),
+        )?;
+    }
+    for name in [&host, &tmp] {
+        match host_link(name) {
+            Some(alias) if alias == mark => {
+                run_ok(exec, ip, &ip_cmd(["link", "del", name.as_str()]))?
+            }
+            Some(_) => {
+                return Err(failed(format!(
+                    "{rid}: a link {name} exists on the host and is not om's: not touched"
+                )))
+            }
+            None => {}
+        }
+    }
     exec.log
         .res(rid, Level::Info, &format!("checking {addr} availability"));
     check_available(addr)?;
-    // links a start cut short left: named after this resource, they are its
-    for name in [&host, &tmp] {
-        if link_exists(name) {
-            run(exec, ip, &ip_cmd(["link", "del", name.as_str()]))?;
-        }
+    let create = create_cmds(ip, &host, &tmp, pid, &mark);
+    // the link's creation: the kernel's word on the mode
+    let out = run(exec, ip, &create[0])?;
+    if !out.success() {
+        return Err(failed(format!(
+            "{rid}.mode: {}: {}",
+            ip.mode.as_str(),
+            out.error_line()
+        )));
     }
-    for (i, cmd) in create_cmds(ip, &host, &tmp, pid).iter().enumerate() {
-        let out = run(exec, ip, cmd)?;
-        if !out.success() {
-            // the first command creates the link: nothing to undo before it
-            if i > 0 {
-                undo(exec, ip, &host, &tmp, pid, false);
+    // from here on, whatever stops the start (a refusal, a signal, a
+    // bound) removes what it made
+    let rest = || -> Result<()> {
+        for cmd in &create[1..] {
+            run_ok(exec, ip, cmd)?;
+        }
+        for (i, cmd) in ns_cmds(ip, &tmp, pid, addr).iter().enumerate() {
+            if i == super::NS_LINK_CMDS {
+                detect_duplicate(exec, ip, pid, addr)?;
             }
-            return Err(failed(if i == 0 {
-                format!("{rid}.mode: {}: {}", ip.mode.as_str(), out.error_line())
-            } else {
-                format!("{cmd}: {}", out.error_line())
-            }));
+            run_ok(exec, ip, cmd)?;
         }
-    }
-    for (i, cmd) in ns_cmds(ip, &tmp, pid, addr).iter().enumerate() {
-        if i == super::NS_LINK_CMDS {
-            if let Err(e) = detect_duplicate(exec, ip, pid, addr) {
-                undo(exec, ip, &host, &tmp, pid, true);
-                return Err(e);
-            }
-        }
-        let out = run(exec, ip, cmd)?;
-        if !out.success() {
-            // the first command renames the link nsdev
-            undo(exec, ip, &host, &tmp, pid, i > 0);
-            return Err(failed(format!("{cmd}: {}", out.error_line())));
-        }
+        Ok(())
+    };
+    if let Err(e) = rest() {
+        undo(exec, ip, &host, &tmp, pid, &mark);
+        return Err(e);
     }
     announce(exec, ip, pid, addr);
     Ok(true)
 }
 
-/// Whether `arping` (iputils) is on the PATH: the duplicate address
-/// detection and the gratuitous ARP need it (IPv4 only).
+/// A dry run's start: the commands a start would run into the holder's
+/// namespace as it is now, or what it would do once the holder runs.
+fn dry_start(
+    exec: &Exec,
+    ip: &Ip,
+    addr: IpAddr,
+    host: &str,
+    tmp: &str,
+    mark: &str,
+) -> Result<bool> {
+    let rid = ip.rid.as_str();
+    let Some(pid) = holder_pid(exec, ip).ok().flatten() else {
+        exec.log.res(
+            rid,
+            Level::Info,
+            &format!(
+                "{addr}/{} on {} in the namespace of {}, once it runs",
+                ip.prefix, ip.nsdev, ip.holder
+            ),
+        );
+        return Ok(false);
+    };
+    if let Ok(links) = namespace_links(pid) {
+        if up_in(&find(&links, &ip.nsdev, mark), ip) == Ok(true) {
+            exec.log.res(
+                rid,
+                Level::Info,
+                &format!("{} is already up on {}", ip.ipname, ip.nsdev),
+            );
+            return Ok(false);
+        }
+    }
+    exec.log
+        .res(rid, Level::Info, &format!("checking {addr} availability"));
+    for cmd in create_cmds(ip, host, tmp, pid, mark)
+        .iter()
+        .chain(&ns_cmds(ip, tmp, pid, addr))
+    {
+        run(exec, ip, cmd)?;
+    }
+    Ok(false)
+}
+
+/// Whether the `arping` on the PATH is iputils' (its `-D` exits 1 when
+/// the address is taken, `-I` names the link): another arping (Debian's
+/// `arping` package) reads those options otherwise, and is not used.
 fn arping() -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("arping").is_file()))
+    static IPUTILS: OnceLock<bool> = OnceLock::new();
+    *IPUTILS.get_or_init(|| {
+        capture(&Cmd::new("arping", ["-V"]), PING_BOUND)
+            .is_ok_and(|out| format!("{}{}", out.stdout, out.stderr).contains("iputils"))
+    })
 }
 
 /// The address asked for on the link, before it is set (see `dad_cmd`).
 fn detect_duplicate(exec: &Exec, ip: &Ip, pid: u32, addr: IpAddr) -> Result<()> {
-    if !arping() || !addr.is_ipv4() {
+    if !addr.is_ipv4() || !arping() {
         return Ok(());
     }
     let cmd = super::dad_cmd(ip, pid, addr);
@@ -245,10 +317,10 @@ fn detect_duplicate(exec: &Exec, ip: &Ip, pid: u32, addr: IpAddr) -> Result<()> 
     }
 }
 
-/// A gratuitous ARP, when `arping` (iputils) is there: the neighbours
-/// learn the address's new link at once. A failure is a warning.
+/// A gratuitous ARP, with iputils' `arping`: the neighbours learn the
+/// address's new link at once. A failure is a warning.
 fn announce(exec: &Exec, ip: &Ip, pid: u32, addr: IpAddr) {
-    if !arping() || !addr.is_ipv4() {
+    if !addr.is_ipv4() || !arping() {
         return;
     }
     let cmd = in_netns(
@@ -271,33 +343,39 @@ fn announce(exec: &Exec, ip: &Ip, pid: u32, addr: IpAddr) {
     }
 }
 
-/// What a failed start created, removed: the link, wherever it is now.
-fn undo(exec: &Exec, ip: &Ip, host: &str, tmp: &str, pid: u32, renamed: bool) {
+/// What a failed start made, removed: its links (by their marker),
+/// wherever they are now. A signal that stopped the start must not stop
+/// this.
+fn undo(exec: &Exec, ip: &Ip, host: &str, tmp: &str, pid: u32, mark: &str) {
+    crate::interrupt::acknowledge();
     let mut cmds = Vec::new();
     // a veth pair goes with either end
-    if link_exists(host) {
-        cmds.push(ip_cmd(["link", "del", host]));
-    } else if link_exists(tmp) {
-        cmds.push(ip_cmd(["link", "del", tmp]));
-    } else {
-        let name = if renamed { ip.nsdev.as_str() } else { tmp };
-        cmds.push(in_netns(pid, ip_cmd(["link", "del", name])));
+    for name in [host, tmp] {
+        if host_link(name).is_some_and(|a| a == mark) {
+            cmds.push(ip_cmd(["link", "del", name]));
+        }
+    }
+    match links_in(pid) {
+        Ok(links) => cmds.extend(
+            find(&links, &ip.nsdev, mark)
+                .ours
+                .iter()
+                .map(|l| in_netns(pid, ip_cmd(["link", "del", "dev", &l.name]))),
+        ),
+        Err(e) => exec.log.res(&ip.rid, Level::Warn, &format!("undo: {e}")),
     }
     for cmd in cmds {
-        if let Err(e) = run(exec, ip, &cmd) {
+        if let Err(e) = run_ok(exec, ip, &cmd) {
             exec.log.res(&ip.rid, Level::Warn, &format!("undo: {e}"));
         }
     }
 }
 
-/// Stops the resource: the link of its address removed from the holder's
-/// namespace (a veth's host end goes with it). A holder that does not run
-/// has no namespace left: nothing to do.
+/// Stops the resource: its links (by their marker) removed from the
+/// holder's namespace, a veth's host end with them. A holder that does not
+/// run has no namespace left: nothing to do, as any user.
 pub fn stop(exec: &Exec, ip: &Ip) -> Result<()> {
     let rid = ip.rid.as_str();
-    if !exec.dry_run {
-        need_root(ip)?;
-    }
     let pid = match holder_pid(exec, ip) {
         Ok(Some(pid)) => pid,
         Ok(None) => {
@@ -317,23 +395,28 @@ pub fn stop(exec: &Exec, ip: &Ip) -> Result<()> {
         }
         Err(e) => return Err(e),
     };
-    let del = in_netns(pid, ip_cmd(["link", "del", "dev", &ip.nsdev]));
     if exec.dry_run {
-        run(exec, ip, &del)?;
-        return Ok(());
+        let del = in_netns(pid, ip_cmd(["link", "del", "dev", &ip.nsdev]));
+        return run(exec, ip, &del).map(|_| ());
     }
-    let addr = ip.resolve().map_err(failed)?;
-    if find(&links_in(pid)?, &ip.nsdev, addr) != Found::Up {
+    need_root(ip)?;
+    let mark = marker(&exec.svc.id, rid);
+    let links = links_in(pid)?;
+    let ours = find(&links, &ip.nsdev, &mark).ours;
+    if ours.is_empty() {
         exec.log.res(
             rid,
             Level::Info,
-            &format!("{addr} is already down on {}", ip.nsdev),
+            &format!("{} is already down on {}", ip.ipname, ip.nsdev),
         );
         return Ok(());
     }
-    let out = run(exec, ip, &del)?;
-    if !out.success() {
-        return Err(failed(format!("{del}: {}", out.error_line())));
+    for l in ours {
+        run_ok(
+            exec,
+            ip,
+            &in_netns(pid, ip_cmd(["link", "del", "dev", &l.name])),
+        )?;
     }
     Ok(())
 }
@@ -344,24 +427,30 @@ pub enum Seen {
     Up,
     /// Not there, and why (`info: …`).
     Down(String),
-    /// Could not be read, and why (`warn: …`): never taken for down.
+    /// Could not be read, or is not what the config says, and why (`warn:
+    /// …`): never taken for down.
     Unknown(String),
 }
 
 /// The resource now, as an action sees it.
 pub fn seen(exec: &Exec, ip: &Ip) -> Seen {
-    let pid = match holder_pid(exec, ip) {
-        Ok(Some(pid)) => pid,
-        Ok(None) => {
-            return Seen::Down(format!("its namespace holder {} is not running", ip.holder))
-        }
-        Err(e) => return Seen::Unknown(e.to_string()),
-    };
-    read(ip, pid)
+    match holder_pid(exec, ip) {
+        Ok(Some(pid)) => read_links(exec.svc, ip, &namespace_links(pid)),
+        Ok(None) => Seen::Down(format!("its namespace holder {} is not running", ip.holder)),
+        Err(e) => Seen::Unknown(e.to_string()),
+    }
 }
 
-fn read(ip: &Ip, pid: u32) -> Seen {
-    read_links(ip, &namespace_links(pid))
+/// Whether the resource's holder runs without its address (a holder
+/// started again has a new namespace): a start plumbs it there.
+pub fn lost(exec: &Exec, ip: &Ip) -> bool {
+    match holder_pid(exec, ip) {
+        Ok(Some(pid)) => matches!(
+            read_links(exec.svc, ip, &namespace_links(pid)),
+            Seen::Down(_)
+        ),
+        _ => false,
+    }
 }
 
 /// The links of process `pid`'s namespace, or why they can not be read.
@@ -372,71 +461,93 @@ fn namespace_links(pid: u32) -> std::result::Result<Vec<Link>, String> {
     links_in(pid).map_err(|e| e.to_string())
 }
 
-fn read_links(ip: &Ip, links: &std::result::Result<Vec<Link>, String>) -> Seen {
-    let addr = match ip.resolve() {
-        Ok(a) => a,
-        Err(e) => return Seen::Unknown(e),
+fn read_links(svc: &Service, ip: &Ip, links: &std::result::Result<Vec<Link>, String>) -> Seen {
+    let links = match links {
+        Ok(l) => l,
+        Err(e) => return Seen::Unknown(e.clone()),
     };
-    match links {
-        Ok(links) => match find(links, &ip.nsdev, addr) {
-            Found::Up => Seen::Up,
-            _ => Seen::Down(format!("{addr} is not on {}", ip.nsdev)),
-        },
-        Err(e) => Seen::Unknown(e.clone()),
+    let found = find(links, &ip.nsdev, &marker(&svc.id, &ip.rid));
+    match up_in(&found, ip) {
+        Ok(true) => Seen::Up,
+        Ok(false) => Seen::Down(format!("{} is not on {}", ip.ipname, ip.nsdev)),
+        Err(e) => Seen::Unknown(e),
     }
 }
 
-/// The service's ip resources for status, in `svc.ips` order: the holders
-/// that run, from `by_name` (what the engine listed; `None`: its private
-/// daemon does not run), their processes from one inspect of them all.
-pub fn observe(
-    engine: &crate::docker::Engine,
+/// The running holders (their container ids) of the service's ip
+/// resources, from what the engine listed: what status inspects (once per
+/// engine, for all its services) for their processes.
+pub fn holder_ids<'a>(svc: &Service, map: &crate::status::ByName<'a>) -> Vec<&'a str> {
+    svc.ips
+        .iter()
+        .filter_map(|ip| running_holder(svc, ip, map))
+        .map(|i| i.id.as_str())
+        .collect()
+}
+
+fn running_holder<'a>(
     svc: &Service,
-    by_name: Option<&crate::status::ByName>,
-) -> Vec<Seen> {
+    ip: &Ip,
+    map: &crate::status::ByName<'a>,
+) -> Option<&'a crate::docker::inspect::ContainerInfo> {
+    let h = svc.container(&ip.holder)?;
+    let info = *map.get(h.name.as_str())?;
+    let want = crate::docker::argv::container_id_label(&svc.id, &h.rid);
+    let ours = info.label(crate::docker::argv::LABEL_ID) == Some(want.as_str());
+    (ours && info.running).then_some(info)
+}
+
+/// The processes of running containers, by id (`inspect`'s word), or why
+/// they could not be asked.
+pub type Pids = std::result::Result<HashMap<String, u32>, String>;
+
+/// The processes of `ids`, from one inspect of them all.
+pub fn pids_of(engine: &crate::docker::Engine, ids: &[&str]) -> Pids {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    engine
+        .inspect(&ids)
+        .map(|infos| infos.into_iter().map(|i| (i.id, i.pid)).collect())
+        .map_err(|e| e.to_string())
+}
+
+/// The service's ip resources for status, in `svc.ips` order, from what
+/// the engine listed (`by_name`; `None`: its private daemon does not run)
+/// and the holders' processes (`pids`, see `holder_ids`). Each namespace
+/// is read once, however many addresses it has; no name is resolved.
+pub fn observe(svc: &Service, by_name: Option<&crate::status::ByName>, pids: &Pids) -> Vec<Seen> {
     if svc.ips.is_empty() {
         return Vec::new();
     }
     let Some(map) = by_name else {
         return vec![Seen::Down("docker daemon is not running".into()); svc.ips.len()];
     };
-    let want = |h: &Container| crate::docker::argv::container_id_label(&svc.id, &h.rid);
-    // the running holder of each ip, when it is ours
-    let holders: Vec<Option<&crate::docker::inspect::ContainerInfo>> = svc
-        .ips
-        .iter()
-        .map(|ip| {
-            let h = svc.container(&ip.holder)?;
-            let info = map.get(h.name.as_str())?;
-            let ours = info.label(crate::docker::argv::LABEL_ID) == Some(want(h).as_str());
-            (ours && info.running).then_some(*info)
-        })
-        .collect();
-    let mut ids: Vec<&str> = holders.iter().flatten().map(|i| i.id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let pids: std::collections::HashMap<String, u32> = match engine.inspect(&ids) {
-        Ok(infos) => infos.into_iter().map(|i| (i.id, i.pid)).collect(),
-        Err(e) => return vec![Seen::Unknown(e.to_string()); svc.ips.len()],
+    let pids = match pids {
+        Ok(p) => p,
+        Err(e) => return vec![Seen::Unknown(e.clone()); svc.ips.len()],
     };
-    // each namespace read once, however many addresses it has
-    let mut links: std::collections::HashMap<u32, std::result::Result<Vec<Link>, String>> =
-        std::collections::HashMap::new();
+    let mut links: HashMap<u32, std::result::Result<Vec<Link>, String>> = HashMap::new();
     svc.ips
         .iter()
-        .zip(holders)
-        .map(|(ip, h)| {
+        .map(|ip| {
             if ip.disable {
                 return Seen::Down(String::new());
             }
-            let Some(h) = h else {
-                return Seen::Down(format!("its namespace holder {} is not running", ip.holder));
+            let not_running =
+                || Seen::Down(format!("its namespace holder {} is not running", ip.holder));
+            let Some(h) = running_holder(svc, ip, map) else {
+                return not_running();
             };
             match pids.get(&h.id) {
                 Some(&pid) if pid != 0 => {
-                    read_links(ip, links.entry(pid).or_insert_with(|| namespace_links(pid)))
+                    let l = links.entry(pid).or_insert_with(|| namespace_links(pid));
+                    read_links(svc, ip, l)
                 }
-                _ => Seen::Down(format!("its namespace holder {} is not running", ip.holder)),
+                _ => not_running(),
             }
         })
         .collect()
