@@ -18,14 +18,22 @@ pub struct Stage<'a> {
 /// The rids a resource starts after, among those an action selected: a
 /// container after its namespace holders and the ip resources plumbed
 /// into them (SPEC 16); an ip after its holder; any resource after those
-/// its `start_requires` needs up (SPEC 14).
-fn after<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str> {
-    // what it needs up to start starts before it (and stops after it)
+/// of its subset its `start_requires` needs running (SPEC 14).
+fn after<'a>(
+    r: Res<'a>,
+    ips_of: &HashMap<&str, Vec<&'a str>>,
+    subset_of: &HashMap<&str, Option<&str>>,
+) -> Vec<&'a str> {
+    // what it needs running (up or warn, not down) to start starts before
+    // it, and stops after it, when both are of one subset (a subset's
+    // turn is never split)
+    let subset = r.head().subset.as_deref();
     let required = r
         .head()
         .start_requires
         .iter()
-        .filter(|q| q.states.iter().any(|s| s == "up"))
+        .filter(|q| q.states.iter().all(|s| s == "up" || s == "warn"))
+        .filter(move |q| subset_of.get(q.rid.as_str()) == Some(&subset))
         .map(|q| q.rid.as_str());
     let mut deps = by_kind(r, ips_of);
     deps.extend(required);
@@ -70,7 +78,14 @@ pub fn start_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<St
                 .push(i.rid.as_str());
         }
     }
-    let deps: Vec<Vec<&str>> = base.iter().map(|r| after(*r, &ips_of)).collect();
+    let subset_by_rid: HashMap<&str, Option<&str>> = base
+        .iter()
+        .map(|r| (r.head().rid.as_str(), r.head().subset.as_deref()))
+        .collect();
+    let deps: Vec<Vec<&str>> = base
+        .iter()
+        .map(|r| after(*r, &ips_of, &subset_by_rid))
+        .collect();
     let order = providers_first(&base, &deps)?;
     let mut stages: Vec<Stage> = Vec::new();
     for i in order {
@@ -321,13 +336,33 @@ mod tests {
             rids(&stop_stages(&s, &all).unwrap())[0].2,
             ["container#1", "container#2"]
         );
-        // a requirement on another state orders nothing
-        s.containers[0].start_requires = vec![req("container#2", "down")];
+        // a requirement another state satisfies too orders nothing, and
+        // both ways is no cycle then
+        s.containers[0].start_requires = vec![crate::resource::Require {
+            rid: "container#2".into(),
+            states: vec!["up".into(), "down".into()],
+        }];
+        s.containers[1].start_requires = vec![req("container#1", "up")];
         let all = s.resources();
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())[0].2,
             ["container#1", "container#2"]
         );
+        s.containers[1].start_requires = Vec::new();
+        // nor across subsets: a subset's turn is not split
+        s.containers[0].start_requires = vec![req("container#2", "up")];
+        s.containers[1].subset = Some("b".into());
+        s.subsets = vec![("b".into(), true)];
+        let all = s.resources();
+        assert_eq!(
+            rids(&start_stages(&s, &all).unwrap())
+                .iter()
+                .map(|st| st.2.clone())
+                .collect::<Vec<_>>(),
+            [["container#1"], ["container#2"]]
+        );
+        s.containers[1].subset = None;
+        s.subsets = Vec::new();
         // both ways: a cycle, named
         s.containers[0].start_requires = vec![req("container#2", "up")];
         s.containers[1].start_requires = vec![req("container#1", "up")];

@@ -362,7 +362,13 @@ pub fn up_in(found: &Found, ip: &Ip) -> Result<bool, String> {
     let Some(link) = found.nsdev(&ip.nsdev) else {
         return Ok(false);
     };
-    let Some((have, _)) = link.addrs.first() else {
+    // the kernel's own link-local addresses (fe80::/10 as the link comes
+    // up) are not the resource's
+    let link_local = |a: &IpAddr| match a {
+        IpAddr::V4(v) => v.is_link_local(),
+        IpAddr::V6(v) => (v.segments()[0] & 0xffc0) == 0xfe80,
+    };
+    let Some((have, _)) = link.addrs.iter().find(|(a, _)| !link_local(a)) else {
         return Ok(false);
     };
     match ip.ipname.parse::<IpAddr>() {
@@ -505,6 +511,11 @@ mod tests {
         assert!(up_in(&f, &i).unwrap_err().contains("eth0 holds 192.0.2.10"));
         i.ipname = "db.example.com".into();
         assert_eq!(up_in(&f, &i), Ok(true));
+        // a link of its own with only the kernel's link-local address: down
+        let local = r#"[{"ifname":"eth0","ifalias":"om:m","addr_info":[{"family":"inet6","local":"fe80::1","prefixlen":64}]}]"#;
+        let links = parse_addrs(local).unwrap();
+        assert_eq!(up_in(&find(&links, "eth0", "om:m"), &i), Ok(false));
+        let links = parse_addrs(json).unwrap();
         // eth1 is not ours: the name is taken; another marker owns nothing
         assert!(find(&links, "eth1", "om:m").nsdev_other);
         assert!(find(&links, "eth0", "om:other").ours.is_empty());

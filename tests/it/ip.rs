@@ -613,6 +613,23 @@ fn om_knows_its_link_whatever_it_holds() {
     assert_has(&pod.c1, &a2);
     assert!(host_pings(&a2));
 
+    // a link of om's name left on the host without its marker (a start
+    // cut short between the link's creation and its alias): om's, removed
+    let started = all(&pod.om(&["restart", "--rid", "ip#1"]).ok());
+    let made =
+        regex::Regex::new(r"ip link add (om[0-9a-f]{12}h) type veth peer name (om[0-9a-f]{12}n)")
+            .unwrap();
+    let caps = made
+        .captures(&started)
+        .expect("the veth's names in the log");
+    pod.om(&["stop", "--rid", "ip#1"]).ok();
+    ip_ok(&[
+        "link", "add", &caps[1], "type", "veth", "peer", "name", &caps[2],
+    ]);
+    let out = all(&pod.om(&["start", "--rid", "ip#1"]).ok());
+    assert!(out.contains(&format!("ip link del {}", &caps[1])), "{out}");
+    assert_has(&pod.c1, &a2);
+
     // a link named nsdev that is not om's is never taken for its own
     pod.om(&["stop", "--rid", "ip#1"]).ok();
     in_ns(
@@ -669,6 +686,42 @@ fn optional_and_rolled_back_addresses() {
     assert_eq!(br.members(), "", "the address was not rolled back");
     assert!(!host_ping(&addr, "1"), "{addr} still answers");
     pod.purge();
+}
+
+/// The holder of an address may itself join another container's namespace
+/// (here its ipc one): when that one restarts, om restarts the holder into
+/// the new namespace, and the address (which went with the holder's old
+/// network namespace) is plumbed again.
+#[test]
+fn a_holder_restarted_as_a_joiner_gets_its_address_again() {
+    let br = Bridge::new(12);
+    let addr = br.addr(10);
+    let env = Env::new();
+    let name = unique("ipj");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let _cleanup = Cleanup(vec![c2.clone(), c1.clone()]);
+    let image = registry_image();
+    let config = format!(
+        "[container#1]\n{}[container#2]\n{}[ip#1]\ntype = netns\nnetns = container#2\nipname = {addr}\nnetmask = 24\nipdev = {}\n",
+        container(&image, "ipcns = shareable\n"),
+        container(&image, "ipcns = container#1\n"),
+        br.name
+    );
+    create(&env, &name, &config);
+    env.om(&[&name, "start"]).ok();
+    assert_has(&c2, &addr);
+    let out = env.om(&[&name, "restart", "--rid", "container#1"]).ok();
+    let text = all(&out);
+    assert!(
+        text.contains(
+            "its namespace holder was started again: plumbing the address into the new namespace"
+        ),
+        "{text}"
+    );
+    assert_has(&c2, &addr);
+    assert!(host_pings(&addr), "the host does not reach {addr}");
+    assert_eq!(br.members().lines().count(), 1, "{}", br.members());
+    env.om(&[&name, "purge"]).ok();
 }
 
 /// Macvlan children are out of the host's reach (its ping can not see a

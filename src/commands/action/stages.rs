@@ -61,6 +61,32 @@ fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<(
     Ok(())
 }
 
+/// The addresses of a holder restarted here (a holder that joins another's
+/// namespace, `ipcns = container#1`, say): they went with its old
+/// namespace, and are plumbed into the new one before the containers that
+/// join it are restarted (the next round). An optional one's failure is
+/// a warning.
+fn replumb(exec: &Exec, holder: &Container) -> Result<()> {
+    let ips = exec.svc.ips.iter();
+    for i in ips.filter(|i| !i.disable && i.holder == holder.rid.as_str()) {
+        exec.log.res(
+            &i.rid,
+            Level::Info,
+            "its namespace holder was started again: plumbing the address into the new namespace",
+        );
+        match start_ip(exec, i) {
+            Ok(_) => {}
+            Err(e) if i.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
+                &i.rid,
+                Level::Warn,
+                &format!("{e} (optional resource, going on)"),
+            ),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// An ip resource's start (SPEC 16), marked as this action's when it
 /// plumbed the address.
 fn start_ip(exec: &Exec, i: &crate::resource::ip::Ip) -> Result<bool> {
@@ -84,38 +110,11 @@ pub(super) fn restart_joiners(exec: &Exec) -> Result<()> {
     let svc = exec.svc;
     // each round restarts those whose holder was touched; a chain is as
     // long as the service has containers
-    if svc.containers.iter().all(|c| c.depends_on.is_empty()) && svc.ips.is_empty() {
+    if svc.containers.iter().all(|c| c.depends_on.is_empty()) {
         return Ok(());
     }
     for _ in 0..svc.containers.len() {
         let touched = exec.touched_rids();
-        // an address goes with its holder's old namespace: plumbed again
-        // into the new one, before the containers that join it. What the
-        // namespace holds says which (a holder restarted after its ip was
-        // plumbed, in an earlier round, too); a holder that does not run
-        // has none.
-        for i in svc.ips.iter().filter(|i| !i.disable) {
-            if !touched.contains(&i.holder) {
-                continue;
-            }
-            if !ip::lost(exec, i) {
-                continue;
-            }
-            exec.log.res(
-                &i.rid,
-                Level::Info,
-                "its namespace holder was started again: plumbing the address into the new namespace",
-            );
-            match start_ip(exec, i) {
-                Ok(_) => {}
-                Err(e) if i.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
-                    &i.rid,
-                    Level::Warn,
-                    &format!("{e} (optional resource, going on)"),
-                ),
-                Err(e) => return Err(e),
-            }
-        }
         let joiners: Vec<&Container> = svc
             .containers
             .iter()
@@ -143,6 +142,7 @@ pub(super) fn restart_joiners(exec: &Exec) -> Result<()> {
             let now = exec.current(&[c])?.of(svc, c)?;
             exec.start(c, now)?;
             exec.touch(c);
+            replumb(exec, c)?;
             any = true;
         }
         if !any {
@@ -204,24 +204,17 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
     if !exec.svc.rollback || exec.dry_run {
         return;
     }
+    let rids = exec.touched_rids();
     let touched: Vec<&Container> = containers(selected)
         .into_iter()
-        .filter(|c| exec.touched(c))
-        .collect();
-    // the addresses this start plumbed (into a holder that ran before it,
-    // say): stopped before their holders
-    let rids = exec.touched_rids();
-    let ips: Vec<Res> = selected
-        .iter()
-        .copied()
-        .filter(|r| matches!(r, Res::Ip(_)) && rids.contains(r.rid.as_str()))
+        .filter(|c| rids.contains(c.rid.as_str()))
         .collect();
     // those still running: a start that failed on a resource rolled back
     // already, and finds none
     let Ok(cur) = exec.current(&touched) else {
         return;
     };
-    let running: Vec<&Container> = touched
+    let running: std::collections::HashSet<&str> = touched
         .into_iter()
         .filter(|c| {
             cur.of(exec.svc, c)
@@ -229,9 +222,22 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
                 .flatten()
                 .is_some_and(|i| i.running)
         })
+        .map(|c| c.rid.as_str())
         .collect();
-    // rollback stops in reverse: the addresses, then the containers
-    let started: Vec<Res> = running.into_iter().map(Res::Container).chain(ips).collect();
+    // and the addresses this start plumbed (into a holder that ran before
+    // it, say), all in the plan's order: rollback stops them in reverse
+    let back: Vec<Res> = selected
+        .iter()
+        .copied()
+        .filter(|r| match r {
+            Res::Container(c) => running.contains(c.rid.as_str()),
+            Res::Ip(i) => rids.contains(i.rid.as_str()),
+        })
+        .collect();
+    let Ok(stages) = start_stages(exec.svc, &back) else {
+        return;
+    };
+    let started: Vec<Res> = stages.into_iter().flat_map(|s| s.members).collect();
     if !started.is_empty() {
         rollback(exec, &started, &[]);
     }
@@ -261,7 +267,14 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
             return;
         }
     };
-    // a failed ip undid its own link
+    // a failed ip undid its own link, unless a signal stopped it
+    let cut_short: Vec<&crate::resource::ip::Ip> = failed
+        .iter()
+        .filter_map(|r| match r {
+            Res::Ip(i) => Some(*i),
+            Res::Container(_) => None,
+        })
+        .collect();
     let stray = containers(failed)
         .into_iter()
         .filter(|c| exec.touched(c))
@@ -275,10 +288,16 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
         .map(Res::Container)
         .chain(started.iter().rev().copied())
         .collect();
-    if targets.is_empty() {
+    if targets.is_empty() && cut_short.is_empty() {
         return;
     }
     exec.log.svc(Level::Info, "rollback");
+    for i in cut_short {
+        if let Err(e) = ip::remove_leftovers(exec, i) {
+            exec.log
+                .res(&i.rid, Level::Error, &format!("rollback: {e}"));
+        }
+    }
     for r in targets {
         let stopped = match r {
             Res::Container(c) => cur.of(exec.svc, c).and_then(|i| exec.stop(c, i, false)),

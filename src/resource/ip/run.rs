@@ -106,6 +106,33 @@ fn host_link(name: &str) -> Option<String> {
     })
 }
 
+/// Whether a link of the host's namespace named as one of the resource's
+/// is the resource's: its marker, or none yet (the kernel makes a link
+/// before `ip link set … alias` marks it: a start cut short in between
+/// leaves it so, and the name is the resource's own 48-bit hash).
+fn ours_on_host(name: &str, mark: &str) -> Option<bool> {
+    host_link(name).map(|alias| alias.is_empty() || alias == mark)
+}
+
+/// The resource's links left in the host's namespace (a start cut short
+/// before the move), removed; one of its names held by a link that is not
+/// om's is an error.
+fn clear_host(exec: &Exec, ip: &Ip, host: &str, tmp: &str, mark: &str) -> Result<()> {
+    for name in [host, tmp] {
+        match ours_on_host(name, mark) {
+            Some(true) => run_ok(exec, ip, &ip_cmd(["link", "del", name]))?,
+            Some(false) => {
+                return Err(failed(format!(
+                    "{}: a link {name} exists on the host and is not om's: not touched",
+                    ip.rid
+                )))
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
 /// Runs one logged command; its failure is the caller's to word.
 fn run(exec: &Exec, ip: &Ip, cmd: &Cmd) -> Result<crate::process::Output> {
     crate::logger::run_logged(exec.log, &ip.rid, cmd, BOUND, exec.dry_run, true)
@@ -120,10 +147,17 @@ fn run_ok(exec: &Exec, ip: &Ip, cmd: &Cmd) -> Result<()> {
     Ok(())
 }
 
+/// `cmd` with the C locale: its messages are read (ping's "unreachable").
+fn c_locale(mut cmd: Cmd) -> Cmd {
+    cmd.env
+        .push(("LC_ALL".into(), crate::secret::Secret::new("C".into())));
+    cmd
+}
+
 /// Whether `addr` answers on the network: an address that does is another
 /// host's (or another service's), and is not taken.
 fn check_available(addr: IpAddr) -> Result<()> {
-    let cmd = Cmd::new("ping", ["-c", "1", "-W", "1", &addr.to_string()]);
+    let cmd = c_locale(Cmd::new("ping", ["-c", "1", "-W", "1", &addr.to_string()]));
     let out = capture(&cmd, PING_BOUND)
         .map_err(|e| failed(format!("checking {addr} availability: {e}")))?;
     if out.success() {
@@ -195,35 +229,24 @@ pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
             &in_netns(pid, ip_cmd(["link", "del", "dev", &l.name])),
         )?;
     }
-    for name in [&host, &tmp] {
-        match host_link(name) {
-            Some(alias) if alias == mark => {
-                run_ok(exec, ip, &ip_cmd(["link", "del", name.as_str()]))?
-            }
-            Some(_) => {
-                return Err(failed(format!(
-                    "{rid}: a link {name} exists on the host and is not om's: not touched"
-                )))
-            }
-            None => {}
-        }
-    }
+    clear_host(exec, ip, &host, &tmp, &mark)?;
     exec.log
         .res(rid, Level::Info, &format!("checking {addr} availability"));
     check_available(addr)?;
     let create = create_cmds(ip, &host, &tmp, pid, &mark);
-    // the link's creation: the kernel's word on the mode
-    let out = run(exec, ip, &create[0])?;
-    if !out.success() {
-        return Err(failed(format!(
-            "{rid}.mode: {}: {}",
-            ip.mode.as_str(),
-            out.error_line()
-        )));
-    }
-    // from here on, whatever stops the start (a refusal, a signal, a
-    // bound) removes what it made
+    // whatever stops the start once the link may exist (a refusal, a
+    // bound) removes what it made; a signal leaves that to the rollback,
+    // once every resource of the stage has stopped (see `stop`)
     let rest = || -> Result<()> {
+        // the link's creation: the kernel's word on the mode
+        let out = run(exec, ip, &create[0])?;
+        if !out.success() {
+            return Err(failed(format!(
+                "{rid}.mode: {}: {}",
+                ip.mode.as_str(),
+                out.error_line()
+            )));
+        }
         for cmd in &create[1..] {
             run_ok(exec, ip, cmd)?;
         }
@@ -236,7 +259,9 @@ pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
         Ok(())
     };
     if let Err(e) = rest() {
-        undo(exec, ip, &host, &tmp, pid, &mark);
+        if !matches!(e, Error::Interrupted(_)) {
+            undo(exec, ip, &host, &tmp, pid, &mark);
+        }
         return Err(e);
     }
     announce(exec, ip, pid, addr);
@@ -343,15 +368,13 @@ fn announce(exec: &Exec, ip: &Ip, pid: u32, addr: IpAddr) {
     }
 }
 
-/// What a failed start made, removed: its links (by their marker),
-/// wherever they are now. A signal that stopped the start must not stop
-/// this.
+/// What a failed start made, removed: its links (by their names and
+/// marker), wherever they are now.
 fn undo(exec: &Exec, ip: &Ip, host: &str, tmp: &str, pid: u32, mark: &str) {
-    crate::interrupt::acknowledge();
     let mut cmds = Vec::new();
     // a veth pair goes with either end
     for name in [host, tmp] {
-        if host_link(name).is_some_and(|a| a == mark) {
+        if ours_on_host(name, mark) == Some(true) {
             cmds.push(ip_cmd(["link", "del", name]));
         }
     }
@@ -372,12 +395,39 @@ fn undo(exec: &Exec, ip: &Ip, host: &str, tmp: &str, pid: u32, mark: &str) {
 }
 
 /// Stops the resource: its links (by their marker) removed from the
-/// holder's namespace, a veth's host end with them. A holder that does not
-/// run has no namespace left: nothing to do, as any user.
+/// holder's namespace, a veth's host end with them, and any left in the
+/// host's namespace by a start cut short (a rollback after a signal comes
+/// here). A holder that does not run has no namespace left: nothing else
+/// to do, as any user.
 pub fn stop(exec: &Exec, ip: &Ip) -> Result<()> {
+    remove(exec, ip, false)
+}
+
+/// What a start cut short (by a signal) left of the resource, removed, as
+/// `stop` does, saying nothing when there is nothing: the rollback's.
+pub fn remove_leftovers(exec: &Exec, ip: &Ip) -> Result<()> {
+    remove(exec, ip, true)
+}
+
+fn remove(exec: &Exec, ip: &Ip, quiet: bool) -> Result<()> {
+    stop_in_namespace(exec, ip, quiet)?;
+    if exec.dry_run {
+        return Ok(());
+    }
+    let (host, tmp) = link_names(&exec.svc.id, &ip.rid);
+    let mark = marker(&exec.svc.id, &ip.rid);
+    if ours_on_host(&host, &mark).is_some() || ours_on_host(&tmp, &mark).is_some() {
+        need_root(ip)?;
+        clear_host(exec, ip, &host, &tmp, &mark)?;
+    }
+    Ok(())
+}
+
+fn stop_in_namespace(exec: &Exec, ip: &Ip, quiet: bool) -> Result<()> {
     let rid = ip.rid.as_str();
     let pid = match holder_pid(exec, ip) {
         Ok(Some(pid)) => pid,
+        Ok(None) if quiet => return Ok(()),
         Ok(None) => {
             exec.log.res(
                 rid,
@@ -403,6 +453,9 @@ pub fn stop(exec: &Exec, ip: &Ip) -> Result<()> {
     let mark = marker(&exec.svc.id, rid);
     let links = links_in(pid)?;
     let ours = find(&links, &ip.nsdev, &mark).ours;
+    if ours.is_empty() && quiet {
+        return Ok(());
+    }
     if ours.is_empty() {
         exec.log.res(
             rid,
@@ -438,18 +491,6 @@ pub fn seen(exec: &Exec, ip: &Ip) -> Seen {
         Ok(Some(pid)) => read_links(exec.svc, ip, &namespace_links(pid)),
         Ok(None) => Seen::Down(format!("its namespace holder {} is not running", ip.holder)),
         Err(e) => Seen::Unknown(e.to_string()),
-    }
-}
-
-/// Whether the resource's holder runs without its address (a holder
-/// started again has a new namespace): a start plumbs it there.
-pub fn lost(exec: &Exec, ip: &Ip) -> bool {
-    match holder_pid(exec, ip) {
-        Ok(Some(pid)) => matches!(
-            read_links(exec.svc, ip, &namespace_links(pid)),
-            Seen::Down(_)
-        ),
-        _ => false,
     }
 }
 
