@@ -64,16 +64,5 @@ impl Container {
     }
 }
 
-/// A container reads its head's fields as its own (`c.rid`, `c.optional`).
-impl std::ops::Deref for Container {
-    type Target = Head;
-    fn deref(&self) -> &Head {
-        &self.head
-    }
-}
-
-impl std::ops::DerefMut for Container {
-    fn deref_mut(&mut self) -> &mut Head {
-        &mut self.head
-    }
-}
+// A container reads its head's fields as its own (`c.rid`, `c.optional`).
+super::reads_its_head!(Container);

@@ -70,18 +70,7 @@ pub struct Ip {
     pub nsdev: String,
 }
 
-impl std::ops::Deref for Ip {
-    type Target = Head;
-    fn deref(&self) -> &Head {
-        &self.head
-    }
-}
-
-impl std::ops::DerefMut for Ip {
-    fn deref_mut(&mut self) -> &mut Head {
-        &mut self.head
-    }
-}
+super::reads_its_head!(Ip);
 
 impl Ip {
     /// The label OpenSVC shows: `netns bridge 192.0.2.10/24 eth0@container#1`.

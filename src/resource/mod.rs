@@ -3,6 +3,26 @@
 //! the plan orders heads, and an action dispatches on the kind (the
 //! container kind: `container::Container` and `docker::container`).
 
+/// A resource of a kind reads its head's fields as its own (`r.rid`,
+/// `r.optional`): `Deref` and `DerefMut` to its `head` field.
+macro_rules! reads_its_head {
+    ($kind:ty) => {
+        impl std::ops::Deref for $kind {
+            type Target = $crate::resource::Head;
+            fn deref(&self) -> &$crate::resource::Head {
+                &self.head
+            }
+        }
+
+        impl std::ops::DerefMut for $kind {
+            fn deref_mut(&mut self) -> &mut $crate::resource::Head {
+                &mut self.head
+            }
+        }
+    };
+}
+use reads_its_head;
+
 pub mod container;
 pub mod ip;
 pub mod limits;
