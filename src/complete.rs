@@ -100,7 +100,7 @@ pub fn rids(current: &OsStr) -> Vec<CompletionCandidate> {
     let ips = ip_rids(&doc);
     if !ips.is_empty() {
         words.extend(ips);
-        words.push("ip".into());
+        words.push(crate::config::keywords::IP_GROUP.into());
     }
     matching(current, words)
 }

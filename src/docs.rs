@@ -243,7 +243,7 @@ fn conf_page() -> String {
             Scope::Default => "DEFAULT",
             Scope::Container => CONTAINER_GROUP,
             Scope::Subset => "subset",
-            Scope::Ip => "ip",
+            Scope::Ip => crate::config::keywords::IP_GROUP,
         };
         r.control("TP", []);
         r.text([bold(format!("{section}.{}", kw.name))]);

@@ -455,7 +455,7 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<R
     let all = svc.resources();
     for rid in &args.rid {
         let known = rid == CONTAINER_GROUP
-            || rid == "ip" && !svc.ips.is_empty()
+            || rid == crate::config::keywords::IP_GROUP && !svc.ips.is_empty()
             || all.iter().any(|r| &r.rid == rid);
         if !known {
             return Err(Error::Usage(format!(

@@ -245,7 +245,7 @@ pub fn section_kind(section: &str) -> Option<SectionKind> {
         "DEFAULT" => Some(SectionKind::Default),
         "env" => Some(SectionKind::Env),
         s if rid_index(s, CONTAINER_GROUP).is_some() => Some(SectionKind::Container),
-        s if rid_index(s, "ip").is_some() => Some(SectionKind::Ip),
+        s if rid_index(s, IP_GROUP).is_some() => Some(SectionKind::Ip),
         s if subset_name(s).is_some_and(|n| !n.is_empty()) => Some(SectionKind::Subset),
         _ => None,
     }
@@ -254,6 +254,10 @@ pub fn section_kind(section: &str) -> Option<SectionKind> {
 /// The container kind's group: the `container` of `container#1`, and the
 /// `--rid` word that selects every container.
 pub const CONTAINER_GROUP: &str = "container";
+
+/// The ip kind's group: the `ip` of `ip#1`, and the `--rid` word that
+/// selects every ip resource.
+pub const IP_GROUP: &str = "ip";
 
 const SUBSET_PREFIX: &str = "subset#container:";
 
