@@ -56,17 +56,16 @@ fn whole_ref(arg: &str) -> Option<String> {
 }
 
 fn name_of(svc: &Service, rid: &str) -> Result<String, String> {
-    svc.containers
-        .iter()
-        .find(|c| c.rid == rid)
-        .map(|c| c.name.clone())
-        .ok_or_else(|| {
-            format!(
-                "service {} has no {rid} (its rids: {})",
-                svc.path,
-                svc.rid_list()
-            )
-        })
+    svc.container(rid).map(|c| c.name.clone()).ok_or_else(|| {
+        // the containers: a reference names one (an ip#N has no name)
+        let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+        let rids = if rids.is_empty() {
+            "none".to_string()
+        } else {
+            rids.join(", ")
+        };
+        format!("service {} has no {rid} (its rids: {rids})", svc.path)
+    })
 }
 
 /// `{container#N}` inside a longer argument; `{{…}}` (Go templates) untouched.
