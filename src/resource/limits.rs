@@ -142,6 +142,13 @@ impl Limits {
             }
             l.set.push((kw, v));
         }
+        if l.vmem_limit.is_some() && l.mem_limit.is_none() {
+            // on cgroup v1, memory plus swap can not be bounded below an
+            // unbounded memory; and v2 reads the pair, not one alone
+            return Err(format!(
+                "{section}.pg_vmem_limit: needs pg_mem_limit (memory plus swap, at least the memory limit)"
+            ));
+        }
         if let (Some(m), Some(v)) = (l.mem_limit, l.vmem_limit) {
             if v < m {
                 return Err(format!(
@@ -174,6 +181,10 @@ impl Limits {
         ncpus: u32,
         memsw_first: bool,
     ) -> Vec<(&'static str, &'static str, String, &'static str)> {
+        // memory alone, above the memsw limit an earlier config left: that
+        // limit goes first (-1, none: the config sets none now), or the
+        // kernel refuses the memory one
+        let lift = memsw_first && self.vmem_limit.is_none();
         let mut w = Vec::new();
         if let Some(c) = &self.cpus {
             w.push(("cpuset", "cpuset.cpus", c.clone(), "pg_cpus"));
@@ -205,7 +216,17 @@ impl Limits {
                 "pg_vmem_limit",
             ));
         }
-        if memsw_first {
+        if lift {
+            mem.insert(
+                0,
+                (
+                    "memory",
+                    "memory.memsw.limit_in_bytes",
+                    "-1".into(),
+                    "pg_mem_limit",
+                ),
+            );
+        } else if memsw_first {
             mem.reverse();
         }
         w.extend(mem);
@@ -273,8 +294,9 @@ impl Limits {
         if self.swappiness.is_some() {
             w.push("pg_mem_swappiness");
         }
-        // v2 and systemd have no switch to turn the kernel's OOM killer off
-        if self.oom_disable.is_some() {
+        // v2 and systemd have no switch to turn the kernel's OOM killer
+        // off (false, the kernel's default, is what they do)
+        if self.oom_disable == Some(true) {
             w.push("pg_mem_oom_control");
         }
         w.into_iter()
@@ -338,8 +360,12 @@ fn current_memsw(slice: &Path) -> std::result::Result<Option<u64>, String> {
         return Ok(None);
     }
     let file = slice.join("memory.memsw.limit_in_bytes");
-    let text =
-        std::fs::read_to_string(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    let text = match std::fs::read_to_string(&file) {
+        // no swap accounting: no memsw limit to order against (a
+        // pg_vmem_limit's own write then fails, naming the file)
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        r => r.map_err(|e| format!("reading {}: {e}", file.display()))?,
+    };
     text.trim().parse::<u64>().map(Some).map_err(|_| {
         format!(
             "reading {}: '{}' is not a number",
@@ -446,9 +472,10 @@ pub fn apply(
             .collect()
     } else {
         // read once, before any write: the order the kernel takes
-        let swap_first = match (limits.mem_limit, limits.vmem_limit) {
-            (Some(mem), Some(_)) => current_memsw(&Path::new(ROOT).join("memory").join(rel))
-                .map_err(|e| fail("pg_vmem_limit", e))?
+        // (a dry run writes nothing: it shows memory first)
+        let swap_first = match limits.mem_limit {
+            Some(mem) if !dry_run => current_memsw(&Path::new(ROOT).join("memory").join(rel))
+                .map_err(|e| fail("pg_mem_limit", e))?
                 .is_some_and(|cur| memsw_first(mem, cur)),
             _ => false,
         };
@@ -568,6 +595,23 @@ mod tests {
             files(false),
             ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
         );
+        // memory alone above an old memsw limit: that limit is lifted first
+        let l = limits(&[("pg_mem_limit", "256m")]).unwrap();
+        let w = l.v1_writes(1, true);
+        let writes: Vec<(&str, &str)> = w.iter().map(|w| (w.1, w.2.as_str())).collect();
+        assert_eq!(
+            writes,
+            [
+                ("memory.memsw.limit_in_bytes", "-1"),
+                ("memory.limit_in_bytes", "268435456")
+            ]
+        );
+        assert_eq!(l.v1_writes(1, false).len(), 1);
+        // memsw alone means nothing on v1 (nor the same on v2): refused
+        assert_eq!(
+            limits(&[("pg_vmem_limit", "256m")]).unwrap_err(),
+            "DEFAULT.pg_vmem_limit: needs pg_mem_limit (memory plus swap, at least the memory limit)"
+        );
     }
 
     #[test]
@@ -575,12 +619,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(current_memsw(&dir.path().join("new.slice")), Ok(None));
         let file = dir.path().join("memory.memsw.limit_in_bytes");
-        // no swap accounting: the file is absent
+        // no swap accounting: the file is absent, no memsw limit
+        assert_eq!(current_memsw(dir.path()), Ok(None));
+        // one that does not read: an error naming it
+        std::fs::create_dir(&file).unwrap();
         let e = current_memsw(dir.path()).unwrap_err();
         assert!(
             e.starts_with(&format!("reading {}: ", file.display())),
             "{e}"
         );
+        std::fs::remove_dir(&file).unwrap();
         std::fs::write(&file, "50331648\n").unwrap();
         assert_eq!(current_memsw(dir.path()), Ok(Some(48 << 20)));
         std::fs::write(&file, "max\n").unwrap();

@@ -270,5 +270,19 @@ fn both_memory_limits_lower_then_raise_on_later_starts() {
             assert_eq!(read(&swap), v.to_string());
         }
     }
+    if !unified() {
+        // pg_vmem_limit dropped, memory raised past the memsw limit the
+        // slice still has: that limit is lifted first, then memory set
+        env.om(&[&name, "stop"]).ok();
+        env.om(&[&name, "unset", "--kw", "pg_vmem_limit"]).ok();
+        env.om(&[&name, "set", "--kw", "pg_mem_limit=512m"]).ok();
+        let out = env.om(&[&name, "start"]).ok();
+        let lift = format!("echo -1 > {}", swap.display());
+        let set = format!("echo {} > {}", 512u64 << 20, mem.display());
+        let (a, b) = (out.stderr.find(&lift), out.stderr.find(&set));
+        assert!(a.is_some() && b.is_some() && a < b, "{}", out.stderr);
+        assert_eq!(read(&mem), (512u64 << 20).to_string());
+        assert!(read(&swap).parse::<u64>().unwrap() > 512 << 20);
+    }
     env.om(&[&name, "purge"]).ok();
 }
