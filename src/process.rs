@@ -294,7 +294,9 @@ const REAP: Duration = Duration::from_millis(200);
 /// stderr is captured and returned. Killed at `bound` or on a signal. Of
 /// each, the caller gets the last `KEPT` bytes, read in pieces of at most
 /// `MAX_LINE`: a child that prints without end (a trigger's gigabytes on
-/// stderr) can not fill om's memory.
+/// stderr) can not fill om's memory. Both come back as lines (each ended
+/// by `\n`, a trailing `\r` dropped, a line longer than `MAX_LINE` in
+/// several): read them with `.lines()`, not byte for byte.
 pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Result<Output> {
     interrupt::check()?;
     let deadline = Instant::now() + bound;
@@ -410,6 +412,15 @@ fn keep_last(buf: &mut String) {
 /// Sends each line of `from`, without its line end and in pieces of at
 /// most `MAX_LINE`, until EOF or a read error (sent too), or until nobody
 /// listens.
+/// The last bytes of `buf` when they begin a UTF-8 character that does
+/// not end there (at most 3): what a piece's bound cut off.
+fn cut_char(buf: &[u8]) -> &[u8] {
+    match std::str::from_utf8(buf) {
+        Err(e) if e.error_len().is_none() => &buf[e.valid_up_to()..],
+        _ => &[],
+    }
+}
+
 fn read_lines(
     from: impl std::io::Read,
     pipe: Pipe,
@@ -417,13 +428,23 @@ fn read_lines(
 ) {
     let mut lines = BufReader::new(from);
     let mut buf = Vec::new();
+    // the bytes of a character a piece's bound cut in two: the next piece
+    // starts with them
+    let mut carry: Vec<u8> = Vec::new();
     loop {
         buf.clear();
+        buf.append(&mut carry);
         let line = match std::io::Read::take(&mut lines, MAX_LINE).read_until(b'\n', &mut buf) {
-            Ok(0) => return,
-            Ok(_) => Ok(String::from_utf8_lossy(&buf)
-                .trim_end_matches(['\n', '\r'])
-                .to_string()),
+            Ok(0) if buf.is_empty() => return,
+            Ok(n) => {
+                if n > 0 && !buf.ends_with(b"\n") {
+                    carry = cut_char(&buf).to_vec();
+                    buf.truncate(buf.len() - carry.len());
+                }
+                Ok(String::from_utf8_lossy(&buf)
+                    .trim_end_matches(['\n', '\r'])
+                    .to_string())
+            }
             Err(e) => Err(e),
         };
         let stop = line.is_err();
@@ -520,6 +541,21 @@ pub fn inherit(cmd: &Cmd) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_character_cut_by_a_piece_bound_is_kept_whole() {
+        assert_eq!(cut_char("aé".as_bytes()), b"");
+        assert_eq!(cut_char(&"aé".as_bytes()[..2]), &[0xc3]);
+        assert_eq!(cut_char(b"a\xff"), b"", "invalid, not cut: lossy as before");
+        let mut text = "a".repeat(MAX_LINE as usize - 1);
+        text.push_str("éz\n");
+        let (send, recv) = mpsc::sync_channel(16);
+        read_lines(text.as_bytes(), Pipe::Err, &send);
+        drop(send);
+        let got: String = recv.iter().map(|(_, l)| l.unwrap()).collect();
+        assert!(got.ends_with("éz"), "{}", &got[got.len() - 8..]);
+        assert!(!got.contains('\u{fffd}'));
+    }
 
     fn sh(script: &str) -> Cmd {
         Cmd::new("sh", ["-c", script])
