@@ -236,8 +236,13 @@ pub fn ns_cmds(ip: &Ip, tmp: &str, pid: u32, addr: IpAddr) -> Vec<Cmd> {
     let mut cmds = vec![
         ip_cmd(["link", "set", tmp, "name", &ip.nsdev]),
         ip_cmd(["link", "set", &ip.nsdev, "up"]),
-        ip_cmd(["addr", "add", &cidr, "dev", &ip.nsdev]),
     ];
+    if addr.is_ipv6() {
+        // docker turns IPv6 off in a container's namespace: on for the link
+        let key = format!("net.ipv6.conf.{}.disable_ipv6=0", ip.nsdev);
+        cmds.push(Cmd::new("sysctl", ["-w".to_string(), key]));
+    }
+    cmds.push(ip_cmd(["addr", "add", &cidr, "dev", &ip.nsdev]));
     if let Some(gw) = ip.gateway {
         cmds.push(ip_cmd([
             "route",
@@ -276,7 +281,12 @@ pub fn dad_cmd(ip: &Ip, pid: u32, addr: IpAddr) -> Cmd {
 #[derive(Debug, PartialEq)]
 pub struct Link {
     pub name: String,
+    /// Its addresses in use (an IPv6 one whose duplicate address
+    /// detection has not passed is in `pending`).
     pub addrs: Vec<(IpAddr, u8)>,
+    /// IPv6 addresses still tentative (`false`) or refused by duplicate
+    /// address detection (`true`).
+    pub pending: Vec<(IpAddr, bool)>,
     /// Its alias (`ip -d` shows it), om's marker on its own links.
     pub alias: Option<String>,
 }
@@ -296,6 +306,7 @@ pub fn parse_addrs(json: &str) -> Result<Vec<Link>, String> {
             .and_then(|n| n.as_str())
             .ok_or("unreadable ip -j addr output: a link without ifname")?;
         let mut addrs = Vec::new();
+        let mut pending = Vec::new();
         for a in l
             .get("addr_info")
             .and_then(|a| a.as_array())
@@ -304,13 +315,19 @@ pub fn parse_addrs(json: &str) -> Result<Vec<Link>, String> {
         {
             let local = a.get("local").and_then(|x| x.as_str());
             let len = a.get("prefixlen").and_then(|x| x.as_u64());
+            let flag = |k: &str| a.get(k).and_then(|x| x.as_bool()).unwrap_or(false);
             if let (Some(Ok(addr)), Some(len)) = (local.map(str::parse::<IpAddr>), len) {
-                addrs.push((addr, u8::try_from(len).unwrap_or(u8::MAX)));
+                if flag("dadfailed") || flag("tentative") {
+                    pending.push((addr, flag("dadfailed")));
+                } else {
+                    addrs.push((addr, u8::try_from(len).unwrap_or(u8::MAX)));
+                }
             }
         }
         links.push(Link {
             name: name.to_string(),
             addrs,
+            pending,
             alias: l.get("ifalias").and_then(|a| a.as_str()).map(String::from),
         });
     }
@@ -509,6 +526,23 @@ mod tests {
         assert!(find(&links, "eth1", "om:m").nsdev_other);
         assert!(find(&links, "eth0", "om:other").ours.is_empty());
         assert!(find(&links, "eth0", "om:other").nsdev_other);
+        // IPv6 duplicate address detection under way, or failed: not in use
+        let dad = r#"[{"ifname":"eth0","addr_info":[{"family":"inet6","local":"fd00::1","prefixlen":64,"tentative":true},{"family":"inet6","local":"fd00::2","prefixlen":64,"dadfailed":true,"tentative":true}]}]"#;
+        let l = &parse_addrs(dad).unwrap()[0];
+        assert!(l.addrs.is_empty());
+        assert_eq!(
+            l.pending,
+            [
+                ("fd00::1".parse().unwrap(), false),
+                ("fd00::2".parse().unwrap(), true)
+            ]
+        );
+        let mut v6 = ip(Mode::Macvlan);
+        v6.prefix = 64;
+        assert_eq!(
+            lines(&ns_cmds(&v6, "omn", 42, "fd00::1".parse().unwrap()))[2],
+            "nsenter --net=/proc/42/ns/net sysctl -w net.ipv6.conf.eth0.disable_ipv6=0"
+        );
         assert!(parse_addrs("").is_err());
         assert!(parse_addrs("{}").is_err());
         assert!(parse_addrs("[{}]").is_err());

@@ -755,6 +755,40 @@ fn an_address_a_macvlan_sibling_holds_fails_the_start() {
     second.purge();
 }
 
+/// An IPv6 address: docker turns IPv6 off in a container's namespace,
+/// om turns it on for the link; the kernel's duplicate address detection
+/// refuses an address a macvlan sibling holds.
+#[test]
+fn ipv6_addresses_and_their_duplicate_detection() {
+    let br = Bridge::new(13);
+    let addr = "fd00:200:13::10";
+    let v6 = |mode: &str| {
+        format!(
+            "netns = container#1\nipname = {addr}\nnetmask = 64\nipdev = {}\nmode = {mode}\n",
+            br.name
+        )
+    };
+    let first = Pod::new("ip6a", &v6("macvlan"));
+    let second = Pod::new("ip6b", &v6("macvlan"));
+    first.om(&["start"]).ok();
+    let shown = docker_ok(&["exec", &first.c2, "ip", "-6", "addr", "show", "eth0"]);
+    assert!(shown.contains(&format!("inet6 {addr}/64")), "{shown}");
+    assert_eq!(first.ip_json()["status"], "up");
+    let out = second.om(&["start"]);
+    assert_ne!(out.code, 0, "{}", all(&out));
+    assert!(
+        all(&out).contains(&format!(
+            "{addr} is already in use (IPv6 duplicate address detection"
+        )),
+        "{}",
+        all(&out)
+    );
+    assert!(!running(&second.c1));
+    assert_eq!(first.ip_json()["status"], "up");
+    first.purge();
+    second.purge();
+}
+
 #[test]
 fn a_mode_the_kernel_lacks_fails_with_the_kernel_message() {
     let br = Bridge::new(6);

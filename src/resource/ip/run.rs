@@ -258,6 +258,7 @@ pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
         }
         Ok(())
     };
+    let rest = || rest().and_then(|()| wait_dad(ip, pid, addr));
     if let Err(e) = rest() {
         if !matches!(e, Error::Interrupted(_)) {
             undo(exec, ip, &host, &tmp, pid, &mark);
@@ -341,6 +342,41 @@ fn detect_duplicate(exec: &Exec, ip: &Ip, pid: u32, addr: IpAddr) -> Result<()> 
         ))),
     }
 }
+
+/// The kernel's duplicate address detection of an IPv6 address, waited
+/// for (about a second): an address another host holds is refused there
+/// (`dadfailed`), where ping from the host may not reach (a macvlan
+/// sibling).
+fn wait_dad(ip: &Ip, pid: u32, addr: IpAddr) -> Result<()> {
+    if addr.is_ipv4() {
+        return Ok(());
+    }
+    let end = std::time::Instant::now() + DAD_BOUND;
+    loop {
+        let links = links_in(pid)?;
+        let link = links.iter().find(|l| l.name == ip.nsdev);
+        match link.and_then(|l| l.pending.iter().find(|(a, _)| *a == addr)) {
+            None => return Ok(()),
+            Some((_, true)) => {
+                return Err(failed(format!(
+                    "{addr} is already in use (IPv6 duplicate address detection on the link of {}): not plumbed",
+                    ip.ipdev
+                )))
+            }
+            Some((_, false)) if std::time::Instant::now() >= end => {
+                return Err(failed(format!(
+                    "{addr}: still tentative after {}: its duplicate address detection did not end",
+                    crate::process::humanize(DAD_BOUND)
+                )))
+            }
+            Some((_, false)) => crate::interrupt::sleep(Duration::from_millis(100))?,
+        }
+    }
+}
+
+/// How long IPv6 duplicate address detection may take (the kernel's is
+/// one probe a second by default).
+const DAD_BOUND: Duration = Duration::from_secs(5);
 
 /// A gratuitous ARP, with iputils' `arping`: the neighbours learn the
 /// address's new link at once. A failure is a warning.
