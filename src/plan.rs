@@ -23,6 +23,7 @@ fn after<'a>(
     r: Res<'a>,
     ips_of: &HashMap<&str, Vec<&'a str>>,
     subset_of: &HashMap<&str, Option<&str>>,
+    requires: bool,
 ) -> Vec<&'a str> {
     // what it needs running (up or warn, not down) to start starts before
     // it, and stops after it, when both are of one subset (a subset's
@@ -36,7 +37,9 @@ fn after<'a>(
         .filter(move |q| subset_of.get(q.rid.as_str()) == Some(&subset))
         .map(|q| q.rid.as_str());
     let mut deps = by_kind(r, ips_of);
-    deps.extend(required);
+    if requires {
+        deps.extend(required);
+    }
     deps
 }
 
@@ -57,7 +60,28 @@ fn by_kind<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str>
 
 /// The start order of the selected resources, as stages. Linear in the
 /// number of resources and dependencies (a service may have thousands).
+/// Requirements that go round in a circle (`start_requires` both ways)
+/// order nothing: each is checked at its resource's turn, where one of
+/// them fails (`requirement_cycle` says so at validation).
 pub fn start_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Stage<'a>>, String> {
+    stages_with(svc, selected, true).or_else(|_| stages_with(svc, selected, false))
+}
+
+/// The cycle `start_requires` words make, if they make one, for a warning
+/// (the plan orders without them then).
+pub fn requirement_cycle(svc: &Service) -> Option<String> {
+    let all = svc.resources();
+    match stages_with(svc, &all, true) {
+        Err(e) if stages_with(svc, &all, false).is_ok() => Some(e),
+        _ => None,
+    }
+}
+
+fn stages_with<'a>(
+    svc: &'a Service,
+    selected: &[Res<'a>],
+    requires: bool,
+) -> Result<Vec<Stage<'a>>, String> {
     let subsets: HashMap<&str, (usize, bool)> = svc
         .subsets
         .iter()
@@ -84,7 +108,7 @@ pub fn start_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<St
         .collect();
     let deps: Vec<Vec<&str>> = base
         .iter()
-        .map(|r| after(*r, &ips_of, &subset_by_rid))
+        .map(|r| after(*r, &ips_of, &subset_by_rid, requires))
         .collect();
     let order = providers_first(&base, &deps)?;
     let mut stages: Vec<Stage> = Vec::new();
@@ -363,13 +387,18 @@ mod tests {
         );
         s.containers[1].subset = None;
         s.subsets = Vec::new();
-        // both ways: a cycle, named
+        // both ways: a cycle, named for a warning; the plan orders without
+        // the requirements then (each fails or not at its turn)
         s.containers[0].start_requires = vec![req("container#2", "up")];
         s.containers[1].start_requires = vec![req("container#1", "up")];
         let all = s.resources();
-        assert!(start_stages(&s, &all)
-            .unwrap_err()
+        assert!(requirement_cycle(&s)
+            .unwrap()
             .contains("container#1 -> container#2 -> container#1"));
+        assert_eq!(
+            rids(&start_stages(&s, &all).unwrap())[0].2,
+            ["container#1", "container#2"]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::config::check::{check_document, unscoped};
 use crate::config::eval::Evaluator;
 use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, split_key};
-use crate::config::keywords::CONTAINER_GROUP;
+use crate::config::keywords::{rid_index, SectionKind, CONTAINER_GROUP, IP_GROUP};
 use crate::config::service::container_rids;
 use crate::config::{self};
 use crate::error::{fail, Error, Result};
@@ -222,12 +222,22 @@ pub fn enable(ctx: &Ctx, selector: &str, args: &RidArgs, enable: bool) -> Result
     each(&paths, |path| {
         let what = if enable { "enable" } else { "disable" };
         edit(ctx, path, &args.common, what, |doc| {
-            let rids: Vec<String> = container_rids(doc).into_iter().map(String::from).collect();
+            // every kind's resources: containers, then ip resources
+            let ips = crate::config::service::rids_of(doc, SectionKind::Ip);
+            let rids: Vec<String> = container_rids(doc)
+                .into_iter()
+                .chain(ips)
+                .map(String::from)
+                .collect();
+            let group = |r: &str, a: &str| {
+                (a == CONTAINER_GROUP || a == IP_GROUP) && rid_index(r, a).is_some()
+            };
             let chosen: Vec<&String> = if args.rid.is_empty() {
                 rids.iter().collect()
             } else {
                 for r in &args.rid {
-                    if !rids.contains(r) && r != CONTAINER_GROUP {
+                    let known = rids.contains(r) || rids.iter().any(|x| group(x, r));
+                    if !known && r != CONTAINER_GROUP {
                         return Err(Error::Usage(format!(
                             "--rid {r}: no such resource (its rids: {})",
                             rids.join(", ")
@@ -235,7 +245,7 @@ pub fn enable(ctx: &Ctx, selector: &str, args: &RidArgs, enable: bool) -> Result
                     }
                 }
                 rids.iter()
-                    .filter(|r| args.rid.iter().any(|a| a == *r || a == CONTAINER_GROUP))
+                    .filter(|r| args.rid.iter().any(|a| a == *r || group(r, a)))
                     .collect()
             };
             for rid in chosen {

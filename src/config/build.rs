@@ -55,24 +55,27 @@ pub(super) fn build_with(
         r.sort_unstable();
         r.join(" ")
     };
-    // a section's triggers and limits, read when it sets some (a config
-    // of many containers does not look up the keywords they do not set)
-    let extras = |rid: &str, head: &mut crate::resource::Head| -> Result<(), String> {
-        let keys: Vec<&str> = doc.entries(rid).map(|(k, _)| unscoped(k)).collect();
-        let trigger_words = ["_start", "_stop", "provision"];
-        if keys
-            .iter()
-            .any(|k| trigger_words.iter().any(|w| k.contains(w)))
-        {
-            head.triggers = triggers(eval, rid)?;
-        }
-        if keys.iter().any(|k| k.starts_with("pg_")) {
-            head.limits = crate::resource::limits::Limits::parse(rid, |k| {
-                Ok(get(rid, k)?.map(Cow::into_owned))
-            })?;
-        }
-        Ok(())
-    };
+    // a section's triggers and (a container's) limits, read when it sets
+    // some (a config of many containers does not look up the keywords they
+    // do not set); the ip kind has no limits: a pg_* there is an unknown
+    // keyword, warned about and ignored
+    let extras =
+        |rid: &str, head: &mut crate::resource::Head, limited: bool| -> Result<(), String> {
+            let keys: Vec<&str> = doc.entries(rid).map(|(k, _)| unscoped(k)).collect();
+            let trigger_words = ["_start", "_stop", "provision"];
+            if keys
+                .iter()
+                .any(|k| trigger_words.iter().any(|w| k.contains(w)))
+            {
+                head.triggers = triggers(eval, rid)?;
+            }
+            if limited && keys.iter().any(|k| k.starts_with("pg_")) {
+                head.limits = crate::resource::limits::Limits::parse(rid, |k| {
+                    Ok(get(rid, k)?.map(Cow::into_owned))
+                })?;
+            }
+            Ok(())
+        };
     let containers = rids
         .iter()
         .map(|rid| {
@@ -82,16 +85,24 @@ pub(super) fn build_with(
             let netns_set = keys.contains(&"netns");
             let sec = Section { get: &get, rid };
             let mut c = sections::container::parse(&sec, &names, netns_set, &known, &all_rids)?;
-            extras(rid, &mut c.head)?;
+            extras(rid, &mut c.head, true)?;
             Ok(c)
         })
         .collect::<Result<Vec<_>, String>>()?;
+    let disabled: std::collections::HashSet<&str> = containers
+        .iter()
+        .filter(|c| c.disable)
+        .map(|c| c.rid.as_str())
+        .collect();
     let ips = ip_rids
         .iter()
         .map(|rid| {
             let sec = Section { get: &get, rid };
             let mut i = sections::ip::parse(&sec, &names, &known, &all_rids)?;
-            extras(rid, &mut i.head)?;
+            extras(rid, &mut i.head, false)?;
+            // a disabled holder holds no namespace: its addresses are
+            // disabled with it
+            i.head.disable |= disabled.contains(i.holder.as_str());
             Ok(i)
         })
         .collect::<Result<Vec<_>, String>>()?;

@@ -100,6 +100,11 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
 /// The checks of a typed service: a namespace cycle (`netns =
 /// container#2` both ways can not start), the daemon's socket.
 fn finish(report: &mut Report, svc: Service, roots: &Roots) {
+    if let Some(cycle) = crate::plan::requirement_cycle(&svc) {
+        report.warnings.push(format!(
+            "start_requires: {cycle}: one of them can never start (started in rid order, each checked at its turn)"
+        ));
+    }
     let all = svc.resources();
     match crate::plan::start_stages(&svc, &all)
         .and_then(|_| crate::docker::daemon::check_socket(&svc, roots))
@@ -188,6 +193,16 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
 mod tests {
     use super::*;
 
+    fn check(text: &str) -> Report {
+        let doc = Document::parse(text).unwrap();
+        check_document(
+            &doc,
+            &SvcPath::parse("svc").unwrap(),
+            "n1",
+            &Roots::under(std::path::Path::new("/o")),
+        )
+    }
+
     fn errors(text: &str) -> Vec<String> {
         let doc = Document::parse(text).unwrap();
         check_document(
@@ -233,6 +248,33 @@ mod tests {
         let two = format!(
             "{base}{ok}[ip#2]\ntype = netns\n{}",
             ok.replace(".10", ".11")
+        );
+        // an ip has no limits: a pg_* there is unknown, and only that
+        let report = check(&format!("{base}{ok}pg_cpus = zz\n"));
+        assert_eq!(report.errors, Vec::<String>::new());
+        assert_eq!(report.unknown, ["ip#1.pg_cpus: unknown keyword"]);
+        // a disabled holder disables its addresses
+        let svc = check(&format!(
+            "{}{ok}",
+            base.replace("image = a\n", "image = a\ndisable = true\n")
+        ))
+        .service
+        .unwrap();
+        assert!(svc.ips[0].disable);
+        // requirements both ways: a warning, and the service builds
+        let report = check(&format!(
+            "{base}{ok}start_requires = container#1\n[container#2]\ntype = docker\nimage = a\n"
+        ));
+        assert!(report.service.is_some());
+        let report = check(&format!(
+            "{}{ok}start_requires = container#1\n",
+            base.replace("image = a\n", "image = a\nstart_requires = ip#1\n")
+        ));
+        assert!(report.service.is_some(), "{:?}", report.errors);
+        assert!(
+            report.warnings[0].starts_with("start_requires: dependency cycle"),
+            "{:?}",
+            report.warnings
         );
         assert_eq!(
             errors(&two),

@@ -196,7 +196,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Subset "pg_mem_swappiness" Str, None, "memory.swappiness", "0 to 100 (cgroup v1). On the subset's slice."),
     kw!(Subset "pg_mem_oom_control" Bool, None, "memory.oom_control", "true turns the kernel's OOM killer off for the slice (cgroup v1). On the subset's slice."),
     kw!(Subset "pg_blkio_weight" Str, None, "blkio.weight (v2 io.weight) / IOWeight=", "The slice's relative block io weight, 10 to 1000. On the subset's slice."),
-    kw!(Subset "parallel" Bool, Some("false"), "", "Start and stop the subset's resources concurrently."),
+    kw!(Subset "parallel" Bool, Some("false"), "", "Start and stop the subset's resources concurrently (one by one when some of them require or join one another)."),
     kw!(Ip "type" Choice(&["netns"]), None, "", "The ip driver: netns, an address in the network namespace a container of the service holds."),
     kw!(Ip "netns" Str, None, "", "container#N: the container whose network namespace gets the address (a pause container with netns = none, say). The ip starts after it and before the containers that join its namespace, and stops before it. Required."),
     kw!(Ip "ipname" Str, None, "ip addr add", "The address, or a host name resolved at each start. Required."),

@@ -101,14 +101,38 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
             ..Container::default()
         });
     }
+    // an ip resource's stop needs its holder and its link's name (om finds
+    // its link by its marker): those read, the rest left as it is
+    let holders: std::collections::HashSet<&str> =
+        containers.iter().map(|c| c.rid.as_str()).collect();
+    let ips = super::service::rids_of(doc, super::keywords::SectionKind::Ip)
+        .into_iter()
+        .filter_map(|rid| {
+            let text = |key: &str| eval.get(rid, key).ok().flatten();
+            let holder = text("netns").filter(|h| holders.contains(h.as_str()))?;
+            let nsdev = text("nsdev").unwrap_or_else(|| "eth0".into());
+            let ok = !nsdev.is_empty() && nsdev.len() <= 15 && !nsdev.contains(['/', ':', ' ']);
+            ok.then(|| crate::resource::ip::Ip {
+                head: crate::resource::Head {
+                    rid: rid.into(),
+                    disable: text("disable")
+                        .and_then(|v| parse_bool(&v).ok())
+                        .unwrap_or(false),
+                    ..Default::default()
+                },
+                holder,
+                ipname: text("ipname").unwrap_or_default(),
+                nsdev,
+                ..Default::default()
+            })
+        })
+        .collect();
     let mut service = Service {
         path: path.clone(),
         id,
         rollback: false,
         containers,
-        // a config that does not validate plumbs nothing; a stop of a
-        // holder takes its addresses with its namespace
-        ips: Vec::new(),
+        ips,
         subsets: Vec::new(),
         daemon,
         // a stop acts on this node

@@ -137,20 +137,24 @@ impl Service {
     /// The container resource `rid`.
     pub fn container(&self, rid: &str) -> Option<&Container> {
         match self.lookup(rid) {
-            Some((false, i)) => self.containers.get(i).filter(|c| c.rid == rid),
+            Some((false, i)) => match self.containers.get(i) {
+                Some(c) if c.rid == rid => Some(c),
+                // moved since the index was built: looked for
+                _ => self.containers.iter().find(|c| c.rid == rid),
+            },
             _ => None,
         }
-        // a resource moved since the index was built: looked for
-        .or_else(|| self.containers.iter().find(|c| c.rid == rid))
     }
 
     /// The ip resource `rid`.
     pub fn ip(&self, rid: &str) -> Option<&crate::resource::ip::Ip> {
         match self.lookup(rid) {
-            Some((true, i)) => self.ips.get(i).filter(|x| x.rid == rid),
+            Some((true, i)) => match self.ips.get(i) {
+                Some(x) if x.rid == rid => Some(x),
+                _ => self.ips.iter().find(|x| x.rid == rid),
+            },
             _ => None,
         }
-        .or_else(|| self.ips.iter().find(|x| x.rid == rid))
     }
 
     /// `(is an ip, its index)`: a lookup in constant time, however many

@@ -724,6 +724,40 @@ fn a_holder_restarted_as_a_joiner_gets_its_address_again() {
     env.om(&[&name, "purge"]).ok();
 }
 
+/// `disable` covers the ip resources too (and a disabled holder disables
+/// its addresses); a config broken in its ip section still stops its ip.
+#[test]
+fn disable_and_a_broken_config_cover_the_ip() {
+    let br = Bridge::new(14);
+    let addr = br.addr(10);
+    let pod = Pod::new("ipd", &ip_lines(&addr, &br.name, "bridge"));
+    pod.om(&["disable", "--rid", "ip"]).ok();
+    pod.om(&["enable", "--rid", "ip#1"]).ok();
+    pod.om(&["disable"]).ok();
+    pod.om(&["start"]).ok();
+    assert!(!running(&pod.c1));
+    assert_eq!(pod.ip_json()["status"], "n/a");
+    pod.om(&["enable"]).ok();
+    pod.om(&["start"]).ok();
+    assert_has(&pod.c1, &addr);
+
+    // a hand edit the config check refuses: the stop still finds om's link
+    let file = pod
+        .env
+        .root
+        .path()
+        .join("etc")
+        .join(format!("{}.conf", pod.name));
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("mode = bridge", "mode = bogus")).unwrap();
+    let out = pod.om(&["stop", "--rid", "ip#1"]).ok();
+    assert!(all(&out).contains("ip link del dev eth0"), "{}", all(&out));
+    assert_eq!(br.members(), "", "the link is left");
+    assert!(running(&pod.c1));
+    std::fs::write(&file, text).unwrap();
+    pod.purge();
+}
+
 /// Macvlan children are out of the host's reach (its ping can not see a
 /// sibling holding the address): the duplicate address detection from the
 /// new link, before the address is set, does.

@@ -288,12 +288,17 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
         .map(Res::Container)
         .chain(started.iter().rev().copied())
         .collect();
-    if targets.is_empty() && cut_short.is_empty() {
+    // what a signal left of a failed ip's start (its own undo did the rest)
+    let left: Vec<&crate::resource::ip::Ip> = cut_short
+        .into_iter()
+        .filter(|i| ip::has_leftovers(exec, i))
+        .collect();
+    if targets.is_empty() && left.is_empty() {
         return;
     }
     exec.log.svc(Level::Info, "rollback");
-    for i in cut_short {
-        if let Err(e) = ip::remove_leftovers(exec, i) {
+    for i in left {
+        if let Err(e) = ip::stop(exec, i) {
             exec.log
                 .res(&i.rid, Level::Error, &format!("rollback: {e}"));
         }

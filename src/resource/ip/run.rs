@@ -436,17 +436,30 @@ fn undo(exec: &Exec, ip: &Ip, host: &str, tmp: &str, pid: u32, mark: &str) {
 /// here). A holder that does not run has no namespace left: nothing else
 /// to do, as any user.
 pub fn stop(exec: &Exec, ip: &Ip) -> Result<()> {
-    remove(exec, ip, false)
+    remove(exec, ip)
 }
 
-/// What a start cut short (by a signal) left of the resource, removed, as
-/// `stop` does, saying nothing when there is nothing: the rollback's.
-pub fn remove_leftovers(exec: &Exec, ip: &Ip) -> Result<()> {
-    remove(exec, ip, true)
+/// Whether a link of the resource is left, on the host or in its holder's
+/// namespace (a start cut short by a signal): the rollback removes it.
+pub fn has_leftovers(exec: &Exec, ip: &Ip) -> bool {
+    if exec.dry_run {
+        return false;
+    }
+    let (host, tmp) = link_names(&exec.svc.id, &ip.rid);
+    let mark = marker(&exec.svc.id, &ip.rid);
+    if ours_on_host(&host, &mark) == Some(true) || ours_on_host(&tmp, &mark) == Some(true) {
+        return true;
+    }
+    match holder_pid(exec, ip) {
+        Ok(Some(pid)) => {
+            namespace_links(pid).is_ok_and(|links| !find(&links, &ip.nsdev, &mark).ours.is_empty())
+        }
+        _ => false,
+    }
 }
 
-fn remove(exec: &Exec, ip: &Ip, quiet: bool) -> Result<()> {
-    stop_in_namespace(exec, ip, quiet)?;
+fn remove(exec: &Exec, ip: &Ip) -> Result<()> {
+    stop_in_namespace(exec, ip)?;
     if exec.dry_run {
         return Ok(());
     }
@@ -459,11 +472,10 @@ fn remove(exec: &Exec, ip: &Ip, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-fn stop_in_namespace(exec: &Exec, ip: &Ip, quiet: bool) -> Result<()> {
+fn stop_in_namespace(exec: &Exec, ip: &Ip) -> Result<()> {
     let rid = ip.rid.as_str();
     let pid = match holder_pid(exec, ip) {
         Ok(Some(pid)) => pid,
-        Ok(None) if quiet => return Ok(()),
         Ok(None) => {
             exec.log.res(
                 rid,
@@ -489,9 +501,6 @@ fn stop_in_namespace(exec: &Exec, ip: &Ip, quiet: bool) -> Result<()> {
     let mark = marker(&exec.svc.id, rid);
     let links = links_in(pid)?;
     let ours = find(&links, &ip.nsdev, &mark).ours;
-    if ours.is_empty() && quiet {
-        return Ok(());
-    }
     if ours.is_empty() {
         exec.log.res(
             rid,
