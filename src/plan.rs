@@ -77,6 +77,44 @@ pub fn requirement_cycle(svc: &Service) -> Option<String> {
     }
 }
 
+/// The requirements on a resource that starts later than the one that
+/// needs it running (its subset comes after: subsets keep their order),
+/// for warnings: such a start fails unless that resource already runs.
+pub fn late_requirements(svc: &Service) -> Vec<String> {
+    let turn: HashMap<&str, usize> = svc
+        .subsets
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| (n.as_str(), i + 1))
+        .collect();
+    let all = svc.resources();
+    let turn_of = |r: &Res| {
+        r.head()
+            .subset
+            .as_deref()
+            .and_then(|s| turn.get(s))
+            .copied()
+            .unwrap_or(0)
+    };
+    let by_rid: HashMap<&str, usize> = all
+        .iter()
+        .map(|r| (r.head().rid.as_str(), turn_of(r)))
+        .collect();
+    let mut out = Vec::new();
+    for r in &all {
+        for q in &r.head().start_requires {
+            let running = q.states.iter().all(|s| s == "up" || s == "warn");
+            if running && by_rid.get(q.rid.as_str()).is_some_and(|t| *t > turn_of(r)) {
+                out.push(format!(
+                    "{}.start_requires: {} starts later (its subset comes after): the start fails unless it already runs",
+                    r.head().rid, q.rid
+                ));
+            }
+        }
+    }
+    out
+}
+
 fn stages_with<'a>(
     svc: &'a Service,
     selected: &[Res<'a>],
@@ -373,10 +411,15 @@ mod tests {
             ["container#1", "container#2"]
         );
         s.containers[1].start_requires = Vec::new();
-        // nor across subsets: a subset's turn is not split
+        // nor across subsets: a subset's turn is not split (a warning says
+        // the start fails unless container#2 runs already)
         s.containers[0].start_requires = vec![req("container#2", "up")];
         s.containers[1].subset = Some("b".into());
         s.subsets = vec![("b".into(), true)];
+        assert_eq!(
+            late_requirements(&s),
+            ["container#1.start_requires: container#2 starts later (its subset comes after): the start fails unless it already runs"]
+        );
         let all = s.resources();
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())

@@ -409,9 +409,6 @@ fn keep_last(buf: &mut String) {
     }
 }
 
-/// Sends each line of `from`, without its line end and in pieces of at
-/// most `MAX_LINE`, until EOF or a read error (sent too), or until nobody
-/// listens.
 /// The last bytes of `buf` when they begin a UTF-8 character that does
 /// not end there (at most 3): what a piece's bound cut off.
 fn cut_char(buf: &[u8]) -> &[u8] {
@@ -421,6 +418,9 @@ fn cut_char(buf: &[u8]) -> &[u8] {
     }
 }
 
+/// Sends each line of `from`, without its line end and in pieces of at
+/// most `MAX_LINE`, until EOF or a read error (sent too), or until nobody
+/// listens.
 fn read_lines(
     from: impl std::io::Read,
     pipe: Pipe,
@@ -437,7 +437,8 @@ fn read_lines(
         let line = match std::io::Read::take(&mut lines, MAX_LINE).read_until(b'\n', &mut buf) {
             Ok(0) if buf.is_empty() => return,
             Ok(n) => {
-                if n > 0 && !buf.ends_with(b"\n") {
+                // a piece cut at the bound (not the end of the output)
+                if n as u64 == MAX_LINE && !buf.ends_with(b"\n") {
                     carry = cut_char(&buf).to_vec();
                     buf.truncate(buf.len() - carry.len());
                 }
@@ -555,6 +556,12 @@ mod tests {
         let got: String = recv.iter().map(|(_, l)| l.unwrap()).collect();
         assert!(got.ends_with("éz"), "{}", &got[got.len() - 8..]);
         assert!(!got.contains('\u{fffd}'));
+        // an output that ends inside a character is one line, as before
+        let (send, recv) = mpsc::sync_channel(16);
+        read_lines(&b"error: foo\xe2\x80"[..], Pipe::Err, &send);
+        drop(send);
+        let got: Vec<String> = recv.iter().map(|(_, l)| l.unwrap()).collect();
+        assert_eq!(got, ["error: foo\u{fffd}"]);
     }
 
     fn sh(script: &str) -> Cmd {

@@ -100,6 +100,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
 /// The checks of a typed service: a namespace cycle (`netns =
 /// container#2` both ways can not start), the daemon's socket.
 fn finish(report: &mut Report, svc: Service, roots: &Roots) {
+    report.warnings.extend(crate::plan::late_requirements(&svc));
     if let Some(cycle) = crate::plan::requirement_cycle(&svc) {
         report.warnings.push(format!(
             "start_requires: {cycle}: one of them can never start (started in rid order, each checked at its turn)"

@@ -39,6 +39,10 @@ pub struct Exec<'a> {
     /// The rids `deploy --force` recreated: who joined their namespaces
     /// must be recreated after them.
     recreated: std::sync::Mutex<Vec<String>>,
+    /// The ip resources whose link this action is making (between its
+    /// creation and the end of its start): a signal there leaves it to
+    /// the rollback (see `resource::ip::run::start`).
+    plumbing: std::sync::Mutex<std::collections::HashSet<String>>,
     /// By rid: the variables a container takes from secrets and configs
     /// (`docker run`'s environment), and the `docker --config` directory
     /// of its registry credentials (its `pull` and `run`). Read by
@@ -64,6 +68,7 @@ impl<'a> Exec<'a> {
             driver: OnceLock::new(),
             touched: std::sync::Mutex::new(Vec::new()),
             recreated: std::sync::Mutex::new(Vec::new()),
+            plumbing: Default::default(),
             env: std::collections::HashMap::new(),
             creds: std::collections::HashMap::new(),
         }
@@ -86,6 +91,22 @@ impl<'a> Exec<'a> {
 
     pub fn touch(&self, c: &Container) {
         self.touch_rid(&c.rid);
+    }
+
+    /// An ip resource's link being made (`true`), or made or undone.
+    pub fn plumbing(&self, rid: &str, on: bool) {
+        if let Ok(mut p) = self.plumbing.lock() {
+            if on {
+                p.insert(rid.to_string());
+            } else {
+                p.remove(rid);
+            }
+        }
+    }
+
+    /// Whether a signal stopped the making of this ip resource's link.
+    pub fn cut_short(&self, rid: &str) -> bool {
+        self.plumbing.lock().is_ok_and(|p| p.contains(rid))
     }
 
     /// Marks a resource of any kind as this action's.

@@ -235,11 +235,13 @@ pub fn ns_cmds(ip: &Ip, tmp: &str, pid: u32, addr: IpAddr) -> Vec<Cmd> {
     let cidr = format!("{addr}/{}", ip.prefix);
     let mut cmds = vec![
         ip_cmd(["link", "set", tmp, "name", &ip.nsdev]),
-        ip_cmd(["link", "set", &ip.nsdev, "up"]),
+        // `dev`: a name like `help` or `up` is not read as a keyword
+        ip_cmd(["link", "set", "dev", &ip.nsdev, "up"]),
     ];
     if addr.is_ipv6() {
         // docker turns IPv6 off in a container's namespace: on for the link
-        let key = format!("net.ipv6.conf.{}.disable_ipv6=0", ip.nsdev);
+        // slashes: a name with a dot (eth0.5) stays one name
+        let key = format!("net/ipv6/conf/{}/disable_ipv6=0", ip.nsdev);
         cmds.push(Cmd::new("sysctl", ["-w".to_string(), key]));
     }
     cmds.push(ip_cmd(["addr", "add", &cidr, "dev", &ip.nsdev]));
@@ -368,17 +370,22 @@ pub fn up_in(found: &Found, ip: &Ip) -> Result<bool, String> {
     let Some(link) = found.nsdev(&ip.nsdev) else {
         return Ok(false);
     };
-    // the kernel's own link-local addresses (fe80::/10 as the link comes
-    // up) are not the resource's
+    let want = ip.ipname.parse::<IpAddr>();
+    if let Ok(want) = want {
+        if link.addrs.iter().any(|(a, _)| *a == want) {
+            return Ok(true);
+        }
+    }
+    // the kernel's own IPv6 link-local address (fe80::/10, as the link
+    // comes up) is not the resource's
     let link_local = |a: &IpAddr| match a {
-        IpAddr::V4(v) => v.is_link_local(),
+        IpAddr::V4(_) => false,
         IpAddr::V6(v) => (v.segments()[0] & 0xffc0) == 0xfe80,
     };
     let Some((have, _)) = link.addrs.iter().find(|(a, _)| !link_local(a)) else {
         return Ok(false);
     };
-    match ip.ipname.parse::<IpAddr>() {
-        Ok(want) if link.addrs.iter().any(|(a, _)| *a == want) => Ok(true),
+    match want {
         Ok(want) => Err(format!(
             "{} holds {have}, the config says {want}: restart it to take the change",
             ip.nsdev
@@ -485,7 +492,7 @@ mod tests {
             )),
             [
                 "nsenter --net=/proc/42/ns/net ip link set omn name eth0",
-                "nsenter --net=/proc/42/ns/net ip link set eth0 up",
+                "nsenter --net=/proc/42/ns/net ip link set dev eth0 up",
                 "nsenter --net=/proc/42/ns/net ip addr add 192.0.2.10/24 dev eth0",
                 "nsenter --net=/proc/42/ns/net ip route replace default via 192.0.2.1 dev eth0",
             ]
@@ -517,6 +524,12 @@ mod tests {
         assert!(up_in(&f, &i).unwrap_err().contains("eth0 holds 192.0.2.10"));
         i.ipname = "db.example.com".into();
         assert_eq!(up_in(&f, &i), Ok(true));
+        // a link-local address the config names is the resource's
+        let ll = r#"[{"ifname":"eth0","ifalias":"om:m","addr_info":[{"family":"inet6","local":"fe80::10","prefixlen":64}]}]"#;
+        let ll_links = parse_addrs(ll).unwrap();
+        let mut lli = ip(Mode::Bridge);
+        lli.ipname = "fe80::10".into();
+        assert_eq!(up_in(&find(&ll_links, "eth0", "om:m"), &lli), Ok(true));
         // a link of its own with only the kernel's link-local address: down
         let local = r#"[{"ifname":"eth0","ifalias":"om:m","addr_info":[{"family":"inet6","local":"fe80::1","prefixlen":64}]}]"#;
         let links = parse_addrs(local).unwrap();
@@ -541,7 +554,7 @@ mod tests {
         v6.prefix = 64;
         assert_eq!(
             lines(&ns_cmds(&v6, "omn", 42, "fd00::1".parse().unwrap()))[2],
-            "nsenter --net=/proc/42/ns/net sysctl -w net.ipv6.conf.eth0.disable_ipv6=0"
+            "nsenter --net=/proc/42/ns/net sysctl -w net/ipv6/conf/eth0/disable_ipv6=0"
         );
         assert!(parse_addrs("").is_err());
         assert!(parse_addrs("{}").is_err());

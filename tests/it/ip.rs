@@ -758,6 +758,24 @@ fn disable_and_a_broken_config_cover_the_ip() {
     pod.purge();
 }
 
+/// A start that fails on an ip already up (its blocking trigger, here)
+/// leaves that address alone: the rollback takes back only what the start
+/// made.
+#[test]
+fn a_failed_start_keeps_an_address_it_did_not_make() {
+    let br = Bridge::new(15);
+    let addr = br.addr(10);
+    let pod = Pod::new("ipf", &ip_lines(&addr, &br.name, "bridge"));
+    pod.om(&["start"]).ok();
+    pod.om(&["set", "--kw", "ip#1.blocking_pre_start=false"])
+        .ok();
+    let out = pod.om(&["start"]);
+    assert_ne!(out.code, 0, "{}", all(&out));
+    assert!(host_pings(&addr), "{addr} was taken down:\n{}", all(&out));
+    assert_eq!(pod.ip_json()["status"], "up");
+    pod.purge();
+}
+
 /// Macvlan children are out of the host's reach (its ping can not see a
 /// sibling holding the address): the duplicate address detection from the
 /// new link, before the address is set, does.

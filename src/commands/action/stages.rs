@@ -54,6 +54,11 @@ fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<(
         if !failed.is_empty() {
             if exec.svc.rollback && !exec.dry_run {
                 rollback(exec, &started, &failed);
+            } else if !exec.dry_run {
+                // no rollback: still, a link a signal stopped half-made
+                // does not stay
+                crate::interrupt::acknowledge();
+                remove_cut_short(exec, &failed);
             }
             return Err(Error::Child(1));
         }
@@ -256,6 +261,30 @@ pub(super) fn trigger_ctx<'a>(exec: &'a Exec) -> trigger::Context<'a> {
 /// Stops what this action started, in reverse, and the failed resources'
 /// own containers left running (up but never healthy, say). A failed
 /// resource's container that is not ours, or not running, is left alone.
+/// The failed ip resources whose link a signal stopped half-made (any
+/// other failure undid its own).
+fn cut_short_ips<'a>(exec: &Exec, failed: &[Res<'a>]) -> Vec<&'a crate::resource::ip::Ip> {
+    failed
+        .iter()
+        .filter_map(|r| match r {
+            Res::Ip(i) if exec.cut_short(&i.rid) => Some(*i),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Their links removed, as a stop does.
+fn remove_cut_short(exec: &Exec, failed: &[Res]) {
+    for i in cut_short_ips(exec, failed) {
+        match ip::stop(exec, i) {
+            Ok(()) => exec.plumbing(&i.rid, false),
+            Err(e) => exec
+                .log
+                .res(&i.rid, Level::Error, &format!("rollback: {e}")),
+        }
+    }
+}
+
 fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
     crate::interrupt::acknowledge(); // a signal that stopped the start must not stop its rollback
     let all: Vec<Res> = started.iter().chain(failed).copied().collect();
@@ -268,13 +297,7 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
         }
     };
     // a failed ip undid its own link, unless a signal stopped it
-    let cut_short: Vec<&crate::resource::ip::Ip> = failed
-        .iter()
-        .filter_map(|r| match r {
-            Res::Ip(i) => Some(*i),
-            Res::Container(_) => None,
-        })
-        .collect();
+    let cut_short: Vec<&crate::resource::ip::Ip> = cut_short_ips(exec, failed);
     let stray = containers(failed)
         .into_iter()
         .filter(|c| exec.touched(c))
@@ -288,21 +311,11 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
         .map(Res::Container)
         .chain(started.iter().rev().copied())
         .collect();
-    // what a signal left of a failed ip's start (its own undo did the rest)
-    let left: Vec<&crate::resource::ip::Ip> = cut_short
-        .into_iter()
-        .filter(|i| ip::has_leftovers(exec, i))
-        .collect();
-    if targets.is_empty() && left.is_empty() {
+    if targets.is_empty() && cut_short.is_empty() {
         return;
     }
     exec.log.svc(Level::Info, "rollback");
-    for i in left {
-        if let Err(e) = ip::stop(exec, i) {
-            exec.log
-                .res(&i.rid, Level::Error, &format!("rollback: {e}"));
-        }
-    }
+    remove_cut_short(exec, failed);
     for r in targets {
         let stopped = match r {
             Res::Container(c) => cur.of(exec.svc, c).and_then(|i| exec.stop(c, i, false)),

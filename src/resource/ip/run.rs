@@ -259,12 +259,15 @@ pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
         Ok(())
     };
     let rest = || rest().and_then(|()| wait_dad(ip, pid, addr));
+    exec.plumbing(rid, true);
     if let Err(e) = rest() {
         if !matches!(e, Error::Interrupted(_)) {
             undo(exec, ip, &host, &tmp, pid, &mark);
+            exec.plumbing(rid, false);
         }
         return Err(e);
     }
+    exec.plumbing(rid, false);
     announce(exec, ip, pid, addr);
     Ok(true)
 }
@@ -437,25 +440,6 @@ fn undo(exec: &Exec, ip: &Ip, host: &str, tmp: &str, pid: u32, mark: &str) {
 /// to do, as any user.
 pub fn stop(exec: &Exec, ip: &Ip) -> Result<()> {
     remove(exec, ip)
-}
-
-/// Whether a link of the resource is left, on the host or in its holder's
-/// namespace (a start cut short by a signal): the rollback removes it.
-pub fn has_leftovers(exec: &Exec, ip: &Ip) -> bool {
-    if exec.dry_run {
-        return false;
-    }
-    let (host, tmp) = link_names(&exec.svc.id, &ip.rid);
-    let mark = marker(&exec.svc.id, &ip.rid);
-    if ours_on_host(&host, &mark) == Some(true) || ours_on_host(&tmp, &mark) == Some(true) {
-        return true;
-    }
-    match holder_pid(exec, ip) {
-        Ok(Some(pid)) => {
-            namespace_links(pid).is_ok_and(|links| !find(&links, &ip.nsdev, &mark).ours.is_empty())
-        }
-        _ => false,
-    }
 }
 
 fn remove(exec: &Exec, ip: &Ip) -> Result<()> {
