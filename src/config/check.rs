@@ -205,14 +205,7 @@ mod tests {
     }
 
     fn errors(text: &str) -> Vec<String> {
-        let doc = Document::parse(text).unwrap();
-        check_document(
-            &doc,
-            &SvcPath::parse("svc").unwrap(),
-            "n1",
-            &Roots::under(std::path::Path::new("/o")),
-        )
-        .errors
+        check(text).errors
     }
 
     #[test]
@@ -306,14 +299,7 @@ mod tests {
             errors(&format!("{base}{ok}start_requires = container#7\n")),
             ["ip#1.start_requires: 'container#7': no such resource container#7 (rids: container#1 ip#1)"]
         );
-        let doc =
-            Document::parse(&format!("{base}{ok}gateway = 192.0.2.1\nmode = macvlan\n")).unwrap();
-        let report = check_document(
-            &doc,
-            &SvcPath::parse("svc").unwrap(),
-            "n1",
-            &Roots::under(std::path::Path::new("/o")),
-        );
+        let report = check(&format!("{base}{ok}gateway = 192.0.2.1\nmode = macvlan\n"));
         let svc = report.service.unwrap();
         assert_eq!(
             svc.ips[0].label(),
@@ -334,13 +320,7 @@ mod tests {
                 "[container#{i}]\ntype = docker\nimage = a\n{join}"
             ));
         }
-        let doc = Document::parse(&text).unwrap();
-        let report = check_document(
-            &doc,
-            &SvcPath::parse("svc").unwrap(),
-            "n1",
-            &Roots::under(std::path::Path::new("/o")),
-        );
+        let report = check(&text);
         assert_eq!(report.errors, Vec::<String>::new());
         assert_eq!(report.service.unwrap().containers.len(), 3_000);
     }
