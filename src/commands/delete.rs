@@ -185,11 +185,9 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             // holder that runs is enough to refuse
             let by_name = crate::status::by_name(&seen);
             let loaded = config::load_quiet(path, &ctx.roots, &ctx.node).ok();
-            let ips = loaded.as_ref().map(|svc| {
-                use crate::resource::ip::run::{holder_ids, observe, pids_of};
-                let pids = pids_of(&engine, &holder_ids(svc, &by_name));
-                observe(svc, Some(&by_name), &pids)
-            });
+            let ips = loaded
+                .as_ref()
+                .map(|svc| crate::resource::ip::run::observe_one(&engine, svc, &by_name));
             for (rid, holder) in &holders {
                 let up = match (&loaded, &ips) {
                     (Some(svc), Some(ips)) => svc.ips.iter().zip(ips).any(|(i, s)| {

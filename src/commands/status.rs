@@ -227,8 +227,7 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     let listing = docker::Listing::start(&engine)?;
     let infos = engine_view(&engine, &[svc], listing)?;
     let by_name = status::by_name(&infos);
-    let ids = ip::holder_ids(svc, &by_name);
-    let ips = ip::observe(svc, Some(&by_name), &ip::pids_of(&engine, &ids));
+    let ips = ip::observe_one(&engine, svc, &by_name);
     Ok(status::service_in(
         svc,
         &ctx.node,

@@ -111,7 +111,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
             let text = |key: &str| eval.get(rid, key).ok().flatten();
             let holder = text("netns").filter(|h| holders.contains(h.as_str()))?;
             let nsdev = text("nsdev").unwrap_or_else(|| "eth0".into());
-            let ok = !nsdev.is_empty() && nsdev.len() <= 15 && !nsdev.contains(['/', ':', ' ']);
+            let ok = crate::resource::ip::check_link_name(&nsdev).is_ok();
             ok.then(|| crate::resource::ip::Ip {
                 head: crate::resource::Head {
                     rid: rid.into(),

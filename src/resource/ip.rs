@@ -91,6 +91,23 @@ impl Ip {
     }
 }
 
+/// Whether `v` can name a link (`ipdev`, `nsdev`): the kernel's 15 bytes,
+/// no `/`, `:`, space or control character, not `.` or `..`.
+pub fn check_link_name(v: &str) -> Result<(), String> {
+    let ok = !v.is_empty()
+        && v.len() <= 15
+        && v != "."
+        && v != ".."
+        && !v.contains(|c: char| c == '/' || c == ':' || c.is_whitespace() || c.is_control());
+    if ok {
+        return Ok(());
+    }
+    Err(format!(
+        "'{}' is not a link name (1 to 15 characters, no '/', ':' or space)",
+        v.escape_debug()
+    ))
+}
+
 /// `ipname`'s syntax: an address, or a host name (resolved at start).
 pub fn check_ipname(v: &str) -> Result<(), String> {
     if v.parse::<IpAddr>().is_ok() {

@@ -43,19 +43,9 @@ pub fn parse(
         ip::check_prefix(addr, prefix).map_err(|e| format!("{rid}.netmask: {e}"))?;
     }
     let link = |key: &str, v: String| -> Result<String, String> {
-        let ok = !v.is_empty()
-            && v.len() <= 15
-            && v != "."
-            && v != ".."
-            && !v.contains(|c: char| c == '/' || c == ':' || c.is_whitespace() || c.is_control());
-        if ok {
-            Ok(v)
-        } else {
-            Err(format!(
-                "{rid}.{key}: '{}' is not a link name (1 to 15 characters, no '/', ':' or space)",
-                v.escape_debug()
-            ))
-        }
+        ip::check_link_name(&v)
+            .map(|()| v)
+            .map_err(|e| format!("{rid}.{key}: {e}"))
     };
     let ipdev = link(
         "ipdev",

@@ -585,6 +585,20 @@ pub fn pids_of(engine: &crate::docker::Engine, ids: &[&str]) -> Pids {
         .map_err(|e| e.to_string())
 }
 
+/// `observe` for one service alone: its holders' processes from one
+/// inspect (`print status` of many services asks once per engine).
+pub fn observe_one(
+    engine: &crate::docker::Engine,
+    svc: &Service,
+    by_name: &crate::status::ByName,
+) -> Vec<Seen> {
+    observe(
+        svc,
+        Some(by_name),
+        &pids_of(engine, &holder_ids(svc, by_name)),
+    )
+}
+
 /// The service's ip resources for status, in `svc.ips` order, from what
 /// the engine listed (`by_name`; `None`: its private daemon does not run)
 /// and the holders' processes (`pids`, see `holder_ids`). Each namespace
