@@ -127,23 +127,14 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
             })
         })
         .collect();
+    // a stop acts on this node; a config that does not validate runs no
+    // trigger and sets no limit
     let mut service = Service {
-        path: path.clone(),
-        id,
         rollback: false,
         containers,
         ips,
-        subsets: Vec::new(),
         daemon,
-        // a stop acts on this node
-        nodes: vec![nodename.to_string()],
-        drpnodes: Vec::new(),
-        // a config that does not validate runs no trigger
-        triggers: Default::default(),
-        trigger_timeout: crate::resource::trigger::TIMEOUT,
-        limits: Default::default(),
-        subset_limits: Vec::new(),
-        index: Default::default(),
+        ..Service::bare(path.clone(), id, nodename)
     };
     // A namespace cycle (the hand edit that brought us here, maybe) must
     // not stop the stop: then the order is plain reverse rid order.

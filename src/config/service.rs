@@ -100,27 +100,38 @@ pub struct DaemonConfig {
     pub start_timeout: Duration,
 }
 
-#[cfg(test)]
 impl Service {
-    /// A service for unit tests: `path`, id `id1`, `containers`, on node
-    /// n1 alone; no subset, daemon, trigger or limit (struct update sets
-    /// what a test needs).
-    pub fn for_test(path: &str, containers: Vec<Container>) -> Service {
+    /// A service of `path` and `id` on `node` alone, with no resource,
+    /// subset, daemon, trigger or limit: what the lenient stop and the unit
+    /// tests start from (struct update sets the rest).
+    pub fn bare(path: SvcPath, id: String, node: &str) -> Service {
         Service {
-            path: SvcPath::parse(path).unwrap(),
-            id: "id1".into(),
+            path,
+            id,
             rollback: true,
-            containers,
+            containers: Vec::new(),
             ips: Vec::new(),
             subsets: Vec::new(),
             daemon: None,
-            nodes: vec!["n1".into()],
+            nodes: vec![node.to_string()],
             drpnodes: Vec::new(),
             triggers: Default::default(),
             trigger_timeout: crate::resource::trigger::TIMEOUT,
             limits: Default::default(),
             subset_limits: Vec::new(),
             index: Default::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Service {
+    /// A service for unit tests: `path`, id `id1`, `containers`, on node
+    /// n1 alone (see `bare`).
+    pub fn for_test(path: &str, containers: Vec<Container>) -> Service {
+        Service {
+            containers,
+            ..Service::bare(SvcPath::parse(path).unwrap(), "id1".into(), "n1")
         }
     }
 }
