@@ -74,6 +74,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
             ));
         }
     }
+    report.warnings.extend(super::eval::env_overridden(doc));
     if report.errors.is_empty() {
         match super::build::build_with(&eval, doc, path) {
             // the config of a service that does not run here (an

@@ -341,9 +341,29 @@ fn at(stack: &Stack) -> &str {
 }
 
 /// `{env.KEY}` is overridden by the process environment variable `KEY`
-/// upper-cased (the one place expansion reads the outside world).
+/// upper-cased (the one place expansion reads the outside world). SPEC 2
+/// keeps OpenSVC's rule (no prefix): a deployment that sets `TAG=1.26`
+/// for `{env.tag}` works unchanged. Its trap, `[env] path = …` read as
+/// `$PATH`, is made visible instead: `validate config` warns of every
+/// `[env]` key the environment overrides where it runs (`env_overridden`).
 fn env_override(key: &str) -> Option<String> {
     std::env::var(key.to_uppercase()).ok()
+}
+
+/// A warning per `[env]` key of `doc` that an environment variable of this
+/// process overrides (`path` by `PATH`, say), in the config's order.
+pub fn env_overridden(doc: &super::ini::Document) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    doc.entries("env")
+        .map(|(key, _)| super::check::unscoped(key))
+        .filter(|key| seen.insert(*key) && env_override(key).is_some())
+        .map(|key| {
+            format!(
+                "env.{key}: the environment variable {} is set here and overrides it: {{env.{key}}} expands to the variable's value, not the config's",
+                key.to_uppercase()
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

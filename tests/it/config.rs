@@ -724,3 +724,37 @@ fn boot_prints_a_unit_that_systemd_verifies() {
     assert!(out.stderr.contains("not enabled at boot"), "{}", out.stderr);
     env.om(&["nosuch", "boot", "print"]).code(1);
 }
+
+/// `{env.KEY}` is overridden by the environment variable `KEY` (SPEC 2,
+/// OpenSVC's rule): validate says so for every `[env]` key the environment
+/// of the command overrides, `path` by `PATH` being the trap.
+#[test]
+fn validate_warns_of_env_keys_the_environment_overrides() {
+    let mut env = Env::new();
+    env.om_stdin(
+        &["s", "create", "--config=-"],
+        "[env]\npath = /srv/data\nom_test_w = a\n[container#1]\ntype = docker\nimage = busybox\ncommand = ls {env.path} {env.om_test_w}\n",
+    )
+    .ok();
+    let out = env.om(&["s", "validate", "config"]).ok();
+    assert!(
+        out.stdout.contains(
+            "s: warning: env.path: the environment variable PATH is set here and overrides it"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("env.om_test_w"), "{}", out.stdout);
+    env.vars.push(("OM_TEST_W".into(), "b".into()));
+    let out = env.om(&["s", "validate", "config"]).ok();
+    assert!(
+        out.stdout
+            .contains("s: warning: env.om_test_w: the environment variable OM_TEST_W is set here"),
+        "{}",
+        out.stdout
+    );
+    let out = env
+        .om(&["s", "get", "--kw", "container#1.command", "--eval"])
+        .ok();
+    assert!(out.stdout.ends_with(" b\n"), "{}", out.stdout);
+}
