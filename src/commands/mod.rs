@@ -84,11 +84,17 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
         return listing::ls(&Ctx::from_env()?, ls.format);
     }
-    let cli = parse(
-        crate::cli::command()
-            .try_get_matches_from(args)
-            .and_then(|m| Cli::from_arg_matches(&m)),
-    )?;
+    let matches = parse(crate::cli::command().try_get_matches_from(args))?;
+    let cli = parse(Cli::from_arg_matches(&matches))?;
+    // `--lifeline` (every command's common options): the command another
+    // node's om runs here over ssh lives only as long as that om's session
+    let lifeline = matches
+        .subcommand()
+        .and_then(|(_, m)| m.try_get_one::<bool>("lifeline").ok().flatten())
+        .is_some_and(|on| *on);
+    if lifeline {
+        crate::interrupt::tie_to_stdin()?;
+    }
     let ctx = match Ctx::from_env() {
         Ok(ctx) => ctx,
         // `status` says 4 whenever it can not tell (SPEC 3).

@@ -873,7 +873,14 @@ exec $RSH "$@""#;
             &format!("{name} print status --local --format json"),
         )
     };
-    assert!(!here(), "stopped here");
+    // the start on n2 did not happen: stopped there, started again here
+    assert!(
+        out.stderr
+            .contains(&format!("not switched, started again on {NODE}")),
+        "{}",
+        out.stderr
+    );
+    assert!(here(), "started again here");
     assert!(on_n2().contains("\"avail\": \"down\""), "{}", on_n2());
     // the second switch, over a transport that holds: on n2
     let env = rig_env_in(env);
@@ -889,6 +896,145 @@ fn rig_env_in(mut env: Env) -> Env {
     env.vars
         .push(("OM_RSH".into(), std::env::var("OM_RSH").unwrap_or_default()));
     env
+}
+
+/// The processes of this machine (the rig's nodes are processes of it
+/// too) whose argv matches `want`, as (pid, argv).
+fn procs(want: impl Fn(&[String]) -> bool) -> Vec<(u32, Vec<String>)> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let raw = std::fs::read(e.path().join("cmdline")).ok()?;
+            let argv: Vec<String> = raw
+                .split(|b| *b == 0)
+                .filter(|w| !w.is_empty())
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            want(&argv).then_some((pid, argv))
+        })
+        .collect()
+}
+
+/// Polls `cond` every 50 ms for up to `secs` seconds: whether it held.
+fn within(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    cond()
+}
+
+/// The names of the containers running on `node` (its own engine).
+fn running_on(cfg: &str, node: &str) -> String {
+    let out = std::process::Command::new("ssh")
+        .args(["-F", cfg, node, "docker", "ps", "--format", "{{.Names}}"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "docker ps on {node}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Issue 21, items 6 and 7, on the rig's real sshd: the ssh client of a
+/// switch's remote start is killed while the start is half done on n2
+/// (container#1 up, container#2 in a slow pre_start). The om on n2 ends
+/// within seconds, with its own rollback (sshd signals nothing: it reads
+/// the end of its stdin, the lifeline), and the switch stops it there and
+/// starts it again here, saying so: never down on both, never up on both.
+#[test]
+fn a_switch_whose_ssh_is_killed_mid_start_ends_the_om_there_and_starts_again_here() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("mk");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
+    // the slow trigger's argument marks it in /proc; bounded, so that an om
+    // that does not end leaves no process for long
+    let marker = format!("{}", 3_100_000 + std::process::id());
+    let ini = format!(
+        "[DEFAULT]\nnodes = {NODE} n2\ntrigger_timeout = 20s\n[container#1]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\n[container#2]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\npre_start@n2 = sleep {marker}\n",
+        img = registry_image()
+    );
+    create(&env, &name, &ini);
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    env.om(&[&name, "start"]).ok();
+    let here = |c: &str| crate::support::inspect(c).is_some_and(|v| v["State"]["Running"] == true);
+    assert!(here(&c1) && here(&c2));
+
+    let mut switch = env.std_cmd(&[&name, "switch"]);
+    switch
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = switch.spawn().expect("run om switch");
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    // half started on n2: container#2's pre_start sleeps
+    let sleeping = || procs(|a| a.len() == 2 && a[0] == "sleep" && a[1] == marker);
+    assert!(within(60, || !sleeping().is_empty()), "no pre_start on n2");
+    assert!(running_on(&cfg, "n2").contains(&c1), "container#1 up on n2");
+    let remote_om = procs(|a| {
+        a.len() > 3 && a[0] == "om" && a[1] == name && a[2] == "start" && a[3] == "--local"
+    });
+    assert_eq!(remote_om.len(), 1, "the om on n2: {remote_om:?}");
+    let remote_pid = remote_om[0].0;
+    let ssh = procs(|a| {
+        a.first().is_some_and(|p| p == "ssh")
+            && a.iter().any(|w| *w == name)
+            && a.iter().any(|w| w == "start")
+    });
+    assert_eq!(ssh.len(), 1, "the switch's ssh: {ssh:?}");
+    let cut = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &ssh[0].0.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    // item 7: the om on n2 is gone within seconds, and its trigger
+    let gone = within(10, || {
+        !std::path::Path::new(&format!("/proc/{remote_pid}")).exists()
+    });
+    let took = cut.elapsed();
+    assert!(
+        gone && took < std::time::Duration::from_secs(5),
+        "the om on n2 still ran {took:?} after its ssh was killed"
+    );
+    assert!(sleeping().is_empty(), "its pre_start still sleeps");
+    eprintln!("the om on n2 ended {took:?} after its ssh was killed");
+
+    // item 6: the switch stopped it there and started it again here
+    let out = finished
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the switch ends")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{name}: start on n2: unreachable")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("stop there, then start again on {NODE}"))
+            && stderr.contains(&format!("not switched, started again on {NODE}")),
+        "{stderr}"
+    );
+    assert!(here(&c1) && here(&c2), "up here again: {stderr}");
+    let there = running_on(&cfg, "n2");
+    assert!(!there.contains(&c1) && !there.contains(&c2), "{there}");
+    // the om on n2 rolled back itself, and said why in its log
+    let log = on_ok(&cfg, "n2", &format!("{name} logs"));
+    assert!(
+        log.contains("the ssh session of the node that ran this ended") && log.contains("rollback"),
+        "{log}"
+    );
+    env.om(&[&name, "purge"]).ok();
 }
 
 #[test]
