@@ -88,8 +88,6 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
         let from = on.iter().find(|n| !is_local(n, &to));
         match (started, from) {
             (Ok(()), _) => Ok(()),
-            // a signal here: the operator stopped the switch
-            (Err(e), _) if crate::interrupt::received().is_some() => Err(e),
             (Err(e), Some(from)) => back(ctx, &svc, &to, from, &e, args),
             (Err(e), None) => Err(e),
         }
@@ -103,7 +101,8 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
 /// start on `from`, through its guard. A `to` that can not be stopped
 /// (gone with the session) may run it: nothing starts, and the error
 /// says so. Either way the switch failed: an error, naming where the
-/// service is.
+/// service is. The same when a signal cut the start: this is the switch's
+/// rollback.
 fn back(
     ctx: &Ctx,
     svc: &Service,
@@ -114,6 +113,10 @@ fn back(
 ) -> Result<()> {
     let path = &svc.path;
     let log = super::service_log(ctx, path, args.common.quiet);
+    // A signal that cut the start (SIGINT, SIGTERM) must not stop this:
+    // it is the switch's rollback (SPEC 4.3), and om exits 128+N after
+    // it. A second signal of the kind still ends om at once.
+    crate::interrupt::acknowledge();
     log.svc(
         Level::Warn,
         &format!(

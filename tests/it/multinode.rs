@@ -939,101 +939,193 @@ fn running_on(cfg: &str, node: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A switch from this node to n2, caught while its start on n2 is half
+/// done: container#1 up there, container#2 in a slow pre_start (on n2
+/// alone).
+struct HalfSwitch {
+    name: String,
+    containers: [String; 2],
+    /// the argument of the slow pre_start's `sleep`, which marks it
+    marker: String,
+    /// the om on n2 that runs the start, and the ssh the switch runs it by
+    remote_om: u32,
+    ssh: u32,
+    switch: u32,
+    finished: std::sync::mpsc::Receiver<std::io::Result<std::process::Output>>,
+}
+
+impl HalfSwitch {
+    fn start(cfg: &str, env: &Env, name: &str) -> HalfSwitch {
+        let containers = [1, 2].map(|i| format!("{name}.container.{i}"));
+        let marker = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            name.hash(&mut h);
+            format!("{}", 3_000_000 + h.finish() % 1_000_000)
+        };
+        // trigger_timeout: an om on n2 that does not end (before the fix)
+        // leaves its sleep for 20 s, not for days
+        let ini = format!(
+            "[DEFAULT]\nnodes = {NODE} n2\ntrigger_timeout = 20s\n[container#1]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\n[container#2]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\npre_start@n2 = sleep {marker}\n",
+            img = registry_image()
+        );
+        create(env, name, &ini);
+        env.om(&[name, "start"]).ok();
+        assert!(containers.iter().all(|c| running_here(c)));
+        let mut switch = env.std_cmd(&[name, "switch"]);
+        switch
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = switch.spawn().expect("run om switch");
+        let pid = child.id();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(child.wait_with_output());
+        });
+        let mut half = HalfSwitch {
+            name: name.to_string(),
+            containers,
+            marker,
+            remote_om: 0,
+            ssh: 0,
+            switch: pid,
+            finished,
+        };
+        assert!(
+            within(60, || !half.sleeping().is_empty()),
+            "no pre_start on n2"
+        );
+        assert!(
+            running_on(cfg, "n2").contains(&half.containers[0]),
+            "container#1 up on n2"
+        );
+        let remote_om = procs(|a| {
+            a.len() > 3 && a[0] == "om" && a[1] == name && a[2] == "start" && a[3] == "--local"
+        });
+        assert_eq!(remote_om.len(), 1, "the om on n2: {remote_om:?}");
+        half.remote_om = remote_om[0].0;
+        let ssh = procs(|a| {
+            a.first().is_some_and(|p| p == "ssh")
+                && a.iter().any(|w| w == name)
+                && a.iter().any(|w| w == "start")
+        });
+        assert_eq!(ssh.len(), 1, "the switch's ssh: {ssh:?}");
+        half.ssh = ssh[0].0;
+        half
+    }
+
+    /// The slow pre_start on n2, while it runs.
+    fn sleeping(&self) -> Vec<(u32, Vec<String>)> {
+        procs(|a| a.len() == 2 && a[0] == "sleep" && a[1] == self.marker)
+    }
+
+    /// After `signal` to `pid`: the om on n2 is gone within seconds, with
+    /// its trigger and its own rollback (item 7); the switch ends with
+    /// `code`, having stopped it there and started it again here, saying
+    /// so (item 6).
+    fn cut(self, cfg: &str, signal: &str, pid: u32, code: i32) {
+        let name = &self.name;
+        let at = std::time::Instant::now();
+        let sent = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let remote = format!("/proc/{}", self.remote_om);
+        let gone = within(10, || !std::path::Path::new(&remote).exists());
+        let took = at.elapsed();
+        assert!(
+            gone && took < std::time::Duration::from_secs(5),
+            "the om on n2 still ran {took:?} after kill {signal} of the switch's {}",
+            if pid == self.ssh { "ssh" } else { "om" }
+        );
+        eprintln!("the om on n2 ended {took:?} after kill {signal}");
+        assert!(self.sleeping().is_empty(), "its pre_start still sleeps");
+        let out = self
+            .finished
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the switch ends")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{name}: start on n2: unreachable")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("stop there, then start again on {NODE}"))
+                && stderr.contains(&format!("not switched, started again on {NODE}")),
+            "{stderr}"
+        );
+        assert!(
+            self.containers.iter().all(|c| running_here(c)),
+            "up here again: {stderr}"
+        );
+        let there = running_on(cfg, "n2");
+        assert!(
+            self.containers.iter().all(|c| !there.contains(c)),
+            "{there}"
+        );
+        // the om on n2 rolled back itself, and said why in its log
+        let log = on_ok(cfg, "n2", &format!("{name} logs"));
+        assert!(
+            log.contains("the ssh session of the node that ran this ended")
+                && log.contains("rollback"),
+            "{log}"
+        );
+    }
+}
+
+fn running_here(container: &str) -> bool {
+    crate::support::inspect(container).is_some_and(|v| v["State"]["Running"] == true)
+}
+
 /// Issue 21, items 6 and 7, on the rig's real sshd: the ssh client of a
-/// switch's remote start is killed while the start is half done on n2
-/// (container#1 up, container#2 in a slow pre_start). The om on n2 ends
-/// within seconds, with its own rollback (sshd signals nothing: it reads
-/// the end of its stdin, the lifeline), and the switch stops it there and
-/// starts it again here, saying so: never down on both, never up on both.
+/// switch's remote start is killed while the start is half done on n2.
+/// sshd signals nothing to the om there: it reads the end of its stdin,
+/// the lifeline, and stops with its rollback; the switch stops it there
+/// and starts it again here, saying so: never down on both, never up on
+/// both.
 #[test]
 fn a_switch_whose_ssh_is_killed_mid_start_ends_the_om_there_and_starts_again_here() {
     let cfg = rig();
     let env = rig_env();
     let name = unique("mk");
-    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
-    let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
-    // the slow trigger's argument marks it in /proc; bounded, so that an om
-    // that does not end leaves no process for long
-    let marker = format!("{}", 3_100_000 + std::process::id());
-    let ini = format!(
-        "[DEFAULT]\nnodes = {NODE} n2\ntrigger_timeout = 20s\n[container#1]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\n[container#2]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\npre_start@n2 = sleep {marker}\n",
-        img = registry_image()
-    );
-    create(&env, &name, &ini);
-    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
-    env.om(&[&name, "start"]).ok();
-    let here = |c: &str| crate::support::inspect(c).is_some_and(|v| v["State"]["Running"] == true);
-    assert!(here(&c1) && here(&c2));
+    let _cleanup = Cleanup(vec![
+        format!("{name}.container.1"),
+        format!("{name}.container.2"),
+    ]);
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    let half = HalfSwitch::start(&cfg, &env, &name);
+    let ssh = half.ssh;
+    half.cut(&cfg, "-KILL", ssh, 1);
+    env.om(&[&name, "purge"]).ok();
+}
 
-    let mut switch = env.std_cmd(&[&name, "switch"]);
-    switch
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let child = switch.spawn().expect("run om switch");
-    let (done, finished) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done.send(child.wait_with_output());
-    });
-    // half started on n2: container#2's pre_start sleeps
-    let sleeping = || procs(|a| a.len() == 2 && a[0] == "sleep" && a[1] == marker);
-    assert!(within(60, || !sleeping().is_empty()), "no pre_start on n2");
-    assert!(running_on(&cfg, "n2").contains(&c1), "container#1 up on n2");
-    let remote_om = procs(|a| {
-        a.len() > 3 && a[0] == "om" && a[1] == name && a[2] == "start" && a[3] == "--local"
-    });
-    assert_eq!(remote_om.len(), 1, "the om on n2: {remote_om:?}");
-    let remote_pid = remote_om[0].0;
-    let ssh = procs(|a| {
-        a.first().is_some_and(|p| p == "ssh")
-            && a.iter().any(|w| *w == name)
-            && a.iter().any(|w| w == "start")
-    });
-    assert_eq!(ssh.len(), 1, "the switch's ssh: {ssh:?}");
-    let cut = std::time::Instant::now();
-    let killed = std::process::Command::new("kill")
-        .args(["-KILL", &ssh[0].0.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-
-    // item 7: the om on n2 is gone within seconds, and its trigger
-    let gone = within(10, || {
-        !std::path::Path::new(&format!("/proc/{remote_pid}")).exists()
-    });
-    let took = cut.elapsed();
-    assert!(
-        gone && took < std::time::Duration::from_secs(5),
-        "the om on n2 still ran {took:?} after its ssh was killed"
-    );
-    assert!(sleeping().is_empty(), "its pre_start still sleeps");
-    eprintln!("the om on n2 ended {took:?} after its ssh was killed");
-
-    // item 6: the switch stopped it there and started it again here
-    let out = finished
-        .recv_timeout(std::time::Duration::from_secs(120))
-        .expect("the switch ends")
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains(&format!("{name}: start on n2: unreachable")),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("stop there, then start again on {NODE}"))
-            && stderr.contains(&format!("not switched, started again on {NODE}")),
-        "{stderr}"
-    );
-    assert!(here(&c1) && here(&c2), "up here again: {stderr}");
-    let there = running_on(&cfg, "n2");
-    assert!(!there.contains(&c1) && !there.contains(&c2), "{there}");
-    // the om on n2 rolled back itself, and said why in its log
-    let log = on_ok(&cfg, "n2", &format!("{name} logs"));
-    assert!(
-        log.contains("the ssh session of the node that ran this ended") && log.contains("rollback"),
-        "{log}"
-    );
+/// The same when the switch itself is stopped (SIGTERM) mid-start on n2:
+/// it kills its ssh (as at the bound of a remote action), the om on n2
+/// ends, and the switch's rollback puts the service back here before it
+/// exits 143.
+#[test]
+fn a_switch_stopped_mid_start_ends_the_om_there_and_starts_again_here() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("mt");
+    let _cleanup = Cleanup(vec![
+        format!("{name}.container.1"),
+        format!("{name}.container.2"),
+    ]);
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    let half = HalfSwitch::start(&cfg, &env, &name);
+    let switch = half.switch;
+    half.cut(&cfg, "-TERM", switch, 143);
     env.om(&[&name, "purge"]).ok();
 }
 
