@@ -93,6 +93,22 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         .and_then(|(_, m)| m.try_get_one::<bool>("lifeline").ok().flatten())
         .is_some_and(|on| *on);
     if lifeline {
+        // the line is stdin itself: a command that reads stdin has none
+        if matches!(
+            cli.command,
+            Command::Create(_)
+                | Command::Deploy(_)
+                | Command::Sync(_)
+                | Command::Add(_)
+                | Command::Change(_)
+                | Command::Docker(_)
+                | Command::Enter(_)
+                | Command::Edit(_)
+        ) {
+            return Err(Error::Usage(
+                "--lifeline: this command reads stdin, which the lifeline is".into(),
+            ));
+        }
         crate::interrupt::tie_to_stdin()?;
     }
     let ctx = match Ctx::from_env() {

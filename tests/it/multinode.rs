@@ -1373,3 +1373,22 @@ impl Drop for SecretsGone<'_> {
         }
     }
 }
+
+/// `--lifeline` (what a remote action runs with) is stdin itself: a
+/// command that reads stdin refuses it, a usage error naming it.
+#[test]
+fn the_lifeline_is_refused_by_a_command_that_reads_stdin() {
+    let env = Env::new();
+    for args in [
+        &["x", "create", "--config=-", "--lifeline"][..],
+        &["x", "sync", "--receive", "--lifeline"],
+    ] {
+        let out = env.om_stdin(args, "[DEFAULT]\n").code(2);
+        assert!(
+            out.stderr.contains("--lifeline: this command reads stdin"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!env.conf("x").exists(), "{args:?}: nothing written");
+    }
+}
