@@ -225,6 +225,11 @@ pub struct CommonArgs {
     /// it: a service at the same path there with another id is not this one).
     #[arg(long = "expect-id", value_name = "ID", hide = true)]
     pub expect_id: Option<String>,
+    /// Stop, rolling back, when stdin reaches its end (another node's om
+    /// runs this one over ssh and holds stdin open while it waits: its end
+    /// says that om or its session is gone; src/interrupt.rs).
+    #[arg(long, hide = true)]
+    pub lifeline: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

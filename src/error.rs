@@ -42,6 +42,11 @@ impl fmt::Display for Error {
                 f.write_str(&cut(msg, ERROR_LINE_MAX))
             }
             Error::Child(code) => write!(f, "exit code {code}"),
+            // om handles no real SIGHUP: a hangup is the end of a lifeline
+            Error::Interrupted(sig) if *sig == crate::interrupt::HANGUP => write!(
+                f,
+                "interrupted: the ssh session of the node that ran this ended (hangup, signal {sig})"
+            ),
             Error::Interrupted(sig) => write!(f, "interrupted by signal {sig}"),
         }
     }

@@ -119,6 +119,47 @@ pub fn acknowledge() -> Option<i32> {
     signal(sig)
 }
 
+/// What the end of a lifeline is reported as: a hangup, as a terminal's
+/// session gets when its line drops (om exits 129).
+pub const HANGUP: i32 = libc::SIGHUP;
+
+/// Ties this process to its stdin, the lifeline another node's om holds
+/// open, unwritten, over ssh while it waits for this one (`--lifeline`,
+/// src/transport.rs). Without a terminal, sshd signals nothing when a
+/// session drops (the ssh client killed, its om gone, its bound reached):
+/// the command it ran goes on alone. What does reach it is the end of its
+/// stdin, at once: then the action stops as on a signal (`HANGUP`),
+/// rolls back what it started and releases its lock. Reading stdin
+/// rather than asking for a terminal (`ssh -tt`, which makes sshd send
+/// SIGHUP) keeps the output and stdin byte for byte. A watch that can not
+/// start is an error: the caller counts on it.
+pub fn tie_to_stdin() -> Result<()> {
+    use std::io::Read;
+    use std::os::fd::AsFd;
+    let line = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| Error::Failed(format!("--lifeline: stdin: {e}")))?;
+    let mut line = std::fs::File::from(line);
+    std::thread::Builder::new()
+        .name("lifeline".into())
+        .spawn(move || {
+            let mut buf = [0u8; 512];
+            loop {
+                match line.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    // a line that can not be read is no line
+                    Err(_) => break,
+                }
+            }
+            RECEIVED.store(usize::try_from(HANGUP).unwrap_or(1), Ordering::SeqCst);
+        })
+        .map(drop)
+        .map_err(|e| Error::Failed(format!("--lifeline: {e}")))
+}
+
 /// `Err(Interrupted(n))` when a signal is pending.
 pub fn check() -> Result<()> {
     match pending() {
@@ -192,6 +233,20 @@ mod tests {
         // the other kind interrupts the rollback
         signal_hook::low_level::raise(SIGINT).unwrap();
         assert_eq!(pending(), Some(2));
+    }
+
+    #[test]
+    fn the_end_of_the_lifeline_is_a_hangup() {
+        // the test binary runs again with its stdin at its end (`output`)
+        if !in_own_process("interrupt::tests::the_end_of_the_lifeline_is_a_hangup") {
+            return;
+        }
+        install();
+        tie_to_stdin().unwrap();
+        let err = sleep(Duration::from_secs(5)).unwrap_err();
+        assert!(matches!(err, Error::Interrupted(HANGUP)), "{err}");
+        assert_eq!(acknowledge(), Some(HANGUP));
+        assert!(sleep(Duration::from_millis(60)).is_ok());
     }
 
     #[test]

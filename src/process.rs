@@ -297,14 +297,39 @@ const REAP: Duration = Duration::from_millis(200);
 /// stderr) can not fill om's memory. Both come back as lines (each ended
 /// by `\n`, a trailing `\r` dropped, a line longer than `MAX_LINE` in
 /// several): read them with `.lines()`, not byte for byte.
-pub fn stream(cmd: &Cmd, bound: Duration, mut on_stdout: impl FnMut(&str)) -> Result<Output> {
+pub fn stream(cmd: &Cmd, bound: Duration, on_stdout: impl FnMut(&str)) -> Result<Output> {
+    stream_from(cmd, bound, None, on_stdout)
+}
+
+/// `stream`, the child's stdin a pipe that om holds open and never writes
+/// to until the call ends: the child reads its end only once om is gone
+/// (killed, even by SIGKILL, which no handler sees) or has cut the call.
+/// A remote om reads it as its lifeline (src/transport.rs).
+pub fn stream_tied(cmd: &Cmd, bound: Duration, on_stdout: impl FnMut(&str)) -> Result<Output> {
+    // both ends close on exec: no other child of om holds the line open
+    let (line, held) = std::io::pipe().map_err(|e| cmd.spawn_error(&e))?;
+    let out = stream_from(cmd, bound, Some(line), on_stdout);
+    drop(held);
+    out
+}
+
+fn stream_from(
+    cmd: &Cmd,
+    bound: Duration,
+    stdin: Option<std::io::PipeReader>,
+    mut on_stdout: impl FnMut(&str),
+) -> Result<Output> {
     interrupt::check()?;
     let deadline = Instant::now() + bound;
     // stderr through a pipe of om's own, read as it comes like stdout
     // (duct's stderr_capture would hold all of it)
     let (err_reader, err_writer) = std::io::pipe().map_err(|e| cmd.spawn_error(&e))?;
-    let reader = grouped(cmd)
-        .stdin_null()
+    let expr = grouped(cmd);
+    let expr = match stdin {
+        Some(line) => expr.stdin_file(line),
+        None => expr.stdin_null(),
+    };
+    let reader = expr
         .stderr_file(err_writer)
         .reader()
         .map_err(|e| cmd.spawn_error(&e))?;
@@ -734,6 +759,16 @@ mod tests {
             assert_eq!(interrupt::acknowledge(), Some(sig));
             assert!(capture(&sh("exit 0"), Duration::from_secs(1)).is_ok());
         }
+    }
+
+    #[test]
+    fn a_tied_call_reads_no_end_of_its_stdin_while_om_holds_it() {
+        // `timeout` says 124 when cat still waited; cat alone ends at EOF
+        let script = "timeout 0.3 cat; echo $?";
+        let tied = stream_tied(&sh(script), Duration::from_secs(5), |_| {}).unwrap();
+        assert_eq!(tied.stdout.trim(), "124");
+        let free = stream(&sh(script), Duration::from_secs(5), |_| {}).unwrap();
+        assert_eq!(free.stdout.trim(), "0");
     }
 
     #[test]

@@ -69,13 +69,22 @@ pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
 /// One `om: …` line on stderr, its control characters escaped: messages
 /// may carry docker's text or a config's.
 pub fn say(msg: &str) {
-    eprintln!("om: {}", escape_controls(msg));
+    put(&format!("om: {}\n", escape_controls(msg)));
 }
 
 /// A line another node's om printed (it carries its own prefix), as is but
 /// for its control characters.
 pub fn say_raw(line: &str) {
-    eprintln!("{}", escape_controls(line));
+    put(&format!("{}\n", escape_controls(line)));
+}
+
+/// One line on stderr. A stderr that went away (the ssh session of a
+/// remote om dropped) is no reason to stop mid-action, as `eprintln!`
+/// would, by a panic that skips the rollback: the action log keeps the
+/// line.
+fn put(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 #[cfg(test)]

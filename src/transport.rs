@@ -126,9 +126,21 @@ impl Transport {
         classify(node, out)
     }
 
-    /// Runs `om ARGS` on `node`, its output lines (stdout and stderr, which
-    /// carry the remote node's own prefix) handed to `on_line` as they come.
-    /// Ok when the remote om succeeded; else why not.
+    /// Runs `om ARGS --lifeline` on `node`, its output lines (stdout and
+    /// stderr, which carry the remote node's own prefix) handed to
+    /// `on_line` as they come. Ok when the remote om succeeded; else why
+    /// not.
+    ///
+    /// The remote om lives no longer than this call: ssh's stdin is a pipe
+    /// this om holds open (`process::stream_tied`), which sshd hands on as
+    /// the remote om's stdin, and `--lifeline` makes that om stop and roll
+    /// back when it reaches its end. However the session ends (the ssh
+    /// client killed, this om killed, the bound reached and the call cut),
+    /// the remote om reads that end at once, and finishes with its
+    /// rollback and its lock released. sshd itself signals nothing to a
+    /// command without a terminal when its session drops, and a terminal
+    /// (`ssh -tt`, then a SIGHUP) would turn the output's line ends to CRLF
+    /// and stdin into a terminal's.
     pub fn act(
         &self,
         node: &str,
@@ -136,7 +148,7 @@ impl Transport {
         mut on_line: impl FnMut(&str),
     ) -> std::result::Result<(), Reach> {
         let mut cmd = self
-            .om_cmd(node, args)
+            .om_cmd(node, &tied(args))
             .map_err(|e| Reach::Refused(e.to_string()))?;
         // one stream, in the order the remote printed it (the remote shell
         // reads this word: it is not quoted)
@@ -145,7 +157,7 @@ impl Transport {
         // held: the last one of a failure is the error this node reports
         // (naming the node); the others are said after it ends.
         let mut own: Vec<String> = Vec::new();
-        let streamed = crate::process::stream(&cmd, ACTION_BOUND, |line| {
+        let streamed = crate::process::stream_tied(&cmd, ACTION_BOUND, |line| {
             if line.starts_with("om: ") && own.len() < OWN_LINES {
                 own.push(line.to_string());
             } else {
@@ -174,6 +186,19 @@ impl Transport {
         self.om_cmd(node, args)
             .map_or_else(|e| e.to_string(), |c| c.to_string())
     }
+
+    /// The replayable line of `act(node, args)`.
+    pub fn shown_act(&self, node: &str, args: &[&str]) -> String {
+        self.shown(node, &tied(args))
+    }
+}
+
+/// The words of a remote action: `--lifeline` last (an option of the
+/// command, after its name).
+fn tied<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut words = args.to_vec();
+    words.push("--lifeline");
+    words
 }
 
 /// How many of a remote om's own lines an action holds (beyond, they are

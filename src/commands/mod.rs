@@ -84,11 +84,33 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
         return listing::ls(&Ctx::from_env()?, ls.format);
     }
-    let cli = parse(
-        crate::cli::command()
-            .try_get_matches_from(args)
-            .and_then(|m| Cli::from_arg_matches(&m)),
-    )?;
+    let matches = parse(crate::cli::command().try_get_matches_from(args))?;
+    let cli = parse(Cli::from_arg_matches(&matches))?;
+    // `--lifeline` (every command's common options): the command another
+    // node's om runs here over ssh lives only as long as that om's session
+    let lifeline = matches
+        .subcommand()
+        .and_then(|(_, m)| m.try_get_one::<bool>("lifeline").ok().flatten())
+        .is_some_and(|on| *on);
+    if lifeline {
+        // the line is stdin itself: a command that reads stdin has none
+        if matches!(
+            cli.command,
+            Command::Create(_)
+                | Command::Deploy(_)
+                | Command::Sync(_)
+                | Command::Add(_)
+                | Command::Change(_)
+                | Command::Docker(_)
+                | Command::Enter(_)
+                | Command::Edit(_)
+        ) {
+            return Err(Error::Usage(
+                "--lifeline: this command reads stdin, which the lifeline is".into(),
+            ));
+        }
+        crate::interrupt::tie_to_stdin()?;
+    }
     let ctx = match Ctx::from_env() {
         Ok(ctx) => ctx,
         // `status` says 4 whenever it can not tell (SPEC 3).

@@ -81,7 +81,7 @@ impl<'a> Instance<'a> {
     ) -> std::result::Result<(), Reach> {
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let log = super::service_log(ctx, &self.service.path, quiet);
-        log.svc(Level::Info, &ctx.transport.shown(&self.node, &words));
+        log.svc(Level::Info, &ctx.transport.shown_act(&self.node, &words));
         ctx.transport.act(&self.node, &words, crate::text::say_raw)
     }
 

@@ -5,6 +5,15 @@
 //! target's start passes its split-brain guard, so a switch cut in the
 //! middle leaves the service where it was or where it was going, never on
 //! both, and a second switch or start finishes the job.
+//!
+//! A start on the target that does not happen (it failed, or its ssh
+//! session was cut) puts the service back where it ran (`back`): an
+//! OpenSVC user expects a switch never to leave a service down on every
+//! node while a node that ran it is there. Of the two ways to get there
+//! (a remote step that outlives its session and reports later, or this),
+//! this is the one om can keep without a daemon: the remote om dies with
+//! its session (`--lifeline`, src/transport.rs), rolling back what it
+//! started, and nothing is left running that nobody watches.
 
 use super::action::Kind;
 use super::nodes::Instance;
@@ -74,8 +83,60 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
             // is down (its `wait for down status`).
         }
         log.svc(Level::Info, &format!("start on {to}"));
-        run_on(ctx, &svc, &to, Kind::Start, args)
+        let started = run_on(ctx, &svc, &to, Kind::Start, args);
+        // where it ran (a split brain forced through: the first of them)
+        let from = on.iter().find(|n| !is_local(n, &to));
+        match (started, from) {
+            (Ok(()), _) => Ok(()),
+            (Err(e), Some(from)) => back(ctx, &svc, &to, from, &e, args),
+            (Err(e), None) => Err(e),
+        }
     })
+}
+
+/// The start on `to` failed (`why`) or was cut: back to `from`, where the
+/// service ran. First a stop on `to`: it takes `to`'s lock, so it waits
+/// (up to `--waitlock`) for a cut om there to end its rollback, then
+/// stops what is left, and docker says it is down there. Only then the
+/// start on `from`, through its guard. A `to` that can not be stopped
+/// (gone with the session) may run it: nothing starts, and the error
+/// says so. Either way the switch failed: an error, naming where the
+/// service is. The same when a signal cut the start: this is the switch's
+/// rollback.
+fn back(
+    ctx: &Ctx,
+    svc: &Service,
+    to: &str,
+    from: &str,
+    why: &Error,
+    args: &ActionArgs,
+) -> Result<()> {
+    let path = &svc.path;
+    let log = super::service_log(ctx, path, args.common.quiet);
+    // A signal that cut the start (SIGINT, SIGTERM) must not stop this:
+    // it is the switch's rollback (SPEC 4.3), and om exits 128+N after
+    // it. A second signal of the kind still ends om at once.
+    crate::interrupt::acknowledge();
+    log.svc(
+        Level::Warn,
+        &format!(
+            "the start on {to} did not happen ({why}): stop there, then start again on {from}"
+        ),
+    );
+    if let Err(e) = run_on(ctx, svc, to, Kind::Stop, args) {
+        return Err(Error::Failed(format!(
+            "{why}; the stop on {to} failed too ({e}): not started again on {from}, it may run on {to}: om {path} switch once {to} answers"
+        )));
+    }
+    log.svc(Level::Info, &format!("start again on {from}"));
+    match run_on(ctx, svc, from, Kind::Start, args) {
+        Ok(()) => Err(Error::Failed(format!(
+            "{why}: not switched, started again on {from}"
+        ))),
+        Err(e) => Err(Error::Failed(format!(
+            "{why}; the start again on {from} failed too ({e}): down on {to} and {from}"
+        ))),
+    }
 }
 
 /// The other nodes where the service is up. A node that can not tell

@@ -873,7 +873,14 @@ exec $RSH "$@""#;
             &format!("{name} print status --local --format json"),
         )
     };
-    assert!(!here(), "stopped here");
+    // the start on n2 did not happen: stopped there, started again here
+    assert!(
+        out.stderr
+            .contains(&format!("not switched, started again on {NODE}")),
+        "{}",
+        out.stderr
+    );
+    assert!(here(), "started again here");
     assert!(on_n2().contains("\"avail\": \"down\""), "{}", on_n2());
     // the second switch, over a transport that holds: on n2
     let env = rig_env_in(env);
@@ -889,6 +896,237 @@ fn rig_env_in(mut env: Env) -> Env {
     env.vars
         .push(("OM_RSH".into(), std::env::var("OM_RSH").unwrap_or_default()));
     env
+}
+
+/// The processes of this machine (the rig's nodes are processes of it
+/// too) whose argv matches `want`, as (pid, argv).
+fn procs(want: impl Fn(&[String]) -> bool) -> Vec<(u32, Vec<String>)> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let raw = std::fs::read(e.path().join("cmdline")).ok()?;
+            let argv: Vec<String> = raw
+                .split(|b| *b == 0)
+                .filter(|w| !w.is_empty())
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            want(&argv).then_some((pid, argv))
+        })
+        .collect()
+}
+
+/// Polls `cond` every 50 ms for up to `secs` seconds: whether it held.
+fn within(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    cond()
+}
+
+/// The names of the containers running on `node` (its own engine).
+fn running_on(cfg: &str, node: &str) -> String {
+    let out = std::process::Command::new("ssh")
+        .args(["-F", cfg, node, "docker", "ps", "--format", "{{.Names}}"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "docker ps on {node}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A switch from this node to n2, caught while its start on n2 is half
+/// done: container#1 up there, container#2 in a slow pre_start (on n2
+/// alone).
+struct HalfSwitch {
+    name: String,
+    containers: [String; 2],
+    /// the argument of the slow pre_start's `sleep`, which marks it
+    marker: String,
+    /// the om on n2 that runs the start, and the ssh the switch runs it by
+    remote_om: u32,
+    ssh: u32,
+    switch: u32,
+    finished: std::sync::mpsc::Receiver<std::io::Result<std::process::Output>>,
+}
+
+impl HalfSwitch {
+    fn start(cfg: &str, env: &Env, name: &str) -> HalfSwitch {
+        let containers = [1, 2].map(|i| format!("{name}.container.{i}"));
+        let marker = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            name.hash(&mut h);
+            format!("{}", 3_000_000 + h.finish() % 1_000_000)
+        };
+        // trigger_timeout: an om on n2 that does not end (before the fix)
+        // leaves its sleep for 20 s, not for days
+        let ini = format!(
+            "[DEFAULT]\nnodes = {NODE} n2\ntrigger_timeout = 20s\n[container#1]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\n[container#2]\ntype = docker\nimage = {img}\ncommand = sh -c \"{LOOP}\"\npre_start@n2 = sleep {marker}\n",
+            img = registry_image()
+        );
+        create(env, name, &ini);
+        env.om(&[name, "start"]).ok();
+        assert!(containers.iter().all(|c| running_here(c)));
+        let mut switch = env.std_cmd(&[name, "switch"]);
+        switch
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = switch.spawn().expect("run om switch");
+        let pid = child.id();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(child.wait_with_output());
+        });
+        let mut half = HalfSwitch {
+            name: name.to_string(),
+            containers,
+            marker,
+            remote_om: 0,
+            ssh: 0,
+            switch: pid,
+            finished,
+        };
+        assert!(
+            within(60, || !half.sleeping().is_empty()),
+            "no pre_start on n2"
+        );
+        assert!(
+            running_on(cfg, "n2").contains(&half.containers[0]),
+            "container#1 up on n2"
+        );
+        let remote_om = procs(|a| {
+            a.len() > 3 && a[0] == "om" && a[1] == name && a[2] == "start" && a[3] == "--local"
+        });
+        assert_eq!(remote_om.len(), 1, "the om on n2: {remote_om:?}");
+        half.remote_om = remote_om[0].0;
+        let ssh = procs(|a| {
+            a.first().is_some_and(|p| p == "ssh")
+                && a.iter().any(|w| w == name)
+                && a.iter().any(|w| w == "start")
+        });
+        assert_eq!(ssh.len(), 1, "the switch's ssh: {ssh:?}");
+        half.ssh = ssh[0].0;
+        half
+    }
+
+    /// The slow pre_start on n2, while it runs.
+    fn sleeping(&self) -> Vec<(u32, Vec<String>)> {
+        procs(|a| a.len() == 2 && a[0] == "sleep" && a[1] == self.marker)
+    }
+
+    /// After `signal` to `pid`: the om on n2 is gone within seconds, with
+    /// its trigger and its own rollback (item 7); the switch ends with
+    /// `code`, having stopped it there and started it again here, saying
+    /// so (item 6).
+    fn cut(self, cfg: &str, signal: &str, pid: u32, code: i32) {
+        let name = &self.name;
+        let at = std::time::Instant::now();
+        let sent = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let remote = format!("/proc/{}", self.remote_om);
+        let gone = within(10, || !std::path::Path::new(&remote).exists());
+        let took = at.elapsed();
+        assert!(
+            gone && took < std::time::Duration::from_secs(5),
+            "the om on n2 still ran {took:?} after kill {signal} of the switch's {}",
+            if pid == self.ssh { "ssh" } else { "om" }
+        );
+        eprintln!("the om on n2 ended {took:?} after kill {signal}");
+        assert!(self.sleeping().is_empty(), "its pre_start still sleeps");
+        let out = self
+            .finished
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the switch ends")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{name}: start on n2: unreachable")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("stop there, then start again on {NODE}"))
+                && stderr.contains(&format!("not switched, started again on {NODE}")),
+            "{stderr}"
+        );
+        assert!(
+            self.containers.iter().all(|c| running_here(c)),
+            "up here again: {stderr}"
+        );
+        let there = running_on(cfg, "n2");
+        assert!(
+            self.containers.iter().all(|c| !there.contains(c)),
+            "{there}"
+        );
+        // the om on n2 rolled back itself, and said why in its log
+        let log = on_ok(cfg, "n2", &format!("{name} logs"));
+        assert!(
+            log.contains("the ssh session of the node that ran this ended")
+                && log.contains("rollback"),
+            "{log}"
+        );
+    }
+}
+
+fn running_here(container: &str) -> bool {
+    crate::support::inspect(container).is_some_and(|v| v["State"]["Running"] == true)
+}
+
+/// Issue 21, items 6 and 7, on the rig's real sshd: the ssh client of a
+/// switch's remote start is killed while the start is half done on n2.
+/// sshd signals nothing to the om there: it reads the end of its stdin,
+/// the lifeline, and stops with its rollback; the switch stops it there
+/// and starts it again here, saying so: never down on both, never up on
+/// both.
+#[test]
+fn a_switch_whose_ssh_is_killed_mid_start_ends_the_om_there_and_starts_again_here() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("mk");
+    let _cleanup = Cleanup(vec![
+        format!("{name}.container.1"),
+        format!("{name}.container.2"),
+    ]);
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    let half = HalfSwitch::start(&cfg, &env, &name);
+    let ssh = half.ssh;
+    half.cut(&cfg, "-KILL", ssh, 1);
+    env.om(&[&name, "purge"]).ok();
+}
+
+/// The same when the switch itself is stopped (SIGTERM) mid-start on n2:
+/// it kills its ssh (as at the bound of a remote action), the om on n2
+/// ends, and the switch's rollback puts the service back here before it
+/// exits 143.
+#[test]
+fn a_switch_stopped_mid_start_ends_the_om_there_and_starts_again_here() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("mt");
+    let _cleanup = Cleanup(vec![
+        format!("{name}.container.1"),
+        format!("{name}.container.2"),
+    ]);
+    let _remote = Remote {
+        cfg: &cfg,
+        name: name.clone(),
+    };
+    let half = HalfSwitch::start(&cfg, &env, &name);
+    let switch = half.switch;
+    half.cut(&cfg, "-TERM", switch, 143);
+    env.om(&[&name, "purge"]).ok();
 }
 
 #[test]
@@ -1133,5 +1371,24 @@ impl Drop for SecretsGone<'_> {
         for node in ["n1", "n2", "n3"] {
             let _ = on(self.cfg, node, &format!("{} delete", self.path), "");
         }
+    }
+}
+
+/// `--lifeline` (what a remote action runs with) is stdin itself: a
+/// command that reads stdin refuses it, a usage error naming it.
+#[test]
+fn the_lifeline_is_refused_by_a_command_that_reads_stdin() {
+    let env = Env::new();
+    for args in [
+        &["x", "create", "--config=-", "--lifeline"][..],
+        &["x", "sync", "--receive", "--lifeline"],
+    ] {
+        let out = env.om_stdin(args, "[DEFAULT]\n").code(2);
+        assert!(
+            out.stderr.contains("--lifeline: this command reads stdin"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!env.conf("x").exists(), "{args:?}: nothing written");
     }
 }
