@@ -222,6 +222,7 @@ pub fn run_one(
         }
         if acted?.is_some() {
             delete::remove_service(ctx, path)?;
+            remove_namespace_slice(ctx, &exec);
         }
         Ok(())
     }
@@ -366,6 +367,46 @@ fn act(
 /// resource's alone, once docker says no container of the service is left
 /// (a stop of a shared slice would stop what runs in it). A slice that
 /// stays is a warning, not a failure.
+/// After the purge of a namespace's last service, the namespace's slice
+/// (cgroupfs: `opensvc.slice/NS.slice`, which docker made for its
+/// services' `--cgroup-parent`), where it holds no slice any more. Kept
+/// while a service of the namespace, or a root service named NS (whose
+/// slice it is), has a config, or when that can not be told.
+fn remove_namespace_slice(ctx: &Ctx, exec: &Exec) {
+    let path = &exec.svc.path;
+    if path.is_root_ns() || !matches!(exec.driver(), Ok(CgroupDriver::Cgroupfs)) {
+        return;
+    }
+    let ns_confs = path.conf_file(&ctx.roots);
+    let others = ns_confs.parent().map(std::fs::read_dir).map(|r| match r {
+        Ok(mut entries) => entries.any(|e| {
+            e.map_or(true, |e| e.file_name().to_string_lossy().ends_with(".conf"))
+        }),
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    });
+    let root_svc = SvcPath::parse(&path.namespace).map(|p| {
+        !matches!(std::fs::symlink_metadata(p.conf_file(&ctx.roots)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+    });
+    if others != Some(false) || !matches!(root_svc, Ok(false)) {
+        return;
+    }
+    let (removed, failed) = crate::cgroup::remove_namespace_slice(&path.namespace);
+    if !removed.is_empty() {
+        exec.log.svc(
+            Level::Info,
+            &format!(
+                "removed cgroup {}",
+                crate::cgroup::namespace_slice(&path.namespace).display()
+            ),
+        );
+    }
+    for f in failed {
+        exec.log
+            .svc(Level::Warn, &format!("cgroup not removed: {f}"));
+    }
+}
+
 fn remove_slices(exec: &Exec) {
     let warn = |msg: String| exec.log.svc(Level::Warn, &msg);
     let svc = exec.svc;

@@ -435,9 +435,12 @@ fn smaller_ones() {
     // a directory or a FIFO where the config should be
     let dir_svc = unique("dir");
     std::fs::create_dir_all(env.conf(&dir_svc)).unwrap();
+    let source = env.root().join("source.conf");
+    std::fs::write(&source, "[container#1]\ntype = docker\nimage = nginx\n").unwrap();
+    let from = format!("--config={}", source.display());
     for args in [
         &["print", "config"][..],
-        &["create", "--force"],
+        &["create", "--force", &from],
         &["status"],
     ] {
         let out = om_in(&env, &dir_svc, args);
@@ -457,7 +460,7 @@ fn smaller_ones() {
     let out = om_in(
         &env,
         &fifo_svc,
-        &["create", "--force", "--kw", "container#1.image=nginx"],
+        &["create", "--force", &from],
     )
     .code(1);
     assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
