@@ -60,7 +60,7 @@ fn a_silent_or_killed_query_deletes_nothing() {
     }
 }
 
-// 2. The lock outlives delete and purge.
+// 2. The lock excludes a waiting action through delete and purge, and goes.
 #[test]
 fn an_action_waiting_on_a_purge_finds_the_service_gone() {
     let mut fake = Fake::new();
@@ -91,8 +91,10 @@ fn an_action_waiting_on_a_purge_finds_the_service_gone() {
         "{:?}",
         fake.calls()
     );
-    let lock = fake.env.root().join(format!("var/svc/{name}/lock"));
-    assert!(lock.exists(), "the lock file went with the service");
+    // the lock excluded the start while the purge ran, then went with
+    // the service (the start's own lock too)
+    let state = fake.env.root().join(format!("var/svc/{name}"));
+    assert!(!state.exists(), "{} left behind", state.display());
 }
 
 // 3. `docker rm NAME` re-checks that NAME is still the verified container.
