@@ -242,7 +242,10 @@ mod tests {
         removed.sort();
         assert_eq!(
             removed,
-            [root.path().join(&ns), root.path().join("cpu,cpuacct").join(&ns)]
+            [
+                root.path().join(&ns),
+                root.path().join("cpu,cpuacct").join(&ns)
+            ]
         );
         assert!(busy.exists());
     }

@@ -379,9 +379,9 @@ fn remove_namespace_slice(ctx: &Ctx, exec: &Exec) {
     }
     let ns_confs = path.conf_file(&ctx.roots);
     let others = ns_confs.parent().map(std::fs::read_dir).map(|r| match r {
-        Ok(mut entries) => entries.any(|e| {
-            e.map_or(true, |e| e.file_name().to_string_lossy().ends_with(".conf"))
-        }),
+        Ok(mut entries) => {
+            entries.any(|e| e.map_or(true, |e| e.file_name().to_string_lossy().ends_with(".conf")))
+        }
         Err(e) => e.kind() != std::io::ErrorKind::NotFound,
     });
     let root_svc = SvcPath::parse(&path.namespace).map(|p| {

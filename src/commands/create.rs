@@ -107,7 +107,7 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
     // ... and again last, so that no --kw can change it.
     doc.set("DEFAULT", "id", &id);
     let report = check::check_document(&doc, path, &ctx.node, &ctx.roots);
-    if let Some(first) = report.strict_errors().first() {
+    if let Some(first) = report.validate_errors(&ctx.roots).first() {
         return fail(format!("{path}: {first}"));
     }
     Ok((doc, exists))

@@ -30,6 +30,25 @@ impl Report {
         // The unknown keyword first: it is often why a required one is missing.
         self.unknown.iter().chain(&self.errors).cloned().collect()
     }
+
+    /// What `validate config` calls an error, and so what `create`, `set`
+    /// and `deploy` refuse to write: what validates, validates.
+    pub fn validate_errors(&self, roots: &Roots) -> Vec<String> {
+        let mut errors = self.strict_errors();
+        errors.extend(self.object_errors(roots));
+        errors
+    }
+
+    /// For a config that builds, what is wrong with the secrets and configs
+    /// it refers to (SPEC 13): a missing object or key, a `config.json`
+    /// that is not a docker client config, a value no environment holds (a
+    /// NUL, not text, over 128 KiB), two keys making one variable.
+    pub fn object_errors(&self, roots: &Roots) -> Vec<String> {
+        self.service
+            .as_ref()
+            .map(|svc| crate::objects::env::problems(svc, roots))
+            .unwrap_or_default()
+    }
 }
 
 /// The key without its node scope: `image@deb1` → `image`.

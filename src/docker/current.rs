@@ -164,7 +164,11 @@ mod tests {
             info('c', "other", "id10.container#1"),
             info('d', "bare", "id1"),
         ]);
-        let names: Vec<&str> = cur.of_service("id1").iter().map(|i| i.name.as_str()).collect();
+        let names: Vec<&str> = cur
+            .of_service("id1")
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
         assert_eq!(names, ["gone", "s.container.1"]);
         assert!(cur.of_service("").is_empty());
     }

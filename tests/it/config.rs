@@ -121,7 +121,14 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
             "invalid keyword 'container#1.': it is empty",
         ),
         (
-            &["s2", "create", "--env", "[x=1"],
+            &[
+                "s2",
+                "create",
+                "--kw",
+                "container#1.type=docker",
+                "--env",
+                "[x=1",
+            ],
             "",
             "--env '[x=1': invalid keyword 'env.[x': it starts with '['",
         ),
@@ -146,7 +153,14 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
             "--config /nonexistent/x.json",
         ),
         (
-            &["s2", "create", "--env", "novalue"],
+            &[
+                "s2",
+                "create",
+                "--kw",
+                "container#1.type=docker",
+                "--env",
+                "novalue",
+            ],
             "",
             "--env 'novalue': expected KEY=VALUE",
         ),

@@ -459,12 +459,7 @@ fn smaller_ones() {
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     let t = Instant::now();
-    let out = om_in(
-        &env,
-        &fifo_svc,
-        &["create", "--force", &from],
-    )
-    .code(1);
+    let out = om_in(&env, &fifo_svc, &["create", "--force", &from]).code(1);
     assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
     om_in(&env, &fifo_svc, &["print", "config"]).code(1);
     assert!(t.elapsed() < Duration::from_secs(10));

@@ -92,13 +92,17 @@ fn no_config_goes_while_a_container_carries_the_service_label() {
     assert!(out.stderr.contains(&c2), "{}", out.stderr);
     let out = env.om(&[&name, "purge"]).code(1);
     assert!(
-        out.stderr.contains(&format!("{c2} (labelled com.opensvc.id=")),
+        out.stderr
+            .contains(&format!("{c2} (labelled com.opensvc.id=")),
         "{}",
         out.stderr
     );
     assert!(out.stderr.contains("config kept"), "{}", out.stderr);
     assert!(env.conf(&name).exists(), "the config went");
-    assert!(inspect(&c1).is_none(), "purge removed what its config knows");
+    assert!(
+        inspect(&c1).is_none(),
+        "purge removed what its config knows"
+    );
     assert!(running(&c2));
     docker(&["rm", "-f", &c2]);
     env.om(&[&name, "purge"]).ok();
@@ -192,5 +196,10 @@ fn purge_of_a_namespace_s_last_service_removes_its_slice() {
     assert!(cgroup_dirs(&slice.join("a.slice")).is_empty());
     env.om(&[&b, "purge"]).ok();
     assert_eq!(cgroup_dirs(&slice), Vec::<PathBuf>::new());
-    assert!(!env.root().join("var/namespaces").join(&ns).join("svc/b").exists());
+    assert!(!env
+        .root()
+        .join("var/namespaces")
+        .join(&ns)
+        .join("svc/b")
+        .exists());
 }
