@@ -77,7 +77,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
             continue;
         };
         for (key, value) in doc.entries(section) {
-            match check_chars(section, key, value) {
+            match check_chars(section, key, value).and_then(|()| check_scope(section, key)) {
                 Ok(()) => check_key(&eval, section, &kind, key, &mut report),
                 Err(e) => report.errors.push(e),
             }
@@ -131,6 +131,17 @@ fn finish(report: &mut Report, svc: Service, roots: &Roots) {
     {
         Err(e) => report.errors.push(e),
         Ok(()) => report.service = Some(svc),
+    }
+}
+
+/// A node scope names a node (`KEY@NODE`, `KEY@nodes`, `KEY@drpnodes`):
+/// `KEY@` names none, and would apply nowhere without a word.
+fn check_scope(section: &str, key: &str) -> Result<(), String> {
+    match key.split_once('@') {
+        Some((name, "")) => Err(format!(
+            "{section}.{key}: an empty node scope ({name}@NODE, {name}@nodes or {name}@drpnodes)"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -225,6 +236,20 @@ mod tests {
 
     fn errors(text: &str) -> Vec<String> {
         check(text).errors
+    }
+
+    #[test]
+    fn an_empty_node_scope_is_an_error_naming_the_key() {
+        let e = errors("[container#1]\ntype = docker\nimage = a\nimage@ = b\n");
+        assert_eq!(
+            e,
+            ["container#1.image@: an empty node scope (image@NODE, image@nodes or image@drpnodes)"]
+        );
+        let e = errors("[env]\nA@ = 1\n");
+        assert!(e[0].starts_with("env.A@: an empty node scope"), "{e:?}");
+        let e =
+            errors("[DEFAULT]\nid = x\n[container#1]\ntype = docker\nimage = a\nimage@n1 = b\n");
+        assert!(e.is_empty(), "{e:?}");
     }
 
     #[test]

@@ -738,3 +738,41 @@ fn boot_prints_a_unit_that_systemd_verifies() {
     assert!(out.stderr.contains("not enabled at boot"), "{}", out.stderr);
     env.om(&["nosuch", "boot", "print"]).code(1);
 }
+
+/// `KEY@` names no node: refused at create, set and validate, and a hand
+/// edit that has one does not load.
+#[test]
+fn an_empty_node_scope_is_a_config_error() {
+    let env = Env::new();
+    let want = "container#1.image@: an empty node scope";
+    let out = env
+        .om_stdin(
+            &["s1", "create", "--config=-"],
+            "[container#1]\ntype = docker\nimage = nginx\nimage@ = busybox\n",
+        )
+        .code(1);
+    assert!(out.stderr.contains(want), "{}", out.stderr);
+    assert!(!env.conf("s1").exists());
+    env.om_stdin(&["s1", "create", "--config=-"], ONE).ok();
+    let before = env.read_conf("s1");
+    let out = env
+        .om(&["s1", "set", "--kw", "container#1.image@=busybox"])
+        .code(1);
+    assert_eq!(out.stderr_lines().len(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains(want), "{}", out.stderr);
+    let out = env.om(&["s1", "set", "--kw", "env.A@=1"]).code(1);
+    assert!(
+        out.stderr.contains("env.A@: an empty node scope"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read_conf("s1"), before);
+    std::fs::write(env.conf("s1"), format!("{before}image@ = busybox\n")).unwrap();
+    let out = env.om(&["s1", "validate", "config"]).code(1);
+    assert!(out.stdout.contains(want), "{}", out.stdout);
+    let out = env.om(&["s1", "start", "--dry-run"]).code(1);
+    assert!(out.stderr.contains(want), "{}", out.stderr);
+    // a scope that names a node is fine
+    std::fs::write(env.conf("s1"), format!("{before}image@{NODE} = busybox\n")).unwrap();
+    env.om(&["s1", "validate", "config"]).ok();
+}
