@@ -243,8 +243,8 @@ mod tests {
         assert_eq!(
             removed,
             [
-                root.path().join(&ns),
-                root.path().join("cpu,cpuacct").join(&ns)
+                root.path().join("cpu,cpuacct").join(&ns),
+                root.path().join(&ns)
             ]
         );
         assert!(busy.exists());
