@@ -361,12 +361,6 @@ fn act(
     }
 }
 
-/// The service's cgroup slices go with its last container. With cgroupfs,
-/// om removes the service's own directories (the kernel refuses a busy
-/// one); with systemd, `systemctl stop` of the units that are one
-/// resource's alone, once docker says no container of the service is left
-/// (a stop of a shared slice would stop what runs in it). A slice that
-/// stays is a warning, not a failure.
 /// After the purge of a namespace's last service, the namespace's slice
 /// (cgroupfs: `opensvc.slice/NS.slice`, which docker made for its
 /// services' `--cgroup-parent`), where it holds no slice any more. Kept
@@ -377,18 +371,18 @@ fn remove_namespace_slice(ctx: &Ctx, exec: &Exec) {
     if path.is_root_ns() || !matches!(exec.driver(), Ok(CgroupDriver::Cgroupfs)) {
         return;
     }
-    let ns_confs = path.conf_file(&ctx.roots);
-    let others = ns_confs.parent().map(std::fs::read_dir).map(|r| match r {
-        Ok(mut entries) => {
-            entries.any(|e| e.map_or(true, |e| e.file_name().to_string_lossy().ends_with(".conf")))
+    let not_found = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+    let last = match path.conf_file(&ctx.roots).parent().map(std::fs::read_dir) {
+        Some(Ok(mut entries)) => {
+            entries.all(|e| e.is_ok_and(|e| !e.file_name().to_string_lossy().ends_with(".conf")))
         }
-        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+        Some(Err(e)) => not_found(&e),
+        None => false,
+    };
+    let no_namesake = SvcPath::parse(&path.namespace).is_ok_and(|p| {
+        std::fs::symlink_metadata(p.conf_file(&ctx.roots)).is_err_and(|e| not_found(&e))
     });
-    let root_svc = SvcPath::parse(&path.namespace).map(|p| {
-        !matches!(std::fs::symlink_metadata(p.conf_file(&ctx.roots)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound)
-    });
-    if others != Some(false) || !matches!(root_svc, Ok(false)) {
+    if !(last && no_namesake) {
         return;
     }
     let (removed, failed) = crate::cgroup::remove_namespace_slice(&path.namespace);
@@ -407,6 +401,12 @@ fn remove_namespace_slice(ctx: &Ctx, exec: &Exec) {
     }
 }
 
+/// The service's cgroup slices go with its last container. With cgroupfs,
+/// om removes the service's own directories (the kernel refuses a busy
+/// one); with systemd, `systemctl stop` of the units that are one
+/// resource's alone, once docker says no container of the service is left
+/// (a stop of a shared slice would stop what runs in it). A slice that
+/// stays is a warning, not a failure.
 fn remove_slices(exec: &Exec) {
     let warn = |msg: String| exec.log.svc(Level::Warn, &msg);
     let svc = exec.svc;

@@ -107,7 +107,7 @@ pub fn existing_containers(svc: &Service, engine: &docker::Engine) -> Result<Vec
     for c in current.of_service(&svc.id) {
         if !names.contains(&c.name) {
             names.push(format!(
-                "{} (labelled {}={}, which the config does not name)",
+                "{} (labelled {}={}, which the config does not name: docker rm it, or restore its section)",
                 c.name,
                 docker::argv::LABEL_ID,
                 c.label(docker::argv::LABEL_ID).unwrap_or_default()
