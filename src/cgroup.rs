@@ -50,17 +50,57 @@ pub fn leaf_units(svc: &Service) -> Vec<String> {
         .collect()
 }
 
-fn remove_under(root: &Path, rel: &Path, levels: &[String]) -> (Vec<PathBuf>, Vec<String>) {
+/// `opensvc.slice/NS.slice`: the slice of namespace NS, where its
+/// services' slices are (and the slice of a root service named NS).
+pub fn namespace_slice(ns: &str) -> PathBuf {
+    Path::new("opensvc.slice").join(format!("{ns}.slice"))
+}
+
+/// Removes namespace `ns`'s slice in every hierarchy where it holds no
+/// slice any more (after the purge of its last service; the caller checks
+/// that no root service named `ns` has it as its own). Returns the
+/// directories removed and the ones that could not be.
+pub fn remove_namespace_slice(ns: &str) -> (Vec<PathBuf>, Vec<String>) {
+    remove_if_empty(Path::new(CGROUP_ROOT), &namespace_slice(ns))
+}
+
+fn remove_if_empty(root: &Path, rel: &Path) -> (Vec<PathBuf>, Vec<String>) {
+    let mut removed = Vec::new();
+    let mut failed = Vec::new();
+    for base in hierarchies(root) {
+        let d = base.join(rel);
+        // a slice of a service still there (or one starting) stays
+        let empty = std::fs::read_dir(&d).is_ok_and(|mut entries| {
+            !entries.any(|e| e.is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir())))
+        });
+        if !empty || !d.is_dir() {
+            continue;
+        }
+        match std::fs::remove_dir(&d) {
+            Ok(()) => removed.push(d),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => failed.push(format!("{}: {e}", d.display())),
+        }
+    }
+    (removed, failed)
+}
+
+/// The unified hierarchy's root, and v1's one per controller directory
+/// (`cpu` is often a symlink to `cpu,cpuacct`: each real directory once).
+fn hierarchies(root: &Path) -> Vec<PathBuf> {
     let mut bases = vec![root.to_path_buf()];
     if let Ok(entries) = std::fs::read_dir(root) {
-        // v1: one hierarchy per controller directory (`cpu` is often a
-        // symlink to `cpu,cpuacct`: visit each real directory once).
         for e in entries.flatten() {
             if e.file_type().is_ok_and(|t| t.is_dir()) {
                 bases.push(e.path());
             }
         }
     }
+    bases
+}
+
+fn remove_under(root: &Path, rel: &Path, levels: &[String]) -> (Vec<PathBuf>, Vec<String>) {
+    let bases = hierarchies(root);
     let mut removed = Vec::new();
     let mut failed = Vec::new();
     // One wait for all: a cgroup kept busy (a process left behind by a
@@ -184,5 +224,29 @@ mod tests {
         assert!(!root.path().join("memory/opensvc.slice/svc1.slice").exists());
         assert!(ns_child.exists());
         assert!(other.exists());
+    }
+
+    #[test]
+    fn a_namespace_slice_goes_only_empty() {
+        let root = tempfile::tempdir().unwrap();
+        let ns = namespace_slice("ns1");
+        for base in ["", "memory", "cpu,cpuacct"] {
+            std::fs::create_dir_all(root.path().join(base).join(&ns)).unwrap();
+        }
+        // a service's slice still in the memory hierarchy
+        let busy = root.path().join("memory").join(&ns).join("b.slice");
+        std::fs::create_dir_all(&busy).unwrap();
+        let (removed, failed) = remove_if_empty(root.path(), &ns);
+        assert!(failed.is_empty(), "{failed:?}");
+        let mut removed = removed;
+        removed.sort();
+        assert_eq!(
+            removed,
+            [
+                root.path().join("cpu,cpuacct").join(&ns),
+                root.path().join(&ns)
+            ]
+        );
+        assert!(busy.exists());
     }
 }

@@ -201,7 +201,7 @@ pub struct CreateArgs {
     /// An [env] value, KEY=VAL (repeatable).
     #[arg(long = "env", value_name = "KEY=VAL")]
     pub env: Vec<String>,
-    /// Replace an existing service (its id is kept).
+    /// Replace an existing service's whole config with --config's (its id is kept).
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]

@@ -39,9 +39,8 @@ pub fn set_started(path: &SvcPath, roots: &Roots, started: bool) -> Result<()> {
 }
 
 /// Removes the state of a deleted service, all but its lock file: an
-/// action waiting on the lock must still be excluded when it gets it (it
-/// then finds the service gone); a removed lock file would let the next
-/// one take a fresh lock alongside it.
+/// action waiting on the lock must still be excluded when it gets it; the
+/// lock goes when its holder releases it (see `Lock`).
 pub fn clear(path: &SvcPath, roots: &Roots) -> Result<()> {
     let d = dir(path, roots);
     let entries = match std::fs::read_dir(&d) {
@@ -98,12 +97,33 @@ pub fn running_action(path: &SvcPath, var: &Under) -> Option<String> {
 }
 
 /// The action lock of one service, held until dropped.
+///
+/// A service's lock file goes with the service: released while the
+/// service has no config (deleted, purged, never created), the holder
+/// unlinks it, and its directory when empty, before it unlocks. A waiter
+/// blocked on the unlinked file gets it next, sees that its path no longer
+/// names it, and takes the lock again from the path (a new file, or the
+/// one a later arrival made): two actions never hold the same path's lock,
+/// and the waiter then finds the service gone and says so.
 pub struct Lock {
     file: File,
+    /// The lock file and the config whose absence lets it go.
+    gone_with: Option<(PathBuf, PathBuf)>,
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
+        if let Some((lock_path, conf)) = &self.gone_with {
+            let absent = matches!(std::fs::symlink_metadata(conf),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+            // Held, so the path is this file (every unlink is its holder's).
+            if absent && std::fs::remove_file(lock_path).is_ok() {
+                if let Some(dir) = lock_path.parent() {
+                    // only when empty; a waiter that made it meanwhile opens again
+                    let _ = std::fs::remove_dir(dir);
+                }
+            }
+        }
         let _ = self.file.set_len(0);
         let _ = FileExt::unlock(&self.file);
     }
@@ -112,12 +132,10 @@ impl Drop for Lock {
 /// Takes the service's action lock, waiting up to `wait`; the error says who
 /// holds it (the holder writes its pid and command line into the lock file).
 pub fn lock(path: &SvcPath, roots: &Roots, wait: Duration, what: &str) -> Result<Lock> {
-    lock_at(
-        &dir(path, roots).join(LOCK),
-        &format!("service {path}"),
-        wait,
-        what,
-    )
+    let lock_path = dir(path, roots).join(LOCK);
+    let mut lock = lock_at(&lock_path, &format!("service {path}"), wait, what)?;
+    lock.gone_with = Some((lock_path, path.conf_file(roots)));
+    Ok(lock)
 }
 
 /// The lock at `lock_path`, of `whose` (for the message), waiting up to
@@ -128,35 +146,64 @@ pub fn lock_at(
     wait: Duration,
     what: &str,
 ) -> Result<Lock> {
-    let mut file =
-        crate::fsutil::open_rw(lock_path).context(|| format!("open {}", lock_path.display()))?;
     let deadline = Instant::now() + wait;
-    loop {
-        if file.try_lock_exclusive().is_ok() {
-            break;
+    // Each turn is a lock file released by removal (see `Lock`) or a
+    // directory removed between its creation and the open: a few at most.
+    let mut turns = 0;
+    let mut file = loop {
+        turns += 1;
+        let mut file = match crate::fsutil::open_rw(lock_path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && turns < 100 => continue,
+            opened => opened.context(|| format!("open {}", lock_path.display()))?,
+        };
+        loop {
+            if file.try_lock_exclusive().is_ok() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                let holder = if holder.is_empty() {
+                    "another om process"
+                } else {
+                    holder
+                };
+                return Err(Error::Failed(format!(
+                    "{whose} is locked by {holder}; gave up after {} (--waitlock)",
+                    crate::process::humanize(wait)
+                )));
+            }
+            // Ctrl-C while waiting for the lock ends the wait at once.
+            crate::interrupt::sleep(Duration::from_millis(50))?;
         }
-        if Instant::now() >= deadline {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            let holder = holder.trim();
-            let holder = if holder.is_empty() {
-                "another om process"
-            } else {
-                holder
-            };
+        if names(lock_path, &file) {
+            break file;
+        }
+        if turns >= 100 {
             return Err(Error::Failed(format!(
-                "{whose} is locked by {holder}; gave up after {} (--waitlock)",
-                crate::process::humanize(wait)
+                "{whose}: its lock file {} keeps being replaced",
+                lock_path.display()
             )));
         }
-        // Ctrl-C while waiting for the lock ends the wait at once.
-        crate::interrupt::sleep(Duration::from_millis(50))?;
-    }
+    };
     let _ = file.set_len(0);
     let _ = file.rewind();
     let _ = write!(file, "pid {} ({what})", std::process::id());
     let _ = file.flush();
-    Ok(Lock { file })
+    Ok(Lock {
+        file,
+        gone_with: None,
+    })
+}
+
+/// Whether `path` still names the open `file` (not unlinked, not replaced).
+fn names(path: &std::path::Path, file: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(held), Ok(now)) => held.dev() == now.dev() && held.ino() == now.ino(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -179,6 +226,42 @@ mod tests {
         assert!(err.contains(&std::process::id().to_string()), "{err}");
         drop(held);
         assert!(lock(&p, &roots, Duration::ZERO, "again").is_ok());
+    }
+
+    /// The lock of a service without a config goes at its release; a
+    /// waiter blocked on the removed file takes the lock again from the
+    /// path, still excluding a third, and leaves nothing either.
+    #[test]
+    fn the_lock_of_a_gone_service_goes_and_its_waiter_relocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let roots = Roots::under(dir.path());
+        for p in ["svc1", "ns1/svc/a"].map(|p| SvcPath::parse(p).unwrap()) {
+            let state = super::dir(&p, &roots);
+            let held = lock(&p, &roots, Duration::ZERO, "om svc1 purge").unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            let waiter = {
+                let (p, roots) = (p.clone(), roots.clone());
+                std::thread::spawn(move || {
+                    let got = lock(&p, &roots, Duration::from_secs(10), "om svc1 start").unwrap();
+                    // excluded while the waiter holds the lock anew
+                    let third = lock(&p, &roots, Duration::ZERO, "om svc1 stop");
+                    tx.send(third.is_err()).unwrap();
+                    drop(got);
+                })
+            };
+            // the waiter is blocked on the file the release removes
+            std::thread::sleep(Duration::from_millis(300));
+            drop(held);
+            assert!(rx.recv().unwrap(), "a third action got the lock alongside");
+            waiter.join().unwrap();
+            assert!(!state.exists(), "{} left behind", state.display());
+            // a service with a config keeps its lock
+            let conf = p.conf_file(&roots);
+            std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
+            std::fs::write(&conf, "").unwrap();
+            drop(lock(&p, &roots, Duration::ZERO, "om svc1 start").unwrap());
+            assert!(state.join(LOCK).exists());
+        }
     }
 
     /// The var tree both ways: opened once, and by full paths.

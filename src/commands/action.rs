@@ -222,6 +222,7 @@ pub fn run_one(
         }
         if acted?.is_some() {
             delete::remove_service(ctx, path)?;
+            remove_namespace_slice(ctx, &exec);
         }
         Ok(())
     }
@@ -357,6 +358,46 @@ fn act(
             restart_joiners(exec)?;
             set_started(true)
         }
+    }
+}
+
+/// After the purge of a namespace's last service, the namespace's slice
+/// (cgroupfs: `opensvc.slice/NS.slice`, which docker made for its
+/// services' `--cgroup-parent`), where it holds no slice any more. Kept
+/// while a service of the namespace, or a root service named NS (whose
+/// slice it is), has a config, or when that can not be told.
+fn remove_namespace_slice(ctx: &Ctx, exec: &Exec) {
+    let path = &exec.svc.path;
+    if path.is_root_ns() || !matches!(exec.driver(), Ok(CgroupDriver::Cgroupfs)) {
+        return;
+    }
+    let not_found = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+    let last = match path.conf_file(&ctx.roots).parent().map(std::fs::read_dir) {
+        Some(Ok(mut entries)) => {
+            entries.all(|e| e.is_ok_and(|e| !e.file_name().to_string_lossy().ends_with(".conf")))
+        }
+        Some(Err(e)) => not_found(&e),
+        None => false,
+    };
+    let no_namesake = SvcPath::parse(&path.namespace).is_ok_and(|p| {
+        std::fs::symlink_metadata(p.conf_file(&ctx.roots)).is_err_and(|e| not_found(&e))
+    });
+    if !(last && no_namesake) {
+        return;
+    }
+    let (removed, failed) = crate::cgroup::remove_namespace_slice(&path.namespace);
+    if !removed.is_empty() {
+        exec.log.svc(
+            Level::Info,
+            &format!(
+                "removed cgroup {}",
+                crate::cgroup::namespace_slice(&path.namespace).display()
+            ),
+        );
+    }
+    for f in failed {
+        exec.log
+            .svc(Level::Warn, &format!("cgroup not removed: {f}"));
     }
 }
 

@@ -162,7 +162,7 @@ fn edit(
         for w in report.warnings.iter().filter(|w| !earlier.contains(w)) {
             crate::text::say(&format!("{path}: warning: {w}"));
         }
-        report.strict_errors()
+        report.validate_errors(&ctx.roots)
     } else {
         for u in &report.unknown {
             crate::text::say(&format!("{path}: warning: {u}, ignored"));
@@ -269,11 +269,8 @@ pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
         for w in &report.warnings {
             text.push_str(&format!("{path}: warning: {w}\n"));
         }
-        let mut errors = report.strict_errors();
-        // the secrets, configs and registry credentials it refers to
-        if let Some(svc) = &report.service {
-            errors.extend(crate::objects::env::problems(svc, &ctx.roots));
-        }
+        // the secrets, configs and registry credentials it refers to too
+        let errors = report.validate_errors(&ctx.roots);
         for e in &errors {
             text.push_str(&format!("{path}: error: {e}\n"));
         }

@@ -27,6 +27,20 @@ fn read_source(src: &str) -> Result<String> {
 /// The document a create would write, validated, and whether the service
 /// existed when it was built; nothing is written here.
 pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(Document, bool)> {
+    // A service is made of its config: --force replaces one whole, from a
+    // source; without one it would leave a running service an empty config
+    // (its containers out of om's reach).
+    if args.force && args.config.is_none() {
+        return Err(Error::Usage(
+            "--force replaces the whole config: it needs --config FILE|- (set --kw changes a key)"
+                .into(),
+        ));
+    }
+    if args.config.is_none() && args.kw.is_empty() {
+        return Err(Error::Usage(format!(
+            "{path}: a service needs a config: --config FILE|- or --kw KEY=VAL"
+        )));
+    }
     let file = path.conf_file(&ctx.roots);
     let exists = match std::fs::symlink_metadata(&file) {
         Ok(_) => {
@@ -93,7 +107,7 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
     // ... and again last, so that no --kw can change it.
     doc.set("DEFAULT", "id", &id);
     let report = check::check_document(&doc, path, &ctx.node, &ctx.roots);
-    if let Some(first) = report.strict_errors().first() {
+    if let Some(first) = report.validate_errors(&ctx.roots).first() {
         return fail(format!("{path}: {first}"));
     }
     Ok((doc, exists))

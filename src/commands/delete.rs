@@ -94,12 +94,27 @@ fn delete_here(
     }
 }
 
-/// The names of the service's containers that exist on the engine,
-/// renamed ones included (found by their label). A failed query is an
-/// error: nothing is deleted on the strength of docker's silence.
+/// The service's containers that exist on the engine: those of its
+/// resources (renamed ones included, found by their label), and any other
+/// carrying its `com.opensvc.id` label (a resource the config no longer
+/// names), said so. A config goes only when this is empty, whatever the
+/// config says. A failed query is an error: nothing is deleted on the
+/// strength of docker's silence.
 pub fn existing_containers(svc: &Service, engine: &docker::Engine) -> Result<Vec<String>> {
     let all: Vec<&Container> = svc.containers.iter().collect();
-    Current::query(engine, &all)?.existing(svc, &svc.containers)
+    let current = Current::query(engine, &all)?;
+    let mut names = current.existing(svc, &svc.containers)?;
+    for c in current.of_service(&svc.id) {
+        if !names.contains(&c.name) {
+            names.push(format!(
+                "{} (labelled {}={}, which the config does not name: docker rm it, or restore its section)",
+                c.name,
+                docker::argv::LABEL_ID,
+                c.label(docker::argv::LABEL_ID).unwrap_or_default()
+            ));
+        }
+    }
+    Ok(names)
 }
 
 /// Removes the config file and the state directory (the log stays).

@@ -33,7 +33,8 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
     for u in &report.unknown {
         crate::text::say(&format!("{path}: warning: {u}"));
     }
-    let mut errors = report.errors;
+    let mut errors = report.errors.clone();
+    errors.extend(report.object_errors(&ctx.roots));
     let id_of = |d: &Document| d.get("DEFAULT", "id").map(String::from);
     if Document::parse(original).ok().as_ref().map(id_of) != Some(id_of(&doc)) {
         errors.push(super::config_cmds::ID_IS_FIXED.into());

@@ -30,6 +30,25 @@ impl Report {
         // The unknown keyword first: it is often why a required one is missing.
         self.unknown.iter().chain(&self.errors).cloned().collect()
     }
+
+    /// What `validate config` calls an error, and so what `create`, `set`
+    /// and `deploy` refuse to write: what validates, validates.
+    pub fn validate_errors(&self, roots: &Roots) -> Vec<String> {
+        let mut errors = self.strict_errors();
+        errors.extend(self.object_errors(roots));
+        errors
+    }
+
+    /// For a config that builds, what is wrong with the secrets and configs
+    /// it refers to (SPEC 13): a missing object or key, a `config.json`
+    /// that is not a docker client config, a value no environment holds (a
+    /// NUL, not text, over 128 KiB), two keys making one variable.
+    pub fn object_errors(&self, roots: &Roots) -> Vec<String> {
+        self.service
+            .as_ref()
+            .map(|svc| crate::objects::env::problems(svc, roots))
+            .unwrap_or_default()
+    }
 }
 
 /// The key without its node scope: `image@deb1` → `image`.
@@ -58,7 +77,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
             continue;
         };
         for (key, value) in doc.entries(section) {
-            match check_chars(section, key, value) {
+            match check_chars(section, key, value).and_then(|()| check_scope(section, key)) {
                 Ok(()) => check_key(&eval, section, &kind, key, &mut report),
                 Err(e) => report.errors.push(e),
             }
@@ -113,6 +132,17 @@ fn finish(report: &mut Report, svc: Service, roots: &Roots) {
     {
         Err(e) => report.errors.push(e),
         Ok(()) => report.service = Some(svc),
+    }
+}
+
+/// A node scope names a node (`KEY@NODE`, `KEY@nodes`, `KEY@drpnodes`):
+/// `KEY@` names none, and would apply nowhere without a word.
+fn check_scope(section: &str, key: &str) -> Result<(), String> {
+    match key.split_once('@') {
+        Some((name, "")) => Err(format!(
+            "{section}.{key}: an empty node scope ({name}@NODE, {name}@nodes or {name}@drpnodes)"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -207,6 +237,20 @@ mod tests {
 
     fn errors(text: &str) -> Vec<String> {
         check(text).errors
+    }
+
+    #[test]
+    fn an_empty_node_scope_is_an_error_naming_the_key() {
+        let e = errors("[container#1]\ntype = docker\nimage = a\nimage@ = b\n");
+        assert_eq!(
+            e,
+            ["container#1.image@: an empty node scope (image@NODE, image@nodes or image@drpnodes)"]
+        );
+        let e = errors("[env]\nA@ = 1\n");
+        assert!(e[0].starts_with("env.A@: an empty node scope"), "{e:?}");
+        let e =
+            errors("[DEFAULT]\nid = x\n[container#1]\ntype = docker\nimage = a\nimage@n1 = b\n");
+        assert!(e.is_empty(), "{e:?}");
     }
 
     #[test]

@@ -78,6 +78,15 @@ pub fn container_id_label(svc_id: &str, rid: &str) -> String {
     format!("{svc_id}.{rid}")
 }
 
+/// Whether a `com.opensvc.id` value marks a container of the service
+/// `svc_id`, whatever its rid (one its config may no longer name).
+pub fn is_service_label(label: &str, svc_id: &str) -> bool {
+    !svc_id.is_empty()
+        && label
+            .strip_prefix(svc_id)
+            .is_some_and(|rid| rid.len() > 1 && rid.starts_with('.'))
+}
+
 /// `run_args` split into what is kept and the om-owned flags dropped (each
 /// with its value), in order.
 pub fn filter_run_args(c: &Container) -> (Vec<String>, Vec<String>) {

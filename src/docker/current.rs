@@ -4,7 +4,7 @@
 //! `com.opensvc.id`; a name the list does not have is inspected, and is
 //! "absent" only when docker says `No such container`.
 
-use super::argv::{container_id_label, LABEL_ID};
+use super::argv::{container_id_label, is_service_label, LABEL_ID};
 use super::inspect::ContainerInfo;
 use crate::config::service::Service;
 use crate::error::{Error, Result};
@@ -94,6 +94,20 @@ impl Current {
         }
         Ok(out)
     }
+
+    /// Every container carrying a `com.opensvc.id` label of the service,
+    /// whatever its rid: a resource its config no longer names (replaced,
+    /// or a section deleted with --force) still left it there. By name.
+    pub fn of_service(&self, svc_id: &str) -> Vec<&ContainerInfo> {
+        let mut out: Vec<&ContainerInfo> = self
+            .by_label
+            .iter()
+            .filter(|(label, _)| is_service_label(label, svc_id))
+            .flat_map(|(_, infos)| infos)
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
 }
 
 #[cfg(test)]
@@ -140,5 +154,22 @@ mod tests {
         ]);
         let err = cur.of(&s, c).unwrap_err().to_string();
         assert!(err.contains("several containers"), "{err}");
+    }
+
+    #[test]
+    fn the_service_s_containers_by_label_whatever_the_rid() {
+        let cur = Current::from_infos(vec![
+            info('a', "s.container.1", "id1.container#1"),
+            info('b', "gone", "id1.container#7"),
+            info('c', "other", "id10.container#1"),
+            info('d', "bare", "id1"),
+        ]);
+        let names: Vec<&str> = cur
+            .of_service("id1")
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
+        assert_eq!(names, ["gone", "s.container.1"]);
+        assert!(cur.of_service("").is_empty());
     }
 }

@@ -121,7 +121,14 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
             "invalid keyword 'container#1.': it is empty",
         ),
         (
-            &["s2", "create", "--env", "[x=1"],
+            &[
+                "s2",
+                "create",
+                "--kw",
+                "container#1.type=docker",
+                "--env",
+                "[x=1",
+            ],
             "",
             "--env '[x=1': invalid keyword 'env.[x': it starts with '['",
         ),
@@ -146,7 +153,14 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
             "--config /nonexistent/x.json",
         ),
         (
-            &["s2", "create", "--env", "novalue"],
+            &[
+                "s2",
+                "create",
+                "--kw",
+                "container#1.type=docker",
+                "--env",
+                "novalue",
+            ],
             "",
             "--env 'novalue': expected KEY=VALUE",
         ),
@@ -757,4 +771,42 @@ fn validate_warns_of_env_keys_the_environment_overrides() {
         .om(&["s", "get", "--kw", "container#1.command", "--eval"])
         .ok();
     assert!(out.stdout.ends_with(" b\n"), "{}", out.stdout);
+}
+
+/// `KEY@` names no node: refused at create, set and validate, and a hand
+/// edit that has one does not load.
+#[test]
+fn an_empty_node_scope_is_a_config_error() {
+    let env = Env::new();
+    let want = "container#1.image@: an empty node scope";
+    let out = env
+        .om_stdin(
+            &["s1", "create", "--config=-"],
+            "[container#1]\ntype = docker\nimage = nginx\nimage@ = busybox\n",
+        )
+        .code(1);
+    assert!(out.stderr.contains(want), "{}", out.stderr);
+    assert!(!env.conf("s1").exists());
+    env.om_stdin(&["s1", "create", "--config=-"], ONE).ok();
+    let before = env.read_conf("s1");
+    let out = env
+        .om(&["s1", "set", "--kw", "container#1.image@=busybox"])
+        .code(1);
+    assert_eq!(out.stderr_lines().len(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains(want), "{}", out.stderr);
+    let out = env.om(&["s1", "set", "--kw", "env.A@=1"]).code(1);
+    assert!(
+        out.stderr.contains("env.A@: an empty node scope"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read_conf("s1"), before);
+    std::fs::write(env.conf("s1"), format!("{before}image@ = busybox\n")).unwrap();
+    let out = env.om(&["s1", "validate", "config"]).code(1);
+    assert!(out.stdout.contains(want), "{}", out.stdout);
+    let out = env.om(&["s1", "start", "--dry-run"]).code(1);
+    assert!(out.stderr.contains(want), "{}", out.stderr);
+    // a scope that names a node is fine
+    std::fs::write(env.conf("s1"), format!("{before}image@{NODE} = busybox\n")).unwrap();
+    env.om(&["s1", "validate", "config"]).ok();
 }

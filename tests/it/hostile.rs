@@ -60,7 +60,7 @@ fn a_silent_or_killed_query_deletes_nothing() {
     }
 }
 
-// 2. The lock outlives delete and purge.
+// 2. The lock excludes a waiting action through delete and purge, and goes.
 #[test]
 fn an_action_waiting_on_a_purge_finds_the_service_gone() {
     let mut fake = Fake::new();
@@ -91,8 +91,10 @@ fn an_action_waiting_on_a_purge_finds_the_service_gone() {
         "{:?}",
         fake.calls()
     );
-    let lock = fake.env.root().join(format!("var/svc/{name}/lock"));
-    assert!(lock.exists(), "the lock file went with the service");
+    // the lock excluded the start while the purge ran, then went with
+    // the service (the start's own lock too)
+    let state = fake.env.root().join(format!("var/svc/{name}"));
+    assert!(!state.exists(), "{} left behind", state.display());
 }
 
 // 3. `docker rm NAME` re-checks that NAME is still the verified container.
@@ -435,9 +437,12 @@ fn smaller_ones() {
     // a directory or a FIFO where the config should be
     let dir_svc = unique("dir");
     std::fs::create_dir_all(env.conf(&dir_svc)).unwrap();
+    let source = env.root().join("source.conf");
+    std::fs::write(&source, "[container#1]\ntype = docker\nimage = nginx\n").unwrap();
+    let from = format!("--config={}", source.display());
     for args in [
         &["print", "config"][..],
-        &["create", "--force"],
+        &["create", "--force", &from],
         &["status"],
     ] {
         let out = om_in(&env, &dir_svc, args);
@@ -454,12 +459,7 @@ fn smaller_ones() {
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     let t = Instant::now();
-    let out = om_in(
-        &env,
-        &fifo_svc,
-        &["create", "--force", "--kw", "container#1.image=nginx"],
-    )
-    .code(1);
+    let out = om_in(&env, &fifo_svc, &["create", "--force", &from]).code(1);
     assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
     om_in(&env, &fifo_svc, &["print", "config"]).code(1);
     assert!(t.elapsed() < Duration::from_secs(10));

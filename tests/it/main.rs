@@ -9,6 +9,7 @@ mod hostile;
 mod hostile_config;
 mod hosting;
 mod ip;
+mod lifecycle;
 mod limits;
 mod multinode;
 mod nodes;

@@ -315,12 +315,42 @@ fn a_bad_reference_is_one_line_naming_its_keyword_and_nothing_starts() {
         out.stderr,
         format!("om: {name}: container#1.secrets_environment: '1X=db/password': '1X' is not a variable name\n")
     );
-    // a secret that does not exist, then a key it does not have
+    // what validate refuses, create and set refuse to write: a secret that
+    // does not exist
+    let out = env
+        .om_stdin(
+            &[&name, "create", "--config=-"],
+            &ini("secrets_environment = PASS=db/password\n"),
+        )
+        .code(1);
+    assert_eq!(
+        out.stderr,
+        format!("om: {name}: container#1.secrets_environment: secret sec/db does not exist\n")
+    );
+    assert!(
+        !env.conf(&name).exists(),
+        "create wrote what validate refuses"
+    );
+    env.om(&["sec/db", "create"]).ok();
+    env.om(&["sec/db", "add", "--key", "password", "--value", "pw"])
+        .ok();
     create(
         &env,
         &name,
         &ini("secrets_environment = PASS=db/password\n"),
     );
+    env.om(&[&name, "validate", "config"]).ok();
+    // a key it no longer has, then a secret gone: validate says so, and
+    // the start fails naming it, before anything runs
+    env.om(&["sec/db", "remove", "--key", "password"]).ok();
+    let out = env.om(&[&name, "start"]).code(1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "om: {name}: container#1.secrets_environment: secret sec/db has no key 'password'\n"
+        )
+    );
+    env.om(&["sec/db", "delete"]).ok();
     let out = env.om(&[&name, "validate", "config"]).code(1);
     assert!(
         out.stdout.contains(&format!(
@@ -338,21 +368,69 @@ fn a_bad_reference_is_one_line_naming_its_keyword_and_nothing_starts() {
         inspect(&format!("{name}.container.1")).is_none(),
         "nothing started"
     );
-    env.om(&["sec/db", "create", "--force"]).ok();
-    let out = env.om(&[&name, "start"]).code(1);
-    assert_eq!(
-        out.stderr,
-        format!(
-            "om: {name}: container#1.secrets_environment: secret sec/db has no key 'password'\n"
-        )
-    );
-    // registry credentials that are not JSON
+    // a value with a NUL, registry credentials that are not JSON: refused
+    // by set as by validate, and the config is unchanged
     env.om(&[&name, "set", "--kw", "container#1.secrets_environment="])
         .ok();
-    env.om(&[&name, "set", "--kw", "registry_creds=db"]).ok();
+    env.om(&["sec/db", "create"]).ok();
+    let nul = env.root().join("nul");
+    std::fs::write(&nul, b"a\0b").unwrap();
     env.om(&[
         "sec/db",
         "add",
+        "--key",
+        "k",
+        "--from",
+        nul.to_str().unwrap(),
+    ])
+    .ok();
+    env.om(&[
+        "sec/db",
+        "add",
+        "--key",
+        "config.json",
+        "--value",
+        "{not json",
+    ])
+    .ok();
+    let before = env.read_conf(&name);
+    let out = env
+        .om(&[
+            &name,
+            "set",
+            "--kw",
+            "container#1.secrets_environment=K=db/k",
+        ])
+        .code(1);
+    assert_eq!(
+        out.stderr,
+        format!("om: {name}: container#1.secrets_environment: key 'k' of secret sec/db holds a NUL byte: it can not be an environment value\n")
+    );
+    let out = env.om(&[&name, "set", "--kw", "registry_creds=db"]).code(1);
+    assert_eq!(
+        out.stderr,
+        format!("om: {name}: container#1.registry_creds: key config.json of secret sec/db is not JSON (line 1, column 2)\n")
+    );
+    assert_eq!(env.read_conf(&name), before);
+    env.om(&[&name, "validate", "config"]).ok();
+    // nor does create take them
+    let other = unique("br");
+    let out = env
+        .om_stdin(
+            &[&other, "create", "--config=-"],
+            &ini("registry_creds = db\n"),
+        )
+        .code(1);
+    assert!(out.stderr.contains("is not JSON"), "{}", out.stderr);
+    assert!(!env.conf(&other).exists());
+    // a config.json broken after the set: the start refuses it
+    env.om(&["sec/db", "change", "--key", "config.json", "--value", "{}"])
+        .ok();
+    env.om(&[&name, "set", "--kw", "registry_creds=db"]).ok();
+    env.om(&[&name, "validate", "config"]).ok();
+    env.om(&[
+        "sec/db",
+        "change",
         "--key",
         "config.json",
         "--value",

@@ -1,0 +1,205 @@
+//! A service's life and end on the real engine: a config is never emptied
+//! by a `--force` without a source, never removed while a container
+//! carrying the service's label exists, and a purge leaves no lock
+//! directory nor an empty namespace slice behind.
+
+use crate::support::{create, docker, engine, inspect, registry_image, unique, Cleanup, Env, LOOP};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn ini(containers: &[usize]) -> String {
+    containers
+        .iter()
+        .map(|i| {
+            format!(
+                "[container#{i}]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+                registry_image()
+            )
+        })
+        .collect()
+}
+
+fn running(name: &str) -> bool {
+    inspect(name).is_some_and(|v| v["State"]["Running"] == true)
+}
+
+#[test]
+fn force_without_a_config_is_a_usage_error_and_the_config_stays() {
+    engine();
+    let env = Env::new();
+    let name = unique("fz");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone()]);
+    env.om_stdin(&[&name, "deploy", "--config=-"], &ini(&[1]))
+        .ok();
+    assert!(running(&c1));
+    let before = env.read_conf(&name);
+    for args in [
+        &["deploy", "--force"][..],
+        &["create", "--force"],
+        &["create", "--force", "--kw", "container#1.image=nginx"],
+        &["deploy", "--force", "--env", "A=1"],
+    ] {
+        let mut argv = vec![name.as_str()];
+        argv.extend_from_slice(args);
+        let out = env.om(&argv).code(2);
+        assert_eq!(out.stderr_lines().len(), 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("--config"), "{args:?}: {}", out.stderr);
+        assert_eq!(env.read_conf(&name), before, "{args:?} changed the config");
+    }
+    assert!(running(&c1), "the service runs on, as om knows it");
+    // a new service from nothing (or an [env] alone) is no service
+    let other = unique("fz");
+    for args in [&["create"][..], &["deploy"], &["create", "--env", "A=1"]] {
+        let mut argv = vec![other.as_str()];
+        argv.extend_from_slice(args);
+        let out = env.om(&argv).code(2);
+        assert_eq!(out.stderr_lines().len(), 1, "{args:?}: {}", out.stderr);
+        assert!(!env.conf(&other).exists(), "{args:?} wrote a config");
+    }
+    // --kw alone still makes one
+    let image = format!("container#1.image={}", registry_image());
+    env.om(&[
+        &other,
+        "create",
+        "--kw",
+        "container#1.type=docker",
+        "--kw",
+        &image,
+    ])
+    .ok();
+    assert!(env.conf(&other).exists());
+}
+
+/// A container the config no longer names (its section deleted with
+/// --force, a config replaced) still carries the service's label: purge
+/// removes what the config knows, then keeps the config, naming it;
+/// delete refuses too. Once it is gone, purge completes.
+#[test]
+fn no_config_goes_while_a_container_carries_the_service_label() {
+    engine();
+    let env = Env::new();
+    let name = unique("lb");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
+    create(&env, &name, &ini(&[1, 2]));
+    env.om(&[&name, "start"]).ok();
+    assert!(running(&c1) && running(&c2));
+    env.om(&[&name, "delete", "--rid", "container#2", "--force"])
+        .ok();
+    assert!(running(&c2), "delete --rid --force leaves its container");
+    let out = env.om(&[&name, "delete"]).code(1);
+    assert!(out.stderr.contains(&c2), "{}", out.stderr);
+    let out = env.om(&[&name, "purge"]).code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("{c2} (labelled com.opensvc.id=")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("config kept"), "{}", out.stderr);
+    assert!(env.conf(&name).exists(), "the config went");
+    assert!(
+        inspect(&c1).is_none(),
+        "purge removed what its config knows"
+    );
+    assert!(running(&c2));
+    docker(&["rm", "-f", &c2]);
+    env.om(&[&name, "purge"]).ok();
+    assert!(!env.conf(&name).exists());
+}
+
+/// The lock file goes with the service; an action that waited on it
+/// finds the service gone, says so, and leaves nothing either.
+#[test]
+fn purge_leaves_no_lock_directory_and_a_waiter_finds_the_service_gone() {
+    engine();
+    let env = Env::new();
+    let name = unique("lk");
+    create(
+        &env,
+        &name,
+        &format!("[DEFAULT]\npre_unprovision = sleep 3\n{}", ini(&[1])),
+    );
+    let state = env.root().join("var/svc").join(&name);
+    let lock = state.join("lock");
+    let mut purge = env
+        .std_cmd(&[&name, "purge"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|s| s.contains("purge")) {
+        assert!(t.elapsed() < Duration::from_secs(20), "purge took no lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let t = Instant::now();
+    let out = env.om(&[&name, "start", "--waitlock", "60s"]).code(1);
+    assert!(
+        t.elapsed() > Duration::from_secs(1),
+        "the start did not wait for the purge"
+    );
+    assert!(purge.wait().unwrap().success());
+    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+    assert!(!env.conf(&name).exists());
+    assert!(!state.exists(), "{} left behind", state.display());
+    // nor a delete
+    let other = unique("lk");
+    create(&env, &other, &ini(&[1]));
+    env.om(&[&other, "start"]).ok();
+    docker(&["rm", "-f", &format!("{other}.container.1")]);
+    env.om(&[&other, "delete"]).ok();
+    assert!(!env.root().join("var/svc").join(&other).exists());
+}
+
+fn cgroup_dirs(rel: &Path) -> Vec<PathBuf> {
+    let mut bases = vec![Path::new("/sys/fs/cgroup").to_path_buf()];
+    if let Ok(entries) = std::fs::read_dir("/sys/fs/cgroup") {
+        bases.extend(entries.flatten().map(|e| e.path()));
+    }
+    bases
+        .iter()
+        .map(|b| b.join(rel))
+        .filter(|p| p.is_dir())
+        .collect()
+}
+
+/// The namespace's slice goes with its last service, not before.
+#[test]
+fn purge_of_a_namespace_s_last_service_removes_its_slice() {
+    engine();
+    let driver = docker(&["info", "--format", "{{.CgroupDriver}}"]);
+    assert_eq!(
+        String::from_utf8_lossy(&driver.stdout).trim(),
+        "cgroupfs",
+        "this test reads cgroupfs slices (scripts/test's engine)"
+    );
+    let env = Env::new();
+    let ns = unique("ns");
+    let (a, b) = (format!("{ns}/svc/a"), format!("{ns}/svc/b"));
+    let _cleanup = Cleanup(vec![
+        format!("{ns}..a.container.1"),
+        format!("{ns}..b.container.1"),
+    ]);
+    for p in [&a, &b] {
+        create(&env, p, &ini(&[1]));
+        env.om(&[p, "start"]).ok();
+    }
+    let slice = PathBuf::from(format!("opensvc.slice/{ns}.slice"));
+    assert!(!cgroup_dirs(&slice).is_empty(), "docker made no slice");
+    env.om(&[&a, "purge"]).ok();
+    assert!(
+        !cgroup_dirs(&slice).is_empty(),
+        "the slice went before the namespace's last service"
+    );
+    assert!(cgroup_dirs(&slice.join("a.slice")).is_empty());
+    env.om(&[&b, "purge"]).ok();
+    assert_eq!(cgroup_dirs(&slice), Vec::<PathBuf>::new());
+    assert!(!env
+        .root()
+        .join("var/namespaces")
+        .join(&ns)
+        .join("svc/b")
+        .exists());
+}
