@@ -14,6 +14,7 @@ use super::{
 };
 use crate::config::service::Service;
 use crate::docker::container::Exec;
+use crate::docker::current::Current;
 use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::process::{capture, Cmd};
@@ -54,32 +55,27 @@ fn need_root(ip: &Ip) -> Result<()> {
 
 /// The process of the holder's container, when it runs and is the
 /// resource's own (its `com.opensvc.id` label). `None`: it does not run
-/// (its namespace, and any address in it, went with it). One inspect of
-/// its name, which gives the pid; a holder renamed behind om's back is
-/// found by its label (`Current`), then inspected by its verified id.
+/// (its namespace, and any address in it, went with it). The holder is
+/// found as every action finds a container (`Current`: renamed behind
+/// om's back, by its label), then inspected by its verified id for its
+/// process.
 fn holder_pid(exec: &Exec, ip: &Ip) -> Result<Option<u32>> {
     let h = holder(exec.svc, ip)?;
     if exec.offline {
         return Ok(None);
     }
-    let info = match exec.engine.inspect_one(&h.name)? {
-        Some(i) if exec.owns(h, &i) => i,
-        _ => {
-            let Some(found) = exec.current(&[h])?.of(exec.svc, h)? else {
-                return Ok(None);
-            };
-            if !exec.owns(h, &found) {
-                return Err(failed(format!(
-                    "its namespace holder {}: container {} is not om's: not entered",
-                    h.rid, found.name
-                )));
-            }
-            let again = exec.engine.inspect(&[&found.id])?;
-            match again.into_iter().find(|i| i.id == found.id) {
-                Some(i) => i,
-                None => return Ok(None),
-            }
-        }
+    let Some(found) = exec.current(&[h])?.of(exec.svc, h)? else {
+        return Ok(None);
+    };
+    if !exec.owns(h, &found) {
+        return Err(failed(format!(
+            "its namespace holder {}: container {} is not om's: not entered",
+            h.rid, found.name
+        )));
+    }
+    let again = exec.engine.inspect(&[&found.id])?;
+    let Some(info) = again.into_iter().find(|i| i.id == found.id) else {
+        return Ok(None);
     };
     Ok((info.running && info.pid != 0).then_some(info.pid))
 }
@@ -547,24 +543,31 @@ fn read_links(svc: &Service, ip: &Ip, links: &std::result::Result<Vec<Link>, Str
 /// The running holders (their container ids) of the service's ip
 /// resources, from what the engine listed: what status inspects (once per
 /// engine, for all its services) for their processes.
-pub fn holder_ids<'a>(svc: &Service, map: &crate::status::ByName<'a>) -> Vec<&'a str> {
+pub fn holder_ids<'a>(svc: &Service, cur: &'a Current) -> Vec<&'a str> {
     svc.ips
         .iter()
-        .filter_map(|ip| running_holder(svc, ip, map))
+        .filter_map(|ip| running_holder(svc, ip, cur).ok().flatten())
         .map(|i| i.id.as_str())
         .collect()
 }
 
+/// The holder's container when it runs and is om's, found as status and
+/// the actions find every container (`Current::find`: renamed behind om's
+/// back, by its label); several carrying its label: why om can not tell.
 fn running_holder<'a>(
     svc: &Service,
     ip: &Ip,
-    map: &crate::status::ByName<'a>,
-) -> Option<&'a crate::docker::inspect::ContainerInfo> {
-    let h = svc.container(&ip.holder)?;
-    let info = *map.get(h.name.as_str())?;
+    cur: &'a Current,
+) -> std::result::Result<Option<&'a crate::docker::inspect::ContainerInfo>, String> {
+    let Some(h) = svc.container(&ip.holder) else {
+        return Ok(None);
+    };
+    let Some(info) = cur.find(svc, h).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
     let want = crate::docker::argv::container_id_label(&svc.id, &h.rid);
     let ours = info.label(crate::docker::argv::LABEL_ID) == Some(want.as_str());
-    (ours && info.running).then_some(info)
+    Ok((ours && info.running).then_some(info))
 }
 
 /// The processes of running containers, by id (`inspect`'s word), or why
@@ -587,27 +590,19 @@ pub fn pids_of(engine: &crate::docker::Engine, ids: &[&str]) -> Pids {
 
 /// `observe` for one service alone: its holders' processes from one
 /// inspect (`print status` of many services asks once per engine).
-pub fn observe_one(
-    engine: &crate::docker::Engine,
-    svc: &Service,
-    by_name: &crate::status::ByName,
-) -> Vec<Seen> {
-    observe(
-        svc,
-        Some(by_name),
-        &pids_of(engine, &holder_ids(svc, by_name)),
-    )
+pub fn observe_one(engine: &crate::docker::Engine, svc: &Service, cur: &Current) -> Vec<Seen> {
+    observe(svc, Some(cur), &pids_of(engine, &holder_ids(svc, cur)))
 }
 
 /// The service's ip resources for status, in `svc.ips` order, from what
-/// the engine listed (`by_name`; `None`: its private daemon does not run)
+/// the engine listed (`cur`; `None`: its private daemon does not run)
 /// and the holders' processes (`pids`, see `holder_ids`). Each namespace
 /// is read once, however many addresses it has; no name is resolved.
-pub fn observe(svc: &Service, by_name: Option<&crate::status::ByName>, pids: &Pids) -> Vec<Seen> {
+pub fn observe(svc: &Service, cur: Option<&Current>, pids: &Pids) -> Vec<Seen> {
     if svc.ips.is_empty() {
         return Vec::new();
     }
-    let Some(map) = by_name else {
+    let Some(cur) = cur else {
         return vec![Seen::Down("docker daemon is not running".into()); svc.ips.len()];
     };
     let pids = match pids {
@@ -623,8 +618,10 @@ pub fn observe(svc: &Service, by_name: Option<&crate::status::ByName>, pids: &Pi
             }
             let not_running =
                 || Seen::Down(format!("its namespace holder {} is not running", ip.holder));
-            let Some(h) = running_holder(svc, ip, map) else {
-                return not_running();
+            let h = match running_holder(svc, ip, cur) {
+                Ok(Some(h)) => h,
+                Ok(None) => return not_running(),
+                Err(why) => return Seen::Unknown(why),
             };
             match pids.get(&h.id) {
                 Some(&pid) if pid != 0 => {
