@@ -916,6 +916,30 @@ mod tests {
     }
 
     #[test]
+    fn a_renamed_namespace_holder_still_exists() {
+        let mut s = svc();
+        s.containers.push(Container {
+            name: "svc1.container.2".into(),
+            image: "nginx".into(),
+            detach: true,
+            depends_on: vec!["container#1".into()],
+            ..Container::for_test("container#2")
+        });
+        let mut holder = info(true, "nginx", "id1.container#1");
+        holder.name = "moved".into();
+        let mut joiner = info(true, "nginx", "id1.container#2");
+        joiner.id = "fedcba9876543210".into();
+        joiner.name = "svc1.container.2".into();
+        let st = service(&s, "n1", &[holder, joiner.clone()], true);
+        assert_eq!(st.resources[1].status, Avail::Up, "{:?}", st.resources[1]);
+        assert!(st.resources[1].log.is_empty());
+        // gone: said
+        let st = service(&s, "n1", &[joiner], true);
+        assert_eq!(st.resources[1].status, Avail::Warn);
+        assert!(st.resources[1].log[0].contains("does not exist"));
+    }
+
+    #[test]
     fn aggregation() {
         let r = |status, optional| ResourceStatus {
             rid: String::new(),

@@ -633,3 +633,51 @@ pub fn observe(svc: &Service, cur: Option<&Current>, pids: &Pids) -> Vec<Seen> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docker::argv::LABEL_ID;
+    use crate::docker::inspect::ContainerInfo;
+
+    /// A service whose ip#1 is in container#1's namespace, and container#1
+    /// running under `name` with `label`.
+    fn seen(name: &str, label: &str) -> (Service, Current) {
+        let mut svc = Service::for_test(
+            "s",
+            vec![Container {
+                name: "s.container.1".into(),
+                ..Container::for_test("container#1")
+            }],
+        );
+        svc.ips.push(Ip {
+            head: crate::resource::Head {
+                rid: "ip#1".into(),
+                ..Default::default()
+            },
+            holder: "container#1".into(),
+            ..Ip::default()
+        });
+        let cur = Current::from_infos(vec![ContainerInfo {
+            id: "a".repeat(64),
+            name: name.into(),
+            running: true,
+            state: "running".into(),
+            labels: [(LABEL_ID.to_string(), label.to_string())].into(),
+            ..ContainerInfo::default()
+        }]);
+        (svc, cur)
+    }
+
+    #[test]
+    fn the_holder_is_found_as_every_container_is() {
+        // renamed behind om's back: still the holder
+        let (svc, cur) = seen("moved", "id1.container#1");
+        assert_eq!(holder_ids(&svc, &cur), ["a".repeat(64)]);
+        // not om's under the name: no holder of ours runs
+        let (svc, cur) = seen("s.container.1", "someone.else");
+        assert!(holder_ids(&svc, &cur).is_empty());
+        let got = observe(&svc, Some(&cur), &Ok(HashMap::new()));
+        assert!(matches!(&got[0], Seen::Down(why) if why.contains("not running")));
+    }
+}
