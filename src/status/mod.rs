@@ -723,10 +723,20 @@ mod tests {
             detach: true,
             ..Container::default()
         });
+        // container#3 renamed behind om's back: up, its name and a warning
+        s.containers.push(Container {
+            name: "svc1.container.3".into(),
+            image: "nginx".into(),
+            detach: true,
+            ..Container::for_test("container#3")
+        });
         let mut sick = info(true, "nginx", "id1.container#1");
         sick.health = Some("unhealthy".into());
         sick.health_output = Some("refused".into());
-        let st = service(&s, "n1", &[sick], true);
+        let mut moved = info(true, "nginx", "id1.container#3");
+        moved.id = "fedcba9876543210".into();
+        moved.name = "x".into();
+        let st = service(&s, "n1", &[sick, moved], true);
         let doc = serde_json::to_string_pretty(&st).unwrap();
         assert_eq!(
             doc,
@@ -783,6 +793,25 @@ mod tests {
         "image": "busybox",
         "state": "absent"
       }
+    },
+    {
+      "rid": "container#3",
+      "status": "up",
+      "flags": "........",
+      "label": "docker container svc1.container.3@nginx",
+      "log": [
+        "warn: renamed behind om's back: x"
+      ],
+      "disabled": false,
+      "optional": false,
+      "provisioned": true,
+      "subset": null,
+      "container": {
+        "name": "x",
+        "id": "fedcba987654",
+        "image": "nginx",
+        "state": "running"
+      }
     }
   ],
   "instances": [
@@ -829,6 +858,25 @@ mod tests {
             "id": null,
             "image": "busybox",
             "state": "absent"
+          }
+        },
+        {
+          "rid": "container#3",
+          "status": "up",
+          "flags": "........",
+          "label": "docker container svc1.container.3@nginx",
+          "log": [
+            "warn: renamed behind om's back: x"
+          ],
+          "disabled": false,
+          "optional": false,
+          "provisioned": true,
+          "subset": null,
+          "container": {
+            "name": "x",
+            "id": "fedcba987654",
+            "image": "nginx",
+            "state": "running"
           }
         }
       ]
