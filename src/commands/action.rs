@@ -350,7 +350,7 @@ fn act(
                 .svc(Level::Info, "instance stopped, ready for restart.");
             // A dry run changed nothing: start from what the stop would leave.
             let after = if exec.dry_run {
-                Current::from_infos(as_if_stopped(&cur.all(), &containers(selected)))
+                Current::from_infos(as_if_stopped(&cur, svc, &containers(selected)))
             } else {
                 exec.current(&containers(selected))?
             };
@@ -576,10 +576,17 @@ pub fn with_ips<'a>(svc: &'a Service, selected: &mut Vec<Res<'a>>) -> Vec<&'a st
 
 /// What the engine would hold after a stop: containers stopped, those of
 /// `rm` resources gone.
-fn as_if_stopped(infos: &[ContainerInfo], selected: &[&Container]) -> Vec<ContainerInfo> {
-    infos
+fn as_if_stopped(cur: &Current, svc: &Service, selected: &[&Container]) -> Vec<ContainerInfo> {
+    // the containers of the `rm` resources, found as the stop finds them
+    let removed: std::collections::HashSet<&str> = selected
         .iter()
-        .filter(|i| !selected.iter().any(|c| c.name == i.name && c.rm))
+        .filter(|c| c.rm)
+        .filter_map(|c| cur.find(svc, c).ok().flatten())
+        .map(|i| i.id.as_str())
+        .collect();
+    cur.all()
+        .iter()
+        .filter(|i| !removed.contains(i.id.as_str()))
         .map(|i| ContainerInfo {
             running: false,
             state: "exited".into(),
@@ -661,13 +668,25 @@ mod tests {
         };
         let keep = c("container#1", "a", false);
         let gone = c("container#2", "b", true);
-        let info = |name: &str| ContainerInfo {
+        let svc = Service::for_test("s", vec![keep.clone(), gone.clone()]);
+        let info = |id: char, name: &str, rid: &str| ContainerInfo {
+            id: id.to_string().repeat(64),
             name: name.into(),
             running: true,
             state: "running".into(),
+            labels: [(
+                crate::docker::argv::LABEL_ID.to_string(),
+                crate::docker::argv::container_id_label(&svc.id, rid),
+            )]
+            .into(),
             ..ContainerInfo::default()
         };
-        let after = as_if_stopped(&[info("a"), info("b")], &[&keep, &gone]);
+        // the rm one renamed behind om's back: found by its label, gone too
+        let cur = Current::from_infos(vec![
+            info('a', "a", "container#1"),
+            info('b', "b-moved", "container#2"),
+        ]);
+        let after = as_if_stopped(&cur, &svc, &[&keep, &gone]);
         assert_eq!(after.len(), 1);
         assert_eq!((after[0].name.as_str(), after[0].running), ("a", false));
     }

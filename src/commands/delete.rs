@@ -131,7 +131,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         // come from the raw document, so a config that does not validate
         // (the reason to delete a section, often) is checked too.
         let eval = Evaluator::new(&doc, path, &ctx.node);
-        let names: Vec<String> = rids
+        let names: Vec<(&String, String)> = rids
             .iter()
             .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Container))
             .map(|r| {
@@ -146,19 +146,20 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                     .unwrap_or_else(|| default_container_name(path, r));
                 // Never an operand docker would read as an option.
                 crate::config::operand::container_name(&name).map_err(unchecked)?;
-                Ok(name)
+                Ok((r, name))
             })
             .collect::<Result<_>>()?;
-        // By name, and by label: a container renamed behind om's back
-        // still carries it.
-        let labels: Vec<String> = doc.get("DEFAULT", "id").map_or(Vec::new(), |id| {
-            rids.iter()
-                .map(|r| crate::docker::argv::container_id_label(id, r))
-                .collect()
-        });
+        // Each found as every command finds a resource's container
+        // (`Current`): by name, and by label (a container renamed behind
+        // om's back still carries it).
+        let label = |rid: &str| {
+            doc.get("DEFAULT", "id")
+                .map(|id| crate::docker::argv::container_id_label(id, rid))
+                .unwrap_or_default()
+        };
         // an ip section whose holder runs: its address may be up there,
         // and would stay out of om's reach
-        let holders: Vec<(&String, String)> = rids
+        let holders: Vec<(&String, String, String)> = rids
             .iter()
             .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Ip))
             .filter_map(|r| doc.get(r, "netns").map(|h| (r, h)))
@@ -179,11 +180,11 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                     .unwrap_or_else(|| default_container_name(path, h));
                 // never an operand docker would read as an option
                 crate::config::operand::container_name(&name).map_err(unchecked)?;
-                Ok((r, name))
+                Ok((r, h.to_string(), name))
             })
             .collect::<Result<_>>()?;
-        let mut name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        name_refs.extend(holders.iter().map(|(_, n)| n.as_str()));
+        let mut name_refs: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+        name_refs.extend(holders.iter().map(|(_, _, n)| n.as_str()));
         // the engine of the config as it is (a private daemon's, maybe)
         let engine = match crate::config::build::daemon_of(&eval) {
             Ok(Some(_)) => docker::Engine::private(&docker::daemon::socket_of(path, &ctx.roots)),
@@ -194,21 +195,23 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                 ))
             }
         };
-        let seen = engine.survey(&name_refs, false, docker::Absence::Confirmed)?;
+        let cur =
+            Current::from_infos(engine.survey(&name_refs, false, docker::Absence::Confirmed)?);
         if !holders.is_empty() {
             // what the namespace holds, when the config loads; else a
-            // holder that runs is enough to refuse
-            let by_name = crate::status::by_name(&seen);
+            // holder that runs (or that om can not tell) is enough to refuse
             let loaded = config::load_quiet(path, &ctx.roots, &ctx.node).ok();
             let ips = loaded
                 .as_ref()
-                .map(|svc| crate::resource::ip::run::observe_one(&engine, svc, &by_name));
-            for (rid, holder) in &holders {
+                .map(|svc| crate::resource::ip::run::observe_one(&engine, svc, &cur));
+            for (rid, h, holder) in &holders {
                 let up = match (&loaded, &ips) {
                     (Some(svc), Some(ips)) => svc.ips.iter().zip(ips).any(|(i, s)| {
                         i.rid == **rid && !matches!(s, crate::resource::ip::run::Seen::Down(_))
                     }),
-                    _ => seen.iter().any(|c| c.name == *holder && c.running),
+                    _ => cur
+                        .named(h, holder, &label(h))
+                        .map_or(true, |i| i.is_some_and(|i| i.running)),
                 };
                 if up {
                     return fail(format!(
@@ -217,15 +220,12 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
                 }
             }
         }
-        let existing: Vec<String> = seen
-            .into_iter()
-            .filter(|c| {
-                names.contains(&c.name)
-                    || c.label(crate::docker::argv::LABEL_ID)
-                        .is_some_and(|l| labels.iter().any(|w| w == l))
-            })
-            .map(|c| c.name)
-            .collect();
+        let mut existing: Vec<String> = Vec::new();
+        for (rid, name) in &names {
+            if let Some(i) = cur.named(rid, name, &label(rid))? {
+                existing.push(i.name.clone());
+            }
+        }
         if !existing.is_empty() {
             return fail(format!(
                 "container {} exists: unprovision --rid first, or --force to leave it",

@@ -129,17 +129,28 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
                 svc.rid_list()
             ))
         })?;
-    match engine.inspect_one(&c.name)? {
-        Some(info) if info.running => {}
+    // found as every action finds it (renamed behind om's back: by its
+    // label), and entered by its id
+    let id = match docker::current::Current::query(&engine, &[c])?.of(&svc, c)? {
+        Some(info)
+            if info.label(docker::argv::LABEL_ID)
+                != Some(&docker::argv::container_id_label(&svc.id, rid)) =>
+        {
+            return Err(Error::Failed(format!(
+                "{path}: container {} of {rid}: name in use by a container om does not manage",
+                c.name
+            )))
+        }
+        Some(info) if info.running => info.id,
         _ => {
             return Err(Error::Failed(format!(
                 "{path}: container {} of {rid} is not running",
                 c.name
             )))
         }
-    }
+    };
     let has_bash = capture(
-        &engine.cmd(["exec", c.name.as_str(), "/bin/bash", "-c", "true"]),
+        &engine.cmd(["exec", id.as_str(), "/bin/bash", "-c", "true"]),
         docker::call_bound(),
     )?
     .success();
@@ -148,7 +159,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
     if std::io::stdin().is_terminal() {
         args.push("-t");
     }
-    args.extend([c.name.as_str(), shell]);
+    args.extend([id.as_str(), shell]);
     match inherit(&engine.cmd(args))? {
         0 => Ok(()),
         code => Err(Error::Child(code)),

@@ -6,6 +6,7 @@ use crate::cli::{Color, Format, PrintStatusArgs};
 use crate::config;
 use crate::config::service::Service;
 use crate::docker;
+use crate::docker::current::Current;
 use crate::docker::inspect::ContainerInfo;
 use crate::error::{Error, Result};
 use crate::fsutil::Under;
@@ -111,9 +112,11 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
                 None => None,
             });
         }
-        let maps: Vec<Option<status::ByName>> = views
-            .iter()
-            .map(|v| v.as_deref().map(status::by_name))
+        // each engine's containers, where every resource's is found as the
+        // actions find it (renamed ones by their label)
+        let maps: Vec<Option<Current>> = views
+            .into_iter()
+            .map(|v| v.map(Current::from_infos))
             .collect();
         // the processes of the ip resources' holders (SPEC 16): one
         // inspect per engine, for all its services
@@ -225,13 +228,12 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     }
     let engine = docker::daemon::engine_of(svc, &ctx.roots);
     let listing = docker::Listing::start(&engine)?;
-    let infos = engine_view(&engine, &[svc], listing)?;
-    let by_name = status::by_name(&infos);
-    let ips = ip::observe_one(&engine, svc, &by_name);
+    let cur = Current::from_infos(engine_view(&engine, &[svc], listing)?);
+    let ips = ip::observe_one(&engine, svc, &cur);
     Ok(status::service_in(
         svc,
         &ctx.node,
-        Some(&by_name),
+        Some(&cur),
         &ips,
         started,
         running.as_deref(),
@@ -436,29 +438,51 @@ fn remote_instances(
     Ok(out)
 }
 
-/// What the engine has under the services' container names (see
-/// `docker::survey`): one `docker ps -a` (every container, so a foreign one
-/// squatting a name shows too), and one inspect only when a detail is
-/// needed: the check output of unhealthy ones, or docker's word on the
-/// names when the list came back empty. At most two docker calls, whatever
-/// the number of services (SPEC 4.4).
+/// What the engine has for the services' containers (see
+/// `docker::survey`): under their names, and carrying their resources'
+/// `com.opensvc.id` labels under other names (renamed behind om's back:
+/// `Current::find` tells which is a resource's). One `docker ps -a`
+/// (every container, so a foreign one squatting a name shows too), and one
+/// inspect only when a detail is needed: the check output of unhealthy
+/// ones, or docker's word on the names when the list came back empty. At
+/// most two docker calls, whatever the number of services (SPEC 4.4).
 fn engine_view(
     engine: &docker::Engine,
     services: &[&Service],
     listing: docker::Listing,
 ) -> Result<Vec<ContainerInfo>> {
-    let names: Vec<&str> = services
+    let mut names: Vec<&str> = services
         .iter()
         .flat_map(|s| s.containers.iter().map(|c| c.name.as_str()))
         .collect();
     if names.is_empty() {
         return Ok(Vec::new());
     }
+    let labels: HashSet<String> = services
+        .iter()
+        .flat_map(|s| {
+            s.containers
+                .iter()
+                .map(|c| docker::argv::container_id_label(&s.id, &c.rid))
+        })
+        .collect();
+    let ours = |i: &ContainerInfo| {
+        i.label(docker::argv::LABEL_ID)
+            .is_some_and(|l| labels.contains(l))
+    };
+    let rows = listing.rows()?;
+    // the renamed ones are the services' too (their health check output)
+    let renamed: Vec<String> = rows
+        .iter()
+        .filter(|i| ours(i))
+        .map(|i| i.name.clone())
+        .collect();
+    names.extend(renamed.iter().map(String::as_str));
     let wanted: HashSet<&str> = names.iter().copied().collect();
     Ok(engine
-        .survey_listed(listing.rows()?, &names, true, docker::Absence::Listed)?
+        .survey_listed(rows, &names, true, docker::Absence::Listed)?
         .into_iter()
-        .filter(|i| wanted.contains(i.name.as_str()))
+        .filter(|i| wanted.contains(i.name.as_str()) || ours(i))
         .collect())
 }
 

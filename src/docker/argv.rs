@@ -273,14 +273,17 @@ pub fn inspect_argv<S: AsRef<str>>(names: &[S]) -> Vec<String> {
     v
 }
 
-pub fn image_inspect_argv(image: &str) -> Vec<String> {
-    vec![
+/// One `docker image inspect` for any number of images: one id line per
+/// image found, each missing one named on stderr.
+pub fn image_inspect_argv<S: AsRef<str>>(images: &[S]) -> Vec<String> {
+    let mut v: Vec<String> = vec![
         "image".into(),
         "inspect".into(),
         "--format".into(),
         "{{.Id}}".into(),
-        image.into(),
-    ]
+    ];
+    v.extend(images.iter().map(|i| i.as_ref().to_string()));
+    v
 }
 
 pub fn logs_tail_argv(id: &str, lines: usize) -> Vec<String> {

@@ -49,6 +49,9 @@ pub struct Exec<'a> {
     /// `prepare` before anything starts.
     env: std::collections::HashMap<String, Vec<(String, crate::secret::Secret)>>,
     creds: std::collections::HashMap<String, std::path::PathBuf>,
+    /// Whether each image asked of the engine is present (see
+    /// `know_images`): each distinct image is inspected once per action.
+    images: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 impl<'a> Exec<'a> {
@@ -71,6 +74,7 @@ impl<'a> Exec<'a> {
             plumbing: Default::default(),
             env: std::collections::HashMap::new(),
             creds: std::collections::HashMap::new(),
+            images: Default::default(),
         }
     }
 
@@ -87,6 +91,57 @@ impl<'a> Exec<'a> {
             return Ok(super::current::Current::from_infos(Vec::new()));
         }
         super::current::Current::query(&self.engine, containers)
+    }
+
+    /// Asks the engine, in one `docker image inspect`, which of the images
+    /// of `containers` it has, for the starts to come: those without a
+    /// container (`cur`), or whose `rm` container a start recreates, and
+    /// that do not pull at each start. Each distinct image once, whatever
+    /// the number of containers.
+    pub fn know_images(
+        &self,
+        containers: &[&Container],
+        cur: &super::current::Current,
+    ) -> Result<()> {
+        if self.offline {
+            return Ok(());
+        }
+        let known = self.images.lock().map(|m| m.clone()).unwrap_or_default();
+        let wanted: Vec<&str> = containers
+            .iter()
+            .filter(|c| !c.pull_always && !known.contains_key(&c.image))
+            .filter(|c| match cur.find(self.svc, c) {
+                Ok(None) => true,
+                Ok(Some(i)) => c.rm && !i.running,
+                Err(_) => false,
+            })
+            .map(|c| c.image.as_str())
+            .collect();
+        let found = self.engine.images_present(&wanted)?;
+        if let Ok(mut m) = self.images.lock() {
+            m.extend(found);
+        }
+        Ok(())
+    }
+
+    /// Whether `image` is present locally, as `know_images` found it, else
+    /// asked now (and kept for the rest of the action).
+    fn image_present(&self, image: &str) -> Result<bool> {
+        if let Some(&known) = self
+            .images
+            .lock()
+            .ok()
+            .and_then(|m| m.get(image).copied())
+            .as_ref()
+        {
+            return Ok(known);
+        }
+        let found = self.engine.images_present(&[image])?;
+        let present = found.get(image).copied().unwrap_or(false);
+        if let Ok(mut m) = self.images.lock() {
+            m.extend(found);
+        }
+        Ok(present)
     }
 
     pub fn touch(&self, c: &Container) {
@@ -299,7 +354,7 @@ impl<'a> Exec<'a> {
         // Offline (a dry run on a daemon that does not run), its store is
         // not known: the pull is shown.
         let must_pull = c.pull_always
-            || (current.is_none() && (self.offline || !self.engine.image_present(&c.image)?));
+            || (current.is_none() && (self.offline || !self.image_present(&c.image)?));
         if must_pull {
             self.pull(c)?;
         }
@@ -329,8 +384,13 @@ impl<'a> Exec<'a> {
             &format!("pulling docker image {}", c.image),
         );
         let cmd = self.creds_engine(c).cmd(argv::pull_argv(&c.image));
-        self.run_cmd(&c.rid, cmd, "pull", c.pull_timeout, true)
-            .map(drop)
+        self.run_cmd(&c.rid, cmd, "pull", c.pull_timeout, true)?;
+        if !self.dry_run {
+            if let Ok(mut m) = self.images.lock() {
+                m.insert(c.image.clone(), true);
+            }
+        }
+        Ok(())
     }
 
     /// `docker run` (or a foreground run to completion for an init job);

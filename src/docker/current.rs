@@ -1,6 +1,8 @@
 //! What the engine holds for a service's resources, from docker's own
-//! word: one `docker ps -a` lists every container with its name and om's
-//! labels, so a container renamed behind om's back is still found by its
+//! word, and the one lookup of a resource's container that status, the
+//! actions, the guard (through status), purge and delete all make: one
+//! `docker ps -a` lists every container with its name and om's labels, so
+//! a container renamed behind om's back is still found by its
 //! `com.opensvc.id`; a name the list does not have is inspected, and is
 //! "absent" only when docker says `No such container`.
 
@@ -12,9 +14,11 @@ use crate::resource::container::Container;
 use std::collections::HashMap;
 
 pub struct Current {
-    by_name: HashMap<String, ContainerInfo>,
+    infos: Vec<ContainerInfo>,
+    /// name → index in `infos`.
+    by_name: HashMap<String, usize>,
     /// `com.opensvc.id` label → the containers carrying it.
-    by_label: HashMap<String, Vec<ContainerInfo>>,
+    by_label: HashMap<String, Vec<usize>>,
 }
 
 impl Current {
@@ -30,49 +34,74 @@ impl Current {
     }
 
     pub fn from_infos(infos: Vec<ContainerInfo>) -> Current {
-        let mut by_label: HashMap<String, Vec<ContainerInfo>> = HashMap::new();
+        let mut by_label: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_name = HashMap::new();
+        let mut kept: Vec<ContainerInfo> = Vec::with_capacity(infos.len());
         for i in infos {
+            let at = kept.len();
             if let Some(label) = i.label(LABEL_ID) {
                 let same = by_label.entry(label.to_string()).or_default();
-                if !same.iter().any(|o| o.id == i.id) {
-                    same.push(i.clone());
+                if !same.iter().any(|&o| kept[o].id == i.id) {
+                    same.push(at);
                 }
             }
-            by_name.insert(i.name.clone(), i);
+            by_name.insert(i.name.clone(), at);
+            kept.push(i);
         }
-        Current { by_name, by_label }
+        Current {
+            infos: kept,
+            by_name,
+            by_label,
+        }
     }
 
-    /// The container of resource `c`: the one under its name (ours or not:
-    /// the caller checks), else the one container carrying its label under
-    /// another name (renamed behind om's back). Several containers with its
-    /// label is an error: om never guesses which one is the resource.
+    /// The container of resource `c` (see `find`), as a copy.
     pub fn of(&self, svc: &Service, c: &Container) -> Result<Option<ContainerInfo>> {
-        let want = container_id_label(&svc.id, &c.rid);
-        let by_name = self.by_name.get(&c.name);
+        Ok(self.find(svc, c)?.cloned())
+    }
+
+    /// The container of resource `c`: the one under its name when it
+    /// carries the resource's label, else the one container carrying the
+    /// label under another name (renamed behind om's back), else the one
+    /// under its name that is not om's (the caller reports it as such).
+    /// Several containers with its label is an error: om never guesses
+    /// which one is the resource.
+    pub fn find(&self, svc: &Service, c: &Container) -> Result<Option<&ContainerInfo>> {
+        self.named(&c.rid, &c.name, &container_id_label(&svc.id, &c.rid))
+    }
+
+    /// `find` by the resource's name and label (`rid` for the error), for a
+    /// caller that has them from a config that does not load. An empty
+    /// label (a config without an id) finds by name alone.
+    pub fn named(&self, rid: &str, name: &str, want: &str) -> Result<Option<&ContainerInfo>> {
+        let by_name = self.by_name.get(name).map(|&i| &self.infos[i]);
         let elsewhere: Vec<&ContainerInfo> = self
             .by_label
-            .get(&want)
-            .map(|v| v.iter().filter(|i| i.name != c.name).collect())
+            .get(want)
+            .filter(|_| !want.is_empty())
+            .map(|v| {
+                v.iter()
+                    .map(|&i| &self.infos[i])
+                    .filter(|i| i.name != name)
+                    .collect()
+            })
             .unwrap_or_default();
         match (by_name, elsewhere.as_slice()) {
-            (found, []) => Ok(found.cloned()),
+            (found, []) => Ok(found),
             // Under its name: nothing, or a container that is not ours.
-            (b, [renamed]) if b.is_none_or(|b| b.label(LABEL_ID) != Some(want.as_str())) => {
-                Ok(Some((*renamed).clone()))
+            (b, [renamed]) if b.is_none_or(|b| b.label(LABEL_ID) != Some(want)) => {
+                Ok(Some(*renamed))
             }
             (_, others) => {
                 let mut names: Vec<String> = others
                     .iter()
                     .map(|i| format!("{} ({})", i.name, i.short_id()))
                     .collect();
-                if let Some(b) = by_name.filter(|b| b.label(LABEL_ID) == Some(want.as_str())) {
+                if let Some(b) = by_name.filter(|b| b.label(LABEL_ID) == Some(want)) {
                     names.insert(0, format!("{} ({})", b.name, b.short_id()));
                 }
                 Err(Error::Failed(format!(
-                    "{}: several containers carry its {LABEL_ID} label: {}; remove all but one",
-                    c.rid,
+                    "{rid}: several containers carry its {LABEL_ID} label: {}; remove all but one",
                     names.join(", ")
                 )))
             }
@@ -80,16 +109,16 @@ impl Current {
     }
 
     /// Every container seen.
-    pub fn all(&self) -> Vec<ContainerInfo> {
-        self.by_name.values().cloned().collect()
+    pub fn all(&self) -> &[ContainerInfo] {
+        &self.infos
     }
 
     /// The names of the containers the resources have (renamed ones too).
     pub fn existing(&self, svc: &Service, containers: &[Container]) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for c in containers {
-            if let Some(i) = self.of(svc, c)? {
-                out.push(i.name);
+            if let Some(i) = self.find(svc, c)? {
+                out.push(i.name.clone());
             }
         }
         Ok(out)
@@ -103,7 +132,7 @@ impl Current {
             .by_label
             .iter()
             .filter(|(label, _)| is_service_label(label, svc_id))
-            .flat_map(|(_, infos)| infos)
+            .flat_map(|(_, at)| at.iter().map(|&i| &self.infos[i]))
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         out

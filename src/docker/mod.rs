@@ -14,7 +14,7 @@ use crate::process::{capture, Cmd};
 use argv::CgroupDriver;
 pub use engine::Engine;
 use inspect::{engine_unreachable, ContainerInfo};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// The bound of every docker call that has no keyword of its own (inspect,
@@ -72,6 +72,60 @@ fn missing_ref(line: &str) -> Option<&str> {
     ["No such container: ", "No such object: "]
         .iter()
         .find_map(|m| line.split_once(m).map(|(_, r)| r.trim()))
+}
+
+/// The images a line of `docker image inspect`'s stderr names missing:
+/// what follows each `No such image: ` (any case), up to a blank or a
+/// closing colon (`Error response from daemon: no such image: REF: No
+/// such image: REF:latest`, `Error: No such image: REF`).
+fn missing_images(line: &str) -> Vec<&str> {
+    const KEY: &str = "no such image: ";
+    let lower = line.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find(KEY) {
+        let start = from + at + KEY.len();
+        let word = line[start..].split_whitespace().next().unwrap_or("");
+        let word = word.trim_end_matches(':');
+        if !word.is_empty() {
+            out.push(word);
+        }
+        from = start;
+    }
+    out
+}
+
+/// Each of `refs` present or not, from `docker image inspect`'s answer
+/// (see `Engine::images_present`), or why it can not be told.
+fn attribute(
+    refs: &[&str],
+    out: &crate::process::Output,
+) -> std::result::Result<HashMap<String, bool>, String> {
+    let named: HashSet<&str> = out.stderr.lines().flat_map(missing_images).collect();
+    // docker may name a reference without a tag with the tag it implies
+    let missing: HashSet<&str> = refs
+        .iter()
+        .copied()
+        .filter(|r| named.contains(r) || named.contains(format!("{r}:latest").as_str()))
+        .collect();
+    let ids: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let one_word = ids.iter().all(|l| l.split_whitespace().count() == 1);
+    if !one_word || ids.len() + missing.len() != refs.len() || out.success() != missing.is_empty() {
+        return Err(format!(
+            "{} image ids and {} images named missing for {} images: docker's answer can not be trusted",
+            ids.len(),
+            missing.len(),
+            refs.len()
+        ));
+    }
+    Ok(refs
+        .iter()
+        .map(|r| (r.to_string(), !missing.contains(r)))
+        .collect())
 }
 
 /// A `docker ps -a` under way: status starts it before it reads the
@@ -247,11 +301,33 @@ impl Engine {
         }
     }
 
-    /// Whether the image is present locally: absent only when docker says so.
-    pub fn image_present(&self, image: &str) -> Result<bool> {
-        let cmd = self.cmd(argv::image_inspect_argv(image));
-        let out = query(&cmd, |l| l.contains("No such image"))?;
-        Ok(out.success())
+    /// Which of `images` are present locally, from one `docker image
+    /// inspect` of them all (each distinct image asked once). An image is
+    /// absent only when docker names it missing on stderr; the others are
+    /// present only when docker printed an id for each of them. An answer
+    /// om can not attribute so (another docker's wording) is asked again
+    /// image by image, each judged the same way; never concluded from
+    /// silence.
+    pub fn images_present<S: AsRef<str>>(&self, images: &[S]) -> Result<HashMap<String, bool>> {
+        let mut refs: Vec<&str> = images.iter().map(AsRef::as_ref).collect();
+        refs.sort_unstable();
+        refs.dedup();
+        if refs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let cmd = self.cmd(argv::image_inspect_argv(&refs));
+        let out = query(&cmd, |l| !missing_images(l).is_empty())?;
+        match attribute(&refs, &out) {
+            Ok(found) => Ok(found),
+            Err(why) if refs.len() == 1 => Err(unreadable(&cmd, why)),
+            Err(_) => {
+                let mut found = HashMap::new();
+                for r in refs {
+                    found.extend(self.images_present(&[r])?);
+                }
+                Ok(found)
+            }
+        }
     }
 
     /// The last lines of a container's output (stdout and stderr), for errors.
@@ -265,5 +341,56 @@ impl Engine {
             }
             Err(e) => e.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    fn out(code: i32, stdout: &str, stderr: &str) -> crate::process::Output {
+        crate::process::Output {
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+        }
+    }
+
+    #[test]
+    fn the_images_docker_names_missing_in_its_wordings() {
+        // docker 28 against an older daemon, and the CLI's own wording
+        let l = "Error response from daemon: no such image: nosuch: No such image: nosuch:latest";
+        assert_eq!(missing_images(l), ["nosuch", "nosuch:latest"]);
+        assert_eq!(missing_images("Error: No such image: a/b:1"), ["a/b:1"]);
+        let digest = format!("r@sha256:{}", "0".repeat(64));
+        let l =
+            format!("Error response from daemon: no such image: {digest}: No such image: {digest}");
+        assert_eq!(missing_images(&l), [digest.as_str(), digest.as_str()]);
+        assert!(missing_images("permission denied").is_empty());
+    }
+
+    #[test]
+    fn each_image_is_present_or_named_missing_never_guessed() {
+        let refs = ["a", "b:2", "c"];
+        let got = attribute(
+            &refs,
+            &out(
+                1,
+                "sha256:1\nsha256:2\n",
+                "Error response from daemon: no such image: b:2: No such image: b:2\n",
+            ),
+        )
+        .unwrap();
+        assert_eq!((got["a"], got["b:2"], got["c"]), (true, false, true));
+        // named with the tag docker implies
+        let got = attribute(&["x"], &out(1, "", "Error: No such image: x:latest\n")).unwrap();
+        assert!(!got["x"]);
+        // silence, an id short, or a failure naming nothing: no answer
+        assert!(attribute(&refs, &out(0, "", "")).is_err());
+        assert!(attribute(&refs, &out(0, "sha256:1\nsha256:2\n", "")).is_err());
+        assert!(attribute(&["a"], &out(1, "", "")).is_err());
+        // a missing one with a success code is not docker's word either
+        assert!(attribute(&["a"], &out(0, "", "Error: No such image: a\n")).is_err());
     }
 }

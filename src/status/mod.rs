@@ -5,6 +5,7 @@ pub mod render;
 
 use crate::config::service::Service;
 use crate::docker::argv::{container_id_label, LABEL_ID};
+use crate::docker::current::Current;
 use crate::docker::inspect::ContainerInfo;
 use crate::resource::container::Container;
 use serde::{Deserialize, Serialize};
@@ -138,22 +139,24 @@ pub struct ServiceStatus {
 /// A container that exists while the container holding its namespace
 /// (`netns`, `pidns`, `ipcns` = container#N) does not: its namespace is
 /// gone with it (SPEC 14), said as a warning.
-fn holders_gone(svc: &Service, map: &ByName, resources: &mut [ResourceStatus]) {
+fn holders_gone(svc: &Service, cur: &Current, resources: &mut [ResourceStatus]) {
     if svc.containers.iter().all(|c| c.depends_on.is_empty()) {
         return;
     }
     // linear in the containers, however many join one holder
     let by_rid: HashMap<&str, &Container> =
         svc.containers.iter().map(|c| (c.rid.as_str(), c)).collect();
+    // found as status finds each resource (an ambiguous one is no word)
+    let exists = |c: &Container| cur.find(svc, c).map(|i| i.is_some());
     for (c, r) in svc.containers.iter().zip(resources.iter_mut()) {
-        if c.disable || map.get(c.name.as_str()).is_none() {
+        if c.disable || !exists(c).unwrap_or(false) {
             continue;
         }
         for holder in &c.depends_on {
             let Some(h) = by_rid.get(holder.as_str()) else {
                 continue;
             };
-            if map.get(h.name.as_str()).is_none() {
+            if !exists(h).unwrap_or(true) {
                 r.log.push(format!(
                     "warn: its namespace holder {holder} ({}) does not exist",
                     h.name
@@ -166,9 +169,16 @@ fn holders_gone(svc: &Service, map: &ByName, resources: &mut [ResourceStatus]) {
     }
 }
 
-/// One resource, from its config and what the engine has under its name.
+/// One resource, from its config and its container as `Current::find`
+/// found it: under its name, or renamed behind om's back (still the
+/// resource, with a warning naming its name), or a container that is not
+/// om's squatting its name.
 pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> ResourceStatus {
     let mut log = Vec::new();
+    let want = container_id_label(&svc.id, &c.rid);
+    if let Some(i) = info.filter(|i| i.name != c.name && i.label(LABEL_ID) == Some(&want)) {
+        log.push(format!("warn: renamed behind om's back: {}", i.name));
+    }
     let status = if c.disable || !c.detach {
         Avail::NotApplicable
     } else {
@@ -178,7 +188,6 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
                 Avail::Down
             }
             Some(i) => {
-                let want = container_id_label(&svc.id, &c.rid);
                 if i.label(LABEL_ID) != Some(want.as_str()) {
                     log.push(format!(
                         "warn: name {} in use by a container om does not manage",
@@ -240,7 +249,8 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
         provisioned,
         subset: c.subset.clone(),
         container: Some(ContainerState {
-            name: c.name.clone(),
+            // docker's name of it (a renamed one's), else the configured one
+            name: info.map_or_else(|| c.name.clone(), |i| i.name.clone()),
             id: info.map(|i| i.short_id().to_string()),
             image: info.map_or_else(|| c.image.clone(), |i| i.image.clone()),
             state: info.map_or_else(|| "absent".into(), |i| i.state.clone()),
@@ -284,6 +294,29 @@ pub fn ip_resource(
         subset: ip.subset.clone(),
         container: None,
     }
+}
+
+/// A resource whose container om can not tell (several carry its label):
+/// a warning saying why, provisioned, and its state `ambiguous`, which
+/// counts as alive (`InstanceStatus::runs`): no other node starts the
+/// service on the strength of it.
+fn ambiguous(svc: &Service, c: &Container, why: &crate::error::Error) -> ResourceStatus {
+    let mut r = resource(svc, c, None);
+    r.log = vec![format!("warn: {why}")];
+    if r.status != Avail::NotApplicable {
+        r.status = Avail::Warn;
+    }
+    r.provisioned = true;
+    r.flags = r
+        .flags
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| if i == 5 { '.' } else { ch })
+        .collect();
+    if let Some(c) = &mut r.container {
+        c.state = "ambiguous".into();
+    }
+    r
 }
 
 /// A resource of a service whose private daemon does not run: down (no
@@ -334,28 +367,23 @@ pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
     }
 }
 
-/// What the engine has, by container name.
-pub type ByName<'a> = HashMap<&'a str, &'a ContainerInfo>;
-
-pub fn by_name(infos: &[ContainerInfo]) -> ByName<'_> {
-    infos.iter().map(|i| (i.name.as_str(), i)).collect()
-}
-
 #[cfg(test)]
 pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool) -> ServiceStatus {
-    service_in(svc, node, Some(&by_name(infos)), &[], started, None)
+    let cur = Current::from_infos(infos.to_vec());
+    service_in(svc, node, Some(&cur), &[], started, None)
 }
 
-/// One service's status; `by_name` is built once for all the services of
-/// a command, so the work stays linear in the number of containers.
+/// One service's status; `cur` is built once for all the services of a
+/// command, so the work stays linear in the number of containers.
 /// `running`: the action that holds the service's lock now, if one does:
 /// the notice says it instead of `idle`, and the resources get the `R` flag.
-/// `by_name`: what the service's engine holds; `None` when its private
+/// `cur`: what the service's engine holds, each resource's container found
+/// as the actions find it (`Current::find`); `None` when its private
 /// daemon does not run (its resources are down, and say so).
 pub fn service_in(
     svc: &Service,
     node: &str,
-    by_name: Option<&ByName>,
+    cur: Option<&Current>,
     ips: &[crate::resource::ip::run::Seen],
     started: bool,
     running: Option<&str>,
@@ -363,8 +391,9 @@ pub fn service_in(
     let mut resources: Vec<ResourceStatus> = svc
         .containers
         .iter()
-        .map(|c| match by_name {
-            Some(map) => resource(svc, c, map.get(c.name.as_str()).copied()),
+        .map(|c| match cur.map(|cur| cur.find(svc, c)) {
+            Some(Ok(info)) => resource(svc, c, info),
+            Some(Err(e)) => ambiguous(svc, c, &e),
             None => daemon_down(svc, c),
         })
         .collect();
@@ -381,8 +410,8 @@ pub fn service_in(
             r.flags.replace_range(0..1, "R");
         }
     }
-    if let Some(map) = by_name {
-        holders_gone(svc, map, &mut resources);
+    if let Some(cur) = cur {
+        holders_gone(svc, cur, &mut resources);
     }
     let avail = aggregate(&resources, false);
     let overall = aggregate(&resources, true);
@@ -694,10 +723,20 @@ mod tests {
             detach: true,
             ..Container::default()
         });
+        // container#3 renamed behind om's back: up, its name and a warning
+        s.containers.push(Container {
+            name: "svc1.container.3".into(),
+            image: "nginx".into(),
+            detach: true,
+            ..Container::for_test("container#3")
+        });
         let mut sick = info(true, "nginx", "id1.container#1");
         sick.health = Some("unhealthy".into());
         sick.health_output = Some("refused".into());
-        let st = service(&s, "n1", &[sick], true);
+        let mut moved = info(true, "nginx", "id1.container#3");
+        moved.id = "fedcba9876543210".into();
+        moved.name = "x".into();
+        let st = service(&s, "n1", &[sick, moved], true);
         let doc = serde_json::to_string_pretty(&st).unwrap();
         assert_eq!(
             doc,
@@ -754,6 +793,25 @@ mod tests {
         "image": "busybox",
         "state": "absent"
       }
+    },
+    {
+      "rid": "container#3",
+      "status": "up",
+      "flags": "........",
+      "label": "docker container svc1.container.3@nginx",
+      "log": [
+        "warn: renamed behind om's back: x"
+      ],
+      "disabled": false,
+      "optional": false,
+      "provisioned": true,
+      "subset": null,
+      "container": {
+        "name": "x",
+        "id": "fedcba987654",
+        "image": "nginx",
+        "state": "running"
+      }
     }
   ],
   "instances": [
@@ -801,6 +859,25 @@ mod tests {
             "image": "busybox",
             "state": "absent"
           }
+        },
+        {
+          "rid": "container#3",
+          "status": "up",
+          "flags": "........",
+          "label": "docker container svc1.container.3@nginx",
+          "log": [
+            "warn: renamed behind om's back: x"
+          ],
+          "disabled": false,
+          "optional": false,
+          "provisioned": true,
+          "subset": null,
+          "container": {
+            "name": "x",
+            "id": "fedcba987654",
+            "image": "nginx",
+            "state": "running"
+          }
         }
       ]
     }
@@ -822,8 +899,8 @@ mod tests {
         assert_eq!(st.resources[0].log, ["info: can not find container id"]);
         let st = service(&s, "n1", &[info(false, "nginx", "id1.container#1")], false);
         assert_eq!((st.avail, st.notice.as_str()), (Avail::Down, "idle"));
-        let infos = [info(true, "nginx", "id1.container#1")];
-        let st = service_in(&s, "n1", Some(&by_name(&infos)), &[], true, Some("stop"));
+        let cur = Current::from_infos(vec![info(true, "nginx", "id1.container#1")]);
+        let st = service_in(&s, "n1", Some(&cur), &[], true, Some("stop"));
         assert_eq!(st.notice, "stop, started");
         assert_eq!(st.resources[0].flags, "R.......");
         let st = service(&s, "n1", &[info(true, "other", "id1.container#1")], true);
@@ -856,6 +933,58 @@ mod tests {
         let st = service(&s, "n1", &[sick], true);
         assert_eq!(st.avail, Avail::Up);
         assert_eq!(st.resources[0].log, ["info: health starting"]);
+    }
+
+    #[test]
+    fn a_renamed_container_is_up_with_a_warning_and_several_are_ambiguous() {
+        let s = svc();
+        let mut moved = info(true, "nginx", "id1.container#1");
+        moved.name = "x".into();
+        let st = service(&s, "n1", std::slice::from_ref(&moved), true);
+        assert_eq!(st.avail, Avail::Up);
+        let r = &st.resources[0];
+        assert_eq!(r.log, ["warn: renamed behind om's back: x"]);
+        assert!(r.provisioned);
+        assert_eq!(r.flags, "........");
+        assert_eq!(r.container.as_ref().unwrap().name, "x");
+        // a foreign container under the name does not hide the renamed one
+        let foreign = info(true, "nginx", "foreign");
+        let st = service(&s, "n1", &[foreign, moved.clone()], true);
+        assert_eq!(st.avail, Avail::Up);
+        // two carrying its label: om can not tell, and says it runs
+        let mut other = moved.clone();
+        other.id = "fedcba9876543210".into();
+        other.name = "y".into();
+        other.running = false;
+        other.state = "exited".into();
+        let st = service(&s, "n1", &[moved, other], true);
+        assert_eq!(st.avail, Avail::Warn);
+        assert!(st.resources[0].log[0].contains("several containers"));
+        assert!(st.instances[0].runs());
+    }
+
+    #[test]
+    fn a_renamed_namespace_holder_still_exists() {
+        let mut s = svc();
+        s.containers.push(Container {
+            name: "svc1.container.2".into(),
+            image: "nginx".into(),
+            detach: true,
+            depends_on: vec!["container#1".into()],
+            ..Container::for_test("container#2")
+        });
+        let mut holder = info(true, "nginx", "id1.container#1");
+        holder.name = "moved".into();
+        let mut joiner = info(true, "nginx", "id1.container#2");
+        joiner.id = "fedcba9876543210".into();
+        joiner.name = "svc1.container.2".into();
+        let st = service(&s, "n1", &[holder, joiner.clone()], true);
+        assert_eq!(st.resources[1].status, Avail::Up, "{:?}", st.resources[1]);
+        assert!(st.resources[1].log.is_empty());
+        // gone: said
+        let st = service(&s, "n1", &[joiner], true);
+        assert_eq!(st.resources[1].status, Avail::Warn);
+        assert!(st.resources[1].log[0].contains("does not exist"));
     }
 
     #[test]

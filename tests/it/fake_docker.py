@@ -10,7 +10,8 @@ the processes it started and of itself. $FAKE_DOCKER_EMPTY=VERB[,VERB] exits 0
 saying nothing; $FAKE_DOCKER_KILLED=VERB[,VERB] dies of SIGKILL; $FAKE_DOCKER_BADID
 makes inspect answer a non-hex id; $FAKE_DOCKER_SWAP_ON_STOP gives the name
 to another container during `docker stop`; $FAKE_DOCKER_DELAY=VERB:SECS
-slows a verb down."""
+slows a verb down; $FAKE_DOCKER_NO_IMAGES=REF[,REF] are the images it does
+not have."""
 import subprocess
 import json
 import os
@@ -82,7 +83,18 @@ if os.environ.get("FAKE_DOCKER_FAIL") == verb:
 if verb == "info":
     print("cgroupfs")
 elif verb == "image":
-    print("sha256:feed")
+    # `image inspect --format {{.Id}} REF...`: an id line per image found,
+    # each missing one ($FAKE_DOCKER_NO_IMAGES) named on stderr as docker 28
+    # says it
+    absent = os.environ.get("FAKE_DOCKER_NO_IMAGES", "").split(",")
+    missing = [r for r in args[4:] if r in absent]
+    for ref in args[4:]:
+        if ref not in missing:
+            print("sha256:feed")
+    for ref in missing:
+        sys.stderr.write("Error response from daemon: no such image: %s: No such image: %s:latest\n"
+                         % (ref, ref))
+    sys.exit(1 if missing else 0)
 elif verb == "inspect":
     found, missing = [], []
     for ref in args[1:]:

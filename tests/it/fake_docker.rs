@@ -337,6 +337,76 @@ fn pull_policy_always_pulls_before_each_start() {
     );
 }
 
+/// Issue 21: an action inspects each distinct image once, in one call for
+/// all of them, whatever the number of containers; docker's stderr says
+/// which are missing, and only those are pulled.
+#[test]
+fn an_action_inspects_each_distinct_image_once() {
+    let mut fake = Fake::new();
+    fake.env
+        .vars
+        .push(("FAKE_DOCKER_NO_IMAGES".into(), "busybox".into()));
+    let name = unique("im");
+    let ini: String = (1..=20)
+        .map(|i| {
+            let image = if i % 2 == 0 { "busybox" } else { "nginx" };
+            format!("[container#{i}]\ntype = docker\nimage = {image}\n")
+        })
+        .collect();
+    create(&fake.env, &name, &ini);
+    let _ = std::fs::remove_file(&fake.log);
+    let image_calls = |fake: &Fake| -> Vec<Vec<String>> {
+        fake.calls()
+            .into_iter()
+            .filter(|c| c.first().is_some_and(|v| v == "image"))
+            .collect()
+    };
+    let out = fake.env.om(&[&name, "start", "--dry-run"]).ok();
+    assert_eq!(
+        image_calls(&fake),
+        [argv(&[
+            "image", "inspect", "--format", "{{.Id}}", "busybox", "nginx"
+        ])]
+    );
+    // each container of the missing image shows its pull, none of the other
+    assert_eq!(
+        out.stderr.matches("pulling docker image busybox\n").count(),
+        10,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("pulling docker image nginx"),
+        "{}",
+        out.stderr
+    );
+    // a real start: the same one call, and the missing image pulled once
+    let _ = std::fs::remove_file(&fake.log);
+    fake.env.om(&[&name, "start"]).ok();
+    assert_eq!(image_calls(&fake).len(), 1, "{:?}", fake.calls());
+    let pulls: Vec<Vec<String>> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.first().is_some_and(|v| v == "pull"))
+        .collect();
+    assert_eq!(pulls, [argv(&["pull", "busybox"])]);
+    // a docker whose answer om can not attribute (no id printed, nothing
+    // named missing) is asked image by image, and its silence is an error
+    let _ = std::fs::remove_file(&fake.state);
+    let _ = std::fs::remove_file(&fake.log);
+    fake.env
+        .vars
+        .push(("FAKE_DOCKER_EMPTY".into(), "image".into()));
+    let out = fake.env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr.contains("docker's answer can not be trusted"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("docker run"), "{}", out.stderr);
+    assert_eq!(image_calls(&fake).len(), 2, "{:?}", fake.calls());
+}
+
 /// Whether a process is gone, or a zombie (as good as gone), within 2 s.
 pub fn dies_soon(pid: &str) -> bool {
     let stat = format!("/proc/{}/stat", pid.trim());

@@ -690,6 +690,68 @@ fn a_renamed_container_is_never_lost() {
     assert!(!env.conf(&name).exists());
 }
 
+// 17b (issue 21). Status finds a container the way actions do: a running
+// container renamed behind om's back is up, with a warning naming its
+// name, in text and JSON; stop finds it too.
+#[test]
+fn a_renamed_running_container_is_up_with_a_warning_in_status() {
+    engine();
+    let env = Env::new();
+    let name = unique("rs");
+    let c = format!("{name}.container.1");
+    let moved = format!("{name}-moved");
+    let _cleanup = Cleanup(vec![c.clone(), moved.clone()]);
+    create(
+        &env,
+        &name,
+        &format!(
+            "[container#1]\ntype = docker\nimage = om-test/busybox\ncommand = sh -c \"{LOOP}\"\n"
+        ),
+    );
+    env.om(&[&name, "start"]).ok();
+    assert!(docker(&["rename", &c, &moved]).status.success());
+    let warning = format!("warn: renamed behind om's back: {moved}");
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(st.lines().next().unwrap().ends_with(" up"), "{st}");
+    let line = st
+        .lines()
+        .find(|l| l.contains("container#1"))
+        .unwrap_or_else(|| panic!("{st}"));
+    assert!(line.contains(" up ") && !line.contains(".P."), "{st}");
+    assert!(st.contains(&warning), "{st}");
+    // the exit code of status says up
+    env.om(&[&name, "status"]).ok();
+    let out = env.om(&[&name, "print", "status", "--format", "json"]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["avail"], "up", "{}", out.stdout);
+    let r = &v["instances"][0]["resources"][0];
+    assert_eq!(r["status"], "up", "{}", out.stdout);
+    assert_eq!(r["provisioned"], true, "{}", out.stdout);
+    assert_eq!(r["container"]["name"], moved.as_str(), "{}", out.stdout);
+    assert_eq!(r["container"]["state"], "running", "{}", out.stdout);
+    assert!(
+        r["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str() == Some(warning.as_str())),
+        "{}",
+        out.stdout
+    );
+    // stop finds it by its label, and status then says down, still provisioned
+    env.om(&[&name, "stop"]).ok();
+    assert!(!running(&moved), "stop left the renamed container running");
+    let out = env.om(&[&name, "print", "status", "--format", "json"]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["avail"], "down", "{}", out.stdout);
+    assert_eq!(v["resources"][0]["provisioned"], true, "{}", out.stdout);
+    env.om(&[&name, "purge"]).ok();
+    assert!(
+        inspect(&moved).is_none(),
+        "purge left the renamed container"
+    );
+}
+
 // 11. A second signal ends om at once, and the docker call with it.
 #[test]
 fn a_second_signal_ends_om_and_its_docker_call() {

@@ -890,6 +890,83 @@ exec $RSH "$@""#;
     env.om(&[&name, "purge"]).ok();
 }
 
+/// Issue 21: a container renamed behind om's back on n2 still runs the
+/// service there: n2's status says up (with the warning), so the guard of
+/// a start here refuses, and the service never runs on two nodes.
+#[test]
+fn a_container_renamed_on_another_node_still_stops_a_start_here() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("mv");
+    let (c, moved) = (format!("{name}.container.1"), format!("{name}-moved"));
+    let _cleanup = Cleanup(vec![c.clone(), moved.clone()]);
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+            registry_image()
+        ),
+    );
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    // n2 can not ask this node: its start needs --force
+    assert_ok(&on(&cfg, "n2", &format!("{name} start --force"), ""));
+    let docker_n2 = |args: &[&str]| {
+        std::process::Command::new("ssh")
+            .args(["-F", &cfg, "n2", "docker"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_ok(&docker_n2(&["rename", &c, &moved]));
+    let running_on_n2 = || {
+        let out = docker_n2(&["ps", "--format", "{{.Names}}"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l == moved)
+    };
+    assert!(running_on_n2());
+    let here = || crate::support::inspect(&c).is_some();
+
+    // n2's own word: up, with the warning naming the name
+    let doc = on_ok(
+        &cfg,
+        "n2",
+        &format!("{name} print status --local --format json"),
+    );
+    let v: Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["avail"], "up", "{doc}");
+    assert!(
+        doc.contains(&format!("warn: renamed behind om's back: {moved}")),
+        "{doc}"
+    );
+    // the guard of a start here refuses; a start across the nodes finds it
+    let out = env.om(&[&name, "start", "--local"]).code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("{name}: up on n2: not started here")),
+        "{}",
+        out.stderr
+    );
+    assert!(!here(), "started here while up on n2");
+    let out = env.om(&[&name, "start"]).ok();
+    assert!(
+        out.stderr.contains("already started on n2"),
+        "{}",
+        out.stderr
+    );
+    assert!(!here(), "started here while up on n2");
+    // and the status across the nodes says up on n2 alone
+    let out = env.om(&[&name, "print", "status", "--format", "json"]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["avail"], "up", "{}", out.stdout);
+    assert!(v.get("split").is_none(), "{}", out.stdout);
+    assert!(running_on_n2());
+    // purge there finds it by its label
+    assert_ok(&on(&cfg, "n2", &format!("{name} purge --local"), ""));
+    assert!(!running_on_n2(), "purge left the renamed container on n2");
+}
+
 /// `env`, its transport the rig's own again.
 fn rig_env_in(mut env: Env) -> Env {
     env.vars.retain(|(k, _)| k != "OM_RSH");

@@ -199,6 +199,7 @@ pub(super) fn start_around(
     let tctx = trigger_ctx(exec);
     let svc = exec.svc;
     trigger::before(&tctx, &svc.triggers, None, action)?;
+    exec.know_images(&containers(selected), cur)?;
     start(exec, selected, cur, action)?;
     trigger::after(&tctx, &svc.triggers, None, action)
         .inspect_err(|_| roll_back_started(exec, selected))

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::config::service::Service;
 use crate::docker::container::Exec;
+use crate::docker::current::Current;
 use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::process::{capture, Cmd};
@@ -54,32 +55,27 @@ fn need_root(ip: &Ip) -> Result<()> {
 
 /// The process of the holder's container, when it runs and is the
 /// resource's own (its `com.opensvc.id` label). `None`: it does not run
-/// (its namespace, and any address in it, went with it). One inspect of
-/// its name, which gives the pid; a holder renamed behind om's back is
-/// found by its label (`Current`), then inspected by its verified id.
+/// (its namespace, and any address in it, went with it). The holder is
+/// found as every action finds a container (`Current`: renamed behind
+/// om's back, by its label), then inspected by its verified id for its
+/// process.
 fn holder_pid(exec: &Exec, ip: &Ip) -> Result<Option<u32>> {
     let h = holder(exec.svc, ip)?;
     if exec.offline {
         return Ok(None);
     }
-    let info = match exec.engine.inspect_one(&h.name)? {
-        Some(i) if exec.owns(h, &i) => i,
-        _ => {
-            let Some(found) = exec.current(&[h])?.of(exec.svc, h)? else {
-                return Ok(None);
-            };
-            if !exec.owns(h, &found) {
-                return Err(failed(format!(
-                    "its namespace holder {}: container {} is not om's: not entered",
-                    h.rid, found.name
-                )));
-            }
-            let again = exec.engine.inspect(&[&found.id])?;
-            match again.into_iter().find(|i| i.id == found.id) {
-                Some(i) => i,
-                None => return Ok(None),
-            }
-        }
+    let Some(found) = exec.current(&[h])?.of(exec.svc, h)? else {
+        return Ok(None);
+    };
+    if !exec.owns(h, &found) {
+        return Err(failed(format!(
+            "its namespace holder {}: container {} is not om's: not entered",
+            h.rid, found.name
+        )));
+    }
+    let again = exec.engine.inspect(&[&found.id])?;
+    let Some(info) = again.into_iter().find(|i| i.id == found.id) else {
+        return Ok(None);
     };
     Ok((info.running && info.pid != 0).then_some(info.pid))
 }
@@ -547,24 +543,31 @@ fn read_links(svc: &Service, ip: &Ip, links: &std::result::Result<Vec<Link>, Str
 /// The running holders (their container ids) of the service's ip
 /// resources, from what the engine listed: what status inspects (once per
 /// engine, for all its services) for their processes.
-pub fn holder_ids<'a>(svc: &Service, map: &crate::status::ByName<'a>) -> Vec<&'a str> {
+pub fn holder_ids<'a>(svc: &Service, cur: &'a Current) -> Vec<&'a str> {
     svc.ips
         .iter()
-        .filter_map(|ip| running_holder(svc, ip, map))
+        .filter_map(|ip| running_holder(svc, ip, cur).ok().flatten())
         .map(|i| i.id.as_str())
         .collect()
 }
 
+/// The holder's container when it runs and is om's, found as status and
+/// the actions find every container (`Current::find`: renamed behind om's
+/// back, by its label); several carrying its label: why om can not tell.
 fn running_holder<'a>(
     svc: &Service,
     ip: &Ip,
-    map: &crate::status::ByName<'a>,
-) -> Option<&'a crate::docker::inspect::ContainerInfo> {
-    let h = svc.container(&ip.holder)?;
-    let info = *map.get(h.name.as_str())?;
+    cur: &'a Current,
+) -> std::result::Result<Option<&'a crate::docker::inspect::ContainerInfo>, String> {
+    let Some(h) = svc.container(&ip.holder) else {
+        return Ok(None);
+    };
+    let Some(info) = cur.find(svc, h).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
     let want = crate::docker::argv::container_id_label(&svc.id, &h.rid);
     let ours = info.label(crate::docker::argv::LABEL_ID) == Some(want.as_str());
-    (ours && info.running).then_some(info)
+    Ok((ours && info.running).then_some(info))
 }
 
 /// The processes of running containers, by id (`inspect`'s word), or why
@@ -587,27 +590,19 @@ pub fn pids_of(engine: &crate::docker::Engine, ids: &[&str]) -> Pids {
 
 /// `observe` for one service alone: its holders' processes from one
 /// inspect (`print status` of many services asks once per engine).
-pub fn observe_one(
-    engine: &crate::docker::Engine,
-    svc: &Service,
-    by_name: &crate::status::ByName,
-) -> Vec<Seen> {
-    observe(
-        svc,
-        Some(by_name),
-        &pids_of(engine, &holder_ids(svc, by_name)),
-    )
+pub fn observe_one(engine: &crate::docker::Engine, svc: &Service, cur: &Current) -> Vec<Seen> {
+    observe(svc, Some(cur), &pids_of(engine, &holder_ids(svc, cur)))
 }
 
 /// The service's ip resources for status, in `svc.ips` order, from what
-/// the engine listed (`by_name`; `None`: its private daemon does not run)
+/// the engine listed (`cur`; `None`: its private daemon does not run)
 /// and the holders' processes (`pids`, see `holder_ids`). Each namespace
 /// is read once, however many addresses it has; no name is resolved.
-pub fn observe(svc: &Service, by_name: Option<&crate::status::ByName>, pids: &Pids) -> Vec<Seen> {
+pub fn observe(svc: &Service, cur: Option<&Current>, pids: &Pids) -> Vec<Seen> {
     if svc.ips.is_empty() {
         return Vec::new();
     }
-    let Some(map) = by_name else {
+    let Some(cur) = cur else {
         return vec![Seen::Down("docker daemon is not running".into()); svc.ips.len()];
     };
     let pids = match pids {
@@ -623,8 +618,10 @@ pub fn observe(svc: &Service, by_name: Option<&crate::status::ByName>, pids: &Pi
             }
             let not_running =
                 || Seen::Down(format!("its namespace holder {} is not running", ip.holder));
-            let Some(h) = running_holder(svc, ip, map) else {
-                return not_running();
+            let h = match running_holder(svc, ip, cur) {
+                Ok(Some(h)) => h,
+                Ok(None) => return not_running(),
+                Err(why) => return Seen::Unknown(why),
             };
             match pids.get(&h.id) {
                 Some(&pid) if pid != 0 => {
@@ -635,4 +632,52 @@ pub fn observe(svc: &Service, by_name: Option<&crate::status::ByName>, pids: &Pi
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docker::argv::LABEL_ID;
+    use crate::docker::inspect::ContainerInfo;
+
+    /// A service whose ip#1 is in container#1's namespace, and container#1
+    /// running under `name` with `label`.
+    fn seen(name: &str, label: &str) -> (Service, Current) {
+        let mut svc = Service::for_test(
+            "s",
+            vec![Container {
+                name: "s.container.1".into(),
+                ..Container::for_test("container#1")
+            }],
+        );
+        svc.ips.push(Ip {
+            head: crate::resource::Head {
+                rid: "ip#1".into(),
+                ..Default::default()
+            },
+            holder: "container#1".into(),
+            ..Ip::default()
+        });
+        let cur = Current::from_infos(vec![ContainerInfo {
+            id: "a".repeat(64),
+            name: name.into(),
+            running: true,
+            state: "running".into(),
+            labels: [(LABEL_ID.to_string(), label.to_string())].into(),
+            ..ContainerInfo::default()
+        }]);
+        (svc, cur)
+    }
+
+    #[test]
+    fn the_holder_is_found_as_every_container_is() {
+        // renamed behind om's back: still the holder
+        let (svc, cur) = seen("moved", "id1.container#1");
+        assert_eq!(holder_ids(&svc, &cur), ["a".repeat(64)]);
+        // not om's under the name: no holder of ours runs
+        let (svc, cur) = seen("s.container.1", "someone.else");
+        assert!(holder_ids(&svc, &cur).is_empty());
+        let got = observe(&svc, Some(&cur), &Ok(HashMap::new()));
+        assert!(matches!(&got[0], Seen::Down(why) if why.contains("not running")));
+    }
 }
