@@ -1,0 +1,67 @@
+//! What om is given by its host rather than by a config: its environment
+//! (issue 21, item 5), a log it can not write (item 8), a root it can not
+//! read (item 12).
+
+use crate::support::{create, unique, Env};
+use std::path::Path;
+
+const ONE: &str = "[container#1]\ntype = docker\nimage = om-test/busybox\n";
+
+/// Every file and directory under `dir`, for "nothing written".
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            out.push(e.path().display().to_string());
+            if e.file_type().unwrap().is_dir() {
+                todo.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+// A newline in the node name or the root would reach the boot unit as a
+// directive of its own (`ExecStartPre=`): refused when the environment is
+// read, one line naming the variable, nothing written.
+#[test]
+fn a_control_character_in_the_environment_is_refused() {
+    let env = Env::new();
+    let name = unique("envc");
+    create(&env, &name, ONE);
+    let before = tree(env.root());
+    let injected = "n1\nExecStartPre=/bin/touch /tmp/om-injected";
+    let bad_root = env.root().join("r\nExecStartPre=/bin/true");
+    let bad_root = bad_root.to_str().unwrap();
+    for (var, value) in [
+        ("OSVC_NODENAME", injected),
+        ("OSVC_NODENAME", "n1\x1b[2J"),
+        ("OSVC_ROOT_PATH", bad_root),
+    ] {
+        let mut env = Env::new();
+        let root = env.root().to_path_buf();
+        env.vars.push((var.into(), value.into()));
+        for args in [
+            vec![name.as_str(), "boot", "print"],
+            vec![name.as_str(), "create", "--config=-"],
+            vec![name.as_str(), "set", "--kw", "container#1.rm=true"],
+            vec![name.as_str(), "status"],
+            vec!["ls"],
+        ] {
+            let out = env.om_stdin(&args, ONE);
+            assert_ne!(out.code, 0, "{var} {args:?}: {}", out.stdout);
+            let lines = out.stderr_lines();
+            assert_eq!(lines.len(), 1, "{var} {args:?}: {}", out.stderr);
+            assert!(lines[0].starts_with(&format!("om: {var}: ")), "{}", lines[0]);
+            assert!(lines[0].contains("control character"), "{}", lines[0]);
+            assert!(!out.stdout.contains("ExecStartPre"), "{}", out.stdout);
+            assert!(tree(&root).is_empty(), "{var} {args:?}: written");
+        }
+    }
+    // the good environment's service is as it was
+    assert_eq!(tree(env.root()), before);
+    let unit = env.om(&[&name, "boot", "print"]).ok().stdout;
+    assert!(!unit.contains("ExecStartPre"), "{unit}");
+}
