@@ -127,7 +127,7 @@ impl Host {
 
     /// The services a selector picks among those configured.
     pub fn select(&self, selector: &str) -> Result<Vec<SvcPath>> {
-        select(selector, &list_services(&self.roots))
+        select(selector, &list_services(&self.roots)?)
     }
 }
 

@@ -28,14 +28,13 @@ fn read_source(src: &str) -> Result<String> {
 /// existed when it was built; nothing is written here.
 pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(Document, bool)> {
     let file = path.conf_file(&ctx.roots);
-    let exists = match std::fs::symlink_metadata(&file) {
-        Ok(_) => {
+    let exists = match crate::fsutil::found(&file, std::fs::symlink_metadata(&file))? {
+        Some(_) => {
             crate::fsutil::check_regular(&file)
-                .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+                .map_err(|e| Error::Failed(crate::fsutil::io_fault(&file, &e)))?;
             true
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return fail(format!("{}: {e}", file.display())),
+        None => false,
     };
     let existing_id = if exists {
         if !args.force {
@@ -122,7 +121,7 @@ fn install(
     // under the lock, what is there now must be what it saw (nothing, or
     // the service whose id the document keeps).
     let file = path.conf_file(&ctx.roots);
-    if std::fs::symlink_metadata(&file).is_ok() {
+    if crate::fsutil::found(&file, std::fs::symlink_metadata(&file))?.is_some() {
         if !args.force {
             return fail(format!(
                 "service {path} already exists (use --force to replace it, keeping its id)"

@@ -2,8 +2,10 @@
 //! (issue 21, item 5), a log it can not write (item 8), a root it can not
 //! read (item 12).
 
-use crate::support::{create, unique, Env};
+use crate::support::{create, unique, Env, Out};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+use std::process::Command;
 
 const ONE: &str = "[container#1]\ntype = docker\nimage = om-test/busybox\n";
 
@@ -64,4 +66,68 @@ fn a_control_character_in_the_environment_is_refused() {
     assert_eq!(tree(env.root()), before);
     let unit = env.om(&[&name, "boot", "print"]).ok().stdout;
     assert!(!unit.contains("ExecStartPre"), "{unit}");
+}
+
+/// `om ARGS` as nobody (uid 65534, no groups), in `env`.
+fn om_as_nobody(env: &Env, args: &[&str]) -> Out {
+    let om = env.std_cmd(args);
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(om.get_program())
+        .args(om.get_args())
+        .stdin(std::process::Stdio::null());
+    for (k, v) in om.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = cmd
+        .output()
+        .expect("setpriv (util-linux) runs om as nobody");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+// A root the user can not read is "permission denied" with its path, for
+// every command that reads the services or objects there: never "does
+// not exist", never an empty list.
+#[test]
+fn an_unreadable_root_says_permission_denied() {
+    let env = Env::new();
+    let name = unique("perm");
+    create(&env, &name, ONE);
+    env.om(&[&name, "print", "config"]).ok();
+    // the test's own root, made 0700 (root's)
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(env.root(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(std::fs::metadata(env.root()).unwrap().uid(), 0);
+    let etc = env.root().join("etc");
+    let glob = format!("{name}*");
+    for (args, code) in [
+        (vec![name.as_str(), "print", "status"], 1),
+        (vec![name.as_str(), "print", "config"], 1),
+        (vec![name.as_str(), "start"], 1),
+        (vec![name.as_str(), "status"], 4),
+        (vec![glob.as_str(), "print", "status"], 1),
+        (vec!["ls"], 1),
+        (vec!["sec/*", "print", "config"], 1),
+    ] {
+        let out = om_as_nobody(&env, &args);
+        assert_eq!(out.code, code, "{args:?}: {}{}", out.stdout, out.stderr);
+        let lines = out.stderr_lines();
+        assert_eq!(lines.len(), 1, "{args:?}: {}", out.stderr);
+        assert!(
+            lines[0].contains(&format!("{}", etc.display()))
+                && lines[0].ends_with(": permission denied"),
+            "{args:?}: {}",
+            lines[0]
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+    }
+    // and root still has it all
+    env.om(&[&name, "print", "config"]).ok();
 }
