@@ -149,7 +149,8 @@ pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     let (doc, existed) = build_document(ctx, path, args)?;
     // The config is read: from here a signal interrupts the provision.
     crate::interrupt::install();
-    let log = super::service_log(ctx, path, args.common.quiet);
+    // no config is installed that no log records
+    let log = super::action_log(ctx, path, args.common.quiet, "create", false)?;
     log.svc(
         Level::Info,
         &format!("service {} target state set to provisioned", path.name),
@@ -164,4 +165,5 @@ pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
             ..ActionArgs::default()
         },
     )
+    .and_then(|()| log.kept())
 }

@@ -56,7 +56,11 @@ fn a_control_character_in_the_environment_is_refused() {
             assert_ne!(out.code, 0, "{var} {args:?}: {}", out.stdout);
             let lines = out.stderr_lines();
             assert_eq!(lines.len(), 1, "{var} {args:?}: {}", out.stderr);
-            assert!(lines[0].starts_with(&format!("om: {var}: ")), "{}", lines[0]);
+            assert!(
+                lines[0].starts_with(&format!("om: {var}: ")),
+                "{}",
+                lines[0]
+            );
             assert!(lines[0].contains("control character"), "{}", lines[0]);
             assert!(!out.stdout.contains("ExecStartPre"), "{}", out.stdout);
             assert!(tree(&root).is_empty(), "{var} {args:?}: written");
@@ -130,4 +134,123 @@ fn an_unreadable_root_says_permission_denied() {
     }
     // and root still has it all
     env.om(&[&name, "print", "config"]).ok();
+}
+
+/// A small tmpfs of the test's own at `dir` (which the test made),
+/// unmounted when the test ends, however it ends.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path) -> Tmpfs {
+        std::fs::create_dir(dir).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k,mode=0700", "om-test-log"])
+            .arg(dir)
+            .output()
+            .expect("mount (util-linux)");
+        assert!(
+            out.status.success(),
+            "mount a tmpfs at {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Tmpfs(dir.to_path_buf())
+    }
+
+    /// Fills it to its last byte: the next one is refused (ENOSPC).
+    fn fill(&self) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.0.join("fill")).unwrap();
+        let chunk = [0u8; 4096];
+        let e = loop {
+            if let Err(e) = f.write_all(&chunk) {
+                break e;
+            }
+        };
+        assert_eq!(e.raw_os_error(), Some(libc::ENOSPC), "{e}");
+    }
+
+    fn free(&self) {
+        std::fs::remove_file(self.0.join("fill")).unwrap();
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let umount = |lazy: bool| {
+            let mut cmd = Command::new("umount");
+            if lazy {
+                cmd.arg("-l");
+            }
+            cmd.arg(&self.0).status().is_ok_and(|s| s.success())
+        };
+        if !umount(false) {
+            umount(true);
+        }
+    }
+}
+
+// An action whose log can not be written (a full disk: a real ENOSPC, on a
+// tmpfs of the test's own as the log tree) does not start; one whose log
+// fills on the way says so at once and fails. A read-only command is not
+// concerned.
+#[test]
+fn an_action_whose_log_can_not_be_written_fails() {
+    crate::support::engine();
+    let env = Env::new();
+    let name = unique("full");
+    let container = format!("{name}.container.1");
+    let _cleanup = crate::support::Cleanup(vec![container.clone()]);
+    create(
+        &env,
+        &name,
+        &format!("{ONE}command = sh -c \"{}\"\n", crate::support::LOOP),
+    );
+    let log = env.root().join(format!("log/{name}.log"));
+    let tmpfs = Tmpfs::mount(&env.root().join("log"));
+    tmpfs.fill();
+    let out = env.om(&[&name, "start"]).code(1);
+    let lines = out.stderr_lines();
+    assert_eq!(lines.len(), 1, "{}", out.stderr);
+    assert_eq!(
+        lines[0],
+        format!(
+            "om: {name}: its log {} can not be written (No space left on device (os error 28)): nothing done",
+            log.display()
+        )
+    );
+    assert!(
+        crate::support::inspect(&container).is_none(),
+        "nothing done"
+    );
+    // read-only: as ever
+    let out = env.om(&[&name, "print", "status"]).ok();
+    assert!(out.stdout.contains(&name), "{}", out.stdout);
+    // room for its first line, not for the rest: the start runs, says at
+    // once that its log lost a line, and fails
+    tmpfs.free();
+    std::fs::write(&log, format!("{}\n", "x".repeat(3900))).unwrap();
+    tmpfs.fill();
+    let out = env.om(&[&name, "start"]).code(1);
+    let lost: Vec<&str> = out
+        .stderr_lines()
+        .into_iter()
+        .filter(|l| l.contains("its log lost"))
+        .collect();
+    assert_eq!(
+        lost,
+        [
+            format!("om: {name}: its log lost a line (No space left on device (os error 28)): this action will fail"),
+            format!("om: {name}: its log lost lines (No space left on device (os error 28)): the action is not fully recorded"),
+        ],
+        "{}",
+        out.stderr
+    );
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains(" do start\n"));
+    drop(tmpfs);
+    // with room again, the action is recorded and succeeds
+    env.om(&[&name, "stop"]).ok();
+    env.om(&[&name, "purge"]).ok();
 }
