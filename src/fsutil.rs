@@ -325,7 +325,9 @@ mod tests {
     fn only_not_found_is_absent() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing");
-        assert!(found(&missing, std::fs::read_dir(&missing)).unwrap().is_none());
+        assert!(found(&missing, std::fs::read_dir(&missing))
+            .unwrap()
+            .is_none());
         assert!(read_dir_found(&missing).unwrap().is_empty());
         let denied: io::Result<()> = Err(io::Error::from(io::ErrorKind::PermissionDenied));
         let e = found(Path::new("/r/etc"), denied).unwrap_err().to_string();

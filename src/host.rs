@@ -60,8 +60,7 @@ pub fn docker_cli() -> &'static DockerCli {
 impl Host {
     pub fn from_env() -> Result<Host> {
         let var = |k: &str| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned());
-        let node_given =
-            one_line("OSVC_NODENAME")?.map(|v| v.to_string_lossy().into_owned());
+        let node_given = one_line("OSVC_NODENAME")?.map(|v| v.to_string_lossy().into_owned());
         let roots = match one_line("OSVC_ROOT_PATH")? {
             Some(dir) if dir.is_empty() => {
                 return Err(Error::Usage(

@@ -245,7 +245,12 @@ mod tests {
         let injected = "n1\nExecStartPre=/bin/touch /tmp/owned";
         for (om, root, node, what) in [
             (om, Some(root), Some(injected), "OSVC_NODENAME"),
-            (om, Some(Path::new("/srv/a\nExecStartPre=/bin/true")), None, "OSVC_ROOT_PATH"),
+            (
+                om,
+                Some(Path::new("/srv/a\nExecStartPre=/bin/true")),
+                None,
+                "OSVC_ROOT_PATH",
+            ),
             (Path::new("/opt/om\r/om"), None, None, "the path of om"),
             (om, None, Some("n1\tx"), "OSVC_NODENAME"),
             (om, None, Some("n1\u{85}x"), "OSVC_NODENAME"),
@@ -257,7 +262,9 @@ mod tests {
         }
         use std::os::unix::ffi::OsStrExt;
         let latin1 = Path::new(std::ffi::OsStr::from_bytes(b"/srv/\xe9t\xe9"));
-        let e = unit_text(&p, om, Some(latin1), None).unwrap_err().to_string();
+        let e = unit_text(&p, om, Some(latin1), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is not UTF-8"), "{e}");
     }
 }

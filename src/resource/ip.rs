@@ -525,7 +525,17 @@ mod tests {
         assert_eq!(parse_netmask("255.255.255.255"), Ok(32));
         assert_eq!(parse_netmask("64"), Ok(64));
         assert_eq!(parse_netmask("1"), Ok(1));
-        for bad in ["129", "255.0.255.0", "x", "", "-1", "24 ", "0", "0.0.0.0", "00"] {
+        for bad in [
+            "129",
+            "255.0.255.0",
+            "x",
+            "",
+            "-1",
+            "24 ",
+            "0",
+            "0.0.0.0",
+            "00",
+        ] {
             assert!(parse_netmask(bad).is_err(), "{bad}");
         }
         assert!(check_prefix("192.0.2.1".parse().unwrap(), 33).is_err());
@@ -553,7 +563,11 @@ mod tests {
             ("2001:db8::ffff", 112, None),
             ("2001:db8::10", 64, Some("fe80::1")),
         ] {
-            assert_eq!(judge(addr, prefix, gw), Ok(()), "{addr}/{prefix} via {gw:?}");
+            assert_eq!(
+                judge(addr, prefix, gw),
+                Ok(()),
+                "{addr}/{prefix} via {gw:?}"
+            );
         }
         for (addr, prefix, gw, key) in [
             ("0.0.0.0", 24, None, "ipname"),
@@ -583,7 +597,11 @@ mod tests {
             ("2001:db8::10", 64, Some("::"), "gateway"),
             ("2001:db8::10", 64, Some("ff02::2"), "gateway"),
         ] {
-            assert_eq!(judge(addr, prefix, gw), Err(key), "{addr}/{prefix} via {gw:?}");
+            assert_eq!(
+                judge(addr, prefix, gw),
+                Err(key),
+                "{addr}/{prefix} via {gw:?}"
+            );
         }
         let (_, why) = check_address("192.0.2.255".parse().unwrap(), 24, None).unwrap_err();
         assert_eq!(why, "192.0.2.255 is the broadcast address of 192.0.2.0/24");

@@ -1022,12 +1022,28 @@ fn addresses_no_host_can_have_are_refused_naming_the_keyword() {
         ("ipname = 10.200.9.10", "ipname = 127.0.0.1", "ip#1.ipname"),
         ("ipname = 10.200.9.10", "ipname = ::1", "ip#1.ipname"),
         ("ipname = 10.200.9.10", "ipname = 239.0.0.1", "ip#1.ipname"),
-        ("ipname = 10.200.9.10", "ipname = 255.255.255.255", "ip#1.ipname"),
-        ("ipname = 10.200.9.10", "ipname = 10.200.9.255", "ip#1.ipname"),
+        (
+            "ipname = 10.200.9.10",
+            "ipname = 255.255.255.255",
+            "ip#1.ipname",
+        ),
+        (
+            "ipname = 10.200.9.10",
+            "ipname = 10.200.9.255",
+            "ip#1.ipname",
+        ),
         ("netmask = 24", "netmask = 0", "ip#1.netmask"),
         ("netmask = 24", "netmask = 0.0.0.0", "ip#1.netmask"),
-        ("netmask = 24", "netmask = 24\ngateway = 10.200.8.1", "ip#1.gateway"),
-        ("netmask = 24", "netmask = 24\ngateway = 10.200.9.10", "ip#1.gateway"),
+        (
+            "netmask = 24",
+            "netmask = 24\ngateway = 10.200.8.1",
+            "ip#1.gateway",
+        ),
+        (
+            "netmask = 24",
+            "netmask = 24\ngateway = 10.200.9.10",
+            "ip#1.gateway",
+        ),
     ] {
         assert!(conf.contains(from), "{conf}");
         let bad = conf.replace(from, to);
