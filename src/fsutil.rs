@@ -162,6 +162,14 @@ pub fn read_dir_found(dir: &Path) -> crate::error::Result<Vec<std::fs::DirEntry>
         .collect()
 }
 
+/// The directories in `dir` (`read_dir_found`, less the entries that are
+/// something else: a stray file among the namespaces is none).
+pub fn subdirs_found(dir: &Path) -> crate::error::Result<Vec<std::fs::DirEntry>> {
+    let mut entries = read_dir_found(dir)?;
+    entries.retain(|e| e.file_type().map_or(true, |t| t.is_dir() || t.is_symlink()));
+    Ok(entries)
+}
+
 /// `.NAME.PID.RANDOM.tmp` files whose writer is dead.
 fn remove_stale_temps(dir: &Path, base: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -339,6 +347,14 @@ mod tests {
         let file = dir.path().join("file");
         std::fs::write(&file, "").unwrap();
         assert!(read_dir_found(&file).is_err());
+        // and no namespace among the namespaces
+        std::fs::create_dir(dir.path().join("ns1")).unwrap();
+        let names: Vec<_> = subdirs_found(dir.path())
+            .unwrap()
+            .iter()
+            .map(std::fs::DirEntry::file_name)
+            .collect();
+        assert_eq!(names, ["ns1"]);
     }
 
     #[test]

@@ -155,7 +155,7 @@ pub fn check_name(s: &str) -> std::result::Result<(), String> {
 pub fn list_services(roots: &Roots) -> Result<Vec<SvcPath>> {
     let mut out = Vec::new();
     collect_confs(&roots.etc, None, &mut out)?;
-    for ns in read_dir_found(&roots.etc.join("namespaces"))? {
+    for ns in crate::fsutil::subdirs_found(&roots.etc.join("namespaces"))? {
         let ns_name = ns.file_name().to_string_lossy().into_owned();
         if check_name(&ns_name).is_ok() {
             collect_confs(&ns.path().join("svc"), Some(&ns_name), &mut out)?;

@@ -179,7 +179,7 @@ pub fn list(roots: &Roots) -> Result<Vec<ObjPath>> {
     use crate::fsutil::read_dir_found;
     let mut out = Vec::new();
     let mut dirs: Vec<(String, PathBuf)> = vec![(ROOT_NS.into(), roots.etc.clone())];
-    for ns in read_dir_found(&roots.etc.join("namespaces"))? {
+    for ns in crate::fsutil::subdirs_found(&roots.etc.join("namespaces"))? {
         let name = ns.file_name().to_string_lossy().into_owned();
         if check_name(&name).is_ok() {
             dirs.push((name, ns.path()));
