@@ -87,25 +87,43 @@ impl Logger {
 
     /// The log of the action `what`, which it records: opened, and its
     /// first line (`do WHAT`, in the file only) written, or an error
-    /// before the action does anything.
-    pub fn for_action(node: &str, svcname: &str, log_file: &Path, what: &str) -> Result<Logger> {
-        let refused = |why: String| {
-            Error::Failed(format!(
-                "{svcname}: its log {} can not be written ({why}): nothing done",
-                log_file.display()
-            ))
-        };
-        let file = crate::fsutil::open_append(log_file).map_err(|e| refused(e.to_string()))?;
-        let log = Logger {
-            file: Some(Mutex::new(file)),
+    /// before the action does anything. A stop (`anyway`) is not held
+    /// back by a full disk, when stopping is what an operator needs most:
+    /// it says so at once, runs, and fails at its end (`kept`).
+    pub fn for_action(
+        node: &str,
+        svcname: &str,
+        log_file: &Path,
+        what: &str,
+        anyway: bool,
+    ) -> Result<Logger> {
+        let mut log = Logger {
             strict: true,
             ..Logger::new(node, svcname, None)
         };
         let name = format!("{node}.{svcname}");
         let line = format_line(&name, log.width(), Level::Info, &format!("do {what}"));
-        log.append(&(line + "\n"))
-            .map_err(|e| refused(e.to_string()))?;
-        Ok(log)
+        let opened = crate::fsutil::open_append(log_file).and_then(|file| {
+            log.file = Some(Mutex::new(file));
+            log.append(&(line + "\n"))
+        });
+        match opened {
+            Ok(()) => Ok(log),
+            Err(e) if anyway => {
+                crate::text::say(&format!(
+                    "{svcname}: its log {} can not be written ({e}): {what} anyway, and fail",
+                    log_file.display()
+                ));
+                if let Ok(mut fault) = log.fault.lock() {
+                    *fault = Some(e.to_string());
+                }
+                Ok(log)
+            }
+            Err(e) => Err(Error::Failed(format!(
+                "{svcname}: its log {} can not be written ({e}): nothing done",
+                log_file.display()
+            ))),
+        }
     }
 
     /// Whether every line reached the log: an action that lost one fails.
@@ -286,7 +304,7 @@ mod tests {
     fn an_action_log_that_loses_a_line_fails_the_action() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log/svc1.log");
-        let mut log = Logger::for_action("n1", "svc1", &path, "start").unwrap();
+        let mut log = Logger::for_action("n1", "svc1", &path, "start", false).unwrap();
         log.echo = false;
         log.svc(Level::Info, "kept");
         assert!(log.kept().is_ok());
@@ -314,7 +332,7 @@ mod tests {
         // a log that can not be opened: the action does not start
         let file = dir.path().join("file");
         std::fs::write(&file, "").unwrap();
-        let e = Logger::for_action("n1", "svc1", &file.join("svc1.log"), "start")
+        let e = Logger::for_action("n1", "svc1", &file.join("svc1.log"), "start", false)
             .err()
             .unwrap()
             .to_string();
@@ -323,6 +341,9 @@ mod tests {
             "{e}"
         );
         assert!(e.ends_with(": nothing done"), "{e}");
+        // but a stop runs, and fails
+        let log = Logger::for_action("n1", "svc1", &file.join("svc1.log"), "stop", true).unwrap();
+        assert!(log.kept().is_err());
     }
 
     #[test]

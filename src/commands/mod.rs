@@ -38,7 +38,8 @@ fn service_log(ctx: &Ctx, path: &SvcPath, quiet: bool) -> crate::logger::Logger 
 }
 
 /// The log of an action on one service, which records it (see `logger`):
-/// none that can be written, no action. A dry run runs nothing: its log
+/// none that can be written, no action, but for a stop (SPEC 7: a stop
+/// always works), which runs and fails. A dry run runs nothing: its log
 /// is kept when it can be, as a read-only command's.
 fn action_log(
     ctx: &Ctx,
@@ -51,7 +52,11 @@ fn action_log(
         return Ok(service_log(ctx, path, quiet));
     }
     let file = path.log_file(&ctx.roots);
-    Ok(crate::logger::Logger::for_action(&ctx.node, &path.to_string(), &file, what)?.quiet(quiet))
+    let anyway = what == action::Kind::Stop.name();
+    Ok(
+        crate::logger::Logger::for_action(&ctx.node, &path.to_string(), &file, what, anyway)?
+            .quiet(quiet),
+    )
 }
 
 /// `--expect-id`: the service here must be the one the asking node has.

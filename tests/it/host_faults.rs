@@ -249,8 +249,21 @@ fn an_action_whose_log_can_not_be_written_fails() {
     assert!(std::fs::read_to_string(&log)
         .unwrap()
         .contains(" do start\n"));
+    // a stop is what a full disk must not hold back: it runs, and fails
+    let running = || crate::support::inspect(&container).unwrap()["State"]["Running"] == true;
+    assert!(running());
+    let out = env.om(&[&name, "stop"]).code(1);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "om: {name}: its log {} can not be written (No space left on device (os error 28)): stop anyway, and fail\n",
+            log.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!running());
     drop(tmpfs);
     // with room again, the action is recorded and succeeds
-    env.om(&[&name, "stop"]).ok();
+    env.om(&[&name, "start"]).ok();
     env.om(&[&name, "purge"]).ok();
 }
