@@ -42,11 +42,14 @@ pub fn services(current: &OsStr) -> Vec<CompletionCandidate> {
     let Ok(host) = crate::host::Host::from_env() else {
         return Vec::new();
     };
+    // a root it can not read offers nothing: the command then says why
     let mut words: Vec<String> = list_services(&host.roots)
+        .unwrap_or_default()
         .iter()
         .map(ToString::to_string)
         .chain(
             crate::objects::list(&host.roots)
+                .unwrap_or_default()
                 .iter()
                 .map(ToString::to_string),
         )

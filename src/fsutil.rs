@@ -131,6 +131,45 @@ pub fn write_atomic(file: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// The one rule for "is it there": only `NotFound` says that a file or
+/// directory is absent (`Ok(None)`); any other error (permission denied
+/// above all) is an error naming the path, never "does not exist".
+pub fn found<T>(path: &Path, r: io::Result<T>) -> crate::error::Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(crate::error::Error::Failed(io_fault(path, &e))),
+    }
+}
+
+/// What an I/O error on `path` says: `PATH: permission denied` when the
+/// user may not reach it, `PATH: ERROR` else.
+pub fn io_fault(path: &Path, e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => format!("{}: permission denied", path.display()),
+        _ => format!("{}: {e}", path.display()),
+    }
+}
+
+/// The entries of `dir`; none when it does not exist, an error when it
+/// can not be read (never taken for empty).
+pub fn read_dir_found(dir: &Path) -> crate::error::Result<Vec<std::fs::DirEntry>> {
+    let Some(entries) = found(dir, std::fs::read_dir(dir))? else {
+        return Ok(Vec::new());
+    };
+    entries
+        .map(|e| e.map_err(|e| crate::error::Error::Failed(io_fault(dir, &e))))
+        .collect()
+}
+
+/// The directories in `dir` (`read_dir_found`, less the entries that are
+/// something else: a stray file among the namespaces is none).
+pub fn subdirs_found(dir: &Path) -> crate::error::Result<Vec<std::fs::DirEntry>> {
+    let mut entries = read_dir_found(dir)?;
+    entries.retain(|e| e.file_type().map_or(true, |t| t.is_dir() || t.is_symlink()));
+    Ok(entries)
+}
+
 /// `.NAME.PID.RANDOM.tmp` files whose writer is dead.
 fn remove_stale_temps(dir: &Path, base: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -288,6 +327,34 @@ mod tests {
 
     fn mode(p: &Path) -> u32 {
         std::fs::symlink_metadata(p).unwrap().mode() & 0o777
+    }
+
+    #[test]
+    fn only_not_found_is_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        assert!(found(&missing, std::fs::read_dir(&missing))
+            .unwrap()
+            .is_none());
+        assert!(read_dir_found(&missing).unwrap().is_empty());
+        let denied: io::Result<()> = Err(io::Error::from(io::ErrorKind::PermissionDenied));
+        let e = found(Path::new("/r/etc"), denied).unwrap_err().to_string();
+        assert_eq!(e, "/r/etc: permission denied");
+        let other: io::Result<()> = Err(io::Error::from_raw_os_error(libc::ENOTDIR));
+        let e = found(Path::new("/r/etc"), other).unwrap_err().to_string();
+        assert!(e.starts_with("/r/etc: Not a directory"), "{e}");
+        // a file where a directory of services should be is no empty one
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        assert!(read_dir_found(&file).is_err());
+        // and no namespace among the namespaces
+        std::fs::create_dir(dir.path().join("ns1")).unwrap();
+        let names: Vec<_> = subdirs_found(dir.path())
+            .unwrap()
+            .iter()
+            .map(std::fs::DirEntry::file_name)
+            .collect();
+        assert_eq!(names, ["ns1"]);
     }
 
     #[test]

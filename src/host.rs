@@ -60,7 +60,8 @@ pub fn docker_cli() -> &'static DockerCli {
 impl Host {
     pub fn from_env() -> Result<Host> {
         let var = |k: &str| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned());
-        let roots = match std::env::var_os("OSVC_ROOT_PATH") {
+        let node_given = one_line("OSVC_NODENAME")?.map(|v| v.to_string_lossy().into_owned());
+        let roots = match one_line("OSVC_ROOT_PATH")? {
             Some(dir) if dir.is_empty() => {
                 return Err(Error::Usage(
                     "OSVC_ROOT_PATH is set but empty: unset it, or name a directory".into(),
@@ -110,8 +111,8 @@ impl Host {
         ]);
         Ok(Host {
             roots,
-            node: nodename(var("OSVC_NODENAME")),
-            node_given: var("OSVC_NODENAME").filter(|n| !n.is_empty()),
+            node: nodename(node_given.clone()),
+            node_given: node_given.filter(|n| !n.is_empty()),
             systemd_dir: var("OM_SYSTEMD_DIR")
                 .filter(|d| !d.is_empty())
                 .map_or_else(|| "/etc/systemd/system".into(), Into::into),
@@ -125,7 +126,24 @@ impl Host {
 
     /// The services a selector picks among those configured.
     pub fn select(&self, selector: &str) -> Result<Vec<SvcPath>> {
-        select(selector, &list_services(&self.roots))
+        select(selector, &list_services(&self.roots)?)
+    }
+}
+
+/// The variable `name`, refused when it holds a control character: a
+/// newline in a node name or a root is never meant, and would reach a
+/// unit file, a log line or a remote command line as a line of its own.
+fn one_line(name: &str) -> Result<Option<std::ffi::OsString>> {
+    let Some(v) = std::env::var_os(name) else {
+        return Ok(None);
+    };
+    match v.to_string_lossy().chars().find(|c| c.is_control()) {
+        None => Ok(Some(v)),
+        Some(c) => Err(Error::Usage(format!(
+            "{name}: '{}' holds a control character ({}), which no node name or path needs",
+            v.to_string_lossy().escape_debug(),
+            c.escape_debug()
+        ))),
     }
 }
 

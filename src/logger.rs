@@ -1,7 +1,13 @@
 //! Action lines (SPEC 5.1): `<node>.<svc>[.<rid>]` padded, a level char, the
 //! message. Written whole under one lock, so parallel resources never mix
 //! half-lines; mirrored with a timestamp into `log/NAME.log`.
+//!
+//! The log of an action is the record of what ran: an action whose log can
+//! not be written (a full disk) does not start, or fails when a line was
+//! lost on the way, saying so on stderr at once. A read-only command's log
+//! (status asking the other nodes) is kept when it can be.
 
+use crate::error::{Error, Result};
 use crate::text::escape_controls;
 use std::fs::File;
 use std::io::Write;
@@ -39,6 +45,11 @@ pub struct Logger {
     echo: bool,
     /// `--quiet`: only warnings and errors on stderr (the log keeps all).
     quiet: bool,
+    /// An action's log: a line it could not write is said on stderr, and
+    /// fails the action (`kept`).
+    strict: bool,
+    /// The first write that failed, with why.
+    fault: Mutex<Option<String>>,
 }
 
 static STDERR: Mutex<()> = Mutex::new(());
@@ -58,7 +69,8 @@ fn paint(text: &str, code: &str) -> String {
 }
 
 impl Logger {
-    /// `log_file`: where to append; an unwritable log is not a reason to fail.
+    /// `log_file`: where to append; an unwritable log is not a reason to
+    /// fail a read-only command.
     pub fn new(node: &str, svcname: &str, log_file: Option<&Path>) -> Logger {
         // 0600: the log holds docker command lines, so config values.
         let file = log_file.and_then(|p| crate::fsutil::open_append(p).ok().map(Mutex::new));
@@ -68,7 +80,74 @@ impl Logger {
             file,
             echo: true,
             quiet: false,
+            strict: false,
+            fault: Mutex::new(None),
         }
+    }
+
+    /// The log of the action `what`, which it records: opened, and its
+    /// first line (`do WHAT`, in the file only) written, or an error
+    /// before the action does anything. A stop (`anyway`) is not held
+    /// back by a full disk, when stopping is what an operator needs most:
+    /// it says so at once, runs, and fails at its end (`kept`).
+    pub fn for_action(
+        node: &str,
+        svcname: &str,
+        log_file: &Path,
+        what: &str,
+        anyway: bool,
+    ) -> Result<Logger> {
+        let mut log = Logger {
+            strict: true,
+            ..Logger::new(node, svcname, None)
+        };
+        let name = format!("{node}.{svcname}");
+        let line = format_line(&name, log.width(), Level::Info, &format!("do {what}"));
+        let opened = crate::fsutil::open_append(log_file).and_then(|file| {
+            log.file = Some(Mutex::new(file));
+            log.append(&(line + "\n"))
+        });
+        match opened {
+            Ok(()) => Ok(log),
+            Err(e) if anyway => {
+                crate::text::say(&format!(
+                    "{svcname}: its log {} can not be written ({e}): {what} anyway, and fail",
+                    log_file.display()
+                ));
+                if let Ok(mut fault) = log.fault.lock() {
+                    *fault = Some(e.to_string());
+                }
+                Ok(log)
+            }
+            Err(e) => Err(Error::Failed(format!(
+                "{svcname}: its log {} can not be written ({e}): nothing done",
+                log_file.display()
+            ))),
+        }
+    }
+
+    /// Whether every line reached the log: an action that lost one fails.
+    pub fn kept(&self) -> Result<()> {
+        match self.fault.lock().ok().and_then(|f| f.clone()) {
+            None => Ok(()),
+            Some(why) => Err(Error::Failed(format!(
+                "{}: its log lost lines ({why}): the action is not fully recorded",
+                self.svcname
+            ))),
+        }
+    }
+
+    /// Appends `text` (whole lines) to the log file, each stamped.
+    fn append(&self, text: &str) -> std::io::Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let stamp = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f");
+        let stamped: String = text.lines().map(|l| format!("{stamp} {l}\n")).collect();
+        let mut f = file
+            .lock()
+            .map_err(|_| std::io::Error::other("a writer panicked"))?;
+        f.write_all(stamped.as_bytes())
     }
 
     /// `--quiet`: info lines go to the log only.
@@ -100,11 +179,25 @@ impl Logger {
             let _guard = STDERR.lock();
             let _ = std::io::stderr().lock().write_all(shown.as_bytes());
         }
-        if let Some(file) = &self.file {
-            let stamp = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f");
-            let stamped: String = text.lines().map(|l| format!("{stamp} {l}\n")).collect();
-            if let Ok(mut f) = file.lock() {
-                let _ = f.write_all(stamped.as_bytes());
+        if let Err(e) = self.append(&text) {
+            self.lost(&e);
+        }
+    }
+
+    /// A line the log did not take: the first one said on stderr at once
+    /// (an action's log), and remembered for `kept`.
+    fn lost(&self, e: &std::io::Error) {
+        let Ok(mut fault) = self.fault.lock() else {
+            return;
+        };
+        if fault.is_none() {
+            *fault = Some(e.to_string());
+            if self.strict && self.echo {
+                let _guard = STDERR.lock();
+                crate::text::say(&format!(
+                    "{}: its log lost a line ({e}): this action will fail",
+                    self.svcname
+                ));
             }
         }
     }
@@ -205,6 +298,52 @@ mod tests {
             regex::Regex::new(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} n1\.svc1\.container#1 W a$")
                 .unwrap();
         assert!(re.is_match(lines[0]), "{}", lines[0]);
+    }
+
+    #[test]
+    fn an_action_log_that_loses_a_line_fails_the_action() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log/svc1.log");
+        let mut log = Logger::for_action("n1", "svc1", &path, "start", false).unwrap();
+        log.echo = false;
+        log.svc(Level::Info, "kept");
+        assert!(log.kept().is_ok());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with(" n1.svc1             do start"),
+            "{text}"
+        );
+        // a handle that takes no write, as a full disk does not
+        log.file = Some(Mutex::new(File::open(&path).unwrap()));
+        log.svc(Level::Info, "lost");
+        log.svc(Level::Info, "lost too");
+        let e = log.kept().unwrap_err().to_string();
+        assert!(e.starts_with("svc1: its log lost lines ("), "{e}");
+        // a read-only command's log is kept when it can be, never a failure
+        let lenient = Logger {
+            echo: false,
+            ..Logger::new("n1", "svc1", None)
+        };
+        lenient.svc(Level::Info, "nowhere");
+        assert!(lenient.kept().is_ok());
+        // a log that can not be opened: the action does not start
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let e = Logger::for_action("n1", "svc1", &file.join("svc1.log"), "start", false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("svc1: its log {}", file.display())),
+            "{e}"
+        );
+        assert!(e.ends_with(": nothing done"), "{e}");
+        // but a stop runs, and fails
+        let log = Logger::for_action("n1", "svc1", &file.join("svc1.log"), "stop", true).unwrap();
+        assert!(log.kept().is_err());
     }
 
     #[test]

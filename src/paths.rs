@@ -1,6 +1,7 @@
 //! Service paths (`NAME`, `NS/svc/NAME`) and where their files live.
 
 use crate::error::{Error, Result};
+use crate::fsutil::read_dir_found;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -149,27 +150,23 @@ pub fn check_name(s: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Every service with a config file under `etc`, sorted.
-pub fn list_services(roots: &Roots) -> Vec<SvcPath> {
+/// Every service with a config file under `etc`, sorted. A directory that
+/// can not be read is an error: its services are not "none".
+pub fn list_services(roots: &Roots) -> Result<Vec<SvcPath>> {
     let mut out = Vec::new();
-    collect_confs(&roots.etc, None, &mut out);
-    if let Ok(nss) = std::fs::read_dir(roots.etc.join("namespaces")) {
-        for ns in nss.flatten() {
-            let ns_name = ns.file_name().to_string_lossy().into_owned();
-            if check_name(&ns_name).is_ok() {
-                collect_confs(&ns.path().join("svc"), Some(&ns_name), &mut out);
-            }
+    collect_confs(&roots.etc, None, &mut out)?;
+    for ns in crate::fsutil::subdirs_found(&roots.etc.join("namespaces"))? {
+        let ns_name = ns.file_name().to_string_lossy().into_owned();
+        if check_name(&ns_name).is_ok() {
+            collect_confs(&ns.path().join("svc"), Some(&ns_name), &mut out)?;
         }
     }
     out.sort();
-    out
+    Ok(out)
 }
 
-fn collect_confs(dir: &Path, ns: Option<&str>, out: &mut Vec<SvcPath>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
+fn collect_confs(dir: &Path, ns: Option<&str>, out: &mut Vec<SvcPath>) -> Result<()> {
+    for entry in read_dir_found(dir)? {
         let file = entry.file_name().to_string_lossy().into_owned();
         let Some(name) = file.strip_suffix(".conf") else {
             continue;
@@ -183,6 +180,7 @@ fn collect_confs(dir: &Path, ns: Option<&str>, out: &mut Vec<SvcPath>) {
             });
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -124,7 +124,7 @@ pub fn run_one(
             _ => (config::load(path, &ctx.roots, &ctx.node)?.1, true),
         };
         super::check_id(&svc, &args.common)?;
-        let log = super::service_log(ctx, path, args.common.quiet);
+        let log = super::action_log(ctx, path, args.common.quiet, kind.name(), args.dry_run)?;
         // purge leaves nothing behind, disabled resources included
         let selected = if kind == Kind::Purge {
             svc.resources()
@@ -167,7 +167,7 @@ pub fn run_one(
             if !args.dry_run && !filtered {
                 state::set_started(&svc.path, &ctx.roots, false)?;
             }
-            return Ok(());
+            return log.kept();
         }
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
@@ -224,7 +224,8 @@ pub fn run_one(
             delete::remove_service(ctx, path)?;
             remove_namespace_slice(ctx, &exec);
         }
-        Ok(())
+        // every success ends here: one whose record lost a line is none
+        log.kept()
     }
 }
 
@@ -461,7 +462,7 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
     each(paths, |path| {
         let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
         super::check_id(&svc, &args.common)?;
-        let log = super::service_log(ctx, path, args.common.quiet);
+        let log = super::action_log(ctx, path, args.common.quiet, "pull", args.dry_run)?;
         let selected = containers(&select_resources(&svc, args)?);
         let prepared = crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?;
         let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
@@ -471,7 +472,7 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
         if !args.dry_run {
             crate::objects::env::forget_creds(&svc, &ctx.roots);
         }
-        pulled
+        pulled.and_then(|()| log.kept())
     })
 }
 

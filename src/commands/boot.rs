@@ -25,8 +25,17 @@ pub fn unit_name(path: &SvcPath) -> String {
 /// A word of an `ExecStart=` or `Environment=` line as systemd reads it:
 /// its `\` and `"` escaped, its `%` doubled (a specifier otherwise) and,
 /// in a command, its `$` doubled (a variable otherwise); double-quoted
-/// when it is not a plain word.
-fn systemd_word(w: &str, command: bool) -> String {
+/// when it is not a plain word. A control character is refused, whatever
+/// the value's source: a newline would end the line and start another
+/// directive (`ExecStartPre=…`), and no escape makes it safe to read.
+fn systemd_word(what: &str, w: &str, command: bool) -> Result<String> {
+    if let Some(c) = w.chars().find(|c| c.is_control()) {
+        return Err(Error::Failed(format!(
+            "{what} '{}' holds a control character ({}): no unit written",
+            w.escape_debug(),
+            c.escape_debug()
+        )));
+    }
     let mut out = String::with_capacity(w.len() + 2);
     for c in w.chars() {
         match c {
@@ -40,32 +49,45 @@ fn systemd_word(w: &str, command: bool) -> String {
     let plain = !w.is_empty()
         && w.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-=:,+@".contains(c));
-    if plain {
-        out
-    } else {
-        format!("\"{out}\"")
-    }
+    Ok(if plain { out } else { format!("\"{out}\"") })
+}
+
+/// A path as a unit names it: its text exactly (a path that is not UTF-8
+/// would be written as another one).
+fn path_text<'a>(what: &str, p: &'a Path) -> Result<&'a str> {
+    p.to_str().ok_or_else(|| {
+        Error::Failed(format!(
+            "{what} '{}' is not UTF-8: no unit written",
+            p.display()
+        ))
+    })
 }
 
 /// The unit's text: om by its absolute path, the root it reads (when not
 /// the system's) and this node's name when it was given.
-pub fn unit_text(path: &SvcPath, om: &Path, root: Option<&Path>, node: Option<&str>) -> String {
-    let om = systemd_word(&om.display().to_string(), true);
-    let p = systemd_word(&path.to_string(), true);
+pub fn unit_text(
+    path: &SvcPath,
+    om: &Path,
+    root: Option<&Path>,
+    node: Option<&str>,
+) -> Result<String> {
+    let om = systemd_word("the path of om", path_text("the path of om", om)?, true)?;
+    let p = systemd_word("the service path", &path.to_string(), true)?;
     let mut env = String::new();
     if let Some(root) = root {
+        let root = path_text("OSVC_ROOT_PATH", root)?;
         env.push_str(&format!(
             "Environment={}\n",
-            systemd_word(&format!("OSVC_ROOT_PATH={}", root.display()), false)
+            systemd_word("OSVC_ROOT_PATH", &format!("OSVC_ROOT_PATH={root}"), false)?
         ));
     }
     if let Some(node) = node {
         env.push_str(&format!(
             "Environment={}\n",
-            systemd_word(&format!("OSVC_NODENAME={node}"), false)
+            systemd_word("OSVC_NODENAME", &format!("OSVC_NODENAME={node}"), false)?
         ));
     }
-    format!(
+    Ok(format!(
         "# Written by om {path} boot enable: om starts the service at boot.
 [Unit]
 Description=om service {path}
@@ -82,7 +104,7 @@ TimeoutStartSec=infinity
 [Install]
 WantedBy=multi-user.target
 "
-    )
+    ))
 }
 
 /// Whether systemd runs this machine (as `sd_booted` tells it).
@@ -114,7 +136,7 @@ pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
         crate::config::load(path, &ctx.roots, &ctx.node)?;
         let name = unit_name(path);
         let file: PathBuf = ctx.systemd_dir.join(&name);
-        let text = unit_text(path, &om, root.as_deref(), ctx.node_given.as_deref());
+        let text = unit_text(path, &om, root.as_deref(), ctx.node_given.as_deref())?;
         match what {
             BootCommand::Print => super::out(&text),
             BootCommand::Enable => {
@@ -165,7 +187,7 @@ mod tests {
     fn a_unit_per_service() {
         let p = SvcPath::parse("ns1/svc/web").unwrap();
         assert_eq!(unit_name(&p), "om-ns1-svc-web.service");
-        let t = unit_text(&p, Path::new("/usr/bin/om"), None, None);
+        let t = unit_text(&p, Path::new("/usr/bin/om"), None, None).unwrap();
         assert!(
             t.contains("ExecStart=/usr/bin/om ns1/svc/web start --local\n"),
             "{t}"
@@ -181,7 +203,8 @@ mod tests {
             Path::new("/opt/om dir/om"),
             Some(Path::new("/srv/om")),
             Some("n1"),
-        );
+        )
+        .unwrap();
         assert!(
             t.contains("Environment=OSVC_ROOT_PATH=/srv/om\nEnvironment=OSVC_NODENAME=n1\n"),
             "{t}"
@@ -196,7 +219,8 @@ mod tests {
             Path::new("/opt/a%n$x\\b/om"),
             Some(Path::new("/srv/o%i")),
             None,
-        );
+        )
+        .unwrap();
         assert!(t.contains("ExecStart=\"/opt/a%%n$$x\\\\b/om\" "), "{t}");
         assert!(
             t.contains("Environment=\"OSVC_ROOT_PATH=/srv/o%%i\"\n"),
@@ -211,5 +235,36 @@ mod tests {
             unit_name(&SvcPath::parse("ns-a/svc/b").unwrap()),
             unit_name(&SvcPath::parse("ns-a-svc-b").unwrap())
         );
+    }
+
+    #[test]
+    fn a_unit_never_holds_a_control_character() {
+        let p = SvcPath::parse("web").unwrap();
+        let om = Path::new("/usr/bin/om");
+        let root = Path::new("/srv/om");
+        let injected = "n1\nExecStartPre=/bin/touch /tmp/owned";
+        for (om, root, node, what) in [
+            (om, Some(root), Some(injected), "OSVC_NODENAME"),
+            (
+                om,
+                Some(Path::new("/srv/a\nExecStartPre=/bin/true")),
+                None,
+                "OSVC_ROOT_PATH",
+            ),
+            (Path::new("/opt/om\r/om"), None, None, "the path of om"),
+            (om, None, Some("n1\tx"), "OSVC_NODENAME"),
+            (om, None, Some("n1\u{85}x"), "OSVC_NODENAME"),
+        ] {
+            let e = unit_text(&p, om, root, node).unwrap_err().to_string();
+            assert!(e.starts_with(what), "{e}");
+            assert!(e.contains("control character"), "{e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+        use std::os::unix::ffi::OsStrExt;
+        let latin1 = Path::new(std::ffi::OsStr::from_bytes(b"/srv/\xe9t\xe9"));
+        let e = unit_text(&p, om, Some(latin1), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is not UTF-8"), "{e}");
     }
 }

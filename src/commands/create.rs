@@ -42,14 +42,13 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
         )));
     }
     let file = path.conf_file(&ctx.roots);
-    let exists = match std::fs::symlink_metadata(&file) {
-        Ok(_) => {
+    let exists = match crate::fsutil::found(&file, std::fs::symlink_metadata(&file))? {
+        Some(_) => {
             crate::fsutil::check_regular(&file)
-                .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+                .map_err(|e| Error::Failed(crate::fsutil::io_fault(&file, &e)))?;
             true
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return fail(format!("{}: {e}", file.display())),
+        None => false,
     };
     let existing_id = if exists {
         if !args.force {
@@ -136,7 +135,7 @@ fn install(
     // under the lock, what is there now must be what it saw (nothing, or
     // the service whose id the document keeps).
     let file = path.conf_file(&ctx.roots);
-    if std::fs::symlink_metadata(&file).is_ok() {
+    if crate::fsutil::found(&file, std::fs::symlink_metadata(&file))?.is_some() {
         if !args.force {
             return fail(format!(
                 "service {path} already exists (use --force to replace it, keeping its id)"
@@ -164,7 +163,8 @@ pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     let (doc, existed) = build_document(ctx, path, args)?;
     // The config is read: from here a signal interrupts the provision.
     crate::interrupt::install();
-    let log = super::service_log(ctx, path, args.common.quiet);
+    // no config is installed that no log records
+    let log = super::action_log(ctx, path, args.common.quiet, "create", false)?;
     log.svc(
         Level::Info,
         &format!("service {} target state set to provisioned", path.name),
@@ -179,4 +179,5 @@ pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
             ..ActionArgs::default()
         },
     )
+    .and_then(|()| log.kept())
 }

@@ -12,11 +12,11 @@ use std::time::Duration;
 
 pub fn ls(ctx: &Ctx, format: Format) -> Result<()> {
     // services, then secrets and configs (SPEC 13), each sorted
-    let paths: Vec<String> = list_services(&ctx.roots)
+    let paths: Vec<String> = list_services(&ctx.roots)?
         .iter()
         .map(ToString::to_string)
         .chain(
-            crate::objects::list(&ctx.roots)
+            crate::objects::list(&ctx.roots)?
                 .iter()
                 .map(ToString::to_string),
         )
@@ -90,7 +90,7 @@ fn open_log(file: &std::path::Path, follow: bool) -> Result<Option<std::fs::File
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 std::thread::sleep(Duration::from_millis(200));
             }
-            Err(e) => return Err(Error::Failed(format!("{}: {e}", file.display()))),
+            Err(e) => return Err(Error::Failed(crate::fsutil::io_fault(file, &e))),
         }
     }
 }

@@ -37,6 +37,28 @@ fn service_log(ctx: &Ctx, path: &SvcPath, quiet: bool) -> crate::logger::Logger 
     .quiet(quiet)
 }
 
+/// The log of an action on one service, which records it (see `logger`):
+/// none that can be written, no action, but for a stop (SPEC 7: a stop
+/// always works), which runs and fails. A dry run runs nothing: its log
+/// is kept when it can be, as a read-only command's.
+fn action_log(
+    ctx: &Ctx,
+    path: &SvcPath,
+    quiet: bool,
+    what: &str,
+    dry_run: bool,
+) -> Result<crate::logger::Logger> {
+    if dry_run {
+        return Ok(service_log(ctx, path, quiet));
+    }
+    let file = path.log_file(&ctx.roots);
+    let anyway = what == action::Kind::Stop.name();
+    Ok(
+        crate::logger::Logger::for_action(&ctx.node, &path.to_string(), &file, what, anyway)?
+            .quiet(quiet),
+    )
+}
+
 /// `--expect-id`: the service here must be the one the asking node has.
 fn check_id(svc: &crate::config::service::Service, common: &crate::cli::CommonArgs) -> Result<()> {
     check_id_of(&svc.path, &svc.id, common)

@@ -131,10 +131,8 @@ pub fn run(ctx: &Ctx, path: &ObjPath, command: Command) -> Result<()> {
             }
             let _lock = lock(ctx, path, &a.common.waitlock, "delete")?;
             let file = path.conf_file(&ctx.roots);
-            std::fs::remove_file(&file).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Error::Failed(format!("{noun} {path} does not exist")),
-                _ => Error::Failed(format!("remove {}: {e}", file.display())),
-            })
+            crate::fsutil::found(&file, std::fs::remove_file(&file))?
+                .ok_or_else(|| Error::Failed(format!("{noun} {path} does not exist")))
         }
         other => Err(Error::Usage(format!(
             "{path} is a {noun}: {} applies to services (a {noun} takes create, add, change, keys, decode, remove, print config, delete)",
@@ -203,7 +201,7 @@ fn write(
     f: impl FnOnce(Option<Object>) -> Result<Object>,
 ) -> Result<()> {
     // nothing written (not even a lock file) for an object that is not there
-    if what != "create" && !Object::exists(path, &ctx.roots) {
+    if what != "create" && !Object::exists(path, &ctx.roots)? {
         return fail(format!(
             "{} {path} does not exist (create it first)",
             path.kind.noun()
@@ -212,7 +210,7 @@ fn write(
     let base = {
         let _lock = lock(ctx, path, wait, what)?;
         let base = super::sync::object_base(ctx, path);
-        let now = if Object::exists(path, &ctx.roots) {
+        let now = if Object::exists(path, &ctx.roots)? {
             Some(Object::load(path, &ctx.roots)?)
         } else {
             None

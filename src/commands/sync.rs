@@ -169,7 +169,7 @@ pub fn after_object_write(
 ) -> Result<()> {
     let mut nodes: BTreeSet<String> = BTreeSet::new();
     let mut user: Option<SvcPath> = None;
-    for svc_path in crate::paths::list_services(&ctx.roots) {
+    for svc_path in crate::paths::list_services(&ctx.roots)? {
         if svc_path.namespace != path.namespace {
             continue;
         }
@@ -232,7 +232,7 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String
     let log = super::service_log(ctx, path, quiet);
     let mut refused = Vec::new();
     for obj in uses(&svc) {
-        if !crate::objects::Object::exists(&obj, &ctx.roots) {
+        if !crate::objects::Object::exists(&obj, &ctx.roots)? {
             continue;
         }
         let item = Item::object(ctx, &obj);

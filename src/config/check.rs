@@ -330,7 +330,15 @@ mod tests {
             ("container#1", "host", "ip#1.netns: 'host' is not a container of the service (container#N)"),
             ("192.0.2.10", "not_an_address!", "ip#1.ipname: 'not_an_address!' is neither an address nor a host name"),
             ("= 24", "= 33", "ip#1.netmask: /33 is longer than an address of 192.0.2.10's family (/32)"),
-            ("= 24", "= lots", "ip#1.netmask: 'lots' is not a prefix length (0 to 128) or a dotted mask (255.255.255.0)"),
+            ("= 24", "= lots", "ip#1.netmask: 'lots' is not a prefix length (1 to 128) or a dotted mask (255.255.255.0)"),
+            ("= 24", "= 0", "ip#1.netmask: '0' is a /0 mask, which puts every address on the pod's link"),
+            ("192.0.2.10", "0.0.0.0", "ip#1.ipname: 0.0.0.0 is the unspecified address"),
+            ("192.0.2.10", "127.0.0.1", "ip#1.ipname: 127.0.0.1 is a loopback address"),
+            ("192.0.2.10", "224.0.0.1", "ip#1.ipname: 224.0.0.1 is a multicast address"),
+            ("192.0.2.10", "192.0.2.255", "ip#1.ipname: 192.0.2.255 is the broadcast address of 192.0.2.0/24"),
+            ("= 24", "= 24\ngateway = 192.0.3.1", "ip#1.gateway: 192.0.3.1 is outside the address's prefix (192.0.2.10/24)"),
+            ("= 24", "= 24\ngateway = 192.0.2.10", "ip#1.gateway: 192.0.2.10 is the address itself (192.0.2.10)"),
+            ("192.0.2.10", "db1.example.com\ngateway = ::", "ip#1.gateway: :: is the unspecified address"),
             ("br0", "a/b", "ip#1.ipdev: 'a/b' is not a link name (1 to 15 characters, no '/', ':' or space)"),
         ];
         for (from, to, want) in cases {

@@ -29,10 +29,8 @@ fn read_document_in(path: &SvcPath, etc: &Under) -> Result<Document> {
     let rel = path.conf_rel();
     // A FIFO would block the read forever, a directory is no config.
     // Document::parse drops a leading UTF-8 BOM.
-    let text = etc.read_regular(&rel).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::Failed(format!("service {path} does not exist")),
-        _ => Error::Failed(format!("{}: {e}", etc.path(&rel).display())),
-    })?;
+    let text = crate::fsutil::found(&etc.path(&rel), etc.read_regular(&rel))?
+        .ok_or_else(|| Error::Failed(format!("service {path} does not exist")))?;
     Document::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", etc.path(&rel).display())))
 }
 

@@ -723,11 +723,16 @@ fn check_volume_sources(c: &Container) -> std::result::Result<(), String> {
                 c.rid
             ));
         }
-        if !std::path::Path::new(src).exists() {
-            return Err(format!(
-                "{}.volume_mounts: host source '{src}' does not exist",
-                c.rid
-            ));
+        let path = std::path::Path::new(src);
+        match crate::fsutil::found(path, std::fs::metadata(path)) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(format!(
+                    "{}.volume_mounts: host source '{src}' does not exist",
+                    c.rid
+                ))
+            }
+            Err(e) => return Err(format!("{}.volume_mounts: host source {e}", c.rid)),
         }
     }
     Ok(())

@@ -149,7 +149,13 @@ pub fn select(expr: &str, roots: &Roots) -> Option<Result<Vec<ObjPath>>> {
                 Err(e) => return Some(Err(Error::Usage(format!("selector '{item}': {e}")))),
             };
             // `sec/*` is the root namespace's: as they print
-            let list = all.get_or_insert_with(|| list(roots));
+            let list = match &mut all {
+                Some(list) => list,
+                None => match list(roots) {
+                    Ok(l) => all.insert(l),
+                    Err(e) => return Some(Err(e)),
+                },
+            };
             out.extend(
                 list.iter()
                     .filter(|p| glob.matches(&p.to_string()))
@@ -167,24 +173,21 @@ pub fn select(expr: &str, roots: &Roots) -> Option<Result<Vec<ObjPath>>> {
     Some(Ok(out))
 }
 
-/// Every object under `etc`, sorted as they print.
-pub fn list(roots: &Roots) -> Vec<ObjPath> {
+/// Every object under `etc`, sorted as they print (a directory that can
+/// not be read is an error, as for services).
+pub fn list(roots: &Roots) -> Result<Vec<ObjPath>> {
+    use crate::fsutil::read_dir_found;
     let mut out = Vec::new();
     let mut dirs: Vec<(String, PathBuf)> = vec![(ROOT_NS.into(), roots.etc.clone())];
-    if let Ok(nss) = std::fs::read_dir(roots.etc.join("namespaces")) {
-        for ns in nss.flatten() {
-            let name = ns.file_name().to_string_lossy().into_owned();
-            if check_name(&name).is_ok() {
-                dirs.push((name, ns.path()));
-            }
+    for ns in crate::fsutil::subdirs_found(&roots.etc.join("namespaces"))? {
+        let name = ns.file_name().to_string_lossy().into_owned();
+        if check_name(&name).is_ok() {
+            dirs.push((name, ns.path()));
         }
     }
     for (ns, dir) in dirs {
         for kind in [ObjKind::Sec, ObjKind::Cfg] {
-            let Ok(entries) = std::fs::read_dir(dir.join(kind.as_str())) else {
-                continue;
-            };
-            for e in entries.flatten() {
+            for e in read_dir_found(&dir.join(kind.as_str()))? {
                 let file = e.file_name().to_string_lossy().into_owned();
                 if let Some(name) = file.strip_suffix(".conf").filter(|n| check_name(n).is_ok()) {
                     out.push(ObjPath::new(&ns, kind, name));
@@ -193,7 +196,7 @@ pub fn list(roots: &Roots) -> Vec<ObjPath> {
         }
     }
     out.sort_by_key(ToString::to_string);
-    out
+    Ok(out)
 }
 
 /// Why `key` can not be a key, if it can not: 1-255 of `[A-Za-z0-9._-]`
@@ -240,12 +243,8 @@ impl Object {
 
     pub fn load(path: &ObjPath, roots: &Roots) -> Result<Object> {
         let file = path.conf_file(roots);
-        let text = crate::fsutil::read_regular(&file).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                Error::Failed(format!("{} {path} does not exist", path.kind.noun()))
-            }
-            _ => Error::Failed(format!("{}: {e}", file.display())),
-        })?;
+        let text = crate::fsutil::found(&file, crate::fsutil::read_regular(&file))?
+            .ok_or_else(|| Error::Failed(format!("{} {path} does not exist", path.kind.noun())))?;
         let doc =
             Object::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
         Ok(Object {
@@ -272,8 +271,9 @@ impl Object {
         Ok(doc)
     }
 
-    pub fn exists(path: &ObjPath, roots: &Roots) -> bool {
-        std::fs::symlink_metadata(path.conf_file(roots)).is_ok()
+    pub fn exists(path: &ObjPath, roots: &Roots) -> Result<bool> {
+        let file = path.conf_file(roots);
+        Ok(crate::fsutil::found(&file, std::fs::symlink_metadata(&file))?.is_some())
     }
 
     /// The keys, in the file's order.

@@ -141,25 +141,29 @@ pub fn resolve(ipname: &str) -> Result<IpAddr, String> {
         .ok_or_else(|| format!("'{ipname}' resolves to no address"))
 }
 
-/// `netmask`: a prefix length (`24`, up to 128) or a dotted IPv4 mask
-/// (`255.255.255.0`, contiguous ones).
+/// `netmask`: a prefix length (`24`, 1 to 128) or a dotted IPv4 mask
+/// (`255.255.255.0`, contiguous ones). Not `/0`: every address would be
+/// on the pod's link, the whole internet answered by ARP on it.
 pub fn parse_netmask(v: &str) -> Result<u8, String> {
-    if let Ok(n) = v.parse::<u8>() {
-        if n <= 128 {
-            return Ok(n);
-        }
-    }
-    if let Ok(std::net::IpAddr::V4(m)) = v.parse::<IpAddr>() {
+    let len = v.parse::<u8>().ok().filter(|n| *n <= 128).or_else(|| {
+        let Ok(IpAddr::V4(m)) = v.parse::<IpAddr>() else {
+            return None;
+        };
         let bits = u32::from(m);
         let len = bits.leading_ones();
-        if bits.checked_shl(len).unwrap_or(0) == 0 {
-            return Ok(len as u8);
-        }
+        (bits.checked_shl(len).unwrap_or(0) == 0).then_some(len as u8)
+    });
+    match len {
+        Some(0) => Err(format!(
+            "'{}' is a /0 mask, which puts every address on the pod's link",
+            v.escape_debug()
+        )),
+        Some(len) => Ok(len),
+        None => Err(format!(
+            "'{}' is not a prefix length (1 to 128) or a dotted mask (255.255.255.0)",
+            v.escape_debug()
+        )),
     }
-    Err(format!(
-        "'{}' is not a prefix length (0 to 128) or a dotted mask (255.255.255.0)",
-        v.escape_debug()
-    ))
 }
 
 /// Whether `prefix` fits `addr`'s family.
@@ -168,6 +172,85 @@ pub fn check_prefix(addr: IpAddr, prefix: u8) -> Result<(), String> {
     if prefix > max {
         return Err(format!(
             "/{prefix} is longer than an address of {addr}'s family (/{max})"
+        ));
+    }
+    Ok(())
+}
+
+/// Why `addr` can be no host's address, on a link of `prefix` when it is
+/// known: the unspecified address, a loopback or multicast one, the
+/// limited broadcast, and the subnet's broadcast below /31 (the kernel
+/// takes them all, and nothing then answers as the pod). An IPv4 address
+/// written in IPv6 (`::ffff:127.0.0.1`) is judged as itself.
+pub fn unusable(addr: IpAddr, prefix: Option<u8>) -> Option<String> {
+    let canon = addr.to_canonical();
+    let what = if canon.is_unspecified() {
+        "the unspecified address"
+    } else if canon.is_loopback() {
+        "a loopback address"
+    } else if canon.is_multicast() {
+        "a multicast address"
+    } else if matches!(canon, IpAddr::V4(a) if a.is_broadcast()) {
+        "the broadcast address"
+    } else {
+        return match (canon, prefix) {
+            (IpAddr::V4(a), Some(len)) if (1..31).contains(&len) => {
+                let host = u32::MAX >> len;
+                (u32::from(a) & host == host).then(|| {
+                    let net = std::net::Ipv4Addr::from(u32::from(a) & !host);
+                    format!("{addr} is the broadcast address of {net}/{len}")
+                })
+            }
+            _ => None,
+        };
+    };
+    Some(format!("{addr} is {what}"))
+}
+
+/// Whether `a` is in `net`/`prefix` (an address of the other family never is).
+fn in_prefix(a: IpAddr, net: IpAddr, prefix: u8) -> bool {
+    match (a, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+/// The one judgement of an ip resource's address, its prefix and its
+/// gateway, made when the config is read (the address written as one) and
+/// again at each start (a name resolves to what it does then): the key at
+/// fault and why. The gateway must be another address of the prefix, or
+/// an IPv6 link-local one (on every link, as router advertisements give
+/// it).
+pub fn check_address(
+    addr: IpAddr,
+    prefix: u8,
+    gateway: Option<IpAddr>,
+) -> Result<(), (&'static str, String)> {
+    check_prefix(addr, prefix).map_err(|e| ("netmask", e))?;
+    if let Some(why) = unusable(addr, Some(prefix)) {
+        return Err(("ipname", why));
+    }
+    let Some(gw) = gateway else {
+        return Ok(());
+    };
+    if let Some(why) = unusable(gw, Some(prefix)) {
+        return Err(("gateway", why));
+    }
+    let link_local = matches!(gw, IpAddr::V6(g) if g.is_unicast_link_local()) && addr.is_ipv6();
+    if gw == addr {
+        return Err(("gateway", format!("{gw} is the address itself ({addr})")));
+    }
+    if !link_local && !in_prefix(gw, addr, prefix) {
+        return Err((
+            "gateway",
+            format!("{gw} is outside the address's prefix ({addr}/{prefix})"),
         ));
     }
     Ok(())
@@ -440,13 +523,88 @@ mod tests {
         assert_eq!(parse_netmask("24"), Ok(24));
         assert_eq!(parse_netmask("255.255.255.0"), Ok(24));
         assert_eq!(parse_netmask("255.255.255.255"), Ok(32));
-        assert_eq!(parse_netmask("0.0.0.0"), Ok(0));
         assert_eq!(parse_netmask("64"), Ok(64));
-        for bad in ["129", "255.0.255.0", "x", "", "-1", "24 "] {
+        assert_eq!(parse_netmask("1"), Ok(1));
+        for bad in [
+            "129",
+            "255.0.255.0",
+            "x",
+            "",
+            "-1",
+            "24 ",
+            "0",
+            "0.0.0.0",
+            "00",
+        ] {
             assert!(parse_netmask(bad).is_err(), "{bad}");
         }
         assert!(check_prefix("192.0.2.1".parse().unwrap(), 33).is_err());
         assert!(check_prefix("2001:db8::1".parse().unwrap(), 64).is_ok());
+    }
+
+    #[test]
+    fn addresses_no_host_can_have_are_refused_naming_the_key() {
+        let judge = |addr: &str, prefix: u8, gw: Option<&str>| {
+            check_address(
+                addr.parse().unwrap(),
+                prefix,
+                gw.map(|g| g.parse().unwrap()),
+            )
+            .map_err(|(key, _)| key)
+        };
+        for (addr, prefix, gw) in [
+            ("192.0.2.10", 24, Some("192.0.2.1")),
+            ("192.0.2.254", 24, Some("192.0.2.1")),
+            ("192.0.2.0", 24, None),
+            ("192.0.2.255", 31, None),
+            ("192.0.2.255", 32, None),
+            ("10.1.255.255", 8, Some("10.0.0.1")),
+            ("2001:db8::10", 64, Some("2001:db8::1")),
+            ("2001:db8::ffff", 112, None),
+            ("2001:db8::10", 64, Some("fe80::1")),
+        ] {
+            assert_eq!(
+                judge(addr, prefix, gw),
+                Ok(()),
+                "{addr}/{prefix} via {gw:?}"
+            );
+        }
+        for (addr, prefix, gw, key) in [
+            ("0.0.0.0", 24, None, "ipname"),
+            ("::", 64, None, "ipname"),
+            ("127.0.0.1", 8, None, "ipname"),
+            ("127.1.2.3", 24, None, "ipname"),
+            ("::1", 128, None, "ipname"),
+            ("::ffff:127.0.0.1", 120, None, "ipname"),
+            ("224.0.0.1", 24, None, "ipname"),
+            ("239.1.1.1", 24, None, "ipname"),
+            ("ff02::1", 64, None, "ipname"),
+            ("255.255.255.255", 32, None, "ipname"),
+            ("192.0.2.255", 24, None, "ipname"),
+            ("10.255.255.255", 8, None, "ipname"),
+            ("192.0.2.127", 25, None, "ipname"),
+            ("192.0.2.3", 30, None, "ipname"),
+            ("192.0.2.10", 33, None, "netmask"),
+            ("192.0.2.10", 24, Some("192.0.2.10"), "gateway"),
+            ("192.0.2.10", 24, Some("192.0.3.1"), "gateway"),
+            ("192.0.2.10", 24, Some("2001:db8::1"), "gateway"),
+            ("192.0.2.10", 24, Some("192.0.2.255"), "gateway"),
+            ("192.0.2.10", 24, Some("0.0.0.0"), "gateway"),
+            ("192.0.2.10", 32, Some("192.0.2.1"), "gateway"),
+            ("192.0.2.10", 24, Some("fe80::1"), "gateway"),
+            ("200.0.0.1", 2, Some("224.0.0.1"), "gateway"),
+            ("2001:db8::10", 64, Some("2001:db9::1"), "gateway"),
+            ("2001:db8::10", 64, Some("::"), "gateway"),
+            ("2001:db8::10", 64, Some("ff02::2"), "gateway"),
+        ] {
+            assert_eq!(
+                judge(addr, prefix, gw),
+                Err(key),
+                "{addr}/{prefix} via {gw:?}"
+            );
+        }
+        let (_, why) = check_address("192.0.2.255".parse().unwrap(), 24, None).unwrap_err();
+        assert_eq!(why, "192.0.2.255 is the broadcast address of 192.0.2.0/24");
     }
 
     #[test]

@@ -1000,3 +1000,71 @@ fn the_readme_pod_works_as_printed() {
     env.om(&[&name, "purge"]).ok();
     assert_eq!(br.members(), "", "a link is left on the bridge");
 }
+
+/// No host can have these addresses, and a gateway must be another address
+/// of the prefix: `create` refuses them and `validate config` refuses a
+/// config edited into them, naming the keyword (issue 21, item 10).
+#[test]
+fn addresses_no_host_can_have_are_refused_naming_the_keyword() {
+    let env = Env::new();
+    let good = ip_lines("10.200.9.10", "omtnosuch0", "bridge");
+    let name = unique("ipa");
+    env.om_stdin(
+        &[&name, "create", "--config=-"],
+        &pod_config("om-test/busybox", &good),
+    )
+    .ok();
+    env.om(&[&name, "validate", "config"]).ok();
+    let conf = env.read_conf(&name);
+    for (from, to, keyword) in [
+        ("ipname = 10.200.9.10", "ipname = 0.0.0.0", "ip#1.ipname"),
+        ("ipname = 10.200.9.10", "ipname = ::", "ip#1.ipname"),
+        ("ipname = 10.200.9.10", "ipname = 127.0.0.1", "ip#1.ipname"),
+        ("ipname = 10.200.9.10", "ipname = ::1", "ip#1.ipname"),
+        ("ipname = 10.200.9.10", "ipname = 239.0.0.1", "ip#1.ipname"),
+        (
+            "ipname = 10.200.9.10",
+            "ipname = 255.255.255.255",
+            "ip#1.ipname",
+        ),
+        (
+            "ipname = 10.200.9.10",
+            "ipname = 10.200.9.255",
+            "ip#1.ipname",
+        ),
+        ("netmask = 24", "netmask = 0", "ip#1.netmask"),
+        ("netmask = 24", "netmask = 0.0.0.0", "ip#1.netmask"),
+        (
+            "netmask = 24",
+            "netmask = 24\ngateway = 10.200.8.1",
+            "ip#1.gateway",
+        ),
+        (
+            "netmask = 24",
+            "netmask = 24\ngateway = 10.200.9.10",
+            "ip#1.gateway",
+        ),
+    ] {
+        assert!(conf.contains(from), "{conf}");
+        let bad = conf.replace(from, to);
+        // create refuses it, writing nothing
+        let other = unique("ipa");
+        let out = env.om_stdin(&[&other, "create", "--config=-"], &bad);
+        assert_ne!(out.code, 0, "{to}: {}", all(&out));
+        assert_eq!(out.stderr_lines().len(), 1, "{to}: {}", out.stderr);
+        assert!(out.stderr.contains(keyword), "{to}: {}", out.stderr);
+        assert!(!env.conf(&other).exists(), "{to}: nothing is written");
+        // validate refuses the hand edit, naming the keyword
+        std::fs::write(env.conf(&name), &bad).unwrap();
+        let out = env.om(&[&name, "validate", "config"]);
+        assert_eq!(out.code, 1, "{to}: {}", all(&out));
+        assert!(
+            out.stdout.contains(&format!("{name}: error: {keyword}: ")),
+            "{to}: {}",
+            all(&out)
+        );
+    }
+    std::fs::write(env.conf(&name), &conf).unwrap();
+    env.om(&[&name, "validate", "config"]).ok();
+    env.om(&[&name, "delete"]).ok();
+}

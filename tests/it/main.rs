@@ -5,6 +5,7 @@ mod driver;
 mod fake_docker;
 mod fidelity;
 mod holders;
+mod host_faults;
 mod hostile;
 mod hostile_config;
 mod hosting;

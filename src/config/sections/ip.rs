@@ -39,9 +39,6 @@ pub fn parse(
     ip::check_ipname(&ipname).map_err(|e| format!("{rid}.ipname: {e}"))?;
     let netmask = required("netmask", "a prefix length, 24, or a dotted mask")?;
     let prefix = ip::parse_netmask(&netmask).map_err(|e| format!("{rid}.netmask: {e}"))?;
-    if let Ok(addr) = ipname.parse() {
-        ip::check_prefix(addr, prefix).map_err(|e| format!("{rid}.netmask: {e}"))?;
-    }
     let link = |key: &str, v: String| -> Result<String, String> {
         ip::check_link_name(&v)
             .map(|()| v)
@@ -74,6 +71,14 @@ pub fn parse(
                 .map_err(|_| format!("{rid}.gateway: '{}' is not an address", v.escape_debug()))
         })
         .transpose()?;
+    // an address is judged now; a name, at each start (see run::start)
+    match ipname.parse() {
+        Ok(addr) => ip::check_address(addr, prefix, gateway),
+        Err(_) => gateway.map_or(Ok(()), |gw| {
+            ip::unusable(gw, None).map_or(Ok(()), |why| Err(("gateway", why)))
+        }),
+    }
+    .map_err(|(key, why)| format!("{rid}.{key}: {why}"))?;
     Ok(ip::Ip {
         head: head(sec, known, rids)?,
         holder,

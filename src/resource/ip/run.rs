@@ -181,7 +181,8 @@ fn check_available(addr: IpAddr) -> Result<()> {
 pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
     let rid = ip.rid.as_str();
     let addr = ip.resolve().map_err(failed)?;
-    super::check_prefix(addr, ip.prefix).map_err(|e| failed(format!("{rid}.netmask: {e}")))?;
+    super::check_address(addr, ip.prefix, ip.gateway)
+        .map_err(|(key, why)| failed(format!("{rid}.{key}: {why}")))?;
     let (host, tmp) = link_names(&exec.svc.id, rid);
     let mark = marker(&exec.svc.id, rid);
     if exec.dry_run {
