@@ -186,7 +186,11 @@ fn edit(
 
 /// The private daemon's check (`docker::daemon::check_host`) for a config
 /// about to be written: its warnings said, its error the command's.
-pub fn daemon_checked(ctx: &Ctx, path: &SvcPath, svc: &crate::config::service::Service) -> Result<()> {
+pub fn daemon_checked(
+    ctx: &Ctx,
+    path: &SvcPath,
+    svc: &crate::config::service::Service,
+) -> Result<()> {
     let warnings = crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node)
         .map_err(|e| Error::Failed(format!("{path}: {e}")))?;
     for w in warnings {

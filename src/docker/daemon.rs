@@ -228,7 +228,8 @@ impl Daemon {
             }
             return Ok(());
         }
-        let warnings = check().map_err(|e| Error::Failed(format!("docker daemon not started: {e}")))?;
+        let warnings =
+            check().map_err(|e| Error::Failed(format!("docker daemon not started: {e}")))?;
         for w in &warnings {
             log.svc(Level::Warn, w);
         }
@@ -372,9 +373,8 @@ impl Daemon {
         let data = Path::new(&self.conf.data_dir);
         // created (or first taken) and marked as this service's, after the
         // check, under the daemon's lock
-        super::data_dir::mark(data, &self.id).map_err(|e| {
-            Error::Failed(format!("docker daemon: DEFAULT.{}: {e}", self.conf.key))
-        })?;
+        super::data_dir::mark(data, &self.id)
+            .map_err(|e| Error::Failed(format!("docker daemon: DEFAULT.{}: {e}", self.conf.key)))?;
         // read-only: said here before dockerd fails obscurely (access(2)
         // reports a read-only filesystem even to root; no file is written)
         let c = std::ffi::CString::new(data.as_os_str().as_encoded_bytes()).map_err(|_| {

@@ -78,7 +78,10 @@ fn om_sets(name: &str) -> Option<&'static str> {
 /// A config error when `words` carry a flag om sets itself (checked when
 /// the config is read, and again before the daemon starts).
 pub fn check_own_flags(words: &[String]) -> Result<(), String> {
-    match flags(words).iter().find_map(|f| Some((f, om_sets(&f.name)?))) {
+    match flags(words)
+        .iter()
+        .find_map(|f| Some((f, om_sets(&f.name)?)))
+    {
         None => Ok(()),
         Some((f, why)) => Err(format!(
             "DEFAULT.docker_daemon_args: '{}' sets {}, which om sets itself ({why})",
@@ -128,7 +131,10 @@ pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>, S
             }
             continue;
         }
-        let Some(path) = lower.starts_with("unix://").then(|| &value["unix://".len()..]) else {
+        let Some(path) = lower
+            .starts_with("unix://")
+            .then(|| &value["unix://".len()..])
+        else {
             return err(
                 f,
                 format!("only tcp://HOST:PORT or unix:///PATH may be added with {} (om's own socket is set by om)", f.name),
@@ -140,7 +146,10 @@ pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>, S
         }
         let path: PathBuf = path.components().collect();
         if path == sockets.own {
-            return err(f, "this is om's socket of this daemon, which om sets".into());
+            return err(
+                f,
+                "this is om's socket of this daemon, which om sets".into(),
+            );
         }
         if path.starts_with(sockets.var) {
             return err(
@@ -153,7 +162,12 @@ pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>, S
             );
         }
         let docker_host = sockets.docker_host.and_then(|h| h.strip_prefix("unix://"));
-        if HOST_SOCKETS.iter().copied().chain(docker_host).any(|h| Path::new(h) == path) {
+        if HOST_SOCKETS
+            .iter()
+            .copied()
+            .chain(docker_host)
+            .any(|h| Path::new(h) == path)
+        {
             return err(
                 f,
                 format!(
@@ -212,7 +226,10 @@ mod tests {
             ("--config-file=/etc/docker/daemon.json", "--config-file"),
             ("--containerd /run/c.sock", "--containerd"),
             ("--containerd-namespace=x", "--containerd-namespace"),
-            ("--containerd-plugins-namespace x", "--containerd-plugins-namespace"),
+            (
+                "--containerd-plugins-namespace x",
+                "--containerd-plugins-namespace",
+            ),
             ("--group team1 --label -p", "-p"),
         ];
         for (args, flag) in refused {
@@ -264,7 +281,10 @@ mod tests {
             assert!(err.contains(want), "{args}: {err}");
         }
         let err = check(&format!("-H unix://{}", file.display())).unwrap_err();
-        assert!(err.contains("is not a socket: dockerd would delete it"), "{err}");
+        assert!(
+            err.contains("is not a socket: dockerd would delete it"),
+            "{err}"
+        );
         assert_eq!(check("-H unix:///run/team1/docker.sock"), Ok(vec![]));
         let open = check("-H tcp://0.0.0.0:2375").unwrap();
         assert!(open[0].contains("without --tlsverify"), "{open:?}");

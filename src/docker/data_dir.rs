@@ -21,19 +21,46 @@ pub const MARKER: &str = ".om-owner";
 /// Directories a data dir may not be nor hold: dockerd would take them
 /// over (or, for the parents of system trees, everything under them).
 const SYSTEM: &[&str] = &[
-    "/", "/tmp", "/var", "/root", "/home", "/run", "/opt", "/srv", "/mnt", "/media", "/snap",
-    "/lost+found", "/var/lib", "/var/tmp", "/var/log", "/var/cache", "/var/spool", "/var/mail",
-    "/var/opt", "/var/local", "/var/backups", "/var/run", "/var/lock", "/run/lock", "/run/user",
-    "/run/containerd", "/run/docker", "/var/lib/containerd", "/var/lib/containers",
-    "/var/lib/kubelet", "/var/lib/opensvc", "/var/log/opensvc",
+    "/",
+    "/tmp",
+    "/var",
+    "/root",
+    "/home",
+    "/run",
+    "/opt",
+    "/srv",
+    "/mnt",
+    "/media",
+    "/snap",
+    "/lost+found",
+    "/var/lib",
+    "/var/tmp",
+    "/var/log",
+    "/var/cache",
+    "/var/spool",
+    "/var/mail",
+    "/var/opt",
+    "/var/local",
+    "/var/backups",
+    "/var/run",
+    "/var/lock",
+    "/run/lock",
+    "/run/user",
+    "/run/containerd",
+    "/run/docker",
+    "/var/lib/containerd",
+    "/var/lib/containers",
+    "/var/lib/kubelet",
+    "/var/lib/opensvc",
+    "/var/log/opensvc",
 ];
 
 /// Trees a data dir may not be, hold, nor be inside: the system's own
-/// (kernel views, programs, libraries, configuration), the default data
-/// root of dockerd, and the daemons' exec roots.
+/// (kernel views, programs, libraries, configuration) and the private
+/// daemons' exec roots.
 const TREES: &[&str] = &[
-    "/boot", "/dev", "/proc", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32",
-    "/lib64", "/libx32", "/var/lib/docker", "/run/om",
+    "/boot", "/dev", "/proc", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+    "/libx32", "/run/om",
 ];
 
 /// dockerd's data root when nothing sets it.
@@ -107,22 +134,8 @@ pub fn check(
     let (dir, exists) = own_path(&conf.data_dir).map_err(bad)?;
     let others = other_services(svc, roots, node);
     let mut warnings = Vec::new();
-    let mut guarded: Vec<Guarded> = SYSTEM
-        .iter()
-        .map(|d| Guarded::new(*d, Rule::Is, "a system directory"))
-        .chain(
-            TREES
-                .iter()
-                .map(|d| Guarded::new(*d, Rule::Tree, "a system directory")),
-        )
-        .collect();
-    for (tree, rule) in [
-        (&roots.etc, Rule::Tree),
-        (&roots.log, Rule::Tree),
-        (&roots.var, Rule::Is),
-    ] {
-        guarded.push(Guarded::new(tree, rule, "a directory of om's own"));
-    }
+    // the engines first, so that a refusal names the most precise reason
+    let mut guarded = Vec::new();
     for o in &others {
         if let Some(d) = &o.data_dir {
             guarded.push(Guarded::new(
@@ -135,7 +148,7 @@ pub fn check(
     match host_root() {
         Ok(root) => guarded.push(Guarded::new(root, Rule::Tree, "the host engine's data root")),
         Err(HostRoot::Down(why)) => warnings.push(format!(
-            "the host's docker engine could not be asked for its data root ({why}): {} is compared with /var/lib/docker and /etc/docker/daemon.json's data-root only",
+            "the host's docker engine could not be asked for its data root ({why}): {} is compared with {DEFAULT_ROOT} and /etc/docker/daemon.json's data-root only",
             conf.key
         )),
         Err(HostRoot::Unreadable(why)) => {
@@ -155,11 +168,35 @@ pub fn check(
         guarded.push(Guarded::new(
             root,
             Rule::Tree,
-            format!("the data root of dockerd (pid {pid})"),
+            format!("the data root of the dockerd of pid {pid}"),
         ));
     }
+    guarded.push(Guarded::new(
+        DEFAULT_ROOT,
+        Rule::Tree,
+        "dockerd's default data root",
+    ));
+    for (tree, rule) in [
+        (&roots.etc, Rule::Tree),
+        (&roots.log, Rule::Tree),
+        (&roots.var, Rule::Is),
+    ] {
+        guarded.push(Guarded::new(tree, rule, "a directory of om's own"));
+    }
+    let system = |dirs: &[&str], rule| {
+        dirs.iter()
+            .map(move |d| Guarded::new(*d, rule, "a system directory"))
+            .collect::<Vec<_>>()
+    };
+    guarded.extend(system(SYSTEM, Rule::Is));
+    guarded.extend(system(TREES, Rule::Tree));
     let ino = if exists { inode(&dir) } else { None };
-    if let Some(why) = guarded.iter().find_map(|g| g.refuses(&dir, ino)) {
+    // what it is before what it holds or is in: '/' is a system directory
+    let why = guarded
+        .iter()
+        .find(|g| g.path == dir)
+        .or_else(|| guarded.iter().find(|g| g.refuses(&dir, ino).is_some()));
+    if let Some(why) = why.and_then(|g| g.refuses(&dir, ino)) {
         return Err(bad(why));
     }
     if dir.parent() == Some(Path::new("/home")) {
@@ -236,16 +273,18 @@ fn owned(dir: &Path, id: &str, others: &[Other]) -> Result<(), String> {
     }
     match mark_of(dir)? {
         Some(mark) if mark == id => Ok(()),
-        Some(mark) => Err(match others.iter().find(|o| o.id.as_deref() == Some(&mark)) {
-            Some(o) => format!(
-                "is the data dir om initialised for service {} (its {MARKER} holds that id)",
-                o.path
-            ),
-            None => format!(
-                "was initialised by om for another service (its {MARKER} holds id {})",
-                mark.escape_debug()
-            ),
-        }),
+        Some(mark) => Err(
+            match others.iter().find(|o| o.id.as_deref() == Some(&mark)) {
+                Some(o) => format!(
+                    "is the data dir om initialised for service {} (its {MARKER} holds that id)",
+                    o.path
+                ),
+                None => format!(
+                    "was initialised by om for another service (its {MARKER} holds id {})",
+                    mark.escape_debug()
+                ),
+            },
+        ),
         None => {
             let mut entries =
                 std::fs::read_dir(dir).map_err(|e| format!("can not be listed: {e}"))?;
@@ -274,7 +313,8 @@ fn mark_of(dir: &Path) -> Result<Option<String>, String> {
             file.display()
         ));
     }
-    let text = crate::fsutil::read_regular(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text =
+        crate::fsutil::read_regular(&file).map_err(|e| format!("{}: {e}", file.display()))?;
     Ok(Some(text.trim().to_string()))
 }
 
@@ -457,7 +497,10 @@ mod tests {
         assert_eq!(owned(&full, "id-1", &[]), Ok(()), "empty");
         std::fs::write(full.join("precious"), "x").unwrap();
         let err = owned(&full, "id-1", &[]).unwrap_err();
-        assert!(err.starts_with("is not empty and om did not initialise it"), "{err}");
+        assert!(
+            err.starts_with("is not empty and om did not initialise it"),
+            "{err}"
+        );
         std::fs::write(full.join(MARKER), "id-1\n").unwrap();
         let err = owned(&full, "id-1", &[]).unwrap_err();
         assert!(err.contains("not om's mark"), "mode 0644: {err}");
