@@ -56,8 +56,8 @@ fn flags(words: &[String]) -> Vec<Flag<'_>> {
 pub fn data_root(words: &[String]) -> Option<String> {
     flags(words)
         .into_iter()
-        .filter(|f| matches!(f.name.as_str(), "--data-root" | "--graph" | "-g"))
-        .last()
+        .rev()
+        .find(|f| matches!(f.name.as_str(), "--data-root" | "--graph" | "-g"))
         .and_then(|f| f.value.map(String::from))
 }
 
