@@ -472,6 +472,7 @@ const HAND_ID: &str = "id = 0123abcd-0000-4000-8000-000000000000";
 
 /// Writes a config by hand (as an editor would), past create's checks.
 fn hand_write(env: &Env, name: &str, ini: &str) {
+    std::fs::create_dir_all(env.root().join("etc")).unwrap();
     std::fs::write(env.conf(name), ini).unwrap();
 }
 
@@ -561,6 +562,50 @@ fn a_data_dir_om_does_not_own_is_refused_by_create_set_and_validate() {
     assert!(!fine.exists());
     hand_write(&env, "g2", &ini_on(&env.root().join("new/other"), HAND_ID));
     env.om(&["g2", "validate", "config"]).ok();
+}
+
+#[test]
+fn a_host_engine_that_can_not_be_asked_is_said() {
+    let mut env = Env::new();
+    hand_write(&env, "h", &ini_on(&env.root().join("data"), HAND_ID));
+    // an engine that does not run: dockerd's defaults stand in, said
+    let none = format!("unix://{}/none.sock", env.root().display());
+    env.vars.push(("DOCKER_HOST".into(), none));
+    let out = env.om(&["h", "validate", "config"]).ok();
+    assert!(
+        out.stdout
+            .contains("warning: the host's docker engine could not be asked for its data root"),
+        "{}",
+        out.stdout
+    );
+    hand_write(
+        &env,
+        "h",
+        &ini_on(std::path::Path::new("/var/lib/docker/x"), HAND_ID),
+    );
+    let out = env.om(&["h", "validate", "config"]).code(1);
+    assert!(
+        // (a running dockerd's, or dockerd's default, said first)
+        out.stdout.contains("'/var/lib/docker/x' is inside ")
+            && out.stdout.contains(" (/var/lib/docker)"),
+        "{}",
+        out.stdout
+    );
+    // an answer om can not read is no answer: the check fails
+    let fake = env.root().join("docker");
+    std::fs::write(&fake, "#!/bin/sh\necho\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.vars
+        .push(("OM_DOCKER".into(), fake.display().to_string()));
+    hand_write(&env, "h", &ini_on(&env.root().join("data"), HAND_ID));
+    let out = env.om(&["h", "validate", "config"]).code(1);
+    assert!(
+        out.stdout
+            .contains("can not be checked: the host engine's data root is unknown"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
