@@ -98,6 +98,17 @@ impl Drop for Daemons<'_> {
                 }
                 wait_gone(pid);
             }
+            // the exec root a daemon killed here (or a failed start) left
+            let conf = if ns.is_empty() {
+                self.env.conf(name)
+            } else {
+                conf_of(self.env, ns, name)
+            };
+            let id = std::fs::read_to_string(conf).unwrap_or_default();
+            let id = id.lines().find_map(|l| l.strip_prefix("id = "));
+            if let Some(id8) = id.and_then(|id| id.get(..8)) {
+                let _ = std::fs::remove_dir_all(PathBuf::from("/run/om").join(id8));
+            }
         }
     }
 }
