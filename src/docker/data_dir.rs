@@ -209,11 +209,25 @@ pub fn check(
 }
 
 /// `data_dir` as a path, and whether it exists; refused when a symbolic
-/// link, or something other than a directory, is on the way.
+/// link, or something other than a directory, is on the way, or when a
+/// parent is another user's or open to others (not sticky): they could
+/// swap the directory for a link between the check and the daemon.
 fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
     let path: PathBuf = Path::new(data_dir).components().collect();
     let mut at = PathBuf::new();
     for c in path.components() {
+        if let Ok(m) = std::fs::symlink_metadata(&at) {
+            // `at` is a parent, checked below as a directory already
+            let others_write = m.mode() & 0o022 != 0 && m.mode() & 0o1000 == 0;
+            if others_write || (m.uid() != 0 && m.uid() != euid()) {
+                return Err(format!(
+                    "is under {}, which another user could change (owned by uid {}, mode {:o}): a data dir's parents are root's or om's user's, and open to others only when sticky",
+                    at.display(),
+                    m.uid(),
+                    m.mode() & 0o7777
+                ));
+            }
+        }
         at.push(c);
         match std::fs::symlink_metadata(&at) {
             Ok(m) if m.file_type().is_symlink() => {
@@ -330,6 +344,17 @@ pub fn mark(dir: &Path, id: &str) -> Result<(), String> {
             return Err(format!("{}: {e}", dir.display()))
         }
         _ => {}
+    }
+    // what was made, or found, is still a directory of om's user with
+    // no link on the way
+    match own_path(&dir.to_string_lossy()) {
+        Ok((_, true)) => {}
+        Ok((_, false)) => return Err(format!("{}: gone meanwhile", dir.display())),
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    }
+    let uid = std::fs::symlink_metadata(dir).map_or(u32::MAX, |m| m.uid());
+    if uid != euid() {
+        return Err(format!("{}: belongs to uid {uid}", dir.display()));
     }
     let file = dir.join(MARKER);
     let created = std::fs::OpenOptions::new()
@@ -479,6 +504,16 @@ mod tests {
         assert!(inside.starts_with("is inside v"), "{inside}");
         let g = Guarded::new(&victim, Rule::Is, "v");
         assert_eq!(g.refuses(&victim.join("a"), None), None);
+        // a parent open to others, not sticky: refused; sticky: fine
+        use std::os::unix::fs::PermissionsExt;
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = own_path(&format!("{}/docker", open.display())).unwrap_err();
+        assert!(err.contains("which another user could change"), "{err}");
+        assert!(mark(&open.join("docker"), "id").is_err());
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(own_path(&format!("{}/docker", open.display())).is_ok());
     }
 
     #[test]
