@@ -169,7 +169,14 @@ pub fn run_one(
             }
             return log.kept();
         }
-        let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
+        let engine = crate::docker::daemon::engine_for(
+            &svc,
+            &ctx.roots,
+            &ctx.node,
+            &log,
+            args.dry_run,
+            true,
+        )?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
         // a dry run starts no daemon: from its down engine, nothing exists
         exec.offline = args.dry_run && down;
@@ -465,7 +472,14 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
         let log = super::action_log(ctx, path, args.common.quiet, "pull", args.dry_run)?;
         let selected = containers(&select_resources(&svc, args)?);
         let prepared = crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?;
-        let engine = crate::docker::daemon::engine_for(&svc, &ctx.roots, &log, args.dry_run, true)?;
+        let engine = crate::docker::daemon::engine_for(
+            &svc,
+            &ctx.roots,
+            &ctx.node,
+            &log,
+            args.dry_run,
+            true,
+        )?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
         exec.use_prepared(prepared);
         let pulled = pull_each(&exec, &selected);

@@ -172,12 +172,31 @@ fn edit(
     if let Some(first) = errors.first() {
         return fail(first.clone());
     }
+    // what a write stores, a daemon start accepts (SPEC 11)
+    if let Some(svc) = &report.service {
+        daemon_checked(ctx, path, svc)?;
+    }
     if doc.to_string() == before {
         return Ok(());
     }
     let base = super::sync::base(ctx, path);
     config::save(path, &ctx.roots, &doc)?;
     super::sync::after_write(ctx, path, common, base)
+}
+
+/// The private daemon's check (`docker::daemon::check_host`) for a config
+/// about to be written: its warnings said, its error the command's.
+pub fn daemon_checked(
+    ctx: &Ctx,
+    path: &SvcPath,
+    svc: &crate::config::service::Service,
+) -> Result<()> {
+    let warnings = crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node)
+        .map_err(|e| Error::Failed(format!("{path}: {e}")))?;
+    for w in warnings {
+        crate::text::say(&format!("{path}: warning: {w}"));
+    }
+    Ok(())
 }
 
 pub fn set(ctx: &Ctx, selector: &str, args: &SetArgs) -> Result<()> {
@@ -266,11 +285,19 @@ pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
         let doc = config::read_document(path, &ctx.roots)?;
         let report = check_document(&doc, path, &ctx.node, &ctx.roots);
         let mut text = String::new();
-        for w in &report.warnings {
+        // the secrets, configs and registry credentials it refers to, and
+        // its private daemon on this host
+        let mut errors = report.validate_errors(&ctx.roots);
+        let mut warnings = report.warnings.clone();
+        if let Some(svc) = &report.service {
+            match crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node) {
+                Ok(w) => warnings.extend(w),
+                Err(e) => errors.push(e),
+            }
+        }
+        for w in &warnings {
             text.push_str(&format!("{path}: warning: {w}\n"));
         }
-        // the secrets, configs and registry credentials it refers to too
-        let errors = report.validate_errors(&ctx.roots);
         for e in &errors {
             text.push_str(&format!("{path}: error: {e}\n"));
         }

@@ -109,6 +109,9 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
     if let Some(first) = report.validate_errors(&ctx.roots).first() {
         return fail(format!("{path}: {first}"));
     }
+    if let Some(svc) = &report.service {
+        super::config_cmds::daemon_checked(ctx, path, svc)?;
+    }
     Ok((doc, exists))
 }
 

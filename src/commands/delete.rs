@@ -64,7 +64,8 @@ fn delete_here(
             // A private daemon that does not run is asked too (started,
             // then stopped again when idle): its containers are in its store.
             let log = super::service_log(ctx, path, args.common.quiet);
-            let engine = docker::daemon::engine_for(&svc, &ctx.roots, &log, false, true)?;
+            let engine =
+                docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true)?;
             let existing = existing_containers(&svc, &engine);
             if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
                 d.stop_if_idle(&log, false)?;

@@ -35,6 +35,15 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
     }
     let mut errors = report.errors.clone();
     errors.extend(report.object_errors(&ctx.roots));
+    // its private daemon on this host, as create, set and validate check it
+    if let Some(svc) = &report.service {
+        match crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node) {
+            Ok(warnings) => warnings
+                .iter()
+                .for_each(|w| crate::text::say(&format!("{path}: warning: {w}"))),
+            Err(e) => errors.push(e),
+        }
+    }
     let id_of = |d: &Document| d.get("DEFAULT", "id").map(String::from);
     if Document::parse(original).ok().as_ref().map(id_of) != Some(id_of(&doc)) {
         errors.push(super::config_cmds::ID_IS_FIXED.into());

@@ -60,7 +60,8 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
         match run {
             Run::Here(svc, argv) => {
                 let log = super::service_log(ctx, &svc.path, false);
-                let engine = docker::daemon::engine_for(&svc, &ctx.roots, &log, false, true)?;
+                let engine =
+                    docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true)?;
                 cmds.push((engine.cmd(argv), None));
             }
             Run::There(svc, node) => {
@@ -118,7 +119,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
     };
     let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
     let log = super::service_log(ctx, path, false);
-    let engine = docker::daemon::engine_for(&svc, &ctx.roots, &log, false, true)?;
+    let engine = docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true)?;
     let c = svc
         .containers
         .iter()

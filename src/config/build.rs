@@ -231,6 +231,7 @@ fn daemon_config(get: &Getter) -> Result<Option<DaemonConfig>, String> {
         Some(v) => split_words(&v).map_err(|e| format!("DEFAULT.docker_daemon_args: {e}"))?,
         None => Vec::new(),
     };
+    crate::docker::daemon_args::check_own_flags(&args)?;
     let start_timeout = get("DEFAULT", "docker_daemon_start_timeout")?
         .map(|v| {
             parse_duration(&v).map_err(|e| format!("DEFAULT.docker_daemon_start_timeout: {e}"))
@@ -238,6 +239,7 @@ fn daemon_config(get: &Getter) -> Result<Option<DaemonConfig>, String> {
         .transpose()?
         .unwrap_or(Duration::from_secs(30));
     Ok(Some(DaemonConfig {
+        key,
         data_dir,
         args,
         start_timeout,

@@ -49,8 +49,10 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
                         .ok()
                         .flatten()
                         .filter(|v| !v.is_empty())
+                        .map(|v| (*k, v))
                 })
-                .map(|data_dir| super::service::DaemonConfig {
+                .map(|(key, data_dir)| super::service::DaemonConfig {
+                    key,
                     data_dir,
                     args: Vec::new(),
                     start_timeout: std::time::Duration::from_secs(30),

@@ -93,6 +93,8 @@ impl Service {
 /// A private docker daemon as the config sets it (SPEC 11).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DaemonConfig {
+    /// The keyword that set it: `docker_data_dir` or its alias.
+    pub key: &'static str,
     /// `--data-root`: an absolute path.
     pub data_dir: String,
     /// `docker_daemon_args`, appended to the dockerd command line.

@@ -30,6 +30,8 @@ pub struct Daemon {
     exec_root: PathBuf,
     pub log_file: PathBuf,
     conf: DaemonConfig,
+    /// The service id, which the data dir's mark holds.
+    id: String,
     /// `om-<first 8 chars of the service id>`: containerd namespaces of
     /// its own, so daemons sharing a containerd never see each other's.
     namespace: String,
@@ -65,6 +67,31 @@ pub fn check_socket(svc: &Service, roots: &Roots) -> std::result::Result<(), Str
     Ok(())
 }
 
+/// The one check of a private daemon's config against this host (SPEC 11),
+/// what `create`, `set`, `validate` and every daemon start run: its
+/// socket, its arguments (no flag om sets itself, listeners of its own),
+/// its data dir (see `data_dir`). The warnings, or the config error.
+pub fn check_host(
+    svc: &Service,
+    roots: &Roots,
+    node: &str,
+) -> std::result::Result<Vec<String>, String> {
+    let Some(conf) = &svc.daemon else {
+        return Ok(Vec::new());
+    };
+    check_socket(svc, roots)?;
+    super::daemon_args::check_own_flags(&conf.args)?;
+    let socket = socket_of(&svc.path, roots);
+    let sockets = super::daemon_args::Sockets {
+        own: &socket,
+        var: &roots.var,
+        docker_host: crate::host::docker_cli().docker_host.as_deref(),
+    };
+    let mut warnings = super::daemon_args::check_hosts(&conf.args, &sockets)?;
+    warnings.extend(super::data_dir::check(svc, conf, roots, node, &socket)?);
+    Ok(warnings)
+}
+
 /// The engine `svc`'s containers run on: its private daemon's, else the
 /// host's.
 pub fn engine_of(svc: &Service, roots: &Roots) -> Engine {
@@ -81,12 +108,13 @@ pub fn engine_of(svc: &Service, roots: &Roots) -> Engine {
 pub fn engine_for(
     svc: &Service,
     roots: &Roots,
+    node: &str,
     log: &Logger,
     dry_run: bool,
     start: bool,
 ) -> Result<Engine> {
     if let (Some(d), true) = (Daemon::of(svc, roots), start) {
-        d.ensure(log, dry_run)?;
+        d.ensure(log, dry_run, || check_host(svc, roots, node))?;
     }
     Ok(engine_of(svc, roots))
 }
@@ -106,6 +134,7 @@ impl Daemon {
             exec_root: PathBuf::from(format!("/run/om/{id8}")),
             log_file: dockerd_log(svc, roots),
             conf,
+            id: svc.id.clone(),
             namespace: format!("om-{id8}"),
         })
     }
@@ -171,7 +200,14 @@ impl Daemon {
     }
 
     /// Starts the daemon unless it runs, and waits until it answers.
-    pub fn ensure(&self, log: &Logger, dry_run: bool) -> Result<()> {
+    /// `check` (see `check_host`) runs before every start: its error
+    /// starts nothing, its warnings go to the action log.
+    pub fn ensure(
+        &self,
+        log: &Logger,
+        dry_run: bool,
+        check: impl FnOnce() -> std::result::Result<Vec<String>, String>,
+    ) -> Result<()> {
         // One om at a time starts or stops this daemon: two starts side by
         // side would each take the other's pid file and socket for stale.
         let _held = if dry_run { None } else { Some(self.lock()?) };
@@ -191,6 +227,11 @@ impl Daemon {
                 crate::interrupt::sleep(POLL)?;
             }
             return Ok(());
+        }
+        let warnings =
+            check().map_err(|e| Error::Failed(format!("docker daemon not started: {e}")))?;
+        for w in &warnings {
+            log.svc(Level::Warn, w);
         }
         let cmd = self.cmd();
         log.svc(Level::Info, "starting docker daemon");
@@ -220,7 +261,9 @@ impl Daemon {
             _ => {}
         }
         self.end_orphan_containerd();
-        let pid = crate::process::spawn_detached(&cmd, &self.log_file)?;
+        let pid = crate::process::spawn_detached(&cmd, &self.log_file).inspect_err(|_| {
+            self.forget_run();
+        })?;
         let deadline = Instant::now() + self.conf.start_timeout;
         let info = self.engine().cmd(["info", "--format", "{{.ID}}"]);
         loop {
@@ -235,6 +278,7 @@ impl Daemon {
                 }
             }
             if !alive(pid) {
+                self.forget_run();
                 return Err(Error::Failed(format!(
                     "docker daemon (pid {pid}) exited at start: see {}{}",
                     self.log_file.display(),
@@ -245,6 +289,9 @@ impl Daemon {
                 // ours, just started, and not answering: it goes, so that
                 // the next start does not take it for a working daemon
                 end(pid, UNANSWERED_GRACE, || self.is_ours(pid));
+                if !alive(pid) {
+                    self.forget_run();
+                }
                 return Err(Error::Failed(format!(
                     "docker daemon (pid {pid}) did not answer within {}, stopped: see {}{}",
                     crate::process::humanize(self.conf.start_timeout),
@@ -254,6 +301,13 @@ impl Daemon {
             }
             crate::interrupt::sleep(POLL)?;
         }
+    }
+
+    /// A daemon that exited (or was stopped) at its start leaves its exec
+    /// root, and the containerd it may have started there: both go.
+    fn forget_run(&self) {
+        self.end_orphan_containerd();
+        let _ = std::fs::remove_dir_all(&self.exec_root);
     }
 
     /// The daemon's own lock (`daemon.lock` in the state directory), held
@@ -313,14 +367,14 @@ impl Daemon {
         let fail = |what: &Path, e: std::io::Error| {
             Error::Failed(format!("docker daemon: {}: {e}", what.display()))
         };
-        for dir in [self.socket.parent(), Some(self.exec_root.as_path())]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(dir) = self.socket.parent() {
             crate::fsutil::private_dir(dir).map_err(|e| fail(dir, e))?;
         }
         let data = Path::new(&self.conf.data_dir);
-        std::fs::create_dir_all(data).map_err(|e| fail(data, e))?;
+        // created (or first taken) and marked as this service's, after the
+        // check, under the daemon's lock
+        super::data_dir::mark(data, &self.id)
+            .map_err(|e| Error::Failed(format!("docker daemon: DEFAULT.{}: {e}", self.conf.key)))?;
         // read-only: said here before dockerd fails obscurely (access(2)
         // reports a read-only filesystem even to root; no file is written)
         let c = std::ffi::CString::new(data.as_os_str().as_encoded_bytes()).map_err(|_| {
@@ -336,7 +390,9 @@ impl Daemon {
         // An empty config of its own: the host's /etc/docker/daemon.json
         // (its "hosts", its data-root) is not this daemon's.
         crate::fsutil::write_atomic(&self.config_file, b"{}\n")
-            .map_err(|e| fail(&self.config_file, e))
+            .map_err(|e| fail(&self.config_file, e))?;
+        // last: an exec root says a daemon ran (see `unclean`)
+        crate::fsutil::private_dir(&self.exec_root).map_err(|e| fail(&self.exec_root, e))
     }
 
     /// Stops the daemon when none of its containers runs: SIGTERM, up to
@@ -453,6 +509,7 @@ mod tests {
         Service {
             id: "0123456789abcdef".into(),
             daemon: data_dir.map(|d| DaemonConfig {
+                key: "docker_data_dir",
                 data_dir: d.into(),
                 args: vec!["--group".into(), "team1".into()],
                 start_timeout: Duration::from_secs(30),

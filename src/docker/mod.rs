@@ -6,6 +6,8 @@ pub mod argv;
 pub mod container;
 pub mod current;
 pub mod daemon;
+pub mod daemon_args;
+pub mod data_dir;
 pub mod engine;
 pub mod inspect;
 

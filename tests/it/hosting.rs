@@ -98,6 +98,17 @@ impl Drop for Daemons<'_> {
                 }
                 wait_gone(pid);
             }
+            // the exec root a daemon killed here (or a failed start) left
+            let conf = if ns.is_empty() {
+                self.env.conf(name)
+            } else {
+                conf_of(self.env, ns, name)
+            };
+            let id = std::fs::read_to_string(conf).unwrap_or_default();
+            let id = id.lines().find_map(|l| l.strip_prefix("id = "));
+            if let Some(id8) = id.and_then(|id| id.get(..8)) {
+                let _ = std::fs::remove_dir_all(PathBuf::from("/run/om").join(id8));
+            }
         }
     }
 }
@@ -138,6 +149,13 @@ fn two_tenants_each_on_a_daemon_of_their_own() {
         out.stderr
     );
     let pid1 = daemon_pid(&env, "app1-dev", "svc1").expect("app1's dockerd runs");
+    // om made the data dir and marked it as the service's: its id, 0600
+    let marker = env.root().join("data/app1-dev/svc1/.om-owner");
+    let mark = std::fs::read_to_string(&marker).expect("om's mark");
+    assert_eq!(mark.trim(), env.svc_id("app1-dev/svc/svc1"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&marker).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
     let pid2 = daemon_pid(&env, "app2-prd", "svc1").expect("app2's dockerd runs");
     assert_ne!(pid1, pid2);
 
@@ -304,23 +322,42 @@ fn a_daemon_that_can_not_start_is_an_error_naming_its_log() {
     assert!(std::fs::read_to_string(&log)
         .unwrap()
         .contains("no-such-flag"));
+    // its exec root went with it: none is left under /run/om
+    let exec_root = exec_root(&env, "t1/svc/bad");
+    assert!(!exec_root.exists(), "{} is left", exec_root.display());
+}
+
+/// The exec root of a service's daemon, `/run/om/ID8`.
+fn exec_root(env: &Env, path: &str) -> PathBuf {
+    let id = env.svc_id(path);
+    PathBuf::from("/run/om").join(&id[..8])
 }
 
 #[test]
 fn a_daemon_that_does_not_answer_in_time_is_stopped_and_named() {
     engine();
-    let env = Env::new();
+    let mut env = Env::new();
     let image = registry_image();
+    // a containerd that never answers (a script of the test's own, first
+    // in PATH, which dockerd runs as its containerd and which ends with
+    // it): dockerd waits on it, never listening
+    let bin = env.root().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = bin.join("containerd");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nwhile kill -0 $PPID 2>/dev/null; do sleep 0.1; done\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.path_prefix = Some(bin);
     let _daemons = Daemons {
         env: &env,
         services: vec![("t2", "mute")],
     };
-    // a containerd that is not there: dockerd waits on it, never listening
-    let extra = format!(
-        "docker_daemon_start_timeout = 2s\ndocker_daemon_args = --containerd {}/none.sock",
-        env.root().display()
-    );
-    create(&env, "t2/svc/mute", &tenant_ini(&env, &image, &extra));
+    let extra = "docker_daemon_start_timeout = 2s";
+    create(&env, "t2/svc/mute", &tenant_ini(&env, &image, extra));
     let t = Instant::now();
     let out = env.om(&["t2/svc/mute", "start"]).code(1);
     assert!(
@@ -335,6 +372,7 @@ fn a_daemon_that_does_not_answer_in_time_is_stopped_and_named() {
         None,
         "the daemon was stopped"
     );
+    assert!(!exec_root(&env, "t2/svc/mute").exists());
 }
 
 #[test]
@@ -378,17 +416,16 @@ fn a_data_dir_on_a_read_only_filesystem_is_a_clear_error() {
 #[test]
 fn stop_works_on_a_config_whose_daemon_keywords_are_wrong() {
     let env = Env::new();
-    let ini =
-        "[DEFAULT]\ndocker_data_dir = /srv/d\n[container#1]\ntype = docker\nimage = busybox\n";
-    create(&env, "t3/svc/s", ini);
+    let data = env.root().join("d");
+    create(&env, "t3/svc/s", &ini_on(&data, ""));
     // a hand edit breaks a daemon keyword: stop still knows the socket
     let conf = conf_of(&env, "t3", "s");
     let text = std::fs::read_to_string(&conf).unwrap();
     std::fs::write(
         &conf,
         text.replace(
-            "docker_data_dir = /srv/d",
-            "docker_data_dir = /srv/d\ndocker_daemon_start_timeout = soon",
+            "[DEFAULT]\n",
+            "[DEFAULT]\ndocker_daemon_start_timeout = soon\n",
         ),
     )
     .unwrap();
@@ -407,10 +444,400 @@ fn a_socket_path_over_the_unix_limit_is_refused_at_create() {
     let env = Env::new();
     let name = "s".repeat(60);
     let ns = "n".repeat(40);
-    let ini =
-        "[DEFAULT]\ndocker_data_dir = /srv/d\n[container#1]\ntype = docker\nimage = busybox\n";
+    let ini = ini_on(&env.root().join("d"), "");
     let out = env
-        .om_stdin(&[&format!("{ns}/svc/{name}"), "create", "--config=-"], ini)
+        .om_stdin(&[&format!("{ns}/svc/{name}"), "create", "--config=-"], &ini)
         .code(1);
     assert!(out.stderr.contains("over the 107"), "{}", out.stderr);
+}
+
+/// A service on `data_dir` with `extra` DEFAULT lines; never started
+/// where a test only checks its config.
+fn ini_on(data_dir: &std::path::Path, extra: &str) -> String {
+    format!(
+        "[DEFAULT]\ndocker_data_dir = {}\n{extra}\n[container#1]\ntype = docker\nimage = busybox\n",
+        data_dir.display()
+    )
+}
+
+/// A directory of the test's own with a file in it, and what it holds.
+fn victim(env: &Env) -> (PathBuf, Vec<String>) {
+    let dir = env.root().join("victim");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("precious"), "keep me").unwrap();
+    let listed = listing(&dir);
+    (dir, listed)
+}
+
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The id of a config written by hand.
+const HAND_ID: &str = "id = 0123abcd-0000-4000-8000-000000000000";
+
+/// Writes a config by hand (as an editor would), past create's checks.
+fn hand_write(env: &Env, name: &str, ini: &str) {
+    std::fs::create_dir_all(env.root().join("etc")).unwrap();
+    std::fs::write(env.conf(name), ini).unwrap();
+}
+
+#[test]
+fn a_data_dir_om_does_not_own_is_refused_by_create_set_and_validate() {
+    engine();
+    let env = Env::new();
+    let (victim, held) = victim(&env);
+    let links = env.root().join("links");
+    std::fs::create_dir(&links).unwrap();
+    std::os::unix::fs::symlink("/", links.join("to-root")).unwrap();
+    std::os::unix::fs::symlink(&victim, links.join("to-victim")).unwrap();
+    let host_root = docker(&["info", "--format", "{{.DockerRootDir}}"]);
+    let host_root = PathBuf::from(String::from_utf8_lossy(&host_root.stdout).trim());
+    assert!(host_root.is_absolute(), "{}", host_root.display());
+    let fine = env.root().join("new/docker");
+    create(&env, "g0", &ini_on(&fine, ""));
+    let g0 = env.read_conf("g0");
+    std::fs::create_dir(env.root().join("etc/d")).unwrap();
+    let cases: Vec<(PathBuf, &str)> = vec![
+        ("/".into(), "is a system directory (/)"),
+        ("/tmp".into(), "is a system directory (/tmp)"),
+        ("/var".into(), "is a system directory (/var)"),
+        ("/var/lib".into(), "is a system directory (/var/lib)"),
+        ("/etc".into(), "is a system directory (/etc)"),
+        (
+            "/etc/om-docker".into(),
+            "is inside a system directory (/etc)",
+        ),
+        ("/root".into(), "is a system directory (/root)"),
+        ("/home/someone".into(), "is a user's home directory"),
+        (host_root.clone(), "is the host engine's data root"),
+        (host_root.join("x"), "is inside the host engine's data root"),
+        (links.join("to-root"), "goes through a symbolic link"),
+        (links.join("to-root/tmp"), "goes through a symbolic link"),
+        (links.join("to-victim"), "goes through a symbolic link"),
+        (
+            links.join("to-victim/docker"),
+            "goes through a symbolic link",
+        ),
+        (victim.clone(), "is not empty and om did not initialise it"),
+        // the root holds om's trees, and g0's data dir (said first by create)
+        (env.root().to_path_buf(), "holds "),
+        (env.root().join("var"), "is a directory of om's own"),
+        (
+            env.root().join("etc/d"),
+            "is inside a directory of om's own",
+        ),
+    ];
+    for (dir, why) in &cases {
+        let want = format!("DEFAULT.docker_data_dir: '{}' {why}", dir.display());
+        let out = env
+            .om_stdin(&["g1", "create", "--config=-"], &ini_on(dir, ""))
+            .code(1);
+        assert!(out.stderr.contains(&want), "create {dir:?}: {}", out.stderr);
+        assert!(!env.conf("g1").exists(), "create {dir:?} wrote a config");
+        let kw = format!("docker_data_dir={}", dir.display());
+        let out = env.om(&["g0", "set", "--kw", &kw]).code(1);
+        assert!(out.stderr.contains(&want), "set {dir:?}: {}", out.stderr);
+        assert_eq!(env.read_conf("g0"), g0, "set {dir:?} wrote");
+        hand_write(&env, "g2", &ini_on(dir, HAND_ID));
+        let out = env.om(&["g2", "validate", "config"]).code(1);
+        assert!(
+            out.stdout.contains(&format!("g2: error: {want}")),
+            "validate {dir:?}: {}{}",
+            out.stdout,
+            out.stderr
+        );
+        std::fs::remove_file(env.conf("g2")).unwrap();
+    }
+    // the alias is checked alike, and named
+    let out = env
+        .om_stdin(
+            &["g1", "create", "--config=-"],
+            &ini_on(&links.join("to-root"), "").replace("docker_data_dir", "container_data_dir"),
+        )
+        .code(1);
+    assert!(
+        out.stderr.contains("DEFAULT.container_data_dir: '")
+            && out.stderr.contains("symbolic link"),
+        "{}",
+        out.stderr
+    );
+    // nothing was written anywhere: the victim holds what it held, and
+    // the data dir that was fine is not made until a daemon needs it
+    assert_eq!(listing(&victim), held);
+    assert!(!fine.exists());
+    hand_write(&env, "g2", &ini_on(&env.root().join("new/other"), HAND_ID));
+    env.om(&["g2", "validate", "config"]).ok();
+}
+
+#[test]
+fn a_host_engine_that_can_not_be_asked_is_said() {
+    let mut env = Env::new();
+    hand_write(&env, "h", &ini_on(&env.root().join("data"), HAND_ID));
+    // an engine that does not run: dockerd's defaults stand in, said
+    let none = format!("unix://{}/none.sock", env.root().display());
+    env.vars.push(("DOCKER_HOST".into(), none));
+    let out = env.om(&["h", "validate", "config"]).ok();
+    assert!(
+        out.stdout
+            .contains("warning: the host's docker engine could not be asked for its data root"),
+        "{}",
+        out.stdout
+    );
+    hand_write(
+        &env,
+        "h",
+        &ini_on(std::path::Path::new("/var/lib/docker/x"), HAND_ID),
+    );
+    let out = env.om(&["h", "validate", "config"]).code(1);
+    assert!(
+        // (a running dockerd's, or dockerd's default, said first)
+        out.stdout.contains("'/var/lib/docker/x' is inside ")
+            && out.stdout.contains(" (/var/lib/docker)"),
+        "{}",
+        out.stdout
+    );
+    // an answer om can not read is no answer: the check fails
+    let fake = env.root().join("docker");
+    std::fs::write(&fake, "#!/bin/sh\necho\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.vars
+        .push(("OM_DOCKER".into(), fake.display().to_string()));
+    hand_write(&env, "h", &ini_on(&env.root().join("data"), HAND_ID));
+    let out = env.om(&["h", "validate", "config"]).code(1);
+    assert!(
+        out.stdout
+            .contains("can not be checked: the host engine's data root is unknown"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_start_refuses_a_data_dir_om_does_not_own_and_starts_nothing() {
+    engine();
+    let env = Env::new();
+    let (victim, held) = victim(&env);
+    let link = env.root().join("link");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let data = env.root().join("data");
+    create(&env, "s1", &ini_on(&data, ""));
+    let _daemons = Daemons {
+        env: &env,
+        services: vec![("", "s1")],
+    };
+    // hand edits past create's checks: each start refuses before dockerd
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("stray"), "x").unwrap();
+    for (dir, why) in [
+        (&link, "goes through a symbolic link"),
+        (&victim, "is not empty and om did not initialise it"),
+        (&data, "is not empty and om did not initialise it"),
+    ] {
+        hand_write(
+            &env,
+            "s1",
+            &ini_on(dir, &format!("id = {}", env.svc_id("s1"))),
+        );
+        let out = env.om(&["s1", "start"]).code(1);
+        assert!(
+            out.stderr.contains(&format!(
+                "docker daemon not started: DEFAULT.docker_data_dir: '{}' {why}",
+                dir.display()
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("starting docker daemon"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(daemon_pid(&env, "", "s1"), None);
+        assert!(!exec_root(&env, "s1").exists());
+    }
+    assert_eq!(listing(&victim), held, "dockerd never ran on the victim");
+    assert_eq!(listing(&data), ["stray"]);
+}
+
+#[test]
+fn two_services_never_share_a_data_dir() {
+    engine();
+    let env = Env::new();
+    let shared = env.root().join("d/shared");
+    create(&env, "a", &ini_on(&shared, ""));
+    let other = env.root().join("d/other");
+    for (dir, why) in [
+        (shared.clone(), "is the data dir of service a"),
+        (shared.join("sub"), "is inside the data dir of service a"),
+        (env.root().join("d"), "holds the data dir of service a"),
+    ] {
+        let want = format!("DEFAULT.docker_data_dir: '{}' {why}", dir.display());
+        let out = env
+            .om_stdin(&["b", "create", "--config=-"], &ini_on(&dir, ""))
+            .code(1);
+        assert!(out.stderr.contains(&want), "{}", out.stderr);
+        assert!(!env.conf("b").exists());
+    }
+    create(&env, "b", &ini_on(&other, ""));
+    let b = env.read_conf("b");
+    let kw = format!("docker_data_dir={}", shared.display());
+    let out = env.om(&["b", "set", "--kw", &kw]).code(1);
+    assert!(
+        out.stderr.contains("is the data dir of service a"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read_conf("b"), b);
+    // a hand edit: validate and the start refuse it, naming the other
+    let _daemons = Daemons {
+        env: &env,
+        services: vec![("", "a"), ("", "b")],
+    };
+    hand_write(
+        &env,
+        "b",
+        &b.replace(&other.display().to_string(), &shared.display().to_string()),
+    );
+    let out = env.om(&["b", "validate", "config"]).code(1);
+    assert!(
+        out.stdout.contains("is the data dir of service a"),
+        "{}",
+        out.stdout
+    );
+    let out = env.om(&["b", "start"]).code(1);
+    assert!(
+        out.stderr.contains("docker daemon not started") && out.stderr.contains("service a"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(daemon_pid(&env, "", "b"), None);
+    assert!(!shared.exists(), "nothing made");
+    // a directory om marked for a service that is gone is no one else's
+    std::fs::create_dir_all(&shared).unwrap();
+    let marker = shared.join(".om-owner");
+    std::fs::write(&marker, format!("{}\n", env.svc_id("a"))).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&marker, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // (its config removed by hand: a delete would start its daemon)
+    std::fs::remove_file(env.conf("a")).unwrap();
+    let out = env.om(&["b", "validate", "config"]).code(1);
+    assert!(
+        out.stdout
+            .contains("was initialised by om for another service"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn daemon_args_may_not_set_what_om_sets() {
+    engine();
+    let env = Env::new();
+    let data = env.root().join("data");
+    let own_socket = socket(&env, "", "f");
+    for (args, flag) in [
+        ("--group nogroup --data-root=/", "--data-root"),
+        ("-g /", "-g"),
+        ("-p/tmp/om.pid", "-p"),
+        ("--pidfile /tmp/om.pid", "--pidfile"),
+        ("--exec-root /run", "--exec-root"),
+        ("--config-file=/etc/docker/daemon.json", "--config-file"),
+        (
+            "--containerd /run/containerd/containerd.sock",
+            "--containerd",
+        ),
+        ("--containerd-namespace=moby", "--containerd-namespace"),
+    ] {
+        let ini = ini_on(&data, &format!("docker_daemon_args = {args}"));
+        let out = env.om_stdin(&["f", "create", "--config=-"], &ini).code(1);
+        assert!(
+            out.stderr.contains("DEFAULT.docker_daemon_args: '")
+                && out
+                    .stderr
+                    .contains(&format!("sets {flag}, which om sets itself")),
+            "{args}: {}",
+            out.stderr
+        );
+        assert!(!env.conf("f").exists());
+    }
+    for (args, why) in [
+        (format!("-H {own_socket}"), "om's socket of this daemon"),
+        (
+            "-H unix:///var/run/docker.sock".into(),
+            "the host engine's socket",
+        ),
+        ("-H fd://".into(), "only tcp://HOST:PORT or unix:///PATH"),
+    ] {
+        let ini = ini_on(&data, &format!("docker_daemon_args = {args}"));
+        let out = env.om_stdin(&["f", "create", "--config=-"], &ini).code(1);
+        assert!(out.stderr.contains(why), "{args}: {}", out.stderr);
+    }
+    create(&env, "f", &ini_on(&data, ""));
+    let id = env.svc_id("f");
+    let f = env.read_conf("f");
+    let out = env
+        .om(&[
+            "f",
+            "set",
+            "--kw",
+            "docker_daemon_args=--pidfile=/tmp/x.pid",
+        ])
+        .code(1);
+    assert!(out.stderr.contains("sets --pidfile"), "{}", out.stderr);
+    assert_eq!(env.read_conf("f"), f);
+    // a hand edit: validate says it, and the start starts nothing
+    let _daemons = Daemons {
+        env: &env,
+        services: vec![("", "f")],
+    };
+    let pid = env.root().join("elsewhere.pid");
+    let ini = ini_on(
+        &data,
+        &format!("id = {id}\ndocker_daemon_args = -p{}", pid.display()),
+    );
+    hand_write(&env, "f", &ini);
+    let out = env.om(&["f", "validate", "config"]).code(1);
+    assert!(
+        out.stdout.contains("sets -p, which om sets itself"),
+        "{}",
+        out.stdout
+    );
+    let out = env.om(&["f", "start"]).code(1);
+    assert!(out.stderr.contains("sets -p"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("starting docker daemon"),
+        "{}",
+        out.stderr
+    );
+    assert!(!pid.exists() && !data.exists());
+    assert_eq!(daemon_pid(&env, "", "f"), None);
+    // an engine open on tcp without client certificates: a warning, at
+    // validate and in the start's log
+    let ini = ini_on(
+        &data,
+        &format!("id = {id}\ndocker_daemon_args = -H tcp://127.0.0.1:2375"),
+    );
+    hand_write(&env, "f", &ini);
+    let out = env.om(&["f", "validate", "config"]).ok();
+    assert!(
+        out.stdout.contains(
+            "warning: DEFAULT.docker_daemon_args: -H tcp://127.0.0.1:2375 without --tlsverify"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = env.om(&["f", "start", "--dry-run"]).ok();
+    assert!(
+        out.stderr.contains("without --tlsverify") && out.stderr.contains("starting docker daemon"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(daemon_pid(&env, "", "f"), None);
 }

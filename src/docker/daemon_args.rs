@@ -1,0 +1,298 @@
+//! What `docker_daemon_args` may say (SPEC 11). The flags om sets itself
+//! are refused: a second `--data-root` or `--pidfile` overrides om's, and
+//! om then runs its daemon somewhere it did not check, and can no longer
+//! find it to stop it. A listener is a `tcp://` address (warned without
+//! TLS) or a unix socket that is not one an engine uses.
+
+use std::path::{Component, Path, PathBuf};
+
+/// A flag as dockerd (pflag) reads it from `words`: `--name[=v]`, or a
+/// group of short flags `-Dp[=]v` whose first value-taking flag takes the
+/// rest of the word, else the next word, as its value.
+struct Flag<'a> {
+    /// `--data-root`, `-p`.
+    name: String,
+    value: Option<&'a str>,
+    word: &'a str,
+}
+
+/// dockerd's one-letter flags that take a value (the others, `-D`, `-h`,
+/// `-v`, are switches and leave the rest of the word to the next letter).
+const SHORT_VALUED: &[char] = &['G', 'H', 'b', 'g', 'l', 'p', 's'];
+
+/// Every flag in `words`. A word that is the value of the flag before it
+/// is read as a flag too: refusing `--label -p` is safe, missing a flag
+/// is not.
+fn flags(words: &[String]) -> Vec<Flag<'_>> {
+    let mut out = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let next = words.get(i + 1).map(String::as_str);
+        if let Some(long) = word.strip_prefix("--").filter(|l| !l.is_empty()) {
+            let (name, value) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (long, next),
+            };
+            out.push(Flag {
+                name: format!("--{name}"),
+                value,
+                word,
+            });
+        } else if let Some(short) = word.strip_prefix('-').filter(|s| !s.is_empty()) {
+            if let Some((at, c)) = short.char_indices().find(|(_, c)| SHORT_VALUED.contains(c)) {
+                let rest = &short[at + c.len_utf8()..];
+                let rest = rest.strip_prefix('=').unwrap_or(rest);
+                out.push(Flag {
+                    name: format!("-{c}"),
+                    value: if rest.is_empty() { next } else { Some(rest) },
+                    word,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The data root a dockerd command line sets, if it sets one.
+pub fn data_root(words: &[String]) -> Option<String> {
+    flags(words)
+        .into_iter()
+        .rev()
+        .find(|f| matches!(f.name.as_str(), "--data-root" | "--graph" | "-g"))
+        .and_then(|f| f.value.map(String::from))
+}
+
+/// Why om sets `name` itself, when it does.
+fn om_sets(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "--data-root" | "--graph" | "-g" => "the data root is docker_data_dir",
+        "--pidfile" | "-p" => "om finds and stops its daemon by its pid file",
+        "--exec-root" => "om gives each daemon its exec root, /run/om/ID8",
+        "--config-file" => "om gives the daemon an empty daemon.json of its own",
+        n if n.starts_with("--containerd") => {
+            "om keeps each daemon on containerd namespaces of its own"
+        }
+        _ => return None,
+    })
+}
+
+/// A config error when `words` carry a flag om sets itself (checked when
+/// the config is read, and again before the daemon starts).
+pub fn check_own_flags(words: &[String]) -> Result<(), String> {
+    match flags(words)
+        .iter()
+        .find_map(|f| Some((f, om_sets(&f.name)?)))
+    {
+        None => Ok(()),
+        Some((f, why)) => Err(format!(
+            "DEFAULT.docker_daemon_args: '{}' sets {}, which om sets itself ({why})",
+            f.word.escape_debug(),
+            f.name
+        )),
+    }
+}
+
+/// What a `-H`/`--host` listener may not be, besides om's own socket.
+pub struct Sockets<'a> {
+    /// This daemon's socket (om's `-H unix://…`).
+    pub own: &'a Path,
+    /// om's state tree: the other services' sockets are there.
+    pub var: &'a Path,
+    /// `DOCKER_HOST`, when it names a unix socket.
+    pub docker_host: Option<&'a str>,
+}
+
+/// The sockets the host engine listens on by default.
+const HOST_SOCKETS: &[&str] = &["/var/run/docker.sock", "/run/docker.sock"];
+
+/// Checks each `-H`/`--host` of `words`: a `tcp://` address (a warning
+/// when it has no client authentication), or a unix socket of the
+/// daemon's own. dockerd unlinks whatever is at a unix socket's path
+/// before it listens, so a path an engine or a file holds is refused.
+pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>, String> {
+    let all = flags(words);
+    let mut warnings = Vec::new();
+    let err = |f: &Flag, why: String| {
+        Err(format!(
+            "DEFAULT.docker_daemon_args: '{}': {why}",
+            f.word.escape_debug()
+        ))
+    };
+    for f in all.iter().filter(|f| f.name == "-H" || f.name == "--host") {
+        let Some(value) = f.value else {
+            return err(f, format!("{} needs an address", f.name));
+        };
+        let lower = value.to_ascii_lowercase();
+        if lower.starts_with("tcp://") {
+            if !authenticated(&all) {
+                warnings.push(format!(
+                    "DEFAULT.docker_daemon_args: {} {value} without --tlsverify, --tlscacert, --tlscert and --tlskey: an engine (root on this host) open to whoever reaches that address",
+                    f.name
+                ));
+            }
+            continue;
+        }
+        let Some(path) = lower
+            .starts_with("unix://")
+            .then(|| &value["unix://".len()..])
+        else {
+            return err(
+                f,
+                format!("only tcp://HOST:PORT or unix:///PATH may be added with {} (om's own socket is set by om)", f.name),
+            );
+        };
+        let path = Path::new(path);
+        if !path.is_absolute() || path.components().any(|c| c == Component::ParentDir) {
+            return err(f, "a unix socket is an absolute path without '..'".into());
+        }
+        let path: PathBuf = path.components().collect();
+        if path == sockets.own {
+            return err(
+                f,
+                "this is om's socket of this daemon, which om sets".into(),
+            );
+        }
+        if path.starts_with(sockets.var) {
+            return err(
+                f,
+                format!(
+                    "{} is in om's state directory {}, where the services' own sockets are",
+                    path.display(),
+                    sockets.var.display()
+                ),
+            );
+        }
+        let docker_host = sockets.docker_host.and_then(|h| h.strip_prefix("unix://"));
+        if HOST_SOCKETS
+            .iter()
+            .copied()
+            .chain(docker_host)
+            .any(|h| Path::new(h) == path)
+        {
+            return err(
+                f,
+                format!(
+                    "{} is the host engine's socket: dockerd would take it over",
+                    path.display()
+                ),
+            );
+        }
+        if let Ok(meta) = std::fs::symlink_metadata(&path) {
+            use std::os::unix::fs::FileTypeExt;
+            if !meta.file_type().is_socket() {
+                return err(
+                    f,
+                    format!(
+                        "{} exists and is not a socket: dockerd would delete it",
+                        path.display()
+                    ),
+                );
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+/// `--tlsverify` (not `=false`) with the three files it needs.
+fn authenticated(all: &[Flag]) -> bool {
+    let has = |name: &str| all.iter().any(|f| f.name == name);
+    let verify = all.iter().any(|f| {
+        (f.name == "--tlsverify" && !f.word.contains('=')) || f.word == "--tlsverify=true"
+    });
+    verify && has("--tlscacert") && has("--tlscert") && has("--tlskey")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        shell_words::split(s).unwrap()
+    }
+
+    #[test]
+    fn every_spelling_of_a_flag_om_sets_is_refused() {
+        let refused = [
+            ("--data-root /x", "--data-root"),
+            ("--data-root=/x", "--data-root"),
+            ("-g /x", "-g"),
+            ("-g/x", "-g"),
+            ("--graph=/x", "--graph"),
+            ("-p /tmp/p", "-p"),
+            ("-p/tmp/p", "-p"),
+            ("-p=/tmp/p", "-p"),
+            ("-Dp /tmp/p", "-p"),
+            ("--pidfile=/x", "--pidfile"),
+            ("--exec-root /x", "--exec-root"),
+            ("--config-file=/etc/docker/daemon.json", "--config-file"),
+            ("--containerd /run/c.sock", "--containerd"),
+            ("--containerd-namespace=x", "--containerd-namespace"),
+            (
+                "--containerd-plugins-namespace x",
+                "--containerd-plugins-namespace",
+            ),
+            ("--group team1 --label -p", "-p"),
+        ];
+        for (args, flag) in refused {
+            let err = check_own_flags(&words(args)).unwrap_err();
+            assert!(
+                err.starts_with("DEFAULT.docker_daemon_args: '")
+                    && err.contains(&format!("sets {flag}, which om sets itself")),
+                "{args}: {err}"
+            );
+        }
+        for ok in [
+            "--group team1",
+            "-D --ip 10.0.0.5",
+            "-G team1 -l debug",
+            // a value that is a path: -G takes the rest of its word
+            "-Gpeople",
+            "--insecure-registry 10.0.0.1:5000 --data-rootless",
+        ] {
+            // --data-rootless is not --data-root (no prefix matching in dockerd)
+            assert_eq!(check_own_flags(&words(ok)), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn a_listener_is_tcp_or_a_unix_socket_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("victim");
+        std::fs::write(&file, "x").unwrap();
+        let sockets = Sockets {
+            own: Path::new("/o/var/svc/a/docker.sock"),
+            var: Path::new("/o/var"),
+            docker_host: Some("unix:///srv/host.sock"),
+        };
+        let check = |s: &str| check_hosts(&words(s), &sockets);
+        for (args, want) in [
+            ("-H unix:///o/var/svc/a/docker.sock", "om's socket"),
+            ("--host=unix:///o/var/svc/a//docker.sock", "om's socket"),
+            ("-Hunix:///o/var/svc/b/docker.sock", "om's state directory"),
+            ("-H unix:///var/run/docker.sock", "host engine's socket"),
+            ("-H=unix:///run/docker.sock", "host engine's socket"),
+            ("-H unix:///srv/host.sock", "host engine's socket"),
+            ("-H fd://", "only tcp://"),
+            ("-H 0.0.0.0:2375", "only tcp://"),
+            ("-H ''", "only tcp://"),
+            ("-H", "needs an address"),
+            ("-H unix://run/x.sock", "absolute path"),
+        ] {
+            let err = check(args).unwrap_err();
+            assert!(err.contains(want), "{args}: {err}");
+        }
+        let err = check(&format!("-H unix://{}", file.display())).unwrap_err();
+        assert!(
+            err.contains("is not a socket: dockerd would delete it"),
+            "{err}"
+        );
+        assert_eq!(check("-H unix:///run/team1/docker.sock"), Ok(vec![]));
+        let open = check("-H tcp://0.0.0.0:2375").unwrap();
+        assert!(open[0].contains("without --tlsverify"), "{open:?}");
+        let half = check("-H tcp://0.0.0.0:2376 --tlsverify --tlscert c --tlskey k").unwrap();
+        assert_eq!(half.len(), 1, "no CA: no client authentication");
+        let off = check("-H tcp://h:2376 --tlsverify=false --tlscacert a --tlscert c --tlskey k");
+        assert_eq!(off.unwrap().len(), 1);
+        let tls = "-H tcp://0.0.0.0:2376 --tlsverify --tlscacert=ca --tlscert c --tlskey k";
+        assert_eq!(check(tls), Ok(vec![]));
+    }
+}

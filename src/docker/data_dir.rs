@@ -1,0 +1,545 @@
+//! A private daemon's data dir (SPEC 11). dockerd owns its data root: it
+//! renames, deletes and recreates `DATA/tmp`, creates its stores there
+//! and chmods it. So om gives it only a directory om owns: named by its
+//! real path (no symbolic link on the way), not a system directory, not
+//! om's own trees, not another engine's data root (the host engine's, a
+//! running dockerd's, another service's data dir), and new, empty, or
+//! marked by om as this service's (`MARKER`, which om writes when it
+//! creates or first takes the directory).
+
+use crate::config::eval::Evaluator;
+use crate::config::service::{DaemonConfig, Service};
+use crate::paths::{list_services, Roots, SvcPath};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// om's mark in a data dir it initialised: a file of om's user, mode
+/// 0600, holding the service id.
+pub const MARKER: &str = ".om-owner";
+
+/// Directories a data dir may not be nor hold: dockerd would take them
+/// over (or, for the parents of system trees, everything under them).
+const SYSTEM: &[&str] = &[
+    "/",
+    "/tmp",
+    "/var",
+    "/root",
+    "/home",
+    "/run",
+    "/opt",
+    "/srv",
+    "/mnt",
+    "/media",
+    "/snap",
+    "/lost+found",
+    "/var/lib",
+    "/var/tmp",
+    "/var/log",
+    "/var/cache",
+    "/var/spool",
+    "/var/mail",
+    "/var/opt",
+    "/var/local",
+    "/var/backups",
+    "/var/run",
+    "/var/lock",
+    "/run/lock",
+    "/run/user",
+    "/run/containerd",
+    "/run/docker",
+    "/var/lib/containerd",
+    "/var/lib/containers",
+    "/var/lib/kubelet",
+    "/var/lib/opensvc",
+    "/var/log/opensvc",
+];
+
+/// Trees a data dir may not be, hold, nor be inside: the system's own
+/// (kernel views, programs, libraries, configuration) and the private
+/// daemons' exec roots.
+const TREES: &[&str] = &[
+    "/boot", "/dev", "/proc", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+    "/libx32", "/run/om",
+];
+
+/// dockerd's data root when nothing sets it.
+const DEFAULT_ROOT: &str = "/var/lib/docker";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Rule {
+    /// refused when the data dir is it or holds it
+    Is,
+    /// refused when the data dir is it, holds it or is inside it
+    Tree,
+}
+
+/// A directory a data dir is compared with, and what to call it.
+struct Guarded {
+    path: PathBuf,
+    rule: Rule,
+    what: String,
+}
+
+impl Guarded {
+    fn new(path: impl Into<PathBuf>, rule: Rule, what: impl Into<String>) -> Guarded {
+        Guarded {
+            path: real(&path.into()),
+            rule,
+            what: what.into(),
+        }
+    }
+
+    /// Why `dir` (a real path) may not be a data dir, by this one.
+    fn refuses(&self, dir: &Path, ino: Option<(u64, u64)>) -> Option<String> {
+        let p = self.path.display();
+        let what = &self.what;
+        if dir == self.path {
+            Some(format!("is {what} ({p})"))
+        } else if self.path.starts_with(dir) {
+            Some(format!("holds {what} ({p})"))
+        } else if self.rule == Rule::Tree && dir.starts_with(&self.path) {
+            Some(format!("is inside {what} ({p})"))
+        } else if ino.is_some() && ino == inode(&self.path) {
+            Some(format!("is {what} ({p}), mounted or linked there"))
+        } else {
+            None
+        }
+    }
+}
+
+/// Another service of this node, as far as its config says.
+pub struct Other {
+    pub path: SvcPath,
+    pub id: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Checks `conf.data_dir` (service `svc`'s) against this host: the
+/// warnings, or the config error naming the key.
+pub fn check(
+    svc: &Service,
+    conf: &DaemonConfig,
+    roots: &Roots,
+    node: &str,
+    socket: &Path,
+) -> Result<Vec<String>, String> {
+    let bad = |why: String| {
+        format!(
+            "DEFAULT.{}: '{}' {why}",
+            conf.key,
+            conf.data_dir.escape_debug()
+        )
+    };
+    let (dir, exists) = own_path(&conf.data_dir).map_err(bad)?;
+    let others = other_services(svc, roots, node)?;
+    let mut warnings = Vec::new();
+    // the engines first, so that a refusal names the most precise reason
+    let mut guarded = Vec::new();
+    for o in &others {
+        if let Some(d) = &o.data_dir {
+            guarded.push(Guarded::new(
+                d,
+                Rule::Tree,
+                format!("the data dir of service {}", o.path),
+            ));
+        }
+    }
+    match host_root() {
+        Ok(root) => guarded.push(Guarded::new(root, Rule::Tree, "the host engine's data root")),
+        Err(HostRoot::Down(why)) => warnings.push(format!(
+            "the host's docker engine could not be asked for its data root ({why}): {} is compared with {DEFAULT_ROOT} and /etc/docker/daemon.json's data-root only",
+            conf.key
+        )),
+        Err(HostRoot::Unreadable(why)) => {
+            return Err(bad(format!(
+                "can not be checked: the host engine's data root is unknown ({why})"
+            )))
+        }
+    }
+    if let Some(root) = configured_root() {
+        guarded.push(Guarded::new(
+            root,
+            Rule::Tree,
+            "the data root of /etc/docker/daemon.json",
+        ));
+    }
+    for (pid, root) in running_roots(socket) {
+        guarded.push(Guarded::new(
+            root,
+            Rule::Tree,
+            format!("the data root of the dockerd of pid {pid}"),
+        ));
+    }
+    guarded.push(Guarded::new(
+        DEFAULT_ROOT,
+        Rule::Tree,
+        "dockerd's default data root",
+    ));
+    for (tree, rule) in [
+        (&roots.etc, Rule::Tree),
+        (&roots.log, Rule::Tree),
+        (&roots.var, Rule::Is),
+    ] {
+        guarded.push(Guarded::new(tree, rule, "a directory of om's own"));
+    }
+    let system = |dirs: &[&str], rule| {
+        dirs.iter()
+            .map(move |d| Guarded::new(*d, rule, "a system directory"))
+            .collect::<Vec<_>>()
+    };
+    guarded.extend(system(SYSTEM, Rule::Is));
+    guarded.extend(system(TREES, Rule::Tree));
+    let ino = if exists { inode(&dir) } else { None };
+    // what it is before what it holds or is in: '/' is a system directory
+    let why = guarded
+        .iter()
+        .find(|g| g.path == dir)
+        .or_else(|| guarded.iter().find(|g| g.refuses(&dir, ino).is_some()));
+    if let Some(why) = why.and_then(|g| g.refuses(&dir, ino)) {
+        return Err(bad(why));
+    }
+    if dir.parent() == Some(Path::new("/home")) {
+        return Err(bad("is a user's home directory".into()));
+    }
+    if exists {
+        owned(&dir, &svc.id, &others).map_err(bad)?;
+    }
+    Ok(warnings)
+}
+
+/// `data_dir` as a path, and whether it exists; refused when a symbolic
+/// link, or something other than a directory, is on the way, or when a
+/// parent is another user's or open to others (not sticky): they could
+/// swap the directory for a link between the check and the daemon.
+fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
+    let path: PathBuf = Path::new(data_dir).components().collect();
+    let mut at = PathBuf::new();
+    for c in path.components() {
+        if let Ok(m) = std::fs::symlink_metadata(&at) {
+            // `at` is a parent, checked below as a directory already
+            let others_write = m.mode() & 0o022 != 0 && m.mode() & 0o1000 == 0;
+            if others_write || (m.uid() != 0 && m.uid() != euid()) {
+                return Err(format!(
+                    "is under {}, which another user could change (owned by uid {}, mode {:o}): a data dir's parents are root's or om's user's, and open to others only when sticky",
+                    at.display(),
+                    m.uid(),
+                    m.mode() & 0o7777
+                ));
+            }
+        }
+        at.push(c);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&at).unwrap_or_default();
+                return Err(format!(
+                    "goes through a symbolic link ({} -> {}): name the real directory",
+                    at.display(),
+                    to.display()
+                ));
+            }
+            Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", at.display())),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((path, false)),
+            Err(e) => return Err(format!("{}: {e}", at.display())),
+        }
+    }
+    Ok((path, true))
+}
+
+/// `p` with its symbolic links resolved as far as it exists.
+fn real(p: &Path) -> PathBuf {
+    let mut base: PathBuf = p.components().collect();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(c) = std::fs::canonicalize(&base) {
+            return rest.iter().rev().fold(c, |acc, r| acc.join(r));
+        }
+        match (base.file_name().map(ToOwned::to_owned), base.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                base = parent.to_path_buf();
+            }
+            _ => return p.components().collect(),
+        }
+    }
+}
+
+fn inode(p: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and can not fail.
+    unsafe { libc::geteuid() }
+}
+
+/// An existing data dir: om's user's, and empty or marked as this
+/// service's.
+fn owned(dir: &Path, id: &str, others: &[Other]) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("can not be read: {e}"))?;
+    if meta.uid() != euid() {
+        return Err(format!(
+            "belongs to uid {}, not to om's user (uid {})",
+            meta.uid(),
+            euid()
+        ));
+    }
+    match mark_of(dir)? {
+        Some(mark) if mark == id => Ok(()),
+        Some(mark) => Err(
+            match others.iter().find(|o| o.id.as_deref() == Some(&mark)) {
+                Some(o) => format!(
+                    "is the data dir om initialised for service {} (its {MARKER} holds that id)",
+                    o.path
+                ),
+                None => format!(
+                    "was initialised by om for another service (its {MARKER} holds id {})",
+                    mark.escape_debug()
+                ),
+            },
+        ),
+        None => {
+            let mut entries =
+                std::fs::read_dir(dir).map_err(|e| format!("can not be listed: {e}"))?;
+            if entries.next().is_some() {
+                return Err(format!(
+                    "is not empty and om did not initialise it (no {MARKER}): a private daemon gets a new or empty directory, which om marks as the service's"
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The service id in `dir`'s mark, if it has one; a mark that is not
+/// om's (another user's, open to others, not a file) is an error.
+fn mark_of(dir: &Path) -> Result<Option<String>, String> {
+    let file = dir.join(MARKER);
+    let meta = match std::fs::symlink_metadata(&file) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", file.display())),
+        Ok(m) => m,
+    };
+    if !meta.is_file() || meta.uid() != euid() || meta.mode() & 0o077 != 0 {
+        return Err(format!(
+            "holds {}, which is not om's mark (a file of om's user, mode 0600)",
+            file.display()
+        ));
+    }
+    let text =
+        crate::fsutil::read_regular(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(Some(text.trim().to_string()))
+}
+
+/// Creates the data dir when it does not exist, and marks it as `id`'s
+/// (exclusively: of two starts taking one directory, one fails). Run
+/// after `check`, under the daemon's lock.
+pub fn mark(dir: &Path, id: &str) -> Result<(), String> {
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(format!("{}: {e}", dir.display()))
+        }
+        _ => {}
+    }
+    // what was made, or found, is still a directory of om's user with
+    // no link on the way
+    match own_path(&dir.to_string_lossy()) {
+        Ok((_, true)) => {}
+        Ok((_, false)) => return Err(format!("{}: gone meanwhile", dir.display())),
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    }
+    let uid = std::fs::symlink_metadata(dir).map_or(u32::MAX, |m| m.uid());
+    if uid != euid() {
+        return Err(format!("{}: belongs to uid {uid}", dir.display()));
+    }
+    let file = dir.join(MARKER);
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&file);
+    match created {
+        Ok(mut f) => f
+            .write_all(format!("{id}\n").as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| format!("{}: {e}", file.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match mark_of(dir)? {
+            Some(m) if m == id => Ok(()),
+            _ => Err(format!(
+                "{}: taken meanwhile by another service",
+                dir.display()
+            )),
+        },
+        Err(e) => Err(format!("{}: {e}", file.display())),
+    }
+}
+
+/// The other services of this node and their data dirs (as far as their
+/// configs can be read: a config that can not is no service to start). A
+/// listing that fails is an error: silence is not "no other service".
+pub fn other_services(svc: &Service, roots: &Roots, node: &str) -> Result<Vec<Other>, String> {
+    Ok(list_services(roots)
+        .map_err(|e| format!("the other services can not be listed: {e}"))?
+        .into_iter()
+        .filter(|p| *p != svc.path)
+        .filter_map(|path| {
+            let doc = crate::config::read_document(&path, roots).ok()?;
+            let id = doc.get("DEFAULT", "id").map(String::from);
+            let eval = Evaluator::new(&doc, &path, node);
+            // a daemon keyword broken elsewhere still names the directory
+            let data_dir = match crate::config::build::daemon_of(&eval) {
+                Ok(d) => d.map(|d| d.data_dir),
+                Err(_) => ["docker_data_dir", "container_data_dir"]
+                    .iter()
+                    .find_map(|k| eval.get("DEFAULT", k).ok().flatten())
+                    .filter(|v| !v.is_empty()),
+            }
+            .map(PathBuf::from)
+            .filter(|d| d.is_absolute());
+            Some(Other {
+                path: path.clone(),
+                id,
+                data_dir,
+            })
+        })
+        .collect())
+}
+
+enum HostRoot {
+    /// The engine does not run (docker says it can not connect).
+    Down(String),
+    /// Its answer could not be read: never taken for "no engine".
+    Unreadable(String),
+}
+
+/// The host engine's data root, as it says (`docker info`).
+fn host_root() -> Result<PathBuf, HostRoot> {
+    let cmd = super::Engine::host().cmd(["info", "--format", "{{.DockerRootDir}}"]);
+    let out = crate::process::capture(&cmd, super::call_bound())
+        .map_err(|e| HostRoot::Unreadable(e.to_string()))?;
+    if !out.success() {
+        let line = crate::text::escape_controls(&out.error_line()).into_owned();
+        return Err(if super::inspect::engine_unreachable(&out.stderr) {
+            HostRoot::Down(line)
+        } else {
+            HostRoot::Unreadable(format!("{cmd}: {line}"))
+        });
+    }
+    let root = out.stdout.trim();
+    if !root.starts_with('/') {
+        return Err(HostRoot::Unreadable(format!(
+            "{cmd} answered '{}'",
+            root.escape_debug()
+        )));
+    }
+    Ok(PathBuf::from(root))
+}
+
+/// The data root `/etc/docker/daemon.json` gives the host engine, if any.
+fn configured_root() -> Option<String> {
+    let text = std::fs::read_to_string("/etc/docker/daemon.json").ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    ["data-root", "graph"]
+        .iter()
+        .find_map(|k| json.get(k)?.as_str().map(String::from))
+        .filter(|r| r.starts_with('/'))
+}
+
+/// The data root of every running dockerd but the one on `socket` (this
+/// service's own): a flag on its command line, else dockerd's default.
+fn running_roots(socket: &Path) -> Vec<(u32, String)> {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let own = format!("unix://{}", socket.display());
+    procs
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
+            if comm.trim_end() != "dockerd" {
+                return None;
+            }
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let words: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            if words.iter().any(|w| w.ends_with(&own)) {
+                return None;
+            }
+            let root = super::daemon_args::data_root(&words)
+                .filter(|r| r.starts_with('/'))
+                .unwrap_or_else(|| DEFAULT_ROOT.into());
+            Some((pid, root))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_data_dir_is_compared_with_real_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::create_dir(&victim).unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join("link")).unwrap();
+        let link = dir.path().join("link/docker");
+        let err = own_path(link.to_str().unwrap()).unwrap_err();
+        assert!(err.starts_with("goes through a symbolic link"), "{err}");
+        let (p, exists) = own_path(&format!("{}//victim/./", dir.path().display())).unwrap();
+        assert_eq!((p, exists), (victim.clone(), true));
+        assert_eq!(
+            real(&dir.path().join("link/new/x")),
+            std::fs::canonicalize(&victim).unwrap().join("new/x")
+        );
+        let g = Guarded::new(&victim, Rule::Tree, "v");
+        assert!(g.refuses(dir.path(), None).unwrap().starts_with("holds v"));
+        let inside = g.refuses(&victim.join("a"), None).unwrap();
+        assert!(inside.starts_with("is inside v"), "{inside}");
+        let g = Guarded::new(&victim, Rule::Is, "v");
+        assert_eq!(g.refuses(&victim.join("a"), None), None);
+        // a parent open to others, not sticky: refused; sticky: fine
+        use std::os::unix::fs::PermissionsExt;
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = own_path(&format!("{}/docker", open.display())).unwrap_err();
+        assert!(err.contains("which another user could change"), "{err}");
+        assert!(mark(&open.join("docker"), "id").is_err());
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(own_path(&format!("{}/docker", open.display())).is_ok());
+    }
+
+    #[test]
+    fn a_mark_is_om_s_and_names_its_service() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("new/docker");
+        mark(&data, "id-1").unwrap();
+        assert_eq!(mark_of(&data).unwrap().as_deref(), Some("id-1"));
+        mark(&data, "id-1").unwrap();
+        assert!(mark(&data, "id-2").unwrap_err().contains("taken meanwhile"));
+        assert_eq!(owned(&data, "id-1", &[]), Ok(()));
+        let err = owned(&data, "id-2", &[]).unwrap_err();
+        assert!(err.contains("for another service"), "{err}");
+        let full = dir.path().join("full");
+        std::fs::create_dir(&full).unwrap();
+        assert_eq!(owned(&full, "id-1", &[]), Ok(()), "empty");
+        std::fs::write(full.join("precious"), "x").unwrap();
+        let err = owned(&full, "id-1", &[]).unwrap_err();
+        assert!(
+            err.starts_with("is not empty and om did not initialise it"),
+            "{err}"
+        );
+        std::fs::write(full.join(MARKER), "id-1\n").unwrap();
+        let err = owned(&full, "id-1", &[]).unwrap_err();
+        assert!(err.contains("not om's mark"), "mode 0644: {err}");
+    }
+}
