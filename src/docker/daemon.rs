@@ -260,7 +260,12 @@ impl Daemon {
             }
             _ => {}
         }
-        self.end_orphan_containerd();
+        // a daemon killed behind om's back (no dockerd runs on it now, see
+        // `running` above) left its runtime: cleared before a new one
+        if self.unclean() {
+            self.forget_run();
+        }
+        self.prepare_exec_root()?;
         let pid = crate::process::spawn_detached(&cmd, &self.log_file).inspect_err(|_| {
             self.forget_run();
         })?;
@@ -303,10 +308,26 @@ impl Daemon {
         }
     }
 
-    /// A daemon that exited (or was stopped) at its start leaves its exec
-    /// root, and the containerd it may have started there: both go.
+    /// What a daemon that is gone leaves, cleared: the containerd it may
+    /// have started under its exec root, the bind mount of its data root
+    /// onto itself, and the exec root. The one way every path clears a
+    /// dead daemon's runtime: one that exited or was stopped at its start,
+    /// one stopped (or killed at the bound) after its last container, one
+    /// killed behind om's back that the next start finds.
+    ///
+    /// dockerd bind-mounts its data root onto itself (for mount
+    /// propagation) when it is no mount point yet, and says so with an
+    /// empty `unmount-on-shutdown` file in its exec root; it takes the
+    /// mount back when it stops cleanly, and removes the file. A file
+    /// still there means a dockerd that died (SIGKILL) and left the mount:
+    /// om takes it back, as that dockerd would have. Without that, every
+    /// killed daemon left a mount over its data dir (found under the test
+    /// runs' temporary directories, issue 21).
     fn forget_run(&self) {
         self.end_orphan_containerd();
+        if self.exec_root.join("unmount-on-shutdown").exists() {
+            unmount_data_root(Path::new(&self.conf.data_dir));
+        }
         let _ = std::fs::remove_dir_all(&self.exec_root);
     }
 
@@ -391,8 +412,14 @@ impl Daemon {
         // (its "hosts", its data-root) is not this daemon's.
         crate::fsutil::write_atomic(&self.config_file, b"{}\n")
             .map_err(|e| fail(&self.config_file, e))?;
-        // last: an exec root says a daemon ran (see `unclean`)
-        crate::fsutil::private_dir(&self.exec_root).map_err(|e| fail(&self.exec_root, e))
+        Ok(())
+    }
+
+    /// The exec root, made last, right before dockerd starts: an exec root
+    /// says a daemon ran (see `unclean`).
+    fn prepare_exec_root(&self) -> Result<()> {
+        crate::fsutil::private_dir(&self.exec_root)
+            .map_err(|e| Error::Failed(format!("docker daemon: {}: {e}", self.exec_root.display())))
     }
 
     /// Stops the daemon when none of its containers runs: SIGTERM, up to
@@ -428,10 +455,100 @@ impl Daemon {
                 ),
             );
         }
-        // Its runtime state, not its store: the next start makes it anew.
-        let _ = std::fs::remove_dir_all(&self.exec_root);
+        // Its runtime state, not its store: the next start makes it anew
+        // (and a killed one's mount goes with it).
+        self.forget_run();
         Ok(())
     }
+}
+
+/// Takes back the bind mount of `data` onto itself that a dead dockerd
+/// left: only when `data` is a mount point whose source is that same
+/// directory (its mountinfo root is its own path), never another mount
+/// (a file system the operator mounted there stays). Lazily when busy
+/// (a container's file system still mounted under it): the directory and
+/// its files are the same with or without that mount.
+fn unmount_data_root(data: &Path) {
+    let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return;
+    };
+    if !self_bind_mounted(&info, data) {
+        return;
+    }
+    let Ok(c) = std::ffi::CString::new(data.as_os_str().as_encoded_bytes()) else {
+        return;
+    };
+    // SAFETY: a NUL-terminated path; umount2 only reads it.
+    if unsafe { libc::umount2(c.as_ptr(), 0) } != 0 {
+        // SAFETY: as above.
+        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+    }
+}
+
+/// Whether mountinfo text `info` has `dir` mounted onto itself: its last
+/// mount at `dir` is of the same file system (major:minor) as the mount
+/// `dir` sits on, and its root within that file system is the path of
+/// `dir` there: a bind mount of the directory onto itself, as dockerd
+/// makes. (The fields escape space, tab, newline and backslash as octal.)
+fn self_bind_mounted(info: &str, dir: &Path) -> bool {
+    struct Mount<'a> {
+        dev: &'a str,
+        root: &'a str,
+        point: &'a str,
+    }
+    let mounts: Vec<Mount> = info
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.split(' ').skip(2);
+            Some(Mount {
+                dev: f.next()?,
+                root: f.next()?,
+                point: f.next()?,
+            })
+        })
+        .collect();
+    let want = escape_mountinfo(&dir.to_string_lossy());
+    // the last mount at `dir` is what a path lookup sees; the one below it
+    // (an earlier one at `dir`, or the longest mount point above `dir`)
+    // is the file system the directory itself is on
+    let Some(top) = mounts.iter().rposition(|m| m.point == want) else {
+        return false;
+    };
+    let under = |m: &Mount| {
+        m.point == want
+            || m.point == "/"
+            || want
+                .strip_prefix(m.point)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    let Some(below) = mounts[..top]
+        .iter()
+        .filter(|m| under(m))
+        .max_by_key(|m| m.point.len())
+    else {
+        return false;
+    };
+    let rel = if below.point == "/" {
+        want.as_str()
+    } else {
+        &want[below.point.len()..]
+    };
+    let expected = if below.root == "/" {
+        rel.to_string()
+    } else if rel.is_empty() {
+        below.root.to_string()
+    } else {
+        format!("{}{rel}", below.root)
+    };
+    let m = &mounts[top];
+    m.dev == below.dev && m.root == expected
+}
+
+fn escape_mountinfo(path: &str) -> String {
+    path.replace('\\', "\\134")
+        .replace(' ', "\\040")
+        .replace('\t', "\\011")
+        .replace('\n', "\\012")
 }
 
 /// `log/NAME.dockerd.log` (`log/namespaces/NS/svc/NAME.dockerd.log`).
@@ -516,6 +633,28 @@ mod tests {
             }),
             ..Service::for_test(path, Vec::new())
         }
+    }
+
+    #[test]
+    fn a_data_root_mounted_onto_itself_is_told_from_other_mounts() {
+        let dir = Path::new("/tmp/t 1/data");
+        // dockerd's bind of its data root onto itself, on the root fs
+        let root_fs = "21 1 254:0 / / rw - ext4 /dev/vda rw\n";
+        let own = "90 21 254:0 /tmp/t\\0401/data /tmp/t\\0401/data rw - ext4 /dev/vda rw\n";
+        assert!(self_bind_mounted(&format!("{root_fs}{own}"), dir));
+        // the same on a tmpfs mounted at /tmp (its root is the path in it)
+        let tmp = "30 21 0:40 / /tmp rw - tmpfs tmpfs rw\n";
+        let own_tmp = "91 30 0:40 /t\\0401/data /tmp/t\\0401/data rw - tmpfs tmpfs rw\n";
+        assert!(self_bind_mounted(&format!("{root_fs}{tmp}{own_tmp}"), dir));
+        // another directory bound there, or another file system: not it
+        let other = "92 21 254:0 /srv/x /tmp/t\\0401/data rw - ext4 /dev/vda rw\n";
+        assert!(!self_bind_mounted(&format!("{root_fs}{other}"), dir));
+        let fs = "93 21 7:0 / /tmp/t\\0401/data rw - xfs /dev/loop0 rw\n";
+        assert!(!self_bind_mounted(&format!("{root_fs}{fs}"), dir));
+        assert!(!self_bind_mounted(root_fs, dir));
+        // a prefix of the name is no parent
+        let near = "94 21 254:0 /tmp/t\\0401/dat /tmp/t\\0401/dat rw - ext4 /dev/vda rw\n";
+        assert!(!self_bind_mounted(&format!("{root_fs}{near}"), dir));
     }
 
     #[test]

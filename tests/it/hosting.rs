@@ -25,6 +25,20 @@ fn var_dir(env: &Env, ns: &str, name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The mount points at or under `dir` (mountinfo's field 5): a private
+/// dockerd bind-mounts its data root onto itself, and one that died left
+/// that mount behind (issue 21, item 18) until om took it back.
+fn mounts_under(dir: &std::path::Path) -> Vec<String> {
+    let want = dir.to_string_lossy().replace(' ', "\\040");
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .expect("mountinfo")
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|p| *p == want || p.starts_with(&format!("{want}/")))
+        .map(String::from)
+        .collect()
+}
+
 /// The config file of NS/svc/NAME.
 fn conf_of(env: &Env, ns: &str, name: &str) -> PathBuf {
     env.root()
@@ -296,6 +310,9 @@ fn two_tenants_each_on_a_daemon_of_their_own() {
     wait_gone(back);
     assert_eq!(daemon_pid(&env, "app1-dev", "svc1"), None);
     assert!(!conf_of(&env, "app1-dev", "svc1").exists());
+    // the killed daemon's mount of its data root was taken back by the
+    // start after it, the others' by their daemons' clean stops
+    assert_eq!(mounts_under(env.root()), Vec::<String>::new());
 }
 
 #[test]
@@ -373,6 +390,7 @@ fn a_daemon_that_does_not_answer_in_time_is_stopped_and_named() {
         "the daemon was stopped"
     );
     assert!(!exec_root(&env, "t2/svc/mute").exists());
+    assert_eq!(mounts_under(env.root()), Vec::<String>::new());
 }
 
 #[test]
