@@ -394,14 +394,25 @@ fn remove_namespace_slice(ctx: &Ctx, exec: &Exec) {
         return;
     }
     let (removed, failed) = crate::cgroup::remove_namespace_slice(&path.namespace);
+    say_removed(
+        exec,
+        &crate::cgroup::namespace_slice(&path.namespace),
+        &removed,
+        failed,
+    );
+}
+
+/// The action lines of a slice's removal: one for the slice when any of
+/// its directories went, a warning per one that stayed.
+fn say_removed(
+    exec: &Exec,
+    slice: &std::path::Path,
+    removed: &[std::path::PathBuf],
+    failed: Vec<String>,
+) {
     if !removed.is_empty() {
-        exec.log.svc(
-            Level::Info,
-            &format!(
-                "removed cgroup {}",
-                crate::cgroup::namespace_slice(&path.namespace).display()
-            ),
-        );
+        exec.log
+            .svc(Level::Info, &format!("removed cgroup {}", slice.display()));
     }
     for f in failed {
         exec.log
@@ -423,18 +434,12 @@ fn remove_slices(exec: &Exec) {
         Ok(CgroupDriver::Cgroupfs) => {
             let levels = crate::cgroup::own_levels(svc);
             let (removed, failed) = crate::cgroup::remove_service_slices(&svc.path, &levels);
-            if !removed.is_empty() {
-                exec.log.svc(
-                    Level::Info,
-                    &format!(
-                        "removed cgroup {}",
-                        crate::cgroup::service_slice(&svc.path).display()
-                    ),
-                );
-            }
-            for f in failed {
-                warn(format!("cgroup not removed: {f}"));
-            }
+            say_removed(
+                exec,
+                &crate::cgroup::service_slice(&svc.path),
+                &removed,
+                failed,
+            );
         }
         Ok(CgroupDriver::Systemd) => {
             if !std::path::Path::new("/run/systemd/system").exists() {
