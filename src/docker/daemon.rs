@@ -261,9 +261,9 @@ impl Daemon {
             _ => {}
         }
         // a daemon killed behind om's back (no dockerd runs on it now, see
-        // `running` above) left its runtime: cleared before a new one
+        // `running` above) left its runtime
         if self.unclean() {
-            self.forget_run();
+            self.take_over_run();
         }
         self.prepare_exec_root()?;
         let pid = crate::process::spawn_detached(&cmd, &self.log_file).inspect_err(|_| {
@@ -310,25 +310,71 @@ impl Daemon {
 
     /// What a daemon that is gone leaves, cleared: the containerd it may
     /// have started under its exec root, the bind mount of its data root
-    /// onto itself, and the exec root. The one way every path clears a
-    /// dead daemon's runtime: one that exited or was stopped at its start,
-    /// one stopped (or killed at the bound) after its last container, one
-    /// killed behind om's back that the next start finds.
+    /// onto itself, and the exec root. One way for every path that ends
+    /// with no daemon: one that exited or was stopped at its start, one
+    /// stopped (or killed at the bound) after its last container.
     ///
     /// dockerd bind-mounts its data root onto itself (for mount
     /// propagation) when it is no mount point yet, and says so with an
     /// empty `unmount-on-shutdown` file in its exec root; it takes the
     /// mount back when it stops cleanly, and removes the file. A file
     /// still there means a dockerd that died (SIGKILL) and left the mount:
-    /// om takes it back, as that dockerd would have. Without that, every
-    /// killed daemon left a mount over its data dir (found under the test
-    /// runs' temporary directories, issue 21).
+    /// om takes it back, as that dockerd would have (every killed daemon
+    /// left a mount over its data dir, found under the test runs'
+    /// temporary directories, issue 21).
+    ///
+    /// The exec root also holds containerd's record of the containers'
+    /// shims: while a shim of it runs (a container a killed daemon left
+    /// running), it stays, so that the next daemon finds them again.
     fn forget_run(&self) {
         self.end_orphan_containerd();
-        if self.exec_root.join("unmount-on-shutdown").exists() {
+        self.note_dockerd_mount();
+        if self.mount_note().exists() {
             unmount_data_root(Path::new(&self.conf.data_dir));
+            let _ = std::fs::remove_file(self.mount_note());
         }
-        let _ = std::fs::remove_dir_all(&self.exec_root);
+        if !self.shims_run() {
+            let _ = std::fs::remove_dir_all(&self.exec_root);
+        }
+    }
+
+    /// Before a start over what a killed daemon left (`unclean`): its
+    /// containerd ends, its exec root stays (the containers it left
+    /// running are found again through it), and the mount it left is
+    /// noted: the new dockerd finds its data root mounted already, keeps
+    /// it and drops the `unmount-on-shutdown` file, so only om's note says
+    /// that the mount is dockerd's to be taken back once no daemon runs.
+    fn take_over_run(&self) {
+        self.end_orphan_containerd();
+        self.note_dockerd_mount();
+    }
+
+    /// om's own note (in the state directory) that the data root's mount
+    /// onto itself is dockerd's, made from dockerd's file when there is one.
+    fn note_dockerd_mount(&self) {
+        if self.exec_root.join("unmount-on-shutdown").exists() {
+            let _ = crate::fsutil::write_atomic(&self.mount_note(), b"");
+        }
+    }
+
+    fn mount_note(&self) -> PathBuf {
+        self.pid_file.with_file_name("docker.data-root-mount")
+    }
+
+    /// Whether a containerd shim of this daemon's containerd runs (its
+    /// command line names the exec root, through its containerd address).
+    fn shims_run(&self) -> bool {
+        let root = self.exec_root.to_string_lossy().into_owned();
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            // unknown: the exec root is kept, never a guess
+            return true;
+        };
+        procs.flatten().any(|e| {
+            let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+            comm.starts_with("containerd-shim")
+                && std::fs::read(e.path().join("cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&root))
+        })
     }
 
     /// The daemon's own lock (`daemon.lock` in the state directory), held
@@ -469,6 +515,9 @@ impl Daemon {
 /// (a container's file system still mounted under it): the directory and
 /// its files are the same with or without that mount.
 fn unmount_data_root(data: &Path) {
+    // as mountinfo names it: no trailing '/', no '//' or '.'
+    let data: PathBuf = data.components().collect();
+    let data = data.as_path();
     let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
         return;
     };

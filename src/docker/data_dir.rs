@@ -147,15 +147,15 @@ pub fn check(
     }
     match host_root() {
         Ok(root) => guarded.push(Guarded::new(root, Rule::Tree, "the host engine's data root")),
-        Err(HostRoot::Down(why)) => warnings.push(format!(
-            "the host's docker engine could not be asked for its data root ({why}): {} is compared with {DEFAULT_ROOT} and /etc/docker/daemon.json's data-root only",
+        // Not known from the engine: the data roots every running dockerd
+        // names on its command line (read from /proc below), daemon.json's
+        // and dockerd's default stand for it, so nothing is concluded from
+        // the silence; and a hung host engine does not stop every tenant's
+        // daemon, a stop's included (SPEC 7: stop always works).
+        Err(HostRoot::Down(why) | HostRoot::Unreadable(why)) => warnings.push(format!(
+            "the host's docker engine could not be asked for its data root ({why}): {} is compared with the data roots of the running dockerd processes, {DEFAULT_ROOT} and /etc/docker/daemon.json's data-root",
             conf.key
         )),
-        Err(HostRoot::Unreadable(why)) => {
-            return Err(bad(format!(
-                "can not be checked: the host engine's data root is unknown ({why})"
-            )))
-        }
     }
     if let Some(root) = configured_root() {
         guarded.push(Guarded::new(
@@ -213,7 +213,21 @@ pub fn check(
 /// parent is another user's or open to others (not sticky): they could
 /// swap the directory for a link between the check and the daemon.
 fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
-    let path: PathBuf = Path::new(data_dir).components().collect();
+    // The one check does not count on the config reader's: a lenient
+    // read (a stop of a config broken elsewhere) hands the raw value on,
+    // and dockerd, run from `/`, would take `var/lib/docker` for
+    // /var/lib/docker.
+    let raw = Path::new(data_dir);
+    if !raw.is_absolute() {
+        return Err("is not an absolute path".into());
+    }
+    if raw
+        .components()
+        .any(|c| c == std::path::Component::ParentDir)
+    {
+        return Err("holds '..': name the directory itself".into());
+    }
+    let path: PathBuf = raw.components().collect();
     let mut at = PathBuf::new();
     for c in path.components() {
         if let Ok(m) = std::fs::symlink_metadata(&at) {
@@ -283,6 +297,14 @@ fn owned(dir: &Path, id: &str, others: &[Other]) -> Result<(), String> {
             "belongs to uid {}, not to om's user (uid {})",
             meta.uid(),
             euid()
+        ));
+    }
+    // another user could plant links in it (`containers`, `image`, …)
+    // before dockerd chmods it, and dockerd, as root, writes through them
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "is writable by other users (mode {:o}): chmod go-w it, or name a new directory",
+            meta.mode() & 0o7777
         ));
     }
     match mark_of(dir)? {
@@ -413,7 +435,7 @@ pub fn other_services(svc: &Service, roots: &Roots, node: &str) -> Result<Vec<Ot
 enum HostRoot {
     /// The engine does not run (docker says it can not connect).
     Down(String),
-    /// Its answer could not be read: never taken for "no engine".
+    /// Its answer could not be read (a timeout, an odd answer).
     Unreadable(String),
 }
 
@@ -516,6 +538,29 @@ mod tests {
         assert!(mark(&open.join("docker"), "id").is_err());
         std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).unwrap();
         assert!(own_path(&format!("{}/docker", open.display())).is_ok());
+        // what dockerd, run from '/', would read elsewhere
+        assert_eq!(
+            own_path("var/lib/docker").unwrap_err(),
+            "is not an absolute path"
+        );
+        let up = format!("{}/x/../../etc/new", victim.display());
+        assert!(own_path(&up).unwrap_err().starts_with("holds '..'"));
+    }
+
+    #[test]
+    fn a_data_dir_others_can_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = owned(&data, "id", &[]).unwrap_err();
+        assert!(
+            err.starts_with("is writable by other users (mode 777)"),
+            "{err}"
+        );
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(owned(&data, "id", &[]), Ok(()));
     }
 
     #[test]

@@ -620,7 +620,9 @@ fn a_host_engine_that_can_not_be_asked_is_said() {
         "{}",
         out.stdout
     );
-    // an answer om can not read is no answer: the check fails
+    // an answer om can not read is no answer: said, and the running
+    // dockerds' data roots (from /proc) stand in for the engine's, so a
+    // hung host engine stops no tenant's daemon (a stop's included)
     let fake = env.root().join("docker");
     std::fs::write(&fake, "#!/bin/sh\necho\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -628,13 +630,20 @@ fn a_host_engine_that_can_not_be_asked_is_said() {
     env.vars
         .push(("OM_DOCKER".into(), fake.display().to_string()));
     hand_write(&env, "h", &ini_on(&env.root().join("data"), HAND_ID));
-    let out = env.om(&["h", "validate", "config"]).code(1);
+    let out = env.om(&["h", "validate", "config"]).ok();
     assert!(
         out.stdout
-            .contains("can not be checked: the host engine's data root is unknown"),
+            .contains("warning: the host's docker engine could not be asked for its data root")
+            && out.stdout.contains("answered ''"),
         "{}",
         out.stdout
     );
+    hand_write(
+        &env,
+        "h",
+        &ini_on(std::path::Path::new("/var/lib/docker/x"), HAND_ID),
+    );
+    env.om(&["h", "validate", "config"]).code(1);
 }
 
 #[test]
@@ -858,4 +867,62 @@ fn daemon_args_may_not_set_what_om_sets() {
         out.stderr
     );
     assert_eq!(daemon_pid(&env, "", "f"), None);
+}
+
+/// A daemon killed while its container runs leaves the container running
+/// (containerd's shim holds it) and, in its exec root, containerd's record
+/// of that shim. The next action's daemon finds the container again
+/// through that record: `stop` stops it, really (its process ends), and
+/// the mount the killed daemon left goes once no daemon runs (review of
+/// issue 21: clearing the exec root before the new start lost the shims,
+/// and the stop said down while the container ran on).
+#[test]
+fn a_container_left_running_by_a_killed_daemon_is_stopped_by_the_next_stop() {
+    engine();
+    let env = Env::new();
+    let image = registry_image();
+    let _daemons = Daemons {
+        env: &env,
+        services: vec![("t3", "kept")],
+    };
+    create(&env, "t3/svc/kept", &tenant_ini(&env, &image, ""));
+    env.om(&["t3/svc/kept", "start"]).ok();
+    let sock = socket(&env, "t3", "kept");
+    let pid: i32 = docker_on(
+        &sock,
+        &[
+            "inspect",
+            "--format",
+            "{{.State.Pid}}",
+            "t3..kept.container.1",
+        ],
+    )
+    .trim()
+    .parse()
+    .expect("the container's pid");
+    assert!(!gone(pid));
+    let daemon = daemon_pid(&env, "t3", "kept").expect("its daemon runs");
+    // SAFETY: kill(2) with plain integers.
+    unsafe {
+        libc::kill(daemon, libc::SIGKILL);
+    }
+    wait_gone(daemon);
+    assert!(!gone(pid), "the container outlives its killed daemon");
+    let out = env.om(&["t3/svc/kept", "stop"]).ok();
+    assert!(
+        out.stderr.contains("starting docker daemon"),
+        "{}",
+        out.stderr
+    );
+    wait_gone(pid);
+    assert!(
+        gone(pid),
+        "the stop stopped the container (pid {pid}): {}",
+        out.stderr
+    );
+    let status = env.om(&["t3/svc/kept", "print", "status"]).ok();
+    assert!(status.stdout.contains(" down "), "{}", status.stdout);
+    env.om(&["t3/svc/kept", "purge"]).ok();
+    assert_eq!(daemon_pid(&env, "t3", "kept"), None);
+    assert_eq!(mounts_under(env.root()), Vec::<String>::new());
 }

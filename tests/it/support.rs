@@ -147,11 +147,24 @@ pub fn unique(prefix: &str) -> String {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos() % 0x10000)
     });
-    format!(
+    let name = format!(
         "{prefix}{:06x}{tag:04x}x{:03}",
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst)
-    )
+    );
+    // the names this run made, for scripts/test to take back what a test
+    // left of them on the host (the services' empty cgroup slices)
+    if let Some(file) = std::env::var_os("OM_TEST_NAMES") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(file)
+        {
+            let _ = writeln!(f, "{name}");
+        }
+    }
+    name
 }
 
 /// The `--cgroup-parent` om gives a resource, in the engine's driver form
