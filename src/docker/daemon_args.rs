@@ -162,11 +162,13 @@ pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>, S
             );
         }
         let docker_host = sockets.docker_host.and_then(|h| h.strip_prefix("unix://"));
+        // compared as real paths too: a link to the host's socket is it
+        let real = real_socket(&path);
         if HOST_SOCKETS
             .iter()
             .copied()
             .chain(docker_host)
-            .any(|h| Path::new(h) == path)
+            .any(|h| Path::new(h) == path || real_socket(Path::new(h)) == real)
         {
             return err(
                 f,
@@ -187,9 +189,53 @@ pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>, S
                     ),
                 );
             }
+            // a live socket is another program's (containerd's, another
+            // engine's), unless this daemon's own dockerd listens there
+            if std::os::unix::net::UnixStream::connect(&path).is_ok()
+                && !listened_by_own_daemon(sockets.own, &path)
+            {
+                return err(
+                    f,
+                    format!(
+                        "{} is the live socket of another program: dockerd would take it over",
+                        path.display()
+                    ),
+                );
+            }
         }
     }
     Ok(warnings)
+}
+
+/// `path` with its directory's links resolved (the socket itself may be
+/// absent).
+fn real_socket(path: &Path) -> PathBuf {
+    match (path.parent().map(std::fs::canonicalize), path.file_name()) {
+        (Some(Ok(dir)), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Whether a running dockerd started with `-H unix://OWN` also listens on
+/// `path` (the extra socket this config gives it, as it ran before).
+fn listened_by_own_daemon(own: &Path, path: &Path) -> bool {
+    let own = format!("unix://{}", own.display());
+    let other = format!("unix://{}", path.display());
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.flatten().any(|e| {
+        std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim_end() == "dockerd")
+            && std::fs::read(e.path().join("cmdline")).is_ok_and(|c| {
+                let words: Vec<&[u8]> = c.split(|b| *b == 0).collect();
+                let has = |w: &str| {
+                    words
+                        .iter()
+                        .any(|x| *x == w.as_bytes() || x.ends_with(format!("={w}").as_bytes()))
+                };
+                has(&own) && has(&other)
+            })
+    })
 }
 
 /// `--tlsverify` (not `=false`) with the three files it needs.
@@ -286,6 +332,17 @@ mod tests {
             "{err}"
         );
         assert_eq!(check("-H unix:///run/team1/docker.sock"), Ok(vec![]));
+        // a live socket of another program, even through a link; a stale
+        // one (nobody listens) is dockerd's to replace
+        let live = dir.path().join("live.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&live).unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("link")).unwrap();
+        for shown in [live.clone(), dir.path().join("link/live.sock")] {
+            let err = check(&format!("-H unix://{}", shown.display())).unwrap_err();
+            assert!(err.contains("live socket of another program"), "{err}");
+        }
+        drop(listener);
+        assert_eq!(check(&format!("-H unix://{}", live.display())), Ok(vec![]));
         let open = check("-H tcp://0.0.0.0:2375").unwrap();
         assert!(open[0].contains("without --tlsverify"), "{open:?}");
         let half = check("-H tcp://0.0.0.0:2376 --tlsverify --tlscert c --tlskey k").unwrap();
