@@ -24,43 +24,56 @@ const SYSTEM: &[&str] = &[
     "/",
     "/tmp",
     "/var",
-    "/root",
     "/home",
-    "/run",
     "/opt",
     "/srv",
     "/mnt",
     "/media",
-    "/snap",
     "/lost+found",
     "/var/lib",
     "/var/tmp",
+    "/var/opt",
+    "/var/local",
+    "/var/backups",
+    "/var/lib/containerd",
+    "/var/lib/containers",
+    "/var/lib/kubelet",
+];
+
+/// Trees a data dir may not be, hold, nor be inside: the system's own
+/// (kernel views, programs, libraries, configuration, runtime state,
+/// root's home, the package managers' and systemd's state, logs, spools)
+/// and the private daemons' exec roots (under /run). An empty directory
+/// there (a `/var/lib/private`, a `/run/user/0`) is no less the system's.
+const TREES: &[&str] = &[
+    "/boot",
+    "/dev",
+    "/proc",
+    "/sys",
+    "/etc",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/run",
+    "/root",
+    "/snap",
+    "/var/run",
+    "/var/lock",
     "/var/log",
     "/var/cache",
     "/var/spool",
     "/var/mail",
-    "/var/opt",
-    "/var/local",
-    "/var/backups",
-    "/var/run",
-    "/var/lock",
-    "/run/lock",
-    "/run/user",
-    "/run/containerd",
-    "/run/docker",
-    "/var/lib/containerd",
-    "/var/lib/containers",
-    "/var/lib/kubelet",
+    "/var/snap",
+    "/var/lib/private",
+    "/var/lib/misc",
+    "/var/lib/systemd",
+    "/var/lib/dpkg",
+    "/var/lib/apt",
     "/var/lib/opensvc",
-    "/var/log/opensvc",
-];
-
-/// Trees a data dir may not be, hold, nor be inside: the system's own
-/// (kernel views, programs, libraries, configuration) and the private
-/// daemons' exec roots.
-const TREES: &[&str] = &[
-    "/boot", "/dev", "/proc", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-    "/libx32", "/run/om",
 ];
 
 /// dockerd's data root when nothing sets it.
@@ -179,7 +192,9 @@ pub fn check(
     for (tree, rule) in [
         (&roots.etc, Rule::Tree),
         (&roots.log, Rule::Tree),
-        (&roots.var, Rule::Is),
+        // the services' state (their sockets, locks, and what a purge
+        // removes whole) is no place for a store
+        (&roots.var, Rule::Tree),
     ] {
         guarded.push(Guarded::new(tree, rule, "a directory of om's own"));
     }

@@ -550,6 +550,21 @@ fn a_data_dir_om_does_not_own_is_refused_by_create_set_and_validate() {
             env.root().join("etc/d"),
             "is inside a directory of om's own",
         ),
+        // what a hostile run found accepted: a store in a service's state
+        // directory (its purge removed the store's files), and empty
+        // system directories om would have made and handed to dockerd
+        (
+            env.root().join("var/svc/g0/store"),
+            "is inside a directory of om's own",
+        ),
+        (
+            "/var/lib/private/x".into(),
+            "is inside a system directory (/var/lib/private)",
+        ),
+        ("/run/user/0".into(), "is inside a system directory (/run)"),
+        ("/root/x".into(), "is inside a system directory (/root)"),
+        ("/var/snap".into(), "is a system directory (/var/snap)"),
+        ("var/lib/docker".into(), "is not an absolute path"),
     ];
     for (dir, why) in &cases {
         let want = format!("DEFAULT.docker_data_dir: '{}' {why}", dir.display());
