@@ -329,6 +329,7 @@ fn act(
             } else {
                 "provision"
             };
+            say_leftovers(exec, &cur);
             start_around(exec, selected, &cur, action)?;
             restart_joiners(exec)?;
             if kind == Kind::Deploy && !exec.dry_run && !exec.touched_any() {
@@ -366,6 +367,25 @@ fn act(
             restart_joiners(exec)?;
             set_started(true)
         }
+    }
+}
+
+/// Before a start, provision or deploy: each container carrying the
+/// service's label for a rid the config does not name (a section deleted
+/// with --force, a config replaced by one with fewer sections), said as a
+/// warning naming it and its state. om leaves it as it is, as OpenSVC
+/// leaves a resource removed from the config: it is no longer om's to stop,
+/// yet status counts it and the guard of another node refuses to start
+/// the service while it runs (see `status::leftover`).
+fn say_leftovers(exec: &Exec, cur: &Current) {
+    for (rid, i) in cur.leftovers(exec.svc) {
+        exec.log.svc(
+            Level::Warn,
+            &format!(
+                "{rid}: not in the config, its container {} is left {} (om does not manage it: docker rm -f it, or restore its section)",
+                i.name, i.state
+            ),
+        );
     }
 }
 

@@ -12,6 +12,7 @@ use crate::error::{fail, Context, Result};
 use crate::paths::SvcPath;
 use crate::resource::container::Container;
 use crate::state;
+use std::collections::HashSet;
 
 pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
@@ -105,8 +106,10 @@ pub fn existing_containers(svc: &Service, engine: &docker::Engine) -> Result<Vec
     let all: Vec<&Container> = svc.containers.iter().collect();
     let current = Current::query(engine, &all)?;
     let mut names = current.existing(svc, &svc.containers)?;
-    for c in current.of_service(&svc.id) {
-        if !names.contains(&c.name) {
+    // a set: 10 000 containers are 10 000 lookups, not 10^8 comparisons
+    let seen: HashSet<String> = names.iter().cloned().collect();
+    for (_, c) in current.leftovers(svc) {
+        if !seen.contains(&c.name) {
             names.push(format!(
                 "{} (labelled {}={}, which the config does not name: docker rm it, or restore its section)",
                 c.name,

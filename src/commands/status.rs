@@ -439,13 +439,16 @@ fn remote_instances(
 }
 
 /// What the engine has for the services' containers (see
-/// `docker::survey`): under their names, and carrying their resources'
-/// `com.opensvc.id` labels under other names (renamed behind om's back:
-/// `Current::find` tells which is a resource's). One `docker ps -a`
-/// (every container, so a foreign one squatting a name shows too), and one
-/// inspect only when a detail is needed: the check output of unhealthy
-/// ones, or docker's word on the names when the list came back empty. At
-/// most two docker calls, whatever the number of services (SPEC 4.4).
+/// `docker::survey`): under their names, and every container carrying a
+/// `com.opensvc.id` label of one of the services, under any name and for
+/// any rid (renamed behind om's back: `Current::find` tells which is a
+/// resource's; a rid the config does not name: `Current::leftovers`).
+/// One `docker ps -a` (every container, so a foreign one squatting a name
+/// shows too), and one inspect only when a detail is needed: the check
+/// output of unhealthy ones, or docker's word on the names when the list
+/// came back empty. At most two docker calls, whatever the number of
+/// services (SPEC 4.4). A service whose config names no container is
+/// asked about too: a container of it may still run.
 fn engine_view(
     engine: &docker::Engine,
     services: &[&Service],
@@ -455,23 +458,22 @@ fn engine_view(
         .iter()
         .flat_map(|s| s.containers.iter().map(|c| c.name.as_str()))
         .collect();
-    if names.is_empty() {
+    let ids: HashSet<&str> = services
+        .iter()
+        .map(|s| s.id.as_str())
+        .filter(|id| !id.is_empty())
+        .collect();
+    if names.is_empty() && ids.is_empty() {
         return Ok(Vec::new());
     }
-    let labels: HashSet<String> = services
-        .iter()
-        .flat_map(|s| {
-            s.containers
-                .iter()
-                .map(|c| docker::argv::container_id_label(&s.id, &c.rid))
-        })
-        .collect();
     let ours = |i: &ContainerInfo| {
         i.label(docker::argv::LABEL_ID)
-            .is_some_and(|l| labels.contains(l))
+            .and_then(docker::argv::service_and_rid)
+            .is_some_and(|(id, _)| ids.contains(id))
     };
     let rows = listing.rows()?;
-    // the renamed ones are the services' too (their health check output)
+    // those under other names are the services' too (their health check
+    // output)
     let renamed: Vec<String> = rows
         .iter()
         .filter(|i| ours(i))

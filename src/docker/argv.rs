@@ -78,13 +78,13 @@ pub fn container_id_label(svc_id: &str, rid: &str) -> String {
     format!("{svc_id}.{rid}")
 }
 
-/// Whether a `com.opensvc.id` value marks a container of the service
-/// `svc_id`, whatever its rid (one its config may no longer name).
-pub fn is_service_label(label: &str, svc_id: &str) -> bool {
-    !svc_id.is_empty()
-        && label
-            .strip_prefix(svc_id)
-            .is_some_and(|rid| rid.len() > 1 && rid.starts_with('.'))
+/// The service id and the rid of a `com.opensvc.id` value (`ID.RID`): a
+/// rid never holds a dot (`container#web`), so the last one splits them,
+/// whatever dots the id holds. `None` for a value that is not one.
+pub fn service_and_rid(label: &str) -> Option<(&str, &str)> {
+    label
+        .rsplit_once('.')
+        .filter(|(id, rid)| !id.is_empty() && !rid.is_empty())
 }
 
 /// `run_args` split into what is kept and the om-owned flags dropped (each

@@ -6,12 +6,12 @@
 //! `com.opensvc.id`; a name the list does not have is inspected, and is
 //! "absent" only when docker says `No such container`.
 
-use super::argv::{container_id_label, is_service_label, LABEL_ID};
+use super::argv::{container_id_label, service_and_rid, LABEL_ID};
 use super::inspect::ContainerInfo;
 use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::resource::container::Container;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub struct Current {
     infos: Vec<ContainerInfo>,
@@ -19,6 +19,9 @@ pub struct Current {
     by_name: HashMap<String, usize>,
     /// `com.opensvc.id` label → the containers carrying it.
     by_label: HashMap<String, Vec<usize>>,
+    /// A label's service id (`ID` of `ID.RID`) → the containers carrying
+    /// a label of that service, whatever the rid.
+    by_service: HashMap<String, Vec<usize>>,
 }
 
 impl Current {
@@ -35,6 +38,7 @@ impl Current {
 
     pub fn from_infos(infos: Vec<ContainerInfo>) -> Current {
         let mut by_label: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_service: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_name = HashMap::new();
         let mut kept: Vec<ContainerInfo> = Vec::with_capacity(infos.len());
         for i in infos {
@@ -43,6 +47,9 @@ impl Current {
                 let same = by_label.entry(label.to_string()).or_default();
                 if !same.iter().any(|&o| kept[o].id == i.id) {
                     same.push(at);
+                    if let Some((svc, _)) = service_and_rid(label) {
+                        by_service.entry(svc.to_string()).or_default().push(at);
+                    }
                 }
             }
             by_name.insert(i.name.clone(), at);
@@ -52,6 +59,7 @@ impl Current {
             infos: kept,
             by_name,
             by_label,
+            by_service,
         }
     }
 
@@ -129,13 +137,31 @@ impl Current {
     /// or a section deleted with --force) still left it there. By name.
     pub fn of_service(&self, svc_id: &str) -> Vec<&ContainerInfo> {
         let mut out: Vec<&ContainerInfo> = self
-            .by_label
-            .iter()
-            .filter(|(label, _)| is_service_label(label, svc_id))
-            .flat_map(|(_, at)| at.iter().map(|&i| &self.infos[i]))
-            .collect();
+            .by_service
+            .get(svc_id)
+            .filter(|_| !svc_id.is_empty())
+            .map(|at| at.iter().map(|&i| &self.infos[i]).collect())
+            .unwrap_or_default();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         out
+    }
+
+    /// The containers carrying a `com.opensvc.id` label of the service for
+    /// a rid its config does not name as a container resource (its section
+    /// deleted with --force, a config replaced by one with fewer sections),
+    /// each with that rid, by name: om does not manage them, yet they are
+    /// the service's (status shows them, the guard counts a running one,
+    /// purge and delete keep the config while one exists). Linear in the
+    /// service's containers.
+    pub fn leftovers<'a>(&'a self, svc: &Service) -> Vec<(&'a str, &'a ContainerInfo)> {
+        let named: HashSet<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+        self.of_service(&svc.id)
+            .into_iter()
+            .filter_map(|i| {
+                let (_, rid) = service_and_rid(i.label(LABEL_ID)?)?;
+                (!named.contains(rid)).then_some((rid, i))
+            })
+            .collect()
     }
 }
 
@@ -200,5 +226,13 @@ mod tests {
             .collect();
         assert_eq!(names, ["gone", "s.container.1"]);
         assert!(cur.of_service("").is_empty());
+        // those of a rid the config does not name, with that rid
+        let s = svc();
+        let left: Vec<(&str, &str)> = cur
+            .leftovers(&s)
+            .iter()
+            .map(|(rid, i)| (*rid, i.name.as_str()))
+            .collect();
+        assert_eq!(left, [("container#7", "gone")]);
     }
 }

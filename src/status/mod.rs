@@ -81,6 +81,12 @@ pub struct ResourceStatus {
     /// A container resource's container (an ip resource has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<ContainerState>,
+    /// A container carrying the service's label for a rid its config does
+    /// not name (see `leftover`); absent (false) for every resource of the
+    /// config. An om that does not know the field still reads `container`,
+    /// which is what `InstanceStatus::runs` counts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leftover: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -255,7 +261,51 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
             image: info.map_or_else(|| c.image.clone(), |i| i.image.clone()),
             state: info.map_or_else(|| "absent".into(), |i| i.state.clone()),
         }),
+        leftover: false,
     }
+}
+
+/// A container carrying the service's `com.opensvc.id` label for `rid`, a
+/// resource its config does not name (`Current::leftovers`: a section
+/// deleted with --force, a config replaced by one with fewer sections):
+/// not om's to act on, yet the service's. Alive (running, paused,
+/// restarting), it is `warn`, so the instance is never `down` while it
+/// runs, and `InstanceStatus::runs` counts it (no other node starts the
+/// service on the strength of a `down`); stopped, it is `n/a` (it runs
+/// nothing, and the service's availability is its resources'), its line
+/// still naming it.
+pub fn leftover(rid: &str, i: &ContainerInfo) -> ResourceStatus {
+    let alive = alive(&i.state);
+    ResourceStatus {
+        rid: rid.to_string(),
+        status: if alive { Avail::Warn } else { Avail::NotApplicable },
+        flags: "........".into(),
+        label: format!("docker container {}@{}", i.name, i.image),
+        log: vec![format!(
+            "warn: {} container {} carries {LABEL_ID}={}, a resource the config does not name: docker rm it, or restore its section",
+            i.state,
+            i.name,
+            i.label(LABEL_ID).unwrap_or_default()
+        )],
+        disabled: false,
+        optional: false,
+        provisioned: true,
+        subset: None,
+        container: Some(ContainerState {
+            name: i.name.clone(),
+            id: Some(i.short_id().to_string()),
+            image: i.image.clone(),
+            state: i.state.clone(),
+        }),
+        leftover: true,
+    }
+}
+
+/// Whether a container in docker's `state` may be running the service:
+/// anything but absent, created, exited or dead (and `unknown`, a daemon
+/// that does not run). An `ambiguous` resource counts as alive.
+fn alive(state: &str) -> bool {
+    !matches!(state, "absent" | "exited" | "created" | "dead" | "unknown")
 }
 
 /// An ip resource (SPEC 16), from what its holder's namespace holds.
@@ -293,6 +343,7 @@ pub fn ip_resource(
         provisioned: true,
         subset: ip.subset.clone(),
         container: None,
+        leftover: false,
     }
 }
 
@@ -412,6 +463,12 @@ pub fn service_in(
     }
     if let Some(cur) = cur {
         holders_gone(svc, cur, &mut resources);
+        // last, the containers of the service the config does not name
+        resources.extend(
+            cur.leftovers(svc)
+                .into_iter()
+                .map(|(rid, i)| leftover(rid, i)),
+        );
     }
     let avail = aggregate(&resources, false);
     let overall = aggregate(&resources, true);
@@ -468,14 +525,10 @@ impl InstanceStatus {
     /// nothing alive, an exited container squatting a name, runs nothing).
     pub fn runs(&self) -> bool {
         self.avail == Avail::Up
-            || self.resources.iter().any(|r| {
-                r.container.as_ref().is_some_and(|c| {
-                    !matches!(
-                        c.state.as_str(),
-                        "absent" | "exited" | "created" | "dead" | "unknown"
-                    )
-                })
-            })
+            || self
+                .resources
+                .iter()
+                .any(|r| r.container.as_ref().is_some_and(|c| alive(&c.state)))
     }
 }
 
@@ -619,6 +672,7 @@ mod tests {
                     image: "i".into(),
                     state: state.into(),
                 }),
+                leftover: false,
             });
             i
         };
@@ -736,7 +790,12 @@ mod tests {
         let mut moved = info(true, "nginx", "id1.container#3");
         moved.id = "fedcba9876543210".into();
         moved.name = "x".into();
-        let st = service(&s, "n1", &[sick, moved], true);
+        // a container of the service for container#9, which the config
+        // does not name (a section deleted with --force): last, flagged
+        let mut left = info(true, "busybox", "id1.container#9");
+        left.id = "aaaabbbbccccdddd".into();
+        left.name = "old".into();
+        let st = service(&s, "n1", &[sick, moved, left], true);
         let doc = serde_json::to_string_pretty(&st).unwrap();
         assert_eq!(
             doc,
@@ -812,6 +871,26 @@ mod tests {
         "image": "nginx",
         "state": "running"
       }
+    },
+    {
+      "rid": "container#9",
+      "status": "warn",
+      "flags": "........",
+      "label": "docker container old@busybox",
+      "log": [
+        "warn: running container old carries com.opensvc.id=id1.container#9, a resource the config does not name: docker rm it, or restore its section"
+      ],
+      "disabled": false,
+      "optional": false,
+      "provisioned": true,
+      "subset": null,
+      "container": {
+        "name": "old",
+        "id": "aaaabbbbcccc",
+        "image": "busybox",
+        "state": "running"
+      },
+      "leftover": true
     }
   ],
   "instances": [
@@ -878,6 +957,26 @@ mod tests {
             "image": "nginx",
             "state": "running"
           }
+        },
+        {
+          "rid": "container#9",
+          "status": "warn",
+          "flags": "........",
+          "label": "docker container old@busybox",
+          "log": [
+            "warn: running container old carries com.opensvc.id=id1.container#9, a resource the config does not name: docker rm it, or restore its section"
+          ],
+          "disabled": false,
+          "optional": false,
+          "provisioned": true,
+          "subset": null,
+          "container": {
+            "name": "old",
+            "id": "aaaabbbbcccc",
+            "image": "busybox",
+            "state": "running"
+          },
+          "leftover": true
         }
       ]
     }
@@ -964,6 +1063,50 @@ mod tests {
     }
 
     #[test]
+    fn a_container_of_a_rid_the_config_does_not_name_runs_the_service() {
+        let s = svc();
+        let mut left = info(true, "busybox", "id1.container#2");
+        left.id = "fedcba9876543210".into();
+        left.name = "svc1.container.2".into();
+        // its configured resource down, the leftover running: warn, runs
+        let st = service(&s, "n1", std::slice::from_ref(&left), false);
+        assert_eq!(st.avail, Avail::Warn);
+        assert!(st.instances[0].runs());
+        let r = &st.resources[1];
+        assert_eq!(
+            (r.rid.as_str(), r.status, r.leftover),
+            ("container#2", Avail::Warn, true)
+        );
+        assert!(
+            r.log[0].starts_with(
+                "warn: running container svc1.container.2 carries com.opensvc.id=id1.container#2"
+            ),
+            "{:?}",
+            r.log
+        );
+        // stopped: n/a, still named; the service is its resources'
+        left.running = false;
+        left.state = "exited".into();
+        let st = service(&s, "n1", &[left.clone()], false);
+        assert_eq!(st.avail, Avail::Down);
+        assert!(!st.instances[0].runs());
+        assert_eq!(st.resources[1].status, Avail::NotApplicable);
+        let up = info(true, "nginx", "id1.container#1");
+        assert_eq!(service(&s, "n1", &[up, left], true).avail, Avail::Up);
+        // another service's, or a label of no rid: not this service's
+        let other = info(true, "nginx", "id10.container#2");
+        let bare = info(true, "nginx", "id1");
+        let st = service(&s, "n1", &[other, bare], false);
+        assert_eq!(st.resources.len(), 1);
+        // a service whose config names no container still shows it
+        let none = Service::for_test("svc1", Vec::new());
+        let left = info(true, "nginx", "id1.container#1");
+        let st = service(&none, "n1", &[left], false);
+        assert_eq!(st.avail, Avail::Warn);
+        assert!(st.instances[0].runs());
+    }
+
+    #[test]
     fn a_renamed_namespace_holder_still_exists() {
         let mut s = svc();
         s.containers.push(Container {
@@ -1005,6 +1148,7 @@ mod tests {
                 image: String::new(),
                 state: String::new(),
             }),
+            leftover: false,
         };
         use Avail::*;
         assert_eq!(aggregate(&[r(Up, false), r(Down, true)], false), Up);

@@ -227,6 +227,7 @@ mod tests {
                 image: String::new(),
                 state: String::new(),
             }),
+            leftover: false,
         }
     }
 

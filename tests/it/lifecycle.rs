@@ -203,3 +203,70 @@ fn purge_of_a_namespace_s_last_service_removes_its_slice() {
         .join("svc/b")
         .exists());
 }
+
+/// Issue 21 (review of item 2): `deploy --force --config` with fewer
+/// sections leaves the dropped resource's container as it is (as OpenSVC
+/// leaves a resource removed from the config), and says so, naming it;
+/// status shows it (`warn`, its rid and docker state), so the service is
+/// never `down` while it runs, and the guard of another node counts it.
+#[test]
+fn a_container_the_config_no_longer_names_is_said_and_never_down() {
+    engine();
+    let env = Env::new();
+    let name = unique("lo");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
+    env.om_stdin(&[&name, "deploy", "--config=-"], &ini(&[1, 2]))
+        .ok();
+    assert!(running(&c1) && running(&c2));
+    let out = env
+        .om_stdin(&[&name, "deploy", "--force", "--config=-"], &ini(&[1]))
+        .ok();
+    assert!(
+        running(&c2),
+        "deploy stopped the dropped resource's container"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "container#2: not in the config, its container {c2} is left running"
+        )),
+        "{}",
+        out.stderr
+    );
+    let status = |code: i32| {
+        let out = env.om(&[&name, "print", "status", "--format", "json"]).ok();
+        env.om(&[&name, "status"]).code(code);
+        serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let v = status(2);
+    let left = &v["resources"][1];
+    assert_eq!(left["rid"], "container#2", "{v}");
+    assert_eq!(left["leftover"], true, "{v}");
+    assert_eq!(left["status"], "warn", "{v}");
+    assert_eq!(left["container"]["name"], c2.as_str(), "{v}");
+    assert_eq!(left["container"]["state"], "running", "{v}");
+    let id = env.svc_id(&name);
+    assert!(
+        left["log"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{c2} carries com.opensvc.id={id}.container#2")),
+        "{v}"
+    );
+    // the service stopped, the leftover runs on: warn, never down
+    env.om(&[&name, "stop"]).ok();
+    assert!(!running(&c1) && running(&c2));
+    let v = status(2);
+    assert_eq!(v["avail"], "warn", "{v}");
+    assert_eq!(v["instances"][0]["avail"], "warn", "{v}");
+    // stopped too: it runs nothing, still named
+    docker(&["stop", "-t", "1", &c2]);
+    let v = status(1);
+    assert_eq!(v["avail"], "down", "{v}");
+    assert_eq!(v["resources"][1]["status"], "n/a", "{v}");
+    assert_eq!(v["resources"][1]["container"]["state"], "exited", "{v}");
+    let text = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(text.contains(&c2), "{text}");
+    docker(&["rm", "-f", &c2]);
+    env.om(&[&name, "purge"]).ok();
+}

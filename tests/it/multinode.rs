@@ -967,6 +967,109 @@ fn a_container_renamed_on_another_node_still_stops_a_start_here() {
     assert!(!running_on_n2(), "purge left the renamed container on n2");
 }
 
+/// Removes a container of n2's engine when the test ends, however it
+/// ends (purge keeps a config while one of a rid it does not name exists,
+/// and never removes it).
+struct OnN2<'a> {
+    cfg: &'a str,
+    name: String,
+}
+
+impl Drop for OnN2<'_> {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ssh")
+            .args(["-F", self.cfg, "n2", "docker", "rm", "-f", &self.name])
+            .output();
+    }
+}
+
+/// Review of issue 21 item 2: a running container on n2 carrying the
+/// service's label for a rid its config does not name (a section deleted
+/// with --force, a config replaced by one with fewer sections) runs the
+/// service there: n2's status says `warn`, never `down`, and shows it, so
+/// the guard of a start here refuses.
+#[test]
+fn a_leftover_container_on_another_node_stops_a_start_here() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("lf");
+    let (c, left) = (format!("{name}.container.1"), format!("{name}-left"));
+    let _cleanup = Cleanup(vec![c.clone()]);
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+            registry_image()
+        ),
+    );
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    let _left = OnN2 {
+        cfg: &cfg,
+        name: left.clone(),
+    };
+    let id = env.svc_id(&name);
+    // n2 can not ask this node: its start needs --force (it pulls the image)
+    assert_ok(&on(&cfg, "n2", &format!("{name} start --force"), ""));
+    let label = format!("com.opensvc.id={id}.container#2");
+    let docker_n2 = |args: &[&str]| {
+        std::process::Command::new("ssh")
+            .args(["-F", &cfg, "n2", "docker"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_ok(&docker_n2(&[
+        "run",
+        "-d",
+        "--name",
+        &left,
+        "--label",
+        &label,
+        &registry_image(),
+        "sleep",
+        "600",
+    ]));
+    assert_ok(&on(&cfg, "n2", &format!("{name} stop --local"), ""));
+    let running_on_n2 = || {
+        let out = docker_n2(&["ps", "--format", "{{.Names}}"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l == left)
+    };
+    assert!(running_on_n2());
+    // n2's own word: warn, the leftover named with its rid and state
+    let doc = on_ok(
+        &cfg,
+        "n2",
+        &format!("{name} print status --local --format json"),
+    );
+    let v: Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["avail"], "warn", "{doc}");
+    let r = &v["instances"][0]["resources"][1];
+    assert_eq!(r["rid"], "container#2", "{doc}");
+    assert_eq!(r["container"]["name"], left.as_str(), "{doc}");
+    assert_eq!(r["container"]["state"], "running", "{doc}");
+    // the guard of a start here refuses; a start across the nodes finds it
+    let here = || crate::support::inspect(&c).is_some();
+    let out = env.om(&[&name, "start", "--local"]).code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("{name}: up on n2: not started here")),
+        "{}",
+        out.stderr
+    );
+    assert!(!here(), "started here while a container of it runs on n2");
+    let out = env.om(&[&name, "start"]).ok();
+    assert!(
+        out.stderr.contains("already started on n2"),
+        "{}",
+        out.stderr
+    );
+    assert!(!here(), "started here while a container of it runs on n2");
+    assert!(running_on_n2());
+}
+
 /// `env`, its transport the rig's own again.
 fn rig_env_in(mut env: Env) -> Env {
     env.vars.retain(|(k, _)| k != "OM_RSH");
