@@ -260,7 +260,7 @@ pub struct DeleteArgs {
     /// Remove only this resource's section.
     #[arg(long = "rid", value_name = "RID", add = ArgValueCompleter::new(complete::rids))]
     pub rid: Vec<String>,
-    /// Delete even if containers of the service exist (they are left running).
+    /// Delete a config that does not identify its containers, or whose engine can not be asked (never while a container carrying its label exists); with --rid, leave the section's container running.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]

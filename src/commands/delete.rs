@@ -55,29 +55,50 @@ fn delete_here(
                 &args.common,
             )?;
         }
-        if !args.force {
-            let (svc, complete) = config::load_for_stop(path, &ctx.roots, &ctx.node)?;
-            if !complete {
-                return fail(
-                    "some containers of the config can not be identified: fix the config (edit config), or --force to delete it anyway",
-                );
+        // Never while a container of the service exists on its engine,
+        // --force or not (issue 21): a config gone is a container out of
+        // om's reach. --force only goes past what can not be known: a
+        // config that does not identify all its containers (those carrying
+        // its label are still found), an engine that can not be asked.
+        let loaded = config::load_for_stop(path, &ctx.roots, &ctx.node);
+        let (svc, complete) = match loaded {
+            Ok(l) => l,
+            Err(e) if args.force => {
+                crate::text::say(&format!(
+                    "{path}: warning: {e}: deleted without asking its engine (--force)"
+                ));
+                return remove_service(ctx, path);
             }
-            // A private daemon that does not run is asked too (started,
-            // then stopped again when idle): its containers are in its store.
-            let log = super::service_log(ctx, path, args.common.quiet);
-            let engine =
-                docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true)?;
-            let existing = existing_containers(&svc, &engine);
-            if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
-                d.stop_if_idle(&log, false)?;
-            }
-            let existing = existing?;
-            if !existing.is_empty() {
+            Err(e) => return Err(e),
+        };
+        if !complete && !args.force {
+            return fail(
+                "some containers of the config can not be identified: fix the config (edit config), or --force to delete it once no container carries its label",
+            );
+        }
+        // A private daemon that does not run is asked too (started, then
+        // stopped again when idle): its containers are in its store.
+        let log = super::service_log(ctx, path, args.common.quiet);
+        let asked = docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true)
+            .and_then(|engine| {
+                let existing = existing_containers(&svc, &engine);
+                if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
+                    d.stop_if_idle(&log, false)?;
+                }
+                existing
+            });
+        match asked {
+            Ok(existing) if !existing.is_empty() => {
                 return fail(format!(
-                    "containers of the service exist ({}): use purge to remove them too, or --force to leave them",
+                    "containers of the service exist ({}): use purge to remove them too (a config is never deleted while a container of the service exists)",
                     existing.join(", ")
                 ));
             }
+            Ok(_) => {}
+            Err(e) if args.force => crate::text::say(&format!(
+                "{path}: warning: its engine could not be asked ({e}): deleted anyway (--force)"
+            )),
+            Err(e) => return Err(e),
         }
         // The daemon's socket and pid file go with the state: a daemon
         // left running would be out of om's reach, its containers too.

@@ -263,7 +263,8 @@ fn two_tenants_each_on_a_daemon_of_their_own() {
     env.om(&["app1-dev/svc/svc1", "start"]).ok();
     let out = env.om(&["app1-dev/svc/svc1", "delete", "--force"]).code(1);
     assert!(
-        out.stderr.contains("still runs containers"),
+        out.stderr
+            .contains("containers of the service exist (app1-dev..svc1.container.1)"),
         "{}",
         out.stderr
     );

@@ -90,6 +90,17 @@ fn no_config_goes_while_a_container_carries_the_service_label() {
     assert!(running(&c2), "delete --rid --force leaves its container");
     let out = env.om(&[&name, "delete"]).code(1);
     assert!(out.stderr.contains(&c2), "{}", out.stderr);
+    // --force goes past what can not be known, never past a container
+    let out = env.om(&[&name, "delete", "--force"]).code(1);
+    assert!(
+        out.stderr.contains(&c2) && out.stderr.contains("use purge"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        env.conf(&name).exists(),
+        "delete --force removed the config"
+    );
     let out = env.om(&[&name, "purge"]).code(1);
     assert!(
         out.stderr
