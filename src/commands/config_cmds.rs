@@ -172,9 +172,11 @@ fn edit(
     if let Some(first) = errors.first() {
         return fail(first.clone());
     }
-    // what a write stores, a daemon start accepts (SPEC 11)
+    // what a write stores, a daemon start accepts (SPEC 11), on the
+    // engine the service's containers are on
     if let Some(svc) = &report.service {
         daemon_checked(ctx, path, svc)?;
+        engine_kept(ctx, path, svc)?;
     }
     if doc.to_string() == before {
         return Ok(());
@@ -182,6 +184,56 @@ fn edit(
     let base = super::sync::base(ctx, path);
     config::save(path, &ctx.roots, &doc)?;
     super::sync::after_write(ctx, path, common, base)
+}
+
+/// A config write that moves the service to another engine (a private
+/// daemon given, taken away, or its data dir changed) is refused while a
+/// container of the service exists on the engine it has now: the
+/// containers would run on out of om's reach (status `down` on the new
+/// engine, a purge deleting the config while they run, a private daemon
+/// left running with its socket gone). The engine now is asked as a
+/// delete asks it (a private daemon started for that, stopped again when
+/// idle); a failed query refuses too. A service with no config yet moves
+/// nothing.
+pub fn engine_kept(ctx: &Ctx, path: &SvcPath, new: &crate::config::service::Service) -> Result<()> {
+    let Ok((old, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) else {
+        return Ok(());
+    };
+    let engine_of = |s: &crate::config::service::Service| {
+        s.daemon.as_ref().map(|d| {
+            std::path::Path::new(&d.data_dir)
+                .components()
+                .collect::<std::path::PathBuf>()
+        })
+    };
+    if engine_of(&old) == engine_of(new) {
+        return Ok(());
+    }
+    let daemon = crate::docker::daemon::Daemon::of(&old, &ctx.roots);
+    if daemon.as_ref().is_some_and(|d| d.holds_nothing()) {
+        return Ok(());
+    }
+    let log = super::service_log(ctx, path, true);
+    let asked = crate::docker::daemon::engine_for(&old, &ctx.roots, &ctx.node, &log, false, true)
+        .and_then(|engine| {
+            let existing = super::delete::existing_containers(&old, &engine);
+            if let Some(d) = crate::docker::daemon::Daemon::of(&old, &ctx.roots) {
+                d.stop_if_idle(&log, false)?;
+            }
+            existing
+        })
+        .map_err(|e| {
+            Error::Failed(format!(
+                "{path}: the change moves the service to another docker engine, and its engine now can not be asked what it holds ({e}): nothing written"
+            ))
+        })?;
+    if asked.is_empty() {
+        return Ok(());
+    }
+    fail(format!(
+        "{path}: the change moves the service to another docker engine (docker_data_dir) while containers of the service exist on its engine now ({}): nothing written; unprovision it first (om {path} unprovision), then change it",
+        asked.join(", ")
+    ))
 }
 
 /// The private daemon's check (`docker::daemon::check_host`) for a config

@@ -111,6 +111,9 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
     }
     if let Some(svc) = &report.service {
         super::config_cmds::daemon_checked(ctx, path, svc)?;
+        if exists {
+            super::config_cmds::engine_kept(ctx, path, svc)?;
+        }
     }
     Ok((doc, exists))
 }

@@ -79,14 +79,23 @@ fn delete_here(
         // A private daemon that does not run is asked too (started, then
         // stopped again when idle): its containers are in its store.
         let log = super::service_log(ctx, path, args.common.quiet);
-        let asked = docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true)
-            .and_then(|engine| {
-                let existing = existing_containers(&svc, &engine);
-                if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
-                    d.stop_if_idle(&log, false)?;
-                }
-                existing
-            });
+        // a private daemon that never ran here holds nothing: not started
+        // (nor its data dir made) to say so
+        let never_ran =
+            docker::daemon::Daemon::of(&svc, &ctx.roots).is_some_and(|d| d.holds_nothing());
+        let asked = if never_ran {
+            Ok(Vec::new())
+        } else {
+            docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true).and_then(
+                |engine| {
+                    let existing = existing_containers(&svc, &engine);
+                    if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
+                        d.stop_if_idle(&log, false)?;
+                    }
+                    existing
+                },
+            )
+        };
         match asked {
             Ok(existing) if !existing.is_empty() => {
                 return fail(format!(

@@ -43,6 +43,11 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
                 .for_each(|w| crate::text::say(&format!("{path}: warning: {w}"))),
             Err(e) => errors.push(e),
         }
+        if errors.is_empty() {
+            if let Err(e) = super::config_cmds::engine_kept(ctx, path, svc) {
+                errors.push(e.to_string());
+            }
+        }
     }
     let id_of = |d: &Document| d.get("DEFAULT", "id").map(String::from);
     if Document::parse(original).ok().as_ref().map(id_of) != Some(id_of(&doc)) {

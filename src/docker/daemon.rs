@@ -139,6 +139,17 @@ impl Daemon {
         })
     }
 
+    /// Whether the daemon's store can hold nothing of the service: no
+    /// daemon runs on it, and none ever ran (its data dir does not carry
+    /// om's mark of this service, written before a first start). Asking
+    /// it what it holds (a delete, a config change of engine) needs no
+    /// daemon started, nor a data dir made, for that.
+    pub fn holds_nothing(&self) -> bool {
+        self.running().is_none()
+            && !self.unclean()
+            && !super::data_dir::marked_for(&self.conf.data_dir, &self.id)
+    }
+
     /// Whether a daemon ran and did not stop through om (killed, say): its
     /// runtime directory is still there, and containers may still run.
     pub fn unclean(&self) -> bool {

@@ -349,6 +349,12 @@ fn owned(dir: &Path, id: &str, others: &[Other]) -> Result<(), String> {
     }
 }
 
+/// Whether `dir` holds om's mark of service `id`: a daemon of that
+/// service ran on it (om marks a data dir before its first daemon start).
+pub fn marked_for(dir: &str, id: &str) -> bool {
+    matches!(mark_of(Path::new(dir)), Ok(Some(m)) if m == id)
+}
+
 /// The service id in `dir`'s mark, if it has one; a mark that is not
 /// om's (another user's, open to others, not a file) is an error.
 fn mark_of(dir: &Path) -> Result<Option<String>, String> {

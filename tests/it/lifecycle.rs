@@ -281,3 +281,58 @@ fn a_container_the_config_no_longer_names_is_said_and_never_down() {
     docker(&["rm", "-f", &c2]);
     env.om(&[&name, "purge"]).ok();
 }
+
+/// A config write that moves a service to another engine while its
+/// containers exist on the one it has (issue 21, a hostile run: `set
+/// docker_data_dir` on a running service left its container running on
+/// the host engine, status `down`, and a purge deleted the config) is
+/// refused, by set, unset, deploy --force and edit config alike; once
+/// the service is unprovisioned, the change is written.
+#[test]
+fn the_engine_of_a_service_with_containers_never_changes_under_them() {
+    engine();
+    let env = Env::new();
+    let name = unique("en");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone()]);
+    create(&env, &name, &ini(&[1]));
+    env.om(&[&name, "start"]).ok();
+    let before = env.read_conf(&name);
+    let data = env.root().join("data").join(&name);
+    let to_private = format!("docker_data_dir={}", data.display());
+    let moved = format!(
+        "[DEFAULT]\n{}\n{}",
+        to_private.replace('=', " = "),
+        ini(&[1])
+    );
+    let moves: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["set", "--kw", &to_private], ""),
+        (vec!["deploy", "--force", "--config=-"], &moved),
+    ];
+    for (args, stdin) in &moves {
+        let mut all = vec![name.as_str()];
+        all.extend(args.iter().copied());
+        let out = env.om_stdin(&all, stdin).code(1);
+        assert!(
+            out.stderr
+                .contains("moves the service to another docker engine (docker_data_dir) while containers of the service exist")
+                && out.stderr.contains(&c1),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_eq!(env.read_conf(&name), before, "{args:?} wrote the config");
+        assert!(running(&c1));
+    }
+    assert!(!data.exists(), "no data dir made for a refused move");
+    env.om(&[&name, "unprovision"]).ok();
+    env.om(&[&name, "set", "--kw", &to_private]).ok();
+    assert!(env.read_conf(&name).contains("docker_data_dir"));
+    // its private daemon never ran: nothing of it to ask (no daemon
+    // started, no data dir made for that), moved back, and deleted so
+    env.om(&[&name, "unset", "--kw", "docker_data_dir"]).ok();
+    assert!(!data.exists(), "a daemon was started to ask an empty store");
+    env.om(&[&name, "set", "--kw", &to_private]).ok();
+    env.om(&[&name, "delete"]).ok();
+    assert!(!data.exists(), "a daemon was started to ask an empty store");
+    assert!(!env.conf(&name).exists());
+}
