@@ -141,7 +141,11 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
             let seen = at.and_then(|i| maps[i].as_ref());
             let none = Ok(Default::default());
             let ips = ip::observe(svc, seen, at.map_or(&none, |i| &pids[i]));
-            status::service_in(svc, &ctx.node, seen, &ips, *started, running.as_deref())
+            let view = match seen {
+                Some(cur) => status::View::Engine(cur),
+                None => daemon_view(ctx, svc),
+            };
+            status::service_in(svc, &ctx.node, view, &ips, *started, running.as_deref())
         });
         let mut statuses = statuses;
         if let Some(remote) = remote {
@@ -209,6 +213,16 @@ fn merge_answers(
     }
 }
 
+/// The view of a service whose private daemon does not run (not started
+/// by a status, SPEC 11): down, unless a killed one left its containers
+/// running (their shims live), which status never calls down.
+fn daemon_view<'a>(ctx: &Ctx, svc: &Service) -> status::View<'a> {
+    match docker::daemon::Daemon::of(svc, &ctx.roots) {
+        Some(d) if d.left_containers_running() => status::View::DaemonLost,
+        _ => status::View::DaemonDown,
+    }
+}
+
 /// This node's instance of one service, from its engine (a private daemon
 /// that does not run is not started: its resources are down).
 pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
@@ -220,7 +234,7 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
         return Ok(status::service_in(
             svc,
             &ctx.node,
-            None,
+            daemon_view(ctx, svc),
             &ips,
             started,
             running.as_deref(),
@@ -233,7 +247,7 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     Ok(status::service_in(
         svc,
         &ctx.node,
-        Some(&cur),
+        status::View::Engine(&cur),
         &ips,
         started,
         running.as_deref(),

@@ -150,6 +150,13 @@ impl Daemon {
             && !super::data_dir::marked_for(&self.conf.data_dir, &self.id)
     }
 
+    /// Whether a daemon that does not run left containers running: it
+    /// was killed (its exec root is still there) and a containerd shim of
+    /// it runs.
+    pub fn left_containers_running(&self) -> bool {
+        self.running().is_none() && self.unclean() && self.shims_run()
+    }
+
     /// Whether a daemon ran and did not stop through om (killed, say): its
     /// runtime directory is still there, and containers may still run.
     pub fn unclean(&self) -> bool {

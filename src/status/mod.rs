@@ -389,6 +389,23 @@ fn daemon_down(svc: &Service, c: &Container) -> ResourceStatus {
     r
 }
 
+/// A resource of a service whose private daemon was killed and left
+/// containers running: `warn`, its container's state `orphaned` (alive to
+/// `runs`: no other node starts the service over it), and what to do.
+fn daemon_lost(svc: &Service, c: &Container) -> ResourceStatus {
+    let mut r = daemon_down(svc, c);
+    if r.status != Avail::NotApplicable {
+        r.status = Avail::Warn;
+        r.log = vec![
+            "warn: docker daemon is not running, but one was killed and left containers running (their containerd shims live): start or stop reaches them".into(),
+        ];
+        if let Some(c) = &mut r.container {
+            c.state = "orphaned".into();
+        }
+    }
+    r
+}
+
 /// The last non-empty line of a health check's output, for a status line.
 fn last_line(out: &str) -> &str {
     out.lines()
@@ -421,7 +438,21 @@ pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
 #[cfg(test)]
 pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool) -> ServiceStatus {
     let cur = Current::from_infos(infos.to_vec());
-    service_in(svc, node, Some(&cur), &[], started, None)
+    service_in(svc, node, View::Engine(&cur), &[], started, None)
+}
+
+/// What a service's engine holds, for its status.
+#[derive(Clone, Copy)]
+pub enum View<'a> {
+    /// What the engine lists, each resource's container found as the
+    /// actions find it (`Current::find`).
+    Engine(&'a Current),
+    /// Its private daemon does not run: its resources are down.
+    DaemonDown,
+    /// Its private daemon does not run, but one was killed and left the
+    /// containers it ran running (their containerd shims live): not known
+    /// to be down, and counted as running by the other nodes' guards.
+    DaemonLost,
 }
 
 /// One service's status; `cur` is built once for all the services of a
@@ -434,17 +465,22 @@ pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool
 pub fn service_in(
     svc: &Service,
     node: &str,
-    cur: Option<&Current>,
+    view: View,
     ips: &[crate::resource::ip::run::Seen],
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
+    let cur = match view {
+        View::Engine(cur) => Some(cur),
+        View::DaemonDown | View::DaemonLost => None,
+    };
     let mut resources: Vec<ResourceStatus> = svc
         .containers
         .iter()
         .map(|c| match cur.map(|cur| cur.find(svc, c)) {
             Some(Ok(info)) => resource(svc, c, info),
             Some(Err(e)) => ambiguous(svc, c, &e),
+            None if matches!(view, View::DaemonLost) => daemon_lost(svc, c),
             None => daemon_down(svc, c),
         })
         .collect();
@@ -999,7 +1035,7 @@ mod tests {
         let st = service(&s, "n1", &[info(false, "nginx", "id1.container#1")], false);
         assert_eq!((st.avail, st.notice.as_str()), (Avail::Down, "idle"));
         let cur = Current::from_infos(vec![info(true, "nginx", "id1.container#1")]);
-        let st = service_in(&s, "n1", Some(&cur), &[], true, Some("stop"));
+        let st = service_in(&s, "n1", View::Engine(&cur), &[], true, Some("stop"));
         assert_eq!(st.notice, "stop, started");
         assert_eq!(st.resources[0].flags, "R.......");
         let st = service(&s, "n1", &[info(true, "other", "id1.container#1")], true);

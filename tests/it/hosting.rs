@@ -924,6 +924,27 @@ fn a_container_left_running_by_a_killed_daemon_is_stopped_by_the_next_stop() {
     }
     wait_gone(daemon);
     assert!(!gone(pid), "the container outlives its killed daemon");
+    // never down while it runs: another node's guard would start a second
+    // copy (a hostile run of issue 21)
+    let status = env.om(&["t3/svc/kept", "print", "status"]).ok();
+    assert!(
+        status
+            .stdout
+            .contains("one was killed and left containers running")
+            && !status.stdout.contains(" down "),
+        "{}",
+        status.stdout
+    );
+    let json = env
+        .om(&["t3/svc/kept", "print", "status", "--format", "json"])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["avail"], "warn", "{}", json.stdout);
+    assert_eq!(
+        v["resources"][0]["container"]["state"], "orphaned",
+        "{}",
+        json.stdout
+    );
     let out = env.om(&["t3/svc/kept", "stop"]).ok();
     assert!(
         out.stderr.contains("starting docker daemon"),
