@@ -1622,3 +1622,64 @@ fn a_full_log_never_turns_a_switch_into_an_outage() {
     drop(tmpfs);
     env.om(&[&name, "purge"]).ok();
 }
+
+/// Issue 21 review (E): a start that fails on its own rolls back; the
+/// session that ran it dropping then (its lifeline's end, a hangup, here
+/// the om a remote action runs, with its stdin held by the test) does not
+/// cut that rollback short: the rollback finishes, nothing is left up,
+/// and om exits 129 for the hangup.
+#[test]
+fn a_rollback_under_way_finishes_when_the_session_drops() {
+    use std::io::{BufRead, Write};
+    crate::support::engine();
+    let env = Env::new();
+    let name = unique("mr");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone(), format!("{name}.container.2")]);
+    // container#1's sleep (its pid 1) ignores SIGTERM: its stop in the
+    // rollback takes stop_timeout; container#2 exits at once: the start
+    // fails on its own
+    create(
+        &env,
+        &name,
+        &format!(
+            "[container#1]\ntype = docker\nimage = {img}\ncommand = sleep 1000\nstop_timeout = 3s\n[container#2]\ntype = docker\nimage = {img}\ncommand = false\n",
+            img = registry_image()
+        ),
+    );
+    let mut start = env.std_cmd(&[&name, "start", "--local", "--lifeline"]);
+    start
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = start.spawn().expect("run om start");
+    let mut line = child.stdin.take().unwrap();
+    line.write_all(b"\n").unwrap();
+    let mut said = String::new();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut rolling_back = false;
+    loop {
+        let mut l = String::new();
+        if stderr.read_line(&mut l).unwrap() == 0 {
+            break;
+        }
+        said.push_str(&l);
+        rolling_back |= l.contains(" rollback");
+        // the rollback's docker stop of container#1 under way: the
+        // session drops
+        if rolling_back && l.contains("container#1") && l.contains("docker stop") {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            break;
+        }
+    }
+    assert!(rolling_back, "{said}");
+    drop(line);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    said.push_str(&rest);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(129), "{said}");
+    assert!(!said.contains("rollback: "), "the rollback was cut: {said}");
+    assert!(!running_here(&c1), "left up: {said}");
+    env.om(&[&name, "purge"]).ok();
+}
