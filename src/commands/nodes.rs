@@ -61,8 +61,7 @@ impl<'a> Instance<'a> {
         if self.is_here() {
             return action::run_one(ctx, &self.service.path, kind, args, asked);
         }
-        let words = remote_words(self.service, kind.name(), args);
-        self.remote(ctx, &words, args.common.quiet)
+        self.attempt(ctx, kind, args).map_err(Attempt::error)
     }
 
     /// `act`, telling apart an action that ran nothing (`Attempt::Unrun`):
