@@ -98,6 +98,9 @@ fn signal(raw: usize) -> Option<i32> {
 /// The signal that should stop what runs now: received and not yet
 /// acknowledged.
 pub fn pending() -> Option<i32> {
+    if FINISHING.load(Ordering::SeqCst) > 0 {
+        return None;
+    }
     let sig = RECEIVED.load(Ordering::SeqCst);
     if sig == ACKNOWLEDGED.load(Ordering::SeqCst) {
         return None;
@@ -119,28 +122,81 @@ pub fn acknowledge() -> Option<i32> {
     signal(sig)
 }
 
+/// How many rollbacks run now (`finishing`).
+static FINISHING: AtomicUsize = AtomicUsize::new(0);
+
+/// A rollback that has begun finishes. It acknowledges the signal that
+/// stopped the action, if one did; while the guard it returns lives, no
+/// signal is pending: one that arrives then (SIGINT, SIGTERM, the end of
+/// the lifeline) is recorded, for the exit code (128+N), and is pending
+/// once the rollback is over. A second signal of a kind still ends om at
+/// once (the handler), its docker calls with it: an operator can always
+/// stop a rollback that hangs, a dropped ssh session never does.
+pub fn finishing() -> Finishing {
+    acknowledge();
+    FINISHING.fetch_add(1, Ordering::SeqCst);
+    Finishing(())
+}
+
+/// A rollback under way (`finishing`), until dropped.
+pub struct Finishing(());
+
+impl Drop for Finishing {
+    fn drop(&mut self) {
+        FINISHING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// What the end of a lifeline is reported as: a hangup, as a terminal's
 /// session gets when its line drops (om exits 129).
 pub const HANGUP: i32 = libc::SIGHUP;
 
 /// Ties this process to its stdin, the lifeline another node's om holds
-/// open, unwritten, over ssh while it waits for this one (`--lifeline`,
+/// open over ssh while it waits for this one (`--lifeline`,
 /// src/transport.rs). Without a terminal, sshd signals nothing when a
 /// session drops (the ssh client killed, its om gone, its bound reached):
 /// the command it ran goes on alone. What does reach it is the end of its
 /// stdin, at once: then the action stops as on a signal (`HANGUP`),
 /// rolls back what it started and releases its lock. Reading stdin
 /// rather than asking for a terminal (`ssh -tt`, which makes sshd send
-/// SIGHUP) keeps the output and stdin byte for byte. A watch that can not
-/// start is an error: the caller counts on it.
+/// SIGHUP) keeps the output and stdin byte for byte.
+///
+/// The other om writes one byte first (`process::stream_tied`): read here
+/// before anything is done, it proves that the remote shell passes stdin.
+/// One that does not (`ssh -n`, `StdinNull yes`, another OM_RSH) gives an
+/// empty stdin, which would read as a hangup at once: that is a refusal
+/// of the command line instead, naming the cause, with nothing done. A
+/// watch that can not start is an error: the caller counts on it.
 pub fn tie_to_stdin() -> Result<()> {
-    use std::io::Read;
     use std::os::fd::AsFd;
     let line = std::io::stdin()
         .as_fd()
         .try_clone_to_owned()
         .map_err(|e| Error::Failed(format!("--lifeline: stdin: {e}")))?;
-    let mut line = std::fs::File::from(line);
+    let line = std::fs::File::from(line);
+    first_byte(&line)?;
+    watch(line)
+}
+
+/// The lifeline's first byte, which the other om wrote at once.
+fn first_byte(mut line: &std::fs::File) -> Result<()> {
+    use std::io::Read;
+    let mut first = [0u8; 1];
+    loop {
+        match line.read(&mut first) {
+            Ok(0) => return Err(Error::Usage(
+                "--lifeline: stdin ended before its first byte: the remote shell does not pass stdin (ssh -n? StdinNull?); om needs it to tie this action to its session".into(),
+            )),
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::Failed(format!("--lifeline: stdin: {e}"))),
+        }
+    }
+}
+
+/// Reads the line to its end on a thread of its own: the end is a hangup.
+fn watch(mut line: std::fs::File) -> Result<()> {
+    use std::io::Read;
     std::thread::Builder::new()
         .name("lifeline".into())
         .spawn(move || {
@@ -235,18 +291,79 @@ mod tests {
         assert_eq!(pending(), Some(2));
     }
 
+    /// A lifeline as the other om holds it: its first byte written, and
+    /// the writing end, which ends it when dropped.
+    fn lifeline(first: &[u8]) -> (std::fs::File, std::io::PipeWriter) {
+        use std::io::Write;
+        let (r, mut w) = std::io::pipe().unwrap();
+        w.write_all(first).unwrap();
+        (std::fs::File::from(std::os::fd::OwnedFd::from(r)), w)
+    }
+
     #[test]
     fn the_end_of_the_lifeline_is_a_hangup() {
-        // the test binary runs again with its stdin at its end (`output`)
         if !in_own_process("interrupt::tests::the_end_of_the_lifeline_is_a_hangup") {
             return;
         }
         install();
-        tie_to_stdin().unwrap();
+        let (line, held) = lifeline(b"\n");
+        first_byte(&line).unwrap();
+        watch(line).unwrap();
+        assert!(sleep(Duration::from_millis(100)).is_ok());
+        drop(held);
         let err = sleep(Duration::from_secs(5)).unwrap_err();
         assert!(matches!(err, Error::Interrupted(HANGUP)), "{err}");
         assert_eq!(acknowledge(), Some(HANGUP));
         assert!(sleep(Duration::from_millis(60)).is_ok());
+    }
+
+    #[test]
+    fn a_lifeline_without_its_first_byte_is_a_refusal_not_a_hangup() {
+        // the test binary runs again with its stdin /dev/null (`output`),
+        // as a remote shell that does not pass stdin leaves it
+        if !in_own_process(
+            "interrupt::tests::a_lifeline_without_its_first_byte_is_a_refusal_not_a_hangup",
+        ) {
+            return;
+        }
+        install();
+        let err = tie_to_stdin().unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("--lifeline: stdin ended before its first byte: the remote shell does not pass stdin"),
+            "{err}"
+        );
+        assert_eq!(received(), None);
+        let (line, held) = lifeline(b"");
+        drop(held);
+        assert!(first_byte(&line).is_err());
+        assert_eq!(received(), None);
+    }
+
+    #[test]
+    fn a_rollback_that_has_begun_finishes() {
+        if !in_own_process("interrupt::tests::a_rollback_that_has_begun_finishes") {
+            return;
+        }
+        install();
+        let (line, held) = lifeline(b"\n");
+        first_byte(&line).unwrap();
+        watch(line).unwrap();
+        // a start that failed on its own: nothing to acknowledge, and the
+        // session drops during its rollback
+        let rollback = finishing();
+        drop(held);
+        assert!(sleep(Duration::from_millis(200)).is_ok());
+        assert_eq!(received(), Some(HANGUP));
+        // a first SIGTERM during it does not stop it either
+        signal_hook::low_level::raise(SIGTERM).unwrap();
+        assert!(check().is_ok());
+        assert!(sleep(Duration::from_millis(100)).is_ok());
+        drop(rollback);
+        // once it is over, the action ends with the signal
+        assert_eq!(pending(), Some(15));
+        assert!(matches!(check(), Err(Error::Interrupted(15))));
     }
 
     #[test]

@@ -301,13 +301,17 @@ pub fn stream(cmd: &Cmd, bound: Duration, on_stdout: impl FnMut(&str)) -> Result
     stream_from(cmd, bound, None, on_stdout)
 }
 
-/// `stream`, the child's stdin a pipe that om holds open and never writes
-/// to until the call ends: the child reads its end only once om is gone
-/// (killed, even by SIGKILL, which no handler sees) or has cut the call.
-/// A remote om reads it as its lifeline (src/transport.rs).
+/// `stream`, the child's stdin a pipe that om holds open until the call
+/// ends: the child reads its end only once om is gone (killed, even by
+/// SIGKILL, which no handler sees) or has cut the call. A remote om reads
+/// it as its lifeline (src/transport.rs). One byte is in it from the
+/// start (the pipe holds it): the remote om reads it before it acts, the
+/// proof that the remote shell passes stdin (`interrupt::tie_to_stdin`).
 pub fn stream_tied(cmd: &Cmd, bound: Duration, on_stdout: impl FnMut(&str)) -> Result<Output> {
+    use std::io::Write;
     // both ends close on exec: no other child of om holds the line open
-    let (line, held) = std::io::pipe().map_err(|e| cmd.spawn_error(&e))?;
+    let (line, mut held) = std::io::pipe().map_err(|e| cmd.spawn_error(&e))?;
+    held.write_all(b"\n").map_err(|e| cmd.spawn_error(&e))?;
     let out = stream_from(cmd, bound, Some(line), on_stdout);
     drop(held);
     out
@@ -766,7 +770,8 @@ mod tests {
         // `timeout` says 124 when cat still waited; cat alone ends at EOF
         let script = "timeout 0.3 cat; echo $?";
         let tied = stream_tied(&sh(script), Duration::from_secs(5), |_| {}).unwrap();
-        assert_eq!(tied.stdout.trim(), "124");
+        // the one byte of the handshake, then no end
+        assert_eq!(tied.stdout, "\n124\n");
         let free = stream(&sh(script), Duration::from_secs(5), |_| {}).unwrap();
         assert_eq!(free.stdout.trim(), "0");
     }

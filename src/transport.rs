@@ -41,13 +41,17 @@ pub enum Reach {
     Unreachable(String),
     /// The node answered with an error of its own.
     Refused(String),
+    /// The node's om refused its command line (a usage error, exit 2, as
+    /// an older om says of an option it does not know) before it did
+    /// anything: nothing of the action ran there.
+    Unrun(String),
 }
 
 impl std::fmt::Display for Reach {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Reach::Unreachable(why) => write!(f, "unreachable: {why}"),
-            Reach::Refused(why) => f.write_str(why),
+            Reach::Refused(why) | Reach::Unrun(why) => f.write_str(why),
         }
     }
 }
@@ -178,7 +182,13 @@ impl Transport {
                 out.stderr = last;
             }
         }
-        classify(node, out).map(|_| ())
+        // a usage error ran nothing (om refuses its command line before
+        // it acts; so does a remote shell that can not parse it)
+        let refused_line = out.status.code() == Some(USAGE);
+        classify(node, out).map(|_| ()).map_err(|e| match e {
+            Reach::Refused(why) if refused_line => Reach::Unrun(why),
+            e => e,
+        })
     }
 
     /// The replayable line of a remote `om ARGS` on `node`, for the log.
@@ -200,6 +210,9 @@ fn tied<'a>(args: &[&'a str]) -> Vec<&'a str> {
     words.push("--lifeline");
     words
 }
+
+/// The exit code of a refused command line (om's, clap's, a shell's).
+const USAGE: i32 = 2;
 
 /// How many of a remote om's own lines an action holds (beyond, they are
 /// streamed as they come).

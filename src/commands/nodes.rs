@@ -7,7 +7,7 @@
 //! lock.
 
 use super::action::{self, Kind};
-use super::status::{local_status, other_nodes, Answers, Word};
+use super::status::{local_status, nodes_say, other_nodes, word_of, Answers, Word};
 use super::Ctx;
 use crate::cli::ActionArgs;
 use crate::config::service::Service;
@@ -61,8 +61,53 @@ impl<'a> Instance<'a> {
         if self.is_here() {
             return action::run_one(ctx, &self.service.path, kind, args, asked);
         }
+        self.attempt(ctx, kind, args).map_err(Attempt::error)
+    }
+
+    /// `act`, telling apart an action that ran nothing (`Attempt::Unrun`):
+    /// a remote om that refused its command line (transport's
+    /// `Reach::Unrun`).
+    pub fn attempt(
+        &self,
+        ctx: &Ctx,
+        kind: Kind,
+        args: &ActionArgs,
+    ) -> std::result::Result<(), Attempt> {
+        if self.is_here() {
+            return action::run_one(ctx, &self.service.path, kind, args, None)
+                .map_err(Attempt::Ran);
+        }
         let words = remote_words(self.service, kind.name(), args);
-        self.remote(ctx, &words, args.common.quiet)
+        self.remote_reach(ctx, &words, args.common.quiet)
+            .map_err(|why| match why {
+                Reach::Unrun(_) => Attempt::Unrun(self.failed(&words, &why)),
+                _ => Attempt::Ran(self.failed(&words, &why)),
+            })
+    }
+
+    /// What this instance says of the service now, read as the guard
+    /// reads a node's answer (`status::word_of`): here its engine's word,
+    /// there the node's `print status --local`. `Word::Not` is docker's
+    /// word that nothing of it runs there; a query that fails is
+    /// `Word::Unknown`, never "down".
+    pub fn word(&self, ctx: &Ctx) -> Word {
+        let svc = self.service;
+        if self.is_here() {
+            return match local_status(ctx, svc) {
+                Ok(st) => {
+                    let mine = st.instances.first().map(|i| (svc.id.clone(), i.clone()));
+                    word_of(&self.node, svc, mine.as_ref())
+                }
+                Err(e) => Word::Unknown(e.to_string()),
+            };
+        }
+        match nodes_say(ctx, svc, |n| n == self.node) {
+            Ok(mut said) => said.pop().map_or_else(
+                || Word::Unknown(format!("{} not asked", self.node)),
+                |(_, w)| w,
+            ),
+            Err(e) => Word::Unknown(e.to_string()),
+        }
     }
 
     /// `om WORDS` on this (other) node, its lines streamed with their own
@@ -94,6 +139,22 @@ impl<'a> Instance<'a> {
             self.node,
             strip(&why.to_string())
         ))
+    }
+}
+
+/// Why an action on an instance failed.
+pub enum Attempt {
+    /// It ran nothing there: the node's om refused its command line.
+    Unrun(Error),
+    /// It ran, and failed: it may have done part of its work.
+    Ran(Error),
+}
+
+impl Attempt {
+    pub fn error(self) -> Error {
+        match self {
+            Attempt::Unrun(e) | Attempt::Ran(e) => e,
+        }
     }
 }
 

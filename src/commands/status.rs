@@ -313,11 +313,17 @@ pub fn word_of(node: &str, svc: &Service, answer: Option<&RemoteInstance>) -> Wo
 /// Every other node of `svc`, asked at the same time, and what each says
 /// of it: the guard before a start and switch read it the same way.
 pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Answers> {
+    nodes_say(ctx, svc, |n| !crate::transport::is_local(n, &ctx.node))
+}
+
+/// What the other nodes of `svc` that `which` picks say of it, asked at
+/// the same time.
+pub fn nodes_say(ctx: &Ctx, svc: &Service, which: impl Fn(&str) -> bool) -> Result<Answers> {
     let path = svc.path.to_string();
     let asked: Vec<(String, Vec<String>)> = svc
         .all_nodes()
         .into_iter()
-        .filter(|n| !crate::transport::is_local(n, &ctx.node))
+        .filter(|n| !crate::transport::is_local(n, &ctx.node) && which(n))
         .map(|n| (n.to_string(), vec![path.clone()]))
         .collect();
     if asked.is_empty() {

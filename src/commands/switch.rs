@@ -16,7 +16,7 @@
 //! started, and nothing is left running that nobody watches.
 
 use super::action::Kind;
-use super::nodes::Instance;
+use super::nodes::{Attempt, Instance};
 use super::status::{Answers, Word};
 use super::{each, Ctx};
 use crate::cli::ActionArgs;
@@ -75,66 +75,113 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
             }
             _ => {}
         }
+        // a stop that stopped, and failed on the way (its log full, say)
+        let mut unrecorded: Vec<String> = Vec::new();
         for node in on.iter().filter(|n| !is_local(n, &to)) {
             log.svc(Level::Info, &format!("stop on {node}"));
-            run_on(ctx, &svc, node, Kind::Stop, args)?;
             // Down there, in docker's own words, before the start: a stop
             // (here or there) succeeds only once docker says each container
             // is down (its `wait for down status`).
+            if let Err(e) = run_on(ctx, &svc, node, Kind::Stop, args, true) {
+                unrecorded.push(down_anyway(ctx, &svc, node, e.error())?);
+            }
         }
         log.svc(Level::Info, &format!("start on {to}"));
-        let started = run_on(ctx, &svc, &to, Kind::Start, args);
+        let started = run_on(ctx, &svc, &to, Kind::Start, args, true);
         // where it ran (a split brain forced through: the first of them)
         let from = on.iter().find(|n| !is_local(n, &to));
         match (started, from) {
-            (Ok(()), _) => Ok(()),
-            (Err(e), Some(from)) => back(ctx, &svc, &to, from, &e, args),
-            (Err(e), None) => Err(e),
+            (Ok(()), _) if unrecorded.is_empty() => Ok(()),
+            (Ok(()), _) => Err(Error::Failed(format!(
+                "{path}: switched to {to}; {}",
+                unrecorded.join("; ")
+            ))),
+            (Err(e), Some(from)) => back(ctx, &svc, &to, from, e, args),
+            (Err(e), None) => Err(e.error()),
         }
     })
+}
+
+/// A stop on `node` that failed (`why`): the switch goes on when docker
+/// says the service is down there all the same (a stop that stopped but
+/// could not keep its whole log, say: SPEC 7, a stop always works), and
+/// says why the stop failed (returned, for the switch's own error). Any
+/// other answer, or none, is the stop's error: it may run there.
+fn down_anyway(ctx: &Ctx, svc: &Service, node: &str, why: Error) -> Result<String> {
+    let inst = Instance::on(ctx, svc, node);
+    match inst.word(ctx) {
+        Word::Not => {
+            let said = format!(
+                "the stop on {} failed ({why}), though docker says the service is down there",
+                inst.node
+            );
+            super::service_log(ctx, &svc.path, false)
+                .svc(Level::Warn, &format!("{said}: going on"));
+            Ok(said)
+        }
+        _ => Err(why),
+    }
 }
 
 /// The start on `to` failed (`why`) or was cut: back to `from`, where the
 /// service ran. First a stop on `to`: it takes `to`'s lock, so it waits
 /// (up to `--waitlock`) for a cut om there to end its rollback, then
-/// stops what is left, and docker says it is down there. Only then the
-/// start on `from`, through its guard. A `to` that can not be stopped
-/// (gone with the session) may run it: nothing starts, and the error
-/// says so. Either way the switch failed: an error, naming where the
-/// service is. The same when a signal cut the start: this is the switch's
-/// rollback.
+/// stops what is left, and docker says it is down there. A stop that
+/// fails with docker saying it is down there all the same goes on
+/// (`down_anyway`); a start that ran nothing on `to` (its om refused the
+/// command line) needs no stop. Only then the start on `from`, through
+/// its guard (no `--force`). A `to` that can not be stopped (gone with
+/// the session) may run it: nothing starts, and the error says so.
+/// Either way the switch failed: an error, naming where the service is.
+/// The same when a signal cut the start: this is the switch's rollback,
+/// and a rollback that has begun finishes (`interrupt::finishing`).
 fn back(
     ctx: &Ctx,
     svc: &Service,
     to: &str,
     from: &str,
-    why: &Error,
+    why: Attempt,
     args: &ActionArgs,
 ) -> Result<()> {
     let path = &svc.path;
     let log = super::service_log(ctx, path, args.common.quiet);
-    // A signal that cut the start (SIGINT, SIGTERM) must not stop this:
-    // it is the switch's rollback (SPEC 4.3), and om exits 128+N after
-    // it. A second signal of the kind still ends om at once.
-    crate::interrupt::acknowledge();
-    log.svc(
-        Level::Warn,
-        &format!(
-            "the start on {to} did not happen ({why}): stop there, then start again on {from}"
-        ),
-    );
-    if let Err(e) = run_on(ctx, svc, to, Kind::Stop, args) {
-        return Err(Error::Failed(format!(
-            "{why}; the stop on {to} failed too ({e}): not started again on {from}, it may run on {to}: om {path} switch once {to} answers"
-        )));
-    }
+    // A signal that cut the start (SIGINT, SIGTERM, a hangup) must not
+    // stop this, nor one that comes during it: om exits 128+N after it.
+    // A second signal of a kind still ends om at once.
+    let _rollback = crate::interrupt::finishing();
+    let why = match why {
+        Attempt::Unrun(why) => {
+            log.svc(
+                Level::Warn,
+                &format!("the start on {to} ran nothing there ({why}): start again on {from}"),
+            );
+            why
+        }
+        Attempt::Ran(why) => {
+            log.svc(
+                Level::Warn,
+                &format!(
+                    "the start on {to} did not happen ({why}): stop there, then start again on {from}"
+                ),
+            );
+            if let Err(e) = run_on(ctx, svc, to, Kind::Stop, args, false) {
+                if let Err(e) = down_anyway(ctx, svc, to, e.error()) {
+                    return Err(Error::Failed(format!(
+                        "{why}; the stop on {to} failed too ({e}): not started again on {from}, it may run on {to}: om {path} switch once {to} answers"
+                    )));
+                }
+            }
+            why
+        }
+    };
     log.svc(Level::Info, &format!("start again on {from}"));
-    match run_on(ctx, svc, from, Kind::Start, args) {
+    match run_on(ctx, svc, from, Kind::Start, args, false) {
         Ok(()) => Err(Error::Failed(format!(
             "{why}: not switched, started again on {from}"
         ))),
         Err(e) => Err(Error::Failed(format!(
-            "{why}; the start again on {from} failed too ({e}): down on {to} and {from}"
+            "{why}; the start again on {from} failed too ({}): down on {to} and {from}",
+            e.error()
         ))),
     }
 }
@@ -204,15 +251,23 @@ fn target_node(
 }
 
 /// `kind` of the service on `node`: in process here, `om PATH VERB --local`
-/// there (its lines streamed as they come; they carry their node). A
-/// remote start gets `--force`: the switch reached every node before it
-/// stopped anything.
-fn run_on(ctx: &Ctx, svc: &Service, node: &str, kind: Kind, args: &ActionArgs) -> Result<()> {
+/// there (its lines streamed as they come; they carry their node). The
+/// switch's remote start gets `--force` (`forced`): the switch reached
+/// every node before it stopped anything. Back's start does not: it goes
+/// through its guard.
+fn run_on(
+    ctx: &Ctx,
+    svc: &Service,
+    node: &str,
+    kind: Kind,
+    args: &ActionArgs,
+    forced: bool,
+) -> std::result::Result<(), Attempt> {
     let inst = Instance::on(ctx, svc, node);
-    if inst.is_here() || kind != Kind::Start {
-        return inst.act(ctx, kind, args, None);
+    if inst.is_here() || kind != Kind::Start || !forced {
+        return inst.attempt(ctx, kind, args);
     }
-    let mut forced = args.clone();
-    forced.force = true;
-    inst.act(ctx, kind, &forced, None)
+    let mut args = args.clone();
+    args.force = true;
+    inst.attempt(ctx, kind, &args)
 }

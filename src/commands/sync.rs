@@ -337,7 +337,7 @@ fn send(
                     item.noun
                 ),
             ),
-            Err(Reach::Refused(why)) => refused.push(format!(
+            Err(Reach::Refused(why) | Reach::Unrun(why)) => refused.push(format!(
                 "{node}: {}",
                 why.strip_prefix("om: ").unwrap_or(&why)
             )),

@@ -137,11 +137,12 @@ fn an_unreadable_root_says_permission_denied() {
 }
 
 /// A small tmpfs of the test's own at `dir` (which the test made),
-/// unmounted when the test ends, however it ends.
-struct Tmpfs(std::path::PathBuf);
+/// unmounted when the test ends, however it ends. (multinode.rs fills a
+/// node's log with it too.)
+pub(crate) struct Tmpfs(std::path::PathBuf);
 
 impl Tmpfs {
-    fn mount(dir: &Path) -> Tmpfs {
+    pub(crate) fn mount(dir: &Path) -> Tmpfs {
         std::fs::create_dir(dir).unwrap();
         let out = Command::new("mount")
             .args(["-t", "tmpfs", "-o", "size=64k,mode=0700", "om-test-log"])
@@ -158,7 +159,7 @@ impl Tmpfs {
     }
 
     /// Fills it to its last byte: the next one is refused (ENOSPC).
-    fn fill(&self) {
+    pub(crate) fn fill(&self) {
         use std::io::Write;
         let mut f = std::fs::File::create(self.0.join("fill")).unwrap();
         let chunk = [0u8; 4096];
@@ -170,7 +171,7 @@ impl Tmpfs {
         assert_eq!(e.raw_os_error(), Some(libc::ENOSPC), "{e}");
     }
 
-    fn free(&self) {
+    pub(crate) fn free(&self) {
         std::fs::remove_file(self.0.join("fill")).unwrap();
     }
 }

@@ -1572,3 +1572,217 @@ fn the_lifeline_is_refused_by_a_command_that_reads_stdin() {
         assert!(!env.conf("x").exists(), "{args:?}: nothing written");
     }
 }
+
+/// One container looping on the registry's image, on `nodes`.
+fn looping(nodes: &str) -> String {
+    format!(
+        "[DEFAULT]\nnodes = {nodes}\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+        registry_image()
+    )
+}
+
+/// Issue 21 review (A): a remote shell that does not pass stdin (`ssh -n`,
+/// `StdinNull yes`) gives the remote om an empty lifeline. The first byte
+/// the switch's om writes into it never comes: the om there refuses before
+/// it acts, naming the cause, never a hangup (129) in the middle of a
+/// start.
+#[test]
+fn a_remote_shell_that_does_not_pass_stdin_is_named_and_nothing_runs_there() {
+    let cfg = rig();
+    let name = unique("mn");
+    let container = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![container.clone()]);
+    let mut env = rig_env();
+    create(&env, &name, &looping(&format!("n2 {NODE}")));
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    let rsh = std::env::var("OM_RSH").unwrap_or_default();
+    env.vars.retain(|(k, _)| k != "OM_RSH");
+    env.vars.push(("OM_RSH".into(), format!("{rsh} -n")));
+    // the start goes to n2, the first node of nodes
+    let out = env.om(&[&name, "start"]).code(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "{name}: start on n2: --lifeline: stdin ended before its first byte: the remote shell does not pass stdin (ssh -n? StdinNull?); om needs it to tie this action to its session"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("hangup"), "{}", out.stderr);
+    assert!(!running_on(&cfg, "n2").contains(&container));
+    // nothing done there: no action in its log
+    let log =
+        String::from_utf8_lossy(&on(&cfg, "n2", &format!("{name} logs"), "").stdout).into_owned();
+    assert!(!log.contains("start"), "{log}");
+    let env = rig_env_in(env);
+    env.om(&[&name, "purge"]).ok();
+}
+
+/// Issue 21 review (C): a node whose om is older (it knows no
+/// `--lifeline`) refuses the switch's start there with a usage error (exit
+/// 2) before it does anything: nothing ran there, so the switch needs no
+/// stop there (which that om would refuse the same way) and starts the
+/// service again here; never down on both.
+#[test]
+fn a_switch_to_a_node_whose_om_refuses_its_command_line_starts_again_here() {
+    let cfg = rig();
+    let name = unique("mo");
+    let container = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![container.clone()]);
+    // the real transport to the real n2, whose om answers as one without
+    // --lifeline does (clap's usage error)
+    let script = r#"case " $* " in *" --lifeline "*) printf "error: unexpected argument '--lifeline' found\n\nUsage: om <SELECTOR> start [OPTIONS]\n" >&2; exit 2;; esac
+exec $RSH "$@""#;
+    let env = scripted_env(script);
+    create(&env, &name, &looping(&format!("{NODE} n2")));
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    env.om(&[&name, "start"]).ok();
+    assert!(running_here(&container));
+    let out = env.om(&[&name, "switch"]).code(1);
+    assert!(
+        out.stderr.contains("the start on n2 ran nothing there")
+            && out
+                .stderr
+                .contains(&format!("not switched, started again on {NODE}")),
+        "{}",
+        out.stderr
+    );
+    assert!(running_here(&container), "up here again: {}", out.stderr);
+    assert!(!running_on(&cfg, "n2").contains(&container));
+    let env = rig_env_in(env);
+    env.om(&[&name, "purge"]).ok();
+}
+
+/// Issue 21 review (B, D): a stop that stopped but could not keep its
+/// whole log (a full disk: a real ENOSPC, on a tmpfs of the test's own as
+/// this node's log tree) fails (item 8), yet docker says the service is
+/// down there: a switch goes on to its target rather than leave it down
+/// everywhere; and back, whose stop on the target fails the same way,
+/// starts it again where it ran, through that node's guard.
+#[test]
+fn a_full_log_never_turns_a_switch_into_an_outage() {
+    let cfg = rig();
+    let name = unique("mf");
+    let container = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![container.clone()]);
+    let env = rig_env();
+    let tmpfs = crate::host_faults::Tmpfs::mount(&env.root().join("log"));
+    create(&env, &name, &looping(&format!("{NODE} n2")));
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    env.om(&[&name, "start"]).ok();
+    assert!(running_here(&container));
+    // full: not a byte more (the log file's last page, which still had
+    // room, gone with it)
+    std::fs::remove_file(env.root().join(format!("log/{name}.log"))).unwrap();
+    tmpfs.fill();
+    // the stop here stops and fails on its log; docker says it is down
+    // here: on to n2
+    let out = env.om(&[&name, "switch"]).code(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "{name}: switched to n2; the stop on {NODE} failed ("
+        )) && out.stderr.contains("its log lost lines")
+            && out
+                .stderr
+                .contains("though docker says the service is down there"),
+        "{}",
+        out.stderr
+    );
+    assert!(!running_here(&container), "{}", out.stderr);
+    assert!(
+        running_on(&cfg, "n2").contains(&container),
+        "{}",
+        out.stderr
+    );
+    // back: the start here can not begin (its log), back's stop here
+    // fails the same way, docker says it is down here: started again on
+    // n2. (--force: n2's guard asks this node, which the rig's n2 can not
+    // reach: the test's own root is no node of the rig; an unknown node is
+    // the operator's decision.)
+    let out = env.om(&[&name, "switch", "--to", NODE, "--force"]).code(1);
+    assert!(
+        out.stderr.contains("its log") && out.stderr.contains("not switched, started again on n2"),
+        "{}",
+        out.stderr
+    );
+    assert!(!running_here(&container), "{}", out.stderr);
+    assert!(
+        running_on(&cfg, "n2").contains(&container),
+        "{}",
+        out.stderr
+    );
+    // without --force, back's start on n2 goes through n2's guard (no
+    // --force of its own): it can not ask this node, and refuses
+    let out = env.om(&[&name, "switch", "--to", NODE]).code(1);
+    assert!(
+        out.stderr.contains("the start again on n2 failed too")
+            && out
+                .stderr
+                .contains("can not tell whether the service runs there"),
+        "{}",
+        out.stderr
+    );
+    assert!(!running_here(&container), "{}", out.stderr);
+    drop(tmpfs);
+    env.om(&[&name, "purge"]).ok();
+}
+
+/// Issue 21 review (E): a start that fails on its own rolls back; the
+/// session that ran it dropping then (its lifeline's end, a hangup, here
+/// the om a remote action runs, with its stdin held by the test) does not
+/// cut that rollback short: the rollback finishes, nothing is left up,
+/// and om exits 129 for the hangup.
+#[test]
+fn a_rollback_under_way_finishes_when_the_session_drops() {
+    use std::io::{BufRead, Write};
+    crate::support::engine();
+    let env = Env::new();
+    let name = unique("mr");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone(), format!("{name}.container.2")]);
+    // container#1's sleep (its pid 1) ignores SIGTERM: its stop in the
+    // rollback takes stop_timeout; container#2 exits at once: the start
+    // fails on its own
+    create(
+        &env,
+        &name,
+        &format!(
+            "[container#1]\ntype = docker\nimage = {img}\ncommand = sleep 1000\nstop_timeout = 3s\n[container#2]\ntype = docker\nimage = {img}\ncommand = false\n",
+            img = registry_image()
+        ),
+    );
+    let mut start = env.std_cmd(&[&name, "start", "--local", "--lifeline"]);
+    start
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = start.spawn().expect("run om start");
+    let mut line = child.stdin.take().unwrap();
+    line.write_all(b"\n").unwrap();
+    let mut said = String::new();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut rolling_back = false;
+    loop {
+        let mut l = String::new();
+        if stderr.read_line(&mut l).unwrap() == 0 {
+            break;
+        }
+        said.push_str(&l);
+        rolling_back |= l.contains(" rollback");
+        // the rollback's docker stop of container#1 under way: the
+        // session drops
+        if rolling_back && l.contains("container#1") && l.contains("docker stop") {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            break;
+        }
+    }
+    assert!(rolling_back, "{said}");
+    drop(line);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    said.push_str(&rest);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(129), "{said}");
+    assert!(!said.contains("rollback: "), "the rollback was cut: {said}");
+    assert!(!running_here(&c1), "left up: {said}");
+    env.om(&[&name, "purge"]).ok();
+}

@@ -57,7 +57,7 @@ fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<(
             } else if !exec.dry_run {
                 // no rollback: still, a link a signal stopped half-made
                 // does not stay
-                crate::interrupt::acknowledge();
+                let _undo = crate::interrupt::finishing();
                 remove_cut_short(exec, &failed);
             }
             return Err(Error::Child(1));
@@ -210,6 +210,8 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
     if !exec.svc.rollback || exec.dry_run {
         return;
     }
+    // from its first docker call (a signal may have cut the trigger)
+    let _rollback = crate::interrupt::finishing();
     let rids = exec.touched_rids();
     let touched: Vec<&Container> = containers(selected)
         .into_iter()
@@ -287,7 +289,10 @@ fn remove_cut_short(exec: &Exec, failed: &[Res]) {
 }
 
 fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
-    crate::interrupt::acknowledge(); // a signal that stopped the start must not stop its rollback
+    // A signal that stopped the start must not stop its rollback, nor one
+    // that comes during it (the end of the lifeline, say): a rollback
+    // that has begun finishes; a second signal of a kind ends om at once.
+    let _rollback = crate::interrupt::finishing();
     let all: Vec<Res> = started.iter().chain(failed).copied().collect();
     let cur = match exec.current(&containers(&all)) {
         Ok(cur) => cur,
