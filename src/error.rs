@@ -45,7 +45,7 @@ impl fmt::Display for Error {
             // om handles no real SIGHUP: a hangup is the end of a lifeline
             Error::Interrupted(sig) if *sig == crate::interrupt::HANGUP => write!(
                 f,
-                "interrupted: the ssh session of the node that ran this ended (hangup, signal {sig})"
+                "interrupted: hangup (signal {sig}): the terminal, or the ssh session of the node that ran this, ended"
             ),
             Error::Interrupted(sig) => write!(f, "interrupted by signal {sig}"),
         }

@@ -1,15 +1,18 @@
-//! SIGINT and SIGTERM during an action (SPEC 4.3). The handler only records
+//! SIGINT, SIGTERM and SIGHUP during an action (SPEC 4.3). The handler only records
 //! the signal; the docker call running (src/process.rs) and the waits
 //! (`sleep`) poll it, kill the call's process group and return
 //! `Error::Interrupted(n)`, so the action can log it, roll back, release its
 //! lock and exit 128+N. A second signal of the same kind ends om at once.
+//! SIGHUP (the terminal or the ssh session of the operator gone) is one of
+//! them: its default action killed om mid-action, silently, where a switch
+//! then left the service down on both nodes (issue 21, a hostile run).
 //!
 //! Not installed for the commands whose child shares the terminal (the
 //! docker passthrough, `enter`, `edit config`): there the child gets the
 //! terminal's SIGINT itself and om passes its exit code through.
 
 use crate::error::{Error, Result};
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::flag;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::Once;
@@ -25,6 +28,7 @@ static RECEIVED: AtomicUsize = AtomicUsize::new(0);
 static ACKNOWLEDGED: AtomicUsize = AtomicUsize::new(0);
 static SEEN_INT: AtomicBool = AtomicBool::new(false);
 static SEEN_TERM: AtomicBool = AtomicBool::new(false);
+static SEEN_HUP: AtomicBool = AtomicBool::new(false);
 
 /// Registers the handlers; later calls do nothing. A registration that
 /// fails leaves the signal's default action (om dies at once), which is
@@ -32,7 +36,11 @@ static SEEN_TERM: AtomicBool = AtomicBool::new(false);
 pub fn install() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        for (sig, seen) in [(SIGINT, &SEEN_INT), (SIGTERM, &SEEN_TERM)] {
+        for (sig, seen) in [
+            (SIGINT, &SEEN_INT),
+            (SIGTERM, &SEEN_TERM),
+            (SIGHUP, &SEEN_HUP),
+        ] {
             // The shutdown goes first, so that it sees `seen` as the
             // previous signal of this kind left it: the first one arms it,
             // the second one kills the docker calls running (their own
@@ -289,6 +297,20 @@ mod tests {
         // the other kind interrupts the rollback
         signal_hook::low_level::raise(SIGINT).unwrap();
         assert_eq!(pending(), Some(2));
+    }
+
+    #[test]
+    fn a_hangup_is_an_interrupt_not_a_silent_death() {
+        if !in_own_process("interrupt::tests::a_hangup_is_an_interrupt_not_a_silent_death") {
+            return;
+        }
+        install();
+        // without the handler, SIGHUP's default action ends the process here
+        signal_hook::low_level::raise(SIGHUP).unwrap();
+        let err = sleep(Duration::from_secs(5)).unwrap_err();
+        assert!(matches!(err, Error::Interrupted(1)), "{err}");
+        assert_eq!(acknowledge(), Some(1));
+        assert_eq!(received(), Some(1));
     }
 
     /// A lifeline as the other om holds it: its first byte written, and

@@ -1250,7 +1250,7 @@ impl HalfSwitch {
         // the om on n2 rolled back itself, and said why in its log
         let log = on_ok(cfg, "n2", &format!("{name} logs"));
         assert!(
-            log.contains("the ssh session of the node that ran this ended")
+            log.contains("the ssh session of the node that ran this, ended")
                 && log.contains("rollback"),
             "{log}"
         );
