@@ -305,15 +305,22 @@ impl<'a> Exec<'a> {
                 }
                 current = None;
             } else if info.name != c.name {
-                return Err(Error::Failed(format!(
-                    "container {} ({}) was renamed {} behind om's back: om will not create a second one; \
-                     rename it back (docker rename {} {}) or remove it",
-                    c.name,
-                    info.short_id(),
-                    info.name,
-                    info.name,
-                    c.name
-                )));
+                // The resource's container, found by its label: started (or
+                // found started) by its verified id as it is, never a second
+                // one made under the name (status says it up, with the same
+                // warning; a restart stops and starts it again).
+                self.log.res(
+                    &c.rid,
+                    Level::Warn,
+                    &format!(
+                        "container {} ({}) was renamed {} behind om's back: started as it is (docker rename {} {} to name it back)",
+                        c.name,
+                        info.short_id(),
+                        info.name,
+                        info.name,
+                        c.name
+                    ),
+                );
             }
         }
         if let Some(info) = &current {

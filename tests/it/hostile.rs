@@ -673,13 +673,22 @@ fn a_renamed_container_is_never_lost() {
     );
     env.om(&[&name, "start"]).ok();
     assert!(docker(&["rename", &c, &moved]).status.success());
-    let out = env.om(&[&name, "start"]).code(1);
-    assert!(out.stderr.contains("renamed"), "{}", out.stderr);
-    assert!(inspect(&c).is_none(), "a second container was created");
+    // found by its label: started as it is (by its id), never a second one
+    // under the name (a hostile run of issue 21: restart stopped it, then
+    // refused to start it, and the service was down)
+    let out = env.om(&[&name, "start"]).ok();
     assert!(
-        running(&moved),
-        "the refused start stopped the renamed container"
+        out.stderr.contains(&format!(
+            "was renamed {moved} behind om's back: started as it is"
+        )),
+        "{}",
+        out.stderr
     );
+    assert!(inspect(&c).is_none(), "a second container was created");
+    assert!(running(&moved), "the start stopped the renamed container");
+    let out = env.om(&[&name, "restart"]).ok();
+    assert!(inspect(&c).is_none(), "{}", out.stderr);
+    assert!(running(&moved), "restart left it stopped: {}", out.stderr);
     let out = env.om(&[&name, "delete"]).code(1);
     assert!(out.stderr.contains(&moved), "{}", out.stderr);
     env.om(&[&name, "purge"]).ok();
