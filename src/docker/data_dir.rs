@@ -267,7 +267,13 @@ fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
                     to.display()
                 ));
             }
-            Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", at.display())),
+            Ok(m) if !m.is_dir() && at == path => return Err("is not a directory".into()),
+            Ok(m) if !m.is_dir() => {
+                return Err(format!(
+                    "is under {}, which is not a directory",
+                    at.display()
+                ))
+            }
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((path, false)),
             Err(e) => return Err(format!("{}: {e}", at.display())),
