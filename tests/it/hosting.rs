@@ -121,7 +121,59 @@ impl Drop for Daemons<'_> {
             let id = std::fs::read_to_string(conf).unwrap_or_default();
             let id = id.lines().find_map(|l| l.strip_prefix("id = "));
             if let Some(id8) = id.and_then(|id| id.get(..8)) {
-                let _ = std::fs::remove_dir_all(PathBuf::from("/run/om").join(id8));
+                let exec_root = PathBuf::from("/run/om").join(id8);
+                // a daemon killed by the test left its containers running
+                // under their shims: they go, their processes first
+                kill_shims_of(&exec_root);
+                for m in mounts_under(&exec_root) {
+                    let _ = std::process::Command::new("umount").arg(&m).status();
+                }
+                let _ = std::fs::remove_dir_all(&exec_root);
+            }
+        }
+        // what those daemons left mounted under the test's root
+        let mut left = mounts_under(self.env.root());
+        left.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        for m in left {
+            let _ = std::process::Command::new("umount")
+                .args(["-l", &m])
+                .status();
+        }
+    }
+}
+
+/// Kills the containerd shims serving a daemon's exec root, and their
+/// children (the containers' first processes).
+fn kill_shims_of(exec_root: &std::path::Path) {
+    let root = exec_root.to_string_lossy().into_owned();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for e in procs.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        if !comm.starts_with("containerd-shim")
+            || !String::from_utf8_lossy(&cmdline).contains(&root)
+        {
+            continue;
+        }
+        let children = std::fs::read_dir(e.path().join("task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+            .flat_map(|c| {
+                c.split_whitespace()
+                    .filter_map(|p| p.parse::<i32>().ok())
+                    .collect::<Vec<_>>()
+            });
+        for child in children.chain([pid]) {
+            // SAFETY: kill(2) with plain integers.
+            unsafe {
+                libc::kill(child, libc::SIGKILL);
             }
         }
     }
