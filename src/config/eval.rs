@@ -123,7 +123,7 @@ impl<'a> Evaluator<'a> {
     /// service's id for this one's.
     pub fn raw(&self, section: &str, key: &str) -> Option<Cow<'a, str>> {
         let doc: &'a Document = self.doc;
-        let doc_value = if doc.has_scoped_keys(section) && scopable(section, key) {
+        let doc_value = if doc.has_scoped(section, key) && scopable(section, key) {
             let short = self.nodename.split('.').next().unwrap_or(self.nodename);
             // `kw@nodes` / `kw@drpnodes` apply on the nodes of that list
             // (this node alone is `nodes` when the list is unset).
