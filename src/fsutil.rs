@@ -203,23 +203,65 @@ pub fn check_regular(file: &Path) -> io::Result<()> {
 /// the open), then checked on the open handle: one stat, and no window
 /// between the check and the read.
 pub fn read_regular(file: &Path) -> io::Result<String> {
+    read_regular_within(file, u64::MAX)
+}
+
+/// `read_regular`, reading no more than `max` + 1 bytes: a longer file is
+/// an error (`over N MiB`, `InvalidData`).
+pub fn read_regular_within(file: &Path, max: u64) -> io::Result<String> {
     let f = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(file)?;
-    read_open(f)
+    read_open(f, max)
 }
 
-fn read_open(mut f: File) -> io::Result<String> {
+/// `over N MiB`: the error of a source past its bound `max`.
+pub fn over(max: u64) -> String {
+    format!("over {} MiB", max >> 20)
+}
+
+/// The bytes of `src`, a file or `-` (stdin), for the option `flag`
+/// (`--config`, `--from`): reading stops after `max` + 1 bytes (a source
+/// may be endless, /dev/zero), and more than `max` is an error naming the
+/// option, the source and the bound.
+pub fn read_source(flag: &str, src: &str, max: u64) -> crate::error::Result<Vec<u8>> {
+    use crate::error::Context;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    if src == "-" {
+        std::io::stdin()
+            .take(max.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .context(|| format!("{flag} -: reading stdin"))?;
+    } else {
+        File::open(src)
+            .and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes))
+            .context(|| format!("{flag} {src}"))?;
+    }
+    if bytes.len() as u64 > max {
+        return Err(crate::error::Error::Failed(format!(
+            "{flag} {src}: {}",
+            over(max)
+        )));
+    }
+    Ok(bytes)
+}
+
+fn read_open(mut f: File, max: u64) -> io::Result<String> {
     use std::io::Read;
     let meta = f.metadata()?;
     regular(&meta)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    let size = meta.len().min(max);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     // Through `Read for &mut File`'s generic path: File's own
     // read_to_end would stat the file again for a size we already have.
     Read::by_ref(&mut f)
-        .take(u64::MAX)
+        .take(max.saturating_add(1))
         .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, over(max)));
+    }
     String::from_utf8(bytes).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -273,10 +315,10 @@ impl Under {
         (!rel.is_absolute()).then_some((fd, c))
     }
 
-    /// `read_regular` of `rel` under the directory.
-    pub fn read_regular(&self, rel: &Path) -> io::Result<String> {
+    /// `read_regular_within` of `rel` under the directory.
+    pub fn read_regular_within(&self, rel: &Path, max: u64) -> io::Result<String> {
         let Some((dir, c)) = self.at(rel) else {
-            return read_regular(&self.path(rel));
+            return read_regular_within(&self.path(rel), max);
         };
         // SAFETY: a valid directory fd and a NUL-terminated path; the
         // returned fd, when valid, is ours alone.
@@ -292,7 +334,7 @@ impl Under {
         }
         // SAFETY: fd was just opened and is owned by nothing else.
         let f = unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-        read_open(f)
+        read_open(f, max)
     }
 
     /// The size of the file at `rel` (symlinks followed), `None` when
@@ -440,15 +482,52 @@ mod tests {
         // the same under a directory opened once, and by full paths
         std::fs::create_dir(root.path().join("d")).unwrap();
         for under in [Under::open(root.path()), Under::paths(root.path())] {
-            assert_eq!(under.read_regular(Path::new("c")).unwrap(), "[DEFAULT]\n");
+            assert_eq!(
+                under.read_regular_within(Path::new("c"), u64::MAX).unwrap(),
+                "[DEFAULT]\n"
+            );
             assert_eq!(under.size(Path::new("c")), Some(10));
             assert_eq!(under.size(Path::new("none")), None);
-            let fifo_err = under.read_regular(Path::new("f")).unwrap_err();
+            let fifo_err = under
+                .read_regular_within(Path::new("f"), u64::MAX)
+                .unwrap_err();
             assert!(fifo_err.to_string().contains("not a regular file"));
-            let dir_err = under.read_regular(Path::new("d")).unwrap_err();
+            let dir_err = under
+                .read_regular_within(Path::new("d"), u64::MAX)
+                .unwrap_err();
             assert!(dir_err.to_string().contains("a directory"));
-            let missing = under.read_regular(Path::new("none")).unwrap_err();
+            let missing = under
+                .read_regular_within(Path::new("none"), u64::MAX)
+                .unwrap_err();
             assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+            // a bound: the file at it is read, one byte more is refused
+            assert!(under.read_regular_within(Path::new("c"), 10).is_ok());
+            let err = under.read_regular_within(Path::new("c"), 9).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         }
+    }
+
+    #[test]
+    fn a_source_is_read_to_its_bound_and_one_byte() {
+        let big = 3 << 20;
+        assert_eq!(
+            read_source("--config", "/dev/zero", 1 << 20)
+                .unwrap_err()
+                .to_string(),
+            "--config /dev/zero: over 1 MiB"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c");
+        std::fs::write(&f, vec![b'#'; big]).unwrap();
+        let src = f.to_str().unwrap();
+        assert_eq!(read_source("--from", src, big as u64).unwrap().len(), big);
+        assert!(read_source("--from", src, big as u64 - 1).is_err());
+        let missing = read_source("--config", "/nonexistent/x", 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.starts_with("--config /nonexistent/x: "),
+            "{missing}"
+        );
     }
 }

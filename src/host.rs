@@ -61,6 +61,11 @@ impl Host {
     pub fn from_env() -> Result<Host> {
         let var = |k: &str| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned());
         let node_given = one_line("OSVC_NODENAME")?.map(|v| v.to_string_lossy().into_owned());
+        // what a remote node takes (an ssh host, a --from): set, it is one
+        if let Some(n) = &node_given {
+            crate::config::operand::node(n)
+                .map_err(|e| Error::Usage(format!("OSVC_NODENAME: {e}")))?;
+        }
         let roots = match one_line("OSVC_ROOT_PATH")? {
             Some(dir) if dir.is_empty() => {
                 return Err(Error::Usage(

@@ -5,23 +5,15 @@ use crate::cli::{ActionArgs, CreateArgs};
 use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, parse_config_for};
 use crate::config::{self, check};
-use crate::error::{fail, Context, Error, Result};
+use crate::error::{fail, Error, Result};
 use crate::logger::Level;
 use crate::paths::SvcPath;
 use crate::state;
-use std::io::Read;
 
-/// Reads `--config FILE|-`.
+/// Reads `--config FILE|-`, at most `config::MAX_CONFIG`.
 fn read_source(src: &str) -> Result<String> {
-    if src == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context(|| "--config=-: reading stdin".into())?;
-        Ok(text)
-    } else {
-        std::fs::read_to_string(src).context(|| format!("--config {src}"))
-    }
+    let bytes = crate::fsutil::read_source("--config", src, config::MAX_CONFIG)?;
+    String::from_utf8(bytes).map_err(|_| Error::Failed(format!("--config {src}: not UTF-8 text")))
 }
 
 /// The document a create would write, validated, and whether the service

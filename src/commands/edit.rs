@@ -4,7 +4,7 @@
 use super::{each, waitlock, Ctx};
 use crate::cli::CommonArgs;
 use crate::config::{self, check::check_document, ini::Document};
-use crate::error::{fail, Context, Error, Result};
+use crate::error::{fail, Error, Result};
 use crate::paths::SvcPath;
 use crate::process::{inherit, Cmd};
 use crate::state;
@@ -102,7 +102,10 @@ fn edit_loop(
                 words[0]
             ));
         }
-        let text = std::fs::read_to_string(copy).context(|| format!("read {}", copy.display()))?;
+        // the editor's result, bounded as any config (and a regular file:
+        // the editor may have left a FIFO or a link to /dev/zero)
+        let text = crate::fsutil::read_regular_within(copy, config::MAX_CONFIG)
+            .map_err(|e| Error::Failed(crate::fsutil::io_fault(copy, &e)))?;
         if text == original {
             eprintln!("om: {path}: no change");
             return Ok(());

@@ -4,9 +4,9 @@
 
 use super::{out, waitlock, Ctx};
 use crate::cli::{Command, KeyValueArgs, PrintCommand};
-use crate::error::{fail, Context, Error, Result};
+use crate::error::{fail, Error, Result};
 use crate::objects::{ObjPath, Object};
-use std::io::{Read, Write};
+use std::io::Write;
 
 /// The largest value `add` and `change` take.
 const MAX_VALUE: u64 = 16 << 20;
@@ -165,22 +165,7 @@ fn read_value(a: &KeyValueArgs) -> Result<Vec<u8>> {
         return Ok(v.as_bytes().to_vec());
     }
     let src = a.from.as_deref().unwrap_or("-");
-    let mut bytes = Vec::new();
-    let got = if src == "-" {
-        std::io::stdin()
-            .take(MAX_VALUE + 1)
-            .read_to_end(&mut bytes)
-            .context(|| "--from -: reading stdin".into())
-    } else {
-        std::fs::File::open(src)
-            .and_then(|f| f.take(MAX_VALUE + 1).read_to_end(&mut bytes))
-            .context(|| format!("--from {src}"))
-    };
-    got?;
-    if bytes.len() as u64 > MAX_VALUE {
-        return fail(format!("--from {src}: over {} MiB", MAX_VALUE >> 20));
-    }
-    Ok(bytes)
+    crate::fsutil::read_source("--from", src, MAX_VALUE)
 }
 
 fn lock(ctx: &Ctx, path: &ObjPath, wait: &str, what: &str) -> Result<crate::state::Lock> {

@@ -25,10 +25,6 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::PathBuf;
 
-/// The largest service config a node takes from another (configs are a few
-/// kilobytes; this bounds what a sender can make a receiver hold).
-const MAX_CONFIG: u64 = 4 << 20;
-
 /// The largest secret or config object: its values are base64 (4/3 of
 /// `add`'s 16 MiB), a few keys more.
 const MAX_OBJECT: u64 = 32 << 20;
@@ -80,7 +76,7 @@ impl Item {
             file: path.conf_file(&ctx.roots),
             records: state.join("synced"),
             lock: state.join("lock"),
-            max: MAX_CONFIG,
+            max: config::MAX_CONFIG,
         }
     }
 

@@ -215,18 +215,10 @@ fn daemon_config(get: &Getter) -> Result<Option<DaemonConfig>, String> {
         (Some(d), None) => ("docker_data_dir", d.into_owned()),
         (None, Some(d)) => ("container_data_dir", d.into_owned()),
     };
-    let bad = |why: &str| {
-        Err(format!(
-            "DEFAULT.{key}: '{}' {why}",
-            data_dir.escape_debug()
-        ))
-    };
-    if !data_dir.starts_with('/') {
-        return bad("is not an absolute path");
-    }
-    if data_dir.split('/').any(|p| p == "..") {
-        return bad("holds '..'");
-    }
+    // what holds on every node (this host's own checks are
+    // `docker::daemon::check_host`'s)
+    crate::docker::data_dir::static_check(&data_dir)
+        .map_err(|why| format!("DEFAULT.{key}: '{}' {why}", data_dir.escape_debug()))?;
     let args = match get("DEFAULT", "docker_daemon_args")? {
         Some(v) => split_words(&v).map_err(|e| format!("DEFAULT.docker_daemon_args: {e}"))?,
         None => Vec::new(),

@@ -6,7 +6,7 @@
 use super::eval::Evaluator;
 use super::ini::Document;
 use super::keywords::{
-    close_matches, lookup, section_kind, subset_section, Kind, SectionKind, Support,
+    close_matches, lookup, scopable, section_kind, subset_section, Kind, SectionKind, Support,
 };
 use super::service::Service;
 use super::value::check;
@@ -61,6 +61,8 @@ pub fn unscoped(key: &str) -> &str {
 pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Roots) -> Report {
     let mut report = Report::default();
     let eval = Evaluator::new(doc, path, nodename);
+    // the other nodes the scopes name, as written (few: one build each)
+    let mut others: Vec<&str> = Vec::new();
     for section in doc.section_names() {
         if section.contains(char::is_control) {
             let shown = section.escape_debug();
@@ -80,6 +82,14 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
             match check_chars(section, key, value).and_then(|()| check_scope(section, key)) {
                 Ok(()) => check_key(&eval, section, &kind, key, &mut report),
                 Err(e) => report.errors.push(e),
+            }
+            if let Some((_, node)) = key.split_once('@') {
+                let other = !LIST_SCOPES.contains(&node)
+                    && !crate::transport::is_local(node, nodename)
+                    && super::operand::node(node).is_ok();
+                if other && !others.contains(&node) {
+                    others.push(node);
+                }
             }
         }
         if kind == SectionKind::Container && doc.get(section, "type").is_none() {
@@ -114,7 +124,39 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
             Err(e) => report.errors.push(e),
         }
     }
+    if report.errors.is_empty() {
+        report.errors.extend(check_as_others(doc, path, &others));
+    }
     report
+}
+
+/// The most node names the scopes of one config may hold: the config is
+/// built once more as each, which keeps its check linear in its size.
+pub const MAX_SCOPED_NODES: usize = 64;
+
+/// The service as each other node a scope names builds it (the same
+/// build, an evaluator for that node name): what that node would refuse,
+/// said here before the config goes there, `on NODE: …`. What only its
+/// host can tell (its data dir's existence) stays its own check.
+fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str]) -> Vec<String> {
+    if others.len() > MAX_SCOPED_NODES {
+        return vec![format!(
+            "node scopes name {} nodes other than this one: om checks a config as each, at most {MAX_SCOPED_NODES}",
+            others.len()
+        )];
+    }
+    others
+        .iter()
+        .filter_map(|node| {
+            let eval = Evaluator::new(doc, path, node);
+            let built = super::build::build_with(&eval, doc, path).and_then(|svc| {
+                let all = svc.resources();
+                let staged = crate::plan::start_stages(&svc, &all).map(drop);
+                staged
+            });
+            built.err().map(|e| format!("on {node}: {e}"))
+        })
+        .collect()
 }
 
 /// The checks of a typed service: a namespace cycle (`netns =
@@ -135,15 +177,33 @@ fn finish(report: &mut Report, svc: Service, roots: &Roots) {
     }
 }
 
-/// A node scope names a node (`KEY@NODE`, `KEY@nodes`, `KEY@drpnodes`):
-/// `KEY@` names none, and would apply nowhere without a word.
+/// The scopes that name a node list rather than a node.
+const LIST_SCOPES: [&str; 2] = ["nodes", "drpnodes"];
+
+/// A node scope names a node: `KEY@nodes`, `KEY@drpnodes`, or `KEY@NODE`,
+/// NODE one node name as the `nodes` keyword takes it (`KEY@` names
+/// none, `KEY@a@b`, `KEY@*` or `KEY@../x` no node either); and only a
+/// keyword whose value may differ between nodes takes one (the id names
+/// the service's containers, the node lists say where it runs: the same
+/// on every node).
 fn check_scope(section: &str, key: &str) -> Result<(), String> {
-    match key.split_once('@') {
-        Some((name, "")) => Err(format!(
-            "{section}.{key}: an empty node scope ({name}@NODE, {name}@nodes or {name}@drpnodes)"
-        )),
-        _ => Ok(()),
+    let Some((name, scope)) = key.split_once('@') else {
+        return Ok(());
+    };
+    let forms = format!("{name}@NODE, {name}@nodes or {name}@drpnodes");
+    if scope.is_empty() {
+        return Err(format!("{section}.{key}: an empty node scope ({forms})"));
     }
+    if !LIST_SCOPES.contains(&scope) {
+        super::operand::node(scope)
+            .map_err(|e| format!("{section}.{key}: the scope {e} ({forms})"))?;
+    }
+    if !scopable(section, name) {
+        return Err(format!(
+            "{section}.{key}: {section}.{name} is the same on every node: it takes no node scope"
+        ));
+    }
+    Ok(())
 }
 
 /// Why `value` can not be stored at `section.key`, if it can not: a NUL or
@@ -251,6 +311,104 @@ mod tests {
         let e =
             errors("[DEFAULT]\nid = x\n[container#1]\ntype = docker\nimage = a\nimage@n1 = b\n");
         assert!(e.is_empty(), "{e:?}");
+    }
+
+    #[test]
+    fn a_node_scope_names_one_node_and_a_keyword_that_may_differ() {
+        let base = "[DEFAULT]\nid = x\n[container#1]\ntype = docker\nimage = a\n";
+        for key in [
+            "image@@n2",
+            "image@n2@n3",
+            "image@ n2",
+            "image@*",
+            "image@-n",
+            "image@../x",
+        ] {
+            let e = errors(&format!("{base}{key} = b\n"));
+            assert_eq!(e.len(), 1, "{key}: {e:?}");
+            assert!(
+                e[0].starts_with(&format!("container#1.{key}: the scope '"))
+                    && e[0].contains("is not a node name"),
+                "{e:?}"
+            );
+        }
+        for key in [
+            "image@n2",
+            "image@n2.example.com",
+            "image@nodes",
+            "image@drpnodes",
+        ] {
+            assert_eq!(
+                errors(&format!("{base}{key} = b\n")),
+                Vec::<String>::new(),
+                "{key}"
+            );
+        }
+        for key in ["id@n1", "id@n2", "nodes@n2", "drpnodes@nodes"] {
+            let e = errors(&base.replace("id = x\n", &format!("id = x\n{key} = y\n")));
+            let name = key.split('@').next().unwrap();
+            assert_eq!(
+                e,
+                [format!("DEFAULT.{key}: DEFAULT.{name} is the same on every node: it takes no node scope")]
+            );
+        }
+        // a scoped id a hand edit slipped in is never read
+        let text = base.replace("id = x\n", "id@n1 = other\nid = x\nnodes@n1 = n9\n");
+        let doc = Document::parse(&text).unwrap();
+        let path = SvcPath::parse("svc").unwrap();
+        let eval = Evaluator::new(&doc, &path, "n1");
+        assert_eq!(eval.get("DEFAULT", "id").unwrap().as_deref(), Some("x"));
+        assert_eq!(eval.get("DEFAULT", "nodes").unwrap(), None);
+        let l = super::super::lenient::build(&doc, &path, "n1");
+        assert_eq!(l.service.unwrap().id, "x");
+    }
+
+    #[test]
+    fn values_scoped_to_other_nodes_are_built_as_those_nodes() {
+        let base = "[DEFAULT]\nid = 0123abcd-0000\nnodes = n1 n2 n3\n[container#1]\ntype = docker\nimage = a\n";
+        let with =
+            |extra: &str| errors(&base.replace("[container#1]", &format!("{extra}[container#1]")));
+        assert_eq!(
+            with("docker_data_dir@n2 = /\n"),
+            ["on n2: DEFAULT.docker_data_dir: '/' is a system directory (/)"]
+        );
+        assert_eq!(
+            with("docker_data_dir@n3 = /etc/x\ndocker_data_dir@n2.b.c = /srv/d/../x\n"),
+            [
+                "on n3: DEFAULT.docker_data_dir: '/etc/x' is inside a system directory (/etc)",
+                "on n2.b.c: DEFAULT.docker_data_dir: '/srv/d/../x' holds '..': name the directory itself",
+            ]
+        );
+        assert_eq!(
+            with("docker_data_dir@n2 = /srv/om/x\ndocker_daemon_args@n2 = --data-root=/\n").len(),
+            1
+        );
+        assert!(
+            with("docker_data_dir@n2 = /srv/om/x\ndocker_daemon_args@n2 = -p/x\n")[0]
+                .starts_with("on n2: DEFAULT.docker_daemon_args: ")
+        );
+        // this node's scope is this node's build; a list scope is every
+        // node's; a good value elsewhere is fine
+        assert_eq!(
+            with("docker_data_dir@n1 = /\n"),
+            ["DEFAULT.docker_data_dir: '/' is a system directory (/)"]
+        );
+        assert_eq!(
+            with("docker_data_dir@n2 = /srv/om/n2\n"),
+            Vec::<String>::new()
+        );
+        // a scoped container value, through a reference
+        assert_eq!(
+            errors(&format!("{base}image@n2 = {{env.i}}\n[env]\ni = --privileged\n"))[0],
+            "on n2: container#1.image: '--privileged' is not a docker image reference (e.g. nginx, nginx:1.25, registry:5000/team/app)"
+        );
+        // too many nodes named: said, not checked
+        let many: String = (0..=MAX_SCOPED_NODES)
+            .map(|i| format!("comment@m{i} = x\n"))
+            .collect();
+        let e = with(&many);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("node scopes name 65 nodes"), "{e:?}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! keyword defaults, and references (`{name}`, `{env.KEY}`, `{RID.KW}`, …).
 
 use super::ini::Document;
-use super::keywords::{lookup, rid_index, section_kind, SectionKind, CONTAINER_GROUP};
+use super::keywords::{lookup, rid_index, scopable, section_kind, SectionKind, CONTAINER_GROUP};
 use crate::paths::SvcPath;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -117,10 +117,13 @@ impl<'a> Evaluator<'a> {
     /// The value as written for this node, without references expanded:
     /// `key@NODE` (the full node name, or its first label, so `image@deb1`
     /// applies on `deb1.opensvc.com`), then `key@nodes`, then `key`, then
-    /// the keyword's default.
+    /// the keyword's default. A keyword that takes no scope (`id`, the
+    /// node lists) is read unscoped whatever a hand edit added: the check
+    /// refuses the scope, and a lenient read (a stop) never takes another
+    /// service's id for this one's.
     pub fn raw(&self, section: &str, key: &str) -> Option<Cow<'a, str>> {
         let doc: &'a Document = self.doc;
-        let doc_value = if doc.has_scoped_keys(section) {
+        let doc_value = if doc.has_scoped(section, key) && scopable(section, key) {
             let short = self.nodename.split('.').next().unwrap_or(self.nodename);
             // `kw@nodes` / `kw@drpnodes` apply on the nodes of that list
             // (this node alone is `nodes` when the list is unset).

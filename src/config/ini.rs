@@ -9,7 +9,7 @@
 //! starts with whitespace continues the value above it (joined with `\n`);
 //! `#` and `;` start a comment only in column 0.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// The lines, and an index of them by section and key, so that reading a
@@ -30,9 +30,10 @@ struct Section {
     entries: Vec<Entry>,
     /// Key → position in `entries`.
     by_key: HashMap<String, usize>,
-    /// Whether a key has a node scope (`image@deb1`): most sections have
-    /// none, and the evaluator then looks up one key instead of four.
-    scoped: bool,
+    /// The names of the keys that have a node scope (`image` for
+    /// `image@deb1`): most keys have none, and the evaluator then looks up
+    /// one key instead of four.
+    scoped: HashSet<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -113,9 +114,10 @@ impl Document {
             .map(|e| (e.key.as_str(), e.value.as_str()))
     }
 
-    /// Whether a key of the section has a node scope (`key@node`).
-    pub fn has_scoped_keys(&self, section: &str) -> bool {
-        self.section(section).is_some_and(|s| s.scoped)
+    /// Whether `key` has a node scope in the section (`key@node`).
+    pub fn has_scoped(&self, section: &str, key: &str) -> bool {
+        self.section(section)
+            .is_some_and(|s| !s.scoped.is_empty() && s.scoped.contains(key))
     }
 
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
@@ -156,7 +158,9 @@ impl Document {
                     Some(&ei) => s.entries[ei] = entry,
                     None => {
                         s.by_key.insert(key.to_string(), s.entries.len());
-                        s.scoped |= key.contains('@');
+                        if let Some((name, _)) = key.split_once('@') {
+                            s.scoped.insert(name.to_string());
+                        }
                         s.entries.push(entry);
                     }
                 }
@@ -193,7 +197,7 @@ impl Document {
                 header: self.lines.len() - 1,
                 entries: Vec::new(),
                 by_key: HashMap::new(),
-                scoped: false,
+                scoped: HashSet::new(),
             });
             // A name the file can not hold as such (`save` refuses to write it).
             if bad_section(section).is_some() {
@@ -360,7 +364,7 @@ fn index(lines: &[String]) -> Result<Index, ParseError> {
                 header: i,
                 entries: Vec::new(),
                 by_key: HashMap::new(),
-                scoped: false,
+                scoped: HashSet::new(),
             });
             in_value = false;
             continue;
@@ -382,7 +386,9 @@ fn index(lines: &[String]) -> Result<Index, ParseError> {
         {
             return Err(err(format!("duplicate key '{key}' in [{}]", section.name)));
         }
-        section.scoped |= key.contains('@');
+        if let Some((name, _)) = key.split_once('@') {
+            section.scoped.insert(name.to_string());
+        }
         section.entries.push(Entry {
             key: key.to_string(),
             value: value.trim().to_string(),

@@ -196,10 +196,13 @@ pub struct Assign {
     pub value: String,
 }
 
-/// `container#1.image` → (`container#1`, `image`); a bare key is in `DEFAULT`.
+/// `container#1.image` → (`container#1`, `image`); a bare key is in
+/// `DEFAULT`. A section name never holds `@`: the dots of a node scope
+/// (`docker_data_dir@deb1.opensvc.com`) are the node name's.
 pub fn split_key(key: &str) -> Result<(String, String), String> {
-    let (section, key) = match key.split_once('.') {
-        Some((s, k)) => (s, k),
+    let unscoped = key.split_once('@').map_or(key, |(k, _)| k);
+    let (section, key) = match unscoped.find('.') {
+        Some(dot) => (&key[..dot], &key[dot + 1..]),
         None => ("DEFAULT", key),
     };
     check_names(section, key)?;
@@ -401,6 +404,23 @@ mod tests {
         assert_eq!(parse_assign("tags+=a b").unwrap().op, Op::Append);
         assert_eq!(parse_assign("env.X=1=2").unwrap().value, "1=2");
         assert!(parse_assign("novalue").is_err());
+        for (kw, section, key) in [
+            (
+                "docker_data_dir@deb1.opensvc.com=/x",
+                "DEFAULT",
+                "docker_data_dir@deb1.opensvc.com",
+            ),
+            (
+                "container#1.image@n2.example.com=a",
+                "container#1",
+                "image@n2.example.com",
+            ),
+            ("env.A@n2.b=1", "env", "A@n2.b"),
+            ("container#1.image@@=x", "container#1", "image@@"),
+        ] {
+            let a = parse_assign(kw).unwrap();
+            assert_eq!((a.section.as_str(), a.key.as_str()), (section, key), "{kw}");
+        }
         for bad in [
             "env.[x=1", "env.#x=1", "env.=1", "env. x=1", "a b.c=1", "[x.y=1",
         ] {

@@ -42,9 +42,19 @@ pub struct Keyword {
     pub docker: &'static str,
     pub help: &'static str,
     pub support: Support,
+    /// Whether `KEY@NODE` may give it another value on a node: not for
+    /// what must be the same on every node (the id names the containers,
+    /// the node lists say where the service runs).
+    pub scopable: bool,
 }
 
 macro_rules! kw {
+    (unscoped $scope:ident $name:literal $kind:expr, $default:expr, $docker:literal, $help:literal) => {
+        Keyword {
+            scopable: false,
+            ..kw!($scope $name $kind, $default, $docker, $help)
+        }
+    };
     ($scope:ident $name:literal $kind:expr, $default:expr, $docker:literal, $help:literal) => {
         Keyword {
             name: $name,
@@ -54,6 +64,7 @@ macro_rules! kw {
             docker: $docker,
             help: $help,
             support: Support::Yes,
+            scopable: true,
         }
     };
     (ignored $scope:ident $name:literal, $help:literal) => {
@@ -65,6 +76,7 @@ macro_rules! kw {
             docker: "",
             help: $help,
             support: Support::Ignored,
+            scopable: true,
         }
     };
 }
@@ -72,13 +84,13 @@ macro_rules! kw {
 use Kind::*;
 
 pub static KEYWORDS: &[Keyword] = &[
-    kw!(Default "id" Str, None, "", "The service's UUID, set at create and never changed. It is part of every container's com.opensvc.id label."),
+    kw!(unscoped Default "id" Str, None, "", "The service's UUID, set at create and never changed. It is part of every container's com.opensvc.id label."),
     kw!(Default "env" Str, None, "", "A free-form tag for the service's environment (e.g. PRD, DEV)."),
     kw!(Default "comment" Text, None, "", "Free text for the operators."),
     kw!(Default "rollback" Bool, Some("true"), "", "When a start fails, stop again the resources this action started, in reverse order."),
     kw!(Default "tags" Words, None, "", "Words to select services or resources by."),
-    kw!(Default "nodes" Words, None, "", "The nodes that may run the service, in order of preference (default: this node alone). print status shows an instance line for each; start runs it on the first that answers, and the config is kept the same on all of them (sync)."),
-    kw!(Default "drpnodes" Words, None, "", "Disaster recovery nodes: never chosen automatically; print status shows them after the nodes."),
+    kw!(unscoped Default "nodes" Words, None, "", "The nodes that may run the service, in order of preference (default: this node alone). print status shows an instance line for each; start runs it on the first that answers, and the config is kept the same on all of them (sync)."),
+    kw!(unscoped Default "drpnodes" Words, None, "", "Disaster recovery nodes: never chosen automatically; print status shows them after the nodes."),
     kw!(Default "docker_data_dir" Str, None, "dockerd --data-root=", "An absolute path: the service gets a docker daemon of its own, with its image store there (references allowed, e.g. /srv/{namespace}/{name}/docker). It starts on demand and stops with the service's last container. It must be new or empty (om creates it and marks it with .om-owner), its real path (no symbolic link), and no system directory, om tree or other engine's data root."),
     kw!(Default "container_data_dir" Str, None, "dockerd --data-root=", "Alias of docker_data_dir."),
     kw!(Default "docker_daemon_args" Words, None, "appended to the dockerd command line", "Extra arguments of the private docker daemon, shell-split (e.g. --group team1 to give a team its socket). Not the flags om sets (--data-root, -g, -p/--pidfile, --exec-root, --config-file, --containerd*); -H is tcp:// (warned without --tlsverify) or a unix socket of its own."),
@@ -293,6 +305,14 @@ fn scope_of(kind: &SectionKind) -> Option<Scope> {
 }
 
 /// The keyword `name` in a section of this kind (`None` for `[env]`, where any key goes).
+/// Whether `section.key` may take a node scope (an unknown keyword, or an
+/// `[env]` key, may).
+pub fn scopable(section: &str, key: &str) -> bool {
+    section_kind(section)
+        .and_then(|kind| lookup(&kind, key))
+        .is_none_or(|kw| kw.scopable)
+}
+
 pub fn lookup(kind: &SectionKind, name: &str) -> Option<&'static Keyword> {
     // Indexed once: a config check looks up every keyword of every
     // resource, tens of thousands of times for a thousand services.

@@ -19,6 +19,12 @@ use ini::Document;
 use service::Service;
 use std::path::Path;
 
+/// The largest service config any reader takes (a `--config` file or
+/// stdin, `edit config`'s result, a load, a sync received), as a secret's
+/// value: configs are kilobytes (10 000 containers, half a MiB), and an
+/// endless source (/dev/zero) is read no further than this and a byte.
+pub const MAX_CONFIG: u64 = 16 << 20;
+
 /// Reads and parses a service's config file.
 pub fn read_document(path: &SvcPath, roots: &Roots) -> Result<Document> {
     read_document_in(path, &Under::paths(&roots.etc))
@@ -29,7 +35,7 @@ fn read_document_in(path: &SvcPath, etc: &Under) -> Result<Document> {
     let rel = path.conf_rel();
     // A FIFO would block the read forever, a directory is no config.
     // Document::parse drops a leading UTF-8 BOM.
-    let text = crate::fsutil::found(&etc.path(&rel), etc.read_regular(&rel))?
+    let text = crate::fsutil::found(&etc.path(&rel), etc.read_regular_within(&rel, MAX_CONFIG))?
         .ok_or_else(|| Error::Failed(format!("service {path} does not exist")))?;
     Document::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", etc.path(&rel).display())))
 }

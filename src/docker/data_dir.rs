@@ -103,6 +103,16 @@ impl Guarded {
         }
     }
 
+    /// A system directory as named, its links not followed: what every
+    /// node refuses alike.
+    fn system(path: &str, rule: Rule) -> Guarded {
+        Guarded {
+            path: path.into(),
+            rule,
+            what: "a system directory".into(),
+        }
+    }
+
     /// Why `dir` (a real path) may not be a data dir, by this one.
     fn refuses(&self, dir: &Path, ino: Option<(u64, u64)>) -> Option<String> {
         let p = self.path.display();
@@ -214,13 +224,45 @@ pub fn check(
     if let Some(why) = why.and_then(|g| g.refuses(&dir, ino)) {
         return Err(bad(why));
     }
-    if dir.parent() == Some(Path::new("/home")) {
-        return Err(bad("is a user's home directory".into()));
-    }
     if exists {
         owned(&dir, &svc.id, &others).map_err(bad)?;
     }
     Ok(warnings)
+}
+
+/// The rules of a data dir that hold on every node, whatever its host
+/// (the build applies them to the value of each node a scope names): an
+/// absolute path, no '..', no system directory (as named: this host's
+/// links are `check`'s), no user's home directory. Pure: no I/O.
+pub fn static_check(data_dir: &str) -> Result<(), String> {
+    let raw = Path::new(data_dir);
+    if !raw.is_absolute() {
+        return Err("is not an absolute path".into());
+    }
+    if raw
+        .components()
+        .any(|c| c == std::path::Component::ParentDir)
+    {
+        return Err("holds '..': name the directory itself".into());
+    }
+    let dir: PathBuf = raw.components().collect();
+    let listed: Vec<Guarded> = SYSTEM
+        .iter()
+        .map(|d| Guarded::system(d, Rule::Is))
+        .chain(TREES.iter().map(|d| Guarded::system(d, Rule::Tree)))
+        .collect();
+    // what it is before what it holds or is in: '/' is a system directory
+    let why = listed
+        .iter()
+        .find(|g| g.path == dir)
+        .or_else(|| listed.iter().find(|g| g.refuses(&dir, None).is_some()));
+    if let Some(why) = why.and_then(|g| g.refuses(&dir, None)) {
+        return Err(why);
+    }
+    if dir.parent() == Some(Path::new("/home")) {
+        return Err("is a user's home directory".into());
+    }
+    Ok(())
 }
 
 /// `data_dir` as a path, and whether it exists; refused when a symbolic
@@ -232,17 +274,8 @@ fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
     // read (a stop of a config broken elsewhere) hands the raw value on,
     // and dockerd, run from `/`, would take `var/lib/docker` for
     // /var/lib/docker.
-    let raw = Path::new(data_dir);
-    if !raw.is_absolute() {
-        return Err("is not an absolute path".into());
-    }
-    if raw
-        .components()
-        .any(|c| c == std::path::Component::ParentDir)
-    {
-        return Err("holds '..': name the directory itself".into());
-    }
-    let path: PathBuf = raw.components().collect();
+    static_check(data_dir)?;
+    let path: PathBuf = Path::new(data_dir).components().collect();
     let mut at = PathBuf::new();
     for c in path.components() {
         if let Ok(m) = std::fs::symlink_metadata(&at) {
@@ -572,6 +605,30 @@ mod tests {
         );
         let up = format!("{}/x/../../etc/new", victim.display());
         assert!(own_path(&up).unwrap_err().starts_with("holds '..'"));
+    }
+
+    #[test]
+    fn the_static_rules_read_the_path_alone() {
+        for (dir, want) in [
+            ("/", "is a system directory (/)"),
+            ("//var/./lib/", "is a system directory (/var/lib)"),
+            ("/etc/docker", "is inside a system directory (/etc)"),
+            ("/usr", "is a system directory (/usr)"),
+            ("/home/someone", "is a user's home directory"),
+            ("data", "is not an absolute path"),
+            ("/srv/a/../b", "holds '..': name the directory itself"),
+        ] {
+            assert_eq!(static_check(dir), Err(want.into()), "{dir}");
+        }
+        // a directory that does not exist here is fine: its host's to check
+        for dir in [
+            "/srv/om/n2",
+            "/var/lib/om-none/x",
+            "/home/someone/docker",
+            "/data/d",
+        ] {
+            assert_eq!(static_check(dir), Ok(()), "{dir}");
+        }
     }
 
     #[test]

@@ -179,9 +179,10 @@ pub fn check_prefix(addr: IpAddr, prefix: u8) -> Result<(), String> {
 
 /// Why `addr` can be no host's address, on a link of `prefix` when it is
 /// known: the unspecified address, a loopback or multicast one, the
-/// limited broadcast, and the subnet's broadcast below /31 (the kernel
-/// takes them all, and nothing then answers as the pod). An IPv4 address
-/// written in IPv6 (`::ffff:127.0.0.1`) is judged as itself.
+/// limited broadcast, and the subnet's broadcast and network address
+/// (host part all ones, all zeros) below /31 (the kernel takes them all,
+/// and nothing then answers as the pod). An IPv4 address written in IPv6
+/// (`::ffff:127.0.0.1`) is judged as itself.
 pub fn unusable(addr: IpAddr, prefix: Option<u8>) -> Option<String> {
     let canon = addr.to_canonical();
     let what = if canon.is_unspecified() {
@@ -196,10 +197,13 @@ pub fn unusable(addr: IpAddr, prefix: Option<u8>) -> Option<String> {
         return match (canon, prefix) {
             (IpAddr::V4(a), Some(len)) if (1..31).contains(&len) => {
                 let host = u32::MAX >> len;
-                (u32::from(a) & host == host).then(|| {
-                    let net = std::net::Ipv4Addr::from(u32::from(a) & !host);
-                    format!("{addr} is the broadcast address of {net}/{len}")
-                })
+                let net = std::net::Ipv4Addr::from(u32::from(a) & !host);
+                let what = match u32::from(a) & host {
+                    h if h == host => "broadcast",
+                    0 => "network",
+                    _ => return None,
+                };
+                Some(format!("{addr} is the {what} address of {net}/{len}"))
             }
             _ => None,
         };
@@ -555,7 +559,8 @@ mod tests {
         for (addr, prefix, gw) in [
             ("192.0.2.10", 24, Some("192.0.2.1")),
             ("192.0.2.254", 24, Some("192.0.2.1")),
-            ("192.0.2.0", 24, None),
+            ("192.0.2.0", 31, None),
+            ("192.0.2.0", 32, None),
             ("192.0.2.255", 31, None),
             ("192.0.2.255", 32, None),
             ("10.1.255.255", 8, Some("10.0.0.1")),
@@ -584,6 +589,10 @@ mod tests {
             ("10.255.255.255", 8, None, "ipname"),
             ("192.0.2.127", 25, None, "ipname"),
             ("192.0.2.3", 30, None, "ipname"),
+            ("192.0.2.0", 24, None, "ipname"),
+            ("192.0.2.128", 25, None, "ipname"),
+            ("10.0.0.0", 8, None, "ipname"),
+            ("192.0.2.10", 24, Some("192.0.2.0"), "gateway"),
             ("192.0.2.10", 33, None, "netmask"),
             ("192.0.2.10", 24, Some("192.0.2.10"), "gateway"),
             ("192.0.2.10", 24, Some("192.0.3.1"), "gateway"),
@@ -605,6 +614,17 @@ mod tests {
         }
         let (_, why) = check_address("192.0.2.255".parse().unwrap(), 24, None).unwrap_err();
         assert_eq!(why, "192.0.2.255 is the broadcast address of 192.0.2.0/24");
+        let (key, why) = check_address("192.0.2.0".parse().unwrap(), 24, None).unwrap_err();
+        assert_eq!(
+            (key, why.as_str()),
+            ("ipname", "192.0.2.0 is the network address of 192.0.2.0/24")
+        );
+        let gw = Some("10.0.0.0".parse().unwrap());
+        let (key, why) = check_address("10.1.2.3".parse().unwrap(), 8, gw).unwrap_err();
+        assert_eq!(
+            (key, why.as_str()),
+            ("gateway", "10.0.0.0 is the network address of 10.0.0.0/8")
+        );
     }
 
     #[test]

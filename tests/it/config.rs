@@ -810,3 +810,173 @@ fn an_empty_node_scope_is_a_config_error() {
     std::fs::write(env.conf("s1"), format!("{before}image@{NODE} = busybox\n")).unwrap();
     env.om(&["s1", "validate", "config"]).ok();
 }
+
+/// A node scope is `nodes`, `drpnodes` or one node name (the grammar of
+/// the `nodes` keyword): anything else is refused by create, set and
+/// validate, naming the key. `KEY@NODE` in `--kw` keeps the dots of the
+/// node name in the scope (a section name never holds `@`).
+#[test]
+fn a_node_scope_is_a_node_name() {
+    let env = Env::new();
+    let base = "[container#1]\ntype = docker\nimage = nginx\n";
+    for key in [
+        "image@@n2",
+        "image@n2@n3",
+        "image@ n2",
+        "image@*",
+        "image@-n",
+        "image@../x",
+        "image@a/b",
+    ] {
+        let out = env
+            .om_stdin(
+                &["s2", "create", "--config=-"],
+                &format!("{base}{key} = busybox\n"),
+            )
+            .code(1);
+        assert_eq!(out.stderr_lines().len(), 1, "{key}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("container#1.{key}: "))
+                && out.stderr.contains("not a node name"),
+            "{key}: {}",
+            out.stderr
+        );
+        assert!(!env.conf("s2").exists(), "{key}: written");
+    }
+    env.om_stdin(&["s2", "create", "--config=-"], ONE).ok();
+    let before = env.read_conf("s2");
+    for kw in [
+        "container#1.image@@=x",
+        "container#1.image@n2@n3=x",
+        "env.A@-n=1",
+    ] {
+        let out = env.om(&["s2", "set", "--kw", kw]).code(1);
+        assert_eq!(out.stderr_lines().len(), 1, "{kw}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("not a node name"),
+            "{kw}: {}",
+            out.stderr
+        );
+        assert_eq!(env.read_conf("s2"), before, "{kw}: written");
+    }
+    std::fs::write(env.conf("s2"), format!("{before}image@* = busybox\n")).unwrap();
+    let out = env.om(&["s2", "validate", "config"]).code(1);
+    assert!(
+        out.stdout.contains("container#1.image@*: "),
+        "{}",
+        out.stdout
+    );
+    std::fs::write(env.conf("s2"), &before).unwrap();
+    // a full node name's dots stay in the scope
+    env.om(&["s2", "set", "--kw", &format!("comment@{NODE}=here")])
+        .ok();
+    env.om(&[
+        "s2",
+        "set",
+        "--kw",
+        &format!("container#1.image@{NODE}=busybox"),
+    ])
+    .ok();
+    let conf = env.read_conf("s2");
+    assert!(conf.contains(&format!("comment@{NODE} = here\n")), "{conf}");
+    assert!(
+        conf.contains(&format!("image@{NODE} = busybox\n")),
+        "{conf}"
+    );
+    let out = env
+        .om(&["s2", "get", "--kw", &format!("comment@{NODE}")])
+        .ok();
+    assert_eq!(out.stdout, "here\n");
+    let out = env
+        .om(&["s2", "get", "--kw", "container#1.image", "--eval"])
+        .ok();
+    assert_eq!(out.stdout, "busybox\n");
+    for scope in ["nodes", "drpnodes", "n2", "n2.example.com", "N_2-b"] {
+        env.om(&[
+            "s2",
+            "set",
+            "--kw",
+            &format!("container#1.image@{scope}=busybox"),
+        ])
+        .ok();
+    }
+}
+
+/// A value scoped to another node is checked as that node builds the
+/// service (reported `on NODE: …`), by create, set and validate: the
+/// static rules of a data dir, the daemon's flags, an address. What only
+/// that host can tell (the data dir's existence there) is its own check.
+#[test]
+fn values_scoped_to_another_node_are_checked_as_that_node() {
+    let env = Env::new();
+    let base = "[DEFAULT]\nnodes = deb1 n2\n[container#1]\ntype = docker\nimage = nginx\n";
+    let ip = "[ip#1]\ntype = netns\nnetns = container#1\nipname = 192.0.2.10\nnetmask = 24\nipdev = br0\n";
+    for (extra, want) in [
+        (
+            "docker_data_dir@n2 = /\n",
+            "on n2: DEFAULT.docker_data_dir: '/' is a system directory (/)",
+        ),
+        (
+            "docker_data_dir@n2 = /var/lib\n",
+            "on n2: DEFAULT.docker_data_dir: '/var/lib' is a system directory (/var/lib)",
+        ),
+        (
+            "docker_data_dir@n2 = /srv/om/n2\ndocker_daemon_args@n2 = -p/x\n",
+            "on n2: DEFAULT.docker_daemon_args: ",
+        ),
+        (
+            "docker_data_dir@n2 = data\n",
+            "on n2: DEFAULT.docker_data_dir: 'data' is not an absolute path",
+        ),
+    ] {
+        let ini = base.replace("[container#1]", &format!("{extra}[container#1]"));
+        let out = env.om_stdin(&["s4", "create", "--config=-"], &ini).code(1);
+        assert_eq!(out.stderr_lines().len(), 1, "{extra}: {}", out.stderr);
+        assert!(out.stderr.contains(want), "{extra}: {}", out.stderr);
+        assert!(!env.conf("s4").exists(), "{extra}: written");
+    }
+    let out = env
+        .om_stdin(
+            &["s4", "create", "--config=-"],
+            &format!("{base}{ip}ipname@n2 = 0.0.0.0\n"),
+        )
+        .code(1);
+    assert!(
+        out.stderr
+            .contains("on n2: ip#1.ipname: 0.0.0.0 is the unspecified address"),
+        "{}",
+        out.stderr
+    );
+    env.om_stdin(&["s4", "create", "--config=-"], &format!("{base}{ip}"))
+        .ok();
+    let before = env.read_conf("s4");
+    for (kw, want) in [
+        (
+            "docker_data_dir@n2=/",
+            "on n2: DEFAULT.docker_data_dir: '/' is a system directory",
+        ),
+        ("ip#1.ipname@n2=0.0.0.0", "on n2: ip#1.ipname: 0.0.0.0"),
+        (
+            "ip#1.gateway@n2.example.com=192.0.3.1",
+            "on n2.example.com: ip#1.gateway: ",
+        ),
+    ] {
+        let out = env.om(&["s4", "set", "--kw", kw]).code(1);
+        assert_eq!(out.stderr_lines().len(), 1, "{kw}: {}", out.stderr);
+        assert!(out.stderr.contains(want), "{kw}: {}", out.stderr);
+        assert_eq!(env.read_conf("s4"), before, "{kw}: written");
+    }
+    std::fs::write(env.conf("s4"), format!("{before}ipname@n2 = 224.0.0.1\n")).unwrap();
+    let out = env.om(&["s4", "validate", "config"]).code(1);
+    assert!(
+        out.stdout
+            .contains("on n2: ip#1.ipname: 224.0.0.1 is a multicast address"),
+        "{}",
+        out.stdout
+    );
+    std::fs::write(env.conf("s4"), &before).unwrap();
+    // n2's own data dir, which this host does not have: n2's to check
+    env.om(&["s4", "set", "--kw", "docker_data_dir@n2=/srv/om-none/n2"])
+        .ok();
+    env.om(&["s4", "validate", "config"]).ok();
+}

@@ -72,6 +72,37 @@ fn a_control_character_in_the_environment_is_refused() {
     assert!(!unit.contains("ExecStartPre"), "{unit}");
 }
 
+/// `OSVC_NODENAME` is a node name as remote nodes take one (the grammar of
+/// the `nodes` keyword): anything else is refused when the environment is
+/// read, one line naming the variable, nothing written.
+#[test]
+fn a_node_name_that_is_no_node_name_is_refused() {
+    let env = Env::new();
+    let name = unique("envn");
+    create(&env, &name, ONE);
+    let before = tree(env.root());
+    for value in ["x;touch /tmp/om-x", "a/b", "..", "-n", "a b", "", "n1@n2"] {
+        let mut env = Env::new();
+        let root = env.root().to_path_buf();
+        env.vars.push(("OSVC_NODENAME".into(), value.into()));
+        for args in [
+            vec![name.as_str(), "create", "--config=-"],
+            vec![name.as_str(), "status"],
+            vec!["ls"],
+        ] {
+            let out = env.om_stdin(&args, ONE);
+            assert_ne!(out.code, 0, "{value:?} {args:?}: {}", out.stderr);
+            let lines = out.stderr_lines();
+            assert_eq!(lines.len(), 1, "{value:?} {args:?}: {}", out.stderr);
+            assert!(lines[0].starts_with("om: OSVC_NODENAME: "), "{}", lines[0]);
+            assert!(lines[0].contains("not a node name"), "{}", lines[0]);
+            assert!(tree(&root).is_empty(), "{value:?} {args:?}: written");
+        }
+    }
+    assert_eq!(tree(env.root()), before);
+    env.om(&[&name, "validate", "config"]).ok();
+}
+
 /// `om ARGS` as nobody (uid 65534, no groups), in `env`.
 fn om_as_nobody(env: &Env, args: &[&str]) -> Out {
     let om = env.std_cmd(args);

@@ -157,3 +157,84 @@ fn ten_thousand_containers_are_created() {
         .read_conf("big")
         .contains("[container#10000]\ntype = docker\n"));
 }
+
+/// 17 MiB of text: a valid config, then comment lines.
+fn over_bound(ini: &str) -> String {
+    let line = format!("#{}\n", "x".repeat(1023));
+    let mut text = String::from(ini);
+    while text.len() <= 17 << 20 {
+        text.push_str(&line);
+    }
+    text
+}
+
+/// A config is at most 16 MiB from every reader (`--config FILE|-`, `edit
+/// config`, a load, a sync received): past it, one line naming the source
+/// and the bound, and nothing written.
+#[test]
+fn a_config_over_16_mib_is_refused_by_every_reader() {
+    let mut env = Env::new();
+    let ini = "[container#1]\ntype = docker\nimage = nginx\n";
+    let big = over_bound(ini);
+    let out = env.om_stdin(&["big", "create", "--config=-"], &big).code(1);
+    assert_eq!(out.stderr, "om: --config -: over 16 MiB\n");
+    let file = env.root().join("big.conf");
+    std::fs::write(&file, &big).unwrap();
+    let src = format!("--config={}", file.display());
+    let out = env.om(&["big", "create", &src]).code(1);
+    assert_eq!(
+        out.stderr,
+        format!("om: --config {}: over 16 MiB\n", file.display())
+    );
+    assert!(!env.conf("big").exists());
+    // a sync from another node
+    let out = env
+        .om_stdin(
+            &[
+                "big",
+                "sync",
+                "--receive",
+                "--from",
+                "n2",
+                "--expect",
+                "none",
+            ],
+            &big,
+        )
+        .code(1);
+    assert_eq!(out.stderr_lines().len(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("over 16 MiB"), "{}", out.stderr);
+    assert!(!env.conf("big").exists());
+    // an editor's result
+    env.om_stdin(&["big", "create", "--config=-"], ini).ok();
+    let before = env.read_conf("big");
+    env.vars.push((
+        "EDITOR".into(),
+        "sh -c 'head -c 17000000 /dev/zero | tr \"\\0\" \"#\" >> \"$1\"' sh".into(),
+    ));
+    let out = env.om(&["big", "edit", "config"]).code(1);
+    assert_eq!(out.stderr_lines().len(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("over 16 MiB"), "{}", out.stderr);
+    assert_eq!(env.read_conf("big"), before);
+    // a hand-placed one
+    std::fs::write(env.conf("big"), &big).unwrap();
+    let out = env.om(&["big", "validate", "config"]).code(1);
+    assert_eq!(out.stderr_lines().len(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("{}: over 16 MiB", env.conf("big").display())),
+        "{}",
+        out.stderr
+    );
+}
+
+/// An endless source is read no further than the bound.
+#[test]
+fn an_endless_config_source_is_read_to_the_bound_only() {
+    let env = Env::new();
+    let t = std::time::Instant::now();
+    let out = env.om(&["inf", "create", "--config=/dev/zero"]).code(1);
+    assert_eq!(out.stderr, "om: --config /dev/zero: over 16 MiB\n");
+    assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+    assert!(!env.conf("inf").exists());
+}

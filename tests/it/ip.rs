@@ -1032,6 +1032,12 @@ fn addresses_no_host_can_have_are_refused_naming_the_keyword() {
             "ipname = 10.200.9.255",
             "ip#1.ipname",
         ),
+        ("ipname = 10.200.9.10", "ipname = 10.200.9.0", "ip#1.ipname"),
+        (
+            "netmask = 24",
+            "netmask = 24\ngateway = 10.200.9.0",
+            "ip#1.gateway",
+        ),
         ("netmask = 24", "netmask = 0", "ip#1.netmask"),
         ("netmask = 24", "netmask = 0.0.0.0", "ip#1.netmask"),
         (

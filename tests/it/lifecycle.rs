@@ -336,3 +336,64 @@ fn the_engine_of_a_service_with_containers_never_changes_under_them() {
     assert!(!data.exists(), "a daemon was started to ask an empty store");
     assert!(!env.conf(&name).exists());
 }
+
+/// The id names a service's containers (their `com.opensvc.id` label):
+/// `id@NODE` would make a service take another's containers for its own
+/// there. `id`, `nodes` and `drpnodes` take no node scope: `create`, `set`
+/// and `validate` refuse one, naming the key, and a hand edit that slips
+/// one in is never read (a purge of the broken config acts on the
+/// service's own id, and the other service's container runs on).
+#[test]
+fn the_id_and_the_node_lists_take_no_node_scope() {
+    engine();
+    let env = Env::new();
+    let (vx, sc) = (unique("vx"), unique("sc"));
+    let victim = format!("{vx}.container.1");
+    let _cleanup = Cleanup(vec![victim.clone(), format!("{sc}.container.1")]);
+    env.om_stdin(&[&vx, "deploy", "--config=-"], &ini(&[1]))
+        .ok();
+    assert!(running(&victim));
+    create(&env, &sc, &ini(&[1]));
+    let vx_id = env.svc_id(&vx);
+    let before = env.read_conf(&sc);
+    let node = crate::support::NODE;
+    for (kw, key) in [
+        (
+            format!("DEFAULT.id@{node}={vx_id}"),
+            format!("DEFAULT.id@{node}"),
+        ),
+        (format!("id@nodes={vx_id}"), "DEFAULT.id@nodes".into()),
+        ("nodes@n2=n2 n3".into(), "DEFAULT.nodes@n2".into()),
+        (
+            "drpnodes@drpnodes=n3".into(),
+            "DEFAULT.drpnodes@drpnodes".into(),
+        ),
+    ] {
+        let out = env.om(&[&sc, "set", "--kw", &kw]).code(1);
+        assert_eq!(out.stderr_lines().len(), 1, "{kw}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("{key}: ")) && out.stderr.contains("no node scope"),
+            "{kw}: {}",
+            out.stderr
+        );
+        assert_eq!(env.read_conf(&sc), before, "{kw} was written");
+    }
+    let other = unique("sc");
+    let out = env
+        .om_stdin(
+            &[&other, "create", "--config=-"],
+            &format!("[DEFAULT]\nid@{node} = {vx_id}\n{}", ini(&[1])),
+        )
+        .code(1);
+    assert!(out.stderr.contains("no node scope"), "{}", out.stderr);
+    assert!(!env.conf(&other).exists());
+    // a hand edit
+    let edited = before.replacen("\n", &format!("\nid@{node} = {vx_id}\n"), 1);
+    assert!(edited.contains(&format!("id@{node} = ")), "{edited}");
+    std::fs::write(env.conf(&sc), &edited).unwrap();
+    let out = env.om(&[&sc, "validate", "config"]).code(1);
+    assert!(out.stdout.contains("no node scope"), "{}", out.stdout);
+    let _ = env.om(&[&sc, "purge"]);
+    assert!(running(&victim), "a purge of {sc} took {vx}'s container");
+    assert_eq!(env.svc_id(&vx), vx_id);
+}
