@@ -47,14 +47,21 @@ pub fn install() {
             // process groups get no terminal signal) and exits.
             // SAFETY: the handler only loads atomics and calls kill(2) and
             // _exit(2), which are async-signal-safe.
-            let _ = unsafe {
-                signal_hook::low_level::register(sig, move || {
-                    if seen.load(Ordering::SeqCst) {
-                        kill_live_groups();
-                        signal_hook::low_level::exit(128 + sig);
-                    }
-                })
-            };
+            // A hangup never ends om at once: a dropped session often sends
+            // two (the shell forwards one to its jobs, the kernel another
+            // to the foreground group), and the second would cut a rollback
+            // short (a switch's way back, say). An operator's second ^C or
+            // SIGTERM still does.
+            if sig != SIGHUP {
+                let _ = unsafe {
+                    signal_hook::low_level::register(sig, move || {
+                        if seen.load(Ordering::SeqCst) {
+                            kill_live_groups();
+                            signal_hook::low_level::exit(128 + sig);
+                        }
+                    })
+                };
+            }
             let _ = flag::register(sig, seen);
             let _ = flag::register_usize(sig, &RECEIVED, usize::try_from(sig).unwrap_or(0));
         }
@@ -310,6 +317,13 @@ mod tests {
         let err = sleep(Duration::from_secs(5)).unwrap_err();
         assert!(matches!(err, Error::Interrupted(1)), "{err}");
         assert_eq!(acknowledge(), Some(1));
+        assert_eq!(received(), Some(1));
+        // a second one (a dropped session sends two) does not end om: the
+        // rollback under way goes on
+        let rollback = finishing();
+        signal_hook::low_level::raise(SIGHUP).unwrap();
+        assert!(sleep(Duration::from_millis(60)).is_ok());
+        drop(rollback);
         assert_eq!(received(), Some(1));
     }
 

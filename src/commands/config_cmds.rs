@@ -209,19 +209,8 @@ pub fn engine_kept(ctx: &Ctx, path: &SvcPath, new: &crate::config::service::Serv
     if engine_of(&old) == engine_of(new) {
         return Ok(());
     }
-    let daemon = crate::docker::daemon::Daemon::of(&old, &ctx.roots);
-    if daemon.as_ref().is_some_and(|d| d.holds_nothing()) {
-        return Ok(());
-    }
     let log = super::service_log(ctx, path, true);
-    let asked = crate::docker::daemon::engine_for(&old, &ctx.roots, &ctx.node, &log, false, true)
-        .and_then(|engine| {
-            let existing = super::delete::existing_containers(&old, &engine);
-            if let Some(d) = crate::docker::daemon::Daemon::of(&old, &ctx.roots) {
-                d.stop_if_idle(&log, false)?;
-            }
-            existing
-        })
+    let asked = super::delete::ask_existing(ctx, &old, &log)
         .map_err(|e| {
             Error::Failed(format!(
                 "{path}: the change moves the service to another docker engine, and its engine now can not be asked what it holds ({e}): nothing written"

@@ -145,6 +145,11 @@ fn install(
                 "service {path} was created or replaced meanwhile (another id): nothing written, try again"
             ));
         }
+        // again under the lock: an action that held it may have made
+        // containers since build_document asked
+        if let Some(svc) = check::check_document(doc, path, &ctx.node, &ctx.roots).service {
+            super::config_cmds::engine_kept(ctx, path, &svc)?;
+        }
     } else if existed {
         // --force kept the id of a service deleted since: not brought back.
         return fail(format!(

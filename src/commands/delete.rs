@@ -76,26 +76,8 @@ fn delete_here(
                 "some containers of the config can not be identified: fix the config (edit config), or --force to delete it once no container carries its label",
             );
         }
-        // A private daemon that does not run is asked too (started, then
-        // stopped again when idle): its containers are in its store.
         let log = super::service_log(ctx, path, args.common.quiet);
-        // a private daemon that never ran here holds nothing: not started
-        // (nor its data dir made) to say so
-        let never_ran =
-            docker::daemon::Daemon::of(&svc, &ctx.roots).is_some_and(|d| d.holds_nothing());
-        let asked = if never_ran {
-            Ok(Vec::new())
-        } else {
-            docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true).and_then(
-                |engine| {
-                    let existing = existing_containers(&svc, &engine);
-                    if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
-                        d.stop_if_idle(&log, false)?;
-                    }
-                    existing
-                },
-            )
-        };
+        let asked = ask_existing(ctx, &svc, &log);
         match asked {
             Ok(existing) if !existing.is_empty() => {
                 return fail(format!(
@@ -124,6 +106,26 @@ fn delete_here(
         }
         remove_service(ctx, path)
     }
+}
+
+/// What the service's engine holds of it (`existing_containers`). A
+/// private daemon that never ran holds nothing: it is not started (nor
+/// its data dir made) to say so. One that does not run is started to be
+/// asked (its containers are in its store), then stopped again when idle;
+/// one that ran before is left as it was, whatever the caller then
+/// refuses.
+pub fn ask_existing(ctx: &Ctx, svc: &Service, log: &crate::logger::Logger) -> Result<Vec<String>> {
+    let daemon = docker::daemon::Daemon::of(svc, &ctx.roots);
+    if daemon.as_ref().is_some_and(|d| d.holds_nothing()) {
+        return Ok(Vec::new());
+    }
+    let was_running = daemon.as_ref().is_some_and(|d| d.running().is_some());
+    let engine = docker::daemon::engine_for(svc, &ctx.roots, &ctx.node, log, false, true)?;
+    let existing = existing_containers(svc, &engine);
+    if let Some(d) = daemon.filter(|_| !was_running) {
+        d.stop_if_idle(log, false)?;
+    }
+    existing
 }
 
 /// The service's containers that exist on the engine: those of its

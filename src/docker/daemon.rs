@@ -124,7 +124,15 @@ impl Daemon {
     pub fn of(svc: &Service, roots: &Roots) -> Option<Daemon> {
         let conf = svc.daemon.clone()?;
         let var = svc.path.var_dir(roots);
-        let id8: String = svc.id.chars().take(8).collect();
+        // The exec root is removed whole when the daemon is gone: it is
+        // named by 8 hex digits of the id, or by a name that exists
+        // nowhere when the id has none (a hand edit; `check_socket` then
+        // refuses every start) — never by the id's own text, which could
+        // make it `/run/om/../../..` (a second review of issue 21).
+        let id8: String = match svc.id.get(..8) {
+            Some(h) if h.bytes().all(|b| b.is_ascii_hexdigit()) => h.to_ascii_lowercase(),
+            _ => "no-valid-id".into(),
+        };
         Some(Daemon {
             socket: socket_of(&svc.path, roots),
             pid_file: var.join("docker.pid"),
@@ -148,6 +156,12 @@ impl Daemon {
         self.running().is_none()
             && !self.unclean()
             && !super::data_dir::marked_for(&self.conf.data_dir, &self.id)
+            // an older om's store has no mark: only an absent or empty
+            // directory is known to hold nothing
+            && match std::fs::read_dir(&self.conf.data_dir) {
+                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+                Ok(mut entries) => entries.next().is_none(),
+            }
     }
 
     /// Whether a daemon that does not run left containers running: it
@@ -494,11 +508,13 @@ impl Daemon {
         let Some(pid) = self.running() else {
             return Ok(());
         };
+        // alive: running, paused, restarting (a stopped daemon would stop a
+        // paused container too); only exited, created or dead ones are idle
         let running = self
             .engine()
             .ps()?
             .into_iter()
-            .filter(|c| c.running)
+            .filter(|c| c.running || !matches!(c.state.as_str(), "exited" | "created" | "dead"))
             .count();
         if running > 0 {
             return Ok(());
@@ -699,6 +715,25 @@ mod tests {
                 start_timeout: Duration::from_secs(30),
             }),
             ..Service::for_test(path, Vec::new())
+        }
+    }
+
+    #[test]
+    fn the_exec_root_is_never_named_by_an_id_that_is_no_id() {
+        let roots = Roots::under(Path::new("/o"));
+        for (id, want) in [
+            ("0123456789abcdef", "/run/om/01234567"),
+            ("ABCDEF01-x", "/run/om/abcdef01"),
+            ("../../../x", "/run/om/no-valid-id"),
+            ("", "/run/om/no-valid-id"),
+            (".", "/run/om/no-valid-id"),
+        ] {
+            let s = Service {
+                id: id.into(),
+                ..svc("web", Some("/srv/web"))
+            };
+            let d = Daemon::of(&s, &roots).unwrap();
+            assert_eq!(d.exec_root, PathBuf::from(want), "{id:?}");
         }
     }
 

@@ -151,7 +151,10 @@ pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>, S
                 "this is om's socket of this daemon, which om sets".into(),
             );
         }
-        if path.starts_with(sockets.var) {
+        if path.starts_with(sockets.var)
+            || std::fs::canonicalize(sockets.var)
+                .is_ok_and(|var| real_socket(&path).starts_with(var))
+        {
             return err(
                 f,
                 format!(

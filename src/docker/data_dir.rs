@@ -35,9 +35,6 @@ const SYSTEM: &[&str] = &[
     "/var/opt",
     "/var/local",
     "/var/backups",
-    "/var/lib/containerd",
-    "/var/lib/containers",
-    "/var/lib/kubelet",
 ];
 
 /// Trees a data dir may not be, hold, nor be inside: the system's own
@@ -74,6 +71,10 @@ const TREES: &[&str] = &[
     "/var/lib/dpkg",
     "/var/lib/apt",
     "/var/lib/opensvc",
+    // other engines' stores (dockerd's own are found as data roots)
+    "/var/lib/containerd",
+    "/var/lib/containers",
+    "/var/lib/kubelet",
 ];
 
 /// dockerd's data root when nothing sets it.

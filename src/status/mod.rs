@@ -397,7 +397,7 @@ fn daemon_lost(svc: &Service, c: &Container) -> ResourceStatus {
     if r.status != Avail::NotApplicable {
         r.status = Avail::Warn;
         r.log = vec![
-            "warn: docker daemon is not running, but one was killed and left containers running (their containerd shims live): start or stop reaches them".into(),
+            "warn: docker daemon is not running, but one was killed and may have left containers running (containerd shims of it live): start or stop reaches them".into(),
         ];
         if let Some(c) = &mut r.container {
             c.state = "orphaned".into();

@@ -1786,3 +1786,53 @@ fn a_rollback_under_way_finishes_when_the_session_drops() {
     assert!(!running_here(&c1), "left up: {said}");
     env.om(&[&name, "purge"]).ok();
 }
+
+/// A config change made on a node that holds nothing of the service (it
+/// runs on n2) moves nothing where it runs: n2 refuses to install a config
+/// that would move the service to another engine while its containers
+/// exist there (a second review of issue 21: the synced config made n2's
+/// status read an empty private daemon, `down`, and a start here passed
+/// the guard), and its status still says up.
+#[test]
+fn a_synced_engine_change_never_moves_a_service_where_it_runs() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("se");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+            registry_image()
+        ),
+    );
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    assert_ok(&on(&cfg, "n2", &format!("{name} start --force"), ""));
+    let before = on_ok(&cfg, "n2", &format!("{name} print config"));
+    let data = env.root().join("data").join(&name);
+    let out = env.om(&[
+        &name,
+        "set",
+        "--kw",
+        &format!("docker_data_dir={}", data.display()),
+    ]);
+    assert!(
+        out.stderr
+            .contains("moves the service to another docker engine (docker_data_dir) while containers of the service exist"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        on_ok(&cfg, "n2", &format!("{name} print config")),
+        before,
+        "n2 installed the move"
+    );
+    let doc = on_ok(
+        &cfg,
+        "n2",
+        &format!("{name} print status --local --format json"),
+    );
+    let v: Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["avail"], "up", "{doc}");
+    assert_ok(&on(&cfg, "n2", &format!("{name} purge --local"), ""));
+}
