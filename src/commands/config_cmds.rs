@@ -177,6 +177,7 @@ fn edit(
     if let Some(svc) = &report.service {
         daemon_checked(ctx, path, svc)?;
         engine_kept(ctx, path, svc)?;
+        nodes_kept(ctx, path, svc)?;
     }
     if doc.to_string() == before {
         return Ok(());
@@ -223,6 +224,50 @@ pub fn engine_kept(ctx: &Ctx, path: &SvcPath, new: &crate::config::service::Serv
         "{path}: the change moves the service to another docker engine (docker_data_dir) while containers of the service exist on its engine now ({}): nothing written; unprovision it first (om {path} unprovision), then change it",
         asked.join(", ")
     ))
+}
+
+/// A config write that drops a node from `nodes`/`drpnodes` is refused
+/// while the service may run there: the config no longer goes there, and
+/// status and the guard stop asking it, so a start here would make a
+/// second copy (a hostile run of issue 21). Each dropped node is asked
+/// first: it runs the service, or can not tell and once had this config
+/// (a sync either way), and the write is refused, naming it; one that says
+/// the service does not run there, that has no such service, or that never
+/// had the config from here nor sent it (a typo) is dropped.
+pub fn nodes_kept(ctx: &Ctx, path: &SvcPath, new: &crate::config::service::Service) -> Result<()> {
+    let Ok((old, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) else {
+        return Ok(());
+    };
+    let kept = new.all_nodes();
+    let dropped: Vec<String> = old
+        .all_nodes()
+        .into_iter()
+        .filter(|n| !crate::transport::is_local(n, &ctx.node) && !kept.contains(n))
+        .map(String::from)
+        .collect();
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    let answers = super::status::nodes_say(ctx, &old, |n| dropped.iter().any(|d| d == n))?;
+    for (node, word) in answers {
+        match word {
+            super::status::Word::Runs { .. } => {
+                return fail(format!(
+                    "{path}: the change drops {node} from the service's nodes while it runs there: nothing written; stop it there first (om {path} stop), or switch it here"
+                ))
+            }
+            // a node that never had this config (a typo, a node never
+            // reached) never ran the service by it
+            super::status::Word::Unknown(_) if !super::sync::ever_synced(ctx, path, &node) => {}
+            super::status::Word::Unknown(why) => {
+                return fail(format!(
+                    "{path}: the change drops {node} from the service's nodes, and {node} can not tell whether it runs there ({why}): nothing written; drop it once it answers (a node gone for good: edit the config file by hand)"
+                ))
+            }
+            super::status::Word::Not | super::status::Word::Absent => {}
+        }
+    }
+    Ok(())
 }
 
 /// The private daemon's check (`docker::daemon::check_host`) for a config

@@ -149,6 +149,7 @@ fn install(
         // containers since build_document asked
         if let Some(svc) = check::check_document(doc, path, &ctx.node, &ctx.roots).service {
             super::config_cmds::engine_kept(ctx, path, &svc)?;
+            super::config_cmds::nodes_kept(ctx, path, &svc)?;
         }
     } else if existed {
         // --force kept the id of a service deleted since: not brought back.

@@ -44,7 +44,9 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
             Err(e) => errors.push(e),
         }
         if errors.is_empty() {
-            if let Err(e) = super::config_cmds::engine_kept(ctx, path, svc) {
+            if let Err(e) = super::config_cmds::engine_kept(ctx, path, svc)
+                .and_then(|()| super::config_cmds::nodes_kept(ctx, path, svc))
+            {
                 errors.push(e.to_string());
             }
         }

@@ -342,6 +342,13 @@ fn send(
     Ok(refused)
 }
 
+/// Whether this node and `node` ever agreed on the service's config (a
+/// sync either way records it on both sides): a node that never had it
+/// from here, nor sent it here, never ran it by this config.
+pub fn ever_synced(ctx: &Ctx, path: &SvcPath, node: &str) -> bool {
+    Item::service(ctx, path).agreed(node).is_some()
+}
+
 /// The receiving side of a service's config (`om PATH sync --receive
 /// --from N --expect D --base B`, the file on stdin): validated as this
 /// node's own, installed when this node still has what the sender

@@ -61,8 +61,10 @@ pub fn unscoped(key: &str) -> &str {
 pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Roots) -> Report {
     let mut report = Report::default();
     let eval = Evaluator::new(doc, path, nodename);
-    // the other nodes the scopes name, as written (few: one build each)
+    // the other nodes the scopes name, as written (few: one build each),
+    // and the service's other nodes when it has scopes at all
     let mut others: Vec<&str> = Vec::new();
+    let mut others_owned: Vec<String> = Vec::new();
     for section in doc.section_names() {
         if section.contains(char::is_control) {
             let shown = section.escape_debug();
@@ -124,8 +126,26 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
             Err(e) => report.errors.push(e),
         }
     }
+    // A config with node scopes reads differently on each node: it is
+    // checked as every node of the service would read it too (`@nodes`,
+    // `@drpnodes`, and a node a later list change adds, so a hostile run
+    // found: only the nodes a scope named were checked).
+    if report.errors.is_empty() && doc.has_scopes() {
+        if let Some(svc) = &report.service {
+            for n in svc.all_nodes() {
+                if !crate::transport::is_local(n, nodename) && !others.contains(&n) {
+                    others_owned.push(n.to_string());
+                }
+            }
+        }
+    }
     if report.errors.is_empty() {
-        report.errors.extend(check_as_others(doc, path, &others));
+        let all: Vec<&str> = others
+            .iter()
+            .copied()
+            .chain(others_owned.iter().map(String::as_str))
+            .collect();
+        report.errors.extend(check_as_others(doc, path, &all));
     }
     report
 }
@@ -151,8 +171,13 @@ fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str]) -> Vec<Strin
             let eval = Evaluator::new(doc, path, node);
             let built = super::build::build_with(&eval, doc, path).and_then(|svc| {
                 let all = svc.resources();
-                let staged = crate::plan::start_stages(&svc, &all).map(drop);
-                staged
+                crate::plan::start_stages(&svc, &all)?;
+                match &svc.daemon {
+                    Some(d) => crate::docker::data_dir::check_elsewhere(&d.data_dir).map_err(|e| {
+                        format!("DEFAULT.{}: '{}' {e}", d.key, d.data_dir.escape_debug())
+                    }),
+                    None => Ok(()),
+                }
             });
             built.err().map(|e| format!("on {node}: {e}"))
         })

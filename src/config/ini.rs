@@ -114,6 +114,11 @@ impl Document {
             .map(|e| (e.key.as_str(), e.value.as_str()))
     }
 
+    /// Whether any key of the document has a node scope (`key@node`).
+    pub fn has_scopes(&self) -> bool {
+        self.sections.iter().any(|s| !s.scoped.is_empty())
+    }
+
     /// Whether `key` has a node scope in the section (`key@node`).
     pub fn has_scoped(&self, section: &str, key: &str) -> bool {
         self.section(section)

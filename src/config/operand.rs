@@ -60,6 +60,13 @@ pub fn container_name(v: &str) -> Result<(), String> {
 /// A node name: it becomes the ssh host (never an option: no leading `-`).
 pub fn node(v: &str) -> Result<(), String> {
     static RE: OnceLock<Regex> = OnceLock::new();
+    // `KEY@nodes` and `KEY@drpnodes` scope a value to the lists: a node of
+    // either name would make such a scope mean two things
+    if matches!(v, "nodes" | "drpnodes") {
+        return Err(format!(
+            "'{v}' is not a node name: `KEY@{v}` names the {v} list"
+        ));
+    }
     check(
         v,
         253,

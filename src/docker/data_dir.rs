@@ -29,7 +29,6 @@ const SYSTEM: &[&str] = &[
     "/srv",
     "/mnt",
     "/media",
-    "/lost+found",
     "/var/lib",
     "/var/tmp",
     "/var/opt",
@@ -71,6 +70,7 @@ const TREES: &[&str] = &[
     "/var/lib/dpkg",
     "/var/lib/apt",
     "/var/lib/opensvc",
+    "/lost+found",
     // other engines' stores (dockerd's own are found as data roots)
     "/var/lib/containerd",
     "/var/lib/containers",
@@ -262,6 +262,22 @@ pub fn static_check(data_dir: &str) -> Result<(), String> {
     }
     if dir.parent() == Some(Path::new("/home")) {
         return Err("is a user's home directory".into());
+    }
+    Ok(())
+}
+
+/// The rules a data dir meant for another node is checked by here: the
+/// static ones, and dockerd's default data root (the one engine root om
+/// can name without asking that node's engine; that node checks its own
+/// engines before its daemon starts).
+pub fn check_elsewhere(data_dir: &str) -> Result<(), String> {
+    static_check(data_dir)?;
+    let dir: PathBuf = Path::new(data_dir).components().collect();
+    let default = Path::new(DEFAULT_ROOT);
+    if dir == default || dir.starts_with(default) || default.starts_with(&dir) {
+        return Err(format!(
+            "is, holds or is inside dockerd's default data root ({DEFAULT_ROOT})"
+        ));
     }
     Ok(())
 }

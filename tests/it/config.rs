@@ -928,6 +928,16 @@ fn values_scoped_to_another_node_are_checked_as_that_node() {
             "docker_data_dir@n2 = data\n",
             "on n2: DEFAULT.docker_data_dir: 'data' is not an absolute path",
         ),
+        // a second hostile run: the lists' scopes, and dockerd's default
+        // data root, which om can name without asking that node
+        (
+            "docker_data_dir@nodes = /etc/x\ndocker_data_dir@deb1.opensvc.com = /srv/om/here\n",
+            "on n2: DEFAULT.docker_data_dir: '/etc/x' is inside a system directory (/etc)",
+        ),
+        (
+            "docker_data_dir@n2 = /var/lib/docker/x\n",
+            "on n2: DEFAULT.docker_data_dir: '/var/lib/docker/x' is, holds or is inside dockerd's default data root",
+        ),
     ] {
         let ini = base.replace("[container#1]", &format!("{extra}[container#1]"));
         let out = env.om_stdin(&["s4", "create", "--config=-"], &ini).code(1);
@@ -935,6 +945,34 @@ fn values_scoped_to_another_node_are_checked_as_that_node() {
         assert!(out.stderr.contains(want), "{extra}: {}", out.stderr);
         assert!(!env.conf("s4").exists(), "{extra}: written");
     }
+    // a node a later list change adds is checked as well
+    env.om_stdin(
+        &["s5", "create", "--config=-"],
+        &base.replace(
+            "[container#1]",
+            "docker_data_dir@drpnodes = /etc/x\n[container#1]",
+        ),
+    )
+    .ok();
+    let out = env.om(&["s5", "set", "--kw", "drpnodes=n9"]).code(1);
+    assert!(
+        out.stderr
+            .contains("on n9: DEFAULT.docker_data_dir: '/etc/x' is inside a system directory"),
+        "{}",
+        out.stderr
+    );
+    // the lists' names are no node names
+    let out = env
+        .om_stdin(
+            &["s6", "create", "--config=-"],
+            &base.replace("deb1 n2", "deb1 nodes"),
+        )
+        .code(1);
+    assert!(
+        out.stderr.contains("'nodes' is not a node name"),
+        "{}",
+        out.stderr
+    );
     let out = env
         .om_stdin(
             &["s4", "create", "--config=-"],

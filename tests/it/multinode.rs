@@ -1836,3 +1836,49 @@ fn a_synced_engine_change_never_moves_a_service_where_it_runs() {
     assert_eq!(v["avail"], "up", "{doc}");
     assert_ok(&on(&cfg, "n2", &format!("{name} purge --local"), ""));
 }
+
+/// A node is never dropped from `nodes` while the service runs there (a
+/// hostile run of issue 21: `set nodes=` this node alone while it ran on
+/// n2 stopped the config sync and the guard's question to n2, and a start
+/// here made a second copy). Once it stops there, the node is dropped.
+#[test]
+fn a_node_where_the_service_runs_is_never_dropped_from_its_nodes() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("nd");
+    let c = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c.clone()]);
+    create(
+        &env,
+        &name,
+        &format!(
+            "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n",
+            registry_image()
+        ),
+    );
+    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    assert_ok(&on(&cfg, "n2", &format!("{name} start --force"), ""));
+    let before = env.read_conf(&name);
+    let out = env
+        .om(&[&name, "set", "--kw", &format!("nodes={NODE}")])
+        .code(1);
+    assert!(
+        out.stderr
+            .contains("the change drops n2 from the service's nodes while it runs there"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.read_conf(&name), before, "the config was written");
+    let out = env.om(&[&name, "start"]).ok();
+    assert!(
+        out.stderr.contains("already started on n2"),
+        "{}",
+        out.stderr
+    );
+    assert!(crate::support::inspect(&c).is_none(), "a second copy here");
+    assert_ok(&on(&cfg, "n2", &format!("{name} stop --local"), ""));
+    env.om(&[&name, "set", "--kw", &format!("nodes={NODE}")])
+        .ok();
+    assert_ok(&on(&cfg, "n2", &format!("{name} purge --local"), ""));
+    env.om(&[&name, "purge"]).ok();
+}
