@@ -161,7 +161,7 @@ pub const MAX_SCOPED_NODES: usize = 64;
 fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str]) -> Vec<String> {
     if others.len() > MAX_SCOPED_NODES {
         return vec![format!(
-            "node scopes name {} nodes other than this one: om checks a config as each, at most {MAX_SCOPED_NODES}",
+            "a config with node scopes is checked as each node it names or runs on, {} here besides this one: at most {MAX_SCOPED_NODES}",
             others.len()
         )];
     }
@@ -433,7 +433,8 @@ mod tests {
             .collect();
         let e = with(&many);
         assert_eq!(e.len(), 1, "{e:?}");
-        assert!(e[0].starts_with("node scopes name 65 nodes"), "{e:?}");
+        // the 65 a scope names, and the service's n2 and n3
+        assert!(e[0].contains(", 67 here besides this one"), "{e:?}");
     }
 
     #[test]
