@@ -260,7 +260,7 @@ pub struct DeleteArgs {
     /// Remove only this resource's section.
     #[arg(long = "rid", value_name = "RID", add = ArgValueCompleter::new(complete::rids))]
     pub rid: Vec<String>,
-    /// Delete a config that does not identify its containers, or whose engine can not be asked (never while a container carrying its label exists); with --rid, leave the section's container running.
+    /// Delete a config that does not identify all its containers (never while a container carrying its label exists, nor while its engine can not be asked); with --rid, leave the section's container running.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]

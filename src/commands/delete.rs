@@ -57,9 +57,9 @@ fn delete_here(
         }
         // Never while a container of the service exists on its engine,
         // --force or not (issue 21): a config gone is a container out of
-        // om's reach. --force only goes past what can not be known: a
-        // config that does not identify all its containers (those carrying
-        // its label are still found), an engine that can not be asked.
+        // om's reach; nor while its engine can not be asked. --force only
+        // goes past a config that does not identify all its containers
+        // (those carrying its label are still found by it).
         let loaded = config::load_for_stop(path, &ctx.roots, &ctx.node);
         let (svc, complete) = match loaded {
             Ok(l) => l,
@@ -86,10 +86,13 @@ fn delete_here(
                 ));
             }
             Ok(_) => {}
-            Err(e) if args.force => crate::text::say(&format!(
-                "{path}: warning: its engine could not be asked ({e}): deleted anyway (--force)"
-            )),
-            Err(e) => return Err(e),
+            // never from silence, --force or not: a container of it may
+            // exist there
+            Err(e) => {
+                return fail(format!(
+                    "{e}: its engine can not say whether a container of the service exists: the config stays (remove the file by hand once you know none does)"
+                ))
+            }
         }
         // The daemon's socket and pid file go with the state: a daemon
         // left running would be out of om's reach, its containers too.

@@ -397,3 +397,26 @@ fn the_id_and_the_node_lists_take_no_node_scope() {
     assert!(running(&victim), "a purge of {sc} took {vx}'s container");
     assert_eq!(env.svc_id(&vx), vx_id);
 }
+
+/// `delete --force` never removes a config while the engine can not say
+/// whether a container of the service exists (a second hostile run: an
+/// unreachable engine let it go while the labelled container ran on).
+#[test]
+fn delete_force_never_removes_a_config_its_engine_can_not_vouch_for() {
+    let mut env = Env::new();
+    let name = unique("df");
+    create(&env, &name, &ini(&[1]));
+    let none = format!("unix://{}/none.sock", env.root().display());
+    env.vars.push(("DOCKER_HOST".into(), none));
+    let out = env.om(&[&name, "delete", "--force"]).code(1);
+    assert!(
+        out.stderr
+            .contains("its engine can not say whether a container of the service exists"),
+        "{}",
+        out.stderr
+    );
+    assert!(env.conf(&name).exists(), "the config went");
+    env.vars.clear();
+    engine();
+    env.om(&[&name, "delete"]).ok();
+}
