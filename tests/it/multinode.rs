@@ -1269,9 +1269,16 @@ fn running_here(container: &str) -> bool {
 /// both.
 #[test]
 fn a_switch_whose_ssh_is_killed_mid_start_ends_the_om_there_and_starts_again_here() {
+    cut_switch("mk", "-KILL", |h| h.ssh, 1);
+}
+
+/// A switch half done on n2 (`HalfSwitch`) cut by `signal` sent to the
+/// process `who` picks: the switch exits `code`, and the service is back
+/// here (see `HalfSwitch::cut`).
+fn cut_switch(prefix: &str, signal: &str, who: impl Fn(&HalfSwitch) -> u32, code: i32) {
     let cfg = rig();
     let env = rig_env();
-    let name = unique("mk");
+    let name = unique(prefix);
     let _cleanup = Cleanup(vec![
         format!("{name}.container.1"),
         format!("{name}.container.2"),
@@ -1281,8 +1288,8 @@ fn a_switch_whose_ssh_is_killed_mid_start_ends_the_om_there_and_starts_again_her
         name: name.clone(),
     };
     let half = HalfSwitch::start(&cfg, &env, &name);
-    let ssh = half.ssh;
-    half.cut(&cfg, "-KILL", ssh, 1);
+    let pid = who(&half);
+    half.cut(&cfg, signal, pid, code);
     env.om(&[&name, "purge"]).ok();
 }
 
@@ -1292,21 +1299,7 @@ fn a_switch_whose_ssh_is_killed_mid_start_ends_the_om_there_and_starts_again_her
 /// exits 143.
 #[test]
 fn a_switch_stopped_mid_start_ends_the_om_there_and_starts_again_here() {
-    let cfg = rig();
-    let env = rig_env();
-    let name = unique("mt");
-    let _cleanup = Cleanup(vec![
-        format!("{name}.container.1"),
-        format!("{name}.container.2"),
-    ]);
-    let _remote = Remote {
-        cfg: &cfg,
-        name: name.clone(),
-    };
-    let half = HalfSwitch::start(&cfg, &env, &name);
-    let switch = half.switch;
-    half.cut(&cfg, "-TERM", switch, 143);
-    env.om(&[&name, "purge"]).ok();
+    cut_switch("mt", "-TERM", |h| h.switch, 143);
 }
 
 #[test]
