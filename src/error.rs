@@ -42,8 +42,8 @@ impl fmt::Display for Error {
                 f.write_str(&cut(msg, ERROR_LINE_MAX))
             }
             Error::Child(code) => write!(f, "exit code {code}"),
-            // om handles no real SIGHUP: a hangup is the end of a lifeline
-            Error::Interrupted(sig) if *sig == crate::interrupt::HANGUP => write!(
+            // a hangup: the terminal gone, or the end of a lifeline
+            Error::Interrupted(sig) if *sig == libc::SIGHUP => write!(
                 f,
                 "interrupted: hangup (signal {sig}): the terminal, or the ssh session of the node that ran this, ended"
             ),

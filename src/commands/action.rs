@@ -210,7 +210,7 @@ pub fn run_one(
                     "{path}: some containers of the config can not be identified: config kept"
                 )));
             }
-            let left = delete::existing_containers(&svc, &exec.engine)?;
+            let left = super::write_checks::existing_containers(&svc, &exec.engine)?;
             if !left.is_empty() {
                 return Err(Error::Failed(format!(
                     "{path}: containers still exist ({}): config kept",
@@ -465,7 +465,7 @@ fn remove_slices(exec: &Exec) {
             if !std::path::Path::new("/run/systemd/system").exists() {
                 return;
             }
-            match delete::existing_containers(svc, &exec.engine) {
+            match super::write_checks::existing_containers(svc, &exec.engine) {
                 Ok(left) if left.is_empty() => {}
                 Ok(_) => return,
                 Err(e) => return warn(format!("cgroup not removed: {e}")),

@@ -175,9 +175,11 @@ fn edit(
     // what a write stores, a daemon start accepts (SPEC 11), on the
     // engine the service's containers are on
     if let Some(svc) = &report.service {
-        daemon_checked(ctx, path, svc)?;
-        engine_kept(ctx, path, svc)?;
-        nodes_kept(ctx, path, svc)?;
+        super::write_checks::daemon_checked(ctx, path, svc)?;
+        super::write_checks::engine_kept(ctx, path, svc)?;
+        super::write_checks::nodes_kept(ctx, path, svc, |n| {
+            super::sync::ever_synced(ctx, path, n)
+        })?;
     }
     if doc.to_string() == before {
         return Ok(());
@@ -185,104 +187,6 @@ fn edit(
     let base = super::sync::base(ctx, path);
     config::save(path, &ctx.roots, &doc)?;
     super::sync::after_write(ctx, path, common, base)
-}
-
-/// A config write that moves the service to another engine (a private
-/// daemon given, taken away, or its data dir changed) is refused while a
-/// container of the service exists on the engine it has now: the
-/// containers would run on out of om's reach (status `down` on the new
-/// engine, a purge deleting the config while they run, a private daemon
-/// left running with its socket gone). The engine now is asked as a
-/// delete asks it (a private daemon started for that, stopped again when
-/// idle); a failed query refuses too. A service with no config yet moves
-/// nothing.
-pub fn engine_kept(ctx: &Ctx, path: &SvcPath, new: &crate::config::service::Service) -> Result<()> {
-    let Ok((old, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) else {
-        return Ok(());
-    };
-    let engine_of = |s: &crate::config::service::Service| {
-        s.daemon.as_ref().map(|d| {
-            std::path::Path::new(&d.data_dir)
-                .components()
-                .collect::<std::path::PathBuf>()
-        })
-    };
-    if engine_of(&old) == engine_of(new) {
-        return Ok(());
-    }
-    let log = super::service_log(ctx, path, true);
-    let asked = super::delete::ask_existing(ctx, &old, &log)
-        .map_err(|e| {
-            Error::Failed(format!(
-                "{path}: the change moves the service to another docker engine, and its engine now can not be asked what it holds ({e}): nothing written"
-            ))
-        })?;
-    if asked.is_empty() {
-        return Ok(());
-    }
-    fail(format!(
-        "{path}: the change moves the service to another docker engine (docker_data_dir) while containers of the service exist on its engine now ({}): nothing written; unprovision it first (om {path} unprovision), then change it",
-        asked.join(", ")
-    ))
-}
-
-/// A config write that drops a node from `nodes`/`drpnodes` is refused
-/// while the service may run there: the config no longer goes there, and
-/// status and the guard stop asking it, so a start here would make a
-/// second copy (a hostile run of issue 21). Each dropped node is asked
-/// first: it runs the service, or can not tell and once had this config
-/// (a sync either way), and the write is refused, naming it; one that says
-/// the service does not run there, that has no such service, or that never
-/// had the config from here nor sent it (a typo) is dropped.
-pub fn nodes_kept(ctx: &Ctx, path: &SvcPath, new: &crate::config::service::Service) -> Result<()> {
-    let Ok((old, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) else {
-        return Ok(());
-    };
-    let kept = new.all_nodes();
-    let dropped: Vec<String> = old
-        .all_nodes()
-        .into_iter()
-        .filter(|n| !crate::transport::is_local(n, &ctx.node) && !kept.contains(n))
-        .map(String::from)
-        .collect();
-    if dropped.is_empty() {
-        return Ok(());
-    }
-    let answers = super::status::nodes_say(ctx, &old, |n| dropped.iter().any(|d| d == n))?;
-    for (node, word) in answers {
-        match word {
-            super::status::Word::Runs { .. } => {
-                return fail(format!(
-                    "{path}: the change drops {node} from the service's nodes while it runs there: nothing written; stop it there first (om {path} stop), or switch it here"
-                ))
-            }
-            // a node that never had this config (a typo, a node never
-            // reached) never ran the service by it
-            super::status::Word::Unknown(_) if !super::sync::ever_synced(ctx, path, &node) => {}
-            super::status::Word::Unknown(why) => {
-                return fail(format!(
-                    "{path}: the change drops {node} from the service's nodes, and {node} can not tell whether it runs there ({why}): nothing written; drop it once it answers (a node gone for good: edit the config file by hand)"
-                ))
-            }
-            super::status::Word::Not | super::status::Word::Absent => {}
-        }
-    }
-    Ok(())
-}
-
-/// The private daemon's check (`docker::daemon::check_host`) for a config
-/// about to be written: its warnings said, its error the command's.
-pub fn daemon_checked(
-    ctx: &Ctx,
-    path: &SvcPath,
-    svc: &crate::config::service::Service,
-) -> Result<()> {
-    let warnings = crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node)
-        .map_err(|e| Error::Failed(format!("{path}: {e}")))?;
-    for w in warnings {
-        crate::text::say(&format!("{path}: warning: {w}"));
-    }
-    Ok(())
 }
 
 pub fn set(ctx: &Ctx, selector: &str, args: &SetArgs) -> Result<()> {

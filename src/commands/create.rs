@@ -102,9 +102,9 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
         return fail(format!("{path}: {first}"));
     }
     if let Some(svc) = &report.service {
-        super::config_cmds::daemon_checked(ctx, path, svc)?;
+        super::write_checks::daemon_checked(ctx, path, svc)?;
         if exists {
-            super::config_cmds::engine_kept(ctx, path, svc)?;
+            super::write_checks::engine_kept(ctx, path, svc)?;
         }
     }
     Ok((doc, exists))
@@ -148,8 +148,10 @@ fn install(
         // again under the lock: an action that held it may have made
         // containers since build_document asked
         if let Some(svc) = check::check_document(doc, path, &ctx.node, &ctx.roots).service {
-            super::config_cmds::engine_kept(ctx, path, &svc)?;
-            super::config_cmds::nodes_kept(ctx, path, &svc)?;
+            super::write_checks::engine_kept(ctx, path, &svc)?;
+            super::write_checks::nodes_kept(ctx, path, &svc, |n| {
+                super::sync::ever_synced(ctx, path, n)
+            })?;
         }
     } else if existed {
         // --force kept the id of a service deleted since: not brought back.

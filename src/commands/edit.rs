@@ -44,9 +44,11 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
             Err(e) => errors.push(e),
         }
         if errors.is_empty() {
-            if let Err(e) = super::config_cmds::engine_kept(ctx, path, svc)
-                .and_then(|()| super::config_cmds::nodes_kept(ctx, path, svc))
-            {
+            if let Err(e) = super::write_checks::engine_kept(ctx, path, svc).and_then(|()| {
+                super::write_checks::nodes_kept(ctx, path, svc, |n| {
+                    super::sync::ever_synced(ctx, path, n)
+                })
+            }) {
                 errors.push(e.to_string());
             }
         }

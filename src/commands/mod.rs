@@ -13,6 +13,7 @@ mod passthrough;
 mod status;
 mod switch;
 pub(crate) mod sync;
+mod write_checks;
 
 use crate::cli::{Cli, Command, EditCommand, LsCli, PrintCommand, ValidateCommand};
 use crate::config::value::parse_duration;

@@ -381,8 +381,8 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
             // nothing of it: a second review of issue 21)
             let report = crate::config::check::check_document(doc, path, &ctx.node, &ctx.roots);
             if let Some(svc) = &report.service {
-                super::config_cmds::daemon_checked(ctx, path, svc)?;
-                super::config_cmds::engine_kept(ctx, path, svc)?;
+                super::write_checks::daemon_checked(ctx, path, svc)?;
+                super::write_checks::engine_kept(ctx, path, svc)?;
             }
             Ok(())
         },

@@ -217,7 +217,7 @@ fn daemon_config(get: &Getter) -> Result<Option<DaemonConfig>, String> {
     };
     // what holds on every node (this host's own checks are
     // `docker::daemon::check_host`'s)
-    crate::docker::data_dir::static_check(&data_dir)
+    crate::docker::system_dirs::static_check(&data_dir)
         .map_err(|why| format!("DEFAULT.{key}: '{}' {why}", data_dir.escape_debug()))?;
     let args = match get("DEFAULT", "docker_daemon_args")? {
         Some(v) => split_words(&v).map_err(|e| format!("DEFAULT.docker_daemon_args: {e}"))?,

@@ -173,9 +173,11 @@ fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str]) -> Vec<Strin
                 let all = svc.resources();
                 crate::plan::start_stages(&svc, &all)?;
                 match &svc.daemon {
-                    Some(d) => crate::docker::data_dir::check_elsewhere(&d.data_dir).map_err(|e| {
-                        format!("DEFAULT.{}: '{}' {e}", d.key, d.data_dir.escape_debug())
-                    }),
+                    Some(d) => {
+                        crate::docker::system_dirs::check_elsewhere(&d.data_dir).map_err(|e| {
+                            format!("DEFAULT.{}: '{}' {e}", d.key, d.data_dir.escape_debug())
+                        })
+                    }
                     None => Ok(()),
                 }
             });
@@ -195,7 +197,7 @@ fn finish(report: &mut Report, svc: Service, roots: &Roots) {
     }
     let all = svc.resources();
     match crate::plan::start_stages(&svc, &all)
-        .and_then(|_| crate::docker::daemon::check_socket(&svc, roots))
+        .and_then(|_| crate::docker::socket::check_socket(&svc, roots))
     {
         Err(e) => report.errors.push(e),
         Ok(()) => report.service = Some(svc),

@@ -358,7 +358,7 @@ fn env_override(key: &str) -> Option<String> {
 pub fn env_overridden(doc: &super::ini::Document) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     doc.entries("env")
-        .map(|(key, _)| super::check::unscoped(key))
+        .map(|(key, _)| key.split_once('@').map_or(key, |(k, _)| k))
         .filter(|key| seen.insert(*key) && env_override(key).is_some())
         .map(|key| {
             format!(

@@ -3,18 +3,16 @@
 //! the first docker call of an action that needs it, and stops after the
 //! action that leaves none of its containers running.
 
+pub use super::socket::{check_socket, socket_of};
 use super::Engine;
 use crate::config::service::{DaemonConfig, Service};
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
-use crate::paths::{Roots, SvcPath};
+use crate::paths::Roots;
 use crate::process::Cmd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The longest path a unix socket takes (`sun_path` is 108 bytes, NUL
-/// included).
-const SOCKET_MAX: usize = 107;
 /// How long a daemon told to stop (SIGTERM) gets before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(200);
@@ -35,36 +33,6 @@ pub struct Daemon {
     /// `om-<first 8 chars of the service id>`: containerd namespaces of
     /// its own, so daemons sharing a containerd never see each other's.
     namespace: String,
-}
-
-/// The socket of a service's daemon, in its state directory.
-pub fn socket_of(path: &SvcPath, roots: &Roots) -> PathBuf {
-    path.var_dir(roots).join("docker.sock")
-}
-
-/// A socket path over what a unix socket takes is a config error, said at
-/// validate time rather than by dockerd at start.
-pub fn check_socket(svc: &Service, roots: &Roots) -> std::result::Result<(), String> {
-    if svc.daemon.is_none() {
-        return Ok(());
-    }
-    // The id names the daemon's exec root and containerd namespace.
-    let id8 = svc.id.get(..8).unwrap_or_default();
-    if id8.len() < 8 || !id8.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!(
-            "DEFAULT.id: '{}' does not start with 8 hex digits, which name the private daemon's runtime directory (om create sets a UUID)",
-            svc.id.escape_debug()
-        ));
-    }
-    let socket = socket_of(&svc.path, roots);
-    let len = socket.as_os_str().len();
-    if len > SOCKET_MAX {
-        return Err(format!(
-            "DEFAULT.docker_data_dir: the daemon's socket {} would be {len} bytes, over the {SOCKET_MAX} a unix socket takes (a shorter OSVC_ROOT_PATH or service name)",
-            socket.display()
-        ));
-    }
-    Ok(())
 }
 
 /// The one check of a private daemon's config against this host (SPEC 11),

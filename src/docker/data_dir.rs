@@ -7,6 +7,8 @@
 //! marked by om as this service's (`MARKER`, which om writes when it
 //! creates or first takes the directory).
 
+use super::system_dirs::static_check;
+use super::system_dirs::{inode, Guarded, Rule, DEFAULT_ROOT, SYSTEM, TREES};
 use crate::config::eval::Evaluator;
 use crate::config::service::{DaemonConfig, Service};
 use crate::paths::{list_services, Roots, SvcPath};
@@ -17,120 +19,6 @@ use std::path::{Path, PathBuf};
 /// om's mark in a data dir it initialised: a file of om's user, mode
 /// 0600, holding the service id.
 pub const MARKER: &str = ".om-owner";
-
-/// Directories a data dir may not be nor hold: dockerd would take them
-/// over (or, for the parents of system trees, everything under them).
-const SYSTEM: &[&str] = &[
-    "/",
-    "/tmp",
-    "/var",
-    "/home",
-    "/opt",
-    "/srv",
-    "/mnt",
-    "/media",
-    "/var/lib",
-    "/var/tmp",
-    "/var/opt",
-    "/var/local",
-    "/var/backups",
-];
-
-/// Trees a data dir may not be, hold, nor be inside: the system's own
-/// (kernel views, programs, libraries, configuration, runtime state,
-/// root's home, the package managers' and systemd's state, logs, spools)
-/// and the private daemons' exec roots (under /run). An empty directory
-/// there (a `/var/lib/private`, a `/run/user/0`) is no less the system's.
-const TREES: &[&str] = &[
-    "/boot",
-    "/dev",
-    "/proc",
-    "/sys",
-    "/etc",
-    "/usr",
-    "/bin",
-    "/sbin",
-    "/lib",
-    "/lib32",
-    "/lib64",
-    "/libx32",
-    "/run",
-    "/root",
-    "/snap",
-    "/var/run",
-    "/var/lock",
-    "/var/log",
-    "/var/cache",
-    "/var/spool",
-    "/var/mail",
-    "/var/snap",
-    "/var/lib/private",
-    "/var/lib/misc",
-    "/var/lib/systemd",
-    "/var/lib/dpkg",
-    "/var/lib/apt",
-    "/var/lib/opensvc",
-    "/lost+found",
-    // other engines' stores (dockerd's own are found as data roots)
-    "/var/lib/containerd",
-    "/var/lib/containers",
-    "/var/lib/kubelet",
-];
-
-/// dockerd's data root when nothing sets it.
-const DEFAULT_ROOT: &str = "/var/lib/docker";
-
-#[derive(Clone, Copy, PartialEq)]
-enum Rule {
-    /// refused when the data dir is it or holds it
-    Is,
-    /// refused when the data dir is it, holds it or is inside it
-    Tree,
-}
-
-/// A directory a data dir is compared with, and what to call it.
-struct Guarded {
-    path: PathBuf,
-    rule: Rule,
-    what: String,
-}
-
-impl Guarded {
-    fn new(path: impl Into<PathBuf>, rule: Rule, what: impl Into<String>) -> Guarded {
-        Guarded {
-            path: real(&path.into()),
-            rule,
-            what: what.into(),
-        }
-    }
-
-    /// A system directory as named, its links not followed: what every
-    /// node refuses alike.
-    fn system(path: &str, rule: Rule) -> Guarded {
-        Guarded {
-            path: path.into(),
-            rule,
-            what: "a system directory".into(),
-        }
-    }
-
-    /// Why `dir` (a real path) may not be a data dir, by this one.
-    fn refuses(&self, dir: &Path, ino: Option<(u64, u64)>) -> Option<String> {
-        let p = self.path.display();
-        let what = &self.what;
-        if dir == self.path {
-            Some(format!("is {what} ({p})"))
-        } else if self.path.starts_with(dir) {
-            Some(format!("holds {what} ({p})"))
-        } else if self.rule == Rule::Tree && dir.starts_with(&self.path) {
-            Some(format!("is inside {what} ({p})"))
-        } else if ino.is_some() && ino == inode(&self.path) {
-            Some(format!("is {what} ({p}), mounted or linked there"))
-        } else {
-            None
-        }
-    }
-}
 
 /// Another service of this node, as far as its config says.
 pub struct Other {
@@ -231,57 +119,6 @@ pub fn check(
     Ok(warnings)
 }
 
-/// The rules of a data dir that hold on every node, whatever its host
-/// (the build applies them to the value of each node a scope names): an
-/// absolute path, no '..', no system directory (as named: this host's
-/// links are `check`'s), no user's home directory. Pure: no I/O.
-pub fn static_check(data_dir: &str) -> Result<(), String> {
-    let raw = Path::new(data_dir);
-    if !raw.is_absolute() {
-        return Err("is not an absolute path".into());
-    }
-    if raw
-        .components()
-        .any(|c| c == std::path::Component::ParentDir)
-    {
-        return Err("holds '..': name the directory itself".into());
-    }
-    let dir: PathBuf = raw.components().collect();
-    let listed: Vec<Guarded> = SYSTEM
-        .iter()
-        .map(|d| Guarded::system(d, Rule::Is))
-        .chain(TREES.iter().map(|d| Guarded::system(d, Rule::Tree)))
-        .collect();
-    // what it is before what it holds or is in: '/' is a system directory
-    let why = listed
-        .iter()
-        .find(|g| g.path == dir)
-        .or_else(|| listed.iter().find(|g| g.refuses(&dir, None).is_some()));
-    if let Some(why) = why.and_then(|g| g.refuses(&dir, None)) {
-        return Err(why);
-    }
-    if dir.parent() == Some(Path::new("/home")) {
-        return Err("is a user's home directory".into());
-    }
-    Ok(())
-}
-
-/// The rules a data dir meant for another node is checked by here: the
-/// static ones, and dockerd's default data root (the one engine root om
-/// can name without asking that node's engine; that node checks its own
-/// engines before its daemon starts).
-pub fn check_elsewhere(data_dir: &str) -> Result<(), String> {
-    static_check(data_dir)?;
-    let dir: PathBuf = Path::new(data_dir).components().collect();
-    let default = Path::new(DEFAULT_ROOT);
-    if dir == default || dir.starts_with(default) || default.starts_with(&dir) {
-        return Err(format!(
-            "is, holds or is inside dockerd's default data root ({DEFAULT_ROOT})"
-        ));
-    }
-    Ok(())
-}
-
 /// `data_dir` as a path, and whether it exists; refused when a symbolic
 /// link, or something other than a directory, is on the way, or when a
 /// parent is another user's or open to others (not sticky): they could
@@ -330,28 +167,6 @@ fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
         }
     }
     Ok((path, true))
-}
-
-/// `p` with its symbolic links resolved as far as it exists.
-fn real(p: &Path) -> PathBuf {
-    let mut base: PathBuf = p.components().collect();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(c) = std::fs::canonicalize(&base) {
-            return rest.iter().rev().fold(c, |acc, r| acc.join(r));
-        }
-        match (base.file_name().map(ToOwned::to_owned), base.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                base = parent.to_path_buf();
-            }
-            _ => return p.components().collect(),
-        }
-    }
-}
-
-fn inode(p: &Path) -> Option<(u64, u64)> {
-    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
 }
 
 fn euid() -> u32 {
@@ -583,6 +398,7 @@ fn running_roots(socket: &Path) -> Vec<(u32, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::docker::system_dirs::real;
 
     #[test]
     fn a_data_dir_is_compared_with_real_paths() {

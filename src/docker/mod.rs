@@ -10,6 +10,8 @@ pub mod daemon_args;
 pub mod data_dir;
 pub mod engine;
 pub mod inspect;
+pub mod socket;
+pub mod system_dirs;
 
 use crate::error::{Error, Result};
 use crate::process::{capture, Cmd};
