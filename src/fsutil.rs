@@ -53,12 +53,18 @@ fn narrow_dir(path: &Path) -> io::Result<()> {
 
 /// Open to group or others, and ours to narrow.
 fn too_open(meta: &std::fs::Metadata) -> bool {
-    meta.mode() & 0o077 != 0 && meta.uid() == current_uid()
+    meta.mode() & 0o077 != 0 && meta.uid() == euid()
 }
 
-fn current_uid() -> u32 {
-    // SAFETY: getuid has no preconditions and can not fail.
-    unsafe { libc::getuid() }
+/// The user om acts as: the owner of what it creates.
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and can not fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Whether directory `dir` holds no entry (its listing's error as is).
+pub fn is_empty_dir(dir: &Path) -> std::io::Result<bool> {
+    Ok(std::fs::read_dir(dir)?.next().is_none())
 }
 
 fn options() -> OpenOptions {

@@ -153,8 +153,7 @@ fn one_line(name: &str) -> Result<Option<std::ffi::OsString>> {
 }
 
 pub fn is_superuser() -> bool {
-    // SAFETY: geteuid has no preconditions and can not fail.
-    unsafe { libc::geteuid() == 0 }
+    crate::fsutil::euid() == 0
 }
 
 /// `OSVC_NODENAME`, else the host name.

@@ -17,6 +17,7 @@ mod par;
 mod paths;
 mod plan;
 mod process;
+mod procs;
 mod resource;
 mod secret;
 mod selector;

@@ -126,9 +126,9 @@ impl Daemon {
             && !super::data_dir::marked_for(&self.conf.data_dir, &self.id)
             // an older om's store has no mark: only an absent or empty
             // directory is known to hold nothing
-            && match std::fs::read_dir(&self.conf.data_dir) {
+            && match crate::fsutil::is_empty_dir(Path::new(&self.conf.data_dir)) {
                 Err(e) => e.kind() == std::io::ErrorKind::NotFound,
-                Ok(mut entries) => entries.next().is_none(),
+                Ok(empty) => empty,
             }
     }
 
@@ -365,15 +365,11 @@ impl Daemon {
     /// command line names the exec root, through its containerd address).
     fn shims_run(&self) -> bool {
         let root = self.exec_root.to_string_lossy().into_owned();
-        let Ok(procs) = std::fs::read_dir("/proc") else {
-            // unknown: the exec root is kept, never a guess
-            return true;
-        };
-        procs.flatten().any(|e| {
-            let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
-            comm.starts_with("containerd-shim")
-                && std::fs::read(e.path().join("cmdline"))
-                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&root))
+        // unknown: the exec root is kept, never a guess
+        crate::procs::all().is_none_or(|procs| {
+            procs.iter().any(|p| {
+                p.comm.starts_with("containerd-shim") && p.argv().iter().any(|w| w.contains(&root))
+            })
         })
     }
 

@@ -61,6 +61,16 @@ pub fn data_root(words: &[String]) -> Option<String> {
         .and_then(|f| f.value.map(String::from))
 }
 
+/// The addresses a dockerd command line listens on (`-H`/`--host`, in
+/// any spelling).
+pub fn hosts(words: &[String]) -> Vec<&str> {
+    flags(words)
+        .into_iter()
+        .filter(|f| f.name == "-H" || f.name == "--host")
+        .filter_map(|f| f.value)
+        .collect()
+}
+
 /// Why om sets `name` itself, when it does.
 fn om_sets(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -224,20 +234,12 @@ fn real_socket(path: &Path) -> PathBuf {
 fn listened_by_own_daemon(own: &Path, path: &Path) -> bool {
     let own = format!("unix://{}", own.display());
     let other = format!("unix://{}", path.display());
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return false;
-    };
-    procs.flatten().any(|e| {
-        std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim_end() == "dockerd")
-            && std::fs::read(e.path().join("cmdline")).is_ok_and(|c| {
-                let words: Vec<&[u8]> = c.split(|b| *b == 0).collect();
-                let has = |w: &str| {
-                    words
-                        .iter()
-                        .any(|x| *x == w.as_bytes() || x.ends_with(format!("={w}").as_bytes()))
-                };
-                has(&own) && has(&other)
-            })
+    crate::procs::all().unwrap_or_default().iter().any(|p| {
+        p.comm == "dockerd" && {
+            let words = p.argv();
+            let hosts = hosts(&words);
+            hosts.contains(&own.as_str()) && hosts.contains(&other.as_str())
+        }
     })
 }
 

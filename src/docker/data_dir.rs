@@ -11,6 +11,7 @@ use super::system_dirs::static_check;
 use super::system_dirs::{inode, Guarded, Rule, DEFAULT_ROOT, SYSTEM, TREES};
 use crate::config::eval::Evaluator;
 use crate::config::service::{DaemonConfig, Service};
+use crate::fsutil::euid;
 use crate::paths::{list_services, Roots, SvcPath};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
@@ -169,11 +170,6 @@ fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
     Ok((path, true))
 }
 
-fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and can not fail.
-    unsafe { libc::geteuid() }
-}
-
 /// An existing data dir: om's user's, and empty or marked as this
 /// service's.
 fn owned(dir: &Path, id: &str, others: &[Other]) -> Result<(), String> {
@@ -208,9 +204,9 @@ fn owned(dir: &Path, id: &str, others: &[Other]) -> Result<(), String> {
             },
         ),
         None => {
-            let mut entries =
-                std::fs::read_dir(dir).map_err(|e| format!("can not be listed: {e}"))?;
-            if entries.next().is_some() {
+            let empty =
+                crate::fsutil::is_empty_dir(dir).map_err(|e| format!("can not be listed: {e}"))?;
+            if !empty {
                 return Err(format!(
                     "is not empty and om did not initialise it (no {MARKER}): a private daemon gets a new or empty directory, which om marks as the service's"
                 ));
@@ -367,30 +363,20 @@ fn configured_root() -> Option<String> {
 /// The data root of every running dockerd but the one on `socket` (this
 /// service's own): a flag on its command line, else dockerd's default.
 fn running_roots(socket: &Path) -> Vec<(u32, String)> {
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
     let own = format!("unix://{}", socket.display());
-    procs
-        .flatten()
-        .filter_map(|e| {
-            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
-            if comm.trim_end() != "dockerd" {
-                return None;
-            }
-            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
-            let words: Vec<String> = cmdline
-                .split(|b| *b == 0)
-                .map(|w| String::from_utf8_lossy(w).into_owned())
-                .collect();
-            if words.iter().any(|w| w.ends_with(&own)) {
+    crate::procs::all()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.comm == "dockerd")
+        .filter_map(|p| {
+            let words = p.argv();
+            if super::daemon_args::hosts(&words).contains(&own.as_str()) {
                 return None;
             }
             let root = super::daemon_args::data_root(&words)
                 .filter(|r| r.starts_with('/'))
                 .unwrap_or_else(|| DEFAULT_ROOT.into());
-            Some((pid, root))
+            Some((p.pid, root))
         })
         .collect()
 }
