@@ -478,7 +478,7 @@ impl Daemon {
             .engine()
             .ps()?
             .into_iter()
-            .filter(|c| c.running || !matches!(c.state.as_str(), "exited" | "created" | "dead"))
+            .filter(|c| c.running || super::inspect::alive_state(&c.state))
             .count();
         if running > 0 {
             return Ok(());

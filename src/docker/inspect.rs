@@ -24,6 +24,13 @@ pub struct ContainerInfo {
     pub pid: u32,
 }
 
+/// Whether a container in docker state `state` may be running something:
+/// running, paused, restarting (only exited, created and dead ones are
+/// not). What status counts as running and a daemon as busy.
+pub fn alive_state(state: &str) -> bool {
+    !matches!(state, "exited" | "created" | "dead")
+}
+
 impl ContainerInfo {
     /// The 12-char id docker shows (ids are verified 64-hex at parse).
     pub fn short_id(&self) -> &str {

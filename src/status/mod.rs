@@ -305,7 +305,7 @@ pub fn leftover(rid: &str, i: &ContainerInfo) -> ResourceStatus {
 /// anything but absent, created, exited or dead (and `unknown`, a daemon
 /// that does not run). An `ambiguous` resource counts as alive.
 fn alive(state: &str) -> bool {
-    !matches!(state, "absent" | "exited" | "created" | "dead" | "unknown")
+    state != "absent" && state != "unknown" && crate::docker::inspect::alive_state(state)
 }
 
 /// An ip resource (SPEC 16), from what its holder's namespace holds.
@@ -352,12 +352,19 @@ pub fn ip_resource(
 /// counts as alive (`InstanceStatus::runs`): no other node starts the
 /// service on the strength of it.
 fn ambiguous(svc: &Service, c: &Container, why: &crate::error::Error) -> ResourceStatus {
-    let mut r = resource(svc, c, None);
+    let mut r = unseen(svc, c, "ambiguous");
     r.log = vec![format!("warn: {why}")];
     if r.status != Avail::NotApplicable {
         r.status = Avail::Warn;
     }
     r.provisioned = true;
+    r
+}
+
+/// A resource whose container om could not take for absent: no `P` flag
+/// (not provisioned is not known), its container's state `state`.
+fn unseen(svc: &Service, c: &Container, state: &str) -> ResourceStatus {
+    let mut r = resource(svc, c, None);
     r.flags = r
         .flags
         .chars()
@@ -365,7 +372,7 @@ fn ambiguous(svc: &Service, c: &Container, why: &crate::error::Error) -> Resourc
         .map(|(i, ch)| if i == 5 { '.' } else { ch })
         .collect();
     if let Some(c) = &mut r.container {
-        c.state = "ambiguous".into();
+        c.state = state.into();
     }
     r
 }
@@ -373,18 +380,9 @@ fn ambiguous(svc: &Service, c: &Container, why: &crate::error::Error) -> Resourc
 /// A resource of a service whose private daemon does not run: down (no
 /// container of it can run), and whether it exists is not known (no `P`).
 fn daemon_down(svc: &Service, c: &Container) -> ResourceStatus {
-    let mut r = resource(svc, c, None);
+    let mut r = unseen(svc, c, "unknown");
     if r.status != Avail::NotApplicable {
         r.log = vec!["info: docker daemon is not running".into()];
-    }
-    r.flags = r
-        .flags
-        .chars()
-        .enumerate()
-        .map(|(i, ch)| if i == 5 { '.' } else { ch })
-        .collect();
-    if let Some(c) = &mut r.container {
-        c.state = "unknown".into();
     }
     r
 }
