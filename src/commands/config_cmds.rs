@@ -176,10 +176,8 @@ fn edit(
     // engine the service's containers are on
     if let Some(svc) = &report.service {
         super::write_checks::daemon_checked(ctx, path, svc)?;
-        super::write_checks::engine_kept(ctx, path, svc)?;
-        super::write_checks::nodes_kept(ctx, path, svc, |n| {
-            super::sync::ever_synced(ctx, path, n)
-        })?;
+        let synced = |n: &str| super::sync::ever_synced(ctx, path, n);
+        super::write_checks::unmoved(ctx, path, svc, Some(&synced))?;
     }
     if doc.to_string() == before {
         return Ok(());

@@ -103,9 +103,8 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
     }
     if let Some(svc) = &report.service {
         super::write_checks::daemon_checked(ctx, path, svc)?;
-        if exists {
-            super::write_checks::engine_kept(ctx, path, svc)?;
-        }
+        // early, without the lock: install asks again under it
+        super::write_checks::unmoved(ctx, path, svc, None)?;
     }
     Ok((doc, exists))
 }
@@ -148,10 +147,8 @@ fn install(
         // again under the lock: an action that held it may have made
         // containers since build_document asked
         if let Some(svc) = check::check_document(doc, path, &ctx.node, &ctx.roots).service {
-            super::write_checks::engine_kept(ctx, path, &svc)?;
-            super::write_checks::nodes_kept(ctx, path, &svc, |n| {
-                super::sync::ever_synced(ctx, path, n)
-            })?;
+            let synced = |n: &str| super::sync::ever_synced(ctx, path, n);
+            super::write_checks::unmoved(ctx, path, &svc, Some(&synced))?;
         }
     } else if existed {
         // --force kept the id of a service deleted since: not brought back.

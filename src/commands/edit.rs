@@ -44,11 +44,8 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
             Err(e) => errors.push(e),
         }
         if errors.is_empty() {
-            if let Err(e) = super::write_checks::engine_kept(ctx, path, svc).and_then(|()| {
-                super::write_checks::nodes_kept(ctx, path, svc, |n| {
-                    super::sync::ever_synced(ctx, path, n)
-                })
-            }) {
+            let synced = |n: &str| super::sync::ever_synced(ctx, path, n);
+            if let Err(e) = super::write_checks::unmoved(ctx, path, svc, Some(&synced)) {
                 errors.push(e.to_string());
             }
         }

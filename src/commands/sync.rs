@@ -382,7 +382,7 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
             let report = crate::config::check::check_document(doc, path, &ctx.node, &ctx.roots);
             if let Some(svc) = &report.service {
                 super::write_checks::daemon_checked(ctx, path, svc)?;
-                super::write_checks::engine_kept(ctx, path, svc)?;
+                super::write_checks::unmoved(ctx, path, svc, None)?;
             }
             Ok(())
         },

@@ -15,17 +15,35 @@ use std::collections::HashSet;
 
 /// The private daemon's check (`docker::daemon::check_host`) for a config
 /// about to be written: its warnings said, its error the command's.
-pub fn daemon_checked(
-    ctx: &Ctx,
-    path: &SvcPath,
-    svc: &crate::config::service::Service,
-) -> Result<()> {
+pub fn daemon_checked(ctx: &Ctx, path: &SvcPath, svc: &Service) -> Result<()> {
     let warnings = crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node)
         .map_err(|e| Error::Failed(format!("{path}: {e}")))?;
     for w in warnings {
         crate::text::say(&format!("{path}: warning: {w}"));
     }
     Ok(())
+}
+
+/// What a config write about to replace the service's config (`new`)
+/// must not change under a running service, the config it has now read
+/// once for both: its engine (`engine_kept`), and, when `synced` is given
+/// (`sync::ever_synced`; given, so that this module, which the sync's
+/// receiver calls, does not call the sync), its nodes (`nodes_kept`). A
+/// service with no config yet changes nothing.
+pub fn unmoved(
+    ctx: &Ctx,
+    path: &SvcPath,
+    new: &Service,
+    synced: Option<&dyn Fn(&str) -> bool>,
+) -> Result<()> {
+    let Ok((old, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) else {
+        return Ok(());
+    };
+    engine_kept(ctx, path, &old, new)?;
+    match synced {
+        Some(synced) => nodes_kept(ctx, path, &old, new, synced),
+        None => Ok(()),
+    }
 }
 
 /// A config write that moves the service to another engine (a private
@@ -35,24 +53,20 @@ pub fn daemon_checked(
 /// engine, a purge deleting the config while they run, a private daemon
 /// left running with its socket gone). The engine now is asked as a
 /// delete asks it (a private daemon started for that, stopped again when
-/// idle); a failed query refuses too. A service with no config yet moves
-/// nothing.
-pub fn engine_kept(ctx: &Ctx, path: &SvcPath, new: &crate::config::service::Service) -> Result<()> {
-    let Ok((old, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) else {
-        return Ok(());
-    };
-    let engine_of = |s: &crate::config::service::Service| {
+/// idle); a failed query refuses too.
+fn engine_kept(ctx: &Ctx, path: &SvcPath, old: &Service, new: &Service) -> Result<()> {
+    let engine_of = |s: &Service| {
         s.daemon.as_ref().map(|d| {
             std::path::Path::new(&d.data_dir)
                 .components()
                 .collect::<std::path::PathBuf>()
         })
     };
-    if engine_of(&old) == engine_of(new) {
+    if engine_of(old) == engine_of(new) {
         return Ok(());
     }
     let log = super::service_log(ctx, path, true);
-    let asked = super::write_checks::ask_existing(ctx, &old, &log)
+    let asked = ask_existing(ctx, old, &log)
         .map_err(|e| {
             Error::Failed(format!(
                 "{path}: the change moves the service to another docker engine, and its engine now can not be asked what it holds ({e}): nothing written"
@@ -75,18 +89,13 @@ pub fn engine_kept(ctx: &Ctx, path: &SvcPath, new: &crate::config::service::Serv
 /// (a sync either way), and the write is refused, naming it; one that says
 /// the service does not run there, that has no such service, or that never
 /// had the config from here nor sent it (a typo) is dropped.
-/// `synced(node)`: whether this node and `node` ever agreed on the
-/// config (`sync::ever_synced`; given, so that this module, which the
-/// sync's receiver calls, does not call the sync).
-pub fn nodes_kept(
+fn nodes_kept(
     ctx: &Ctx,
     path: &SvcPath,
-    new: &crate::config::service::Service,
-    synced: impl Fn(&str) -> bool,
+    old: &Service,
+    new: &Service,
+    synced: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
-    let Ok((old, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) else {
-        return Ok(());
-    };
     let kept = new.all_nodes();
     let dropped: Vec<String> = old
         .all_nodes()
@@ -97,7 +106,7 @@ pub fn nodes_kept(
     if dropped.is_empty() {
         return Ok(());
     }
-    let answers = super::status::nodes_say(ctx, &old, |n| dropped.iter().any(|d| d == n))?;
+    let answers = super::status::nodes_say(ctx, old, |n| dropped.iter().any(|d| d == n))?;
     for (node, word) in answers {
         match word {
             super::status::Word::Runs { .. } => {
