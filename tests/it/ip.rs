@@ -102,13 +102,13 @@ fn sweep() {
 }
 
 /// A bridge on the host, 10.200.K.1/24, deleted on drop.
-struct Bridge {
-    name: String,
+pub(crate) struct Bridge {
+    pub(crate) name: String,
     k: u8,
 }
 
 impl Bridge {
-    fn new(k: u8) -> Bridge {
+    pub(crate) fn new(k: u8) -> Bridge {
         root();
         engine();
         sweep();
@@ -138,7 +138,7 @@ impl Bridge {
     }
 
     /// 10.200.K.HOST
-    fn addr(&self, host: u8) -> String {
+    pub(crate) fn addr(&self, host: u8) -> String {
         format!("10.200.{}.{host}", self.k)
     }
 
@@ -161,7 +161,7 @@ fn container(image: &str, extra: &str) -> String {
 
 /// The pod: container#1 holds the namespace (`--net=none`, the default),
 /// container#2 joins it, ip#1 (`ip_lines`, its keywords) plumbs the address.
-fn pod_config(image: &str, ip_lines: &str) -> String {
+pub(crate) fn pod_config(image: &str, ip_lines: &str) -> String {
     format!(
         "[container#1]\n{}[container#2]\n{}[ip#1]\ntype = netns\n{ip_lines}",
         container(image, ""),
@@ -171,7 +171,7 @@ fn pod_config(image: &str, ip_lines: &str) -> String {
 
 /// The ip#1 keywords of the contract: `netns = container#1`, the address,
 /// `/24`, the bridge, the mode.
-fn ip_lines(addr: &str, ipdev: &str, mode: &str) -> String {
+pub(crate) fn ip_lines(addr: &str, ipdev: &str, mode: &str) -> String {
     format!("netns = container#1\nipname = {addr}\nnetmask = 24\nipdev = {ipdev}\nmode = {mode}\n")
 }
 

@@ -4,6 +4,7 @@ mod config;
 mod driver;
 mod fake_docker;
 mod fidelity;
+mod golden;
 mod holders;
 mod host_faults;
 mod hostile;

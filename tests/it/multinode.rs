@@ -6,7 +6,7 @@ use crate::support::{create, engine, registry_image, unique, Cleanup, Env, LOOP,
 use serde_json::Value;
 
 /// The rig's ssh client config, which `OM_RSH` (set by scripts/test) uses.
-fn rig() -> String {
+pub(crate) fn rig() -> String {
     engine();
     let rsh = std::env::var("OM_RSH").unwrap_or_default();
     let cfg = std::env::var("OM_TEST_SSH_CONFIG").unwrap_or_else(|_| {
@@ -22,7 +22,7 @@ fn rig() -> String {
 }
 
 /// A root of its own for this node, which reaches the rig's nodes.
-fn rig_env() -> Env {
+pub(crate) fn rig_env() -> Env {
     let mut env = Env::new();
     env.vars
         .push(("OM_RSH".into(), std::env::var("OM_RSH").unwrap_or_default()));
@@ -50,7 +50,7 @@ fn on(cfg: &str, node: &str, args: &str, stdin: &str) -> std::process::Output {
 
 /// Purges the service on the rig's nodes when the test ends, however it
 /// ends.
-struct Remote<'a> {
+pub(crate) struct Remote<'a> {
     cfg: &'a str,
     name: String,
 }
@@ -85,7 +85,7 @@ fn on_ok(cfg: &str, node: &str, args: &str) -> String {
 
 /// The create here installed the config on `nodes` too, with the same id
 /// (config sync); it is purged there when the test ends.
-fn synced_to<'a>(cfg: &'a str, env: &Env, name: &str, nodes: &[&str]) -> Remote<'a> {
+pub(crate) fn synced_to<'a>(cfg: &'a str, env: &Env, name: &str, nodes: &[&str]) -> Remote<'a> {
     let remote = Remote {
         cfg,
         name: name.to_string(),
