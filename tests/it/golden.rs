@@ -9,6 +9,7 @@
 //! with `git diff`); the test still fails then, so a run that writes never
 //! passes.
 
+use crate::fake_docker::Fake;
 use crate::ip::{ip_lines, pod_config, Bridge};
 use crate::multinode::{rig, rig_env, synced_to};
 use crate::support::{inspect, registry, registry_image, unique, Cleanup, NODE};
@@ -100,4 +101,65 @@ fn status_json_of_a_pod_with_an_address_on_two_nodes() {
     let actual = normalize(&out.stdout, &subs);
     env.om(&[&name, "purge"]).ok();
     assert_golden(&[("status_pod_two_nodes.json", &actual)]);
+}
+
+/// The README's annotated service (from the README itself).
+fn readme_service() -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```ini\n[DEFAULT]")
+        .expect("the annotated config")
+        + 7;
+    readme[start..start + readme[start..].find("```").unwrap()].to_string()
+}
+
+/// The whole argv log of `deploy`, `stop` and `purge` of the README's
+/// annotated service, one action at a time, with a fake docker.
+#[test]
+fn docker_calls_of_the_readme_service_deploy_stop_purge() {
+    let fake = Fake::new();
+    let name = unique("gd");
+    let log = || std::fs::read_to_string(&fake.log).unwrap_or_default();
+    let clear = || {
+        let _ = std::fs::remove_file(&fake.log);
+    };
+    fake.env
+        .om_stdin(&[&name, "deploy", "--config=-"], &readme_service())
+        .ok();
+    let deploy = log();
+    clear();
+    let id = fake.env.svc_id(&name);
+    // the containers the fake made: their ids (random) and their config
+    // labels (a hash of the run line, which holds the name and the id)
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&fake.state).unwrap()).unwrap();
+    let mut subs = Vec::new();
+    for n in 1..=2 {
+        let c = &state[format!("{name}.container.{n}")];
+        let cid = c["Id"].as_str().expect("a container id").to_string();
+        let config = c["Labels"]["com.opensvc.config"]
+            .as_str()
+            .expect("a config label")
+            .to_string();
+        assert!(config.len() == 16 && config.bytes().all(|b| b.is_ascii_hexdigit()));
+        subs.push((cid, format!("<container#{n} id>")));
+        subs.push((config, format!("<container#{n} config label>")));
+    }
+    let subs: Vec<(String, &str)> = subs
+        .iter()
+        .map(|(v, p)| (v.clone(), p.as_str()))
+        .chain([(id, "<id>"), (name.clone(), "<name>")])
+        .collect();
+    clear();
+    fake.env.om(&[&name, "stop"]).ok();
+    let stop = log();
+    clear();
+    fake.env.om(&[&name, "purge"]).ok();
+    let purge = log();
+    assert_golden(&[
+        ("readme_service.deploy.jsonl", &normalize(&deploy, &subs)),
+        ("readme_service.stop.jsonl", &normalize(&stop, &subs)),
+        ("readme_service.purge.jsonl", &normalize(&purge, &subs)),
+    ]);
 }
