@@ -11,6 +11,7 @@ mod hostile;
 mod hostile_config;
 mod hosting;
 mod ip;
+mod layering;
 mod lifecycle;
 mod limits;
 mod multinode;
