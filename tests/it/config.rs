@@ -556,15 +556,15 @@ fn a_held_lock_makes_actions_wait_then_fail_naming_the_holder() {
     holder.env("EDITOR", "sh -c 'sleep 3'");
     let mut child = holder.spawn().unwrap();
     let lock = env.root().join("var/svc/s/lock");
-    for _ in 0..100 {
-        if std::fs::read_to_string(&lock)
-            .unwrap_or_default()
-            .contains("edit config")
-        {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for(
+        "the editor to hold the lock",
+        std::time::Duration::from_secs(5),
+        || {
+            std::fs::read_to_string(&lock)
+                .unwrap_or_default()
+                .contains("edit config")
+        },
+    );
     let t = std::time::Instant::now();
     let out = env
         .om(&["s", "set", "--kw", "comment=x", "--waitlock", "500ms"])

@@ -410,20 +410,16 @@ fn an_action_inspects_each_distinct_image_once() {
 /// Whether a process is gone, or a zombie (as good as gone), within 2 s.
 pub fn dies_soon(pid: &str) -> bool {
     let stat = format!("/proc/{}/stat", pid.trim());
-    for _ in 0..40 {
-        match std::fs::read_to_string(&stat) {
-            Err(_) => return true,
-            Ok(s)
-                if s.rsplit(')')
-                    .next()
-                    .is_some_and(|r| r.trim_start().starts_with('Z')) =>
-            {
-                return true
-            }
-            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
-        }
-    }
-    false
+    poll_until(
+        std::time::Duration::from_secs(2),
+        || match std::fs::read_to_string(&stat) {
+            Err(_) => true,
+            Ok(s) => s
+                .rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z')),
+        },
+    )
 }
 
 fn pids(file: &std::path::Path) -> Vec<String> {
@@ -494,16 +490,15 @@ fn a_signal_kills_the_docker_call_and_rolls_back() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // once docker start hangs
-    let t = std::time::Instant::now();
-    while !fake.calls().iter().any(|c| c[0] == "start") {
-        assert!(
-            t.elapsed() < std::time::Duration::from_secs(20),
-            "no docker start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    // once docker start hangs: every docker call so far noted its pid
+    wait_for(
+        "a hanging docker start",
+        std::time::Duration::from_secs(20),
+        || {
+            let calls = fake.calls();
+            calls.iter().any(|c| c[0] == "start") && pids(&pid_file).len() >= calls.len()
+        },
+    );
     let om_pid = i32::try_from(om.id()).unwrap();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &om_pid.to_string()])

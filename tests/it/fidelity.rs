@@ -2,6 +2,7 @@
 
 use crate::support::*;
 use serde_json::Value;
+use std::time::Duration;
 
 #[test]
 fn opensvc_json_forms_read_and_written() {
@@ -132,11 +133,11 @@ fn an_unhealthy_container_is_warn_with_its_check_output() {
     env.om(&[&name, "start"]).ok();
     env.om(&[&name, "status"]).ok();
     assert!(docker(&["exec", &c, "touch", "/tmp/sick"]).status.success());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while inspect(&c).unwrap()["State"]["Health"]["Status"] != "unhealthy" {
-        assert!(std::time::Instant::now() < deadline, "never unhealthy");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    wait_for(
+        "the container to be unhealthy",
+        Duration::from_secs(30),
+        || inspect(&c).unwrap()["State"]["Health"]["Status"] == "unhealthy",
+    );
     env.om(&[&name, "status"]).code(2);
     let out = env.om(&[&name, "print", "status"]).ok();
     assert!(
@@ -312,7 +313,10 @@ fn status_shows_the_running_action() {
         .vars
         .push(("FAKE_DOCKER_DELAY".into(), "stop:3".into()));
     let mut stop = fake.env.std_cmd(&[&name, "stop"]).spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1000));
+    // in its docker stop, which lasts 3 s
+    wait_for("the stop's docker stop", Duration::from_secs(20), || {
+        fake.calls().iter().any(|c| c[0] == "stop")
+    });
     let out = fake.env.om(&[&name, "print", "status"]).ok();
     assert!(stop.wait().unwrap().success());
     assert!(
@@ -473,17 +477,9 @@ fn following_container_logs_ends_with_its_reader() {
     let mut first = [0u8; 8];
     std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
     drop(stdout);
-    let t = std::time::Instant::now();
     // the next lines come within a second or two; then every reader ends
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        assert!(
-            t.elapsed() < std::time::Duration::from_secs(15),
-            "om logs -f did not end"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_for("om logs -f to end", Duration::from_secs(15), || {
+        child.try_wait().unwrap().is_some()
+    });
     env.om(&[&name, "purge"]).ok();
 }

@@ -71,7 +71,10 @@ fn an_action_waiting_on_a_purge_finds_the_service_gone() {
         .vars
         .push(("FAKE_DOCKER_DELAY".into(), "stop:2".into()));
     let mut purge = fake.env.std_cmd(&[&name, "purge"]).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // the purge holds the lock, in its docker stop (2 s)
+    wait_for("the purge's docker stop", Duration::from_secs(20), || {
+        fake.calls().iter().any(|c| c[0] == "stop")
+    });
     let start = om_in(&fake.env, &name, &["start"]);
     let purged = purge.wait().unwrap();
     assert!(purged.success());
@@ -493,13 +496,7 @@ fn a_failed_stop_keeps_the_started_expectation() {
 
 // --- on the real engine ---
 
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+const SECS_30: Duration = Duration::from_secs(30);
 
 /// A container whose health stays `starting` for a minute: a start waits
 /// for it to be operational until its start_timeout.
@@ -530,7 +527,7 @@ fn a_signal_during_a_real_start_rolls_it_back() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        wait_for("wait for container operational", || {
+        wait_for("wait for container operational", SECS_30, || {
             std::fs::read_to_string(&log)
                 .is_ok_and(|l| l.contains("wait for container operational"))
         });
@@ -562,7 +559,7 @@ fn after_a_sigkill_the_next_start_finishes_or_rolls_back() {
     create(&env, &name, &slow_health("60s"));
     let log = env.root().join(format!("log/{name}.log"));
     let mut child = env.std_cmd(&[&name, "start"]).spawn().unwrap();
-    wait_for("wait for container operational", || {
+    wait_for("wait for container operational", SECS_30, || {
         std::fs::read_to_string(&log).is_ok_and(|l| l.contains("wait for container operational"))
     });
     child.kill().unwrap();
@@ -789,16 +786,21 @@ fn a_second_signal_ends_om_and_its_docker_call() {
         .unwrap();
     let pid = i32::try_from(child.id()).unwrap();
     // container#1 started, container#2's docker run hangs: interrupt it
-    wait_for("docker run", || {
+    wait_for("docker run", SECS_30, || {
         std::fs::read_to_string(&log).is_ok_and(|l| l.contains("docker run -d"))
     });
     // SAFETY: signalling our own child.
     unsafe { libc::kill(pid, libc::SIGTERM) };
     // the rollback's docker stop runs for a minute: a second SIGTERM
-    wait_for("the rollback's docker stop", || {
+    wait_for("the rollback's docker stop", SECS_30, || {
         std::fs::read_to_string(&log).is_ok_and(|l| l.contains("docker stop"))
     });
-    std::thread::sleep(Duration::from_millis(300));
+    // and it runs: every docker process started so far noted its pid
+    wait_for("the docker stop process", SECS_30, || {
+        let started = std::fs::read_to_string(&pids).unwrap_or_default();
+        let calls = fake.calls();
+        calls.iter().any(|c| c[0] == "stop") && started.lines().count() >= calls.len()
+    });
     let t = Instant::now();
     // SAFETY: as above.
     unsafe { libc::kill(pid, libc::SIGTERM) };

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const NODE: &str = "deb1.opensvc.com";
 
@@ -182,6 +182,31 @@ pub fn cgroup_parent(levels: &[&str]) -> String {
     } else {
         levels.iter().map(|l| format!("/{l}.slice")).collect()
     }
+}
+
+/// Polls `cond` every 50 ms until it holds or `timeout` has passed:
+/// whether it held. For a test that then asserts the condition itself.
+pub fn poll_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits until another process got where `cond` sees it (`what`, in the
+/// failure), in place of a fixed sleep; fails the test after `timeout`.
+#[track_caller]
+pub fn wait_for(what: &str, timeout: Duration, cond: impl FnMut() -> bool) {
+    assert!(
+        poll_until(timeout, cond),
+        "waited {timeout:?} for {what}, in vain"
+    );
 }
 
 /// Engine tests never skip: without an engine they fail, saying why.

@@ -2,7 +2,9 @@
 //! their environment, blocking and not, their bound, and what never
 //! reaches their shell.
 
-use crate::support::{create, engine, inspect, registry_image, unique, Cleanup, Env, LOOP};
+use crate::support::{
+    create, engine, inspect, poll_until, registry_image, unique, Cleanup, Env, LOOP,
+};
 use std::os::unix::fs::PermissionsExt;
 
 /// A script that appends `WHAT ACTION RID PATH NAME NAMESPACE` to `trace`.
@@ -158,14 +160,18 @@ fn a_hanging_trigger_is_killed_at_its_bound_children_too() {
         "{}",
         out.stderr
     );
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let left = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .filter(|c| String::from_utf8_lossy(c).contains(&marker))
-        .count();
-    assert_eq!(left, 0, "a sleep of the trigger is still there");
+    let left = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .filter(|c| String::from_utf8_lossy(c).contains(&marker))
+            .count()
+    };
+    // killed, they are gone as soon as they are reaped; left alone, they
+    // would sleep for weeks
+    poll_until(std::time::Duration::from_secs(2), || left() == 0);
+    assert_eq!(left(), 0, "a sleep of the trigger is still there");
     env.om(&[&name, "purge"]).ok();
 }
 
