@@ -26,12 +26,14 @@ pub struct Host {
     pub systemd_dir: std::path::PathBuf,
     /// `OSVC_NODENAME` as given (a boot unit keeps it).
     pub node_given: Option<String>,
+    /// How docker is run.
+    pub docker: DockerCli,
 }
 
 /// How docker is run: `OM_DOCKER` (default `docker`), and the bound of
 /// every docker call without a keyword of its own, `OM_DOCKER_TIMEOUT`
 /// (default 60s).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DockerCli {
     pub program: String,
     pub bound: Duration,
@@ -39,7 +41,6 @@ pub struct DockerCli {
     pub docker_host: Option<String>,
 }
 
-static DOCKER: OnceLock<DockerCli> = OnceLock::new();
 static NO_COLOR: OnceLock<bool> = OnceLock::new();
 
 /// `NO_COLOR` as read at start (the action lines' colour; `print status`
@@ -48,13 +49,15 @@ pub fn no_color() -> bool {
     NO_COLOR.get().copied().unwrap_or(false)
 }
 
-/// The docker CLI settings read at start (defaults before, as in unit tests).
-pub fn docker_cli() -> &'static DockerCli {
-    DOCKER.get_or_init(|| DockerCli {
-        program: "docker".into(),
-        bound: Duration::from_secs(60),
-        docker_host: None,
-    })
+impl Default for DockerCli {
+    /// `docker`, bound at 60 s, `DOCKER_HOST` unset.
+    fn default() -> DockerCli {
+        DockerCli {
+            program: "docker".into(),
+            bound: Duration::from_secs(60),
+            docker_host: None,
+        }
+    }
 }
 
 impl Host {
@@ -95,11 +98,11 @@ impl Host {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "docker".into());
         let docker_host = var("DOCKER_HOST").filter(|s| !s.is_empty());
-        let _ = DOCKER.set(DockerCli {
+        let docker = DockerCli {
             program,
             bound,
             docker_host,
-        });
+        };
         // OM_RSH replaces `ssh -o BatchMode=yes` to reach another node
         let transport = match var("OM_RSH").filter(|v| !v.trim().is_empty()) {
             None => crate::transport::Transport::default(),
@@ -126,7 +129,23 @@ impl Host {
                 .iter()
                 .find_map(|k| var(k).filter(|s| !s.trim().is_empty())),
             transport,
+            docker,
         })
+    }
+
+    /// A host for unit tests: `roots`, node `node`, the defaults else.
+    #[cfg(test)]
+    pub fn for_test(roots: Roots, node: &str) -> Host {
+        Host {
+            roots,
+            node: node.into(),
+            no_color: true,
+            editor: None,
+            transport: crate::transport::Transport::default(),
+            systemd_dir: "/nonexistent/systemd".into(),
+            node_given: None,
+            docker: DockerCli::default(),
+        }
     }
 
     /// The services a selector picks among those configured.

@@ -153,7 +153,7 @@ pub fn run_one(
         if starts {
             guard(ctx, &svc, args.force, &log, asked)?;
         }
-        let daemon = crate::docker::daemon::Daemon::of(&svc, &ctx.roots);
+        let daemon = crate::docker::daemon::Daemon::of(&svc, ctx);
         // A private daemon that does not run holds no running container: a
         // stop has nothing to do on it, and does not start it for that.
         // (One killed behind om's back may have left them running: it is
@@ -171,8 +171,7 @@ pub fn run_one(
         }
         let engine = crate::docker::daemon::engine_for(
             &svc,
-            &ctx.roots,
-            &ctx.node,
+            ctx,
             &log,
             args.dry_run,
             true,
@@ -474,7 +473,7 @@ fn remove_slices(exec: &Exec) {
             args.extend(crate::cgroup::leaf_units(svc));
             let cmd = crate::process::Cmd::new("systemctl", args);
             exec.log.svc(Level::Info, &cmd.to_string());
-            match crate::process::capture(&cmd, crate::docker::call_bound()) {
+            match crate::process::capture(&cmd, exec.engine.bound()) {
                 Ok(out) if out.success() || out.stderr.contains("not loaded") => {}
                 Ok(out) => warn(format!("cgroup not removed: {}", out.error_line())),
                 Err(e) => warn(format!("cgroup not removed: {e}")),
@@ -499,8 +498,7 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
         let prepared = crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?;
         let engine = crate::docker::daemon::engine_for(
             &svc,
-            &ctx.roots,
-            &ctx.node,
+            ctx,
             &log,
             args.dry_run,
             true,
@@ -670,6 +668,7 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
         &rel(slice_of(&levels, CgroupDriver::Cgroupfs)),
         unit(&levels).as_deref(),
         dry,
+        exec.engine.bound(),
     )?;
     for (name, limits) in &svc.subset_limits {
         let mut l = levels.clone();
@@ -681,12 +680,14 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
             &rel(slice_of(&l, CgroupDriver::Cgroupfs)),
             unit(&l).as_deref(),
             dry,
+            exec.engine.bound(),
         )?;
     }
     for c in selected {
         let parent = cgroup_parent(&svc.path, c, CgroupDriver::Cgroupfs);
         let u = systemd.then(|| cgroup_parent(&svc.path, c, CgroupDriver::Systemd));
-        apply(exec.log, &c.rid, &c.limits, &rel(parent), u.as_deref(), dry)?;
+        let bound = exec.engine.bound();
+        apply(exec.log, &c.rid, &c.limits, &rel(parent), u.as_deref(), dry, bound)?;
     }
     Ok(())
 }

@@ -112,9 +112,9 @@ fn systemd_runs() -> bool {
     Path::new("/run/systemd/system").is_dir()
 }
 
-fn systemctl(args: &[&str]) -> Result<()> {
+fn systemctl(ctx: &Ctx, args: &[&str]) -> Result<()> {
     let cmd = Cmd::new("systemctl", args.iter().copied());
-    let out = capture(&cmd, crate::docker::call_bound())?;
+    let out = capture(&cmd, ctx.docker.bound)?;
     if out.success() {
         Ok(())
     } else {
@@ -151,14 +151,14 @@ pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644))
                     .context(|| format!("chmod {}", file.display()))?;
-                systemctl(&["daemon-reload"])?;
-                systemctl(&["enable", &name])?;
+                systemctl(ctx, &["daemon-reload"])?;
+                systemctl(ctx, &["enable", &name])?;
                 eprintln!("om: {path}: {name} enabled ({})", file.display());
                 Ok(())
             }
             BootCommand::Disable => {
                 if systemd_runs() && file.exists() {
-                    systemctl(&["disable", &name])?;
+                    systemctl(ctx, &["disable", &name])?;
                 }
                 match std::fs::remove_file(&file) {
                     Ok(()) => {}
@@ -171,7 +171,7 @@ pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
                     Err(e) => return fail(format!("remove {}: {e}", file.display())),
                 }
                 if systemd_runs() {
-                    systemctl(&["daemon-reload"])?;
+                    systemctl(ctx, &["daemon-reload"])?;
                 }
                 Ok(())
             }

@@ -278,7 +278,7 @@ pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
         let mut errors = report.validate_errors(&ctx.roots);
         let mut warnings = report.warnings.clone();
         if let Some(svc) = &report.service {
-            match crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node) {
+            match crate::docker::daemon::check_host(svc, ctx) {
                 Ok(w) => warnings.extend(w),
                 Err(e) => errors.push(e),
             }

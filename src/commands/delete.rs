@@ -94,7 +94,7 @@ fn delete_here(
         // The daemon's socket and pid file go with the state: a daemon
         // left running would be out of om's reach, its containers too.
         if let Ok((svc, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) {
-            if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
+            if let Some(d) = docker::daemon::Daemon::of(&svc, ctx) {
                 let log = super::service_log(ctx, path, args.common.quiet);
                 d.stop_if_idle(&log, false)?;
                 if let Some(pid) = d.running() {
@@ -178,8 +178,8 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         name_refs.extend(holders.iter().map(|(_, _, n)| n.as_str()));
         // the engine of the config as it is (a private daemon's, maybe)
         let engine = match crate::config::build::daemon_of(&eval) {
-            Ok(Some(_)) => docker::Engine::private(&docker::daemon::socket_of(path, &ctx.roots)),
-            Ok(None) => docker::Engine::host(),
+            Ok(Some(_)) => docker::Engine::private(&ctx.docker, &docker::daemon::socket_of(path, &ctx.roots)),
+            Ok(None) => docker::Engine::host(&ctx.docker),
             Err(e) => {
                 return fail(format!(
                     "{e}: can not check whether the containers exist; --force to delete anyway"

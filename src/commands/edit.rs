@@ -37,7 +37,7 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
     errors.extend(report.object_errors(&ctx.roots));
     // its private daemon on this host, as create, set and validate check it
     if let Some(svc) = &report.service {
-        match crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node) {
+        match crate::docker::daemon::check_host(svc, ctx) {
             Ok(warnings) => warnings
                 .iter()
                 .for_each(|w| crate::text::say(&format!("{path}: warning: {w}"))),

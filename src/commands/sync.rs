@@ -262,7 +262,7 @@ fn send(
         return fail(format!("{} does not exist", item.noun));
     };
     let sent = digest(&text);
-    let receiver_wait = format!("{}ms", crate::docker::call_bound().as_millis() / 3);
+    let receiver_wait = format!("{}ms", ctx.docker.bound.as_millis() / 3);
     let calls: Vec<(String, Vec<String>)> = nodes
         .iter()
         .map(|node| {
@@ -301,7 +301,7 @@ fn send(
             ),
         );
     }
-    let bound = crate::docker::call_bound();
+    let bound = ctx.docker.bound;
     let answers: Vec<std::result::Result<String, Reach>> = std::thread::scope(|s| {
         let handles: Vec<_> = calls
             .iter()

@@ -7,6 +7,7 @@ pub use super::socket::{check_socket, socket_of};
 use super::Engine;
 use crate::config::service::{DaemonConfig, Service};
 use crate::error::{Error, Result};
+use crate::host::{DockerCli, Host};
 use crate::logger::{Level, Logger};
 use crate::paths::Roots;
 use crate::process::Cmd;
@@ -33,17 +34,16 @@ pub struct Daemon {
     /// `om-<first 8 chars of the service id>`: containerd namespaces of
     /// its own, so daemons sharing a containerd never see each other's.
     namespace: String,
+    /// The docker CLI its engine is asked through.
+    cli: DockerCli,
 }
 
 /// The one check of a private daemon's config against this host (SPEC 11),
 /// what `create`, `set`, `validate` and every daemon start run: its
 /// socket, its arguments (no flag om sets itself, listeners of its own),
 /// its data dir (see `data_dir`). The warnings, or the config error.
-pub fn check_host(
-    svc: &Service,
-    roots: &Roots,
-    node: &str,
-) -> std::result::Result<Vec<String>, String> {
+pub fn check_host(svc: &Service, host: &Host) -> std::result::Result<Vec<String>, String> {
+    let roots = &host.roots;
     let Some(conf) = &svc.daemon else {
         return Ok(Vec::new());
     };
@@ -53,19 +53,19 @@ pub fn check_host(
     let sockets = super::daemon_args::Sockets {
         own: &socket,
         var: &roots.var,
-        docker_host: crate::host::docker_cli().docker_host.as_deref(),
+        docker_host: host.docker.docker_host.as_deref(),
     };
     let mut warnings = super::daemon_args::check_hosts(&conf.args, &sockets)?;
-    warnings.extend(super::data_dir::check(svc, conf, roots, node, &socket)?);
+    warnings.extend(super::data_dir::check(svc, conf, host, &socket)?);
     Ok(warnings)
 }
 
 /// The engine `svc`'s containers run on: its private daemon's, else the
 /// host's.
-pub fn engine_of(svc: &Service, roots: &Roots) -> Engine {
+pub fn engine_of(svc: &Service, host: &Host) -> Engine {
     match &svc.daemon {
-        Some(_) => Engine::private(&socket_of(&svc.path, roots)),
-        None => Engine::host(),
+        Some(_) => Engine::private(&host.docker, &socket_of(&svc.path, &host.roots)),
+        None => Engine::host(&host.docker),
     }
 }
 
@@ -75,21 +75,21 @@ pub fn engine_of(svc: &Service, roots: &Roots) -> Engine {
 /// containers).
 pub fn engine_for(
     svc: &Service,
-    roots: &Roots,
-    node: &str,
+    host: &Host,
     log: &Logger,
     dry_run: bool,
     start: bool,
 ) -> Result<Engine> {
-    if let (Some(d), true) = (Daemon::of(svc, roots), start) {
-        d.ensure(log, dry_run, || check_host(svc, roots, node))?;
+    if let (Some(d), true) = (Daemon::of(svc, host), start) {
+        d.ensure(log, dry_run, || check_host(svc, host))?;
     }
-    Ok(engine_of(svc, roots))
+    Ok(engine_of(svc, host))
 }
 
 impl Daemon {
     /// `svc`'s daemon, when its config gives it one.
-    pub fn of(svc: &Service, roots: &Roots) -> Option<Daemon> {
+    pub fn of(svc: &Service, host: &Host) -> Option<Daemon> {
+        let roots = &host.roots;
         let conf = svc.daemon.clone()?;
         let var = svc.path.var_dir(roots);
         // The exec root is removed whole when the daemon is gone: it is
@@ -112,6 +112,7 @@ impl Daemon {
             conf,
             id: svc.id.clone(),
             namespace: format!("om-{id8}"),
+            cli: host.docker.clone(),
         })
     }
 
@@ -146,7 +147,7 @@ impl Daemon {
     }
 
     pub fn engine(&self) -> Engine {
-        Engine::private(&self.socket)
+        Engine::private(&self.cli, &self.socket)
     }
 
     /// The dockerd command line (SPEC 11).
@@ -696,7 +697,7 @@ mod tests {
                 id: id.into(),
                 ..svc("web", Some("/srv/web"))
             };
-            let d = Daemon::of(&s, &roots).unwrap();
+            let d = Daemon::of(&s, &Host::for_test(roots.clone(), "n1")).unwrap();
             assert_eq!(d.exec_root, PathBuf::from(want), "{id:?}");
         }
     }
@@ -726,7 +727,7 @@ mod tests {
     #[test]
     fn the_dockerd_line_of_the_spec() {
         let roots = Roots::under(Path::new("/o"));
-        let d = Daemon::of(&svc("app1-dev/svc/svc1", Some("/srv/a/docker")), &roots).unwrap();
+        let d = Daemon::of(&svc("app1-dev/svc/svc1", Some("/srv/a/docker")), &Host::for_test(roots.clone(), "n1")).unwrap();
         assert_eq!(
             d.cmd().to_string(),
             "dockerd -H unix:///o/var/namespaces/app1-dev/svc/svc1/docker.sock \
@@ -740,7 +741,7 @@ mod tests {
             d.log_file,
             Path::new("/o/log/namespaces/app1-dev/svc/svc1.dockerd.log")
         );
-        assert!(Daemon::of(&svc("svc1", None), &roots).is_none());
+        assert!(Daemon::of(&svc("svc1", None), &Host::for_test(roots.clone(), "n1")).is_none());
     }
 
     #[test]
@@ -762,7 +763,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let roots = Roots::under(dir.path());
         let s = svc("svc1", Some("/srv/d"));
-        let d = Daemon::of(&s, &roots).unwrap();
+        let d = Daemon::of(&s, &Host::for_test(roots.clone(), "n1")).unwrap();
         assert_eq!(d.running(), None);
         std::fs::create_dir_all(d.pid_file.parent().unwrap()).unwrap();
         // our own pid: alive, but not a dockerd on this socket

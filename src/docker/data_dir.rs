@@ -33,10 +33,10 @@ pub struct Other {
 pub fn check(
     svc: &Service,
     conf: &DaemonConfig,
-    roots: &Roots,
-    node: &str,
+    host: &crate::host::Host,
     socket: &Path,
 ) -> Result<Vec<String>, String> {
+    let (roots, node) = (&host.roots, host.node.as_str());
     let bad = |why: String| {
         format!(
             "DEFAULT.{}: '{}' {why}",
@@ -58,7 +58,7 @@ pub fn check(
             ));
         }
     }
-    match host_root() {
+    match host_root(&host.docker) {
         Ok(root) => guarded.push(Guarded::new(root, Rule::Tree, "the host engine's data root")),
         // Not known from the engine: the data roots every running dockerd
         // names on its command line (read from /proc below), daemon.json's
@@ -328,9 +328,10 @@ enum HostRoot {
 }
 
 /// The host engine's data root, as it says (`docker info`).
-fn host_root() -> Result<PathBuf, HostRoot> {
-    let cmd = super::Engine::host().cmd(["info", "--format", "{{.DockerRootDir}}"]);
-    let out = crate::process::capture(&cmd, super::call_bound())
+fn host_root(cli: &crate::host::DockerCli) -> Result<PathBuf, HostRoot> {
+    let engine = super::Engine::host(cli);
+    let cmd = engine.cmd(["info", "--format", "{{.DockerRootDir}}"]);
+    let out = crate::process::capture(&cmd, engine.bound())
         .map_err(|e| HostRoot::Unreadable(e.to_string()))?;
     if !out.success() {
         let line = crate::text::escape_controls(&out.error_line()).into_owned();
