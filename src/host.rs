@@ -8,7 +8,6 @@ use crate::paths::Roots;
 use crate::paths::{list_services, SvcPath};
 use crate::selector::select;
 use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// What every command needs to know about this host.
@@ -17,6 +16,9 @@ pub struct Host {
     pub node: String,
     /// `NO_COLOR` is set.
     pub no_color: bool,
+    /// Warnings and errors on stderr are coloured: a terminal, and no
+    /// `NO_COLOR`.
+    pub stderr_color: bool,
     /// `$VISUAL`, else `$EDITOR`, when set and not blank.
     pub editor: Option<String>,
     /// How the other nodes are reached (`OM_RSH`).
@@ -39,14 +41,6 @@ pub struct DockerCli {
     pub bound: Duration,
     /// `DOCKER_HOST`, for a command that must name the engine itself.
     pub docker_host: Option<String>,
-}
-
-static NO_COLOR: OnceLock<bool> = OnceLock::new();
-
-/// `NO_COLOR` as read at start (the action lines' colour; `print status`
-/// has it in `Host`).
-pub fn no_color() -> bool {
-    NO_COLOR.get().copied().unwrap_or(false)
 }
 
 impl Default for DockerCli {
@@ -111,7 +105,7 @@ impl Host {
             )?,
         };
         let no_color = std::env::var_os("NO_COLOR").is_some();
-        let _ = NO_COLOR.set(no_color);
+        let stderr_color = !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr());
         crate::fsutil::set_owned_trees(vec![
             roots.etc.clone(),
             roots.var.clone(),
@@ -125,6 +119,7 @@ impl Host {
                 .filter(|d| !d.is_empty())
                 .map_or_else(|| "/etc/systemd/system".into(), Into::into),
             no_color,
+            stderr_color,
             editor: ["VISUAL", "EDITOR"]
                 .iter()
                 .find_map(|k| var(k).filter(|s| !s.trim().is_empty())),
@@ -140,6 +135,7 @@ impl Host {
             roots,
             node: node.into(),
             no_color: true,
+            stderr_color: false,
             editor: None,
             transport: crate::transport::Transport::default(),
             systemd_dir: "/nonexistent/systemd".into(),

@@ -50,16 +50,12 @@ pub struct Logger {
     strict: bool,
     /// The first write that failed, with why.
     fault: Mutex<Option<String>>,
+    /// Warnings and errors are coloured on stderr (a terminal, and no
+    /// `NO_COLOR`: the host says).
+    color: bool,
 }
 
 static STDERR: Mutex<()> = Mutex::new(());
-
-/// Warnings and errors are coloured on a terminal only, never with NO_COLOR.
-fn color_stderr() -> bool {
-    use std::io::IsTerminal;
-    static COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *COLOR.get_or_init(|| !crate::host::no_color() && std::io::stderr().is_terminal())
-}
 
 /// Each line wrapped in an ANSI colour (the newlines stay outside).
 fn paint(text: &str, code: &str) -> String {
@@ -82,7 +78,13 @@ impl Logger {
             quiet: false,
             strict: false,
             fault: Mutex::new(None),
+            color: false,
         }
+    }
+
+    /// The same logger, its warnings and errors coloured on stderr or not.
+    pub fn color(self, color: bool) -> Logger {
+        Logger { color, ..self }
     }
 
     /// The log of the action `what`, which it records: opened, and its
@@ -171,7 +173,7 @@ impl Logger {
             .map(|m| format_line(name, width, level, &escape_controls(m)) + "\n")
             .collect();
         if self.echo && !(self.quiet && level == Level::Info) {
-            let shown = match (level, color_stderr()) {
+            let shown = match (level, self.color) {
                 (Level::Warn, true) => paint(&text, "33"),
                 (Level::Error, true) => paint(&text, "31"),
                 _ => text.clone(),

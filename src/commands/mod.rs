@@ -36,6 +36,7 @@ fn service_log(ctx: &Ctx, path: &SvcPath, quiet: bool) -> crate::logger::Logger 
         Some(&path.log_file(&ctx.roots)),
     )
     .quiet(quiet)
+    .color(ctx.stderr_color)
 }
 
 /// The log of an action on one service, which records it (see `logger`):
@@ -56,7 +57,8 @@ fn action_log(
     let anyway = what == action::Kind::Stop.name();
     Ok(
         crate::logger::Logger::for_action(&ctx.node, &path.to_string(), &file, what, anyway)?
-            .quiet(quiet),
+            .quiet(quiet)
+            .color(ctx.stderr_color),
     )
 }
 
