@@ -106,11 +106,6 @@ impl Host {
         };
         let no_color = std::env::var_os("NO_COLOR").is_some();
         let stderr_color = !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr());
-        crate::fsutil::set_owned_trees(vec![
-            roots.etc.clone(),
-            roots.var.clone(),
-            roots.log.clone(),
-        ]);
         Ok(Host {
             roots,
             node: nodename(node_given.clone()),

@@ -546,8 +546,12 @@ impl Lines {
 /// Starts `cmd` detached: a session of its own (no signal sent to om's
 /// group or terminal reaches it), stdin from /dev/null, stdout and stderr
 /// appended to `log` (0600). Returns its pid; it outlives om.
-pub fn spawn_detached(cmd: &Cmd, log: &std::path::Path) -> Result<u32> {
-    let out = crate::fsutil::open_append(log)
+pub fn spawn_detached(
+    cmd: &Cmd,
+    log: &std::path::Path,
+    owned: crate::fsutil::Owned,
+) -> Result<u32> {
+    let out = crate::fsutil::open_append(log, owned)
         .map_err(|e| Error::Failed(format!("{}: {e}", log.display())))?;
     let err = out
         .try_clone()

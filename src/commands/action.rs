@@ -169,13 +169,7 @@ pub fn run_one(
             }
             return log.kept();
         }
-        let engine = crate::docker::daemon::engine_for(
-            &svc,
-            ctx,
-            &log,
-            args.dry_run,
-            true,
-        )?;
+        let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
         // a dry run starts no daemon: from its down engine, nothing exists
         exec.offline = args.dry_run && down;
@@ -496,13 +490,7 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
         let log = super::action_log(ctx, path, args.common.quiet, "pull", args.dry_run)?;
         let selected = containers(&select_resources(&svc, args)?);
         let prepared = crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?;
-        let engine = crate::docker::daemon::engine_for(
-            &svc,
-            ctx,
-            &log,
-            args.dry_run,
-            true,
-        )?;
+        let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
         exec.use_prepared(prepared);
         let pulled = pull_each(&exec, &selected);
@@ -687,7 +675,15 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
         let parent = cgroup_parent(&svc.path, c, CgroupDriver::Cgroupfs);
         let u = systemd.then(|| cgroup_parent(&svc.path, c, CgroupDriver::Systemd));
         let bound = exec.engine.bound();
-        apply(exec.log, &c.rid, &c.limits, &rel(parent), u.as_deref(), dry, bound)?;
+        apply(
+            exec.log,
+            &c.rid,
+            &c.limits,
+            &rel(parent),
+            u.as_deref(),
+            dry,
+            bound,
+        )?;
     }
     Ok(())
 }

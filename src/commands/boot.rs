@@ -145,7 +145,7 @@ pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
                         "{path}: systemd does not run on this node: nothing enabled (om {path} boot print shows the unit)"
                     ));
                 }
-                crate::fsutil::write_atomic(&file, text.as_bytes())
+                crate::fsutil::write_atomic(&file, text.as_bytes(), crate::fsutil::NOT_OURS)
                     .context(|| format!("write {}", file.display()))?;
                 // a unit is read by systemd, not only root: 0644
                 use std::os::unix::fs::PermissionsExt;

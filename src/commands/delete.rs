@@ -178,7 +178,9 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         name_refs.extend(holders.iter().map(|(_, _, n)| n.as_str()));
         // the engine of the config as it is (a private daemon's, maybe)
         let engine = match crate::config::build::daemon_of(&eval) {
-            Ok(Some(_)) => docker::Engine::private(&ctx.docker, &docker::daemon::socket_of(path, &ctx.roots)),
+            Ok(Some(_)) => {
+                docker::Engine::private(&ctx.docker, &docker::daemon::socket_of(path, &ctx.roots))
+            }
             Ok(None) => docker::Engine::host(&ctx.docker),
             Err(e) => {
                 return fail(format!(

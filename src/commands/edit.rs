@@ -78,7 +78,7 @@ pub fn edit_config(ctx: &Ctx, selector: &str, common: &CommonArgs) -> Result<()>
         let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} edit config"))?;
         let original = config::read_document(path, &ctx.roots)?.to_string();
         let copy = state::dir(path, &ctx.roots).join(format!("{}.conf.edit", path.name));
-        config::write_atomic(&copy, &original)?;
+        config::write_atomic(&copy, &original, &ctx.roots)?;
         let result = edit_loop(ctx, path, &words, &copy, &original, common);
         let _ = std::fs::remove_file(&copy);
         result
@@ -114,7 +114,7 @@ fn edit_loop(
         let errors = problems(&text, original, path, ctx);
         if errors.is_empty() {
             let base = super::sync::base(ctx, path);
-            config::write_atomic(&path.conf_file(&ctx.roots), &text)?;
+            config::write_atomic(&path.conf_file(&ctx.roots), &text, &ctx.roots)?;
             return super::sync::after_write(ctx, path, common, base);
         }
         for e in &errors {

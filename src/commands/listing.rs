@@ -113,8 +113,7 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
             },
         )?);
         let log = super::service_log(ctx, path, false);
-        let engine =
-            crate::docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
+        let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
         let cur = crate::docker::current::Current::query(&engine, &selected)?;
         for c in selected {
             if let Some(info) = cur.of(&svc, c)? {

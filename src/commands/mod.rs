@@ -34,6 +34,7 @@ fn service_log(ctx: &Ctx, path: &SvcPath, quiet: bool) -> crate::logger::Logger 
         &ctx.node,
         &path.to_string(),
         Some(&path.log_file(&ctx.roots)),
+        &ctx.roots.trees(),
     )
     .quiet(quiet)
     .color(ctx.stderr_color)
@@ -55,11 +56,16 @@ fn action_log(
     }
     let file = path.log_file(&ctx.roots);
     let anyway = what == action::Kind::Stop.name();
-    Ok(
-        crate::logger::Logger::for_action(&ctx.node, &path.to_string(), &file, what, anyway)?
-            .quiet(quiet)
-            .color(ctx.stderr_color),
-    )
+    Ok(crate::logger::Logger::for_action(
+        &ctx.node,
+        &path.to_string(),
+        &file,
+        &ctx.roots.trees(),
+        what,
+        anyway,
+    )?
+    .quiet(quiet)
+    .color(ctx.stderr_color))
 }
 
 /// `--expect-id`: the service here must be the one the asking node has.

@@ -60,8 +60,7 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
         match run {
             Run::Here(svc, argv) => {
                 let log = super::service_log(ctx, &svc.path, false);
-                let engine =
-                    docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
+                let engine = docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
                 cmds.push((engine.cmd(argv), None));
             }
             Run::There(svc, node) => {

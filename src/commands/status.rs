@@ -368,10 +368,7 @@ pub type NodeAnswer = std::result::Result<HashMap<String, RemoteInstance>, Reach
 /// not have is then missing from a whole answer (exit 0) instead of
 /// failing the answer for the others. A config that does not load there
 /// still fails it (exit 1): no word on any.
-pub fn ask_nodes(
-    ctx: &Ctx,
-    asked: &[(String, Vec<String>)],
-) -> Vec<(String, NodeAnswer)> {
+pub fn ask_nodes(ctx: &Ctx, asked: &[(String, Vec<String>)]) -> Vec<(String, NodeAnswer)> {
     let (transport, bound) = (&ctx.transport, ctx.docker.bound);
     std::thread::scope(|s| {
         let calls: Vec<_> = asked

@@ -65,6 +65,8 @@ struct Item {
     lock: PathBuf,
     /// The largest file a node takes for it.
     max: u64,
+    /// om's trees, where its files live.
+    roots: crate::paths::Roots,
 }
 
 impl Item {
@@ -77,6 +79,7 @@ impl Item {
             records: state.join("synced"),
             lock: state.join("lock"),
             max: config::MAX_CONFIG,
+            roots: ctx.roots.clone(),
         }
     }
 
@@ -89,6 +92,7 @@ impl Item {
             records: lock.with_extension("synced"),
             lock,
             max: MAX_OBJECT,
+            roots: ctx.roots.clone(),
         }
     }
 
@@ -101,7 +105,7 @@ impl Item {
 
     fn set_agreed(&self, node: &str, digest: &str) -> Result<()> {
         let file = self.records.join(record_name(node));
-        crate::fsutil::write_atomic(&file, format!("{digest}\n").as_bytes())
+        crate::fsutil::write_atomic(&file, format!("{digest}\n").as_bytes(), &self.roots.trees())
             .context(|| format!("write {}", file.display()))
     }
 
@@ -442,6 +446,7 @@ fn receive_item(
         return fail(format!("{path}: the file from {from} has no id"));
     };
     let _lock = crate::state::lock_at(
+        &item.roots,
         &item.lock,
         noun,
         super::waitlock(&args.common.waitlock)?,
@@ -468,7 +473,7 @@ fn receive_item(
     }
     if mine.as_deref() != Some(text.as_str()) {
         installable(&doc)?;
-        config::write_atomic(&item.file, &text)?;
+        config::write_atomic(&item.file, &text, &item.roots)?;
     }
     item.set_agreed(from, &digest(&text))
 }

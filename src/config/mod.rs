@@ -144,11 +144,12 @@ pub fn save(path: &SvcPath, roots: &Roots, doc: &Document) -> Result<()> {
             "{path}: refusing to write a config that would not read back as written"
         ));
     }
-    write_atomic(&path.conf_file(roots), &text)
+    write_atomic(&path.conf_file(roots), &text, roots)
 }
 
-/// Writes a config file atomically, 0600 (see `fsutil::write_atomic`).
-pub fn write_atomic(file: &Path, text: &str) -> Result<()> {
-    crate::fsutil::write_atomic(file, text.as_bytes())
+/// Writes a config file of om's trees atomically, 0600 (see
+/// `fsutil::write_atomic`).
+pub fn write_atomic(file: &Path, text: &str, roots: &Roots) -> Result<()> {
+    crate::fsutil::write_atomic(file, text.as_bytes(), &roots.trees())
         .context(|| format!("write {}", file.display()))
 }

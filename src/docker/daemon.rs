@@ -36,6 +36,8 @@ pub struct Daemon {
     namespace: String,
     /// The docker CLI its engine is asked through.
     cli: DockerCli,
+    /// om's trees, where its socket, state and log live.
+    roots: Roots,
 }
 
 /// The one check of a private daemon's config against this host (SPEC 11),
@@ -113,6 +115,7 @@ impl Daemon {
             id: svc.id.clone(),
             namespace: format!("om-{id8}"),
             cli: host.docker.clone(),
+            roots: roots.clone(),
         })
     }
 
@@ -267,9 +270,10 @@ impl Daemon {
             self.take_over_run();
         }
         self.prepare_exec_root()?;
-        let pid = crate::process::spawn_detached(&cmd, &self.log_file).inspect_err(|_| {
-            self.forget_run();
-        })?;
+        let pid = crate::process::spawn_detached(&cmd, &self.log_file, &self.roots.trees())
+            .inspect_err(|_| {
+                self.forget_run();
+            })?;
         let deadline = Instant::now() + self.conf.start_timeout;
         let info = self.engine().cmd(["info", "--format", "{{.ID}}"]);
         loop {
@@ -354,7 +358,7 @@ impl Daemon {
     /// onto itself is dockerd's, made from dockerd's file when there is one.
     fn note_dockerd_mount(&self) {
         if self.exec_root.join("unmount-on-shutdown").exists() {
-            let _ = crate::fsutil::write_atomic(&self.mount_note(), b"");
+            let _ = crate::fsutil::write_atomic(&self.mount_note(), b"", &self.roots.trees());
         }
     }
 
@@ -379,7 +383,7 @@ impl Daemon {
     fn lock(&self) -> Result<std::fs::File> {
         use fs2::FileExt;
         let file = self.pid_file.with_file_name("daemon.lock");
-        let f = crate::fsutil::open_rw(&file)
+        let f = crate::fsutil::open_rw(&file, &self.roots.trees())
             .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
         let deadline = Instant::now() + self.conf.start_timeout + STOP_GRACE;
         loop {
@@ -432,7 +436,7 @@ impl Daemon {
             Error::Failed(format!("docker daemon: {}: {e}", what.display()))
         };
         if let Some(dir) = self.socket.parent() {
-            crate::fsutil::private_dir(dir).map_err(|e| fail(dir, e))?;
+            crate::fsutil::private_dir(dir, &self.roots.trees()).map_err(|e| fail(dir, e))?;
         }
         let data = Path::new(&self.conf.data_dir);
         // created (or first taken) and marked as this service's, after the
@@ -453,7 +457,7 @@ impl Daemon {
         }
         // An empty config of its own: the host's /etc/docker/daemon.json
         // (its "hosts", its data-root) is not this daemon's.
-        crate::fsutil::write_atomic(&self.config_file, b"{}\n")
+        crate::fsutil::write_atomic(&self.config_file, b"{}\n", &self.roots.trees())
             .map_err(|e| fail(&self.config_file, e))?;
         Ok(())
     }
@@ -461,7 +465,7 @@ impl Daemon {
     /// The exec root, made last, right before dockerd starts: an exec root
     /// says a daemon ran (see `unclean`).
     fn prepare_exec_root(&self) -> Result<()> {
-        crate::fsutil::private_dir(&self.exec_root)
+        crate::fsutil::private_dir(&self.exec_root, crate::fsutil::NOT_OURS)
             .map_err(|e| Error::Failed(format!("docker daemon: {}: {e}", self.exec_root.display())))
     }
 
@@ -727,7 +731,11 @@ mod tests {
     #[test]
     fn the_dockerd_line_of_the_spec() {
         let roots = Roots::under(Path::new("/o"));
-        let d = Daemon::of(&svc("app1-dev/svc/svc1", Some("/srv/a/docker")), &Host::for_test(roots.clone(), "n1")).unwrap();
+        let d = Daemon::of(
+            &svc("app1-dev/svc/svc1", Some("/srv/a/docker")),
+            &Host::for_test(roots.clone(), "n1"),
+        )
+        .unwrap();
         assert_eq!(
             d.cmd().to_string(),
             "dockerd -H unix:///o/var/namespaces/app1-dev/svc/svc1/docker.sock \
