@@ -30,6 +30,8 @@ pub struct Host {
     pub node_given: Option<String>,
     /// How docker is run.
     pub docker: DockerCli,
+    /// The environment as `{env.KEY}` reads it.
+    pub env: crate::config::eval::EnvVars,
 }
 
 /// How docker is run: `OM_DOCKER` (default `docker`), and the bound of
@@ -120,6 +122,7 @@ impl Host {
                 .find_map(|k| var(k).filter(|s| !s.trim().is_empty())),
             transport,
             docker,
+            env: crate::config::eval::EnvVars::new(std::env::vars_os()),
         })
     }
 
@@ -136,6 +139,7 @@ impl Host {
             systemd_dir: "/nonexistent/systemd".into(),
             node_given: None,
             docker: DockerCli::default(),
+            env: crate::config::eval::EnvVars::default(),
         }
     }
 

@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, selector: &str, kind: Kind, args: &ActionArgs) -> Result<(
     each(&paths, |path| {
         // A config that does not load is reported by the local action
         // (a stop acts on what a broken config still names, here).
-        match config::load_quiet(path, &ctx.roots, &ctx.node) {
+        match config::load_quiet(path, ctx) {
             Ok(svc) if super::nodes::has_others(ctx, &svc) => {
                 super::nodes::across(ctx, &svc, kind, args)
             }
@@ -118,10 +118,8 @@ pub fn run_one(
             )?)
         };
         let (svc, complete) = match kind {
-            Kind::Stop | Kind::Unprovision | Kind::Purge => {
-                config::load_for_stop(path, &ctx.roots, &ctx.node)?
-            }
-            _ => (config::load(path, &ctx.roots, &ctx.node)?.1, true),
+            Kind::Stop | Kind::Unprovision | Kind::Purge => config::load_for_stop(path, ctx)?,
+            _ => (config::load(path, ctx)?.1, true),
         };
         super::check_id(&svc, &args.common)?;
         let log = super::action_log(ctx, path, args.common.quiet, kind.name(), args.dry_run)?;
@@ -485,7 +483,7 @@ pub fn pull(ctx: &Ctx, selector: &str, args: &ActionArgs) -> Result<()> {
 
 pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()> {
     each(paths, |path| {
-        let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        let (_, svc) = config::load(path, ctx)?;
         super::check_id(&svc, &args.common)?;
         let log = super::action_log(ctx, path, args.common.quiet, "pull", args.dry_run)?;
         let selected = containers(&select_resources(&svc, args)?);

@@ -133,7 +133,7 @@ pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
         .context(|| "the absolute path of OSVC_ROOT_PATH".into())?;
     super::each(&paths, |path| {
         // the service must exist (and its config read) before a unit names it
-        crate::config::load(path, &ctx.roots, &ctx.node)?;
+        crate::config::load(path, ctx)?;
         let name = unit_name(path);
         let file: PathBuf = ctx.systemd_dir.join(&name);
         let text = unit_text(path, &om, root.as_deref(), ctx.node_given.as_deref())?;

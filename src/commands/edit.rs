@@ -29,7 +29,7 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
     };
     // An unknown keyword is a warning here, as for every command but
     // create, set and validate (SPEC 7).
-    let report = check_document(&doc, path, &ctx.node, &ctx.roots);
+    let report = check_document(&doc, path, &ctx.node, ctx);
     for u in &report.unknown {
         crate::text::say(&format!("{path}: warning: {u}"));
     }

@@ -32,7 +32,7 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
     // nodes): a bad one runs nothing.
     let mut runs = Vec::with_capacity(paths.len());
     for path in &paths {
-        let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        let (_, svc) = config::load(path, ctx)?;
         let there = match node {
             Some(n) => {
                 let n = svc
@@ -116,7 +116,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
             paths.len()
         )));
     };
-    let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+    let (_, svc) = config::load(path, ctx)?;
     let log = super::service_log(ctx, path, false);
     let engine = docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
     let c = svc

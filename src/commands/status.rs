@@ -35,13 +35,11 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
     let (etc, var) = (Under::open(&ctx.roots.etc), Under::open(&ctx.roots.var));
     let loaded = crate::par::map(&paths, |p| {
         let mut notes = Vec::new();
-        let svc = config::load_noting(p, &ctx.roots, &etc, &ctx.node, &mut |w| notes.push(w)).map(
-            |(_, svc)| {
-                let started = state::is_started(&svc.path, &var);
-                let running = state::running_action(&svc.path, &var);
-                (svc, started, running)
-            },
-        );
+        let svc = config::load_noting(p, ctx, &etc, &mut |w| notes.push(w)).map(|(_, svc)| {
+            let started = state::is_started(&svc.path, &var);
+            let running = state::running_action(&svc.path, &var);
+            (svc, started, running)
+        });
         (notes, svc)
     });
     let mut services = Vec::new();

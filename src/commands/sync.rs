@@ -173,7 +173,7 @@ pub fn after_object_write(
         if svc_path.namespace != path.namespace {
             continue;
         }
-        let Ok(svc) = config::load_quiet(&svc_path, &ctx.roots, &ctx.node) else {
+        let Ok(svc) = config::load_quiet(&svc_path, ctx) else {
             continue;
         };
         if !uses(&svc).contains(path) {
@@ -220,7 +220,7 @@ fn uses(svc: &crate::config::service::Service) -> BTreeSet<ObjPath> {
 /// makes n1's next change refused on n2 (and on n3, if n2's change reached
 /// it): a sync from n2, or `sync --force` from n1, settles it.
 fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String>) -> Result<()> {
-    let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+    let (_, svc) = config::load(path, ctx)?;
     let others: Vec<&str> = svc
         .all_nodes()
         .into_iter()
@@ -370,7 +370,7 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
                     e.line
                 ))
             })?;
-            let report = crate::config::check::check_document(&doc, path, &here, &ctx.roots);
+            let report = crate::config::check::check_document(&doc, path, &here, ctx);
             match report.errors.first() {
                 Some(first) => fail(format!(
                     "{path}: the config from {from} does not validate on {here}: {first}"
@@ -383,7 +383,7 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
             // daemon on this host, and no move of the service to another engine
             // while its containers exist here (the sender's engine may hold
             // nothing of it: a second review of issue 21)
-            let report = crate::config::check::check_document(doc, path, &ctx.node, &ctx.roots);
+            let report = crate::config::check::check_document(doc, path, &ctx.node, ctx);
             if let Some(svc) = &report.service {
                 super::write_checks::daemon_checked(ctx, path, svc)?;
                 super::write_checks::unmoved(ctx, path, svc, None)?;

@@ -36,7 +36,7 @@ pub fn unmoved(
     new: &Service,
     synced: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<()> {
-    let Ok((old, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) else {
+    let Ok((old, _)) = config::load_for_stop(path, ctx) else {
         return Ok(());
     };
     engine_kept(ctx, path, &old, new)?;
