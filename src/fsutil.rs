@@ -6,35 +6,32 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 const FILE_MODE: u32 = 0o600;
 const DIR_MODE: u32 = 0o700;
 
-/// The trees om owns (`etc`, `var`, `log`), set once by `main`: only
-/// directories inside them are ever narrowed, and a root itself only when
-/// it is not a top-level directory (`OSVC_ROOT_PATH=/` makes `/etc` a root:
-/// om never changes the mode of `/etc`).
-static OWNED: OnceLock<Vec<PathBuf>> = OnceLock::new();
+/// The trees om owns (`etc`, `var`, `log`: `Roots::trees`), which a write
+/// is told of: only directories inside them are ever narrowed, and a root
+/// itself only when it is not a top-level directory (`OSVC_ROOT_PATH=/`
+/// makes `/etc` a root: om never changes the mode of `/etc`). A write
+/// elsewhere (a data dir, a unit file) is told `NOT_OURS`.
+pub type Owned<'a> = &'a [&'a Path];
 
-pub fn set_owned_trees(roots: Vec<PathBuf>) {
-    let _ = OWNED.set(roots);
-}
+/// No tree of om's: no existing directory is narrowed.
+pub const NOT_OURS: Owned<'static> = &[];
 
 /// Creates `dir` (and its parents) 0700. An existing directory of om's
-/// trees is narrowed to 0700 when an older om left it open.
-pub fn private_dir(dir: &Path) -> io::Result<()> {
+/// trees (`owned`) is narrowed to 0700 when an older om left it open.
+pub fn private_dir(dir: &Path, owned: Owned) -> io::Result<()> {
     let existed = std::fs::symlink_metadata(dir).is_ok();
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(DIR_MODE)
         .create(dir)?;
     let top_level = |r: &Path| r.parent().is_none_or(|p| p == Path::new("/"));
-    let inside = OWNED.get().is_some_and(|roots| {
-        roots
-            .iter()
-            .any(|r| dir.starts_with(r) && (dir != r || !top_level(r)))
-    });
+    let inside = owned
+        .iter()
+        .any(|r| dir.starts_with(r) && (dir != *r || !top_level(r)));
     if existed && inside {
         narrow_dir(dir)?;
     }
@@ -75,9 +72,9 @@ fn options() -> OpenOptions {
 }
 
 /// Opens `file` for appending (a log), creating it 0600 in a 0700 directory.
-pub fn open_append(file: &Path) -> io::Result<File> {
+pub fn open_append(file: &Path, owned: Owned) -> io::Result<File> {
     if let Some(dir) = file.parent() {
-        private_dir(dir)?;
+        private_dir(dir, owned)?;
     }
     let f = options().create(true).append(true).open(file)?;
     narrow_open(&f)?;
@@ -85,9 +82,9 @@ pub fn open_append(file: &Path) -> io::Result<File> {
 }
 
 /// Opens `file` for reading and writing (a lock), creating it 0600.
-pub fn open_rw(file: &Path) -> io::Result<File> {
+pub fn open_rw(file: &Path, owned: Owned) -> io::Result<File> {
     if let Some(dir) = file.parent() {
-        private_dir(dir)?;
+        private_dir(dir, owned)?;
     }
     let f = options()
         .create(true)
@@ -111,9 +108,9 @@ fn narrow_open(f: &File) -> io::Result<()> {
 /// crash sees the old file or the new one, never half of one; a planted
 /// symlink is never followed. Temp files that writers killed before their
 /// rename left behind are removed first.
-pub fn write_atomic(file: &Path, bytes: &[u8]) -> io::Result<()> {
+pub fn write_atomic(file: &Path, bytes: &[u8], owned: Owned) -> io::Result<()> {
     let dir = file.parent().unwrap_or(Path::new("."));
-    private_dir(dir)?;
+    private_dir(dir, owned)?;
     let base = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -409,21 +406,39 @@ mod tests {
     fn files_and_dirs_are_private() {
         let root = tempfile::tempdir().unwrap();
         let log = root.path().join("log/ns/a.log");
-        open_append(&log).unwrap().write_all(b"x").unwrap();
+        open_append(&log, NOT_OURS)
+            .unwrap()
+            .write_all(b"x")
+            .unwrap();
         assert_eq!(mode(&log), 0o600);
         assert_eq!(mode(log.parent().unwrap()), 0o700);
         let conf = root.path().join("etc/a.conf");
-        write_atomic(&conf, b"[DEFAULT]\n").unwrap();
+        write_atomic(&conf, b"[DEFAULT]\n", NOT_OURS).unwrap();
         assert_eq!(mode(&conf), 0o600);
         // an older, open file is narrowed
         std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
-        open_append(&log).unwrap();
+        open_append(&log, NOT_OURS).unwrap();
         assert_eq!(mode(&log), 0o600);
         // an existing directory outside om's trees keeps its mode
         let shared = root.path().join("shared");
         std::fs::create_dir(&shared).unwrap();
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
-        open_append(&shared.join("x.log")).unwrap();
+        open_append(&shared.join("x.log"), NOT_OURS).unwrap();
+        assert_eq!(mode(&shared), 0o755);
+    }
+
+    #[test]
+    fn only_directories_of_om_s_trees_are_narrowed() {
+        let root = tempfile::tempdir().unwrap();
+        let (log, shared) = (root.path().join("log"), root.path().join("shared"));
+        for d in [&log, &shared] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let owned: &[&Path] = &[&log];
+        open_append(&log.join("a.log"), owned).unwrap();
+        assert_eq!(mode(&log), 0o700);
+        write_atomic(&shared.join("x"), b"x", owned).unwrap();
         assert_eq!(mode(&shared), 0o755);
     }
 
@@ -434,7 +449,7 @@ mod tests {
         std::fs::write(&victim, "keep").unwrap();
         let log = root.path().join("a.log");
         std::os::unix::fs::symlink(&victim, &log).unwrap();
-        assert!(open_append(&log).is_err());
+        assert!(open_append(&log, NOT_OURS).is_err());
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
     }
 
@@ -447,7 +462,7 @@ mod tests {
         let other = root.path().join(".b.conf.2147483647.abc.tmp");
         std::fs::write(&dead, "x").unwrap();
         std::fs::write(&other, "x").unwrap();
-        write_atomic(&conf, b"new").unwrap();
+        write_atomic(&conf, b"new", NOT_OURS).unwrap();
         assert!(!dead.exists());
         assert!(other.exists(), "another file's temp is not ours to remove");
         let left: Vec<_> = std::fs::read_dir(root.path())

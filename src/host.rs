@@ -8,7 +8,6 @@ use crate::paths::Roots;
 use crate::paths::{list_services, SvcPath};
 use crate::selector::select;
 use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// What every command needs to know about this host.
@@ -17,6 +16,9 @@ pub struct Host {
     pub node: String,
     /// `NO_COLOR` is set.
     pub no_color: bool,
+    /// Warnings and errors on stderr are coloured: a terminal, and no
+    /// `NO_COLOR`.
+    pub stderr_color: bool,
     /// `$VISUAL`, else `$EDITOR`, when set and not blank.
     pub editor: Option<String>,
     /// How the other nodes are reached (`OM_RSH`).
@@ -26,12 +28,16 @@ pub struct Host {
     pub systemd_dir: std::path::PathBuf,
     /// `OSVC_NODENAME` as given (a boot unit keeps it).
     pub node_given: Option<String>,
+    /// How docker is run.
+    pub docker: DockerCli,
+    /// The environment as `{env.KEY}` reads it.
+    pub env: crate::config::eval::EnvVars,
 }
 
 /// How docker is run: `OM_DOCKER` (default `docker`), and the bound of
 /// every docker call without a keyword of its own, `OM_DOCKER_TIMEOUT`
 /// (default 60s).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DockerCli {
     pub program: String,
     pub bound: Duration,
@@ -39,22 +45,15 @@ pub struct DockerCli {
     pub docker_host: Option<String>,
 }
 
-static DOCKER: OnceLock<DockerCli> = OnceLock::new();
-static NO_COLOR: OnceLock<bool> = OnceLock::new();
-
-/// `NO_COLOR` as read at start (the action lines' colour; `print status`
-/// has it in `Host`).
-pub fn no_color() -> bool {
-    NO_COLOR.get().copied().unwrap_or(false)
-}
-
-/// The docker CLI settings read at start (defaults before, as in unit tests).
-pub fn docker_cli() -> &'static DockerCli {
-    DOCKER.get_or_init(|| DockerCli {
-        program: "docker".into(),
-        bound: Duration::from_secs(60),
-        docker_host: None,
-    })
+impl Default for DockerCli {
+    /// `docker`, bound at 60 s, `DOCKER_HOST` unset.
+    fn default() -> DockerCli {
+        DockerCli {
+            program: "docker".into(),
+            bound: Duration::from_secs(60),
+            docker_host: None,
+        }
+    }
 }
 
 impl Host {
@@ -95,11 +94,11 @@ impl Host {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "docker".into());
         let docker_host = var("DOCKER_HOST").filter(|s| !s.is_empty());
-        let _ = DOCKER.set(DockerCli {
+        let docker = DockerCli {
             program,
             bound,
             docker_host,
-        });
+        };
         // OM_RSH replaces `ssh -o BatchMode=yes` to reach another node
         let transport = match var("OM_RSH").filter(|v| !v.trim().is_empty()) {
             None => crate::transport::Transport::default(),
@@ -108,12 +107,7 @@ impl Host {
             )?,
         };
         let no_color = std::env::var_os("NO_COLOR").is_some();
-        let _ = NO_COLOR.set(no_color);
-        crate::fsutil::set_owned_trees(vec![
-            roots.etc.clone(),
-            roots.var.clone(),
-            roots.log.clone(),
-        ]);
+        let stderr_color = !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr());
         Ok(Host {
             roots,
             node: nodename(node_given.clone()),
@@ -122,11 +116,31 @@ impl Host {
                 .filter(|d| !d.is_empty())
                 .map_or_else(|| "/etc/systemd/system".into(), Into::into),
             no_color,
+            stderr_color,
             editor: ["VISUAL", "EDITOR"]
                 .iter()
                 .find_map(|k| var(k).filter(|s| !s.trim().is_empty())),
             transport,
+            docker,
+            env: crate::config::eval::EnvVars::new(std::env::vars_os()),
         })
+    }
+
+    /// A host for unit tests: `roots`, node `node`, the defaults else.
+    #[cfg(test)]
+    pub fn for_test(roots: Roots, node: &str) -> Host {
+        Host {
+            roots,
+            node: node.into(),
+            no_color: true,
+            stderr_color: false,
+            editor: None,
+            transport: crate::transport::Transport::default(),
+            systemd_dir: "/nonexistent/systemd".into(),
+            node_given: None,
+            docker: DockerCli::default(),
+            env: crate::config::eval::EnvVars::default(),
+        }
     }
 
     /// The services a selector picks among those configured.

@@ -8,6 +8,7 @@
 //! (status asking the other nodes) is kept when it can be.
 
 use crate::error::{Error, Result};
+use crate::fsutil::Owned;
 use crate::text::escape_controls;
 use std::fs::File;
 use std::io::Write;
@@ -50,16 +51,12 @@ pub struct Logger {
     strict: bool,
     /// The first write that failed, with why.
     fault: Mutex<Option<String>>,
+    /// Warnings and errors are coloured on stderr (a terminal, and no
+    /// `NO_COLOR`: the host says).
+    color: bool,
 }
 
 static STDERR: Mutex<()> = Mutex::new(());
-
-/// Warnings and errors are coloured on a terminal only, never with NO_COLOR.
-fn color_stderr() -> bool {
-    use std::io::IsTerminal;
-    static COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *COLOR.get_or_init(|| !crate::host::no_color() && std::io::stderr().is_terminal())
-}
 
 /// Each line wrapped in an ANSI colour (the newlines stay outside).
 fn paint(text: &str, code: &str) -> String {
@@ -69,11 +66,11 @@ fn paint(text: &str, code: &str) -> String {
 }
 
 impl Logger {
-    /// `log_file`: where to append; an unwritable log is not a reason to
-    /// fail a read-only command.
-    pub fn new(node: &str, svcname: &str, log_file: Option<&Path>) -> Logger {
+    /// `log_file`: where to append (in om's trees `owned`); an unwritable
+    /// log is not a reason to fail a read-only command.
+    pub fn new(node: &str, svcname: &str, log_file: Option<&Path>, owned: Owned) -> Logger {
         // 0600: the log holds docker command lines, so config values.
-        let file = log_file.and_then(|p| crate::fsutil::open_append(p).ok().map(Mutex::new));
+        let file = log_file.and_then(|p| crate::fsutil::open_append(p, owned).ok().map(Mutex::new));
         Logger {
             node: node.to_string(),
             svcname: svcname.to_string(),
@@ -82,7 +79,13 @@ impl Logger {
             quiet: false,
             strict: false,
             fault: Mutex::new(None),
+            color: false,
         }
+    }
+
+    /// The same logger, its warnings and errors coloured on stderr or not.
+    pub fn color(self, color: bool) -> Logger {
+        Logger { color, ..self }
     }
 
     /// The log of the action `what`, which it records: opened, and its
@@ -94,16 +97,17 @@ impl Logger {
         node: &str,
         svcname: &str,
         log_file: &Path,
+        owned: Owned,
         what: &str,
         anyway: bool,
     ) -> Result<Logger> {
         let mut log = Logger {
             strict: true,
-            ..Logger::new(node, svcname, None)
+            ..Logger::new(node, svcname, None, owned)
         };
         let name = format!("{node}.{svcname}");
         let line = format_line(&name, log.width(), Level::Info, &format!("do {what}"));
-        let opened = crate::fsutil::open_append(log_file).and_then(|file| {
+        let opened = crate::fsutil::open_append(log_file, owned).and_then(|file| {
             log.file = Some(Mutex::new(file));
             log.append(&(line + "\n"))
         });
@@ -171,7 +175,7 @@ impl Logger {
             .map(|m| format_line(name, width, level, &escape_controls(m)) + "\n")
             .collect();
         if self.echo && !(self.quiet && level == Level::Info) {
-            let shown = match (level, color_stderr()) {
+            let shown = match (level, self.color) {
                 (Level::Warn, true) => paint(&text, "33"),
                 (Level::Error, true) => paint(&text, "31"),
                 _ => text.clone(),
@@ -258,6 +262,7 @@ pub fn run_logged(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsutil::NOT_OURS;
 
     #[test]
     fn pads_like_opensvc() {
@@ -288,7 +293,7 @@ mod tests {
     fn appends_stamped_lines_to_the_log() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log/svc1.log");
-        let mut log = Logger::new("n1", "svc1", Some(&path));
+        let mut log = Logger::new("n1", "svc1", Some(&path), NOT_OURS);
         log.echo = false;
         log.res("container#1", Level::Warn, "a\nb");
         let text = std::fs::read_to_string(&path).unwrap();
@@ -304,7 +309,7 @@ mod tests {
     fn an_action_log_that_loses_a_line_fails_the_action() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log/svc1.log");
-        let mut log = Logger::for_action("n1", "svc1", &path, "start", false).unwrap();
+        let mut log = Logger::for_action("n1", "svc1", &path, NOT_OURS, "start", false).unwrap();
         log.echo = false;
         log.svc(Level::Info, "kept");
         assert!(log.kept().is_ok());
@@ -325,24 +330,32 @@ mod tests {
         // a read-only command's log is kept when it can be, never a failure
         let lenient = Logger {
             echo: false,
-            ..Logger::new("n1", "svc1", None)
+            ..Logger::new("n1", "svc1", None, NOT_OURS)
         };
         lenient.svc(Level::Info, "nowhere");
         assert!(lenient.kept().is_ok());
         // a log that can not be opened: the action does not start
         let file = dir.path().join("file");
         std::fs::write(&file, "").unwrap();
-        let e = Logger::for_action("n1", "svc1", &file.join("svc1.log"), "start", false)
-            .err()
-            .unwrap()
-            .to_string();
+        let e = Logger::for_action(
+            "n1",
+            "svc1",
+            &file.join("svc1.log"),
+            NOT_OURS,
+            "start",
+            false,
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(
             e.starts_with(&format!("svc1: its log {}", file.display())),
             "{e}"
         );
         assert!(e.ends_with(": nothing done"), "{e}");
         // but a stop runs, and fails
-        let log = Logger::for_action("n1", "svc1", &file.join("svc1.log"), "stop", true).unwrap();
+        let log = Logger::for_action("n1", "svc1", &file.join("svc1.log"), NOT_OURS, "stop", true)
+            .unwrap();
         assert!(log.kept().is_err());
     }
 
@@ -350,7 +363,7 @@ mod tests {
     fn escapes_control_characters_line_by_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log/svc1.log");
-        let mut log = Logger::new("n1", "svc1", Some(&path));
+        let mut log = Logger::new("n1", "svc1", Some(&path), NOT_OURS);
         log.echo = false;
         log.res(
             "container#1",

@@ -23,6 +23,12 @@ impl Roots {
         }
     }
 
+    /// The trees om owns, whose directories it may narrow (see
+    /// `fsutil::Owned`).
+    pub fn trees(&self) -> [&Path; 3] {
+        [&self.etc, &self.var, &self.log]
+    }
+
     pub fn under(dir: &Path) -> Roots {
         Roots {
             etc: dir.join("etc"),

@@ -20,6 +20,9 @@ pub struct Cmd {
     /// Variables set in the child's environment (a secret for `docker run
     /// -e VAR`): never shown, the printed line carries the argv only.
     pub env: Vec<(String, crate::secret::Secret)>,
+    /// Said after "command not found" when the program is missing (the
+    /// docker CLI's: is it installed?).
+    pub not_found_hint: &'static str,
 }
 
 impl Cmd {
@@ -31,6 +34,15 @@ impl Cmd {
             program: program.into(),
             args: args.into_iter().map(Into::into).collect(),
             env: Vec::new(),
+            not_found_hint: "",
+        }
+    }
+
+    /// The same command, `hint` said after "command not found".
+    pub fn not_found_hint(self, hint: &'static str) -> Cmd {
+        Cmd {
+            not_found_hint: hint,
+            ..self
         }
     }
 
@@ -44,12 +56,10 @@ impl Cmd {
 
     fn spawn_error(&self, e: &std::io::Error) -> Error {
         if e.kind() == std::io::ErrorKind::NotFound {
-            let hint = if self.program == crate::host::docker_cli().program {
-                " (is the docker CLI installed and in PATH?)"
-            } else {
-                ""
-            };
-            Error::Failed(format!("{}: command not found{hint}", self.program))
+            Error::Failed(format!(
+                "{}: command not found{}",
+                self.program, self.not_found_hint
+            ))
         } else {
             Error::Failed(format!("{self}: {e}"))
         }
@@ -536,8 +546,12 @@ impl Lines {
 /// Starts `cmd` detached: a session of its own (no signal sent to om's
 /// group or terminal reaches it), stdin from /dev/null, stdout and stderr
 /// appended to `log` (0600). Returns its pid; it outlives om.
-pub fn spawn_detached(cmd: &Cmd, log: &std::path::Path) -> Result<u32> {
-    let out = crate::fsutil::open_append(log)
+pub fn spawn_detached(
+    cmd: &Cmd,
+    log: &std::path::Path,
+    owned: crate::fsutil::Owned,
+) -> Result<u32> {
+    let out = crate::fsutil::open_append(log, owned)
         .map_err(|e| Error::Failed(format!("{}: {e}", log.display())))?;
     let err = out
         .try_clone()
@@ -614,6 +628,7 @@ mod tests {
             .map(String::from)
             .to_vec(),
             env: vec![("PASS".into(), crate::secret::Secret::new("hunter2".into()))],
+            not_found_hint: "",
         };
         assert_eq!(
             c.to_string(),

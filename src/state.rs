@@ -27,7 +27,8 @@ pub fn set_started(path: &SvcPath, roots: &Roots, started: bool) -> Result<()> {
     let d = dir(path, roots);
     let file = d.join(STARTED);
     if started {
-        crate::fsutil::write_atomic(&file, b"").context(|| format!("write {}", file.display()))
+        crate::fsutil::write_atomic(&file, b"", &roots.trees())
+            .context(|| format!("write {}", file.display()))
     } else {
         match std::fs::remove_file(&file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -133,14 +134,15 @@ impl Drop for Lock {
 /// holds it (the holder writes its pid and command line into the lock file).
 pub fn lock(path: &SvcPath, roots: &Roots, wait: Duration, what: &str) -> Result<Lock> {
     let lock_path = dir(path, roots).join(LOCK);
-    let mut lock = lock_at(&lock_path, &format!("service {path}"), wait, what)?;
+    let mut lock = lock_at(roots, &lock_path, &format!("service {path}"), wait, what)?;
     lock.gone_with = Some((lock_path, path.conf_file(roots)));
     Ok(lock)
 }
 
-/// The lock at `lock_path`, of `whose` (for the message), waiting up to
-/// `wait`.
+/// The lock at `lock_path` (in om's trees `roots`), of `whose` (for the
+/// message), waiting up to `wait`.
 pub fn lock_at(
+    roots: &Roots,
     lock_path: &std::path::Path,
     whose: &str,
     wait: Duration,
@@ -152,7 +154,7 @@ pub fn lock_at(
     let mut turns = 0;
     let mut file = loop {
         turns += 1;
-        let mut file = match crate::fsutil::open_rw(lock_path) {
+        let mut file = match crate::fsutil::open_rw(lock_path, &roots.trees()) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && turns < 100 => continue,
             opened => opened.context(|| format!("open {}", lock_path.display()))?,
         };

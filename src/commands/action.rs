@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, selector: &str, kind: Kind, args: &ActionArgs) -> Result<(
     each(&paths, |path| {
         // A config that does not load is reported by the local action
         // (a stop acts on what a broken config still names, here).
-        match config::load_quiet(path, &ctx.roots, &ctx.node) {
+        match config::load_quiet(path, ctx) {
             Ok(svc) if super::nodes::has_others(ctx, &svc) => {
                 super::nodes::across(ctx, &svc, kind, args)
             }
@@ -118,10 +118,8 @@ pub fn run_one(
             )?)
         };
         let (svc, complete) = match kind {
-            Kind::Stop | Kind::Unprovision | Kind::Purge => {
-                config::load_for_stop(path, &ctx.roots, &ctx.node)?
-            }
-            _ => (config::load(path, &ctx.roots, &ctx.node)?.1, true),
+            Kind::Stop | Kind::Unprovision | Kind::Purge => config::load_for_stop(path, ctx)?,
+            _ => (config::load(path, ctx)?.1, true),
         };
         super::check_id(&svc, &args.common)?;
         let log = super::action_log(ctx, path, args.common.quiet, kind.name(), args.dry_run)?;
@@ -153,7 +151,7 @@ pub fn run_one(
         if starts {
             guard(ctx, &svc, args.force, &log, asked)?;
         }
-        let daemon = crate::docker::daemon::Daemon::of(&svc, &ctx.roots);
+        let daemon = crate::docker::daemon::Daemon::of(&svc, ctx);
         // A private daemon that does not run holds no running container: a
         // stop has nothing to do on it, and does not start it for that.
         // (One killed behind om's back may have left them running: it is
@@ -169,14 +167,7 @@ pub fn run_one(
             }
             return log.kept();
         }
-        let engine = crate::docker::daemon::engine_for(
-            &svc,
-            &ctx.roots,
-            &ctx.node,
-            &log,
-            args.dry_run,
-            true,
-        )?;
+        let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
         // a dry run starts no daemon: from its down engine, nothing exists
         exec.offline = args.dry_run && down;
@@ -474,7 +465,7 @@ fn remove_slices(exec: &Exec) {
             args.extend(crate::cgroup::leaf_units(svc));
             let cmd = crate::process::Cmd::new("systemctl", args);
             exec.log.svc(Level::Info, &cmd.to_string());
-            match crate::process::capture(&cmd, crate::docker::call_bound()) {
+            match crate::process::capture(&cmd, exec.engine.bound()) {
                 Ok(out) if out.success() || out.stderr.contains("not loaded") => {}
                 Ok(out) => warn(format!("cgroup not removed: {}", out.error_line())),
                 Err(e) => warn(format!("cgroup not removed: {e}")),
@@ -492,19 +483,12 @@ pub fn pull(ctx: &Ctx, selector: &str, args: &ActionArgs) -> Result<()> {
 
 pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()> {
     each(paths, |path| {
-        let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        let (_, svc) = config::load(path, ctx)?;
         super::check_id(&svc, &args.common)?;
         let log = super::action_log(ctx, path, args.common.quiet, "pull", args.dry_run)?;
         let selected = containers(&select_resources(&svc, args)?);
         let prepared = crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?;
-        let engine = crate::docker::daemon::engine_for(
-            &svc,
-            &ctx.roots,
-            &ctx.node,
-            &log,
-            args.dry_run,
-            true,
-        )?;
+        let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
         let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
         exec.use_prepared(prepared);
         let pulled = pull_each(&exec, &selected);
@@ -670,6 +654,7 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
         &rel(slice_of(&levels, CgroupDriver::Cgroupfs)),
         unit(&levels).as_deref(),
         dry,
+        exec.engine.bound(),
     )?;
     for (name, limits) in &svc.subset_limits {
         let mut l = levels.clone();
@@ -681,12 +666,22 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
             &rel(slice_of(&l, CgroupDriver::Cgroupfs)),
             unit(&l).as_deref(),
             dry,
+            exec.engine.bound(),
         )?;
     }
     for c in selected {
         let parent = cgroup_parent(&svc.path, c, CgroupDriver::Cgroupfs);
         let u = systemd.then(|| cgroup_parent(&svc.path, c, CgroupDriver::Systemd));
-        apply(exec.log, &c.rid, &c.limits, &rel(parent), u.as_deref(), dry)?;
+        let bound = exec.engine.bound();
+        apply(
+            exec.log,
+            &c.rid,
+            &c.limits,
+            &rel(parent),
+            u.as_deref(),
+            dry,
+            bound,
+        )?;
     }
     Ok(())
 }

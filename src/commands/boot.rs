@@ -112,9 +112,9 @@ fn systemd_runs() -> bool {
     Path::new("/run/systemd/system").is_dir()
 }
 
-fn systemctl(args: &[&str]) -> Result<()> {
+fn systemctl(ctx: &Ctx, args: &[&str]) -> Result<()> {
     let cmd = Cmd::new("systemctl", args.iter().copied());
-    let out = capture(&cmd, crate::docker::call_bound())?;
+    let out = capture(&cmd, ctx.docker.bound)?;
     if out.success() {
         Ok(())
     } else {
@@ -133,7 +133,7 @@ pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
         .context(|| "the absolute path of OSVC_ROOT_PATH".into())?;
     super::each(&paths, |path| {
         // the service must exist (and its config read) before a unit names it
-        crate::config::load(path, &ctx.roots, &ctx.node)?;
+        crate::config::load(path, ctx)?;
         let name = unit_name(path);
         let file: PathBuf = ctx.systemd_dir.join(&name);
         let text = unit_text(path, &om, root.as_deref(), ctx.node_given.as_deref())?;
@@ -145,20 +145,20 @@ pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
                         "{path}: systemd does not run on this node: nothing enabled (om {path} boot print shows the unit)"
                     ));
                 }
-                crate::fsutil::write_atomic(&file, text.as_bytes())
+                crate::fsutil::write_atomic(&file, text.as_bytes(), crate::fsutil::NOT_OURS)
                     .context(|| format!("write {}", file.display()))?;
                 // a unit is read by systemd, not only root: 0644
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644))
                     .context(|| format!("chmod {}", file.display()))?;
-                systemctl(&["daemon-reload"])?;
-                systemctl(&["enable", &name])?;
+                systemctl(ctx, &["daemon-reload"])?;
+                systemctl(ctx, &["enable", &name])?;
                 eprintln!("om: {path}: {name} enabled ({})", file.display());
                 Ok(())
             }
             BootCommand::Disable => {
                 if systemd_runs() && file.exists() {
-                    systemctl(&["disable", &name])?;
+                    systemctl(ctx, &["disable", &name])?;
                 }
                 match std::fs::remove_file(&file) {
                     Ok(()) => {}
@@ -171,7 +171,7 @@ pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
                     Err(e) => return fail(format!("remove {}: {e}", file.display())),
                 }
                 if systemd_runs() {
-                    systemctl(&["daemon-reload"])?;
+                    systemctl(ctx, &["daemon-reload"])?;
                 }
                 Ok(())
             }

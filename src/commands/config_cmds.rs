@@ -23,8 +23,8 @@ type Section = (String, Vec<(String, String)>);
 
 /// Every section's keys with their values: as stored, or evaluated (scopes
 /// resolved, references expanded).
-fn sections(doc: &Document, path: &SvcPath, node: &str, eval: bool) -> Result<Vec<Section>> {
-    let ev = Evaluator::new(doc, path, node);
+fn sections(doc: &Document, path: &SvcPath, ctx: &Ctx, eval: bool) -> Result<Vec<Section>> {
+    let ev = Evaluator::new(doc, path, &ctx.node, &ctx.env);
     let mut out = Vec::new();
     for section in doc.section_names() {
         let mut keys: Vec<(String, String)> = Vec::new();
@@ -56,7 +56,7 @@ pub fn print_config(ctx: &Ctx, selector: &str, args: &PrintConfigArgs) -> Result
             (Format::Text, false) => doc.to_string(),
             (Format::Text, true) => {
                 let mut out = Document::default();
-                for (section, keys) in sections(&doc, path, &ctx.node, true)? {
+                for (section, keys) in sections(&doc, path, ctx, true)? {
                     out.add_section(&section);
                     for (k, v) in keys {
                         out.set(&section, &k, &v);
@@ -75,7 +75,7 @@ pub fn print_config(ctx: &Ctx, selector: &str, args: &PrintConfigArgs) -> Result
                         "kind": "svc",
                     }),
                 );
-                for (section, keys) in sections(&doc, path, &ctx.node, eval)? {
+                for (section, keys) in sections(&doc, path, ctx, eval)? {
                     let body: Map<String, Value> = keys
                         .into_iter()
                         .map(|(k, v)| (k, Value::String(v)))
@@ -105,7 +105,7 @@ pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
                 args.kw
             ));
         }
-        let ev = Evaluator::new(&doc, path, &ctx.node);
+        let ev = Evaluator::new(&doc, path, &ctx.node, &ctx.env);
         // Without --eval: the value stored under exactly that key (no
         // scoping, no references), else the keyword's default.
         let value = if args.eval {
@@ -144,7 +144,7 @@ fn edit(
     // `set` says the warnings it brings (below): those already there are
     // read from the document as it was, before the edit.
     let earlier = if what == "set" {
-        check_document(&doc, path, &ctx.node, &ctx.roots).warnings
+        check_document(&doc, path, &ctx.node, ctx).warnings
     } else {
         Vec::new()
     };
@@ -154,7 +154,7 @@ fn edit(
     }
     // Only `set` refuses an unknown keyword (SPEC 7); unset, enable and
     // disable must still work on a hand-edited file (to remove it, say).
-    let report = check_document(&doc, path, &ctx.node, &ctx.roots);
+    let report = check_document(&doc, path, &ctx.node, ctx);
     let errors = if what == "set" {
         // A keyword om keeps but ignores (`restart`, `monitor`, …): the
         // warnings this set brings are said at once, not only by a later
@@ -271,14 +271,14 @@ pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
         let doc = config::read_document(path, &ctx.roots)?;
-        let report = check_document(&doc, path, &ctx.node, &ctx.roots);
+        let report = check_document(&doc, path, &ctx.node, ctx);
         let mut text = String::new();
         // the secrets, configs and registry credentials it refers to, and
         // its private daemon on this host
         let mut errors = report.validate_errors(&ctx.roots);
         let mut warnings = report.warnings.clone();
         if let Some(svc) = &report.service {
-            match crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node) {
+            match crate::docker::daemon::check_host(svc, ctx) {
                 Ok(w) => warnings.extend(w),
                 Err(e) => errors.push(e),
             }

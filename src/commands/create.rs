@@ -97,7 +97,7 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
     }
     // ... and again last, so that no --kw can change it.
     doc.set("DEFAULT", "id", &id);
-    let report = check::check_document(&doc, path, &ctx.node, &ctx.roots);
+    let report = check::check_document(&doc, path, &ctx.node, ctx);
     if let Some(first) = report.validate_errors(&ctx.roots).first() {
         return fail(format!("{path}: {first}"));
     }
@@ -146,7 +146,7 @@ fn install(
         }
         // again under the lock: an action that held it may have made
         // containers since build_document asked
-        if let Some(svc) = check::check_document(doc, path, &ctx.node, &ctx.roots).service {
+        if let Some(svc) = check::check_document(doc, path, &ctx.node, ctx).service {
             let synced = |n: &str| super::sync::ever_synced(ctx, path, n);
             super::write_checks::unmoved(ctx, path, &svc, Some(&synced))?;
         }

@@ -22,7 +22,7 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
             return super::sync::after_write(ctx, path, &args.common, base);
         }
         // without --local, on every node of the service (SPEC 12)
-        match config::load_quiet(path, &ctx.roots, &ctx.node) {
+        match config::load_quiet(path, ctx) {
             Ok(svc) if !args.common.local && super::nodes::has_others(ctx, &svc) => {
                 super::nodes::delete_everywhere(ctx, &svc, args.force, args.common.quiet, || {
                     delete_here(ctx, path, args, wait)
@@ -57,7 +57,7 @@ fn delete_here(
         // om's reach; nor while its engine can not be asked. --force only
         // goes past a config that does not identify all its containers
         // (those carrying its label are still found by it).
-        let loaded = config::load_for_stop(path, &ctx.roots, &ctx.node);
+        let loaded = config::load_for_stop(path, ctx);
         let (svc, complete) = match loaded {
             Ok(l) => l,
             Err(e) if args.force => {
@@ -93,8 +93,8 @@ fn delete_here(
         }
         // The daemon's socket and pid file go with the state: a daemon
         // left running would be out of om's reach, its containers too.
-        if let Ok((svc, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) {
-            if let Some(d) = docker::daemon::Daemon::of(&svc, &ctx.roots) {
+        if let Ok((svc, _)) = config::load_for_stop(path, ctx) {
+            if let Some(d) = docker::daemon::Daemon::of(&svc, ctx) {
                 let log = super::service_log(ctx, path, args.common.quiet);
                 d.stop_if_idle(&log, false)?;
                 if let Some(pid) = d.running() {
@@ -121,7 +121,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         // A section whose container exists would leave it orphaned. Names
         // come from the raw document, so a config that does not validate
         // (the reason to delete a section, often) is checked too.
-        let eval = Evaluator::new(&doc, path, &ctx.node);
+        let eval = Evaluator::new(&doc, path, &ctx.node, &ctx.env);
         let names: Vec<(&String, String)> = rids
             .iter()
             .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Container))
@@ -178,8 +178,10 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         name_refs.extend(holders.iter().map(|(_, _, n)| n.as_str()));
         // the engine of the config as it is (a private daemon's, maybe)
         let engine = match crate::config::build::daemon_of(&eval) {
-            Ok(Some(_)) => docker::Engine::private(&docker::daemon::socket_of(path, &ctx.roots)),
-            Ok(None) => docker::Engine::host(),
+            Ok(Some(_)) => {
+                docker::Engine::private(&ctx.docker, &docker::daemon::socket_of(path, &ctx.roots))
+            }
+            Ok(None) => docker::Engine::host(&ctx.docker),
             Err(e) => {
                 return fail(format!(
                     "{e}: can not check whether the containers exist; --force to delete anyway"
@@ -191,7 +193,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         if !holders.is_empty() {
             // what the namespace holds, when the config loads; else a
             // holder that runs (or that om can not tell) is enough to refuse
-            let loaded = config::load_quiet(path, &ctx.roots, &ctx.node).ok();
+            let loaded = config::load_quiet(path, ctx).ok();
             let ips = loaded
                 .as_ref()
                 .map(|svc| crate::resource::ip::run::observe_one(&engine, svc, &cur));
@@ -237,7 +239,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             )));
         }
     }
-    let report = config::check::check_document(&doc, path, &ctx.node, &ctx.roots);
+    let report = config::check::check_document(&doc, path, &ctx.node, ctx);
     if let Some(first) = report.errors.first() {
         return fail(format!(
             "deleting {} leaves an invalid config: {first}",

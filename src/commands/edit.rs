@@ -29,7 +29,7 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
     };
     // An unknown keyword is a warning here, as for every command but
     // create, set and validate (SPEC 7).
-    let report = check_document(&doc, path, &ctx.node, &ctx.roots);
+    let report = check_document(&doc, path, &ctx.node, ctx);
     for u in &report.unknown {
         crate::text::say(&format!("{path}: warning: {u}"));
     }
@@ -37,7 +37,7 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
     errors.extend(report.object_errors(&ctx.roots));
     // its private daemon on this host, as create, set and validate check it
     if let Some(svc) = &report.service {
-        match crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node) {
+        match crate::docker::daemon::check_host(svc, ctx) {
             Ok(warnings) => warnings
                 .iter()
                 .for_each(|w| crate::text::say(&format!("{path}: warning: {w}"))),
@@ -78,7 +78,7 @@ pub fn edit_config(ctx: &Ctx, selector: &str, common: &CommonArgs) -> Result<()>
         let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} edit config"))?;
         let original = config::read_document(path, &ctx.roots)?.to_string();
         let copy = state::dir(path, &ctx.roots).join(format!("{}.conf.edit", path.name));
-        config::write_atomic(&copy, &original)?;
+        config::write_atomic(&copy, &original, &ctx.roots)?;
         let result = edit_loop(ctx, path, &words, &copy, &original, common);
         let _ = std::fs::remove_file(&copy);
         result
@@ -114,7 +114,7 @@ fn edit_loop(
         let errors = problems(&text, original, path, ctx);
         if errors.is_empty() {
             let base = super::sync::base(ctx, path);
-            config::write_atomic(&path.conf_file(&ctx.roots), &text)?;
+            config::write_atomic(&path.conf_file(&ctx.roots), &text, &ctx.roots)?;
             return super::sync::after_write(ctx, path, common, base);
         }
         for e in &errors {

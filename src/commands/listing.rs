@@ -104,7 +104,7 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
     let paths = ctx.select(selector)?;
     let mut targets: Vec<(String, crate::docker::Engine, String)> = Vec::new();
     for path in &paths {
-        let (_, svc) = crate::config::load(path, &ctx.roots, &ctx.node)?;
+        let (_, svc) = crate::config::load(path, ctx)?;
         let selected = crate::resource::containers(&super::action::select_resources(
             &svc,
             &crate::cli::ActionArgs {
@@ -113,8 +113,7 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
             },
         )?);
         let log = super::service_log(ctx, path, false);
-        let engine =
-            crate::docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true)?;
+        let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
         let cur = crate::docker::current::Current::query(&engine, &selected)?;
         for c in selected {
             if let Some(info) = cur.of(&svc, c)? {

@@ -34,8 +34,10 @@ fn service_log(ctx: &Ctx, path: &SvcPath, quiet: bool) -> crate::logger::Logger 
         &ctx.node,
         &path.to_string(),
         Some(&path.log_file(&ctx.roots)),
+        &ctx.roots.trees(),
     )
     .quiet(quiet)
+    .color(ctx.stderr_color)
 }
 
 /// The log of an action on one service, which records it (see `logger`):
@@ -54,10 +56,16 @@ fn action_log(
     }
     let file = path.log_file(&ctx.roots);
     let anyway = what == action::Kind::Stop.name();
-    Ok(
-        crate::logger::Logger::for_action(&ctx.node, &path.to_string(), &file, what, anyway)?
-            .quiet(quiet),
-    )
+    Ok(crate::logger::Logger::for_action(
+        &ctx.node,
+        &path.to_string(),
+        &file,
+        &ctx.roots.trees(),
+        what,
+        anyway,
+    )?
+    .quiet(quiet)
+    .color(ctx.stderr_color))
 }
 
 /// `--expect-id`: the service here must be the one the asking node has.

@@ -33,7 +33,7 @@ impl<'a> Instance<'a> {
         if is_local(node, &ctx.node) {
             Instance {
                 node: ctx.node.clone(),
-                engine: Some(crate::docker::daemon::engine_of(service, &ctx.roots)),
+                engine: Some(crate::docker::daemon::engine_of(service, ctx)),
                 service,
             }
         } else {

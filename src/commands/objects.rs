@@ -170,6 +170,7 @@ fn read_value(a: &KeyValueArgs) -> Result<Vec<u8>> {
 
 fn lock(ctx: &Ctx, path: &ObjPath, wait: &str, what: &str) -> Result<crate::state::Lock> {
     crate::state::lock_at(
+        &ctx.roots,
         &path.lock_file(&ctx.roots),
         &format!("{} {path}", path.kind.noun()),
         waitlock(wait)?,

@@ -32,7 +32,7 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
     // nodes): a bad one runs nothing.
     let mut runs = Vec::with_capacity(paths.len());
     for path in &paths {
-        let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        let (_, svc) = config::load(path, ctx)?;
         let there = match node {
             Some(n) => {
                 let n = svc
@@ -60,8 +60,7 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
         match run {
             Run::Here(svc, argv) => {
                 let log = super::service_log(ctx, &svc.path, false);
-                let engine =
-                    docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true)?;
+                let engine = docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
                 cmds.push((engine.cmd(argv), None));
             }
             Run::There(svc, node) => {
@@ -117,9 +116,9 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
             paths.len()
         )));
     };
-    let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+    let (_, svc) = config::load(path, ctx)?;
     let log = super::service_log(ctx, path, false);
-    let engine = docker::daemon::engine_for(&svc, &ctx.roots, &ctx.node, &log, false, true)?;
+    let engine = docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
     let c = svc
         .containers
         .iter()
@@ -152,7 +151,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
     };
     let has_bash = capture(
         &engine.cmd(["exec", id.as_str(), "/bin/bash", "-c", "true"]),
-        docker::call_bound(),
+        engine.bound(),
     )?
     .success();
     let shell = if has_bash { "/bin/bash" } else { "/bin/sh" };

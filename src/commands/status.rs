@@ -24,7 +24,7 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
     // The host's engine lists its containers while the configs are read:
     // on a thousand services, the two take about as long (scripts/bench
     // (g)). Dropped unread when no service turns out to be on it.
-    let host = docker::Engine::host();
+    let host = docker::Engine::host(&ctx.docker);
     let mut host_listing = if paths.is_empty() {
         None
     } else {
@@ -35,13 +35,11 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
     let (etc, var) = (Under::open(&ctx.roots.etc), Under::open(&ctx.roots.var));
     let loaded = crate::par::map(&paths, |p| {
         let mut notes = Vec::new();
-        let svc = config::load_noting(p, &ctx.roots, &etc, &ctx.node, &mut |w| notes.push(w)).map(
-            |(_, svc)| {
-                let started = state::is_started(&svc.path, &var);
-                let running = state::running_action(&svc.path, &var);
-                (svc, started, running)
-            },
-        );
+        let svc = config::load_noting(p, ctx, &etc, &mut |w| notes.push(w)).map(|(_, svc)| {
+            let started = state::is_started(&svc.path, &var);
+            let running = state::running_action(&svc.path, &var);
+            (svc, started, running)
+        });
         (notes, svc)
     });
     let mut services = Vec::new();
@@ -70,13 +68,13 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
         Vec::new()
     };
     std::thread::scope(|scope| {
-        let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(&ctx.transport, &asked)));
+        let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(ctx, &asked)));
         // The engines involved, each listed once, all at the same time: the
         // host's (started above), and each private daemon that runs; one that
         // does not run is not started by a status (SPEC 11).
         let mut engines: Vec<(docker::Engine, Vec<&Service>)> = Vec::new();
         for svc in &services {
-            let engine = docker::daemon::engine_of(svc, &ctx.roots);
+            let engine = docker::daemon::engine_of(svc, ctx);
             match engines.iter_mut().find(|(e, _)| *e == engine) {
                 Some((_, members)) => members.push(svc),
                 None => engines.push((engine, vec![svc])),
@@ -89,7 +87,7 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
             } else {
                 let runs = members
                     .first()
-                    .and_then(|s| docker::daemon::Daemon::of(s, &ctx.roots))
+                    .and_then(|s| docker::daemon::Daemon::of(s, ctx))
                     .is_some_and(|d| d.running().is_some());
                 runs.then(|| docker::Listing::start(engine))
             };
@@ -133,10 +131,10 @@ fn collect(ctx: &Ctx, selector: &str, everywhere: bool) -> Result<(Vec<ServiceSt
         let both: Vec<_> = services
             .iter()
             .zip(&local)
-            .filter(|(svc, _)| !unknown.contains(&&docker::daemon::engine_of(svc, &ctx.roots)))
+            .filter(|(svc, _)| !unknown.contains(&&docker::daemon::engine_of(svc, ctx)))
             .collect();
         let statuses = crate::par::map(&both, |(svc, (started, running))| {
-            let engine = docker::daemon::engine_of(svc, &ctx.roots);
+            let engine = docker::daemon::engine_of(svc, ctx);
             let at = engines.iter().position(|(e, _)| *e == engine);
             let seen = at.and_then(|i| maps[i].as_ref());
             let none = Ok(Default::default());
@@ -217,7 +215,7 @@ fn merge_answers(
 /// by a status, SPEC 11): down, unless a killed one left its containers
 /// running (their shims live), which status never calls down.
 fn daemon_view<'a>(ctx: &Ctx, svc: &Service) -> status::View<'a> {
-    match docker::daemon::Daemon::of(svc, &ctx.roots) {
+    match docker::daemon::Daemon::of(svc, ctx) {
         Some(d) if d.left_containers_running() => status::View::DaemonLost,
         _ => status::View::DaemonDown,
     }
@@ -228,7 +226,7 @@ fn daemon_view<'a>(ctx: &Ctx, svc: &Service) -> status::View<'a> {
 pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
     let started = state::is_started(&svc.path, &Under::paths(&ctx.roots.var));
     let running = state::running_action(&svc.path, &Under::paths(&ctx.roots.var));
-    let down = docker::daemon::Daemon::of(svc, &ctx.roots).is_some_and(|d| d.running().is_none());
+    let down = docker::daemon::Daemon::of(svc, ctx).is_some_and(|d| d.running().is_none());
     if down {
         let ips = ip::observe(svc, None, &Ok(Default::default()));
         return Ok(status::service_in(
@@ -240,7 +238,7 @@ pub fn local_status(ctx: &Ctx, svc: &Service) -> Result<ServiceStatus> {
             running.as_deref(),
         ));
     }
-    let engine = docker::daemon::engine_of(svc, &ctx.roots);
+    let engine = docker::daemon::engine_of(svc, ctx);
     let listing = docker::Listing::start(&engine)?;
     let cur = Current::from_infos(engine_view(&engine, &[svc], listing)?);
     let ips = ip::observe_one(&engine, svc, &cur);
@@ -338,7 +336,7 @@ pub fn nodes_say(ctx: &Ctx, svc: &Service, which: impl Fn(&str) -> bool) -> Resu
             &ctx.transport.shown(node, &status_words(&sel)),
         );
     }
-    let answers = ask_nodes(&ctx.transport, &asked);
+    let answers = ask_nodes(ctx, &asked);
     // a signal during the calls is not the nodes' answer
     crate::interrupt::check()?;
     Ok(answers
@@ -368,11 +366,8 @@ pub type NodeAnswer = std::result::Result<HashMap<String, RemoteInstance>, Reach
 /// not have is then missing from a whole answer (exit 0) instead of
 /// failing the answer for the others. A config that does not load there
 /// still fails it (exit 1): no word on any.
-pub fn ask_nodes(
-    transport: &crate::transport::Transport,
-    asked: &[(String, Vec<String>)],
-) -> Vec<(String, NodeAnswer)> {
-    let bound = crate::docker::call_bound();
+pub fn ask_nodes(ctx: &Ctx, asked: &[(String, Vec<String>)]) -> Vec<(String, NodeAnswer)> {
+    let (transport, bound) = (&ctx.transport, ctx.docker.bound);
     std::thread::scope(|s| {
         let calls: Vec<_> = asked
             .iter()

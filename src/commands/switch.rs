@@ -44,7 +44,7 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
     }
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
-        let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+        let (_, svc) = config::load(path, ctx)?;
         let log = super::service_log(ctx, path, args.common.quiet);
         // Every node asked once, this one's engine at the same time, before
         // anything stops: where it runs, and whether the target can start

@@ -65,6 +65,8 @@ struct Item {
     lock: PathBuf,
     /// The largest file a node takes for it.
     max: u64,
+    /// om's trees, where its files live.
+    roots: crate::paths::Roots,
 }
 
 impl Item {
@@ -77,6 +79,7 @@ impl Item {
             records: state.join("synced"),
             lock: state.join("lock"),
             max: config::MAX_CONFIG,
+            roots: ctx.roots.clone(),
         }
     }
 
@@ -89,6 +92,7 @@ impl Item {
             records: lock.with_extension("synced"),
             lock,
             max: MAX_OBJECT,
+            roots: ctx.roots.clone(),
         }
     }
 
@@ -101,7 +105,7 @@ impl Item {
 
     fn set_agreed(&self, node: &str, digest: &str) -> Result<()> {
         let file = self.records.join(record_name(node));
-        crate::fsutil::write_atomic(&file, format!("{digest}\n").as_bytes())
+        crate::fsutil::write_atomic(&file, format!("{digest}\n").as_bytes(), &self.roots.trees())
             .context(|| format!("write {}", file.display()))
     }
 
@@ -169,7 +173,7 @@ pub fn after_object_write(
         if svc_path.namespace != path.namespace {
             continue;
         }
-        let Ok(svc) = config::load_quiet(&svc_path, &ctx.roots, &ctx.node) else {
+        let Ok(svc) = config::load_quiet(&svc_path, ctx) else {
             continue;
         };
         if !uses(&svc).contains(path) {
@@ -216,7 +220,7 @@ fn uses(svc: &crate::config::service::Service) -> BTreeSet<ObjPath> {
 /// makes n1's next change refused on n2 (and on n3, if n2's change reached
 /// it): a sync from n2, or `sync --force` from n1, settles it.
 fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String>) -> Result<()> {
-    let (_, svc) = config::load(path, &ctx.roots, &ctx.node)?;
+    let (_, svc) = config::load(path, ctx)?;
     let others: Vec<&str> = svc
         .all_nodes()
         .into_iter()
@@ -262,7 +266,7 @@ fn send(
         return fail(format!("{} does not exist", item.noun));
     };
     let sent = digest(&text);
-    let receiver_wait = format!("{}ms", crate::docker::call_bound().as_millis() / 3);
+    let receiver_wait = format!("{}ms", ctx.docker.bound.as_millis() / 3);
     let calls: Vec<(String, Vec<String>)> = nodes
         .iter()
         .map(|node| {
@@ -301,7 +305,7 @@ fn send(
             ),
         );
     }
-    let bound = crate::docker::call_bound();
+    let bound = ctx.docker.bound;
     let answers: Vec<std::result::Result<String, Reach>> = std::thread::scope(|s| {
         let handles: Vec<_> = calls
             .iter()
@@ -366,7 +370,7 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
                     e.line
                 ))
             })?;
-            let report = crate::config::check::check_document(&doc, path, &here, &ctx.roots);
+            let report = crate::config::check::check_document(&doc, path, &here, ctx);
             match report.errors.first() {
                 Some(first) => fail(format!(
                     "{path}: the config from {from} does not validate on {here}: {first}"
@@ -379,7 +383,7 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
             // daemon on this host, and no move of the service to another engine
             // while its containers exist here (the sender's engine may hold
             // nothing of it: a second review of issue 21)
-            let report = crate::config::check::check_document(doc, path, &ctx.node, &ctx.roots);
+            let report = crate::config::check::check_document(doc, path, &ctx.node, ctx);
             if let Some(svc) = &report.service {
                 super::write_checks::daemon_checked(ctx, path, svc)?;
                 super::write_checks::unmoved(ctx, path, svc, None)?;
@@ -442,6 +446,7 @@ fn receive_item(
         return fail(format!("{path}: the file from {from} has no id"));
     };
     let _lock = crate::state::lock_at(
+        &item.roots,
         &item.lock,
         noun,
         super::waitlock(&args.common.waitlock)?,
@@ -468,7 +473,7 @@ fn receive_item(
     }
     if mine.as_deref() != Some(text.as_str()) {
         installable(&doc)?;
-        config::write_atomic(&item.file, &text)?;
+        config::write_atomic(&item.file, &text, &item.roots)?;
     }
     item.set_agreed(from, &digest(&text))
 }

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 /// The private daemon's check (`docker::daemon::check_host`) for a config
 /// about to be written: its warnings said, its error the command's.
 pub fn daemon_checked(ctx: &Ctx, path: &SvcPath, svc: &Service) -> Result<()> {
-    let warnings = crate::docker::daemon::check_host(svc, &ctx.roots, &ctx.node)
+    let warnings = crate::docker::daemon::check_host(svc, ctx)
         .map_err(|e| Error::Failed(format!("{path}: {e}")))?;
     for w in warnings {
         crate::text::say(&format!("{path}: warning: {w}"));
@@ -36,7 +36,7 @@ pub fn unmoved(
     new: &Service,
     synced: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<()> {
-    let Ok((old, _)) = config::load_for_stop(path, &ctx.roots, &ctx.node) else {
+    let Ok((old, _)) = config::load_for_stop(path, ctx) else {
         return Ok(());
     };
     engine_kept(ctx, path, &old, new)?;
@@ -135,12 +135,12 @@ fn nodes_kept(
 /// one that ran before is left as it was, whatever the caller then
 /// refuses.
 pub fn ask_existing(ctx: &Ctx, svc: &Service, log: &crate::logger::Logger) -> Result<Vec<String>> {
-    let daemon = docker::daemon::Daemon::of(svc, &ctx.roots);
+    let daemon = docker::daemon::Daemon::of(svc, ctx);
     if daemon.as_ref().is_some_and(|d| d.holds_nothing()) {
         return Ok(Vec::new());
     }
     let was_running = daemon.as_ref().is_some_and(|d| d.running().is_some());
-    let engine = docker::daemon::engine_for(svc, &ctx.roots, &ctx.node, log, false, true)?;
+    let engine = docker::daemon::engine_for(svc, ctx, log, false, true)?;
     let existing = existing_containers(svc, &engine);
     if let Some(d) = daemon.filter(|_| !was_running) {
         d.stop_if_idle(log, false)?;

@@ -3,13 +3,14 @@
 //! `Service` built (`build`) and checked as a whole. What `validate
 //! config`, `create`, `set` and every load report.
 
-use super::eval::Evaluator;
+use super::eval::{EnvVars, Evaluator};
 use super::ini::Document;
 use super::keywords::{
     close_matches, lookup, scopable, section_kind, subset_section, Kind, SectionKind, Support,
 };
 use super::service::Service;
 use super::value::check;
+use crate::host::Host;
 use crate::paths::{Roots, SvcPath};
 
 /// What `validate config` finds, and the typed service when there is no error.
@@ -58,9 +59,12 @@ pub fn unscoped(key: &str) -> &str {
 
 /// Checks every section and key: known, supported, well-typed, references
 /// resolvable; then that the typed service builds.
-pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Roots) -> Report {
+/// `nodename` is the node checked as (this one's, or a sync's sender's);
+/// `host` gives the roots and the environment.
+pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Host) -> Report {
+    let roots = &host.roots;
     let mut report = Report::default();
-    let eval = Evaluator::new(doc, path, nodename);
+    let eval = Evaluator::new(doc, path, nodename, &host.env);
     // the other nodes the scopes name, as written (few: one build each),
     // and the service's other nodes when it has scopes at all
     let mut others: Vec<&str> = Vec::new();
@@ -105,7 +109,9 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
             ));
         }
     }
-    report.warnings.extend(super::eval::env_overridden(doc));
+    report
+        .warnings
+        .extend(super::eval::env_overridden(doc, &host.env));
     if report.errors.is_empty() {
         match super::build::build_with(&eval, doc, path) {
             // the config of a service that does not run here (an
@@ -145,7 +151,9 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, roots: &Ro
             .copied()
             .chain(others_owned.iter().map(String::as_str))
             .collect();
-        report.errors.extend(check_as_others(doc, path, &all));
+        report
+            .errors
+            .extend(check_as_others(doc, path, &all, &host.env));
     }
     report
 }
@@ -158,7 +166,7 @@ pub const MAX_SCOPED_NODES: usize = 64;
 /// build, an evaluator for that node name): what that node would refuse,
 /// said here before the config goes there, `on NODE: …`. What only its
 /// host can tell (its data dir's existence) stays its own check.
-fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str]) -> Vec<String> {
+fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str], env: &EnvVars) -> Vec<String> {
     if others.len() > MAX_SCOPED_NODES {
         return vec![format!(
             "a config with node scopes is checked as each node it names or runs on, {} here besides this one: at most {MAX_SCOPED_NODES}",
@@ -168,7 +176,7 @@ fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str]) -> Vec<Strin
     others
         .iter()
         .filter_map(|node| {
-            let eval = Evaluator::new(doc, path, node);
+            let eval = Evaluator::new(doc, path, node, env);
             let built = super::build::build_with(&eval, doc, path).and_then(|svc| {
                 let all = svc.resources();
                 crate::plan::start_stages(&svc, &all)?;
@@ -318,7 +326,7 @@ mod tests {
             &doc,
             &SvcPath::parse("svc").unwrap(),
             "n1",
-            &Roots::under(std::path::Path::new("/o")),
+            &Host::for_test(Roots::under(std::path::Path::new("/o")), "n1"),
         )
     }
 
@@ -383,10 +391,11 @@ mod tests {
         let text = base.replace("id = x\n", "id@n1 = other\nid = x\nnodes@n1 = n9\n");
         let doc = Document::parse(&text).unwrap();
         let path = SvcPath::parse("svc").unwrap();
-        let eval = Evaluator::new(&doc, &path, "n1");
+        let env = EnvVars::default();
+        let eval = Evaluator::new(&doc, &path, "n1", &env);
         assert_eq!(eval.get("DEFAULT", "id").unwrap().as_deref(), Some("x"));
         assert_eq!(eval.get("DEFAULT", "nodes").unwrap(), None);
-        let l = super::super::lenient::build(&doc, &path, "n1");
+        let l = super::super::lenient::build(&doc, &path, "n1", &env);
         assert_eq!(l.service.unwrap().id, "x");
     }
 

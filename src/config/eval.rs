@@ -13,6 +13,8 @@ pub struct Evaluator<'a> {
     pub doc: &'a Document,
     pub path: &'a SvcPath,
     pub nodename: &'a str,
+    /// The variables `{env.KEY}` is overridden by.
+    env: &'a EnvVars,
     /// Keys already expanded: `(section, key)` → value.
     cache: RefCell<HashMap<String, HashMap<String, Expanded>>>,
     /// Bytes references inserted so far (bounded by `MAX_TOTAL`).
@@ -103,12 +105,52 @@ struct Expanded {
 /// so the cycle check is a short scan.
 type Stack = Vec<String>;
 
+/// The process environment as `{env.KEY}` sees it: `main` reads it once
+/// (`Host::env`), and expansion looks `KEY` up here, upper-cased. A
+/// variable whose name or value is not UTF-8 is none (as `std::env::var`
+/// has it).
+#[derive(Clone, Debug, Default)]
+pub struct EnvVars(std::collections::BTreeMap<String, String>);
+
+impl EnvVars {
+    /// No variable at all (unit tests).
+    #[cfg(test)]
+    pub const NONE: &EnvVars = &EnvVars(std::collections::BTreeMap::new());
+
+    pub fn new(
+        vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> EnvVars {
+        EnvVars(
+            vars.into_iter()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        )
+    }
+
+    /// `{env.KEY}` is overridden by the variable `KEY` upper-cased (the
+    /// one place expansion reads the outside world). SPEC 2 keeps
+    /// OpenSVC's rule (no prefix): a deployment that sets `TAG=1.26` for
+    /// `{env.tag}` works unchanged. Its trap, `[env] path = …` read as
+    /// `$PATH`, is made visible instead: `validate config` warns of every
+    /// `[env]` key the environment overrides where it runs
+    /// (`env_overridden`).
+    fn override_of(&self, key: &str) -> Option<&str> {
+        self.0.get(&key.to_uppercase()).map(String::as_str)
+    }
+}
+
 impl<'a> Evaluator<'a> {
-    pub fn new(doc: &'a Document, path: &'a SvcPath, nodename: &'a str) -> Evaluator<'a> {
+    pub fn new(
+        doc: &'a Document,
+        path: &'a SvcPath,
+        nodename: &'a str,
+        env: &'a EnvVars,
+    ) -> Evaluator<'a> {
         Evaluator {
             doc,
             path,
             nodename,
+            env,
             cache: RefCell::default(),
             spent: Cell::new(0),
         }
@@ -321,8 +363,8 @@ impl<'a> Evaluator<'a> {
         }
         let (section, key) = r.split_once('.').ok_or_else(unknown)?;
         if section == "env" {
-            if let Some(v) = env_override(key) {
-                return fixed(&v);
+            if let Some(v) = self.env.override_of(key) {
+                return fixed(v);
             }
         }
         if section != "env" && !self.doc.has_section(section) {
@@ -343,23 +385,13 @@ fn at(stack: &Stack) -> &str {
     stack.last().map_or("the value", String::as_str)
 }
 
-/// `{env.KEY}` is overridden by the process environment variable `KEY`
-/// upper-cased (the one place expansion reads the outside world). SPEC 2
-/// keeps OpenSVC's rule (no prefix): a deployment that sets `TAG=1.26`
-/// for `{env.tag}` works unchanged. Its trap, `[env] path = …` read as
-/// `$PATH`, is made visible instead: `validate config` warns of every
-/// `[env]` key the environment overrides where it runs (`env_overridden`).
-fn env_override(key: &str) -> Option<String> {
-    std::env::var(key.to_uppercase()).ok()
-}
-
 /// A warning per `[env]` key of `doc` that an environment variable of this
 /// process overrides (`path` by `PATH`, say), in the config's order.
-pub fn env_overridden(doc: &super::ini::Document) -> Vec<String> {
+pub fn env_overridden(doc: &super::ini::Document, env: &EnvVars) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     doc.entries("env")
         .map(|(key, _)| key.split_once('@').map_or(key, |(k, _)| k))
-        .filter(|key| seen.insert(*key) && env_override(key).is_some())
+        .filter(|key| seen.insert(*key) && env.override_of(key).is_some())
         .map(|key| {
             format!(
                 "env.{key}: the environment variable {} is set here and overrides it: {{env.{key}}} expands to the variable's value, not the config's",
@@ -376,7 +408,23 @@ mod tests {
     fn eval_with(text: &str, f: impl FnOnce(&Evaluator)) {
         let doc = Document::parse(text).unwrap();
         let path = SvcPath::parse("ns1/svc/web").unwrap();
-        f(&Evaluator::new(&doc, &path, "deb1"));
+        f(&Evaluator::new(&doc, &path, "deb1", EnvVars::NONE));
+    }
+
+    #[test]
+    fn env_keys_are_overridden_by_the_variables_given_never_by_the_process() {
+        let text = "[DEFAULT]\nid = x\n[env]\ntag = 1.0\npath = /opt\n[container#1]\nimage = a:{env.tag} {env.path}\n";
+        let doc = Document::parse(text).unwrap();
+        let path = SvcPath::parse("web").unwrap();
+        let vars = EnvVars::new([("TAG".into(), "1.26".into())]);
+        let e = Evaluator::new(&doc, &path, "n1", &vars);
+        // PATH is set in this process: only the given variables count
+        assert_eq!(
+            e.get("container#1", "image").unwrap().unwrap(),
+            "a:1.26 /opt"
+        );
+        assert_eq!(env_overridden(&doc, &vars).len(), 1);
+        assert!(env_overridden(&doc, EnvVars::NONE).is_empty());
     }
 
     #[test]
@@ -441,7 +489,7 @@ mod tests {
         )
         .unwrap();
         let path = SvcPath::parse("ns1/svc/web").unwrap();
-        let e = Evaluator::new(&doc, &path, "deb1.opensvc.com");
+        let e = Evaluator::new(&doc, &path, "deb1.opensvc.com", EnvVars::NONE);
         assert_eq!(e.get("container#1", "image").unwrap().unwrap(), "b");
         assert_eq!(
             e.get("container#1", "name").unwrap().unwrap(),
@@ -579,14 +627,14 @@ mod properties {
             let t = std::time::Instant::now();
             let doc = Document::parse(&text).unwrap();
             let path = SvcPath::parse("svc").unwrap();
-            let shared = Evaluator::new(&doc, &path, "n1");
+            let shared = Evaluator::new(&doc, &path, "n1", EnvVars::NONE);
             let _ = shared.expand(&free);
             for (section, key) in (0..10)
                 .map(|i| ("env", format!("a{i}")))
                 .chain([("container#1", "image".to_string())])
             {
                 let got = shared.get(section, &key);
-                let fresh = Evaluator::new(&doc, &path, "n1").get(section, &key);
+                let fresh = Evaluator::new(&doc, &path, "n1", EnvVars::NONE).get(section, &key);
                 prop_assert_eq!(&got, &fresh);
                 match got {
                     Ok(v) => prop_assert!(v.unwrap_or_default().len() <= MAX_VALUE),

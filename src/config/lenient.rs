@@ -5,7 +5,7 @@
 //! rm, its stop timeout and its order; a name that is not a docker name is
 //! left out rather than guessed.
 
-use super::eval::{default_container_name, Evaluator};
+use super::eval::{default_container_name, EnvVars, Evaluator};
 use super::ini::Document;
 use super::keywords::{rid_index, CONTAINER_GROUP};
 use super::operand;
@@ -25,8 +25,8 @@ pub struct Lenient {
 }
 
 /// The containers of `doc` as far as a stop needs them.
-pub fn build(doc: &Document, path: &SvcPath, nodename: &str) -> Lenient {
-    let eval = Evaluator::new(doc, path, nodename);
+pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> Lenient {
+    let eval = Evaluator::new(doc, path, nodename, env);
     let mut problems = Vec::new();
     let Some(id) = eval.get("DEFAULT", "id").ok().flatten() else {
         return Lenient {
@@ -168,7 +168,7 @@ mod tests {
         let path = SvcPath::parse("s").unwrap();
         let Lenient {
             service, problems, ..
-        } = build(&doc, &path, "n");
+        } = build(&doc, &path, "n", EnvVars::NONE);
         let svc = service.unwrap();
         let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
         assert_eq!(rids, ["container#1", "container#3"]);
@@ -190,7 +190,7 @@ mod tests {
         )
         .unwrap();
         let path = SvcPath::parse("s").unwrap();
-        let l = build(&doc, &path, "n");
+        let l = build(&doc, &path, "n", EnvVars::NONE);
         let svc = l.service.unwrap();
         assert!(l.problems.is_empty(), "{:?}", l.problems);
         assert!(l.notes[0].contains("cycle"), "{:?}", l.notes);

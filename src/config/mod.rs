@@ -14,6 +14,7 @@ pub mod value;
 
 use crate::error::{fail, Context, Error, Result};
 use crate::fsutil::Under;
+use crate::host::Host;
 use crate::paths::{Roots, SvcPath};
 use ini::Document;
 use service::Service;
@@ -42,12 +43,8 @@ fn read_document_in(path: &SvcPath, etc: &Under) -> Result<Document> {
 
 /// Reads and checks a service's config; an unknown keyword or section (a
 /// hand edit) is said as a warning here, for every command that acts.
-fn read_checked(
-    path: &SvcPath,
-    roots: &Roots,
-    nodename: &str,
-) -> Result<(Document, check::Report)> {
-    read_noting(path, roots, &Under::paths(&roots.etc), nodename, &mut |w| {
+fn read_checked(path: &SvcPath, host: &Host) -> Result<(Document, check::Report)> {
+    read_noting(path, host, &Under::paths(&host.roots.etc), &mut |w| {
         crate::text::say(&w)
     })
 }
@@ -57,13 +54,12 @@ fn read_checked(
 /// services).
 fn read_noting(
     path: &SvcPath,
-    roots: &Roots,
+    host: &Host,
     etc: &Under,
-    nodename: &str,
     note: &mut dyn FnMut(String),
 ) -> Result<(Document, check::Report)> {
     let doc = read_document_in(path, etc)?;
-    let report = check::check_document(&doc, path, nodename, roots);
+    let report = check::check_document(&doc, path, &host.node, host);
     for u in &report.unknown {
         note(format!("{path}: warning: {u}, ignored"));
     }
@@ -71,34 +67,26 @@ fn read_noting(
 }
 
 /// Reads, validates and types a service's config.
-pub fn load(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Document, Service)> {
-    load_noting(path, roots, &Under::paths(&roots.etc), nodename, &mut |w| {
+pub fn load(path: &SvcPath, host: &Host) -> Result<(Document, Service)> {
+    load_noting(path, host, &Under::paths(&host.roots.etc), &mut |w| {
         crate::text::say(&w)
     })
 }
 
 /// `load` without a word: for a look at the config (its nodes, say) before
 /// the action that reads it again and says what it finds.
-pub fn load_quiet(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<Service> {
-    load_noting(
-        path,
-        roots,
-        &Under::paths(&roots.etc),
-        nodename,
-        &mut |_| {},
-    )
-    .map(|(_, s)| s)
+pub fn load_quiet(path: &SvcPath, host: &Host) -> Result<Service> {
+    load_noting(path, host, &Under::paths(&host.roots.etc), &mut |_| {}).map(|(_, s)| s)
 }
 
 /// `load`, its warnings handed to `note` rather than said.
 pub fn load_noting(
     path: &SvcPath,
-    roots: &Roots,
+    host: &Host,
     etc: &Under,
-    nodename: &str,
     note: &mut dyn FnMut(String),
 ) -> Result<(Document, Service)> {
-    let (doc, report) = read_noting(path, roots, etc, nodename, note)?;
+    let (doc, report) = read_noting(path, host, etc, note)?;
     match (report.errors.first(), report.service) {
         (None, Some(svc)) => Ok((doc, svc)),
         (first, _) => fail(format!(
@@ -113,8 +101,8 @@ pub fn load_noting(
 /// naming the first error): `stop` always works on a readable config.
 /// The flag says whether every container resource could be identified
 /// (a delete needs that: it must know every container is gone).
-pub fn load_for_stop(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(Service, bool)> {
-    let (doc, report) = read_checked(path, roots, nodename)?;
+pub fn load_for_stop(path: &SvcPath, host: &Host) -> Result<(Service, bool)> {
+    let (doc, report) = read_checked(path, host)?;
     if let (None, Some(svc)) = (report.errors.first(), report.service) {
         return Ok((svc, true));
     }
@@ -122,7 +110,7 @@ pub fn load_for_stop(path: &SvcPath, roots: &Roots, nodename: &str) -> Result<(S
         .errors
         .first()
         .map_or("invalid config", String::as_str);
-    let l = lenient::build(&doc, path, nodename);
+    let l = lenient::build(&doc, path, &host.node, &host.env);
     let svc = l
         .service
         .ok_or_else(|| Error::Failed(format!("{path}: {first}")))?;
@@ -144,11 +132,12 @@ pub fn save(path: &SvcPath, roots: &Roots, doc: &Document) -> Result<()> {
             "{path}: refusing to write a config that would not read back as written"
         ));
     }
-    write_atomic(&path.conf_file(roots), &text)
+    write_atomic(&path.conf_file(roots), &text, roots)
 }
 
-/// Writes a config file atomically, 0600 (see `fsutil::write_atomic`).
-pub fn write_atomic(file: &Path, text: &str) -> Result<()> {
-    crate::fsutil::write_atomic(file, text.as_bytes())
+/// Writes a config file of om's trees atomically, 0600 (see
+/// `fsutil::write_atomic`).
+pub fn write_atomic(file: &Path, text: &str, roots: &Roots) -> Result<()> {
+    crate::fsutil::write_atomic(file, text.as_bytes(), &roots.trees())
         .context(|| format!("write {}", file.display()))
 }

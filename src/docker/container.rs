@@ -368,7 +368,7 @@ impl<'a> Exec<'a> {
         self.touch(c);
         let id = match &current {
             Some(info) => {
-                self.run(&c.rid, argv::start_argv(&info.id), super::call_bound())?;
+                self.run(&c.rid, argv::start_argv(&info.id), self.engine.bound())?;
                 info.id.clone()
             }
             None => self.create(c)?,
@@ -422,7 +422,7 @@ impl<'a> Exec<'a> {
             );
         }
         if c.detach {
-            let out = self.run_container(c, argv::run_argv(c, &ctx), super::call_bound())?;
+            let out = self.run_container(c, argv::run_argv(c, &ctx), self.engine.bound())?;
             if self.dry_run {
                 return Ok(String::new());
             }
@@ -459,7 +459,7 @@ impl<'a> Exec<'a> {
         match self.engine.inspect_one(&c.name) {
             Ok(Some(info)) if self.owns(c, &info) => {
                 // -f: a job killed at its bound may still be running
-                let _ = self.run(&c.rid, argv::rm_force_argv(&c.name), super::call_bound());
+                let _ = self.run(&c.rid, argv::rm_force_argv(&c.name), self.engine.bound());
             }
             Ok(Some(_)) => self.log.res(
                 &c.rid,
@@ -569,7 +569,7 @@ impl<'a> Exec<'a> {
         };
         self.check_owned(c, &info)?;
         let active = info.running || matches!(info.state.as_str(), "paused" | "restarting");
-        let bound = c.stop_timeout.unwrap_or(DOCKER_STOP_DEFAULT) + super::call_bound();
+        let bound = c.stop_timeout.unwrap_or(DOCKER_STOP_DEFAULT) + self.engine.bound();
         if active {
             self.run(&c.rid, argv::stop_argv(&info.id, c.stop_timeout), bound)?;
         } else {
@@ -609,7 +609,7 @@ impl<'a> Exec<'a> {
         self.run_shown(
             &c.rid,
             argv::rm_argv(&verified.name),
-            super::call_bound(),
+            self.engine.bound(),
             false,
         )
         .map(drop)

@@ -7,6 +7,7 @@ pub use super::socket::{check_socket, socket_of};
 use super::Engine;
 use crate::config::service::{DaemonConfig, Service};
 use crate::error::{Error, Result};
+use crate::host::{DockerCli, Host};
 use crate::logger::{Level, Logger};
 use crate::paths::Roots;
 use crate::process::Cmd;
@@ -33,17 +34,18 @@ pub struct Daemon {
     /// `om-<first 8 chars of the service id>`: containerd namespaces of
     /// its own, so daemons sharing a containerd never see each other's.
     namespace: String,
+    /// The docker CLI its engine is asked through.
+    cli: DockerCli,
+    /// om's trees, where its socket, state and log live.
+    roots: Roots,
 }
 
 /// The one check of a private daemon's config against this host (SPEC 11),
 /// what `create`, `set`, `validate` and every daemon start run: its
 /// socket, its arguments (no flag om sets itself, listeners of its own),
 /// its data dir (see `data_dir`). The warnings, or the config error.
-pub fn check_host(
-    svc: &Service,
-    roots: &Roots,
-    node: &str,
-) -> std::result::Result<Vec<String>, String> {
+pub fn check_host(svc: &Service, host: &Host) -> std::result::Result<Vec<String>, String> {
+    let roots = &host.roots;
     let Some(conf) = &svc.daemon else {
         return Ok(Vec::new());
     };
@@ -53,19 +55,19 @@ pub fn check_host(
     let sockets = super::daemon_args::Sockets {
         own: &socket,
         var: &roots.var,
-        docker_host: crate::host::docker_cli().docker_host.as_deref(),
+        docker_host: host.docker.docker_host.as_deref(),
     };
     let mut warnings = super::daemon_args::check_hosts(&conf.args, &sockets)?;
-    warnings.extend(super::data_dir::check(svc, conf, roots, node, &socket)?);
+    warnings.extend(super::data_dir::check(svc, conf, host, &socket)?);
     Ok(warnings)
 }
 
 /// The engine `svc`'s containers run on: its private daemon's, else the
 /// host's.
-pub fn engine_of(svc: &Service, roots: &Roots) -> Engine {
+pub fn engine_of(svc: &Service, host: &Host) -> Engine {
     match &svc.daemon {
-        Some(_) => Engine::private(&socket_of(&svc.path, roots)),
-        None => Engine::host(),
+        Some(_) => Engine::private(&host.docker, &socket_of(&svc.path, &host.roots)),
+        None => Engine::host(&host.docker),
     }
 }
 
@@ -75,21 +77,21 @@ pub fn engine_of(svc: &Service, roots: &Roots) -> Engine {
 /// containers).
 pub fn engine_for(
     svc: &Service,
-    roots: &Roots,
-    node: &str,
+    host: &Host,
     log: &Logger,
     dry_run: bool,
     start: bool,
 ) -> Result<Engine> {
-    if let (Some(d), true) = (Daemon::of(svc, roots), start) {
-        d.ensure(log, dry_run, || check_host(svc, roots, node))?;
+    if let (Some(d), true) = (Daemon::of(svc, host), start) {
+        d.ensure(log, dry_run, || check_host(svc, host))?;
     }
-    Ok(engine_of(svc, roots))
+    Ok(engine_of(svc, host))
 }
 
 impl Daemon {
     /// `svc`'s daemon, when its config gives it one.
-    pub fn of(svc: &Service, roots: &Roots) -> Option<Daemon> {
+    pub fn of(svc: &Service, host: &Host) -> Option<Daemon> {
+        let roots = &host.roots;
         let conf = svc.daemon.clone()?;
         let var = svc.path.var_dir(roots);
         // The exec root is removed whole when the daemon is gone: it is
@@ -112,6 +114,8 @@ impl Daemon {
             conf,
             id: svc.id.clone(),
             namespace: format!("om-{id8}"),
+            cli: host.docker.clone(),
+            roots: roots.clone(),
         })
     }
 
@@ -146,7 +150,7 @@ impl Daemon {
     }
 
     pub fn engine(&self) -> Engine {
-        Engine::private(&self.socket)
+        Engine::private(&self.cli, &self.socket)
     }
 
     /// The dockerd command line (SPEC 11).
@@ -266,9 +270,10 @@ impl Daemon {
             self.take_over_run();
         }
         self.prepare_exec_root()?;
-        let pid = crate::process::spawn_detached(&cmd, &self.log_file).inspect_err(|_| {
-            self.forget_run();
-        })?;
+        let pid = crate::process::spawn_detached(&cmd, &self.log_file, &self.roots.trees())
+            .inspect_err(|_| {
+                self.forget_run();
+            })?;
         let deadline = Instant::now() + self.conf.start_timeout;
         let info = self.engine().cmd(["info", "--format", "{{.ID}}"]);
         loop {
@@ -353,7 +358,7 @@ impl Daemon {
     /// onto itself is dockerd's, made from dockerd's file when there is one.
     fn note_dockerd_mount(&self) {
         if self.exec_root.join("unmount-on-shutdown").exists() {
-            let _ = crate::fsutil::write_atomic(&self.mount_note(), b"");
+            let _ = crate::fsutil::write_atomic(&self.mount_note(), b"", &self.roots.trees());
         }
     }
 
@@ -378,7 +383,7 @@ impl Daemon {
     fn lock(&self) -> Result<std::fs::File> {
         use fs2::FileExt;
         let file = self.pid_file.with_file_name("daemon.lock");
-        let f = crate::fsutil::open_rw(&file)
+        let f = crate::fsutil::open_rw(&file, &self.roots.trees())
             .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
         let deadline = Instant::now() + self.conf.start_timeout + STOP_GRACE;
         loop {
@@ -431,7 +436,7 @@ impl Daemon {
             Error::Failed(format!("docker daemon: {}: {e}", what.display()))
         };
         if let Some(dir) = self.socket.parent() {
-            crate::fsutil::private_dir(dir).map_err(|e| fail(dir, e))?;
+            crate::fsutil::private_dir(dir, &self.roots.trees()).map_err(|e| fail(dir, e))?;
         }
         let data = Path::new(&self.conf.data_dir);
         // created (or first taken) and marked as this service's, after the
@@ -452,7 +457,7 @@ impl Daemon {
         }
         // An empty config of its own: the host's /etc/docker/daemon.json
         // (its "hosts", its data-root) is not this daemon's.
-        crate::fsutil::write_atomic(&self.config_file, b"{}\n")
+        crate::fsutil::write_atomic(&self.config_file, b"{}\n", &self.roots.trees())
             .map_err(|e| fail(&self.config_file, e))?;
         Ok(())
     }
@@ -460,7 +465,7 @@ impl Daemon {
     /// The exec root, made last, right before dockerd starts: an exec root
     /// says a daemon ran (see `unclean`).
     fn prepare_exec_root(&self) -> Result<()> {
-        crate::fsutil::private_dir(&self.exec_root)
+        crate::fsutil::private_dir(&self.exec_root, crate::fsutil::NOT_OURS)
             .map_err(|e| Error::Failed(format!("docker daemon: {}: {e}", self.exec_root.display())))
     }
 
@@ -696,7 +701,7 @@ mod tests {
                 id: id.into(),
                 ..svc("web", Some("/srv/web"))
             };
-            let d = Daemon::of(&s, &roots).unwrap();
+            let d = Daemon::of(&s, &Host::for_test(roots.clone(), "n1")).unwrap();
             assert_eq!(d.exec_root, PathBuf::from(want), "{id:?}");
         }
     }
@@ -726,7 +731,11 @@ mod tests {
     #[test]
     fn the_dockerd_line_of_the_spec() {
         let roots = Roots::under(Path::new("/o"));
-        let d = Daemon::of(&svc("app1-dev/svc/svc1", Some("/srv/a/docker")), &roots).unwrap();
+        let d = Daemon::of(
+            &svc("app1-dev/svc/svc1", Some("/srv/a/docker")),
+            &Host::for_test(roots.clone(), "n1"),
+        )
+        .unwrap();
         assert_eq!(
             d.cmd().to_string(),
             "dockerd -H unix:///o/var/namespaces/app1-dev/svc/svc1/docker.sock \
@@ -740,7 +749,7 @@ mod tests {
             d.log_file,
             Path::new("/o/log/namespaces/app1-dev/svc/svc1.dockerd.log")
         );
-        assert!(Daemon::of(&svc("svc1", None), &roots).is_none());
+        assert!(Daemon::of(&svc("svc1", None), &Host::for_test(roots.clone(), "n1")).is_none());
     }
 
     #[test]
@@ -762,7 +771,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let roots = Roots::under(dir.path());
         let s = svc("svc1", Some("/srv/d"));
-        let d = Daemon::of(&s, &roots).unwrap();
+        let d = Daemon::of(&s, &Host::for_test(roots.clone(), "n1")).unwrap();
         assert_eq!(d.running(), None);
         std::fs::create_dir_all(d.pid_file.parent().unwrap()).unwrap();
         // our own pid: alive, but not a dockerd on this socket

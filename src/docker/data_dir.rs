@@ -12,7 +12,7 @@ use super::system_dirs::{inode, Guarded, Rule, DEFAULT_ROOT, SYSTEM, TREES};
 use crate::config::eval::Evaluator;
 use crate::config::service::{DaemonConfig, Service};
 use crate::fsutil::euid;
-use crate::paths::{list_services, Roots, SvcPath};
+use crate::paths::{list_services, SvcPath};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -33,10 +33,10 @@ pub struct Other {
 pub fn check(
     svc: &Service,
     conf: &DaemonConfig,
-    roots: &Roots,
-    node: &str,
+    host: &crate::host::Host,
     socket: &Path,
 ) -> Result<Vec<String>, String> {
+    let roots = &host.roots;
     let bad = |why: String| {
         format!(
             "DEFAULT.{}: '{}' {why}",
@@ -45,7 +45,7 @@ pub fn check(
         )
     };
     let (dir, exists) = own_path(&conf.data_dir).map_err(bad)?;
-    let others = other_services(svc, roots, node)?;
+    let others = other_services(svc, host)?;
     let mut warnings = Vec::new();
     // the engines first, so that a refusal names the most precise reason
     let mut guarded = Vec::new();
@@ -58,7 +58,7 @@ pub fn check(
             ));
         }
     }
-    match host_root() {
+    match host_root(&host.docker) {
         Ok(root) => guarded.push(Guarded::new(root, Rule::Tree, "the host engine's data root")),
         // Not known from the engine: the data roots every running dockerd
         // names on its command line (read from /proc below), daemon.json's
@@ -292,7 +292,8 @@ pub fn mark(dir: &Path, id: &str) -> Result<(), String> {
 /// The other services of this node and their data dirs (as far as their
 /// configs can be read: a config that can not is no service to start). A
 /// listing that fails is an error: silence is not "no other service".
-pub fn other_services(svc: &Service, roots: &Roots, node: &str) -> Result<Vec<Other>, String> {
+pub fn other_services(svc: &Service, host: &crate::host::Host) -> Result<Vec<Other>, String> {
+    let (roots, node) = (&host.roots, host.node.as_str());
     Ok(list_services(roots)
         .map_err(|e| format!("the other services can not be listed: {e}"))?
         .into_iter()
@@ -300,7 +301,7 @@ pub fn other_services(svc: &Service, roots: &Roots, node: &str) -> Result<Vec<Ot
         .filter_map(|path| {
             let doc = crate::config::read_document(&path, roots).ok()?;
             let id = doc.get("DEFAULT", "id").map(String::from);
-            let eval = Evaluator::new(&doc, &path, node);
+            let eval = Evaluator::new(&doc, &path, node, &host.env);
             // a daemon keyword broken elsewhere still names the directory
             let data_dir = match crate::config::build::daemon_of(&eval) {
                 Ok(d) => d.map(|d| d.data_dir),
@@ -328,9 +329,10 @@ enum HostRoot {
 }
 
 /// The host engine's data root, as it says (`docker info`).
-fn host_root() -> Result<PathBuf, HostRoot> {
-    let cmd = super::Engine::host().cmd(["info", "--format", "{{.DockerRootDir}}"]);
-    let out = crate::process::capture(&cmd, super::call_bound())
+fn host_root(cli: &crate::host::DockerCli) -> Result<PathBuf, HostRoot> {
+    let engine = super::Engine::host(cli);
+    let cmd = engine.cmd(["info", "--format", "{{.DockerRootDir}}"]);
+    let out = crate::process::capture(&cmd, engine.bound())
         .map_err(|e| HostRoot::Unreadable(e.to_string()))?;
     if !out.success() {
         let line = crate::text::escape_controls(&out.error_line()).into_owned();

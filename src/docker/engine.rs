@@ -3,13 +3,16 @@
 //! builds every docker command, so the host arguments are on every logged
 //! line and each line replays as is (STYLE.md, "the engine is a value").
 
+use crate::host::DockerCli;
 use crate::process::Cmd;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Engine {
-    /// The docker CLI (`OM_DOCKER`, else `docker`).
-    program: String,
+    /// The docker CLI (`OM_DOCKER`, else `docker`), the bound of its calls
+    /// and `DOCKER_HOST`, as the host read them.
+    cli: DockerCli,
     /// A private daemon's socket; `None` for the host's engine.
     socket: Option<PathBuf>,
     /// `docker --config DIR`: a service's registry credentials, for its
@@ -17,24 +20,34 @@ pub struct Engine {
     config: Option<PathBuf>,
 }
 
+/// What a docker CLI that can not be found is said with.
+pub const DOCKER_MISSING: &str = " (is the docker CLI installed and in PATH?)";
+
 impl Engine {
     /// The host's engine: the docker CLI's own default (`DOCKER_HOST` and
     /// the CLI context apply, as for a plain `docker` command).
-    pub fn host() -> Engine {
+    pub fn host(cli: &DockerCli) -> Engine {
         Engine {
-            program: crate::host::docker_cli().program.clone(),
+            cli: cli.clone(),
             socket: None,
             config: None,
         }
     }
 
     /// A private daemon listening on `socket`.
-    pub fn private(socket: &Path) -> Engine {
+    pub fn private(cli: &DockerCli, socket: &Path) -> Engine {
         Engine {
-            program: crate::host::docker_cli().program.clone(),
+            cli: cli.clone(),
             socket: Some(socket.to_path_buf()),
             config: None,
         }
+    }
+
+    /// The bound of every docker call that has no keyword of its own
+    /// (inspect, info, start, rm, run -d): a docker that hangs is killed
+    /// and reported.
+    pub fn bound(&self) -> Duration {
+        self.cli.bound
     }
 
     /// A private daemon's socket; `None` for the host's engine.
@@ -68,7 +81,7 @@ impl Engine {
             (None, Some(_)) => {
                 args.push("-H".into());
                 args.push(
-                    crate::host::docker_cli()
+                    self.cli
                         .docker_host
                         .clone()
                         .unwrap_or_else(|| "unix:///var/run/docker.sock".into()),
@@ -83,7 +96,7 @@ impl Engine {
     pub fn cmd<S: Into<String>>(&self, args: impl IntoIterator<Item = S>) -> Cmd {
         let mut all = self.host_args();
         all.extend(args.into_iter().map(Into::into));
-        Cmd::new(self.program.clone(), all)
+        Cmd::new(self.cli.program.clone(), all).not_found_hint(DOCKER_MISSING)
     }
 }
 
@@ -93,12 +106,13 @@ mod tests {
 
     #[test]
     fn a_private_engine_puts_its_socket_on_every_command() {
-        let e = Engine::private(Path::new("/var/svc/a/docker.sock"));
+        let cli = DockerCli::default();
+        let e = Engine::private(&cli, Path::new("/var/svc/a/docker.sock"));
         let cmd = e.cmd(["ps", "-a"]);
         assert_eq!(
             cmd.args,
             ["-H", "unix:///var/svc/a/docker.sock", "ps", "-a"]
         );
-        assert_eq!(Engine::host().cmd(["ps"]).args, ["ps"]);
+        assert_eq!(Engine::host(&cli).cmd(["ps"]).args, ["ps"]);
     }
 }

@@ -21,12 +21,6 @@ use inspect::{engine_unreachable, ContainerInfo};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-/// The bound of every docker call that has no keyword of its own (inspect,
-/// info, start, rm, run -d): a docker that hangs is killed and reported.
-pub fn call_bound() -> Duration {
-    crate::host::docker_cli().bound
-}
-
 fn engine_error(cmd: &Cmd, stderr_line: &str) -> Error {
     Error::Unknown(format!("docker engine unreachable ({cmd}): {stderr_line}"))
 }
@@ -36,10 +30,14 @@ fn unreadable(cmd: &Cmd, why: impl std::fmt::Display) -> Error {
     Error::Failed(format!("{cmd}: {why}"))
 }
 
-/// Runs a query; an unreachable engine, a docker killed by a signal and a
-/// failure other than `tolerated` stderr lines are errors.
-fn query(cmd: &Cmd, tolerated: impl Fn(&str) -> bool) -> Result<crate::process::Output> {
-    checked(cmd, capture(cmd, call_bound())?, tolerated)
+/// Runs a query bound by `bound`; an unreachable engine, a docker killed
+/// by a signal and a failure other than `tolerated` stderr lines are errors.
+fn query(
+    cmd: &Cmd,
+    bound: Duration,
+    tolerated: impl Fn(&str) -> bool,
+) -> Result<crate::process::Output> {
+    checked(cmd, capture(cmd, bound)?, tolerated)
 }
 
 /// A query's output, or the error it says (see `query`).
@@ -149,13 +147,13 @@ impl Listing {
         if let Some(socket) = engine.socket() {
             crate::interrupt::check()?;
             let socket = socket.to_path_buf();
-            let bound = call_bound();
+            let bound = engine.bound();
             return Ok(Listing::Api(std::thread::spawn(move || {
                 api::containers(&socket, bound)
             })));
         }
         let cmd = engine.cmd(argv::ps_argv());
-        let call = crate::process::start(&cmd, call_bound())?;
+        let call = crate::process::start(&cmd, engine.bound())?;
         Ok(Listing::Cli {
             cmd,
             call: Box::new(call),
@@ -209,7 +207,7 @@ impl Engine {
             return Ok(Vec::new());
         }
         let cmd = self.cmd(argv::inspect_argv(refs));
-        let out = query(&cmd, |l| missing_ref(l).is_some())?;
+        let out = query(&cmd, self.bound(), |l| missing_ref(l).is_some())?;
         let infos = inspect::parse(&out.stdout).map_err(|e| unreadable(&cmd, e))?;
         // Sets, so that checking 10 000 refs stays linear. Refs are names or
         // the full ids `docker ps --no-trunc` gave.
@@ -297,7 +295,7 @@ impl Engine {
     /// The engine's cgroup driver (asked once per action).
     pub fn cgroup_driver(&self) -> Result<CgroupDriver> {
         let cmd = self.cmd(argv::cgroup_driver_argv());
-        let out = query(&cmd, |_| false)?;
+        let out = query(&cmd, self.bound(), |_| false)?;
         match out.stdout.trim() {
             "systemd" => Ok(CgroupDriver::Systemd),
             "cgroupfs" => Ok(CgroupDriver::Cgroupfs),
@@ -320,7 +318,7 @@ impl Engine {
             return Ok(HashMap::new());
         }
         let cmd = self.cmd(argv::image_inspect_argv(&refs));
-        let out = query(&cmd, |l| !missing_images(l).is_empty())?;
+        let out = query(&cmd, self.bound(), |l| !missing_images(l).is_empty())?;
         match attribute(&refs, &out) {
             Ok(found) => Ok(found),
             Err(why) if refs.len() == 1 => Err(unreadable(&cmd, why)),
@@ -337,7 +335,7 @@ impl Engine {
     /// The last lines of a container's output (stdout and stderr), for errors.
     pub fn logs_tail(&self, id: &str, lines: usize) -> String {
         let cmd = self.cmd(argv::logs_tail_argv(id, lines));
-        match capture(&cmd, call_bound()) {
+        match capture(&cmd, self.bound()) {
             Ok(out) => {
                 let mut text = out.stdout;
                 text.push_str(&out.stderr);

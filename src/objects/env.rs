@@ -283,13 +283,17 @@ pub fn prepare(
     if !dry_run {
         forget_creds(svc, roots);
         for (dir, conf, rid) in files {
-            crate::fsutil::write_atomic(&dir.join("config.json"), conf.expose().as_bytes())
-                .map_err(|e| {
-                    Error::Failed(format!(
-                        "{rid}.registry_creds: writing {}: {e}",
-                        dir.display()
-                    ))
-                })?;
+            crate::fsutil::write_atomic(
+                &dir.join("config.json"),
+                conf.expose().as_bytes(),
+                &roots.trees(),
+            )
+            .map_err(|e| {
+                Error::Failed(format!(
+                    "{rid}.registry_creds: writing {}: {e}",
+                    dir.display()
+                ))
+            })?;
         }
     }
     Ok(p)

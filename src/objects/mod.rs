@@ -324,7 +324,7 @@ impl Object {
 
     /// Written atomically, 0600.
     pub fn save(&self, roots: &Roots) -> Result<()> {
-        crate::config::write_atomic(&self.path.conf_file(roots), &self.doc.to_string())
+        crate::config::write_atomic(&self.path.conf_file(roots), &self.doc.to_string(), roots)
     }
 
     /// The file as stored.

@@ -427,6 +427,7 @@ pub fn apply(
     rel: &Path,
     unit: Option<&str>,
     dry_run: bool,
+    bound: std::time::Duration,
 ) -> Result<()> {
     if limits.is_empty() {
         return Ok(());
@@ -455,7 +456,7 @@ pub fn apply(
         if dry_run {
             return Ok(());
         }
-        let out = crate::process::capture(&cmd, crate::docker::call_bound())?;
+        let out = crate::process::capture(&cmd, bound)?;
         if !out.success() {
             return Err(Error::Failed(format!(
                 "{section}: {cmd}: {}",
