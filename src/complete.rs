@@ -7,8 +7,8 @@ use crate::config::ini::Document;
 use crate::config::keywords::{
     section_kind, subset_name, Scope, SectionKind, Support, CONTAINER_GROUP, KEYWORDS,
 };
-use crate::config::value::split_words;
 use crate::paths::{list_services, SvcPath};
+use crate::units::split_words;
 use clap_complete::engine::CompletionCandidate;
 use std::ffi::OsStr;
 

@@ -26,6 +26,7 @@ mod status;
 mod substitute;
 mod text;
 mod transport;
+mod units;
 
 fn main() -> std::process::ExitCode {
     // With COMPLETE=<shell> set, answer the shell's completion request and exit.

@@ -171,7 +171,7 @@ pub fn lock_at(
                 };
                 return Err(Error::Failed(format!(
                     "{whose} is locked by {holder}; gave up after {} (--waitlock)",
-                    crate::process::humanize(wait)
+                    crate::units::humanize(wait)
                 )));
             }
             // Ctrl-C while waiting for the lock ends the wait at once.

@@ -3,7 +3,7 @@
 
 use super::check::check_chars;
 use super::ini::{bad_key, bad_section, Document};
-use super::value::{split_words, word_spans};
+use crate::units::{split_words, word_spans};
 use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;

@@ -51,7 +51,7 @@ fn get(socket: &Path, path: &str, bound: Duration) -> std::result::Result<String
     let late = || {
         Fault::Unreadable(format!(
             "no answer within {}",
-            crate::process::humanize(bound)
+            crate::units::humanize(bound)
         ))
     };
     let mut answer = Vec::new();

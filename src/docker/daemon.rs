@@ -299,7 +299,7 @@ impl Daemon {
                 }
                 return Err(Error::Failed(format!(
                     "docker daemon (pid {pid}) did not answer within {}, stopped: see {}{}",
-                    crate::process::humanize(self.conf.start_timeout),
+                    crate::units::humanize(self.conf.start_timeout),
                     self.log_file.display(),
                     last_lines(&self.log_file)
                 )));
@@ -495,7 +495,7 @@ impl Daemon {
                 Level::Warn,
                 &format!(
                     "docker daemon (pid {pid}) still ran after {}: killed",
-                    crate::process::humanize(STOP_GRACE)
+                    crate::units::humanize(STOP_GRACE)
                 ),
             );
         }
