@@ -9,6 +9,7 @@ mod docker;
 mod docs;
 mod error;
 mod fsutil;
+mod hash;
 mod host;
 mod interrupt;
 mod logger;

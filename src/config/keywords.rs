@@ -320,36 +320,13 @@ pub fn lookup(kind: &SectionKind, name: &str) -> Option<&'static Keyword> {
     // random seed to resist crafted collisions) is safe here, and several
     // times cheaper than the default one on these short names.
     static INDEX: std::sync::OnceLock<
-        std::collections::HashMap<(Scope, &'static str), &'static Keyword, Fnv>,
+        std::collections::HashMap<(Scope, &'static str), &'static Keyword, crate::hash::FnvBuild>,
     > = std::sync::OnceLock::new();
     let scope = scope_of(kind)?;
     INDEX
         .get_or_init(|| KEYWORDS.iter().map(|k| ((k.scope, k.name), k)).collect())
         .get(&(scope, name))
         .copied()
-}
-
-/// FNV-1a, for the keyword index.
-type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
-
-struct FnvHasher(u64);
-
-impl Default for FnvHasher {
-    fn default() -> Self {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// Known names close to `name` in this section kind, for "did you mean".
