@@ -31,7 +31,7 @@ mod units;
 
 fn main() -> std::process::ExitCode {
     // With COMPLETE=<shell> set, answer the shell's completion request and exit.
-    clap_complete::CompleteEnv::with_factory(complete::command)
+    clap_complete::CompleteEnv::with_factory(cli::completion_command)
         .bin("om")
         .completer("om")
         .complete();
