@@ -3,9 +3,9 @@
 //! then the service's own keywords (subsets, nodes, daemon, triggers,
 //! limits).
 
-use super::check::unscoped;
 use super::eval::Evaluator;
 use super::ini::Document;
+use super::keywords::unscoped;
 use super::keywords::{subset_name, subset_section, SectionKind};
 use super::operand;
 use super::sections::{self, bool_of, Getter, Section};

@@ -200,8 +200,7 @@ pub struct Assign {
 /// `DEFAULT`. A section name never holds `@`: the dots of a node scope
 /// (`docker_data_dir@deb1.opensvc.com`) are the node name's.
 pub fn split_key(key: &str) -> Result<(String, String), String> {
-    let unscoped = key.split_once('@').map_or(key, |(k, _)| k);
-    let (section, key) = match unscoped.find('.') {
+    let (section, key) = match super::keywords::unscoped(key).find('.') {
         Some(dot) => (&key[..dot], &key[dot + 1..]),
         None => ("DEFAULT", key),
     };

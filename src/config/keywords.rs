@@ -313,6 +313,11 @@ pub fn scopable(section: &str, key: &str) -> bool {
         .is_none_or(|kw| kw.scopable)
 }
 
+/// The key without its node scope: `image@deb1` → `image`.
+pub fn unscoped(key: &str) -> &str {
+    key.split_once('@').map_or(key, |(k, _)| k)
+}
+
 pub fn lookup(kind: &SectionKind, name: &str) -> Option<&'static Keyword> {
     // Indexed once: a config check looks up every keyword of every
     // resource, tens of thousands of times for a thousand services.
