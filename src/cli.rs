@@ -446,6 +446,27 @@ pub fn command() -> clap::Command {
     strip(<Cli as clap::CommandFactory>::command())
 }
 
+/// The completion factory: the command tree the completion engine walks
+/// (`CompleteEnv::with_factory` in main). At the first word only a
+/// service path (or `ls`) can come, so the subcommands are hidden there.
+pub fn completion_command() -> clap::Command {
+    let cmd = command();
+    let args: Vec<String> = std::env::args().collect();
+    // `om -- om WORD…`: the word being completed is the last one.
+    let dashes = args.iter().position(|a| a == "--");
+    let first_word = dashes.is_some_and(|d| args.len() - d == 3);
+    // `om ls …`: ls has no selector and its own options.
+    let ls_line = dashes.is_some_and(|d| args.len() - d > 3 && args[d + 2] == "ls");
+    if ls_line {
+        let ls = <LsCli as clap::CommandFactory>::command().name("ls");
+        return clap::Command::new("om").subcommand(ls);
+    }
+    if !first_word {
+        return cmd;
+    }
+    map_subcommands(cmd, |s| s.hide(true))
+}
+
 /// Applies `f` to each direct subcommand of `cmd`.
 pub fn map_subcommands(
     cmd: clap::Command,

@@ -7,8 +7,8 @@ use crate::config::ini::Document;
 use crate::config::keywords::{
     section_kind, subset_name, Scope, SectionKind, Support, CONTAINER_GROUP, KEYWORDS,
 };
-use crate::config::value::split_words;
 use crate::paths::{list_services, SvcPath};
+use crate::units::split_words;
 use clap_complete::engine::CompletionCandidate;
 use std::ffi::OsStr;
 
@@ -228,26 +228,6 @@ fn node_words(nodes: Option<&str>, drpnodes: Option<&str>, here: &str) -> Vec<St
         }
     }
     out
-}
-
-/// The command tree the completion engine walks. At the first word only a
-/// service path (or `ls`) can come, so the subcommands are hidden there.
-pub fn command() -> clap::Command {
-    let cmd = crate::cli::command();
-    let args: Vec<String> = std::env::args().collect();
-    // `om -- om WORD…`: the word being completed is the last one.
-    let dashes = args.iter().position(|a| a == "--");
-    let first_word = dashes.is_some_and(|d| args.len() - d == 3);
-    // `om ls …`: ls has no selector and its own options.
-    let ls_line = dashes.is_some_and(|d| args.len() - d > 3 && args[d + 2] == "ls");
-    if ls_line {
-        let ls = <crate::cli::LsCli as clap::CommandFactory>::command().name("ls");
-        return clap::Command::new("om").subcommand(ls);
-    }
-    if !first_word {
-        return cmd;
-    }
-    crate::cli::map_subcommands(cmd, |s| s.hide(true))
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! this value and nothing below reads `std::env` (but the evaluator's
 //! `{env.KEY}` overrides, which are the operator's own variables).
 
-use crate::config::value::parse_duration;
 use crate::error::{Error, Result};
 use crate::paths::Roots;
 use crate::paths::{list_services, SvcPath};
 use crate::selector::select;
+use crate::units::parse_duration;
 use std::path::Path;
 use std::time::Duration;
 

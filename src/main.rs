@@ -9,6 +9,7 @@ mod docker;
 mod docs;
 mod error;
 mod fsutil;
+mod hash;
 mod host;
 mod interrupt;
 mod logger;
@@ -26,10 +27,11 @@ mod status;
 mod substitute;
 mod text;
 mod transport;
+mod units;
 
 fn main() -> std::process::ExitCode {
     // With COMPLETE=<shell> set, answer the shell's completion request and exit.
-    clap_complete::CompleteEnv::with_factory(complete::command)
+    clap_complete::CompleteEnv::with_factory(cli::completion_command)
         .bin("om")
         .completer("om")
         .complete();

@@ -141,17 +141,8 @@ pub fn exit_code(status: ExitStatus) -> u8 {
 fn timed_out(cmd: &Cmd, bound: Duration) -> Error {
     Error::Failed(format!(
         "{cmd}: no answer within {}, killed",
-        humanize(bound)
+        crate::units::humanize(bound)
     ))
-}
-
-pub fn humanize(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
-    }
 }
 
 /// A bounded call runs in its own process group, so that at its bound, or

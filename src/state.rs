@@ -4,7 +4,6 @@
 use crate::error::{Context, Error, Result};
 use crate::fsutil::Under;
 use crate::paths::{Roots, SvcPath};
-use fs2::FileExt;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
@@ -126,7 +125,25 @@ impl Drop for Lock {
             }
         }
         let _ = self.file.set_len(0);
-        let _ = FileExt::unlock(&self.file);
+        let _ = self.file.unlock();
+    }
+}
+
+/// Waits for the exclusive lock of `file` until `deadline`, trying again
+/// every `poll`: false when the deadline came first. The lock is the
+/// standard library's, flock(2) on Linux, as fs2's was before it: an om of
+/// an older version and this one exclude each other. A signal ends the
+/// wait with its error (`interrupt::sleep`). The one wait for a lock file,
+/// for a service's action lock and a private daemon's.
+pub fn wait_for_lock(file: &File, deadline: Instant, poll: Duration) -> Result<bool> {
+    loop {
+        if file.try_lock().is_ok() {
+            return Ok(true);
+        }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        crate::interrupt::sleep(poll)?;
     }
 }
 
@@ -158,26 +175,20 @@ pub fn lock_at(
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && turns < 100 => continue,
             opened => opened.context(|| format!("open {}", lock_path.display()))?,
         };
-        loop {
-            if file.try_lock_exclusive().is_ok() {
-                break;
-            }
-            if Instant::now() >= deadline {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
-                let holder = if holder.is_empty() {
-                    "another om process"
-                } else {
-                    holder
-                };
-                return Err(Error::Failed(format!(
-                    "{whose} is locked by {holder}; gave up after {} (--waitlock)",
-                    crate::process::humanize(wait)
-                )));
-            }
-            // Ctrl-C while waiting for the lock ends the wait at once.
-            crate::interrupt::sleep(Duration::from_millis(50))?;
+        // Ctrl-C while waiting for the lock ends the wait at once.
+        if !wait_for_lock(&file, deadline, Duration::from_millis(50))? {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let holder = if holder.is_empty() {
+                "another om process"
+            } else {
+                holder
+            };
+            return Err(Error::Failed(format!(
+                "{whose} is locked by {holder}; gave up after {} (--waitlock)",
+                crate::units::humanize(wait)
+            )));
         }
         if names(lock_path, &file) {
             break file;
@@ -286,6 +297,27 @@ mod tests {
                 assert_eq!(running_action(&p, &var), None);
             }
         }
+    }
+
+    #[test]
+    fn a_lock_waits_until_its_holder_lets_go_or_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("l");
+        let open = || crate::fsutil::open_rw(&file, crate::fsutil::NOT_OURS).unwrap();
+        let (held, other) = (open(), open());
+        assert!(wait_for_lock(&held, Instant::now(), Duration::from_millis(1)).unwrap());
+        // another open file description waits to its deadline, and fails
+        let t = Instant::now();
+        let soon = t + Duration::from_millis(120);
+        assert!(!wait_for_lock(&other, soon, Duration::from_millis(10)).unwrap());
+        assert!(t.elapsed() >= Duration::from_millis(120));
+        // and takes it once the holder is gone
+        let far = Instant::now() + Duration::from_secs(5);
+        let waiter =
+            std::thread::spawn(move || wait_for_lock(&other, far, Duration::from_millis(10)));
+        std::thread::sleep(Duration::from_millis(50));
+        drop(held);
+        assert!(waiter.join().unwrap().unwrap());
     }
 
     #[test]

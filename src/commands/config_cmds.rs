@@ -2,10 +2,11 @@
 
 use super::{each, out, waitlock, Ctx};
 use crate::cli::{CommonArgs, Format, GetArgs, PrintConfigArgs, RidArgs, SetArgs, UnsetArgs};
-use crate::config::check::{check_document, unscoped};
+use crate::config::check::check_document;
 use crate::config::eval::Evaluator;
 use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, split_key};
+use crate::config::keywords::unscoped;
 use crate::config::keywords::{rid_index, SectionKind, CONTAINER_GROUP, IP_GROUP};
 use crate::config::service::container_rids;
 use crate::config::{self};

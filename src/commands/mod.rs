@@ -16,10 +16,10 @@ pub(crate) mod sync;
 mod write_checks;
 
 use crate::cli::{Cli, Command, EditCommand, LsCli, PrintCommand, ValidateCommand};
-use crate::config::value::parse_duration;
 use crate::error::{Error, Result};
 use crate::paths::SvcPath;
 use crate::selector::is_glob;
+use crate::units::parse_duration;
 use clap::{FromArgMatches, Parser};
 use std::ffi::OsString;
 use std::time::Duration;

@@ -36,13 +36,7 @@ const NONE: &str = "none";
 /// "the same text" from "another text"; nobody gains by forging one (both
 /// ends are the operator's own nodes).
 pub fn digest(text: &str) -> String {
-    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013B;
-    let mut h: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
-    for b in text.bytes() {
-        h ^= u128::from(b);
-        h = h.wrapping_mul(PRIME);
-    }
-    format!("{h:032x}")
+    format!("{:032x}", crate::hash::fnv1a_128(text.as_bytes()))
 }
 
 /// The name a node's records go by: its first label, as `is_local` reads

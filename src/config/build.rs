@@ -3,15 +3,15 @@
 //! then the service's own keywords (subsets, nodes, daemon, triggers,
 //! limits).
 
-use super::check::unscoped;
 use super::eval::Evaluator;
 use super::ini::Document;
+use super::keywords::unscoped;
 use super::keywords::{subset_name, subset_section, SectionKind};
 use super::operand;
 use super::sections::{self, bool_of, Getter, Section};
 use super::service::{container_rids, rids_of, DaemonConfig, Service};
-use super::value::{parse_duration, split_words};
 use crate::paths::SvcPath;
+use crate::units::{parse_duration, split_words};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;

@@ -6,7 +6,8 @@
 use super::eval::{EnvVars, Evaluator};
 use super::ini::Document;
 use super::keywords::{
-    close_matches, lookup, scopable, section_kind, subset_section, Kind, SectionKind, Support,
+    close_matches, lookup, scopable, section_kind, subset_section, unscoped, Kind, SectionKind,
+    Support,
 };
 use super::service::Service;
 use super::value::check;
@@ -50,11 +51,6 @@ impl Report {
             .map(|svc| crate::objects::env::problems(svc, roots))
             .unwrap_or_default()
     }
-}
-
-/// The key without its node scope: `image@deb1` → `image`.
-pub fn unscoped(key: &str) -> &str {
-    key.split_once('@').map_or(key, |(k, _)| k)
 }
 
 /// Checks every section and key: known, supported, well-typed, references

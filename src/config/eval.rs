@@ -2,7 +2,9 @@
 //! keyword defaults, and references (`{name}`, `{env.KEY}`, `{RID.KW}`, …).
 
 use super::ini::Document;
-use super::keywords::{lookup, rid_index, scopable, section_kind, SectionKind, CONTAINER_GROUP};
+use super::keywords::{
+    lookup, rid_index, scopable, section_kind, unscoped, SectionKind, CONTAINER_GROUP,
+};
 use crate::paths::SvcPath;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -390,7 +392,7 @@ fn at(stack: &Stack) -> &str {
 pub fn env_overridden(doc: &super::ini::Document, env: &EnvVars) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     doc.entries("env")
-        .map(|(key, _)| key.split_once('@').map_or(key, |(k, _)| k))
+        .map(|(key, _)| unscoped(key))
         .filter(|key| seen.insert(*key) && env.override_of(key).is_some())
         .map(|key| {
             format!(

@@ -3,7 +3,7 @@
 
 use super::check::check_chars;
 use super::ini::{bad_key, bad_section, Document};
-use super::value::{split_words, word_spans};
+use crate::units::{split_words, word_spans};
 use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -200,8 +200,7 @@ pub struct Assign {
 /// `DEFAULT`. A section name never holds `@`: the dots of a node scope
 /// (`docker_data_dir@deb1.opensvc.com`) are the node name's.
 pub fn split_key(key: &str) -> Result<(String, String), String> {
-    let unscoped = key.split_once('@').map_or(key, |(k, _)| k);
-    let (section, key) = match unscoped.find('.') {
+    let (section, key) = match super::keywords::unscoped(key).find('.') {
         Some(dot) => (&key[..dot], &key[dot + 1..]),
         None => ("DEFAULT", key),
     };

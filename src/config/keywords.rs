@@ -313,6 +313,11 @@ pub fn scopable(section: &str, key: &str) -> bool {
         .is_none_or(|kw| kw.scopable)
 }
 
+/// The key without its node scope: `image@deb1` → `image`.
+pub fn unscoped(key: &str) -> &str {
+    key.split_once('@').map_or(key, |(k, _)| k)
+}
+
 pub fn lookup(kind: &SectionKind, name: &str) -> Option<&'static Keyword> {
     // Indexed once: a config check looks up every keyword of every
     // resource, tens of thousands of times for a thousand services.
@@ -320,36 +325,13 @@ pub fn lookup(kind: &SectionKind, name: &str) -> Option<&'static Keyword> {
     // random seed to resist crafted collisions) is safe here, and several
     // times cheaper than the default one on these short names.
     static INDEX: std::sync::OnceLock<
-        std::collections::HashMap<(Scope, &'static str), &'static Keyword, Fnv>,
+        std::collections::HashMap<(Scope, &'static str), &'static Keyword, crate::hash::FnvBuild>,
     > = std::sync::OnceLock::new();
     let scope = scope_of(kind)?;
     INDEX
         .get_or_init(|| KEYWORDS.iter().map(|k| ((k.scope, k.name), k)).collect())
         .get(&(scope, name))
         .copied()
-}
-
-/// FNV-1a, for the keyword index.
-type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
-
-struct FnvHasher(u64);
-
-impl Default for FnvHasher {
-    fn default() -> Self {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// Known names close to `name` in this section kind, for "did you mean".
@@ -360,27 +342,11 @@ pub fn close_matches(kind: &SectionKind, name: &str) -> Vec<&'static str> {
     let mut scored: Vec<(usize, &'static str)> = KEYWORDS
         .iter()
         .filter(|k| k.scope == scope)
-        .map(|k| (distance(name, k.name), k.name))
+        .map(|k| (strsim::levenshtein(name, k.name), k.name))
         .filter(|(d, k)| *d <= 2.max(k.len() / 3) || k.contains(name) && name.len() >= 3)
         .collect();
     scored.sort();
     scored.into_iter().take(3).map(|(_, k)| k).collect()
-}
-
-/// Levenshtein distance, for close matches.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -413,5 +379,34 @@ mod tests {
     fn close_matches_suggest() {
         assert_eq!(close_matches(&SectionKind::Container, "imgae")[0], "image");
         assert!(close_matches(&SectionKind::Container, "zzzzzzzz").is_empty());
+        // whole lists, as the hand-written Levenshtein gave them before
+        // strsim's (distance in chars: `é` is one edit from `rm`'s 2)
+        let cases: [(SectionKind, &str, &[&str]); 10] = [
+            (SectionKind::Container, "nam", &["name", "rm", "hostname"]),
+            (
+                SectionKind::Container,
+                "environment",
+                &["environment", "configs_environment", "secrets_environment"],
+            ),
+            (
+                SectionKind::Container,
+                "ima",
+                &["image", "rm", "image_pull_policy"],
+            ),
+            (SectionKind::Default, "node", &["nodes", "drpnodes"]),
+            (SectionKind::Default, "nodess", &["nodes"]),
+            (SectionKind::Ip, "ipnam", &["ipname"]),
+            (
+                SectionKind::Container,
+                "stop_timout",
+                &["stop_timeout", "start_timeout"],
+            ),
+            (SectionKind::Container, "é", &["rm"]),
+            (SectionKind::Container, "rm", &["rm"]),
+            (SectionKind::Container, "netn", &["netns"]),
+        ];
+        for (kind, name, want) in cases {
+            assert_eq!(close_matches(&kind, name), want, "{name}");
+        }
     }
 }

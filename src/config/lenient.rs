@@ -10,9 +10,9 @@ use super::ini::Document;
 use super::keywords::{rid_index, CONTAINER_GROUP};
 use super::operand;
 use super::service::{container_rids, Service};
-use super::value::{parse_bool, parse_duration};
 use crate::paths::SvcPath;
 use crate::resource::container::Container;
+use crate::units::{parse_bool, parse_duration};
 
 /// What the lenient reading found.
 pub struct Lenient {

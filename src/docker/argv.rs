@@ -50,8 +50,8 @@ pub fn config_hash(c: &Container, path: &SvcPath, svc_id: &str) -> String {
         driver: CgroupDriver::Cgroupfs,
         env_names: &[],
     };
-    // FNV-1a, 64 bits: stable across builds and platforms, no dependency.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    // stable across builds and platforms: the label outlives om's version
+    let mut h = crate::hash::Fnv64::new();
     // the variables it takes from secrets and configs, as the config says
     // them (their words, never a value): a word added or changed is a
     // config change (none: the hash of a config without them is as before)
@@ -65,12 +65,10 @@ pub fn config_hash(c: &Container, path: &SvcPath, svc_id: &str) -> String {
         )
     });
     for word in run_argv_with(c, &ctx, None).into_iter().chain(refs) {
-        for b in word.bytes().chain([0]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        h.update(word.as_bytes());
+        h.update(&[0]);
     }
-    format!("{h:016x}")
+    format!("{:016x}", h.value())
 }
 
 /// The value of `com.opensvc.id` that marks a container as this resource's.
@@ -375,6 +373,9 @@ mod tests {
     fn the_config_hash_follows_the_run_line_only() {
         let p = svc1();
         let h = config_hash(&nginx(), &p, "fab0");
+        // stored in every container's label: pinned to what om computed
+        // before crate::hash replaced its own copy (never changes)
+        assert_eq!(h, "84ffb3a49c643427");
         assert_eq!(h.len(), 16);
         assert!(h.bytes().all(|b| b.is_ascii_hexdigit()));
         let mut other = nginx();

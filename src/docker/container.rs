@@ -7,8 +7,9 @@ use super::inspect::ContainerInfo;
 use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
-use crate::process::{humanize, Cmd, Output};
+use crate::process::{Cmd, Output};
 use crate::resource::container::Container;
+use crate::units::humanize;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 

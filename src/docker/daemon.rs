@@ -304,7 +304,7 @@ impl Daemon {
                 }
                 return Err(Error::Failed(format!(
                     "docker daemon (pid {pid}) did not answer within {}, stopped: see {}{}",
-                    crate::process::humanize(self.conf.start_timeout),
+                    crate::units::humanize(self.conf.start_timeout),
                     self.log_file.display(),
                     last_lines(&self.log_file)
                 )));
@@ -381,23 +381,17 @@ impl Daemon {
     /// The daemon's own lock (`daemon.lock` in the state directory), held
     /// while it is started or stopped; waits up to a start and a stop.
     fn lock(&self) -> Result<std::fs::File> {
-        use fs2::FileExt;
         let file = self.pid_file.with_file_name("daemon.lock");
         let f = crate::fsutil::open_rw(&file, &self.roots.trees())
             .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
         let deadline = Instant::now() + self.conf.start_timeout + STOP_GRACE;
-        loop {
-            if FileExt::try_lock_exclusive(&f).is_ok() {
-                return Ok(f);
-            }
-            if Instant::now() >= deadline {
-                return Err(Error::Failed(format!(
-                    "docker daemon: another om has been starting or stopping it for too long ({})",
-                    file.display()
-                )));
-            }
-            crate::interrupt::sleep(POLL)?;
+        if crate::state::wait_for_lock(&f, deadline, POLL)? {
+            return Ok(f);
         }
+        Err(Error::Failed(format!(
+            "docker daemon: another om has been starting or stopping it for too long ({})",
+            file.display()
+        )))
     }
 
     /// The containerd a killed daemon started (under its exec root) runs
@@ -500,7 +494,7 @@ impl Daemon {
                 Level::Warn,
                 &format!(
                     "docker daemon (pid {pid}) still ran after {}: killed",
-                    crate::process::humanize(STOP_GRACE)
+                    crate::units::humanize(STOP_GRACE)
                 ),
             );
         }

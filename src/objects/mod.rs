@@ -14,7 +14,7 @@ pub mod base64;
 pub mod env;
 
 use crate::config::ini::Document;
-use crate::error::{fail, Error, Result};
+use crate::error::{fail, Context, Error, Result};
 use crate::paths::{check_name, Roots, ROOT_NS};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -324,7 +324,9 @@ impl Object {
 
     /// Written atomically, 0600.
     pub fn save(&self, roots: &Roots) -> Result<()> {
-        crate::config::write_atomic(&self.path.conf_file(roots), &self.doc.to_string(), roots)
+        let file = self.path.conf_file(roots);
+        crate::fsutil::write_atomic(&file, self.doc.to_string().as_bytes(), &roots.trees())
+            .context(|| format!("write {}", file.display()))
     }
 
     /// The file as stored.

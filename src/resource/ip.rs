@@ -263,11 +263,11 @@ pub fn check_address(
 /// 48 bits of the FNV-1a hash of the service's id and the rid: the
 /// resource's links' names and marker.
 fn link_hash(svc_id: &str, rid: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in svc_id.bytes().chain([0]).chain(rid.bytes()) {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    h >> 16
+    let mut h = crate::hash::Fnv64::new();
+    h.update(svc_id.as_bytes());
+    h.update(&[0]);
+    h.update(rid.as_bytes());
+    h.value() >> 16
 }
 
 /// The names of the links om creates for the resource (at most 15 bytes,

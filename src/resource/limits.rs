@@ -136,7 +136,7 @@ impl Limits {
                 "pg_mem_swappiness" => l.swappiness = Some(number(0, 100)?),
                 "pg_mem_oom_control" => {
                     l.oom_disable =
-                        Some(crate::config::value::parse_bool(&v).map_err(|e| bad(e.to_string()))?)
+                        Some(crate::units::parse_bool(&v).map_err(|e| bad(e.to_string()))?)
                 }
                 _ => l.blkio_weight = Some(number(10, 1000)?),
             }

@@ -8,8 +8,8 @@ pub mod container;
 pub mod ip;
 
 use super::operand;
-use super::value::{parse_bool, parse_duration, split_words};
 use crate::resource::Require;
+use crate::units::{parse_bool, parse_duration, split_words};
 use std::borrow::Cow;
 use std::time::Duration;
 

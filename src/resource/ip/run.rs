@@ -366,7 +366,7 @@ fn wait_dad(ip: &Ip, pid: u32, addr: IpAddr) -> Result<()> {
             Some((_, false)) if std::time::Instant::now() >= end => {
                 return Err(failed(format!(
                     "{addr}: still tentative after {}: its duplicate address detection did not end",
-                    crate::process::humanize(DAD_BOUND)
+                    crate::units::humanize(DAD_BOUND)
                 )))
             }
             Some((_, false)) => crate::interrupt::sleep(Duration::from_millis(100))?,
