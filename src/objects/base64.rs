@@ -1,58 +1,45 @@
-//! Standard base64 (RFC 4648, with padding): the encoding of stored object
-//! values. A few lines rather than a crate.
+//! Secret and config values are stored base64 (standard alphabet, padded),
+//! through the `base64` crate. Its errors name the offending byte and its
+//! offset; that byte may be one of a secret's, so a decode error here says
+//! only what kind of fault it is.
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+use base64::alphabet::STANDARD;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::{DecodeError, Engine};
+
+/// Padded on both ways, as the values om writes are; trailing bits a hand
+/// edit left set are taken (as om's own decoder before the crate took them).
+const ENGINE: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
+        .with_decode_allow_trailing_bits(true),
+);
 
 pub fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    ENGINE.encode(bytes)
 }
 
+/// The bytes `text` (trimmed) encodes; the error never shows a byte of it.
 pub fn decode(text: &str) -> Result<Vec<u8>, String> {
     let text = text.trim();
+    // said before the crate, which calls a short last group bad padding
     if !text.len().is_multiple_of(4) {
         return Err("its length is not a multiple of 4".into());
     }
-    let value = |c: u8| -> Result<u32, String> {
-        ALPHABET
-            .iter()
-            .position(|a| *a == c)
-            .map(|p| p as u32)
-            // which character is not said: it may be a byte of a secret
-            .ok_or_else(|| "a character is not base64".to_string())
-    };
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let bytes = text.as_bytes();
-    for (i, chunk) in bytes.chunks(4).enumerate() {
-        let last = i == bytes.len() / 4 - 1;
-        let pad = chunk.iter().rev().take_while(|c| **c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return Err("misplaced '='".into());
+    ENGINE.decode(text).map_err(|e| {
+        match e {
+            DecodeError::InvalidLength(_) => "its length is not a multiple of 4",
+            DecodeError::InvalidPadding => "misplaced '='",
+            // a '=' inside the text is an invalid byte to the crate
+            DecodeError::InvalidByte(_, b'=') => "misplaced '='",
+            DecodeError::InvalidByte(..) | DecodeError::InvalidLastSymbol(..) => {
+                "a character is not base64"
+            }
         }
-        let mut n = 0u32;
-        for c in &chunk[..4 - pad] {
-            n = (n << 6) | value(*c)?;
-        }
-        n <<= 6 * pad as u32;
-        let got = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&got[..3 - pad]);
-    }
-    Ok(out)
+        .to_string()
+    })
 }
 
 #[cfg(test)]
@@ -75,9 +62,17 @@ mod tests {
         }
         let all: Vec<u8> = (0..=255).collect();
         assert_eq!(decode(&encode(&all)).unwrap(), all);
-        assert!(decode("Zg=").is_err());
-        assert!(decode("Z===").is_err());
-        assert!(decode("Zg==Zg==").is_err());
-        assert!(decode("Zm9*").is_err());
+        // the messages om's own decoder gave, which never show a byte
+        for (bad, said) in [
+            ("Zg=", "its length is not a multiple of 4"),
+            ("Z===", "misplaced '='"),
+            ("Zg==Zg==", "misplaced '='"),
+            ("Zm9*", "a character is not base64"),
+            ("Z\u{e9}9", "a character is not base64"),
+        ] {
+            assert_eq!(decode(bad).unwrap_err(), said, "{bad}");
+        }
+        // trailing bits a hand edit set are taken, as before
+        assert_eq!(decode("Zh==").unwrap(), b"f");
     }
 }
