@@ -1,7 +1,8 @@
 //! The command line, as clap definitions. The man pages and completions are
 //! generated from these same definitions.
 
-use crate::complete;
+use crate::complete::{Site, Values};
+use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCompleter;
 
@@ -21,7 +22,7 @@ use clap_complete::engine::ArgValueCompleter;
 )]
 pub struct Cli {
     /// Service path, glob or comma list of them (e.g. svc1, 'svc*', ns1/svc/web).
-    #[arg(value_name = "SELECTOR", add = ArgValueCompleter::new(complete::services))]
+    #[arg(value_name = "SELECTOR")]
     pub selector: String,
 
     #[command(subcommand)]
@@ -127,7 +128,7 @@ pub enum BootCommand {
 #[derive(Args, Debug)]
 pub struct KeyValueArgs {
     /// The key (letters, digits, '.', '_', '-').
-    #[arg(long, value_name = "KEY", add = ArgValueCompleter::new(complete::object_keys))]
+    #[arg(long, value_name = "KEY")]
     pub key: String,
     /// The value (it shows in the process list while om runs: prefer --from).
     #[arg(
@@ -148,7 +149,7 @@ pub struct KeyValueArgs {
 #[derive(Args, Debug)]
 pub struct KeyArgs {
     /// The key.
-    #[arg(long, value_name = "KEY", add = ArgValueCompleter::new(complete::object_keys))]
+    #[arg(long, value_name = "KEY")]
     pub key: String,
     /// How long to wait for the object's lock (remove).
     #[arg(long, value_name = "DURATION", default_value = "30s")]
@@ -196,7 +197,7 @@ pub struct CreateArgs {
     #[arg(long, value_name = "FILE|-")]
     pub config: Option<String>,
     /// A keyword to set, RID.KEY=VALUE or KEY=VALUE for DEFAULT (repeatable).
-    #[arg(long = "kw", value_name = "KEY=VAL", add = ArgValueCompleter::new(complete::keyword_assignments))]
+    #[arg(long = "kw", value_name = "KEY=VAL")]
     pub kw: Vec<String>,
     /// An [env] value, KEY=VAL (repeatable).
     #[arg(long = "env", value_name = "KEY=VAL")]
@@ -235,13 +236,13 @@ pub struct CommonArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct ActionArgs {
     /// Only these resources: a rid (container#1) or a group (container); repeatable.
-    #[arg(long = "rid", value_name = "RID", add = ArgValueCompleter::new(complete::rids))]
+    #[arg(long = "rid", value_name = "RID")]
     pub rid: Vec<String>,
     /// Only the resources with this tag; repeatable.
-    #[arg(long = "tag", value_name = "TAG", add = ArgValueCompleter::new(complete::tags))]
+    #[arg(long = "tag", value_name = "TAG")]
     pub tag: Vec<String>,
     /// Only the resources of this subset; repeatable.
-    #[arg(long = "subset", value_name = "SUBSET", add = ArgValueCompleter::new(complete::subsets))]
+    #[arg(long = "subset", value_name = "SUBSET")]
     pub subset: Vec<String>,
     /// Start even when another node of the service can not be asked, or on
     /// a disaster recovery node (the split-brain guard; a node that says
@@ -258,7 +259,7 @@ pub struct ActionArgs {
 #[derive(Args, Debug, Clone)]
 pub struct DeleteArgs {
     /// Remove only this resource's section.
-    #[arg(long = "rid", value_name = "RID", add = ArgValueCompleter::new(complete::rids))]
+    #[arg(long = "rid", value_name = "RID")]
     pub rid: Vec<String>,
     /// Delete a config that does not identify all its containers (never while a container carrying its label exists, nor while its engine can not be asked); with --rid, leave the section's container running.
     #[arg(long)]
@@ -270,7 +271,7 @@ pub struct DeleteArgs {
 #[derive(Args, Debug)]
 pub struct SwitchArgs {
     /// The node to move the service to (one of its nodes or drpnodes).
-    #[arg(long, value_name = "NODE", add = ArgValueCompleter::new(complete::node_names))]
+    #[arg(long, value_name = "NODE")]
     pub to: Option<String>,
     #[command(flatten)]
     pub action: ActionArgs,
@@ -331,9 +332,7 @@ pub struct GetArgs {
     #[arg(
         long = "kw",
         value_name = "KEY",
-        required = true,
-        add = ArgValueCompleter::new(complete::keyword_names)
-    )]
+        required = true)]
     pub kw: String,
     /// Expand references and node scopes.
     #[arg(long)]
@@ -346,9 +345,7 @@ pub struct SetArgs {
     #[arg(
         long = "kw",
         value_name = "KEY=VAL",
-        required = true,
-        add = ArgValueCompleter::new(complete::keyword_assignments)
-    )]
+        required = true)]
     pub kw: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -360,9 +357,7 @@ pub struct UnsetArgs {
     #[arg(
         long = "kw",
         value_name = "KEY",
-        required = true,
-        add = ArgValueCompleter::new(complete::keyword_names)
-    )]
+        required = true)]
     pub kw: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -371,7 +366,7 @@ pub struct UnsetArgs {
 #[derive(Args, Debug)]
 pub struct RidArgs {
     /// The resources (rid or group); all when none given.
-    #[arg(long = "rid", value_name = "RID", add = ArgValueCompleter::new(complete::rids))]
+    #[arg(long = "rid", value_name = "RID")]
     pub rid: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -383,7 +378,7 @@ pub struct DockerArgs {
     /// its nodes or drpnodes) through OM_RSH, with a terminal (ssh -t) when
     /// om has one; before the docker arguments. References are substituted
     /// there; ssh's own failure exits 255.
-    #[arg(long, value_name = "NODE", add = ArgValueCompleter::new(complete::node_names))]
+    #[arg(long, value_name = "NODE")]
     pub node: Option<String>,
     /// The docker arguments.
     #[arg(
@@ -401,9 +396,7 @@ pub struct EnterArgs {
     #[arg(
         long = "rid",
         value_name = "RID",
-        required = true,
-        add = ArgValueCompleter::new(complete::rids)
-    )]
+        required = true)]
     pub rid: String,
 }
 
@@ -417,7 +410,7 @@ pub struct LogsArgs {
     #[arg(long)]
     pub containers: bool,
     /// With --containers: only these resources (rid or group); repeatable.
-    #[arg(long = "rid", value_name = "RID", requires = "containers", add = ArgValueCompleter::new(complete::rids))]
+    #[arg(long = "rid", value_name = "RID", requires = "containers")]
     pub rid: Vec<String>,
     /// With --containers: only the last N lines of each container.
     #[arg(long, value_name = "N", requires = "containers")]
@@ -447,11 +440,12 @@ pub fn command() -> clap::Command {
 }
 
 /// The completion factory: the command tree the completion engine walks
-/// (`CompleteEnv::with_factory` in main). At the first word only a
-/// service path (or `ls`) can come, so the subcommands are hidden there.
-pub fn completion_command() -> clap::Command {
-    let cmd = command();
-    let args: Vec<String> = std::env::args().collect();
+/// (`CompleteEnv::with_factory` in main), each argument with the values it
+/// completes to (`completes_to`). At the first word only a service path
+/// (or `ls`) can come, so the subcommands are hidden there.
+pub fn completion_command(site: &Arc<Site>) -> clap::Command {
+    let cmd = with_completers(command(), site);
+    let args = &site.line;
     // `om -- om WORD…`: the word being completed is the last one.
     let dashes = args.iter().position(|a| a == "--");
     let first_word = dashes.is_some_and(|d| args.len() - d == 3);
@@ -465,6 +459,40 @@ pub fn completion_command() -> clap::Command {
         return cmd;
     }
     map_subcommands(cmd, |s| s.hide(true))
+}
+
+/// The values an argument completes to, by its name: the one table of
+/// them.
+fn completes_to(arg: &clap::Arg) -> Option<Values> {
+    let value_name = arg
+        .get_value_names()
+        .and_then(|v| v.first())
+        .map(clap::builder::Str::as_str);
+    Some(match (arg.get_long(), value_name) {
+        (None, Some("SELECTOR")) => Values::Services,
+        (Some("key"), _) => Values::ObjectKeys,
+        (Some("kw"), Some("KEY=VAL")) => Values::KeywordAssignments,
+        (Some("kw"), _) => Values::KeywordNames,
+        (Some("rid"), _) => Values::Rids,
+        (Some("tag"), _) => Values::Tags,
+        (Some("subset"), _) => Values::Subsets,
+        (_, Some("NODE")) => Values::Nodes,
+        _ => return None,
+    })
+}
+
+/// `cmd` and its subcommands, each argument with its completer.
+fn with_completers(cmd: clap::Command, site: &Arc<Site>) -> clap::Command {
+    cmd.mut_args(|arg| match completes_to(&arg) {
+        Some(which) => {
+            let site = Arc::clone(site);
+            arg.add(ArgValueCompleter::new(move |current: &std::ffi::OsStr| {
+                site.values(which, current)
+            }))
+        }
+        None => arg,
+    })
+    .mut_subcommands(|sub| with_completers(sub, site))
 }
 
 /// Applies `f` to each direct subcommand of `cmd`.

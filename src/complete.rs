@@ -7,10 +7,198 @@ use crate::config::ini::Document;
 use crate::config::keywords::{
     section_kind, subset_name, Scope, SectionKind, Support, CONTAINER_GROUP, KEYWORDS,
 };
+use crate::host::Host;
 use crate::paths::{list_services, SvcPath};
 use crate::units::split_words;
 use clap_complete::engine::CompletionCandidate;
 use std::ffi::OsStr;
+
+/// Which values an argument completes to (`cli::completion_command`
+/// attaches them by the argument's name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Values {
+    Services,
+    ObjectKeys,
+    KeywordNames,
+    KeywordAssignments,
+    Rids,
+    Tags,
+    Subsets,
+    Nodes,
+}
+
+/// What completion knows of the world: the host as `main` read it (none
+/// when its environment is bad: nothing is offered then), and the command
+/// line being completed (`om -- om WORD…`).
+#[derive(Debug)]
+pub struct Site {
+    pub host: Option<Host>,
+    pub line: Vec<String>,
+}
+
+impl Site {
+    /// The candidates of `which` for the word `current`.
+    pub fn values(&self, which: Values, current: &OsStr) -> Vec<CompletionCandidate> {
+        match which {
+            Values::Services => self.services(current),
+            Values::ObjectKeys => self.object_keys(current),
+            Values::KeywordNames => self.keywords(current, ""),
+            Values::KeywordAssignments => self.keywords(current, "="),
+            Values::Rids => self.rids(current),
+            Values::Tags => self.tags(current),
+            Values::Subsets => self.subsets(current),
+            Values::Nodes => self.node_names(current),
+        }
+    }
+
+    /// The first word: every service path, and `ls`.
+    fn services(&self, current: &OsStr) -> Vec<CompletionCandidate> {
+        let Some(host) = &self.host else {
+            return Vec::new();
+        };
+        // a root it can not read offers nothing: the command then says why
+        let mut words: Vec<String> = list_services(&host.roots)
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .chain(
+                crate::objects::list(&host.roots)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(ToString::to_string),
+            )
+            .collect();
+        words.push("ls".into());
+        matching(current, words)
+    }
+
+    /// The service named on the command line being completed: the engine runs
+    /// `om -- om SELECTOR …`, so it is the word after the second `om`.
+    fn line_service(&self) -> Option<Document> {
+        let path = SvcPath::parse(self.line_selector()?).ok()?;
+        let host = self.host.as_ref()?;
+        crate::config::read_document(&path, &host.roots).ok()
+    }
+
+    /// The selector of the command line being completed (`om -- om SELECTOR
+    /// …`: the word after the second `om`).
+    fn line_selector(&self) -> Option<&str> {
+        let mut args = self.line.iter().skip_while(|a| *a != "--");
+        args.nth(2).map(String::as_str)
+    }
+
+    fn rids(&self, current: &OsStr) -> Vec<CompletionCandidate> {
+        let Some(doc) = self.line_service() else {
+            return Vec::new();
+        };
+        let mut words = container_rids(&doc);
+        words.push(CONTAINER_GROUP.into());
+        let ips = ip_rids(&doc);
+        if !ips.is_empty() {
+            words.extend(ips);
+            words.push(crate::config::keywords::IP_GROUP.into());
+        }
+        matching(current, words)
+    }
+
+    /// `RID.KEYWORD` (or `KEYWORD` for DEFAULT), with `=` for `set`.
+    fn keywords(&self, current: &OsStr, suffix: &str) -> Vec<CompletionCandidate> {
+        let doc = self.line_service().unwrap_or_default();
+        let mut words = Vec::new();
+        let supported = KEYWORDS.iter().filter(|k| k.support != Support::Ignored);
+        for kw in supported {
+            match kw.scope {
+                Scope::Default => words.push(format!("{}{suffix}", kw.name)),
+                Scope::Container => words.extend(
+                    container_rids(&doc)
+                        .iter()
+                        .map(|r| format!("{r}.{}{suffix}", kw.name)),
+                ),
+                Scope::Ip => words.extend(
+                    ip_rids(&doc)
+                        .iter()
+                        .map(|r| format!("{r}.{}{suffix}", kw.name)),
+                ),
+                Scope::Subset => words.extend(
+                    doc.section_names()
+                        .filter(|s| section_kind(s) == Some(SectionKind::Subset))
+                        .map(|s| format!("{s}.{}{suffix}", kw.name)),
+                ),
+            }
+        }
+        words.extend(doc.entries("env").map(|(k, _)| format!("env.{k}{suffix}")));
+        matching(current, words)
+    }
+
+    fn subsets(&self, current: &OsStr) -> Vec<CompletionCandidate> {
+        let Some(doc) = self.line_service() else {
+            return Vec::new();
+        };
+        let mut words: Vec<String> = doc
+            .section_names()
+            .filter_map(subset_name)
+            .map(String::from)
+            .collect();
+        words.extend(
+            all_rids(&doc)
+                .iter()
+                .filter_map(|r| doc.get(r, "subset").map(String::from)),
+        );
+        matching(current, words)
+    }
+
+    fn tags(&self, current: &OsStr) -> Vec<CompletionCandidate> {
+        let Some(doc) = self.line_service() else {
+            return Vec::new();
+        };
+        let words = all_rids(&doc)
+            .iter()
+            .filter_map(|r| doc.get(r, "tags"))
+            .flat_map(|t| split_words(t).unwrap_or_default())
+            .collect::<Vec<_>>();
+        matching(current, words)
+    }
+
+    /// The keys of the secret or config on the line (`decode`, `change`,
+    /// `remove --key`).
+    fn object_keys(&self, current: &OsStr) -> Vec<CompletionCandidate> {
+        let Some(selector) = self.line_selector() else {
+            return Vec::new();
+        };
+        let (Some(Ok(path)), Some(host)) = (crate::objects::ObjPath::parse(selector), &self.host)
+        else {
+            return Vec::new();
+        };
+        let Ok(obj) = crate::objects::Object::load(&path, &host.roots) else {
+            return Vec::new();
+        };
+        matching(current, obj.keys().into_iter().map(String::from))
+    }
+
+    /// The nodes of the service on the line (`switch --to`, `docker --node`):
+    /// its `nodes` then its `drpnodes`, in the config's order.
+    fn node_names(&self, current: &OsStr) -> Vec<CompletionCandidate> {
+        let Some(doc) = self.line_service() else {
+            return Vec::new();
+        };
+        let here = self
+            .host
+            .as_ref()
+            .map(|h| h.node.clone())
+            .unwrap_or_default();
+        let words = node_words(
+            doc.get("DEFAULT", "nodes"),
+            doc.get("DEFAULT", "drpnodes"),
+            &here,
+        );
+        let current = unescape(&current.to_string_lossy());
+        words
+            .into_iter()
+            .filter(|w| w.starts_with(current.as_str()))
+            .map(CompletionCandidate::new)
+            .collect()
+    }
+}
 
 /// The word as typed, without the shell's escapes: zsh and fish hand over
 /// `container\#1.` once the `#` was completed, and it must still match.
@@ -37,42 +225,6 @@ fn matching(current: &OsStr, words: impl IntoIterator<Item = String>) -> Vec<Com
     out.into_iter().map(CompletionCandidate::new).collect()
 }
 
-/// The first word: every service path, and `ls`.
-pub fn services(current: &OsStr) -> Vec<CompletionCandidate> {
-    let Ok(host) = crate::host::Host::from_env() else {
-        return Vec::new();
-    };
-    // a root it can not read offers nothing: the command then says why
-    let mut words: Vec<String> = list_services(&host.roots)
-        .unwrap_or_default()
-        .iter()
-        .map(ToString::to_string)
-        .chain(
-            crate::objects::list(&host.roots)
-                .unwrap_or_default()
-                .iter()
-                .map(ToString::to_string),
-        )
-        .collect();
-    words.push("ls".into());
-    matching(current, words)
-}
-
-/// The service named on the command line being completed: the engine runs
-/// `om -- om SELECTOR …`, so it is the word after the second `om`.
-fn line_service() -> Option<Document> {
-    let path = SvcPath::parse(&line_selector()?).ok()?;
-    let host = crate::host::Host::from_env().ok()?;
-    crate::config::read_document(&path, &host.roots).ok()
-}
-
-/// The selector of the command line being completed (`om -- om SELECTOR
-/// …`: the word after the second `om`).
-fn line_selector() -> Option<String> {
-    let mut args = std::env::args().skip_while(|a| a != "--");
-    args.nth(2)
-}
-
 fn container_rids(doc: &Document) -> Vec<String> {
     crate::config::service::container_rids(doc)
         .into_iter()
@@ -92,126 +244,6 @@ fn all_rids(doc: &Document) -> Vec<String> {
     let mut rids = container_rids(doc);
     rids.extend(ip_rids(doc));
     rids
-}
-
-pub fn rids(current: &OsStr) -> Vec<CompletionCandidate> {
-    let Some(doc) = line_service() else {
-        return Vec::new();
-    };
-    let mut words = container_rids(&doc);
-    words.push(CONTAINER_GROUP.into());
-    let ips = ip_rids(&doc);
-    if !ips.is_empty() {
-        words.extend(ips);
-        words.push(crate::config::keywords::IP_GROUP.into());
-    }
-    matching(current, words)
-}
-
-/// `RID.KEYWORD` (or `KEYWORD` for DEFAULT), with `=` for `set`.
-fn keywords(current: &OsStr, suffix: &str) -> Vec<CompletionCandidate> {
-    let doc = line_service().unwrap_or_default();
-    let mut words = Vec::new();
-    let supported = KEYWORDS.iter().filter(|k| k.support != Support::Ignored);
-    for kw in supported {
-        match kw.scope {
-            Scope::Default => words.push(format!("{}{suffix}", kw.name)),
-            Scope::Container => words.extend(
-                container_rids(&doc)
-                    .iter()
-                    .map(|r| format!("{r}.{}{suffix}", kw.name)),
-            ),
-            Scope::Ip => words.extend(
-                ip_rids(&doc)
-                    .iter()
-                    .map(|r| format!("{r}.{}{suffix}", kw.name)),
-            ),
-            Scope::Subset => words.extend(
-                doc.section_names()
-                    .filter(|s| section_kind(s) == Some(SectionKind::Subset))
-                    .map(|s| format!("{s}.{}{suffix}", kw.name)),
-            ),
-        }
-    }
-    words.extend(doc.entries("env").map(|(k, _)| format!("env.{k}{suffix}")));
-    matching(current, words)
-}
-
-pub fn keyword_assignments(current: &OsStr) -> Vec<CompletionCandidate> {
-    keywords(current, "=")
-}
-
-pub fn keyword_names(current: &OsStr) -> Vec<CompletionCandidate> {
-    keywords(current, "")
-}
-
-pub fn subsets(current: &OsStr) -> Vec<CompletionCandidate> {
-    let Some(doc) = line_service() else {
-        return Vec::new();
-    };
-    let mut words: Vec<String> = doc
-        .section_names()
-        .filter_map(subset_name)
-        .map(String::from)
-        .collect();
-    words.extend(
-        all_rids(&doc)
-            .iter()
-            .filter_map(|r| doc.get(r, "subset").map(String::from)),
-    );
-    matching(current, words)
-}
-
-pub fn tags(current: &OsStr) -> Vec<CompletionCandidate> {
-    let Some(doc) = line_service() else {
-        return Vec::new();
-    };
-    let words = all_rids(&doc)
-        .iter()
-        .filter_map(|r| doc.get(r, "tags"))
-        .flat_map(|t| split_words(t).unwrap_or_default())
-        .collect::<Vec<_>>();
-    matching(current, words)
-}
-
-/// The keys of the secret or config on the line (`decode`, `change`,
-/// `remove --key`).
-pub fn object_keys(current: &OsStr) -> Vec<CompletionCandidate> {
-    let Some(selector) = line_selector() else {
-        return Vec::new();
-    };
-    let (Some(Ok(path)), Ok(host)) = (
-        crate::objects::ObjPath::parse(&selector),
-        crate::host::Host::from_env(),
-    ) else {
-        return Vec::new();
-    };
-    let Ok(obj) = crate::objects::Object::load(&path, &host.roots) else {
-        return Vec::new();
-    };
-    matching(current, obj.keys().into_iter().map(String::from))
-}
-
-/// The nodes of the service on the line (`switch --to`, `docker --node`):
-/// its `nodes` then its `drpnodes`, in the config's order.
-pub fn node_names(current: &OsStr) -> Vec<CompletionCandidate> {
-    let Some(doc) = line_service() else {
-        return Vec::new();
-    };
-    let here = crate::host::Host::from_env()
-        .map(|h| h.node)
-        .unwrap_or_default();
-    let words = node_words(
-        doc.get("DEFAULT", "nodes"),
-        doc.get("DEFAULT", "drpnodes"),
-        &here,
-    );
-    let current = unescape(&current.to_string_lossy());
-    words
-        .into_iter()
-        .filter(|w| w.starts_with(current.as_str()))
-        .map(CompletionCandidate::new)
-        .collect()
 }
 
 /// The words of `nodes` then `drpnodes` as written (not evaluated: a word

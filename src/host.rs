@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// What every command needs to know about this host.
+#[derive(Clone, Debug)]
 pub struct Host {
     pub roots: Roots,
     pub node: String,

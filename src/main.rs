@@ -30,12 +30,20 @@ mod transport;
 mod units;
 
 fn main() -> std::process::ExitCode {
+    // The outside world, read once: everything below gets it as data.
+    let host = host::Host::from_env();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // With COMPLETE=<shell> set, answer the shell's completion request and exit.
-    clap_complete::CompleteEnv::with_factory(cli::completion_command)
+    clap_complete::CompleteEnv::with_factory(|| {
+        cli::completion_command(&std::sync::Arc::new(complete::Site {
+            host: host.as_ref().ok().cloned(),
+            line: args.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
+        }))
+    })
         .bin("om")
         .completer("om")
         .complete();
-    match commands::run(std::env::args_os().collect()) {
+    match commands::run(host, args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             if !matches!(e, error::Error::Child(_)) {

@@ -97,7 +97,9 @@ pub fn waitlock(s: &str) -> Result<Duration> {
     parse_duration(s).map_err(|e| Error::Usage(format!("--waitlock: {e}")))
 }
 
-pub fn run(args: Vec<OsString>) -> Result<()> {
+/// Runs the command line `args` on `host` (as `main` read it; its error
+/// is said once the command line is known good).
+pub fn run(host: Result<Ctx>, args: Vec<OsString>) -> Result<()> {
     // Hidden: scripts/gen-docs writes the man pages and completions with it.
     if args.get(1).is_some_and(|a| a == "__gen-docs") {
         let dir = args
@@ -113,7 +115,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
     }
     if args.get(1).is_some_and(|a| a == "ls") {
         let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
-        return listing::ls(&Ctx::from_env()?, ls.format);
+        return listing::ls(&host?, ls.format);
     }
     let matches = parse(crate::cli::command().try_get_matches_from(args))?;
     let cli = parse(Cli::from_arg_matches(&matches))?;
@@ -142,7 +144,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         }
         crate::interrupt::tie_to_stdin()?;
     }
-    let ctx = match Ctx::from_env() {
+    let ctx = match host {
         Ok(ctx) => ctx,
         // `status` says 4 whenever it can not tell (SPEC 3).
         Err(e) if matches!(cli.command, Command::Status(_)) => {
