@@ -197,9 +197,12 @@ rig_cli_up() {
     fi
     [ -n "$stop" ] || return 0
     echo "$RIG_PROG: holding the rig (pid $$) until SIGTERM or ^C" >&2
-    sleep infinity &
-    RIG_CLI_HOLD=$!
-    wait "$RIG_CLI_HOLD"
+    # Short sleeps: one this process leaves when SIGKILLed soon ends too.
+    while :; do
+        sleep 5 &
+        RIG_CLI_HOLD=$!
+        wait "$RIG_CLI_HOLD"
+    done
 }
 
 # The EXIT trap of `up`: the holding sleep, the rig, the env file.
