@@ -1,5 +1,7 @@
-//! One error type for the whole binary, carrying its exit code (as cargo's
-//! `CliError` and just's `Error::code` do).
+//! One error type for the whole binary. Each variant says what kind of
+//! failure it is and carries its data; the message is written once, in
+//! `Display`, and the exit code follows from the kind alone, in `code()`
+//! (as cargo's `CliError` and just's `Error::code` do).
 
 use crate::text::{cut, ERROR_LINE_MAX};
 use std::fmt;
@@ -8,47 +10,107 @@ use std::fmt;
 pub enum Error {
     /// A bad command line or a bad reference in one: exit 2.
     Usage(String),
+    /// A config key (`DEFAULT.nodes`, `container#1.image`) and what is
+    /// wrong with its value: exit 1.
+    Config { key: String, why: String },
+    /// A docker call the engine did not answer (it does not run, its
+    /// socket is refused): the call as a shell line and docker's error
+    /// line. om can not tell what runs: `status` exits 4 with it, other
+    /// commands 1.
+    Engine { call: String, line: String },
     /// An action or a check that failed, with the reason: exit 1.
     Failed(String),
-    /// om could not tell (the engine unreachable, a query unreadable):
-    /// `status` exits 4 with it, other commands 1.
-    Unknown(String),
-    /// A child process already said why it failed: exit with its code, print nothing.
+    /// What failed already said why (each resource's error line, each
+    /// service's, a command's own report): exit 1, print nothing more.
+    Said,
+    /// An error that has been said already (the first of several
+    /// services' failures): its code, nothing printed again.
+    Reported(Box<Error>),
+    /// A child process (docker, a shell, clap's usage) already said why:
+    /// exit with its code, print nothing.
     Child(u8),
-    /// SIGINT or SIGTERM (the number) arrived: exit 128+N, as the shell
-    /// would have had om died of it (SPEC 4.3).
+    /// `status`: the service is not up; the code says how (SPEC 3).
+    Status(u8),
+    /// `status`: om could not tell (no such service, a config that does
+    /// not load, an engine that did not answer): exit 4, never "down".
+    StatusUnknown,
+    /// The reader of stdout went away (`om ls | head -1`): the command
+    /// ends quietly, with success, as ripgrep does.
+    StdoutClosed,
+    /// SIGINT, SIGTERM or SIGHUP (the number) arrived: exit 128+N, as the
+    /// shell would have had om died of it (SPEC 4.3).
     Interrupted(i32),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// `status`'s code when it can not tell (SPEC 3).
+pub const STATUS_UNKNOWN: u8 = 4;
+
 impl Error {
     pub fn code(&self) -> u8 {
         match self {
             Error::Usage(_) => 2,
-            Error::Failed(_) | Error::Unknown(_) => 1,
-            Error::Child(code) => *code,
+            Error::Config { .. } | Error::Engine { .. } | Error::Failed(_) | Error::Said => 1,
+            Error::Child(code) | Error::Status(code) => *code,
+            Error::StatusUnknown => STATUS_UNKNOWN,
+            Error::StdoutClosed => 0,
+            Error::Reported(e) => e.code(),
             Error::Interrupted(sig) => u8::try_from(128 + sig).unwrap_or(1),
+        }
+    }
+
+    /// Whether the error has been said already (or needs no word): the
+    /// caller prints nothing, and exits with `code()`.
+    pub fn said(&self) -> bool {
+        matches!(
+            self,
+            Error::Said
+                | Error::Reported(_)
+                | Error::Child(_)
+                | Error::Status(_)
+                | Error::StatusUnknown
+                | Error::StdoutClosed
+        )
+    }
+
+    /// The docker call `call` the engine did not answer, with its error line.
+    pub fn engine(call: impl fmt::Display, line: impl Into<String>) -> Error {
+        Error::Engine {
+            call: call.to_string(),
+            line: line.into(),
+        }
+    }
+
+    /// The config key `key`'s value is wrong: `why`.
+    pub fn config(key: impl Into<String>, why: impl Into<String>) -> Error {
+        Error::Config {
+            key: key.into(),
+            why: why.into(),
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            // The one place one-line errors are cut (SPEC 7): a message
-            // may carry a docker error line megabytes long.
-            Error::Usage(msg) | Error::Failed(msg) | Error::Unknown(msg) => {
-                f.write_str(&cut(msg, ERROR_LINE_MAX))
-            }
-            Error::Child(code) => write!(f, "exit code {code}"),
+        // The one place one-line errors are cut (SPEC 7): a message may
+        // carry a docker error line megabytes long.
+        let line = match self {
+            Error::Usage(msg) | Error::Failed(msg) => msg.clone(),
+            Error::Config { key, why } => format!("{key}: {why}"),
+            Error::Engine { call, line } => format!("docker engine unreachable ({call}): {line}"),
+            Error::Said => "failed (said above)".into(),
+            Error::Reported(e) => return e.fmt(f),
+            Error::Child(code) | Error::Status(code) => format!("exit code {code}"),
+            Error::StatusUnknown => format!("exit code {STATUS_UNKNOWN}: the status is unknown"),
+            Error::StdoutClosed => "stdout closed".into(),
             // a hangup: the terminal gone, or the end of a lifeline
-            Error::Interrupted(sig) if *sig == libc::SIGHUP => write!(
-                f,
+            Error::Interrupted(sig) if *sig == libc::SIGHUP => format!(
                 "interrupted: hangup (signal {sig}): the terminal, or the ssh session of the node that ran this, ended"
             ),
-            Error::Interrupted(sig) => write!(f, "interrupted by signal {sig}"),
-        }
+            Error::Interrupted(sig) => format!("interrupted by signal {sig}"),
+        };
+        f.write_str(&cut(&line, ERROR_LINE_MAX))
     }
 }
 
@@ -76,6 +138,27 @@ mod tests {
     fn interrupted_exits_128_plus_n() {
         assert_eq!(Error::Interrupted(15).code(), 143);
         assert_eq!(Error::Interrupted(2).to_string(), "interrupted by signal 2");
+    }
+
+    #[test]
+    fn the_code_follows_from_the_kind() {
+        assert_eq!(Error::Usage("x".into()).code(), 2);
+        assert_eq!(Error::config("DEFAULT.nodes", "x").code(), 1);
+        assert_eq!(Error::engine("docker ps", "refused").code(), 1);
+        assert_eq!(Error::Said.code(), 1);
+        assert_eq!(Error::Child(3).code(), 3);
+        assert_eq!(Error::Status(2).code(), 2);
+        assert_eq!(Error::StatusUnknown.code(), 4);
+        assert_eq!(Error::StdoutClosed.code(), 0);
+        assert_eq!(
+            Error::engine("docker ps", "refused").to_string(),
+            "docker engine unreachable (docker ps): refused"
+        );
+        assert_eq!(
+            Error::config("container#1.image", "is empty").to_string(),
+            "container#1.image: is empty"
+        );
+        assert!(Error::StdoutClosed.said() && !Error::Failed("x".into()).said());
     }
 
     #[test]

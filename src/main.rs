@@ -46,7 +46,7 @@ fn main() -> std::process::ExitCode {
     match commands::run(host, args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            if !matches!(e, error::Error::Child(_)) {
+            if !e.said() {
                 text::say(&e.to_string());
             }
             // An action cut short by a signal exits 128+N (SPEC 4.3),

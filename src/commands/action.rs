@@ -507,7 +507,7 @@ fn pull_each(exec: &Exec, selected: &[&Container]) -> Result<()> {
             seen.push(&c.image);
             exec.pull(c)
                 .inspect_err(|e| exec.log.res(&c.rid, Level::Error, &e.to_string()))
-                .map_err(|_| Error::Child(1))?;
+                .map_err(|_| Error::Said)?;
         }
     }
     Ok(())

@@ -175,7 +175,7 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
         }
     });
     if failed.load(std::sync::atomic::Ordering::SeqCst) {
-        return Err(Error::Child(1));
+        return Err(Error::Said);
     }
     Ok(())
 }

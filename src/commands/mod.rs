@@ -149,7 +149,7 @@ pub fn run(host: Result<Ctx>, args: Vec<OsString>) -> Result<()> {
         // `status` says 4 whenever it can not tell (SPEC 3).
         Err(e) if matches!(cli.command, Command::Status(_)) => {
             crate::text::say(&e.to_string());
-            return Err(Error::Child(4));
+            return Err(Error::StatusUnknown);
         }
         Err(e) => return Err(e),
     };
@@ -278,7 +278,7 @@ pub fn out(text: &str) -> Result<()> {
         .and_then(|()| stdout.flush())
     {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::Child(0)),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::StdoutClosed),
         Err(e) => Err(Error::Failed(format!("writing to stdout: {e}"))),
     }
 }
@@ -287,21 +287,19 @@ pub fn out(text: &str) -> Result<()> {
 /// service, and fails
 /// at the end if any did (a failed service does not stop the others).
 pub fn each(paths: &[SvcPath], mut f: impl FnMut(&SvcPath) -> Result<()>) -> Result<()> {
-    let mut code = 0;
+    let mut first: Option<Error> = None;
     for p in paths {
         // After a signal, the services not begun yet are left alone.
         if let Some(sig) = crate::interrupt::received() {
-            if code == 0 {
-                code = Error::Interrupted(sig).code();
-            }
+            first.get_or_insert(Error::Interrupted(sig));
             break;
         }
         if let Err(e) = f(p) {
             // stdout was closed (see `out`): nobody reads the rest
-            if matches!(e, Error::Child(0)) {
+            if matches!(e, Error::StdoutClosed) {
                 break;
             }
-            if !matches!(e, Error::Child(_)) {
+            if !e.said() {
                 let msg = e.to_string();
                 let path = p.to_string();
                 if msg.contains(&path) {
@@ -310,13 +308,11 @@ pub fn each(paths: &[SvcPath], mut f: impl FnMut(&SvcPath) -> Result<()>) -> Res
                     crate::text::say(&format!("{path}: {msg}"));
                 }
             }
-            if code == 0 {
-                code = e.code();
-            }
+            first.get_or_insert(e);
         }
     }
-    match code {
-        0 => Ok(()),
-        c => Err(Error::Child(c)),
+    match first {
+        None => Ok(()),
+        Some(e) => Err(Error::Reported(Box::new(e))),
     }
 }

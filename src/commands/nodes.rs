@@ -471,6 +471,6 @@ fn finish(here: Result<()>, errors: Vec<String>) -> Result<()> {
     }
     match here {
         Err(e) => Err(e),
-        Ok(()) => Err(Error::Child(1)),
+        Ok(()) => Err(Error::Said),
     }
 }

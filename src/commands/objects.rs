@@ -41,7 +41,7 @@ pub fn run_selected(ctx: &Ctx, sel: &str, paths: &[ObjPath], command: Command) -
             }
             match failed {
                 0 => Ok(()),
-                _ => Err(Error::Child(1)),
+                _ => Err(Error::Said),
             }
         }
     }

@@ -512,22 +512,21 @@ fn engine_view(
 /// silent node; 4 only when this node's answer can not decide (down here,
 /// and a node that did not answer may run it).
 pub fn exit_status(ctx: &Ctx, selector: &str, local: bool) -> Result<()> {
-    const UNKNOWN: u8 = 4;
     let (statuses, broken) = match collect(ctx, selector, !local) {
         Ok(r) => r,
-        Err(Error::Child(_)) => return Err(Error::Child(UNKNOWN)),
+        Err(e) if e.said() => return Err(Error::StatusUnknown),
         Err(e) => {
             crate::text::say(&e.to_string());
-            return Err(Error::Child(UNKNOWN));
+            return Err(Error::StatusUnknown);
         }
     };
     if broken {
-        return Err(Error::Child(UNKNOWN));
+        return Err(Error::StatusUnknown);
     }
     // Several services: the first one that is not up, in path order (as the
     // docker passthrough exits with the first non-zero code).
     match statuses.iter().map(|s| s.overall.code()).find(|c| *c != 0) {
-        Some(code) => Err(Error::Child(code)),
+        Some(code) => Err(Error::Status(code)),
         None => Ok(()),
     }
 }
@@ -555,7 +554,7 @@ pub fn print(ctx: &Ctx, selector: &str, args: &PrintStatusArgs) -> Result<()> {
     }
     super::out(&out)?;
     if broken {
-        return Err(Error::Child(1));
+        return Err(Error::Said);
     }
     Ok(())
 }

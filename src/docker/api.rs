@@ -23,7 +23,7 @@ const MAX_ANSWER: u64 = 256 << 20;
 pub fn containers(socket: &Path, bound: Duration) -> Result<Vec<ContainerInfo>> {
     let what = format!("GET unix://{}/containers/json?all=1", socket.display());
     let body = get(socket, "/containers/json?all=1", bound).map_err(|e| match e {
-        Fault::Unreachable(e) => Error::Unknown(format!("docker engine unreachable ({what}): {e}")),
+        Fault::Unreachable(e) => Error::engine(&what, e.to_string()),
         Fault::Unreadable(e) => Error::Failed(format!("{what}: {e}")),
     })?;
     parse(&body).map_err(|e| Error::Failed(format!("{what}: {e}")))
@@ -196,7 +196,7 @@ mod tests {
     fn a_socket_nobody_listens_on_is_an_unreachable_engine() {
         let dir = tempfile::tempdir().unwrap();
         let err = containers(&dir.path().join("none.sock"), Duration::from_secs(1)).unwrap_err();
-        assert!(matches!(err, Error::Unknown(_)), "{err}");
+        assert!(matches!(err, Error::Engine { .. }), "{err}");
         assert!(
             err.to_string().contains("docker engine unreachable"),
             "{err}"

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 fn engine_error(cmd: &Cmd, stderr_line: &str) -> Error {
-    Error::Unknown(format!("docker engine unreachable ({cmd}): {stderr_line}"))
+    Error::engine(cmd, stderr_line)
 }
 
 /// A query whose answer om could not read: never "no container".

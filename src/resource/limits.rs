@@ -433,7 +433,7 @@ pub fn apply(
         return Ok(());
     }
     let n = ncpus();
-    let fail = |kw: &str, what: String| Error::Failed(format!("{section}.{kw}: {what}"));
+    let fail = |kw: &str, what: String| Error::config(format!("{section}.{kw}"), what);
     let v2 = unified();
     let not_applied = match (unit, v2) {
         (Some(_), _) => limits.v1_only_warnings(section, "no systemd property"),

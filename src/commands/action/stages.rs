@@ -60,7 +60,7 @@ fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<(
                 let _undo = crate::interrupt::finishing();
                 remove_cut_short(exec, &failed);
             }
-            return Err(Error::Child(1));
+            return Err(Error::Said);
         }
     }
     Ok(())
@@ -363,7 +363,7 @@ pub(super) fn stop(
             }
         }
         if failed {
-            return Err(Error::Child(1));
+            return Err(Error::Said);
         }
     }
     Ok(())
