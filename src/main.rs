@@ -12,6 +12,8 @@ mod fsutil;
 mod host;
 mod interrupt;
 mod logger;
+mod model;
+mod nodename;
 mod objects;
 mod par;
 mod paths;

@@ -126,7 +126,7 @@ fn stages_with<'a>(
         .enumerate()
         .map(|(i, (n, p))| (n.as_str(), (i + 1, *p)))
         .collect();
-    let subset_of = |r: &Res| r.subset.as_deref().and_then(|s| subsets.get(s));
+    let subset_of = |r: &Res| r.head().subset.as_deref().and_then(|s| subsets.get(s));
     // Resources come in natural rid order, kind by kind; a stable sort
     // keeps it.
     let mut base: Vec<Res<'a>> = selected.to_vec();
@@ -137,7 +137,7 @@ fn stages_with<'a>(
             ips_of
                 .entry(i.holder.as_str())
                 .or_default()
-                .push(i.rid.as_str());
+                .push(i.head.rid.as_str());
         }
     }
     let subset_by_rid: HashMap<&str, Option<&str>> = base
@@ -256,7 +256,7 @@ mod tests {
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
             ..Container::for_test(rid)
         };
-        c.subset = subset.map(String::from);
+        c.head.subset = subset.map(String::from);
         c
     }
 
@@ -275,7 +275,7 @@ mod tests {
                 (
                     s.subset.map(String::from),
                     s.parallel,
-                    s.members.iter().map(|m| m.rid.to_string()).collect(),
+                    s.members.iter().map(|m| m.head().rid.to_string()).collect(),
                 )
             })
             .collect()
@@ -388,7 +388,7 @@ mod tests {
             rid: rid.into(),
             states: vec![state.into()],
         };
-        s.containers[0].start_requires = vec![req("container#2", "up")];
+        s.containers[0].head.start_requires = vec![req("container#2", "up")];
         let all = s.resources();
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())[0].2,
@@ -400,21 +400,21 @@ mod tests {
         );
         // a requirement another state satisfies too orders nothing, and
         // both ways is no cycle then
-        s.containers[0].start_requires = vec![crate::resource::Require {
+        s.containers[0].head.start_requires = vec![crate::resource::Require {
             rid: "container#2".into(),
             states: vec!["up".into(), "down".into()],
         }];
-        s.containers[1].start_requires = vec![req("container#1", "up")];
+        s.containers[1].head.start_requires = vec![req("container#1", "up")];
         let all = s.resources();
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())[0].2,
             ["container#1", "container#2"]
         );
-        s.containers[1].start_requires = Vec::new();
+        s.containers[1].head.start_requires = Vec::new();
         // nor across subsets: a subset's turn is not split (a warning says
         // the start fails unless container#2 runs already)
-        s.containers[0].start_requires = vec![req("container#2", "up")];
-        s.containers[1].subset = Some("b".into());
+        s.containers[0].head.start_requires = vec![req("container#2", "up")];
+        s.containers[1].head.subset = Some("b".into());
         s.subsets = vec![("b".into(), true)];
         assert_eq!(
             late_requirements(&s),
@@ -428,12 +428,12 @@ mod tests {
                 .collect::<Vec<_>>(),
             [["container#1"], ["container#2"]]
         );
-        s.containers[1].subset = None;
+        s.containers[1].head.subset = None;
         s.subsets = Vec::new();
         // both ways: a cycle, named for a warning; the plan orders without
         // the requirements then (each fails or not at its turn)
-        s.containers[0].start_requires = vec![req("container#2", "up")];
-        s.containers[1].start_requires = vec![req("container#1", "up")];
+        s.containers[0].head.start_requires = vec![req("container#2", "up")];
+        s.containers[1].head.start_requires = vec![req("container#1", "up")];
         let all = s.resources();
         assert!(requirement_cycle(&s)
             .unwrap()
@@ -459,7 +459,7 @@ mod tests {
         let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
         let stages = start_stages(&s, &all).unwrap();
         assert_eq!(stages[0].members.len(), n);
-        assert_eq!(stages[0].members[0].rid, format!("container#{n}"));
-        assert_eq!(stages[0].members[n - 1].rid, "container#1");
+        assert_eq!(stages[0].members[0].head().rid, format!("container#{n}"));
+        assert_eq!(stages[0].members[n - 1].head().rid, "container#1");
     }
 }

@@ -15,12 +15,12 @@ pub fn substitute(args: &[String], svc: &Service) -> Result<Vec<String>, String>
             "{instances}" => out.extend(
                 svc.containers
                     .iter()
-                    .filter(|c| !c.disable)
+                    .filter(|c| !c.head.disable)
                     .map(|c| c.name.clone()),
             ),
             "{images}" => {
                 let mut images: Vec<String> = Vec::new();
-                for c in svc.containers.iter().filter(|c| !c.disable) {
+                for c in svc.containers.iter().filter(|c| !c.head.disable) {
                     if !images.contains(&c.image) {
                         images.push(c.image.clone());
                     }
@@ -58,7 +58,7 @@ fn whole_ref(arg: &str) -> Option<String> {
 fn name_of(svc: &Service, rid: &str) -> Result<String, String> {
     svc.container(rid).map(|c| c.name.clone()).ok_or_else(|| {
         // the containers: a reference names one (an ip#N has no name)
-        let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+        let rids: Vec<&str> = svc.containers.iter().map(|c| c.head.rid.as_str()).collect();
         let rids = if rids.is_empty() {
             "none".to_string()
         } else {
@@ -108,7 +108,7 @@ mod tests {
                 image: image.into(),
                 ..Container::for_test(rid)
             };
-            c.disable = disable;
+            c.head.disable = disable;
             c
         };
         Service {

@@ -506,7 +506,7 @@ fn pull_each(exec: &Exec, selected: &[&Container]) -> Result<()> {
         if !seen.contains(&c.image.as_str()) {
             seen.push(&c.image);
             exec.pull(c)
-                .inspect_err(|e| exec.log.res(&c.rid, Level::Error, &e.to_string()))
+                .inspect_err(|e| exec.log.res(&c.head.rid, Level::Error, &e.to_string()))
                 .map_err(|_| Error::Child(1))?;
         }
     }
@@ -521,7 +521,7 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<R
     for rid in &args.rid {
         let known = rid == CONTAINER_GROUP
             || rid == crate::config::keywords::IP_GROUP && !svc.ips.is_empty()
-            || all.iter().any(|r| &r.rid == rid);
+            || all.iter().any(|r| &r.head().rid == rid);
         if !known {
             return Err(Error::Usage(format!(
                 "--rid {rid}: no such resource in {} (its rids: {})",
@@ -562,17 +562,21 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<R
     }
     Ok(all
         .into_iter()
-        .filter(|c| !c.disable)
+        .filter(|c| !c.head().disable)
         .filter(|c| {
             args.rid.is_empty()
                 || args
                     .rid
                     .iter()
-                    .any(|r| *r == c.rid || rid_index(&c.rid, r).is_some())
+                    .any(|r| *r == c.head().rid || rid_index(&c.head().rid, r).is_some())
         })
-        .filter(|c| args.tag.is_empty() || args.tag.iter().any(|t| c.tags.contains(t)))
+        .filter(|c| args.tag.is_empty() || args.tag.iter().any(|t| c.head().tags.contains(t)))
         .filter(|c| {
-            args.subset.is_empty() || args.subset.iter().any(|s| c.subset.as_ref() == Some(s))
+            args.subset.is_empty()
+                || args
+                    .subset
+                    .iter()
+                    .any(|s| c.head().subset.as_ref() == Some(s))
         })
         .collect())
 }
@@ -584,15 +588,18 @@ pub fn with_ips<'a>(svc: &'a Service, selected: &mut Vec<Res<'a>>) -> Vec<&'a st
     let holders: std::collections::HashSet<&str> = selected
         .iter()
         .filter_map(|r| r.container())
-        .map(|c| c.rid.as_str())
+        .map(|c| c.head.rid.as_str())
         .collect();
     let have: std::collections::HashSet<&str> =
         selected.iter().map(|r| r.head().rid.as_str()).collect();
     let mut added = Vec::new();
     for i in &svc.ips {
-        if !i.disable && holders.contains(i.holder.as_str()) && !have.contains(i.rid.as_str()) {
+        if !i.head.disable
+            && holders.contains(i.holder.as_str())
+            && !have.contains(i.head.rid.as_str())
+        {
             selected.push(Res::Ip(i));
-            added.push(i.rid.as_str());
+            added.push(i.head.rid.as_str());
         }
     }
     added
@@ -627,7 +634,7 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
     let svc = exec.svc;
     let any = !svc.limits.is_empty()
         || !svc.subset_limits.is_empty()
-        || selected.iter().any(|c| !c.limits.is_empty());
+        || selected.iter().any(|c| !c.head.limits.is_empty());
     if !any {
         return Ok(());
     }
@@ -675,8 +682,8 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
         let bound = exec.engine.bound();
         apply(
             exec.log,
-            &c.rid,
-            &c.limits,
+            &c.head.rid,
+            &c.head.limits,
             &rel(parent),
             u.as_deref(),
             dry,

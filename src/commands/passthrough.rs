@@ -122,7 +122,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
     let c = svc
         .containers
         .iter()
-        .find(|c| c.rid == rid)
+        .find(|c| c.head.rid == rid)
         .ok_or_else(|| {
             Error::Usage(format!(
                 "--rid {rid}: no such resource in {path} (its rids: {})",

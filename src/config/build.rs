@@ -91,8 +91,8 @@ pub(super) fn build_with(
         .collect::<Result<Vec<_>, String>>()?;
     let disabled: std::collections::HashSet<&str> = containers
         .iter()
-        .filter(|c| c.disable)
-        .map(|c| c.rid.as_str())
+        .filter(|c| c.head.disable)
+        .map(|c| c.head.rid.as_str())
         .collect();
     let ips = ip_rids
         .iter()
@@ -109,10 +109,10 @@ pub(super) fn build_with(
     // one link of a name in a namespace
     let mut nsdevs: HashMap<(&str, &str), &str> = HashMap::new();
     for i in &ips {
-        if let Some(other) = nsdevs.insert((&i.holder, &i.nsdev), &i.rid) {
+        if let Some(other) = nsdevs.insert((&i.holder, &i.nsdev), &i.head.rid) {
             return Err(format!(
                 "{}.nsdev: {} is also {other}'s in the namespace of {}",
-                i.rid, i.nsdev, i.holder
+                i.head.rid, i.nsdev, i.holder
             ));
         }
     }

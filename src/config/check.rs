@@ -494,7 +494,7 @@ mod tests {
         ))
         .service
         .unwrap();
-        assert!(svc.ips[0].disable);
+        assert!(svc.ips[0].head.disable);
         // requirements both ways: a warning, and the service builds
         let report = check(&format!(
             "{base}{ok}start_requires = container#1\n[container#2]\ntype = docker\nimage = a\n"

@@ -106,7 +106,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> L
     // an ip resource's stop needs its holder and its link's name (om finds
     // its link by its marker): those read, the rest left as it is
     let holders: std::collections::HashSet<&str> =
-        containers.iter().map(|c| c.rid.as_str()).collect();
+        containers.iter().map(|c| c.head.rid.as_str()).collect();
     let ips = super::service::rids_of(doc, super::keywords::SectionKind::Ip)
         .into_iter()
         .filter_map(|rid| {
@@ -170,11 +170,11 @@ mod tests {
             service, problems, ..
         } = build(&doc, &path, "n", EnvVars::NONE);
         let svc = service.unwrap();
-        let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+        let rids: Vec<&str> = svc.containers.iter().map(|c| c.head.rid.as_str()).collect();
         assert_eq!(rids, ["container#1", "container#3"]);
         let c1 = &svc.containers[0];
         assert_eq!(
-            (c1.name.as_str(), c1.rm, c1.subset.as_ref()),
+            (c1.name.as_str(), c1.rm, c1.head.subset.as_ref()),
             ("s.container.1", false, None)
         );
         assert_eq!(c1.stop_timeout, Some(std::time::Duration::from_secs(3)));

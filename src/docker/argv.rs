@@ -30,12 +30,12 @@ pub const LABEL_CONFIG: &str = "com.opensvc.config";
 /// The six identity labels, as `KEY=VALUE`.
 pub fn labels(c: &Container, ctx: &RunCtx) -> Vec<String> {
     vec![
-        format!("{LABEL_ID}={}", container_id_label(ctx.svc_id, &c.rid)),
+        format!("{LABEL_ID}={}", container_id_label(ctx.svc_id, &c.head.rid)),
         format!("{LABEL_PATH}={}", ctx.path),
         format!("com.opensvc.namespace={}", ctx.path.namespace),
         format!("com.opensvc.name={}", ctx.path.name),
         format!("{LABEL_KIND}=svc"),
-        format!("com.opensvc.rid={}", c.rid),
+        format!("com.opensvc.rid={}", c.head.rid),
     ]
 }
 
@@ -210,11 +210,11 @@ fn run_argv_with(c: &Container, ctx: &RunCtx, config: Option<&str>) -> Vec<Strin
 /// The cgroup parent of a resource: cgroupfs path form, or one systemd slice name.
 pub fn cgroup_parent(path: &SvcPath, c: &Container, driver: CgroupDriver) -> String {
     let mut levels = service_levels(path);
-    levels.push(match &c.subset {
+    levels.push(match &c.head.subset {
         Some(s) => format!("container.{s}"),
         None => "container".into(),
     });
-    levels.push(c.rid.replace('#', "."));
+    levels.push(c.head.rid.replace('#', "."));
     slice_of(&levels, driver)
 }
 

@@ -28,11 +28,17 @@ fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<(
     let tctx = trigger_ctx(exec);
     for stage in &stages {
         let results: Vec<(Res, Result<bool>)> = run_stage(stage, |r| {
-            check_requires(exec, &r.start_requires, "start")?;
-            trigger::around(&tctx, &r.triggers, Some(&r.rid), action, || match r {
-                Res::Container(c) => exec.start(c, cur.of(exec.svc, c)?),
-                Res::Ip(i) => start_ip(exec, i),
-            })
+            check_requires(exec, &r.head().start_requires, "start")?;
+            trigger::around(
+                &tctx,
+                &r.head().triggers,
+                Some(&r.head().rid),
+                action,
+                || match r {
+                    Res::Container(c) => exec.start(c, cur.of(exec.svc, c)?),
+                    Res::Ip(i) => start_ip(exec, i),
+                },
+            )
         });
         let mut failed: Vec<Res> = Vec::new();
         for (c, r) in results {
@@ -40,13 +46,13 @@ fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<(
                 Ok(true) => started.push(c),
                 Ok(false) => {}
                 // An interruption ends the action, optional resource or not.
-                Err(e) if c.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
-                    &c.rid,
+                Err(e) if c.head().optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
+                    &c.head().rid,
                     Level::Warn,
                     &format!("{e} (optional resource, going on)"),
                 ),
                 Err(e) => {
-                    exec.log.res(&c.rid, Level::Error, &e.to_string());
+                    exec.log.res(&c.head().rid, Level::Error, &e.to_string());
                     failed.push(c);
                 }
             }
@@ -73,16 +79,16 @@ fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<(
 /// a warning.
 fn replumb(exec: &Exec, holder: &Container) -> Result<()> {
     let ips = exec.svc.ips.iter();
-    for i in ips.filter(|i| !i.disable && i.holder == holder.rid.as_str()) {
+    for i in ips.filter(|i| !i.head.disable && i.holder == holder.head.rid.as_str()) {
         exec.log.res(
-            &i.rid,
+            &i.head.rid,
             Level::Info,
             "its namespace holder was started again: plumbing the address into the new namespace",
         );
         match start_ip(exec, i) {
             Ok(_) => {}
-            Err(e) if i.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
-                &i.rid,
+            Err(e) if i.head.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
+                &i.head.rid,
                 Level::Warn,
                 &format!("{e} (optional resource, going on)"),
             ),
@@ -97,7 +103,7 @@ fn replumb(exec: &Exec, holder: &Container) -> Result<()> {
 fn start_ip(exec: &Exec, i: &crate::resource::ip::Ip) -> Result<bool> {
     let plumbed = ip::start(exec, i)?;
     if plumbed {
-        exec.touch_rid(&i.rid);
+        exec.touch_rid(&i.head.rid);
     }
     Ok(plumbed)
 }
@@ -123,7 +129,7 @@ pub(super) fn restart_joiners(exec: &Exec) -> Result<()> {
         let joiners: Vec<&Container> = svc
             .containers
             .iter()
-            .filter(|c| !c.disable && !touched.contains(c.rid.as_str()))
+            .filter(|c| !c.head.disable && !touched.contains(c.head.rid.as_str()))
             .filter(|c| c.depends_on.iter().any(|d| touched.contains(d)))
             .collect();
         if joiners.is_empty() {
@@ -139,7 +145,7 @@ pub(super) fn restart_joiners(exec: &Exec) -> Result<()> {
                 continue;
             }
             exec.log.res(
-                &c.rid,
+                &c.head.rid,
                 Level::Info,
                 "its namespace holder was started again: restarting it into the new namespace",
             );
@@ -215,7 +221,7 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
     let rids = exec.touched_rids();
     let touched: Vec<&Container> = containers(selected)
         .into_iter()
-        .filter(|c| rids.contains(c.rid.as_str()))
+        .filter(|c| rids.contains(c.head.rid.as_str()))
         .collect();
     // those still running: a start that failed on a resource rolled back
     // already, and finds none
@@ -230,7 +236,7 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
                 .flatten()
                 .is_some_and(|i| i.running)
         })
-        .map(|c| c.rid.as_str())
+        .map(|c| c.head.rid.as_str())
         .collect();
     // and the addresses this start plumbed (into a holder that ran before
     // it, say), all in the plan's order: rollback stops them in reverse
@@ -238,8 +244,8 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
         .iter()
         .copied()
         .filter(|r| match r {
-            Res::Container(c) => running.contains(c.rid.as_str()),
-            Res::Ip(i) => rids.contains(i.rid.as_str()),
+            Res::Container(c) => running.contains(c.head.rid.as_str()),
+            Res::Ip(i) => rids.contains(i.head.rid.as_str()),
         })
         .collect();
     let Ok(stages) = start_stages(exec.svc, &back) else {
@@ -270,7 +276,7 @@ fn cut_short_ips<'a>(exec: &Exec, failed: &[Res<'a>]) -> Vec<&'a crate::resource
     failed
         .iter()
         .filter_map(|r| match r {
-            Res::Ip(i) if exec.cut_short(&i.rid) => Some(*i),
+            Res::Ip(i) if exec.cut_short(&i.head.rid) => Some(*i),
             _ => None,
         })
         .collect()
@@ -280,10 +286,10 @@ fn cut_short_ips<'a>(exec: &Exec, failed: &[Res<'a>]) -> Vec<&'a crate::resource
 fn remove_cut_short(exec: &Exec, failed: &[Res]) {
     for i in cut_short_ips(exec, failed) {
         match ip::stop(exec, i) {
-            Ok(()) => exec.plumbing(&i.rid, false),
+            Ok(()) => exec.plumbing(&i.head.rid, false),
             Err(e) => exec
                 .log
-                .res(&i.rid, Level::Error, &format!("rollback: {e}")),
+                .res(&i.head.rid, Level::Error, &format!("rollback: {e}")),
         }
     }
 }
@@ -329,7 +335,7 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
         };
         if let Err(e) = stopped {
             exec.log
-                .res(&r.rid, Level::Error, &format!("rollback: {e}"));
+                .res(&r.head().rid, Level::Error, &format!("rollback: {e}"));
         }
     }
 }
@@ -348,17 +354,23 @@ pub(super) fn stop(
     let tctx = trigger_ctx(exec);
     for stage in &stages {
         let results = run_stage(stage, |r| {
-            check_requires(exec, &r.stop_requires, "stop")?;
-            trigger::around(&tctx, &r.triggers, Some(&r.rid), action, || match r {
-                Res::Container(c) => exec.stop(c, cur.of(exec.svc, c)?, remove),
-                Res::Ip(i) => ip::stop(exec, i),
-            })
+            check_requires(exec, &r.head().stop_requires, "stop")?;
+            trigger::around(
+                &tctx,
+                &r.head().triggers,
+                Some(&r.head().rid),
+                action,
+                || match r {
+                    Res::Container(c) => exec.stop(c, cur.of(exec.svc, c)?, remove),
+                    Res::Ip(i) => ip::stop(exec, i),
+                },
+            )
         });
         for (c, r) in results {
             if let Err(e) = r {
-                let fatal = !c.optional || matches!(e, Error::Interrupted(_));
+                let fatal = !c.head().optional || matches!(e, Error::Interrupted(_));
                 let level = if fatal { Level::Error } else { Level::Warn };
-                exec.log.res(&c.rid, level, &e.to_string());
+                exec.log.res(&c.head().rid, level, &e.to_string());
                 failed |= fatal;
             }
         }
@@ -380,7 +392,7 @@ fn run_stage<'a, T: Send>(
             let r = f(*c);
             let failed = match &r {
                 Err(Error::Interrupted(_)) => true,
-                Err(_) => !c.optional,
+                Err(_) => !c.head().optional,
                 Ok(_) => false,
             };
             out.push((*c, r));

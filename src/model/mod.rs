@@ -1,0 +1,22 @@
+//! Plain data, no I/O (STYLE.md, "the layout after the redesign"): a
+//! service as its config says it, its resources (the head every kind has,
+//! the kinds, one enum of them), limits, triggers and env references.
+//! Everything imports it; it imports nothing but leaf helpers (`paths`,
+//! `nodename`), so "a service holds a container" and "a container's
+//! action takes a service" no longer point at each other.
+
+pub mod container;
+pub mod env_ref;
+pub mod ip;
+pub mod limits;
+pub mod resource;
+pub mod service;
+pub mod trigger;
+
+pub use container::Container;
+pub use env_ref::{EnvRef, ObjKind};
+pub use ip::{Ip, Mode};
+pub use limits::{Limits, Quota};
+pub use resource::{Head, Require, Resource, Rid};
+pub use service::{DaemonConfig, Service};
+pub use trigger::{Triggers, When};
