@@ -3,8 +3,8 @@
 //! container that joins another's namespace (`netns = container#N`) comes
 //! after it. Stop runs the same stages in reverse.
 
-use crate::config::service::Service;
-use crate::resource::Res;
+use crate::model::Resource;
+use crate::model::Service;
 use std::collections::{HashMap, HashSet};
 
 /// Resources that run one after the other, or all at once when `parallel`.
@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 pub struct Stage<'a> {
     pub subset: Option<&'a str>,
     pub parallel: bool,
-    pub members: Vec<Res<'a>>,
+    pub members: Vec<Resource<'a>>,
 }
 
 /// The rids a resource starts after, among those an action selected: a
@@ -20,7 +20,7 @@ pub struct Stage<'a> {
 /// into them (SPEC 16); an ip after its holder; any resource after those
 /// of its subset its `start_requires` needs running (SPEC 14).
 fn after<'a>(
-    r: Res<'a>,
+    r: Resource<'a>,
     ips_of: &HashMap<&str, Vec<&'a str>>,
     subset_of: &HashMap<&str, Option<&str>>,
     requires: bool,
@@ -43,9 +43,9 @@ fn after<'a>(
     deps
 }
 
-fn by_kind<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str> {
+fn by_kind<'a>(r: Resource<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str> {
     match r {
-        Res::Container(c) => {
+        Resource::Container(c) => {
             let mut deps: Vec<&str> = c.depends_on.iter().map(String::as_str).collect();
             for holder in &c.depends_on {
                 if let Some(ips) = ips_of.get(holder.as_str()) {
@@ -54,7 +54,7 @@ fn by_kind<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str>
             }
             deps
         }
-        Res::Ip(i) => vec![i.holder.as_str()],
+        Resource::Ip(i) => vec![i.holder.as_str()],
     }
 }
 
@@ -63,7 +63,10 @@ fn by_kind<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str>
 /// Requirements that go round in a circle (`start_requires` both ways)
 /// order nothing: each is checked at its resource's turn, where one of
 /// them fails (`requirement_cycle` says so at validation).
-pub fn start_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Stage<'a>>, String> {
+pub fn start_stages<'a>(
+    svc: &'a Service,
+    selected: &[Resource<'a>],
+) -> Result<Vec<Stage<'a>>, String> {
     stages_with(svc, selected, true).or_else(|_| stages_with(svc, selected, false))
 }
 
@@ -88,7 +91,7 @@ pub fn late_requirements(svc: &Service) -> Vec<String> {
         .map(|(i, (n, _))| (n.as_str(), i + 1))
         .collect();
     let all = svc.resources();
-    let turn_of = |r: &Res| {
+    let turn_of = |r: &Resource| {
         r.head()
             .subset
             .as_deref()
@@ -117,7 +120,7 @@ pub fn late_requirements(svc: &Service) -> Vec<String> {
 
 fn stages_with<'a>(
     svc: &'a Service,
-    selected: &[Res<'a>],
+    selected: &[Resource<'a>],
     requires: bool,
 ) -> Result<Vec<Stage<'a>>, String> {
     let subsets: HashMap<&str, (usize, bool)> = svc
@@ -126,14 +129,14 @@ fn stages_with<'a>(
         .enumerate()
         .map(|(i, (n, p))| (n.as_str(), (i + 1, *p)))
         .collect();
-    let subset_of = |r: &Res| r.head().subset.as_deref().and_then(|s| subsets.get(s));
+    let subset_of = |r: &Resource| r.head().subset.as_deref().and_then(|s| subsets.get(s));
     // Resources come in natural rid order, kind by kind; a stable sort
     // keeps it.
-    let mut base: Vec<Res<'a>> = selected.to_vec();
+    let mut base: Vec<Resource<'a>> = selected.to_vec();
     base.sort_by_key(|r| subset_of(r).map_or(0, |(i, _)| *i));
     let mut ips_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for r in &base {
-        if let Res::Ip(i) = r {
+        if let Resource::Ip(i) = r {
             ips_of
                 .entry(i.holder.as_str())
                 .or_default()
@@ -185,7 +188,7 @@ fn stages_with<'a>(
 /// when selected) come before it; otherwise the order of `base`.
 /// Depth-first with an explicit stack: a chain of thousands of `netns =
 /// container#N` must not overflow the thread's stack.
-fn providers_first(base: &[Res], deps: &[Vec<&str>]) -> Result<Vec<usize>, String> {
+fn providers_first(base: &[Resource], deps: &[Vec<&str>]) -> Result<Vec<usize>, String> {
     let by_rid: HashMap<&str, usize> = base
         .iter()
         .enumerate()
@@ -237,7 +240,10 @@ fn providers_first(base: &[Res], deps: &[Vec<&str>]) -> Result<Vec<usize>, Strin
 }
 
 /// The stop order: the start stages reversed, members reversed too.
-pub fn stop_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Stage<'a>>, String> {
+pub fn stop_stages<'a>(
+    svc: &'a Service,
+    selected: &[Resource<'a>],
+) -> Result<Vec<Stage<'a>>, String> {
     let mut stages = start_stages(svc, selected)?;
     stages.reverse();
     for s in &mut stages {
@@ -249,7 +255,7 @@ pub fn stop_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Sta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::container::Container;
+    use crate::model::Container;
 
     fn c(rid: &str, subset: Option<&str>, deps: &[&str]) -> Container {
         let mut c = Container {
@@ -292,7 +298,7 @@ mod tests {
             ],
             &[("db", false), ("web", true)],
         );
-        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
+        let all: Vec<Resource> = s.containers.iter().map(Resource::Container).collect();
         let got = rids(&start_stages(&s, &all).unwrap());
         let st = |sub: Option<&str>, p, r: &[&str]| {
             (
@@ -323,7 +329,7 @@ mod tests {
             ],
             &[],
         );
-        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
+        let all: Vec<Resource> = s.containers.iter().map(Resource::Container).collect();
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())[0].2,
             ["container#2", "container#1"]
@@ -335,7 +341,7 @@ mod tests {
             ],
             &[],
         );
-        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
+        let all: Vec<Resource> = s.containers.iter().map(Resource::Container).collect();
         let err = start_stages(&s, &all).unwrap_err();
         assert!(
             err.contains("container#1 -> container#2 -> container#1"),
@@ -353,8 +359,8 @@ mod tests {
             ],
             &[],
         );
-        s.ips = vec![crate::resource::ip::Ip {
-            head: crate::resource::Head {
+        s.ips = vec![crate::model::Ip {
+            head: crate::model::Head {
                 rid: "ip#1".into(),
                 ..Default::default()
             },
@@ -371,7 +377,10 @@ mod tests {
             ["container#3", "container#2", "ip#1", "container#1"]
         );
         // the ip alone, or without its holder: its own turn
-        let some = [Res::Ip(&s.ips[0]), Res::Container(&s.containers[1])];
+        let some = [
+            Resource::Ip(&s.ips[0]),
+            Resource::Container(&s.containers[1]),
+        ];
         assert_eq!(
             rids(&start_stages(&s, &some).unwrap())[0].2,
             ["ip#1", "container#2"]
@@ -384,7 +393,7 @@ mod tests {
             vec![c("container#1", None, &[]), c("container#2", None, &[])],
             &[],
         );
-        let req = |rid: &str, state: &str| crate::resource::Require {
+        let req = |rid: &str, state: &str| crate::model::Require {
             rid: rid.into(),
             states: vec![state.into()],
         };
@@ -400,7 +409,7 @@ mod tests {
         );
         // a requirement another state satisfies too orders nothing, and
         // both ways is no cycle then
-        s.containers[0].head.start_requires = vec![crate::resource::Require {
+        s.containers[0].head.start_requires = vec![crate::model::Require {
             rid: "container#2".into(),
             states: vec!["up".into(), "down".into()],
         }];
@@ -456,7 +465,7 @@ mod tests {
             })
             .collect();
         let s = svc(containers, &[]);
-        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
+        let all: Vec<Resource> = s.containers.iter().map(Resource::Container).collect();
         let stages = start_stages(&s, &all).unwrap();
         assert_eq!(stages[0].members.len(), n);
         assert_eq!(stages[0].members[0].head().rid, format!("container#{n}"));

@@ -1,7 +1,7 @@
 //! `om SVC docker ARGS…` substitution (SPEC 6), a pure function.
 
 use crate::config::keywords::{rid_index, CONTAINER_GROUP};
-use crate::config::service::Service;
+use crate::model::Service;
 
 /// Replaces container references in docker arguments:
 /// - a whole `{container#N}`, `{N}`, `%N%`, `%container#N%` → the container name;
@@ -99,7 +99,7 @@ fn inline(arg: &str, svc: &Service) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::container::Container;
+    use crate::model::Container;
 
     fn svc() -> Service {
         let c = |rid: &str, name: &str, image: &str, disable| {

@@ -23,8 +23,6 @@ impl Default for Transport {
     }
 }
 
-pub use crate::nodename::is_local;
-
 /// Why a node did not give an answer.
 #[derive(Debug, PartialEq)]
 pub enum Reach {

@@ -5,15 +5,17 @@
 use super::{delete, each, waitlock, Ctx};
 use crate::cli::ActionArgs;
 use crate::config::keywords::{rid_index, subset_section, CONTAINER_GROUP};
-use crate::config::service::Service;
 use crate::config::{self};
 use crate::docker::argv::CgroupDriver;
 use crate::docker::{container::Exec, current::Current, inspect::ContainerInfo};
 use crate::error::{Error, Result};
 use crate::logger::Level;
+use crate::model::resource::containers;
+use crate::model::Container;
+use crate::model::Resource;
+use crate::model::Service;
 use crate::paths::SvcPath;
-use crate::resource::container::Container;
-use crate::resource::{containers, trigger, Res};
+use crate::resource::trigger;
 use crate::state;
 use stages::{restart_joiners, start_around, stop, trigger_ctx};
 
@@ -249,7 +251,7 @@ fn guard(
     if !svc
         .all_nodes()
         .iter()
-        .any(|n| crate::transport::is_local(n, here))
+        .any(|n| crate::nodename::is_local(n, here))
     {
         return Err(Error::Failed(format!(
             "{path}: {here} is not a node of the service (nodes: {}): not started here",
@@ -292,7 +294,7 @@ fn guard(
 fn act(
     ctx: &Ctx,
     exec: &Exec,
-    selected: &[Res],
+    selected: &[Resource],
     kind: Kind,
     filtered: bool,
     complete: bool,
@@ -516,7 +518,7 @@ fn pull_each(exec: &Exec, selected: &[&Container]) -> Result<()> {
 /// The resources an action touches: `--rid` (rid or group), `--tag`,
 /// `--subset` filters (each a list, all of them must match); disabled
 /// resources are left out.
-pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<Res<'a>>> {
+pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<Resource<'a>>> {
     let all = svc.resources();
     for rid in &args.rid {
         let known = rid == CONTAINER_GROUP
@@ -584,7 +586,7 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<R
 /// The ip resources plumbed into a selected container's namespace, added
 /// to the selection (`stop --rid container#1` stops `ip#1` first, as
 /// OpenSVC does): their rids, for the log.
-pub fn with_ips<'a>(svc: &'a Service, selected: &mut Vec<Res<'a>>) -> Vec<&'a str> {
+pub fn with_ips<'a>(svc: &'a Service, selected: &mut Vec<Resource<'a>>) -> Vec<&'a str> {
     let holders: std::collections::HashSet<&str> = selected
         .iter()
         .filter_map(|r| r.container())
@@ -598,7 +600,7 @@ pub fn with_ips<'a>(svc: &'a Service, selected: &mut Vec<Res<'a>>) -> Vec<&'a st
             && holders.contains(i.holder.as_str())
             && !have.contains(i.head.rid.as_str())
         {
-            selected.push(Res::Ip(i));
+            selected.push(Resource::Ip(i));
             added.push(i.head.rid.as_str());
         }
     }
@@ -700,7 +702,7 @@ mod tests {
     #[test]
     fn a_dry_restart_starts_from_what_the_stop_would_leave() {
         let c = |rid: &str, name: &str, rm| Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: rid.into(),
                 ..Default::default()
             },

@@ -105,7 +105,7 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
     let mut targets: Vec<(String, crate::docker::Engine, String)> = Vec::new();
     for path in &paths {
         let (_, svc) = crate::config::load(path, ctx)?;
-        let selected = crate::resource::containers(&super::action::select_resources(
+        let selected = crate::model::resource::containers(&super::action::select_resources(
             &svc,
             &crate::cli::ActionArgs {
                 rid: args.rid.clone(),

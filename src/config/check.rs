@@ -8,9 +8,9 @@ use super::ini::Document;
 use super::keywords::{
     close_matches, lookup, scopable, section_kind, subset_section, Kind, SectionKind, Support,
 };
-use super::service::Service;
 use super::value::check;
 use crate::host::Host;
+use crate::model::Service;
 use crate::paths::{Roots, SvcPath};
 
 /// What `validate config` finds, and the typed service when there is no error.
@@ -91,7 +91,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Hos
             }
             if let Some((_, node)) = key.split_once('@') {
                 let other = !LIST_SCOPES.contains(&node)
-                    && !crate::transport::is_local(node, nodename)
+                    && !crate::nodename::is_local(node, nodename)
                     && super::operand::node(node).is_ok();
                 if other && !others.contains(&node) {
                     others.push(node);
@@ -120,7 +120,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Hos
                 if !svc
                     .all_nodes()
                     .iter()
-                    .any(|n| crate::transport::is_local(n, nodename)) =>
+                    .any(|n| crate::nodename::is_local(n, nodename)) =>
             {
                 report.warnings.push(format!(
                     "DEFAULT.nodes: {nodename} is not a node of the service ({}): om starts nothing of it here",
@@ -139,7 +139,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Hos
     if report.errors.is_empty() && doc.has_scopes() {
         if let Some(svc) = &report.service {
             for n in svc.all_nodes() {
-                if !crate::transport::is_local(n, nodename) && !others.contains(&n) {
+                if !crate::nodename::is_local(n, nodename) && !others.contains(&n) {
                     others_owned.push(n.to_string());
                 }
             }

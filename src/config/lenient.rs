@@ -9,10 +9,11 @@ use super::eval::{default_container_name, EnvVars, Evaluator};
 use super::ini::Document;
 use super::keywords::{rid_index, CONTAINER_GROUP};
 use super::operand;
-use super::service::{container_rids, Service};
+use super::service::container_rids;
 use super::value::{parse_bool, parse_duration};
+use crate::model::Container;
+use crate::model::Service;
 use crate::paths::SvcPath;
-use crate::resource::container::Container;
 
 /// What the lenient reading found.
 pub struct Lenient {
@@ -51,7 +52,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> L
                         .filter(|v| !v.is_empty())
                         .map(|v| (*k, v))
                 })
-                .map(|(key, data_dir)| super::service::DaemonConfig {
+                .map(|(key, data_dir)| crate::model::DaemonConfig {
                     key,
                     data_dir,
                     args: Vec::new(),
@@ -87,7 +88,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> L
             .collect();
         let detach = flag("detach", true);
         containers.push(Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: rid.into(),
                 disable: flag("disable", false),
                 optional: flag("optional", false),
@@ -114,8 +115,8 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> L
             let holder = text("netns").filter(|h| holders.contains(h.as_str()))?;
             let nsdev = text("nsdev").unwrap_or_else(|| "eth0".into());
             let ok = crate::resource::ip::check_link_name(&nsdev).is_ok();
-            ok.then(|| crate::resource::ip::Ip {
-                head: crate::resource::Head {
+            ok.then(|| crate::model::Ip {
+                head: crate::model::Head {
                     rid: rid.into(),
                     disable: text("disable")
                         .and_then(|v| parse_bool(&v).ok())

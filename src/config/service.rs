@@ -8,8 +8,6 @@ use super::ini::Document;
 use super::keywords::{section_kind, SectionKind};
 use super::value::natural_key;
 
-pub use crate::model::service::{DaemonConfig, Service};
-
 /// The container resources of a config, in natural rid order.
 pub fn container_rids(doc: &Document) -> Vec<&str> {
     rids_of(doc, SectionKind::Container)

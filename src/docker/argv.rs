@@ -1,8 +1,8 @@
 //! A docker command is data: pure functions from a typed resource to argv,
 //! unit-tested on the whole vector.
 
+use crate::model::Container;
 use crate::paths::SvcPath;
-use crate::resource::container::Container;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -324,7 +324,7 @@ mod tests {
 
     fn nginx() -> Container {
         Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "container#1".into(),
                 ..Default::default()
             },
@@ -386,9 +386,9 @@ mod tests {
         assert_eq!(config_hash(&same, &p, "fab0"), h);
         // the words of secrets_environment are (a value never is)
         let mut with_secret = nginx();
-        with_secret.env_refs.push(
-            crate::objects::env::parse_word(crate::objects::ObjKind::Sec, "P=db/pw").unwrap(),
-        );
+        with_secret
+            .env_refs
+            .push(crate::objects::env::parse_word(crate::model::ObjKind::Sec, "P=db/pw").unwrap());
         assert_ne!(config_hash(&with_secret, &p, "fab0"), h);
         // nor the engine's cgroup driver
         let sys = RunCtx {
@@ -404,7 +404,7 @@ mod tests {
     fn every_flag_in_documented_order() {
         let p = SvcPath::parse("ns1/svc/web").unwrap();
         let c = Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "container#2".into(),
                 subset: Some("web".into()),
                 ..Default::default()

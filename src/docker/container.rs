@@ -4,11 +4,11 @@
 
 use super::argv::{self, CgroupDriver, RunCtx, LABEL_ID};
 use super::inspect::ContainerInfo;
-use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
+use crate::model::Container;
+use crate::model::Service;
 use crate::process::{humanize, Cmd, Output};
-use crate::resource::container::Container;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -762,7 +762,7 @@ mod tests {
     #[test]
     fn volume_sources() {
         let mut c = Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "container#1".into(),
                 ..Default::default()
             },

@@ -8,9 +8,9 @@
 
 use super::argv::{container_id_label, service_and_rid, LABEL_ID};
 use super::inspect::ContainerInfo;
-use crate::config::service::Service;
 use crate::error::{Error, Result};
-use crate::resource::container::Container;
+use crate::model::Container;
+use crate::model::Service;
 use std::collections::{HashMap, HashSet};
 
 pub struct Current {

@@ -4,7 +4,7 @@
 //! `docker::container`.
 
 use super::env_ref::EnvRef;
-use super::resource::Head;
+use super::head::Head;
 use std::time::Duration;
 
 /// A container resource: the head every resource has (its rid, flags,

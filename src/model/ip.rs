@@ -1,7 +1,7 @@
 //! The ip kind's data (SPEC 16): an address plumbed into the network
 //! namespace a container holds. What acts on it is `resource::ip`.
 
-use super::resource::Head;
+use super::head::Head;
 use std::net::IpAddr;
 
 /// How the address reaches the host's network.

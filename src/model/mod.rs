@@ -7,6 +7,7 @@
 
 pub mod container;
 pub mod env_ref;
+pub mod head;
 pub mod ip;
 pub mod limits;
 pub mod resource;
@@ -15,8 +16,9 @@ pub mod trigger;
 
 pub use container::Container;
 pub use env_ref::{EnvRef, ObjKind};
+pub use head::{Head, Require};
 pub use ip::{Ip, Mode};
-pub use limits::{Limits, Quota};
-pub use resource::{Head, Require, Resource, Rid};
+pub use limits::Limits;
+pub use resource::Resource;
 pub use service::{DaemonConfig, Service};
-pub use trigger::{Triggers, When};
+pub use trigger::Triggers;

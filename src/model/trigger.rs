@@ -67,3 +67,17 @@ impl Triggers {
             .map(|(_, c)| c.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trigger_keyword_is_its_moment_and_its_action() {
+        assert_eq!(
+            keyword(When::BlockingPost, "unprovision"),
+            "blocking_post_unprovision"
+        );
+        assert_eq!(keywords().len(), 16);
+    }
+}

@@ -6,13 +6,13 @@
 //! through its process environment (`-e VAR` on the argv) and never show.
 
 use super::{check_key, ObjKind, ObjPath, Object};
-use crate::config::service::Service;
 use crate::error::{Error, Result};
+use crate::model::Container;
+use crate::model::Service;
 use crate::paths::Roots;
-use crate::resource::container::Container;
 use crate::secret::Secret;
 
-pub use crate::model::env_ref::EnvRef;
+use crate::model::EnvRef;
 use crate::selector::Glob;
 use std::collections::HashMap;
 use std::path::PathBuf;

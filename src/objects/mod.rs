@@ -18,7 +18,7 @@ use crate::error::{fail, Error, Result};
 use crate::paths::{check_name, Roots, ROOT_NS};
 use std::fmt;
 
-pub use crate::model::env_ref::ObjKind;
+use crate::model::ObjKind;
 use std::path::{Path, PathBuf};
 
 /// `[NS/]sec/NAME` or `[NS/]cfg/NAME`; the root namespace prints without

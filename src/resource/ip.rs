@@ -8,7 +8,7 @@
 //! What is pure (the keywords, the link names, the command lines, reading
 //! `ip -j addr`) is here with its tests; `run` holds what touches the host.
 
-pub use crate::model::ip::{Ip, Mode};
+use crate::model::{Ip, Mode};
 use crate::process::Cmd;
 use std::net::IpAddr;
 

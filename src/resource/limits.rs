@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
 use std::path::{Path, PathBuf};
 
-pub use crate::model::limits::{Limits, Quota, KEYWORDS};
+use crate::model::limits::{Limits, Quota, KEYWORDS};
 
 /// `64m`, `1g`, `512k`, `1048576`: bytes.
 pub fn parse_size(s: &str) -> std::result::Result<u64, String> {

@@ -3,9 +3,6 @@
 //! what acts on them (the container kind's docker actions are in
 //! `docker::container`).
 
-pub mod container;
 pub mod ip;
 pub mod limits;
 pub mod trigger;
-
-pub use crate::model::resource::{containers, Head, Require, Resource as Res, Rid};

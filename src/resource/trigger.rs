@@ -17,7 +17,7 @@ use crate::process::{stream, Cmd};
 use crate::secret::Secret;
 use std::time::Duration;
 
-pub use crate::model::trigger::{keyword, keywords, Triggers, When, ACTIONS, TIMEOUT};
+use crate::model::trigger::{keyword, Triggers, When};
 
 /// The command of a trigger: an argv, or `/bin/sh -c TEXT` when the text
 /// holds `|`, `&&` or `;`. Why not, when it can not be split.
@@ -34,7 +34,7 @@ pub fn command(text: &str) -> std::result::Result<Cmd, String> {
 
 /// What a trigger runs for.
 pub struct Context<'a> {
-    pub svc: &'a crate::config::service::Service,
+    pub svc: &'a crate::model::Service,
     pub log: &'a Logger,
     pub dry_run: bool,
     pub timeout: Duration,
@@ -172,10 +172,5 @@ mod tests {
         let c = command("echo $HOME `id`").unwrap();
         assert_eq!(c.args, ["$HOME", "`id`"]);
         assert!(command("echo 'unclosed").is_err());
-        assert_eq!(
-            keyword(When::BlockingPost, "unprovision"),
-            "blocking_post_unprovision"
-        );
-        assert_eq!(keywords().len(), 16);
     }
 }

@@ -3,11 +3,11 @@
 
 pub mod render;
 
-use crate::config::service::Service;
 use crate::docker::argv::{container_id_label, LABEL_ID};
 use crate::docker::current::Current;
 use crate::docker::inspect::ContainerInfo;
-use crate::resource::container::Container;
+use crate::model::Container;
+use crate::model::Service;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
@@ -312,10 +312,7 @@ fn alive(state: &str) -> bool {
 }
 
 /// An ip resource (SPEC 16), from what its holder's namespace holds.
-pub fn ip_resource(
-    ip: &crate::resource::ip::Ip,
-    seen: &crate::resource::ip::run::Seen,
-) -> ResourceStatus {
+pub fn ip_resource(ip: &crate::model::Ip, seen: &crate::resource::ip::run::Seen) -> ResourceStatus {
     use crate::resource::ip::run::Seen;
     let (status, log) = match seen {
         _ if ip.head.disable => (Avail::NotApplicable, Vec::new()),
@@ -588,7 +585,7 @@ pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote
     let mut all: Vec<InstanceStatus> = Vec::new();
     let mut remote = remote;
     // this node's instance where the list names it (full name or first label)
-    let here = |node: &str, l: &InstanceStatus| crate::transport::is_local(node, &l.node);
+    let here = |node: &str, l: &InstanceStatus| crate::nodename::is_local(node, &l.node);
     if let Some(l) = &local {
         if !order.iter().any(|n| here(n, l)) {
             all.push(l.clone());
@@ -803,7 +800,7 @@ mod tests {
         let mut s = svc();
         s.subsets = vec![("web".into(), true)];
         s.containers.push(Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "container#2".into(),
                 optional: true,
                 subset: Some("web".into()),

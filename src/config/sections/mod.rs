@@ -9,7 +9,7 @@ pub mod ip;
 
 use super::operand;
 use super::value::{parse_bool, parse_duration, split_words};
-use crate::resource::Require;
+use crate::model::Require;
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -72,7 +72,7 @@ fn head(
     sec: &Section,
     known: &dyn Fn(&str) -> bool,
     rids: &dyn Fn() -> String,
-) -> Result<crate::resource::Head, String> {
+) -> Result<crate::model::Head, String> {
     let rid = sec.rid;
     let requires = |key: &str| -> Result<Vec<Require>, String> {
         sec.words(key)?
@@ -88,7 +88,7 @@ fn head(
             })
             .collect()
     };
-    Ok(crate::resource::Head {
+    Ok(crate::model::Head {
         rid: rid.into(),
         disable: sec.flag("disable")?,
         optional: sec.flag("optional")?,

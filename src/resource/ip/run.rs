@@ -12,13 +12,13 @@ use super::{
     create_cmds, find, in_netns, ip_cmd, link_names, marker, ns_cmds, parse_addrs, up_in, Ip, Link,
     Mode,
 };
-use crate::config::service::Service;
 use crate::docker::container::Exec;
 use crate::docker::current::Current;
 use crate::error::{Error, Result};
 use crate::logger::Level;
+use crate::model::Container;
+use crate::model::Service;
 use crate::process::{capture, Cmd};
-use crate::resource::container::Container;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
@@ -655,7 +655,7 @@ mod tests {
             }],
         );
         svc.ips.push(Ip {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "ip#1".into(),
                 ..Default::default()
             },
