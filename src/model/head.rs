@@ -33,78 +33,91 @@ pub struct Require {
 }
 
 /// A resource id, parsed once: `group#index` (`container#1`,
-/// `container#db`). It reads as its text (`&rid` is a `&str`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Rid(String);
+/// `container#db`), its text as written and where its group ends. It reads
+/// as its text (`&rid` is a `&str`): the plan and the status borrow a rid
+/// for as long as its service, so the text is what is kept.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Rid {
+    text: String,
+    /// The byte offset of the first `#` (none: the text is all group).
+    sep: Option<usize>,
+}
 
 impl Rid {
     /// The kind's group (`container`).
     pub fn group(&self) -> &str {
-        self.0.split_once('#').map_or(self.0.as_str(), |(g, _)| g)
+        &self.text[..self.sep.unwrap_or(self.text.len())]
     }
 
     /// What follows the `#` (`1`, `db`).
     pub fn index(&self) -> &str {
-        self.0.split_once('#').map_or("", |(_, i)| i)
+        self.sep.map_or("", |h| &self.text[h + 1..])
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 }
 
 impl From<&str> for Rid {
     fn from(s: &str) -> Rid {
-        Rid(s.to_string())
+        Rid::from(s.to_string())
     }
 }
 
 impl From<String> for Rid {
-    fn from(s: String) -> Rid {
-        Rid(s)
+    fn from(text: String) -> Rid {
+        let sep = text.find('#');
+        Rid { text, sep }
+    }
+}
+
+impl std::fmt::Debug for Rid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Rid").field(&self.text).finish()
     }
 }
 
 impl std::ops::Deref for Rid {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        &self.text
     }
 }
 
 impl std::fmt::Display for Rid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
 impl PartialEq<str> for Rid {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        self.text == other
     }
 }
 
 impl PartialEq<&str> for Rid {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        self.text == *other
     }
 }
 
 impl PartialEq<String> for Rid {
     fn eq(&self, other: &String) -> bool {
-        &self.0 == other
+        &self.text == other
     }
 }
 
 impl PartialEq<Rid> for String {
     fn eq(&self, other: &Rid) -> bool {
-        *self == other.0
+        *self == other.text
     }
 }
 
 impl PartialEq<Rid> for &str {
     fn eq(&self, other: &Rid) -> bool {
-        *self == other.0
+        *self == other.text
     }
 }
 
@@ -119,5 +132,12 @@ mod tests {
         assert_eq!(r, "container#db");
         assert_eq!(r.to_string(), "container#db");
         assert!(r.starts_with("container#"), "a &str through Deref");
+        assert_eq!(format!("{r:?}"), r#"Rid("container#db")"#);
+        // the first '#' ends the group; no '#': all group, no index
+        let r = Rid::from("ip#a#b".to_string());
+        assert_eq!((r.group(), r.index(), r.as_str()), ("ip", "a#b", "ip#a#b"));
+        let r = Rid::from("DEFAULT");
+        assert_eq!((r.group(), r.index()), ("DEFAULT", ""));
+        assert_eq!((Rid::default().group(), Rid::default().index()), ("", ""));
     }
 }

@@ -1,8 +1,8 @@
 //! A resource's section, read for this node: the `Section` reader over
 //! the evaluator's values, the head every kind has (`head`), and one
 //! parser per kind (`container`, `ip`), each turning its section into the
-//! kind's typed struct (`resource::container::Container`,
-//! `resource::ip::Ip`). `build::build_with` calls them, section by section.
+//! kind's typed struct (`model::Container`,
+//! `model::Ip`). `build::build_with` calls them, section by section.
 
 pub mod container;
 pub mod ip;
