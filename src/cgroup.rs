@@ -2,8 +2,8 @@
 //! driver: `/opensvc.slice/[NS.slice/]NAME.slice/…`), removed when the
 //! service's containers are gone, so that no service leaves its tree behind.
 
-use crate::config::service::Service;
 use crate::docker::argv::{cgroup_parent, CgroupDriver};
+use crate::model::Service;
 use crate::paths::SvcPath;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -2,9 +2,9 @@
 //! generated from these same definitions.
 
 use crate::complete::{Site, Values};
-use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCompleter;
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -329,10 +329,7 @@ pub struct PrintConfigArgs {
 #[derive(Args, Debug)]
 pub struct GetArgs {
     /// The keyword, RID.KEY or KEY (DEFAULT).
-    #[arg(
-        long = "kw",
-        value_name = "KEY",
-        required = true)]
+    #[arg(long = "kw", value_name = "KEY", required = true)]
     pub kw: String,
     /// Expand references and node scopes.
     #[arg(long)]
@@ -342,10 +339,7 @@ pub struct GetArgs {
 #[derive(Args, Debug)]
 pub struct SetArgs {
     /// RID.KEY=VAL, KEY+=WORD (append), KEY-=WORD (remove); repeatable.
-    #[arg(
-        long = "kw",
-        value_name = "KEY=VAL",
-        required = true)]
+    #[arg(long = "kw", value_name = "KEY=VAL", required = true)]
     pub kw: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -354,10 +348,7 @@ pub struct SetArgs {
 #[derive(Args, Debug)]
 pub struct UnsetArgs {
     /// RID.KEY or KEY (DEFAULT); repeatable.
-    #[arg(
-        long = "kw",
-        value_name = "KEY",
-        required = true)]
+    #[arg(long = "kw", value_name = "KEY", required = true)]
     pub kw: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -393,10 +384,7 @@ pub struct DockerArgs {
 #[derive(Args, Debug)]
 pub struct EnterArgs {
     /// The container resource to enter (e.g. container#1).
-    #[arg(
-        long = "rid",
-        value_name = "RID",
-        required = true)]
+    #[arg(long = "rid", value_name = "RID", required = true)]
     pub rid: String,
 }
 

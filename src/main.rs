@@ -13,6 +13,8 @@ mod hash;
 mod host;
 mod interrupt;
 mod logger;
+mod model;
+mod nodename;
 mod objects;
 mod par;
 mod paths;
@@ -37,12 +39,15 @@ fn main() -> std::process::ExitCode {
     clap_complete::CompleteEnv::with_factory(|| {
         cli::completion_command(&std::sync::Arc::new(complete::Site {
             host: host.as_ref().ok().cloned(),
-            line: args.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
+            line: args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
         }))
     })
-        .bin("om")
-        .completer("om")
-        .complete();
+    .bin("om")
+    .completer("om")
+    .complete();
     match commands::run(host, args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

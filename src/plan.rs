@@ -3,8 +3,8 @@
 //! container that joins another's namespace (`netns = container#N`) comes
 //! after it. Stop runs the same stages in reverse.
 
-use crate::config::service::Service;
-use crate::resource::Res;
+use crate::model::Resource;
+use crate::model::Service;
 use std::collections::{HashMap, HashSet};
 
 /// Resources that run one after the other, or all at once when `parallel`.
@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 pub struct Stage<'a> {
     pub subset: Option<&'a str>,
     pub parallel: bool,
-    pub members: Vec<Res<'a>>,
+    pub members: Vec<Resource<'a>>,
 }
 
 /// The rids a resource starts after, among those an action selected: a
@@ -20,7 +20,7 @@ pub struct Stage<'a> {
 /// into them (SPEC 16); an ip after its holder; any resource after those
 /// of its subset its `start_requires` needs running (SPEC 14).
 fn after<'a>(
-    r: Res<'a>,
+    r: Resource<'a>,
     ips_of: &HashMap<&str, Vec<&'a str>>,
     subset_of: &HashMap<&str, Option<&str>>,
     requires: bool,
@@ -43,9 +43,9 @@ fn after<'a>(
     deps
 }
 
-fn by_kind<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str> {
+fn by_kind<'a>(r: Resource<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str> {
     match r {
-        Res::Container(c) => {
+        Resource::Container(c) => {
             let mut deps: Vec<&str> = c.depends_on.iter().map(String::as_str).collect();
             for holder in &c.depends_on {
                 if let Some(ips) = ips_of.get(holder.as_str()) {
@@ -54,7 +54,7 @@ fn by_kind<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str>
             }
             deps
         }
-        Res::Ip(i) => vec![i.holder.as_str()],
+        Resource::Ip(i) => vec![i.holder.as_str()],
     }
 }
 
@@ -63,7 +63,10 @@ fn by_kind<'a>(r: Res<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str>
 /// Requirements that go round in a circle (`start_requires` both ways)
 /// order nothing: each is checked at its resource's turn, where one of
 /// them fails (`requirement_cycle` says so at validation).
-pub fn start_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Stage<'a>>, String> {
+pub fn start_stages<'a>(
+    svc: &'a Service,
+    selected: &[Resource<'a>],
+) -> Result<Vec<Stage<'a>>, String> {
     stages_with(svc, selected, true).or_else(|_| stages_with(svc, selected, false))
 }
 
@@ -88,7 +91,7 @@ pub fn late_requirements(svc: &Service) -> Vec<String> {
         .map(|(i, (n, _))| (n.as_str(), i + 1))
         .collect();
     let all = svc.resources();
-    let turn_of = |r: &Res| {
+    let turn_of = |r: &Resource| {
         r.head()
             .subset
             .as_deref()
@@ -117,7 +120,7 @@ pub fn late_requirements(svc: &Service) -> Vec<String> {
 
 fn stages_with<'a>(
     svc: &'a Service,
-    selected: &[Res<'a>],
+    selected: &[Resource<'a>],
     requires: bool,
 ) -> Result<Vec<Stage<'a>>, String> {
     let subsets: HashMap<&str, (usize, bool)> = svc
@@ -126,18 +129,18 @@ fn stages_with<'a>(
         .enumerate()
         .map(|(i, (n, p))| (n.as_str(), (i + 1, *p)))
         .collect();
-    let subset_of = |r: &Res| r.subset.as_deref().and_then(|s| subsets.get(s));
+    let subset_of = |r: &Resource| r.head().subset.as_deref().and_then(|s| subsets.get(s));
     // Resources come in natural rid order, kind by kind; a stable sort
     // keeps it.
-    let mut base: Vec<Res<'a>> = selected.to_vec();
+    let mut base: Vec<Resource<'a>> = selected.to_vec();
     base.sort_by_key(|r| subset_of(r).map_or(0, |(i, _)| *i));
     let mut ips_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for r in &base {
-        if let Res::Ip(i) = r {
+        if let Resource::Ip(i) = r {
             ips_of
                 .entry(i.holder.as_str())
                 .or_default()
-                .push(i.rid.as_str());
+                .push(i.head.rid.as_str());
         }
     }
     let subset_by_rid: HashMap<&str, Option<&str>> = base
@@ -185,7 +188,7 @@ fn stages_with<'a>(
 /// when selected) come before it; otherwise the order of `base`.
 /// Depth-first with an explicit stack: a chain of thousands of `netns =
 /// container#N` must not overflow the thread's stack.
-fn providers_first(base: &[Res], deps: &[Vec<&str>]) -> Result<Vec<usize>, String> {
+fn providers_first(base: &[Resource], deps: &[Vec<&str>]) -> Result<Vec<usize>, String> {
     let by_rid: HashMap<&str, usize> = base
         .iter()
         .enumerate()
@@ -237,7 +240,10 @@ fn providers_first(base: &[Res], deps: &[Vec<&str>]) -> Result<Vec<usize>, Strin
 }
 
 /// The stop order: the start stages reversed, members reversed too.
-pub fn stop_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Stage<'a>>, String> {
+pub fn stop_stages<'a>(
+    svc: &'a Service,
+    selected: &[Resource<'a>],
+) -> Result<Vec<Stage<'a>>, String> {
     let mut stages = start_stages(svc, selected)?;
     stages.reverse();
     for s in &mut stages {
@@ -249,14 +255,14 @@ pub fn stop_stages<'a>(svc: &'a Service, selected: &[Res<'a>]) -> Result<Vec<Sta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::container::Container;
+    use crate::model::Container;
 
     fn c(rid: &str, subset: Option<&str>, deps: &[&str]) -> Container {
         let mut c = Container {
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
             ..Container::for_test(rid)
         };
-        c.subset = subset.map(String::from);
+        c.head.subset = subset.map(String::from);
         c
     }
 
@@ -275,7 +281,7 @@ mod tests {
                 (
                     s.subset.map(String::from),
                     s.parallel,
-                    s.members.iter().map(|m| m.rid.to_string()).collect(),
+                    s.members.iter().map(|m| m.head().rid.to_string()).collect(),
                 )
             })
             .collect()
@@ -292,7 +298,7 @@ mod tests {
             ],
             &[("db", false), ("web", true)],
         );
-        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
+        let all: Vec<Resource> = s.containers.iter().map(Resource::Container).collect();
         let got = rids(&start_stages(&s, &all).unwrap());
         let st = |sub: Option<&str>, p, r: &[&str]| {
             (
@@ -323,7 +329,7 @@ mod tests {
             ],
             &[],
         );
-        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
+        let all: Vec<Resource> = s.containers.iter().map(Resource::Container).collect();
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())[0].2,
             ["container#2", "container#1"]
@@ -335,7 +341,7 @@ mod tests {
             ],
             &[],
         );
-        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
+        let all: Vec<Resource> = s.containers.iter().map(Resource::Container).collect();
         let err = start_stages(&s, &all).unwrap_err();
         assert!(
             err.contains("container#1 -> container#2 -> container#1"),
@@ -353,8 +359,8 @@ mod tests {
             ],
             &[],
         );
-        s.ips = vec![crate::resource::ip::Ip {
-            head: crate::resource::Head {
+        s.ips = vec![crate::model::Ip {
+            head: crate::model::Head {
                 rid: "ip#1".into(),
                 ..Default::default()
             },
@@ -371,7 +377,10 @@ mod tests {
             ["container#3", "container#2", "ip#1", "container#1"]
         );
         // the ip alone, or without its holder: its own turn
-        let some = [Res::Ip(&s.ips[0]), Res::Container(&s.containers[1])];
+        let some = [
+            Resource::Ip(&s.ips[0]),
+            Resource::Container(&s.containers[1]),
+        ];
         assert_eq!(
             rids(&start_stages(&s, &some).unwrap())[0].2,
             ["ip#1", "container#2"]
@@ -384,11 +393,11 @@ mod tests {
             vec![c("container#1", None, &[]), c("container#2", None, &[])],
             &[],
         );
-        let req = |rid: &str, state: &str| crate::resource::Require {
+        let req = |rid: &str, state: &str| crate::model::Require {
             rid: rid.into(),
             states: vec![state.into()],
         };
-        s.containers[0].start_requires = vec![req("container#2", "up")];
+        s.containers[0].head.start_requires = vec![req("container#2", "up")];
         let all = s.resources();
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())[0].2,
@@ -400,21 +409,21 @@ mod tests {
         );
         // a requirement another state satisfies too orders nothing, and
         // both ways is no cycle then
-        s.containers[0].start_requires = vec![crate::resource::Require {
+        s.containers[0].head.start_requires = vec![crate::model::Require {
             rid: "container#2".into(),
             states: vec!["up".into(), "down".into()],
         }];
-        s.containers[1].start_requires = vec![req("container#1", "up")];
+        s.containers[1].head.start_requires = vec![req("container#1", "up")];
         let all = s.resources();
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())[0].2,
             ["container#1", "container#2"]
         );
-        s.containers[1].start_requires = Vec::new();
+        s.containers[1].head.start_requires = Vec::new();
         // nor across subsets: a subset's turn is not split (a warning says
         // the start fails unless container#2 runs already)
-        s.containers[0].start_requires = vec![req("container#2", "up")];
-        s.containers[1].subset = Some("b".into());
+        s.containers[0].head.start_requires = vec![req("container#2", "up")];
+        s.containers[1].head.subset = Some("b".into());
         s.subsets = vec![("b".into(), true)];
         assert_eq!(
             late_requirements(&s),
@@ -428,12 +437,12 @@ mod tests {
                 .collect::<Vec<_>>(),
             [["container#1"], ["container#2"]]
         );
-        s.containers[1].subset = None;
+        s.containers[1].head.subset = None;
         s.subsets = Vec::new();
         // both ways: a cycle, named for a warning; the plan orders without
         // the requirements then (each fails or not at its turn)
-        s.containers[0].start_requires = vec![req("container#2", "up")];
-        s.containers[1].start_requires = vec![req("container#1", "up")];
+        s.containers[0].head.start_requires = vec![req("container#2", "up")];
+        s.containers[1].head.start_requires = vec![req("container#1", "up")];
         let all = s.resources();
         assert!(requirement_cycle(&s)
             .unwrap()
@@ -456,10 +465,10 @@ mod tests {
             })
             .collect();
         let s = svc(containers, &[]);
-        let all: Vec<Res> = s.containers.iter().map(Res::Container).collect();
+        let all: Vec<Resource> = s.containers.iter().map(Resource::Container).collect();
         let stages = start_stages(&s, &all).unwrap();
         assert_eq!(stages[0].members.len(), n);
-        assert_eq!(stages[0].members[0].rid, format!("container#{n}"));
-        assert_eq!(stages[0].members[n - 1].rid, "container#1");
+        assert_eq!(stages[0].members[0].head().rid, format!("container#{n}"));
+        assert_eq!(stages[0].members[n - 1].head().rid, "container#1");
     }
 }

@@ -1,7 +1,7 @@
 //! `om SVC docker ARGS…` substitution (SPEC 6), a pure function.
 
 use crate::config::keywords::{rid_index, CONTAINER_GROUP};
-use crate::config::service::Service;
+use crate::model::Service;
 
 /// Replaces container references in docker arguments:
 /// - a whole `{container#N}`, `{N}`, `%N%`, `%container#N%` → the container name;
@@ -15,12 +15,12 @@ pub fn substitute(args: &[String], svc: &Service) -> Result<Vec<String>, String>
             "{instances}" => out.extend(
                 svc.containers
                     .iter()
-                    .filter(|c| !c.disable)
+                    .filter(|c| !c.head.disable)
                     .map(|c| c.name.clone()),
             ),
             "{images}" => {
                 let mut images: Vec<String> = Vec::new();
-                for c in svc.containers.iter().filter(|c| !c.disable) {
+                for c in svc.containers.iter().filter(|c| !c.head.disable) {
                     if !images.contains(&c.image) {
                         images.push(c.image.clone());
                     }
@@ -58,7 +58,7 @@ fn whole_ref(arg: &str) -> Option<String> {
 fn name_of(svc: &Service, rid: &str) -> Result<String, String> {
     svc.container(rid).map(|c| c.name.clone()).ok_or_else(|| {
         // the containers: a reference names one (an ip#N has no name)
-        let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+        let rids: Vec<&str> = svc.containers.iter().map(|c| c.head.rid.as_str()).collect();
         let rids = if rids.is_empty() {
             "none".to_string()
         } else {
@@ -99,7 +99,7 @@ fn inline(arg: &str, svc: &Service) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::container::Container;
+    use crate::model::Container;
 
     fn svc() -> Service {
         let c = |rid: &str, name: &str, image: &str, disable| {
@@ -108,7 +108,7 @@ mod tests {
                 image: image.into(),
                 ..Container::for_test(rid)
             };
-            c.disable = disable;
+            c.head.disable = disable;
             c
         };
         Service {

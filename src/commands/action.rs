@@ -5,15 +5,17 @@
 use super::{delete, each, waitlock, Ctx};
 use crate::cli::ActionArgs;
 use crate::config::keywords::{rid_index, subset_section, CONTAINER_GROUP};
-use crate::config::service::Service;
 use crate::config::{self};
 use crate::docker::argv::CgroupDriver;
 use crate::docker::{container::Exec, current::Current, inspect::ContainerInfo};
 use crate::error::{Error, Result};
 use crate::logger::Level;
+use crate::model::resource::containers;
+use crate::model::Container;
+use crate::model::Resource;
+use crate::model::Service;
 use crate::paths::SvcPath;
-use crate::resource::container::Container;
-use crate::resource::{containers, trigger, Res};
+use crate::resource::trigger;
 use crate::state;
 use stages::{restart_joiners, start_around, stop, trigger_ctx};
 
@@ -249,7 +251,7 @@ fn guard(
     if !svc
         .all_nodes()
         .iter()
-        .any(|n| crate::transport::is_local(n, here))
+        .any(|n| crate::nodename::is_local(n, here))
     {
         return Err(Error::Failed(format!(
             "{path}: {here} is not a node of the service (nodes: {}): not started here",
@@ -292,7 +294,7 @@ fn guard(
 fn act(
     ctx: &Ctx,
     exec: &Exec,
-    selected: &[Res],
+    selected: &[Resource],
     kind: Kind,
     filtered: bool,
     complete: bool,
@@ -506,7 +508,7 @@ fn pull_each(exec: &Exec, selected: &[&Container]) -> Result<()> {
         if !seen.contains(&c.image.as_str()) {
             seen.push(&c.image);
             exec.pull(c)
-                .inspect_err(|e| exec.log.res(&c.rid, Level::Error, &e.to_string()))
+                .inspect_err(|e| exec.log.res(&c.head.rid, Level::Error, &e.to_string()))
                 .map_err(|_| Error::Said)?;
         }
     }
@@ -516,12 +518,12 @@ fn pull_each(exec: &Exec, selected: &[&Container]) -> Result<()> {
 /// The resources an action touches: `--rid` (rid or group), `--tag`,
 /// `--subset` filters (each a list, all of them must match); disabled
 /// resources are left out.
-pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<Res<'a>>> {
+pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<Resource<'a>>> {
     let all = svc.resources();
     for rid in &args.rid {
         let known = rid == CONTAINER_GROUP
             || rid == crate::config::keywords::IP_GROUP && !svc.ips.is_empty()
-            || all.iter().any(|r| &r.rid == rid);
+            || all.iter().any(|r| &r.head().rid == rid);
         if !known {
             return Err(Error::Usage(format!(
                 "--rid {rid}: no such resource in {} (its rids: {})",
@@ -562,17 +564,21 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<R
     }
     Ok(all
         .into_iter()
-        .filter(|c| !c.disable)
+        .filter(|c| !c.head().disable)
         .filter(|c| {
             args.rid.is_empty()
                 || args
                     .rid
                     .iter()
-                    .any(|r| *r == c.rid || rid_index(&c.rid, r).is_some())
+                    .any(|r| *r == c.head().rid || rid_index(&c.head().rid, r).is_some())
         })
-        .filter(|c| args.tag.is_empty() || args.tag.iter().any(|t| c.tags.contains(t)))
+        .filter(|c| args.tag.is_empty() || args.tag.iter().any(|t| c.head().tags.contains(t)))
         .filter(|c| {
-            args.subset.is_empty() || args.subset.iter().any(|s| c.subset.as_ref() == Some(s))
+            args.subset.is_empty()
+                || args
+                    .subset
+                    .iter()
+                    .any(|s| c.head().subset.as_ref() == Some(s))
         })
         .collect())
 }
@@ -580,19 +586,22 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<R
 /// The ip resources plumbed into a selected container's namespace, added
 /// to the selection (`stop --rid container#1` stops `ip#1` first, as
 /// OpenSVC does): their rids, for the log.
-pub fn with_ips<'a>(svc: &'a Service, selected: &mut Vec<Res<'a>>) -> Vec<&'a str> {
+pub fn with_ips<'a>(svc: &'a Service, selected: &mut Vec<Resource<'a>>) -> Vec<&'a str> {
     let holders: std::collections::HashSet<&str> = selected
         .iter()
         .filter_map(|r| r.container())
-        .map(|c| c.rid.as_str())
+        .map(|c| c.head.rid.as_str())
         .collect();
     let have: std::collections::HashSet<&str> =
         selected.iter().map(|r| r.head().rid.as_str()).collect();
     let mut added = Vec::new();
     for i in &svc.ips {
-        if !i.disable && holders.contains(i.holder.as_str()) && !have.contains(i.rid.as_str()) {
-            selected.push(Res::Ip(i));
-            added.push(i.rid.as_str());
+        if !i.head.disable
+            && holders.contains(i.holder.as_str())
+            && !have.contains(i.head.rid.as_str())
+        {
+            selected.push(Resource::Ip(i));
+            added.push(i.head.rid.as_str());
         }
     }
     added
@@ -627,7 +636,7 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
     let svc = exec.svc;
     let any = !svc.limits.is_empty()
         || !svc.subset_limits.is_empty()
-        || selected.iter().any(|c| !c.limits.is_empty());
+        || selected.iter().any(|c| !c.head.limits.is_empty());
     if !any {
         return Ok(());
     }
@@ -675,8 +684,8 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
         let bound = exec.engine.bound();
         apply(
             exec.log,
-            &c.rid,
-            &c.limits,
+            &c.head.rid,
+            &c.head.limits,
             &rel(parent),
             u.as_deref(),
             dry,
@@ -693,7 +702,7 @@ mod tests {
     #[test]
     fn a_dry_restart_starts_from_what_the_stop_would_leave() {
         let c = |rid: &str, name: &str, rm| Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: rid.into(),
                 ..Default::default()
             },

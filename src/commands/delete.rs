@@ -200,7 +200,7 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             for (rid, h, holder) in &holders {
                 let up = match (&loaded, &ips) {
                     (Some(svc), Some(ips)) => svc.ips.iter().zip(ips).any(|(i, s)| {
-                        i.rid == **rid && !matches!(s, crate::resource::ip::run::Seen::Down(_))
+                        i.head.rid == **rid && !matches!(s, crate::resource::ip::run::Seen::Down(_))
                     }),
                     _ => cur
                         .named(h, holder, &label(h))

@@ -105,7 +105,7 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
     let mut targets: Vec<(String, crate::docker::Engine, String)> = Vec::new();
     for path in &paths {
         let (_, svc) = crate::config::load(path, ctx)?;
-        let selected = crate::resource::containers(&super::action::select_resources(
+        let selected = crate::model::resource::containers(&super::action::select_resources(
             &svc,
             &crate::cli::ActionArgs {
                 rid: args.rid.clone(),
@@ -118,12 +118,12 @@ pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> 
         for c in selected {
             if let Some(info) = cur.of(&svc, c)? {
                 let ours = info.label(crate::docker::argv::LABEL_ID)
-                    == Some(crate::docker::argv::container_id_label(&svc.id, &c.rid).as_str());
+                    == Some(crate::docker::argv::container_id_label(&svc.id, &c.head.rid).as_str());
                 if ours {
                     let prefix = if paths.len() > 1 {
-                        format!("{path}.{}", c.rid)
+                        format!("{path}.{}", c.head.rid)
                     } else {
-                        c.rid.to_string()
+                        c.head.rid.to_string()
                     };
                     targets.push((prefix, engine.clone(), info.id));
                 }

@@ -69,7 +69,7 @@ fn action_log(
 }
 
 /// `--expect-id`: the service here must be the one the asking node has.
-fn check_id(svc: &crate::config::service::Service, common: &crate::cli::CommonArgs) -> Result<()> {
+fn check_id(svc: &crate::model::Service, common: &crate::cli::CommonArgs) -> Result<()> {
     check_id_of(&svc.path, &svc.id, common)
 }
 

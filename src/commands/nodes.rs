@@ -10,12 +10,13 @@ use super::action::{self, Kind};
 use super::status::{local_status, nodes_say, other_nodes, word_of, Answers, Word};
 use super::Ctx;
 use crate::cli::ActionArgs;
-use crate::config::service::Service;
 use crate::docker::Engine;
 use crate::error::{Error, Result};
 use crate::logger::Level;
+use crate::model::Service;
+use crate::nodename::is_local;
 use crate::status::not_configured;
-use crate::transport::{is_local, Reach};
+use crate::transport::Reach;
 
 /// What an action acts on: a service on one node.
 pub struct Instance<'a> {

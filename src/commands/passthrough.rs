@@ -4,13 +4,14 @@
 
 use super::Ctx;
 use crate::config;
-use crate::config::service::Service;
 use crate::docker;
 use crate::error::{Error, Result};
 use crate::logger::Level;
+use crate::model::Service;
+use crate::nodename::is_local;
 use crate::process::{capture, inherit, Cmd};
 use crate::substitute::substitute;
-use crate::transport::{is_local, Transport};
+use crate::transport::Transport;
 use std::io::IsTerminal;
 
 /// ssh's own failures exit 255 (and so does a remote command that exits
@@ -122,7 +123,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
     let c = svc
         .containers
         .iter()
-        .find(|c| c.rid == rid)
+        .find(|c| c.head.rid == rid)
         .ok_or_else(|| {
             Error::Usage(format!(
                 "--rid {rid}: no such resource in {path} (its rids: {})",

@@ -4,12 +4,12 @@
 use super::Ctx;
 use crate::cli::{Color, Format, PrintStatusArgs};
 use crate::config;
-use crate::config::service::Service;
 use crate::docker;
 use crate::docker::current::Current;
 use crate::docker::inspect::ContainerInfo;
 use crate::error::{Error, Result};
 use crate::fsutil::Under;
+use crate::model::Service;
 use crate::resource::ip::run as ip;
 use crate::state;
 use crate::status::{self, render::render, ServiceStatus};
@@ -165,7 +165,7 @@ fn nodes_to_ask(ctx: &Ctx, services: &[Service]) -> Vec<(String, Vec<String>)> {
     let mut asked: Vec<(String, Vec<String>)> = Vec::new();
     for svc in services {
         for node in svc.all_nodes() {
-            if crate::transport::is_local(node, &ctx.node) {
+            if crate::nodename::is_local(node, &ctx.node) {
                 continue;
             }
             let path = svc.path.to_string();
@@ -189,7 +189,7 @@ fn merge_answers(
         let nodes = svc.all_nodes();
         let remote: Vec<(String, status::Remote)> = nodes
             .iter()
-            .filter(|n| !crate::transport::is_local(n, &ctx.node))
+            .filter(|n| !crate::nodename::is_local(n, &ctx.node))
             .map(|n| {
                 let got = match answers.iter().find(|(a, _)| a == n) {
                     // answered without it: it has no such service (see
@@ -311,7 +311,7 @@ pub fn word_of(node: &str, svc: &Service, answer: Option<&RemoteInstance>) -> Wo
 /// Every other node of `svc`, asked at the same time, and what each says
 /// of it: the guard before a start and switch read it the same way.
 pub fn other_nodes(ctx: &Ctx, svc: &Service) -> Result<Answers> {
-    nodes_say(ctx, svc, |n| !crate::transport::is_local(n, &ctx.node))
+    nodes_say(ctx, svc, |n| !crate::nodename::is_local(n, &ctx.node))
 }
 
 /// What the other nodes of `svc` that `which` picks say of it, asked at
@@ -321,7 +321,7 @@ pub fn nodes_say(ctx: &Ctx, svc: &Service, which: impl Fn(&str) -> bool) -> Resu
     let asked: Vec<(String, Vec<String>)> = svc
         .all_nodes()
         .into_iter()
-        .filter(|n| !crate::transport::is_local(n, &ctx.node) && which(n))
+        .filter(|n| !crate::nodename::is_local(n, &ctx.node) && which(n))
         .map(|n| (n.to_string(), vec![path.clone()]))
         .collect();
     if asked.is_empty() {
@@ -586,7 +586,7 @@ mod tests {
 #[cfg(test)]
 mod word_tests {
     use super::{word_of, Word};
-    use crate::config::service::Service;
+    use crate::model::Service;
     use crate::status::{Avail, InstanceStatus};
 
     fn svc() -> Service {

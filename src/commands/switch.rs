@@ -21,10 +21,10 @@ use super::status::{Answers, Word};
 use super::{each, Ctx};
 use crate::cli::ActionArgs;
 use crate::config;
-use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::logger::Level;
-use crate::transport::is_local;
+use crate::model::Service;
+use crate::nodename::is_local;
 
 /// Where the switch goes.
 pub enum Target {

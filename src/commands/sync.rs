@@ -18,9 +18,10 @@ use crate::cli::SyncArgs;
 use crate::config::{self, ini::Document};
 use crate::error::{fail, Context, Error, Result};
 use crate::logger::{Level, Logger};
-use crate::objects::{ObjKind, ObjPath};
+use crate::model::ObjKind;
+use crate::objects::ObjPath;
 use crate::paths::SvcPath;
-use crate::transport::{self, Reach};
+use crate::transport::Reach;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::PathBuf;
@@ -174,7 +175,7 @@ pub fn after_object_write(
             continue;
         }
         for n in svc.all_nodes() {
-            if !transport::is_local(n, &ctx.node) {
+            if !crate::nodename::is_local(n, &ctx.node) {
                 nodes.insert(n.to_string());
             }
         }
@@ -190,7 +191,7 @@ pub fn after_object_write(
 }
 
 /// The secrets and configs `svc` refers to.
-fn uses(svc: &crate::config::service::Service) -> BTreeSet<ObjPath> {
+fn uses(svc: &crate::model::Service) -> BTreeSet<ObjPath> {
     let ns = &svc.path.namespace;
     let mut out = BTreeSet::new();
     for c in &svc.containers {
@@ -218,7 +219,7 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String
     let others: Vec<&str> = svc
         .all_nodes()
         .into_iter()
-        .filter(|n| !transport::is_local(n, &ctx.node))
+        .filter(|n| !crate::nodename::is_local(n, &ctx.node))
         .collect();
     if others.is_empty() {
         return Ok(());

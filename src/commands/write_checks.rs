@@ -5,12 +5,12 @@
 
 use super::Ctx;
 use crate::config;
-use crate::config::service::Service;
 use crate::docker;
 use crate::docker::current::Current;
 use crate::error::{fail, Error, Result};
+use crate::model::Container;
+use crate::model::Service;
 use crate::paths::SvcPath;
-use crate::resource::container::Container;
 use std::collections::HashSet;
 
 /// The private daemon's check (`docker::daemon::check_host`) for a config
@@ -100,7 +100,7 @@ fn nodes_kept(
     let dropped: Vec<String> = old
         .all_nodes()
         .into_iter()
-        .filter(|n| !crate::transport::is_local(n, &ctx.node) && !kept.contains(n))
+        .filter(|n| !crate::nodename::is_local(n, &ctx.node) && !kept.contains(n))
         .map(String::from)
         .collect();
     if dropped.is_empty() {

@@ -9,7 +9,8 @@ use super::keywords::unscoped;
 use super::keywords::{subset_name, subset_section, SectionKind};
 use super::operand;
 use super::sections::{self, bool_of, Getter, Section};
-use super::service::{container_rids, rids_of, DaemonConfig, Service};
+use super::service::{container_rids, rids_of};
+use crate::model::{DaemonConfig, Service};
 use crate::paths::SvcPath;
 use crate::units::{parse_duration, split_words};
 use std::borrow::Cow;
@@ -59,23 +60,21 @@ pub(super) fn build_with(
     // some (a config of many containers does not look up the keywords they
     // do not set); the ip kind has no limits: a pg_* there is an unknown
     // keyword, warned about and ignored
-    let extras =
-        |rid: &str, head: &mut crate::resource::Head, limited: bool| -> Result<(), String> {
-            let keys: Vec<&str> = doc.entries(rid).map(|(k, _)| unscoped(k)).collect();
-            let trigger_words = ["_start", "_stop", "provision"];
-            if keys
-                .iter()
-                .any(|k| trigger_words.iter().any(|w| k.contains(w)))
-            {
-                head.triggers = triggers(eval, rid)?;
-            }
-            if limited && keys.iter().any(|k| k.starts_with("pg_")) {
-                head.limits = crate::resource::limits::Limits::parse(rid, |k| {
-                    Ok(get(rid, k)?.map(Cow::into_owned))
-                })?;
-            }
-            Ok(())
-        };
+    let extras = |rid: &str, head: &mut crate::model::Head, limited: bool| -> Result<(), String> {
+        let keys: Vec<&str> = doc.entries(rid).map(|(k, _)| unscoped(k)).collect();
+        let trigger_words = ["_start", "_stop", "provision"];
+        if keys
+            .iter()
+            .any(|k| trigger_words.iter().any(|w| k.contains(w)))
+        {
+            head.triggers = triggers(eval, rid)?;
+        }
+        if limited && keys.iter().any(|k| k.starts_with("pg_")) {
+            head.limits =
+                crate::model::Limits::parse(rid, |k| Ok(get(rid, k)?.map(Cow::into_owned)))?;
+        }
+        Ok(())
+    };
     let containers = rids
         .iter()
         .map(|rid| {
@@ -91,8 +90,8 @@ pub(super) fn build_with(
         .collect::<Result<Vec<_>, String>>()?;
     let disabled: std::collections::HashSet<&str> = containers
         .iter()
-        .filter(|c| c.disable)
-        .map(|c| c.rid.as_str())
+        .filter(|c| c.head.disable)
+        .map(|c| c.head.rid.as_str())
         .collect();
     let ips = ip_rids
         .iter()
@@ -109,10 +108,10 @@ pub(super) fn build_with(
     // one link of a name in a namespace
     let mut nsdevs: HashMap<(&str, &str), &str> = HashMap::new();
     for i in &ips {
-        if let Some(other) = nsdevs.insert((&i.holder, &i.nsdev), &i.rid) {
+        if let Some(other) = nsdevs.insert((&i.holder, &i.nsdev), &i.head.rid) {
             return Err(format!(
                 "{}.nsdev: {} is also {other}'s in the namespace of {}",
-                i.rid, i.nsdev, i.holder
+                i.head.rid, i.nsdev, i.holder
             ));
         }
     }
@@ -158,10 +157,8 @@ pub(super) fn build_with(
         .iter()
         .map(|(name, _)| {
             let section = subset_section(name);
-            crate::resource::limits::Limits::parse(&section, |k| {
-                Ok(get(&section, k)?.map(Cow::into_owned))
-            })
-            .map(|l| (name.clone(), l))
+            crate::model::Limits::parse(&section, |k| Ok(get(&section, k)?.map(Cow::into_owned)))
+                .map(|l| (name.clone(), l))
         })
         .collect::<Result<Vec<_>, String>>()?
         .into_iter()
@@ -170,7 +167,7 @@ pub(super) fn build_with(
     let trigger_timeout = get("DEFAULT", "trigger_timeout")?
         .map(|v| parse_duration(&v).map_err(|e| format!("DEFAULT.trigger_timeout: {e}")))
         .transpose()?
-        .unwrap_or(crate::resource::trigger::TIMEOUT);
+        .unwrap_or(crate::model::trigger::TIMEOUT);
     Ok(Service {
         path: path.clone(),
         id,
@@ -183,7 +180,7 @@ pub(super) fn build_with(
         drpnodes,
         triggers: triggers(eval, "DEFAULT")?,
         trigger_timeout,
-        limits: crate::resource::limits::Limits::parse("DEFAULT", |k| {
+        limits: crate::model::Limits::parse("DEFAULT", |k| {
             Ok(get("DEFAULT", k)?.map(Cow::into_owned))
         })?,
         subset_limits,
@@ -241,14 +238,14 @@ fn daemon_config(get: &Getter) -> Result<Option<DaemonConfig>, String> {
 /// A section's triggers, as written for this node (its scoping applied,
 /// no reference expanded: see `resource::trigger`), each checked to be a
 /// command.
-fn triggers(eval: &Evaluator, section: &str) -> Result<crate::resource::trigger::Triggers, String> {
+fn triggers(eval: &Evaluator, section: &str) -> Result<crate::model::Triggers, String> {
     let mut list = Vec::new();
-    for kw in crate::resource::trigger::keywords() {
+    for kw in crate::model::trigger::keywords() {
         let Some(text) = eval.raw(section, &kw).filter(|t| !t.trim().is_empty()) else {
             continue;
         };
         crate::resource::trigger::command(&text).map_err(|e| format!("{section}.{kw}: {e}"))?;
         list.push((kw, text.into_owned()));
     }
-    Ok(crate::resource::trigger::Triggers { list })
+    Ok(crate::model::Triggers { list })
 }

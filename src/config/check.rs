@@ -9,9 +9,9 @@ use super::keywords::{
     close_matches, lookup, scopable, section_kind, subset_section, unscoped, Kind, SectionKind,
     Support,
 };
-use super::service::Service;
 use super::value::check;
 use crate::host::Host;
+use crate::model::Service;
 use crate::paths::{Roots, SvcPath};
 
 /// What `validate config` finds, and the typed service when there is no error.
@@ -87,7 +87,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Hos
             }
             if let Some((_, node)) = key.split_once('@') {
                 let other = !LIST_SCOPES.contains(&node)
-                    && !crate::transport::is_local(node, nodename)
+                    && !crate::nodename::is_local(node, nodename)
                     && super::operand::node(node).is_ok();
                 if other && !others.contains(&node) {
                     others.push(node);
@@ -116,7 +116,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Hos
                 if !svc
                     .all_nodes()
                     .iter()
-                    .any(|n| crate::transport::is_local(n, nodename)) =>
+                    .any(|n| crate::nodename::is_local(n, nodename)) =>
             {
                 report.warnings.push(format!(
                     "DEFAULT.nodes: {nodename} is not a node of the service ({}): om starts nothing of it here",
@@ -135,7 +135,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Hos
     if report.errors.is_empty() && doc.has_scopes() {
         if let Some(svc) = &report.service {
             for n in svc.all_nodes() {
-                if !crate::transport::is_local(n, nodename) && !others.contains(&n) {
+                if !crate::nodename::is_local(n, nodename) && !others.contains(&n) {
                     others_owned.push(n.to_string());
                 }
             }
@@ -490,7 +490,7 @@ mod tests {
         ))
         .service
         .unwrap();
-        assert!(svc.ips[0].disable);
+        assert!(svc.ips[0].head.disable);
         // requirements both ways: a warning, and the service builds
         let report = check(&format!(
             "{base}{ok}start_requires = container#1\n[container#2]\ntype = docker\nimage = a\n"

@@ -214,7 +214,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Ip "ipname" Str, None, "ip addr add", "The address, or a host name resolved at each start. Required."),
     kw!(Ip "netmask" Str, None, "ip addr add ADDR/LEN", "The prefix length (24) or a dotted mask (255.255.255.0). Required."),
     kw!(Ip "ipdev" Str, None, "ip link add", "The host bridge (mode = bridge: the veth pair's host end joins it), or the parent link (macvlan, ipvlan-l2, ipvlan-l3). Required."),
-    kw!(Ip "mode" Choice(crate::resource::ip::Mode::WORDS), Some("bridge"), "ip link add … type veth|macvlan|ipvlan", "bridge: a veth pair on the bridge ipdev; macvlan: a macvlan child of ipdev (children reach each other, not their parent); ipvlan-l2, ipvlan-l3: an ipvlan child of ipdev."),
+    kw!(Ip "mode" Choice(crate::model::Mode::WORDS), Some("bridge"), "ip link add … type veth|macvlan|ipvlan", "bridge: a veth pair on the bridge ipdev; macvlan: a macvlan child of ipdev (children reach each other, not their parent); ipvlan-l2, ipvlan-l3: an ipvlan child of ipdev."),
     kw!(Ip "gateway" Str, None, "ip route replace default via", "The default route's gateway in the namespace."),
     kw!(Ip "nsdev" Str, Some("eth0"), "ip link set … name", "The link's name inside the namespace."),
     kw!(Ip "pre_start" Str, None, "", "A command run before this resource's start; a failure is a warning. As DEFAULT.pre_start, OPENSVC_RID set."),

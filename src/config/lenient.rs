@@ -9,9 +9,10 @@ use super::eval::{default_container_name, EnvVars, Evaluator};
 use super::ini::Document;
 use super::keywords::{rid_index, CONTAINER_GROUP};
 use super::operand;
-use super::service::{container_rids, Service};
+use super::service::container_rids;
+use crate::model::Container;
+use crate::model::Service;
 use crate::paths::SvcPath;
-use crate::resource::container::Container;
 use crate::units::{parse_bool, parse_duration};
 
 /// What the lenient reading found.
@@ -51,7 +52,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> L
                         .filter(|v| !v.is_empty())
                         .map(|v| (*k, v))
                 })
-                .map(|(key, data_dir)| super::service::DaemonConfig {
+                .map(|(key, data_dir)| crate::model::DaemonConfig {
                     key,
                     data_dir,
                     args: Vec::new(),
@@ -87,7 +88,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> L
             .collect();
         let detach = flag("detach", true);
         containers.push(Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: rid.into(),
                 disable: flag("disable", false),
                 optional: flag("optional", false),
@@ -106,7 +107,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> L
     // an ip resource's stop needs its holder and its link's name (om finds
     // its link by its marker): those read, the rest left as it is
     let holders: std::collections::HashSet<&str> =
-        containers.iter().map(|c| c.rid.as_str()).collect();
+        containers.iter().map(|c| c.head.rid.as_str()).collect();
     let ips = super::service::rids_of(doc, super::keywords::SectionKind::Ip)
         .into_iter()
         .filter_map(|rid| {
@@ -114,8 +115,8 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> L
             let holder = text("netns").filter(|h| holders.contains(h.as_str()))?;
             let nsdev = text("nsdev").unwrap_or_else(|| "eth0".into());
             let ok = crate::resource::ip::check_link_name(&nsdev).is_ok();
-            ok.then(|| crate::resource::ip::Ip {
-                head: crate::resource::Head {
+            ok.then(|| crate::model::Ip {
+                head: crate::model::Head {
                     rid: rid.into(),
                     disable: text("disable")
                         .and_then(|v| parse_bool(&v).ok())
@@ -170,11 +171,11 @@ mod tests {
             service, problems, ..
         } = build(&doc, &path, "n", EnvVars::NONE);
         let svc = service.unwrap();
-        let rids: Vec<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+        let rids: Vec<&str> = svc.containers.iter().map(|c| c.head.rid.as_str()).collect();
         assert_eq!(rids, ["container#1", "container#3"]);
         let c1 = &svc.containers[0];
         assert_eq!(
-            (c1.name.as_str(), c1.rm, c1.subset.as_ref()),
+            (c1.name.as_str(), c1.rm, c1.head.subset.as_ref()),
             ("s.container.1", false, None)
         );
         assert_eq!(c1.stop_timeout, Some(std::time::Duration::from_secs(3)));

@@ -15,9 +15,9 @@ pub mod value;
 use crate::error::{fail, Context, Error, Result};
 use crate::fsutil::Under;
 use crate::host::Host;
+use crate::model::Service;
 use crate::paths::{Roots, SvcPath};
 use ini::Document;
-use service::Service;
 use std::path::Path;
 
 /// The largest service config any reader takes (a `--config` file or

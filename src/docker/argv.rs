@@ -1,8 +1,8 @@
 //! A docker command is data: pure functions from a typed resource to argv,
 //! unit-tested on the whole vector.
 
+use crate::model::Container;
 use crate::paths::SvcPath;
-use crate::resource::container::Container;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,12 +30,12 @@ pub const LABEL_CONFIG: &str = "com.opensvc.config";
 /// The six identity labels, as `KEY=VALUE`.
 pub fn labels(c: &Container, ctx: &RunCtx) -> Vec<String> {
     vec![
-        format!("{LABEL_ID}={}", container_id_label(ctx.svc_id, &c.rid)),
+        format!("{LABEL_ID}={}", container_id_label(ctx.svc_id, &c.head.rid)),
         format!("{LABEL_PATH}={}", ctx.path),
         format!("com.opensvc.namespace={}", ctx.path.namespace),
         format!("com.opensvc.name={}", ctx.path.name),
         format!("{LABEL_KIND}=svc"),
-        format!("com.opensvc.rid={}", c.rid),
+        format!("com.opensvc.rid={}", c.head.rid),
     ]
 }
 
@@ -208,11 +208,11 @@ fn run_argv_with(c: &Container, ctx: &RunCtx, config: Option<&str>) -> Vec<Strin
 /// The cgroup parent of a resource: cgroupfs path form, or one systemd slice name.
 pub fn cgroup_parent(path: &SvcPath, c: &Container, driver: CgroupDriver) -> String {
     let mut levels = service_levels(path);
-    levels.push(match &c.subset {
+    levels.push(match &c.head.subset {
         Some(s) => format!("container.{s}"),
         None => "container".into(),
     });
-    levels.push(c.rid.replace('#', "."));
+    levels.push(c.head.rid.replace('#', "."));
     slice_of(&levels, driver)
 }
 
@@ -322,7 +322,7 @@ mod tests {
 
     fn nginx() -> Container {
         Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "container#1".into(),
                 ..Default::default()
             },
@@ -387,9 +387,9 @@ mod tests {
         assert_eq!(config_hash(&same, &p, "fab0"), h);
         // the words of secrets_environment are (a value never is)
         let mut with_secret = nginx();
-        with_secret.env_refs.push(
-            crate::objects::env::parse_word(crate::objects::ObjKind::Sec, "P=db/pw").unwrap(),
-        );
+        with_secret
+            .env_refs
+            .push(crate::objects::env::parse_word(crate::model::ObjKind::Sec, "P=db/pw").unwrap());
         assert_ne!(config_hash(&with_secret, &p, "fab0"), h);
         // nor the engine's cgroup driver
         let sys = RunCtx {
@@ -405,7 +405,7 @@ mod tests {
     fn every_flag_in_documented_order() {
         let p = SvcPath::parse("ns1/svc/web").unwrap();
         let c = Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "container#2".into(),
                 subset: Some("web".into()),
                 ..Default::default()

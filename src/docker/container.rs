@@ -4,11 +4,11 @@
 
 use super::argv::{self, CgroupDriver, RunCtx, LABEL_ID};
 use super::inspect::ContainerInfo;
-use crate::config::service::Service;
 use crate::error::{Error, Result};
 use crate::logger::{Level, Logger};
+use crate::model::Container;
+use crate::model::Service;
 use crate::process::{Cmd, Output};
-use crate::resource::container::Container;
 use crate::units::humanize;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -146,7 +146,7 @@ impl<'a> Exec<'a> {
     }
 
     pub fn touch(&self, c: &Container) {
-        self.touch_rid(&c.rid);
+        self.touch_rid(&c.head.rid);
     }
 
     /// An ip resource's link being made (`true`), or made or undone.
@@ -189,7 +189,7 @@ impl<'a> Exec<'a> {
     pub fn touched(&self, c: &Container) -> bool {
         self.touched
             .lock()
-            .is_ok_and(|t| t.iter().any(|r| *r == c.rid))
+            .is_ok_and(|t| t.iter().any(|r| *r == c.head.rid))
     }
 
     pub fn driver(&self) -> Result<CgroupDriver> {
@@ -212,7 +212,7 @@ impl<'a> Exec<'a> {
     /// registry credentials (`docker --config`), when it has some. No
     /// other command of it, and no other resource, sees them.
     fn creds_engine(&self, c: &Container) -> super::Engine {
-        match self.creds.get(c.rid.as_str()) {
+        match self.creds.get(c.head.rid.as_str()) {
             Some(dir) => self.engine.with_config(dir),
             None => self.engine.clone(),
         }
@@ -222,10 +222,10 @@ impl<'a> Exec<'a> {
     /// from secrets and configs in docker's environment.
     fn run_container(&self, c: &Container, args: Vec<String>, bound: Duration) -> Result<Output> {
         let mut cmd = self.creds_engine(c).cmd(args);
-        if let Some(env) = self.env.get(c.rid.as_str()) {
+        if let Some(env) = self.env.get(c.head.rid.as_str()) {
             cmd.env = env.clone();
         }
-        self.run_cmd(&c.rid, cmd, "run", bound, true)
+        self.run_cmd(&c.head.rid, cmd, "run", bound, true)
     }
 
     /// `show_stdout`: log docker's stdout after `output:` (not for
@@ -263,7 +263,7 @@ impl<'a> Exec<'a> {
 
     /// Whether the container is this resource's (its `com.opensvc.id` label).
     pub fn owns(&self, c: &Container, info: &ContainerInfo) -> bool {
-        let want = argv::container_id_label(&self.svc.id, &c.rid);
+        let want = argv::container_id_label(&self.svc.id, &c.head.rid);
         info.label(LABEL_ID) == Some(want.as_str())
     }
 
@@ -298,11 +298,11 @@ impl<'a> Exec<'a> {
                 } else {
                     "config changed since the container was created: recreating"
                 };
-                self.log.res(&c.rid, Level::Info, why);
+                self.log.res(&c.head.rid, Level::Info, why);
                 self.touch(c);
                 self.stop(c, Some(info.clone()), true)?;
                 if let Ok(mut r) = self.recreated.lock() {
-                    r.push(c.rid.to_string());
+                    r.push(c.head.rid.to_string());
                 }
                 current = None;
             } else if info.name != c.name {
@@ -311,7 +311,7 @@ impl<'a> Exec<'a> {
                 // one made under the name (status says it up, with the same
                 // warning; a restart stops and starts it again).
                 self.log.res(
-                    &c.rid,
+                    &c.head.rid,
                     Level::Warn,
                     &format!(
                         "container {} ({}) was renamed {} behind om's back: started as it is (docker rename {} {} to name it back)",
@@ -326,7 +326,7 @@ impl<'a> Exec<'a> {
         }
         if let Some(info) = &current {
             if info.running && operational(info) {
-                self.log.res(&c.rid, Level::Info, "already started");
+                self.log.res(&c.head.rid, Level::Info, "already started");
                 return Ok(false);
             }
             if info.running {
@@ -334,7 +334,7 @@ impl<'a> Exec<'a> {
                 // healthy: finish it (or fail and roll back), never call
                 // it "already started".
                 self.log.res(
-                    &c.rid,
+                    &c.head.rid,
                     Level::Info,
                     &format!(
                         "container running but not operational yet (health {})",
@@ -369,7 +369,7 @@ impl<'a> Exec<'a> {
         self.touch(c);
         let id = match &current {
             Some(info) => {
-                self.run(&c.rid, argv::start_argv(&info.id), self.engine.bound())?;
+                self.run(&c.head.rid, argv::start_argv(&info.id), self.engine.bound())?;
                 info.id.clone()
             }
             None => self.create(c)?,
@@ -387,12 +387,12 @@ impl<'a> Exec<'a> {
     /// `docker pull` of the resource's image, within its `pull_timeout`.
     pub fn pull(&self, c: &Container) -> Result<()> {
         self.log.res(
-            &c.rid,
+            &c.head.rid,
             Level::Info,
             &format!("pulling docker image {}", c.image),
         );
         let cmd = self.creds_engine(c).cmd(argv::pull_argv(&c.image));
-        self.run_cmd(&c.rid, cmd, "pull", c.pull_timeout, true)?;
+        self.run_cmd(&c.head.rid, cmd, "pull", c.pull_timeout, true)?;
         if !self.dry_run {
             if let Ok(mut m) = self.images.lock() {
                 m.insert(c.image.clone(), true);
@@ -406,7 +406,7 @@ impl<'a> Exec<'a> {
     fn create(&self, c: &Container) -> Result<String> {
         let env_names: Vec<String> = self
             .env
-            .get(c.rid.as_str())
+            .get(c.head.rid.as_str())
             .map(|e| e.iter().map(|(k, _)| k.clone()).collect())
             .unwrap_or_default();
         let ctx = RunCtx {
@@ -417,7 +417,7 @@ impl<'a> Exec<'a> {
         };
         for dropped in argv::filter_run_args(c).1 {
             self.log.res(
-                &c.rid,
+                &c.head.rid,
                 Level::Warn,
                 &format!("run_args: '{dropped}' dropped, om sets this itself"),
             );
@@ -460,23 +460,29 @@ impl<'a> Exec<'a> {
         match self.engine.inspect_one(&c.name) {
             Ok(Some(info)) if self.owns(c, &info) => {
                 // -f: a job killed at its bound may still be running
-                let _ = self.run(&c.rid, argv::rm_force_argv(&c.name), self.engine.bound());
+                let _ = self.run(
+                    &c.head.rid,
+                    argv::rm_force_argv(&c.name),
+                    self.engine.bound(),
+                );
             }
             Ok(Some(_)) => self.log.res(
-                &c.rid,
+                &c.head.rid,
                 Level::Warn,
                 &format!("{}: not this resource's container, left alone", c.name),
             ),
             Ok(None) => {}
-            Err(e) => self
-                .log
-                .res(&c.rid, Level::Warn, &format!("init job not removed: {e}")),
+            Err(e) => self.log.res(
+                &c.head.rid,
+                Level::Warn,
+                &format!("init job not removed: {e}"),
+            ),
         }
     }
 
     /// Polls the container by its verified id until it runs.
     fn wait_up(&self, c: &Container, id: &str, deadline: Instant) -> Result<ContainerInfo> {
-        let mut progress = Progress::new(self, &c.rid, "wait for up status", c.start_timeout);
+        let mut progress = Progress::new(self, &c.head.rid, "wait for up status", c.start_timeout);
         loop {
             let info = self.inspect_id(c, id)?;
             if info.running {
@@ -531,7 +537,7 @@ impl<'a> Exec<'a> {
     ) -> Result<()> {
         let mut progress = Progress::new(
             self,
-            &c.rid,
+            &c.head.rid,
             "wait for container operational",
             c.start_timeout,
         );
@@ -565,16 +571,20 @@ impl<'a> Exec<'a> {
     /// Stops the resource; `remove` (unprovision) removes it whatever `rm` says.
     pub fn stop(&self, c: &Container, current: Option<ContainerInfo>, remove: bool) -> Result<()> {
         let Some(info) = current else {
-            self.log.res(&c.rid, Level::Info, "already stopped");
+            self.log.res(&c.head.rid, Level::Info, "already stopped");
             return Ok(());
         };
         self.check_owned(c, &info)?;
         let active = info.running || matches!(info.state.as_str(), "paused" | "restarting");
         let bound = c.stop_timeout.unwrap_or(DOCKER_STOP_DEFAULT) + self.engine.bound();
         if active {
-            self.run(&c.rid, argv::stop_argv(&info.id, c.stop_timeout), bound)?;
+            self.run(
+                &c.head.rid,
+                argv::stop_argv(&info.id, c.stop_timeout),
+                bound,
+            )?;
         } else {
-            self.log.res(&c.rid, Level::Info, "already stopped");
+            self.log.res(&c.head.rid, Level::Info, "already stopped");
         }
         let removed = remove || c.rm;
         if removed {
@@ -602,13 +612,13 @@ impl<'a> Exec<'a> {
                 )))
                 }
                 None => {
-                    self.log.res(&c.rid, Level::Info, "already removed");
+                    self.log.res(&c.head.rid, Level::Info, "already removed");
                     return Ok(());
                 }
             }
         }
         self.run_shown(
-            &c.rid,
+            &c.head.rid,
             argv::rm_argv(&verified.name),
             self.engine.bound(),
             false,
@@ -617,7 +627,7 @@ impl<'a> Exec<'a> {
     }
 
     fn wait_down(&self, c: &Container, verified: &ContainerInfo, bound: Duration) -> Result<()> {
-        let mut progress = Progress::new(self, &c.rid, "wait for down status", bound);
+        let mut progress = Progress::new(self, &c.head.rid, "wait for down status", bound);
         let deadline = Instant::now() + bound;
         loop {
             // By id: the name may have been taken by another since.
@@ -728,7 +738,7 @@ fn check_volume_sources(c: &Container) -> std::result::Result<(), String> {
         if !src.starts_with('/') {
             return Err(format!(
                 "{}.volume_mounts: host source '{src}' must be an absolute path",
-                c.rid
+                c.head.rid
             ));
         }
         let path = std::path::Path::new(src);
@@ -737,10 +747,10 @@ fn check_volume_sources(c: &Container) -> std::result::Result<(), String> {
             Ok(None) => {
                 return Err(format!(
                     "{}.volume_mounts: host source '{src}' does not exist",
-                    c.rid
+                    c.head.rid
                 ))
             }
-            Err(e) => return Err(format!("{}.volume_mounts: host source {e}", c.rid)),
+            Err(e) => return Err(format!("{}.volume_mounts: host source {e}", c.head.rid)),
         }
     }
     Ok(())
@@ -753,7 +763,7 @@ mod tests {
     #[test]
     fn volume_sources() {
         let mut c = Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "container#1".into(),
                 ..Default::default()
             },

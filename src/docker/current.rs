@@ -8,9 +8,9 @@
 
 use super::argv::{container_id_label, service_and_rid, LABEL_ID};
 use super::inspect::ContainerInfo;
-use crate::config::service::Service;
 use crate::error::{Error, Result};
-use crate::resource::container::Container;
+use crate::model::Container;
+use crate::model::Service;
 use std::collections::{HashMap, HashSet};
 
 pub struct Current {
@@ -75,7 +75,11 @@ impl Current {
     /// Several containers with its label is an error: om never guesses
     /// which one is the resource.
     pub fn find(&self, svc: &Service, c: &Container) -> Result<Option<&ContainerInfo>> {
-        self.named(&c.rid, &c.name, &container_id_label(&svc.id, &c.rid))
+        self.named(
+            &c.head.rid,
+            &c.name,
+            &container_id_label(&svc.id, &c.head.rid),
+        )
     }
 
     /// `find` by the resource's name and label (`rid` for the error), for a
@@ -154,7 +158,7 @@ impl Current {
     /// purge and delete keep the config while one exists). Linear in the
     /// service's containers.
     pub fn leftovers<'a>(&'a self, svc: &Service) -> Vec<(&'a str, &'a ContainerInfo)> {
-        let named: HashSet<&str> = svc.containers.iter().map(|c| c.rid.as_str()).collect();
+        let named: HashSet<&str> = svc.containers.iter().map(|c| c.head.rid.as_str()).collect();
         self.of_service(&svc.id)
             .into_iter()
             .filter_map(|i| {

@@ -5,10 +5,10 @@
 
 pub use super::socket::{check_socket, socket_of};
 use super::Engine;
-use crate::config::service::{DaemonConfig, Service};
 use crate::error::{Error, Result};
 use crate::host::{DockerCli, Host};
 use crate::logger::{Level, Logger};
+use crate::model::{DaemonConfig, Service};
 use crate::paths::Roots;
 use crate::process::Cmd;
 use std::path::{Path, PathBuf};

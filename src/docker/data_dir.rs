@@ -10,8 +10,8 @@
 use super::system_dirs::static_check;
 use super::system_dirs::{inode, Guarded, Rule, DEFAULT_ROOT, SYSTEM, TREES};
 use crate::config::eval::Evaluator;
-use crate::config::service::{DaemonConfig, Service};
 use crate::fsutil::euid;
+use crate::model::{DaemonConfig, Service};
 use crate::paths::{list_services, SvcPath};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};

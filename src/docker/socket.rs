@@ -1,7 +1,7 @@
 //! A private daemon's socket: where it is, and whether a unix socket can
 //! be there (a leaf: the config check calls it without the daemon's code).
 
-use crate::config::service::Service;
+use crate::model::Service;
 use crate::paths::{Roots, SvcPath};
 use std::path::PathBuf;
 

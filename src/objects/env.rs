@@ -6,25 +6,16 @@
 //! through its process environment (`-e VAR` on the argv) and never show.
 
 use super::{check_key, ObjKind, ObjPath, Object};
-use crate::config::service::Service;
 use crate::error::{Error, Result};
+use crate::model::Container;
+use crate::model::Service;
 use crate::paths::Roots;
-use crate::resource::container::Container;
 use crate::secret::Secret;
+
+use crate::model::EnvRef;
 use crate::selector::Glob;
 use std::collections::HashMap;
 use std::path::PathBuf;
-
-/// One word of `secrets_environment` or `configs_environment`, parsed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EnvRef {
-    pub kind: ObjKind,
-    /// `VAR=`; `None` for a key glob (each key is its own variable).
-    pub var: Option<String>,
-    pub object: String,
-    /// A key, or a glob of keys when `var` is `None`.
-    pub key: String,
-}
 
 /// The keyword an object kind's references are written in.
 pub fn keyword(kind: ObjKind) -> &'static str {
@@ -130,7 +121,7 @@ pub fn parse_word(kind: ObjKind, word: &str) -> std::result::Result<EnvRef, Stri
 pub fn resolve(svc: &Service, c: &Container, roots: &Roots) -> Result<Vec<(String, Secret)>> {
     let mut out: Vec<(String, Secret)> = Vec::new();
     for r in &c.env_refs {
-        let what = format!("{}.{}", c.rid, keyword(r.kind));
+        let what = format!("{}.{}", c.head.rid, keyword(r.kind));
         let obj = load(svc, r.kind, &r.object, roots, &what)?;
         let pairs: Vec<(String, &str)> = match &r.var {
             Some(var) => {
@@ -210,7 +201,7 @@ pub fn registry_config(svc: &Service, c: &Container, roots: &Roots) -> Result<Op
     let Some(name) = &c.registry_creds else {
         return Ok(None);
     };
-    let what = format!("{}.registry_creds", c.rid);
+    let what = format!("{}.registry_creds", c.head.rid);
     let obj = load(svc, ObjKind::Sec, name, roots, &what)?;
     const KEY: &str = "config.json";
     if !obj.has(KEY) {
@@ -269,7 +260,7 @@ pub fn prepare(
     for c in containers {
         let env = resolve(svc, c, roots)?;
         if !env.is_empty() {
-            p.env.insert(c.rid.to_string(), env);
+            p.env.insert(c.head.rid.to_string(), env);
         }
         let (Some(conf), Some(name)) =
             (registry_config(svc, c, roots)?, c.registry_creds.as_deref())
@@ -277,8 +268,8 @@ pub fn prepare(
             continue;
         };
         let dir = creds_root(svc, roots).join(name);
-        files.push((dir.clone(), conf, c.rid.to_string()));
-        p.creds.insert(c.rid.to_string(), dir);
+        files.push((dir.clone(), conf, c.head.rid.to_string()));
+        p.creds.insert(c.head.rid.to_string(), dir);
     }
     if !dry_run {
         forget_creds(svc, roots);

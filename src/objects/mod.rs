@@ -17,38 +17,9 @@ use crate::config::ini::Document;
 use crate::error::{fail, Context, Error, Result};
 use crate::paths::{check_name, Roots, ROOT_NS};
 use std::fmt;
+
+use crate::model::ObjKind;
 use std::path::{Path, PathBuf};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ObjKind {
-    Sec,
-    Cfg,
-}
-
-impl ObjKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObjKind::Sec => "sec",
-            ObjKind::Cfg => "cfg",
-        }
-    }
-
-    /// What it is called in a message.
-    pub fn noun(self) -> &'static str {
-        match self {
-            ObjKind::Sec => "secret",
-            ObjKind::Cfg => "config",
-        }
-    }
-
-    fn parse(s: &str) -> Option<ObjKind> {
-        match s {
-            "sec" => Some(ObjKind::Sec),
-            "cfg" => Some(ObjKind::Cfg),
-            _ => None,
-        }
-    }
-}
 
 /// `[NS/]sec/NAME` or `[NS/]cfg/NAME`; the root namespace prints without
 /// its prefix, as OpenSVC prints it.

@@ -17,69 +17,7 @@ use crate::process::{stream, Cmd};
 use crate::secret::Secret;
 use std::time::Duration;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum When {
-    Pre,
-    BlockingPre,
-    Post,
-    BlockingPost,
-}
-
-impl When {
-    pub const ALL: [When; 4] = [When::Pre, When::BlockingPre, When::Post, When::BlockingPost];
-
-    fn prefix(self) -> &'static str {
-        match self {
-            When::Pre => "pre",
-            When::BlockingPre => "blocking_pre",
-            When::Post => "post",
-            When::BlockingPost => "blocking_post",
-        }
-    }
-
-    fn blocking(self) -> bool {
-        matches!(self, When::BlockingPre | When::BlockingPost)
-    }
-}
-
-/// `trigger_timeout`'s default: how long a trigger may run.
-pub const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The actions triggers are around.
-pub const ACTIONS: [&str; 4] = ["start", "stop", "provision", "unprovision"];
-
-/// `blocking_pre_start` and the like.
-pub fn keyword(when: When, action: &str) -> String {
-    format!("{}_{action}", when.prefix())
-}
-
-/// Every trigger keyword.
-pub fn keywords() -> Vec<String> {
-    let mut out = Vec::new();
-    for action in ACTIONS {
-        for when in When::ALL {
-            out.push(keyword(when, action));
-        }
-    }
-    out
-}
-
-/// A section's triggers, as written, and their bound.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Triggers {
-    /// `(keyword, command)`.
-    pub list: Vec<(String, String)>,
-}
-
-impl Triggers {
-    pub fn get(&self, when: When, action: &str) -> Option<&str> {
-        let kw = keyword(when, action);
-        self.list
-            .iter()
-            .find(|(k, _)| *k == kw)
-            .map(|(_, c)| c.as_str())
-    }
-}
+use crate::model::trigger::{keyword, Triggers, When};
 
 /// The command of a trigger: an argv, or `/bin/sh -c TEXT` when the text
 /// holds `|`, `&&` or `;`. Why not, when it can not be split.
@@ -96,7 +34,7 @@ pub fn command(text: &str) -> std::result::Result<Cmd, String> {
 
 /// What a trigger runs for.
 pub struct Context<'a> {
-    pub svc: &'a crate::config::service::Service,
+    pub svc: &'a crate::model::Service,
     pub log: &'a Logger,
     pub dry_run: bool,
     pub timeout: Duration,
@@ -234,10 +172,5 @@ mod tests {
         let c = command("echo $HOME `id`").unwrap();
         assert_eq!(c.args, ["$HOME", "`id`"]);
         assert!(command("echo 'unclosed").is_err());
-        assert_eq!(
-            keyword(When::BlockingPost, "unprovision"),
-            "blocking_post_unprovision"
-        );
-        assert_eq!(keywords().len(), 16);
     }
 }

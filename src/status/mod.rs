@@ -3,11 +3,11 @@
 
 pub mod render;
 
-use crate::config::service::Service;
 use crate::docker::argv::{container_id_label, LABEL_ID};
 use crate::docker::current::Current;
 use crate::docker::inspect::ContainerInfo;
-use crate::resource::container::Container;
+use crate::model::Container;
+use crate::model::Service;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
@@ -150,12 +150,15 @@ fn holders_gone(svc: &Service, cur: &Current, resources: &mut [ResourceStatus]) 
         return;
     }
     // linear in the containers, however many join one holder
-    let by_rid: HashMap<&str, &Container> =
-        svc.containers.iter().map(|c| (c.rid.as_str(), c)).collect();
+    let by_rid: HashMap<&str, &Container> = svc
+        .containers
+        .iter()
+        .map(|c| (c.head.rid.as_str(), c))
+        .collect();
     // found as status finds each resource (an ambiguous one is no word)
     let exists = |c: &Container| cur.find(svc, c).map(|i| i.is_some());
     for (c, r) in svc.containers.iter().zip(resources.iter_mut()) {
-        if c.disable || !exists(c).unwrap_or(false) {
+        if c.head.disable || !exists(c).unwrap_or(false) {
             continue;
         }
         for holder in &c.depends_on {
@@ -181,11 +184,11 @@ fn holders_gone(svc: &Service, cur: &Current, resources: &mut [ResourceStatus]) 
 /// om's squatting its name.
 pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> ResourceStatus {
     let mut log = Vec::new();
-    let want = container_id_label(&svc.id, &c.rid);
+    let want = container_id_label(&svc.id, &c.head.rid);
     if let Some(i) = info.filter(|i| i.name != c.name && i.label(LABEL_ID) == Some(&want)) {
         log.push(format!("warn: renamed behind om's back: {}", i.name));
     }
-    let status = if c.disable || !c.detach {
+    let status = if c.head.disable || !c.detach {
         Avail::NotApplicable
     } else {
         match info {
@@ -235,8 +238,8 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
     let flags: String = [
         '.',
         '.',
-        flag(c.disable, 'D'),
-        flag(c.optional, 'O'),
+        flag(c.head.disable, 'D'),
+        flag(c.head.optional, 'O'),
         '.',
         flag(!provisioned && c.detach, 'P'),
         '.',
@@ -245,15 +248,15 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
     .iter()
     .collect();
     ResourceStatus {
-        rid: c.rid.to_string(),
+        rid: c.head.rid.to_string(),
         status,
         flags,
         label: format!("docker container {}@{}", c.name, c.image),
         log,
-        disabled: c.disable,
-        optional: c.optional,
+        disabled: c.head.disable,
+        optional: c.head.optional,
         provisioned,
-        subset: c.subset.clone(),
+        subset: c.head.subset.clone(),
         container: Some(ContainerState {
             // docker's name of it (a renamed one's), else the configured one
             name: info.map_or_else(|| c.name.clone(), |i| i.name.clone()),
@@ -309,26 +312,23 @@ fn alive(state: &str) -> bool {
 }
 
 /// An ip resource (SPEC 16), from what its holder's namespace holds.
-pub fn ip_resource(
-    ip: &crate::resource::ip::Ip,
-    seen: &crate::resource::ip::run::Seen,
-) -> ResourceStatus {
+pub fn ip_resource(ip: &crate::model::Ip, seen: &crate::resource::ip::run::Seen) -> ResourceStatus {
     use crate::resource::ip::run::Seen;
     let (status, log) = match seen {
-        _ if ip.disable => (Avail::NotApplicable, Vec::new()),
+        _ if ip.head.disable => (Avail::NotApplicable, Vec::new()),
         Seen::Up => (Avail::Up, Vec::new()),
         Seen::Down(why) => (Avail::Down, vec![format!("info: {why}")]),
         Seen::Unknown(why) => (Avail::Warn, vec![format!("warn: {why}")]),
     };
     let flag = |on: bool, ch: char| if on { ch } else { '.' };
     ResourceStatus {
-        rid: ip.rid.to_string(),
+        rid: ip.head.rid.to_string(),
         status,
         flags: [
             '.',
             '.',
-            flag(ip.disable, 'D'),
-            flag(ip.optional, 'O'),
+            flag(ip.head.disable, 'D'),
+            flag(ip.head.optional, 'O'),
             '.',
             '.',
             '.',
@@ -338,10 +338,10 @@ pub fn ip_resource(
         .collect(),
         label: ip.label(),
         log,
-        disabled: ip.disable,
-        optional: ip.optional,
+        disabled: ip.head.disable,
+        optional: ip.head.optional,
         provisioned: true,
-        subset: ip.subset.clone(),
+        subset: ip.head.subset.clone(),
         container: None,
         leftover: false,
     }
@@ -585,7 +585,7 @@ pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote
     let mut all: Vec<InstanceStatus> = Vec::new();
     let mut remote = remote;
     // this node's instance where the list names it (full name or first label)
-    let here = |node: &str, l: &InstanceStatus| crate::transport::is_local(node, &l.node);
+    let here = |node: &str, l: &InstanceStatus| crate::nodename::is_local(node, &l.node);
     if let Some(l) = &local {
         if !order.iter().any(|n| here(n, l)) {
             all.push(l.clone());
@@ -800,7 +800,7 @@ mod tests {
         let mut s = svc();
         s.subsets = vec![("web".into(), true)];
         s.containers.push(Container {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "container#2".into(),
                 optional: true,
                 subset: Some("web".into()),

@@ -27,24 +27,21 @@ use std::path::{Path, PathBuf};
 
 /// What `src/model/` may import besides itself: leaf helpers (the first
 /// segment of their module path), which import only each other.
-const MODEL_MAY_IMPORT: &[&str] = &["units", "hash", "secret", "error", "text"];
+/// `paths` (a service's path, `SvcPath`), with the `fsutil` it reads
+/// directories through, and `nodename` (what names this node) are leaves
+/// too: they import nothing but each other and `error`.
+const MODEL_MAY_IMPORT: &[&str] = &[
+    "units", "hash", "secret", "error", "text", "paths", "fsutil", "nodename",
+];
 
 /// The import circles of `src/` as of the start of issue 22 (each the set of
 /// its files). An entry goes when its circle is gone; a circle that loses
 /// files is written anew, smaller.
-const KNOWN_CIRCLES: &[&[&str]] = &[
-    &[
-        "src/commands/action.rs",
-        "src/commands/delete.rs",
-        "src/commands/nodes.rs",
-    ],
-    &[
-        "src/config/service.rs",
-        "src/objects/env.rs",
-        "src/resource/container.rs",
-        "src/resource/trigger.rs",
-    ],
-];
+const KNOWN_CIRCLES: &[&[&str]] = &[&[
+    "src/commands/action.rs",
+    "src/commands/delete.rs",
+    "src/commands/nodes.rs",
+]];
 
 /// The commands that import another command (or `commands/mod.rs`) as of
 /// the start of issue 22: (importer file, imported file).

@@ -3,14 +3,16 @@
 //! triggers around it; a failed start rolled back; the containers that
 //! join a restarted namespace holder restarted into its new namespace.
 
-use crate::config::service::Service;
 use crate::docker::{container::Exec, current::Current};
 use crate::error::{Error, Result};
 use crate::logger::Level;
+use crate::model::resource::containers;
+use crate::model::Container;
+use crate::model::Resource;
+use crate::model::Service;
 use crate::plan::{start_stages, stop_stages, Stage};
-use crate::resource::container::Container;
 use crate::resource::ip::run as ip;
-use crate::resource::{containers, trigger, Res};
+use crate::resource::trigger;
 
 fn stages_or_fail<'a>(
     r: std::result::Result<Vec<Stage<'a>>, String>,
@@ -22,31 +24,37 @@ fn stages_or_fail<'a>(
 /// Starts stage after stage. The first failure of a non-optional resource
 /// ends the action; with `rollback`, what this action started is stopped
 /// again, in reverse.
-fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<()> {
+fn start(exec: &Exec, selected: &[Resource], cur: &Current, action: &str) -> Result<()> {
     let stages = stages_or_fail(start_stages(exec.svc, selected), exec.svc)?;
-    let mut started: Vec<Res> = Vec::new();
+    let mut started: Vec<Resource> = Vec::new();
     let tctx = trigger_ctx(exec);
     for stage in &stages {
-        let results: Vec<(Res, Result<bool>)> = run_stage(stage, |r| {
-            check_requires(exec, &r.start_requires, "start")?;
-            trigger::around(&tctx, &r.triggers, Some(&r.rid), action, || match r {
-                Res::Container(c) => exec.start(c, cur.of(exec.svc, c)?),
-                Res::Ip(i) => start_ip(exec, i),
-            })
+        let results: Vec<(Resource, Result<bool>)> = run_stage(stage, |r| {
+            check_requires(exec, &r.head().start_requires, "start")?;
+            trigger::around(
+                &tctx,
+                &r.head().triggers,
+                Some(&r.head().rid),
+                action,
+                || match r {
+                    Resource::Container(c) => exec.start(c, cur.of(exec.svc, c)?),
+                    Resource::Ip(i) => start_ip(exec, i),
+                },
+            )
         });
-        let mut failed: Vec<Res> = Vec::new();
+        let mut failed: Vec<Resource> = Vec::new();
         for (c, r) in results {
             match r {
                 Ok(true) => started.push(c),
                 Ok(false) => {}
                 // An interruption ends the action, optional resource or not.
-                Err(e) if c.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
-                    &c.rid,
+                Err(e) if c.head().optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
+                    &c.head().rid,
                     Level::Warn,
                     &format!("{e} (optional resource, going on)"),
                 ),
                 Err(e) => {
-                    exec.log.res(&c.rid, Level::Error, &e.to_string());
+                    exec.log.res(&c.head().rid, Level::Error, &e.to_string());
                     failed.push(c);
                 }
             }
@@ -73,16 +81,16 @@ fn start(exec: &Exec, selected: &[Res], cur: &Current, action: &str) -> Result<(
 /// a warning.
 fn replumb(exec: &Exec, holder: &Container) -> Result<()> {
     let ips = exec.svc.ips.iter();
-    for i in ips.filter(|i| !i.disable && i.holder == holder.rid.as_str()) {
+    for i in ips.filter(|i| !i.head.disable && i.holder == holder.head.rid.as_str()) {
         exec.log.res(
-            &i.rid,
+            &i.head.rid,
             Level::Info,
             "its namespace holder was started again: plumbing the address into the new namespace",
         );
         match start_ip(exec, i) {
             Ok(_) => {}
-            Err(e) if i.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
-                &i.rid,
+            Err(e) if i.head.optional && !matches!(e, Error::Interrupted(_)) => exec.log.res(
+                &i.head.rid,
                 Level::Warn,
                 &format!("{e} (optional resource, going on)"),
             ),
@@ -94,10 +102,10 @@ fn replumb(exec: &Exec, holder: &Container) -> Result<()> {
 
 /// An ip resource's start (SPEC 16), marked as this action's when it
 /// plumbed the address.
-fn start_ip(exec: &Exec, i: &crate::resource::ip::Ip) -> Result<bool> {
+fn start_ip(exec: &Exec, i: &crate::model::Ip) -> Result<bool> {
     let plumbed = ip::start(exec, i)?;
     if plumbed {
-        exec.touch_rid(&i.rid);
+        exec.touch_rid(&i.head.rid);
     }
     Ok(plumbed)
 }
@@ -123,7 +131,7 @@ pub(super) fn restart_joiners(exec: &Exec) -> Result<()> {
         let joiners: Vec<&Container> = svc
             .containers
             .iter()
-            .filter(|c| !c.disable && !touched.contains(c.rid.as_str()))
+            .filter(|c| !c.head.disable && !touched.contains(c.head.rid.as_str()))
             .filter(|c| c.depends_on.iter().any(|d| touched.contains(d)))
             .collect();
         if joiners.is_empty() {
@@ -139,7 +147,7 @@ pub(super) fn restart_joiners(exec: &Exec) -> Result<()> {
                 continue;
             }
             exec.log.res(
-                &c.rid,
+                &c.head.rid,
                 Level::Info,
                 "its namespace holder was started again: restarting it into the new namespace",
             );
@@ -160,7 +168,7 @@ pub(super) fn restart_joiners(exec: &Exec) -> Result<()> {
 /// `start_requires` or `stop_requires` of a resource, checked at its turn
 /// (SPEC 14): each named resource must be in one of its states now, as
 /// docker says it (a dry run, which changed nothing, checks nothing).
-fn check_requires(exec: &Exec, reqs: &[crate::resource::Require], action: &str) -> Result<()> {
+fn check_requires(exec: &Exec, reqs: &[crate::model::Require], action: &str) -> Result<()> {
     if reqs.is_empty() || exec.dry_run {
         return Ok(());
     }
@@ -192,7 +200,7 @@ fn check_requires(exec: &Exec, reqs: &[crate::resource::Require], action: &str) 
 /// started (with `rollback`), as a failed resource's start does.
 pub(super) fn start_around(
     exec: &Exec,
-    selected: &[Res],
+    selected: &[Resource],
     cur: &Current,
     action: &str,
 ) -> Result<()> {
@@ -206,7 +214,7 @@ pub(super) fn start_around(
 }
 
 /// What a start that then failed started, stopped again.
-fn roll_back_started(exec: &Exec, selected: &[Res]) {
+fn roll_back_started(exec: &Exec, selected: &[Resource]) {
     if !exec.svc.rollback || exec.dry_run {
         return;
     }
@@ -215,7 +223,7 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
     let rids = exec.touched_rids();
     let touched: Vec<&Container> = containers(selected)
         .into_iter()
-        .filter(|c| rids.contains(c.rid.as_str()))
+        .filter(|c| rids.contains(c.head.rid.as_str()))
         .collect();
     // those still running: a start that failed on a resource rolled back
     // already, and finds none
@@ -230,22 +238,22 @@ fn roll_back_started(exec: &Exec, selected: &[Res]) {
                 .flatten()
                 .is_some_and(|i| i.running)
         })
-        .map(|c| c.rid.as_str())
+        .map(|c| c.head.rid.as_str())
         .collect();
     // and the addresses this start plumbed (into a holder that ran before
     // it, say), all in the plan's order: rollback stops them in reverse
-    let back: Vec<Res> = selected
+    let back: Vec<Resource> = selected
         .iter()
         .copied()
         .filter(|r| match r {
-            Res::Container(c) => running.contains(c.rid.as_str()),
-            Res::Ip(i) => rids.contains(i.rid.as_str()),
+            Resource::Container(c) => running.contains(c.head.rid.as_str()),
+            Resource::Ip(i) => rids.contains(i.head.rid.as_str()),
         })
         .collect();
     let Ok(stages) = start_stages(exec.svc, &back) else {
         return;
     };
-    let started: Vec<Res> = stages.into_iter().flat_map(|s| s.members).collect();
+    let started: Vec<Resource> = stages.into_iter().flat_map(|s| s.members).collect();
     if !started.is_empty() {
         rollback(exec, &started, &[]);
     }
@@ -266,34 +274,34 @@ pub(super) fn trigger_ctx<'a>(exec: &'a Exec) -> trigger::Context<'a> {
 /// resource's container that is not ours, or not running, is left alone.
 /// The failed ip resources whose link a signal stopped half-made (any
 /// other failure undid its own).
-fn cut_short_ips<'a>(exec: &Exec, failed: &[Res<'a>]) -> Vec<&'a crate::resource::ip::Ip> {
+fn cut_short_ips<'a>(exec: &Exec, failed: &[Resource<'a>]) -> Vec<&'a crate::model::Ip> {
     failed
         .iter()
         .filter_map(|r| match r {
-            Res::Ip(i) if exec.cut_short(&i.rid) => Some(*i),
+            Resource::Ip(i) if exec.cut_short(&i.head.rid) => Some(*i),
             _ => None,
         })
         .collect()
 }
 
 /// Their links removed, as a stop does.
-fn remove_cut_short(exec: &Exec, failed: &[Res]) {
+fn remove_cut_short(exec: &Exec, failed: &[Resource]) {
     for i in cut_short_ips(exec, failed) {
         match ip::stop(exec, i) {
-            Ok(()) => exec.plumbing(&i.rid, false),
+            Ok(()) => exec.plumbing(&i.head.rid, false),
             Err(e) => exec
                 .log
-                .res(&i.rid, Level::Error, &format!("rollback: {e}")),
+                .res(&i.head.rid, Level::Error, &format!("rollback: {e}")),
         }
     }
 }
 
-fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
+fn rollback(exec: &Exec, started: &[Resource], failed: &[Resource]) {
     // A signal that stopped the start must not stop its rollback, nor one
     // that comes during it (the end of the lifeline, say): a rollback
     // that has begun finishes; a second signal of a kind ends om at once.
     let _rollback = crate::interrupt::finishing();
-    let all: Vec<Res> = started.iter().chain(failed).copied().collect();
+    let all: Vec<Resource> = started.iter().chain(failed).copied().collect();
     let cur = match exec.current(&containers(&all)) {
         Ok(cur) => cur,
         Err(e) => {
@@ -303,7 +311,7 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
         }
     };
     // a failed ip undid its own link, unless a signal stopped it
-    let cut_short: Vec<&crate::resource::ip::Ip> = cut_short_ips(exec, failed);
+    let cut_short: Vec<&crate::model::Ip> = cut_short_ips(exec, failed);
     let stray = containers(failed)
         .into_iter()
         .filter(|c| exec.touched(c))
@@ -313,8 +321,8 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
                 .flatten()
                 .is_some_and(|i| i.running && exec.owns(c, &i))
         });
-    let targets: Vec<Res> = stray
-        .map(Res::Container)
+    let targets: Vec<Resource> = stray
+        .map(Resource::Container)
         .chain(started.iter().rev().copied())
         .collect();
     if targets.is_empty() && cut_short.is_empty() {
@@ -324,12 +332,12 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
     remove_cut_short(exec, failed);
     for r in targets {
         let stopped = match r {
-            Res::Container(c) => cur.of(exec.svc, c).and_then(|i| exec.stop(c, i, false)),
-            Res::Ip(i) => ip::stop(exec, i),
+            Resource::Container(c) => cur.of(exec.svc, c).and_then(|i| exec.stop(c, i, false)),
+            Resource::Ip(i) => ip::stop(exec, i),
         };
         if let Err(e) = stopped {
             exec.log
-                .res(&r.rid, Level::Error, &format!("rollback: {e}"));
+                .res(&r.head().rid, Level::Error, &format!("rollback: {e}"));
         }
     }
 }
@@ -338,7 +346,7 @@ fn rollback(exec: &Exec, started: &[Res], failed: &[Res]) {
 /// non-optional resource is reported and ends the action.
 pub(super) fn stop(
     exec: &Exec,
-    selected: &[Res],
+    selected: &[Resource],
     cur: &Current,
     remove: bool,
     action: &str,
@@ -348,17 +356,23 @@ pub(super) fn stop(
     let tctx = trigger_ctx(exec);
     for stage in &stages {
         let results = run_stage(stage, |r| {
-            check_requires(exec, &r.stop_requires, "stop")?;
-            trigger::around(&tctx, &r.triggers, Some(&r.rid), action, || match r {
-                Res::Container(c) => exec.stop(c, cur.of(exec.svc, c)?, remove),
-                Res::Ip(i) => ip::stop(exec, i),
-            })
+            check_requires(exec, &r.head().stop_requires, "stop")?;
+            trigger::around(
+                &tctx,
+                &r.head().triggers,
+                Some(&r.head().rid),
+                action,
+                || match r {
+                    Resource::Container(c) => exec.stop(c, cur.of(exec.svc, c)?, remove),
+                    Resource::Ip(i) => ip::stop(exec, i),
+                },
+            )
         });
         for (c, r) in results {
             if let Err(e) = r {
-                let fatal = !c.optional || matches!(e, Error::Interrupted(_));
+                let fatal = !c.head().optional || matches!(e, Error::Interrupted(_));
                 let level = if fatal { Level::Error } else { Level::Warn };
-                exec.log.res(&c.rid, level, &e.to_string());
+                exec.log.res(&c.head().rid, level, &e.to_string());
                 failed |= fatal;
             }
         }
@@ -372,15 +386,15 @@ pub(super) fn stop(
 /// Runs `f` on the stage's members, one after the other or all at once.
 fn run_stage<'a, T: Send>(
     stage: &Stage<'a>,
-    f: impl Fn(Res<'a>) -> Result<T> + Sync,
-) -> Vec<(Res<'a>, Result<T>)> {
+    f: impl Fn(Resource<'a>) -> Result<T> + Sync,
+) -> Vec<(Resource<'a>, Result<T>)> {
     if !stage.parallel || stage.members.len() < 2 {
         let mut out = Vec::new();
         for c in &stage.members {
             let r = f(*c);
             let failed = match &r {
                 Err(Error::Interrupted(_)) => true,
-                Err(_) => !c.optional,
+                Err(_) => !c.head().optional,
                 Ok(_) => false,
             };
             out.push((*c, r));

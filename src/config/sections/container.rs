@@ -3,7 +3,7 @@
 use super::{head, Section};
 use crate::config::keywords::{rid_index, CONTAINER_GROUP};
 use crate::config::operand;
-use crate::resource::container::Container;
+use crate::model::Container;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -76,7 +76,7 @@ pub fn parse(
         operand::env_word(w).map_err(|e| format!("{rid}.environment: {e}"))?;
     }
     let mut env_refs = Vec::new();
-    for kind in [crate::objects::ObjKind::Sec, crate::objects::ObjKind::Cfg] {
+    for kind in [crate::model::ObjKind::Sec, crate::model::ObjKind::Cfg] {
         let kw = crate::objects::env::keyword(kind);
         for w in words(kw)? {
             env_refs.push(

@@ -13,7 +13,7 @@ pub fn parse(
     names: &HashMap<&str, String>,
     known: &dyn Fn(&str) -> bool,
     rids: &dyn Fn() -> String,
-) -> Result<crate::resource::ip::Ip, String> {
+) -> Result<crate::model::Ip, String> {
     use crate::resource::ip;
     let rid = sec.rid;
     let required = |key: &str, what: &str| -> Result<String, String> {
@@ -54,12 +54,12 @@ pub fn parse(
             .map_or_else(|| "eth0".into(), Cow::into_owned),
     )?;
     let mode = match sec.text("mode")?.filter(|v| !v.is_empty()) {
-        None => ip::Mode::default(),
-        Some(v) => ip::Mode::parse(&v).ok_or_else(|| {
+        None => crate::model::Mode::default(),
+        Some(v) => crate::model::Mode::parse(&v).ok_or_else(|| {
             format!(
                 "{rid}.mode: '{}' is not one of {}",
                 v.escape_debug(),
-                ip::Mode::WORDS.join(", ")
+                crate::model::Mode::WORDS.join(", ")
             )
         })?,
     };
@@ -79,7 +79,7 @@ pub fn parse(
         }),
     }
     .map_err(|(key, why)| format!("{rid}.{key}: {why}"))?;
-    Ok(ip::Ip {
+    Ok(crate::model::Ip {
         head: head(sec, known, rids)?,
         holder,
         ipname,

@@ -1,14 +1,14 @@
 //! A resource's section, read for this node: the `Section` reader over
 //! the evaluator's values, the head every kind has (`head`), and one
 //! parser per kind (`container`, `ip`), each turning its section into the
-//! kind's typed struct (`resource::container::Container`,
-//! `resource::ip::Ip`). `build::build_with` calls them, section by section.
+//! kind's typed struct (`model::Container`,
+//! `model::Ip`). `build::build_with` calls them, section by section.
 
 pub mod container;
 pub mod ip;
 
 use super::operand;
-use crate::resource::Require;
+use crate::model::Require;
 use crate::units::{parse_bool, parse_duration, split_words};
 use std::borrow::Cow;
 use std::time::Duration;
@@ -72,7 +72,7 @@ fn head(
     sec: &Section,
     known: &dyn Fn(&str) -> bool,
     rids: &dyn Fn() -> String,
-) -> Result<crate::resource::Head, String> {
+) -> Result<crate::model::Head, String> {
     let rid = sec.rid;
     let requires = |key: &str| -> Result<Vec<Require>, String> {
         sec.words(key)?
@@ -88,7 +88,7 @@ fn head(
             })
             .collect()
     };
-    Ok(crate::resource::Head {
+    Ok(crate::model::Head {
         rid: rid.into(),
         disable: sec.flag("disable")?,
         optional: sec.flag("optional")?,

@@ -12,13 +12,13 @@ use super::{
     create_cmds, find, in_netns, ip_cmd, link_names, marker, ns_cmds, parse_addrs, up_in, Ip, Link,
     Mode,
 };
-use crate::config::service::Service;
 use crate::docker::container::Exec;
 use crate::docker::current::Current;
 use crate::error::{Error, Result};
 use crate::logger::Level;
+use crate::model::Container;
+use crate::model::Service;
 use crate::process::{capture, Cmd};
-use crate::resource::container::Container;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
@@ -38,7 +38,7 @@ fn holder<'s>(svc: &'s Service, ip: &Ip) -> Result<&'s Container> {
     svc.container(&ip.holder).ok_or_else(|| {
         failed(format!(
             "{}.netns: no resource {} in this service",
-            ip.rid, ip.holder
+            ip.head.rid, ip.holder
         ))
     })
 }
@@ -49,7 +49,7 @@ fn need_root(ip: &Ip) -> Result<()> {
     }
     Err(failed(format!(
         "{}: an address in a container's namespace needs root (links and namespaces are the kernel's)",
-        ip.rid
+        ip.head.rid
     )))
 }
 
@@ -70,7 +70,7 @@ fn holder_pid(exec: &Exec, ip: &Ip) -> Result<Option<u32>> {
     if !exec.owns(h, &found) {
         return Err(failed(format!(
             "its namespace holder {}: container {} is not om's: not entered",
-            h.rid, found.name
+            h.head.rid, found.name
         )));
     }
     let again = exec.engine.inspect(&[&found.id])?;
@@ -120,7 +120,7 @@ fn clear_host(exec: &Exec, ip: &Ip, host: &str, tmp: &str, mark: &str) -> Result
             Some(false) => {
                 return Err(failed(format!(
                     "{}: a link {name} exists on the host and is not om's: not touched",
-                    ip.rid
+                    ip.head.rid
                 )))
             }
             None => {}
@@ -131,7 +131,7 @@ fn clear_host(exec: &Exec, ip: &Ip, host: &str, tmp: &str, mark: &str) -> Result
 
 /// Runs one logged command; its failure is the caller's to word.
 fn run(exec: &Exec, ip: &Ip, cmd: &Cmd) -> Result<crate::process::Output> {
-    crate::logger::run_logged(exec.log, &ip.rid, cmd, BOUND, exec.dry_run, true)
+    crate::logger::run_logged(exec.log, &ip.head.rid, cmd, BOUND, exec.dry_run, true)
 }
 
 /// Runs one logged command; a failure is an error naming it.
@@ -179,7 +179,7 @@ fn check_available(addr: IpAddr) -> Result<()> {
 /// Starts the resource: its address on `nsdev` in the holder's namespace.
 /// Returns whether this call plumbed it (for a rollback).
 pub fn start(exec: &Exec, ip: &Ip) -> Result<bool> {
-    let rid = ip.rid.as_str();
+    let rid = ip.head.rid.as_str();
     let addr = ip.resolve().map_err(failed)?;
     super::check_address(addr, ip.prefix, ip.gateway)
         .map_err(|(key, why)| failed(format!("{rid}.{key}: {why}")))?;
@@ -279,7 +279,7 @@ fn dry_start(
     tmp: &str,
     mark: &str,
 ) -> Result<bool> {
-    let rid = ip.rid.as_str();
+    let rid = ip.head.rid.as_str();
     let Some(pid) = holder_pid(exec, ip).ok().flatten() else {
         exec.log.res(
             rid,
@@ -394,13 +394,13 @@ fn announce(exec: &Exec, ip: &Ip, pid: u32, addr: IpAddr) {
     match run(exec, ip, &cmd) {
         Ok(out) if out.success() => {}
         Ok(out) => exec.log.res(
-            &ip.rid,
+            &ip.head.rid,
             Level::Warn,
             &format!("gratuitous arp: {}", out.error_line()),
         ),
         Err(e) => exec
             .log
-            .res(&ip.rid, Level::Warn, &format!("gratuitous arp: {e}")),
+            .res(&ip.head.rid, Level::Warn, &format!("gratuitous arp: {e}")),
     }
 }
 
@@ -421,11 +421,14 @@ fn undo(exec: &Exec, ip: &Ip, host: &str, tmp: &str, pid: u32, mark: &str) {
                 .iter()
                 .map(|l| in_netns(pid, ip_cmd(["link", "del", "dev", &l.name]))),
         ),
-        Err(e) => exec.log.res(&ip.rid, Level::Warn, &format!("undo: {e}")),
+        Err(e) => exec
+            .log
+            .res(&ip.head.rid, Level::Warn, &format!("undo: {e}")),
     }
     for cmd in cmds {
         if let Err(e) = run_ok(exec, ip, &cmd) {
-            exec.log.res(&ip.rid, Level::Warn, &format!("undo: {e}"));
+            exec.log
+                .res(&ip.head.rid, Level::Warn, &format!("undo: {e}"));
         }
     }
 }
@@ -444,8 +447,8 @@ fn remove(exec: &Exec, ip: &Ip) -> Result<()> {
     if exec.dry_run {
         return Ok(());
     }
-    let (host, tmp) = link_names(&exec.svc.id, &ip.rid);
-    let mark = marker(&exec.svc.id, &ip.rid);
+    let (host, tmp) = link_names(&exec.svc.id, &ip.head.rid);
+    let mark = marker(&exec.svc.id, &ip.head.rid);
     if ours_on_host(&host, &mark).is_some() || ours_on_host(&tmp, &mark).is_some() {
         need_root(ip)?;
         clear_host(exec, ip, &host, &tmp, &mark)?;
@@ -454,7 +457,7 @@ fn remove(exec: &Exec, ip: &Ip) -> Result<()> {
 }
 
 fn stop_in_namespace(exec: &Exec, ip: &Ip) -> Result<()> {
-    let rid = ip.rid.as_str();
+    let rid = ip.head.rid.as_str();
     let pid = match holder_pid(exec, ip) {
         Ok(Some(pid)) => pid,
         Ok(None) => {
@@ -533,7 +536,7 @@ fn read_links(svc: &Service, ip: &Ip, links: &std::result::Result<Vec<Link>, Str
         Ok(l) => l,
         Err(e) => return Seen::Unknown(e.clone()),
     };
-    let found = find(links, &ip.nsdev, &marker(&svc.id, &ip.rid));
+    let found = find(links, &ip.nsdev, &marker(&svc.id, &ip.head.rid));
     match up_in(&found, ip) {
         Ok(true) => Seen::Up,
         Ok(false) => Seen::Down(format!("{} is not on {}", ip.ipname, ip.nsdev)),
@@ -566,7 +569,7 @@ fn running_holder<'a>(
     let Some(info) = cur.find(svc, h).map_err(|e| e.to_string())? else {
         return Ok(None);
     };
-    let want = crate::docker::argv::container_id_label(&svc.id, &h.rid);
+    let want = crate::docker::argv::container_id_label(&svc.id, &h.head.rid);
     let ours = info.label(crate::docker::argv::LABEL_ID) == Some(want.as_str());
     Ok((ours && info.running).then_some(info))
 }
@@ -614,7 +617,7 @@ pub fn observe(svc: &Service, cur: Option<&Current>, pids: &Pids) -> Vec<Seen> {
     svc.ips
         .iter()
         .map(|ip| {
-            if ip.disable {
+            if ip.head.disable {
                 return Seen::Down(String::new());
             }
             let not_running =
@@ -652,7 +655,7 @@ mod tests {
             }],
         );
         svc.ips.push(Ip {
-            head: crate::resource::Head {
+            head: crate::model::Head {
                 rid: "ip#1".into(),
                 ..Default::default()
             },

@@ -3,12 +3,13 @@
 //! is read in `config::sections::container`; its docker actions are in
 //! `docker::container`.
 
-use super::Head;
+use super::env_ref::EnvRef;
+use super::head::Head;
 use std::time::Duration;
 
 /// A container resource: the head every resource has (its rid, flags,
-/// requirements, triggers and limits: `resource::Head`, which the fields
-/// of a `Container` read through), and what the container kind adds.
+/// requirements, triggers and limits: `model::Head`, its `head` field), and
+/// what the container kind adds.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Container {
     pub head: Head,
@@ -44,7 +45,7 @@ pub struct Container {
     /// Rids this one shares a namespace with: they start before it.
     pub depends_on: Vec<String>,
     /// `secrets_environment` then `configs_environment` (SPEC 13).
-    pub env_refs: Vec<crate::objects::env::EnvRef>,
+    pub env_refs: Vec<EnvRef>,
     /// `registry_creds` (the container's, else DEFAULT's): a secret of the
     /// service's namespace with a `config.json`.
     pub registry_creds: Option<String>,
@@ -63,6 +64,3 @@ impl Container {
         }
     }
 }
-
-// A container reads its head's fields as its own (`c.rid`, `c.optional`).
-super::reads_its_head!(Container);

@@ -1,0 +1,24 @@
+//! Plain data, no I/O (STYLE.md, "the layout after the redesign"): a
+//! service as its config says it, its resources (the head every kind has,
+//! the kinds, one enum of them), limits, triggers and env references.
+//! Everything imports it; it imports nothing but leaf helpers (`paths`,
+//! `nodename`), so "a service holds a container" and "a container's
+//! action takes a service" no longer point at each other.
+
+pub mod container;
+pub mod env_ref;
+pub mod head;
+pub mod ip;
+pub mod limits;
+pub mod resource;
+pub mod service;
+pub mod trigger;
+
+pub use container::Container;
+pub use env_ref::{EnvRef, ObjKind};
+pub use head::{Head, Require};
+pub use ip::{Ip, Mode};
+pub use limits::Limits;
+pub use resource::Resource;
+pub use service::{DaemonConfig, Service};
+pub use trigger::Triggers;
