@@ -7,7 +7,7 @@ use crate::cli::ActionArgs;
 use crate::config::keywords::{rid_index, subset_section, CONTAINER_GROUP};
 use crate::config::{self};
 use crate::docker::argv::CgroupDriver;
-use crate::docker::{container::Exec, current::Current, inspect::ContainerInfo};
+use crate::docker::{current::Current, inspect::ContainerInfo};
 use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::model::resource::containers;
@@ -15,9 +15,9 @@ use crate::model::Container;
 use crate::model::Resource;
 use crate::model::Service;
 use crate::paths::SvcPath;
-use crate::resource::trigger;
+use crate::resource::{trigger, Context, Touched};
 use crate::state;
-use stages::{restart_joiners, start_around, stop, trigger_ctx};
+use stages::{restart_joiners, start_around, stop};
 
 mod stages;
 
@@ -170,24 +170,24 @@ pub fn run_one(
             return log.kept();
         }
         let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
-        let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
+        let mut context = Context::new(&svc, engine, &log, args.dry_run);
         // a dry run starts no daemon: from its down engine, nothing exists
-        exec.offline = args.dry_run && down;
-        if exec.offline {
+        context.offline = args.dry_run && down;
+        if context.offline {
             log.svc(
                 Level::Info,
                 "docker daemon is not running: the dry run can not see its containers, it shows a start from none",
             );
         }
-        exec.converge = kind == Kind::Deploy;
-        exec.use_prepared(prepared);
+        context.converge = kind == Kind::Deploy;
+        context.use_prepared(prepared);
         // the slices' limits, before any container runs in them
         let acted = if starts {
-            apply_limits(&exec, &selected_containers, &ctx.roots)
+            apply_limits(&context, &selected_containers, &ctx.roots)
         } else {
             Ok(())
         }
-        .and_then(|()| act(ctx, &exec, &selected, kind, filtered, complete));
+        .and_then(|()| act(ctx, &context, &selected, kind, filtered, complete));
         // the credentials served this action alone
         if starts && !args.dry_run {
             crate::objects::env::forget_creds(&svc, &ctx.roots);
@@ -203,7 +203,7 @@ pub fn run_one(
                     "{path}: some containers of the config can not be identified: config kept"
                 )));
             }
-            let left = super::write_checks::existing_containers(&svc, &exec.engine)?;
+            let left = super::write_checks::existing_containers(&svc, &context.engine)?;
             if !left.is_empty() {
                 return Err(Error::Failed(format!(
                     "{path}: containers still exist ({}): config kept",
@@ -222,7 +222,7 @@ pub fn run_one(
         }
         if acted?.is_some() {
             delete::remove_service(ctx, path)?;
-            remove_namespace_slice(ctx, &exec);
+            remove_namespace_slice(ctx, &context);
         }
         // every success ends here: one whose record lost a line is none
         log.kept()
@@ -293,25 +293,26 @@ fn guard(
 /// (see `config::load_for_stop`); the cgroup slices go only then.
 fn act(
     ctx: &Ctx,
-    exec: &Exec,
+    context: &Context,
     selected: &[Resource],
     kind: Kind,
     filtered: bool,
     complete: bool,
 ) -> Result<()> {
-    let svc = exec.svc;
+    let svc = context.svc;
+    let touched = Touched::default();
     let set_started = |started: bool| {
-        if exec.dry_run || filtered {
+        if context.dry_run || filtered {
             Ok(())
         } else {
             state::set_started(&svc.path, &ctx.roots, started)
         }
     };
-    let cur = exec.current(&containers(selected))?;
+    let cur = context.current(&containers(selected))?;
     // DEFAULT's triggers around the service's action (SPEC 14); the
     // resources' own around each of theirs, in start and stop below
     let around = |action: &str, f: &dyn Fn() -> Result<()>| {
-        trigger::around(&trigger_ctx(exec), &svc.triggers, None, action, f)
+        trigger::around(context, &svc.triggers, None, action, f)
     };
     // The expectation changes only when the action did what it says: a
     // stop that failed (a hung docker) leaves the service "started".
@@ -322,11 +323,11 @@ fn act(
             } else {
                 "provision"
             };
-            say_leftovers(exec, &cur);
-            start_around(exec, selected, &cur, action)?;
-            restart_joiners(exec)?;
-            if kind == Kind::Deploy && !exec.dry_run && !exec.touched_any() {
-                exec.log.svc(
+            say_leftovers(context, &cur);
+            start_around(context, &touched, selected, &cur, action)?;
+            restart_joiners(context, &touched)?;
+            if kind == Kind::Deploy && !context.dry_run && !touched.any() {
+                context.log.svc(
                     Level::Info,
                     "every container matches the config: nothing to change",
                 );
@@ -334,30 +335,31 @@ fn act(
             set_started(true)
         }
         Kind::Stop => {
-            around("stop", &|| stop(exec, selected, &cur, false, "stop"))?;
+            around("stop", &|| stop(context, selected, &cur, false, "stop"))?;
             set_started(false)
         }
         Kind::Unprovision | Kind::Purge => {
             around("unprovision", &|| {
-                stop(exec, selected, &cur, true, "unprovision")
+                stop(context, selected, &cur, true, "unprovision")
             })?;
-            if !exec.dry_run && !filtered && complete {
-                remove_slices(exec);
+            if !context.dry_run && !filtered && complete {
+                remove_slices(context);
             }
             set_started(false)
         }
         Kind::Restart => {
-            around("stop", &|| stop(exec, selected, &cur, false, "stop"))?;
-            exec.log
+            around("stop", &|| stop(context, selected, &cur, false, "stop"))?;
+            context
+                .log
                 .svc(Level::Info, "instance stopped, ready for restart.");
             // A dry run changed nothing: start from what the stop would leave.
-            let after = if exec.dry_run {
+            let after = if context.dry_run {
                 Current::from_infos(as_if_stopped(&cur, svc, &containers(selected)))
             } else {
-                exec.current(&containers(selected))?
+                context.current(&containers(selected))?
             };
-            start_around(exec, selected, &after, "start")?;
-            restart_joiners(exec)?;
+            start_around(context, &touched, selected, &after, "start")?;
+            restart_joiners(context, &touched)?;
             set_started(true)
         }
     }
@@ -370,9 +372,9 @@ fn act(
 /// leaves a resource removed from the config: it is no longer om's to stop,
 /// yet status counts it and the guard of another node refuses to start
 /// the service while it runs (see `status::leftover`).
-fn say_leftovers(exec: &Exec, cur: &Current) {
-    for (rid, i) in cur.leftovers(exec.svc) {
-        exec.log.svc(
+fn say_leftovers(context: &Context, cur: &Current) {
+    for (rid, i) in cur.leftovers(context.svc) {
+        context.log.svc(
             Level::Warn,
             &format!(
                 "{rid}: not in the config, its container {} is left {} (om does not manage it: docker rm -f it, or restore its section)",
@@ -387,9 +389,9 @@ fn say_leftovers(exec: &Exec, cur: &Current) {
 /// services' `--cgroup-parent`), where it holds no slice any more. Kept
 /// while a service of the namespace, or a root service named NS (whose
 /// slice it is), has a config, or when that can not be told.
-fn remove_namespace_slice(ctx: &Ctx, exec: &Exec) {
-    let path = &exec.svc.path;
-    if path.is_root_ns() || !matches!(exec.driver(), Ok(CgroupDriver::Cgroupfs)) {
+fn remove_namespace_slice(ctx: &Ctx, context: &Context) {
+    let path = &context.svc.path;
+    if path.is_root_ns() || !matches!(context.driver(), Ok(CgroupDriver::Cgroupfs)) {
         return;
     }
     let not_found = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
@@ -408,7 +410,7 @@ fn remove_namespace_slice(ctx: &Ctx, exec: &Exec) {
     }
     let (removed, failed) = crate::cgroup::remove_namespace_slice(&path.namespace);
     say_removed(
-        exec,
+        context,
         &crate::cgroup::namespace_slice(&path.namespace),
         &removed,
         failed,
@@ -418,17 +420,19 @@ fn remove_namespace_slice(ctx: &Ctx, exec: &Exec) {
 /// The action lines of a slice's removal: one for the slice when any of
 /// its directories went, a warning per one that stayed.
 fn say_removed(
-    exec: &Exec,
+    context: &Context,
     slice: &std::path::Path,
     removed: &[std::path::PathBuf],
     failed: Vec<String>,
 ) {
     if !removed.is_empty() {
-        exec.log
+        context
+            .log
             .svc(Level::Info, &format!("removed cgroup {}", slice.display()));
     }
     for f in failed {
-        exec.log
+        context
+            .log
             .svc(Level::Warn, &format!("cgroup not removed: {f}"));
     }
 }
@@ -439,16 +443,16 @@ fn say_removed(
 /// resource's alone, once docker says no container of the service is left
 /// (a stop of a shared slice would stop what runs in it). A slice that
 /// stays is a warning, not a failure.
-fn remove_slices(exec: &Exec) {
-    let warn = |msg: String| exec.log.svc(Level::Warn, &msg);
-    let svc = exec.svc;
-    match exec.driver() {
+fn remove_slices(context: &Context) {
+    let warn = |msg: String| context.log.svc(Level::Warn, &msg);
+    let svc = context.svc;
+    match context.driver() {
         Err(e) => warn(format!("cgroup not removed: {e}")),
         Ok(CgroupDriver::Cgroupfs) => {
             let levels = crate::cgroup::own_levels(svc);
             let (removed, failed) = crate::cgroup::remove_service_slices(&svc.path, &levels);
             say_removed(
-                exec,
+                context,
                 &crate::cgroup::service_slice(&svc.path),
                 &removed,
                 failed,
@@ -458,7 +462,7 @@ fn remove_slices(exec: &Exec) {
             if !std::path::Path::new("/run/systemd/system").exists() {
                 return;
             }
-            match super::write_checks::existing_containers(svc, &exec.engine) {
+            match super::write_checks::existing_containers(svc, &context.engine) {
                 Ok(left) if left.is_empty() => {}
                 Ok(_) => return,
                 Err(e) => return warn(format!("cgroup not removed: {e}")),
@@ -466,8 +470,8 @@ fn remove_slices(exec: &Exec) {
             let mut args = vec!["stop".to_string()];
             args.extend(crate::cgroup::leaf_units(svc));
             let cmd = crate::process::Cmd::new("systemctl", args);
-            exec.log.svc(Level::Info, &cmd.to_string());
-            match crate::process::capture(&cmd, exec.engine.bound()) {
+            context.log.svc(Level::Info, &cmd.to_string());
+            match crate::process::capture(&cmd, context.engine.bound()) {
                 Ok(out) if out.success() || out.stderr.contains("not loaded") => {}
                 Ok(out) => warn(format!("cgroup not removed: {}", out.error_line())),
                 Err(e) => warn(format!("cgroup not removed: {e}")),
@@ -491,9 +495,9 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
         let selected = containers(&select_resources(&svc, args)?);
         let prepared = crate::objects::env::prepare(&svc, &selected, &ctx.roots, args.dry_run)?;
         let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
-        let mut exec = Exec::new(&svc, engine, &log, args.dry_run);
-        exec.use_prepared(prepared);
-        let pulled = pull_each(&exec, &selected);
+        let mut context = Context::new(&svc, engine, &log, args.dry_run);
+        context.use_prepared(prepared);
+        let pulled = pull_each(&context, &selected);
         if !args.dry_run {
             crate::objects::env::forget_creds(&svc, &ctx.roots);
         }
@@ -502,13 +506,13 @@ pub fn pull_paths(ctx: &Ctx, paths: &[SvcPath], args: &ActionArgs) -> Result<()>
 }
 
 /// Each distinct image of `selected` pulled once.
-fn pull_each(exec: &Exec, selected: &[&Container]) -> Result<()> {
-    let mut seen: Vec<&str> = Vec::new();
+fn pull_each(context: &Context, selected: &[&Container]) -> Result<()> {
+    let mut pulled: Vec<&str> = Vec::new();
     for c in selected {
-        if !seen.contains(&c.image.as_str()) {
-            seen.push(&c.image);
-            exec.pull(c)
-                .inspect_err(|e| exec.log.res(&c.head.rid, Level::Error, &e.to_string()))
+        if !pulled.contains(&c.image.as_str()) {
+            pulled.push(&c.image);
+            crate::resource::container::pull(context, c)
+                .inspect_err(|e| context.log.res(&c.head.rid, Level::Error, &e.to_string()))
                 .map_err(|_| Error::Said)?;
         }
     }
@@ -630,10 +634,14 @@ fn as_if_stopped(cur: &Current, svc: &Service, selected: &[&Container]) -> Vec<C
 
 /// The `pg_*` limits of the service's slice, its subsets' and the
 /// selected containers' (SPEC 14), written before any of them starts.
-fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Roots) -> Result<()> {
+fn apply_limits(
+    context: &Context,
+    selected: &[&Container],
+    roots: &crate::paths::Roots,
+) -> Result<()> {
     use crate::docker::argv::{cgroup_parent, service_levels, slice_of};
     use crate::resource::limits::apply;
-    let svc = exec.svc;
+    let svc = context.svc;
     let any = !svc.limits.is_empty()
         || !svc.subset_limits.is_empty()
         || selected.iter().any(|c| !c.head.limits.is_empty());
@@ -651,39 +659,39 @@ fn apply_limits(exec: &Exec, selected: &[&Container], roots: &crate::paths::Root
             svc.path, svc.path.name
         )));
     }
-    let systemd = exec.driver()? == CgroupDriver::Systemd;
+    let systemd = context.driver()? == CgroupDriver::Systemd;
     let rel = |s: String| std::path::PathBuf::from(s.trim_start_matches('/'));
     let levels = service_levels(&svc.path);
     let unit = |levels: &[String]| systemd.then(|| slice_of(levels, CgroupDriver::Systemd));
-    let dry = exec.dry_run;
+    let dry = context.dry_run;
     apply(
-        exec.log,
+        context.log,
         "DEFAULT",
         &svc.limits,
         &rel(slice_of(&levels, CgroupDriver::Cgroupfs)),
         unit(&levels).as_deref(),
         dry,
-        exec.engine.bound(),
+        context.engine.bound(),
     )?;
     for (name, limits) in &svc.subset_limits {
         let mut l = levels.clone();
         l.push(format!("container.{name}"));
         apply(
-            exec.log,
+            context.log,
             &subset_section(name),
             limits,
             &rel(slice_of(&l, CgroupDriver::Cgroupfs)),
             unit(&l).as_deref(),
             dry,
-            exec.engine.bound(),
+            context.engine.bound(),
         )?;
     }
     for c in selected {
         let parent = cgroup_parent(&svc.path, c, CgroupDriver::Cgroupfs);
         let u = systemd.then(|| cgroup_parent(&svc.path, c, CgroupDriver::Systemd));
-        let bound = exec.engine.bound();
+        let bound = context.engine.bound();
         apply(
-            exec.log,
+            context.log,
             &c.head.rid,
             &c.head.limits,
             &rel(parent),

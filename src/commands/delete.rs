@@ -196,11 +196,11 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
             let loaded = config::load_quiet(path, ctx).ok();
             let ips = loaded
                 .as_ref()
-                .map(|svc| crate::resource::ip::run::observe_one(&engine, svc, &cur));
+                .map(|svc| crate::resource::ip::observe_one(&engine, svc, &cur));
             for (rid, h, holder) in &holders {
                 let up = match (&loaded, &ips) {
                     (Some(svc), Some(ips)) => svc.ips.iter().zip(ips).any(|(i, s)| {
-                        i.head.rid == **rid && !matches!(s, crate::resource::ip::run::Seen::Down(_))
+                        i.head.rid == **rid && !matches!(s, crate::resource::ip::State::Down(_))
                     }),
                     _ => cur
                         .named(h, holder, &label(h))

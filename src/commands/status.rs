@@ -10,7 +10,7 @@ use crate::docker::inspect::ContainerInfo;
 use crate::error::{Error, Result};
 use crate::fsutil::Under;
 use crate::model::Service;
-use crate::resource::ip::run as ip;
+use crate::resource::ip;
 use crate::state;
 use crate::status::{self, render::render, ServiceStatus};
 use crate::transport::Reach;

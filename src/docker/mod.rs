@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod argv;
-pub mod container;
 pub mod current;
 pub mod daemon;
 pub mod daemon_args;

@@ -12,8 +12,10 @@
 //! shell; the `OPENSVC_*` variables say what it runs for.
 
 use crate::error::{Error, Result};
-use crate::logger::{Level, Logger};
+use crate::logger::Level;
+use crate::model::Service;
 use crate::process::{stream, Cmd};
+use crate::resource::context::Context;
 use crate::secret::Secret;
 use std::time::Duration;
 
@@ -32,17 +34,10 @@ pub fn command(text: &str) -> std::result::Result<Cmd, String> {
     Ok(Cmd::new(program.clone(), args.iter().cloned()))
 }
 
-/// What a trigger runs for.
-pub struct Context<'a> {
-    pub svc: &'a crate::model::Service,
-    pub log: &'a Logger,
-    pub dry_run: bool,
-    pub timeout: Duration,
-}
-
 /// Runs the `when` trigger of `action` of a section (`rid`: a container's;
-/// `None`: DEFAULT's), if it has one. A failure is an error when it is
-/// blocking, a warning when not.
+/// `None`: DEFAULT's), if it has one, within the service's
+/// `trigger_timeout`. A failure is an error when it is blocking, a
+/// warning when not.
 pub fn run(
     ctx: &Context,
     triggers: &Triggers,
@@ -75,8 +70,29 @@ pub fn run(
         Ok(c) => c,
         Err(e) => return failed(e),
     };
-    let svc = ctx.svc;
-    cmd.env = [
+    cmd.env = variables(ctx.svc, action, rid);
+    say(Level::Info, &format!("{kw}: {cmd}"));
+    if ctx.dry_run {
+        return Ok(());
+    }
+    let out = match streamed(&cmd, ctx.svc.trigger_timeout, &say) {
+        Ok(out) => out,
+        Err(e @ Error::Interrupted(_)) => return Err(e),
+        Err(e) => return failed(e.to_string()),
+    };
+    if out.success() {
+        Ok(())
+    } else {
+        failed(format!(
+            "exit code {}",
+            crate::process::exit_code(out.status)
+        ))
+    }
+}
+
+/// The `OPENSVC_*` variables: what a trigger runs for.
+fn variables(svc: &Service, action: &str, rid: Option<&str>) -> Vec<(String, Secret)> {
+    [
         ("OPENSVC_SVCPATH", svc.path.to_string()),
         ("OPENSVC_SVCNAME", svc.path.name.clone()),
         ("OPENSVC_NAMESPACE", svc.path.namespace.clone()),
@@ -86,43 +102,34 @@ pub fn run(
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), Secret::new(v)))
-    .collect();
-    say(Level::Info, &format!("{kw}: {cmd}"));
-    if ctx.dry_run {
-        return Ok(());
-    }
+    .collect()
+}
+
+/// Runs `cmd`, its stdout said line by line after `output:`, then its
+/// stderr (its last MiB: process::stream keeps no more of it), as
+/// information when it succeeded, as warnings when not.
+fn streamed(
+    cmd: &Cmd,
+    timeout: Duration,
+    say: &dyn Fn(Level, &str),
+) -> Result<crate::process::Output> {
     let mut first = true;
-    let out = stream(&cmd, ctx.timeout, |line| {
+    let out = stream(cmd, timeout, |line| {
         if first {
             say(Level::Info, "output:");
             first = false;
         }
         say(Level::Info, line);
-    });
-    let out = match out {
-        Ok(out) => out,
-        Err(e @ Error::Interrupted(_)) => return Err(e),
-        Err(e) => return failed(e.to_string()),
-    };
-    // its last MiB (process::stream keeps no more of a stderr)
-    for line in out.stderr.lines().filter(|l| !l.trim().is_empty()) {
-        say(
-            if out.success() {
-                Level::Info
-            } else {
-                Level::Warn
-            },
-            line,
-        );
-    }
-    if out.success() {
-        Ok(())
+    })?;
+    let level = if out.success() {
+        Level::Info
     } else {
-        failed(format!(
-            "exit code {}",
-            crate::process::exit_code(out.status)
-        ))
+        Level::Warn
+    };
+    for line in out.stderr.lines().filter(|l| !l.trim().is_empty()) {
+        say(level, line);
     }
+    Ok(out)
 }
 
 /// `f`, the action of a section, with its triggers around it in OpenSVC's

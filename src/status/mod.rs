@@ -212,7 +212,7 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
                         i.image, c.image
                     ));
                     Avail::Warn
-                } else if i.running && crate::docker::container::drifted(svc, c, i) {
+                } else if i.running && crate::resource::container::drifted(svc, c, i) {
                     log.push("warn: config changed since the container was created".to_string());
                     Avail::Warn
                 } else if i.running && i.health.as_deref() == Some("unhealthy") {
@@ -312,13 +312,13 @@ fn alive(state: &str) -> bool {
 }
 
 /// An ip resource (SPEC 16), from what its holder's namespace holds.
-pub fn ip_resource(ip: &crate::model::Ip, seen: &crate::resource::ip::run::Seen) -> ResourceStatus {
-    use crate::resource::ip::run::Seen;
+pub fn ip_resource(ip: &crate::model::Ip, seen: &crate::resource::ip::State) -> ResourceStatus {
+    use crate::resource::ip::State;
     let (status, log) = match seen {
         _ if ip.head.disable => (Avail::NotApplicable, Vec::new()),
-        Seen::Up => (Avail::Up, Vec::new()),
-        Seen::Down(why) => (Avail::Down, vec![format!("info: {why}")]),
-        Seen::Unknown(why) => (Avail::Warn, vec![format!("warn: {why}")]),
+        State::Up => (Avail::Up, Vec::new()),
+        State::Down(why) => (Avail::Down, vec![format!("info: {why}")]),
+        State::Unknown(why) => (Avail::Warn, vec![format!("warn: {why}")]),
     };
     let flag = |on: bool, ch: char| if on { ch } else { '.' };
     ResourceStatus {
@@ -464,7 +464,7 @@ pub fn service_in(
     svc: &Service,
     node: &str,
     view: View,
-    ips: &[crate::resource::ip::run::Seen],
+    ips: &[crate::resource::ip::State],
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
