@@ -1,7 +1,7 @@
 //! The container kind (STYLE.md, "resources are kinds"): a container
 //! resource is the common head plus what a `docker run` needs. Its section
-//! is read in `config::sections::container`; its docker actions are in
-//! `docker::container`.
+//! is read in `config::sections::container`; its actions are in
+//! `resource::container`.
 
 use super::env_ref::EnvRef;
 use super::head::Head;

@@ -1,6 +1,6 @@
 //! The resource kinds as one enum: a resource of any kind, as the plan and
-//! the actions see it. An action dispatches on the kind (the container
-//! kind: `model::Container` and `docker::container`).
+//! the actions see it. An action dispatches on the kind in one place,
+//! `resource` (its functions match on it; each kind acts in `resource::<kind>`).
 
 use super::container::Container;
 use super::head::Head;

@@ -78,3 +78,27 @@ impl Touched {
         self.half_made.lock().is_ok_and(|p| p.contains(rid))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_an_action_touched_is_told_by_rid() {
+        let t = Touched::default();
+        assert!(!t.any() && !t.contains("container#1"));
+        t.mark("container#1");
+        assert!(t.any() && t.contains("container#1") && !t.contains("container#2"));
+        assert_eq!(t.rids(), HashSet::from(["container#1".to_string()]));
+        // recreated: told for a joiner's holders
+        assert!(!t.recreated_any(&["container#1".into()]));
+        t.mark_recreated("container#1");
+        assert!(t.recreated_any(&["container#9".into(), "container#1".into()]));
+        assert!(!t.recreated_any(&["container#2".into()]));
+        // half-made until made or undone: only then cut short by a signal
+        t.half_made("ip#1", true);
+        assert!(t.cut_short("ip#1") && !t.cut_short("ip#2"));
+        t.half_made("ip#1", false);
+        assert!(!t.cut_short("ip#1"));
+    }
+}

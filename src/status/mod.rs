@@ -482,7 +482,7 @@ pub fn service_in(
             None => daemon_down(svc, c),
         })
         .collect();
-    // the ip resources after the containers (`ips`: what `ip::run::observe`
+    // the ip resources after the containers (`ips`: what `ip::observe`
     // saw, in `svc.ips` order)
     resources.extend(
         svc.ips
