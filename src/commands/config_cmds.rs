@@ -40,7 +40,7 @@ fn sections(doc: &Document, path: &SvcPath, ctx: &Ctx, eval: bool) -> Result<Vec
             }
             let v = ev
                 .get(section, name)
-                .map_err(|e| Error::config(format!("{section}.{name}"), e))?
+                .map_err(|e| Error::config(format!("{section}.{name}"), e.to_string()))?
                 .unwrap_or_default();
             keys.push((name.to_string(), v));
         }
@@ -111,7 +111,7 @@ pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
         // scoping, no references), else the keyword's default.
         let value = if args.eval {
             ev.get(&section, &key)
-                .map_err(|e| Error::config(format!("{section}.{key}"), e))?
+                .map_err(|e| Error::config(format!("{section}.{key}"), e.to_string()))?
         } else {
             match doc.get(&section, &key) {
                 Some(v) => Some(v.to_string()),

@@ -9,6 +9,7 @@ use super::keywords::{
     close_matches, lookup, scopable, section_kind, subset_section, unscoped, Kind, SectionKind,
     Support,
 };
+use super::read::{line, read, Mode};
 use super::value::check;
 use crate::host::Host;
 use crate::model::Service;
@@ -109,7 +110,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Hos
         .warnings
         .extend(super::eval::env_overridden(doc, &host.env));
     if report.errors.is_empty() {
-        match super::build::build_with(&eval, doc, path) {
+        match super::read::read(&eval, Mode::Whole).map(|r| r.service) {
             // the config of a service that does not run here (an
             // operator's copy, say): the guard refuses to start it here
             Ok(svc)
@@ -125,7 +126,7 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Hos
                 finish(&mut report, svc, roots);
             }
             Ok(svc) => finish(&mut report, svc, roots),
-            Err(e) => report.errors.push(e),
+            Err(e) => report.errors.push(line(&e)),
         }
     }
     // A config with node scopes reads differently on each node: it is
@@ -173,18 +174,20 @@ fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str], env: &EnvVar
         .iter()
         .filter_map(|node| {
             let eval = Evaluator::new(doc, path, node, env);
-            let built = super::build::build_with(&eval, doc, path).and_then(|svc| {
-                let all = svc.resources();
-                crate::plan::start_stages(&svc, &all)?;
-                match &svc.daemon {
-                    Some(d) => {
-                        crate::docker::system_dirs::check_elsewhere(&d.data_dir).map_err(|e| {
-                            format!("DEFAULT.{}: '{}' {e}", d.key, d.data_dir.escape_debug())
-                        })
+            let built = read(&eval, Mode::Whole)
+                .map_err(|e| line(&e))
+                .and_then(|r| {
+                    let svc = r.service;
+                    let all = svc.resources();
+                    crate::plan::start_stages(&svc, &all)?;
+                    match &svc.daemon {
+                        Some(d) => crate::docker::system_dirs::check_elsewhere(&d.data_dir)
+                            .map_err(|e| {
+                                format!("DEFAULT.{}: '{}' {e}", d.key, d.data_dir.escape_debug())
+                            }),
+                        None => Ok(()),
                     }
-                    None => Ok(()),
-                }
-            });
+                });
             built.err().map(|e| format!("on {node}: {e}"))
         })
         .collect()
@@ -391,8 +394,8 @@ mod tests {
         let eval = Evaluator::new(&doc, &path, "n1", &env);
         assert_eq!(eval.get("DEFAULT", "id").unwrap().as_deref(), Some("x"));
         assert_eq!(eval.get("DEFAULT", "nodes").unwrap(), None);
-        let l = super::super::lenient::build(&doc, &path, "n1", &env);
-        assert_eq!(l.service.unwrap().id, "x");
+        let l = read(&eval, Mode::Stop).unwrap();
+        assert_eq!(l.service.id, "x");
     }
 
     #[test]

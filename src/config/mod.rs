@@ -1,13 +1,13 @@
 //! The configuration store: files on disk, their raw lines, the typed service.
 
-pub mod build;
 pub mod check;
 pub mod eval;
 pub mod ini;
 pub mod input;
 pub mod keywords;
-pub mod lenient;
 pub mod operand;
+pub mod read;
+mod reference;
 mod sections;
 pub mod service;
 pub mod value;
@@ -97,10 +97,11 @@ pub fn load_noting(
 }
 
 /// `load`, or for an action that only stops containers, the service as far
-/// as a stop needs it when the config does not validate (with a warning
-/// naming the first error): `stop` always works on a readable config.
-/// The flag says whether every container resource could be identified
-/// (a delete needs that: it must know every container is gone).
+/// as a stop needs it when the config does not validate (`read::Mode::Stop`,
+/// with a warning naming the first error): `stop` always works on a
+/// readable config. The flag says whether every container resource could
+/// be identified (a delete needs that: it must know every container is
+/// gone).
 pub fn load_for_stop(path: &SvcPath, host: &Host) -> Result<(Service, bool)> {
     let (doc, report) = read_checked(path, host)?;
     if let (None, Some(svc)) = (report.errors.first(), report.service) {
@@ -110,17 +111,19 @@ pub fn load_for_stop(path: &SvcPath, host: &Host) -> Result<(Service, bool)> {
         .errors
         .first()
         .map_or("invalid config", String::as_str);
-    let l = lenient::build(&doc, path, &host.node, &host.env);
-    let svc = l
-        .service
-        .ok_or_else(|| Error::Failed(format!("{path}: {first}")))?;
+    let eval = eval::Evaluator::new(&doc, path, &host.node, &host.env);
+    let reading = read::read(&eval, read::Mode::Stop)
+        .map_err(|_| Error::Failed(format!("{path}: {first}")))?;
     crate::text::say(&format!(
         "{path}: warning: {first}; acting on the container names the config gives"
     ));
-    for p in l.problems.iter().chain(&l.notes) {
-        crate::text::say(&format!("{path}: warning: {p}"));
+    for p in &reading.problems {
+        crate::text::say(&format!("{path}: warning: {}", read::line(p)));
     }
-    Ok((svc, l.problems.is_empty()))
+    for n in &reading.notes {
+        crate::text::say(&format!("{path}: warning: {n}"));
+    }
+    Ok((reading.service, reading.problems.is_empty()))
 }
 
 /// Writes a service's config. The text must read back as the same document:
