@@ -156,7 +156,7 @@ impl<'a> Evaluator<'a> {
     /// applies on `deb1.opensvc.com`), then `key@nodes`, then `key`, then
     /// the keyword's default. A keyword that takes no scope (`id`, the
     /// node lists) is read unscoped whatever a hand edit added: the check
-    /// refuses the scope, and a lenient read (a stop) never takes another
+    /// refuses the scope, and the reader's stop mode never takes another
     /// service's id for this one's.
     pub fn raw(&self, section: &str, key: &str) -> Option<Cow<'a, str>> {
         let doc: &'a Document = self.doc;

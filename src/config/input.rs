@@ -79,15 +79,15 @@ fn from_json(text: &str) -> Result<(Document, Option<String>)> {
         doc.add_section(section);
         for (key, value) in keys {
             check_names(section, key).map_err(|e| invalid(e.to_string()))?;
-            let text = scalar(value).ok_or_else(|| {
+            let value_text = scalar(value).ok_or_else(|| {
                 invalid(format!(
                     "{section}.{key} must be a string, number, boolean or list of them"
                 ))
             })?;
             // Here, not only in check_document: the INI form would drop a
             // trailing newline, and with it the evidence.
-            check_chars(section, key, &text).map_err(|e| invalid(e.to_string()))?;
-            doc.set(section, key, &text);
+            check_chars(section, key, &value_text).map_err(|e| invalid(e.to_string()))?;
+            doc.set(section, key, &value_text);
         }
     }
     Ok((doc, path))
@@ -254,11 +254,11 @@ pub fn parse_assign(s: &str) -> Result<Assign> {
 /// value are checked here: the INI form could hide a newline).
 pub fn apply(doc: &mut Document, a: &Assign) -> Result<()> {
     check_chars(&a.section, &a.key, &a.value)?;
-    let current = doc.get(&a.section, &a.key).unwrap_or_default();
+    let written = doc.get(&a.section, &a.key).unwrap_or_default();
     let value = match a.op {
         Op::Set => a.value.clone(),
-        Op::Append => append_words(current, &a.value)?,
-        Op::Remove => remove_words(current, &a.value)?,
+        Op::Append => append_words(written, &a.value)?,
+        Op::Remove => remove_words(written, &a.value)?,
     };
     doc.set(&a.section, &a.key, &value);
     Ok(())
@@ -267,34 +267,34 @@ pub fn apply(doc: &mut Document, a: &Assign) -> Result<()> {
 /// `K+=V`: V is shell text (`-e A=1` is two words, `X="a b"` one), added
 /// after the current words as written; V that is no valid shell text is
 /// one word, quoted. The words already there keep their exact text.
-fn append_words(current: &str, v: &str) -> Result<String> {
+fn append_words(written: &str, v: &str) -> Result<String> {
     // word_spans refuses a value with a comment, after which a new word
     // would vanish.
-    word_spans(current).map_err(Error::Failed)?;
+    word_spans(written).map_err(Error::Failed)?;
     let added = match split_words(v) {
         Ok(words) if !words.is_empty() => v.trim().to_string(),
         _ => shell_words::quote(v).into_owned(),
     };
-    Ok(if current.trim().is_empty() {
+    Ok(if written.trim().is_empty() {
         added
     } else {
-        format!("{} {added}", current.trim_end())
+        format!("{} {added}", written.trim_end())
     })
 }
 
 /// `K-=V`: removes the first run of words equal to V's words; the others
 /// keep their exact text.
-fn remove_words(current: &str, v: &str) -> Result<String> {
-    let spans = word_spans(current).map_err(Error::Failed)?;
+fn remove_words(written: &str, v: &str) -> Result<String> {
+    let spans = word_spans(written).map_err(Error::Failed)?;
     let gone = split_words(v).unwrap_or_else(|_| vec![v.to_string()]);
     if gone.is_empty() {
-        return Ok(current.to_string());
+        return Ok(written.to_string());
     }
     let at = spans
         .windows(gone.len())
         .position(|w| w.iter().map(|(_, word)| word).eq(gone.iter()));
     let Some(at) = at else {
-        return Ok(current.to_string());
+        return Ok(written.to_string());
     };
     let start = spans[at].0.start;
     let end = spans[at + gone.len() - 1].0.end;
@@ -305,8 +305,8 @@ fn remove_words(current: &str, v: &str) -> Result<String> {
         None => (start, end),
     };
     // Cut exactly: a trim could eat an escaped space (`a\ `).
-    let mut out = current[..cut_from].to_string();
-    out.push_str(&current[cut_to..]);
+    let mut out = written[..cut_from].to_string();
+    out.push_str(&written[cut_to..]);
     Ok(out)
 }
 

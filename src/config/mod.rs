@@ -36,9 +36,11 @@ fn read_document_in(path: &SvcPath, etc: &Under) -> Result<Document> {
     let rel = path.conf_rel();
     // A FIFO would block the read forever, a directory is no config.
     // Document::parse drops a leading UTF-8 BOM.
-    let text = crate::fsutil::found(&etc.path(&rel), etc.read_regular_within(&rel, MAX_CONFIG))?
-        .ok_or_else(|| Error::Failed(format!("service {path} does not exist")))?;
-    Document::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", etc.path(&rel).display())))
+    let contents =
+        crate::fsutil::found(&etc.path(&rel), etc.read_regular_within(&rel, MAX_CONFIG))?
+            .ok_or_else(|| Error::Failed(format!("service {path} does not exist")))?;
+    Document::parse(&contents)
+        .map_err(|e| Error::Failed(format!("{}: {e}", etc.path(&rel).display())))
 }
 
 /// Reads and checks a service's config; an unknown keyword or section (a
@@ -129,13 +131,13 @@ pub fn load_for_stop(path: &SvcPath, host: &Host) -> Result<(Service, bool)> {
 /// Writes a service's config. The text must read back as the same document:
 /// an edit that would produce an unreadable file is refused, never written.
 pub fn save(path: &SvcPath, roots: &Roots, doc: &Document) -> Result<()> {
-    let text = doc.to_string();
-    if Document::parse(&text).as_ref() != Ok(doc) {
+    let written = doc.to_string();
+    if Document::parse(&written).as_ref() != Ok(doc) {
         return fail(format!(
             "{path}: refusing to write a config that would not read back as written"
         ));
     }
-    write_atomic(&path.conf_file(roots), &text, roots)
+    write_atomic(&path.conf_file(roots), &written, roots)
 }
 
 /// Writes a config file of om's trees atomically, 0600 (see

@@ -103,13 +103,13 @@ fn whole(eval: &Evaluator) -> Result<Service> {
     let ip_set: HashSet<&str> = ip_rids.iter().copied().collect();
     let known = |r: &str| names.contains_key(r) || ip_set.contains(r);
     let all = || {
-        let mut r: Vec<&str> = names
+        let mut every: Vec<&str> = names
             .keys()
             .copied()
             .chain(ip_rids.iter().copied())
             .collect();
-        r.sort_unstable();
-        r.join(" ")
+        every.sort_unstable();
+        every.join(" ")
     };
     let rids = Rids {
         known: &known,

@@ -163,12 +163,12 @@ mod tests {
 
     #[test]
     fn a_namespace_cycle_does_not_stop_the_stop() {
-        let l = for_stop_of(
+        let reading = for_stop_of(
             "[DEFAULT]\nid = x\n[container#1]\nnetns = container#2\n[container#2]\nnetns = container#1\n",
         );
-        assert!(l.problems.is_empty(), "{:?}", l.problems);
-        assert!(l.notes[0].contains("cycle"), "{:?}", l.notes);
-        let all = l.service.resources();
-        assert!(crate::plan::stop_stages(&l.service, &all).is_ok());
+        assert!(reading.problems.is_empty(), "{:?}", reading.problems);
+        assert!(reading.notes[0].contains("cycle"), "{:?}", reading.notes);
+        let all = reading.service.resources();
+        assert!(crate::plan::stop_stages(&reading.service, &all).is_ok());
     }
 }
