@@ -171,4 +171,60 @@ mod tests {
         let all = reading.service.resources();
         assert!(crate::plan::stop_stages(&reading.service, &all).is_ok());
     }
+
+    fn eval_of<'a>(doc: &'a Document, path: &'a SvcPath) -> Evaluator<'a> {
+        Evaluator::new(doc, path, "n", EnvVars::NONE)
+    }
+
+    #[test]
+    fn an_ip_holder_is_read_as_this_node_reads_it() {
+        let path = SvcPath::parse("s").unwrap();
+        let holder = |ip: &str| {
+            let doc = Document::parse(&format!(
+                "[DEFAULT]\nid = x\n[container#1]\n[container#2]\nname = --help\n[env]\nh = container#1\n[ip#1]\n{ip}"
+            ))
+            .unwrap();
+            ip_holder(&eval_of(&doc, &path), "ip#1").map_err(|e| line(&e))
+        };
+        let one = Some(("container#1".to_string(), "s.container.1".to_string()));
+        // this node's scope and a reference, as a stop and a start read them
+        assert_eq!(
+            holder("netns = container#9\nnetns@n = container#1\n"),
+            Ok(one.clone())
+        );
+        assert_eq!(holder("netns = {env.h}\n"), Ok(one));
+        assert_eq!(holder("ipname = a\n"), Ok(None));
+        assert_eq!(
+            holder("netns = host\n"),
+            Err("ip#1.netns: 'host' is not container#N".to_string())
+        );
+        let e = holder("netns = container#2\n").unwrap_err();
+        assert!(
+            e.starts_with("ip#1.netns: '--help' is not a docker container name"),
+            "{e}"
+        );
+        let e = holder("netns = {nope}\n").unwrap_err();
+        assert_eq!(e, "ip#1.netns: unknown reference {nope}");
+    }
+
+    #[test]
+    fn both_modes_read_the_same_names_and_a_stop_keeps_what_does_not_read_at_its_default() {
+        let text = "[DEFAULT]\nid = x\nnodes = n\n[env]\nn = web\n[container#1]\ntype = docker\nimage = a\nname = {env.n}\nname@n = {env.n}-here\n[container#2]\ntype = docker\nimage = a\n";
+        let doc = Document::parse(text).unwrap();
+        let path = SvcPath::parse("s").unwrap();
+        let eval = eval_of(&doc, &path);
+        let names = |svc: &Service| -> Vec<String> {
+            svc.containers.iter().map(|c| c.name.clone()).collect()
+        };
+        let whole = read(&eval, Mode::Whole).unwrap().service;
+        let stop = read(&eval, Mode::Stop).unwrap().service;
+        assert_eq!(names(&whole), ["web-here", "s.container.2"]);
+        assert_eq!(names(&stop), names(&whole));
+        assert_eq!(container_name(&eval, "container#1").unwrap(), "web-here");
+        // a detach that does not read is detach's default (true): the
+        // container is not taken for one docker removes
+        let r = for_stop_of("[DEFAULT]\nid = x\n[container#1]\ndetach = {nope}\n");
+        let c = &r.service.containers[0];
+        assert_eq!((c.detach, c.rm), (true, false));
+    }
 }
