@@ -40,7 +40,7 @@ fn sections(doc: &Document, path: &SvcPath, ctx: &Ctx, eval: bool) -> Result<Vec
             }
             let v = ev
                 .get(section, name)
-                .map_err(|e| Error::config(format!("{section}.{name}"), e))?
+                .map_err(|e| Error::config(format!("{section}.{name}"), e.to_string()))?
                 .unwrap_or_default();
             keys.push((name.to_string(), v));
         }
@@ -96,7 +96,7 @@ pub fn print_config(ctx: &Ctx, selector: &str, args: &PrintConfigArgs) -> Result
 
 pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
-    let (section, key) = split_key(&args.kw).map_err(Error::Usage)?;
+    let (section, key) = split_key(&args.kw)?;
     each(&paths, |path| {
         let doc = config::read_document(path, &ctx.roots)?;
         let optional_section = section == "DEFAULT" || section == "env";
@@ -111,7 +111,7 @@ pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
         // scoping, no references), else the keyword's default.
         let value = if args.eval {
             ev.get(&section, &key)
-                .map_err(|e| Error::config(format!("{section}.{key}"), e))?
+                .map_err(|e| Error::config(format!("{section}.{key}"), e.to_string()))?
         } else {
             match doc.get(&section, &key) {
                 Some(v) => Some(v.to_string()),
@@ -192,13 +192,13 @@ pub fn set(ctx: &Ctx, selector: &str, args: &SetArgs) -> Result<()> {
     let assigns = args
         .kw
         .iter()
-        .map(|k| parse_assign(k).map_err(Error::Usage))
+        .map(|k| parse_assign(k))
         .collect::<Result<Vec<_>>>()?;
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
         edit(ctx, path, &args.common, "set", |doc| {
             for a in &assigns {
-                apply(doc, a).map_err(Error::Failed)?;
+                apply(doc, a)?;
             }
             Ok(())
         })
@@ -209,7 +209,7 @@ pub fn unset(ctx: &Ctx, selector: &str, args: &UnsetArgs) -> Result<()> {
     let keys = args
         .kw
         .iter()
-        .map(|k| split_key(k).map_err(Error::Usage))
+        .map(|k| split_key(k))
         .collect::<Result<Vec<_>>>()?;
     let paths = ctx.select(selector)?;
     each(&paths, |path| {

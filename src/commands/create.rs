@@ -80,7 +80,7 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
     // First, so that the id heads [DEFAULT] ...
     doc.set("DEFAULT", "id", &id);
     for kw in &args.kw {
-        let a = parse_assign(kw).map_err(Error::Usage)?;
+        let a = parse_assign(kw)?;
         apply(&mut doc, &a)
             .map_err(|e| Error::Failed(format!("--kw '{}': {e}", kw.escape_debug())))?;
     }

@@ -3,11 +3,12 @@
 
 use super::{each, waitlock, Ctx};
 use crate::cli::DeleteArgs;
-use crate::config::eval::{default_container_name, Evaluator};
+use crate::config::eval::Evaluator;
+use crate::config::read;
 use crate::config::{self, keywords::section_kind, keywords::SectionKind};
 use crate::docker;
 use crate::docker::current::Current;
-use crate::error::{fail, Context, Result};
+use crate::error::{fail, Context, Error, Result};
 use crate::paths::SvcPath;
 use crate::state;
 
@@ -119,24 +120,20 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
     let mut doc = config::read_document(path, &ctx.roots)?;
     if !force {
         // A section whose container exists would leave it orphaned. Names
-        // come from the raw document, so a config that does not validate
-        // (the reason to delete a section, often) is checked too.
+        // come from the reader's stop mode (`config::read`), so a config
+        // that does not validate (the reason to delete a section, often) is
+        // checked too.
         let eval = Evaluator::new(&doc, path, &ctx.node, &ctx.env);
+        let is = |r: &str, kind| doc.has_section(r) && section_kind(r) == Some(kind);
         let names: Vec<(&String, String)> = rids
             .iter()
-            .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Container))
+            .filter(|r| is(r, SectionKind::Container))
             .map(|r| {
-                let unchecked = |e: String| {
-                    crate::error::Error::Failed(format!(
-                        "{r}.name: {e}: can not check whether its container exists; --force to delete it anyway"
+                let name = read::container_name(&eval, r).map_err(|e| {
+                    Error::Failed(format!(
+                        "{e}: can not check whether its container exists; --force to delete it anyway"
                     ))
-                };
-                let name = eval
-                    .get(r, "name")
-                    .map_err(unchecked)?
-                    .unwrap_or_else(|| default_container_name(path, r));
-                // Never an operand docker would read as an option.
-                crate::config::operand::container_name(&name).map_err(unchecked)?;
+                })?;
                 Ok((r, name))
             })
             .collect::<Result<_>>()?;
@@ -150,34 +147,21 @@ fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> R
         };
         // an ip section whose holder runs: its address may be up there,
         // and would stay out of om's reach
-        let holders: Vec<(&String, String, String)> = rids
-            .iter()
-            .filter(|r| doc.has_section(r) && section_kind(r) == Some(SectionKind::Ip))
-            .filter_map(|r| doc.get(r, "netns").map(|h| (r, h)))
-            .map(|(r, h)| {
-                let unchecked = |e: String| {
-                    crate::error::Error::Failed(format!(
-                        "{r}.netns: {e}: can not check whether its address is up; --force to delete it anyway"
-                    ))
-                };
-                if crate::config::keywords::rid_index(h, crate::config::keywords::CONTAINER_GROUP)
-                    .is_none()
-                {
-                    return Err(unchecked(format!("'{}' is not container#N", h.escape_debug())));
-                }
-                let name = eval
-                    .get(h, "name")
-                    .map_err(unchecked)?
-                    .unwrap_or_else(|| default_container_name(path, h));
-                // never an operand docker would read as an option
-                crate::config::operand::container_name(&name).map_err(unchecked)?;
-                Ok((r, h.to_string(), name))
-            })
-            .collect::<Result<_>>()?;
+        let mut holders: Vec<(&String, String, String)> = Vec::new();
+        for r in rids.iter().filter(|r| is(r, SectionKind::Ip)) {
+            let holder = read::ip_holder(&eval, r).map_err(|e| {
+                Error::Failed(format!(
+                    "{e}: can not check whether its address is up; --force to delete it anyway"
+                ))
+            })?;
+            if let Some((h, name)) = holder {
+                holders.push((r, h, name));
+            }
+        }
         let mut name_refs: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
         name_refs.extend(holders.iter().map(|(_, _, n)| n.as_str()));
         // the engine of the config as it is (a private daemon's, maybe)
-        let engine = match crate::config::build::daemon_of(&eval) {
+        let engine = match read::daemon(&eval) {
             Ok(Some(_)) => {
                 docker::Engine::private(&ctx.docker, &docker::daemon::socket_of(path, &ctx.roots))
             }

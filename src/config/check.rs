@@ -9,7 +9,9 @@ use super::keywords::{
     close_matches, lookup, scopable, section_kind, subset_section, unscoped, Kind, SectionKind,
     Support,
 };
+use super::read::{line, read, Mode};
 use super::value::check;
+use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::model::Service;
 use crate::paths::{Roots, SvcPath};
@@ -58,13 +60,46 @@ impl Report {
 /// `nodename` is the node checked as (this one's, or a sync's sender's);
 /// `host` gives the roots and the environment.
 pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Host) -> Report {
-    let roots = &host.roots;
     let mut report = Report::default();
     let eval = Evaluator::new(doc, path, nodename, &host.env);
     // the other nodes the scopes name, as written (few: one build each),
     // and the service's other nodes when it has scopes at all
-    let mut others: Vec<&str> = Vec::new();
-    let mut others_owned: Vec<String> = Vec::new();
+    let mut others = check_sections(&eval, &mut report);
+    report
+        .warnings
+        .extend(super::eval::env_overridden(doc, &host.env));
+    if report.errors.is_empty() {
+        read_whole(&eval, &mut report, &host.roots);
+    }
+    // A config with node scopes reads differently on each node: it is
+    // checked as every node of the service would read it too (`@nodes`,
+    // `@drpnodes`, and a node a later list change adds, so a hostile run
+    // found: only the nodes a scope named were checked).
+    let mut service_nodes: Vec<String> = Vec::new();
+    if report.errors.is_empty() && doc.has_scopes() {
+        if let Some(svc) = &report.service {
+            for n in svc.all_nodes() {
+                if !crate::nodename::is_local(n, nodename) && !others.contains(&n) {
+                    service_nodes.push(n.to_string());
+                }
+            }
+        }
+    }
+    if report.errors.is_empty() {
+        others.extend(service_nodes.iter().map(String::as_str));
+        report
+            .errors
+            .extend(check_as_others(doc, path, &others, &host.env));
+    }
+    report
+}
+
+/// Every section and key of the document (`eval`'s, read as its node):
+/// the errors, unknown keywords and warnings go to `report`. The other
+/// nodes the keys' scopes name are the answer.
+fn check_sections<'d>(eval: &Evaluator<'d>, report: &mut Report) -> Vec<&'d str> {
+    let doc: &'d Document = eval.doc;
+    let mut others: Vec<&'d str> = Vec::new();
     for section in doc.section_names() {
         if section.contains(char::is_control) {
             let shown = section.escape_debug();
@@ -82,76 +117,54 @@ pub fn check_document(doc: &Document, path: &SvcPath, nodename: &str, host: &Hos
         };
         for (key, value) in doc.entries(section) {
             match check_chars(section, key, value).and_then(|()| check_scope(section, key)) {
-                Ok(()) => check_key(&eval, section, &kind, key, &mut report),
-                Err(e) => report.errors.push(e),
+                Ok(()) => check_key(eval, section, &kind, key, report),
+                Err(e) => report.errors.push(line(&e)),
             }
             if let Some((_, node)) = key.split_once('@') {
                 let other = !LIST_SCOPES.contains(&node)
-                    && !crate::nodename::is_local(node, nodename)
+                    && !crate::nodename::is_local(node, eval.nodename)
                     && super::operand::node(node).is_ok();
                 if other && !others.contains(&node) {
                     others.push(node);
                 }
             }
         }
-        if kind == SectionKind::Container && doc.get(section, "type").is_none() {
+        let driver = match kind {
+            SectionKind::Container => Some(("a container", "docker")),
+            SectionKind::Ip => Some(("an ip", "netns")),
+            _ => None,
+        };
+        if let Some((what, driver)) = driver.filter(|_| doc.get(section, "type").is_none()) {
             report.errors.push(format!(
-                "[{section}] has no type: a container resource needs {section}.type=docker"
+                "[{section}] has no type: {what} resource needs {section}.type={driver}"
             ));
         }
-        if kind == SectionKind::Ip && doc.get(section, "type").is_none() {
-            report.errors.push(format!(
-                "[{section}] has no type: an ip resource needs {section}.type=netns"
+    }
+    others
+}
+
+/// The typed service, read whole, and its checks as a whole.
+fn read_whole(eval: &Evaluator, report: &mut Report, roots: &Roots) {
+    let nodename = eval.nodename;
+    match read(eval, Mode::Whole) {
+        // the config of a service that does not run here (an operator's
+        // copy, say): the guard refuses to start it here
+        Ok(r)
+            if !r
+                .service
+                .all_nodes()
+                .iter()
+                .any(|n| crate::nodename::is_local(n, nodename)) =>
+        {
+            report.warnings.push(format!(
+                "DEFAULT.nodes: {nodename} is not a node of the service ({}): om starts nothing of it here",
+                r.service.all_nodes().join(" ")
             ));
+            finish(report, r.service, roots);
         }
+        Ok(r) => finish(report, r.service, roots),
+        Err(e) => report.errors.push(line(&e)),
     }
-    report
-        .warnings
-        .extend(super::eval::env_overridden(doc, &host.env));
-    if report.errors.is_empty() {
-        match super::build::build_with(&eval, doc, path) {
-            // the config of a service that does not run here (an
-            // operator's copy, say): the guard refuses to start it here
-            Ok(svc)
-                if !svc
-                    .all_nodes()
-                    .iter()
-                    .any(|n| crate::nodename::is_local(n, nodename)) =>
-            {
-                report.warnings.push(format!(
-                    "DEFAULT.nodes: {nodename} is not a node of the service ({}): om starts nothing of it here",
-                    svc.all_nodes().join(" ")
-                ));
-                finish(&mut report, svc, roots);
-            }
-            Ok(svc) => finish(&mut report, svc, roots),
-            Err(e) => report.errors.push(e),
-        }
-    }
-    // A config with node scopes reads differently on each node: it is
-    // checked as every node of the service would read it too (`@nodes`,
-    // `@drpnodes`, and a node a later list change adds, so a hostile run
-    // found: only the nodes a scope named were checked).
-    if report.errors.is_empty() && doc.has_scopes() {
-        if let Some(svc) = &report.service {
-            for n in svc.all_nodes() {
-                if !crate::nodename::is_local(n, nodename) && !others.contains(&n) {
-                    others_owned.push(n.to_string());
-                }
-            }
-        }
-    }
-    if report.errors.is_empty() {
-        let all: Vec<&str> = others
-            .iter()
-            .copied()
-            .chain(others_owned.iter().map(String::as_str))
-            .collect();
-        report
-            .errors
-            .extend(check_as_others(doc, path, &all, &host.env));
-    }
-    report
 }
 
 /// The most node names the scopes of one config may hold: the config is
@@ -173,18 +186,20 @@ fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str], env: &EnvVar
         .iter()
         .filter_map(|node| {
             let eval = Evaluator::new(doc, path, node, env);
-            let built = super::build::build_with(&eval, doc, path).and_then(|svc| {
-                let all = svc.resources();
-                crate::plan::start_stages(&svc, &all)?;
-                match &svc.daemon {
-                    Some(d) => {
-                        crate::docker::system_dirs::check_elsewhere(&d.data_dir).map_err(|e| {
-                            format!("DEFAULT.{}: '{}' {e}", d.key, d.data_dir.escape_debug())
-                        })
+            let built = read(&eval, Mode::Whole)
+                .map_err(|e| line(&e))
+                .and_then(|r| {
+                    let svc = r.service;
+                    let all = svc.resources();
+                    crate::plan::start_stages(&svc, &all)?;
+                    match &svc.daemon {
+                        Some(d) => crate::docker::system_dirs::check_elsewhere(&d.data_dir)
+                            .map_err(|e| {
+                                format!("DEFAULT.{}: '{}' {e}", d.key, d.data_dir.escape_debug())
+                            }),
+                        None => Ok(()),
                     }
-                    None => Ok(()),
-                }
-            });
+                });
             built.err().map(|e| format!("on {node}: {e}"))
         })
         .collect()
@@ -217,22 +232,22 @@ const LIST_SCOPES: [&str; 2] = ["nodes", "drpnodes"];
 /// keyword whose value may differ between nodes takes one (the id names
 /// the service's containers, the node lists say where it runs: the same
 /// on every node).
-fn check_scope(section: &str, key: &str) -> Result<(), String> {
+fn check_scope(section: &str, key: &str) -> Result<()> {
     let Some((name, scope)) = key.split_once('@') else {
         return Ok(());
     };
+    let bad = |why: String| Error::config(format!("{section}.{key}"), why);
     let forms = format!("{name}@NODE, {name}@nodes or {name}@drpnodes");
     if scope.is_empty() {
-        return Err(format!("{section}.{key}: an empty node scope ({forms})"));
+        return Err(bad(format!("an empty node scope ({forms})")));
     }
     if !LIST_SCOPES.contains(&scope) {
-        super::operand::node(scope)
-            .map_err(|e| format!("{section}.{key}: the scope {e} ({forms})"))?;
+        super::operand::node(scope).map_err(|e| bad(format!("the scope {e} ({forms})")))?;
     }
     if !scopable(section, name) {
-        return Err(format!(
-            "{section}.{key}: {section}.{name} is the same on every node: it takes no node scope"
-        ));
+        return Err(bad(format!(
+            "{section}.{name} is the same on every node: it takes no node scope"
+        )));
     }
     Ok(())
 }
@@ -240,21 +255,20 @@ fn check_scope(section: &str, key: &str) -> Result<(), String> {
 /// Why `value` can not be stored at `section.key`, if it can not: a NUL or
 /// control character never can (tab aside), a newline only in a keyword
 /// that spans lines (word lists, free text, `[env]` and unknown keys).
-pub fn check_chars(section: &str, key: &str, value: &str) -> Result<(), String> {
+pub fn check_chars(section: &str, key: &str, value: &str) -> Result<()> {
     if section.contains(char::is_control) || key.contains(char::is_control) {
-        return Err(format!(
-            "{}: a name with a control character",
-            format!("{section}.{key}").escape_debug()
-        ));
+        let shown = format!("{section}.{key}").escape_debug().to_string();
+        return Err(Error::config(shown, "a name with a control character"));
     }
+    let bad = |why: String| Error::config(format!("{section}.{key}"), why);
     if let Some(c) = value
         .chars()
         .find(|c| c.is_control() && !matches!(c, '\t' | '\n'))
     {
-        return Err(format!(
-            "{section}.{key}: holds the control character U+{:04X}",
+        return Err(bad(format!(
+            "holds the control character U+{:04X}",
             u32::from(c)
-        ));
+        )));
     }
     let one_line = section_kind(section)
         .and_then(|kind| lookup(&kind, unscoped(key)))
@@ -262,9 +276,7 @@ pub fn check_chars(section: &str, key: &str, value: &str) -> Result<(), String> 
             kw.support != Support::Ignored && !matches!(kw.kind, Kind::Words | Kind::Text)
         });
     if one_line && value.contains('\n') {
-        return Err(format!(
-            "{section}.{key}: holds a newline, but takes one line"
-        ));
+        return Err(bad("holds a newline, but takes one line".into()));
     }
     Ok(())
 }
@@ -303,7 +315,7 @@ fn check_key(eval: &Evaluator, section: &str, kind: &SectionKind, key: &str, rep
         Ok(v) => {
             // a reference may bring in what the value itself does not hold
             if let Err(e) = check_chars(section, key, &v) {
-                report.errors.push(e);
+                report.errors.push(line(&e));
             } else if let Err(e) = check(kw.kind, &v) {
                 report.errors.push(format!("{section}.{key}: {e}"));
             }
@@ -391,8 +403,8 @@ mod tests {
         let eval = Evaluator::new(&doc, &path, "n1", &env);
         assert_eq!(eval.get("DEFAULT", "id").unwrap().as_deref(), Some("x"));
         assert_eq!(eval.get("DEFAULT", "nodes").unwrap(), None);
-        let l = super::super::lenient::build(&doc, &path, "n1", &env);
-        assert_eq!(l.service.unwrap().id, "x");
+        let l = read(&eval, Mode::Stop).unwrap();
+        assert_eq!(l.service.id, "x");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::ini::Document;
 use super::keywords::{
     lookup, rid_index, scopable, section_kind, unscoped, SectionKind, CONTAINER_GROUP,
 };
+use super::reference::{tokenize, Token};
 use crate::paths::SvcPath;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -21,56 +22,6 @@ pub struct Evaluator<'a> {
     cache: RefCell<HashMap<String, HashMap<String, Expanded>>>,
     /// Bytes references inserted so far (bounded by `MAX_TOTAL`).
     spent: Cell<usize>,
-}
-
-/// A piece of a value: text as is, or a `{reference}`.
-#[derive(Debug, PartialEq)]
-pub enum Token<'a> {
-    Text(&'a str),
-    Ref(&'a str),
-}
-
-/// Whether `{inner}` has the shape of a reference (`name`, `env.KEY`,
-/// `container#1.image`): anything else (`{}`, `{a,b}`, `{print $1}`,
-/// `{"a":1}`) is shell, awk or JSON text and stays as it is.
-fn is_reference(inner: &str) -> bool {
-    !inner.is_empty()
-        && inner
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.#@:-".contains(c))
-}
-
-/// Splits a value into text and references. `{{…}}` (Go templates),
-/// `${…}` (shell variables) and braces that are not a reference's shape are
-/// text, so docker, shell and JSON syntax pass through.
-pub fn tokenize(value: &str) -> Vec<Token<'_>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    let bytes = value.as_bytes();
-    while i < bytes.len() {
-        if bytes[i] == b'{' && bytes.get(i + 1) == Some(&b'{') {
-            i = value[i..].find("}}").map_or(bytes.len(), |e| i + e + 2);
-        } else if bytes[i] == b'{' && (i == 0 || bytes[i - 1] != b'$') {
-            match value[i + 1..].find(['{', '}']) {
-                Some(e) if bytes[i + 1 + e] == b'}' && is_reference(&value[i + 1..i + 1 + e]) => {
-                    if start < i {
-                        out.push(Token::Text(&value[start..i]));
-                    }
-                    out.push(Token::Ref(&value[i + 1..i + 1 + e]));
-                    i += e + 2;
-                    start = i;
-                }
-                _ => i += 1,
-            }
-        } else {
-            i += 1;
-        }
-    }
-    if start < bytes.len() {
-        out.push(Token::Text(&value[start..]));
-    }
-    out
 }
 
 /// `NAME.container.N`, or `NS..NAME.container.N` outside the root namespace.
@@ -101,6 +52,48 @@ pub const MAX_TOTAL: usize = 64 << 20;
 struct Expanded {
     value: Option<Rc<str>>,
     height: usize,
+}
+
+/// Why a value does not expand; each names where (the key, the
+/// reference).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpandError {
+    /// More than `MAX_DEPTH` references one inside the other.
+    TooDeep { at: String },
+    /// A key that refers back to itself: the keys, in order.
+    Cycle(Vec<String>),
+    /// References inserted over `MAX_TOTAL` bytes in all.
+    TooMuchInAll { at: String },
+    /// A value expanded past `MAX_VALUE`.
+    TooLong { at: String },
+    /// `{r}` names nothing.
+    Unknown(String),
+    /// `{id}` in a config without one.
+    NoId,
+    /// `{r}` names a key that is not set (where it was used).
+    NotSet { at: String, reference: String },
+}
+
+impl std::fmt::Display for ExpandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExpandError::TooDeep { at } => {
+                write!(f, "reference chain deeper than {MAX_DEPTH} at {at}")
+            }
+            ExpandError::Cycle(keys) => write!(f, "reference cycle: {}", keys.join(" -> ")),
+            ExpandError::TooMuchInAll { at } => write!(
+                f,
+                "references expand to over {} MiB in all at {at}",
+                MAX_TOTAL >> 20
+            ),
+            ExpandError::TooLong { at } => {
+                write!(f, "expanded value over {} MiB at {at}", MAX_VALUE >> 20)
+            }
+            ExpandError::Unknown(r) => write!(f, "unknown reference {{{r}}}"),
+            ExpandError::NoId => f.write_str("{id}: the service has no id"),
+            ExpandError::NotSet { at, reference } => write!(f, "{at}: {{{reference}}} is not set"),
+        }
+    }
 }
 
 /// The keys being expanded, outermost first: few (at most `MAX_DEPTH` + 1),
@@ -163,7 +156,7 @@ impl<'a> Evaluator<'a> {
     /// applies on `deb1.opensvc.com`), then `key@nodes`, then `key`, then
     /// the keyword's default. A keyword that takes no scope (`id`, the
     /// node lists) is read unscoped whatever a hand edit added: the check
-    /// refuses the scope, and a lenient read (a stop) never takes another
+    /// refuses the scope, and the reader's stop mode never takes another
     /// service's id for this one's.
     pub fn raw(&self, section: &str, key: &str) -> Option<Cow<'a, str>> {
         let doc: &'a Document = self.doc;
@@ -206,12 +199,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The value with references expanded; `Ok(None)` when unset with no default.
-    pub fn get(&self, section: &str, key: &str) -> Result<Option<String>, String> {
+    pub fn get(&self, section: &str, key: &str) -> Result<Option<String>, ExpandError> {
         Ok(self.value(section, key)?.map(Cow::into_owned))
     }
 
     /// `get`, without a copy of a value that holds no reference.
-    pub fn value(&self, section: &str, key: &str) -> Result<Option<Cow<'a, str>>, String> {
+    pub fn value(&self, section: &str, key: &str) -> Result<Option<Cow<'a, str>>, ExpandError> {
         match self.raw(section, key) {
             None => Ok(None),
             // no reference: the text as written, not copied (most values)
@@ -226,7 +219,7 @@ impl<'a> Evaluator<'a> {
     /// Expands `section.key` on top of `stack`. Each key is expanded once per
     /// evaluator (then cached), which keeps a whole config's expansion linear
     /// in its size; errors are not cached, as they name the path taken.
-    fn get_in(&self, section: &str, key: &str, stack: &mut Stack) -> Result<Expanded, String> {
+    fn get_in(&self, section: &str, key: &str, stack: &mut Stack) -> Result<Expanded, ExpandError> {
         if let Some(hit) = self.cache.borrow().get(section).and_then(|s| s.get(key)) {
             // Too deep from here: expand again below, so that the error is
             // the one an uncached expansion gives.
@@ -236,9 +229,9 @@ impl<'a> Evaluator<'a> {
         }
         // the keys on the stack, less the first, are the references followed
         if stack.len() > MAX_DEPTH {
-            return Err(format!(
-                "reference chain deeper than {MAX_DEPTH} at {section}.{key}"
-            ));
+            return Err(ExpandError::TooDeep {
+                at: format!("{section}.{key}"),
+            });
         }
         let Some(raw) = self.raw(section, key) else {
             return Ok(Expanded {
@@ -258,7 +251,7 @@ impl<'a> Evaluator<'a> {
         let here = format!("{section}.{key}");
         if stack.contains(&here) {
             stack.push(here);
-            return Err(format!("reference cycle: {}", stack.join(" -> ")));
+            return Err(ExpandError::Cycle(stack.clone()));
         }
         stack.push(here);
         let out = self.expand_in(&raw, stack);
@@ -282,7 +275,7 @@ impl<'a> Evaluator<'a> {
 
     /// Expands every reference in `value`; errors name the reference.
     #[cfg(test)]
-    pub fn expand(&self, value: &str) -> Result<String, String> {
+    pub fn expand(&self, value: &str) -> Result<String, ExpandError> {
         self.expand_in(value, &mut Stack::new()).map(|(v, _)| v)
     }
 
@@ -293,7 +286,7 @@ impl<'a> Evaluator<'a> {
         section: &str,
         key: &str,
         value: &'v str,
-    ) -> Result<Cow<'v, str>, String> {
+    ) -> Result<Cow<'v, str>, ExpandError> {
         if !value.contains('{') {
             return Ok(Cow::Borrowed(value));
         }
@@ -303,7 +296,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The expanded text, and the height of the deepest key it used.
-    fn expand_in(&self, value: &str, stack: &mut Stack) -> Result<(String, usize), String> {
+    fn expand_in(&self, value: &str, stack: &mut Stack) -> Result<(String, usize), ExpandError> {
         let mut out = String::new();
         let mut height = 0;
         for token in tokenize(value) {
@@ -314,22 +307,14 @@ impl<'a> Evaluator<'a> {
                     height = height.max(h);
                     let spent = self.spent.get() + v.len();
                     if spent > MAX_TOTAL {
-                        return Err(format!(
-                            "references expand to over {} MiB in all at {}",
-                            MAX_TOTAL >> 20,
-                            at(stack)
-                        ));
+                        return Err(ExpandError::TooMuchInAll { at: at(stack) });
                     }
                     self.spent.set(spent);
                     out.push_str(&v);
                 }
             }
             if out.len() > MAX_VALUE {
-                return Err(format!(
-                    "expanded value over {} MiB at {}",
-                    MAX_VALUE >> 20,
-                    at(stack)
-                ));
+                return Err(ExpandError::TooLong { at: at(stack) });
             }
         }
         Ok((out, height))
@@ -337,8 +322,8 @@ impl<'a> Evaluator<'a> {
 
     /// A reference's value and the height of the key it came from (0 for
     /// the built-in names and the environment).
-    fn resolve(&self, r: &str, stack: &mut Stack) -> Result<(Rc<str>, usize), String> {
-        let unknown = || format!("unknown reference {{{r}}}");
+    fn resolve(&self, r: &str, stack: &mut Stack) -> Result<(Rc<str>, usize), ExpandError> {
+        let unknown = || ExpandError::Unknown(r.to_string());
         let fixed = |v: &str| Ok((Rc::from(v), 0));
         match r {
             "name" | "svcname" => return fixed(&self.path.name),
@@ -356,10 +341,7 @@ impl<'a> Evaluator<'a> {
             }
             "id" => {
                 let got = self.get_in("DEFAULT", "id", stack)?;
-                return got
-                    .value
-                    .map(|v| (v, got.height))
-                    .ok_or_else(|| "{id}: the service has no id".into());
+                return got.value.map(|v| (v, got.height)).ok_or(ExpandError::NoId);
             }
             _ => {}
         }
@@ -373,18 +355,18 @@ impl<'a> Evaluator<'a> {
             return Err(unknown());
         }
         let got = self.get_in(section, key, stack)?;
-        got.value.map(|v| (v, got.height)).ok_or_else(|| {
-            format!(
-                "{}: {{{r}}} is not set",
-                stack.last().map_or(r, String::as_str)
-            )
-        })
+        got.value
+            .map(|v| (v, got.height))
+            .ok_or_else(|| ExpandError::NotSet {
+                at: stack.last().map_or(r, String::as_str).to_string(),
+                reference: r.to_string(),
+            })
     }
 }
 
 /// The key being expanded, for errors.
-fn at(stack: &Stack) -> &str {
-    stack.last().map_or("the value", String::as_str)
+fn at(stack: &Stack) -> String {
+    stack.last().map_or("the value", String::as_str).to_string()
 }
 
 /// A warning per `[env]` key of `doc` that an environment variable of this
@@ -427,35 +409,6 @@ mod tests {
         );
         assert_eq!(env_overridden(&doc, &vars).len(), 1);
         assert!(env_overridden(&doc, EnvVars::NONE).is_empty());
-    }
-
-    #[test]
-    fn tokens() {
-        assert_eq!(
-            tokenize("a{name}b{{.Id}}${HOME}{x"),
-            [
-                Token::Text("a"),
-                Token::Ref("name"),
-                Token::Text("b{{.Id}}${HOME}{x")
-            ]
-        );
-        // shell, awk and JSON braces are text
-        for text in [
-            "CFG='{\"a\":1}'",
-            "awk '{print $1}'",
-            "-exec echo {} ;",
-            "x{a,b}y",
-        ] {
-            assert_eq!(tokenize(text), [Token::Text(text)], "{text}");
-        }
-        assert_eq!(
-            tokenize("{container#1.image}:{env.tag}"),
-            [
-                Token::Ref("container#1.image"),
-                Token::Text(":"),
-                Token::Ref("env.tag")
-            ]
-        );
     }
 
     #[test]
@@ -511,8 +464,9 @@ mod tests {
             assert!(e
                 .get("container#1", "image")
                 .unwrap_err()
+                .to_string()
                 .contains("{nope}"));
-            let err = e.get("container#1", "command").unwrap_err();
+            let err = e.get("container#1", "command").unwrap_err().to_string();
             assert!(err.contains("cycle"), "{err}");
             assert!(e.get("container#1", "cwd").is_err());
         });
@@ -540,14 +494,18 @@ mod tests {
         });
         eval_with(&chain(MAX_DEPTH + 2, "{env.aN}"), |e| {
             let err = e.get("env", "a1").unwrap_err();
-            assert_eq!(err, "reference chain deeper than 32 at env.a34");
+            assert_eq!(err.to_string(), "reference chain deeper than 32 at env.a34");
             // the cache does not hide a chain too deep from where it is used
             assert_eq!(e.get("env", "a2").unwrap().unwrap(), "x");
             assert_eq!(e.get("env", "a1").unwrap_err(), err);
         });
         // 20 000 keys deep: an error, not a stack overflow
         eval_with(&chain(20_000, "{env.aN}"), |e| {
-            assert!(e.get("env", "a1").unwrap_err().contains("deeper than 32"));
+            assert!(e
+                .get("env", "a1")
+                .unwrap_err()
+                .to_string()
+                .contains("deeper than 32"));
         });
     }
 
@@ -555,7 +513,7 @@ mod tests {
     fn doubling_chains_are_bounded_in_size() {
         let t = std::time::Instant::now();
         eval_with(&chain(30, "{env.aN}{env.aN}"), |e| {
-            let err = e.get("env", "a1").unwrap_err();
+            let err = e.get("env", "a1").unwrap_err().to_string();
             assert!(
                 err.starts_with("expanded value over 1 MiB at env.a"),
                 "{err}"
@@ -575,6 +533,7 @@ mod tests {
         eval_with(&conf, |e| {
             let errs: Vec<String> = (0..200)
                 .filter_map(|i| e.get("env", &format!("b{i}")).err())
+                .map(|e| e.to_string())
                 .collect();
             assert!(errs[0].contains("over 64 MiB in all"), "{errs:?}");
         });
@@ -640,7 +599,7 @@ mod properties {
                 prop_assert_eq!(&got, &fresh);
                 match got {
                     Ok(v) => prop_assert!(v.unwrap_or_default().len() <= MAX_VALUE),
-                    Err(e) => prop_assert!(!e.contains('\n'), "{e:?}"),
+                    Err(e) => prop_assert!(!e.to_string().contains('\n'), "{e:?}"),
                 }
             }
             prop_assert!(t.elapsed().as_secs() < 2);

@@ -3,6 +3,7 @@
 
 use super::check::check_chars;
 use super::ini::{bad_key, bad_section, Document};
+use crate::error::{Error, Result};
 use crate::units::{split_words, word_spans};
 use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -12,7 +13,7 @@ use std::fmt;
 /// is any other JSON document, which is then refused for its shape). A
 /// leading UTF-8 BOM (some editors write one) is dropped.
 #[cfg(test)]
-pub fn parse_config(text: &str) -> Result<Document, String> {
+pub fn parse_config(text: &str) -> Result<Document> {
     parse_config_for(text).map(|(doc, _)| doc)
 }
 
@@ -20,18 +21,19 @@ pub fn parse_config(text: &str) -> Result<Document, String> {
 /// (`{"svc1": {"container#1": {…}}}`) when the input has that form. An
 /// empty config (no text, `{}`, no section) is an error: a service with
 /// only an id is never what was meant.
-pub fn parse_config_for(text: &str) -> Result<(Document, Option<String>), String> {
+pub fn parse_config_for(text: &str) -> Result<(Document, Option<String>)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let t = text.trim_start();
     let (doc, path) =
         if t.starts_with('{') || (t.starts_with('[') && serde_json::from_str::<Value>(t).is_ok()) {
             from_json(text)?
         } else {
-            let doc = Document::parse(text).map_err(|e| format!("invalid INI config: {e}"))?;
+            let doc = Document::parse(text)
+                .map_err(|e| Error::Failed(format!("invalid INI config: {e}")))?;
             (doc, None)
         };
     if doc.section_names().next().is_none() {
-        return Err("empty config: no section".into());
+        return Err(Error::Failed("empty config: no section".into()));
     }
     Ok((doc, path))
 }
@@ -46,16 +48,16 @@ fn path_key(map: &Map<String, Value>) -> Option<&String> {
     (!is_section && inner.values().all(Value::is_object)).then_some(key)
 }
 
-fn from_json(text: &str) -> Result<(Document, Option<String>), String> {
-    let Strict(root) =
-        serde_json::from_str(text).map_err(|e| format!("invalid JSON config: {e}"))?;
+fn from_json(text: &str) -> Result<(Document, Option<String>)> {
+    let invalid = |why: String| Error::Failed(format!("invalid JSON config: {why}"));
+    let Strict(root) = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
     let Value::Object(mut map) = root else {
-        return Err("invalid JSON config: expected an object of sections".into());
+        return Err(invalid("expected an object of sections".into()));
     };
     let mut path = None;
     if let Some(key) = path_key(&map).cloned() {
         crate::paths::SvcPath::parse(&key)
-            .map_err(|e| format!("invalid JSON config: the one key is no section: {e}"))?;
+            .map_err(|e| invalid(format!("the one key is no section: {e}")))?;
         if let Some(Value::Object(inner)) = map.remove(&key) {
             map = inner;
         }
@@ -69,21 +71,23 @@ fn from_json(text: &str) -> Result<(Document, Option<String>), String> {
     );
     for (section, body) in sections {
         let Value::Object(keys) = body else {
-            return Err(format!(
-                "invalid JSON config: section {section} must be an object of keywords"
-            ));
+            return Err(invalid(format!(
+                "section {section} must be an object of keywords"
+            )));
         };
-        check_names(section, "x").map_err(|e| format!("invalid JSON config: {e}"))?;
+        check_names(section, "x").map_err(|e| invalid(e.to_string()))?;
         doc.add_section(section);
         for (key, value) in keys {
-            check_names(section, key).map_err(|e| format!("invalid JSON config: {e}"))?;
-            let text = scalar(value).ok_or_else(|| {
-                format!("invalid JSON config: {section}.{key} must be a string, number, boolean or list of them")
+            check_names(section, key).map_err(|e| invalid(e.to_string()))?;
+            let value_text = scalar(value).ok_or_else(|| {
+                invalid(format!(
+                    "{section}.{key} must be a string, number, boolean or list of them"
+                ))
             })?;
             // Here, not only in check_document: the INI form would drop a
             // trailing newline, and with it the evidence.
-            check_chars(section, key, &text).map_err(|e| format!("invalid JSON config: {e}"))?;
-            doc.set(section, key, &text);
+            check_chars(section, key, &value_text).map_err(|e| invalid(e.to_string()))?;
+            doc.set(section, key, &value_text);
         }
     }
     Ok((doc, path))
@@ -95,7 +99,7 @@ fn from_json(text: &str) -> Result<(Document, Option<String>), String> {
 struct Strict(Value);
 
 impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         d.deserialize_any(StrictVisitor).map(Strict)
     }
 }
@@ -109,35 +113,35 @@ impl<'de> Visitor<'de> for StrictVisitor {
         f.write_str("a JSON value")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
         Ok(Value::Bool(v))
     }
 
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
         Ok(v.into())
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
         Ok(v.into())
     }
 
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
         Ok(v.into())
     }
 
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
         Ok(v.into())
     }
 
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
         Ok(v.into())
     }
 
-    fn visit_unit<E>(self) -> Result<Value, E> {
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
         Ok(Value::Null)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
         let mut out = Vec::new();
         while let Some(Strict(v)) = seq.next_element()? {
             out.push(v);
@@ -145,7 +149,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::Array(out))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
@@ -199,7 +203,7 @@ pub struct Assign {
 /// `container#1.image` → (`container#1`, `image`); a bare key is in
 /// `DEFAULT`. A section name never holds `@`: the dots of a node scope
 /// (`docker_data_dir@deb1.opensvc.com`) are the node name's.
-pub fn split_key(key: &str) -> Result<(String, String), String> {
+pub fn split_key(key: &str) -> Result<(String, String)> {
     let (section, key) = match super::keywords::unscoped(key).find('.') {
         Some(dot) => (&key[..dot], &key[dot + 1..]),
         None => ("DEFAULT", key),
@@ -209,24 +213,26 @@ pub fn split_key(key: &str) -> Result<(String, String), String> {
 }
 
 /// A section and key that the INI file can hold as they are.
-pub fn check_names(section: &str, key: &str) -> Result<(), String> {
+pub fn check_names(section: &str, key: &str) -> Result<()> {
     // names are echoed escaped: an error is one line
     let (s, k) = (section.escape_debug(), key.escape_debug());
     if let Some(why) = bad_section(section) {
-        return Err(format!("invalid section name '{s}': it {why}"));
+        return Err(Error::Usage(format!(
+            "invalid section name '{s}': it {why}"
+        )));
     }
     if let Some(why) = bad_key(key) {
-        return Err(format!("invalid keyword '{s}.{k}': it {why}"));
+        return Err(Error::Usage(format!("invalid keyword '{s}.{k}': it {why}")));
     }
     Ok(())
 }
 
-pub fn parse_assign(s: &str) -> Result<Assign, String> {
+pub fn parse_assign(s: &str) -> Result<Assign> {
     // The assignment as it is echoed in errors: on one line.
     let shown = s.escape_debug();
     let (lhs, value) = s
         .split_once('=')
-        .ok_or_else(|| format!("--kw '{shown}': expected KEY=VALUE"))?;
+        .ok_or_else(|| Error::Usage(format!("--kw '{shown}': expected KEY=VALUE")))?;
     let (lhs, op) = if let Some(l) = lhs.strip_suffix('+') {
         (l, Op::Append)
     } else if let Some(l) = lhs.strip_suffix('-') {
@@ -234,7 +240,8 @@ pub fn parse_assign(s: &str) -> Result<Assign, String> {
     } else {
         (lhs, Op::Set)
     };
-    let (section, key) = split_key(lhs.trim()).map_err(|e| format!("--kw '{shown}': {e}"))?;
+    let (section, key) =
+        split_key(lhs.trim()).map_err(|e| Error::Usage(format!("--kw '{shown}': {e}")))?;
     Ok(Assign {
         section,
         key,
@@ -245,13 +252,13 @@ pub fn parse_assign(s: &str) -> Result<Assign, String> {
 
 /// Applies an assignment to the document (only the characters of the
 /// value are checked here: the INI form could hide a newline).
-pub fn apply(doc: &mut Document, a: &Assign) -> Result<(), String> {
+pub fn apply(doc: &mut Document, a: &Assign) -> Result<()> {
     check_chars(&a.section, &a.key, &a.value)?;
-    let current = doc.get(&a.section, &a.key).unwrap_or_default();
+    let written = doc.get(&a.section, &a.key).unwrap_or_default();
     let value = match a.op {
         Op::Set => a.value.clone(),
-        Op::Append => append_words(current, &a.value)?,
-        Op::Remove => remove_words(current, &a.value)?,
+        Op::Append => append_words(written, &a.value)?,
+        Op::Remove => remove_words(written, &a.value)?,
     };
     doc.set(&a.section, &a.key, &value);
     Ok(())
@@ -260,34 +267,34 @@ pub fn apply(doc: &mut Document, a: &Assign) -> Result<(), String> {
 /// `K+=V`: V is shell text (`-e A=1` is two words, `X="a b"` one), added
 /// after the current words as written; V that is no valid shell text is
 /// one word, quoted. The words already there keep their exact text.
-fn append_words(current: &str, v: &str) -> Result<String, String> {
+fn append_words(written: &str, v: &str) -> Result<String> {
     // word_spans refuses a value with a comment, after which a new word
     // would vanish.
-    word_spans(current)?;
+    word_spans(written).map_err(Error::Failed)?;
     let added = match split_words(v) {
         Ok(words) if !words.is_empty() => v.trim().to_string(),
         _ => shell_words::quote(v).into_owned(),
     };
-    Ok(if current.trim().is_empty() {
+    Ok(if written.trim().is_empty() {
         added
     } else {
-        format!("{} {added}", current.trim_end())
+        format!("{} {added}", written.trim_end())
     })
 }
 
 /// `K-=V`: removes the first run of words equal to V's words; the others
 /// keep their exact text.
-fn remove_words(current: &str, v: &str) -> Result<String, String> {
-    let spans = word_spans(current)?;
+fn remove_words(written: &str, v: &str) -> Result<String> {
+    let spans = word_spans(written).map_err(Error::Failed)?;
     let gone = split_words(v).unwrap_or_else(|_| vec![v.to_string()]);
     if gone.is_empty() {
-        return Ok(current.to_string());
+        return Ok(written.to_string());
     }
     let at = spans
         .windows(gone.len())
         .position(|w| w.iter().map(|(_, word)| word).eq(gone.iter()));
     let Some(at) = at else {
-        return Ok(current.to_string());
+        return Ok(written.to_string());
     };
     let start = spans[at].0.start;
     let end = spans[at + gone.len() - 1].0.end;
@@ -298,8 +305,8 @@ fn remove_words(current: &str, v: &str) -> Result<String, String> {
         None => (start, end),
     };
     // Cut exactly: a trim could eat an escaped space (`a\ `).
-    let mut out = current[..cut_from].to_string();
-    out.push_str(&current[cut_to..]);
+    let mut out = written[..cut_from].to_string();
+    out.push_str(&written[cut_to..]);
     Ok(out)
 }
 
@@ -454,7 +461,7 @@ mod tests {
                 "\"x\"",
             ),
         ] {
-            let err = parse_config(bad).unwrap_err();
+            let err = parse_config(bad).unwrap_err().to_string();
             assert!(err.contains(&format!("duplicate key {what}")), "{err}");
         }
         // the same key in two sections is fine
@@ -470,7 +477,7 @@ mod tests {
             r#"{"env": {"a": "x\u001by"}}"#,
             r#"{"container#1": {"a\u0000": "x"}}"#,
         ] {
-            let err = parse_config(bad).unwrap_err();
+            let err = parse_config(bad).unwrap_err().to_string();
             assert!(!err.contains(['\0', '\n']), "{err:?}");
             assert!(
                 err.contains("container#1.") || err.contains("env."),
@@ -481,13 +488,16 @@ mod tests {
         let ok = r#"{"container#1": {"command": "sh -c\n'x'", "comment": "a\nb\tc"}, "env": {"a": "1\n2"}}"#;
         assert!(parse_config(ok).is_ok());
         let mut d = Document::default();
-        let err = apply(&mut d, &parse_assign("container#1.image=a\nb").unwrap()).unwrap_err();
+        let err = apply(&mut d, &parse_assign("container#1.image=a\nb").unwrap())
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "container#1.image: holds a newline, but takes one line"
         );
         assert!(parse_assign("env.a\nb=1")
             .unwrap_err()
+            .to_string()
             .starts_with("--kw 'env.a\\nb=1'"));
     }
 }
@@ -512,7 +522,7 @@ mod properties {
                     let again = Document::parse(&doc.to_string()).expect("JSON output parses");
                     prop_assert_eq!(&again, &doc);
                 }
-                Err(e) => prop_assert!(!e.contains(['\n', '\0']), "{e:?}"),
+                Err(e) => prop_assert!(!e.to_string().contains(['\n', '\0']), "{e:?}"),
             }
             prop_assert!(t.elapsed().as_secs() < 2);
         }

@@ -1,13 +1,13 @@
 //! The configuration store: files on disk, their raw lines, the typed service.
 
-pub mod build;
 pub mod check;
 pub mod eval;
 pub mod ini;
 pub mod input;
 pub mod keywords;
-pub mod lenient;
 pub mod operand;
+pub mod read;
+mod reference;
 mod sections;
 pub mod service;
 pub mod value;
@@ -36,9 +36,11 @@ fn read_document_in(path: &SvcPath, etc: &Under) -> Result<Document> {
     let rel = path.conf_rel();
     // A FIFO would block the read forever, a directory is no config.
     // Document::parse drops a leading UTF-8 BOM.
-    let text = crate::fsutil::found(&etc.path(&rel), etc.read_regular_within(&rel, MAX_CONFIG))?
-        .ok_or_else(|| Error::Failed(format!("service {path} does not exist")))?;
-    Document::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", etc.path(&rel).display())))
+    let contents =
+        crate::fsutil::found(&etc.path(&rel), etc.read_regular_within(&rel, MAX_CONFIG))?
+            .ok_or_else(|| Error::Failed(format!("service {path} does not exist")))?;
+    Document::parse(&contents)
+        .map_err(|e| Error::Failed(format!("{}: {e}", etc.path(&rel).display())))
 }
 
 /// Reads and checks a service's config; an unknown keyword or section (a
@@ -97,10 +99,11 @@ pub fn load_noting(
 }
 
 /// `load`, or for an action that only stops containers, the service as far
-/// as a stop needs it when the config does not validate (with a warning
-/// naming the first error): `stop` always works on a readable config.
-/// The flag says whether every container resource could be identified
-/// (a delete needs that: it must know every container is gone).
+/// as a stop needs it when the config does not validate (`read::Mode::Stop`,
+/// with a warning naming the first error): `stop` always works on a
+/// readable config. The flag says whether every container resource could
+/// be identified (a delete needs that: it must know every container is
+/// gone).
 pub fn load_for_stop(path: &SvcPath, host: &Host) -> Result<(Service, bool)> {
     let (doc, report) = read_checked(path, host)?;
     if let (None, Some(svc)) = (report.errors.first(), report.service) {
@@ -110,29 +113,31 @@ pub fn load_for_stop(path: &SvcPath, host: &Host) -> Result<(Service, bool)> {
         .errors
         .first()
         .map_or("invalid config", String::as_str);
-    let l = lenient::build(&doc, path, &host.node, &host.env);
-    let svc = l
-        .service
-        .ok_or_else(|| Error::Failed(format!("{path}: {first}")))?;
+    let eval = eval::Evaluator::new(&doc, path, &host.node, &host.env);
+    let reading = read::read(&eval, read::Mode::Stop)
+        .map_err(|_| Error::Failed(format!("{path}: {first}")))?;
     crate::text::say(&format!(
         "{path}: warning: {first}; acting on the container names the config gives"
     ));
-    for p in l.problems.iter().chain(&l.notes) {
-        crate::text::say(&format!("{path}: warning: {p}"));
+    for p in &reading.problems {
+        crate::text::say(&format!("{path}: warning: {}", read::line(p)));
     }
-    Ok((svc, l.problems.is_empty()))
+    for n in &reading.notes {
+        crate::text::say(&format!("{path}: warning: {n}"));
+    }
+    Ok((reading.service, reading.problems.is_empty()))
 }
 
 /// Writes a service's config. The text must read back as the same document:
 /// an edit that would produce an unreadable file is refused, never written.
 pub fn save(path: &SvcPath, roots: &Roots, doc: &Document) -> Result<()> {
-    let text = doc.to_string();
-    if Document::parse(&text).as_ref() != Ok(doc) {
+    let written = doc.to_string();
+    if Document::parse(&written).as_ref() != Ok(doc) {
         return fail(format!(
             "{path}: refusing to write a config that would not read back as written"
         ));
     }
-    write_atomic(&path.conf_file(roots), &text, roots)
+    write_atomic(&path.conf_file(roots), &written, roots)
 }
 
 /// Writes a config file of om's trees atomically, 0600 (see

@@ -4,7 +4,39 @@
 //! a config error naming the key, before any docker command is built.
 
 use regex::Regex;
+use std::fmt;
 use std::sync::OnceLock;
+
+/// Why a word is not the operand its place takes (the key is the
+/// caller's to name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// `'VALUE' is not WHAT`.
+    Not { value: String, what: &'static str },
+    /// A node named as a node list (`nodes`, `drpnodes`).
+    ListName(String),
+    /// An `environment` word without `=`.
+    BareKey(String),
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refused::Not { value, what } => write!(f, "'{}' is not {what}", value.escape_debug()),
+            Refused::ListName(v) => {
+                write!(f, "'{v}' is not a node name: `KEY@{v}` names the {v} list")
+            }
+            Refused::BareKey(v) => write!(
+                f,
+                "'{}' is not KEY=VALUE (a bare KEY would copy om's own environment variable into the container)",
+                v.escape_debug()
+            ),
+        }
+    }
+}
+
+/// An operand check's answer.
+pub type Checked = Result<(), Refused>;
 
 /// `v` matches `pattern` (compiled once into `cell`) and is at most `max`
 /// bytes long; else the error says what it should be.
@@ -13,19 +45,22 @@ fn check(
     max: usize,
     cell: &'static OnceLock<Regex>,
     pattern: impl FnOnce() -> String,
-    what: &str,
-) -> Result<(), String> {
+    what: &'static str,
+) -> Checked {
     let re = cell.get_or_init(|| Regex::new(&pattern()).expect("a valid pattern"));
     if v.len() <= max && re.is_match(v) {
         Ok(())
     } else {
-        Err(format!("'{}' is not {what}", v.escape_debug()))
+        Err(Refused::Not {
+            value: v.to_string(),
+            what,
+        })
     }
 }
 
 /// docker's image reference: `[domain[:port]/]path[:tag][@digest]`
 /// (distribution/reference), with lowercase path components.
-pub fn image(v: &str) -> Result<(), String> {
+pub fn image(v: &str) -> Checked {
     static RE: OnceLock<Regex> = OnceLock::new();
     let pattern = || {
         let component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -46,7 +81,7 @@ pub fn image(v: &str) -> Result<(), String> {
 }
 
 /// docker's container name: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
-pub fn container_name(v: &str) -> Result<(), String> {
+pub fn container_name(v: &str) -> Checked {
     static RE: OnceLock<Regex> = OnceLock::new();
     check(
         v,
@@ -58,14 +93,12 @@ pub fn container_name(v: &str) -> Result<(), String> {
 }
 
 /// A node name: it becomes the ssh host (never an option: no leading `-`).
-pub fn node(v: &str) -> Result<(), String> {
+pub fn node(v: &str) -> Checked {
     static RE: OnceLock<Regex> = OnceLock::new();
     // `KEY@nodes` and `KEY@drpnodes` scope a value to the lists: a node of
     // either name would make such a scope mean two things
     if matches!(v, "nodes" | "drpnodes") {
-        return Err(format!(
-            "'{v}' is not a node name: `KEY@{v}` names the {v} list"
-        ));
+        return Err(Refused::ListName(v.to_string()));
     }
     check(
         v,
@@ -77,7 +110,7 @@ pub fn node(v: &str) -> Result<(), String> {
 }
 
 /// A docker network name.
-pub fn network(v: &str) -> Result<(), String> {
+pub fn network(v: &str) -> Checked {
     static RE: OnceLock<Regex> = OnceLock::new();
     check(
         v,
@@ -90,7 +123,7 @@ pub fn network(v: &str) -> Result<(), String> {
 
 /// A subset name: it becomes a cgroup directory and a section name, so a
 /// plain word (no `/`, no `..`) keeps the cgroup under `/opensvc.slice`.
-pub fn subset(v: &str) -> Result<(), String> {
+pub fn subset(v: &str) -> Checked {
     static RE: OnceLock<Regex> = OnceLock::new();
     check(
         v,
@@ -102,7 +135,7 @@ pub fn subset(v: &str) -> Result<(), String> {
 }
 
 /// `--user`: `name|uid[:group|gid]`.
-pub fn user(v: &str) -> Result<(), String> {
+pub fn user(v: &str) -> Checked {
     static RE: OnceLock<Regex> = OnceLock::new();
     let pattern = || {
         let word = r"[a-zA-Z0-9_][a-zA-Z0-9_.-]*";
@@ -118,7 +151,7 @@ pub fn user(v: &str) -> Result<(), String> {
 }
 
 /// `--hostname`: an RFC 1123 host name.
-pub fn hostname(v: &str) -> Result<(), String> {
+pub fn hostname(v: &str) -> Checked {
     static RE: OnceLock<Regex> = OnceLock::new();
     let pattern = || {
         let label = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?";
@@ -129,13 +162,10 @@ pub fn hostname(v: &str) -> Result<(), String> {
 
 /// `environment` words are `KEY=VALUE`: a bare `KEY` would make docker copy
 /// om's own variable of that name into the container.
-pub fn env_word(v: &str) -> Result<(), String> {
+pub fn env_word(v: &str) -> Checked {
     match v.split_once('=') {
         Some((key, _)) if !key.is_empty() && !key.contains(char::is_whitespace) => Ok(()),
-        _ => Err(format!(
-            "'{}' is not KEY=VALUE (a bare KEY would copy om's own environment variable into the container)",
-            v.escape_debug()
-        )),
+        _ => Err(Refused::BareKey(v.to_string())),
     }
 }
 

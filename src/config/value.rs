@@ -30,15 +30,15 @@ pub fn natural_key(s: &str) -> Vec<(String, u64)> {
     let mut out = Vec::new();
     let mut chars = s.chars().peekable();
     while chars.peek().is_some() {
-        let mut text = String::new();
+        let mut letters = String::new();
         while let Some(c) = chars.next_if(|c| !c.is_ascii_digit()) {
-            text.push(c);
+            letters.push(c);
         }
         let mut num = String::new();
         while let Some(c) = chars.next_if(char::is_ascii_digit) {
             num.push(c);
         }
-        out.push((text, num.parse().unwrap_or(0)));
+        out.push((letters, num.parse().unwrap_or(0)));
     }
     out
 }

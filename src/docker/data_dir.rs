@@ -303,7 +303,7 @@ pub fn other_services(svc: &Service, host: &crate::host::Host) -> Result<Vec<Oth
             let id = doc.get("DEFAULT", "id").map(String::from);
             let eval = Evaluator::new(&doc, &path, node, &host.env);
             // a daemon keyword broken elsewhere still names the directory
-            let data_dir = match crate::config::build::daemon_of(&eval) {
+            let data_dir = match crate::config::read::daemon(&eval) {
                 Ok(d) => d.map(|d| d.data_dir),
                 Err(_) => ["docker_data_dir", "container_data_dir"]
                     .iter()

@@ -1,4 +1,4 @@
-//! A service as its config says it, typed and validated (`config::build`
+//! A service as its config says it, typed and validated (`config::read`
 //! reads it): its resources, subsets, nodes, daemon, triggers and limits.
 
 use super::container::Container;
@@ -101,7 +101,7 @@ pub struct DaemonConfig {
 
 impl Service {
     /// A service of `path` and `id` on `node` alone, with no resource,
-    /// subset, daemon, trigger or limit: what the lenient stop and the unit
+    /// subset, daemon, trigger or limit: what the reader's stop mode and the unit
     /// tests start from (struct update sets the rest).
     pub fn bare(path: SvcPath, id: String, node: &str) -> Service {
         Service {

@@ -1,88 +1,110 @@
 //! A resource's section, read for this node: the `Section` reader over
-//! the evaluator's values, the head every kind has (`head`), and one
-//! parser per kind (`container`, `ip`), each turning its section into the
-//! kind's typed struct (`model::Container`,
-//! `model::Ip`). `build::build_with` calls them, section by section.
+//! the evaluator's values (each error naming its `RID.KEY`), the head every
+//! kind has (`head`), and one parser per kind (`container`, `ip`), each
+//! turning its section into the kind's typed struct (`model::Container`,
+//! `model::Ip`) in both modes of the reader (`read::Mode`): whole, or as far
+//! as a stop needs it. `read` calls them, section by section.
 
 pub mod container;
 pub mod ip;
 
+use super::eval::Evaluator;
 use super::operand;
+use crate::error::{Error, Result};
 use crate::model::Require;
 use crate::units::{parse_bool, parse_duration, split_words};
 use std::borrow::Cow;
 use std::time::Duration;
 
-pub(super) type Getter<'a> = dyn Fn(&str, &str) -> Result<Option<Cow<'a, str>>, String> + 'a;
-
 /// A section's values, as the evaluator gives them for this node.
 pub(super) struct Section<'g, 'a> {
-    pub(super) get: &'g Getter<'a>,
+    pub(super) eval: &'g Evaluator<'a>,
     pub(super) rid: &'g str,
 }
 
 impl<'a> Section<'_, 'a> {
-    fn text(&self, key: &str) -> Result<Option<Cow<'a, str>>, String> {
-        (self.get)(self.rid, key)
+    /// The error of `RID.KEY`.
+    pub(super) fn error(&self, key: &str, why: impl ToString) -> Error {
+        Error::config(format!("{}.{key}", self.rid), why.to_string())
     }
 
-    fn flag(&self, key: &str) -> Result<bool, String> {
-        let v = self.text(key)?;
-        match v.as_deref() {
+    /// The value of `key`, expanded (its default when unset).
+    pub(super) fn value(&self, key: &str) -> Result<Option<Cow<'a, str>>> {
+        self.eval
+            .value(self.rid, key)
+            .map_err(|e| self.error(key, e))
+    }
+
+    /// A value that is set and not empty.
+    pub(super) fn set(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .value(key)?
+            .filter(|v| !v.is_empty())
+            .map(Cow::into_owned))
+    }
+
+    pub(super) fn flag(&self, key: &str) -> Result<bool> {
+        match self.value(key)?.as_deref() {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
-            other => bool_of(other, &format!("{}.{key}", self.rid)),
+            Some(other) => parse_bool(other).map_err(|e| self.error(key, e)),
         }
     }
 
-    fn words(&self, key: &str) -> Result<Vec<String>, String> {
-        self.text(key)?
-            .map(|v| split_words(&v).map_err(|e| format!("{}.{key}: {e}", self.rid)))
+    pub(super) fn words(&self, key: &str) -> Result<Vec<String>> {
+        self.value(key)?
+            .map(|v| split_words(&v).map_err(|e| self.error(key, e)))
             .unwrap_or(Ok(Vec::new()))
     }
 
-    fn duration(&self, key: &str) -> Result<Option<Duration>, String> {
-        self.text(key)?
-            .map(|v| parse_duration(&v).map_err(|e| format!("{}.{key}: {e}", self.rid)))
+    pub(super) fn duration(&self, key: &str) -> Result<Option<Duration>> {
+        self.value(key)?
+            .map(|v| parse_duration(&v).map_err(|e| self.error(key, e)))
             .transpose()
     }
 
     /// A value checked by `check`; an empty value is unset.
-    fn operand(
+    pub(super) fn operand(
         &self,
         key: &str,
-        check: fn(&str) -> Result<(), String>,
-    ) -> Result<Option<String>, String> {
-        self.text(key)?
-            .filter(|v| !v.is_empty())
-            .map(|v| {
-                check(&v)
-                    .map(|()| v.into_owned())
-                    .map_err(|e| format!("{}.{key}: {e}", self.rid))
-            })
+        check: fn(&str) -> operand::Checked,
+    ) -> Result<Option<String>> {
+        self.set(key)?
+            .map(|v| check(&v).map(|()| v).map_err(|e| self.error(key, e)))
             .transpose()
     }
+
+    /// For a stop: the value, or none when it does not read.
+    pub(super) fn readable(&self, key: &str) -> Option<String> {
+        self.eval.get(self.rid, key).ok().flatten()
+    }
+
+    /// For a stop: the flag, or `default` when it does not read.
+    pub(super) fn readable_flag(&self, key: &str, default: bool) -> bool {
+        self.readable(key)
+            .and_then(|v| parse_bool(&v).ok())
+            .unwrap_or(default)
+    }
+}
+
+/// The rids of the service, for the checks of a section that names
+/// another: whether a rid is one (`known`), and them all for a message.
+pub(super) struct Rids<'r> {
+    pub(super) known: &'r dyn Fn(&str) -> bool,
+    pub(super) all: &'r dyn Fn() -> String,
 }
 
 /// What every resource's section has (its head), whatever its kind; its
 /// triggers and limits are read by the caller, when it sets some.
-/// `known`: whether a rid is one of the service; `rids`: them all, for a
-/// message.
-fn head(
-    sec: &Section,
-    known: &dyn Fn(&str) -> bool,
-    rids: &dyn Fn() -> String,
-) -> Result<crate::model::Head, String> {
+fn head(sec: &Section, rids: &Rids) -> Result<crate::model::Head> {
     let rid = sec.rid;
-    let requires = |key: &str| -> Result<Vec<Require>, String> {
+    let requires = |key: &str| -> Result<Vec<Require>> {
         sec.words(key)?
             .iter()
             .map(|w| {
-                let r = parse_require(w, known, rids).map_err(|e| format!("{rid}.{key}: {e}"))?;
+                let r = parse_require(w, rids).map_err(|e| sec.error(key, e))?;
                 if r.rid == rid {
-                    return Err(format!(
-                        "{rid}.{key}: '{w}': a resource can not require itself"
-                    ));
+                    return Err(sec.error(key, format!("'{w}': a resource can not require itself")));
                 }
                 Ok(r)
             })
@@ -101,43 +123,83 @@ fn head(
     })
 }
 
+/// The head as far as a stop needs it: its flags and subset, read as far
+/// as they read (a config that does not validate runs no trigger and sets
+/// no limit).
+fn head_for_stop(sec: &Section) -> crate::model::Head {
+    crate::model::Head {
+        rid: sec.rid.into(),
+        disable: sec.readable_flag("disable", false),
+        optional: sec.readable_flag("optional", false),
+        subset: sec
+            .readable("subset")
+            .filter(|s| operand::subset(s).is_ok()),
+        ..Default::default()
+    }
+}
+
+/// Why a `RID(STATE,…)` word is not a requirement of this service.
+#[derive(Debug)]
+enum BadRequire {
+    Shape(String),
+    NoSuch {
+        word: String,
+        rid: String,
+        all: String,
+    },
+    State {
+        word: String,
+        state: String,
+    },
+}
+
+impl std::fmt::Display for BadRequire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadRequire::Shape(word) => write!(f, "'{word}': expected RID(STATE,...)"),
+            BadRequire::NoSuch { word, rid, all } => {
+                write!(f, "'{word}': no such resource {rid} (rids: {all})")
+            }
+            BadRequire::State { word, state } => {
+                write!(
+                    f,
+                    "'{word}': '{state}' is not a state (up, down, warn, n/a)"
+                )
+            }
+        }
+    }
+}
+
 /// A requirement word; why not, with the rids of the service.
-pub fn parse_require(
-    word: &str,
-    known: &dyn Fn(&str) -> bool,
-    rids: &dyn Fn() -> String,
-) -> Result<Require, String> {
+fn parse_require(word: &str, rids: &Rids) -> std::result::Result<Require, BadRequire> {
     let (rid, states) = match word.split_once('(') {
         Some((rid, rest)) => {
             let inner = rest
                 .strip_suffix(')')
-                .ok_or_else(|| format!("'{word}': expected RID(STATE,...)"))?;
+                .ok_or_else(|| BadRequire::Shape(word.into()))?;
             let states: Vec<String> = inner.split(',').map(|s| s.trim().to_string()).collect();
             (rid, states)
         }
         None => (word, vec!["up".to_string()]),
     };
-    if !known(rid) {
-        return Err(format!(
-            "'{word}': no such resource {rid} (rids: {})",
-            rids()
-        ));
+    if !(rids.known)(rid) {
+        return Err(BadRequire::NoSuch {
+            word: word.into(),
+            rid: rid.into(),
+            all: (rids.all)(),
+        });
     }
-    for s in &states {
-        if !["up", "down", "warn", "n/a"].contains(&s.as_str()) {
-            return Err(format!(
-                "'{word}': '{s}' is not a state (up, down, warn, n/a)"
-            ));
-        }
+    if let Some(s) = states
+        .iter()
+        .find(|s| !["up", "down", "warn", "n/a"].contains(&s.as_str()))
+    {
+        return Err(BadRequire::State {
+            word: word.into(),
+            state: s.clone(),
+        });
     }
     Ok(Require {
         rid: rid.to_string(),
         states,
-    })
-}
-
-pub(super) fn bool_of(v: Option<&str>, what: &str) -> Result<bool, String> {
-    v.map_or(Ok(false), |v| {
-        parse_bool(v).map_err(|e| format!("{what}: {e}"))
     })
 }
