@@ -61,7 +61,7 @@ impl Cmd {
                 self.program, self.not_found_hint
             ))
         } else {
-            Error::Failed(format!("{self}: {e}"))
+            Error::call(self, e)
         }
     }
 }
@@ -139,10 +139,10 @@ pub fn exit_code(status: ExitStatus) -> u8 {
 }
 
 fn timed_out(cmd: &Cmd, bound: Duration) -> Error {
-    Error::Failed(format!(
-        "{cmd}: no answer within {}, killed",
-        crate::units::humanize(bound)
-    ))
+    Error::call(
+        cmd,
+        format!("no answer within {}, killed", crate::units::humanize(bound)),
+    )
 }
 
 /// A bounded call runs in its own process group, so that at its bound, or
@@ -542,11 +542,8 @@ pub fn spawn_detached(
     log: &std::path::Path,
     owned: crate::fsutil::Owned,
 ) -> Result<u32> {
-    let out = crate::fsutil::open_append(log, owned)
-        .map_err(|e| Error::Failed(format!("{}: {e}", log.display())))?;
-    let err = out
-        .try_clone()
-        .map_err(|e| Error::Failed(format!("{}: {e}", log.display())))?;
+    let out = crate::fsutil::open_append(log, owned).map_err(|e| Error::io("", log, e))?;
+    let err = out.try_clone().map_err(|e| Error::io("", log, e))?;
     let mut command = std::process::Command::new(&cmd.program);
     command
         .args(&cmd.args)

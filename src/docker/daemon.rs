@@ -5,7 +5,7 @@
 
 pub use super::socket::{check_socket, socket_of};
 use super::Engine;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::host::{DockerCli, Host};
 use crate::logger::{Level, Logger};
 use crate::model::{DaemonConfig, Service};
@@ -14,6 +14,8 @@ use crate::process::Cmd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// What an I/O error on a file of the daemon's starts with.
+const DAEMON: &str = "docker daemon:";
 /// How long a daemon told to stop (SIGTERM) gets before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(200);
@@ -44,7 +46,7 @@ pub struct Daemon {
 /// what `create`, `set`, `validate` and every daemon start run: its
 /// socket, its arguments (no flag om sets itself, listeners of its own),
 /// its data dir (see `data_dir`). The warnings, or the config error.
-pub fn check_host(svc: &Service, host: &Host) -> std::result::Result<Vec<String>, String> {
+pub fn check_host(svc: &Service, host: &Host) -> Result<Vec<String>> {
     let roots = &host.roots;
     let Some(conf) = &svc.daemon else {
         return Ok(Vec::new());
@@ -210,27 +212,13 @@ impl Daemon {
         &self,
         log: &Logger,
         dry_run: bool,
-        check: impl FnOnce() -> std::result::Result<Vec<String>, String>,
+        check: impl FnOnce() -> Result<Vec<String>>,
     ) -> Result<()> {
         // One om at a time starts or stops this daemon: two starts side by
         // side would each take the other's pid file and socket for stale.
         let _held = if dry_run { None } else { Some(self.lock()?) };
         if let Some(pid) = self.running() {
-            // Running is not answering (a daemon still starting, or hung):
-            // its socket says, within the start bound.
-            let deadline = Instant::now() + self.conf.start_timeout;
-            while !super::api::answers(&self.socket, Duration::from_secs(2)) {
-                if !alive(pid) || Instant::now() >= deadline {
-                    return Err(Error::Failed(format!(
-                        "docker daemon (pid {pid}) runs but does not answer on {}: see {}{}",
-                        self.socket.display(),
-                        self.log_file.display(),
-                        last_lines(&self.log_file)
-                    )));
-                }
-                crate::interrupt::sleep(POLL)?;
-            }
-            return Ok(());
+            return self.wait_answering(pid);
         }
         let warnings =
             check().map_err(|e| Error::Failed(format!("docker daemon not started: {e}")))?;
@@ -244,6 +232,35 @@ impl Daemon {
             return Ok(());
         }
         self.prepare()?;
+        self.clear_stale()?;
+        self.prepare_exec_root()?;
+        let pid = crate::process::spawn_detached(&cmd, &self.log_file, &self.roots.trees())
+            .inspect_err(|_| {
+                self.forget_run();
+            })?;
+        self.wait_started(pid)
+    }
+
+    /// A daemon that runs (`pid`) is not one that answers (still
+    /// starting, or hung): its socket says, within the start bound.
+    fn wait_answering(&self, pid: u32) -> Result<()> {
+        let deadline = Instant::now() + self.conf.start_timeout;
+        while !super::api::answers(&self.socket, Duration::from_secs(2)) {
+            if !alive(pid) || Instant::now() >= deadline {
+                return Err(self.failed(
+                    pid,
+                    format!("runs but does not answer on {}", self.socket.display()),
+                ));
+            }
+            crate::interrupt::sleep(POLL)?;
+        }
+        Ok(())
+    }
+
+    /// Before a start: what a daemon om did not find by its pid file left
+    /// (a daemon answering on the socket refuses the start; a pid file
+    /// and a runtime of a daemon killed behind om's back are cleared).
+    fn clear_stale(&self) -> Result<()> {
         // Whatever answers on the socket is a daemon om did not find by
         // its pid file: never start a second one over it.
         if super::api::answers(&self.socket, Duration::from_secs(2)) {
@@ -257,10 +274,7 @@ impl Daemon {
         // found no dockerd on this socket under it) would stop dockerd.
         match std::fs::remove_file(&self.pid_file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(Error::Failed(format!(
-                    "docker daemon: stale {}: {e}",
-                    self.pid_file.display()
-                )))
+                return Err(Error::io("docker daemon: stale", &self.pid_file, e));
             }
             _ => {}
         }
@@ -269,11 +283,13 @@ impl Daemon {
         if self.unclean() {
             self.take_over_run();
         }
-        self.prepare_exec_root()?;
-        let pid = crate::process::spawn_detached(&cmd, &self.log_file, &self.roots.trees())
-            .inspect_err(|_| {
-                self.forget_run();
-            })?;
+        Ok(())
+    }
+
+    /// Waits until the daemon just started (`pid`) answers, within the
+    /// start bound; one that exits, or does not answer in time, is gone
+    /// with what it left (`forget_run`).
+    fn wait_started(&self, pid: u32) -> Result<()> {
         let deadline = Instant::now() + self.conf.start_timeout;
         let info = self.engine().cmd(["info", "--format", "{{.ID}}"]);
         loop {
@@ -289,11 +305,7 @@ impl Daemon {
             }
             if !alive(pid) {
                 self.forget_run();
-                return Err(Error::Failed(format!(
-                    "docker daemon (pid {pid}) exited at start: see {}{}",
-                    self.log_file.display(),
-                    last_lines(&self.log_file)
-                )));
+                return Err(self.failed(pid, "exited at start".into()));
             }
             if Instant::now() >= deadline {
                 // ours, just started, and not answering: it goes, so that
@@ -302,14 +314,25 @@ impl Daemon {
                 if !alive(pid) {
                     self.forget_run();
                 }
-                return Err(Error::Failed(format!(
-                    "docker daemon (pid {pid}) did not answer within {}, stopped: see {}{}",
-                    crate::units::humanize(self.conf.start_timeout),
-                    self.log_file.display(),
-                    last_lines(&self.log_file)
-                )));
+                return Err(self.failed(
+                    pid,
+                    format!(
+                        "did not answer within {}, stopped",
+                        crate::units::humanize(self.conf.start_timeout)
+                    ),
+                ));
             }
             crate::interrupt::sleep(POLL)?;
+        }
+    }
+
+    /// The daemon of `pid` failed (`what`): see its log.
+    fn failed(&self, pid: u32, what: String) -> Error {
+        Error::Daemon {
+            pid,
+            what,
+            log: self.log_file.clone(),
+            tail: last_lines(&self.log_file),
         }
     }
 
@@ -382,8 +405,7 @@ impl Daemon {
     /// while it is started or stopped; waits up to a start and a stop.
     fn lock(&self) -> Result<std::fs::File> {
         let file = self.pid_file.with_file_name("daemon.lock");
-        let f = crate::fsutil::open_rw(&file, &self.roots.trees())
-            .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+        let f = crate::fsutil::open_rw(&file, &self.roots.trees()).at("", &file)?;
         let deadline = Instant::now() + self.conf.start_timeout + STOP_GRACE;
         if crate::state::wait_for_lock(&f, deadline, POLL)? {
             return Ok(f);
@@ -426,9 +448,7 @@ impl Daemon {
     /// The directories and the config file dockerd needs; a data dir on a
     /// missing or read-only filesystem is said here, not by dockerd.
     fn prepare(&self) -> Result<()> {
-        let fail = |what: &Path, e: std::io::Error| {
-            Error::Failed(format!("docker daemon: {}: {e}", what.display()))
-        };
+        let fail = |what: &Path, e| Error::io(DAEMON, what, e);
         if let Some(dir) = self.socket.parent() {
             crate::fsutil::private_dir(dir, &self.roots.trees()).map_err(|e| fail(dir, e))?;
         }
@@ -460,7 +480,7 @@ impl Daemon {
     /// says a daemon ran (see `unclean`).
     fn prepare_exec_root(&self) -> Result<()> {
         crate::fsutil::private_dir(&self.exec_root, crate::fsutil::NOT_OURS)
-            .map_err(|e| Error::Failed(format!("docker daemon: {}: {e}", self.exec_root.display())))
+            .at(DAEMON, &self.exec_root)
     }
 
     /// Stops the daemon when none of its containers runs: SIGTERM, up to
@@ -749,13 +769,17 @@ mod tests {
     #[test]
     fn a_socket_path_too_long_is_a_config_error() {
         let long = Roots::under(&Path::new("/").join("d".repeat(90)));
-        let err = check_socket(&svc("svc1", Some("/srv/d")), &long).unwrap_err();
+        let err = check_socket(&svc("svc1", Some("/srv/d")), &long)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("over the 107"), "{err}");
         assert!(check_socket(&svc("svc1", None), &long).is_ok());
         // the id names the runtime directory: no path out of /run/om
         let mut odd = svc("svc1", Some("/srv/d"));
         odd.id = "../../..x".into();
-        let err = check_socket(&odd, &Roots::under(Path::new("/o"))).unwrap_err();
+        let err = check_socket(&odd, &Roots::under(Path::new("/o")))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("8 hex digits"), "{err}");
         assert!(check_socket(&svc("svc1", Some("/srv/d")), &Roots::under(Path::new("/o"))).is_ok());
     }

@@ -4,7 +4,11 @@
 //! find it to stop it. A listener is a `tcp://` address (warned without
 //! TLS) or a unix socket that is not one an engine uses.
 
+use crate::error::{Error, Result};
 use std::path::{Component, Path, PathBuf};
+
+/// The key every error of these checks names.
+const ARGS_KEY: &str = "DEFAULT.docker_daemon_args";
 
 /// A flag as dockerd (pflag) reads it from `words`: `--name[=v]`, or a
 /// group of short flags `-Dp[=]v` whose first value-taking flag takes the
@@ -87,16 +91,19 @@ fn om_sets(name: &str) -> Option<&'static str> {
 
 /// A config error when `words` carry a flag om sets itself (checked when
 /// the config is read, and again before the daemon starts).
-pub fn check_own_flags(words: &[String]) -> Result<(), String> {
+pub fn check_own_flags(words: &[String]) -> Result<()> {
     match flags(words)
         .iter()
         .find_map(|f| Some((f, om_sets(&f.name)?)))
     {
         None => Ok(()),
-        Some((f, why)) => Err(format!(
-            "DEFAULT.docker_daemon_args: '{}' sets {}, which om sets itself ({why})",
-            f.word.escape_debug(),
-            f.name
+        Some((f, why)) => Err(Error::config(
+            ARGS_KEY,
+            format!(
+                "'{}' sets {}, which om sets itself ({why})",
+                f.word.escape_debug(),
+                f.name
+            ),
         )),
     }
 }
@@ -118,13 +125,13 @@ const HOST_SOCKETS: &[&str] = &["/var/run/docker.sock", "/run/docker.sock"];
 /// when it has no client authentication), or a unix socket of the
 /// daemon's own. dockerd unlinks whatever is at a unix socket's path
 /// before it listens, so a path an engine or a file holds is refused.
-pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>, String> {
+pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>> {
     let all = flags(words);
     let mut warnings = Vec::new();
     let err = |f: &Flag, why: String| {
-        Err(format!(
-            "DEFAULT.docker_daemon_args: '{}': {why}",
-            f.word.escape_debug()
+        Err(Error::config(
+            ARGS_KEY,
+            format!("'{}': {why}", f.word.escape_debug()),
         ))
     };
     for f in all.iter().filter(|f| f.name == "-H" || f.name == "--host") {
@@ -284,7 +291,7 @@ mod tests {
             ("--group team1 --label -p", "-p"),
         ];
         for (args, flag) in refused {
-            let err = check_own_flags(&words(args)).unwrap_err();
+            let err = check_own_flags(&words(args)).unwrap_err().to_string();
             assert!(
                 err.starts_with("DEFAULT.docker_daemon_args: '")
                     && err.contains(&format!("sets {flag}, which om sets itself")),
@@ -300,7 +307,7 @@ mod tests {
             "--insecure-registry 10.0.0.1:5000 --data-rootless",
         ] {
             // --data-rootless is not --data-root (no prefix matching in dockerd)
-            assert_eq!(check_own_flags(&words(ok)), Ok(()), "{ok}");
+            assert!(check_own_flags(&words(ok)).is_ok(), "{ok}");
         }
     }
 
@@ -314,7 +321,7 @@ mod tests {
             var: Path::new("/o/var"),
             docker_host: Some("unix:///srv/host.sock"),
         };
-        let check = |s: &str| check_hosts(&words(s), &sockets);
+        let check = |s: &str| check_hosts(&words(s), &sockets).map_err(|e| e.to_string());
         for (args, want) in [
             ("-H unix:///o/var/svc/a/docker.sock", "om's socket"),
             ("--host=unix:///o/var/svc/a//docker.sock", "om's socket"),
