@@ -9,6 +9,7 @@ use crate::model::Service;
 /// - `{container#N}` inside a longer argument → likewise (`{{…}}` left alone);
 /// - a whole `{instances}` → every enabled container's name (several args),
 ///   `{images}` → their distinct images.
+///
 /// A reference to a container the service does not have is a usage error.
 pub fn substitute(args: &[String], svc: &Service) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(args.len());

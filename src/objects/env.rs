@@ -139,11 +139,11 @@ pub fn resolve(svc: &Service, c: &Container, roots: &Roots) -> Result<Vec<(Strin
     let mut out: Vec<(String, Secret)> = Vec::new();
     for r in &c.env_refs {
         let what = &format!("{}.{}", c.head.rid, keyword(r.kind));
-        let obj = load(svc, r.kind, &r.object, roots, &what)?;
+        let obj = load(svc, r.kind, &r.object, roots, what)?;
         let pairs: Vec<(String, &str)> = match &r.var {
             Some(var) => {
                 if !obj.has(&r.key) {
-                    return Err(missing_key(&what, &obj, &r.key));
+                    return Err(missing_key(what, &obj, &r.key));
                 }
                 vec![(var.clone(), r.key.as_str())]
             }
@@ -237,10 +237,10 @@ pub fn registry_config(svc: &Service, c: &Container, roots: &Roots) -> Result<Op
         return Ok(None);
     };
     let what = &format!("{}.registry_creds", c.head.rid);
-    let obj = load(svc, ObjKind::Sec, name, roots, &what)?;
+    let obj = load(svc, ObjKind::Sec, name, roots, what)?;
     const KEY: &str = "config.json";
     if !obj.has(KEY) {
-        return Err(missing_key(&what, &obj, KEY));
+        return Err(missing_key(what, &obj, KEY));
     }
     let bytes = obj
         .value(KEY)
