@@ -208,7 +208,7 @@ impl fmt::Display for Error {
 /// `OP PATH: ERROR`; a path only reached (no `op`) that the user may not
 /// reach says `PATH: permission denied`, the rule of "is it there"
 /// (`fsutil::found`).
-fn io_line(op: &str, path: &Path, err: &std::io::Error) -> String {
+pub fn io_line(op: &str, path: &Path, err: &std::io::Error) -> String {
     match (op, err.kind()) {
         ("", std::io::ErrorKind::PermissionDenied) => {
             format!("{}: permission denied", path.display())
@@ -245,15 +245,6 @@ impl<T> IoContext<T> for std::io::Result<T> {
     }
 }
 
-/// The bridge for the config reader's parsers, which still say why in a
-/// `String` (`config/`, issue 22's next step): an error of om's said as
-/// its one line.
-impl From<Error> for String {
-    fn from(e: Error) -> String {
-        e.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +274,57 @@ mod tests {
             "container#1.image: is empty"
         );
         assert!(Error::StdoutClosed.said() && !Error::Failed("x".into()).said());
+    }
+
+    #[test]
+    fn each_kind_says_its_message_once() {
+        let full = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let said = [
+            (
+                Error::io("write", "/r/etc/svc1.conf", full),
+                "write /r/etc/svc1.conf: No space left on device (os error 28)",
+            ),
+            // only reached: "is it there" says permission denied plainly
+            (Error::io("", "/r/etc", denied()), "/r/etc: permission denied"),
+            (
+                Error::not_found("service", "app/svc/web"),
+                "service app/svc/web does not exist",
+            ),
+            (
+                Error::NoKey {
+                    noun: "secret",
+                    path: "sec/db".into(),
+                    key: "pw".into(),
+                },
+                "secret sec/db: no key 'pw'",
+            ),
+            (
+                Error::call("docker ps -a", "no answer within 5s, killed"),
+                "docker ps -a: no answer within 5s, killed",
+            ),
+            (
+                Error::Locked {
+                    whose: "svc1".into(),
+                    holder: "pid 7 (om svc1 start)".into(),
+                    waited: std::time::Duration::from_millis(1500),
+                },
+                "svc1 is locked by pid 7 (om svc1 start); gave up after 1500ms (--waitlock)",
+            ),
+            (
+                Error::Daemon {
+                    pid: 7,
+                    what: "exited at start".into(),
+                    log: "/r/log/svc1.dockerd.log".into(),
+                    tail: " (last lines: x)".into(),
+                },
+                "docker daemon (pid 7) exited at start: see /r/log/svc1.dockerd.log (last lines: x)",
+            ),
+        ];
+        for (e, text) in said {
+            assert_eq!(e.to_string(), text);
+            assert_eq!((e.code(), e.said()), (1, false), "{text}");
+        }
     }
 
     #[test]

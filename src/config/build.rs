@@ -220,7 +220,7 @@ fn daemon_config(get: &Getter) -> Result<Option<DaemonConfig>, String> {
         Some(v) => split_words(&v).map_err(|e| format!("DEFAULT.docker_daemon_args: {e}"))?,
         None => Vec::new(),
     };
-    crate::docker::daemon_args::check_own_flags(&args)?;
+    crate::docker::daemon_args::check_own_flags(&args).map_err(|e| e.to_string())?;
     let start_timeout = get("DEFAULT", "docker_daemon_start_timeout")?
         .map(|v| {
             parse_duration(&v).map_err(|e| format!("DEFAULT.docker_daemon_start_timeout: {e}"))
