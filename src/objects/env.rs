@@ -140,94 +140,80 @@ pub fn resolve(svc: &Service, c: &Container, roots: &Roots) -> Result<Vec<(Strin
     for r in &c.env_refs {
         let what = &format!("{}.{}", c.head.rid, keyword(r.kind));
         let obj = load(svc, r.kind, &r.object, roots, what)?;
-        let pairs: Vec<(String, &str)> = match &r.var {
-            Some(var) => {
-                if !obj.has(&r.key) {
-                    return Err(missing_key(what, &obj, &r.key));
-                }
-                vec![(var.clone(), r.key.as_str())]
-            }
-            None => {
-                let glob = Glob::new(&r.key).map_err(|e| Error::config(what, e.to_string()))?;
-                let keys: Vec<&str> = obj.keys().into_iter().filter(|k| glob.matches(k)).collect();
-                if keys.is_empty() {
-                    return Err(Error::config(
-                        what,
-                        format!(
-                            "no key of {} {} matches '{}'",
-                            r.kind.noun(),
-                            obj.path,
-                            r.key
-                        ),
-                    ));
-                }
-                let mut pairs: Vec<(String, &str)> = Vec::new();
-                for k in keys {
-                    let var = k.to_uppercase().replace(['.', '-'], "_");
-                    if !is_var_name(&var) || reserved(&var) {
-                        return Err(Error::config(
-                            what,
-                            format!(
-                                "key '{k}' of {} {} makes no variable a container may take ({var})",
-                                r.kind.noun(),
-                                obj.path
-                            ),
-                        ));
-                    }
-                    if let Some((_, other)) = pairs.iter().find(|(v, _)| *v == var) {
-                        return Err(Error::config(
-                            what,
-                            format!(
-                                "keys '{other}' and '{k}' of {} {} both make {var}",
-                                r.kind.noun(),
-                                obj.path
-                            ),
-                        ));
-                    }
-                    pairs.push((var, k));
-                }
-                pairs
-            }
-        };
-        for (var, key) in pairs {
-            let bytes = obj
-                .value(key)
-                .map_err(|e| Error::config(what, e.to_string()))?;
-            let value = String::from_utf8(bytes).map_err(|_| {
-                Error::config(
-                    what,
-                    format!(
-                    "key '{key}' of {} {} is not UTF-8 text: it can not be an environment value",
-                    r.kind.noun(),
-                    obj.path
-                ),
-                )
-            })?;
-            if var.len() + value.len() + 2 > MAX_ENV_STRING {
-                return Err(Error::config(
-                    what,
-                    format!(
-                        "key '{key}' of {} {} is over 128 KiB: too long for an environment value",
-                        r.kind.noun(),
-                        obj.path
-                    ),
-                ));
-            }
-            if value.contains('\0') {
-                return Err(Error::config(
-                    what,
-                    format!(
-                        "key '{key}' of {} {} holds a NUL byte: it can not be an environment value",
-                        r.kind.noun(),
-                        obj.path
-                    ),
-                ));
-            }
+        for (var, key) in variables(r, &obj, what)? {
+            let value = env_value(&obj, key, &var, what)?;
             out.retain(|(v, _)| *v != var);
             out.push((var, Secret::new(value)));
         }
     }
     Ok(out)
+}
+
+/// The variables the reference `r` (of keyword `what`) makes of `obj`'s
+/// keys, each with its key: `VAR=NAME/KEY` one, `NAME/GLOB` one per key
+/// it matches, named after the key.
+fn variables<'a>(r: &'a EnvRef, obj: &'a Object, what: &str) -> Result<Vec<(String, &'a str)>> {
+    let of = format!("{} {}", r.kind.noun(), obj.path);
+    if let Some(var) = &r.var {
+        if !obj.has(&r.key) {
+            return Err(missing_key(what, obj, &r.key));
+        }
+        return Ok(vec![(var.clone(), r.key.as_str())]);
+    }
+    let glob = Glob::new(&r.key).map_err(|e| Error::config(what, e.to_string()))?;
+    let keys: Vec<&str> = obj.keys().into_iter().filter(|k| glob.matches(k)).collect();
+    if keys.is_empty() {
+        return Err(Error::config(
+            what,
+            format!("no key of {of} matches '{}'", r.key),
+        ));
+    }
+    let mut pairs: Vec<(String, &str)> = Vec::new();
+    for k in keys {
+        let var = k.to_uppercase().replace(['.', '-'], "_");
+        if !is_var_name(&var) || reserved(&var) {
+            return Err(Error::config(
+                what,
+                format!("key '{k}' of {of} makes no variable a container may take ({var})"),
+            ));
+        }
+        if let Some((_, other)) = pairs.iter().find(|(v, _)| *v == var) {
+            return Err(Error::config(
+                what,
+                format!("keys '{other}' and '{k}' of {of} both make {var}"),
+            ));
+        }
+        pairs.push((var, k));
+    }
+    Ok(pairs)
+}
+
+/// The value of `obj`'s `key` for the variable `var`: UTF-8 text without
+/// a NUL, short enough for an environment string.
+fn env_value(obj: &Object, key: &str, var: &str, what: &str) -> Result<String> {
+    let of = format!("{} {}", obj.path.kind.noun(), obj.path);
+    let bytes = obj
+        .value(key)
+        .map_err(|e| Error::config(what, e.to_string()))?;
+    let value = String::from_utf8(bytes).map_err(|_| {
+        Error::config(
+            what,
+            format!("key '{key}' of {of} is not UTF-8 text: it can not be an environment value"),
+        )
+    })?;
+    if var.len() + value.len() + 2 > MAX_ENV_STRING {
+        return Err(Error::config(
+            what,
+            format!("key '{key}' of {of} is over 128 KiB: too long for an environment value"),
+        ));
+    }
+    if value.contains('\0') {
+        return Err(Error::config(
+            what,
+            format!("key '{key}' of {of} holds a NUL byte: it can not be an environment value"),
+        ));
+    }
+    Ok(value)
 }
 
 /// The docker client config of `c`'s `registry_creds`, checked to be JSON
