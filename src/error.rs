@@ -5,6 +5,8 @@
 
 use crate::text::{cut, ERROR_LINE_MAX};
 use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 #[derive(Debug)]
 pub enum Error {
@@ -20,6 +22,43 @@ pub enum Error {
     Engine { call: String, line: String },
     /// An action or a check that failed, with the reason: exit 1.
     Failed(String),
+    /// An I/O error on a named file: what was being done (`write`,
+    /// `remove`; empty when only reaching it, `fsutil::found`), the path
+    /// and the error: exit 1.
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        err: std::io::Error,
+    },
+    /// A service or an object that does not exist: its noun (`service`,
+    /// `secret`, `config`) and its path: exit 1.
+    NotFound { noun: &'static str, path: String },
+    /// An object that has no key `key`: exit 1.
+    NoKey {
+        noun: &'static str,
+        path: String,
+        key: String,
+    },
+    /// A command (a docker query, `ip`, `systemctl`) that failed or whose
+    /// answer could not be read: the call as a shell line, and why (its
+    /// error line, the bound it missed): exit 1.
+    Call { call: String, why: String },
+    /// A lock another process held past the wait: whose lock, its
+    /// holder's note, how long om waited: exit 1.
+    Locked {
+        whose: String,
+        holder: String,
+        waited: Duration,
+    },
+    /// A private docker daemon that ran and failed (`what`: exited at
+    /// start, did not answer): its pid, its log and the log's last lines
+    /// (each with its prefix, `last_lines`): exit 1.
+    Daemon {
+        pid: u32,
+        what: String,
+        log: PathBuf,
+        tail: String,
+    },
     /// What failed already said why (each resource's error line, each
     /// service's, a command's own report): exit 1, print nothing more.
     Said,
@@ -51,7 +90,16 @@ impl Error {
     pub fn code(&self) -> u8 {
         match self {
             Error::Usage(_) => 2,
-            Error::Config { .. } | Error::Engine { .. } | Error::Failed(_) | Error::Said => 1,
+            Error::Config { .. }
+            | Error::Engine { .. }
+            | Error::Failed(_)
+            | Error::Io { .. }
+            | Error::NotFound { .. }
+            | Error::NoKey { .. }
+            | Error::Call { .. }
+            | Error::Locked { .. }
+            | Error::Daemon { .. }
+            | Error::Said => 1,
             Error::Child(code) | Error::Status(code) => *code,
             Error::StatusUnknown => STATUS_UNKNOWN,
             Error::StdoutClosed => 0,
@@ -82,6 +130,31 @@ impl Error {
         }
     }
 
+    /// `op` on `path` failed with `err` (see `Error::Io`).
+    pub fn io(op: &'static str, path: impl Into<PathBuf>, err: std::io::Error) -> Error {
+        Error::Io {
+            op,
+            path: path.into(),
+            err,
+        }
+    }
+
+    /// The call `call` failed, or its answer could not be read: `why`.
+    pub fn call(call: impl fmt::Display, why: impl fmt::Display) -> Error {
+        Error::Call {
+            call: call.to_string(),
+            why: why.to_string(),
+        }
+    }
+
+    /// The `noun` (`service`, `secret`…) `path` does not exist.
+    pub fn not_found(noun: &'static str, path: impl fmt::Display) -> Error {
+        Error::NotFound {
+            noun,
+            path: path.to_string(),
+        }
+    }
+
     /// The config key `key`'s value is wrong: `why`.
     pub fn config(key: impl Into<String>, why: impl Into<String>) -> Error {
         Error::Config {
@@ -98,6 +171,24 @@ impl fmt::Display for Error {
         let line = match self {
             Error::Usage(msg) | Error::Failed(msg) => msg.clone(),
             Error::Config { key, why } => format!("{key}: {why}"),
+            Error::Io { op, path, err } => io_line(op, path, err),
+            Error::NotFound { noun, path } => format!("{noun} {path} does not exist"),
+            Error::NoKey { noun, path, key } => format!("{noun} {path}: no key '{key}'"),
+            Error::Call { call, why } => format!("{call}: {why}"),
+            Error::Locked {
+                whose,
+                holder,
+                waited,
+            } => format!(
+                "{whose} is locked by {holder}; gave up after {} (--waitlock)",
+                crate::units::humanize(*waited)
+            ),
+            Error::Daemon {
+                pid,
+                what,
+                log,
+                tail,
+            } => format!("docker daemon (pid {pid}) {what}: see {}{tail}", log.display()),
             Error::Engine { call, line } => format!("docker engine unreachable ({call}): {line}"),
             Error::Said => "failed (said above)".into(),
             Error::Reported(e) => return e.fmt(f),
@@ -114,6 +205,19 @@ impl fmt::Display for Error {
     }
 }
 
+/// `OP PATH: ERROR`; a path only reached (no `op`) that the user may not
+/// reach says `PATH: permission denied`, the rule of "is it there"
+/// (`fsutil::found`).
+pub fn io_line(op: &str, path: &Path, err: &std::io::Error) -> String {
+    match (op, err.kind()) {
+        ("", std::io::ErrorKind::PermissionDenied) => {
+            format!("{}: permission denied", path.display())
+        }
+        ("", _) => format!("{}: {err}", path.display()),
+        (op, _) => format!("{op} {}: {err}", path.display()),
+    }
+}
+
 /// Shorthand for the common "failed with this message" error.
 pub fn fail<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::Failed(msg.into()))
@@ -127,6 +231,17 @@ pub trait Context<T> {
 impl<T, E: fmt::Display> Context<T> for std::result::Result<T, E> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
         self.map_err(|e| Error::Failed(format!("{}: {e}", what())))
+    }
+}
+
+/// Names the file an I/O error was about: `write PATH: ERROR`.
+pub trait IoContext<T> {
+    fn at(self, op: &'static str, path: &Path) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn at(self, op: &'static str, path: &Path) -> Result<T> {
+        self.map_err(|e| Error::io(op, path, e))
     }
 }
 
@@ -159,6 +274,57 @@ mod tests {
             "container#1.image: is empty"
         );
         assert!(Error::StdoutClosed.said() && !Error::Failed("x".into()).said());
+    }
+
+    #[test]
+    fn each_kind_says_its_message_once() {
+        let full = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let said = [
+            (
+                Error::io("write", "/r/etc/svc1.conf", full),
+                "write /r/etc/svc1.conf: No space left on device (os error 28)",
+            ),
+            // only reached: "is it there" says permission denied plainly
+            (Error::io("", "/r/etc", denied()), "/r/etc: permission denied"),
+            (
+                Error::not_found("service", "app/svc/web"),
+                "service app/svc/web does not exist",
+            ),
+            (
+                Error::NoKey {
+                    noun: "secret",
+                    path: "sec/db".into(),
+                    key: "pw".into(),
+                },
+                "secret sec/db: no key 'pw'",
+            ),
+            (
+                Error::call("docker ps -a", "no answer within 5s, killed"),
+                "docker ps -a: no answer within 5s, killed",
+            ),
+            (
+                Error::Locked {
+                    whose: "svc1".into(),
+                    holder: "pid 7 (om svc1 start)".into(),
+                    waited: std::time::Duration::from_millis(1500),
+                },
+                "svc1 is locked by pid 7 (om svc1 start); gave up after 1500ms (--waitlock)",
+            ),
+            (
+                Error::Daemon {
+                    pid: 7,
+                    what: "exited at start".into(),
+                    log: "/r/log/svc1.dockerd.log".into(),
+                    tail: " (last lines: x)".into(),
+                },
+                "docker daemon (pid 7) exited at start: see /r/log/svc1.dockerd.log (last lines: x)",
+            ),
+        ];
+        for (e, text) in said {
+            assert_eq!(e.to_string(), text);
+            assert_eq!((e.code(), e.said()), (1, false), "{text}");
+        }
     }
 
     #[test]

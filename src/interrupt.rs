@@ -166,6 +166,9 @@ impl Drop for Finishing {
 /// session gets when its line drops (om exits 129).
 pub const HANGUP: i32 = libc::SIGHUP;
 
+/// What an error reading the lifeline starts with.
+const LIFELINE: &str = "--lifeline:";
+
 /// Ties this process to its stdin, the lifeline another node's om holds
 /// open over ssh while it waits for this one (`--lifeline`,
 /// src/transport.rs). Without a terminal, sshd signals nothing when a
@@ -187,7 +190,7 @@ pub fn tie_to_stdin() -> Result<()> {
     let line = std::io::stdin()
         .as_fd()
         .try_clone_to_owned()
-        .map_err(|e| Error::Failed(format!("--lifeline: stdin: {e}")))?;
+        .map_err(|e| Error::io(LIFELINE, "stdin", e))?;
     let line = std::fs::File::from(line);
     first_byte(&line)?;
     watch(line)
@@ -204,7 +207,7 @@ fn first_byte(mut line: &std::fs::File) -> Result<()> {
             )),
             Ok(_) => return Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::Failed(format!("--lifeline: stdin: {e}"))),
+            Err(e) => return Err(Error::io(LIFELINE, "stdin", e)),
         }
     }
 }

@@ -133,25 +133,45 @@ impl fmt::Display for SvcPath {
     }
 }
 
+/// Why a text is not a name (`check_name`); the caller says whose.
+#[derive(Debug, PartialEq)]
+pub enum NameError {
+    Empty,
+    TooLong(String),
+    FirstNotLetter(String),
+    BadChar(String, char),
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameError::Empty => f.write_str("is empty"),
+            NameError::TooLong(s) => write!(f, "'{s}' is longer than 63 characters"),
+            NameError::FirstNotLetter(s) => write!(f, "'{s}' must start with a lowercase letter"),
+            NameError::BadChar(s, c) => {
+                write!(f, "'{s}' has '{c}': use lowercase letters, digits and '-'")
+            }
+        }
+    }
+}
+
 /// A name or namespace: 1-63 chars of `[a-z0-9-]`, starting with a letter.
 /// Returns why it is not one.
-pub fn check_name(s: &str) -> std::result::Result<(), String> {
+pub fn check_name(s: &str) -> std::result::Result<(), NameError> {
     if s.is_empty() {
-        return Err("is empty".into());
+        return Err(NameError::Empty);
     }
     if s.len() > 63 {
-        return Err(format!("'{s}' is longer than 63 characters"));
+        return Err(NameError::TooLong(s.to_string()));
     }
     if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err(format!("'{s}' must start with a lowercase letter"));
+        return Err(NameError::FirstNotLetter(s.to_string()));
     }
     if let Some(c) = s
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
     {
-        return Err(format!(
-            "'{s}' has '{c}': use lowercase letters, digits and '-'"
-        ));
+        return Err(NameError::BadChar(s.to_string(), c));
     }
     Ok(())
 }

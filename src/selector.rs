@@ -18,7 +18,7 @@ pub fn select(expr: &str, all: &[SvcPath]) -> Result<Vec<SvcPath>> {
             // `all` comes sorted from list_services: a scan only to be sure
             // before saying it is missing.
             if all.binary_search(&path).is_err() && !all.contains(&path) {
-                return Err(Error::Failed(format!("service {path} does not exist")));
+                return Err(Error::not_found("service", path));
             }
             out.push(path);
         }
@@ -50,8 +50,20 @@ enum Tok {
 #[derive(Debug)]
 pub struct Glob(Vec<Tok>);
 
+/// A `[` no `]` closes, at character `at` (from 1): the pattern is no glob.
+#[derive(Debug, PartialEq)]
+pub struct Unclosed {
+    pub at: usize,
+}
+
+impl std::fmt::Display for Unclosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unclosed '[' at character {}", self.at)
+    }
+}
+
 impl Glob {
-    pub fn new(pattern: &str) -> std::result::Result<Glob, String> {
+    pub fn new(pattern: &str) -> std::result::Result<Glob, Unclosed> {
         let p: Vec<char> = pattern.chars().collect();
         let mut toks = Vec::new();
         let mut i = 0;
@@ -60,8 +72,7 @@ impl Glob {
                 '*' => Tok::Star,
                 '?' => Tok::Any,
                 '[' => {
-                    let (tok, end) = class(&p, i)
-                        .ok_or_else(|| format!("unclosed '[' at character {}", i + 1))?;
+                    let (tok, end) = class(&p, i).ok_or(Unclosed { at: i + 1 })?;
                     i = end;
                     tok
                 }

@@ -1,7 +1,7 @@
 //! A service's state directory: the action lock and the local expectation
 //! (`started`) that the status notice shows.
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::fsutil::Under;
 use crate::paths::{Roots, SvcPath};
 use std::fs::File;
@@ -26,13 +26,10 @@ pub fn set_started(path: &SvcPath, roots: &Roots, started: bool) -> Result<()> {
     let d = dir(path, roots);
     let file = d.join(STARTED);
     if started {
-        crate::fsutil::write_atomic(&file, b"", &roots.trees())
-            .context(|| format!("write {}", file.display()))
+        crate::fsutil::write_atomic(&file, b"", &roots.trees()).at("write", &file)
     } else {
         match std::fs::remove_file(&file) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(Error::Failed(format!("remove {}: {e}", file.display())))
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", file, e)),
             _ => Ok(()),
         }
     }
@@ -46,10 +43,10 @@ pub fn clear(path: &SvcPath, roots: &Roots) -> Result<()> {
     let entries = match std::fs::read_dir(&d) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::Failed(format!("read {}: {e}", d.display()))),
+        Err(e) => return Err(Error::io("read", d, e)),
     };
     for entry in entries {
-        let entry = entry.context(|| format!("read {}", d.display()))?;
+        let entry = entry.at("read", &d)?;
         if entry.file_name() == LOCK {
             continue;
         }
@@ -59,7 +56,7 @@ pub fn clear(path: &SvcPath, roots: &Roots) -> Result<()> {
         } else {
             std::fs::remove_file(&p)
         };
-        r.context(|| format!("remove {}", p.display()))?;
+        r.at("remove", &p)?;
     }
     Ok(())
 }
@@ -173,7 +170,7 @@ pub fn lock_at(
         turns += 1;
         let mut file = match crate::fsutil::open_rw(lock_path, &roots.trees()) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && turns < 100 => continue,
-            opened => opened.context(|| format!("open {}", lock_path.display()))?,
+            opened => opened.at("open", lock_path)?,
         };
         // Ctrl-C while waiting for the lock ends the wait at once.
         if !wait_for_lock(&file, deadline, Duration::from_millis(50))? {
@@ -185,10 +182,11 @@ pub fn lock_at(
             } else {
                 holder
             };
-            return Err(Error::Failed(format!(
-                "{whose} is locked by {holder}; gave up after {} (--waitlock)",
-                crate::units::humanize(wait)
-            )));
+            return Err(Error::Locked {
+                whose: whose.to_string(),
+                holder: holder.to_string(),
+                waited: wait,
+            });
         }
         if names(lock_path, &file) {
             break file;

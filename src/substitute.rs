@@ -1,6 +1,7 @@
 //! `om SVC docker ARGS…` substitution (SPEC 6), a pure function.
 
 use crate::config::keywords::{rid_index, CONTAINER_GROUP};
+use crate::error::{Error, Result};
 use crate::model::Service;
 
 /// Replaces container references in docker arguments:
@@ -8,7 +9,9 @@ use crate::model::Service;
 /// - `{container#N}` inside a longer argument → likewise (`{{…}}` left alone);
 /// - a whole `{instances}` → every enabled container's name (several args),
 ///   `{images}` → their distinct images.
-pub fn substitute(args: &[String], svc: &Service) -> Result<Vec<String>, String> {
+///
+/// A reference to a container the service does not have is a usage error.
+pub fn substitute(args: &[String], svc: &Service) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(args.len());
     for arg in args {
         match arg.as_str() {
@@ -55,7 +58,7 @@ fn whole_ref(arg: &str) -> Option<String> {
     (is_index && inner.chars().all(|c| c.is_ascii_digit())).then(|| format!("container#{inner}"))
 }
 
-fn name_of(svc: &Service, rid: &str) -> Result<String, String> {
+fn name_of(svc: &Service, rid: &str) -> Result<String> {
     svc.container(rid).map(|c| c.name.clone()).ok_or_else(|| {
         // the containers: a reference names one (an ip#N has no name)
         let rids: Vec<&str> = svc.containers.iter().map(|c| c.head.rid.as_str()).collect();
@@ -64,12 +67,15 @@ fn name_of(svc: &Service, rid: &str) -> Result<String, String> {
         } else {
             rids.join(", ")
         };
-        format!("service {} has no {rid} (its rids: {rids})", svc.path)
+        Error::Usage(format!(
+            "service {} has no {rid} (its rids: {rids})",
+            svc.path
+        ))
     })
 }
 
 /// `{container#N}` inside a longer argument; `{{…}}` (Go templates) untouched.
-fn inline(arg: &str, svc: &Service) -> Result<String, String> {
+fn inline(arg: &str, svc: &Service) -> Result<String> {
     let mut out = String::new();
     let mut rest = arg;
     while let Some(i) = rest.find('{') {
@@ -125,7 +131,7 @@ mod tests {
         }
     }
 
-    fn sub(args: &[&str]) -> Result<Vec<String>, String> {
+    fn sub(args: &[&str]) -> Result<Vec<String>> {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         substitute(&args, &svc())
     }
@@ -180,8 +186,9 @@ mod tests {
     #[test]
     fn unknown_rid_names_the_service_and_its_rids() {
         let err = sub(&["inspect", "{container#7}"]).unwrap_err();
+        assert_eq!(err.code(), 2);
         assert_eq!(
-            err,
+            err.to_string(),
             "service svc1 has no container#7 (its rids: container#1, container#2, container#web, container#9)"
         );
         assert!(sub(&["x", "a{container#8}"]).is_err());

@@ -2,16 +2,65 @@
 //! writes them and as messages say them: durations, booleans and shell
 //! words. A leaf: it imports nothing of om's, so everything may use it.
 
+use std::fmt;
 use std::time::Duration;
+
+/// Why a text is not the unit asked for (a leaf's own error: the caller
+/// names the key or flag it came from).
+#[derive(Debug, PartialEq)]
+pub enum UnitError {
+    /// Not a duration.
+    NotDuration(String),
+    /// A duration past `MAX_DURATION`.
+    TooLong(String),
+    /// Not a boolean.
+    NotBool(String),
+    /// Not shell words: the text, and why (none: not one word where one
+    /// was read).
+    NotWords { text: String, why: Option<String> },
+    /// Words that end with a `#` comment, which an edit can not keep.
+    Comment(String),
+}
+
+impl fmt::Display for UnitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnitError::NotDuration(s) => {
+                write!(f, "'{s}' is not a duration (e.g. 10, 10s, 2m, 1h, 1m30s)")
+            }
+            UnitError::TooLong(s) => write!(f, "'{s}' is longer than the 366 days om accepts"),
+            UnitError::NotBool(s) => {
+                write!(f, "'{s}' is not a boolean (true/false, yes/no, 1/0)")
+            }
+            UnitError::NotWords { text, why: None } => {
+                write!(f, "'{text}' is not valid shell words")
+            }
+            UnitError::NotWords {
+                text,
+                why: Some(why),
+            } => write!(f, "'{text}' is not valid shell words: {why}"),
+            UnitError::Comment(s) => write!(
+                f,
+                "'{s}' ends with a # comment: set the whole value instead"
+            ),
+        }
+    }
+}
+
+impl From<UnitError> for String {
+    fn from(e: UnitError) -> String {
+        e.to_string()
+    }
+}
 
 /// The longest duration om accepts: a bound past it is a typo, and an
 /// `Instant` far in the future would overflow.
 const MAX_DURATION: Duration = Duration::from_secs(366 * 86400);
 
 /// `10`, `10s`, `2m`, `1h`, `1m30s`, `500ms`. A bare number is seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, UnitError> {
     let s = s.trim();
-    let bad = || format!("'{s}' is not a duration (e.g. 10, 10s, 2m, 1h, 1m30s)");
+    let bad = || UnitError::NotDuration(s.to_string());
     if s.is_empty() {
         return Err(bad());
     }
@@ -44,29 +93,32 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         total
     };
     if total > MAX_DURATION {
-        return Err(format!("'{s}' is longer than the 366 days om accepts"));
+        return Err(UnitError::TooLong(s.to_string()));
     }
     Ok(total)
 }
 
 /// `true/false`, `yes/no`, `1/0`, case-insensitive.
-pub fn parse_bool(s: &str) -> Result<bool, String> {
+pub fn parse_bool(s: &str) -> Result<bool, UnitError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" => Ok(true),
         "false" | "no" | "0" => Ok(false),
-        _ => Err(format!("'{s}' is not a boolean (true/false, yes/no, 1/0)")),
+        _ => Err(UnitError::NotBool(s.to_string())),
     }
 }
 
-pub fn split_words(s: &str) -> Result<Vec<String>, String> {
-    shell_words::split(s).map_err(|e| format!("'{s}' is not valid shell words: {e}"))
+pub fn split_words(s: &str) -> Result<Vec<String>, UnitError> {
+    shell_words::split(s).map_err(|e| UnitError::NotWords {
+        text: s.to_string(),
+        why: Some(e.to_string()),
+    })
 }
 
 /// The shell words of `s` with their byte ranges in `s`, so that an edit
 /// can keep every other word exactly as written. The ranges follow
 /// POSIX word splitting (quotes and backslashes join); each word's value
 /// is what `split_words` gives for its text.
-pub fn word_spans(s: &str) -> Result<Vec<(std::ops::Range<usize>, String)>, String> {
+pub fn word_spans(s: &str) -> Result<Vec<(std::ops::Range<usize>, String)>, UnitError> {
     let mut spans = Vec::new();
     let bytes = s.as_bytes();
     let mut i = 0;
@@ -79,9 +131,7 @@ pub fn word_spans(s: &str) -> Result<Vec<(std::ops::Range<usize>, String)>, Stri
         // A word that starts with `#` starts a comment (shell_words reads
         // it so): the rest of the value is no words.
         if bytes[i] == b'#' {
-            return Err(format!(
-                "'{s}' ends with a # comment: set the whole value instead"
-            ));
+            return Err(UnitError::Comment(s.to_string()));
         }
         let mut quote: Option<u8> = None;
         while i < bytes.len() {
@@ -100,7 +150,12 @@ pub fn word_spans(s: &str) -> Result<Vec<(std::ops::Range<usize>, String)>, Stri
         let text = &s[start..end];
         let word = match split_words(text)?.as_slice() {
             [one] => one.clone(),
-            _ => return Err(format!("'{s}' is not valid shell words")),
+            _ => {
+                return Err(UnitError::NotWords {
+                    text: s.to_string(),
+                    why: None,
+                })
+            }
         };
         spans.push((start..end, word));
     }

@@ -281,7 +281,7 @@ pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
         if let Some(svc) = &report.service {
             match crate::docker::daemon::check_host(svc, ctx) {
                 Ok(w) => warnings.extend(w),
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(e.to_string()),
             }
         }
         for w in &warnings {

@@ -41,7 +41,7 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
             Ok(warnings) => warnings
                 .iter()
                 .for_each(|w| crate::text::say(&format!("{path}: warning: {w}"))),
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(e.to_string()),
         }
         if errors.is_empty() {
             let synced = |n: &str| super::sync::ever_synced(ctx, path, n);

@@ -46,7 +46,7 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
         runs.push(match there {
             Some(n) => Run::There(svc, n),
             None => {
-                let argv = substitute(args, &svc).map_err(Error::Usage)?;
+                let argv = substitute(args, &svc)?;
                 Run::Here(svc, argv)
             }
         });

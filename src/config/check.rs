@@ -216,7 +216,7 @@ fn finish(report: &mut Report, svc: Service, roots: &Roots) {
     }
     let all = svc.resources();
     match crate::plan::start_stages(&svc, &all)
-        .and_then(|_| crate::docker::socket::check_socket(&svc, roots))
+        .and_then(|_| crate::docker::socket::check_socket(&svc, roots).map_err(|e| e.to_string()))
     {
         Err(e) => report.errors.push(e),
         Ok(()) => report.service = Some(svc),

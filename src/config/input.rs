@@ -270,7 +270,7 @@ pub fn apply(doc: &mut Document, a: &Assign) -> Result<()> {
 fn append_words(written: &str, v: &str) -> Result<String> {
     // word_spans refuses a value with a comment, after which a new word
     // would vanish.
-    word_spans(written).map_err(Error::Failed)?;
+    word_spans(written).map_err(|e| Error::Failed(e.to_string()))?;
     let added = match split_words(v) {
         Ok(words) if !words.is_empty() => v.trim().to_string(),
         _ => shell_words::quote(v).into_owned(),
@@ -285,7 +285,7 @@ fn append_words(written: &str, v: &str) -> Result<String> {
 /// `K-=V`: removes the first run of words equal to V's words; the others
 /// keep their exact text.
 fn remove_words(written: &str, v: &str) -> Result<String> {
-    let spans = word_spans(written).map_err(Error::Failed)?;
+    let spans = word_spans(written).map_err(|e| Error::Failed(e.to_string()))?;
     let gone = split_words(v).unwrap_or_else(|_| vec![v.to_string()]);
     if gone.is_empty() {
         return Ok(written.to_string());

@@ -9,9 +9,9 @@ use crate::units::{parse_bool, parse_duration, split_words};
 pub fn check(kind: Kind, s: &str) -> Result<(), String> {
     match kind {
         Kind::Str | Kind::Text | Kind::Namespace => Ok(()),
-        Kind::Bool => parse_bool(s).map(drop),
-        Kind::Duration => parse_duration(s).map(drop),
-        Kind::Words => split_words(s).map(drop),
+        Kind::Bool => parse_bool(s).map(drop).map_err(Into::into),
+        Kind::Duration => parse_duration(s).map(drop).map_err(Into::into),
+        Kind::Words => split_words(s).map(drop).map_err(Into::into),
         Kind::Choice(choices) if choices.contains(&s) => Ok(()),
         Kind::Choice(choices) => Err(format!(
             "'{s}' is not one of: {}",

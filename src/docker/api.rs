@@ -24,9 +24,9 @@ pub fn containers(socket: &Path, bound: Duration) -> Result<Vec<ContainerInfo>> 
     let what = format!("GET unix://{}/containers/json?all=1", socket.display());
     let body = get(socket, "/containers/json?all=1", bound).map_err(|e| match e {
         Fault::Unreachable(e) => Error::engine(&what, e.to_string()),
-        Fault::Unreadable(e) => Error::Failed(format!("{what}: {e}")),
+        Fault::Unreadable(e) => Error::call(&what, e),
     })?;
-    parse(&body).map_err(|e| Error::Failed(format!("{what}: {e}")))
+    parse(&what, &body)
 }
 
 /// Whether the daemon on `socket` answers (`GET /_ping`), within `bound`.
@@ -99,16 +99,20 @@ fn get(socket: &Path, path: &str, bound: Duration) -> std::result::Result<String
     Ok(body.to_string())
 }
 
-/// The API's container list, as `docker ps` would show it.
-fn parse(body: &str) -> std::result::Result<Vec<ContainerInfo>, String> {
-    let list: Vec<Value> =
-        serde_json::from_str(body).map_err(|e| format!("unreadable answer: {e}"))?;
+/// The API's container list, as `docker ps` would show it; the answer to
+/// the request `what`.
+fn parse(what: &str, body: &str) -> Result<Vec<ContainerInfo>> {
+    let list: Vec<Value> = serde_json::from_str(body)
+        .map_err(|e| Error::call(what, format!("unreadable answer: {e}")))?;
     list.iter()
         .map(|c| {
             one(c).ok_or_else(|| {
-                format!(
-                    "unreadable container {}",
-                    crate::text::cut(&c.to_string(), 200)
+                Error::call(
+                    what,
+                    format!(
+                        "unreadable container {}",
+                        crate::text::cut(&c.to_string(), 200)
+                    ),
                 )
             })
         })
@@ -161,13 +165,13 @@ mod tests {
             "State":"running","Status":"Up 2 minutes (unhealthy)",
             "Labels":{{"com.opensvc.id":"x.container#1","other":"y"}}}}]"#
         );
-        let got = parse(&body).unwrap();
+        let got = parse("GET", &body).unwrap();
         let line = format!(
             "{id}\tweb/db,svc1.container.1\t\"nginx\"\trunning\t\"Up 2 minutes (unhealthy)\"\t\"x.container#1\"\t\"\""
         );
         assert_eq!(got, vec![inspect::parse_ps_line(&line).unwrap()]);
-        assert!(parse("[{}]").is_err());
-        assert!(parse("not json").is_err());
+        assert!(parse("GET", "[{}]").is_err());
+        assert!(parse("GET", "not json").is_err());
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //! find it to stop it. A listener is a `tcp://` address (warned without
 //! TLS) or a unix socket that is not one an engine uses.
 
+use crate::error::{Error, Result};
 use std::path::{Component, Path, PathBuf};
+
+/// The key every error of these checks names.
+const ARGS_KEY: &str = "DEFAULT.docker_daemon_args";
 
 /// A flag as dockerd (pflag) reads it from `words`: `--name[=v]`, or a
 /// group of short flags `-Dp[=]v` whose first value-taking flag takes the
@@ -87,16 +91,19 @@ fn om_sets(name: &str) -> Option<&'static str> {
 
 /// A config error when `words` carry a flag om sets itself (checked when
 /// the config is read, and again before the daemon starts).
-pub fn check_own_flags(words: &[String]) -> Result<(), String> {
+pub fn check_own_flags(words: &[String]) -> Result<()> {
     match flags(words)
         .iter()
         .find_map(|f| Some((f, om_sets(&f.name)?)))
     {
         None => Ok(()),
-        Some((f, why)) => Err(format!(
-            "DEFAULT.docker_daemon_args: '{}' sets {}, which om sets itself ({why})",
-            f.word.escape_debug(),
-            f.name
+        Some((f, why)) => Err(Error::config(
+            ARGS_KEY,
+            format!(
+                "'{}' sets {}, which om sets itself ({why})",
+                f.word.escape_debug(),
+                f.name
+            ),
         )),
     }
 }
@@ -118,106 +125,98 @@ const HOST_SOCKETS: &[&str] = &["/var/run/docker.sock", "/run/docker.sock"];
 /// when it has no client authentication), or a unix socket of the
 /// daemon's own. dockerd unlinks whatever is at a unix socket's path
 /// before it listens, so a path an engine or a file holds is refused.
-pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>, String> {
+pub fn check_hosts(words: &[String], sockets: &Sockets) -> Result<Vec<String>> {
     let all = flags(words);
     let mut warnings = Vec::new();
-    let err = |f: &Flag, why: String| {
-        Err(format!(
-            "DEFAULT.docker_daemon_args: '{}': {why}",
-            f.word.escape_debug()
-        ))
-    };
     for f in all.iter().filter(|f| f.name == "-H" || f.name == "--host") {
-        let Some(value) = f.value else {
-            return err(f, format!("{} needs an address", f.name));
-        };
-        let lower = value.to_ascii_lowercase();
-        if lower.starts_with("tcp://") {
-            if !authenticated(&all) {
-                warnings.push(format!(
-                    "DEFAULT.docker_daemon_args: {} {value} without --tlsverify, --tlscacert, --tlscert and --tlskey: an engine (root on this host) open to whoever reaches that address",
-                    f.name
-                ));
+        let why = match f.value {
+            None => Some(format!("{} needs an address", f.name)),
+            Some(value) if value.to_ascii_lowercase().starts_with("tcp://") => {
+                if !authenticated(&all) {
+                    warnings.push(format!(
+                        "{ARGS_KEY}: {} {value} without --tlsverify, --tlscacert, --tlscert and --tlskey: an engine (root on this host) open to whoever reaches that address",
+                        f.name
+                    ));
+                }
+                None
             }
-            continue;
-        }
-        let Some(path) = lower
-            .starts_with("unix://")
-            .then(|| &value["unix://".len()..])
-        else {
-            return err(
-                f,
-                format!("only tcp://HOST:PORT or unix:///PATH may be added with {} (om's own socket is set by om)", f.name),
-            );
-        };
-        let path = Path::new(path);
-        if !path.is_absolute() || path.components().any(|c| c == Component::ParentDir) {
-            return err(f, "a unix socket is an absolute path without '..'".into());
-        }
-        let path: PathBuf = path.components().collect();
-        if path == sockets.own {
-            return err(
-                f,
-                "this is om's socket of this daemon, which om sets".into(),
-            );
-        }
-        if path.starts_with(sockets.var)
-            || std::fs::canonicalize(sockets.var)
-                .is_ok_and(|var| real_socket(&path).starts_with(var))
-        {
-            return err(
-                f,
-                format!(
-                    "{} is in om's state directory {}, where the services' own sockets are",
-                    path.display(),
-                    sockets.var.display()
-                ),
-            );
-        }
-        let docker_host = sockets.docker_host.and_then(|h| h.strip_prefix("unix://"));
-        // compared as real paths too: a link to the host's socket is it
-        let real = real_socket(&path);
-        if HOST_SOCKETS
-            .iter()
-            .copied()
-            .chain(docker_host)
-            .any(|h| Path::new(h) == path || real_socket(Path::new(h)) == real)
-        {
-            return err(
-                f,
-                format!(
-                    "{} is the host engine's socket: dockerd would take it over",
-                    path.display()
-                ),
-            );
-        }
-        if let Ok(meta) = std::fs::symlink_metadata(&path) {
-            use std::os::unix::fs::FileTypeExt;
-            if !meta.file_type().is_socket() {
-                return err(
-                    f,
-                    format!(
-                        "{} exists and is not a socket: dockerd would delete it",
-                        path.display()
-                    ),
-                );
-            }
-            // a live socket is another program's (containerd's, another
-            // engine's), unless this daemon's own dockerd listens there
-            if std::os::unix::net::UnixStream::connect(&path).is_ok()
-                && !listened_by_own_daemon(sockets.own, &path)
+            Some(value) => match value
+                .to_ascii_lowercase()
+                .starts_with("unix://")
+                .then(|| &value["unix://".len()..])
             {
-                return err(
-                    f,
-                    format!(
-                        "{} is the live socket of another program: dockerd would take it over",
-                        path.display()
-                    ),
-                );
-            }
+                None => Some(format!("only tcp://HOST:PORT or unix:///PATH may be added with {} (om's own socket is set by om)", f.name)),
+                Some(path) => unix_refusal(Path::new(path), sockets),
+            },
+        };
+        if let Some(why) = why {
+            return Err(Error::config(
+                ARGS_KEY,
+                format!("'{}': {why}", f.word.escape_debug()),
+            ));
         }
     }
     Ok(warnings)
+}
+
+/// Why dockerd may not listen on the unix socket `path`, if it may not:
+/// a relative path, om's own sockets, the host engine's, or what is
+/// there already (`occupied`).
+fn unix_refusal(path: &Path, sockets: &Sockets) -> Option<String> {
+    if !path.is_absolute() || path.components().any(|c| c == Component::ParentDir) {
+        return Some("a unix socket is an absolute path without '..'".into());
+    }
+    let path: PathBuf = path.components().collect();
+    if path == sockets.own {
+        return Some("this is om's socket of this daemon, which om sets".into());
+    }
+    if path.starts_with(sockets.var)
+        || std::fs::canonicalize(sockets.var).is_ok_and(|var| real_socket(&path).starts_with(var))
+    {
+        return Some(format!(
+            "{} is in om's state directory {}, where the services' own sockets are",
+            path.display(),
+            sockets.var.display()
+        ));
+    }
+    let docker_host = sockets.docker_host.and_then(|h| h.strip_prefix("unix://"));
+    // compared as real paths too: a link to the host's socket is it
+    let real = real_socket(&path);
+    if HOST_SOCKETS
+        .iter()
+        .copied()
+        .chain(docker_host)
+        .any(|h| Path::new(h) == path || real_socket(Path::new(h)) == real)
+    {
+        return Some(format!(
+            "{} is the host engine's socket: dockerd would take it over",
+            path.display()
+        ));
+    }
+    occupied(&path, sockets.own)
+}
+
+/// Why what is at `path` may not be taken by dockerd: a file that is no
+/// socket, or the live socket of another program (unless this daemon's
+/// own dockerd, `own`, listens there).
+fn occupied(path: &Path, own: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_socket() {
+        return Some(format!(
+            "{} exists and is not a socket: dockerd would delete it",
+            path.display()
+        ));
+    }
+    // a live socket is another program's (containerd's, another
+    // engine's), unless this daemon's own dockerd listens there
+    if std::os::unix::net::UnixStream::connect(path).is_ok() && !listened_by_own_daemon(own, path) {
+        return Some(format!(
+            "{} is the live socket of another program: dockerd would take it over",
+            path.display()
+        ));
+    }
+    None
 }
 
 /// `path` with its directory's links resolved (the socket itself may be
@@ -284,7 +283,7 @@ mod tests {
             ("--group team1 --label -p", "-p"),
         ];
         for (args, flag) in refused {
-            let err = check_own_flags(&words(args)).unwrap_err();
+            let err = check_own_flags(&words(args)).unwrap_err().to_string();
             assert!(
                 err.starts_with("DEFAULT.docker_daemon_args: '")
                     && err.contains(&format!("sets {flag}, which om sets itself")),
@@ -300,7 +299,7 @@ mod tests {
             "--insecure-registry 10.0.0.1:5000 --data-rootless",
         ] {
             // --data-rootless is not --data-root (no prefix matching in dockerd)
-            assert_eq!(check_own_flags(&words(ok)), Ok(()), "{ok}");
+            assert!(check_own_flags(&words(ok)).is_ok(), "{ok}");
         }
     }
 
@@ -314,7 +313,7 @@ mod tests {
             var: Path::new("/o/var"),
             docker_host: Some("unix:///srv/host.sock"),
         };
-        let check = |s: &str| check_hosts(&words(s), &sockets);
+        let check = |s: &str| check_hosts(&words(s), &sockets).map_err(|e| e.to_string());
         for (args, want) in [
             ("-H unix:///o/var/svc/a/docker.sock", "om's socket"),
             ("--host=unix:///o/var/svc/a//docker.sock", "om's socket"),

@@ -10,6 +10,7 @@
 use super::system_dirs::static_check;
 use super::system_dirs::{inode, Guarded, Rule, DEFAULT_ROOT, SYSTEM, TREES};
 use crate::config::eval::Evaluator;
+use crate::error::{Error, IoContext, Result};
 use crate::fsutil::euid;
 use crate::model::{DaemonConfig, Service};
 use crate::paths::{list_services, SvcPath};
@@ -28,6 +29,10 @@ pub struct Other {
     pub data_dir: Option<PathBuf>,
 }
 
+/// What a refusal of a data dir becomes: `DEFAULT.KEY: 'DIR' WHY` when
+/// the config is checked, `DIR: WHY` when the daemon's start makes it.
+type Refuse<'a> = &'a dyn Fn(String) -> Error;
+
 /// Checks `conf.data_dir` (service `svc`'s) against this host: the
 /// warnings, or the config error naming the key.
 pub fn check(
@@ -35,21 +40,44 @@ pub fn check(
     conf: &DaemonConfig,
     host: &crate::host::Host,
     socket: &Path,
-) -> Result<Vec<String>, String> {
-    let roots = &host.roots;
-    let bad = |why: String| {
-        format!(
-            "DEFAULT.{}: '{}' {why}",
-            conf.key,
-            conf.data_dir.escape_debug()
+) -> Result<Vec<String>> {
+    let refuse = |why: String| {
+        Error::config(
+            format!("DEFAULT.{}", conf.key),
+            format!("'{}' {why}", conf.data_dir.escape_debug()),
         )
     };
-    let (dir, exists) = own_path(&conf.data_dir).map_err(bad)?;
+    let (dir, exists) = own_path(&conf.data_dir, &refuse)?;
     let others = other_services(svc, host)?;
+    let (guarded, warnings) = guarded_dirs(conf, host, socket, &others);
+    let ino = if exists { inode(&dir) } else { None };
+    // what it is before what it holds or is in: '/' is a system directory
+    let why = guarded
+        .iter()
+        .find(|g| g.path == dir)
+        .or_else(|| guarded.iter().find(|g| g.refuses(&dir, ino).is_some()));
+    if let Some(why) = why.and_then(|g| g.refuses(&dir, ino)) {
+        return Err(refuse(why));
+    }
+    if exists {
+        owned(&dir, &svc.id, &others, &refuse)?;
+    }
+    Ok(warnings)
+}
+
+/// The directories a data dir may not be, hold or be inside on this
+/// host, the engines' first (so that a refusal names the most precise
+/// reason); and the warning when the host engine could not say its root.
+fn guarded_dirs(
+    conf: &DaemonConfig,
+    host: &crate::host::Host,
+    socket: &Path,
+    others: &[Other],
+) -> (Vec<Guarded>, Vec<String>) {
+    let roots = &host.roots;
     let mut warnings = Vec::new();
-    // the engines first, so that a refusal names the most precise reason
     let mut guarded = Vec::new();
-    for o in &others {
+    for o in others {
         if let Some(d) = &o.data_dir {
             guarded.push(Guarded::new(
                 d,
@@ -105,31 +133,19 @@ pub fn check(
     };
     guarded.extend(system(SYSTEM, Rule::Is));
     guarded.extend(system(TREES, Rule::Tree));
-    let ino = if exists { inode(&dir) } else { None };
-    // what it is before what it holds or is in: '/' is a system directory
-    let why = guarded
-        .iter()
-        .find(|g| g.path == dir)
-        .or_else(|| guarded.iter().find(|g| g.refuses(&dir, ino).is_some()));
-    if let Some(why) = why.and_then(|g| g.refuses(&dir, ino)) {
-        return Err(bad(why));
-    }
-    if exists {
-        owned(&dir, &svc.id, &others).map_err(bad)?;
-    }
-    Ok(warnings)
+    (guarded, warnings)
 }
 
 /// `data_dir` as a path, and whether it exists; refused when a symbolic
 /// link, or something other than a directory, is on the way, or when a
 /// parent is another user's or open to others (not sticky): they could
 /// swap the directory for a link between the check and the daemon.
-fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
+fn own_path(data_dir: &str, refuse: Refuse) -> Result<(PathBuf, bool)> {
     // The one check does not count on the config reader's: a lenient
     // read (a stop of a config broken elsewhere) hands the raw value on,
     // and dockerd, run from `/`, would take `var/lib/docker` for
     // /var/lib/docker.
-    static_check(data_dir)?;
+    static_check(data_dir).map_err(|e| refuse(e.to_string()))?;
     let path: PathBuf = Path::new(data_dir).components().collect();
     let mut at = PathBuf::new();
     for c in path.components() {
@@ -137,34 +153,34 @@ fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
             // `at` is a parent, checked below as a directory already
             let others_write = m.mode() & 0o022 != 0 && m.mode() & 0o1000 == 0;
             if others_write || (m.uid() != 0 && m.uid() != euid()) {
-                return Err(format!(
+                return Err(refuse(format!(
                     "is under {}, which another user could change (owned by uid {}, mode {:o}): a data dir's parents are root's or om's user's, and open to others only when sticky",
                     at.display(),
                     m.uid(),
                     m.mode() & 0o7777
-                ));
+                )));
             }
         }
         at.push(c);
         match std::fs::symlink_metadata(&at) {
             Ok(m) if m.file_type().is_symlink() => {
                 let to = std::fs::read_link(&at).unwrap_or_default();
-                return Err(format!(
+                return Err(refuse(format!(
                     "goes through a symbolic link ({} -> {}): name the real directory",
                     at.display(),
                     to.display()
-                ));
+                )));
             }
-            Ok(m) if !m.is_dir() && at == path => return Err("is not a directory".into()),
+            Ok(m) if !m.is_dir() && at == path => return Err(refuse("is not a directory".into())),
             Ok(m) if !m.is_dir() => {
-                return Err(format!(
+                return Err(refuse(format!(
                     "is under {}, which is not a directory",
                     at.display()
-                ))
+                )))
             }
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((path, false)),
-            Err(e) => return Err(format!("{}: {e}", at.display())),
+            Err(e) => return Err(refuse(format!("{}: {e}", at.display()))),
         }
     }
     Ok((path, true))
@@ -172,26 +188,27 @@ fn own_path(data_dir: &str) -> Result<(PathBuf, bool), String> {
 
 /// An existing data dir: om's user's, and empty or marked as this
 /// service's.
-fn owned(dir: &Path, id: &str, others: &[Other]) -> Result<(), String> {
-    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("can not be read: {e}"))?;
+fn owned(dir: &Path, id: &str, others: &[Other], refuse: Refuse) -> Result<()> {
+    let meta =
+        std::fs::symlink_metadata(dir).map_err(|e| refuse(format!("can not be read: {e}")))?;
     if meta.uid() != euid() {
-        return Err(format!(
+        return Err(refuse(format!(
             "belongs to uid {}, not to om's user (uid {})",
             meta.uid(),
             euid()
-        ));
+        )));
     }
     // another user could plant links in it (`containers`, `image`, …)
     // before dockerd chmods it, and dockerd, as root, writes through them
     if meta.mode() & 0o022 != 0 {
-        return Err(format!(
+        return Err(refuse(format!(
             "is writable by other users (mode {:o}): chmod go-w it, or name a new directory",
             meta.mode() & 0o7777
-        ));
+        )));
     }
-    match mark_of(dir)? {
+    match mark_of(dir, refuse)? {
         Some(mark) if mark == id => Ok(()),
-        Some(mark) => Err(
+        Some(mark) => Err(refuse(
             match others.iter().find(|o| o.id.as_deref() == Some(&mark)) {
                 Some(o) => format!(
                     "is the data dir om initialised for service {} (its {MARKER} holds that id)",
@@ -202,14 +219,14 @@ fn owned(dir: &Path, id: &str, others: &[Other]) -> Result<(), String> {
                     mark.escape_debug()
                 ),
             },
-        ),
+        )),
         None => {
-            let empty =
-                crate::fsutil::is_empty_dir(dir).map_err(|e| format!("can not be listed: {e}"))?;
+            let empty = crate::fsutil::is_empty_dir(dir)
+                .map_err(|e| refuse(format!("can not be listed: {e}")))?;
             if !empty {
-                return Err(format!(
+                return Err(refuse(format!(
                     "is not empty and om did not initialise it (no {MARKER}): a private daemon gets a new or empty directory, which om marks as the service's"
-                ));
+                )));
             }
             Ok(())
         }
@@ -219,52 +236,51 @@ fn owned(dir: &Path, id: &str, others: &[Other]) -> Result<(), String> {
 /// Whether `dir` holds om's mark of service `id`: a daemon of that
 /// service ran on it (om marks a data dir before its first daemon start).
 pub fn marked_for(dir: &str, id: &str) -> bool {
-    matches!(mark_of(Path::new(dir)), Ok(Some(m)) if m == id)
+    matches!(mark_of(Path::new(dir), &Error::Failed), Ok(Some(m)) if m == id)
 }
 
 /// The service id in `dir`'s mark, if it has one; a mark that is not
 /// om's (another user's, open to others, not a file) is an error.
-fn mark_of(dir: &Path) -> Result<Option<String>, String> {
+fn mark_of(dir: &Path, refuse: Refuse) -> Result<Option<String>> {
     let file = dir.join(MARKER);
     let meta = match std::fs::symlink_metadata(&file) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{}: {e}", file.display())),
+        Err(e) => return Err(refuse(format!("{}: {e}", file.display()))),
         Ok(m) => m,
     };
     if !meta.is_file() || meta.uid() != euid() || meta.mode() & 0o077 != 0 {
-        return Err(format!(
+        return Err(refuse(format!(
             "holds {}, which is not om's mark (a file of om's user, mode 0600)",
             file.display()
-        ));
+        )));
     }
-    let text =
-        crate::fsutil::read_regular(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text = crate::fsutil::read_regular(&file)
+        .map_err(|e| refuse(format!("{}: {e}", file.display())))?;
     Ok(Some(text.trim().to_string()))
 }
 
 /// Creates the data dir when it does not exist, and marks it as `id`'s
 /// (exclusively: of two starts taking one directory, one fails). Run
 /// after `check`, under the daemon's lock.
-pub fn mark(dir: &Path, id: &str) -> Result<(), String> {
+pub fn mark(dir: &Path, id: &str) -> Result<()> {
+    let refuse = |why: String| Error::Failed(format!("{}: {why}", dir.display()));
     if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).at("", parent)?;
     }
     match std::fs::DirBuilder::new().mode(0o700).create(dir) {
         Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-            return Err(format!("{}: {e}", dir.display()))
+            return Err(Error::io("", dir, e))
         }
         _ => {}
     }
     // what was made, or found, is still a directory of om's user with
     // no link on the way
-    match own_path(&dir.to_string_lossy()) {
-        Ok((_, true)) => {}
-        Ok((_, false)) => return Err(format!("{}: gone meanwhile", dir.display())),
-        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    if !own_path(&dir.to_string_lossy(), &refuse)?.1 {
+        return Err(refuse("gone meanwhile".into()));
     }
     let uid = std::fs::symlink_metadata(dir).map_or(u32::MAX, |m| m.uid());
     if uid != euid() {
-        return Err(format!("{}: belongs to uid {uid}", dir.display()));
+        return Err(refuse(format!("belongs to uid {uid}")));
     }
     let file = dir.join(MARKER);
     let created = std::fs::OpenOptions::new()
@@ -277,25 +293,24 @@ pub fn mark(dir: &Path, id: &str) -> Result<(), String> {
         Ok(mut f) => f
             .write_all(format!("{id}\n").as_bytes())
             .and_then(|()| f.sync_all())
-            .map_err(|e| format!("{}: {e}", file.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match mark_of(dir)? {
-            Some(m) if m == id => Ok(()),
-            _ => Err(format!(
-                "{}: taken meanwhile by another service",
-                dir.display()
-            )),
-        },
-        Err(e) => Err(format!("{}: {e}", file.display())),
+            .at("", &file),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            match mark_of(dir, &Error::Failed)? {
+                Some(m) if m == id => Ok(()),
+                _ => Err(refuse("taken meanwhile by another service".into())),
+            }
+        }
+        Err(e) => Err(Error::io("", &file, e)),
     }
 }
 
 /// The other services of this node and their data dirs (as far as their
 /// configs can be read: a config that can not is no service to start). A
 /// listing that fails is an error: silence is not "no other service".
-pub fn other_services(svc: &Service, host: &crate::host::Host) -> Result<Vec<Other>, String> {
+pub fn other_services(svc: &Service, host: &crate::host::Host) -> Result<Vec<Other>> {
     let (roots, node) = (&host.roots, host.node.as_str());
     Ok(list_services(roots)
-        .map_err(|e| format!("the other services can not be listed: {e}"))?
+        .map_err(|e| Error::Failed(format!("the other services can not be listed: {e}")))?
         .into_iter()
         .filter(|p| *p != svc.path)
         .filter_map(|path| {
@@ -329,7 +344,7 @@ enum HostRoot {
 }
 
 /// The host engine's data root, as it says (`docker info`).
-fn host_root(cli: &crate::host::DockerCli) -> Result<PathBuf, HostRoot> {
+fn host_root(cli: &crate::host::DockerCli) -> std::result::Result<PathBuf, HostRoot> {
     let engine = super::Engine::host(cli);
     let cmd = engine.cmd(["info", "--format", "{{.DockerRootDir}}"]);
     let out = crate::process::capture(&cmd, engine.bound())
@@ -388,6 +403,15 @@ mod tests {
     use super::*;
     use crate::docker::system_dirs::real;
 
+    /// A refusal as the sentence it says.
+    fn own_path(dir: &str) -> std::result::Result<(PathBuf, bool), String> {
+        super::own_path(dir, &Error::Failed).map_err(|e| e.to_string())
+    }
+
+    fn owned(dir: &Path, id: &str, others: &[Other]) -> std::result::Result<(), String> {
+        super::owned(dir, id, others, &Error::Failed).map_err(|e| e.to_string())
+    }
+
     #[test]
     fn a_data_dir_is_compared_with_real_paths() {
         let dir = tempfile::tempdir().unwrap();
@@ -439,7 +463,7 @@ mod tests {
             ("data", "is not an absolute path"),
             ("/srv/a/../b", "holds '..': name the directory itself"),
         ] {
-            assert_eq!(static_check(dir), Err(want.into()), "{dir}");
+            assert_eq!(static_check(dir).unwrap_err().to_string(), want, "{dir}");
         }
         // a directory that does not exist here is fine: its host's to check
         for dir in [
@@ -473,9 +497,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("new/docker");
         mark(&data, "id-1").unwrap();
-        assert_eq!(mark_of(&data).unwrap().as_deref(), Some("id-1"));
+        assert_eq!(
+            mark_of(&data, &Error::Failed).unwrap().as_deref(),
+            Some("id-1")
+        );
         mark(&data, "id-1").unwrap();
-        assert!(mark(&data, "id-2").unwrap_err().contains("taken meanwhile"));
+        assert!(mark(&data, "id-2")
+            .unwrap_err()
+            .to_string()
+            .contains("taken meanwhile"));
         assert_eq!(owned(&data, "id-1", &[]), Ok(()));
         let err = owned(&data, "id-2", &[]).unwrap_err();
         assert!(err.contains("for another service"), "{err}");

@@ -96,21 +96,48 @@ struct RawConfig {
     labels: Option<BTreeMap<String, String>>,
 }
 
+/// Why `docker container inspect`'s answer can not be read (the caller
+/// names the call).
+#[derive(Debug)]
+pub enum Unreadable {
+    /// It printed nothing, not even `[]`.
+    Nothing,
+    Json(serde_json::Error),
+    /// An entry without a full id or a name.
+    Entry {
+        id: String,
+        name: String,
+    },
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreadable::Nothing => f.write_str("docker inspect printed nothing"),
+            Unreadable::Json(e) => write!(f, "unreadable docker inspect output: {e}"),
+            Unreadable::Entry { id, name } => write!(
+                f,
+                "unreadable docker inspect output: container id '{}' name '{}'",
+                id.escape_default(),
+                name.escape_default()
+            ),
+        }
+    }
+}
+
 /// Parses the JSON array `docker container inspect` prints (also for the
 /// subset of names that exist when some do not).
-pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, String> {
+pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, Unreadable> {
     let json = json.trim();
     if json.is_empty() {
-        return Err("docker inspect printed nothing".into());
+        return Err(Unreadable::Nothing);
     }
-    let raw: Vec<Raw> =
-        serde_json::from_str(json).map_err(|e| format!("unreadable docker inspect output: {e}"))?;
+    let raw: Vec<Raw> = serde_json::from_str(json).map_err(Unreadable::Json)?;
     if let Some(bad) = raw.iter().find(|r| !is_full_id(&r.id) || r.name.is_empty()) {
-        return Err(format!(
-            "unreadable docker inspect output: container id '{}' name '{}'",
-            bad.id.escape_default(),
-            bad.name.escape_default()
-        ));
+        return Err(Unreadable::Entry {
+            id: bad.id.clone(),
+            name: bad.name.clone(),
+        });
     }
     Ok(raw
         .into_iter()

@@ -20,15 +20,6 @@ use inspect::{engine_unreachable, ContainerInfo};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-fn engine_error(cmd: &Cmd, stderr_line: &str) -> Error {
-    Error::engine(cmd, stderr_line)
-}
-
-/// A query whose answer om could not read: never "no container".
-fn unreadable(cmd: &Cmd, why: impl std::fmt::Display) -> Error {
-    Error::Failed(format!("{cmd}: {why}"))
-}
-
 /// Runs a query bound by `bound`; an unreachable engine, a docker killed
 /// by a signal and a failure other than `tolerated` stderr lines are errors.
 fn query(
@@ -46,14 +37,14 @@ fn checked(
     tolerated: impl Fn(&str) -> bool,
 ) -> Result<crate::process::Output> {
     if out.status.code().is_none() {
-        return Err(unreadable(
+        return Err(Error::call(
             cmd,
             format!("docker was killed ({})", out.error_line()),
         ));
     }
     if !out.success() {
         if engine_unreachable(&out.stderr) {
-            return Err(engine_error(cmd, &out.error_line()));
+            return Err(Error::engine(cmd, out.error_line()));
         }
         let explained = out.stderr.lines().any(|l| !l.trim().is_empty())
             && out
@@ -62,7 +53,7 @@ fn checked(
                 .filter(|l| !l.trim().is_empty())
                 .all(&tolerated);
         if !explained {
-            return Err(unreadable(cmd, out.error_line()));
+            return Err(Error::call(cmd, out.error_line()));
         }
     }
     Ok(out)
@@ -97,11 +88,13 @@ fn missing_images(line: &str) -> Vec<&str> {
 }
 
 /// Each of `refs` present or not, from `docker image inspect`'s answer
-/// (see `Engine::images_present`), or why it can not be told.
+/// (see `Engine::images_present`), or why it can not be told (an
+/// `Error::Call` of `cmd`, the query that answered).
 fn attribute(
+    cmd: &Cmd,
     refs: &[&str],
     out: &crate::process::Output,
-) -> std::result::Result<HashMap<String, bool>, String> {
+) -> Result<HashMap<String, bool>> {
     let named: HashSet<&str> = out.stderr.lines().flat_map(missing_images).collect();
     // docker may name a reference without a tag with the tag it implies
     let missing: HashSet<&str> = refs
@@ -116,11 +109,14 @@ fn attribute(
         .collect();
     let one_word = ids.iter().all(|l| l.split_whitespace().count() == 1);
     if !one_word || ids.len() + missing.len() != refs.len() || out.success() != missing.is_empty() {
-        return Err(format!(
-            "{} image ids and {} images named missing for {} images: docker's answer can not be trusted",
-            ids.len(),
-            missing.len(),
-            refs.len()
+        return Err(Error::call(
+            cmd,
+            format!(
+                "{} image ids and {} images named missing for {} images: docker's answer can not be trusted",
+                ids.len(),
+                missing.len(),
+                refs.len()
+            ),
         ));
     }
     Ok(refs
@@ -175,7 +171,7 @@ impl Listing {
             .filter(|l| !l.trim().is_empty())
             .map(|l| {
                 inspect::parse_ps_line(l).ok_or_else(|| {
-                    unreadable(&cmd, format!("unreadable line '{}'", l.escape_debug()))
+                    Error::call(&cmd, format!("unreadable line '{}'", l.escape_debug()))
                 })
             })
             .collect()
@@ -207,7 +203,7 @@ impl Engine {
         }
         let cmd = self.cmd(argv::inspect_argv(refs));
         let out = query(&cmd, self.bound(), |l| missing_ref(l).is_some())?;
-        let infos = inspect::parse(&out.stdout).map_err(|e| unreadable(&cmd, e))?;
+        let infos = inspect::parse(&out.stdout).map_err(|e| Error::call(&cmd, e))?;
         // Sets, so that checking 10 000 refs stays linear. Refs are names or
         // the full ids `docker ps --no-trunc` gave.
         let missing: HashSet<&str> = out.stderr.lines().filter_map(missing_ref).collect();
@@ -217,7 +213,7 @@ impl Engine {
             .collect();
         for r in refs.iter().map(AsRef::as_ref) {
             if !shown.contains(r) && !missing.contains(r) {
-                return Err(unreadable(
+                return Err(Error::call(
                     &cmd,
                     format!("docker said nothing of {r}: its answer can not be trusted"),
                 ));
@@ -298,7 +294,10 @@ impl Engine {
         match out.stdout.trim() {
             "systemd" => Ok(CgroupDriver::Systemd),
             "cgroupfs" => Ok(CgroupDriver::Cgroupfs),
-            other => Err(unreadable(&cmd, format!("unknown cgroup driver '{other}'"))),
+            other => Err(Error::call(
+                &cmd,
+                format!("unknown cgroup driver '{other}'"),
+            )),
         }
     }
 
@@ -318,9 +317,9 @@ impl Engine {
         }
         let cmd = self.cmd(argv::image_inspect_argv(&refs));
         let out = query(&cmd, self.bound(), |l| !missing_images(l).is_empty())?;
-        match attribute(&refs, &out) {
+        match attribute(&cmd, &refs, &out) {
             Ok(found) => Ok(found),
-            Err(why) if refs.len() == 1 => Err(unreadable(&cmd, why)),
+            Err(e) if refs.len() == 1 => Err(e),
             Err(_) => {
                 let mut found = HashMap::new();
                 for r in refs {
@@ -349,6 +348,10 @@ impl Engine {
 mod tests {
     use super::*;
     use std::os::unix::process::ExitStatusExt;
+
+    fn attribute(refs: &[&str], out: &crate::process::Output) -> Result<HashMap<String, bool>> {
+        super::attribute(&Cmd::new("docker", ["image", "inspect"]), refs, out)
+    }
 
     fn out(code: i32, stdout: &str, stderr: &str) -> crate::process::Output {
         crate::process::Output {

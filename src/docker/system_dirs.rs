@@ -4,8 +4,37 @@
 //! check (`data_dir`) builds on it, and the config reader calls it
 //! without importing the daemon's code.
 
+use std::fmt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+
+/// Why a data dir breaks a rule of every node (`static_check`,
+/// `check_elsewhere`): said after the key and the value, which the caller
+/// names (`DEFAULT.docker_data_dir: '/usr' is a system directory (/usr)`).
+#[derive(Debug, PartialEq)]
+pub enum DataDirRule {
+    NotAbsolute,
+    DotDot,
+    /// A system directory, as `Guarded::refuses` says it.
+    System(String),
+    Home,
+    DefaultRoot,
+}
+
+impl fmt::Display for DataDirRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataDirRule::NotAbsolute => f.write_str("is not an absolute path"),
+            DataDirRule::DotDot => f.write_str("holds '..': name the directory itself"),
+            DataDirRule::System(why) => f.write_str(why),
+            DataDirRule::Home => f.write_str("is a user's home directory"),
+            DataDirRule::DefaultRoot => write!(
+                f,
+                "is, holds or is inside dockerd's default data root ({DEFAULT_ROOT})"
+            ),
+        }
+    }
+}
 
 /// Directories a data dir may not be nor hold: dockerd would take them
 /// over (or, for the parents of system trees, everything under them).
@@ -125,16 +154,16 @@ impl Guarded {
 /// (the build applies them to the value of each node a scope names): an
 /// absolute path, no '..', no system directory (as named: this host's
 /// links are `check`'s), no user's home directory. Pure: no I/O.
-pub fn static_check(data_dir: &str) -> Result<(), String> {
+pub fn static_check(data_dir: &str) -> Result<(), DataDirRule> {
     let raw = Path::new(data_dir);
     if !raw.is_absolute() {
-        return Err("is not an absolute path".into());
+        return Err(DataDirRule::NotAbsolute);
     }
     if raw
         .components()
         .any(|c| c == std::path::Component::ParentDir)
     {
-        return Err("holds '..': name the directory itself".into());
+        return Err(DataDirRule::DotDot);
     }
     let dir: PathBuf = raw.components().collect();
     let listed: Vec<Guarded> = SYSTEM
@@ -148,10 +177,10 @@ pub fn static_check(data_dir: &str) -> Result<(), String> {
         .find(|g| g.path == dir)
         .or_else(|| listed.iter().find(|g| g.refuses(&dir, None).is_some()));
     if let Some(why) = why.and_then(|g| g.refuses(&dir, None)) {
-        return Err(why);
+        return Err(DataDirRule::System(why));
     }
     if dir.parent() == Some(Path::new("/home")) {
-        return Err("is a user's home directory".into());
+        return Err(DataDirRule::Home);
     }
     Ok(())
 }
@@ -160,14 +189,12 @@ pub fn static_check(data_dir: &str) -> Result<(), String> {
 /// static ones, and dockerd's default data root (the one engine root om
 /// can name without asking that node's engine; that node checks its own
 /// engines before its daemon starts).
-pub fn check_elsewhere(data_dir: &str) -> Result<(), String> {
+pub fn check_elsewhere(data_dir: &str) -> Result<(), DataDirRule> {
     static_check(data_dir)?;
     let dir: PathBuf = Path::new(data_dir).components().collect();
     let default = Path::new(DEFAULT_ROOT);
     if dir == default || dir.starts_with(default) || default.starts_with(&dir) {
-        return Err(format!(
-            "is, holds or is inside dockerd's default data root ({DEFAULT_ROOT})"
-        ));
+        return Err(DataDirRule::DefaultRoot);
     }
     Ok(())
 }

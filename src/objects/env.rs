@@ -64,9 +64,26 @@ pub fn is_var_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// A word of `secrets_environment`/`configs_environment` that is not
+/// one, and why; the caller names the keyword.
+#[derive(Debug, PartialEq)]
+pub struct BadWord {
+    pub word: String,
+    pub why: String,
+}
+
+impl std::fmt::Display for BadWord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "'{}': {}", self.word.escape_debug(), self.why)
+    }
+}
+
 /// A word `VAR=NAME/KEY` or `NAME/GLOB`; why not, naming the word.
-pub fn parse_word(kind: ObjKind, word: &str) -> std::result::Result<EnvRef, String> {
-    let bad = |why: String| format!("'{}': {why}", word.escape_debug());
+pub fn parse_word(kind: ObjKind, word: &str) -> std::result::Result<EnvRef, BadWord> {
+    let bad = |why: String| BadWord {
+        word: word.to_string(),
+        why,
+    };
     let (var, rest) = match word.split_once('=') {
         Some((var, rest)) => {
             if !is_var_name(var) {
@@ -121,78 +138,82 @@ pub fn parse_word(kind: ObjKind, word: &str) -> std::result::Result<EnvRef, Stri
 pub fn resolve(svc: &Service, c: &Container, roots: &Roots) -> Result<Vec<(String, Secret)>> {
     let mut out: Vec<(String, Secret)> = Vec::new();
     for r in &c.env_refs {
-        let what = format!("{}.{}", c.head.rid, keyword(r.kind));
-        let obj = load(svc, r.kind, &r.object, roots, &what)?;
-        let pairs: Vec<(String, &str)> = match &r.var {
-            Some(var) => {
-                if !obj.has(&r.key) {
-                    return Err(missing_key(&what, &obj, &r.key));
-                }
-                vec![(var.clone(), r.key.as_str())]
-            }
-            None => {
-                let glob = Glob::new(&r.key).map_err(|e| Error::Failed(format!("{what}: {e}")))?;
-                let keys: Vec<&str> = obj.keys().into_iter().filter(|k| glob.matches(k)).collect();
-                if keys.is_empty() {
-                    return Err(Error::Failed(format!(
-                        "{what}: no key of {} {} matches '{}'",
-                        r.kind.noun(),
-                        obj.path,
-                        r.key
-                    )));
-                }
-                let mut pairs: Vec<(String, &str)> = Vec::new();
-                for k in keys {
-                    let var = k.to_uppercase().replace(['.', '-'], "_");
-                    if !is_var_name(&var) || reserved(&var) {
-                        return Err(Error::Failed(format!(
-                            "{what}: key '{k}' of {} {} makes no variable a container may take ({var})",
-                            r.kind.noun(),
-                            obj.path
-                        )));
-                    }
-                    if let Some((_, other)) = pairs.iter().find(|(v, _)| *v == var) {
-                        return Err(Error::Failed(format!(
-                            "{what}: keys '{other}' and '{k}' of {} {} both make {var}",
-                            r.kind.noun(),
-                            obj.path
-                        )));
-                    }
-                    pairs.push((var, k));
-                }
-                pairs
-            }
-        };
-        for (var, key) in pairs {
-            let bytes = obj
-                .value(key)
-                .map_err(|e| Error::Failed(format!("{what}: {e}")))?;
-            let value = String::from_utf8(bytes).map_err(|_| {
-                Error::Failed(format!(
-                    "{what}: key '{key}' of {} {} is not UTF-8 text: it can not be an environment value",
-                    r.kind.noun(),
-                    obj.path
-                ))
-            })?;
-            if var.len() + value.len() + 2 > MAX_ENV_STRING {
-                return Err(Error::Failed(format!(
-                    "{what}: key '{key}' of {} {} is over 128 KiB: too long for an environment value",
-                    r.kind.noun(),
-                    obj.path
-                )));
-            }
-            if value.contains('\0') {
-                return Err(Error::Failed(format!(
-                    "{what}: key '{key}' of {} {} holds a NUL byte: it can not be an environment value",
-                    r.kind.noun(),
-                    obj.path
-                )));
-            }
+        let what = &format!("{}.{}", c.head.rid, keyword(r.kind));
+        let obj = load(svc, r.kind, &r.object, roots, what)?;
+        for (var, key) in variables(r, &obj, what)? {
+            let value = env_value(&obj, key, &var, what)?;
             out.retain(|(v, _)| *v != var);
             out.push((var, Secret::new(value)));
         }
     }
     Ok(out)
+}
+
+/// The variables the reference `r` (of keyword `what`) makes of `obj`'s
+/// keys, each with its key: `VAR=NAME/KEY` one, `NAME/GLOB` one per key
+/// it matches, named after the key.
+fn variables<'a>(r: &'a EnvRef, obj: &'a Object, what: &str) -> Result<Vec<(String, &'a str)>> {
+    let of = format!("{} {}", r.kind.noun(), obj.path);
+    if let Some(var) = &r.var {
+        if !obj.has(&r.key) {
+            return Err(missing_key(what, obj, &r.key));
+        }
+        return Ok(vec![(var.clone(), r.key.as_str())]);
+    }
+    let glob = Glob::new(&r.key).map_err(|e| Error::config(what, e.to_string()))?;
+    let keys: Vec<&str> = obj.keys().into_iter().filter(|k| glob.matches(k)).collect();
+    if keys.is_empty() {
+        return Err(Error::config(
+            what,
+            format!("no key of {of} matches '{}'", r.key),
+        ));
+    }
+    let mut pairs: Vec<(String, &str)> = Vec::new();
+    for k in keys {
+        let var = k.to_uppercase().replace(['.', '-'], "_");
+        if !is_var_name(&var) || reserved(&var) {
+            return Err(Error::config(
+                what,
+                format!("key '{k}' of {of} makes no variable a container may take ({var})"),
+            ));
+        }
+        if let Some((_, other)) = pairs.iter().find(|(v, _)| *v == var) {
+            return Err(Error::config(
+                what,
+                format!("keys '{other}' and '{k}' of {of} both make {var}"),
+            ));
+        }
+        pairs.push((var, k));
+    }
+    Ok(pairs)
+}
+
+/// The value of `obj`'s `key` for the variable `var`: UTF-8 text without
+/// a NUL, short enough for an environment string.
+fn env_value(obj: &Object, key: &str, var: &str, what: &str) -> Result<String> {
+    let of = format!("{} {}", obj.path.kind.noun(), obj.path);
+    let bytes = obj
+        .value(key)
+        .map_err(|e| Error::config(what, e.to_string()))?;
+    let value = String::from_utf8(bytes).map_err(|_| {
+        Error::config(
+            what,
+            format!("key '{key}' of {of} is not UTF-8 text: it can not be an environment value"),
+        )
+    })?;
+    if var.len() + value.len() + 2 > MAX_ENV_STRING {
+        return Err(Error::config(
+            what,
+            format!("key '{key}' of {of} is over 128 KiB: too long for an environment value"),
+        ));
+    }
+    if value.contains('\0') {
+        return Err(Error::config(
+            what,
+            format!("key '{key}' of {of} holds a NUL byte: it can not be an environment value"),
+        ));
+    }
+    Ok(value)
 }
 
 /// The docker client config of `c`'s `registry_creds`, checked to be JSON
@@ -201,29 +222,35 @@ pub fn registry_config(svc: &Service, c: &Container, roots: &Roots) -> Result<Op
     let Some(name) = &c.registry_creds else {
         return Ok(None);
     };
-    let what = format!("{}.registry_creds", c.head.rid);
-    let obj = load(svc, ObjKind::Sec, name, roots, &what)?;
+    let what = &format!("{}.registry_creds", c.head.rid);
+    let obj = load(svc, ObjKind::Sec, name, roots, what)?;
     const KEY: &str = "config.json";
     if !obj.has(KEY) {
-        return Err(missing_key(&what, &obj, KEY));
+        return Err(missing_key(what, &obj, KEY));
     }
     let bytes = obj
         .value(KEY)
-        .map_err(|e| Error::Failed(format!("{what}: {e}")))?;
+        .map_err(|e| Error::config(what, e.to_string()))?;
     // serde's message says where, never what
     let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Failed(format!(
-            "{what}: key {KEY} of secret {} is not JSON (line {}, column {})",
-            obj.path,
-            e.line(),
-            e.column()
-        ))
+        Error::config(
+            what,
+            format!(
+                "key {KEY} of secret {} is not JSON (line {}, column {})",
+                obj.path,
+                e.line(),
+                e.column()
+            ),
+        )
     })?;
     if !json.is_object() {
-        return Err(Error::Failed(format!(
-            "{what}: key {KEY} of secret {} is not a docker client config (a JSON object with auths)",
-            obj.path
-        )));
+        return Err(Error::config(
+            what,
+            format!(
+                "key {KEY} of secret {} is not a docker client config (a JSON object with auths)",
+                obj.path
+            ),
+        ));
     }
     let text = String::from_utf8(bytes).unwrap_or_default();
     Ok(Some(Secret::new(text)))
@@ -313,15 +340,14 @@ pub fn problems(svc: &Service, roots: &Roots) -> Vec<String> {
 
 fn load(svc: &Service, kind: ObjKind, name: &str, roots: &Roots, what: &str) -> Result<Object> {
     let path = ObjPath::new(&svc.path.namespace, kind, name);
-    Object::load(&path, roots).map_err(|e| Error::Failed(format!("{what}: {e}")))
+    Object::load(&path, roots).map_err(|e| Error::config(what, e.to_string()))
 }
 
 fn missing_key(what: &str, obj: &Object, key: &str) -> Error {
-    Error::Failed(format!(
-        "{what}: {} {} has no key '{key}'",
-        obj.path.kind.noun(),
-        obj.path
-    ))
+    Error::config(
+        what,
+        format!("{} {} has no key '{key}'", obj.path.kind.noun(), obj.path),
+    )
 }
 
 #[cfg(test)]
@@ -346,7 +372,7 @@ mod tests {
         ] {
             assert!(parse_word(ObjKind::Sec, bad).is_err(), "{bad}");
         }
-        let e = parse_word(ObjKind::Sec, "1X=db/k").unwrap_err();
+        let e = parse_word(ObjKind::Sec, "1X=db/k").unwrap_err().to_string();
         assert_eq!(e, "'1X=db/k': '1X' is not a variable name");
         // a variable the docker client reads itself is never a container's
         for var in [
@@ -357,7 +383,9 @@ mod tests {
             "LD_PRELOAD",
             "https_proxy",
         ] {
-            let e = parse_word(ObjKind::Sec, &format!("{var}=db/k")).unwrap_err();
+            let e = parse_word(ObjKind::Sec, &format!("{var}=db/k"))
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("a variable of the docker client's own"), "{e}");
         }
     }

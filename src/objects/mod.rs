@@ -14,7 +14,7 @@ pub mod base64;
 pub mod env;
 
 use crate::config::ini::Document;
-use crate::error::{fail, Context, Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::paths::{check_name, Roots, ROOT_NS};
 use std::fmt;
 
@@ -170,25 +170,69 @@ pub fn list(roots: &Roots) -> Result<Vec<ObjPath>> {
     Ok(out)
 }
 
+/// Why a text can not be a key (`check_key`); the caller names the key.
+#[derive(Debug, PartialEq)]
+pub enum KeyError {
+    Length,
+    Dot,
+    BadChar(char),
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyError::Length => f.write_str("must be 1 to 255 characters"),
+            KeyError::Dot => f.write_str("must not start with '.'"),
+            KeyError::BadChar(c) => write!(
+                f,
+                "'{}' is not allowed (letters, digits, '.', '_', '-')",
+                c.escape_debug()
+            ),
+        }
+    }
+}
+
 /// Why `key` can not be a key, if it can not: 1-255 of `[A-Za-z0-9._-]`
 /// (a file name, `config.json`), not starting with a dot.
-pub fn check_key(key: &str) -> std::result::Result<(), String> {
+pub fn check_key(key: &str) -> std::result::Result<(), KeyError> {
     if key.is_empty() || key.len() > 255 {
-        return Err("must be 1 to 255 characters".into());
+        return Err(KeyError::Length);
     }
     if key.starts_with('.') {
-        return Err("must not start with '.'".into());
+        return Err(KeyError::Dot);
     }
     if let Some(c) = key
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
     {
-        return Err(format!(
-            "'{}' is not allowed (letters, digits, '.', '_', '-')",
-            c.escape_debug()
-        ));
+        return Err(KeyError::BadChar(c));
     }
     Ok(())
+}
+
+/// Why an object's file does not read as one: the line or the key, never
+/// a value (a line of it may hold one).
+#[derive(Debug, PartialEq)]
+pub enum FileError {
+    /// Line `N` is not INI.
+    Line(usize),
+    /// A key that can not be one.
+    Key(String, KeyError),
+    /// A value that is not base64.
+    Value(String, base64::Base64Error),
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileError::Line(n) => write!(
+                f,
+                "line {n}: does not read as a secret or config file (the line is not shown)"
+            ),
+            FileError::Key(key, e) => write!(f, "key '{}': {e}", key.escape_debug()),
+            FileError::Value(key, e) => write!(f, "key '{key}': its value is not base64: {e}"),
+        }
+    }
 }
 
 const DATA: &str = "data";
@@ -215,7 +259,7 @@ impl Object {
     pub fn load(path: &ObjPath, roots: &Roots) -> Result<Object> {
         let file = path.conf_file(roots);
         let text = crate::fsutil::found(&file, crate::fsutil::read_regular(&file))?
-            .ok_or_else(|| Error::Failed(format!("{} {path} does not exist", path.kind.noun())))?;
+            .ok_or_else(|| Error::not_found(path.kind.noun(), path))?;
         let doc =
             Object::parse(&text).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
         Ok(Object {
@@ -226,18 +270,12 @@ impl Object {
 
     /// The text of an object file, read; why not, without its text (a
     /// line of it may hold a value): the line and what is wrong with it.
-    pub fn parse(text: &str) -> std::result::Result<Document, String> {
-        let doc = Document::parse(text).map_err(|e| {
-            format!(
-                "line {}: does not read as a secret or config file (the line is not shown)",
-                e.line
-            )
-        })?;
+    pub fn parse(text: &str) -> std::result::Result<Document, FileError> {
+        let doc = Document::parse(text).map_err(|e| FileError::Line(e.line))?;
         for (key, value) in doc.entries(DATA) {
-            check_key(key).map_err(|e| format!("key '{}': {e}", key.escape_debug()))?;
+            check_key(key).map_err(|e| FileError::Key(key.to_string(), e))?;
             let encoded = value.strip_prefix(PREFIX).unwrap_or(value);
-            base64::decode(encoded)
-                .map_err(|e| format!("key '{key}': its value is not base64: {e}"))?;
+            base64::decode(encoded).map_err(|e| FileError::Value(key.to_string(), e))?;
         }
         Ok(doc)
     }
@@ -258,13 +296,7 @@ impl Object {
 
     /// A key's value, decoded.
     pub fn value(&self, key: &str) -> Result<Vec<u8>> {
-        let raw = self.doc.get(DATA, key).ok_or_else(|| {
-            Error::Failed(format!(
-                "{} {}: no key '{key}'",
-                self.path.kind.noun(),
-                self.path
-            ))
-        })?;
+        let raw = self.doc.get(DATA, key).ok_or_else(|| self.no_key(key))?;
         let encoded = raw.strip_prefix(PREFIX).unwrap_or(raw);
         base64::decode(encoded).map_err(|e| {
             Error::Failed(format!(
@@ -284,20 +316,24 @@ impl Object {
 
     pub fn remove(&mut self, key: &str) -> Result<()> {
         if !self.doc.unset(DATA, key) {
-            return fail(format!(
-                "{} {}: no key '{key}'",
-                self.path.kind.noun(),
-                self.path
-            ));
+            return Err(self.no_key(key));
         }
         Ok(())
+    }
+
+    fn no_key(&self, key: &str) -> Error {
+        Error::NoKey {
+            noun: self.path.kind.noun(),
+            path: self.path.to_string(),
+            key: key.to_string(),
+        }
     }
 
     /// Written atomically, 0600.
     pub fn save(&self, roots: &Roots) -> Result<()> {
         let file = self.path.conf_file(roots);
         crate::fsutil::write_atomic(&file, self.doc.to_string().as_bytes(), &roots.trees())
-            .context(|| format!("write {}", file.display()))
+            .at("write", &file)
     }
 
     /// The file as stored.
@@ -348,9 +384,13 @@ mod tests {
         assert!(!o.text().contains("hunter2"));
         assert!(o.set("a b", b"x").is_err());
         // a damaged file: the line is named, never shown
-        let e = Object::parse("[data]\npassword: hunter2\n").unwrap_err();
+        let e = Object::parse("[data]\npassword: hunter2\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("line 2:") && !e.contains("hunter2"), "{e}");
-        let e = Object::parse("[data]\npassword = base64:hunter2!\n").unwrap_err();
+        let e = Object::parse("[data]\npassword = base64:hunter2!\n")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("hunter2") && !e.contains('!'), "{e}");
         assert!(check_key("config.json").is_ok());
         assert!(check_key(".hidden").is_err());

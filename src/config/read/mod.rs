@@ -299,7 +299,7 @@ pub fn daemon(eval: &Evaluator) -> Result<Option<DaemonConfig>> {
     crate::docker::system_dirs::static_check(&data_dir)
         .map_err(|why| service.error(key, format!("'{}' {why}", data_dir.escape_debug())))?;
     let args = service.words("docker_daemon_args")?;
-    crate::docker::daemon_args::check_own_flags(&args).map_err(Error::Failed)?;
+    crate::docker::daemon_args::check_own_flags(&args)?;
     let start_timeout = service
         .duration("docker_daemon_start_timeout")?
         .unwrap_or(Duration::from_secs(30));
