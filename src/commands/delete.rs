@@ -1,13 +1,17 @@
 //! `delete`: the config and state go; containers are never left orphaned
 //! silently.
 
-use super::{each, waitlock, Ctx};
+use crate::action::log::service_log;
+use crate::action::remove::remove_service;
+use crate::action::waitlock;
 use crate::cli::DeleteArgs;
 use crate::config::eval::{default_container_name, Evaluator};
 use crate::config::{self, keywords::section_kind, keywords::SectionKind};
 use crate::docker;
 use crate::docker::current::Current;
-use crate::error::{fail, Context, Result};
+use crate::error::{fail, Result};
+use crate::host::Host as Ctx;
+use crate::output::each;
 use crate::paths::SvcPath;
 use crate::state;
 
@@ -17,16 +21,20 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
     each(&paths, |path| {
         if !args.rid.is_empty() {
             let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
-            let base = super::sync::base(ctx, path);
+            let base = crate::nodes::sync::base(ctx, path);
             delete_sections(ctx, path, &args.rid, args.force)?;
-            return super::sync::after_write(ctx, path, &args.common, base);
+            return crate::nodes::sync::after_write(ctx, path, &args.common, base);
         }
         // without --local, on every node of the service (SPEC 12)
         match config::load_quiet(path, ctx) {
-            Ok(svc) if !args.common.local && super::nodes::has_others(ctx, &svc) => {
-                super::nodes::delete_everywhere(ctx, &svc, args.force, args.common.quiet, || {
-                    delete_here(ctx, path, args, wait)
-                })
+            Ok(svc) if !args.common.local && crate::nodes::across::has_others(ctx, &svc) => {
+                crate::nodes::across::delete_everywhere(
+                    ctx,
+                    &svc,
+                    args.force,
+                    args.common.quiet,
+                    || delete_here(ctx, path, args, wait),
+                )
             }
             _ => delete_here(ctx, path, args, wait),
         }
@@ -46,7 +54,7 @@ fn delete_here(
         // does not load still has its id)
         if args.common.expect_id.is_some() {
             let doc = config::read_document(path, &ctx.roots)?;
-            super::check_id_of(
+            crate::action::check_id_of(
                 path,
                 doc.get("DEFAULT", "id").unwrap_or("(none)"),
                 &args.common,
@@ -73,8 +81,8 @@ fn delete_here(
                 "some containers of the config can not be identified: fix the config (edit config), or --force to delete it once no container carries its label",
             );
         }
-        let log = super::service_log(ctx, path, args.common.quiet);
-        let asked = super::write_checks::ask_existing(ctx, &svc, &log);
+        let log = service_log(ctx, path, args.common.quiet);
+        let asked = crate::action::existing::ask_existing(ctx, &svc, &log);
         match asked {
             Ok(existing) if !existing.is_empty() => {
                 return fail(format!(
@@ -95,7 +103,7 @@ fn delete_here(
         // left running would be out of om's reach, its containers too.
         if let Ok((svc, _)) = config::load_for_stop(path, ctx) {
             if let Some(d) = docker::daemon::Daemon::of(&svc, ctx) {
-                let log = super::service_log(ctx, path, args.common.quiet);
+                let log = service_log(ctx, path, args.common.quiet);
                 d.stop_if_idle(&log, false)?;
                 if let Some(pid) = d.running() {
                     return fail(format!(
@@ -106,13 +114,6 @@ fn delete_here(
         }
         remove_service(ctx, path)
     }
-}
-
-/// Removes the config file and the state directory (the log stays).
-pub fn remove_service(ctx: &Ctx, path: &SvcPath) -> Result<()> {
-    let file = path.conf_file(&ctx.roots);
-    std::fs::remove_file(&file).context(|| format!("remove {}", file.display()))?;
-    state::clear(path, &ctx.roots)
 }
 
 fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> Result<()> {

@@ -143,7 +143,7 @@ pub fn build(doc: &Document, path: &SvcPath, nodename: &str, env: &EnvVars) -> L
     // not stop the stop: then the order is plain reverse rid order.
     let mut notes = Vec::new();
     let all = service.resources();
-    if let Err(e) = crate::plan::start_stages(&service, &all) {
+    if let Err(e) = crate::action::plan::start_stages(&service, &all) {
         notes.push(format!("{e}: acting in rid order"));
         for c in &mut service.containers {
             c.depends_on.clear();
@@ -196,6 +196,6 @@ mod tests {
         assert!(l.problems.is_empty(), "{:?}", l.problems);
         assert!(l.notes[0].contains("cycle"), "{:?}", l.notes);
         let all = svc.resources();
-        assert!(crate::plan::stop_stages(&svc, &all).is_ok());
+        assert!(crate::action::plan::stop_stages(&svc, &all).is_ok());
     }
 }

@@ -1,6 +1,7 @@
 //! Status of services (SPEC 4.4, 5.2): merged from the typed config and one
 //! inspect of all their containers, by pure functions.
 
+pub mod collect;
 pub mod render;
 
 use crate::docker::argv::{container_id_label, LABEL_ID};

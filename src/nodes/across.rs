@@ -1,218 +1,72 @@
 //! Actions across the nodes of a service (SPEC 12), without `--local`:
 //! `start` where it should run, `stop` wherever it runs, `provision`,
 //! `unprovision`, `purge` and `delete` on every node. Each step is an
-//! action on one `Instance`: in process on this node, `om PATH VERB
-//! --local` over the transport on another (its lines streamed as they
-//! come; they carry their node in their prefix). Each node takes its own
-//! lock.
+//! action on one `Instance`: in process on this node (on the config this
+//! action read, `action::load`), `om PATH VERB --local` over the transport
+//! on another. Each node takes its own lock.
 
-use super::action::{self, Kind};
-use super::status::{local_status, nodes_say, other_nodes, word_of, Answers, Word};
-use super::Ctx;
+use super::ask::{other_nodes, Answers, Word};
+use super::transport::Reach;
+use crate::action::instance::{local_words, remote_words, Instance};
+use crate::action::load::ConfigRead;
+use crate::action::log::service_log;
+use crate::action::pull::pull_paths;
+use crate::action::run::{check_filters, run_one, run_paths};
+use crate::action::Kind;
 use crate::cli::ActionArgs;
-use crate::docker::Engine;
 use crate::error::{Error, Result};
+use crate::host::Host;
 use crate::logger::Level;
 use crate::model::Service;
 use crate::nodename::is_local;
+use crate::output::each;
+use crate::status::collect::local_status;
 use crate::status::not_configured;
-use crate::transport::Reach;
 
-/// What an action acts on: a service on one node.
-pub struct Instance<'a> {
-    /// The node as the config names it (its ssh host), this node's name
-    /// for the local one.
-    pub node: String,
-    /// This node's engine for the service; another node's instance is
-    /// reached through the transport, its engine is its own business.
-    pub engine: Option<Engine>,
-    pub service: &'a Service,
-}
-
-impl<'a> Instance<'a> {
-    pub fn on(ctx: &Ctx, service: &'a Service, node: &str) -> Instance<'a> {
-        if is_local(node, &ctx.node) {
-            Instance {
-                node: ctx.node.clone(),
-                engine: Some(crate::docker::daemon::engine_of(service, ctx)),
-                service,
-            }
-        } else {
-            Instance {
-                node: node.to_string(),
-                engine: None,
-                service,
-            }
-        }
+/// An action on the selected services: on this node with `--local` (or
+/// for a service of this node alone), else across the service's nodes.
+/// Each service's config is read once (`ConfigRead`): its nodes say where
+/// the action goes, and the action here acts on it.
+pub fn run(ctx: &Host, selector: &str, kind: Kind, args: &ActionArgs) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    if args.common.local {
+        return run_paths(ctx, &paths, kind, args);
     }
-
-    pub fn is_here(&self) -> bool {
-        self.engine.is_some()
-    }
-
-    /// `verb` on this instance: in process here (`kind`, the other nodes'
-    /// answers already asked for a start), `om PATH VERB --local …` there.
-    pub fn act(
-        &self,
-        ctx: &Ctx,
-        kind: Kind,
-        args: &ActionArgs,
-        asked: Option<Answers>,
-    ) -> Result<()> {
-        if self.is_here() {
-            return action::run_one(ctx, &self.service.path, kind, args, asked);
-        }
-        self.attempt(ctx, kind, args).map_err(Attempt::error)
-    }
-
-    /// `act`, telling apart an action that ran nothing (`Attempt::Unrun`):
-    /// a remote om that refused its command line (transport's
-    /// `Reach::Unrun`).
-    pub fn attempt(
-        &self,
-        ctx: &Ctx,
-        kind: Kind,
-        args: &ActionArgs,
-    ) -> std::result::Result<(), Attempt> {
-        if self.is_here() {
-            return action::run_one(ctx, &self.service.path, kind, args, None)
-                .map_err(Attempt::Ran);
-        }
-        let words = remote_words(self.service, kind.name(), args);
-        self.remote_reach(ctx, &words, args.common.quiet)
-            .map_err(|why| match why {
-                Reach::Unrun(_) => Attempt::Unrun(self.failed(&words, &why)),
-                _ => Attempt::Ran(self.failed(&words, &why)),
-            })
-    }
-
-    /// What this instance says of the service now, read as the guard
-    /// reads a node's answer (`status::word_of`): here its engine's word,
-    /// there the node's `print status --local`. `Word::Not` is docker's
-    /// word that nothing of it runs there; a query that fails is
-    /// `Word::Unknown`, never "down".
-    pub fn word(&self, ctx: &Ctx) -> Word {
-        let svc = self.service;
-        if self.is_here() {
-            return match local_status(ctx, svc) {
-                Ok(st) => {
-                    let mine = st.instances.first().map(|i| (svc.id.clone(), i.clone()));
-                    word_of(&self.node, svc, mine.as_ref())
+    check_filters(kind, args)?;
+    each(&paths, |path| {
+        // A config that does not read is read again, and reported, by the
+        // local action (under its lock)
+        let Ok(read) = ConfigRead::of(path, ctx) else {
+            return run_one(ctx, path, kind, args, None, None);
+        };
+        match read.service() {
+            Some(svc) if has_others(ctx, svc) => across(ctx, svc, &read, kind, args),
+            Some(_) => run_one(ctx, path, kind, args, Some(&read), None),
+            // A config that does not load is reported by the local action
+            // (a stop acts on what a broken config still names, here).
+            None => {
+                let d = read.document();
+                let multi =
+                    d.get("DEFAULT", "nodes").is_some() || d.get("DEFAULT", "drpnodes").is_some();
+                if multi && kind.stops() {
+                    crate::text::say(&format!(
+                        "{path}: warning: the config does not load here: this node only, its other nodes are not asked"
+                    ));
                 }
-                Err(e) => Word::Unknown(e.to_string()),
-            };
+                run_one(ctx, path, kind, args, Some(&read), None)
+            }
         }
-        match nodes_say(ctx, svc, |n| n == self.node) {
-            Ok(mut said) => said.pop().map_or_else(
-                || Word::Unknown(format!("{} not asked", self.node)),
-                |(_, w)| w,
-            ),
-            Err(e) => Word::Unknown(e.to_string()),
-        }
-    }
-
-    /// `om WORDS` on this (other) node, its lines streamed with their own
-    /// prefix; the replayable line logged first.
-    pub fn remote(&self, ctx: &Ctx, words: &[String], quiet: bool) -> Result<()> {
-        self.remote_reach(ctx, words, quiet)
-            .map_err(|e| self.failed(words, &e))
-    }
-
-    /// `remote`, with why the node did not do it.
-    fn remote_reach(
-        &self,
-        ctx: &Ctx,
-        words: &[String],
-        quiet: bool,
-    ) -> std::result::Result<(), Reach> {
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        let log = super::service_log(ctx, &self.service.path, quiet);
-        log.svc(Level::Info, &ctx.transport.shown_act(&self.node, &words));
-        ctx.transport.act(&self.node, &words, crate::text::say_raw)
-    }
-
-    /// The error of `om WORDS` on this node, naming it.
-    fn failed(&self, words: &[String], why: &Reach) -> Error {
-        Error::Failed(format!(
-            "{}: {} on {}: {}",
-            self.service.path,
-            words.get(1).map_or("om", String::as_str),
-            self.node,
-            strip(&why.to_string())
-        ))
-    }
-}
-
-/// Why an action on an instance failed.
-pub enum Attempt {
-    /// It ran nothing there: the node's om refused its command line.
-    Unrun(Error),
-    /// It ran, and failed: it may have done part of its work.
-    Ran(Error),
-}
-
-impl Attempt {
-    pub fn error(self) -> Error {
-        match self {
-            Attempt::Unrun(e) | Attempt::Ran(e) => e,
-        }
-    }
-}
-
-/// A remote om's error line, without its `om: ` prefix.
-fn strip(line: &str) -> &str {
-    line.strip_prefix("om: ").unwrap_or(line)
-}
-
-/// `om PATH VERB --local` with the options of this action that the other
-/// node's om must apply the same way (`--force` is added by the caller
-/// where it is meant for the remote).
-pub fn remote_words(svc: &Service, verb: &str, args: &ActionArgs) -> Vec<String> {
-    let mut words = local_words(svc, verb);
-    for (flag, values) in [
-        ("--rid", &args.rid),
-        ("--tag", &args.tag),
-        ("--subset", &args.subset),
-    ] {
-        for v in values {
-            words.push(flag.into());
-            words.push(v.clone());
-        }
-    }
-    words.push("--waitlock".into());
-    words.push(args.common.waitlock.clone());
-    if args.dry_run {
-        words.push("--dry-run".into());
-    }
-    if args.common.quiet {
-        words.push("--quiet".into());
-    }
-    if args.force {
-        words.push("--force".into());
-    }
-    words
-}
-
-/// `om PATH VERB --local --expect-id ID`: the other node acts on this
-/// node's service only, not on another at its path.
-fn local_words(svc: &Service, verb: &str) -> Vec<String> {
-    vec![
-        svc.path.to_string(),
-        verb.into(),
-        "--local".into(),
-        "--expect-id".into(),
-        svc.id.clone(),
-    ]
+    })
 }
 
 /// Whether the service lives on other nodes than this one.
-pub fn has_others(ctx: &Ctx, svc: &Service) -> bool {
+pub fn has_others(ctx: &Host, svc: &Service) -> bool {
     svc.all_nodes().iter().any(|n| !is_local(n, &ctx.node))
 }
 
 /// This node's instance asked (its engine) while the other nodes are (over
 /// the transport): whether it runs here, and what each other node says.
-pub fn survey(ctx: &Ctx, svc: &Service) -> Result<(bool, Answers)> {
+pub fn survey(ctx: &Host, svc: &Service) -> Result<(bool, Answers)> {
     std::thread::scope(|s| {
         let others = s.spawn(|| other_nodes(ctx, svc));
         let here = local_status(ctx, svc).map(|st| st.instances.first().is_some_and(|i| i.runs()));
@@ -224,13 +78,19 @@ pub fn survey(ctx: &Ctx, svc: &Service) -> Result<(bool, Answers)> {
 }
 
 /// An action without `--local` on a service with other nodes.
-pub fn across(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> {
+fn across(
+    ctx: &Host,
+    svc: &Service,
+    read: &ConfigRead,
+    kind: Kind,
+    args: &ActionArgs,
+) -> Result<()> {
     match kind {
-        Kind::Start | Kind::Provision | Kind::Restart => start(ctx, svc, kind, args),
-        Kind::Stop => stop(ctx, svc, args),
-        Kind::Unprovision | Kind::Purge => everywhere(ctx, svc, kind, args),
+        Kind::Start | Kind::Provision | Kind::Restart => start(ctx, svc, read, kind, args),
+        Kind::Stop => stop(ctx, svc, read, args),
+        Kind::Unprovision | Kind::Purge => everywhere(ctx, svc, read, kind, args),
         // deploy acts here (with the guard before its start)
-        Kind::Deploy => action::run_one(ctx, &svc.path, kind, args, None),
+        Kind::Deploy => run_one(ctx, &svc.path, kind, args, Some(read), None),
     }
 }
 
@@ -240,9 +100,15 @@ pub fn across(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result
 /// `--force`. `provision` goes to the same node, and pulls the images on
 /// the others that answered, so that a switch there starts at once.
 /// `restart` goes where it runs, else where a start would.
-fn start(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> {
+fn start(
+    ctx: &Host,
+    svc: &Service,
+    read: &ConfigRead,
+    kind: Kind,
+    args: &ActionArgs,
+) -> Result<()> {
     let path = &svc.path;
-    let log = super::service_log(ctx, path, args.common.quiet);
+    let log = service_log(ctx, path, args.common.quiet);
     let (here, others) = survey(ctx, svc)?;
     let runs: Vec<&str> = others
         .iter()
@@ -305,7 +171,7 @@ fn start(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> 
                 ))
             })?
     };
-    let target = Instance::on(ctx, svc, &target);
+    let target = Instance::on(ctx, svc, &target).reading(Some(read));
     let pulls = (kind == Kind::Provision).then(|| pull_list(&target.node, &others));
     let done = if target.is_here() {
         target.act(ctx, kind, args, Some(others))
@@ -345,18 +211,18 @@ fn pull_list(target: &str, others: &Answers) -> Vec<(String, Option<String>)> {
 /// --local`), this one's here, so that a switch there starts at once. A
 /// node that can not pull is a warning: the service is provisioned.
 fn pull_elsewhere(
-    ctx: &Ctx,
+    ctx: &Host,
     svc: &Service,
     target: &Instance,
     pulls: Vec<(String, Option<String>)>,
     args: &ActionArgs,
 ) {
-    let log = super::service_log(ctx, &svc.path, args.common.quiet);
+    let log = service_log(ctx, &svc.path, args.common.quiet);
     let warn = |node: &str, why: &str| {
         log.svc(Level::Warn, &format!("images not pulled on {node}: {why}"))
     };
     if !target.is_here() {
-        if let Err(e) = action::pull_paths(ctx, std::slice::from_ref(&svc.path), args) {
+        if let Err(e) = pull_paths(ctx, std::slice::from_ref(&svc.path), args) {
             warn(&ctx.node, &e.to_string());
         }
     }
@@ -380,7 +246,7 @@ fn pull_elsewhere(
 
 /// `stop`: here, and on every other node where it runs. A node that can
 /// not tell is an error (it may still run there); the others go on.
-fn stop(ctx: &Ctx, svc: &Service, args: &ActionArgs) -> Result<()> {
+fn stop(ctx: &Host, svc: &Service, read: &ConfigRead, args: &ActionArgs) -> Result<()> {
     let path = &svc.path;
     let others = other_nodes(ctx, svc)?;
     let mut errors = Vec::new();
@@ -397,23 +263,29 @@ fn stop(ctx: &Ctx, svc: &Service, args: &ActionArgs) -> Result<()> {
             )),
         }
     }
-    let here = action::run_one(ctx, path, Kind::Stop, args, None);
+    let here = run_one(ctx, path, Kind::Stop, args, Some(read), None);
     finish(here, errors)
 }
 
 /// `unprovision` and `purge`: on every node, this one last (a node that
 /// has no such service has nothing to remove). A node that fails or can
 /// not be reached is an error; the others go on.
-fn everywhere(ctx: &Ctx, svc: &Service, kind: Kind, args: &ActionArgs) -> Result<()> {
+fn everywhere(
+    ctx: &Host,
+    svc: &Service,
+    read: &ConfigRead,
+    kind: Kind,
+    args: &ActionArgs,
+) -> Result<()> {
     let words = remote_words(svc, kind.name(), args);
     let errors = on_other_nodes(ctx, svc, |_| words.clone(), args.common.quiet);
-    let here = action::run_one(ctx, &svc.path, kind, args, None);
+    let here = run_one(ctx, &svc.path, kind, args, Some(read), None);
     finish(here, errors)
 }
 
 /// `delete` (without `--rid`): on every node, this one last.
 pub fn delete_everywhere(
-    ctx: &Ctx,
+    ctx: &Host,
     svc: &Service,
     force: bool,
     quiet: bool,
@@ -437,7 +309,7 @@ pub fn delete_everywhere(
 /// `om WORDS(node)` on every other node of the service, one after the
 /// other; what failed, as lines. A node without the service is done.
 fn on_other_nodes(
-    ctx: &Ctx,
+    ctx: &Host,
     svc: &Service,
     words: impl Fn(&str) -> Vec<String>,
     quiet: bool,

@@ -13,15 +13,19 @@
 //! sender's). A node never takes a config whose `id` differs from the one
 //! it has for that path, `--force` or not.
 
-use super::Ctx;
+use super::transport::Reach;
+use super::write_checks::{daemon_checked, unmoved};
+use crate::action::log::service_log;
+use crate::action::waitlock;
 use crate::cli::SyncArgs;
 use crate::config::{self, ini::Document};
 use crate::error::{fail, Context, Error, Result};
+use crate::host::Host;
 use crate::logger::{Level, Logger};
 use crate::model::ObjKind;
 use crate::objects::ObjPath;
+use crate::output::each;
 use crate::paths::SvcPath;
-use crate::transport::Reach;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::PathBuf;
@@ -65,7 +69,7 @@ struct Item {
 }
 
 impl Item {
-    fn service(ctx: &Ctx, path: &SvcPath) -> Item {
+    fn service(ctx: &Host, path: &SvcPath) -> Item {
         let state = crate::state::dir(path, &ctx.roots);
         Item {
             path: path.to_string(),
@@ -78,7 +82,7 @@ impl Item {
         }
     }
 
-    fn object(ctx: &Ctx, path: &ObjPath) -> Item {
+    fn object(ctx: &Host, path: &ObjPath) -> Item {
         let lock = path.lock_file(&ctx.roots);
         Item {
             path: path.to_string(),
@@ -115,9 +119,9 @@ impl Item {
 
 /// `om SEL sync`: each selected service's config installed on its other
 /// nodes.
-pub fn sync(ctx: &Ctx, selector: &str, args: &SyncArgs) -> Result<()> {
+pub fn sync(ctx: &Host, selector: &str, args: &SyncArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
-    super::each(&paths, |path| {
+    each(&paths, |path| {
         push(ctx, path, args.force, args.common.quiet, base(ctx, path))
     })
 }
@@ -125,12 +129,12 @@ pub fn sync(ctx: &Ctx, selector: &str, args: &SyncArgs) -> Result<()> {
 /// The digest of this node's config of `path` as it is now: taken before a
 /// write, it is what the write changed (its base). None when there is no
 /// file.
-pub fn base(ctx: &Ctx, path: &SvcPath) -> Option<String> {
+pub fn base(ctx: &Host, path: &SvcPath) -> Option<String> {
     file_digest(&path.conf_file(&ctx.roots))
 }
 
 /// `base` of an object.
-pub fn object_base(ctx: &Ctx, path: &ObjPath) -> Option<String> {
+pub fn object_base(ctx: &Host, path: &ObjPath) -> Option<String> {
     file_digest(&path.conf_file(&ctx.roots))
 }
 
@@ -143,7 +147,7 @@ fn file_digest(file: &std::path::Path) -> Option<String> {
 /// `--local`). The write stands whatever they answer; an unreachable node
 /// is a warning (the next sync catches it up), a refusal an error.
 pub fn after_write(
-    ctx: &Ctx,
+    ctx: &Host,
     path: &SvcPath,
     common: &crate::cli::CommonArgs,
     base: Option<String>,
@@ -157,7 +161,7 @@ pub fn after_write(
 /// After a write of a secret or config object here: the object sent to
 /// the other nodes of the services of its namespace that use it.
 pub fn after_object_write(
-    ctx: &Ctx,
+    ctx: &Host,
     path: &ObjPath,
     base: Option<String>,
     force: bool,
@@ -185,7 +189,7 @@ pub fn after_object_write(
         return Ok(());
     };
     let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
-    let log = super::service_log(ctx, &user, false);
+    let log = service_log(ctx, &user, false);
     let refused = send(ctx, &Item::object(ctx, path), &nodes, force, base, &log)?;
     finish(&path.to_string(), refused)
 }
@@ -214,7 +218,7 @@ fn uses(svc: &crate::model::Service) -> BTreeSet<ObjPath> {
 /// nothing of its own is lost. A change made on n2 that has not reached n1
 /// makes n1's next change refused on n2 (and on n3, if n2's change reached
 /// it): a sync from n2, or `sync --force` from n1, settles it.
-fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String>) -> Result<()> {
+fn push(ctx: &Host, path: &SvcPath, force: bool, quiet: bool, base: Option<String>) -> Result<()> {
     let (_, svc) = config::load(path, ctx)?;
     let others: Vec<&str> = svc
         .all_nodes()
@@ -224,7 +228,7 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String
     if others.is_empty() {
         return Ok(());
     }
-    let log = super::service_log(ctx, path, quiet);
+    let log = service_log(ctx, path, quiet);
     let mut refused = Vec::new();
     for obj in uses(&svc) {
         if !crate::objects::Object::exists(&obj, &ctx.roots)? {
@@ -250,7 +254,7 @@ fn finish(path: &str, refused: Vec<String>) -> Result<()> {
 /// `item` sent to `nodes`, all at the same time: the refusals, as lines
 /// (an unreachable node is a warning in `log`).
 fn send(
-    ctx: &Ctx,
+    ctx: &Host,
     item: &Item,
     nodes: &[&str],
     force: bool,
@@ -344,7 +348,7 @@ fn send(
 /// Whether this node and `node` ever agreed on the service's config (a
 /// sync either way records it on both sides): a node that never had it
 /// from here, nor sent it here, never ran it by this config.
-pub fn ever_synced(ctx: &Ctx, path: &SvcPath, node: &str) -> bool {
+pub fn ever_synced(ctx: &Host, path: &SvcPath, node: &str) -> bool {
     Item::service(ctx, path).agreed(node).is_some()
 }
 
@@ -352,7 +356,7 @@ pub fn ever_synced(ctx: &Ctx, path: &SvcPath, node: &str) -> bool {
 /// --from N --expect D --base B`, the file on stdin): validated as this
 /// node's own, installed when this node still has what the sender
 /// believes it has, or what its change was made on.
-pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
+pub fn receive(ctx: &Host, path: &SvcPath, args: &SyncArgs) -> Result<()> {
     let here = ctx.node.clone();
     receive_item(
         ctx,
@@ -380,8 +384,8 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
             // nothing of it: a second review of issue 21)
             let report = crate::config::check::check_document(doc, path, &ctx.node, ctx);
             if let Some(svc) = &report.service {
-                super::write_checks::daemon_checked(ctx, path, svc)?;
-                super::write_checks::unmoved(ctx, path, svc, None)?;
+                daemon_checked(ctx, path, svc)?;
+                unmoved(ctx, path, svc, None)?;
             }
             Ok(())
         },
@@ -389,7 +393,7 @@ pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
 }
 
 /// The receiving side of a secret or config object.
-pub fn receive_object(ctx: &Ctx, path: &ObjPath, args: &SyncArgs) -> Result<()> {
+pub fn receive_object(ctx: &Host, path: &ObjPath, args: &SyncArgs) -> Result<()> {
     receive_item(
         ctx,
         &Item::object(ctx, path),
@@ -405,7 +409,7 @@ pub fn receive_object(ctx: &Ctx, path: &ObjPath, args: &SyncArgs) -> Result<()> 
 /// `read` checks what came; `installable`, run under the item's lock
 /// right before the write, what installing it here would change.
 fn receive_item(
-    ctx: &Ctx,
+    ctx: &Host,
     item: &Item,
     args: &SyncArgs,
     read: impl FnOnce(&str, &str) -> Result<Document>,
@@ -444,7 +448,7 @@ fn receive_item(
         &item.roots,
         &item.lock,
         noun,
-        super::waitlock(&args.common.waitlock)?,
+        waitlock(&args.common.waitlock)?,
         &format!("om {path} sync from {from}"),
     )?;
     let mine = item.text()?;
