@@ -140,3 +140,41 @@ pub fn under_lock(
         Ok((config::load(path, host)?.1, true))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Roots;
+
+    fn config(image: &str) -> String {
+        format!("[DEFAULT]\nid = 0f1e2d3c-0000-4000-8000-000000000001\n\n[container#1]\ntype = docker\nimage = {image}\n")
+    }
+
+    #[test]
+    fn a_read_is_acted_on_while_the_file_is_the_one_read_and_read_again_once_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = Host::for_test(Roots::under(dir.path()), "n1");
+        let path = SvcPath::parse("s1").unwrap();
+        let file = path.conf_file(&host.roots);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        config::write_atomic(&file, &config("img1"), &host.roots).unwrap();
+        let read = ConfigRead::of(&path, &host).unwrap();
+        assert!(read.current(&host));
+        let image = |kind| {
+            let (svc, complete) = under_lock(&host, &path, kind, Some(&read)).unwrap();
+            assert!(complete);
+            svc.containers[0].image.clone()
+        };
+        assert_eq!(image(Kind::Start), "img1");
+        // a write between the read and the lock (a `set`, an edit): what
+        // the action acts on is the file under the lock
+        config::write_atomic(&file, &config("img2"), &host.roots).unwrap();
+        assert!(!read.current(&host));
+        assert_eq!(image(Kind::Start), "img2");
+        assert_eq!(image(Kind::Stop), "img2");
+        // gone meanwhile: the error of the read under the lock
+        std::fs::remove_file(&file).unwrap();
+        let gone = under_lock(&host, &path, Kind::Start, Some(&read));
+        assert!(gone.is_err_and(|e| e.to_string().contains("does not exist")));
+    }
+}
