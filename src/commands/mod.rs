@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::nodes::across::run as act;
 use crate::nodes::switch::{switch, Target};
-use crate::nodes::sync;
+use crate::nodes::{receive, sync};
 use crate::paths::SvcPath;
 use crate::selector::is_glob;
 use clap::{FromArgMatches, Parser};
@@ -127,7 +127,7 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
         Command::Pull(a) => pull(&ctx, sel, &a),
         Command::Delete(a) => delete::delete(&ctx, sel, &a),
         Command::Status(a) => status::exit_status(&ctx, sel, a.local),
-        Command::Sync(a) if a.receive => sync::receive(&ctx, &exact_path(sel)?, &a),
+        Command::Sync(a) if a.receive => receive::receive(&ctx, &exact_path(sel)?, &a),
         Command::Sync(a) => sync::sync(&ctx, sel, &a),
         Command::Print(PrintCommand::Status(a)) => status::print(&ctx, sel, &a),
         Command::Print(PrintCommand::Config(a)) => config_cmds::print_config(&ctx, sel, &a),

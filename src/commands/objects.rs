@@ -105,7 +105,7 @@ pub fn run(ctx: &Host, path: &ObjPath, command: Command) -> Result<()> {
             Ok(o)
         }),
         // the receiving side of a sync from another node (SPEC 12, 13)
-        Command::Sync(a) if a.receive => crate::nodes::sync::receive_object(ctx, path, &a),
+        Command::Sync(a) if a.receive => crate::nodes::receive::receive_object(ctx, path, &a),
         // to the other nodes of the services that use it
         Command::Sync(a) => {
             let base = crate::nodes::sync::object_base(ctx, path);

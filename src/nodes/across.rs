@@ -146,30 +146,7 @@ fn start(
         // provision where it runs
         n.to_string()
     } else {
-        if !args.force {
-            if let Some((node, Word::Unknown(why))) =
-                others.iter().find(|(_, w)| matches!(w, Word::Unknown(_)))
-            {
-                return Err(Error::Failed(format!(
-                    "{path}: {node} can not tell whether the service runs there ({why}): --force to start anyway"
-                )));
-            }
-        }
-        // a node that has the service and said it does not run it (one
-        // without its config can not start it: om SVC sync first)
-        let answered = |n: &str| {
-            is_local(n, &ctx.node) || others.iter().any(|(o, w)| o == n && matches!(w, Word::Not))
-        };
-        svc.nodes
-            .iter()
-            .find(|n| answered(n))
-            .cloned()
-            .ok_or_else(|| {
-                Error::Failed(format!(
-                    "{path}: no node of nodes ({}) answered: not started",
-                    svc.nodes.join(" ")
-                ))
-            })?
+        where_it_can_start(ctx, svc, &others, args.force)?
     };
     let target = Instance::on(ctx, svc, &target).reading(Some(read));
     let pulls = (kind == Kind::Provision).then(|| pull_list(&target.node, &others));
@@ -188,6 +165,38 @@ fn start(
         pull_elsewhere(ctx, svc, &target, pulls, args);
     }
     done
+}
+
+/// Where a start goes when the service runs on no node: the first node of
+/// `nodes` that has the service and said it does not run it (one without
+/// its config can not start it: om SVC sync first). A node that can not
+/// tell stops it, unless `force`.
+fn where_it_can_start(ctx: &Host, svc: &Service, others: &Answers, force: bool) -> Result<String> {
+    let path = &svc.path;
+    if !force {
+        if let Some((node, Word::Unknown(why))) =
+            others.iter().find(|(_, w)| matches!(w, Word::Unknown(_)))
+        {
+            return Err(Error::Failed(format!(
+                "{path}: {node} can not tell whether the service runs there ({why}): --force to start anyway"
+            )));
+        }
+    }
+    // a node that has the service and said it does not run it (one
+    // without its config can not start it: om SVC sync first)
+    let answered = |n: &str| {
+        is_local(n, &ctx.node) || others.iter().any(|(o, w)| o == n && matches!(w, Word::Not))
+    };
+    svc.nodes
+        .iter()
+        .find(|n| answered(n))
+        .cloned()
+        .ok_or_else(|| {
+            Error::Failed(format!(
+                "{path}: no node of nodes ({}) answered: not started",
+                svc.nodes.join(" ")
+            ))
+        })
 }
 
 /// The nodes a provision pulls the images on: every node but its target,

@@ -5,6 +5,7 @@
 
 pub mod across;
 pub mod ask;
+pub mod receive;
 pub mod switch;
 pub mod sync;
 pub mod transport;

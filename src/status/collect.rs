@@ -12,6 +12,7 @@ use crate::fsutil::Under;
 use crate::host::Host;
 use crate::model::Service;
 use crate::nodes::ask::{ask_nodes, NodeAnswer};
+use crate::paths::SvcPath;
 use crate::resource::ip::run as ip;
 use crate::state;
 use std::collections::HashSet;
@@ -24,15 +25,63 @@ pub fn collect(ctx: &Host, selector: &str, everywhere: bool) -> Result<(Vec<Serv
     // on a thousand services, the two take about as long (scripts/bench
     // (g)). Dropped unread when no service turns out to be on it.
     let host = docker::Engine::host(&ctx.docker);
-    let mut host_listing = if paths.is_empty() {
+    let host_listing = if paths.is_empty() {
         None
     } else {
         Some(docker::Listing::start(&host)?)
     };
-    // Each config read, checked and typed, with om's own state of the
-    // service, on every CPU; what each says is said in the services' order.
+    let (services, local, mut broken) = load_all(ctx, &paths);
+    // The other nodes are asked while this node's engines list (SPEC 12):
+    // a status across nodes costs the slowest of them, not their sum.
+    let asked = if everywhere {
+        nodes_to_ask(ctx, &services)
+    } else {
+        Vec::new()
+    };
+    std::thread::scope(|scope| {
+        let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(ctx, &asked)));
+        let engines = by_engine(ctx, &services);
+        let (maps, unknown) = list_engines(ctx, &host, host_listing, &engines, &mut broken)?;
+        let pids = holder_pids(&engines, &maps);
+        let both: Vec<_> = services
+            .iter()
+            .zip(&local)
+            .filter(|(svc, _)| !unknown.contains(&docker::daemon::engine_of(svc, ctx)))
+            .collect();
+        let mut statuses = crate::par::map(&both, |(svc, (started, running))| {
+            let engine = docker::daemon::engine_of(svc, ctx);
+            let at = engines.iter().position(|(e, _)| *e == engine);
+            let seen = at.and_then(|i| maps[i].as_ref());
+            let none = Ok(Default::default());
+            let ips = ip::observe(svc, seen, at.map_or(&none, |i| &pids[i]));
+            let view = match seen {
+                Some(cur) => View::Engine(cur),
+                None => daemon_view(ctx, svc),
+            };
+            super::service_in(svc, &ctx.node, view, &ips, *started, running.as_deref())
+        });
+        if let Some(remote) = remote {
+            let answers = remote
+                .join()
+                .map_err(|_| Error::Failed("asking the other nodes: lost".into()))?;
+            merge_answers(ctx, &both, &mut statuses, &answers);
+            // a signal during the calls is not the nodes' answer
+            crate::interrupt::check()?;
+        }
+        Ok((statuses, broken))
+    })
+}
+
+/// om's own state of a service: whether it is expected started, and the
+/// action that holds its lock.
+type Local = (bool, Option<String>);
+
+/// Each config read, checked and typed, with om's own state of the
+/// service, on every CPU; what each says is said in the services' order.
+/// The services that load, their state, and whether one did not.
+fn load_all(ctx: &Host, paths: &[SvcPath]) -> (Vec<Service>, Vec<Local>, bool) {
     let (etc, var) = (Under::open(&ctx.roots.etc), Under::open(&ctx.roots.var));
-    let loaded = crate::par::map(&paths, |p| {
+    let loaded = crate::par::map(paths, |p| {
         let mut notes = Vec::new();
         let svc = config::load_noting(p, ctx, &etc, &mut |w| notes.push(w)).map(|(_, svc)| {
             let started = state::is_started(&svc.path, &var);
@@ -59,102 +108,83 @@ pub fn collect(ctx: &Host, selector: &str, everywhere: bool) -> Result<(Vec<Serv
             }
         }
     }
-    // The other nodes are asked while this node's engines list (SPEC 12):
-    // a status across nodes costs the slowest of them, not their sum.
-    let asked = if everywhere {
-        nodes_to_ask(ctx, &services)
-    } else {
-        Vec::new()
-    };
-    std::thread::scope(|scope| {
-        let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(ctx, &asked)));
-        // The engines involved, each listed once, all at the same time: the
-        // host's (started above), and each private daemon that runs; one that
-        // does not run is not started by a status (SPEC 11).
-        let mut engines: Vec<(docker::Engine, Vec<&Service>)> = Vec::new();
-        for svc in &services {
-            let engine = docker::daemon::engine_of(svc, ctx);
-            match engines.iter_mut().find(|(e, _)| *e == engine) {
-                Some((_, members)) => members.push(svc),
-                None => engines.push((engine, vec![svc])),
+    (services, local, broken)
+}
+
+/// The engines involved, each once, with the services on it.
+fn by_engine<'a>(ctx: &Host, services: &'a [Service]) -> Vec<(docker::Engine, Vec<&'a Service>)> {
+    let mut engines: Vec<(docker::Engine, Vec<&Service>)> = Vec::new();
+    for svc in services {
+        let engine = docker::daemon::engine_of(svc, ctx);
+        match engines.iter_mut().find(|(e, _)| *e == engine) {
+            Some((_, members)) => members.push(svc),
+            None => engines.push((engine, vec![svc])),
+        }
+    }
+    engines
+}
+
+/// Each engine's containers, where every resource's is found as the
+/// actions find it (renamed ones by their label), all listed at the same
+/// time: the host's (`host_listing`, started before), and each private
+/// daemon that runs; one that does not run is not started by a status
+/// (SPEC 11), its map is none. A private daemon that fails its listing
+/// (stopped meanwhile, hung) costs its own services their status, not the
+/// others': it is said, `broken`, and among the engines returned.
+fn list_engines(
+    ctx: &Host,
+    host: &docker::Engine,
+    mut host_listing: Option<docker::Listing>,
+    engines: &[(docker::Engine, Vec<&Service>)],
+    broken: &mut bool,
+) -> Result<(Vec<Option<Current>>, Vec<docker::Engine>)> {
+    let mut listings = Vec::with_capacity(engines.len());
+    for (engine, members) in engines {
+        let listing = if engine == host {
+            host_listing.take().map(Ok)
+        } else {
+            let runs = members
+                .first()
+                .and_then(|s| docker::daemon::Daemon::of(s, ctx))
+                .is_some_and(|d| d.running().is_some());
+            runs.then(|| docker::Listing::start(engine))
+        };
+        listings.push(listing.transpose()?);
+    }
+    let mut maps: Vec<Option<Current>> = Vec::with_capacity(engines.len());
+    let mut unknown: Vec<docker::Engine> = Vec::new();
+    for ((engine, members), listing) in engines.iter().zip(listings) {
+        maps.push(match listing.map(|l| engine_view(engine, members, l)) {
+            Some(Ok(v)) => Some(Current::from_infos(v)),
+            Some(Err(e)) if engine != host => {
+                crate::text::say(&e.to_string());
+                *broken = true;
+                unknown.push(engine.clone());
+                None
             }
-        }
-        let mut listings = Vec::with_capacity(engines.len());
-        for (engine, members) in &engines {
-            let listing = if *engine == host {
-                host_listing.take().map(Ok)
-            } else {
-                let runs = members
-                    .first()
-                    .and_then(|s| docker::daemon::Daemon::of(s, ctx))
-                    .is_some_and(|d| d.running().is_some());
-                runs.then(|| docker::Listing::start(engine))
-            };
-            listings.push(listing.transpose()?);
-        }
-        // A private daemon that fails its listing (stopped meanwhile, hung)
-        // costs its own services their status, not the others'.
-        let mut views: Vec<Option<Vec<ContainerInfo>>> = Vec::with_capacity(engines.len());
-        let mut unknown: Vec<&docker::Engine> = Vec::new();
-        for ((engine, members), listing) in engines.iter().zip(listings) {
-            views.push(match listing.map(|l| engine_view(engine, members, l)) {
-                Some(Ok(v)) => Some(v),
-                Some(Err(e)) if *engine != host => {
-                    crate::text::say(&e.to_string());
-                    broken = true;
-                    unknown.push(engine);
-                    None
-                }
-                Some(Err(e)) => return Err(e),
-                None => None,
-            });
-        }
-        // each engine's containers, where every resource's is found as the
-        // actions find it (renamed ones by their label)
-        let maps: Vec<Option<Current>> = views
-            .into_iter()
-            .map(|v| v.map(Current::from_infos))
-            .collect();
-        // the processes of the ip resources' holders (SPEC 16): one
-        // inspect per engine, for all its services
-        let pids: Vec<ip::Pids> = engines
-            .iter()
-            .zip(&maps)
-            .map(|((engine, members), map)| {
-                let ids: Vec<&str> = map.as_ref().map_or(Vec::new(), |m| {
-                    members.iter().flat_map(|s| ip::holder_ids(s, m)).collect()
-                });
-                ip::pids_of(engine, &ids)
-            })
-            .collect();
-        let both: Vec<_> = services
-            .iter()
-            .zip(&local)
-            .filter(|(svc, _)| !unknown.contains(&&docker::daemon::engine_of(svc, ctx)))
-            .collect();
-        let statuses = crate::par::map(&both, |(svc, (started, running))| {
-            let engine = docker::daemon::engine_of(svc, ctx);
-            let at = engines.iter().position(|(e, _)| *e == engine);
-            let seen = at.and_then(|i| maps[i].as_ref());
-            let none = Ok(Default::default());
-            let ips = ip::observe(svc, seen, at.map_or(&none, |i| &pids[i]));
-            let view = match seen {
-                Some(cur) => View::Engine(cur),
-                None => daemon_view(ctx, svc),
-            };
-            super::service_in(svc, &ctx.node, view, &ips, *started, running.as_deref())
+            Some(Err(e)) => return Err(e),
+            None => None,
         });
-        let mut statuses = statuses;
-        if let Some(remote) = remote {
-            let answers = remote
-                .join()
-                .map_err(|_| Error::Failed("asking the other nodes: lost".into()))?;
-            merge_answers(ctx, &both, &mut statuses, &answers);
-            // a signal during the calls is not the nodes' answer
-            crate::interrupt::check()?;
-        }
-        Ok((statuses, broken))
-    })
+    }
+    Ok((maps, unknown))
+}
+
+/// The processes of the ip resources' holders (SPEC 16): one inspect per
+/// engine, for all its services.
+fn holder_pids(
+    engines: &[(docker::Engine, Vec<&Service>)],
+    maps: &[Option<Current>],
+) -> Vec<ip::Pids> {
+    engines
+        .iter()
+        .zip(maps)
+        .map(|((engine, members), map)| {
+            let ids: Vec<&str> = map.as_ref().map_or(Vec::new(), |m| {
+                members.iter().flat_map(|s| ip::holder_ids(s, m)).collect()
+            });
+            ip::pids_of(engine, &ids)
+        })
+        .collect()
 }
 
 /// Each other node of the services, with the paths it is asked for: once
@@ -180,7 +210,7 @@ fn nodes_to_ask(ctx: &Host, services: &[Service]) -> Vec<(String, Vec<String>)> 
 /// The other nodes' instances merged into each service's status.
 fn merge_answers(
     ctx: &Host,
-    services: &[(&Service, &(bool, Option<String>))],
+    services: &[(&Service, &Local)],
     statuses: &mut [ServiceStatus],
     answers: &[(String, NodeAnswer)],
 ) {
