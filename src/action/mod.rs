@@ -4,6 +4,7 @@
 //! parse arguments and call `run`; an action across nodes (`nodes::across`)
 //! calls `run::run_one` for its local step.
 
+pub mod delete;
 pub mod existing;
 pub mod guard;
 pub mod instance;

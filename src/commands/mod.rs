@@ -112,37 +112,42 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
     if !shares_terminal {
         crate::interrupt::install();
     }
-    match cli.command {
-        Command::Create(a) => create::create(&ctx, &exact_path(sel)?, &a).map(drop),
-        Command::Deploy(a) => create::deploy(&ctx, &exact_path(sel)?, &a),
-        Command::Provision(a) => act(&ctx, sel, Kind::Provision, &a),
-        Command::Unprovision(a) => act(&ctx, sel, Kind::Unprovision, &a),
-        Command::Purge(a) => act(&ctx, sel, Kind::Purge, &a),
-        Command::Start(a) => act(&ctx, sel, Kind::Start, &a),
-        Command::Stop(a) => act(&ctx, sel, Kind::Stop, &a),
-        Command::Restart(a) => act(&ctx, sel, Kind::Restart, &a),
-        Command::Switch(a) => switch(&ctx, sel, &Target::To(a.to.clone()), &a.action),
-        Command::Takeover(a) => switch(&ctx, sel, &Target::Here, &a),
-        Command::Giveback(a) => switch(&ctx, sel, &Target::First, &a),
-        Command::Pull(a) => pull(&ctx, sel, &a),
-        Command::Delete(a) => delete::delete(&ctx, sel, &a),
-        Command::Status(a) => status::exit_status(&ctx, sel, a.local),
-        Command::Sync(a) if a.receive => receive::receive(&ctx, &exact_path(sel)?, &a),
-        Command::Sync(a) => sync::sync(&ctx, sel, &a),
-        Command::Print(PrintCommand::Status(a)) => status::print(&ctx, sel, &a),
-        Command::Print(PrintCommand::Config(a)) => config_cmds::print_config(&ctx, sel, &a),
-        Command::Get(a) => config_cmds::get(&ctx, sel, &a),
-        Command::Set(a) => config_cmds::set(&ctx, sel, &a),
-        Command::Unset(a) => config_cmds::unset(&ctx, sel, &a),
-        Command::Validate(ValidateCommand::Config) => config_cmds::validate(&ctx, sel),
-        Command::Edit(EditCommand::Config(a)) => edit::edit_config(&ctx, sel, &a),
-        Command::Enable(a) => config_cmds::enable(&ctx, sel, &a, true),
-        Command::Disable(a) => config_cmds::enable(&ctx, sel, &a, false),
-        Command::Docker(a) => passthrough::docker(&ctx, sel, a.node.as_deref(), &a.args),
-        Command::Enter(a) => passthrough::enter(&ctx, sel, &a.rid),
-        Command::Logs(a) if a.containers => listing::container_logs(&ctx, sel, &a),
-        Command::Logs(a) => listing::logs(&ctx, sel, a.follow),
-        Command::Boot(b) => boot::boot(&ctx, sel, &b),
+    dispatch(&ctx, sel, cli.command)
+}
+
+/// The command on the services `sel` picks.
+fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
+    match command {
+        Command::Create(a) => create::create(ctx, &exact_path(sel)?, &a).map(drop),
+        Command::Deploy(a) => create::deploy(ctx, &exact_path(sel)?, &a),
+        Command::Provision(a) => act(ctx, sel, Kind::Provision, &a),
+        Command::Unprovision(a) => act(ctx, sel, Kind::Unprovision, &a),
+        Command::Purge(a) => act(ctx, sel, Kind::Purge, &a),
+        Command::Start(a) => act(ctx, sel, Kind::Start, &a),
+        Command::Stop(a) => act(ctx, sel, Kind::Stop, &a),
+        Command::Restart(a) => act(ctx, sel, Kind::Restart, &a),
+        Command::Switch(a) => switch(ctx, sel, &Target::To(a.to.clone()), &a.action),
+        Command::Takeover(a) => switch(ctx, sel, &Target::Here, &a),
+        Command::Giveback(a) => switch(ctx, sel, &Target::First, &a),
+        Command::Pull(a) => pull(ctx, sel, &a),
+        Command::Delete(a) => delete::delete(ctx, sel, &a),
+        Command::Status(a) => status::exit_status(ctx, sel, a.local),
+        Command::Sync(a) if a.receive => receive::receive(ctx, &exact_path(sel)?, &a),
+        Command::Sync(a) => sync::sync(ctx, sel, &a),
+        Command::Print(PrintCommand::Status(a)) => status::print(ctx, sel, &a),
+        Command::Print(PrintCommand::Config(a)) => config_cmds::print_config(ctx, sel, &a),
+        Command::Get(a) => config_cmds::get(ctx, sel, &a),
+        Command::Set(a) => config_cmds::set(ctx, sel, &a),
+        Command::Unset(a) => config_cmds::unset(ctx, sel, &a),
+        Command::Validate(ValidateCommand::Config) => config_cmds::validate(ctx, sel),
+        Command::Edit(EditCommand::Config(a)) => edit::edit_config(ctx, sel, &a),
+        Command::Enable(a) => config_cmds::enable(ctx, sel, &a, true),
+        Command::Disable(a) => config_cmds::enable(ctx, sel, &a, false),
+        Command::Docker(a) => passthrough::docker(ctx, sel, a.node.as_deref(), &a.args),
+        Command::Enter(a) => passthrough::enter(ctx, sel, &a.rid),
+        Command::Logs(a) if a.containers => listing::container_logs(ctx, sel, &a),
+        Command::Logs(a) => listing::logs(ctx, sel, a.follow),
+        Command::Boot(b) => boot::boot(ctx, sel, &b),
         Command::Add(_)
         | Command::Change(_)
         | Command::Keys

@@ -12,7 +12,7 @@
 //! node while a node that ran it is there. Of the two ways to get there
 //! (a remote step that outlives its session and reports later, or this),
 //! this is the one om can keep without a daemon: the remote om dies with
-//! its session (`--lifeline`, src/transport.rs), rolling back what it
+//! its session (`--lifeline`, src/nodes/transport.rs), rolling back what it
 //! started, and nothing is left running that nobody watches.
 
 use super::across::survey;

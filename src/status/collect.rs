@@ -2,7 +2,8 @@
 //! all the containers of all the selected services (and one inspect of the
 //! unhealthy ones), the other nodes asked at the same time (SPEC 12).
 
-use super::{ServiceStatus, View};
+use super::instance::{merge, service_in, View};
+use super::{Remote, ServiceStatus};
 use crate::config;
 use crate::docker;
 use crate::docker::current::Current;
@@ -58,7 +59,7 @@ pub fn collect(ctx: &Host, selector: &str, everywhere: bool) -> Result<(Vec<Serv
                 Some(cur) => View::Engine(cur),
                 None => daemon_view(ctx, svc),
             };
-            super::service_in(svc, &ctx.node, view, &ips, *started, running.as_deref())
+            service_in(svc, &ctx.node, view, &ips, *started, running.as_deref())
         });
         if let Some(remote) = remote {
             let answers = remote
@@ -216,7 +217,7 @@ fn merge_answers(
 ) {
     for ((svc, _), st) in services.iter().zip(statuses.iter_mut()) {
         let nodes = svc.all_nodes();
-        let remote: Vec<(String, super::Remote)> = nodes
+        let remote: Vec<(String, Remote)> = nodes
             .iter()
             .filter(|n| !crate::nodename::is_local(n, &ctx.node))
             .map(|n| {
@@ -236,7 +237,7 @@ fn merge_answers(
                 (n.to_string(), got)
             })
             .collect();
-        super::merge(st, &nodes, remote);
+        merge(st, &nodes, remote);
     }
 }
 
@@ -258,7 +259,7 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
     let down = docker::daemon::Daemon::of(svc, ctx).is_some_and(|d| d.running().is_none());
     if down {
         let ips = ip::observe(svc, None, &Ok(Default::default()));
-        return Ok(super::service_in(
+        return Ok(service_in(
             svc,
             &ctx.node,
             daemon_view(ctx, svc),
@@ -271,7 +272,7 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
     let listing = docker::Listing::start(&engine)?;
     let cur = Current::from_infos(engine_view(&engine, &[svc], listing)?);
     let ips = ip::observe_one(&engine, svc, &cur);
-    Ok(super::service_in(
+    Ok(service_in(
         svc,
         &ctx.node,
         View::Engine(&cur),
