@@ -34,33 +34,7 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
             "{path}: a service needs a config: --config FILE|- or --kw KEY=VAL"
         )));
     }
-    let file = path.conf_file(&ctx.roots);
-    let exists = match crate::fsutil::found(&file, std::fs::symlink_metadata(&file))? {
-        Some(_) => {
-            crate::fsutil::check_regular(&file)
-                .map_err(|e| Error::Failed(crate::fsutil::io_fault(&file, &e)))?;
-            true
-        }
-        None => false,
-    };
-    let existing_id = if exists {
-        if !args.force {
-            return fail(format!(
-                "service {path} already exists (use --force to replace it, keeping its id)"
-            ));
-        }
-        let id = config::read_document(path, &ctx.roots)
-            .ok()
-            .and_then(|d| d.get("DEFAULT", "id").map(String::from));
-        Some(id.ok_or_else(|| {
-            Error::Failed(format!(
-                "service {path} exists but its id can not be read: --force would give it a new one \
-                 and orphan its containers; fix its config (edit config) or purge it first"
-            ))
-        })?)
-    } else {
-        None
-    };
+    let (exists, existing_id) = existing(ctx, path, args.force)?;
     let mut doc = match &args.config {
         Some(src) => {
             let (doc, keyed) = parse_config_for(&read_source(src)?)
@@ -108,6 +82,39 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
         crate::nodes::write_checks::unmoved(ctx, path, svc, None)?;
     }
     Ok((doc, exists))
+}
+
+/// Whether the service exists, and the id a `--force` create keeps (one
+/// that exists without `--force`, or without an id, is refused).
+fn existing(ctx: &Host, path: &SvcPath, force: bool) -> Result<(bool, Option<String>)> {
+    let file = path.conf_file(&ctx.roots);
+    let exists = match crate::fsutil::found(&file, std::fs::symlink_metadata(&file))? {
+        Some(_) => {
+            crate::fsutil::check_regular(&file)
+                .map_err(|e| Error::Failed(crate::fsutil::io_fault(&file, &e)))?;
+            true
+        }
+        None => false,
+    };
+    let existing_id = if exists {
+        if !force {
+            return fail(format!(
+                "service {path} already exists (use --force to replace it, keeping its id)"
+            ));
+        }
+        let id = config::read_document(path, &ctx.roots)
+            .ok()
+            .and_then(|d| d.get("DEFAULT", "id").map(String::from));
+        Some(id.ok_or_else(|| {
+            Error::Failed(format!(
+                "service {path} exists but its id can not be read: --force would give it a new one \
+                 and orphan its containers; fix its config (edit config) or purge it first"
+            ))
+        })?)
+    } else {
+        None
+    };
+    Ok((exists, existing_id))
 }
 
 pub fn create(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {

@@ -87,42 +87,7 @@ pub fn service_in(
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
-    let cur = match view {
-        View::Engine(cur) => Some(cur),
-        View::DaemonDown | View::DaemonLost => None,
-    };
-    let mut resources: Vec<ResourceStatus> = svc
-        .containers
-        .iter()
-        .map(|c| match cur.map(|cur| cur.find(svc, c)) {
-            Some(Ok(info)) => resource(svc, c, info),
-            Some(Err(e)) => ambiguous(svc, c, &e),
-            None if matches!(view, View::DaemonLost) => daemon_lost(svc, c),
-            None => daemon_down(svc, c),
-        })
-        .collect();
-    // the ip resources after the containers (`ips`: what `ip::run::observe`
-    // saw, in `svc.ips` order)
-    resources.extend(
-        svc.ips
-            .iter()
-            .zip(ips)
-            .map(|(i, seen)| ip_resource(i, seen)),
-    );
-    if running.is_some() {
-        for r in &mut resources {
-            r.flags.replace_range(0..1, "R");
-        }
-    }
-    if let Some(cur) = cur {
-        holders_gone(svc, cur, &mut resources);
-        // last, the containers of the service the config does not name
-        resources.extend(
-            cur.leftovers(svc)
-                .into_iter()
-                .map(|(rid, i)| leftover(rid, i)),
-        );
-    }
+    let resources = resources_in(svc, &view, ips, running);
     let avail = aggregate(&resources, false);
     let overall = aggregate(&resources, true);
     let mut notice = String::new();
@@ -170,6 +135,55 @@ pub fn service_in(
                 .join(" ")
         }),
     }
+}
+
+/// Each resource's status on this node: the containers, then the ip
+/// resources (`ips`: what `ip::run::observe` saw, in `svc.ips` order),
+/// flagged `R` while an action runs, then the containers of the service
+/// the config does not name.
+fn resources_in(
+    svc: &Service,
+    view: &View,
+    ips: &[crate::resource::ip::run::Seen],
+    running: Option<&str>,
+) -> Vec<ResourceStatus> {
+    let cur = match *view {
+        View::Engine(cur) => Some(cur),
+        View::DaemonDown | View::DaemonLost => None,
+    };
+    let mut resources: Vec<ResourceStatus> = svc
+        .containers
+        .iter()
+        .map(|c| match cur.map(|cur| cur.find(svc, c)) {
+            Some(Ok(info)) => resource(svc, c, info),
+            Some(Err(e)) => ambiguous(svc, c, &e),
+            None if matches!(view, View::DaemonLost) => daemon_lost(svc, c),
+            None => daemon_down(svc, c),
+        })
+        .collect();
+    // the ip resources after the containers (`ips`: what `ip::run::observe`
+    // saw, in `svc.ips` order)
+    resources.extend(
+        svc.ips
+            .iter()
+            .zip(ips)
+            .map(|(i, seen)| ip_resource(i, seen)),
+    );
+    if running.is_some() {
+        for r in &mut resources {
+            r.flags.replace_range(0..1, "R");
+        }
+    }
+    if let Some(cur) = cur {
+        holders_gone(svc, cur, &mut resources);
+        // last, the containers of the service the config does not name
+        resources.extend(
+            cur.leftovers(svc)
+                .into_iter()
+                .map(|(rid, i)| leftover(rid, i)),
+        );
+    }
+    resources
 }
 
 /// The service across its nodes (SPEC 12): `instances` in the order of
