@@ -105,7 +105,7 @@ mod tests {
             "ome5514f513680h"
         );
         assert_eq!(
-            crate::commands::sync::digest("[DEFAULT]\nid = x\n"),
+            crate::nodes::sync::digest("[DEFAULT]\nid = x\n"),
             "2bb91e20731a33ef869196b0bfacc640"
         );
     }

@@ -23,7 +23,7 @@ pub struct Host {
     /// `$VISUAL`, else `$EDITOR`, when set and not blank.
     pub editor: Option<String>,
     /// How the other nodes are reached (`OM_RSH`).
-    pub transport: crate::transport::Transport,
+    pub transport: crate::nodes::transport::Transport,
     /// Where `boot enable` writes its units (`OM_SYSTEMD_DIR`, else
     /// /etc/systemd/system).
     pub systemd_dir: std::path::PathBuf,
@@ -102,8 +102,8 @@ impl Host {
         };
         // OM_RSH replaces `ssh -o BatchMode=yes` to reach another node
         let transport = match var("OM_RSH").filter(|v| !v.trim().is_empty()) {
-            None => crate::transport::Transport::default(),
-            Some(v) => crate::transport::Transport::new(
+            None => crate::nodes::transport::Transport::default(),
+            Some(v) => crate::nodes::transport::Transport::new(
                 shell_words::split(&v).map_err(|e| Error::Usage(format!("OM_RSH: {e}")))?,
             )?,
         };
@@ -136,7 +136,7 @@ impl Host {
             no_color: true,
             stderr_color: false,
             editor: None,
-            transport: crate::transport::Transport::default(),
+            transport: crate::nodes::transport::Transport::default(),
             systemd_dir: "/nonexistent/systemd".into(),
             node_given: None,
             docker: DockerCli::default(),

@@ -171,7 +171,7 @@ const LIFELINE: &str = "--lifeline:";
 
 /// Ties this process to its stdin, the lifeline another node's om holds
 /// open over ssh while it waits for this one (`--lifeline`,
-/// src/transport.rs). Without a terminal, sshd signals nothing when a
+/// src/nodes/transport.rs). Without a terminal, sshd signals nothing when a
 /// session drops (the ssh client killed, its om gone, its bound reached):
 /// the command it ran goes on alone. What does reach it is the end of its
 /// stdin, at once: then the action stops as on a signal (`HANGUP`),

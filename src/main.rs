@@ -1,5 +1,6 @@
 //! om: manage services made of docker containers, the OpenSVC way, without a daemon.
 
+mod action;
 mod cgroup;
 mod cli;
 mod commands;
@@ -15,10 +16,11 @@ mod interrupt;
 mod logger;
 mod model;
 mod nodename;
+mod nodes;
 mod objects;
+mod output;
 mod par;
 mod paths;
-mod plan;
 mod process;
 mod procs;
 mod resource;
@@ -28,7 +30,6 @@ mod state;
 mod status;
 mod substitute;
 mod text;
-mod transport;
 mod units;
 
 fn main() -> std::process::ExitCode {

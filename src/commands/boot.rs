@@ -3,9 +3,10 @@
 //! `om-<path, / as ->.service` that runs `om PATH start --local` once the
 //! docker unit is up, and `stop --local` at shutdown.
 
-use super::Ctx;
 use crate::cli::BootCommand;
 use crate::error::{fail, Context, Error, Result};
+use crate::host::Host;
+use crate::output::{each, out};
 use crate::paths::SvcPath;
 use crate::process::{capture, Cmd};
 use std::path::{Path, PathBuf};
@@ -112,7 +113,7 @@ fn systemd_runs() -> bool {
     Path::new("/run/systemd/system").is_dir()
 }
 
-fn systemctl(ctx: &Ctx, args: &[&str]) -> Result<()> {
+fn systemctl(ctx: &Host, args: &[&str]) -> Result<()> {
     let cmd = Cmd::new("systemctl", args.iter().copied());
     let out = capture(&cmd, ctx.docker.bound)?;
     if out.success() {
@@ -122,7 +123,7 @@ fn systemctl(ctx: &Ctx, args: &[&str]) -> Result<()> {
     }
 }
 
-pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
+pub fn boot(ctx: &Host, selector: &str, what: &BootCommand) -> Result<()> {
     let paths = ctx.select(selector)?;
     let om = std::env::current_exe().context(|| "the path of om itself".into())?;
     // absolute: systemd runs the unit from /
@@ -131,14 +132,14 @@ pub fn boot(ctx: &Ctx, selector: &str, what: &BootCommand) -> Result<()> {
         .flatten()
         .transpose()
         .context(|| "the absolute path of OSVC_ROOT_PATH".into())?;
-    super::each(&paths, |path| {
+    each(&paths, |path| {
         // the service must exist (and its config read) before a unit names it
         crate::config::load(path, ctx)?;
         let name = unit_name(path);
         let file: PathBuf = ctx.systemd_dir.join(&name);
         let text = unit_text(path, &om, root.as_deref(), ctx.node_given.as_deref())?;
         match what {
-            BootCommand::Print => super::out(&text),
+            BootCommand::Print => out(&text),
             BootCommand::Enable => {
                 if !systemd_runs() {
                     return fail(format!(

@@ -1,6 +1,6 @@
 //! The config commands: print config, get, set, unset, validate, enable/disable.
 
-use super::{each, out, waitlock, Ctx};
+use crate::action::waitlock;
 use crate::cli::{CommonArgs, Format, GetArgs, PrintConfigArgs, RidArgs, SetArgs, UnsetArgs};
 use crate::config::check::check_document;
 use crate::config::eval::Evaluator;
@@ -11,20 +11,19 @@ use crate::config::keywords::{rid_index, SectionKind, CONTAINER_GROUP, IP_GROUP}
 use crate::config::service::container_rids;
 use crate::config::{self};
 use crate::error::{fail, Error, Result};
+use crate::host::Host;
+use crate::nodes::write_checks::ID_IS_FIXED;
+use crate::output::{each, out};
 use crate::paths::SvcPath;
 use crate::state;
 use serde_json::{Map, Value};
-
-/// Why nobody edits `DEFAULT.id`.
-pub const ID_IS_FIXED: &str =
-    "DEFAULT.id is set at create and never changed: the service's containers carry it in their labels";
 
 /// A section's name and its `(key, value)` pairs.
 type Section = (String, Vec<(String, String)>);
 
 /// Every section's keys with their values: as stored, or evaluated (scopes
 /// resolved, references expanded).
-fn sections(doc: &Document, path: &SvcPath, ctx: &Ctx, eval: bool) -> Result<Vec<Section>> {
+fn sections(doc: &Document, path: &SvcPath, ctx: &Host, eval: bool) -> Result<Vec<Section>> {
     let ev = Evaluator::new(doc, path, &ctx.node, &ctx.env);
     let mut out = Vec::new();
     for section in doc.section_names() {
@@ -49,7 +48,7 @@ fn sections(doc: &Document, path: &SvcPath, ctx: &Ctx, eval: bool) -> Result<Vec
     Ok(out)
 }
 
-pub fn print_config(ctx: &Ctx, selector: &str, args: &PrintConfigArgs) -> Result<()> {
+pub fn print_config(ctx: &Host, selector: &str, args: &PrintConfigArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
         let doc = config::read_document(path, &ctx.roots)?;
@@ -94,7 +93,7 @@ pub fn print_config(ctx: &Ctx, selector: &str, args: &PrintConfigArgs) -> Result
     })
 }
 
-pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
+pub fn get(ctx: &Host, selector: &str, args: &GetArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
     let (section, key) = split_key(&args.kw)?;
     each(&paths, |path| {
@@ -127,7 +126,7 @@ pub fn get(ctx: &Ctx, selector: &str, args: &GetArgs) -> Result<()> {
 
 /// Reads, edits, validates, then writes atomically, under the service lock.
 fn edit(
-    ctx: &Ctx,
+    ctx: &Host,
     path: &SvcPath,
     common: &CommonArgs,
     what: &str,
@@ -176,19 +175,19 @@ fn edit(
     // what a write stores, a daemon start accepts (SPEC 11), on the
     // engine the service's containers are on
     if let Some(svc) = &report.service {
-        super::write_checks::daemon_checked(ctx, path, svc)?;
-        let synced = |n: &str| super::sync::ever_synced(ctx, path, n);
-        super::write_checks::unmoved(ctx, path, svc, Some(&synced))?;
+        crate::nodes::write_checks::daemon_checked(ctx, path, svc)?;
+        let synced = |n: &str| crate::nodes::sync::ever_synced(ctx, path, n);
+        crate::nodes::write_checks::unmoved(ctx, path, svc, Some(&synced))?;
     }
     if doc.to_string() == before {
         return Ok(());
     }
-    let base = super::sync::base(ctx, path);
+    let base = crate::nodes::sync::base(ctx, path);
     config::save(path, &ctx.roots, &doc)?;
-    super::sync::after_write(ctx, path, common, base)
+    crate::nodes::sync::after_write(ctx, path, common, base)
 }
 
-pub fn set(ctx: &Ctx, selector: &str, args: &SetArgs) -> Result<()> {
+pub fn set(ctx: &Host, selector: &str, args: &SetArgs) -> Result<()> {
     let assigns = args
         .kw
         .iter()
@@ -205,7 +204,7 @@ pub fn set(ctx: &Ctx, selector: &str, args: &SetArgs) -> Result<()> {
     })
 }
 
-pub fn unset(ctx: &Ctx, selector: &str, args: &UnsetArgs) -> Result<()> {
+pub fn unset(ctx: &Host, selector: &str, args: &UnsetArgs) -> Result<()> {
     let keys = args
         .kw
         .iter()
@@ -225,7 +224,7 @@ pub fn unset(ctx: &Ctx, selector: &str, args: &UnsetArgs) -> Result<()> {
     })
 }
 
-pub fn enable(ctx: &Ctx, selector: &str, args: &RidArgs, enable: bool) -> Result<()> {
+pub fn enable(ctx: &Host, selector: &str, args: &RidArgs, enable: bool) -> Result<()> {
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
         let what = if enable { "enable" } else { "disable" };
@@ -268,7 +267,7 @@ pub fn enable(ctx: &Ctx, selector: &str, args: &RidArgs, enable: bool) -> Result
     })
 }
 
-pub fn validate(ctx: &Ctx, selector: &str) -> Result<()> {
+pub fn validate(ctx: &Host, selector: &str) -> Result<()> {
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
         let doc = config::read_document(path, &ctx.roots)?;

@@ -1,11 +1,12 @@
 //! `create` and `deploy`.
 
-use super::{action, waitlock, Ctx};
+use crate::action::waitlock;
 use crate::cli::{ActionArgs, CreateArgs};
 use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, parse_config_for};
 use crate::config::{self, check};
 use crate::error::{fail, Error, Result};
+use crate::host::Host;
 use crate::logger::Level;
 use crate::paths::SvcPath;
 use crate::state;
@@ -18,7 +19,7 @@ fn read_source(src: &str) -> Result<String> {
 
 /// The document a create would write, validated, and whether the service
 /// existed when it was built; nothing is written here.
-pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(Document, bool)> {
+pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(Document, bool)> {
     // A service is made of its config: --force replaces one whole, from a
     // source; without one it would leave a running service an empty config
     // (its containers out of om's reach).
@@ -33,33 +34,7 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
             "{path}: a service needs a config: --config FILE|- or --kw KEY=VAL"
         )));
     }
-    let file = path.conf_file(&ctx.roots);
-    let exists = match crate::fsutil::found(&file, std::fs::symlink_metadata(&file))? {
-        Some(_) => {
-            crate::fsutil::check_regular(&file)
-                .map_err(|e| Error::Failed(crate::fsutil::io_fault(&file, &e)))?;
-            true
-        }
-        None => false,
-    };
-    let existing_id = if exists {
-        if !args.force {
-            return fail(format!(
-                "service {path} already exists (use --force to replace it, keeping its id)"
-            ));
-        }
-        let id = config::read_document(path, &ctx.roots)
-            .ok()
-            .and_then(|d| d.get("DEFAULT", "id").map(String::from));
-        Some(id.ok_or_else(|| {
-            Error::Failed(format!(
-                "service {path} exists but its id can not be read: --force would give it a new one \
-                 and orphan its containers; fix its config (edit config) or purge it first"
-            ))
-        })?)
-    } else {
-        None
-    };
+    let (exists, existing_id) = existing(ctx, path, args.force)?;
     let mut doc = match &args.config {
         Some(src) => {
             let (doc, keyed) = parse_config_for(&read_source(src)?)
@@ -102,21 +77,54 @@ pub fn build_document(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<(D
         return fail(format!("{path}: {first}"));
     }
     if let Some(svc) = &report.service {
-        super::write_checks::daemon_checked(ctx, path, svc)?;
+        crate::nodes::write_checks::daemon_checked(ctx, path, svc)?;
         // early, without the lock: install asks again under it
-        super::write_checks::unmoved(ctx, path, svc, None)?;
+        crate::nodes::write_checks::unmoved(ctx, path, svc, None)?;
     }
     Ok((doc, exists))
 }
 
-pub fn create(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
+/// Whether the service exists, and the id a `--force` create keeps (one
+/// that exists without `--force`, or without an id, is refused).
+fn existing(ctx: &Host, path: &SvcPath, force: bool) -> Result<(bool, Option<String>)> {
+    let file = path.conf_file(&ctx.roots);
+    let exists = match crate::fsutil::found(&file, std::fs::symlink_metadata(&file))? {
+        Some(_) => {
+            crate::fsutil::check_regular(&file)
+                .map_err(|e| Error::Failed(crate::fsutil::io_fault(&file, &e)))?;
+            true
+        }
+        None => false,
+    };
+    let existing_id = if exists {
+        if !force {
+            return fail(format!(
+                "service {path} already exists (use --force to replace it, keeping its id)"
+            ));
+        }
+        let id = config::read_document(path, &ctx.roots)
+            .ok()
+            .and_then(|d| d.get("DEFAULT", "id").map(String::from));
+        Some(id.ok_or_else(|| {
+            Error::Failed(format!(
+                "service {path} exists but its id can not be read: --force would give it a new one \
+                 and orphan its containers; fix its config (edit config) or purge it first"
+            ))
+        })?)
+    } else {
+        None
+    };
+    Ok((exists, existing_id))
+}
+
+pub fn create(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     let (doc, existed) = build_document(ctx, path, args)?;
     install(ctx, path, &doc, existed, args)
 }
 
 /// Writes the validated document under the service's lock.
 fn install(
-    ctx: &Ctx,
+    ctx: &Host,
     path: &SvcPath,
     doc: &Document,
     existed: bool,
@@ -147,8 +155,8 @@ fn install(
         // again under the lock: an action that held it may have made
         // containers since build_document asked
         if let Some(svc) = check::check_document(doc, path, &ctx.node, ctx).service {
-            let synced = |n: &str| super::sync::ever_synced(ctx, path, n);
-            super::write_checks::unmoved(ctx, path, &svc, Some(&synced))?;
+            let synced = |n: &str| crate::nodes::sync::ever_synced(ctx, path, n);
+            crate::nodes::write_checks::unmoved(ctx, path, &svc, Some(&synced))?;
         }
     } else if existed {
         // --force kept the id of a service deleted since: not brought back.
@@ -156,27 +164,27 @@ fn install(
             "service {path} was deleted meanwhile: nothing written, try again"
         ));
     }
-    let base = super::sync::base(ctx, path);
+    let base = crate::nodes::sync::base(ctx, path);
     config::save(path, &ctx.roots, doc)?;
-    super::sync::after_write(ctx, path, &args.common, base)
+    crate::nodes::sync::after_write(ctx, path, &args.common, base)
 }
 
-pub fn deploy(ctx: &Ctx, path: &SvcPath, args: &CreateArgs) -> Result<()> {
+pub fn deploy(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     // Bad input is refused before anything is said or written.
     let (doc, existed) = build_document(ctx, path, args)?;
     // The config is read: from here a signal interrupts the provision.
     crate::interrupt::install();
     // no config is installed that no log records
-    let log = super::action_log(ctx, path, args.common.quiet, "create", false)?;
+    let log = crate::action::log::action_log(ctx, path, args.common.quiet, "create", false)?;
     log.svc(
         Level::Info,
         &format!("service {} target state set to provisioned", path.name),
     );
     install(ctx, path, &doc, existed, args)?;
-    action::run_paths(
+    crate::action::run::run_paths(
         ctx,
         std::slice::from_ref(path),
-        action::Kind::Deploy,
+        crate::action::Kind::Deploy,
         &ActionArgs {
             common: args.common.clone(),
             ..ActionArgs::default()

@@ -1,14 +1,17 @@
 //! `delete`: the config and state go; containers are never left orphaned
 //! silently.
 
-use super::{each, waitlock, Ctx};
+use crate::action::delete::delete_here;
+use crate::action::waitlock;
 use crate::cli::DeleteArgs;
 use crate::config::eval::Evaluator;
 use crate::config::read;
 use crate::config::{self, keywords::section_kind, keywords::SectionKind};
 use crate::docker;
 use crate::docker::current::Current;
-use crate::error::{fail, Context, Error, Result};
+use crate::error::{fail, Error, Result};
+use crate::host::Host as Ctx;
+use crate::output::each;
 use crate::paths::SvcPath;
 use crate::state;
 
@@ -18,102 +21,24 @@ pub fn delete(ctx: &Ctx, selector: &str, args: &DeleteArgs) -> Result<()> {
     each(&paths, |path| {
         if !args.rid.is_empty() {
             let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
-            let base = super::sync::base(ctx, path);
+            let base = crate::nodes::sync::base(ctx, path);
             delete_sections(ctx, path, &args.rid, args.force)?;
-            return super::sync::after_write(ctx, path, &args.common, base);
+            return crate::nodes::sync::after_write(ctx, path, &args.common, base);
         }
         // without --local, on every node of the service (SPEC 12)
         match config::load_quiet(path, ctx) {
-            Ok(svc) if !args.common.local && super::nodes::has_others(ctx, &svc) => {
-                super::nodes::delete_everywhere(ctx, &svc, args.force, args.common.quiet, || {
-                    delete_here(ctx, path, args, wait)
-                })
+            Ok(svc) if !args.common.local && crate::nodes::across::has_others(ctx, &svc) => {
+                crate::nodes::across::delete_everywhere(
+                    ctx,
+                    &svc,
+                    args.force,
+                    args.common.quiet,
+                    || delete_here(ctx, path, args, wait),
+                )
             }
             _ => delete_here(ctx, path, args, wait),
         }
     })
-}
-
-/// This node's config and state.
-fn delete_here(
-    ctx: &Ctx,
-    path: &SvcPath,
-    args: &DeleteArgs,
-    wait: std::time::Duration,
-) -> Result<()> {
-    {
-        let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
-        // another node's delete: only the service it has (a config that
-        // does not load still has its id)
-        if args.common.expect_id.is_some() {
-            let doc = config::read_document(path, &ctx.roots)?;
-            super::check_id_of(
-                path,
-                doc.get("DEFAULT", "id").unwrap_or("(none)"),
-                &args.common,
-            )?;
-        }
-        // Never while a container of the service exists on its engine,
-        // --force or not (issue 21): a config gone is a container out of
-        // om's reach; nor while its engine can not be asked. --force only
-        // goes past a config that does not identify all its containers
-        // (those carrying its label are still found by it).
-        let loaded = config::load_for_stop(path, ctx);
-        let (svc, complete) = match loaded {
-            Ok(l) => l,
-            Err(e) if args.force => {
-                crate::text::say(&format!(
-                    "{path}: warning: {e}: deleted without asking its engine (--force)"
-                ));
-                return remove_service(ctx, path);
-            }
-            Err(e) => return Err(e),
-        };
-        if !complete && !args.force {
-            return fail(
-                "some containers of the config can not be identified: fix the config (edit config), or --force to delete it once no container carries its label",
-            );
-        }
-        let log = super::service_log(ctx, path, args.common.quiet);
-        let asked = super::write_checks::ask_existing(ctx, &svc, &log);
-        match asked {
-            Ok(existing) if !existing.is_empty() => {
-                return fail(format!(
-                    "containers of the service exist ({}): use purge to remove them too (a config is never deleted while a container of the service exists)",
-                    existing.join(", ")
-                ));
-            }
-            Ok(_) => {}
-            // never from silence, --force or not: a container of it may
-            // exist there
-            Err(e) => {
-                return fail(format!(
-                    "{e}: its engine can not say whether a container of the service exists: the config stays (remove the file by hand once you know none does)"
-                ))
-            }
-        }
-        // The daemon's socket and pid file go with the state: a daemon
-        // left running would be out of om's reach, its containers too.
-        if let Ok((svc, _)) = config::load_for_stop(path, ctx) {
-            if let Some(d) = docker::daemon::Daemon::of(&svc, ctx) {
-                let log = super::service_log(ctx, path, args.common.quiet);
-                d.stop_if_idle(&log, false)?;
-                if let Some(pid) = d.running() {
-                    return fail(format!(
-                        "its docker daemon (pid {pid}) still runs containers: stop or purge the service first (delete would leave them out of reach)"
-                    ));
-                }
-            }
-        }
-        remove_service(ctx, path)
-    }
-}
-
-/// Removes the config file and the state directory (the log stays).
-pub fn remove_service(ctx: &Ctx, path: &SvcPath) -> Result<()> {
-    let file = path.conf_file(&ctx.roots);
-    std::fs::remove_file(&file).context(|| format!("remove {}", file.display()))?;
-    state::clear(path, &ctx.roots)
 }
 
 fn delete_sections(ctx: &Ctx, path: &SvcPath, rids: &[String], force: bool) -> Result<()> {

@@ -1,17 +1,19 @@
 //! `edit config`: the operator edits a copy; only a valid result replaces
 //! the config (as `visudo` and `crontab -e` do).
 
-use super::{each, waitlock, Ctx};
+use crate::action::waitlock;
 use crate::cli::CommonArgs;
 use crate::config::{self, check::check_document, ini::Document};
 use crate::error::{fail, Error, Result};
+use crate::host::Host;
+use crate::output::each;
 use crate::paths::SvcPath;
 use crate::process::{inherit, Cmd};
 use crate::state;
 use std::io::{BufRead, IsTerminal, Write};
 
 /// `$VISUAL`, then `$EDITOR` (either may carry arguments), then `vi`.
-fn editor(ctx: &Ctx) -> Result<Vec<String>> {
+fn editor(ctx: &Host) -> Result<Vec<String>> {
     let raw = ctx.editor.clone().unwrap_or_else(|| "vi".into());
     let words = shell_words::split(&raw)
         .map_err(|e| Error::Usage(format!("$VISUAL/$EDITOR '{raw}': {e}")))?;
@@ -22,7 +24,7 @@ fn editor(ctx: &Ctx) -> Result<Vec<String>> {
 }
 
 /// The problems of an edited text, or none.
-fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String> {
+fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Host) -> Vec<String> {
     let doc = match Document::parse(text) {
         Err(e) => return vec![e.to_string()],
         Ok(doc) => doc,
@@ -44,15 +46,15 @@ fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Ctx) -> Vec<String
             Err(e) => errors.push(e.to_string()),
         }
         if errors.is_empty() {
-            let synced = |n: &str| super::sync::ever_synced(ctx, path, n);
-            if let Err(e) = super::write_checks::unmoved(ctx, path, svc, Some(&synced)) {
+            let synced = |n: &str| crate::nodes::sync::ever_synced(ctx, path, n);
+            if let Err(e) = crate::nodes::write_checks::unmoved(ctx, path, svc, Some(&synced)) {
                 errors.push(e.to_string());
             }
         }
     }
     let id_of = |d: &Document| d.get("DEFAULT", "id").map(String::from);
     if Document::parse(original).ok().as_ref().map(id_of) != Some(id_of(&doc)) {
-        errors.push(super::config_cmds::ID_IS_FIXED.into());
+        errors.push(crate::nodes::write_checks::ID_IS_FIXED.into());
     }
     errors
 }
@@ -70,7 +72,7 @@ fn ask_again() -> bool {
     !matches!(answer.trim().to_ascii_lowercase().as_str(), "n" | "no")
 }
 
-pub fn edit_config(ctx: &Ctx, selector: &str, common: &CommonArgs) -> Result<()> {
+pub fn edit_config(ctx: &Host, selector: &str, common: &CommonArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
     let words = editor(ctx)?;
     let wait = waitlock(&common.waitlock)?;
@@ -86,7 +88,7 @@ pub fn edit_config(ctx: &Ctx, selector: &str, common: &CommonArgs) -> Result<()>
 }
 
 fn edit_loop(
-    ctx: &Ctx,
+    ctx: &Host,
     path: &SvcPath,
     words: &[String],
     copy: &std::path::Path,
@@ -113,9 +115,9 @@ fn edit_loop(
         }
         let errors = problems(&text, original, path, ctx);
         if errors.is_empty() {
-            let base = super::sync::base(ctx, path);
+            let base = crate::nodes::sync::base(ctx, path);
             config::write_atomic(&path.conf_file(&ctx.roots), &text, &ctx.roots)?;
-            return super::sync::after_write(ctx, path, common, base);
+            return crate::nodes::sync::after_write(ctx, path, common, base);
         }
         for e in &errors {
             crate::text::say(&format!("{path}: error: {e}"));

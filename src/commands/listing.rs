@@ -1,8 +1,10 @@
 //! `om ls` and `om SVC logs`.
 
-use super::{each, out, Ctx};
+use crate::action::log::service_log;
 use crate::cli::{Format, LogsArgs};
 use crate::error::{Context, Error, Result};
+use crate::host::Host;
+use crate::output::{each, out};
 use crate::paths::list_services;
 // Logs written by an older om hold docker's text raw: escaped when shown.
 use crate::text::escape_lines;
@@ -10,7 +12,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
 
-pub fn ls(ctx: &Ctx, format: Format) -> Result<()> {
+pub fn ls(ctx: &Host, format: Format) -> Result<()> {
     // services, then secrets and configs (SPEC 13), each sorted
     let paths: Vec<String> = list_services(&ctx.roots)?
         .iter()
@@ -32,7 +34,7 @@ pub fn ls(ctx: &Ctx, format: Format) -> Result<()> {
     Ok(())
 }
 
-pub fn logs(ctx: &Ctx, selector: &str, follow: bool) -> Result<()> {
+pub fn logs(ctx: &Host, selector: &str, follow: bool) -> Result<()> {
     let paths = ctx.select(selector)?;
     if follow && paths.len() > 1 {
         return Err(Error::Usage(format!(
@@ -100,19 +102,20 @@ fn open_log(file: &std::path::Path, follow: bool) -> Result<Option<std::fs::File
 /// never reach the terminal raw), the containers side by side as their
 /// lines come, as `docker compose logs` shows them. Only containers docker
 /// says are the resource's are read.
-pub fn container_logs(ctx: &Ctx, selector: &str, args: &LogsArgs) -> Result<()> {
+pub fn container_logs(ctx: &Host, selector: &str, args: &LogsArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
     let mut targets: Vec<(String, crate::docker::Engine, String)> = Vec::new();
     for path in &paths {
         let (_, svc) = crate::config::load(path, ctx)?;
-        let selected = crate::model::resource::containers(&super::action::select_resources(
-            &svc,
-            &crate::cli::ActionArgs {
-                rid: args.rid.clone(),
-                ..Default::default()
-            },
-        )?);
-        let log = super::service_log(ctx, path, false);
+        let selected =
+            crate::model::resource::containers(&crate::action::select::select_resources(
+                &svc,
+                &crate::cli::ActionArgs {
+                    rid: args.rid.clone(),
+                    ..Default::default()
+                },
+            )?);
+        let log = service_log(ctx, path, false);
         let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
         let cur = crate::docker::current::Current::query(&engine, &selected)?;
         for c in selected {

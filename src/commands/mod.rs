@@ -1,87 +1,27 @@
 //! Dispatch: one file per command family.
 
-pub(crate) mod action;
 mod boot;
 mod config_cmds;
 mod create;
 mod delete;
 mod edit;
 mod listing;
-mod nodes;
 mod objects;
 mod passthrough;
 mod status;
-mod switch;
-pub(crate) mod sync;
-mod write_checks;
 
+use crate::action::pull::pull;
+use crate::action::Kind;
 use crate::cli::{Cli, Command, EditCommand, LsCli, PrintCommand, ValidateCommand};
 use crate::error::{Error, Result};
+use crate::host::Host;
+use crate::nodes::across::run as act;
+use crate::nodes::switch::{switch, Target};
+use crate::nodes::{receive, sync};
 use crate::paths::SvcPath;
 use crate::selector::is_glob;
-use crate::units::parse_duration;
 use clap::{FromArgMatches, Parser};
 use std::ffi::OsString;
-use std::time::Duration;
-
-/// What every command needs to know about this host (read once in `run`).
-pub use crate::host::Host as Ctx;
-
-/// The action logger of one service: its lines on stderr (only warnings
-/// and errors with `--quiet`) and in its log file.
-fn service_log(ctx: &Ctx, path: &SvcPath, quiet: bool) -> crate::logger::Logger {
-    crate::logger::Logger::new(
-        &ctx.node,
-        &path.to_string(),
-        Some(&path.log_file(&ctx.roots)),
-        &ctx.roots.trees(),
-    )
-    .quiet(quiet)
-    .color(ctx.stderr_color)
-}
-
-/// The log of an action on one service, which records it (see `logger`):
-/// none that can be written, no action, but for a stop (SPEC 7: a stop
-/// always works), which runs and fails. A dry run runs nothing: its log
-/// is kept when it can be, as a read-only command's.
-fn action_log(
-    ctx: &Ctx,
-    path: &SvcPath,
-    quiet: bool,
-    what: &str,
-    dry_run: bool,
-) -> Result<crate::logger::Logger> {
-    if dry_run {
-        return Ok(service_log(ctx, path, quiet));
-    }
-    let file = path.log_file(&ctx.roots);
-    let anyway = what == action::Kind::Stop.name();
-    Ok(crate::logger::Logger::for_action(
-        &ctx.node,
-        &path.to_string(),
-        &file,
-        &ctx.roots.trees(),
-        what,
-        anyway,
-    )?
-    .quiet(quiet)
-    .color(ctx.stderr_color))
-}
-
-/// `--expect-id`: the service here must be the one the asking node has.
-fn check_id(svc: &crate::model::Service, common: &crate::cli::CommonArgs) -> Result<()> {
-    check_id_of(&svc.path, &svc.id, common)
-}
-
-/// `check_id` of the service at `path`, whose id here is `id`.
-fn check_id_of(path: &SvcPath, id: &str, common: &crate::cli::CommonArgs) -> Result<()> {
-    match &common.expect_id {
-        Some(expect) if expect != id => Err(Error::Failed(format!(
-            "{path}: the service here has id {id}, not {expect}: another service at this path, not acted on"
-        ))),
-        _ => Ok(()),
-    }
-}
 
 /// A selector that must name exactly one service (create, deploy).
 fn exact_path(selector: &str) -> Result<SvcPath> {
@@ -93,13 +33,9 @@ fn exact_path(selector: &str) -> Result<SvcPath> {
     SvcPath::parse(selector)
 }
 
-pub fn waitlock(s: &str) -> Result<Duration> {
-    parse_duration(s).map_err(|e| Error::Usage(format!("--waitlock: {e}")))
-}
-
 /// Runs the command line `args` on `host` (as `main` read it; its error
 /// is said once the command line is known good).
-pub fn run(host: Result<Ctx>, args: Vec<OsString>) -> Result<()> {
+pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
     // Hidden: scripts/gen-docs writes the man pages and completions with it.
     if args.get(1).is_some_and(|a| a == "__gen-docs") {
         let dir = args
@@ -176,39 +112,42 @@ pub fn run(host: Result<Ctx>, args: Vec<OsString>) -> Result<()> {
     if !shares_terminal {
         crate::interrupt::install();
     }
-    match cli.command {
-        Command::Create(a) => create::create(&ctx, &exact_path(sel)?, &a).map(drop),
-        Command::Deploy(a) => create::deploy(&ctx, &exact_path(sel)?, &a),
-        Command::Provision(a) => action::run(&ctx, sel, action::Kind::Provision, &a),
-        Command::Unprovision(a) => action::run(&ctx, sel, action::Kind::Unprovision, &a),
-        Command::Purge(a) => action::run(&ctx, sel, action::Kind::Purge, &a),
-        Command::Start(a) => action::run(&ctx, sel, action::Kind::Start, &a),
-        Command::Stop(a) => action::run(&ctx, sel, action::Kind::Stop, &a),
-        Command::Restart(a) => action::run(&ctx, sel, action::Kind::Restart, &a),
-        Command::Switch(a) => {
-            switch::switch(&ctx, sel, &switch::Target::To(a.to.clone()), &a.action)
-        }
-        Command::Takeover(a) => switch::switch(&ctx, sel, &switch::Target::Here, &a),
-        Command::Giveback(a) => switch::switch(&ctx, sel, &switch::Target::First, &a),
-        Command::Pull(a) => action::pull(&ctx, sel, &a),
-        Command::Delete(a) => delete::delete(&ctx, sel, &a),
-        Command::Status(a) => status::exit_status(&ctx, sel, a.local),
-        Command::Sync(a) if a.receive => sync::receive(&ctx, &exact_path(sel)?, &a),
-        Command::Sync(a) => sync::sync(&ctx, sel, &a),
-        Command::Print(PrintCommand::Status(a)) => status::print(&ctx, sel, &a),
-        Command::Print(PrintCommand::Config(a)) => config_cmds::print_config(&ctx, sel, &a),
-        Command::Get(a) => config_cmds::get(&ctx, sel, &a),
-        Command::Set(a) => config_cmds::set(&ctx, sel, &a),
-        Command::Unset(a) => config_cmds::unset(&ctx, sel, &a),
-        Command::Validate(ValidateCommand::Config) => config_cmds::validate(&ctx, sel),
-        Command::Edit(EditCommand::Config(a)) => edit::edit_config(&ctx, sel, &a),
-        Command::Enable(a) => config_cmds::enable(&ctx, sel, &a, true),
-        Command::Disable(a) => config_cmds::enable(&ctx, sel, &a, false),
-        Command::Docker(a) => passthrough::docker(&ctx, sel, a.node.as_deref(), &a.args),
-        Command::Enter(a) => passthrough::enter(&ctx, sel, &a.rid),
-        Command::Logs(a) if a.containers => listing::container_logs(&ctx, sel, &a),
-        Command::Logs(a) => listing::logs(&ctx, sel, a.follow),
-        Command::Boot(b) => boot::boot(&ctx, sel, &b),
+    dispatch(&ctx, sel, cli.command)
+}
+
+/// The command on the services `sel` picks.
+fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
+    match command {
+        Command::Create(a) => create::create(ctx, &exact_path(sel)?, &a).map(drop),
+        Command::Deploy(a) => create::deploy(ctx, &exact_path(sel)?, &a),
+        Command::Provision(a) => act(ctx, sel, Kind::Provision, &a),
+        Command::Unprovision(a) => act(ctx, sel, Kind::Unprovision, &a),
+        Command::Purge(a) => act(ctx, sel, Kind::Purge, &a),
+        Command::Start(a) => act(ctx, sel, Kind::Start, &a),
+        Command::Stop(a) => act(ctx, sel, Kind::Stop, &a),
+        Command::Restart(a) => act(ctx, sel, Kind::Restart, &a),
+        Command::Switch(a) => switch(ctx, sel, &Target::To(a.to.clone()), &a.action),
+        Command::Takeover(a) => switch(ctx, sel, &Target::Here, &a),
+        Command::Giveback(a) => switch(ctx, sel, &Target::First, &a),
+        Command::Pull(a) => pull(ctx, sel, &a),
+        Command::Delete(a) => delete::delete(ctx, sel, &a),
+        Command::Status(a) => status::exit_status(ctx, sel, a.local),
+        Command::Sync(a) if a.receive => receive::receive(ctx, &exact_path(sel)?, &a),
+        Command::Sync(a) => sync::sync(ctx, sel, &a),
+        Command::Print(PrintCommand::Status(a)) => status::print(ctx, sel, &a),
+        Command::Print(PrintCommand::Config(a)) => config_cmds::print_config(ctx, sel, &a),
+        Command::Get(a) => config_cmds::get(ctx, sel, &a),
+        Command::Set(a) => config_cmds::set(ctx, sel, &a),
+        Command::Unset(a) => config_cmds::unset(ctx, sel, &a),
+        Command::Validate(ValidateCommand::Config) => config_cmds::validate(ctx, sel),
+        Command::Edit(EditCommand::Config(a)) => edit::edit_config(ctx, sel, &a),
+        Command::Enable(a) => config_cmds::enable(ctx, sel, &a, true),
+        Command::Disable(a) => config_cmds::enable(ctx, sel, &a, false),
+        Command::Docker(a) => passthrough::docker(ctx, sel, a.node.as_deref(), &a.args),
+        Command::Enter(a) => passthrough::enter(ctx, sel, &a.rid),
+        Command::Logs(a) if a.containers => listing::container_logs(ctx, sel, &a),
+        Command::Logs(a) => listing::logs(ctx, sel, a.follow),
+        Command::Boot(b) => boot::boot(ctx, sel, &b),
         Command::Add(_)
         | Command::Change(_)
         | Command::Keys
@@ -266,53 +205,4 @@ fn parse<T>(r: std::result::Result<T, clap::Error>) -> Result<T> {
         let _ = e.print();
         Error::Child(u8::try_from(e.exit_code()).unwrap_or(2))
     })
-}
-
-/// Writes data to stdout. A reader that went away (`om ls | head -1`) ends
-/// the command quietly with success, as ripgrep does, instead of a panic.
-pub fn out(text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::StdoutClosed),
-        Err(e) => Err(Error::Failed(format!("writing to stdout: {e}"))),
-    }
-}
-
-/// Runs `f` on every path; reports each failure on its own line, naming the
-/// service, and fails
-/// at the end if any did (a failed service does not stop the others).
-pub fn each(paths: &[SvcPath], mut f: impl FnMut(&SvcPath) -> Result<()>) -> Result<()> {
-    let mut first: Option<Error> = None;
-    for p in paths {
-        // After a signal, the services not begun yet are left alone.
-        if let Some(sig) = crate::interrupt::received() {
-            first.get_or_insert(Error::Interrupted(sig));
-            break;
-        }
-        if let Err(e) = f(p) {
-            // stdout was closed (see `out`): nobody reads the rest
-            if matches!(e, Error::StdoutClosed) {
-                break;
-            }
-            if !e.said() {
-                let msg = e.to_string();
-                let path = p.to_string();
-                if msg.contains(&path) {
-                    crate::text::say(&msg);
-                } else {
-                    crate::text::say(&format!("{path}: {msg}"));
-                }
-            }
-            first.get_or_insert(e);
-        }
-    }
-    match first {
-        None => Ok(()),
-        Some(e) => Err(Error::Reported(Box::new(e))),
-    }
 }

@@ -2,10 +2,12 @@
 //! `change`, `keys`, `decode`, `remove`, `print config`, `delete`. Each
 //! writer holds the object's lock; files are written atomically, 0600.
 
-use super::{out, waitlock, Ctx};
+use crate::action::waitlock;
 use crate::cli::{Command, KeyValueArgs, PrintCommand};
 use crate::error::{fail, Error, Result};
+use crate::host::Host;
 use crate::objects::{ObjPath, Object};
+use crate::output::out;
 use std::io::Write;
 
 /// The largest value `add` and `change` take.
@@ -14,7 +16,7 @@ const MAX_VALUE: u64 = 16 << 20;
 /// A command on the objects a selector names: `keys`, `print config`,
 /// `delete` and `sync` take several (each said in turn, a failure naming
 /// its object), the others exactly one.
-pub fn run_selected(ctx: &Ctx, sel: &str, paths: &[ObjPath], command: Command) -> Result<()> {
+pub fn run_selected(ctx: &Host, sel: &str, paths: &[ObjPath], command: Command) -> Result<()> {
     let several = matches!(
         command,
         Command::Keys | Command::Print(PrintCommand::Config(_)) | Command::Delete(_)
@@ -57,7 +59,7 @@ fn clone_command(c: &Command) -> Command {
     }
 }
 
-pub fn run(ctx: &Ctx, path: &ObjPath, command: Command) -> Result<()> {
+pub fn run(ctx: &Host, path: &ObjPath, command: Command) -> Result<()> {
     let noun = path.kind.noun();
     match command {
         Command::Create(a) => {
@@ -103,11 +105,11 @@ pub fn run(ctx: &Ctx, path: &ObjPath, command: Command) -> Result<()> {
             Ok(o)
         }),
         // the receiving side of a sync from another node (SPEC 12, 13)
-        Command::Sync(a) if a.receive => super::sync::receive_object(ctx, path, &a),
+        Command::Sync(a) if a.receive => crate::nodes::receive::receive_object(ctx, path, &a),
         // to the other nodes of the services that use it
         Command::Sync(a) => {
-            let base = super::sync::object_base(ctx, path);
-            super::sync::after_object_write(ctx, path, base, a.force)
+            let base = crate::nodes::sync::object_base(ctx, path);
+            crate::nodes::sync::after_object_write(ctx, path, base, a.force)
         }
         Command::Keys => {
             let o = Object::load(path, &ctx.roots)?;
@@ -168,7 +170,7 @@ fn read_value(a: &KeyValueArgs) -> Result<Vec<u8>> {
     crate::fsutil::read_source("--from", src, MAX_VALUE)
 }
 
-fn lock(ctx: &Ctx, path: &ObjPath, wait: &str, what: &str) -> Result<crate::state::Lock> {
+fn lock(ctx: &Host, path: &ObjPath, wait: &str, what: &str) -> Result<crate::state::Lock> {
     crate::state::lock_at(
         &ctx.roots,
         &path.lock_file(&ctx.roots),
@@ -180,7 +182,7 @@ fn lock(ctx: &Ctx, path: &ObjPath, wait: &str, what: &str) -> Result<crate::stat
 
 /// Under the object's lock: `f` of what is there (None: nothing), written.
 fn write(
-    ctx: &Ctx,
+    ctx: &Host,
     path: &ObjPath,
     wait: &str,
     what: &str,
@@ -195,7 +197,7 @@ fn write(
     }
     let base = {
         let _lock = lock(ctx, path, wait, what)?;
-        let base = super::sync::object_base(ctx, path);
+        let base = crate::nodes::sync::object_base(ctx, path);
         let now = if Object::exists(path, &ctx.roots)? {
             Some(Object::load(path, &ctx.roots)?)
         } else {
@@ -205,5 +207,5 @@ fn write(
         base
     };
     // the other nodes of the services that use it get it too
-    super::sync::after_object_write(ctx, path, base, false)
+    crate::nodes::sync::after_object_write(ctx, path, base, false)
 }

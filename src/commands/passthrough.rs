@@ -2,16 +2,17 @@
 //! and its exit code passed through; with `--node N`, the same on node N of
 //! the service through its transport (SPEC 12).
 
-use super::Ctx;
+use crate::action::log::service_log;
 use crate::config;
 use crate::docker;
 use crate::error::{Error, Result};
+use crate::host::Host;
 use crate::logger::Level;
 use crate::model::Service;
 use crate::nodename::is_local;
+use crate::nodes::transport::Transport;
 use crate::process::{capture, inherit, Cmd};
 use crate::substitute::substitute;
-use crate::transport::Transport;
 use std::io::IsTerminal;
 
 /// ssh's own failures exit 255 (and so does a remote command that exits
@@ -27,7 +28,7 @@ enum Run {
     There(Service, String),
 }
 
-pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) -> Result<()> {
+pub fn docker(ctx: &Host, selector: &str, node: Option<&str>, args: &[String]) -> Result<()> {
     let paths = ctx.select(selector)?;
     // Every service checked first (its references, the node among its
     // nodes): a bad one runs nothing.
@@ -60,7 +61,7 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
     for run in runs {
         match run {
             Run::Here(svc, argv) => {
-                let log = super::service_log(ctx, &svc.path, false);
+                let log = service_log(ctx, &svc.path, false);
                 let engine = docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
                 cmds.push((engine.cmd(argv), None));
             }
@@ -68,7 +69,7 @@ pub fn docker(ctx: &Ctx, selector: &str, node: Option<&str>, args: &[String]) ->
                 let path = svc.path.to_string();
                 let cmd = remote_cmd(&ctx.transport, &node, &path, args, tty)?;
                 // in the action log only: stderr is docker's
-                let log = super::service_log(ctx, &svc.path, true);
+                let log = service_log(ctx, &svc.path, true);
                 log.svc(Level::Info, &cmd.to_string());
                 cmds.push((cmd, Some((path, node))));
             }
@@ -109,7 +110,7 @@ fn remote_cmd(
 
 /// `docker exec -it NAME /bin/bash`, or `/bin/sh` where the image has no
 /// bash. `-t` only when stdin is a terminal, so `enter` also works in a pipe.
-pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
+pub fn enter(ctx: &Host, selector: &str, rid: &str) -> Result<()> {
     let paths = ctx.select(selector)?;
     let [path] = paths.as_slice() else {
         return Err(Error::Usage(format!(
@@ -118,7 +119,7 @@ pub fn enter(ctx: &Ctx, selector: &str, rid: &str) -> Result<()> {
         )));
     };
     let (_, svc) = config::load(path, ctx)?;
-    let log = super::service_log(ctx, path, false);
+    let log = service_log(ctx, path, false);
     let engine = docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
     let c = svc
         .containers

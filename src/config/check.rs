@@ -191,7 +191,7 @@ fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str], env: &EnvVar
                 .and_then(|r| {
                     let svc = r.service;
                     let all = svc.resources();
-                    crate::plan::start_stages(&svc, &all)?;
+                    crate::action::plan::start_stages(&svc, &all)?;
                     match &svc.daemon {
                         Some(d) => crate::docker::system_dirs::check_elsewhere(&d.data_dir)
                             .map_err(|e| {
@@ -208,14 +208,16 @@ fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str], env: &EnvVar
 /// The checks of a typed service: a namespace cycle (`netns =
 /// container#2` both ways can not start), the daemon's socket.
 fn finish(report: &mut Report, svc: Service, roots: &Roots) {
-    report.warnings.extend(crate::plan::late_requirements(&svc));
-    if let Some(cycle) = crate::plan::requirement_cycle(&svc) {
+    report
+        .warnings
+        .extend(crate::action::plan::late_requirements(&svc));
+    if let Some(cycle) = crate::action::plan::requirement_cycle(&svc) {
         report.warnings.push(format!(
             "start_requires: {cycle}: one of them can never start (started in rid order, each checked at its turn)"
         ));
     }
     let all = svc.resources();
-    match crate::plan::start_stages(&svc, &all)
+    match crate::action::plan::start_stages(&svc, &all)
         .and_then(|_| crate::docker::socket::check_socket(&svc, roots).map_err(|e| e.to_string()))
     {
         Err(e) => report.errors.push(e),

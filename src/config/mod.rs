@@ -53,8 +53,8 @@ fn read_checked(path: &SvcPath, host: &Host) -> Result<(Document, check::Report)
 
 /// `read_checked`, its warnings handed to `note` (status reads configs on
 /// several threads, and says what each one found in the order of the
-/// services).
-fn read_noting(
+/// services; an action keeps them until it acts on what it read).
+pub fn read_noting(
     path: &SvcPath,
     host: &Host,
     etc: &Under,
@@ -91,11 +91,24 @@ pub fn load_noting(
     let (doc, report) = read_noting(path, host, etc, note)?;
     match (report.errors.first(), report.service) {
         (None, Some(svc)) => Ok((doc, svc)),
-        (first, _) => fail(format!(
-            "{path}: {}",
-            first.map_or("invalid config", String::as_str)
-        )),
+        (first, _) => Err(invalid(path, first)),
     }
+}
+
+/// `load` of a config already read and checked (`read_noting`).
+pub fn typed(path: &SvcPath, report: &check::Report) -> Result<Service> {
+    match (report.errors.first(), &report.service) {
+        (None, Some(svc)) => Ok(svc.clone()),
+        (first, _) => Err(invalid(path, first)),
+    }
+}
+
+/// Why a config does not load: its first error.
+fn invalid(path: &SvcPath, first: Option<&String>) -> Error {
+    Error::Failed(format!(
+        "{path}: {}",
+        first.map_or("invalid config", String::as_str)
+    ))
 }
 
 /// `load`, or for an action that only stops containers, the service as far
@@ -106,14 +119,24 @@ pub fn load_noting(
 /// gone).
 pub fn load_for_stop(path: &SvcPath, host: &Host) -> Result<(Service, bool)> {
     let (doc, report) = read_checked(path, host)?;
-    if let (None, Some(svc)) = (report.errors.first(), report.service) {
-        return Ok((svc, true));
+    typed_for_stop(path, host, &doc, &report)
+}
+
+/// `load_for_stop` of a config already read and checked (`read_noting`).
+pub fn typed_for_stop(
+    path: &SvcPath,
+    host: &Host,
+    doc: &Document,
+    report: &check::Report,
+) -> Result<(Service, bool)> {
+    if let (None, Some(svc)) = (report.errors.first(), &report.service) {
+        return Ok((svc.clone(), true));
     }
     let first = report
         .errors
         .first()
         .map_or("invalid config", String::as_str);
-    let eval = eval::Evaluator::new(&doc, path, &host.node, &host.env);
+    let eval = eval::Evaluator::new(doc, path, &host.node, &host.env);
     let reading = read::read(&eval, read::Mode::Stop)
         .map_err(|_| Error::Failed(format!("{path}: {first}")))?;
     crate::text::say(&format!(

@@ -24,7 +24,7 @@ pub fn stream(cmd: &Cmd, bound: Duration, on_stdout: impl FnMut(&str)) -> Result
 /// `stream`, the child's stdin a pipe that om holds open until the call
 /// ends: the child reads its end only once om is gone (killed, even by
 /// SIGKILL, which no handler sees) or has cut the call. A remote om reads
-/// it as its lifeline (src/transport.rs). One byte is in it from the
+/// it as its lifeline (src/nodes/transport.rs). One byte is in it from the
 /// start (the pipe holds it): the remote om reads it before it acts, the
 /// proof that the remote shell passes stdin (`interrupt::tie_to_stdin`).
 pub fn stream_tied(cmd: &Cmd, bound: Duration, on_stdout: impl FnMut(&str)) -> Result<Output> {

@@ -1,15 +1,15 @@
 //! Status of services (SPEC 4.4, 5.2): merged from the typed config and one
 //! inspect of all their containers, by pure functions.
 
+pub mod collect;
+pub mod instance;
 pub mod render;
 
 use crate::docker::argv::{container_id_label, LABEL_ID};
-use crate::docker::current::Current;
 use crate::docker::inspect::ContainerInfo;
 use crate::model::Container;
 use crate::model::Service;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,42 +140,6 @@ pub struct ServiceStatus {
     /// when it has some (SPEC 14).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pg: Option<String>,
-}
-
-/// A container that exists while the container holding its namespace
-/// (`netns`, `pidns`, `ipcns` = container#N) does not: its namespace is
-/// gone with it (SPEC 14), said as a warning.
-fn holders_gone(svc: &Service, cur: &Current, resources: &mut [ResourceStatus]) {
-    if svc.containers.iter().all(|c| c.depends_on.is_empty()) {
-        return;
-    }
-    // linear in the containers, however many join one holder
-    let by_rid: HashMap<&str, &Container> = svc
-        .containers
-        .iter()
-        .map(|c| (c.head.rid.as_str(), c))
-        .collect();
-    // found as status finds each resource (an ambiguous one is no word)
-    let exists = |c: &Container| cur.find(svc, c).map(|i| i.is_some());
-    for (c, r) in svc.containers.iter().zip(resources.iter_mut()) {
-        if c.head.disable || !exists(c).unwrap_or(false) {
-            continue;
-        }
-        for holder in &c.depends_on {
-            let Some(h) = by_rid.get(holder.as_str()) else {
-                continue;
-            };
-            if !exists(h).unwrap_or(true) {
-                r.log.push(format!(
-                    "warn: its namespace holder {holder} ({}) does not exist",
-                    h.name
-                ));
-                if r.status == Avail::Up {
-                    r.status = Avail::Warn;
-                }
-            }
-        }
-    }
 }
 
 /// One resource, from its config and its container as `Current::find`
@@ -433,126 +397,6 @@ pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
     }
 }
 
-#[cfg(test)]
-pub fn service(svc: &Service, node: &str, infos: &[ContainerInfo], started: bool) -> ServiceStatus {
-    let cur = Current::from_infos(infos.to_vec());
-    service_in(svc, node, View::Engine(&cur), &[], started, None)
-}
-
-/// What a service's engine holds, for its status.
-#[derive(Clone, Copy)]
-pub enum View<'a> {
-    /// What the engine lists, each resource's container found as the
-    /// actions find it (`Current::find`).
-    Engine(&'a Current),
-    /// Its private daemon does not run: its resources are down.
-    DaemonDown,
-    /// Its private daemon does not run, but one was killed and left the
-    /// containers it ran running (their containerd shims live): not known
-    /// to be down, and counted as running by the other nodes' guards.
-    DaemonLost,
-}
-
-/// One service's status; `cur` is built once for all the services of a
-/// command, so the work stays linear in the number of containers.
-/// `running`: the action that holds the service's lock now, if one does:
-/// the notice says it instead of `idle`, and the resources get the `R` flag.
-/// `cur`: what the service's engine holds, each resource's container found
-/// as the actions find it (`Current::find`); `None` when its private
-/// daemon does not run (its resources are down, and say so).
-pub fn service_in(
-    svc: &Service,
-    node: &str,
-    view: View,
-    ips: &[crate::resource::ip::State],
-    started: bool,
-    running: Option<&str>,
-) -> ServiceStatus {
-    let cur = match view {
-        View::Engine(cur) => Some(cur),
-        View::DaemonDown | View::DaemonLost => None,
-    };
-    let mut resources: Vec<ResourceStatus> = svc
-        .containers
-        .iter()
-        .map(|c| match cur.map(|cur| cur.find(svc, c)) {
-            Some(Ok(info)) => resource(svc, c, info),
-            Some(Err(e)) => ambiguous(svc, c, &e),
-            None if matches!(view, View::DaemonLost) => daemon_lost(svc, c),
-            None => daemon_down(svc, c),
-        })
-        .collect();
-    // the ip resources after the containers (`ips`: what `ip::observe`
-    // saw, in `svc.ips` order)
-    resources.extend(
-        svc.ips
-            .iter()
-            .zip(ips)
-            .map(|(i, seen)| ip_resource(i, seen)),
-    );
-    if running.is_some() {
-        for r in &mut resources {
-            r.flags.replace_range(0..1, "R");
-        }
-    }
-    if let Some(cur) = cur {
-        holders_gone(svc, cur, &mut resources);
-        // last, the containers of the service the config does not name
-        resources.extend(
-            cur.leftovers(svc)
-                .into_iter()
-                .map(|(rid, i)| leftover(rid, i)),
-        );
-    }
-    let avail = aggregate(&resources, false);
-    let overall = aggregate(&resources, true);
-    let mut notice = String::new();
-    if overall == Avail::Warn {
-        notice.push_str("warn, ");
-    }
-    notice.push_str(running.unwrap_or("idle"));
-    if started {
-        notice.push_str(", started");
-    }
-    let instance = InstanceStatus {
-        node: node.to_string(),
-        avail,
-        overall,
-        notice: notice.clone(),
-        started,
-        resources: resources.clone(),
-    };
-    ServiceStatus {
-        schema: SCHEMA,
-        path: svc.path.to_string(),
-        id: svc.id.clone(),
-        node: node.to_string(),
-        avail,
-        overall,
-        notice,
-        started,
-        subsets: svc
-            .subsets
-            .iter()
-            .map(|(name, parallel)| SubsetStatus {
-                name: name.clone(),
-                parallel: *parallel,
-            })
-            .collect(),
-        resources,
-        instances: vec![instance],
-        split: None,
-        pg: (!svc.limits.is_empty()).then(|| {
-            svc.limits
-                .set
-                .iter()
-                .map(|(k, v)| format!("{}={v}", k.trim_start_matches("pg_")))
-                .collect::<Vec<_>>()
-                .join(" ")
-        }),
-    }
-}
-
 impl InstanceStatus {
     /// Whether the service may run there: up, or any container alive
     /// (running, restarting, paused) whatever the avail says (a warn with
@@ -575,78 +419,12 @@ pub fn not_configured(error: &str, path: &str) -> bool {
 /// What another node says of a service, or why it says nothing.
 pub type Remote = std::result::Result<InstanceStatus, String>;
 
-/// The service across its nodes (SPEC 12): `instances` in the order of
-/// `nodes` then `drpnodes` (this node's where its name is, first when it
-/// is in neither); the service is up when exactly one instance is up,
-/// down when none is, warn when several are (a split brain) or one warns.
-/// A node that did not answer shows `unknown` with the reason.
-pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote)>) {
-    let local = st.instances.drain(..).next();
-    let mut all: Vec<InstanceStatus> = Vec::new();
-    let mut remote = remote;
-    // this node's instance where the list names it (full name or first label)
-    let here = |node: &str, l: &InstanceStatus| crate::nodename::is_local(node, &l.node);
-    if let Some(l) = &local {
-        if !order.iter().any(|n| here(n, l)) {
-            all.push(l.clone());
-        }
-    }
-    for node in order {
-        if let Some(l) = local.as_ref().filter(|l| here(node, l)) {
-            all.push(l.clone());
-        } else if let Some(i) = remote.iter().position(|(n, _)| n == node) {
-            let (node, got) = remote.remove(i);
-            all.push(got.unwrap_or_else(|why| InstanceStatus {
-                node,
-                avail: Avail::Unknown,
-                overall: Avail::Unknown,
-                notice: why,
-                started: false,
-                resources: Vec::new(),
-            }));
-        }
-    }
-    // where it runs (up, or a container of it alive: a warn counts)
-    let up: Vec<&str> = all
-        .iter()
-        .filter(|i| i.runs())
-        .map(|i| i.node.as_str())
-        .collect();
-    // a node that says it has no such service runs nothing of it: it is
-    // not silent (its line still says what it answered)
-    let path = st.path.clone();
-    let absent = |i: &InstanceStatus| i.avail == Avail::Unknown && not_configured(&i.notice, &path);
-    let service = |pick: fn(&InstanceStatus) -> Avail| {
-        let known: Vec<Avail> = all
-            .iter()
-            .filter(|i| !absent(i))
-            .map(pick)
-            .filter(|a| *a != Avail::Unknown)
-            .collect();
-        let asked = all.iter().filter(|i| !absent(i)).count();
-        if up.len() > 1 || known.contains(&Avail::Warn) {
-            Avail::Warn
-        } else if up.len() == 1 {
-            Avail::Up
-        } else if known.len() < asked {
-            // up nowhere that answered, and a node that did not: not "down"
-            Avail::Unknown
-        } else if known.iter().all(|a| *a == Avail::NotApplicable) && !known.is_empty() {
-            Avail::NotApplicable
-        } else {
-            Avail::Down
-        }
-    };
-    st.avail = service(|i| i.avail);
-    st.overall = service(|i| i.overall);
-    st.split = (up.len() > 1).then(|| format!("warn: up on {}", up.join(" and ")));
-    st.instances = all;
-}
-
 #[cfg(test)]
 mod tests {
+    use super::instance::*;
     use super::*;
     use crate::docker::argv::{config_hash, LABEL_CONFIG};
+    use crate::docker::current::Current;
     use std::collections::BTreeMap;
 
     fn svc() -> Service {

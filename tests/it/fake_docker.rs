@@ -596,3 +596,54 @@ fn a_huge_docker_error_is_one_cut_escaped_line() {
     assert!(lines[0].len() < 2100, "{}", lines[0].len());
     assert!(lines[0].ends_with(" more bytes)"), "{}", &lines[0][1900..]);
 }
+
+/// An action reads its service's config once (issue 22): `strace` counts
+/// the opens of the config file by `om SVC start` and `stop` (a
+/// service of this node alone; `action::load` says how the read made
+/// before the lock is the one acted on under it).
+#[test]
+fn an_action_opens_its_config_file_once() {
+    let fake = Fake::new();
+    let name = unique("fk");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    fake.with_container(&name, false);
+    let conf = fake.env.conf(&name);
+    for verb in ["start", "stop"] {
+        let trace = fake.env.root().join(format!("trace.{verb}"));
+        let om = fake.env.std_cmd(&[&name, verb]);
+        let mut cmd = std::process::Command::new("strace");
+        cmd.args(["-f", "-e", "trace=open,openat,openat2", "-o"])
+            .arg(&trace)
+            .arg(om.get_program())
+            .args(om.get_args());
+        for (k, v) in om.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        let out = cmd
+            .output()
+            .expect("strace runs (the test needs it: apt-get install strace)");
+        assert!(
+            out.status.success(),
+            "om {name} {verb}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let opens = std::fs::read_to_string(&trace)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains(&format!("/{name}.conf\"")))
+            .count();
+        assert_eq!(
+            opens,
+            1,
+            "om {name} {verb} opened {} that often",
+            conf.display()
+        );
+    }
+}

@@ -82,7 +82,7 @@ pub(super) fn read(eval: &Evaluator) -> Result<Reading> {
     // not stop the stop: then the order is plain reverse rid order.
     let mut notes = Vec::new();
     let all = service.resources();
-    if let Err(e) = crate::plan::start_stages(&service, &all) {
+    if let Err(e) = crate::action::plan::start_stages(&service, &all) {
         notes.push(format!("{e}: acting in rid order"));
         for c in &mut service.containers {
             c.depends_on.clear();
@@ -169,7 +169,7 @@ mod tests {
         assert!(reading.problems.is_empty(), "{:?}", reading.problems);
         assert!(reading.notes[0].contains("cycle"), "{:?}", reading.notes);
         let all = reading.service.resources();
-        assert!(crate::plan::stop_stages(&reading.service, &all).is_ok());
+        assert!(crate::action::plan::stop_stages(&reading.service, &all).is_ok());
     }
 
     fn eval_of<'a>(doc: &'a Document, path: &'a SvcPath) -> Evaluator<'a> {

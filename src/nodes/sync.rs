@@ -11,19 +11,21 @@
 //! changed on the receiving node since the last sync is never silently
 //! replaced: the sync refuses, naming the node (`--force` takes the
 //! sender's). A node never takes a config whose `id` differs from the one
-//! it has for that path, `--force` or not.
+//! it has for that path, `--force` or not. The receiving side is
+//! `receive`.
 
-use super::Ctx;
+use super::transport::Reach;
+use crate::action::log::service_log;
 use crate::cli::SyncArgs;
-use crate::config::{self, ini::Document};
-use crate::error::{fail, Context, Error, Result};
+use crate::config;
+use crate::error::{fail, Context, Result};
+use crate::host::Host;
 use crate::logger::{Level, Logger};
 use crate::model::ObjKind;
 use crate::objects::ObjPath;
+use crate::output::each;
 use crate::paths::SvcPath;
-use crate::transport::Reach;
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::PathBuf;
 
 /// The largest secret or config object: its values are base64 (4/3 of
@@ -31,7 +33,7 @@ use std::path::PathBuf;
 const MAX_OBJECT: u64 = 32 << 20;
 
 /// What a sender that never synced with a node believes it has.
-const NONE: &str = "none";
+pub(super) const NONE: &str = "none";
 
 /// The digest of a config's text: FNV-1a over 128 bits, in hex. It tells
 /// "the same text" from "another text"; nobody gains by forging one (both
@@ -48,24 +50,24 @@ fn record_name(node: &str) -> &str {
 
 /// What a sync carries: a service's config, or a secret's or a config
 /// object's file (SPEC 13: they travel with the services that use them).
-struct Item {
+pub(super) struct Item {
     /// The path, as om reads it on the other node.
-    path: String,
+    pub(super) path: String,
     /// What it is, in a message (`the config of db1`, `secret sec/db`).
-    noun: String,
-    file: PathBuf,
+    pub(super) noun: String,
+    pub(super) file: PathBuf,
     /// The digests agreed with each node, a file per node.
-    records: PathBuf,
+    pub(super) records: PathBuf,
     /// The lock its writers take.
-    lock: PathBuf,
+    pub(super) lock: PathBuf,
     /// The largest file a node takes for it.
-    max: u64,
+    pub(super) max: u64,
     /// om's trees, where its files live.
-    roots: crate::paths::Roots,
+    pub(super) roots: crate::paths::Roots,
 }
 
 impl Item {
-    fn service(ctx: &Ctx, path: &SvcPath) -> Item {
+    pub(super) fn service(ctx: &Host, path: &SvcPath) -> Item {
         let state = crate::state::dir(path, &ctx.roots);
         Item {
             path: path.to_string(),
@@ -78,7 +80,7 @@ impl Item {
         }
     }
 
-    fn object(ctx: &Ctx, path: &ObjPath) -> Item {
+    pub(super) fn object(ctx: &Host, path: &ObjPath) -> Item {
         let lock = path.lock_file(&ctx.roots);
         Item {
             path: path.to_string(),
@@ -92,19 +94,19 @@ impl Item {
     }
 
     /// The digest this node and `node` last agreed on.
-    fn agreed(&self, node: &str) -> Option<String> {
+    pub(super) fn agreed(&self, node: &str) -> Option<String> {
         let text = crate::fsutil::read_regular(&self.records.join(record_name(node))).ok()?;
         let d = text.trim();
         (d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit())).then(|| d.to_string())
     }
 
-    fn set_agreed(&self, node: &str, digest: &str) -> Result<()> {
+    pub(super) fn set_agreed(&self, node: &str, digest: &str) -> Result<()> {
         let file = self.records.join(record_name(node));
         crate::fsutil::write_atomic(&file, format!("{digest}\n").as_bytes(), &self.roots.trees())
             .context(|| format!("write {}", file.display()))
     }
 
-    fn text(&self) -> Result<Option<String>> {
+    pub(super) fn text(&self) -> Result<Option<String>> {
         match crate::fsutil::read_regular(&self.file) {
             Ok(t) => Ok(Some(t)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -115,9 +117,9 @@ impl Item {
 
 /// `om SEL sync`: each selected service's config installed on its other
 /// nodes.
-pub fn sync(ctx: &Ctx, selector: &str, args: &SyncArgs) -> Result<()> {
+pub fn sync(ctx: &Host, selector: &str, args: &SyncArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
-    super::each(&paths, |path| {
+    each(&paths, |path| {
         push(ctx, path, args.force, args.common.quiet, base(ctx, path))
     })
 }
@@ -125,12 +127,12 @@ pub fn sync(ctx: &Ctx, selector: &str, args: &SyncArgs) -> Result<()> {
 /// The digest of this node's config of `path` as it is now: taken before a
 /// write, it is what the write changed (its base). None when there is no
 /// file.
-pub fn base(ctx: &Ctx, path: &SvcPath) -> Option<String> {
+pub fn base(ctx: &Host, path: &SvcPath) -> Option<String> {
     file_digest(&path.conf_file(&ctx.roots))
 }
 
 /// `base` of an object.
-pub fn object_base(ctx: &Ctx, path: &ObjPath) -> Option<String> {
+pub fn object_base(ctx: &Host, path: &ObjPath) -> Option<String> {
     file_digest(&path.conf_file(&ctx.roots))
 }
 
@@ -143,7 +145,7 @@ fn file_digest(file: &std::path::Path) -> Option<String> {
 /// `--local`). The write stands whatever they answer; an unreachable node
 /// is a warning (the next sync catches it up), a refusal an error.
 pub fn after_write(
-    ctx: &Ctx,
+    ctx: &Host,
     path: &SvcPath,
     common: &crate::cli::CommonArgs,
     base: Option<String>,
@@ -157,7 +159,7 @@ pub fn after_write(
 /// After a write of a secret or config object here: the object sent to
 /// the other nodes of the services of its namespace that use it.
 pub fn after_object_write(
-    ctx: &Ctx,
+    ctx: &Host,
     path: &ObjPath,
     base: Option<String>,
     force: bool,
@@ -185,7 +187,7 @@ pub fn after_object_write(
         return Ok(());
     };
     let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
-    let log = super::service_log(ctx, &user, false);
+    let log = service_log(ctx, &user, false);
     let refused = send(ctx, &Item::object(ctx, path), &nodes, force, base, &log)?;
     finish(&path.to_string(), refused)
 }
@@ -214,7 +216,7 @@ fn uses(svc: &crate::model::Service) -> BTreeSet<ObjPath> {
 /// nothing of its own is lost. A change made on n2 that has not reached n1
 /// makes n1's next change refused on n2 (and on n3, if n2's change reached
 /// it): a sync from n2, or `sync --force` from n1, settles it.
-fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String>) -> Result<()> {
+fn push(ctx: &Host, path: &SvcPath, force: bool, quiet: bool, base: Option<String>) -> Result<()> {
     let (_, svc) = config::load(path, ctx)?;
     let others: Vec<&str> = svc
         .all_nodes()
@@ -224,7 +226,7 @@ fn push(ctx: &Ctx, path: &SvcPath, force: bool, quiet: bool, base: Option<String
     if others.is_empty() {
         return Ok(());
     }
-    let log = super::service_log(ctx, path, quiet);
+    let log = service_log(ctx, path, quiet);
     let mut refused = Vec::new();
     for obj in uses(&svc) {
         if !crate::objects::Object::exists(&obj, &ctx.roots)? {
@@ -250,7 +252,7 @@ fn finish(path: &str, refused: Vec<String>) -> Result<()> {
 /// `item` sent to `nodes`, all at the same time: the refusals, as lines
 /// (an unreachable node is a warning in `log`).
 fn send(
-    ctx: &Ctx,
+    ctx: &Host,
     item: &Item,
     nodes: &[&str],
     force: bool,
@@ -261,32 +263,13 @@ fn send(
         return fail(format!("{} does not exist", item.noun));
     };
     let sent = digest(&text);
-    let receiver_wait = format!("{}ms", ctx.docker.bound.as_millis() / 3);
     let calls: Vec<(String, Vec<String>)> = nodes
         .iter()
         .map(|node| {
-            let expect = item.agreed(node).unwrap_or_else(|| NONE.into());
-            let mut words: Vec<String> = [
-                item.path.as_str(),
-                "sync",
-                "--receive",
-                "--from",
-                ctx.node.as_str(),
-                "--expect",
-                expect.as_str(),
-                "--base",
-                base.as_deref().unwrap_or(NONE),
-                // the receiver gives up on its lock before this node gives
-                // up on it: an answer that comes is the one it acted on
-                "--waitlock",
-                &receiver_wait,
-            ]
-            .map(String::from)
-            .to_vec();
-            if force {
-                words.push("--force".into());
-            }
-            (node.to_string(), words)
+            (
+                node.to_string(),
+                receive_words(ctx, item, node, force, base.as_deref()),
+            )
         })
         .collect();
     for (node, words) in &calls {
@@ -300,26 +283,7 @@ fn send(
             ),
         );
     }
-    let bound = ctx.docker.bound;
-    let answers: Vec<std::result::Result<String, Reach>> = std::thread::scope(|s| {
-        let handles: Vec<_> = calls
-            .iter()
-            .map(|(node, words)| {
-                let text = text.as_bytes();
-                s.spawn(move || {
-                    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-                    ctx.transport.query_input(node, &words, Some(text), bound)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Reach::Unreachable("lost".into())))
-            })
-            .collect()
-    });
+    let answers = send_all(ctx, &calls, &text);
     crate::interrupt::check()?;
     let mut refused = Vec::new();
     for ((node, _), answer) in calls.iter().zip(answers) {
@@ -341,136 +305,74 @@ fn send(
     Ok(refused)
 }
 
+/// `om PATH sync --receive …` as `node` is asked to run it: this node's
+/// name, the digest it believes `node` has, the one its change was made on.
+fn receive_words(
+    ctx: &Host,
+    item: &Item,
+    node: &str,
+    force: bool,
+    base: Option<&str>,
+) -> Vec<String> {
+    let expect = item.agreed(node).unwrap_or_else(|| NONE.into());
+    let receiver_wait = format!("{}ms", ctx.docker.bound.as_millis() / 3);
+    let mut words: Vec<String> = [
+        item.path.as_str(),
+        "sync",
+        "--receive",
+        "--from",
+        ctx.node.as_str(),
+        "--expect",
+        expect.as_str(),
+        "--base",
+        base.unwrap_or(NONE),
+        // the receiver gives up on its lock before this node gives
+        // up on it: an answer that comes is the one it acted on
+        "--waitlock",
+        &receiver_wait,
+    ]
+    .map(String::from)
+    .to_vec();
+    if force {
+        words.push("--force".into());
+    }
+    words
+}
+
+/// Each `(node, words)` call run at the same time, `text` on its stdin:
+/// each node's answer, in order.
+fn send_all(
+    ctx: &Host,
+    calls: &[(String, Vec<String>)],
+    text: &str,
+) -> Vec<std::result::Result<String, Reach>> {
+    let bound = ctx.docker.bound;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = calls
+            .iter()
+            .map(|(node, words)| {
+                let text = text.as_bytes();
+                s.spawn(move || {
+                    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                    ctx.transport.query_input(node, &words, Some(text), bound)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Reach::Unreachable("lost".into())))
+            })
+            .collect()
+    })
+}
+
 /// Whether this node and `node` ever agreed on the service's config (a
 /// sync either way records it on both sides): a node that never had it
 /// from here, nor sent it here, never ran it by this config.
-pub fn ever_synced(ctx: &Ctx, path: &SvcPath, node: &str) -> bool {
+pub fn ever_synced(ctx: &Host, path: &SvcPath, node: &str) -> bool {
     Item::service(ctx, path).agreed(node).is_some()
-}
-
-/// The receiving side of a service's config (`om PATH sync --receive
-/// --from N --expect D --base B`, the file on stdin): validated as this
-/// node's own, installed when this node still has what the sender
-/// believes it has, or what its change was made on.
-pub fn receive(ctx: &Ctx, path: &SvcPath, args: &SyncArgs) -> Result<()> {
-    let here = ctx.node.clone();
-    receive_item(
-        ctx,
-        &Item::service(ctx, path),
-        args,
-        |text, from| {
-            let doc = Document::parse(text).map_err(|e| {
-                Error::Failed(format!(
-                    "{path}: the config from {from} does not read (line {})",
-                    e.line
-                ))
-            })?;
-            let report = crate::config::check::check_document(&doc, path, &here, ctx);
-            match report.errors.first() {
-                Some(first) => fail(format!(
-                    "{path}: the config from {from} does not validate on {here}: {first}"
-                )),
-                None => Ok(doc),
-            }
-        },
-        |doc| {
-            // what a write here would check, under the lock: the private
-            // daemon on this host, and no move of the service to another engine
-            // while its containers exist here (the sender's engine may hold
-            // nothing of it: a second review of issue 21)
-            let report = crate::config::check::check_document(doc, path, &ctx.node, ctx);
-            if let Some(svc) = &report.service {
-                super::write_checks::daemon_checked(ctx, path, svc)?;
-                super::write_checks::unmoved(ctx, path, svc, None)?;
-            }
-            Ok(())
-        },
-    )
-}
-
-/// The receiving side of a secret or config object.
-pub fn receive_object(ctx: &Ctx, path: &ObjPath, args: &SyncArgs) -> Result<()> {
-    receive_item(
-        ctx,
-        &Item::object(ctx, path),
-        args,
-        |text, from| {
-            crate::objects::Object::parse(text)
-                .map_err(|e| Error::Failed(format!("{path}: the file from {from}: {e}")))
-        },
-        |_| Ok(()),
-    )
-}
-
-/// `read` checks what came; `installable`, run under the item's lock
-/// right before the write, what installing it here would change.
-fn receive_item(
-    ctx: &Ctx,
-    item: &Item,
-    args: &SyncArgs,
-    read: impl FnOnce(&str, &str) -> Result<Document>,
-    installable: impl FnOnce(&Document) -> Result<()>,
-) -> Result<()> {
-    let path = &item.path;
-    let noun = &item.noun;
-    let from = args
-        .from
-        .as_deref()
-        .ok_or_else(|| Error::Usage("sync --receive needs --from NODE".into()))?;
-    crate::config::operand::node(from).map_err(|e| Error::Usage(format!("--from {e}")))?;
-    let expect = args
-        .expect
-        .as_deref()
-        .ok_or_else(|| Error::Usage("sync --receive needs --expect DIGEST".into()))?;
-    let here = ctx.node.as_str();
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .take(item.max + 1)
-        .read_to_end(&mut bytes)
-        .context(|| "sync --receive: reading stdin".into())?;
-    if bytes.len() as u64 > item.max {
-        return fail(format!(
-            "{path}: the file from {from} is over {} MiB: not installed on {here}",
-            item.max >> 20
-        ));
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Failed(format!("{path}: the file from {from} is not UTF-8")))?;
-    let doc = read(&text, from)?;
-    let Some(id) = doc.get("DEFAULT", "id").map(String::from) else {
-        return fail(format!("{path}: the file from {from} has no id"));
-    };
-    let _lock = crate::state::lock_at(
-        &item.roots,
-        &item.lock,
-        noun,
-        super::waitlock(&args.common.waitlock)?,
-        &format!("om {path} sync from {from}"),
-    )?;
-    let mine = item.text()?;
-    if let Some(mine) = &mine {
-        let my_id = Document::parse(mine)
-            .ok()
-            .and_then(|d| d.get("DEFAULT", "id").map(String::from));
-        if my_id.as_deref() != Some(id.as_str()) {
-            return fail(format!(
-                "{path} on {here} has id {}, the one from {from} id {id}: a node never takes another id for a path (purge it on {here} first)",
-                my_id.as_deref().unwrap_or("(none)")
-            ));
-        }
-        let now = digest(mine);
-        let base = args.base.as_deref().unwrap_or(NONE);
-        if *mine != text && now != expect && now != base && !args.force {
-            return fail(format!(
-                "{noun} on {here} changed since its last sync with {from}: not replaced (om {path} sync --force on {from} installs {from}'s)"
-            ));
-        }
-    }
-    if mine.as_deref() != Some(text.as_str()) {
-        installable(&doc)?;
-        config::write_atomic(&item.file, &text, &item.roots)?;
-    }
-    item.set_agreed(from, &digest(&text))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! triggers around it; a failed start rolled back; the containers that
 //! join a restarted namespace holder restarted into its new namespace.
 
+use super::plan::{start_stages, stop_stages, Stage};
 use crate::docker::current::Current;
 use crate::error::{Error, Result};
 use crate::logger::Level;
@@ -10,7 +11,6 @@ use crate::model::resource::containers;
 use crate::model::Container;
 use crate::model::Resource;
 use crate::model::Service;
-use crate::plan::{start_stages, stop_stages, Stage};
 use crate::resource::{self, trigger, Context, Touched};
 
 fn stages_or_fail<'a>(

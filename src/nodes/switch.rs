@@ -12,19 +12,22 @@
 //! node while a node that ran it is there. Of the two ways to get there
 //! (a remote step that outlives its session and reports later, or this),
 //! this is the one om can keep without a daemon: the remote om dies with
-//! its session (`--lifeline`, src/transport.rs), rolling back what it
+//! its session (`--lifeline`, src/nodes/transport.rs), rolling back what it
 //! started, and nothing is left running that nobody watches.
 
-use super::action::Kind;
-use super::nodes::{Attempt, Instance};
-use super::status::{Answers, Word};
-use super::{each, Ctx};
+use super::across::survey;
+use super::ask::{Answers, Word};
+use crate::action::instance::{Attempt, Instance};
+use crate::action::load::ConfigRead;
+use crate::action::log::service_log;
+use crate::action::Kind;
 use crate::cli::ActionArgs;
-use crate::config;
 use crate::error::{Error, Result};
+use crate::host::Host;
 use crate::logger::Level;
 use crate::model::Service;
 use crate::nodename::is_local;
+use crate::output::each;
 
 /// Where the switch goes.
 pub enum Target {
@@ -36,7 +39,7 @@ pub enum Target {
     First,
 }
 
-pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> Result<()> {
+pub fn switch(ctx: &Host, selector: &str, target: &Target, args: &ActionArgs) -> Result<()> {
     if !(args.rid.is_empty() && args.tag.is_empty() && args.subset.is_empty()) {
         return Err(Error::Usage(
             "a switch moves the whole service: --rid, --tag and --subset do not apply".into(),
@@ -44,14 +47,17 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
     }
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
-        let (_, svc) = config::load(path, ctx)?;
-        let log = super::service_log(ctx, path, args.common.quiet);
+        // read once: the local steps act on it (see `action::load`)
+        let read = ConfigRead::of(path, ctx)?;
+        let svc = read.load()?;
+        let read = Some(&read);
+        let log = service_log(ctx, path, args.common.quiet);
         // Every node asked once, this one's engine at the same time, before
         // anything stops: where it runs, and whether the target can start
         // it. The start's guard asks again (the stop may have taken
         // minutes); a remote target's is made to go on past a node it can
         // not reach itself: this node reached it.
-        let (here, asked) = super::nodes::survey(ctx, &svc)?;
+        let (here, asked) = survey(ctx, &svc)?;
         let mut on = where_it_runs(&svc, &asked, args.force)?;
         if here {
             on.insert(0, ctx.node.clone());
@@ -82,12 +88,12 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
             // Down there, in docker's own words, before the start: a stop
             // (here or there) succeeds only once docker says each container
             // is down (its `wait for down status`).
-            if let Err(e) = run_on(ctx, &svc, node, Kind::Stop, args, true) {
+            if let Err(e) = run_on(ctx, &svc, read, node, Kind::Stop, args, true) {
                 unrecorded.push(down_anyway(ctx, &svc, node, e.error())?);
             }
         }
         log.svc(Level::Info, &format!("start on {to}"));
-        let started = run_on(ctx, &svc, &to, Kind::Start, args, true);
+        let started = run_on(ctx, &svc, read, &to, Kind::Start, args, true);
         // where it ran (a split brain forced through: the first of them)
         let from = on.iter().find(|n| !is_local(n, &to));
         match (started, from) {
@@ -96,7 +102,7 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
                 "{path}: switched to {to}; {}",
                 unrecorded.join("; ")
             ))),
-            (Err(e), Some(from)) => back(ctx, &svc, &to, from, e, args),
+            (Err(e), Some(from)) => back(ctx, &svc, read, &to, from, e, args),
             (Err(e), None) => Err(e.error()),
         }
     })
@@ -107,7 +113,7 @@ pub fn switch(ctx: &Ctx, selector: &str, target: &Target, args: &ActionArgs) -> 
 /// could not keep its whole log, say: SPEC 7, a stop always works), and
 /// says why the stop failed (returned, for the switch's own error). Any
 /// other answer, or none, is the stop's error: it may run there.
-fn down_anyway(ctx: &Ctx, svc: &Service, node: &str, why: Error) -> Result<String> {
+fn down_anyway(ctx: &Host, svc: &Service, node: &str, why: Error) -> Result<String> {
     let inst = Instance::on(ctx, svc, node);
     match inst.word(ctx) {
         Word::Not => {
@@ -115,8 +121,7 @@ fn down_anyway(ctx: &Ctx, svc: &Service, node: &str, why: Error) -> Result<Strin
                 "the stop on {} failed ({why}), though docker says the service is down there",
                 inst.node
             );
-            super::service_log(ctx, &svc.path, false)
-                .svc(Level::Warn, &format!("{said}: going on"));
+            service_log(ctx, &svc.path, false).svc(Level::Warn, &format!("{said}: going on"));
             Ok(said)
         }
         _ => Err(why),
@@ -136,15 +141,16 @@ fn down_anyway(ctx: &Ctx, svc: &Service, node: &str, why: Error) -> Result<Strin
 /// The same when a signal cut the start: this is the switch's rollback,
 /// and a rollback that has begun finishes (`interrupt::finishing`).
 fn back(
-    ctx: &Ctx,
+    ctx: &Host,
     svc: &Service,
+    read: Option<&ConfigRead>,
     to: &str,
     from: &str,
     why: Attempt,
     args: &ActionArgs,
 ) -> Result<()> {
     let path = &svc.path;
-    let log = super::service_log(ctx, path, args.common.quiet);
+    let log = service_log(ctx, path, args.common.quiet);
     // A signal that cut the start (SIGINT, SIGTERM, a hangup) must not
     // stop this, nor one that comes during it: om exits 128+N after it.
     // A second signal of a kind still ends om at once.
@@ -164,7 +170,7 @@ fn back(
                     "the start on {to} did not happen ({why}): stop there, then start again on {from}"
                 ),
             );
-            if let Err(e) = run_on(ctx, svc, to, Kind::Stop, args, false) {
+            if let Err(e) = run_on(ctx, svc, read, to, Kind::Stop, args, false) {
                 if let Err(e) = down_anyway(ctx, svc, to, e.error()) {
                     return Err(Error::Failed(format!(
                         "{why}; the stop on {to} failed too ({e}): not started again on {from}, it may run on {to}: om {path} switch once {to} answers"
@@ -175,7 +181,7 @@ fn back(
         }
     };
     log.svc(Level::Info, &format!("start again on {from}"));
-    match run_on(ctx, svc, from, Kind::Start, args, false) {
+    match run_on(ctx, svc, read, from, Kind::Start, args, false) {
         Ok(()) => Err(Error::Failed(format!(
             "{why}: not switched, started again on {from}"
         ))),
@@ -207,7 +213,7 @@ fn where_it_runs(svc: &Service, asked: &Answers, force: bool) -> Result<Vec<Stri
 }
 
 fn target_node(
-    ctx: &Ctx,
+    ctx: &Host,
     svc: &Service,
     target: &Target,
     on: &[String],
@@ -256,14 +262,15 @@ fn target_node(
 /// every node before it stopped anything. Back's start does not: it goes
 /// through its guard.
 fn run_on(
-    ctx: &Ctx,
+    ctx: &Host,
     svc: &Service,
+    read: Option<&ConfigRead>,
     node: &str,
     kind: Kind,
     args: &ActionArgs,
     forced: bool,
 ) -> std::result::Result<(), Attempt> {
-    let inst = Instance::on(ctx, svc, node);
+    let inst = Instance::on(ctx, svc, node).reading(read);
     if inst.is_here() || kind != Kind::Start || !forced {
         return inst.attempt(ctx, kind, args);
     }
