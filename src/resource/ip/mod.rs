@@ -325,7 +325,14 @@ mod tests {
         let mut i = ip(Mode::Bridge);
         assert_eq!(up_in(&f, &i), Ok(true));
         i.ipname = "192.0.2.11".into();
-        assert!(up_in(&f, &i).unwrap_err().contains("eth0 holds 192.0.2.10"));
+        assert!(up_in(&f, &i)
+            .unwrap_err()
+            .to_string()
+            .contains("eth0 holds 192.0.2.10"));
+        assert_eq!(
+            up_in(&f, &i).unwrap_err().to_string(),
+            "eth0 holds 192.0.2.10, the config says 192.0.2.11: restart it to take the change"
+        );
         i.ipname = "db.example.com".into();
         assert_eq!(up_in(&f, &i), Ok(true));
         // a link-local address the config names is the resource's
@@ -363,5 +370,15 @@ mod tests {
         assert!(parse_addrs("").is_err());
         assert!(parse_addrs("{}").is_err());
         assert!(parse_addrs("[{}]").is_err());
+        let says = |json: &str| parse_addrs(json).unwrap_err().to_string();
+        assert_eq!(says("{}"), "unreadable ip -j addr output: not a list");
+        assert_eq!(
+            says("[{}]"),
+            "unreadable ip -j addr output: a link without ifname"
+        );
+        assert_eq!(
+            says("[1,"),
+            "unreadable ip -j addr output: EOF while parsing a value at line 1 column 3"
+        );
     }
 }
