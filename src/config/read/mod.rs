@@ -329,7 +329,7 @@ fn triggers(eval: &Evaluator, section: &str) -> Result<Triggers> {
             continue;
         };
         crate::resource::trigger::command(&command)
-            .map_err(|e| Error::config(format!("{section}.{kw}"), e))?;
+            .map_err(|e| Error::config(format!("{section}.{kw}"), e.to_string()))?;
         list.push((kw, command.into_owned()));
     }
     Ok(Triggers { list })
