@@ -164,7 +164,6 @@ mod tests {
     /// Each refusal's line, whole, as `KEY: LINE` says it.
     #[test]
     fn each_refusal_says_its_line() {
-        let line = |r: Result<(), String>| r.unwrap_err();
         let addr = |a: &str| a.parse::<std::net::IpAddr>().unwrap();
         let judged = |a: &str, prefix: u8, gw: Option<&str>| {
             check_address(addr(a), prefix, gw.map(addr))
@@ -226,7 +225,7 @@ mod tests {
                 "gateway: 192.0.3.1 is outside the address's prefix (192.0.2.10/24)",
             ),
         ] {
-            assert_eq!(line(got), want);
+            assert_eq!(got.unwrap_err(), want);
         }
     }
 
