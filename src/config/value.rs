@@ -3,25 +3,45 @@
 //! `crate::units`.
 
 use super::keywords::Kind;
-use crate::units::{parse_bool, parse_duration, split_words};
+use crate::units::{parse_bool, parse_duration, split_words, UnitError};
+use std::fmt;
+
+/// Why a value is not of its keyword's kind (the caller names the key).
+#[derive(Debug, PartialEq)]
+pub enum ValueError {
+    /// Not the unit the kind reads (a duration, a boolean, shell words).
+    Unit(UnitError),
+    /// Not one of a choice's words: the value and the words.
+    NotOneOf {
+        value: String,
+        choices: &'static [&'static str],
+    },
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueError::Unit(e) => e.fmt(f),
+            ValueError::NotOneOf { value, choices } => {
+                let words: Vec<&str> = choices.iter().filter(|c| !c.is_empty()).copied().collect();
+                write!(f, "'{value}' is not one of: {}", words.join(", "))
+            }
+        }
+    }
+}
 
 /// Checks an expanded value against its keyword kind.
-pub fn check(kind: Kind, s: &str) -> Result<(), String> {
+pub fn check(kind: Kind, s: &str) -> Result<(), ValueError> {
     match kind {
         Kind::Str | Kind::Text | Kind::Namespace => Ok(()),
-        Kind::Bool => parse_bool(s).map(drop).map_err(Into::into),
-        Kind::Duration => parse_duration(s).map(drop).map_err(Into::into),
-        Kind::Words => split_words(s).map(drop).map_err(Into::into),
+        Kind::Bool => parse_bool(s).map(drop).map_err(ValueError::Unit),
+        Kind::Duration => parse_duration(s).map(drop).map_err(ValueError::Unit),
+        Kind::Words => split_words(s).map(drop).map_err(ValueError::Unit),
         Kind::Choice(choices) if choices.contains(&s) => Ok(()),
-        Kind::Choice(choices) => Err(format!(
-            "'{s}' is not one of: {}",
-            choices
-                .iter()
-                .filter(|c| !c.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        Kind::Choice(choices) => Err(ValueError::NotOneOf {
+            value: s.to_string(),
+            choices,
+        }),
     }
 }
 
@@ -46,6 +66,23 @@ pub fn natural_key(s: &str) -> Vec<(String, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_not_of_its_kind_says_why() {
+        assert_eq!(check(Kind::Choice(&["", "host"]), "host"), Ok(()));
+        assert_eq!(check(Kind::Choice(&["", "host"]), ""), Ok(()));
+        let e = check(Kind::Choice(&["", "host"]), "guest").unwrap_err();
+        assert_eq!(e.to_string(), "'guest' is not one of: host");
+        let e = check(Kind::Bool, "maybe").unwrap_err();
+        assert_eq!(e, ValueError::Unit(UnitError::NotBool("maybe".into())));
+        assert_eq!(
+            e.to_string(),
+            "'maybe' is not a boolean (true/false, yes/no, 1/0)"
+        );
+        assert!(check(Kind::Duration, "soon").is_err());
+        assert!(check(Kind::Words, "'open").is_err());
+        assert_eq!(check(Kind::Str, "anything"), Ok(()));
+    }
 
     #[test]
     fn natural_order() {

@@ -17,20 +17,37 @@ use crate::model::Service;
 use crate::process::{stream, Cmd};
 use crate::resource::context::Context;
 use crate::secret::Secret;
+use std::fmt;
 use std::time::Duration;
 
 use crate::model::trigger::{keyword, Triggers, When};
 
+/// Why a trigger's text is not a command (the caller names the keyword).
+#[derive(Debug, PartialEq)]
+pub enum CommandError {
+    /// Words that do not split (an unclosed quote).
+    Unsplit(shell_words::ParseError),
+    /// No word at all.
+    Empty,
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandError::Unsplit(e) => e.fmt(f),
+            CommandError::Empty => f.write_str("empty command"),
+        }
+    }
+}
+
 /// The command of a trigger: an argv, or `/bin/sh -c TEXT` when the text
 /// holds `|`, `&&` or `;`. Why not, when it can not be split.
-pub fn command(text: &str) -> std::result::Result<Cmd, String> {
+pub fn command(text: &str) -> std::result::Result<Cmd, CommandError> {
     if text.contains('|') || text.contains("&&") || text.contains(';') {
         return Ok(Cmd::new("/bin/sh", ["-c", text]));
     }
-    let words = shell_words::split(text).map_err(|e| e.to_string())?;
-    let (program, args) = words
-        .split_first()
-        .ok_or_else(|| "empty command".to_string())?;
+    let words = shell_words::split(text).map_err(CommandError::Unsplit)?;
+    let (program, args) = words.split_first().ok_or(CommandError::Empty)?;
     Ok(Cmd::new(program.clone(), args.iter().cloned()))
 }
 
@@ -68,7 +85,7 @@ pub fn run(
     };
     let mut cmd = match command(text) {
         Ok(c) => c,
-        Err(e) => return failed(e),
+        Err(e) => return failed(e.to_string()),
     };
     cmd.env = variables(ctx.svc, action, rid);
     say(Level::Info, &format!("{kw}: {cmd}"));
@@ -179,5 +196,9 @@ mod tests {
         let c = command("echo $HOME `id`").unwrap();
         assert_eq!(c.args, ["$HOME", "`id`"]);
         assert!(command("echo 'unclosed").is_err());
+        let says = |text: &str| command(text).unwrap_err().to_string();
+        assert_eq!(says("echo 'unclosed"), "missing closing quote");
+        assert_eq!(says("  "), "empty command");
+        assert_eq!(command(""), Err(CommandError::Empty));
     }
 }

@@ -315,9 +315,8 @@ pub fn daemon(eval: &Evaluator) -> Result<Option<DaemonConfig>> {
 fn limits(eval: &Evaluator, section: &str) -> Result<Limits> {
     Limits::parse(section, |k| {
         eval.get(section, k)
-            .map_err(|e| format!("{section}.{k}: {e}"))
+            .map_err(|e| Error::config(format!("{section}.{k}"), e.to_string()))
     })
-    .map_err(Error::Failed)
 }
 
 /// A section's triggers, as written for this node (its scoping applied,
@@ -330,7 +329,7 @@ fn triggers(eval: &Evaluator, section: &str) -> Result<Triggers> {
             continue;
         };
         crate::resource::trigger::command(&command)
-            .map_err(|e| Error::config(format!("{section}.{kw}"), e))?;
+            .map_err(|e| Error::config(format!("{section}.{kw}"), e.to_string()))?;
         list.push((kw, command.into_owned()));
     }
     Ok(Triggers { list })

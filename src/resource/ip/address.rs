@@ -3,18 +3,131 @@
 
 use crate::error::Error;
 use crate::model::Ip;
-use std::net::IpAddr;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Why an ip resource's value can not be (the caller names the key).
+#[derive(Debug)]
+pub enum AddressError {
+    /// `ipdev`, `nsdev`: not a name the kernel takes for a link.
+    NotLinkName(String),
+    /// `ipname`: neither an address nor a host name.
+    NotIpname(String),
+    /// `ipname`: a name the resolver refused.
+    NoResolve {
+        name: String,
+        err: std::io::Error,
+    },
+    /// `ipname`: a name the resolver knows without an address.
+    NoAddress(String),
+    /// `netmask`: a /0 mask.
+    ZeroMask(String),
+    /// `netmask`: neither a prefix length nor a dotted mask.
+    NotNetmask(String),
+    /// A prefix longer than an address of its family has.
+    PrefixTooLong {
+        addr: IpAddr,
+        prefix: u8,
+        max: u8,
+    },
+    /// `0.0.0.0`, `::`.
+    Unspecified(IpAddr),
+    Loopback(IpAddr),
+    Multicast(IpAddr),
+    /// `255.255.255.255`.
+    Broadcast(IpAddr),
+    /// The subnet's broadcast address (its host part all ones).
+    SubnetBroadcast {
+        addr: IpAddr,
+        net: Ipv4Addr,
+        prefix: u8,
+    },
+    /// The subnet's network address (its host part all zeros).
+    Network {
+        addr: IpAddr,
+        net: Ipv4Addr,
+        prefix: u8,
+    },
+    /// A gateway that is the address itself.
+    GatewayIsAddress {
+        gateway: IpAddr,
+        addr: IpAddr,
+    },
+    /// A gateway outside the address's prefix.
+    NotInPrefix {
+        gateway: IpAddr,
+        addr: IpAddr,
+        prefix: u8,
+    },
+}
+
+impl fmt::Display for AddressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AddressError::NotLinkName(v) => write!(
+                f,
+                "'{}' is not a link name (1 to 15 characters, no '/', ':' or space)",
+                v.escape_debug()
+            ),
+            AddressError::NotIpname(v) => {
+                write!(
+                    f,
+                    "'{}' is neither an address nor a host name",
+                    v.escape_debug()
+                )
+            }
+            AddressError::NoResolve { name, err } => write!(f, "'{name}' does not resolve: {err}"),
+            AddressError::NoAddress(name) => write!(f, "'{name}' resolves to no address"),
+            AddressError::ZeroMask(v) => write!(
+                f,
+                "'{}' is a /0 mask, which puts every address on the pod's link",
+                v.escape_debug()
+            ),
+            AddressError::NotNetmask(v) => write!(
+                f,
+                "'{}' is not a prefix length (1 to 128) or a dotted mask (255.255.255.0)",
+                v.escape_debug()
+            ),
+            AddressError::PrefixTooLong { addr, prefix, max } => write!(
+                f,
+                "/{prefix} is longer than an address of {addr}'s family (/{max})"
+            ),
+            AddressError::Unspecified(a) => write!(f, "{a} is the unspecified address"),
+            AddressError::Loopback(a) => write!(f, "{a} is a loopback address"),
+            AddressError::Multicast(a) => write!(f, "{a} is a multicast address"),
+            AddressError::Broadcast(a) => write!(f, "{a} is the broadcast address"),
+            AddressError::SubnetBroadcast { addr, net, prefix } => {
+                write!(f, "{addr} is the broadcast address of {net}/{prefix}")
+            }
+            AddressError::Network { addr, net, prefix } => {
+                write!(f, "{addr} is the network address of {net}/{prefix}")
+            }
+            AddressError::GatewayIsAddress { gateway, addr } => {
+                write!(f, "{gateway} is the address itself ({addr})")
+            }
+            AddressError::NotInPrefix {
+                gateway,
+                addr,
+                prefix,
+            } => write!(
+                f,
+                "{gateway} is outside the address's prefix ({addr}/{prefix})"
+            ),
+        }
+    }
+}
 
 impl Ip {
     /// The address `ipname` names now (an address as is; a name looked up).
     pub fn resolve(&self) -> crate::error::Result<IpAddr> {
-        resolve(&self.ipname).map_err(|e| Error::config(format!("{}.ipname", self.head.rid), e))
+        resolve(&self.ipname)
+            .map_err(|e| Error::config(format!("{}.ipname", self.head.rid), e.to_string()))
     }
 }
 
 /// Whether `v` can name a link (`ipdev`, `nsdev`): the kernel's 15 bytes,
 /// no `/`, `:`, space or control character, not `.` or `..`.
-pub fn check_link_name(v: &str) -> Result<(), String> {
+pub fn check_link_name(v: &str) -> Result<(), AddressError> {
     let ok = !v.is_empty()
         && v.len() <= 15
         && v != "."
@@ -23,31 +136,25 @@ pub fn check_link_name(v: &str) -> Result<(), String> {
     if ok {
         return Ok(());
     }
-    Err(format!(
-        "'{}' is not a link name (1 to 15 characters, no '/', ':' or space)",
-        v.escape_debug()
-    ))
+    Err(AddressError::NotLinkName(v.to_string()))
 }
 
 /// `ipname`'s syntax: an address, or a host name (resolved at start).
-pub fn check_ipname(v: &str) -> Result<(), String> {
+pub fn check_ipname(v: &str) -> Result<(), AddressError> {
     if v.parse::<IpAddr>().is_ok() {
         return Ok(());
     }
     // all digits and dots is an address that is not one, not a name
     let dotted = v.chars().all(|c| c.is_ascii_digit() || c == '.');
     if dotted || crate::config::operand::hostname(v).is_err() {
-        return Err(format!(
-            "'{}' is neither an address nor a host name",
-            v.escape_debug()
-        ));
+        return Err(AddressError::NotIpname(v.to_string()));
     }
     Ok(())
 }
 
 /// The address of `ipname`: itself, or its first address as the resolver
 /// gives it.
-pub fn resolve(ipname: &str) -> Result<IpAddr, String> {
+pub fn resolve(ipname: &str) -> Result<IpAddr, AddressError> {
     if let Ok(a) = ipname.parse::<IpAddr>() {
         return Ok(a);
     }
@@ -55,17 +162,20 @@ pub fn resolve(ipname: &str) -> Result<IpAddr, String> {
     use std::net::ToSocketAddrs;
     let mut found = (ipname, 0)
         .to_socket_addrs()
-        .map_err(|e| format!("'{ipname}' does not resolve: {e}"))?;
+        .map_err(|err| AddressError::NoResolve {
+            name: ipname.to_string(),
+            err,
+        })?;
     found
         .next()
         .map(|s| s.ip())
-        .ok_or_else(|| format!("'{ipname}' resolves to no address"))
+        .ok_or_else(|| AddressError::NoAddress(ipname.to_string()))
 }
 
 /// `netmask`: a prefix length (`24`, 1 to 128) or a dotted IPv4 mask
 /// (`255.255.255.0`, contiguous ones). Not `/0`: every address would be
 /// on the pod's link, the whole internet answered by ARP on it.
-pub fn parse_netmask(v: &str) -> Result<u8, String> {
+pub fn parse_netmask(v: &str) -> Result<u8, AddressError> {
     let len = v.parse::<u8>().ok().filter(|n| *n <= 128).or_else(|| {
         let Ok(IpAddr::V4(m)) = v.parse::<IpAddr>() else {
             return None;
@@ -75,25 +185,17 @@ pub fn parse_netmask(v: &str) -> Result<u8, String> {
         (bits.checked_shl(len).unwrap_or(0) == 0).then_some(len as u8)
     });
     match len {
-        Some(0) => Err(format!(
-            "'{}' is a /0 mask, which puts every address on the pod's link",
-            v.escape_debug()
-        )),
+        Some(0) => Err(AddressError::ZeroMask(v.to_string())),
         Some(len) => Ok(len),
-        None => Err(format!(
-            "'{}' is not a prefix length (1 to 128) or a dotted mask (255.255.255.0)",
-            v.escape_debug()
-        )),
+        None => Err(AddressError::NotNetmask(v.to_string())),
     }
 }
 
 /// Whether `prefix` fits `addr`'s family.
-pub fn check_prefix(addr: IpAddr, prefix: u8) -> Result<(), String> {
+pub fn check_prefix(addr: IpAddr, prefix: u8) -> Result<(), AddressError> {
     let max = if addr.is_ipv4() { 32 } else { 128 };
     if prefix > max {
-        return Err(format!(
-            "/{prefix} is longer than an address of {addr}'s family (/{max})"
-        ));
+        return Err(AddressError::PrefixTooLong { addr, prefix, max });
     }
     Ok(())
 }
@@ -104,32 +206,30 @@ pub fn check_prefix(addr: IpAddr, prefix: u8) -> Result<(), String> {
 /// (host part all ones, all zeros) below /31 (the kernel takes them all,
 /// and nothing then answers as the pod). An IPv4 address written in IPv6
 /// (`::ffff:127.0.0.1`) is judged as itself.
-pub fn unusable(addr: IpAddr, prefix: Option<u8>) -> Option<String> {
+pub fn unusable(addr: IpAddr, prefix: Option<u8>) -> Option<AddressError> {
     let canon = addr.to_canonical();
-    let what = if canon.is_unspecified() {
-        "the unspecified address"
-    } else if canon.is_loopback() {
-        "a loopback address"
-    } else if canon.is_multicast() {
-        "a multicast address"
-    } else if matches!(canon, IpAddr::V4(a) if a.is_broadcast()) {
-        "the broadcast address"
-    } else {
-        return match (canon, prefix) {
-            (IpAddr::V4(a), Some(len)) if (1..31).contains(&len) => {
-                let host = u32::MAX >> len;
-                let net = std::net::Ipv4Addr::from(u32::from(a) & !host);
-                let what = match u32::from(a) & host {
-                    h if h == host => "broadcast",
-                    0 => "network",
-                    _ => return None,
-                };
-                Some(format!("{addr} is the {what} address of {net}/{len}"))
+    if canon.is_unspecified() {
+        return Some(AddressError::Unspecified(addr));
+    }
+    if canon.is_loopback() {
+        return Some(AddressError::Loopback(addr));
+    }
+    if canon.is_multicast() {
+        return Some(AddressError::Multicast(addr));
+    }
+    match (canon, prefix) {
+        (IpAddr::V4(a), _) if a.is_broadcast() => Some(AddressError::Broadcast(addr)),
+        (IpAddr::V4(a), Some(prefix)) if (1..31).contains(&prefix) => {
+            let host = u32::MAX >> prefix;
+            let net = Ipv4Addr::from(u32::from(a) & !host);
+            match u32::from(a) & host {
+                h if h == host => Some(AddressError::SubnetBroadcast { addr, net, prefix }),
+                0 => Some(AddressError::Network { addr, net, prefix }),
+                _ => None,
             }
-            _ => None,
-        };
-    };
-    Some(format!("{addr} is {what}"))
+        }
+        _ => None,
+    }
 }
 
 /// Whether `a` is in `net`/`prefix` (an address of the other family never is).
@@ -157,7 +257,7 @@ pub fn check_address(
     addr: IpAddr,
     prefix: u8,
     gateway: Option<IpAddr>,
-) -> Result<(), (&'static str, String)> {
+) -> Result<(), (&'static str, AddressError)> {
     check_prefix(addr, prefix).map_err(|e| ("netmask", e))?;
     if let Some(why) = unusable(addr, Some(prefix)) {
         return Err(("ipname", why));
@@ -170,13 +270,16 @@ pub fn check_address(
     }
     let link_local = matches!(gw, IpAddr::V6(g) if g.is_unicast_link_local()) && addr.is_ipv6();
     if gw == addr {
-        return Err(("gateway", format!("{gw} is the address itself ({addr})")));
+        let why = AddressError::GatewayIsAddress { gateway: gw, addr };
+        return Err(("gateway", why));
     }
     if !link_local && !in_prefix(gw, addr, prefix) {
-        return Err((
-            "gateway",
-            format!("{gw} is outside the address's prefix ({addr}/{prefix})"),
-        ));
+        let why = AddressError::NotInPrefix {
+            gateway: gw,
+            addr,
+            prefix,
+        };
+        return Err(("gateway", why));
     }
     Ok(())
 }

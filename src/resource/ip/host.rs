@@ -73,9 +73,9 @@ pub(super) fn links_in(pid: u32) -> Result<Vec<Link>> {
     let cmd = in_netns(pid, ip_cmd(["-j", "-d", "addr", "show"]));
     let out = capture(&cmd, BOUND)?;
     if !out.success() {
-        return Err(Error::Failed(format!("{cmd}: {}", out.error_line())));
+        return Err(Error::call(&cmd, out.error_line()));
     }
-    parse_addrs(&out.stdout).map_err(|e| Error::Failed(format!("{cmd}: {e}")))
+    parse_addrs(&out.stdout).map_err(|e| Error::call(&cmd, e))
 }
 
 /// The alias of a link of the host's namespace, when it exists.

@@ -2,7 +2,49 @@
 //! them are the resource's (its marker).
 
 use crate::model::Ip;
+use std::fmt;
 use std::net::IpAddr;
+
+/// Why `ip -j addr`'s answer does not read.
+#[derive(Debug)]
+pub enum AddrsError {
+    /// Not JSON.
+    NotJson(serde_json::Error),
+    /// JSON, not a list.
+    NotList,
+    /// A link without its name.
+    NoIfname,
+}
+
+impl fmt::Display for AddrsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unreadable ip -j addr output: ")?;
+        match self {
+            AddrsError::NotJson(e) => e.fmt(f),
+            AddrsError::NotList => f.write_str("not a list"),
+            AddrsError::NoIfname => f.write_str("a link without ifname"),
+        }
+    }
+}
+
+/// An address up on the resource's link that is not the config's (it
+/// changed since the start).
+#[derive(Debug, PartialEq)]
+pub struct AddressChanged {
+    pub nsdev: String,
+    pub have: IpAddr,
+    pub want: IpAddr,
+}
+
+impl fmt::Display for AddressChanged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let AddressChanged { nsdev, have, want } = self;
+        write!(
+            f,
+            "{nsdev} holds {have}, the config says {want}: restart it to take the change"
+        )
+    }
+}
 
 /// A link of a namespace, as `ip -j addr show` lists it.
 #[derive(Debug, PartialEq)]
@@ -20,18 +62,15 @@ pub struct Link {
 
 /// Reads `ip -j -d addr show`'s document; an answer that is not one is an
 /// error (never "no address").
-pub fn parse_addrs(json: &str) -> Result<Vec<Link>, String> {
-    let v: serde_json::Value = serde_json::from_str(json.trim())
-        .map_err(|e| format!("unreadable ip -j addr output: {e}"))?;
-    let list = v
-        .as_array()
-        .ok_or("unreadable ip -j addr output: not a list")?;
+pub fn parse_addrs(json: &str) -> Result<Vec<Link>, AddrsError> {
+    let v: serde_json::Value = serde_json::from_str(json.trim()).map_err(AddrsError::NotJson)?;
+    let list = v.as_array().ok_or(AddrsError::NotList)?;
     let mut links = Vec::with_capacity(list.len());
     for l in list {
         let name = l
             .get("ifname")
             .and_then(|n| n.as_str())
-            .ok_or("unreadable ip -j addr output: a link without ifname")?;
+            .ok_or(AddrsError::NoIfname)?;
         let mut addrs = Vec::new();
         let mut pending = Vec::new();
         for a in l
@@ -91,7 +130,7 @@ impl Found<'_> {
 /// address `ipname` is (an address literally), or any address (a name,
 /// resolved at its start: never resolved again to read it). `Err`: up
 /// with another address than the config's (changed since the start).
-pub fn up_in(found: &Found, ip: &Ip) -> Result<bool, String> {
+pub fn up_in(found: &Found, ip: &Ip) -> Result<bool, AddressChanged> {
     let Some(link) = found.nsdev(&ip.nsdev) else {
         return Ok(false);
     };
@@ -111,10 +150,11 @@ pub fn up_in(found: &Found, ip: &Ip) -> Result<bool, String> {
         return Ok(false);
     };
     match want {
-        Ok(want) => Err(format!(
-            "{} holds {have}, the config says {want}: restart it to take the change",
-            ip.nsdev
-        )),
+        Ok(want) => Err(AddressChanged {
+            nsdev: ip.nsdev.clone(),
+            have: *have,
+            want,
+        }),
         Err(_) => Ok(true),
     }
 }

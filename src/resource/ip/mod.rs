@@ -55,11 +55,11 @@ mod tests {
 
     #[test]
     fn netmasks_as_lengths_or_dotted() {
-        assert_eq!(parse_netmask("24"), Ok(24));
-        assert_eq!(parse_netmask("255.255.255.0"), Ok(24));
-        assert_eq!(parse_netmask("255.255.255.255"), Ok(32));
-        assert_eq!(parse_netmask("64"), Ok(64));
-        assert_eq!(parse_netmask("1"), Ok(1));
+        assert_eq!(parse_netmask("24").ok(), Some(24));
+        assert_eq!(parse_netmask("255.255.255.0").ok(), Some(24));
+        assert_eq!(parse_netmask("255.255.255.255").ok(), Some(32));
+        assert_eq!(parse_netmask("64").ok(), Some(64));
+        assert_eq!(parse_netmask("1").ok(), Some(1));
         for bad in [
             "129",
             "255.0.255.0",
@@ -144,18 +144,89 @@ mod tests {
             );
         }
         let (_, why) = check_address("192.0.2.255".parse().unwrap(), 24, None).unwrap_err();
-        assert_eq!(why, "192.0.2.255 is the broadcast address of 192.0.2.0/24");
+        assert_eq!(
+            why.to_string(),
+            "192.0.2.255 is the broadcast address of 192.0.2.0/24"
+        );
         let (key, why) = check_address("192.0.2.0".parse().unwrap(), 24, None).unwrap_err();
         assert_eq!(
-            (key, why.as_str()),
+            (key, why.to_string().as_str()),
             ("ipname", "192.0.2.0 is the network address of 192.0.2.0/24")
         );
         let gw = Some("10.0.0.0".parse().unwrap());
         let (key, why) = check_address("10.1.2.3".parse().unwrap(), 8, gw).unwrap_err();
         assert_eq!(
-            (key, why.as_str()),
+            (key, why.to_string().as_str()),
             ("gateway", "10.0.0.0 is the network address of 10.0.0.0/8")
         );
+    }
+
+    /// Each refusal's line, whole, as `KEY: LINE` says it.
+    #[test]
+    fn each_refusal_says_its_line() {
+        let addr = |a: &str| a.parse::<std::net::IpAddr>().unwrap();
+        let judged = |a: &str, prefix: u8, gw: Option<&str>| {
+            check_address(addr(a), prefix, gw.map(addr))
+                .map_err(|(key, why)| format!("{key}: {why}"))
+        };
+        for (got, want) in [
+            (
+                check_link_name("a/b").map_err(|e| e.to_string()),
+                "'a/b' is not a link name (1 to 15 characters, no '/', ':' or space)",
+            ),
+            (
+                check_ipname("1.2.3").map_err(|e| e.to_string()),
+                "'1.2.3' is neither an address nor a host name",
+            ),
+            (
+                parse_netmask("0").map(drop).map_err(|e| e.to_string()),
+                "'0' is a /0 mask, which puts every address on the pod's link",
+            ),
+            (
+                parse_netmask("255.0.255.0")
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                "'255.0.255.0' is not a prefix length (1 to 128) or a dotted mask (255.255.255.0)",
+            ),
+            (
+                judged("192.0.2.10", 33, None),
+                "netmask: /33 is longer than an address of 192.0.2.10's family (/32)",
+            ),
+            (
+                judged("0.0.0.0", 24, None),
+                "ipname: 0.0.0.0 is the unspecified address",
+            ),
+            (
+                judged("::1", 128, None),
+                "ipname: ::1 is a loopback address",
+            ),
+            (
+                judged("::ffff:127.0.0.1", 120, None),
+                "ipname: ::ffff:127.0.0.1 is a loopback address",
+            ),
+            (
+                judged("224.0.0.1", 24, None),
+                "ipname: 224.0.0.1 is a multicast address",
+            ),
+            (
+                judged("255.255.255.255", 32, None),
+                "ipname: 255.255.255.255 is the broadcast address",
+            ),
+            (
+                judged("192.0.2.127", 25, None),
+                "ipname: 192.0.2.127 is the broadcast address of 192.0.2.0/25",
+            ),
+            (
+                judged("192.0.2.10", 24, Some("192.0.2.10")),
+                "gateway: 192.0.2.10 is the address itself (192.0.2.10)",
+            ),
+            (
+                judged("192.0.2.10", 24, Some("192.0.3.1")),
+                "gateway: 192.0.3.1 is outside the address's prefix (192.0.2.10/24)",
+            ),
+        ] {
+            assert_eq!(got.unwrap_err(), want);
+        }
     }
 
     #[test]
@@ -166,8 +237,14 @@ mod tests {
         for bad in ["999.1.1.1", "1.2.3", "not_an_address!", "", "a b"] {
             assert!(check_ipname(bad).is_err(), "{bad}");
         }
-        assert_eq!(resolve("192.0.2.10"), Ok("192.0.2.10".parse().unwrap()));
-        assert_eq!(resolve("localhost").map(|a| a.is_loopback()), Ok(true));
+        assert_eq!(
+            resolve("192.0.2.10").ok(),
+            Some("192.0.2.10".parse().unwrap())
+        );
+        assert_eq!(
+            resolve("localhost").map(|a| a.is_loopback()).ok(),
+            Some(true)
+        );
     }
 
     #[test]
@@ -247,7 +324,14 @@ mod tests {
         let mut i = ip(Mode::Bridge);
         assert_eq!(up_in(&f, &i), Ok(true));
         i.ipname = "192.0.2.11".into();
-        assert!(up_in(&f, &i).unwrap_err().contains("eth0 holds 192.0.2.10"));
+        assert!(up_in(&f, &i)
+            .unwrap_err()
+            .to_string()
+            .contains("eth0 holds 192.0.2.10"));
+        assert_eq!(
+            up_in(&f, &i).unwrap_err().to_string(),
+            "eth0 holds 192.0.2.10, the config says 192.0.2.11: restart it to take the change"
+        );
         i.ipname = "db.example.com".into();
         assert_eq!(up_in(&f, &i), Ok(true));
         // a link-local address the config names is the resource's
@@ -285,5 +369,15 @@ mod tests {
         assert!(parse_addrs("").is_err());
         assert!(parse_addrs("{}").is_err());
         assert!(parse_addrs("[{}]").is_err());
+        let says = |json: &str| parse_addrs(json).unwrap_err().to_string();
+        assert_eq!(says("{}"), "unreadable ip -j addr output: not a list");
+        assert_eq!(
+            says("[{}]"),
+            "unreadable ip -j addr output: a link without ifname"
+        );
+        assert_eq!(
+            says("[1,"),
+            "unreadable ip -j addr output: EOF while parsing a value at line 1 column 3"
+        );
     }
 }

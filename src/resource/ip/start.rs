@@ -58,7 +58,7 @@ pub fn start(ctx: &Context, touched: &Touched, ip: &Ip) -> Result<bool> {
     let rid = ip.head.rid.as_str();
     let addr = ip.resolve()?;
     super::check_address(addr, ip.prefix, ip.gateway)
-        .map_err(|(key, why)| Error::config(format!("{rid}.{key}"), why))?;
+        .map_err(|(key, why)| Error::config(format!("{rid}.{key}"), why.to_string()))?;
     let names = Names::of(ctx, rid);
     if ctx.dry_run {
         return dry_start(ctx, ip, addr, &names);

@@ -39,7 +39,7 @@ fn read_links(svc: &Service, ip: &Ip, links: &Result<Vec<Link>>) -> State {
     match up_in(&found, ip) {
         Ok(true) => State::Up,
         Ok(false) => State::Down(format!("{} is not on {}", ip.ipname, ip.nsdev)),
-        Err(e) => State::Unknown(e),
+        Err(e) => State::Unknown(e.to_string()),
     }
 }
 

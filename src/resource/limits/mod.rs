@@ -206,6 +206,7 @@ fn apply_cgroupfs(
 mod tests {
     use super::*;
 
+    /// A refusal as the line it says.
     fn limits(pairs: &[(&str, &str)]) -> std::result::Result<Limits, String> {
         Limits::parse("DEFAULT", |k| {
             Ok(pairs
@@ -213,6 +214,7 @@ mod tests {
                 .find(|(kk, _)| *kk == k)
                 .map(|(_, v)| v.to_string()))
         })
+        .map_err(|e| e.to_string())
     }
 
     #[test]
