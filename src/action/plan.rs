@@ -58,6 +58,21 @@ fn by_kind<'a>(r: Resource<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a
     }
 }
 
+/// Resources that each need the next to start first, the first again at
+/// the end: no order starts them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cycle(pub Vec<String>);
+
+impl std::fmt::Display for Cycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "dependency cycle (namespaces, ip holders, start_requires): {}",
+            self.0.join(" -> ")
+        )
+    }
+}
+
 /// The start order of the selected resources, as stages. Linear in the
 /// number of resources and dependencies (a service may have thousands).
 /// Requirements that go round in a circle (`start_requires` both ways)
@@ -66,13 +81,13 @@ fn by_kind<'a>(r: Resource<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a
 pub fn start_stages<'a>(
     svc: &'a Service,
     selected: &[Resource<'a>],
-) -> Result<Vec<Stage<'a>>, String> {
+) -> Result<Vec<Stage<'a>>, Cycle> {
     stages_with(svc, selected, true).or_else(|_| stages_with(svc, selected, false))
 }
 
 /// The cycle `start_requires` words make, if they make one, for a warning
 /// (the plan orders without them then).
-pub fn requirement_cycle(svc: &Service) -> Option<String> {
+pub fn requirement_cycle(svc: &Service) -> Option<Cycle> {
     let all = svc.resources();
     match stages_with(svc, &all, true) {
         Err(e) if stages_with(svc, &all, false).is_ok() => Some(e),
@@ -122,7 +137,7 @@ fn stages_with<'a>(
     svc: &'a Service,
     selected: &[Resource<'a>],
     requires: bool,
-) -> Result<Vec<Stage<'a>>, String> {
+) -> Result<Vec<Stage<'a>>, Cycle> {
     let subsets: HashMap<&str, (usize, bool)> = svc
         .subsets
         .iter()
@@ -188,7 +203,7 @@ fn stages_with<'a>(
 /// when selected) come before it; otherwise the order of `base`.
 /// Depth-first with an explicit stack: a chain of thousands of `netns =
 /// container#N` must not overflow the thread's stack.
-fn providers_first(base: &[Resource], deps: &[Vec<&str>]) -> Result<Vec<usize>, String> {
+fn providers_first(base: &[Resource], deps: &[Vec<&str>]) -> Result<Vec<usize>, Cycle> {
     let by_rid: HashMap<&str, usize> = base
         .iter()
         .enumerate()
@@ -227,10 +242,7 @@ fn providers_first(base: &[Resource], deps: &[Vec<&str>]) -> Result<Vec<usize>, 
                 let from = path.iter().position(|(p, _)| *p == d).unwrap_or(0);
                 let mut cycle: Vec<&str> = path[from..].iter().map(|(p, _)| rid(*p)).collect();
                 cycle.push(rid(d));
-                return Err(format!(
-                    "dependency cycle (namespaces, ip holders, start_requires): {}",
-                    cycle.join(" -> ")
-                ));
+                return Err(Cycle(cycle.into_iter().map(String::from).collect()));
             }
             path.push((d, 0));
             on_path[d] = true;
@@ -243,7 +255,7 @@ fn providers_first(base: &[Resource], deps: &[Vec<&str>]) -> Result<Vec<usize>, 
 pub fn stop_stages<'a>(
     svc: &'a Service,
     selected: &[Resource<'a>],
-) -> Result<Vec<Stage<'a>>, String> {
+) -> Result<Vec<Stage<'a>>, Cycle> {
     let mut stages = start_stages(svc, selected)?;
     stages.reverse();
     for s in &mut stages {
@@ -344,7 +356,8 @@ mod tests {
         let all: Vec<Resource> = s.containers.iter().map(Resource::Container).collect();
         let err = start_stages(&s, &all).unwrap_err();
         assert!(
-            err.contains("container#1 -> container#2 -> container#1"),
+            err.to_string()
+                .contains("container#1 -> container#2 -> container#1"),
             "{err}"
         );
     }
@@ -446,6 +459,7 @@ mod tests {
         let all = s.resources();
         assert!(requirement_cycle(&s)
             .unwrap()
+            .to_string()
             .contains("container#1 -> container#2 -> container#1"));
         assert_eq!(
             rids(&start_stages(&s, &all).unwrap())[0].2,

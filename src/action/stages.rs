@@ -14,7 +14,7 @@ use crate::model::Service;
 use crate::resource::{self, trigger, Context, Touched};
 
 fn stages_or_fail<'a>(
-    r: std::result::Result<Vec<Stage<'a>>, String>,
+    r: std::result::Result<Vec<Stage<'a>>, super::plan::Cycle>,
     svc: &Service,
 ) -> Result<Vec<Stage<'a>>> {
     r.map_err(|e| Error::Failed(format!("{}: {e}", svc.path)))

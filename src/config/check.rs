@@ -191,7 +191,7 @@ fn check_as_others(doc: &Document, path: &SvcPath, others: &[&str], env: &EnvVar
                 .and_then(|r| {
                     let svc = r.service;
                     let all = svc.resources();
-                    crate::action::plan::start_stages(&svc, &all)?;
+                    crate::action::plan::start_stages(&svc, &all).map_err(|e| e.to_string())?;
                     match &svc.daemon {
                         Some(d) => crate::docker::system_dirs::check_elsewhere(&d.data_dir)
                             .map_err(|e| {
@@ -218,6 +218,7 @@ fn finish(report: &mut Report, svc: Service, roots: &Roots) {
     }
     let all = svc.resources();
     match crate::action::plan::start_stages(&svc, &all)
+        .map_err(|e| e.to_string())
         .and_then(|_| crate::docker::socket::check_socket(&svc, roots).map_err(|e| e.to_string()))
     {
         Err(e) => report.errors.push(e),

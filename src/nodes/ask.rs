@@ -137,7 +137,9 @@ pub fn ask_nodes(ctx: &Host, asked: &[(String, Vec<String>)]) -> Vec<(String, No
                     let sel = sel.join(",");
                     let got = transport
                         .query(node, &status_words(&sel), bound)
-                        .and_then(|text| remote_instances(node, &text).map_err(Reach::Refused));
+                        .and_then(|text| {
+                            remote_instances(node, &text).map_err(|e| Reach::Refused(e.to_string()))
+                        });
                     (node.clone(), got)
                 })
             })
@@ -172,42 +174,62 @@ fn exact_glob(path: &str) -> String {
     }
 }
 
+/// Why a node's status answer can not be taken.
+#[derive(Debug)]
+enum BadAnswer<'a> {
+    Unreadable(&'a str, serde_json::Error),
+    Schema { node: &'a str, theirs: u64 },
+    Without(&'a str, &'static str),
+}
+
+impl std::fmt::Display for BadAnswer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadAnswer::Unreadable(node, e) => write!(f, "{node}: unreadable status: {e}"),
+            BadAnswer::Schema { node, theirs } => write!(
+                f,
+                "{node} runs om with status schema {theirs}, this one {}",
+                status::SCHEMA
+            ),
+            BadAnswer::Without(node, what) => write!(f, "{node}: a status without {what}"),
+        }
+    }
+}
+
 /// A node's `print status --local --format json` stream: its instance of
 /// each service, by path. Another status schema is an error naming both.
-fn remote_instances(
-    node: &str,
+fn remote_instances<'a>(
+    node: &'a str,
     text: &str,
-) -> std::result::Result<HashMap<String, RemoteInstance>, String> {
+) -> std::result::Result<HashMap<String, RemoteInstance>, BadAnswer<'a>> {
     let mut out = HashMap::new();
+    let field = |doc: &serde_json::Value, key: &str, what: &'static str| {
+        doc.get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(String::from)
+            .ok_or(BadAnswer::Without(node, what))
+    };
     for doc in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>() {
-        let doc = doc.map_err(|e| format!("{node}: unreadable status: {e}"))?;
+        let doc = doc.map_err(|e| BadAnswer::Unreadable(node, e))?;
         let schema = doc
             .get("schema")
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(1);
         if schema != u64::from(status::SCHEMA) {
-            return Err(format!(
-                "{node} runs om with status schema {schema}, this one {}",
-                status::SCHEMA
-            ));
+            return Err(BadAnswer::Schema {
+                node,
+                theirs: schema,
+            });
         }
-        let path = doc
-            .get("path")
-            .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| format!("{node}: a status without a path"))?
-            .to_string();
-        let id = doc
-            .get("id")
-            .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| format!("{node}: a status without an id"))?
-            .to_string();
+        let path = field(&doc, "path", "a path")?;
+        let id = field(&doc, "id", "an id")?;
         let inst = doc
             .get("instances")
             .and_then(|i| i.get(0))
             .cloned()
-            .ok_or_else(|| format!("{node}: a status without an instance"))?;
+            .ok_or(BadAnswer::Without(node, "an instance"))?;
         let inst: status::InstanceStatus =
-            serde_json::from_value(inst).map_err(|e| format!("{node}: unreadable status: {e}"))?;
+            serde_json::from_value(inst).map_err(|e| BadAnswer::Unreadable(node, e))?;
         out.insert(path, (id, inst));
     }
     Ok(out)

@@ -225,14 +225,15 @@ fn merge_answers(
                     // answered without it: it has no such service (see
                     // ask_nodes), as its om would say it
                     Some((_, Ok(map))) => match map.get(&svc.path.to_string()) {
-                        Some((id, i)) if *id == svc.id => Ok(i.clone()),
-                        Some((id, _)) => {
-                            Err(format!("{n} has another service at {} (id {id})", svc.path))
-                        }
-                        None => Err(format!("om: service {} does not exist", svc.path)),
+                        Some((id, i)) if *id == svc.id => Remote::Said(i.clone()),
+                        Some((id, _)) => Remote::Silent(format!(
+                            "{n} has another service at {} (id {id})",
+                            svc.path
+                        )),
+                        None => Remote::Silent(format!("om: service {} does not exist", svc.path)),
                     },
-                    Some((_, Err(e))) => Err(e.to_string()),
-                    None => Err("not asked".into()),
+                    Some((_, Err(e))) => Remote::Silent(e.to_string()),
+                    None => Remote::Silent("not asked".into()),
                 };
                 (n.to_string(), got)
             })

@@ -207,14 +207,17 @@ pub fn merge(st: &mut ServiceStatus, order: &[&str], remote: Vec<(String, Remote
             all.push(l.clone());
         } else if let Some(i) = remote.iter().position(|(n, _)| n == node) {
             let (node, got) = remote.remove(i);
-            all.push(got.unwrap_or_else(|why| InstanceStatus {
-                node,
-                avail: Avail::Unknown,
-                overall: Avail::Unknown,
-                notice: why,
-                started: false,
-                resources: Vec::new(),
-            }));
+            all.push(match got {
+                Remote::Said(i) => i,
+                Remote::Silent(why) => InstanceStatus {
+                    node,
+                    avail: Avail::Unknown,
+                    overall: Avail::Unknown,
+                    notice: why,
+                    started: false,
+                    resources: Vec::new(),
+                },
+            });
         }
     }
     // where it runs (up, or a container of it alive: a warn counts)

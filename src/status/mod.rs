@@ -416,8 +416,13 @@ pub fn not_configured(error: &str, path: &str) -> bool {
     error == format!("om: service {path} does not exist")
 }
 
-/// What another node says of a service, or why it says nothing.
-pub type Remote = std::result::Result<InstanceStatus, String>;
+/// What another node says of a service, or why it says nothing (the
+/// notice its instance shows then, `unknown`).
+#[derive(Clone, Debug)]
+pub enum Remote {
+    Said(InstanceStatus),
+    Silent(String),
+}
 
 #[cfg(test)]
 mod tests {
@@ -511,8 +516,8 @@ mod tests {
             &mut st,
             &["n1", "n2", "n3"],
             vec![
-                ("n3".into(), Err("unreachable: no route".into())),
-                ("n1".into(), Ok(instance("n1", Avail::Down))),
+                ("n3".into(), Remote::Silent("unreachable: no route".into())),
+                ("n1".into(), Remote::Said(instance("n1", Avail::Down))),
             ],
         );
         let nodes: Vec<&str> = st.instances.iter().map(|i| i.node.as_str()).collect();
@@ -530,7 +535,7 @@ mod tests {
         merge(
             &mut st,
             &["deb1", "n2"],
-            vec![("n2".into(), Ok(instance("n2", Avail::Up)))],
+            vec![("n2".into(), Remote::Said(instance("n2", Avail::Up)))],
         );
         let nodes: Vec<&str> = st.instances.iter().map(|i| i.node.as_str()).collect();
         assert_eq!(nodes, ["deb1.opensvc.com", "n2"]);
@@ -543,7 +548,7 @@ mod tests {
         merge(
             &mut st,
             &["n1", "n2"],
-            vec![("n2".into(), Err("unreachable: timeout".into()))],
+            vec![("n2".into(), Remote::Silent("unreachable: timeout".into()))],
         );
         assert_eq!(st.avail, Avail::Unknown);
     }
@@ -559,7 +564,7 @@ mod tests {
         merge(
             &mut st,
             &["n1", "n2"],
-            vec![("n2".into(), Ok(instance("n2", Avail::Up)))],
+            vec![("n2".into(), Remote::Said(instance("n2", Avail::Up)))],
         );
         assert_eq!(st.avail, Avail::Warn);
         assert_eq!(st.split.as_deref(), Some("warn: up on n1 and n2"));
@@ -568,7 +573,7 @@ mod tests {
         merge(
             &mut st,
             &["n1", "n2"],
-            vec![("n2".into(), Ok(instance("n2", Avail::Down)))],
+            vec![("n2".into(), Remote::Said(instance("n2", Avail::Down)))],
         );
         assert_eq!(st.avail, Avail::Down);
     }
