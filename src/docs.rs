@@ -3,7 +3,7 @@
 //! (`scripts/gen-docs`); a test fails when the committed copies drift.
 
 use crate::cli::LsCli;
-use crate::config::keywords::{Kind, Scope, Support, CONTAINER_GROUP, KEYWORDS};
+use crate::config::keywords::{ValueType, Scope, Support, CONTAINER_GROUP, KEYWORDS};
 use clap::CommandFactory;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use clap_mangen::roff::{bold, italic, roman, Roff};
@@ -167,14 +167,14 @@ fn om_sections(cli: &clap::Command) -> Roff {
     r
 }
 
-fn kind_name(kind: Kind) -> String {
+fn kind_name(kind: ValueType) -> String {
     match kind {
-        Kind::Str => "string".into(),
-        Kind::Text => "text (may span lines)".into(),
-        Kind::Bool => "boolean".into(),
-        Kind::Duration => "duration".into(),
-        Kind::Words => "shell words".into(),
-        Kind::Choice(c) => format!(
+        ValueType::Str => "string".into(),
+        ValueType::Text => "text (may span lines)".into(),
+        ValueType::Bool => "boolean".into(),
+        ValueType::Duration => "duration".into(),
+        ValueType::Words => "shell words".into(),
+        ValueType::Choice(c) => format!(
             "one of: {}",
             c.iter()
                 .filter(|c| !c.is_empty())
@@ -182,7 +182,7 @@ fn kind_name(kind: Kind) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Kind::Namespace => "namespace".into(),
+        ValueType::Namespace => "namespace".into(),
     }
 }
 

@@ -6,7 +6,7 @@
 use super::load::ConfigRead;
 use super::log::service_log;
 use super::run::run_one;
-use super::Kind;
+use super::Action;
 use crate::cli::ActionArgs;
 use crate::docker::Engine;
 use crate::error::{Error, Result};
@@ -67,7 +67,7 @@ impl<'a> Instance<'a> {
     pub fn act(
         &self,
         ctx: &Host,
-        kind: Kind,
+        kind: Action,
         args: &ActionArgs,
         asked: Option<Answers>,
     ) -> Result<()> {
@@ -83,7 +83,7 @@ impl<'a> Instance<'a> {
     pub fn attempt(
         &self,
         ctx: &Host,
-        kind: Kind,
+        kind: Action,
         args: &ActionArgs,
     ) -> std::result::Result<(), Attempt> {
         if self.is_here() {

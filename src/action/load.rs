@@ -10,7 +10,7 @@
 //! replaces the file, a hand edit changes its times), and the read is used;
 //! another, and the config is read again, under the lock.
 
-use super::Kind;
+use super::Action;
 use crate::config::{self, check::Report, ini::Document};
 use crate::error::Result;
 use crate::fsutil::Under;
@@ -105,7 +105,7 @@ impl ConfigRead {
     /// (a stop acts on what a config with errors still names, see
     /// `config::load_for_stop`). None when the file changed since it was
     /// read: the caller reads it again.
-    fn typed(&self, host: &Host, kind: Kind) -> Option<Result<(Service, bool)>> {
+    fn typed(&self, host: &Host, kind: Action) -> Option<Result<(Service, bool)>> {
         if !self.current(host) {
             return None;
         }
@@ -125,7 +125,7 @@ impl ConfigRead {
 pub fn under_lock(
     host: &Host,
     path: &SvcPath,
-    kind: Kind,
+    kind: Action,
     read: Option<&ConfigRead>,
 ) -> Result<(Service, bool)> {
     if let Some(got) = read
@@ -165,16 +165,16 @@ mod tests {
             assert!(complete);
             svc.containers[0].image.clone()
         };
-        assert_eq!(image(Kind::Start), "img1");
+        assert_eq!(image(Action::Start), "img1");
         // a write between the read and the lock (a `set`, an edit): what
         // the action acts on is the file under the lock
         config::write_atomic(&file, &config("img2"), &host.roots).unwrap();
         assert!(!read.current(&host));
-        assert_eq!(image(Kind::Start), "img2");
-        assert_eq!(image(Kind::Stop), "img2");
+        assert_eq!(image(Action::Start), "img2");
+        assert_eq!(image(Action::Stop), "img2");
         // gone meanwhile: the error of the read under the lock
         std::fs::remove_file(&file).unwrap();
-        let gone = under_lock(&host, &path, Kind::Start, Some(&read));
+        let gone = under_lock(&host, &path, Action::Start, Some(&read));
         assert!(gone.is_err_and(|e| e.to_string().contains("does not exist")));
     }
 }

@@ -34,7 +34,7 @@ pub fn action_log(
         return Ok(service_log(ctx, path, quiet));
     }
     let file = path.log_file(&ctx.roots);
-    let anyway = what == super::Kind::Stop.name();
+    let anyway = what == super::Action::Stop.name();
     Ok(Logger::for_action(
         &ctx.node,
         &path.to_string(),

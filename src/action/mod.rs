@@ -24,7 +24,7 @@ use crate::units::parse_duration;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum Action {
     Start,
     Stop,
     Restart,
@@ -36,16 +36,16 @@ pub enum Kind {
     Purge,
 }
 
-impl Kind {
+impl Action {
     pub fn name(self) -> &'static str {
         match self {
-            Kind::Start => "start",
-            Kind::Stop => "stop",
-            Kind::Restart => "restart",
-            Kind::Provision => "provision",
-            Kind::Deploy => "deploy",
-            Kind::Unprovision => "unprovision",
-            Kind::Purge => "purge",
+            Action::Start => "start",
+            Action::Stop => "stop",
+            Action::Restart => "restart",
+            Action::Provision => "provision",
+            Action::Deploy => "deploy",
+            Action::Unprovision => "unprovision",
+            Action::Purge => "purge",
         }
     }
 
@@ -54,14 +54,14 @@ impl Kind {
     pub fn starts(self) -> bool {
         matches!(
             self,
-            Kind::Start | Kind::Provision | Kind::Deploy | Kind::Restart
+            Action::Start | Action::Provision | Action::Deploy | Action::Restart
         )
     }
 
     /// An action that only stops or removes: it acts on what a config with
     /// errors still names (`config::load_for_stop`).
     pub fn stops(self) -> bool {
-        matches!(self, Kind::Stop | Kind::Unprovision | Kind::Purge)
+        matches!(self, Action::Stop | Action::Unprovision | Action::Purge)
     }
 }
 

@@ -10,7 +10,7 @@ use super::log::action_log;
 use super::remove::{remove_namespace_slice, remove_service, remove_slices};
 use super::select::{select_resources, with_ips};
 use super::stages::{restart_joiners, start_around, stop};
-use super::{check_id, waitlock, Kind};
+use super::{check_id, waitlock, Action};
 use crate::cli::ActionArgs;
 use crate::docker::daemon::Daemon;
 use crate::docker::{current::Current, inspect::ContainerInfo};
@@ -29,9 +29,9 @@ use crate::resource::trigger;
 use crate::resource::{Context, Touched};
 use crate::state;
 
-pub fn check_filters(kind: Kind, args: &ActionArgs) -> Result<()> {
+pub fn check_filters(kind: Action, args: &ActionArgs) -> Result<()> {
     let filtered = !(args.rid.is_empty() && args.tag.is_empty() && args.subset.is_empty());
-    if kind == Kind::Purge && filtered {
+    if kind == Action::Purge && filtered {
         return Err(Error::Usage(
             "purge removes the whole service: --rid, --tag and --subset do not apply (unprovision takes them)".into(),
         ));
@@ -40,7 +40,7 @@ pub fn check_filters(kind: Kind, args: &ActionArgs) -> Result<()> {
 }
 
 /// The action on this node's instance of each service.
-pub fn run_paths(ctx: &Host, paths: &[SvcPath], kind: Kind, args: &ActionArgs) -> Result<()> {
+pub fn run_paths(ctx: &Host, paths: &[SvcPath], kind: Action, args: &ActionArgs) -> Result<()> {
     check_filters(kind, args)?;
     each(paths, |path| run_one(ctx, path, kind, args, None, None))
 }
@@ -58,7 +58,7 @@ fn filtered(args: &ActionArgs) -> bool {
 pub fn run_one(
     ctx: &Host,
     path: &SvcPath,
-    kind: Kind,
+    kind: Action,
     args: &ActionArgs,
     read: Option<&ConfigRead>,
     asked: Option<Answers>,
@@ -94,7 +94,7 @@ pub fn run_one(
     // (One killed behind om's back may have left them running: it is
     // started again for the stop.)
     let down = daemon.as_ref().is_some_and(|d| d.running().is_none());
-    if kind == Kind::Stop && down && daemon.as_ref().is_some_and(|d| !d.unclean()) {
+    if kind == Action::Stop && down && daemon.as_ref().is_some_and(|d| !d.unclean()) {
         return stopped_with_its_daemon(ctx, &svc, args, &log);
     }
     let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
@@ -108,11 +108,11 @@ pub fn run_one(
 /// resources of its containers.
 fn selection<'a>(
     svc: &'a Service,
-    kind: Kind,
+    kind: Action,
     args: &ActionArgs,
     log: &Logger,
 ) -> Result<Vec<Resource<'a>>> {
-    if kind == Kind::Purge {
+    if kind == Action::Purge {
         return Ok(svc.resources());
     }
     let mut selected = select_resources(svc, args)?;
@@ -149,7 +149,7 @@ fn exec_for<'a>(
     svc: &'a Service,
     engine: crate::docker::Engine,
     log: &'a Logger,
-    kind: Kind,
+    kind: Action,
     args: &ActionArgs,
     down: bool,
     prepared: Prepared,
@@ -163,7 +163,7 @@ fn exec_for<'a>(
             "docker daemon is not running: the dry run can not see its containers, it shows a start from none",
         );
     }
-    context.converge = kind == Kind::Deploy;
+    context.converge = kind == Action::Deploy;
     context.use_prepared(prepared);
     context
 }
@@ -175,7 +175,7 @@ fn act_checked(
     ctx: &Host,
     context: &Context,
     selected: &[Resource],
-    kind: Kind,
+    kind: Action,
     args: &ActionArgs,
     complete: bool,
 ) -> Result<bool> {
@@ -194,9 +194,9 @@ fn act_checked(
 
 /// purge: docker's word that nothing is left, asked while the engine still
 /// answers (a private daemon goes after): true when the service goes.
-fn purged(context: &Context, kind: Kind, dry_run: bool, complete: bool) -> Result<bool> {
+fn purged(context: &Context, kind: Action, dry_run: bool, complete: bool) -> Result<bool> {
     let path = &context.svc.path;
-    if kind != Kind::Purge || dry_run {
+    if kind != Action::Purge || dry_run {
         return Ok(false);
     }
     if !complete {
@@ -222,7 +222,7 @@ fn end(
     ctx: &Host,
     context: &Context,
     daemon: Option<&Daemon>,
-    kind: Kind,
+    kind: Action,
     args: &ActionArgs,
     acted: Result<bool>,
 ) -> Result<()> {
@@ -248,7 +248,7 @@ fn act(
     ctx: &Host,
     context: &Context,
     selected: &[Resource],
-    kind: Kind,
+    kind: Action,
     filtered: bool,
     complete: bool,
 ) -> Result<()> {
@@ -270,8 +270,8 @@ fn act(
     // The expectation changes only when the action did what it says: a
     // stop that failed (a hung docker) leaves the service "started".
     match kind {
-        Kind::Start | Kind::Provision | Kind::Deploy => {
-            let action = if kind == Kind::Start {
+        Action::Start | Action::Provision | Action::Deploy => {
+            let action = if kind == Action::Start {
                 "start"
             } else {
                 "provision"
@@ -279,7 +279,7 @@ fn act(
             say_leftovers(context, &cur);
             start_around(context, &touched, selected, &cur, action)?;
             restart_joiners(context, &touched)?;
-            if kind == Kind::Deploy && !context.dry_run && !touched.any() {
+            if kind == Action::Deploy && !context.dry_run && !touched.any() {
                 context.log.svc(
                     Level::Info,
                     "every container matches the config: nothing to change",
@@ -287,11 +287,11 @@ fn act(
             }
             set_started(true)
         }
-        Kind::Stop => {
+        Action::Stop => {
             around("stop", &|| stop(context, selected, &cur, false, "stop"))?;
             set_started(false)
         }
-        Kind::Unprovision | Kind::Purge => {
+        Action::Unprovision | Action::Purge => {
             around("unprovision", &|| {
                 stop(context, selected, &cur, true, "unprovision")
             })?;
@@ -300,7 +300,7 @@ fn act(
             }
             set_started(false)
         }
-        Kind::Restart => {
+        Action::Restart => {
             around("stop", &|| stop(context, selected, &cur, false, "stop"))?;
             context
                 .log

@@ -184,7 +184,7 @@ pub fn deploy(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     crate::action::run::run_paths(
         ctx,
         std::slice::from_ref(path),
-        crate::action::Kind::Deploy,
+        crate::action::Action::Deploy,
         &ActionArgs {
             common: args.common.clone(),
             ..ActionArgs::default()

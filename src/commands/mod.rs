@@ -11,7 +11,7 @@ mod passthrough;
 mod status;
 
 use crate::action::pull::pull;
-use crate::action::Kind;
+use crate::action::Action;
 use crate::cli::{Cli, Command, EditCommand, LsCli, PrintCommand, ValidateCommand};
 use crate::error::{Error, Result};
 use crate::host::Host;
@@ -120,12 +120,12 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
     match command {
         Command::Create(a) => create::create(ctx, &exact_path(sel)?, &a).map(drop),
         Command::Deploy(a) => create::deploy(ctx, &exact_path(sel)?, &a),
-        Command::Provision(a) => act(ctx, sel, Kind::Provision, &a),
-        Command::Unprovision(a) => act(ctx, sel, Kind::Unprovision, &a),
-        Command::Purge(a) => act(ctx, sel, Kind::Purge, &a),
-        Command::Start(a) => act(ctx, sel, Kind::Start, &a),
-        Command::Stop(a) => act(ctx, sel, Kind::Stop, &a),
-        Command::Restart(a) => act(ctx, sel, Kind::Restart, &a),
+        Command::Provision(a) => act(ctx, sel, Action::Provision, &a),
+        Command::Unprovision(a) => act(ctx, sel, Action::Unprovision, &a),
+        Command::Purge(a) => act(ctx, sel, Action::Purge, &a),
+        Command::Start(a) => act(ctx, sel, Action::Start, &a),
+        Command::Stop(a) => act(ctx, sel, Action::Stop, &a),
+        Command::Restart(a) => act(ctx, sel, Action::Restart, &a),
         Command::Switch(a) => switch(ctx, sel, &Target::To(a.to.clone()), &a.action),
         Command::Takeover(a) => switch(ctx, sel, &Target::Here, &a),
         Command::Giveback(a) => switch(ctx, sel, &Target::First, &a),

@@ -6,7 +6,7 @@
 use super::eval::{EnvVars, Evaluator};
 use super::ini::Document;
 use super::keywords::{
-    close_matches, lookup, scopable, section_kind, subset_section, unscoped, Kind, SectionKind,
+    close_matches, lookup, scopable, section_kind, subset_section, unscoped, ValueType, SectionKind,
     Support,
 };
 use super::read::{line, read, Mode};
@@ -276,7 +276,7 @@ pub fn check_chars(section: &str, key: &str, value: &str) -> Result<()> {
     let one_line = section_kind(section)
         .and_then(|kind| lookup(&kind, unscoped(key)))
         .is_some_and(|kw| {
-            kw.support != Support::Ignored && !matches!(kw.kind, Kind::Words | Kind::Text)
+            kw.support != Support::Ignored && !matches!(kw.kind, ValueType::Words | ValueType::Text)
         });
     if one_line && value.contains('\n') {
         return Err(bad("holds a newline, but takes one line".into()));

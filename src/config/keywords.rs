@@ -11,7 +11,7 @@ pub enum Scope {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum ValueType {
     /// One line.
     Str,
     /// Free text: may span lines.
@@ -36,7 +36,7 @@ pub enum Support {
 pub struct Keyword {
     pub name: &'static str,
     pub scope: Scope,
-    pub kind: Kind,
+    pub kind: ValueType,
     pub default: Option<&'static str>,
     /// How it maps to `docker run`, for the man page.
     pub docker: &'static str,
@@ -71,7 +71,7 @@ macro_rules! kw {
         Keyword {
             name: $name,
             scope: Scope::$scope,
-            kind: Kind::Str,
+            kind: ValueType::Str,
             default: None,
             docker: "",
             help: $help,
@@ -81,7 +81,7 @@ macro_rules! kw {
     };
 }
 
-use Kind::*;
+use ValueType::*;
 
 pub static KEYWORDS: &[Keyword] = &[
     kw!(unscoped Default "id" Str, None, "", "The service's UUID, set at create and never changed. It is part of every container's com.opensvc.id label."),

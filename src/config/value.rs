@@ -2,7 +2,7 @@
 //! rids. The units themselves (durations, booleans, words) are
 //! `crate::units`.
 
-use super::keywords::Kind;
+use super::keywords::ValueType;
 use crate::units::{parse_bool, parse_duration, split_words, UnitError};
 use std::fmt;
 
@@ -31,14 +31,14 @@ impl fmt::Display for ValueError {
 }
 
 /// Checks an expanded value against its keyword kind.
-pub fn check(kind: Kind, s: &str) -> Result<(), ValueError> {
+pub fn check(kind: ValueType, s: &str) -> Result<(), ValueError> {
     match kind {
-        Kind::Str | Kind::Text | Kind::Namespace => Ok(()),
-        Kind::Bool => parse_bool(s).map(drop).map_err(ValueError::Unit),
-        Kind::Duration => parse_duration(s).map(drop).map_err(ValueError::Unit),
-        Kind::Words => split_words(s).map(drop).map_err(ValueError::Unit),
-        Kind::Choice(choices) if choices.contains(&s) => Ok(()),
-        Kind::Choice(choices) => Err(ValueError::NotOneOf {
+        ValueType::Str | ValueType::Text | ValueType::Namespace => Ok(()),
+        ValueType::Bool => parse_bool(s).map(drop).map_err(ValueError::Unit),
+        ValueType::Duration => parse_duration(s).map(drop).map_err(ValueError::Unit),
+        ValueType::Words => split_words(s).map(drop).map_err(ValueError::Unit),
+        ValueType::Choice(choices) if choices.contains(&s) => Ok(()),
+        ValueType::Choice(choices) => Err(ValueError::NotOneOf {
             value: s.to_string(),
             choices,
         }),
@@ -69,19 +69,19 @@ mod tests {
 
     #[test]
     fn a_value_not_of_its_kind_says_why() {
-        assert_eq!(check(Kind::Choice(&["", "host"]), "host"), Ok(()));
-        assert_eq!(check(Kind::Choice(&["", "host"]), ""), Ok(()));
-        let e = check(Kind::Choice(&["", "host"]), "guest").unwrap_err();
+        assert_eq!(check(ValueType::Choice(&["", "host"]), "host"), Ok(()));
+        assert_eq!(check(ValueType::Choice(&["", "host"]), ""), Ok(()));
+        let e = check(ValueType::Choice(&["", "host"]), "guest").unwrap_err();
         assert_eq!(e.to_string(), "'guest' is not one of: host");
-        let e = check(Kind::Bool, "maybe").unwrap_err();
+        let e = check(ValueType::Bool, "maybe").unwrap_err();
         assert_eq!(e, ValueError::Unit(UnitError::NotBool("maybe".into())));
         assert_eq!(
             e.to_string(),
             "'maybe' is not a boolean (true/false, yes/no, 1/0)"
         );
-        assert!(check(Kind::Duration, "soon").is_err());
-        assert!(check(Kind::Words, "'open").is_err());
-        assert_eq!(check(Kind::Str, "anything"), Ok(()));
+        assert!(check(ValueType::Duration, "soon").is_err());
+        assert!(check(ValueType::Words, "'open").is_err());
+        assert_eq!(check(ValueType::Str, "anything"), Ok(()));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::action::load::ConfigRead;
 use crate::action::log::service_log;
 use crate::action::pull::pull_paths;
 use crate::action::run::{check_filters, run_one, run_paths};
-use crate::action::Kind;
+use crate::action::Action;
 use crate::cli::ActionArgs;
 use crate::error::{Error, Result};
 use crate::host::Host;
@@ -27,7 +27,7 @@ use crate::status::not_configured;
 /// for a service of this node alone), else across the service's nodes.
 /// Each service's config is read once (`ConfigRead`): its nodes say where
 /// the action goes, and the action here acts on it.
-pub fn run(ctx: &Host, selector: &str, kind: Kind, args: &ActionArgs) -> Result<()> {
+pub fn run(ctx: &Host, selector: &str, kind: Action, args: &ActionArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
     if args.common.local {
         return run_paths(ctx, &paths, kind, args);
@@ -82,15 +82,15 @@ fn across(
     ctx: &Host,
     svc: &Service,
     read: &ConfigRead,
-    kind: Kind,
+    kind: Action,
     args: &ActionArgs,
 ) -> Result<()> {
     match kind {
-        Kind::Start | Kind::Provision | Kind::Restart => start(ctx, svc, read, kind, args),
-        Kind::Stop => stop(ctx, svc, read, args),
-        Kind::Unprovision | Kind::Purge => everywhere(ctx, svc, read, kind, args),
+        Action::Start | Action::Provision | Action::Restart => start(ctx, svc, read, kind, args),
+        Action::Stop => stop(ctx, svc, read, args),
+        Action::Unprovision | Action::Purge => everywhere(ctx, svc, read, kind, args),
         // deploy acts here (with the guard before its start)
-        Kind::Deploy => run_one(ctx, &svc.path, kind, args, Some(read), None),
+        Action::Deploy => run_one(ctx, &svc.path, kind, args, Some(read), None),
     }
 }
 
@@ -104,7 +104,7 @@ fn start(
     ctx: &Host,
     svc: &Service,
     read: &ConfigRead,
-    kind: Kind,
+    kind: Action,
     args: &ActionArgs,
 ) -> Result<()> {
     let path = &svc.path;
@@ -131,7 +131,7 @@ fn start(
     }
     // up on one other node, not all of it (a start cut short there): the
     // start goes there to finish the job
-    if !runs.is_empty() && !here && kind == Kind::Start {
+    if !runs.is_empty() && !here && kind == Action::Start {
         log.svc(
             Level::Info,
             &format!("already started on {}", runs.join(" and ")),
@@ -149,7 +149,7 @@ fn start(
         where_it_can_start(ctx, svc, &others, args.force)?
     };
     let target = Instance::on(ctx, svc, &target).reading(Some(read));
-    let pulls = (kind == Kind::Provision).then(|| pull_list(&target.node, &others));
+    let pulls = (kind == Action::Provision).then(|| pull_list(&target.node, &others));
     let done = if target.is_here() {
         target.act(ctx, kind, args, Some(others))
     } else {
@@ -262,7 +262,7 @@ fn stop(ctx: &Host, svc: &Service, read: &ConfigRead, args: &ActionArgs) -> Resu
     for (node, word) in &others {
         match word {
             Word::Runs { .. } => {
-                if let Err(e) = Instance::on(ctx, svc, node).act(ctx, Kind::Stop, args, None) {
+                if let Err(e) = Instance::on(ctx, svc, node).act(ctx, Action::Stop, args, None) {
                     errors.push(e.to_string());
                 }
             }
@@ -272,7 +272,7 @@ fn stop(ctx: &Host, svc: &Service, read: &ConfigRead, args: &ActionArgs) -> Resu
             )),
         }
     }
-    let here = run_one(ctx, path, Kind::Stop, args, Some(read), None);
+    let here = run_one(ctx, path, Action::Stop, args, Some(read), None);
     finish(here, errors)
 }
 
@@ -283,7 +283,7 @@ fn everywhere(
     ctx: &Host,
     svc: &Service,
     read: &ConfigRead,
-    kind: Kind,
+    kind: Action,
     args: &ActionArgs,
 ) -> Result<()> {
     let words = remote_words(svc, kind.name(), args);

@@ -20,7 +20,7 @@ use super::ask::{Answers, Word};
 use crate::action::instance::{Attempt, Instance};
 use crate::action::load::ConfigRead;
 use crate::action::log::service_log;
-use crate::action::Kind;
+use crate::action::Action;
 use crate::cli::ActionArgs;
 use crate::error::{Error, Result};
 use crate::host::Host;
@@ -88,12 +88,12 @@ pub fn switch(ctx: &Host, selector: &str, target: &Target, args: &ActionArgs) ->
             // Down there, in docker's own words, before the start: a stop
             // (here or there) succeeds only once docker says each container
             // is down (its `wait for down status`).
-            if let Err(e) = run_on(ctx, &svc, read, node, Kind::Stop, args, true) {
+            if let Err(e) = run_on(ctx, &svc, read, node, Action::Stop, args, true) {
                 unrecorded.push(down_anyway(ctx, &svc, node, e.error())?);
             }
         }
         log.svc(Level::Info, &format!("start on {to}"));
-        let started = run_on(ctx, &svc, read, &to, Kind::Start, args, true);
+        let started = run_on(ctx, &svc, read, &to, Action::Start, args, true);
         // where it ran (a split brain forced through: the first of them)
         let from = on.iter().find(|n| !is_local(n, &to));
         match (started, from) {
@@ -170,7 +170,7 @@ fn back(
                     "the start on {to} did not happen ({why}): stop there, then start again on {from}"
                 ),
             );
-            if let Err(e) = run_on(ctx, svc, read, to, Kind::Stop, args, false) {
+            if let Err(e) = run_on(ctx, svc, read, to, Action::Stop, args, false) {
                 if let Err(e) = down_anyway(ctx, svc, to, e.error()) {
                     return Err(Error::Failed(format!(
                         "{why}; the stop on {to} failed too ({e}): not started again on {from}, it may run on {to}: om {path} switch once {to} answers"
@@ -181,7 +181,7 @@ fn back(
         }
     };
     log.svc(Level::Info, &format!("start again on {from}"));
-    match run_on(ctx, svc, read, from, Kind::Start, args, false) {
+    match run_on(ctx, svc, read, from, Action::Start, args, false) {
         Ok(()) => Err(Error::Failed(format!(
             "{why}: not switched, started again on {from}"
         ))),
@@ -266,12 +266,12 @@ fn run_on(
     svc: &Service,
     read: Option<&ConfigRead>,
     node: &str,
-    kind: Kind,
+    kind: Action,
     args: &ActionArgs,
     forced: bool,
 ) -> std::result::Result<(), Attempt> {
     let inst = Instance::on(ctx, svc, node).reading(read);
-    if inst.is_here() || kind != Kind::Start || !forced {
+    if inst.is_here() || kind != Action::Start || !forced {
         return inst.attempt(ctx, kind, args);
     }
     let mut args = args.clone();
