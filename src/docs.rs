@@ -3,7 +3,7 @@
 //! (`scripts/gen-docs`); a test fails when the committed copies drift.
 
 use crate::cli::LsCli;
-use crate::config::keywords::{ValueType, Scope, Support, CONTAINER_GROUP, KEYWORDS};
+use crate::config::keywords::{Scope, Support, ValueType, CONTAINER_GROUP, KEYWORDS};
 use clap::CommandFactory;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use clap_mangen::roff::{bold, italic, roman, Roff};

@@ -5,6 +5,7 @@
 //! calls `run::run_one` for its local step.
 
 pub mod delete;
+pub mod delete_sections;
 pub mod existing;
 pub mod guard;
 pub mod instance;

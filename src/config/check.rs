@@ -6,8 +6,8 @@
 use super::eval::{EnvVars, Evaluator};
 use super::ini::Document;
 use super::keywords::{
-    close_matches, lookup, scopable, section_kind, subset_section, unscoped, ValueType, SectionKind,
-    Support,
+    close_matches, lookup, scopable, section_kind, subset_section, unscoped, SectionKind, Support,
+    ValueType,
 };
 use super::read::{line, read, Mode};
 use super::value::check;
