@@ -160,41 +160,7 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
                 log.push("info: can not find container id".to_string());
                 Avail::Down
             }
-            Some(i) => {
-                if i.label(LABEL_ID) != Some(want.as_str()) {
-                    log.push(format!(
-                        "warn: name {} in use by a container om does not manage",
-                        c.name
-                    ));
-                    Avail::Warn
-                } else if matches!(i.state.as_str(), "paused" | "restarting") {
-                    log.push(format!("warn: container is {}", i.state));
-                    Avail::Warn
-                } else if i.running && !i.image.is_empty() && i.image != c.image {
-                    log.push(format!(
-                        "warn: running image {} differs from the configured {}",
-                        i.image, c.image
-                    ));
-                    Avail::Warn
-                } else if i.running && crate::resource::container::drifted(svc, c, i) {
-                    log.push("warn: config changed since the container was created".to_string());
-                    Avail::Warn
-                } else if i.running && i.health.as_deref() == Some("unhealthy") {
-                    // The last check's output says why (SPEC 4.4).
-                    log.push(match i.health_output.as_deref() {
-                        Some(out) => format!("warn: unhealthy: {}", last_line(out)),
-                        None => "warn: unhealthy".to_string(),
-                    });
-                    Avail::Warn
-                } else if i.running {
-                    if i.health.as_deref() == Some("starting") {
-                        log.push("info: health starting".to_string());
-                    }
-                    Avail::Up
-                } else {
-                    Avail::Down
-                }
-            }
+            Some(i) => found_avail(svc, c, i, &want, &mut log),
         }
     };
     let provisioned = info.is_some();
@@ -229,6 +195,50 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
             state: info.map_or_else(|| "absent".into(), |i| i.state.clone()),
         }),
         leftover: false,
+    }
+}
+
+/// The avail of a container resource whose container docker found: ours
+/// (its label), alive, on the configured image and config, healthy.
+fn found_avail(
+    svc: &Service,
+    c: &Container,
+    i: &ContainerInfo,
+    want: &str,
+    log: &mut Vec<String>,
+) -> Avail {
+    if i.label(LABEL_ID) != Some(want) {
+        log.push(format!(
+            "warn: name {} in use by a container om does not manage",
+            c.name
+        ));
+        Avail::Warn
+    } else if matches!(i.state.as_str(), "paused" | "restarting") {
+        log.push(format!("warn: container is {}", i.state));
+        Avail::Warn
+    } else if i.running && !i.image.is_empty() && i.image != c.image {
+        log.push(format!(
+            "warn: running image {} differs from the configured {}",
+            i.image, c.image
+        ));
+        Avail::Warn
+    } else if i.running && crate::resource::container::drifted(svc, c, i) {
+        log.push("warn: config changed since the container was created".to_string());
+        Avail::Warn
+    } else if i.running && i.health.as_deref() == Some("unhealthy") {
+        // The last check's output says why (SPEC 4.4).
+        log.push(match i.health_output.as_deref() {
+            Some(out) => format!("warn: unhealthy: {}", last_line(out)),
+            None => "warn: unhealthy".to_string(),
+        });
+        Avail::Warn
+    } else if i.running {
+        if i.health.as_deref() == Some("starting") {
+            log.push("info: health starting".to_string());
+        }
+        Avail::Up
+    } else {
+        Avail::Down
     }
 }
 
