@@ -70,8 +70,10 @@ pub fn stop(ctx: &Context, res: Resource, cur: &Current, remove: bool) -> Result
 /// names).
 pub fn status(ctx: &Context, res: Resource, cur: &Current) -> Result<ResourceStatus> {
     Ok(match res {
-        Resource::Container(c) => crate::status::resource(ctx.svc, c, cur.of(ctx.svc, c)?.as_ref()),
-        Resource::Ip(i) => crate::status::ip_resource(i, &ip::state(ctx, i)),
+        Resource::Container(c) => {
+            container::status::resource(ctx.svc, c, cur.of(ctx.svc, c)?.as_ref())
+        }
+        Resource::Ip(i) => ip::status::resource(i, &ip::state(ctx, i)),
     })
 }
 

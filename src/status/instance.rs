@@ -3,12 +3,14 @@
 //! pure functions.
 
 use super::{
-    aggregate, ambiguous, daemon_down, daemon_lost, ip_resource, leftover, not_configured,
-    resource, Avail, InstanceStatus, Remote, ResourceStatus, ServiceStatus, SubsetStatus, SCHEMA,
+    aggregate, not_configured, Avail, InstanceStatus, Remote, ResourceStatus, ServiceStatus,
+    SubsetStatus, SCHEMA,
 };
 use crate::docker::current::Current;
 use crate::model::Container;
 use crate::model::Service;
+use crate::resource::container::status::{ambiguous, daemon_down, daemon_lost, leftover, resource};
+use crate::resource::ip::status::resource as ip_resource;
 use std::collections::HashMap;
 
 /// A container that exists while the container holding its namespace

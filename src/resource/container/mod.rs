@@ -15,6 +15,7 @@ mod create;
 mod images;
 mod progress;
 mod start;
+pub mod status;
 mod stop;
 mod wait;
 

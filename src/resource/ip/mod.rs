@@ -16,6 +16,7 @@ mod host;
 mod links;
 mod start;
 mod state;
+pub mod status;
 mod stop;
 
 pub use address::{check_address, check_ipname, check_link_name, parse_netmask, unusable};
