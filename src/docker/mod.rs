@@ -1,5 +1,8 @@
-//! The docker driver: argv builders (pure), inspect parsing (pure), the
-//! queries om makes of the engine, and the container actions.
+//! The docker driver: the engine as a value (`Engine`: program, host
+//! args, bound) and the queries om makes of it, argv builders (pure),
+//! inspect parsing (pure), the one lookup of a service's containers
+//! (`current::Current::find`), and the private daemon. The container
+//! kind's actions are `resource::container`.
 
 pub mod api;
 pub mod argv;

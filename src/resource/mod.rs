@@ -25,7 +25,9 @@
 //!    of its own.
 //! 4. One arm for it in each function below. The compiler lists them: the
 //!    matches have no wildcard arm.
-//! 5. Its status line: its arm in `status/` (as `status::ip_resource`).
+//! 5. Its status line in its folder (`resource/ip/status.rs`: a
+//!    `status::ResourceStatus` from its state), called from its arm of
+//!    `status` below and from `status::instance`.
 
 pub mod container;
 pub mod context;
