@@ -464,7 +464,7 @@ fn completes_to(arg: &clap::Arg) -> Option<Values> {
         (Some("rid"), _) => Values::Rids,
         (Some("tag"), _) => Values::Tags,
         (Some("subset"), _) => Values::Subsets,
-        (_, Some("NODE")) => Values::Nodes,
+        (Some("to" | "node"), _) => Values::Nodes,
         _ => return None,
     })
 }

@@ -23,8 +23,8 @@ pub enum Error {
     /// An action or a check that failed, with the reason: exit 1.
     Failed(String),
     /// An I/O error on a named file: what was being done (`write`,
-    /// `remove`; empty when only reaching it, `fsutil::found`), the path
-    /// and the error: exit 1.
+    /// `remove`; `REACH` when only reaching it, `fsutil::found`; empty:
+    /// `PATH: ERROR`), the path and the error: exit 1.
     Io {
         op: &'static str,
         path: PathBuf,
@@ -190,8 +190,11 @@ impl fmt::Display for Error {
                 tail,
             } => format!("docker daemon (pid {pid}) {what}: see {}{tail}", log.display()),
             Error::Engine { call, line } => format!("docker engine unreachable ({call}): {line}"),
-            Error::Said => "failed (said above)".into(),
-            Error::Reported(e) => return e.fmt(f),
+            // never printed alone (`said`); inside another message (a
+            // switch's "the start on N did not happen (…)") it reads as
+            // the exit code it ends with, as the child's code did
+            Error::Said => "exit code 1".into(),
+            Error::Reported(e) => format!("exit code {}", e.code()),
             Error::Child(code) | Error::Status(code) => format!("exit code {code}"),
             Error::StatusUnknown => format!("exit code {STATUS_UNKNOWN}: the status is unknown"),
             Error::StdoutClosed => "stdout closed".into(),
@@ -210,13 +213,18 @@ impl fmt::Display for Error {
 /// (`fsutil::found`).
 pub fn io_line(op: &str, path: &Path, err: &std::io::Error) -> String {
     match (op, err.kind()) {
-        ("", std::io::ErrorKind::PermissionDenied) => {
+        (REACH, std::io::ErrorKind::PermissionDenied) => {
             format!("{}: permission denied", path.display())
         }
-        ("", _) => format!("{}: {err}", path.display()),
+        ("" | REACH, _) => format!("{}: {err}", path.display()),
         (op, _) => format!("{op} {}: {err}", path.display()),
     }
 }
+
+/// The `op` of an `Error::Io` that only reached for a file or directory
+/// (`fsutil::found`): a user who may not reach it is told so in words,
+/// `PATH: permission denied`.
+pub const REACH: &str = "reach";
 
 /// Shorthand for the common "failed with this message" error.
 pub fn fail<T>(msg: impl Into<String>) -> Result<T> {
@@ -286,7 +294,15 @@ mod tests {
                 "write /r/etc/svc1.conf: No space left on device (os error 28)",
             ),
             // only reached: "is it there" says permission denied plainly
-            (Error::io("", "/r/etc", denied()), "/r/etc: permission denied"),
+            (
+                Error::io(REACH, "/r/etc", denied()),
+                "/r/etc: permission denied",
+            ),
+            // reached while doing something else: the OS's words
+            (
+                Error::io("", "/r/etc", std::io::Error::from_raw_os_error(libc::EACCES)),
+                "/r/etc: Permission denied (os error 13)",
+            ),
             (
                 Error::not_found("service", "app/svc/web"),
                 "service app/svc/web does not exist",

@@ -141,14 +141,14 @@ pub fn found<T>(path: &Path, r: io::Result<T>) -> crate::error::Result<Option<T>
     match r {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(crate::error::Error::io("", path, e)),
+        Err(e) => Err(crate::error::Error::io(crate::error::REACH, path, e)),
     }
 }
 
 /// What an I/O error on `path` says: `PATH: permission denied` when the
 /// user may not reach it, `PATH: ERROR` else (`Error::Io` without a verb).
 pub fn io_fault(path: &Path, e: &io::Error) -> String {
-    crate::error::io_line("", path, e)
+    crate::error::io_line(crate::error::REACH, path, e)
 }
 
 /// The entries of `dir`; none when it does not exist, an error when it
@@ -158,7 +158,7 @@ pub fn read_dir_found(dir: &Path) -> crate::error::Result<Vec<std::fs::DirEntry>
         return Ok(Vec::new());
     };
     entries
-        .map(|e| e.map_err(|e| crate::error::Error::io("", dir, e)))
+        .map(|e| e.map_err(|e| crate::error::Error::io(crate::error::REACH, dir, e)))
         .collect()
 }
 

@@ -30,10 +30,15 @@ struct Stamp {
 }
 
 impl Stamp {
-    /// The identity of `path`'s config file now; none when it can not be
-    /// told (then the config is read again under the lock).
+    /// The identity of `path`'s config file now, through a symbolic link
+    /// as the read goes (a link retargeted or its target rewritten is
+    /// another identity); none when it can not be told (then the config
+    /// is read again under the lock). A rewrite that lands on a reused
+    /// inode with the same size within one timestamp tick would pass for
+    /// the same file: filesystems with nanosecond times (ext4, xfs,
+    /// btrfs) make that a matter of nanoseconds.
     fn of(path: &SvcPath, host: &Host) -> Option<Stamp> {
-        let m = std::fs::symlink_metadata(path.conf_file(&host.roots)).ok()?;
+        let m = std::fs::metadata(path.conf_file(&host.roots)).ok()?;
         Some(Stamp {
             dev: m.dev(),
             ino: m.ino(),
