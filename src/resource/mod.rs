@@ -23,11 +23,14 @@
 //!    why), each taking the `Context` (and the `Touched` record, to mark
 //!    what it started or left half-made), its own host commands in files
 //!    of its own.
-//! 4. One arm for it in each function below. The compiler lists them: the
-//!    matches have no wildcard arm.
+//! 4. One arm for it in each function below, and in the plan's `by_kind`
+//!    (`action/plan.rs`). The compiler lists them: the matches have no
+//!    wildcard arm.
 //! 5. Its status line in its folder (`resource/ip/status.rs`: a
 //!    `status::ResourceStatus` from its state), called from its arm of
-//!    `status` below and from `status::instance`.
+//!    `status` below and from `status::instance`, whose `resources_in`
+//!    and `status::collect` gather each kind's state by hand (the
+//!    compiler does not point at them).
 
 pub mod container;
 pub mod context;
