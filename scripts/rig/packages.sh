@@ -72,6 +72,9 @@ ensure_packages() {
     # boot's unit is checked with systemd-analyze verify (no running
     # systemd needed)
     command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+    # An action opens its service's config once: a test counts the opens
+    # with strace.
+    command -v strace >/dev/null 2>&1 || need+=(strace)
     if is_root; then
         # The multi-node rig (ensure_rig, root only) runs a dockerd and an
         # sshd per simulated node and reaches them with ssh.
