@@ -19,7 +19,7 @@ mod nodename;
 mod nodes;
 mod objects;
 mod output;
-mod par;
+mod parallel;
 mod paths;
 mod process;
 mod procs;

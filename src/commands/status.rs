@@ -45,7 +45,7 @@ pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
         Color::Auto => !ctx.no_color && std::io::stdout().is_terminal(),
     };
     // Each service's text on every CPU, then written in order.
-    let texts = crate::par::map(&statuses, |st| match args.format {
+    let texts = crate::parallel::map(&statuses, |st| match args.format {
         Format::Text => Ok(render(st, color)),
         Format::Json => serde_json::to_string_pretty(st)
             .map(|doc| doc + "\n")

@@ -49,7 +49,7 @@ pub fn collect(ctx: &Host, selector: &str, everywhere: bool) -> Result<(Vec<Serv
             .zip(&local)
             .filter(|(svc, _)| !unknown.contains(&docker::daemon::engine_of(svc, ctx)))
             .collect();
-        let mut statuses = crate::par::map(&both, |(svc, (started, running))| {
+        let mut statuses = crate::parallel::map(&both, |(svc, (started, running))| {
             let engine = docker::daemon::engine_of(svc, ctx);
             let at = engines.iter().position(|(e, _)| *e == engine);
             let seen = at.and_then(|i| maps[i].as_ref());
@@ -82,7 +82,7 @@ type Local = (bool, Option<String>);
 /// The services that load, their state, and whether one did not.
 fn load_all(ctx: &Host, paths: &[SvcPath]) -> (Vec<Service>, Vec<Local>, bool) {
     let (etc, var) = (Under::open(&ctx.roots.etc), Under::open(&ctx.roots.var));
-    let loaded = crate::par::map(paths, |p| {
+    let loaded = crate::parallel::map(paths, |p| {
         let mut notes = Vec::new();
         let svc = config::load_noting(p, ctx, &etc, &mut |w| notes.push(w)).map(|(_, svc)| {
             let started = state::is_started(&svc.path, &var);
