@@ -36,26 +36,11 @@ fn after<'a>(
         .filter(|q| q.states.iter().all(|s| s == "up" || s == "warn"))
         .filter(move |q| subset_of.get(q.rid.as_str()) == Some(&subset))
         .map(|q| q.rid.as_str());
-    let mut deps = by_kind(r, ips_of);
+    let mut deps = r.starts_after(ips_of);
     if requires {
         deps.extend(required);
     }
     deps
-}
-
-fn by_kind<'a>(r: Resource<'a>, ips_of: &HashMap<&str, Vec<&'a str>>) -> Vec<&'a str> {
-    match r {
-        Resource::Container(c) => {
-            let mut deps: Vec<&str> = c.depends_on.iter().map(String::as_str).collect();
-            for holder in &c.depends_on {
-                if let Some(ips) = ips_of.get(holder.as_str()) {
-                    deps.extend(ips);
-                }
-            }
-            deps
-        }
-        Resource::Ip(i) => vec![i.holder.as_str()],
-    }
 }
 
 /// Resources that each need the next to start first, the first again at

@@ -28,6 +28,28 @@ impl<'a> Resource<'a> {
             Resource::Ip(_) => None,
         }
     }
+
+    /// The rids its kind makes it start after (the plan adds what its
+    /// `start_requires` needs): a container after the holders of the
+    /// namespaces it joins and the ip resources plumbed into them
+    /// (`ips_of`: an ip's rids by holder), an ip after its holder.
+    pub fn starts_after(
+        self,
+        ips_of: &std::collections::HashMap<&str, Vec<&'a str>>,
+    ) -> Vec<&'a str> {
+        match self {
+            Resource::Container(c) => {
+                let mut deps: Vec<&str> = c.depends_on.iter().map(String::as_str).collect();
+                for holder in &c.depends_on {
+                    if let Some(ips) = ips_of.get(holder.as_str()) {
+                        deps.extend(ips);
+                    }
+                }
+                deps
+            }
+            Resource::Ip(i) => vec![i.holder.as_str()],
+        }
+    }
 }
 
 /// The containers among `res`.

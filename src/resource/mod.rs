@@ -23,9 +23,9 @@
 //!    why), each taking the `Context` (and the `Touched` record, to mark
 //!    what it started or left half-made), its own host commands in files
 //!    of its own.
-//! 4. One arm for it in each function below, and in the plan's `by_kind`
-//!    (`action/plan.rs`). The compiler lists them: the matches have no
-//!    wildcard arm.
+//! 4. One arm for it in each function below, and in `model::Resource`'s
+//!    (`head`, `starts_after`: what the plan starts it after). The
+//!    compiler lists them: the matches have no wildcard arm.
 //! 5. Its status line in its folder (`resource/ip/status.rs`: a
 //!    `status::ResourceStatus` from its state), called from its arm of
 //!    `status` below and from `status::instance`, whose `resources_in`
