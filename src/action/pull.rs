@@ -5,6 +5,7 @@ use super::log::action_log;
 use super::select::select_resources;
 use crate::cli::ActionArgs;
 use crate::config;
+use crate::docker::inspect::same_image;
 use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::logger::Level;
@@ -43,7 +44,7 @@ pub fn pull_paths(ctx: &Host, paths: &[SvcPath], args: &ActionArgs) -> Result<()
 fn pull_each(context: &Context, selected: &[&Container]) -> Result<()> {
     let mut seen: Vec<&str> = Vec::new();
     for c in selected {
-        if !seen.contains(&c.image.as_str()) {
+        if !seen.iter().any(|s| same_image(s, &c.image)) {
             seen.push(&c.image);
             crate::resource::container::pull(context, c)
                 .inspect_err(|e| context.log.res(&c.head.rid, Level::Error, &e.to_string()))

@@ -219,6 +219,38 @@ pub fn listed(
     }
 }
 
+/// Whether two image references name the same image: equal, or one is the
+/// other with the `:latest` docker adds to a name without a tag. Nothing
+/// else is normalized: a registry, a digest or another tag is never dropped.
+pub fn same_image(a: &str, b: &str) -> bool {
+    a == b || without_latest(a) == without_latest(b)
+}
+
+/// `name:latest` as `name` (the tag docker adds when none is given); any
+/// other reference (a digest, another tag) as it is.
+fn without_latest(image: &str) -> &str {
+    match image.strip_suffix(":latest") {
+        Some(name) if !image.contains('@') && !name.is_empty() && !name.ends_with('/') => name,
+        _ => image,
+    }
+}
+
+/// The other name of the same image (`name` for `name:latest` and the
+/// reverse), when it has one.
+pub fn other_image_name(image: &str) -> Option<String> {
+    if image.is_empty() || image.contains('@') {
+        return None;
+    }
+    let name = without_latest(image);
+    if name != image {
+        return Some(name.to_string());
+    }
+    // a tag is what follows the last ':' after the last '/' (a ':' before
+    // it is a registry's port)
+    let last = image.rsplit('/').next().unwrap_or(image);
+    (!last.contains(':')).then(|| format!("{image}:latest"))
+}
+
 /// The image a list shows: once its tag moved to another image (a pull, a
 /// retag), that is the image id, which says nothing of the configured
 /// name: unknown then.
@@ -311,5 +343,42 @@ mod tests {
         for bad in ["", "x", &line.replace(id, "abc"), &format!("{line}\textra")] {
             assert!(parse_ps_line(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_name_and_its_latest_tag_are_one_image_nothing_else_is() {
+        for (a, b) in [
+            ("busybox", "busybox:latest"),
+            ("om-test/busybox", "om-test/busybox:latest"),
+            ("127.0.0.1:5000/x", "127.0.0.1:5000/x:latest"),
+            ("nginx:1.25", "nginx:1.25"),
+        ] {
+            assert!(same_image(a, b) && same_image(b, a), "{a} {b}");
+        }
+        for (a, b) in [
+            ("busybox", "nginx"),
+            ("busybox", "busybox:1.36"),
+            ("busybox:latest", "busybox:1.36"),
+            ("busybox", "docker.io/library/busybox"),
+            ("127.0.0.1:5000/x", "x"),
+            ("busybox@sha256:00", "busybox"),
+            ("busybox:latest@sha256:00", "busybox@sha256:00"),
+        ] {
+            assert!(!same_image(a, b) && !same_image(b, a), "{a} {b}");
+        }
+        assert_eq!(
+            other_image_name("busybox").as_deref(),
+            Some("busybox:latest")
+        );
+        assert_eq!(
+            other_image_name("busybox:latest").as_deref(),
+            Some("busybox")
+        );
+        assert_eq!(
+            other_image_name("127.0.0.1:5000/x").as_deref(),
+            Some("127.0.0.1:5000/x:latest")
+        );
+        assert_eq!(other_image_name("busybox:1.36"), None);
+        assert_eq!(other_image_name("busybox@sha256:00"), None);
     }
 }

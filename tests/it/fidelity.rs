@@ -483,3 +483,38 @@ fn following_container_logs_ends_with_its_reader() {
     });
     env.om(&[&name, "purge"]).ok();
 }
+
+/// An image named without a tag and the same image with `:latest` are one
+/// image: a container made under one name, configured under the other, is
+/// up with no "running image differs" and no "config changed".
+#[test]
+fn an_image_and_its_latest_tag_are_the_same_image() {
+    let env = Env::new();
+    let name = unique("lt");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone()]);
+    let conf = "[container#1]\ntype = docker\nimage = om-test/busybox\n\
+                command = /bin/sh -c \"trap 'exit 0' TERM; while :; do sleep 1; done\"\n";
+    env.om_stdin(&[&name, "deploy", "--config=-"], conf).ok();
+    env.om(&[&name, "status"]).ok();
+    for image in ["om-test/busybox:latest", "om-test/busybox"] {
+        env.om(&[&name, "set", "--kw", &format!("container#1.image={image}")])
+            .ok();
+        let st = env.om(&[&name, "print", "status"]).ok().stdout;
+        assert!(!st.contains("differs"), "{image}: {st}");
+        assert!(!st.contains("config changed"), "{image}: {st}");
+        env.om(&[&name, "status"]).ok();
+    }
+    // another tag is another image
+    env.om(&[&name, "set", "--kw", "container#1.image=om-test/busybox:1"])
+        .ok();
+    let st = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(
+        st.contains(
+            "warn: running image om-test/busybox differs from the configured om-test/busybox:1"
+        ),
+        "{st}"
+    );
+    env.om(&[&name, "status"]).code(2);
+    env.om(&[&name, "purge"]).ok();
+}

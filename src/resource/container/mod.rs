@@ -5,7 +5,7 @@
 //! queries `docker::Engine`'s; here is what the kind does with them.
 
 use crate::docker::argv::{self, LABEL_ID};
-use crate::docker::inspect::ContainerInfo;
+use crate::docker::inspect::{other_image_name, ContainerInfo};
 use crate::error::{Error, Result};
 use crate::model::{Container, Service};
 use crate::resource::context::Context;
@@ -46,8 +46,15 @@ fn check_owned(ctx: &Context, c: &Container, info: &ContainerInfo) -> Result<()>
 /// current config's: it was created from another config. Containers made
 /// without the label (by the OpenSVC agent, say) never drift.
 pub fn drifted(svc: &Service, c: &Container, i: &ContainerInfo) -> bool {
-    i.label(argv::LABEL_CONFIG)
-        .is_some_and(|l| l != argv::config_hash(c, &svc.path, &svc.id))
+    i.label(argv::LABEL_CONFIG).is_some_and(|l| {
+        l != argv::config_hash(c, &svc.path, &svc.id)
+            // `name` and `name:latest` are one image: a container made
+            // under the other name is not a changed config
+            && other_image_name(&c.image).is_none_or(|image| {
+                let c = Container { image, ..c.clone() };
+                l != argv::config_hash(&c, &svc.path, &svc.id)
+            })
+    })
 }
 
 /// Running and healthy, or running without a health check.

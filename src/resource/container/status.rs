@@ -4,7 +4,7 @@
 //! lost), or a container the config no longer names (a leftover).
 
 use crate::docker::argv::{container_id_label, LABEL_ID};
-use crate::docker::inspect::ContainerInfo;
+use crate::docker::inspect::{same_image, ContainerInfo};
 use crate::model::Container;
 use crate::model::Service;
 use crate::status::{alive, Avail, ContainerState, ResourceStatus};
@@ -83,7 +83,7 @@ fn found_avail(
     } else if matches!(i.state.as_str(), "paused" | "restarting") {
         log.push(format!("warn: container is {}", i.state));
         Avail::Warn
-    } else if i.running && !i.image.is_empty() && i.image != c.image {
+    } else if i.running && !i.image.is_empty() && !same_image(&i.image, &c.image) {
         log.push(format!(
             "warn: running image {} differs from the configured {}",
             i.image, c.image
