@@ -383,9 +383,10 @@ pub struct DockerArgs {
 
 #[derive(Args, Debug)]
 pub struct EnterArgs {
-    /// The container resource to enter (e.g. container#1).
-    #[arg(long = "rid", value_name = "RID", required = true)]
-    pub rid: String,
+    /// The container resource to enter (e.g. container#1); needed only when
+    /// the service has more than one container.
+    #[arg(long = "rid", value_name = "RID")]
+    pub rid: Option<String>,
 }
 
 #[derive(Args, Debug)]

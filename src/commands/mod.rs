@@ -144,7 +144,7 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
         Command::Enable(a) => config_cmds::enable(ctx, sel, &a, true),
         Command::Disable(a) => config_cmds::enable(ctx, sel, &a, false),
         Command::Docker(a) => passthrough::docker(ctx, sel, a.node.as_deref(), &a.args),
-        Command::Enter(a) => passthrough::enter(ctx, sel, &a.rid),
+        Command::Enter(a) => passthrough::enter(ctx, sel, a.rid.as_deref()),
         Command::Logs(a) if a.containers => listing::container_logs(ctx, sel, &a),
         Command::Logs(a) => listing::logs(ctx, sel, a.follow),
         Command::Boot(b) => boot::boot(ctx, sel, &b),

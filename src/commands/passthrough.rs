@@ -110,7 +110,7 @@ fn remote_cmd(
 
 /// `docker exec -it NAME /bin/bash`, or `/bin/sh` where the image has no
 /// bash. `-t` only when stdin is a terminal, so `enter` also works in a pipe.
-pub fn enter(ctx: &Host, selector: &str, rid: &str) -> Result<()> {
+pub fn enter(ctx: &Host, selector: &str, rid: Option<&str>) -> Result<()> {
     let paths = ctx.select(selector)?;
     let [path] = paths.as_slice() else {
         return Err(Error::Usage(format!(
@@ -119,18 +119,32 @@ pub fn enter(ctx: &Host, selector: &str, rid: &str) -> Result<()> {
         )));
     };
     let (_, svc) = config::load(path, ctx)?;
+    let c = match (rid, svc.containers.as_slice()) {
+        (Some(rid), _) => svc
+            .containers
+            .iter()
+            .find(|c| c.head.rid == rid)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--rid {rid}: no such resource in {path} (its rids: {})",
+                    svc.rid_list()
+                ))
+            })?,
+        // one container: that one, as `docker compose exec` needs no more
+        (None, [only]) => only,
+        (None, []) => return Err(Error::Usage(format!("enter: {path} has no container"))),
+        (None, several) => {
+            let rids: Vec<&str> = several.iter().map(|c| c.head.rid.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "enter: {path} has {} containers, say which with --rid ({})",
+                several.len(),
+                rids.join(", ")
+            )));
+        }
+    };
+    let rid = c.head.rid.as_str();
     let log = service_log(ctx, path, false);
     let engine = docker::daemon::engine_for(&svc, ctx, &log, false, true)?;
-    let c = svc
-        .containers
-        .iter()
-        .find(|c| c.head.rid == rid)
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "--rid {rid}: no such resource in {path} (its rids: {})",
-                svc.rid_list()
-            ))
-        })?;
     // found as every action finds it (renamed behind om's back: by its
     // label), and entered by its id
     let id = match docker::current::Current::query(&engine, &[c])?.of(&svc, c)? {

@@ -252,3 +252,40 @@ fn node_naming_this_node_runs_here_and_a_later_node_is_dockers() {
     );
     assert!(!rsh_log.exists(), "no transport for this node");
 }
+
+/// `enter` on a service with one container needs no `--rid`; with several,
+/// no `--rid` is a one-line usage error naming the rids, and nothing runs.
+#[test]
+fn enter_needs_a_rid_only_among_several_containers() {
+    engine();
+    let env = Env::new();
+    let name = unique("ent");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    create(
+        &env,
+        &name,
+        "[container#1]\ntype = docker\nimage = om-test/busybox\n\
+         command = /bin/sh -c \"trap 'exit 0' TERM; while :; do sleep 1; done\"\n",
+    );
+    env.om(&[&name, "start"]).ok();
+    let out = env
+        .om_stdin(&[&name, "enter"], "echo hi-from-$(hostname)\nexit 3\n")
+        .code(3);
+    assert!(out.stdout.starts_with("hi-from-"), "{}", out.stdout);
+
+    let two = unique("ent2");
+    create(
+        &env,
+        &two,
+        "[container#1]\ntype = docker\nimage = om-test/busybox\n\
+         [container#2]\ntype = docker\nimage = om-test/busybox\n",
+    );
+    let out = env.om(&[&two, "enter"]).code(2);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--rid") && out.stderr.contains("container#1, container#2"),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&name, "purge"]).ok();
+}
