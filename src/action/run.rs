@@ -302,9 +302,13 @@ fn act(
         }
         Action::Restart => {
             around("stop", &|| stop(context, selected, &cur, false, "stop"))?;
-            context
-                .log
-                .svc(Level::Info, "instance stopped, ready for restart.");
+            // the instance stopped only when all of it did (as OpenSVC says
+            // it): a restart of some resources stopped only those
+            if !filtered {
+                context
+                    .log
+                    .svc(Level::Info, "instance stopped, ready for restart.");
+            }
             // A dry run changed nothing: start from what the stop would leave.
             let after = if context.dry_run {
                 Current::from_infos(as_if_stopped(&cur, svc, &containers(selected)))

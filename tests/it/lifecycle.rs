@@ -420,3 +420,30 @@ fn delete_force_never_removes_a_config_its_engine_can_not_vouch_for() {
     engine();
     env.om(&[&name, "delete"]).ok();
 }
+
+/// A restart of some resources (`--rid`) stops and starts only those and
+/// never says "instance stopped"; a whole restart says it, as OpenSVC does.
+#[test]
+fn a_partial_restart_never_says_the_instance_stopped() {
+    engine();
+    let env = Env::new();
+    let name = unique("pr");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let _cleanup = Cleanup(vec![c1.clone(), c2.clone()]);
+    env.om_stdin(&[&name, "deploy", "--config=-"], &ini(&[1, 2]))
+        .ok();
+    let started = |c: &str| inspect(c).unwrap()["State"]["StartedAt"].clone();
+    let before = (started(&c1), started(&c2));
+    let out = env.om(&[&name, "restart", "--rid", "container#2"]).ok();
+    assert!(!out.stderr.contains("instance stopped"), "{}", out.stderr);
+    assert!(running(&c1) && running(&c2));
+    assert_eq!(started(&c1), before.0);
+    assert_ne!(started(&c2), before.1);
+    let out = env.om(&[&name, "restart"]).ok();
+    assert!(
+        out.stderr.contains("instance stopped, ready for restart."),
+        "{}",
+        out.stderr
+    );
+    env.om(&[&name, "purge"]).ok();
+}
