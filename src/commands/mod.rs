@@ -180,22 +180,55 @@ fn order_hint(args: &[OsString]) -> Option<String> {
     };
     let (first, second) = (args.get(1)?, args.get(2)?);
     let second_str = second.to_str()?;
-    if !is_command(first) || is_command(second) || second_str.starts_with('-') {
+    let words = |from: usize| -> String {
+        args.get(from..)
+            .unwrap_or_default()
+            .iter()
+            .map(|a| format!(" {}", crate::process::quote(&a.to_string_lossy())))
+            .collect()
+    };
+    let lead = first.to_string_lossy();
+    if !is_command(first) && !lead.starts_with('-') && lead != "ls" && !is_command(second) {
+        // `om SVC exec …`, `om SVC ps`: docker compose's words for what om
+        // says otherwise (a real command of these names wins)
+        let svc = crate::process::quote(&first.to_string_lossy());
+        return match second_str {
+            "exec" => Some(format!(
+                "om has no exec: om {svc} docker exec {{container#1}}{} runs in a container (om {svc} enter: a shell)",
+                words(3)
+            )),
+            "ps" => Some(format!(
+                "om has no ps: om {svc} print status shows the service's containers (om {svc} docker ps: all of the engine's)"
+            )),
+            _ => None,
+        };
+    }
+    if !is_command(first) || second_str.starts_with('-') {
         return None;
     }
-    let first = first.to_string_lossy();
-    let rest: Vec<String> = args[3..]
-        .iter()
-        .map(|a| crate::process::quote(&a.to_string_lossy()))
-        .collect();
-    let tail = if rest.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", rest.join(" "))
-    };
+    let sub = cmd.find_subcommand(first.to_str()?)?;
+    let is_sub = |w: &str| sub.get_subcommands().any(|s| s.get_name() == w);
+    if is_sub(second_str) {
+        // `om print status SVC`: the service comes first here too
+        let third = args.get(3)?.to_str()?;
+        if is_sub(third) || third.starts_with('-') || is_command(args.get(3)?) {
+            return None;
+        }
+        return Some(format!(
+            "the service comes first: om {} {} {second_str}{}",
+            crate::process::quote(third),
+            first.to_string_lossy(),
+            words(4)
+        ));
+    }
+    if is_command(second) {
+        return None;
+    }
     Some(format!(
-        "the service comes first: om {} {first}{tail}",
-        crate::process::quote(second_str)
+        "the service comes first: om {} {}{}",
+        crate::process::quote(second_str),
+        first.to_string_lossy(),
+        words(3)
     ))
 }
 

@@ -518,3 +518,40 @@ fn an_image_and_its_latest_tag_are_the_same_image() {
     env.om(&[&name, "status"]).code(2);
     env.om(&[&name, "purge"]).ok();
 }
+
+/// docker compose's `exec` and `ps`, and `print status SVC`, get a one-line
+/// hint naming om's form, as `om start SVC` does; nothing else runs.
+#[test]
+fn compose_words_and_a_late_service_get_a_hint() {
+    let fake = crate::fake_docker::Fake::new();
+    let name = unique("hn");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    for (args, want) in [
+        (
+            vec![name.as_str(), "exec", "ls", "-l"],
+            format!("om has no exec: om {name} docker exec {{container#1}} ls -l runs in a container (om {name} enter: a shell)"),
+        ),
+        (
+            vec![name.as_str(), "ps"],
+            format!("om has no ps: om {name} print status shows the service's containers (om {name} docker ps: all of the engine's)"),
+        ),
+        (
+            vec!["print", "status", name.as_str()],
+            format!("the service comes first: om {name} print status"),
+        ),
+        (
+            vec!["print", "config", name.as_str(), "--format", "json"],
+            format!("the service comes first: om {name} print config --format json"),
+        ),
+    ] {
+        let out = fake.env.om(&args).code(2);
+        assert_eq!(out.stderr, format!("om: {want}\n"), "{args:?}");
+    }
+    assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+    // the right order still runs
+    fake.env.om(&[&name, "print", "config"]).ok();
+}
