@@ -1018,3 +1018,55 @@ fn values_scoped_to_another_node_are_checked_as_that_node() {
         .ok();
     env.om(&["s4", "validate", "config"]).ok();
 }
+
+/// Every ```ini block of the README runs as pasted. The rule, per block:
+/// the block alone is a whole config (a fragment such as a lone
+/// `[container#1]` is one: every `DEFAULT` keyword has a default), given to
+/// `create --config=-` under a fresh name once the secrets and configs the
+/// README's Secrets section names exist (it says to create them first:
+/// `sec/db` key `password`, `cfg/app`, `sec/regcreds` key `config.json`);
+/// `create` succeeds, and `validate config` exits 0 with nothing on stdout
+/// or stderr (no error, no warning).
+#[test]
+fn every_readme_ini_block_is_accepted_as_pasted() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```ini\n")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("```").expect("a closed ini block")])
+        .collect();
+    assert!(
+        blocks.len() >= 4,
+        "the README's ini blocks: {}",
+        blocks.len()
+    );
+    let env = Env::new();
+    env.om(&["sec/db", "create"]).ok();
+    env.om(&["sec/db", "add", "--key", "password", "--value", "pw"])
+        .ok();
+    env.om(&["cfg/app", "create"]).ok();
+    env.om(&["cfg/app", "add", "--key", "log.level", "--value", "debug"])
+        .ok();
+    env.om(&["sec/regcreds", "create"]).ok();
+    env.om_stdin(
+        &["sec/regcreds", "add", "--key", "config.json", "--from", "-"],
+        r#"{"auths": {"registry.example.com": {"auth": "dTpw"}}}"#,
+    )
+    .ok();
+    for (i, ini) in blocks.iter().enumerate() {
+        let name = format!("readme{i}");
+        let out = env.om_stdin(&[&name, "create", "--config=-"], ini);
+        assert_eq!(
+            out.code, 0,
+            "README ini block {i} refused by create:\n{ini}\n{}",
+            out.stderr
+        );
+        let out = env.om(&[&name, "validate", "config"]);
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (0, "", ""),
+            "README ini block {i} not accepted by validate config:\n{ini}"
+        );
+    }
+}
