@@ -76,6 +76,10 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
     if let Some(first) = report.validate_errors(&ctx.roots).first() {
         return fail(format!("{path}: {first}"));
     }
+    // what `validate config` would warn about, said as the config is written
+    for w in &report.warnings {
+        crate::text::say(&format!("{path}: warning: {w}"));
+    }
     if let Some(svc) = &report.service {
         crate::nodes::write_checks::daemon_checked(ctx, path, svc)?;
         // early, without the lock: install asks again under it

@@ -1070,3 +1070,36 @@ fn every_readme_ini_block_is_accepted_as_pasted() {
         );
     }
 }
+
+/// A value that reads like `text   # words` keeps the words (a comment
+/// starts only at the start of a line): `create`, `set` and `validate
+/// config` warn, naming the key and the words, and still write it.
+#[test]
+fn a_comment_after_a_value_is_part_of_it_and_warned() {
+    let env = Env::new();
+    let warned = |out: &str, key: &str, words: &str| {
+        assert!(
+            out.contains(&format!("s: warning: {key}: '{words}' is part of the value: '#' starts a comment only at the start of a line")),
+            "{out}"
+        )
+    };
+    let out = env
+        .om_stdin(
+            &["s", "create", "--config=-"],
+            "[env]\ngreeting = hello   # the first word\n# a comment\nplain = a#b\n[container#1]\ntype = docker\nimage = nginx\n",
+        )
+        .ok();
+    warned(&out.stderr, "env.greeting", "# the first word");
+    assert!(!out.stderr.contains("env.plain"), "{}", out.stderr);
+    let out = env.om(&["s", "validate", "config"]).ok();
+    warned(
+        &format!("{}{}", out.stdout, out.stderr),
+        "env.greeting",
+        "# the first word",
+    );
+    let out = env.om(&["s", "set", "--kw", "env.other=x\t# y"]).ok();
+    warned(&out.stderr, "env.other", "# y");
+    assert!(!out.stderr.contains("env.greeting"), "{}", out.stderr);
+    let out = env.om(&["s", "get", "--kw", "env.greeting"]).ok();
+    assert_eq!(out.stdout, "hello   # the first word\n");
+}
