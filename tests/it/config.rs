@@ -1103,3 +1103,48 @@ fn a_comment_after_a_value_is_part_of_it_and_warned() {
     let out = env.om(&["s", "get", "--kw", "env.greeting"]).ok();
     assert_eq!(out.stdout, "hello   # the first word\n");
 }
+
+/// `create --config` says what it does not take from the source: an `id`
+/// (a new service gets its own, a `--force` create keeps the service's) and
+/// OpenSVC's `metadata.name` when it is not the service's name. A source
+/// without them, or naming this service, creates without a word.
+#[test]
+fn create_says_the_id_and_metadata_name_it_does_not_take() {
+    let env = Env::new();
+    let ini = "[DEFAULT]\nid = fab0bc71-0434-42a4-9fcd-daac32efda91\n[container#1]\ntype = docker\nimage = nginx\n";
+    let out = env.om_stdin(&["s", "create", "--config=-"], ini).ok();
+    let id = env.svc_id("s");
+    assert_ne!(id, "fab0bc71-0434-42a4-9fcd-daac32efda91");
+    assert_eq!(
+        out.stderr,
+        format!("om: s: warning: --config -: DEFAULT.id 'fab0bc71-0434-42a4-9fcd-daac32efda91' is replaced by {id}: a new service never shares its id (its containers' label) with another\n")
+    );
+    let out = env
+        .om_stdin(&["s", "create", "--force", "--config=-"], ini)
+        .ok();
+    assert_eq!(
+        out.stderr,
+        format!("om: s: warning: --config -: DEFAULT.id 'fab0bc71-0434-42a4-9fcd-daac32efda91' is replaced by {id}: the service keeps its own id\n")
+    );
+    let same = ini.replace("fab0bc71-0434-42a4-9fcd-daac32efda91", &id);
+    let out = env
+        .om_stdin(&["s", "create", "--force", "--config=-"], &same)
+        .ok();
+    assert_eq!(out.stderr, "");
+    let json = |name: &str| {
+        format!(
+            r#"{{"metadata": {{"name": "{name}"}}, "container#1": {{"type": "docker", "image": "nginx"}}}}"#
+        )
+    };
+    let out = env
+        .om_stdin(&["web", "create", "--config=-"], &json("db"))
+        .ok();
+    assert_eq!(
+        out.stderr,
+        "om: web: warning: --config -: metadata.name 'db' is not used: the service is web\n"
+    );
+    let out = env
+        .om_stdin(&["app", "create", "--config=-"], &json("app"))
+        .ok();
+    assert_eq!(out.stderr, "");
+}
