@@ -3,7 +3,7 @@
 use crate::action::waitlock;
 use crate::cli::{ActionArgs, CreateArgs};
 use crate::config::ini::Document;
-use crate::config::input::{apply, parse_assign, parse_config_for};
+use crate::config::input::{apply, parse_assign, parse_config_for, Named};
 use crate::config::{self, check};
 use crate::error::{fail, Error, Result};
 use crate::host::Host;
@@ -37,13 +37,21 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
     let (exists, existing_id) = existing(ctx, path, args.force)?;
     let mut doc = match &args.config {
         Some(src) => {
-            let (doc, keyed) = parse_config_for(&read_source(src)?)
+            let (doc, named) = parse_config_for(&read_source(src)?)
                 .map_err(|e| Error::Failed(format!("--config {src}: {e}")))?;
-            // The path-keyed form names its service: it must be this one.
-            if let Some(k) = keyed.filter(|k| SvcPath::parse(k).ok().as_ref() != Some(path)) {
-                return fail(format!(
-                    "--config {src}: the config is for service {k}, not {path}"
-                ));
+            match named {
+                // The path-keyed form names its service: it must be this one.
+                Some(Named::Keyed(k)) if SvcPath::parse(&k).ok().as_ref() != Some(path) => {
+                    return fail(format!(
+                        "--config {src}: the config is for service {k}, not {path}"
+                    ));
+                }
+                // OpenSVC's metadata is not kept: the name given is the service's.
+                Some(Named::Metadata(n)) if n != path.name => crate::text::say(&format!(
+                    "{path}: warning: --config {src}: metadata.name '{}' is not used: the service is {path}",
+                    n.escape_debug()
+                )),
+                _ => {}
             }
             doc
         }
@@ -52,6 +60,19 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
     // A new service never shares an id (and so container labels) with the
     // service its config was copied from.
     let id = existing_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if let (Some(src), Some(given)) = (&args.config, doc.get("DEFAULT", "id")) {
+        if given != id {
+            crate::text::say(&format!(
+                "{path}: warning: --config {src}: DEFAULT.id '{}' is replaced by {id}: {}",
+                given.escape_debug(),
+                if exists {
+                    "the service keeps its own id"
+                } else {
+                    "a new service never shares its id (its containers' label) with another"
+                }
+            ));
+        }
+    }
     // First, so that the id heads [DEFAULT] ...
     doc.set("DEFAULT", "id", &id);
     for kw in &args.kw {
@@ -75,6 +96,10 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
     let report = check::check_document(&doc, path, &ctx.node, ctx);
     if let Some(first) = report.validate_errors(&ctx.roots).first() {
         return fail(format!("{path}: {first}"));
+    }
+    // what `validate config` would warn about, said as the config is written
+    for w in &report.warnings {
+        crate::text::say(&format!("{path}: warning: {w}"));
     }
     if let Some(svc) = &report.service {
         crate::nodes::write_checks::daemon_checked(ctx, path, svc)?;

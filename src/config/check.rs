@@ -120,6 +120,9 @@ fn check_sections<'d>(eval: &Evaluator<'d>, report: &mut Report) -> Vec<&'d str>
                 Ok(()) => check_key(eval, section, &kind, key, report),
                 Err(e) => report.errors.push(line(&e)),
             }
+            report
+                .warnings
+                .extend(comment_in_value(section, key, value));
             if let Some((_, node)) = key.split_once('@') {
                 let other = !LIST_SCOPES.contains(&node)
                     && !crate::nodename::is_local(node, eval.nodename)
@@ -224,6 +227,22 @@ fn finish(report: &mut Report, svc: Service, roots: &Roots) {
         Err(e) => report.errors.push(e),
         Ok(()) => report.service = Some(svc),
     }
+}
+
+/// A value that reads like `text   # words` (whitespace, then `#`): in an
+/// om config `#` starts a comment only at the start of a line, so the
+/// words are part of the value, which is rarely what was meant.
+fn comment_in_value(section: &str, key: &str, value: &str) -> Option<String> {
+    let at = value
+        .char_indices()
+        .zip(value.chars().skip(1))
+        .find(|((_, c), next)| c.is_whitespace() && *next == '#')
+        .map(|((i, c), _)| i + c.len_utf8())?;
+    let tail = value[at..].lines().next().unwrap_or_default();
+    Some(format!(
+        "{section}.{key}: '{}' is part of the value: '#' starts a comment only at the start of a line",
+        tail.escape_debug()
+    ))
 }
 
 /// The scopes that name a node list rather than a node.
@@ -483,6 +502,20 @@ mod tests {
             "{base}image = a\ncommand = sh\t-x\n  -c\ncomment = a\tb\n  b\n[env]\nk = 1\n  2\n"
         );
         assert_eq!(errors(&ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_hash_after_whitespace_in_a_value_is_warned() {
+        let w = |v: &str| comment_in_value("env", "k", v);
+        assert_eq!(
+            w("a   # b c").as_deref(),
+            Some("env.k: '# b c' is part of the value: '#' starts a comment only at the start of a line")
+        );
+        assert!(w("a\t#b").is_some());
+        assert!(w("a\n  # b").is_some());
+        for quiet in ["a#b", "#a", "{{.Name}}", "a b", ""] {
+            assert_eq!(w(quiet), None, "{quiet}");
+        }
     }
 
     #[test]

@@ -17,11 +17,19 @@ pub fn parse_config(text: &str) -> Result<Document> {
     parse_config_for(text).map(|(doc, _)| doc)
 }
 
-/// `parse_config`, and the service path of OpenSVC's path-keyed JSON form
-/// (`{"svc1": {"container#1": {…}}}`) when the input has that form. An
-/// empty config (no text, `{}`, no section) is an error: a service with
-/// only an id is never what was meant.
-pub fn parse_config_for(text: &str) -> Result<(Document, Option<String>)> {
+/// The service a config source names, in one of OpenSVC's JSON forms.
+#[derive(Debug, PartialEq)]
+pub enum Named {
+    /// The path-keyed form's one key (`{"ns1/svc/web": {…}}`).
+    Keyed(String),
+    /// The metadata form's `metadata.name` (`{"metadata": {"name": "web"}, …}`).
+    Metadata(String),
+}
+
+/// `parse_config`, and the service the input names when it has one of
+/// OpenSVC's JSON forms that name one. An empty config (no text, `{}`, no
+/// section) is an error: a service with only an id is never what was meant.
+pub fn parse_config_for(text: &str) -> Result<(Document, Option<Named>)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let t = text.trim_start();
     let (doc, path) =
@@ -48,7 +56,7 @@ fn path_key(map: &Map<String, Value>) -> Option<&String> {
     (!is_section && inner.values().all(Value::is_object)).then_some(key)
 }
 
-fn from_json(text: &str) -> Result<(Document, Option<String>)> {
+fn from_json(text: &str) -> Result<(Document, Option<Named>)> {
     let invalid = |why: String| Error::Failed(format!("invalid JSON config: {why}"));
     let Strict(root) = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
     let Value::Object(mut map) = root else {
@@ -61,7 +69,10 @@ fn from_json(text: &str) -> Result<(Document, Option<String>)> {
         if let Some(Value::Object(inner)) = map.remove(&key) {
             map = inner;
         }
-        path = Some(key);
+        path = Some(Named::Keyed(key));
+    }
+    if let Some(Value::String(name)) = map.get("metadata").and_then(|m| m.get("name")) {
+        path = path.or(Some(Named::Metadata(name.clone())));
     }
     let mut doc = Document::default();
     // DEFAULT first, whatever the order in the input.
@@ -362,13 +373,17 @@ mod tests {
         let d =
             parse_config(r#"{"metadata": {"name": "x"}, "container#1": {"image": "a"}}"#).unwrap();
         assert_eq!(d.section_names().collect::<Vec<_>>(), ["container#1"]);
+        let (_, named) =
+            parse_config_for(r#"{"metadata": {"name": "x"}, "container#1": {"image": "a"}}"#)
+                .unwrap();
+        assert_eq!(named, Some(Named::Metadata("x".into())));
     }
 
     #[test]
     fn opensvc_path_keyed_form() {
         let (d, path) =
             parse_config_for(r#"{"ns1/svc/web": {"container#1": {"image": "a"}}}"#).unwrap();
-        assert_eq!(path.as_deref(), Some("ns1/svc/web"));
+        assert_eq!(path, Some(Named::Keyed("ns1/svc/web".into())));
         assert_eq!(d.get("container#1", "image"), Some("a"));
         let (_, path) = parse_config_for(r#"{"container#1": {"image": "a"}}"#).unwrap();
         assert_eq!(path, None);

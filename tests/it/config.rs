@@ -1018,3 +1018,133 @@ fn values_scoped_to_another_node_are_checked_as_that_node() {
         .ok();
     env.om(&["s4", "validate", "config"]).ok();
 }
+
+/// Every ```ini block of the README runs as pasted. The rule, per block:
+/// the block alone is a whole config (a fragment such as a lone
+/// `[container#1]` is one: every `DEFAULT` keyword has a default), given to
+/// `create --config=-` under a fresh name once the secrets and configs the
+/// README's Secrets section names exist (it says to create them first:
+/// `sec/db` key `password`, `cfg/app`, `sec/regcreds` key `config.json`);
+/// `create` succeeds, and `validate config` exits 0 with nothing on stdout
+/// or stderr (no error, no warning).
+#[test]
+fn every_readme_ini_block_is_accepted_as_pasted() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```ini\n")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("```").expect("a closed ini block")])
+        .collect();
+    assert!(
+        blocks.len() >= 4,
+        "the README's ini blocks: {}",
+        blocks.len()
+    );
+    let env = Env::new();
+    env.om(&["sec/db", "create"]).ok();
+    env.om(&["sec/db", "add", "--key", "password", "--value", "pw"])
+        .ok();
+    env.om(&["cfg/app", "create"]).ok();
+    env.om(&["cfg/app", "add", "--key", "log.level", "--value", "debug"])
+        .ok();
+    env.om(&["sec/regcreds", "create"]).ok();
+    env.om_stdin(
+        &["sec/regcreds", "add", "--key", "config.json", "--from", "-"],
+        r#"{"auths": {"registry.example.com": {"auth": "dTpw"}}}"#,
+    )
+    .ok();
+    for (i, ini) in blocks.iter().enumerate() {
+        let name = format!("readme{i}");
+        let out = env.om_stdin(&[&name, "create", "--config=-"], ini);
+        assert_eq!(
+            out.code, 0,
+            "README ini block {i} refused by create:\n{ini}\n{}",
+            out.stderr
+        );
+        let out = env.om(&[&name, "validate", "config"]);
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (0, "", ""),
+            "README ini block {i} not accepted by validate config:\n{ini}"
+        );
+    }
+}
+
+/// A value that reads like `text   # words` keeps the words (a comment
+/// starts only at the start of a line): `create`, `set` and `validate
+/// config` warn, naming the key and the words, and still write it.
+#[test]
+fn a_comment_after_a_value_is_part_of_it_and_warned() {
+    let env = Env::new();
+    let warned = |out: &str, key: &str, words: &str| {
+        assert!(
+            out.contains(&format!("s: warning: {key}: '{words}' is part of the value: '#' starts a comment only at the start of a line")),
+            "{out}"
+        )
+    };
+    let out = env
+        .om_stdin(
+            &["s", "create", "--config=-"],
+            "[env]\ngreeting = hello   # the first word\n# a comment\nplain = a#b\n[container#1]\ntype = docker\nimage = nginx\n",
+        )
+        .ok();
+    warned(&out.stderr, "env.greeting", "# the first word");
+    assert!(!out.stderr.contains("env.plain"), "{}", out.stderr);
+    let out = env.om(&["s", "validate", "config"]).ok();
+    warned(
+        &format!("{}{}", out.stdout, out.stderr),
+        "env.greeting",
+        "# the first word",
+    );
+    let out = env.om(&["s", "set", "--kw", "env.other=x\t# y"]).ok();
+    warned(&out.stderr, "env.other", "# y");
+    assert!(!out.stderr.contains("env.greeting"), "{}", out.stderr);
+    let out = env.om(&["s", "get", "--kw", "env.greeting"]).ok();
+    assert_eq!(out.stdout, "hello   # the first word\n");
+}
+
+/// `create --config` says what it does not take from the source: an `id`
+/// (a new service gets its own, a `--force` create keeps the service's) and
+/// OpenSVC's `metadata.name` when it is not the service's name. A source
+/// without them, or naming this service, creates without a word.
+#[test]
+fn create_says_the_id_and_metadata_name_it_does_not_take() {
+    let env = Env::new();
+    let ini = "[DEFAULT]\nid = fab0bc71-0434-42a4-9fcd-daac32efda91\n[container#1]\ntype = docker\nimage = nginx\n";
+    let out = env.om_stdin(&["s", "create", "--config=-"], ini).ok();
+    let id = env.svc_id("s");
+    assert_ne!(id, "fab0bc71-0434-42a4-9fcd-daac32efda91");
+    assert_eq!(
+        out.stderr,
+        format!("om: s: warning: --config -: DEFAULT.id 'fab0bc71-0434-42a4-9fcd-daac32efda91' is replaced by {id}: a new service never shares its id (its containers' label) with another\n")
+    );
+    let out = env
+        .om_stdin(&["s", "create", "--force", "--config=-"], ini)
+        .ok();
+    assert_eq!(
+        out.stderr,
+        format!("om: s: warning: --config -: DEFAULT.id 'fab0bc71-0434-42a4-9fcd-daac32efda91' is replaced by {id}: the service keeps its own id\n")
+    );
+    let same = ini.replace("fab0bc71-0434-42a4-9fcd-daac32efda91", &id);
+    let out = env
+        .om_stdin(&["s", "create", "--force", "--config=-"], &same)
+        .ok();
+    assert_eq!(out.stderr, "");
+    let json = |name: &str| {
+        format!(
+            r#"{{"metadata": {{"name": "{name}"}}, "container#1": {{"type": "docker", "image": "nginx"}}}}"#
+        )
+    };
+    let out = env
+        .om_stdin(&["web", "create", "--config=-"], &json("db"))
+        .ok();
+    assert_eq!(
+        out.stderr,
+        "om: web: warning: --config -: metadata.name 'db' is not used: the service is web\n"
+    );
+    let out = env
+        .om_stdin(&["app", "create", "--config=-"], &json("app"))
+        .ok();
+    assert_eq!(out.stderr, "");
+}

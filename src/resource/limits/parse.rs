@@ -31,7 +31,7 @@ impl fmt::Display for LimitError {
         match self {
             LimitError::NotSize(s) => write!(f, "'{s}' is not a size (e.g. 64m, 1g, or bytes)"),
             LimitError::NotQuota(s) => {
-                write!(f, "'{s}' is not a cpu quota (e.g. 50%@all, 150%@2, 20000)")
+                write!(f, "'{s}' is not a cpu quota (e.g. 50%@all, 75%@2, 20000)")
             }
             LimitError::PercentOfOneCpu(s) => {
                 write!(f, "'{s}': the percent of a cpu is 1 to 100 (more cpus: @N)")
@@ -180,7 +180,7 @@ mod tests {
         };
         for (kw, v, line) in [
             ("pg_mem_limit", "lots", "container#1.pg_mem_limit: 'lots' is not a size (e.g. 64m, 1g, or bytes)"),
-            ("pg_cpu_quota", "x%", "container#1.pg_cpu_quota: 'x%' is not a cpu quota (e.g. 50%@all, 150%@2, 20000)"),
+            ("pg_cpu_quota", "x%", "container#1.pg_cpu_quota: 'x%' is not a cpu quota (e.g. 50%@all, 75%@2, 20000)"),
             ("pg_cpu_quota", "150%", "container#1.pg_cpu_quota: '150%': the percent of a cpu is 1 to 100 (more cpus: @N)"),
             ("pg_mems", "0-", "container#1.pg_mems: '0-' is not a list like 0-3,6"),
             ("pg_blkio_weight", "5", "container#1.pg_blkio_weight: '5': a number from 10 to 1000"),
