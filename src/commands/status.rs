@@ -18,7 +18,10 @@ use std::io::IsTerminal;
 /// silent node; 4 only when this node's answer can not decide (down here,
 /// and a node that did not answer may run it).
 pub fn exit_status(ctx: &Host, selector: &str, local: bool) -> Result<()> {
-    let (statuses, broken) = match collect(ctx, selector, !local) {
+    let (statuses, broken) = match ctx
+        .select(selector)
+        .and_then(|paths| collect(ctx, &paths, !local))
+    {
         Ok(r) => r,
         Err(e) if e.said() => return Err(Error::StatusUnknown),
         Err(e) => {
@@ -38,7 +41,8 @@ pub fn exit_status(ctx: &Host, selector: &str, local: bool) -> Result<()> {
 }
 
 pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
-    let (statuses, broken) = collect(ctx, selector, !args.local)?;
+    // a document of what matches: none is an empty one
+    let (statuses, broken) = collect(ctx, &ctx.matching(selector)?, !args.local)?;
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
