@@ -7,6 +7,7 @@ use crate::host::Host;
 
 use crate::status::collect::collect;
 use crate::status::render::render;
+use crate::status::{not_configured, Avail, ServiceStatus};
 use std::io::IsTerminal;
 
 /// The exit code says the status; 4 says om could not tell (no such
@@ -34,10 +35,34 @@ pub fn exit_status(ctx: &Host, selector: &str, local: bool) -> Result<()> {
     }
     // Several services: the first one that is not up, in path order (as the
     // docker passthrough exits with the first non-zero code).
-    match statuses.iter().map(|s| s.overall.code()).find(|c| *c != 0) {
-        Some(code) => Err(Error::Status(code)),
+    match statuses.iter().find(|s| s.overall.code() != 0) {
+        Some(st) if st.overall == Avail::Unknown => {
+            // what the tree shows on the silent nodes' lines, said once
+            crate::text::say(&why_unknown(st));
+            Err(Error::StatusUnknown)
+        }
+        Some(st) => Err(Error::Status(st.overall.code())),
         None => Ok(()),
     }
+}
+
+/// Why a service's status across its nodes is not known: the nodes that
+/// could not tell (their reason), where no node that answered runs it.
+fn why_unknown(st: &ServiceStatus) -> String {
+    let silent: Vec<String> = st
+        .instances
+        .iter()
+        .filter(|i| i.overall == Avail::Unknown && !not_configured(&i.notice, &st.path))
+        .map(|i| format!("{} ({})", i.node, i.notice))
+        .collect();
+    if silent.is_empty() {
+        return format!("{}: the status is unknown", st.path);
+    }
+    format!(
+        "{}: the status is unknown: {} can not tell whether the service runs there, and no node that answered runs it",
+        st.path,
+        silent.join(", ")
+    )
 }
 
 pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
