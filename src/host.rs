@@ -144,8 +144,21 @@ impl Host {
         }
     }
 
-    /// The services a selector picks among those configured.
+    /// The services a selector picks among those configured, at least
+    /// one: a selector that picks none (a typo in a glob) is an error, so
+    /// that no action does nothing in silence and no `status` reads "up".
     pub fn select(&self, selector: &str) -> Result<Vec<SvcPath>> {
+        let paths = self.matching(selector)?;
+        if paths.is_empty() {
+            return Err(Error::Failed(format!("no service matches '{selector}'")));
+        }
+        Ok(paths)
+    }
+
+    /// The services `selector` matches, none at all included: for a
+    /// document that lists what matched (`print status`, which other
+    /// nodes' om ask with paths this node may not have).
+    pub fn matching(&self, selector: &str) -> Result<Vec<SvcPath>> {
         select(selector, &list_services(&self.roots)?)
     }
 }

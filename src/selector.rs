@@ -4,8 +4,9 @@ use crate::error::{Error, Result};
 use crate::paths::SvcPath;
 
 /// The services `expr` selects among `all` (sorted, no duplicates). An exact
-/// path that does not exist is an error; a glob that matches nothing is not;
-/// a glob that is not one (`rt[`) is a usage error.
+/// path that does not exist is an error; a glob that matches nothing is not
+/// here (`Host::select` refuses an empty selection, `Host::matching` takes
+/// it); a glob that is not one (`rt[`) is a usage error.
 pub fn select(expr: &str, all: &[SvcPath]) -> Result<Vec<SvcPath>> {
     let mut out: Vec<SvcPath> = Vec::new();
     for item in expr.split(',') {

@@ -283,8 +283,10 @@ pub fn validate(ctx: &Host, selector: &str) -> Result<()> {
                 Err(e) => errors.push(e.to_string()),
             }
         }
+        // warnings on stderr, as every command says them; the errors are
+        // the report
         for w in &warnings {
-            text.push_str(&format!("{path}: warning: {w}\n"));
+            crate::text::say(&format!("{path}: warning: {w}"));
         }
         for e in &errors {
             text.push_str(&format!("{path}: error: {e}\n"));

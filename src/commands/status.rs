@@ -7,6 +7,7 @@ use crate::host::Host;
 
 use crate::status::collect::collect;
 use crate::status::render::render;
+use crate::status::{not_configured, Avail, ServiceStatus};
 use std::io::IsTerminal;
 
 /// The exit code says the status; 4 says om could not tell (no such
@@ -18,7 +19,10 @@ use std::io::IsTerminal;
 /// silent node; 4 only when this node's answer can not decide (down here,
 /// and a node that did not answer may run it).
 pub fn exit_status(ctx: &Host, selector: &str, local: bool) -> Result<()> {
-    let (statuses, broken) = match collect(ctx, selector, !local) {
+    let (statuses, broken) = match ctx
+        .select(selector)
+        .and_then(|paths| collect(ctx, &paths, !local))
+    {
         Ok(r) => r,
         Err(e) if e.said() => return Err(Error::StatusUnknown),
         Err(e) => {
@@ -31,14 +35,39 @@ pub fn exit_status(ctx: &Host, selector: &str, local: bool) -> Result<()> {
     }
     // Several services: the first one that is not up, in path order (as the
     // docker passthrough exits with the first non-zero code).
-    match statuses.iter().map(|s| s.overall.code()).find(|c| *c != 0) {
-        Some(code) => Err(Error::Status(code)),
+    match statuses.iter().find(|s| s.overall.code() != 0) {
+        Some(st) if st.overall == Avail::Unknown => {
+            // what the tree shows on the silent nodes' lines, said once
+            crate::text::say(&why_unknown(st));
+            Err(Error::StatusUnknown)
+        }
+        Some(st) => Err(Error::Status(st.overall.code())),
         None => Ok(()),
     }
 }
 
+/// Why a service's status across its nodes is not known: the nodes that
+/// could not tell (their reason), where no node that answered runs it.
+fn why_unknown(st: &ServiceStatus) -> String {
+    let silent: Vec<String> = st
+        .instances
+        .iter()
+        .filter(|i| i.overall == Avail::Unknown && !not_configured(&i.notice, &st.path))
+        .map(|i| format!("{} ({})", i.node, i.notice))
+        .collect();
+    if silent.is_empty() {
+        return format!("{}: the status is unknown", st.path);
+    }
+    format!(
+        "{}: the status is unknown: {} can not tell whether the service runs there, and no node that answered runs it",
+        st.path,
+        silent.join(", ")
+    )
+}
+
 pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
-    let (statuses, broken) = collect(ctx, selector, !args.local)?;
+    // a document of what matches: none is an empty one
+    let (statuses, broken) = collect(ctx, &ctx.matching(selector)?, !args.local)?;
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,

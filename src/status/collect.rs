@@ -18,10 +18,13 @@ use crate::resource::ip;
 use crate::state;
 use std::collections::HashSet;
 
-/// The status of every selected service; services whose config does not
+/// The status of each of `paths`; services whose config does not
 /// load are reported and counted as failures.
-pub fn collect(ctx: &Host, selector: &str, everywhere: bool) -> Result<(Vec<ServiceStatus>, bool)> {
-    let paths = ctx.select(selector)?;
+pub fn collect(
+    ctx: &Host,
+    paths: &[SvcPath],
+    everywhere: bool,
+) -> Result<(Vec<ServiceStatus>, bool)> {
     // The host's engine lists its containers while the configs are read:
     // on a thousand services, the two take about as long (scripts/bench
     // (g)). Dropped unread when no service turns out to be on it.
@@ -31,7 +34,7 @@ pub fn collect(ctx: &Host, selector: &str, everywhere: bool) -> Result<(Vec<Serv
     } else {
         Some(docker::Listing::start(&host)?)
     };
-    let (services, local, mut broken) = load_all(ctx, &paths);
+    let (services, local, mut broken) = load_all(ctx, paths);
     // The other nodes are asked while this node's engines list (SPEC 12):
     // a status across nodes costs the slowest of them, not their sum.
     let asked = if everywhere {

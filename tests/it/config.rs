@@ -441,22 +441,25 @@ fn validate_tells_errors_from_warnings() {
         "[DEFAULT]\nnodes = n1 n2\n[container#1]\ntype = docker\nimage = nginx\nrestart = 2\n",
     )
     .ok();
+    // warnings on stderr, as every command says them (stdout is data)
     let out = env.om(&["s", "validate", "config"]).ok();
-    assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr_lines().len(), 2, "{}", out.stderr);
     assert!(
-        out.stdout.contains(
-            "s: warning: DEFAULT.nodes: deb1.opensvc.com is not a node of the service (n1 n2): om starts nothing of it here"
+        out.stderr.contains(
+            "om: s: warning: DEFAULT.nodes: deb1.opensvc.com is not a node of the service (n1 n2): om starts nothing of it here"
         ),
         "{}",
-        out.stdout
+        out.stderr
     );
     // one node is what om does: no warning
     env.om(&["s", "set", "--kw", "nodes={nodename}"]).ok();
     let out = env.om(&["s", "validate", "config"]).ok();
-    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr_lines().len(), 1, "{}", out.stderr);
     assert!(out
-        .stdout
-        .contains("s: warning: container#1.restart: not supported by om"));
+        .stderr
+        .contains("om: s: warning: container#1.restart: not supported by om"));
     // a file edited into nonsense by hand
     std::fs::write(
         env.conf("s"),
@@ -669,11 +672,11 @@ fn a_node_that_is_not_a_node_of_the_service_never_starts_it() {
     .ok();
     let out = env.om(&["s", "validate", "config"]).ok();
     assert!(
-        out.stdout.contains(
+        out.stderr.contains(
             "s: warning: DEFAULT.nodes: deb1.opensvc.com is not a node of the service (n2 n3): om starts nothing of it here"
         ),
         "{}",
-        out.stdout
+        out.stderr
     );
     for force in [false, true] {
         let mut args = vec!["s", "start", "--local"];
@@ -752,20 +755,20 @@ fn validate_warns_of_env_keys_the_environment_overrides() {
     .ok();
     let out = env.om(&["s", "validate", "config"]).ok();
     assert!(
-        out.stdout.contains(
+        out.stderr.contains(
             "s: warning: env.path: the environment variable PATH is set here and overrides it"
         ),
         "{}",
-        out.stdout
+        out.stderr
     );
-    assert!(!out.stdout.contains("env.om_test_w"), "{}", out.stdout);
+    assert!(!out.stderr.contains("env.om_test_w"), "{}", out.stderr);
     env.vars.push(("OM_TEST_W".into(), "b".into()));
     let out = env.om(&["s", "validate", "config"]).ok();
     assert!(
-        out.stdout
+        out.stderr
             .contains("s: warning: env.om_test_w: the environment variable OM_TEST_W is set here"),
         "{}",
-        out.stdout
+        out.stderr
     );
     let out = env
         .om(&["s", "get", "--kw", "container#1.command", "--eval"])

@@ -670,10 +670,10 @@ fn a_host_engine_that_can_not_be_asked_is_said() {
     env.vars.push(("DOCKER_HOST".into(), none));
     let out = env.om(&["h", "validate", "config"]).ok();
     assert!(
-        out.stdout
+        out.stderr
             .contains("warning: the host's docker engine could not be asked for its data root"),
         "{}",
-        out.stdout
+        out.stderr
     );
     hand_write(
         &env,
@@ -700,11 +700,11 @@ fn a_host_engine_that_can_not_be_asked_is_said() {
     hand_write(&env, "h", &ini_on(&env.root().join("data"), HAND_ID));
     let out = env.om(&["h", "validate", "config"]).ok();
     assert!(
-        out.stdout
+        out.stderr
             .contains("warning: the host's docker engine could not be asked for its data root")
-            && out.stdout.contains("answered ''"),
+            && out.stderr.contains("answered ''"),
         "{}",
-        out.stdout
+        out.stderr
     );
     hand_write(
         &env,
@@ -922,11 +922,11 @@ fn daemon_args_may_not_set_what_om_sets() {
     hand_write(&env, "f", &ini);
     let out = env.om(&["f", "validate", "config"]).ok();
     assert!(
-        out.stdout.contains(
+        out.stderr.contains(
             "warning: DEFAULT.docker_daemon_args: -H tcp://127.0.0.1:2375 without --tlsverify"
         ),
         "{}",
-        out.stdout
+        out.stderr
     );
     let out = env.om(&["f", "start", "--dry-run"]).ok();
     assert!(

@@ -447,3 +447,43 @@ fn a_partial_restart_never_says_the_instance_stopped() {
     );
     env.om(&[&name, "purge"]).ok();
 }
+
+#[test]
+fn a_selector_that_matches_nothing_is_said_and_never_reads_up() {
+    engine();
+    let env = Env::new();
+    let name = unique("sel");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone()]);
+    env.om_stdin(&[&name, "deploy", "--config=-"], &ini(&[1]))
+        .ok();
+    // the glob that names it: up, exit 0
+    env.om(&[&format!("{name}*"), "status"]).ok();
+    let typo = format!("x{name}*");
+    let said = format!("om: no service matches '{typo}'\n");
+    // a monitoring check with a typo: not known (4), and why
+    let out = env.om(&[&typo, "status"]).code(4);
+    assert_eq!(out.stderr, said);
+    assert_eq!(out.stdout, "");
+    let out = env.om(&[&typo, "status", "--local"]).code(4);
+    assert_eq!(out.stderr, said);
+    // an action does nothing in silence no more: it says so, exit 1
+    for action in ["stop", "start", "restart", "provision"] {
+        let out = env.om(&[&typo, action]).code(1);
+        assert_eq!(out.stderr, said, "{action}");
+        assert_eq!(out.stdout, "", "{action}");
+    }
+    assert!(running(&c1), "nothing was stopped");
+    // a list of globs: the selection is what all of them match
+    env.om(&[&format!("{typo},{name}*"), "status"]).ok();
+    let out = env.om(&[&format!("{typo},y{name}*"), "status"]).code(4);
+    assert_eq!(
+        out.stderr,
+        format!("om: no service matches '{typo},y{name}*'\n")
+    );
+    // `print status` is the document of what matches: none is an empty one
+    let out = env
+        .om(&[&typo, "print", "status", "--local", "--format", "json"])
+        .ok();
+    assert_eq!(out.stdout, "");
+}

@@ -449,7 +449,18 @@ fn a_node_that_does_not_answer_stops_a_start_and_status_can_not_decide() {
         out.stderr
     );
     // down here, n2 silent: status can not decide (4); this node alone says down
-    env.om(&[&name, "status"]).code(4);
+    let out = env.om(&[&name, "status"]).code(4);
+    // and says why, once: the service, the silent node and its reason
+    assert_eq!(out.stderr_lines().len(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "om: {name}: the status is unknown: n2 (unreachable"
+        )) && out
+            .stderr
+            .contains("can not tell whether the service runs there"),
+        "{}",
+        out.stderr
+    );
     env.om(&[&name, "status", "--local"]).code(1);
     let st = env.om(&[&name, "print", "status"]).ok().stdout;
     assert!(st.lines().next().unwrap().ends_with(" unknown"), "{st}");

@@ -138,9 +138,10 @@ fn bad_references_and_usage() {
         out.stdout
     );
     env.om(&["nosuch", "docker", "ps"]).code(1);
-    // a glob that matches nothing runs nothing and succeeds
-    let out = env.om(&["zz*", "docker", "ps"]).ok();
+    // a glob that matches nothing runs nothing, and says so
+    let out = env.om(&["zz*", "docker", "ps"]).code(1);
     assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, "om: no service matches 'zz*'\n");
 }
 
 /// A fake `OM_RSH` that logs its words, one a line, and exits
