@@ -35,6 +35,9 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
         )));
     }
     let (exists, existing_id) = existing(ctx, path, args.force)?;
+    // what the source says that is not taken, said once the config is
+    // known good (a refused one gets its one-line error alone)
+    let mut notes: Vec<String> = Vec::new();
     let mut doc = match &args.config {
         Some(src) => {
             let (doc, named) = parse_config_for(&read_source(src)?)
@@ -47,7 +50,7 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
                     ));
                 }
                 // OpenSVC's metadata is not kept: the name given is the service's.
-                Some(Named::Metadata(n)) if n != path.name => crate::text::say(&format!(
+                Some(Named::Metadata(n)) if n != path.name => notes.push(format!(
                     "{path}: warning: --config {src}: metadata.name '{}' is not used: the service is {path}",
                     n.escape_debug()
                 )),
@@ -62,7 +65,7 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
     let id = existing_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if let (Some(src), Some(given)) = (&args.config, doc.get("DEFAULT", "id")) {
         if given != id {
-            crate::text::say(&format!(
+            notes.push(format!(
                 "{path}: warning: --config {src}: DEFAULT.id '{}' is replaced by {id}: {}",
                 given.escape_debug(),
                 if exists {
@@ -96,6 +99,9 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
     let report = check::check_document(&doc, path, &ctx.node, ctx);
     if let Some(first) = report.validate_errors(&ctx.roots).first() {
         return fail(format!("{path}: {first}"));
+    }
+    for n in &notes {
+        crate::text::say(n);
     }
     // what `validate config` would warn about, said as the config is written
     for w in &report.warnings {
