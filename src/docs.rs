@@ -208,8 +208,8 @@ fn conf_page() -> String {
          that start with whitespace; # and ; start a comment only at the start of a line. \
          key@NODE (NODE: a node name or its first label; or key@nodes, key@drpnodes) scopes a value to a node, and is checked as \
          that node builds the service; id, nodes and drpnodes take no scope. References are expanded when a value \
-         is used: {name} {svcname} {namespace} {path} {nodename} {id} {env.KEY} (an environment \
-         variable KEY in upper case overrides the [env] value) and {RID.KEYWORD}; other braces ({}, {a,b}, JSON) and {{...}} templates are kept as they are. Durations: 10, \
+         is used: {name} {namespace} {path} {nodename} {id} {env.KEY} (an environment \
+         variable KEY in upper case overrides the [env] value) and {RID.KEYWORD}, with OpenSVC's older {svcname} and {svcpath} for {name} and {path}; other braces ({}, {a,b}, JSON) and {{...}} templates are kept as they are. Durations: 10, \
          10s, 2m, 1h, 1m30s. Booleans: true/false, yes/no, 1/0.",
     )]);
     for (scope, title) in [

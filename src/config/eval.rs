@@ -328,7 +328,7 @@ impl<'a> Evaluator<'a> {
         match r {
             "name" | "svcname" => return fixed(&self.path.name),
             "namespace" => return fixed(&self.path.namespace),
-            "path" => return fixed(&self.path.to_string()),
+            "path" | "svcpath" => return fixed(&self.path.to_string()),
             "nodename" => return fixed(self.nodename),
             // the lists as set (`nodes` defaults to this node alone)
             "nodes" | "drpnodes" => {
@@ -425,6 +425,18 @@ mod tests {
             );
             assert_eq!(e.get("container#1", "rm").unwrap().unwrap(), "false");
             assert_eq!(e.get("container#1", "user").unwrap(), None);
+        });
+    }
+
+    #[test]
+    fn the_deprecated_svcname_and_svcpath_are_name_and_path() {
+        let conf =
+            "[DEFAULT]\nid = abc\n[container#1]\nimage = a\ncommand = echo {svcname} {svcpath}\n";
+        eval_with(conf, |e| {
+            assert_eq!(
+                e.get("container#1", "command").unwrap().unwrap(),
+                "echo web ns1/svc/web"
+            );
         });
     }
 
