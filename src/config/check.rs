@@ -219,6 +219,16 @@ fn finish(report: &mut Report, svc: Service, roots: &Roots) {
             "start_requires: {cycle}: one of them can never start (started in rid order, each checked at its turn)"
         ));
     }
+    for c in &svc.containers {
+        let published = crate::docker::argv::published_without_network(c);
+        if !published.is_empty() {
+            report.warnings.push(format!(
+                "{}.run_args: '{}' publishes nothing: the container has no network (netns = none, the default); set netns = bridge, or a docker network name, to give it one",
+                c.head.rid,
+                published.join(" ")
+            ));
+        }
+    }
     let all = svc.resources();
     match crate::action::plan::start_stages(&svc, &all)
         .map_err(|e| e.to_string())
@@ -516,6 +526,50 @@ mod tests {
         for quiet in ["a#b", "#a", "{{.Name}}", "a b", ""] {
             assert_eq!(w(quiet), None, "{quiet}");
         }
+    }
+
+    #[test]
+    fn publishing_under_no_network_is_warned_with_how_to_give_one() {
+        let warned = |netns: &str, run_args: &str| {
+            let text = format!(
+                "[DEFAULT]\nid = x\n[container#1]\ntype = docker\nimage = nginx\n{netns}run_args = {run_args}\n"
+            );
+            let r = check(&text);
+            assert!(r.errors.is_empty(), "{:?}", r.errors);
+            r.warnings
+                .into_iter()
+                .filter(|w| w.contains("publishes nothing"))
+                .collect::<Vec<_>>()
+        };
+        for (args, words) in [
+            ("-p 80:80", "-p 80:80"),
+            ("-p80:80", "-p80:80"),
+            ("--publish=80:80", "--publish=80:80"),
+            (
+                "--publish 80:80 -e A=1 -p 443:443",
+                "--publish 80:80 -p 443:443",
+            ),
+            ("-P", "-P"),
+        ] {
+            let w = warned("", args);
+            assert_eq!(w.len(), 1, "{args}: {w:?}");
+            assert!(
+                w[0].starts_with(&format!(
+                    "container#1.run_args: '{words}' publishes nothing"
+                )),
+                "{}",
+                w[0]
+            );
+            assert!(w[0].contains("netns = bridge"), "{}", w[0]);
+            assert_eq!(warned("netns = none\n", args).len(), 1, "{args}");
+            // a network, from the config or from run_args: nothing to say
+            assert!(warned("netns = bridge\n", args).is_empty(), "{args}");
+            assert!(
+                warned("", &format!("--net=bridge {args}")).is_empty(),
+                "{args}"
+            );
+        }
+        assert!(warned("", "-e P=1 --pid=host").is_empty());
     }
 
     #[test]

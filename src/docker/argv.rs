@@ -126,6 +126,36 @@ fn run_args_set_net(kept: &[String]) -> bool {
     })
 }
 
+/// The `-p`/`--publish`/`-P` words of `run_args` when the container has no
+/// network (`netns = none`, the default, and no `--net` in run_args):
+/// docker takes them and publishes nothing. Empty otherwise.
+pub fn published_without_network(c: &Container) -> Vec<String> {
+    let (kept, _) = filter_run_args(c);
+    let no_network = match &c.netns {
+        Some(net) => net == "none",
+        None => !run_args_set_net(&kept),
+    };
+    let mut out = Vec::new();
+    if !no_network {
+        return out;
+    }
+    let mut args = kept.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-p" | "--publish" => {
+                let value = args.next().map(|v| format!(" {v}")).unwrap_or_default();
+                out.push(format!("{arg}{value}"));
+            }
+            "-P" | "--publish-all" => out.push(arg.clone()),
+            a if a.starts_with("--publish=") || (a.starts_with("-p") && !a.starts_with("--")) => {
+                out.push(arg.clone())
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// `docker run -d …` for the resource (SPEC 4.2).
 pub fn run_argv(c: &Container, ctx: &RunCtx) -> Vec<String> {
     let hash = config_hash(c, ctx.path, ctx.svc_id);

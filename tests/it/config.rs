@@ -434,6 +434,29 @@ fn set_and_unset_keep_every_other_byte() {
 }
 
 #[test]
+fn publishing_without_a_network_is_warned_with_how_to_give_one() {
+    let env = Env::new();
+    env.om_stdin(
+        &["s", "create", "--config=-"],
+        "[DEFAULT]\n[container#1]\ntype = docker\nimage = nginx\nrun_args = --publish 8080:80\n",
+    )
+    .ok();
+    let out = env.om(&["s", "validate", "config"]).ok();
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains(
+            "om: s: warning: container#1.run_args: '--publish 8080:80' publishes nothing: the container has no network (netns = none, the default); set netns = bridge, or a docker network name, to give it one"
+        ),
+        "{}",
+        out.stderr
+    );
+    env.om(&["s", "set", "--kw", "container#1.netns=bridge"])
+        .ok();
+    let out = env.om(&["s", "validate", "config"]).ok();
+    assert!(!out.stderr.contains("publishes nothing"), "{}", out.stderr);
+}
+
+#[test]
 fn validate_tells_errors_from_warnings() {
     let env = Env::new();
     env.om_stdin(
