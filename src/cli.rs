@@ -315,6 +315,9 @@ pub struct PrintStatusArgs {
     /// This node's instance only (other nodes are not asked).
     #[arg(long)]
     pub local: bool,
+    /// Accepted for the OpenSVC agent's scripts: om's status is always fresh.
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -555,3 +555,17 @@ fn compose_words_and_a_late_service_get_a_hint() {
     // the right order still runs
     fake.env.om(&[&name, "print", "config"]).ok();
 }
+
+#[test]
+fn print_status_refresh_is_accepted_and_changes_nothing() {
+    let env = Env::new();
+    let name = unique("rf");
+    create(&env, &name, "[container#1]\ntype = docker\nimage = nginx\n");
+    // the agent's `--refresh`: om's status is always fresh
+    let plain = env.om(&[&name, "print", "status", "--format", "json"]).ok();
+    let refreshed = env
+        .om(&[&name, "print", "status", "--refresh", "--format", "json"])
+        .ok();
+    assert_eq!(refreshed.stdout, plain.stdout);
+    assert_eq!(refreshed.stderr, plain.stderr);
+}
