@@ -194,7 +194,8 @@ pub enum EditCommand {
 #[derive(Args, Debug, Clone)]
 pub struct CreateArgs {
     /// The config: a file, or - for stdin (JSON section map, OpenSVC JSON, or INI).
-    #[arg(long, value_name = "FILE|-")]
+    /// --template, the OpenSVC agent's name, is the same.
+    #[arg(long, visible_alias = "template", value_name = "FILE|-")]
     pub config: Option<String>,
     /// A keyword to set, RID.KEY=VALUE or KEY=VALUE for DEFAULT (repeatable).
     #[arg(long = "kw", value_name = "KEY=VAL")]

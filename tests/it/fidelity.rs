@@ -569,3 +569,25 @@ fn print_status_refresh_is_accepted_and_changes_nothing() {
     assert_eq!(refreshed.stdout, plain.stdout);
     assert_eq!(refreshed.stderr, plain.stderr);
 }
+
+#[test]
+fn create_template_is_create_config() {
+    let env = Env::new();
+    let ini = "[container#1]\ntype = docker\nimage = nginx\n";
+    // a file of the test's own tempdir (the env's root)
+    let file = env.root().join("tpl.conf");
+    std::fs::write(&file, ini).unwrap();
+    let (a, b) = (unique("tp"), unique("tp"));
+    let file = file.to_str().unwrap();
+    env.om(&[&a, "create", "--template", file]).ok();
+    env.om(&[&b, "create", &format!("--config={file}")]).ok();
+    let body = |name: &str| {
+        let conf = env.read_conf(name);
+        conf.lines()
+            .filter(|l| !l.starts_with("id ="))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(body(&a).contains("[container#1]\ntype = docker\nimage = nginx"));
+    assert_eq!(body(&a), body(&b));
+}
