@@ -99,6 +99,10 @@ pub enum Command {
     /// Open a shell in a container: docker exec -it NAME /bin/bash, else /bin/sh.
     Enter(EnterArgs),
     /// Show the service's action log.
+    ///
+    /// The log of om's actions on the service, not what its containers
+    /// print. Their output: `om SVC logs --containers -f`, or one
+    /// container's, as docker says it: `om SVC docker logs -f {container#1}`.
     Logs(LogsArgs),
     /// Add a key to a secret or config (NS/sec/NAME, NS/cfg/NAME).
     Add(KeyValueArgs),

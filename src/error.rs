@@ -164,6 +164,35 @@ impl Error {
     }
 }
 
+/// An unreachable engine's line: the call and docker's line, or, when the
+/// socket refuses the user (docker's line, or the socket's own error, says
+/// permission denied), the socket and what to do, without the call (its
+/// `--format` template says nothing to that user) nor docker's long text.
+fn engine_line(call: &str, line: &str) -> String {
+    if !line.to_ascii_lowercase().contains("permission denied") {
+        return format!("docker engine unreachable ({call}): {line}");
+    }
+    // the socket docker names (`unix:///var/run/docker.sock`), or the one
+    // of om's own request (`GET unix:///…/docker.sock/containers/json`)
+    let socket = [line, call]
+        .iter()
+        .find_map(|s| s.split_once("unix://").map(|(_, rest)| rest))
+        .map(|rest| {
+            let end = rest
+                .find(|c: char| c == ':' || c.is_whitespace())
+                .unwrap_or(rest.len());
+            let path = &rest[..end];
+            path.find(".sock/")
+                .map_or(path, |i| &path[..i + ".sock".len()])
+                .to_string()
+        })
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "the docker socket".into());
+    format!(
+        "docker engine unreachable: permission denied on {socket} (add the user to group docker, or use sudo)"
+    )
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The one place one-line errors are cut (SPEC 7): a message may
@@ -189,7 +218,7 @@ impl fmt::Display for Error {
                 log,
                 tail,
             } => format!("docker daemon (pid {pid}) {what}: see {}{tail}", log.display()),
-            Error::Engine { call, line } => format!("docker engine unreachable ({call}): {line}"),
+            Error::Engine { call, line } => engine_line(call, line),
             // never printed alone (`said`); inside another message (a
             // switch's "the start on N did not happen (…)") it reads as
             // the exit code it ends with, as the child's code did
@@ -276,6 +305,20 @@ mod tests {
         assert_eq!(
             Error::engine("docker ps", "refused").to_string(),
             "docker engine unreachable (docker ps): refused"
+        );
+        // the socket refusing the user: the socket and the hint, one line
+        let denied = "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/containers/json?all=1\": dial unix /var/run/docker.sock: connect: permission denied";
+        assert_eq!(
+            Error::engine("docker ps -a --format '{{.ID}}'", denied).to_string(),
+            "docker engine unreachable: permission denied on /var/run/docker.sock (add the user to group docker, or use sudo)"
+        );
+        assert_eq!(
+            Error::engine(
+                "GET unix:///run/om/x.sock/containers/json?all=1",
+                "Permission denied (os error 13)"
+            )
+            .to_string(),
+            "docker engine unreachable: permission denied on /run/om/x.sock (add the user to group docker, or use sudo)"
         );
         assert_eq!(
             Error::config("container#1.image", "is empty").to_string(),

@@ -272,10 +272,13 @@ pub fn is_full_id(id: &str) -> bool {
 }
 
 /// True when docker's stderr says the engine can not be reached (as opposed
-/// to "no such container").
+/// to "no such container"), its socket refusing the user included
+/// ("permission denied while trying to connect to the Docker daemon
+/// socket at unix:///var/run/docker.sock: …").
 pub fn engine_unreachable(stderr: &str) -> bool {
     let s = stderr.to_ascii_lowercase();
     s.contains("cannot connect to the docker daemon")
+        || s.contains("while trying to connect to the docker")
         || s.contains("error during connect")
         || s.contains("is the docker daemon running")
         || s.contains("connection refused")
@@ -285,6 +288,14 @@ pub fn engine_unreachable(stderr: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_socket_that_refuses_the_user_is_an_unreachable_engine() {
+        assert!(engine_unreachable("permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/containers/json\": dial unix /var/run/docker.sock: connect: permission denied"));
+        assert!(!engine_unreachable(
+            "Error response from daemon: No such container: x"
+        ));
+    }
 
     #[test]
     fn reads_the_fields_om_uses() {

@@ -2,7 +2,7 @@
 """A fake `docker` for tests that must see the exact docker calls, or a fault
 a real engine can not produce on demand. It logs its argv (one JSON array per
 line) to $FAKE_DOCKER_LOG and keeps a tiny container table in
-$FAKE_DOCKER_STATE. $FAKE_DOCKER_FAIL=VERB makes `docker VERB` fail;
+$FAKE_DOCKER_STATE. $FAKE_DOCKER_FAIL=VERB makes `docker VERB` fail (`*`: every verb);
 $FAKE_DOCKER_HANG=VERB makes it hang; $FAKE_DOCKER_FORK=VERB makes it leave
 a grandchild holding its stdout and stderr and exit. $FAKE_DOCKER_FAIL_MSG
 replaces the failure's stderr text; $FAKE_DOCKER_PIDS collects the pids of
@@ -74,7 +74,7 @@ if verb in os.environ.get("FAKE_DOCKER_KILLED", "").split(","):
 if os.environ.get("FAKE_DOCKER_BADID") and verb == "inspect":
     print(json.dumps([{"Id": "\u00e9" * 20, "Name": "/" + args[1]}]))
     sys.exit(0)
-if os.environ.get("FAKE_DOCKER_FAIL") == verb:
+if os.environ.get("FAKE_DOCKER_FAIL") in (verb, "*"):
     msg = os.environ.get("FAKE_DOCKER_FAIL_MSG",
                          "Error response from daemon: fake failure of docker %s" % verb)
     sys.stderr.write(msg + "\n")

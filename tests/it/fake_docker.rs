@@ -575,6 +575,37 @@ fn docker_text_is_escaped_on_stderr_in_the_log_and_in_om_logs() {
     assert_eq!(shown, "old \\e[2J\\r line\n");
 }
 
+/// A user the docker socket refuses (not in group `docker`) is told so in
+/// one line with what to do, never the call's `--format` template nor
+/// docker's long text; `status` can not tell and exits 4 saying it.
+#[test]
+fn a_socket_that_refuses_the_user_is_one_hinted_line() {
+    let mut fake = Fake::new();
+    let name = unique("pd");
+    create(
+        &fake.env,
+        &name,
+        "[container#1]\ntype = docker\nimage = nginx\n",
+    );
+    fake.with_container(&name, false);
+    // docker 20-26's exact stderr for it
+    let msg = "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/containers/json?all=1\": dial unix /var/run/docker.sock: connect: permission denied";
+    fake.env.vars.push(("FAKE_DOCKER_FAIL".into(), "*".into()));
+    fake.env
+        .vars
+        .push(("FAKE_DOCKER_FAIL_MSG".into(), msg.into()));
+    let hint = "om: docker engine unreachable: permission denied on /var/run/docker.sock (add the user to group docker, or use sudo)\n";
+    let status = fake.env.om(&[&name, "status"]).code(4);
+    assert_eq!(status.stderr, hint);
+    let print = fake.env.om(&[&name, "print", "status"]).code(1);
+    assert_eq!(print.stderr, hint);
+    let start = fake.env.om(&[&name, "start"]).code(1);
+    // an action names its service first
+    let said = format!("om: {name}: {}", &hint["om: ".len()..]);
+    assert!(start.stderr.ends_with(&said), "{}", start.stderr);
+    assert!(!start.stderr.contains("{{"), "{}", start.stderr);
+}
+
 #[test]
 fn a_huge_docker_error_is_one_cut_escaped_line() {
     let mut fake = Fake::new();

@@ -335,6 +335,27 @@ fn status_shows_the_running_action() {
 
 /// `logs --containers`: the containers' own output, prefixed with the rid,
 /// escaped.
+/// `logs` is om's action log; a compose user expecting the containers'
+/// output is told, in its help, the commands that give it (issue 23).
+#[test]
+fn logs_help_says_where_the_containers_output_is() {
+    let env = Env::new();
+    for argv in [
+        &["logs", "--help"][..],
+        &["web", "logs", "--help"],
+        &["help", "logs"],
+    ] {
+        let out = env.om(argv).ok();
+        let help = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        for cmd in [
+            "om SVC docker logs -f {container#1}",
+            "om SVC logs --containers -f",
+        ] {
+            assert!(help.contains(cmd), "{argv:?}: no `{cmd}` in {}", out.stdout);
+        }
+    }
+}
+
 #[test]
 fn logs_of_the_containers() {
     engine();
