@@ -200,7 +200,23 @@ fn man_pages_render() {
                 "om SELECTOR print status",
             ],
         ),
-        ("man/om-start.1", vec!["--dry-run", "--rid <RID>"]),
+        (
+            "man/om-start.1",
+            vec![
+                "--dry-run",
+                "--rid <RID>",
+                "wait for up status",
+                "rolls back",
+                "EXIT STATUS",
+                "128+N",
+                "EXAMPLES",
+                "om web start --rid container#2",
+            ],
+        ),
+        (
+            "man/om-status.1",
+            vec!["EXIT STATUS", "4      The status is not known", "EXAMPLES"],
+        ),
         (
             "man/om.conf.5",
             vec![

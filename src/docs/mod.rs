@@ -9,6 +9,8 @@ use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 use clap_mangen::roff::{bold, italic, roman, Roff};
 use clap_mangen::Man;
 
+mod pages;
+
 /// Every generated file: its path under the project root and its text.
 pub fn files() -> Vec<(String, String)> {
     let mut out = man_pages();
@@ -41,10 +43,7 @@ fn man_pages() -> Vec<(String, String)> {
         render(&Man::new(cli.clone()), Some(&om_sections(&cli))),
     )];
     let ls = LsCli::command().name("om-ls").bin_name("om ls");
-    out.push((
-        "man/om-ls.1".into(),
-        render(&Man::new(ls), Some(&see_also())),
-    ));
+    out.push(("man/om-ls.1".into(), command_page(&ls, "ls")));
     subcommand_pages(&cli, "om", "om SELECTOR", &mut out);
     out.sort();
     out
@@ -65,18 +64,79 @@ fn subcommand_pages(
             .name(page.clone())
             .display_name(page.clone())
             .bin_name(sub_bin.clone());
-        out.push((
-            format!("man/{page}.1"),
-            render(&Man::new(cmd), Some(&see_also())),
-        ));
+        let words = sub_bin.trim_start_matches("om SELECTOR ");
+        out.push((format!("man/{page}.1"), command_page(&cmd, words)));
         subcommand_pages(sub, &page, &sub_bin, out);
     }
 }
 
-fn see_also() -> Roff {
+/// A command's page: clap's name, synopsis and options, with the
+/// DESCRIPTION, EXIT STATUS and EXAMPLES of its entry in `pages` (`words`:
+/// the command's words after the selector). A command with no entry gets
+/// clap's summary alone, and no EXIT STATUS nor EXAMPLES: a test names it.
+fn command_page(cmd: &clap::Command, words: &str) -> String {
+    let man = Man::new(cmd.clone());
+    let mut buf = Vec::new();
+    let _ = man.render_title(&mut buf);
+    let _ = man.render_name_section(&mut buf);
+    let _ = man.render_synopsis_section(&mut buf);
+    let Some(page) = pages::page(words) else {
+        let _ = man.render_description_section(&mut buf);
+        let _ = man.render_options_section(&mut buf);
+        let mut text = String::from_utf8_lossy(&buf).into_owned();
+        text.push_str(&see_also(&[]).to_roff());
+        return text;
+    };
+    let mut r = Roff::new();
+    r.control("SH", ["DESCRIPTION"]);
+    let summary = cmd.get_about().map(ToString::to_string).unwrap_or_default();
+    r.text([roman(summary.trim_end_matches('.').to_string() + ".")]);
+    for paragraph in page.description {
+        r.control("PP", []);
+        r.text([roman(*paragraph)]);
+    }
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    text.push_str(&r.to_roff());
+    let mut buf = Vec::new();
+    let _ = man.render_options_section(&mut buf);
+    text.push_str(&String::from_utf8_lossy(&buf));
+    let mut r = Roff::new();
+    r.control("SH", ["EXIT STATUS"]);
+    for (code, when) in page.exit {
+        para(&mut r, code, when);
+    }
+    r.control("SH", ["EXAMPLES"]);
+    for (line, what) in page.examples {
+        para(&mut r, line, what);
+    }
+    text.push_str(&r.to_roff());
+    text.push_str(&see_also(page.description).to_roff());
+    text
+}
+
+/// om(1), om.conf(5), and the pages `text` names (`om-start(1)`).
+fn see_also(text: &[&str]) -> Roff {
+    let mut named: Vec<&str> = Vec::new();
+    for paragraph in text {
+        for (i, _) in paragraph.match_indices("(1)") {
+            let start = paragraph[..i]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .map_or(0, |s| s + 1);
+            let name = &paragraph[start..i];
+            if name.starts_with("om-") && !named.contains(&name) {
+                named.push(name);
+            }
+        }
+    }
     let mut r = Roff::new();
     r.control("SH", ["SEE ALSO"]);
-    r.text([bold("om"), roman("(1), "), bold("om.conf"), roman("(5)")]);
+    let mut items = vec![bold("om"), roman("(1), "), bold("om.conf"), roman("(5)")];
+    for name in named {
+        items.push(roman(", "));
+        items.push(bold(name));
+        items.push(roman("(1)"));
+    }
+    r.text(items);
     r
 }
 
@@ -114,7 +174,7 @@ fn om_sections(cli: &clap::Command) -> Roff {
         ("0", "Success."),
         ("1", "Failure: an action, a check or a config problem; the reason is on stderr."),
         ("2", "Usage error: a bad option, a bad service path, a docker reference to a resource the service does not have."),
-        ("status", "om SELECTOR status exits with the overall status: up 0, down 1, warn 2, n/a 3; 4 when om can not tell (no such service, a config that does not load, an engine or a query that did not answer), with the reason on stderr."),
+        ("status", "om SELECTOR status exits with the overall status: up 0, down 1, warn 2, n/a 3; 4 when om can not tell (no such service, a selector that matches nothing, a config that does not load, an engine, a query or a node that did not answer), with the reason on stderr. Each command's page (om-start(1), …) lists the codes it uses."),
         ("128+N", "An action interrupted by signal N (SIGINT, SIGTERM): the docker call running is killed and what the action started is rolled back."),
         ("docker, enter", "The docker command's exit code, 128+N when it was killed by signal N."),
     ] {
@@ -315,6 +375,68 @@ mod tests {
             stale.is_empty(),
             "run scripts/gen-docs; these drifted: {stale:?}"
         );
+    }
+
+    /// Every command's page says what it does, how it exits and how it is
+    /// used (DESCRIPTION beyond clap's summary, EXIT STATUS, EXAMPLES), and
+    /// om-status(1) lists its code 4 and what it means.
+    #[test]
+    fn every_command_page_has_a_description_exit_status_and_examples() {
+        let files = files();
+        let mut cli = crate::cli::command();
+        cli.build();
+        let mut words = vec!["ls".to_string()];
+        fn walk(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                let w = format!("{prefix}{}", sub.get_name());
+                out.push(w.clone());
+                walk(sub, &format!("{w} "), out);
+            }
+        }
+        walk(&cli, "", &mut words);
+        let mut missing = Vec::new();
+        for w in &words {
+            let file = format!("man/om-{}.1", w.replace(' ', "-"));
+            let page = &files
+                .iter()
+                .find(|(f, _)| *f == file)
+                .unwrap_or_else(|| panic!("no {file}"))
+                .1;
+            let sections: Vec<&str> = page
+                .lines()
+                .filter_map(|l| l.strip_prefix(".SH "))
+                .collect();
+            let has = |s: &str| sections.iter().any(|x| x.trim_matches('"') == s);
+            // a description of its own: at least one paragraph past the summary
+            let described = page
+                .split(".SH DESCRIPTION")
+                .nth(1)
+                .and_then(|d| d.split(".SH ").next())
+                .is_some_and(|d| d.contains(".PP"));
+            if !(described && has("EXIT STATUS") && has("EXAMPLES")) {
+                missing.push(format!("{file} ({w})"));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "these pages lack a DESCRIPTION, an EXIT STATUS or EXAMPLES (add their entry to src/docs/pages.rs): {missing:?}"
+        );
+        let status = &files
+            .iter()
+            .find(|(f, _)| f == "man/om-status.1")
+            .unwrap()
+            .1;
+        let exit = status.split(".SH \"EXIT STATUS\"").nth(1).unwrap();
+        let exit = exit.split(".SH ").next().unwrap();
+        for code in ["\\fB0\\fR", "\\fB1\\fR", "\\fB4\\fR"] {
+            assert!(exit.contains(code), "om-status(1) lacks {code}:\n{exit}");
+        }
+        for why in ["not known", "matches nothing", "a node that can not tell"] {
+            assert!(
+                exit.contains(why),
+                "om-status(1) does not say {why:?}:\n{exit}"
+            );
+        }
     }
 
     #[test]
