@@ -15,7 +15,23 @@ DOCKERD_LOG=/var/log/om-dockerd.log
 DOCKERD_PIDFILE=/var/run/docker.pid
 ENGINE_WAIT_SECONDS=60
 
+# How a dockerd is started here: cgroupfs whatever the host (the
+# walkthrough's --cgroup-parent line is the cgroupfs form; a systemd host with
+# cgroup v2 would default to the systemd driver), no iptables.
+DOCKERD_ARGS=(--iptables=false --ip6tables=false --exec-opt native.cgroupdriver=cgroupfs)
+
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+# Why `docker info` fails: its last line (or that there is no client).
+engine_error() {
+    local err
+    command -v docker >/dev/null 2>&1 || {
+        echo "no docker client in PATH"
+        return 0
+    }
+    err=$(timeout 10 docker info 2>&1 >/dev/null | grep -v '^ *$' | tail -n 1) || true
+    echo "${err:-no answer}"
+}
 
 dockerd_path() { command -v dockerd 2>/dev/null || { [ -x /usr/sbin/dockerd ] && echo /usr/sbin/dockerd; }; }
 
@@ -66,9 +82,7 @@ ensure_engine() {
         return 0
     fi
     if ! is_root; then
-        local err
-        err=$(timeout 10 docker info 2>&1 >/dev/null | grep -v '^ *$' | tail -n 1) || true
-        die "no docker engine answers (docker info: ${err:-no answer}); starting one needs root"
+        die "no docker engine answers (docker info: $(engine_error)); starting one needs root"
     fi
     if dockerd_running; then
         echo "dockerd is running but not answering yet; waiting"
@@ -86,12 +100,8 @@ ensure_engine() {
             rm -f "$DOCKERD_PIDFILE"
         fi
     fi
-    echo "starting $dockerd (log: $DOCKERD_LOG)"
-    # cgroupfs whatever the host: the walkthrough's --cgroup-parent line is
-    # the cgroupfs form (a systemd host with cgroup v2 would default to the
-    # systemd driver).
-    setsid "$dockerd" --iptables=false --ip6tables=false \
-        --exec-opt native.cgroupdriver=cgroupfs >"$DOCKERD_LOG" 2>&1 </dev/null &
+    echo "starting $dockerd ${DOCKERD_ARGS[*]} (log: $DOCKERD_LOG)"
+    setsid "$dockerd" "${DOCKERD_ARGS[@]}" >"$DOCKERD_LOG" 2>&1 </dev/null &
     local pid=$!
     wait_for_engine "$pid" || die "could not start the docker engine"
     echo "engine answers (dockerd pid $pid)"

@@ -476,3 +476,270 @@ fn objects_and_their_keys_complete() {
         "password\nport"
     );
 }
+
+// --- scripts/install --------------------------------------------------------
+
+/// A directory of this test's own that user nobody can reach too (the
+/// run's TMPDIR is root's alone): under cargo's target/tmp.
+fn open_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+/// An executable script `name` in `dir` that appends its arguments to
+/// `dir/calls` (as `name ARGS`), then runs `body`.
+fn fake_program(dir: &std::path::Path, name: &str, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\necho \"{name} $*\" >> {}/calls\n{body}\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn calls(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("calls"))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// scripts/install with `vars` (PATH among them), as user nobody when
+/// `as_nobody` (through setpriv), the om under test as its binary.
+fn install(vars: &[(&str, String)], as_nobody: bool) -> Out {
+    let script = project("scripts/install");
+    let mut cmd = if as_nobody && euid() == 0 {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(&script);
+        c
+    } else {
+        Command::new(&script)
+    };
+    cmd.env_clear()
+        .env("LC_ALL", "C.UTF-8")
+        .env("OM_BIN", assert_cmd::cargo::cargo_bin("om"))
+        .stdin(std::process::Stdio::null());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .expect("scripts/install runs (setpriv: util-linux)");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// With an engine that answers, scripts/install puts om, its man pages and
+/// its completions under PREFIX, and asks the engine nothing but `docker
+/// info` (a docker in front of the real one records every call): no
+/// apt-get, no dockerd, the engine left as it is.
+#[test]
+fn install_puts_om_its_pages_and_completions_under_prefix_and_leaves_the_engine_alone() {
+    engine();
+    let dir = open_tempdir();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let real_docker = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v docker"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    fake_program(
+        &bin,
+        "docker",
+        &format!("exec {} \"$@\"", real_docker.trim()),
+    );
+    for never in ["apt-get", "dockerd"] {
+        fake_program(&bin, never, "exit 1");
+    }
+    let prefix = dir.path().join("prefix");
+    let out = install(
+        &[
+            ("PREFIX", prefix.display().to_string()),
+            ("HOME", dir.path().display().to_string()),
+            (
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            ),
+        ],
+        false,
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let version = Command::new(prefix.join("bin/om"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(version.status.success());
+    for file in [
+        "share/man/man1/om.1",
+        "share/man/man1/om-start.1",
+        "share/man/man1/om-status.1",
+        "share/man/man5/om.conf.5",
+        "share/bash-completion/completions/om",
+        "share/zsh/site-functions/_om",
+        "share/fish/vendor_completions.d/om.fish",
+    ] {
+        let installed = std::fs::read(prefix.join(file)).unwrap_or_default();
+        let shipped = file
+            .rsplit('/')
+            .next()
+            .map(|f| match f {
+                "om" => project("completions/om.bash"),
+                f if f.ends_with(".1") || f.ends_with(".5") => project(&format!("man/{f}")),
+                f => project(&format!("completions/{f}")),
+            })
+            .unwrap();
+        assert!(
+            !installed.is_empty() && installed == std::fs::read(&shipped).unwrap(),
+            "{file} is not {}",
+            shipped.display()
+        );
+    }
+    assert!(
+        out.stdout
+            .contains("docker engine: answers (docker info); left as it is"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        calls(&bin),
+        ["docker info"],
+        "the engine is asked only whether it answers"
+    );
+}
+
+/// As root with no engine that answers and no docker client,
+/// scripts/install says it installs docker.io and starts dockerd as
+/// scripts/test does; OM_INSTALL_DRY_RUN=1 makes it run neither (a fake
+/// apt-get records any call, and no docker is in PATH).
+#[test]
+fn install_as_root_without_an_engine_says_it_installs_and_starts_one() {
+    assert_eq!(
+        euid(),
+        0,
+        "this test runs scripts/install as root; run scripts/test as root"
+    );
+    let dir = open_tempdir();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // the system's programs, but no docker
+    for entry in std::fs::read_dir("/usr/bin").unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("docker") && name != "apt-get" {
+            std::os::unix::fs::symlink(entry.path(), bin.join(&name)).unwrap();
+        }
+    }
+    fake_program(&bin, "apt-get", "exit 1");
+    let prefix = dir.path().join("prefix");
+    let out = install(
+        &[
+            ("PREFIX", prefix.display().to_string()),
+            ("HOME", dir.path().display().to_string()),
+            ("PATH", bin.display().to_string()),
+            ("OM_INSTALL_DRY_RUN", "1".into()),
+        ],
+        false,
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(prefix.join("bin/om").exists());
+    for said in [
+        "docker engine: none answers (docker info: no docker client in PATH): installing and starting one",
+        "installing docker.io (Debian's docker engine and client)",
+        "would run: apt-get install -y docker.io",
+        "dockerd --iptables=false --ip6tables=false --exec-opt native.cgroupdriver=cgroupfs (log: /var/log/om-dockerd.log)",
+    ] {
+        assert!(out.stdout.contains(said), "{said:?} not said:\n{}", out.stdout);
+    }
+    assert!(out.stdout.contains("would start: "), "{}", out.stdout);
+    assert!(calls(&bin).is_empty(), "ran {:?}", calls(&bin));
+}
+
+/// As a user with no engine, scripts/install still installs om, then says
+/// exactly what to run (the socket that refuses the user: the group; no
+/// engine: this script as root, then the group) and exits 1.
+#[test]
+fn install_as_a_user_without_an_engine_says_what_to_run() {
+    for (error, says) in [
+        (
+            "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": dial unix /var/run/docker.sock: connect: permission denied",
+            vec![
+                "its socket refuses".to_string(),
+                "  sudo usermod -aG docker ".to_string(),
+            ],
+        ),
+        (
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+            vec![
+                "As root, this script installs docker.io when it is missing and starts dockerd:"
+                    .to_string(),
+                format!("  sudo {}\n", project("scripts/install").display()),
+                "  sudo usermod -aG docker ".to_string(),
+            ],
+        ),
+    ] {
+        let dir = open_tempdir();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        fake_program(&bin, "docker", &format!("echo '{error}' >&2; exit 1"));
+        for never in ["apt-get", "dockerd"] {
+            fake_program(&bin, never, "exit 1");
+        }
+        let prefix = dir.path().join("prefix");
+        std::fs::create_dir(&prefix).unwrap();
+        std::fs::write(bin.join("calls"), "").unwrap();
+        if euid() == 0 {
+            // nobody's to write into
+            for p in [&prefix, &bin.join("calls")] {
+                std::os::unix::fs::chown(p, Some(65534), Some(65534)).unwrap();
+            }
+        }
+        let out = install(
+            &[
+                ("PREFIX", prefix.display().to_string()),
+                ("HOME", prefix.display().to_string()),
+                (
+                    "PATH",
+                    format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
+                ),
+            ],
+            true,
+        );
+        assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+        assert!(prefix.join("bin/om").exists(), "om is installed all the same");
+        assert!(
+            out.stderr
+                .contains("scripts/install: no docker engine answers for "),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(error), "{}", out.stderr);
+        for said in &says {
+            assert!(out.stderr.contains(said.as_str()), "{said:?} not said:\n{}", out.stderr);
+        }
+        let ran: Vec<String> = calls(&bin)
+            .into_iter()
+            .filter(|c| !c.starts_with("docker info"))
+            .collect();
+        assert!(ran.is_empty(), "ran {ran:?}");
+    }
+}
