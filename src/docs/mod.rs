@@ -6,7 +6,7 @@ use crate::cli::LsCli;
 use crate::config::keywords::{Scope, Support, ValueType, CONTAINER_GROUP, KEYWORDS};
 use clap::CommandFactory;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
-use clap_mangen::roff::{bold, italic, roman, Roff};
+use clap_mangen::roff::{bold, italic, roman, Inline, Roff};
 use clap_mangen::Man;
 
 mod pages;
@@ -217,6 +217,7 @@ fn om_sections(cli: &clap::Command) -> Roff {
     ] {
         para(&mut r, cmd, text);
     }
+    choices(&mut r);
     r.control("SH", ["SEE ALSO"]);
     r.text([
         bold("om.conf"),
@@ -225,6 +226,65 @@ fn om_sections(cli: &clap::Command) -> Roff {
         roman("(1)"),
     ]);
     r
+}
+
+/// om(1)'s CHOICES section: `choices.md`, what om chose where the spec is
+/// silent, a list of bullets on two levels (a line that starts neither
+/// continues the bullet above), each bullet a paragraph.
+fn choices(r: &mut Roff) {
+    r.control("SH", ["CHOICES WHERE THE SPEC IS SILENT"]);
+    let mut items: Vec<(usize, String)> = Vec::new();
+    for line in include_str!("choices.md").lines() {
+        if let Some(rest) = line.strip_prefix("- ") {
+            items.push((0, rest.to_string()));
+        } else if let Some(rest) = line.strip_prefix("  - ") {
+            items.push((1, rest.to_string()));
+        } else if let Some((_, text)) = items.last_mut().filter(|_| !line.trim().is_empty()) {
+            text.push(' ');
+            text.push_str(line.trim());
+        }
+    }
+    let mut depth = 0;
+    for (level, text) in items {
+        if level > depth {
+            r.control("RS", ["4"]);
+        } else if level < depth {
+            r.control("RE", []);
+        }
+        depth = level;
+        r.control("PP", []);
+        r.text(inline_markdown(&text));
+    }
+    if depth > 0 {
+        r.control("RE", []);
+    }
+}
+
+/// Markdown's `code` and **strong** as bold, the rest as is.
+fn inline_markdown(text: &str) -> Vec<Inline> {
+    let mut out = Vec::new();
+    let (mut cur, mut code, mut strong) = (String::new(), false, false);
+    let mut flush = |cur: &mut String, marked: bool| {
+        if !cur.is_empty() {
+            let t = std::mem::take(cur);
+            out.push(if marked { bold(t) } else { roman(t) });
+        }
+    };
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '`' {
+            flush(&mut cur, code || strong);
+            code = !code;
+        } else if c == '*' && !code && chars.peek() == Some(&'*') {
+            chars.next();
+            flush(&mut cur, code || strong);
+            strong = !strong;
+        } else {
+            cur.push(c);
+        }
+    }
+    flush(&mut cur, code || strong);
+    out
 }
 
 fn kind_name(kind: ValueType) -> String {
@@ -294,6 +354,22 @@ fn conf_page() -> String {
             }
             r.text([italic(facts.join("; ")), roman(". "), roman(kw.help)]);
         }
+    }
+    r.control("SH", ["LIMITS"]);
+    r.text([roman(
+        "The pg_* keywords, on [DEFAULT] (the service's slice), a [subset#container:NAME] \
+         section (the subset's slice) or a container section (its own slice): what each \
+         writes with docker's cgroupfs driver (the file, under cgroup v1 and v2; om makes \
+         the slice directories and writes the files before any container runs in them, \
+         each write an action line) and with the systemd driver (systemctl set-property \
+         --runtime on the slice unit).",
+    )]);
+    for (keyword, v1, v2, systemd) in pages::LIMITS {
+        r.control("TP", []);
+        r.text([bold(*keyword)]);
+        r.text([roman(format!(
+            "cgroup v1: {v1}; cgroup v2: {v2}; systemd: {systemd}."
+        ))]);
     }
     r.control("SH", ["OPENSVC KEYWORDS KEPT BUT NOT ACTED ON"]);
     r.text([roman(

@@ -77,8 +77,9 @@ pub const PAGES: &[Page] = &[
              nodes gets the same file there (see om-sync(1)). No container is created: \
              that is provision, or deploy.",
             "An existing path is refused unless --force, which replaces its whole config \
-             with --config's and keeps its id. On a secret (NS/sec/NAME) or a config \
-             (NS/cfg/NAME) path, create makes the empty object.",
+             with --config's and keeps its id. Neither --config nor a keyword, or \
+             --force without --config, is a usage error. On a secret (NS/sec/NAME) or a \
+             config (NS/cfg/NAME) path, create makes the empty object.",
         ],
         examples: &[
             (
@@ -300,7 +301,9 @@ pub const PAGES: &[Page] = &[
             "Removes the service's config and state. It is refused while a container \
              carrying the service's com.opensvc.id label exists, named by the config or \
              not, and while its engine can not be asked: use om-purge(1) to remove the \
-             containers too. With --rid, it removes that resource's section only.",
+             containers too. --force goes past a config that does not identify all its \
+             containers (those carrying its label are still found, and still refuse \
+             the delete). With --rid, it removes that resource's section only.",
             "On a secret or config path, deletes the object. Across nodes, the config is \
              deleted on every node, this one last.",
         ],
@@ -588,7 +591,7 @@ pub const PAGES: &[Page] = &[
         words: "change",
         description: &[
             "Changes the value of a key of a secret or config, as add takes it. A \
-             running container keeps the old value until it is restarted.",
+             running container keeps the value it was started with.",
         ],
         examples: &[(
             "om sec/db change --key password --from new-password.txt",
@@ -650,6 +653,54 @@ pub const PAGES: &[Page] = &[
         examples: &[("om web boot print", "The unit of web.")],
         exit: CONFIG,
     },
+];
+
+/// om.conf(5)'s LIMITS: each pg_* keyword and what it writes under cgroup
+/// v1, cgroup v2 and through systemd's driver.
+pub const LIMITS: &[(&str, &str, &str, &str)] = &[
+    (
+        "pg_cpus, pg_mems",
+        "cpuset.cpus, cpuset.mems",
+        "the same",
+        "AllowedCPUs=, AllowedMemoryNodes=",
+    ),
+    (
+        "pg_cpu_shares (2-262144)",
+        "cpu.shares",
+        "cpu.weight (converted as runc does)",
+        "CPUShares=",
+    ),
+    (
+        "pg_cpu_quota (50%@all, 75%@2, or microseconds per 100 ms)",
+        "cpu.cfs_quota_us",
+        "cpu.max",
+        "CPUQuota=",
+    ),
+    (
+        "pg_mem_limit (64m, 1g)",
+        "memory.limit_in_bytes",
+        "memory.max",
+        "MemoryMax=",
+    ),
+    (
+        "pg_vmem_limit (memory + swap)",
+        "memory.memsw.limit_in_bytes",
+        "memory.swap.max (the swap part)",
+        "MemorySwapMax=",
+    ),
+    ("pg_mem_swappiness", "memory.swappiness", "none", "none"),
+    (
+        "pg_mem_oom_control",
+        "memory.oom_control",
+        "memory.oom.group",
+        "none",
+    ),
+    (
+        "pg_blkio_weight (10-1000)",
+        "blkio.weight",
+        "io.weight",
+        "IOWeight=",
+    ),
 ];
 
 /// The page of the command `words`, if it has one.

@@ -743,3 +743,80 @@ fn install_as_a_user_without_an_engine_says_what_to_run() {
         assert!(ran.is_empty(), "ran {ran:?}");
     }
 }
+
+// --- the README -------------------------------------------------------------
+
+/// The README is a guide whose first screen (25 lines) has the two set-up
+/// commands in a shell block, whose sections for the OpenSVC pages each
+/// say what differs from the agent, and whose pointers to the reference
+/// (`man om`, `man om-start`, `man om.conf`) name pages that exist.
+#[test]
+fn the_readme_starts_with_the_two_commands_and_points_at_pages_that_exist() {
+    let readme = std::fs::read_to_string(project("README.md")).unwrap();
+    let screen: Vec<&str> = readme.lines().take(25).collect();
+    let block = screen
+        .split(|l| l.starts_with("```"))
+        .nth(1)
+        .unwrap_or_default();
+    for command in ["scripts/install", "scripts/test"] {
+        assert!(
+            block
+                .iter()
+                .any(|l| l.split_whitespace().next() == Some(command)),
+            "the first screen's shell block lacks {command}:\n{}",
+            screen.join("\n")
+        );
+        assert!(project(command).exists(), "{command}");
+    }
+    let sections: Vec<(&str, &str)> = readme
+        .split("\n## ")
+        .skip(1)
+        .map(|s| s.split_once('\n').unwrap_or((s, "")))
+        .collect();
+    for page in [
+        "Quick start",
+        "Hosting",
+        "Several nodes",
+        "Secrets",
+        "Limits",
+        "Dependencies",
+        "A pod",
+        "Triggers",
+        "Start at boot",
+    ] {
+        let (title, body) = sections
+            .iter()
+            .find(|(t, _)| t.starts_with(page))
+            .unwrap_or_else(|| panic!("no section {page}"));
+        assert!(
+            body.contains("**What differs from the agent.**"),
+            "{title} does not say what differs from the agent"
+        );
+    }
+    for page in [
+        "Coming from docker compose",
+        "Architecture",
+        "Tests",
+        "Benchmark",
+    ] {
+        assert!(
+            sections.iter().any(|(t, _)| t.starts_with(page)),
+            "no section {page}"
+        );
+    }
+    let mut named = 0;
+    for (i, _) in readme.match_indices("`man om") {
+        let name: String = readme[i + 5..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
+            .collect();
+        let file = if name == "om.conf" {
+            "man/om.conf.5".to_string()
+        } else {
+            format!("man/{name}.1")
+        };
+        assert!(project(&file).exists(), "`man {name}`: no {file}");
+        named += 1;
+    }
+    assert!(named >= 5, "the README points at {named} man pages");
+}
