@@ -95,6 +95,15 @@ fn command_page(cmd: &clap::Command, words: &str) -> String {
         r.control("PP", []);
         r.text([roman(*paragraph)]);
     }
+    // what --help says after the options (print status's flags), line by line
+    if let Some(after) = cmd.get_after_help() {
+        r.control("PP", []);
+        r.control("nf", []);
+        for line in after.to_string().lines() {
+            r.text([roman(line)]);
+        }
+        r.control("fi", []);
+    }
     let mut text = String::from_utf8_lossy(&buf).into_owned();
     text.push_str(&r.to_roff());
     let mut buf = Vec::new();
@@ -497,6 +506,13 @@ mod tests {
             missing.is_empty(),
             "these pages lack a DESCRIPTION, an EXIT STATUS or EXAMPLES (add their entry to src/docs/pages.rs): {missing:?}"
         );
+        for page in pages::PAGES {
+            assert!(
+                words.iter().any(|w| w == page.words),
+                "src/docs/pages.rs has a page for '{}', which is no command",
+                page.words
+            );
+        }
         let status = &files
             .iter()
             .find(|(f, _)| f == "man/om-status.1")

@@ -52,10 +52,9 @@ pub const PAGES: &[Page] = &[
     Page {
         words: "ls",
         description: &[
-            "Lists the service paths this node holds, one per line, in path order, then \
-             the secrets (NS/sec/NAME) and configs (NS/cfg/NAME). It reads the config \
-             tree only: no engine is asked.",
-            "With --format json, one JSON array of the paths.",
+            "Lists the services this node holds, one per line, in path order, then the \
+             secrets (NS/sec/NAME) and configs (NS/cfg/NAME); --format json prints them \
+             as JSON.",
         ],
         examples: &[
             ("om ls", "Every service, secret and config of this node."),
