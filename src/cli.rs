@@ -41,7 +41,7 @@ pub struct LsCli {
 pub enum Command {
     /// Create a service from --config (JSON or INI, FILE or - for stdin) and --kw.
     Create(CreateArgs),
-    /// Create the service, then provision it.
+    /// Create or update the service, then provision it: only what changed is recreated.
     Deploy(CreateArgs),
     /// Create the containers (docker run) and leave them started.
     Provision(ActionArgs),
@@ -207,7 +207,8 @@ pub struct CreateArgs {
     /// An [env] value, KEY=VAL (repeatable).
     #[arg(long = "env", value_name = "KEY=VAL")]
     pub env: Vec<String>,
-    /// Replace an existing service's whole config with --config's (its id is kept).
+    /// Replace an existing service's whole config with --config's (its id is kept);
+    /// deploy does without it.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
