@@ -40,7 +40,7 @@ pub struct LsCli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create a service from --config (JSON or INI, FILE or - for stdin) and --kw.
-    Create(CreateArgs),
+    Create(CreateCmd),
     /// Create or update the service, then provision it: only what changed is recreated.
     Deploy(CreateArgs),
     /// Create the containers (docker run) and leave them started.
@@ -213,6 +213,17 @@ pub struct CreateArgs {
     pub force: bool,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `create`: `CreateArgs`, and the OpenSVC agent's `--provision`.
+#[derive(Args, Debug, Clone)]
+pub struct CreateCmd {
+    #[command(flatten)]
+    pub args: CreateArgs,
+    /// Provision the service once created, as deploy does (the OpenSVC agent's
+    /// form); an existing service still needs --force.
+    #[arg(long)]
+    pub provision: bool,
 }
 
 /// Options every action accepts.

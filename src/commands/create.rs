@@ -262,6 +262,12 @@ pub fn deploy(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {
     provisioned(ctx, path, args, Existing::of(args, true))
 }
 
+/// `create --provision`, the OpenSVC agent's form: the create (an existing
+/// service still needs `--force`), then the provision `deploy` does.
+pub fn create_provisioned(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {
+    provisioned(ctx, path, args, Existing::of(args, false))
+}
+
 fn provisioned(ctx: &Host, path: &SvcPath, args: &CreateArgs, on_existing: Existing) -> Result<()> {
     // Bad input is refused before anything is said or written.
     let (doc, replaced) = build_document(ctx, path, args, on_existing)?;

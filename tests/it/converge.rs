@@ -1,7 +1,8 @@
 //! `deploy` converges on the real engine (issue 23): the same config again
 //! touches nothing, a changed one is installed (same id) and recreates only
 //! the containers whose definition changed, a deploy that stopped half way
-//! is finished by the same deploy again.
+//! is finished by the same deploy again; and `create --provision`, the
+//! OpenSVC agent's form, is a create then that provision.
 
 use crate::support::{docker, docker_ok, engine, inspect, registry, registry_image, unique};
 use crate::support::{Cleanup, Env, LOOP};
@@ -145,5 +146,45 @@ fn a_deploy_that_failed_half_way_is_finished_by_running_it_again() {
     assert!(s1.2 && s2.2, "{s1:?} {s2:?}");
     assert_eq!(s1.0, first, "container#1 was recreated");
     env.om(&[&name, "status"]).ok();
+    env.om(&[&name, "purge"]).ok();
+}
+
+/// `create --provision` (the OpenSVC agent's deploy): the service created
+/// and its containers running; on an existing service it is a create,
+/// refused without --force, and with it converges as deploy does.
+#[test]
+fn create_provision_creates_then_provisions() {
+    engine();
+    let env = Env::new();
+    let name = unique("cp");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone()]);
+    let conf = container(1, &registry_image(), LOOP);
+    let out = env
+        .om_stdin(&[&name, "create", "--provision", "--config=-"], &conf)
+        .ok();
+    assert!(
+        out.stderr
+            .contains(&format!("service {name} target state set to provisioned")),
+        "{}",
+        out.stderr
+    );
+    let s1 = seen(&c1);
+    assert!(s1.2, "not running after create --provision");
+    env.om(&[&name, "status"]).ok();
+    let before = env.read_conf(&name);
+    let out = env
+        .om_stdin(&[&name, "create", "--provision", "--config=-"], &conf)
+        .code(1);
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
+    assert_eq!(env.read_conf(&name), before);
+    let out = env
+        .om_stdin(
+            &[&name, "create", "--provision", "--force", "--config=-"],
+            &conf,
+        )
+        .ok();
+    assert!(out.stderr.contains("nothing to change"), "{}", out.stderr);
+    assert_eq!(seen(&c1), s1);
     env.om(&[&name, "purge"]).ok();
 }
