@@ -250,6 +250,15 @@ fn install(
     }
     let base = crate::nodes::sync::base(ctx, path);
     config::save(path, &ctx.roots, doc)?;
+    if !existed {
+        // a new id: no container carries it yet (a delete can tell without
+        // the engine, see action::delete); a record that fails is only
+        // that delete asking the engine
+        let id = doc.get("DEFAULT", "id").unwrap_or_default();
+        if let Err(e) = state::mark_never_ran(path, &ctx.roots, id) {
+            crate::text::say(&format!("{path}: warning: {e}"));
+        }
+    }
     crate::nodes::sync::after_write(ctx, path, common, base)
 }
 

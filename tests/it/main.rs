@@ -23,4 +23,5 @@ mod secrets;
 mod shipping;
 mod support;
 mod triggers;
+mod unreachable;
 mod walkthrough;
