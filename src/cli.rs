@@ -40,8 +40,8 @@ pub struct LsCli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create a service from --config (JSON or INI, FILE or - for stdin) and --kw.
-    Create(CreateArgs),
-    /// Create the service, then provision it.
+    Create(CreateCmd),
+    /// Create or update the service, then provision it: only what changed is recreated.
     Deploy(CreateArgs),
     /// Create the containers (docker run) and leave them started.
     Provision(ActionArgs),
@@ -207,11 +207,23 @@ pub struct CreateArgs {
     /// An [env] value, KEY=VAL (repeatable).
     #[arg(long = "env", value_name = "KEY=VAL")]
     pub env: Vec<String>,
-    /// Replace an existing service's whole config with --config's (its id is kept).
+    /// Replace an existing service's whole config with --config's (its id is kept);
+    /// deploy does without it.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `create`: `CreateArgs`, and the OpenSVC agent's `--provision`.
+#[derive(Args, Debug, Clone)]
+pub struct CreateCmd {
+    #[command(flatten)]
+    pub args: CreateArgs,
+    /// Provision the service once created, as deploy does (the OpenSVC agent's
+    /// form); an existing service still needs --force.
+    #[arg(long)]
+    pub provision: bool,
 }
 
 /// Options every action accepts.

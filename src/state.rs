@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 const STARTED: &str = "started";
 const LOCK: &str = "lock";
+/// Holds the id of a service om made (`create`, `deploy`) and has run no
+/// container of since: om's own record that no container carries its
+/// label on this node, so that a delete needs no engine's answer for it.
+const NEVER_RAN: &str = "never_ran";
 
 pub fn dir(path: &SvcPath, roots: &Roots) -> PathBuf {
     path.var_dir(roots)
@@ -32,6 +36,32 @@ pub fn set_started(path: &SvcPath, roots: &Roots, started: bool) -> Result<()> {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", file, e)),
             _ => Ok(()),
         }
+    }
+}
+
+/// Records that om made the service whose id is `id` and ran no
+/// container of it yet (see `never_ran`).
+pub fn mark_never_ran(path: &SvcPath, roots: &Roots, id: &str) -> Result<()> {
+    let file = dir(path, roots).join(NEVER_RAN);
+    crate::fsutil::write_atomic(&file, id.as_bytes(), &roots.trees()).at("write", &file)
+}
+
+/// Whether om made the service with this id on this node and never ran a
+/// container of it: only its own record says so (a config placed by hand,
+/// received from another node, or made before om kept the record, may
+/// have containers: it says no).
+pub fn never_ran(path: &SvcPath, roots: &Roots, id: &str) -> bool {
+    crate::fsutil::read_regular_within(&dir(path, roots).join(NEVER_RAN), 4096)
+        .is_ok_and(|recorded| recorded == id)
+}
+
+/// Before an action that may run a container of the service: the record
+/// that none ever ran goes first (if it can not go, nothing runs).
+pub fn may_run(path: &SvcPath, roots: &Roots) -> Result<()> {
+    let file = dir(path, roots).join(NEVER_RAN);
+    match std::fs::remove_file(&file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", file, e)),
+        _ => Ok(()),
     }
 }
 

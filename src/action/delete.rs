@@ -1,6 +1,7 @@
 //! `delete` on this node: the config and state go, never while a container
 //! of the service exists on its engine (issue 21), nor while its engine
-//! can not say.
+//! can not say, unless om's own record says no container of it ever ran
+//! here (issue 23: `state::never_ran`).
 
 use super::existing::ask_existing;
 use super::log::service_log;
@@ -8,7 +9,7 @@ use super::remove::remove_service;
 use crate::cli::DeleteArgs;
 use crate::config;
 use crate::docker;
-use crate::error::{fail, Result};
+use crate::error::{fail, Error, Result};
 use crate::host::Host;
 use crate::paths::SvcPath;
 use crate::state;
@@ -63,6 +64,17 @@ pub fn delete_here(
                 ));
             }
             Ok(_) => {}
+            // an engine that can not be reached (its socket refuses the
+            // user, it does not run): om's own record that no container
+            // of it ever ran here (it made the service's id and ran none
+            // since) stands in for its answer, so a user who can not reach
+            // the engine still deletes what never ran. Never for an
+            // answer om could not read.
+            Err(e @ Error::Engine { .. }) if state::never_ran(path, &ctx.roots, &svc.id) => {
+                crate::text::say(&format!(
+                    "{path}: warning: {e}: deleted without its engine's answer: om made this service here and never ran a container of it"
+                ));
+            }
             // never from silence, --force or not: a container of it may
             // exist there
             Err(e) => {

@@ -262,6 +262,10 @@ fn act(
         }
     };
     let cur = context.current(&containers(selected))?;
+    // the engine answered: from here a container of the service may run
+    if kind.starts() && !context.dry_run {
+        state::may_run(&svc.path, &ctx.roots)?;
+    }
     // DEFAULT's triggers around the service's action (SPEC 14); the
     // resources' own around each of theirs, in start and stop below
     let around = |action: &str, f: &dyn Fn() -> Result<()>| {

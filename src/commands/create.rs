@@ -1,7 +1,7 @@
 //! `create` and `deploy`.
 
 use crate::action::waitlock;
-use crate::cli::{ActionArgs, CreateArgs};
+use crate::cli::{ActionArgs, CommonArgs, CreateArgs};
 use crate::config::ini::Document;
 use crate::config::input::{apply, parse_assign, parse_config_for, Named};
 use crate::config::{self, check};
@@ -10,6 +10,7 @@ use crate::host::Host;
 use crate::logger::Level;
 use crate::paths::SvcPath;
 use crate::state;
+use std::collections::BTreeMap;
 
 /// Reads `--config FILE|-`, at most `config::MAX_CONFIG`.
 fn read_source(src: &str) -> Result<String> {
@@ -17,9 +18,33 @@ fn read_source(src: &str) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| Error::Failed(format!("--config {src}: not UTF-8 text")))
 }
 
-/// The document a create would write, validated, and whether the service
-/// existed when it was built; nothing is written here.
-pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(Document, bool)> {
+/// What a create does with a service that exists: refuse it (`create`
+/// without `--force`), or replace its config keeping its id (`--force`, and
+/// `deploy`, which converges to the config it is given).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    Refuse,
+    Replace,
+}
+
+impl Existing {
+    fn of(args: &CreateArgs, deploy: bool) -> Existing {
+        if args.force || deploy {
+            Existing::Replace
+        } else {
+            Existing::Refuse
+        }
+    }
+}
+
+/// The document a create would write, validated, and the config it
+/// replaces (the service's when it existed); nothing is written here.
+fn build_document(
+    ctx: &Host,
+    path: &SvcPath,
+    args: &CreateArgs,
+    on_existing: Existing,
+) -> Result<(Document, Option<Document>)> {
     // A service is made of its config: --force replaces one whole, from a
     // source; without one it would leave a running service an empty config
     // (its containers out of om's reach).
@@ -34,7 +59,9 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
             "{path}: a service needs a config: --config FILE|- or --kw KEY=VAL"
         )));
     }
-    let (exists, existing_id) = existing(ctx, path, args.force)?;
+    let current = existing(ctx, path, on_existing)?;
+    let exists = current.is_some();
+    let existing_id = current.as_ref().map(|(_, id)| id.clone());
     // what the source says that is not taken, said once the config is
     // known good (a refused one gets its one-line error alone)
     let mut notes: Vec<String> = Vec::new();
@@ -96,6 +123,16 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
     }
     // ... and again last, so that no --kw can change it.
     doc.set("DEFAULT", "id", &id);
+    // A deploy of an existing service from --kw alone would replace its
+    // whole config with those keys (as --force without --config would): only
+    // a re-run that gives the config it has already goes on.
+    if let (Some((now, _)), None) = (&current, &args.config) {
+        if settings(now) != settings(&doc) {
+            return fail(format!(
+                "service {path} exists: a deploy without --config would replace its whole config with the --kw and --env given: give the whole config with --config FILE|- (set --kw changes a key)"
+            ));
+        }
+    }
     let report = check::check_document(&doc, path, &ctx.node, ctx);
     if let Some(first) = report.validate_errors(&ctx.roots).first() {
         return fail(format!("{path}: {first}"));
@@ -112,45 +149,60 @@ pub fn build_document(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<(
         // early, without the lock: install asks again under it
         crate::nodes::write_checks::unmoved(ctx, path, svc, None)?;
     }
-    Ok((doc, exists))
+    Ok((doc, current.map(|(now, _)| now)))
 }
 
-/// Whether the service exists, and the id a `--force` create keeps (one
-/// that exists without `--force`, or without an id, is refused).
-fn existing(ctx: &Host, path: &SvcPath, force: bool) -> Result<(bool, Option<String>)> {
+/// The service's config and id when it exists and may be replaced (one
+/// that exists where a create refuses it, or without an id, is refused).
+fn existing(
+    ctx: &Host,
+    path: &SvcPath,
+    on_existing: Existing,
+) -> Result<Option<(Document, String)>> {
     let file = path.conf_file(&ctx.roots);
-    let exists = match crate::fsutil::found(&file, std::fs::symlink_metadata(&file))? {
-        Some(_) => {
-            crate::fsutil::check_regular(&file)
-                .map_err(|e| Error::Failed(crate::fsutil::io_fault(&file, &e)))?;
-            true
-        }
-        None => false,
-    };
-    let existing_id = if exists {
-        if !force {
-            return fail(format!(
-                "service {path} already exists (use --force to replace it, keeping its id)"
-            ));
-        }
-        let id = config::read_document(path, &ctx.roots)
-            .ok()
-            .and_then(|d| d.get("DEFAULT", "id").map(String::from));
-        Some(id.ok_or_else(|| {
-            Error::Failed(format!(
-                "service {path} exists but its id can not be read: --force would give it a new one \
-                 and orphan its containers; fix its config (edit config) or purge it first"
-            ))
-        })?)
-    } else {
-        None
-    };
-    Ok((exists, existing_id))
+    if crate::fsutil::found(&file, std::fs::symlink_metadata(&file))?.is_none() {
+        return Ok(None);
+    }
+    crate::fsutil::check_regular(&file)
+        .map_err(|e| Error::Failed(crate::fsutil::io_fault(&file, &e)))?;
+    if on_existing == Existing::Refuse {
+        return fail(format!(
+            "service {path} already exists (use --force to replace it, keeping its id)"
+        ));
+    }
+    let doc = config::read_document(path, &ctx.roots).ok();
+    let id = doc
+        .as_ref()
+        .and_then(|d| d.get("DEFAULT", "id"))
+        .map(String::from);
+    match (doc, id) {
+        (Some(doc), Some(id)) => Ok(Some((doc, id))),
+        _ => fail(format!(
+            "service {path} exists but its id can not be read: a new config would give it a new one \
+             and orphan its containers; fix its config (edit config) or purge it first"
+        )),
+    }
+}
+
+/// What a config says, whatever its comments, blank lines and order:
+/// each section's keys and values.
+fn settings(doc: &Document) -> BTreeMap<&str, BTreeMap<&str, &str>> {
+    doc.section_names()
+        .map(|s| (s, doc.entries(s).collect()))
+        .collect()
 }
 
 pub fn create(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {
-    let (doc, existed) = build_document(ctx, path, args)?;
-    install(ctx, path, &doc, existed, args)
+    let on_existing = Existing::of(args, false);
+    let (doc, replaced) = build_document(ctx, path, args, on_existing)?;
+    install(
+        ctx,
+        path,
+        &doc,
+        replaced.is_some(),
+        on_existing,
+        &args.common,
+    )
 }
 
 /// Writes the validated document under the service's lock.
@@ -159,12 +211,13 @@ fn install(
     path: &SvcPath,
     doc: &Document,
     existed: bool,
-    args: &CreateArgs,
+    on_existing: Existing,
+    common: &CommonArgs,
 ) -> Result<()> {
     let _lock = state::lock(
         path,
         &ctx.roots,
-        waitlock(&args.common.waitlock)?,
+        waitlock(&common.waitlock)?,
         &format!("om {path} create"),
     )?;
     // Another create may have won the race since build_document looked:
@@ -172,7 +225,7 @@ fn install(
     // the service whose id the document keeps).
     let file = path.conf_file(&ctx.roots);
     if crate::fsutil::found(&file, std::fs::symlink_metadata(&file))?.is_some() {
-        if !args.force {
+        if on_existing == Existing::Refuse {
             return fail(format!(
                 "service {path} already exists (use --force to replace it, keeping its id)"
             ));
@@ -190,19 +243,43 @@ fn install(
             crate::nodes::write_checks::unmoved(ctx, path, &svc, Some(&synced))?;
         }
     } else if existed {
-        // --force kept the id of a service deleted since: not brought back.
+        // the id kept is that of a service deleted since: not brought back.
         return fail(format!(
             "service {path} was deleted meanwhile: nothing written, try again"
         ));
     }
     let base = crate::nodes::sync::base(ctx, path);
     config::save(path, &ctx.roots, doc)?;
-    crate::nodes::sync::after_write(ctx, path, &args.common, base)
+    if !existed {
+        // a new id: no container carries it yet (a delete can tell without
+        // the engine, see action::delete); a record that fails is only
+        // that delete asking the engine
+        let id = doc.get("DEFAULT", "id").unwrap_or_default();
+        if let Err(e) = state::mark_never_ran(path, &ctx.roots, id) {
+            crate::text::say(&format!("{path}: warning: {e}"));
+        }
+    }
+    crate::nodes::sync::after_write(ctx, path, common, base)
 }
 
+/// `deploy`: the config installed (an existing service's replaced, its id
+/// kept), then the service provisioned and converged to it: a container
+/// made from another config is recreated, the others left as they run
+/// ("nothing to change" when none). A deploy that stopped half way is
+/// finished by the same deploy again.
 pub fn deploy(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {
+    provisioned(ctx, path, args, Existing::of(args, true))
+}
+
+/// `create --provision`, the OpenSVC agent's form: the create (an existing
+/// service still needs `--force`), then the provision `deploy` does.
+pub fn create_provisioned(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {
+    provisioned(ctx, path, args, Existing::of(args, false))
+}
+
+fn provisioned(ctx: &Host, path: &SvcPath, args: &CreateArgs, on_existing: Existing) -> Result<()> {
     // Bad input is refused before anything is said or written.
-    let (doc, existed) = build_document(ctx, path, args)?;
+    let (doc, replaced) = build_document(ctx, path, args, on_existing)?;
     // The config is read: from here a signal interrupts the provision.
     crate::interrupt::install();
     // no config is installed that no log records
@@ -211,7 +288,24 @@ pub fn deploy(ctx: &Host, path: &SvcPath, args: &CreateArgs) -> Result<()> {
         Level::Info,
         &format!("service {} target state set to provisioned", path.name),
     );
-    install(ctx, path, &doc, existed, args)?;
+    install(
+        ctx,
+        path,
+        &doc,
+        replaced.is_some(),
+        on_existing,
+        &args.common,
+    )?;
+    if let Some(before) = &replaced {
+        log.svc(
+            Level::Info,
+            if settings(before) == settings(&doc) {
+                "config unchanged"
+            } else {
+                "config changed: installed, the service keeps its id"
+            },
+        );
+    }
     crate::action::run::run_paths(
         ctx,
         std::slice::from_ref(path),

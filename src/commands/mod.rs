@@ -118,7 +118,10 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
 /// The command on the services `sel` picks.
 fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
     match command {
-        Command::Create(a) => create::create(ctx, &exact_path(sel)?, &a).map(drop),
+        Command::Create(a) if a.provision => {
+            create::create_provisioned(ctx, &exact_path(sel)?, &a.args)
+        }
+        Command::Create(a) => create::create(ctx, &exact_path(sel)?, &a.args),
         Command::Deploy(a) => create::deploy(ctx, &exact_path(sel)?, &a),
         Command::Provision(a) => act(ctx, sel, Action::Provision, &a),
         Command::Unprovision(a) => act(ctx, sel, Action::Unprovision, &a),

@@ -62,10 +62,11 @@ fn clone_command(c: &Command) -> Command {
 pub fn run(ctx: &Host, path: &ObjPath, command: Command) -> Result<()> {
     let noun = path.kind.noun();
     match command {
-        Command::Create(a) => {
-            if a.config.is_some() || !a.kw.is_empty() || !a.env.is_empty() {
+        Command::Create(c) => {
+            let a = &c.args;
+            if a.config.is_some() || !a.kw.is_empty() || !a.env.is_empty() || c.provision {
                 return Err(Error::Usage(format!(
-                    "create of a {noun} takes no --config, --kw or --env: add its keys with add --key"
+                    "create of a {noun} takes no --config, --kw, --env or --provision: add its keys with add --key"
                 )));
             }
             write(ctx, path, &a.common.waitlock, "create", |o| match o {

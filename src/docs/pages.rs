@@ -79,6 +79,9 @@ pub const PAGES: &[Page] = &[
              with --config's and keeps its id. Neither --config nor a keyword, or \
              --force without --config, is a usage error. On a secret (NS/sec/NAME) or a \
              config (NS/cfg/NAME) path, create makes the empty object.",
+            "--provision (the OpenSVC agent's form) then provisions the new service as \
+             om-deploy(1) does; an existing service still needs --force, and a secret \
+             or config path refuses it.",
         ],
         examples: &[
             (
@@ -103,10 +106,15 @@ pub const PAGES: &[Page] = &[
             "Creates the service as om-create(1) does, then provisions it as \
              om-provision(1) does. It prints 'service NAME target state set to \
              provisioned' first, then the action's lines.",
-            "A deploy that replaces an existing service's config converges: the \
-             containers made from another config (their com.opensvc.config label \
-             differs) are recreated, the others left running, and 'nothing to change' \
-             is said when none differs. The container of a resource the new config no \
+            "On an existing service, deploy converges, without --force: it installs the \
+             config given (the service keeps its id; 'config unchanged' or 'config \
+             changed' is said), recreates the containers made from another config \
+             (their com.opensvc.config label differs) and leaves the others running; \
+             'nothing to change' is said when none differs. So the same deploy again \
+             touches nothing, and a deploy that stopped half way is finished by running \
+             it again. --force is accepted and changes nothing more. --kw alone on an \
+             existing service only re-runs the config it has; any other change needs \
+             --config (or om-set(1)). The container of a resource the new config no \
              longer names is left as it is, with a warning naming it.",
             LINES,
         ],
@@ -116,8 +124,8 @@ pub const PAGES: &[Page] = &[
                 "Create web and start its containers.",
             ),
             (
-                "om web deploy --force --config web.conf",
-                "Install a changed config of web and recreate what changed.",
+                "om web deploy --config web.conf",
+                "Again after an edit of web.conf: install it and recreate only what changed.",
             ),
         ],
         exit: ACTION,
@@ -303,6 +311,11 @@ pub const PAGES: &[Page] = &[
              containers too. --force goes past a config that does not identify all its \
              containers (those carrying its label are still found, and still refuse \
              the delete). With --rid, it removes that resource's section only.",
+            "One exception to the engine rule: a service om created here and never ran \
+             a container of (om keeps that record in its state directory and drops it \
+             once an action's engine has answered) is deleted when its engine refuses \
+             the user or is not running, with a warning naming the engine's error: a \
+             user not in group docker can delete what never ran.",
             "On a secret or config path, deletes the object. Across nodes, the config is \
              deleted on every node, this one last.",
         ],

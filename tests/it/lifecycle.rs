@@ -403,9 +403,15 @@ fn the_id_and_the_node_lists_take_no_node_scope() {
 /// unreachable engine let it go while the labelled container ran on).
 #[test]
 fn delete_force_never_removes_a_config_its_engine_can_not_vouch_for() {
+    engine();
     let mut env = Env::new();
     let name = unique("df");
+    let c1 = format!("{name}.container.1");
+    let _cleanup = Cleanup(vec![c1.clone()]);
     create(&env, &name, &ini(&[1]));
+    // its container runs (a service om never ran is deleted without its
+    // engine: unreachable::)
+    env.om(&[&name, "start"]).ok();
     let none = format!("unix://{}/none.sock", env.root().display());
     env.vars.push(("DOCKER_HOST".into(), none));
     let out = env.om(&[&name, "delete", "--force"]).code(1);
@@ -417,8 +423,8 @@ fn delete_force_never_removes_a_config_its_engine_can_not_vouch_for() {
     );
     assert!(env.conf(&name).exists(), "the config went");
     env.vars.clear();
-    engine();
-    env.om(&[&name, "delete"]).ok();
+    assert!(running(&c1));
+    env.om(&[&name, "purge"]).ok();
 }
 
 /// A restart of some resources (`--rid`) stops and starts only those and

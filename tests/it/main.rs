@@ -1,6 +1,7 @@
 //! All integration tests, one binary, one file per feature.
 
 mod config;
+mod converge;
 mod driver;
 mod fake_docker;
 mod fidelity;
@@ -22,4 +23,5 @@ mod secrets;
 mod shipping;
 mod support;
 mod triggers;
+mod unreachable;
 mod walkthrough;
