@@ -86,6 +86,7 @@ use ValueType::*;
 pub static KEYWORDS: &[Keyword] = &[
     kw!(unscoped Default "id" Str, None, "", "The service's UUID, set at create and never changed. It is part of every container's com.opensvc.id label."),
     kw!(Default "env" Str, None, "", "A free-form tag for the service's environment (e.g. PRD, DEV)."),
+    kw!(Default "app" Str, Some("default"), "", "A free-form tag for who is responsible for the service and billed for it (a short code): the OpenSVC agent reports it to its collector as a filtering key; om keeps it for print config and get."),
     kw!(Default "comment" Text, None, "", "Free text for the operators."),
     kw!(Default "rollback" Bool, Some("true"), "", "When a start fails, stop again the resources this action started, in reverse order."),
     kw!(Default "tags" Words, None, "", "Words to select services or resources by."),
