@@ -167,7 +167,7 @@ pub enum PrintCommand {
         override_usage = "om SELECTOR print status [OPTIONS]",
         after_help = "The 8 flag characters after a resource's name, `.` where one does \
             not apply:\n  \
-            1 R  running action   (an om action holds the service's lock; the notice names it)\n  \
+            1 R  running action   (an om action holds the lock; the notice names it)\n  \
             2 M  monitored        (always .: no monitor)\n  \
             3 D  disabled\n  \
             4 O  optional\n  \

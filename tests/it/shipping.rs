@@ -288,6 +288,11 @@ struct Terminal {
 
 impl Terminal {
     fn start(env: &Env, name: &str, shell_line: &str) -> Terminal {
+        Terminal::sized(env, name, shell_line, 200)
+    }
+
+    /// A terminal `cols` wide.
+    fn sized(env: &Env, name: &str, shell_line: &str, cols: u16) -> Terminal {
         // a server of its own for each terminal
         let socket = env.root().join(format!("tmux-{name}.sock"));
         let t = Terminal { socket };
@@ -297,7 +302,7 @@ impl Terminal {
             "-s",
             "t",
             "-x",
-            "200",
+            &cols.to_string(),
             "-y",
             "40",
             shell_line,
@@ -459,4 +464,107 @@ fn objects_and_their_keys_complete() {
         complete(&["om", "ns1/sec/db", "remove", "--key", ""]),
         "password\nport"
     );
+}
+
+/// The commands of `om SELECTOR …` as `--help` lists them (its
+/// "Commands:" section), each with its own subcommands: every help om has.
+fn command_paths(prefix: &[String]) -> Vec<Vec<String>> {
+    let mut args: Vec<String> = vec!["x".into()];
+    args.extend(prefix.iter().cloned());
+    args.push("--help".into());
+    let out = Command::new(assert_cmd::cargo::cargo_bin("om"))
+        .args(&args)
+        .env("COLUMNS", "500")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut paths = vec![prefix.to_vec()];
+    let listed = help
+        .split("\nCommands:\n")
+        .nth(1)
+        .map(|rest| rest.split("\n\n").next().unwrap_or(""))
+        .unwrap_or("");
+    for line in listed.lines() {
+        let Some(name) = line.split_whitespace().next() else {
+            continue;
+        };
+        // `docker --help` is docker's own help
+        if name == "docker" {
+            continue;
+        }
+        let mut sub = prefix.to_vec();
+        sub.push(name.to_string());
+        paths.extend(command_paths(&sub));
+    }
+    paths
+}
+
+/// `--help` wraps to the terminal's width: in a tmux terminal 80 columns
+/// wide, no line of any command's help (short and long) is wider, and the
+/// screen shows none wrapped by the terminal.
+#[test]
+fn help_wraps_to_an_80_column_terminal() {
+    let env = Env::new();
+    let paths = command_paths(&[]);
+    assert!(paths.len() > 20, "{paths:?}");
+    let om = assert_cmd::cargo::cargo_bin("om");
+    // each help to a file of its own, stderr left on the terminal: clap
+    // reads the width from the terminal it has
+    let mut script = String::new();
+    for (i, p) in paths.iter().enumerate() {
+        for (j, flag) in ["-h", "--help"].iter().enumerate() {
+            script.push_str(&format!(
+                "{} x {} {flag} > {}/help-{i}-{j}\n",
+                om.display(),
+                p.join(" "),
+                env.root().display()
+            ));
+        }
+    }
+    script.push_str(&format!(
+        "{} ls --help > {}/help-ls\n",
+        om.display(),
+        env.root().display()
+    ));
+    script.push_str(&format!(
+        "clear; {} x start --help; echo ALL-DONE; exec cat\n",
+        om.display()
+    ));
+    let file = env.root().join("helps.sh");
+    std::fs::write(&file, script).unwrap();
+    let t = Terminal::sized(
+        &env,
+        "help",
+        &format!("env -u COLUMNS sh {}", file.display()),
+        80,
+    );
+    t.wait_for("ALL-DONE");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(env.root()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("help-") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("Usage:"), "{name}: {text}");
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{name}: a line of {} columns:\n{line}",
+                line.chars().count()
+            );
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, paths.len() * 2 + 1);
+    // the screen itself, with the terminal's own wrapping joined back (-J)
+    let screen = t.tmux(&["capture-pane", "-p", "-J", "-t", "t"]);
+    assert!(screen.contains("--dry-run"), "{screen}");
+    for line in screen.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "wrapped by the terminal:\n{line}"
+        );
+    }
 }
