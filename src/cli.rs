@@ -84,9 +84,8 @@ pub enum Command {
     /// Check the config: errors and warnings.
     #[command(subcommand)]
     Validate(ValidateCommand),
-    /// Edit the config in $VISUAL or $EDITOR; installed only when valid.
-    #[command(subcommand)]
-    Edit(EditCommand),
+    /// Edit the config (edit config), or a secret's or config's key (edit --key K), in $VISUAL or $EDITOR.
+    Edit(EditArgs),
     /// Clear `disable` on the --rid resources (all when none given).
     Enable(RidArgs),
     /// Set `disable` on the --rid resources (all when none given).
@@ -187,6 +186,22 @@ pub enum PrintCommand {
 pub enum ValidateCommand {
     /// Check the config: errors and warnings.
     Config,
+}
+
+/// `edit config` (a service), or `edit --key K` (a secret or config, the
+/// OpenSVC agent's form).
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EditArgs {
+    /// A key of the secret or config (NS/sec/NAME, NS/cfg/NAME): its value,
+    /// decoded to a private file, is edited; stored when it changed.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// How long to wait for the object's lock (with --key).
+    #[arg(long, value_name = "DURATION", default_value = "30s", requires = "key")]
+    pub waitlock: String,
+    #[command(subcommand)]
+    pub what: Option<EditCommand>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod base64;
+pub mod edit;
 pub mod env;
 
 use crate::config::ini::Document;
