@@ -467,10 +467,84 @@ pub fn completion_command(site: &Arc<Site>) -> clap::Command {
         let ls = <LsCli as clap::CommandFactory>::command().name("ls");
         return clap::Command::new("om").subcommand(ls);
     }
-    if !first_word {
-        return cmd;
+    if first_word {
+        return map_subcommands(cmd, |s| s.hide(true));
     }
-    map_subcommands(cmd, |s| s.hide(true))
+    // the words after the selector, the one being completed last
+    let words = dashes.and_then(|d| args.get(d + 3..)).unwrap_or_default();
+    let selector = dashes.and_then(|d| args.get(d + 2));
+    let cmd = if selector.is_some_and(|s| crate::objects::is_object_selector(s)) {
+        keep_commands(cmd, |name| OBJECT_COMMANDS.contains(&name))
+            .mut_subcommand("print", |p| keep_commands(p, |n| n == "config"))
+            .mut_subcommand("edit", |e| keep_commands(e, |_| false))
+    } else {
+        keep_commands(cmd, |name| !OBJECT_ONLY_COMMANDS.contains(&name))
+    };
+    if docker_words_began(words) {
+        // the rest of the line is docker's: no om option (--node) any more
+        let site = Arc::clone(site);
+        return cmd.mut_subcommand("docker", move |d| {
+            let args = d
+                .get_arguments()
+                .find(|a| a.get_id() == "args")
+                .cloned()
+                .map(|a| {
+                    a.add(ArgValueCompleter::new(move |current: &std::ffi::OsStr| {
+                        site.values(Values::DockerArgs, current)
+                    }))
+                });
+            let bare = clap::Command::new("docker").disable_help_flag(true);
+            match args {
+                Some(a) => bare.arg(a),
+                None => bare,
+            }
+        });
+    }
+    cmd
+}
+
+/// The commands of a secret or config (NS/sec/NAME, NS/cfg/NAME): the
+/// others are a service's. Of `print` and `edit`, an object has `print
+/// config` and `edit --key`.
+const OBJECT_COMMANDS: &[&str] = &[
+    "create", "add", "change", "edit", "keys", "decode", "remove", "print", "delete", "sync",
+];
+
+/// The commands a service does not have.
+const OBJECT_ONLY_COMMANDS: &[&str] = &["add", "change", "keys", "decode", "remove"];
+
+/// `cmd`, its subcommands not named by `keep` hidden from completion.
+fn keep_commands(cmd: clap::Command, keep: impl Fn(&str) -> bool) -> clap::Command {
+    let hide: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .filter(|n| !keep(n))
+        .collect();
+    hide.iter()
+        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, |s| s.hide(true)))
+}
+
+/// Whether the docker passthrough's own words began before the word being
+/// completed (`words`: from the command on, the last one being completed):
+/// `docker --node N <TAB>` has not, `docker inspect <TAB>` has.
+fn docker_words_began(words: &[String]) -> bool {
+    let Some((_, before)) = words.split_last() else {
+        return false;
+    };
+    if before.first().map(String::as_str) != Some("docker") {
+        return false;
+    }
+    let mut rest = before[1..].iter();
+    while let Some(w) = rest.next() {
+        match w.as_str() {
+            "--node" => {
+                rest.next();
+            }
+            w if w.starts_with("--node=") => {}
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// The values an argument completes to, by its name: the one table of
@@ -482,6 +556,7 @@ fn completes_to(arg: &clap::Arg) -> Option<Values> {
         .map(clap::builder::Str::as_str);
     Some(match (arg.get_long(), value_name) {
         (None, Some("SELECTOR")) => Values::Services,
+        (None, Some("ARGS")) => Values::DockerArgs,
         (Some("key"), _) => Values::ObjectKeys,
         (Some("kw"), Some("KEY=VAL")) => Values::KeywordAssignments,
         (Some("kw"), _) => Values::KeywordNames,
@@ -519,4 +594,23 @@ pub fn map_subcommands(
     names
         .iter()
         .fold(cmd, |cmd, name| cmd.mut_subcommand(name, f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_words_begin_after_the_node_option() {
+        let w = |words: &[&str]| {
+            docker_words_began(&words.iter().map(ToString::to_string).collect::<Vec<_>>())
+        };
+        assert!(!w(&["docker", ""]));
+        assert!(!w(&["docker", "--node", "n2", ""]));
+        assert!(!w(&["docker", "--node=n2", "--n"]));
+        assert!(w(&["docker", "inspect", ""]));
+        assert!(w(&["docker", "--node", "n2", "logs", "--node"]));
+        assert!(!w(&["start", "--rid", ""]));
+        assert!(!w(&[]));
+    }
 }

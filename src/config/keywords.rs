@@ -23,6 +23,9 @@ pub enum ValueType {
     Choice(&'static [&'static str]),
     /// `none`, `host`, `container#N` or (netns only) a docker network.
     Namespace,
+    /// An image reference (one line): completion offers the engine's
+    /// local images.
+    Image,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,7 +134,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(ignored Default "flex_min", "OpenSVC flex topology setting."),
     kw!(ignored Default "flex_max", "OpenSVC flex topology setting."),
     kw!(Container "type" Choice(&["docker"]), None, "", "The container driver; om supports docker."),
-    kw!(Container "image" Str, None, "the image", "The image to run. Required."),
+    kw!(Container "image" Image, None, "the image", "The image to run. Required."),
     kw!(Container "command" Words, None, "words after the image", "The command and arguments, shell-split. The image's default when unset."),
     kw!(Container "entrypoint" Words, None, "--entrypoint= (first word), the other words before the command", "Overrides the image's entrypoint."),
     kw!(Container "run_args" Words, None, "placed before the image", "Extra docker run arguments, shell-split. Flags om owns (-d, --name, --net/--network, --rm, --cgroup-parent) are dropped with a warning."),
