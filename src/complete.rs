@@ -175,15 +175,28 @@ impl Site {
         }
     }
 
-    /// The host engine's local images; nothing when it can not be asked
-    /// (completion prints no error: the shell would show it as a value).
+    /// The local images of the engine the service on the line runs on (its
+    /// private daemon's, else the host's; the host's for a service not
+    /// created yet); nothing when that engine, or the config that names
+    /// it, can not be read (completion prints no error: the shell would
+    /// show it as a value).
     fn local_images(&self) -> Vec<String> {
-        let Some(host) = &self.host else {
+        let (Some(host), Some(selector)) = (&self.host, self.line_selector()) else {
             return Vec::new();
         };
-        crate::docker::Engine::host(&host.docker)
-            .image_names(IMAGES_BOUND)
-            .unwrap_or_default()
+        let Ok(path) = SvcPath::parse(selector) else {
+            return Vec::new();
+        };
+        let file = path.conf_file(&host.roots);
+        let engine = match crate::fsutil::found(&file, std::fs::symlink_metadata(&file)) {
+            Ok(None) => crate::docker::Engine::host(&host.docker),
+            Ok(Some(_)) => match crate::config::load_quiet(&path, host) {
+                Ok(svc) => crate::docker::daemon::engine_of(&svc, host),
+                Err(_) => return Vec::new(),
+            },
+            Err(_) => return Vec::new(),
+        };
+        engine.image_names(IMAGES_BOUND).unwrap_or_default()
     }
 
     /// A `{container#N}` reference of the docker passthrough, after the

@@ -670,6 +670,16 @@ fn completion_offers_the_engines_images_after_image() {
             "{image} not in {offered:?}"
         );
     }
+    // a service not created yet: the host's engine
+    let (offered, _) = protocol(
+        &env,
+        &["om", "fresh", "create", "--kw", "container#1.image="],
+        &[],
+    );
+    assert!(
+        offered.contains(&format!("container#1.image={}", local[0])),
+        "{offered:?}"
+    );
     // a docker that fails and one that is not there
     let failing = env.root().join("docker");
     std::fs::write(
