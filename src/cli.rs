@@ -84,9 +84,8 @@ pub enum Command {
     /// Check the config: errors and warnings.
     #[command(subcommand)]
     Validate(ValidateCommand),
-    /// Edit the config in $VISUAL or $EDITOR; installed only when valid.
-    #[command(subcommand)]
-    Edit(EditCommand),
+    /// Edit the config (edit config), or a secret's or config's key (edit --key K), in $VISUAL or $EDITOR.
+    Edit(EditArgs),
     /// Clear `disable` on the --rid resources (all when none given).
     Enable(RidArgs),
     /// Set `disable` on the --rid resources (all when none given).
@@ -167,7 +166,7 @@ pub enum PrintCommand {
         override_usage = "om SELECTOR print status [OPTIONS]",
         after_help = "The 8 flag characters after a resource's name, `.` where one does \
             not apply:\n  \
-            1 R  running action   (an om action holds the service's lock; the notice names it)\n  \
+            1 R  running action   (an om action holds the lock; the notice names it)\n  \
             2 M  monitored        (always .: no monitor)\n  \
             3 D  disabled\n  \
             4 O  optional\n  \
@@ -187,6 +186,22 @@ pub enum PrintCommand {
 pub enum ValidateCommand {
     /// Check the config: errors and warnings.
     Config,
+}
+
+/// `edit config` (a service), or `edit --key K` (a secret or config, the
+/// OpenSVC agent's form).
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EditArgs {
+    /// A key of the secret or config (NS/sec/NAME, NS/cfg/NAME): its value,
+    /// decoded to a private file, is edited; stored when it changed.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// How long to wait for the object's lock (with --key).
+    #[arg(long, value_name = "DURATION", default_value = "30s", requires = "key")]
+    pub waitlock: String,
+    #[command(subcommand)]
+    pub what: Option<EditCommand>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -464,10 +479,84 @@ pub fn completion_command(site: &Arc<Site>) -> clap::Command {
         let ls = <LsCli as clap::CommandFactory>::command().name("ls");
         return clap::Command::new("om").subcommand(ls);
     }
-    if !first_word {
-        return cmd;
+    if first_word {
+        return map_subcommands(cmd, |s| s.hide(true));
     }
-    map_subcommands(cmd, |s| s.hide(true))
+    // the words after the selector, the one being completed last
+    let words = dashes.and_then(|d| args.get(d + 3..)).unwrap_or_default();
+    let selector = dashes.and_then(|d| args.get(d + 2));
+    let cmd = if selector.is_some_and(|s| crate::objects::is_object_selector(s)) {
+        keep_commands(cmd, |name| OBJECT_COMMANDS.contains(&name))
+            .mut_subcommand("print", |p| keep_commands(p, |n| n == "config"))
+            .mut_subcommand("edit", |e| keep_commands(e, |_| false))
+    } else {
+        keep_commands(cmd, |name| !OBJECT_ONLY_COMMANDS.contains(&name))
+    };
+    if docker_words_began(words) {
+        // the rest of the line is docker's: no om option (--node) any more
+        let site = Arc::clone(site);
+        return cmd.mut_subcommand("docker", move |d| {
+            let args = d
+                .get_arguments()
+                .find(|a| a.get_id() == "args")
+                .cloned()
+                .map(|a| {
+                    a.add(ArgValueCompleter::new(move |current: &std::ffi::OsStr| {
+                        site.values(Values::DockerArgs, current)
+                    }))
+                });
+            let bare = clap::Command::new("docker").disable_help_flag(true);
+            match args {
+                Some(a) => bare.arg(a),
+                None => bare,
+            }
+        });
+    }
+    cmd
+}
+
+/// The commands of a secret or config (NS/sec/NAME, NS/cfg/NAME): the
+/// others are a service's. Of `print` and `edit`, an object has `print
+/// config` and `edit --key`.
+const OBJECT_COMMANDS: &[&str] = &[
+    "create", "add", "change", "edit", "keys", "decode", "remove", "print", "delete", "sync",
+];
+
+/// The commands a service does not have.
+const OBJECT_ONLY_COMMANDS: &[&str] = &["add", "change", "keys", "decode", "remove"];
+
+/// `cmd`, its subcommands not named by `keep` hidden from completion.
+fn keep_commands(cmd: clap::Command, keep: impl Fn(&str) -> bool) -> clap::Command {
+    let hide: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .filter(|n| !keep(n))
+        .collect();
+    hide.iter()
+        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, |s| s.hide(true)))
+}
+
+/// Whether the docker passthrough's own words began before the word being
+/// completed (`words`: from the command on, the last one being completed):
+/// `docker --node N <TAB>` has not, `docker inspect <TAB>` has.
+fn docker_words_began(words: &[String]) -> bool {
+    let Some((_, before)) = words.split_last() else {
+        return false;
+    };
+    if before.first().map(String::as_str) != Some("docker") {
+        return false;
+    }
+    let mut rest = before[1..].iter();
+    while let Some(w) = rest.next() {
+        match w.as_str() {
+            "--node" => {
+                rest.next();
+            }
+            w if w.starts_with("--node=") => {}
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// The values an argument completes to, by its name: the one table of
@@ -479,6 +568,7 @@ fn completes_to(arg: &clap::Arg) -> Option<Values> {
         .map(clap::builder::Str::as_str);
     Some(match (arg.get_long(), value_name) {
         (None, Some("SELECTOR")) => Values::Services,
+        (None, Some("ARGS")) => Values::DockerArgs,
         (Some("key"), _) => Values::ObjectKeys,
         (Some("kw"), Some("KEY=VAL")) => Values::KeywordAssignments,
         (Some("kw"), _) => Values::KeywordNames,
@@ -516,4 +606,23 @@ pub fn map_subcommands(
     names
         .iter()
         .fold(cmd, |cmd, name| cmd.mut_subcommand(name, f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_words_begin_after_the_node_option() {
+        let w = |words: &[&str]| {
+            docker_words_began(&words.iter().map(ToString::to_string).collect::<Vec<_>>())
+        };
+        assert!(!w(&["docker", ""]));
+        assert!(!w(&["docker", "--node", "n2", ""]));
+        assert!(!w(&["docker", "--node=n2", "--n"]));
+        assert!(w(&["docker", "inspect", ""]));
+        assert!(w(&["docker", "--node", "n2", "logs", "--node"]));
+        assert!(!w(&["start", "--rid", ""]));
+        assert!(!w(&[]));
+    }
 }

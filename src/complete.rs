@@ -1,11 +1,15 @@
 //! Dynamic values for shell completion (clap_complete's engine calls `om`
 //! at each TAB with `COMPLETE=<shell>`): service paths, and the rids,
-//! keywords, subsets and tags of the service named on the line. They read
-//! the config root only, never docker, so a TAB costs a few milliseconds.
+//! keywords, subsets and tags of the service named on the line, and the
+//! values after `KEY=` where they are known. They read the config root
+//! only, so a TAB costs a few milliseconds; the one exception is `image=`,
+//! whose values are the engine's local images (one query, bound, nothing
+//! offered when the engine can not be asked).
 
 use crate::config::ini::Document;
 use crate::config::keywords::{
-    section_kind, subset_name, Scope, SectionKind, Support, CONTAINER_GROUP, KEYWORDS,
+    lookup, section_kind, subset_name, Scope, SectionKind, Support, ValueType, CONTAINER_GROUP,
+    KEYWORDS,
 };
 use crate::host::Host;
 use crate::paths::{list_services, SvcPath};
@@ -25,7 +29,12 @@ pub enum Values {
     Tags,
     Subsets,
     Nodes,
+    /// The docker passthrough's words: `{container#N}` references.
+    DockerArgs,
 }
+
+/// How long `image=` waits for the engine's list of images.
+const IMAGES_BOUND: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What completion knows of the world: the host as `main` read it (none
 /// when its environment is bad: nothing is offered then), and the command
@@ -48,6 +57,7 @@ impl Site {
             Values::Tags => self.tags(current),
             Values::Subsets => self.subsets(current),
             Values::Nodes => self.node_names(current),
+            Values::DockerArgs => self.references(current),
         }
     }
 
@@ -101,9 +111,18 @@ impl Site {
         matching(current, words)
     }
 
-    /// `RID.KEYWORD` (or `KEYWORD` for DEFAULT), with `=` for `set`.
+    /// `RID.KEYWORD` (or `KEYWORD` for DEFAULT), with `=` for `set`; after
+    /// `=`, the keyword's values where they are known.
     fn keywords(&self, current: &OsStr, suffix: &str) -> Vec<CompletionCandidate> {
         let doc = self.line_service().unwrap_or_default();
+        let typed = unescape(&current.to_string_lossy());
+        if let Some((key, _)) = typed.split_once('=').filter(|_| suffix == "=") {
+            let words = self
+                .values_of(&doc, key)
+                .into_iter()
+                .map(|v| format!("{key}={v}"));
+            return matching(current, words);
+        }
         let mut words = Vec::new();
         let supported = KEYWORDS.iter().filter(|k| k.support != Support::Ignored);
         for kw in supported {
@@ -127,6 +146,79 @@ impl Site {
             }
         }
         words.extend(doc.entries("env").map(|(k, _)| format!("env.{k}{suffix}")));
+        matching(current, words)
+    }
+
+    /// The values of the keyword `key` (`RID.KW`, `KW` for DEFAULT; `+`/`-`
+    /// of `+=`/`-=` included) that are known: a boolean's, a choice's, the
+    /// other containers of the service for a namespace, the engine's local
+    /// images for an image. None for the others.
+    fn values_of(&self, doc: &Document, key: &str) -> Vec<String> {
+        let name = key.trim_end_matches(['+', '-']);
+        let (section, name) = name.split_once('.').unwrap_or(("DEFAULT", name));
+        let Some(kw) = section_kind(section).and_then(|k| lookup(&k, name)) else {
+            return Vec::new();
+        };
+        match kw.kind {
+            ValueType::Bool => vec!["true".into(), "false".into()],
+            ValueType::Choice(c) => c
+                .iter()
+                .filter(|c| !c.is_empty())
+                .map(|c| (*c).into())
+                .collect(),
+            ValueType::Namespace => container_rids(doc)
+                .into_iter()
+                .filter(|r| r != section)
+                .collect(),
+            ValueType::Image => self.local_images(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The local images of the engine the service on the line runs on (its
+    /// private daemon's, else the host's; the host's for a service not
+    /// created yet); nothing when that engine, or the config that names
+    /// it, can not be read (completion prints no error: the shell would
+    /// show it as a value).
+    fn local_images(&self) -> Vec<String> {
+        let (Some(host), Some(selector)) = (&self.host, self.line_selector()) else {
+            return Vec::new();
+        };
+        let Ok(path) = SvcPath::parse(selector) else {
+            return Vec::new();
+        };
+        let file = path.conf_file(&host.roots);
+        let engine = match crate::fsutil::found(&file, std::fs::symlink_metadata(&file)) {
+            Ok(None) => crate::docker::Engine::host(&host.docker),
+            Ok(Some(_)) => match crate::config::load_quiet(&path, host) {
+                Ok(svc) => crate::docker::daemon::engine_of(&svc, host),
+                Err(_) => return Vec::new(),
+            },
+            Err(_) => return Vec::new(),
+        };
+        engine.image_names(IMAGES_BOUND).unwrap_or_default()
+    }
+
+    /// A `{container#N}` reference of the docker passthrough, after the
+    /// last unclosed `{` of the word (`{container#`, `name={co`); at the
+    /// start of a word, `{instances}` and `{images}` too (whole-argument
+    /// references only).
+    fn references(&self, current: &OsStr) -> Vec<CompletionCandidate> {
+        let typed = unescape(&current.to_string_lossy());
+        let Some(open) = typed.rfind('{').filter(|i| !typed[*i..].contains('}')) else {
+            return Vec::new();
+        };
+        let Some(doc) = self.line_service() else {
+            return Vec::new();
+        };
+        let before = &typed[..open];
+        let mut words: Vec<String> = container_rids(&doc)
+            .iter()
+            .map(|r| format!("{before}{{{r}}}"))
+            .collect();
+        if before.is_empty() {
+            words.extend(crate::substitute::WHOLE_REFERENCES.map(String::from));
+        }
         matching(current, words)
     }
 

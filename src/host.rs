@@ -58,6 +58,18 @@ impl Default for DockerCli {
 }
 
 impl Host {
+    /// The editor's argv: `$VISUAL`, then `$EDITOR` (either may carry
+    /// arguments), then `vi`.
+    pub fn editor_argv(&self) -> Result<Vec<String>> {
+        let raw = self.editor.clone().unwrap_or_else(|| "vi".into());
+        let words = shell_words::split(&raw)
+            .map_err(|e| Error::Usage(format!("$VISUAL/$EDITOR '{raw}': {e}")))?;
+        if words.is_empty() {
+            return Err(Error::Usage("$VISUAL/$EDITOR is empty".into()));
+        }
+        Ok(words)
+    }
+
     pub fn from_env() -> Result<Host> {
         let var = |k: &str| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned());
         let node_given = one_line("OSVC_NODENAME")?.map(|v| v.to_string_lossy().into_owned());

@@ -68,6 +68,23 @@ pub fn install() {
     });
 }
 
+/// Set when a signal came while `outlive_child` held them.
+static OUTLIVED: AtomicBool = AtomicBool::new(false);
+
+/// For a child that shares the terminal (an editor) after which om must
+/// still clean up (`edit --key` removes the value's file): SIGINT, SIGQUIT,
+/// SIGTERM and SIGHUP only set a flag, as often as they come. A handler,
+/// not SIG_IGN: the child gets the default dispositions back at exec, so a
+/// ^C is the editor's own, and om acts on how the editor ended.
+pub fn outlive_child() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        for sig in [SIGINT, signal_hook::consts::SIGQUIT, SIGTERM, SIGHUP] {
+            let _ = flag::register(sig, &OUTLIVED);
+        }
+    });
+}
+
 /// The process groups of the docker calls running now (0: a free slot).
 static LIVE: [AtomicI32; 16] = [const { AtomicI32::new(0) }; 16];
 

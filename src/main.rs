@@ -26,6 +26,7 @@ mod procs;
 mod resource;
 mod secret;
 mod selector;
+mod shells;
 mod state;
 mod status;
 mod substitute;
@@ -46,6 +47,7 @@ fn main() -> std::process::ExitCode {
                 .collect(),
         }))
     })
+    .shells(shells::all())
     .bin("om")
     .completer("om")
     .complete();

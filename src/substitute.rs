@@ -4,6 +4,14 @@ use crate::config::keywords::{rid_index, CONTAINER_GROUP};
 use crate::error::{Error, Result};
 use crate::model::Service;
 
+/// A whole argument naming every enabled container (several arguments).
+const INSTANCES: &str = "{instances}";
+/// A whole argument naming their distinct images.
+const IMAGES: &str = "{images}";
+/// The references that stand for several arguments (completion offers
+/// them).
+pub const WHOLE_REFERENCES: [&str; 2] = [INSTANCES, IMAGES];
+
 /// Replaces container references in docker arguments:
 /// - a whole `{container#N}`, `{N}`, `%N%`, `%container#N%` → the container name;
 /// - `{container#N}` inside a longer argument → likewise (`{{…}}` left alone);
@@ -15,13 +23,13 @@ pub fn substitute(args: &[String], svc: &Service) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(args.len());
     for arg in args {
         match arg.as_str() {
-            "{instances}" => out.extend(
+            INSTANCES => out.extend(
                 svc.containers
                     .iter()
                     .filter(|c| !c.head.disable)
                     .map(|c| c.name.clone()),
             ),
-            "{images}" => {
+            IMAGES => {
                 let mut images: Vec<String> = Vec::new();
                 for c in svc.containers.iter().filter(|c| !c.head.disable) {
                     if !images.contains(&c.image) {

@@ -62,8 +62,10 @@ ensure_packages() {
     command -v zsh >/dev/null 2>&1 || need+=(zsh)
     command -v fish >/dev/null 2>&1 || need+=(fish)
     command -v man >/dev/null 2>&1 || need+=(man-db)
-    # The interactive completion test drives zsh and fish in tmux.
+    # The interactive completion tests drive bash (with bash-completion, as
+    # a Debian user has it), zsh and fish in tmux.
     command -v tmux >/dev/null 2>&1 || need+=(tmux)
+    [ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
     # The pull tests pull from a real registry (distribution v2), which
     # ensure_registry starts on loopback with its own config.
     [ -x "$REGISTRY_BIN" ] || need+=(docker-registry)

@@ -12,17 +12,6 @@ use crate::process::{inherit, Cmd};
 use crate::state;
 use std::io::{BufRead, IsTerminal, Write};
 
-/// `$VISUAL`, then `$EDITOR` (either may carry arguments), then `vi`.
-fn editor(ctx: &Host) -> Result<Vec<String>> {
-    let raw = ctx.editor.clone().unwrap_or_else(|| "vi".into());
-    let words = shell_words::split(&raw)
-        .map_err(|e| Error::Usage(format!("$VISUAL/$EDITOR '{raw}': {e}")))?;
-    if words.is_empty() {
-        return Err(Error::Usage("$VISUAL/$EDITOR is empty".into()));
-    }
-    Ok(words)
-}
-
 /// The problems of an edited text, or none.
 fn problems(text: &str, original: &str, path: &SvcPath, ctx: &Host) -> Vec<String> {
     let doc = match Document::parse(text) {
@@ -74,7 +63,7 @@ fn ask_again() -> bool {
 
 pub fn edit_config(ctx: &Host, selector: &str, common: &CommonArgs) -> Result<()> {
     let paths = ctx.select(selector)?;
-    let words = editor(ctx)?;
+    let words = ctx.editor_argv()?;
     let wait = waitlock(&common.waitlock)?;
     each(&paths, |path| {
         let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} edit config"))?;

@@ -12,7 +12,7 @@ mod status;
 
 use crate::action::pull::pull;
 use crate::action::Action;
-use crate::cli::{Cli, Command, EditCommand, LsCli, PrintCommand, ValidateCommand};
+use crate::cli::{Cli, Command, EditArgs, EditCommand, LsCli, PrintCommand, ValidateCommand};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::nodes::across::run as act;
@@ -143,7 +143,16 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
         Command::Set(a) => config_cmds::set(ctx, sel, &a),
         Command::Unset(a) => config_cmds::unset(ctx, sel, &a),
         Command::Validate(ValidateCommand::Config) => config_cmds::validate(ctx, sel),
-        Command::Edit(EditCommand::Config(a)) => edit::edit_config(ctx, sel, &a),
+        Command::Edit(EditArgs {
+            what: Some(EditCommand::Config(a)),
+            ..
+        }) => edit::edit_config(ctx, sel, &a),
+        Command::Edit(EditArgs { key: Some(_), .. }) => Err(Error::Usage(format!(
+            "'{sel}' is not a secret or a config: edit --key applies to NS/sec/NAME and NS/cfg/NAME (a service's: edit config)"
+        ))),
+        Command::Edit(_) => Err(Error::Usage(
+            "edit what? edit config (a service's config) or edit --key KEY (a secret's or config's key)".into(),
+        )),
         Command::Enable(a) => config_cmds::enable(ctx, sel, &a, true),
         Command::Disable(a) => config_cmds::enable(ctx, sel, &a, false),
         Command::Docker(a) => passthrough::docker(ctx, sel, a.node.as_deref(), &a.args),

@@ -1,5 +1,5 @@
 //! The commands of secrets and configs (SPEC 13): `create`, `add`,
-//! `change`, `keys`, `decode`, `remove`, `print config`, `delete`. Each
+//! `change`, `edit --key`, `keys`, `decode`, `remove`, `print config`, `delete`. Each
 //! writer holds the object's lock; files are written atomically, 0600.
 
 use crate::action::waitlock;
@@ -127,6 +127,12 @@ pub fn run(ctx: &Host, path: &ObjPath, command: Command) -> Result<()> {
                 _ => Ok(()),
             }
         }
+        Command::Edit(a) => match (a.key, a.what) {
+            (Some(key), None) => edit_key(ctx, path, &key, &a.waitlock),
+            _ => Err(Error::Usage(format!(
+                "edit of a {noun} takes --key KEY: the key whose value to edit"
+            ))),
+        },
         Command::Print(PrintCommand::Config(_)) => out(&Object::load(path, &ctx.roots)?.text()),
         Command::Delete(a) => {
             if !a.rid.is_empty() {
@@ -138,10 +144,38 @@ pub fn run(ctx: &Host, path: &ObjPath, command: Command) -> Result<()> {
                 .ok_or_else(|| Error::Failed(format!("{noun} {path} does not exist")))
         }
         other => Err(Error::Usage(format!(
-            "{path} is a {noun}: {} applies to services (a {noun} takes create, add, change, keys, decode, remove, print config, delete)",
+            "{path} is a {noun}: {} applies to services (a {noun} takes create, add, change, edit --key, keys, decode, remove, print config, delete)",
             command_name(&other)
         ))),
     }
+}
+
+/// `edit --key K`: the key's value in the editor, under the object's
+/// lock; stored (and synced) only when it changed.
+fn edit_key(ctx: &Host, path: &ObjPath, key: &str, wait: &str) -> Result<()> {
+    let editor = ctx.editor_argv()?;
+    let noun = path.kind.noun();
+    if !Object::exists(path, &ctx.roots)? {
+        return fail(format!("{noun} {path} does not exist (create it first)"));
+    }
+    let base = {
+        let lock_file = path.lock_file(&ctx.roots);
+        let _lock = lock(ctx, path, wait, "edit")?;
+        let base = crate::nodes::sync::object_base(ctx, path);
+        let mut o = Object::load(path, &ctx.roots)?;
+        let old = o.value(key)?;
+        // beside the lock: om's own tree, 0700
+        let dir = lock_file.with_file_name(format!("{}.edit-{}", path.name, std::process::id()));
+        let new = crate::objects::edit::edit_value(&editor, &dir, key, &old, MAX_VALUE)?;
+        if new == old {
+            eprintln!("om: {path}: key '{key}': no change");
+            return Ok(());
+        }
+        o.set(key, &new)?;
+        o.save(&ctx.roots)?;
+        base
+    };
+    crate::nodes::sync::after_object_write(ctx, path, base, false)
 }
 
 /// The subcommand's name, for a message.

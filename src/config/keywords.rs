@@ -23,6 +23,9 @@ pub enum ValueType {
     Choice(&'static [&'static str]),
     /// `none`, `host`, `container#N` or (netns only) a docker network.
     Namespace,
+    /// An image reference (one line): completion offers the engine's
+    /// local images.
+    Image,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +89,7 @@ use ValueType::*;
 pub static KEYWORDS: &[Keyword] = &[
     kw!(unscoped Default "id" Str, None, "", "The service's UUID, set at create and never changed. It is part of every container's com.opensvc.id label."),
     kw!(Default "env" Str, None, "", "A free-form tag for the service's environment (e.g. PRD, DEV)."),
+    kw!(Default "app" Str, Some("default"), "", "A free-form tag for who is responsible for the service and billed for it (a short code): the OpenSVC agent reports it to its collector as a filtering key; om keeps it for print config and get."),
     kw!(Default "comment" Text, None, "", "Free text for the operators."),
     kw!(Default "rollback" Bool, Some("true"), "", "When a start fails, stop again the resources this action started, in reverse order."),
     kw!(Default "tags" Words, None, "", "Words to select services or resources by."),
@@ -130,7 +134,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(ignored Default "flex_min", "OpenSVC flex topology setting."),
     kw!(ignored Default "flex_max", "OpenSVC flex topology setting."),
     kw!(Container "type" Choice(&["docker"]), None, "", "The container driver; om supports docker."),
-    kw!(Container "image" Str, None, "the image", "The image to run. Required."),
+    kw!(Container "image" Image, None, "the image", "The image to run. Required."),
     kw!(Container "command" Words, None, "words after the image", "The command and arguments, shell-split. The image's default when unset."),
     kw!(Container "entrypoint" Words, None, "--entrypoint= (first word), the other words before the command", "Overrides the image's entrypoint."),
     kw!(Container "run_args" Words, None, "placed before the image", "Extra docker run arguments, shell-split. Flags om owns (-d, --name, --net/--network, --rm, --cgroup-parent) are dropped with a warning."),

@@ -33,7 +33,7 @@ impl fmt::Display for ValueError {
 /// Checks an expanded value against its keyword kind.
 pub fn check(kind: ValueType, s: &str) -> Result<(), ValueError> {
     match kind {
-        ValueType::Str | ValueType::Text | ValueType::Namespace => Ok(()),
+        ValueType::Str | ValueType::Text | ValueType::Namespace | ValueType::Image => Ok(()),
         ValueType::Bool => parse_bool(s).map(drop).map_err(ValueError::Unit),
         ValueType::Duration => parse_duration(s).map(drop).map_err(ValueError::Unit),
         ValueType::Words => split_words(s).map(drop).map_err(ValueError::Unit),

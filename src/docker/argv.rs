@@ -314,6 +314,14 @@ pub fn image_inspect_argv<S: AsRef<str>>(images: &[S]) -> Vec<String> {
     v
 }
 
+/// The local images, one `REPOSITORY:TAG` line each (`<none>` for an
+/// untagged one).
+pub fn image_names_argv() -> Vec<String> {
+    ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]
+        .map(String::from)
+        .to_vec()
+}
+
 pub fn logs_tail_argv(id: &str, lines: usize) -> Vec<String> {
     vec!["logs".into(), "--tail".into(), lines.to_string(), id.into()]
 }
@@ -344,6 +352,15 @@ pub fn cgroup_driver_argv() -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn image_names_lists_repository_and_tag() {
+        assert_eq!(
+            image_names_argv(),
+            ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]
+        );
+    }
+
     use super::*;
 
     fn svc1() -> SvcPath {

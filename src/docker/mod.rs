@@ -333,6 +333,24 @@ impl Engine {
         }
     }
 
+    /// The names (`REPOSITORY:TAG`) of the engine's local images, sorted,
+    /// each once; untagged ones left out. Bound by `bound` (completion
+    /// waits less than an action).
+    pub fn image_names(&self, bound: Duration) -> Result<Vec<String>> {
+        let cmd = self.cmd(argv::image_names_argv());
+        let out = query(&cmd, bound, |_| false)?;
+        let mut names: Vec<String> = out
+            .stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.contains("<none>"))
+            .map(String::from)
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
     /// The last lines of a container's output (stdout and stderr), for errors.
     pub fn logs_tail(&self, id: &str, lines: usize) -> String {
         let cmd = self.cmd(argv::logs_tail_argv(id, lines));

@@ -5,7 +5,7 @@
 use crate::cli::LsCli;
 use crate::config::keywords::{Scope, Support, ValueType, CONTAINER_GROUP, KEYWORDS};
 use clap::CommandFactory;
-use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
+use clap_complete::env::{EnvCompleter, Fish};
 use clap_mangen::roff::{bold, italic, roman, Inline, Roff};
 use clap_mangen::Man;
 
@@ -298,7 +298,7 @@ fn inline_markdown(text: &str) -> Vec<Inline> {
 
 fn kind_name(kind: ValueType) -> String {
     match kind {
-        ValueType::Str => "string".into(),
+        ValueType::Str | ValueType::Image => "string".into(),
         ValueType::Text => "text (may span lines)".into(),
         ValueType::Bool => "boolean".into(),
         ValueType::Duration => "duration".into(),
@@ -402,8 +402,8 @@ fn conf_page() -> String {
 
 fn completions() -> Vec<(String, String)> {
     let shells: [(&str, &dyn EnvCompleter); 3] = [
-        ("completions/om.bash", &Bash),
-        ("completions/_om", &Zsh),
+        ("completions/om.bash", &crate::shells::BashWords),
+        ("completions/_om", &crate::shells::ZshWords),
         ("completions/om.fish", &Fish),
     ];
     shells

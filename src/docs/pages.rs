@@ -489,8 +489,19 @@ pub const PAGES: &[Page] = &[
     },
     Page {
         words: "edit",
-        description: &["edit config opens the config in an editor (om-edit-config(1))."],
-        examples: &[("om web edit config", "Edit web's config.")],
+        description: &[
+            "edit config opens the config in an editor (om-edit-config(1)).",
+            "On a secret or config object, edit --key K (the agent's form) opens the \
+             decoded value of key K in $VISUAL, else $EDITOR: a file of mode 0600 in a \
+             directory only the user can read, removed however the edit ends. The \
+             value is stored, byte for byte, only when it changed, then synced as \
+             change does. A missing key is an error before any editor runs; --key on a \
+             service, or a bare edit, is a usage error.",
+        ],
+        examples: &[
+            ("om web edit config", "Edit web's config."),
+            ("om sec/db edit --key password", "Edit one value of the secret db."),
+        ],
         exit: CONFIG,
     },
     Page {

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod base64;
+pub mod edit;
 pub mod env;
 
 use crate::config::ini::Document;
@@ -98,17 +99,25 @@ impl fmt::Display for ObjPath {
     }
 }
 
+/// `[NS/]sec/NAME` or `[NS/]cfg/NAME` (globs allowed): one comma item of
+/// a selector that names objects.
+fn is_object_item(item: &str) -> bool {
+    let parts: Vec<&str> = item.split('/').collect();
+    matches!(parts.as_slice(), [k, _] | [_, k, _] if ObjKind::parse(k).is_some())
+}
+
+/// Whether a selector names secrets or configs: each of its items does.
+pub fn is_object_selector(expr: &str) -> bool {
+    expr.split(',').all(is_object_item)
+}
+
 /// The objects a selector names, when it names objects: each comma item
 /// `[NS/]sec/NAME` or `[NS/]cfg/NAME`, its namespace and name may be globs
 /// (`sec/*`, `*/cfg/app*`), matched among those that exist; an exact path
 /// is taken as is (`create` makes it). `None`: a service selector.
 pub fn select(expr: &str, roots: &Roots) -> Option<Result<Vec<ObjPath>>> {
     let items: Vec<&str> = expr.split(',').collect();
-    let is_object = |item: &str| {
-        let parts: Vec<&str> = item.split('/').collect();
-        matches!(parts.as_slice(), [k, _] | [_, k, _] if ObjKind::parse(k).is_some())
-    };
-    if !items.iter().all(|i| is_object(i)) {
+    if !is_object_selector(expr) {
         return None;
     }
     let mut all: Option<Vec<ObjPath>> = None;

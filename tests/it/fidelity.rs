@@ -612,3 +612,37 @@ fn create_template_is_create_config() {
     assert!(body(&a).contains("[container#1]\ntype = docker\nimage = nginx"));
     assert_eq!(body(&a), body(&b));
 }
+
+/// `app`, the agent's DEFAULT keyword the hosting page tags services with
+/// (beside `env`): accepted without a word, printed, set, its default
+/// `default` as the agent's, and in om.conf(5).
+#[test]
+fn app_is_a_default_keyword() {
+    let env = Env::new();
+    let name = unique("ap");
+    let out = env
+        .om_stdin(
+            &[&name, "create", "--config=-"],
+            "[DEFAULT]\nenv = PRD\napp = shop\n[container#1]\ntype = docker\nimage = nginx\n",
+        )
+        .ok();
+    assert_eq!(out.stderr, "");
+    assert_eq!(env.om(&[&name, "validate", "config"]).ok().stderr, "");
+    let config = env.om(&[&name, "print", "config"]).ok().stdout;
+    assert!(config.contains("env = PRD\napp = shop\n"), "{config}");
+    env.om(&[&name, "set", "--kw", "app=billing"]).ok();
+    assert_eq!(
+        env.om(&[&name, "get", "--kw", "app"]).ok().stdout,
+        "billing\n"
+    );
+    env.om(&[&name, "unset", "--kw", "app"]).ok();
+    assert_eq!(
+        env.om(&[&name, "get", "--kw", "app", "--eval"]).ok().stdout,
+        "default\n"
+    );
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/om.conf.5"),
+    )
+    .unwrap();
+    assert!(page.contains("who is responsible for the service"));
+}

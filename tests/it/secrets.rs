@@ -471,3 +471,131 @@ fn objects_are_selected_by_globs_and_lists() {
     env.om(&["ns2/sec/*,ns2/cfg/c", "delete"]).ok();
     assert_eq!(env.om(&["ls"]).ok().stdout, "");
 }
+
+/// `edit --key K`, the agent's form: the key's value, decoded, in the
+/// editor, from a 0600 file in a 0700 directory of its own that is gone
+/// after, even when the editor fails or om is signalled; stored when it
+/// changed; the value on no argv and in no output.
+#[test]
+fn edit_key_edits_one_value_in_the_editor() {
+    let env = Env::new();
+    let sec = format!("ns1/sec/{}", unique("ed"));
+    env.om(&[&sec, "create"]).ok();
+    let secret = format!("s3cr3t-{}", unique("v"));
+    env.om_stdin(&[&sec, "add", "--key", "pw", "--from", "-"], &secret)
+        .ok();
+    env.om(&[&sec, "add", "--key", "other", "--value", "x"])
+        .ok();
+    // the editor: what it was given and saw, then its change ($NEW) or
+    // its end ($END: a failure, or signals to om first)
+    let log = env.root().join("editor.log");
+    let editor = env.root().join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nf=\"$1\"\nd=$(dirname \"$f\")\n\
+             {{ echo \"argv: $*\"; echo \"path: $f\"; stat -c 'modes: %a' \"$f\"; stat -c 'dir: %a' \"$d\"; echo \"value: $(cat \"$f\")\"; }} >> {log}\n\
+             case \"$END\" in signals) kill -INT $PPID; kill -INT $PPID; kill -TERM $PPID; kill -HUP $PPID; sleep 0.2; exit 5;; fail) exit 3;; esac\n\
+             [ -n \"$NEW\" ] && printf %s \"$NEW\" > \"$f\"\nexit 0\n",
+            log = log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let editor = editor.display().to_string();
+    let run = |env: &Env, vars: &[(&str, &str)], key: &str| {
+        let _ = std::fs::remove_file(&log);
+        let mut cmd = env.cmd(&[&sec, "edit", "--key", key]);
+        cmd.env("EDITOR", &editor);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            out.status.code(),
+            said,
+            std::fs::read_to_string(&log).unwrap_or_default(),
+        )
+    };
+    let gone = |seen: &str| {
+        let path = seen
+            .lines()
+            .find_map(|l| l.strip_prefix("path: "))
+            .expect("the editor ran");
+        let path = std::path::Path::new(path);
+        assert!(!path.exists(), "{} left", path.display());
+        assert!(!path.parent().unwrap().exists(), "its directory left");
+    };
+    let decode = |env: &Env| env.om(&[&sec, "decode", "--key", "pw"]).ok().stdout;
+
+    // a change: the editor saw the decoded value in a private file
+    let (code, said, seen) = run(&env, &[("NEW", "n3w-value")], "pw");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(seen.contains(&format!("value: {secret}")), "{seen}");
+    assert!(seen.contains("modes: 600\ndir: 700"), "{seen}");
+    let argv = seen.lines().find(|l| l.starts_with("argv: ")).unwrap();
+    assert!(!argv.contains(&secret), "{argv}");
+    assert!(!said.contains(&secret), "{said}");
+    gone(&seen);
+    assert_eq!(decode(&env), "n3w-value");
+    // the old value nowhere but in the editor's own log
+    let holding = files_holding(env.root(), &secret);
+    assert!(
+        holding.iter().all(|f| f.ends_with("editor.log")),
+        "{holding:?}"
+    );
+    // no change: nothing written
+    let stored = env.om(&[&sec, "print", "config"]).ok().stdout;
+    let (code, said, seen) = run(&env, &[], "pw");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("no change"), "{said}");
+    gone(&seen);
+    assert_eq!(env.om(&[&sec, "print", "config"]).ok().stdout, stored);
+    // the editor fails: unchanged, the file gone
+    let (code, said, seen) = run(&env, &[("NEW", "lost"), ("END", "fail")], "pw");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("exited with code 3; key 'pw' unchanged"),
+        "{said}"
+    );
+    gone(&seen);
+    assert_eq!(decode(&env), "n3w-value");
+    // signals to om while the editor runs: om outlives them and cleans up
+    let (code, said, seen) = run(&env, &[("END", "signals")], "pw");
+    assert_eq!(code, Some(1), "{said}");
+    gone(&seen);
+    assert_eq!(decode(&env), "n3w-value");
+    // a missing key: an error naming it, the editor never runs
+    let (code, said, seen) = run(&env, &[("NEW", "x")], "nokey");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("no key 'nokey'"), "{said}");
+    assert_eq!(seen, "");
+    // a cfg the same way
+    let cfg = format!("ns1/cfg/{}", unique("ed"));
+    env.om(&[&cfg, "create"]).ok();
+    env.om(&[&cfg, "add", "--key", "app.conf", "--value", "a=1"])
+        .ok();
+    let mut cmd = env.cmd(&[&cfg, "edit", "--key", "app.conf"]);
+    cmd.env("EDITOR", &editor).env("NEW", "a=2");
+    cmd.assert().success();
+    assert_eq!(
+        env.om(&[&cfg, "decode", "--key", "app.conf"]).ok().stdout,
+        "a=2"
+    );
+    // usage: a service has no keys; an object needs --key
+    let svc = unique("ed");
+    create(&env, &svc, "[container#1]\ntype = docker\nimage = nginx\n");
+    let out = env.om(&[&svc, "edit", "--key", "pw"]).code(2);
+    assert!(
+        out.stderr.contains("edit --key applies to NS/sec/NAME"),
+        "{}",
+        out.stderr
+    );
+    let out = env.om(&[&sec, "edit"]).code(2);
+    assert!(out.stderr.contains("takes --key KEY"), "{}", out.stderr);
+}

@@ -304,6 +304,11 @@ struct Terminal {
 
 impl Terminal {
     fn start(env: &Env, name: &str, shell_line: &str) -> Terminal {
+        Terminal::sized(env, name, shell_line, 200)
+    }
+
+    /// A terminal `cols` wide.
+    fn sized(env: &Env, name: &str, shell_line: &str, cols: u16) -> Terminal {
         // a server of its own for each terminal
         let socket = env.root().join(format!("tmux-{name}.sock"));
         let t = Terminal { socket };
@@ -313,7 +318,7 @@ impl Terminal {
             "-s",
             "t",
             "-x",
-            "200",
+            &cols.to_string(),
             "-y",
             "40",
             shell_line,
@@ -819,4 +824,324 @@ fn the_readme_starts_with_the_two_commands_and_points_at_pages_that_exist() {
         named += 1;
     }
     assert!(named >= 5, "the README points at {named} man pages");
+}
+
+/// The commands of `om SELECTOR …` as `--help` lists them (its
+/// "Commands:" section), each with its own subcommands: every help om has.
+fn command_paths(prefix: &[String]) -> Vec<Vec<String>> {
+    let mut args: Vec<String> = vec!["x".into()];
+    args.extend(prefix.iter().cloned());
+    args.push("--help".into());
+    let out = Command::new(assert_cmd::cargo::cargo_bin("om"))
+        .args(&args)
+        .env("COLUMNS", "500")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut paths = vec![prefix.to_vec()];
+    let listed = help
+        .split("\nCommands:\n")
+        .nth(1)
+        .map(|rest| rest.split("\n\n").next().unwrap_or(""))
+        .unwrap_or("");
+    for line in listed.lines() {
+        let Some(name) = line.split_whitespace().next() else {
+            continue;
+        };
+        // `docker --help` is docker's own help
+        if name == "docker" {
+            continue;
+        }
+        let mut sub = prefix.to_vec();
+        sub.push(name.to_string());
+        paths.extend(command_paths(&sub));
+    }
+    paths
+}
+
+/// `--help` wraps to the terminal's width: in a tmux terminal 80 columns
+/// wide, no line of any command's help (short and long) is wider, and the
+/// screen shows none wrapped by the terminal.
+#[test]
+fn help_wraps_to_an_80_column_terminal() {
+    let env = Env::new();
+    let paths = command_paths(&[]);
+    assert!(paths.len() > 20, "{paths:?}");
+    let om = assert_cmd::cargo::cargo_bin("om");
+    // each help to a file of its own, stderr left on the terminal: clap
+    // reads the width from the terminal it has
+    let mut script = String::new();
+    for (i, p) in paths.iter().enumerate() {
+        for (j, flag) in ["-h", "--help"].iter().enumerate() {
+            script.push_str(&format!(
+                "{} x {} {flag} > {}/help-{i}-{j}\n",
+                om.display(),
+                p.join(" "),
+                env.root().display()
+            ));
+        }
+    }
+    script.push_str(&format!(
+        "{} ls --help > {}/help-ls\n",
+        om.display(),
+        env.root().display()
+    ));
+    script.push_str(&format!(
+        "clear; {} x start --help; echo ALL-DONE; exec cat\n",
+        om.display()
+    ));
+    let file = env.root().join("helps.sh");
+    std::fs::write(&file, script).unwrap();
+    let t = Terminal::sized(
+        &env,
+        "help",
+        &format!("env -u COLUMNS sh {}", file.display()),
+        80,
+    );
+    t.wait_for("ALL-DONE");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(env.root()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("help-") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("Usage:"), "{name}: {text}");
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{name}: a line of {} columns:\n{line}",
+                line.chars().count()
+            );
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, paths.len() * 2 + 1);
+    // the screen itself, with the terminal's own wrapping joined back (-J)
+    let screen = t.tmux(&["capture-pane", "-p", "-J", "-t", "t"]);
+    assert!(screen.contains("--dry-run"), "{screen}");
+    for line in screen.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "wrapped by the terminal:\n{line}"
+        );
+    }
+}
+
+/// The raw protocol (`COMPLETE=bash`), for what must not be offered: the
+/// values, one per line, and what om said on stderr.
+fn protocol(env: &Env, words: &[&str], vars: &[(&str, &str)]) -> (Vec<String>, String) {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("om"));
+    cmd.arg("--")
+        .args(words)
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+        .env("_CLAP_IFS", "\n")
+        .env("OSVC_ROOT_PATH", env.root());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success());
+    (
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(String::from)
+            .collect(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// What completion offers where a person types: `{container#` in the
+/// docker passthrough, `--node` only before docker's words, values after
+/// `KEY=`, and a secret's own commands.
+#[test]
+fn completion_offers_references_values_and_an_objects_commands() {
+    let env = fixture();
+    env.om(&["ns1/sec/db", "create"]).ok();
+    let p = |words: &[&str]| protocol(&env, words, &[]).0;
+    assert_eq!(
+        p(&["om", "web", "docker", "inspect", "{container#"]),
+        ["{container#1}", "{container#db}"]
+    );
+    // inside a longer word, and the whole-argument references at its start
+    assert_eq!(
+        p(&["om", "web", "docker", "ps", "--filter", "name={container#d"]),
+        ["name={container#db}"]
+    );
+    assert_eq!(p(&["om", "web", "docker", "stop", "{in"]), ["{instances}"]);
+    // --node before docker's words, never after
+    assert_eq!(p(&["om", "web", "docker", "--n"]), ["--node"]);
+    assert!(p(&["om", "web", "docker", "inspect", "--n"]).is_empty());
+    assert!(p(&["om", "web", "docker", "logs", "--node", ""]).is_empty());
+    // values after KEY=: booleans, choices, the other containers for a
+    // namespace; none where they are not known
+    assert_eq!(
+        p(&["om", "web", "set", "--kw", "rollback="]),
+        ["rollback=false", "rollback=true"]
+    );
+    assert_eq!(
+        p(&["om", "web", "set", "--kw", "container#db.netns="]),
+        ["container#db.netns=container#1"]
+    );
+    assert_eq!(
+        p(&[
+            "om",
+            "web",
+            "create",
+            "--kw",
+            "container#1.image_pull_policy=a"
+        ]),
+        ["container#1.image_pull_policy=always"]
+    );
+    assert!(p(&["om", "web", "set", "--kw", "container#1.hostname="]).is_empty());
+    // a secret's commands only, and a service's without the secrets'
+    let cmds = p(&["om", "ns1/sec/db", ""]);
+    for c in ["add", "change", "decode", "keys", "remove", "edit", "print"] {
+        assert!(cmds.contains(&c.to_string()), "{c} not in {cmds:?}");
+    }
+    for c in ["start", "stop", "docker", "set", "status"] {
+        assert!(!cmds.contains(&c.to_string()), "{c} in {cmds:?}");
+    }
+    assert_eq!(p(&["om", "ns1/sec/db", "print", ""]), ["config", "--help"]);
+    let cmds = p(&["om", "web", ""]);
+    assert!(cmds.contains(&"start".to_string()) && !cmds.contains(&"decode".to_string()));
+}
+
+/// `image=` offers the engine's local images (asked once); an engine that
+/// can not be asked offers nothing, and says nothing.
+#[test]
+fn completion_offers_the_engines_images_after_image() {
+    engine();
+    let env = fixture();
+    let images = docker_ok(&["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]);
+    let local: Vec<&str> = images.lines().filter(|l| !l.contains("<none>")).collect();
+    assert!(!local.is_empty(), "the engine has no image: {images}");
+    let (offered, said) = protocol(
+        &env,
+        &["om", "web", "set", "--kw", "container#1.image="],
+        &[],
+    );
+    assert_eq!(said, "");
+    for image in &local {
+        assert!(
+            offered.contains(&format!("container#1.image={image}")),
+            "{image} not in {offered:?}"
+        );
+    }
+    // a service not created yet: the host's engine
+    let (offered, _) = protocol(
+        &env,
+        &["om", "fresh", "create", "--kw", "container#1.image="],
+        &[],
+    );
+    assert!(
+        offered.contains(&format!("container#1.image={}", local[0])),
+        "{offered:?}"
+    );
+    // a docker that fails and one that is not there
+    let failing = env.root().join("docker");
+    std::fs::write(
+        &failing,
+        "#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &failing,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    for docker in [failing.to_str().unwrap(), "/nonexistent/docker"] {
+        let (offered, said) = protocol(
+            &env,
+            &["om", "web", "set", "--kw", "container#1.image="],
+            &[("OM_DOCKER", docker)],
+        );
+        assert!(offered.is_empty(), "{docker}: {offered:?}");
+        assert_eq!(said, "", "{docker}");
+    }
+}
+
+/// The same in an interactive bash with bash-completion loaded (as a
+/// Debian user has it), zsh and fish, driven through tmux: bash splits
+/// `KEY=` at `=`, zsh completes past `{`.
+#[test]
+fn completion_of_values_and_references_in_real_shells() {
+    let env = fixture();
+    let root = env.root().display().to_string();
+    let common = format!(
+        "env HOME={root} OSVC_ROOT_PATH={root} PATH={} LC_ALL=C.UTF-8 TERM=xterm",
+        path_with_om()
+    );
+    let bash_completion = "/usr/share/bash-completion/bash_completion";
+    assert!(
+        std::path::Path::new(bash_completion).exists(),
+        "bash-completion is needed by this test (scripts/test installs it)"
+    );
+    std::fs::write(
+        env.root().join(".bashrc"),
+        format!(
+            "source {bash_completion}\nsource {}\nPS1='READY> '\n",
+            project("completions/om.bash").display()
+        ),
+    )
+    .unwrap();
+    let bash = Terminal::start(&env, "bash", &format!("{common} bash -i"));
+    bash.wait_for("READY>");
+    bash.complete_until(
+        "om web set --kw container#db.netns=",
+        "READY> om web set --kw container#db.netns=container#1",
+    );
+    bash.keys(&["C-u"]);
+    let screen = bash.complete_until("om web set --kw rollback=", "false");
+    assert!(screen.contains("true"), "{screen}");
+    assert!(!screen.contains("rollback=false"), "{screen}");
+    bash.keys(&["C-u"]);
+    let screen = bash.complete_until("om web docker inspect {container#", "{container#db}");
+    assert!(screen.contains("{container#1}"), "{screen}");
+    bash.keys(&["C-u"]);
+    bash.complete_until(
+        "om web docker inspect {container#d",
+        "READY> om web docker inspect {container#db}",
+    );
+    drop(bash);
+
+    std::fs::write(
+        env.root().join(".zshrc"),
+        format!(
+            "PS1='READY> '\nfpath=({} $fpath)\nautoload -Uz compinit && compinit -u -d {root}/zcompdump\n",
+            project("completions").display()
+        ),
+    )
+    .unwrap();
+    let zsh = Terminal::start(&env, "zsh", &format!("{common} ZDOTDIR={root} zsh -i"));
+    zsh.wait_for("READY>");
+    zsh.complete_until(
+        "om web docker inspect {container\\#d",
+        "READY> om web docker inspect {container\\#db\\}",
+    );
+    zsh.keys(&["C-u"]);
+    zsh.complete_until(
+        "om web set --kw container\\#db.netns=",
+        "READY> om web set --kw container\\#db.netns=container\\#1",
+    );
+    drop(zsh);
+
+    let fish = Terminal::start(
+        &env,
+        "fish",
+        &format!(
+            "{common} fish --no-config -C 'source {}; function fish_prompt; echo -n \"READY> \"; end'",
+            project("completions/om.fish").display()
+        ),
+    );
+    fish.wait_for("READY>");
+    fish.complete_until(
+        "om web docker inspect {container\\#d",
+        "READY> om web docker inspect {container\\#db\\}",
+    );
+    fish.keys(&["C-u"]);
+    let screen = fish.complete_until("om web set --kw rollback=", "rollback=false");
+    assert!(screen.contains("rollback=true"), "{screen}");
 }
