@@ -164,7 +164,7 @@ pub struct KeyArgs {
 pub enum PrintCommand {
     /// The status tree of the service.
     #[command(
-        override_usage = "om SELECTOR print status [OPTIONS]",
+        override_usage = "om [SELECTOR] print status [OPTIONS]",
         after_help = "The 8 flag characters after a resource's name, `.` where one does \
             not apply:\n  \
             1 R  running action   (an om action holds the service's lock; the notice names it)\n  \
@@ -176,7 +176,13 @@ pub enum PrintCommand {
             7 S  standby          (always .)\n  \
             8    restarts         (always .: no monitor restarts containers)\n\
             Status lines under a resource: info: … and warn: … (unhealthy, config changed, \
-            name in use by a container om does not manage)."
+            name in use by a container om does not manage; a stopped container's exit code and \
+            how long ago, `info: down (exited 137, 2m ago)`; a container down while the service \
+            is started, which makes the overall status warn).\n\
+            Without a selector (om print status), every service.\n\
+            On a terminal narrower than the tree, its columns shrink to the longest name and \
+            status, and a long label or status line goes on under itself: no line is wider \
+            than the terminal. Not on a terminal, the columns are fixed, whatever the width."
     )]
     Status(PrintStatusArgs),
     /// The config file as stored.

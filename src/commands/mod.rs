@@ -53,6 +53,7 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
         let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
         return listing::ls(&host?, ls.format);
     }
+    let args = every_service(args);
     let matches = parse(crate::cli::command().try_get_matches_from(args))?;
     let cli = parse(Cli::from_arg_matches(&matches))?;
     // `--lifeline` (every command's common options): the command another
@@ -156,6 +157,22 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
             "'{sel}' is not a secret or a config: add, change, keys, decode and remove apply to NS/sec/NAME and NS/cfg/NAME"
         ))),
     }
+}
+
+/// `om print status [OPTIONS]`, without a selector: every service, as
+/// `om '*' print status` (as `systemctl status` without a unit shows them
+/// all). It was a usage error: clap takes `print` for the command, never
+/// for a service's name, so no service's command line changes meaning.
+fn every_service(mut args: Vec<OsString>) -> Vec<OsString> {
+    let bare = args.get(1).is_some_and(|a| a == "print")
+        && args.get(2).is_some_and(|a| a == "status")
+        && args
+            .get(3)
+            .is_none_or(|a| a.to_string_lossy().starts_with('-'));
+    if bare {
+        args.insert(1, "*".into());
+    }
+    args
 }
 
 /// `om help [COMMAND…]`: om's help, or a command's (`om help print status`).

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::host::Host;
 
 use crate::status::collect::collect;
-use crate::status::render::render;
+use crate::status::render::{render, Layout};
 use crate::status::{not_configured, Avail, ServiceStatus};
 use std::io::IsTerminal;
 
@@ -73,9 +73,10 @@ pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
         Color::Never => false,
         Color::Auto => !ctx.no_color && std::io::stdout().is_terminal(),
     };
+    let layout = Layout::stdout(color);
     // Each service's text on every CPU, then written in order.
     let texts = crate::parallel::map(&statuses, |st| match args.format {
-        Format::Text => Ok(render(st, color)),
+        Format::Text => Ok(render(st, &layout)),
         Format::Json => serde_json::to_string_pretty(st)
             .map(|doc| doc + "\n")
             .map_err(|e| Error::Failed(format!("json: {e}"))),

@@ -158,17 +158,19 @@ fn list_engines(
     let mut maps: Vec<Option<Current>> = Vec::with_capacity(engines.len());
     let mut unknown: Vec<docker::Engine> = Vec::new();
     for ((engine, members), listing) in engines.iter().zip(listings) {
-        maps.push(match listing.map(|l| engine_view(engine, members, l)) {
-            Some(Ok(v)) => Some(Current::from_infos(v)),
-            Some(Err(e)) if engine != host => {
-                crate::text::say(&e.to_string());
-                *broken = true;
-                unknown.push(engine.clone());
-                None
-            }
-            Some(Err(e)) => return Err(e),
-            None => None,
-        });
+        maps.push(
+            match listing.map(|l| engine_view(engine, members, l, true)) {
+                Some(Ok(v)) => Some(Current::from_infos(v)),
+                Some(Err(e)) if engine != host => {
+                    crate::text::say(&e.to_string());
+                    *broken = true;
+                    unknown.push(engine.clone());
+                    None
+                }
+                Some(Err(e)) => return Err(e),
+                None => None,
+            },
+        );
     }
     Ok((maps, unknown))
 }
@@ -274,7 +276,8 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
     }
     let engine = docker::daemon::engine_of(svc, ctx);
     let listing = docker::Listing::start(&engine)?;
-    let cur = Current::from_infos(engine_view(&engine, &[svc], listing)?);
+    // what runs is all it is asked for: no inspect of the stopped ones
+    let cur = Current::from_infos(engine_view(&engine, &[svc], listing, false)?);
     let ips = ip::observe_one(&engine, svc, &cur);
     Ok(service_in(
         svc,
@@ -296,11 +299,15 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
 /// output of unhealthy ones, or docker's word on the names when the list
 /// came back empty. At most two docker calls, whatever the number of
 /// services (SPEC 4.4). A service whose config names no container is
-/// asked about too: a container of it may still run.
+/// asked about too: a container of it may still run. With `exits`, the
+/// stopped containers are in that one inspect too: a down container says
+/// its exit code and when it stopped (the guard's `local_status`, which
+/// asks only whether it runs, does without).
 fn engine_view(
     engine: &docker::Engine,
     services: &[&Service],
     listing: docker::Listing,
+    exits: bool,
 ) -> Result<Vec<ContainerInfo>> {
     let mut names: Vec<&str> = services
         .iter()
@@ -330,7 +337,7 @@ fn engine_view(
     names.extend(renamed.iter().map(String::as_str));
     let wanted: HashSet<&str> = names.iter().copied().collect();
     Ok(engine
-        .survey_listed(rows, &names, true, docker::Absence::Listed)?
+        .survey_listed(rows, &names, true, exits, docker::Absence::Listed)?
         .into_iter()
         .filter(|i| wanted.contains(i.name.as_str()) || ours(i))
         .collect())
