@@ -1,6 +1,6 @@
 //! The `print status` tree (SPEC 5.2), a pure function of the status.
 
-use super::{Avail, InstanceStatus, ResourceStatus, ServiceStatus};
+use super::{Avail, ContainerState, InstanceStatus, ResourceStatus, ServiceStatus};
 use crate::text::escape_controls;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -290,14 +290,22 @@ fn why_down(r: &ResourceStatus, started: bool, now: i64) -> Option<String> {
         return None;
     }
     let c = r.container.as_ref()?;
-    let code = c.exit_code.filter(|code| started || *code != 0)?;
+    c.exit_code.filter(|code| started || *code != 0)?;
+    Some(format!("info: down ({})", stopped(c, now)?))
+}
+
+/// A stopped container as docker said it stopped: `exited 137, 2m ago`
+/// (its state, exit code, and the age of `finished_at` at `now`); `None`
+/// when docker did not say (running, never run, not inspected).
+pub fn stopped(c: &ContainerState, now: i64) -> Option<String> {
+    let code = c.exit_code?;
     let age = c
         .finished_at
         .as_deref()
         .and_then(|f| chrono::DateTime::parse_from_rfc3339(f).ok())
         .map(|t| format!(", {} ago", age((now - t.timestamp()).max(0))));
     Some(format!(
-        "info: down ({} {code}{})",
+        "{} {code}{}",
         escape_controls(&c.state),
         age.unwrap_or_default()
     ))

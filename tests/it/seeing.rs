@@ -232,3 +232,208 @@ fn print_status_without_a_selector_shows_every_service() {
         assert!(json.contains(&format!("\"path\": \"{p}\"")), "{json}");
     }
 }
+
+/// A docker first in `env`'s PATH that logs its first word to the
+/// returned file, then runs the real one.
+fn counting_docker(env: &mut Env) -> PathBuf {
+    let bin = env.root().join("counting-bin");
+    std::fs::create_dir(&bin).unwrap();
+    let real = Command::new("sh")
+        .args(["-c", "command -v docker"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8(real.stdout).unwrap().trim().to_string();
+    let log = env.root().join("docker-calls");
+    let wrapper = bin.join("docker");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> {}\nexec {real} \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.path_prefix = Some(bin);
+    log
+}
+
+/// `om ls` on a terminal (tmux) is a table, as `systemctl list-units`:
+/// each service's state (up, down, warn for a started one with a container
+/// killed) and the node where it runs, secrets after with `-`; one docker
+/// call for all the services. Piped, the paths alone as before (scripts);
+/// `--long` gives the piped reader the table, `--format json` the paths.
+#[test]
+fn ls_shows_the_state_and_where_it_runs() {
+    engine();
+    let mut env = Env::new();
+    let calls = counting_docker(&mut env);
+    let (up, down, warn) = (unique("lsu"), unique("lsd"), unique("lsw"));
+    let _cleanup = Cleanup(
+        [&up, &down, &warn]
+            .iter()
+            .flat_map(|n| (1..=2).map(move |i| format!("{n}.container.{i}")))
+            .collect(),
+    );
+    for n in [&up, &down, &warn] {
+        create(&env, n, &looping(2));
+    }
+    env.om(&[&up, "start"]).ok();
+    env.om(&[&warn, "start"]).ok();
+    assert!(docker(&["kill", &format!("{warn}.container.1")])
+        .status
+        .success());
+    let sec = unique("sec/lss");
+    env.om(&[&sec, "create"]).ok();
+    let mut paths = vec![up.clone(), down.clone(), warn.clone()];
+    paths.sort();
+    paths.push(sec.clone());
+    // piped: the paths, one a line, as scripts read them
+    assert_eq!(
+        env.om(&["ls"]).ok().stdout,
+        paths.iter().map(|p| format!("{p}\n")).collect::<String>()
+    );
+    let json: Vec<String> =
+        serde_json::from_str(&env.om(&["ls", "--format", "json"]).ok().stdout).unwrap();
+    assert_eq!(json, paths);
+    // on a terminal: the table
+    let term = Tmux::run(&env, 100, &om_line(&env, "ls"));
+    let text = term.output();
+    let row = |p: &str| -> Vec<String> {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(p))
+            .unwrap_or_else(|| panic!("no row for {p}:\n{text}"));
+        line.split_whitespace().map(String::from).collect()
+    };
+    assert_eq!(
+        text.lines()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["PATH", "STATE", "RUNS", "ON"]),
+        "{text}"
+    );
+    let node = crate::support::NODE;
+    assert_eq!(row(&up), [up.as_str(), "up", node], "{text}");
+    assert_eq!(row(&down), [down.as_str(), "down", "-"], "{text}");
+    // the killed one's service runs on with the other container: warn
+    assert_eq!(row(&warn), [warn.as_str(), "warn", node], "{text}");
+    assert_eq!(row(&sec), [sec.as_str(), "-", "-"], "{text}");
+    // the same table piped with --long, from one listing of the engine
+    // (and the one inspect of the stopped containers, for their exit)
+    std::fs::write(&calls, "").unwrap();
+    let long = env.om(&["ls", "--long"]).ok().stdout;
+    let table: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(long.lines().collect::<Vec<_>>(), table);
+    let said = std::fs::read_to_string(&calls).unwrap();
+    assert_eq!(
+        said.lines().collect::<Vec<_>>(),
+        ["ps", "container"],
+        "{said}"
+    );
+    for n in [&up, &down, &warn] {
+        env.om(&[n, "purge"]).ok();
+    }
+}
+
+/// `om SVC ps` lists the service's own containers (it was a hint to use
+/// print status): each with its name, rid, state, image and id, a
+/// container renamed behind om's back under its new name (found by its
+/// label), a killed one with its exit; another service's containers are
+/// not in it, where `om SVC docker ps` lists the whole engine's.
+#[test]
+fn ps_lists_the_service_s_own_containers() {
+    engine();
+    let env = Env::new();
+    let (name, other) = (unique("ps"), unique("pso"));
+    let renamed = format!("{name}-moved");
+    let _cleanup = Cleanup(vec![
+        format!("{name}.container.1"),
+        format!("{name}.container.2"),
+        renamed.clone(),
+        format!("{other}.container.1"),
+        format!("{other}.container.2"),
+    ]);
+    create(
+        &env,
+        &name,
+        &format!(
+            "{}[container#3]\ntype = docker\nimage = {}\n",
+            looping(2),
+            registry_image()
+        ),
+    );
+    create(&env, &other, &looping(2));
+    env.om(&[
+        &name,
+        "start",
+        "--rid",
+        "container#1",
+        "--rid",
+        "container#2",
+    ])
+    .ok();
+    env.om(&[&other, "start"]).ok();
+    let c1 = format!("{name}.container.1");
+    assert!(docker(&["kill", &c1]).status.success());
+    assert!(
+        docker(&["rename", &format!("{name}.container.2"), &renamed])
+            .status
+            .success()
+    );
+    let out = env.om(&[&name, "ps"]).ok().stdout;
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["NAME", "RID", "STATE", "IMAGE", "ID"], "{out}");
+    let id =
+        |c: &str| crate::support::inspect(c).unwrap()["Id"].as_str().unwrap()[..12].to_string();
+    let image = registry_image();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(
+        lines[1],
+        [
+            c1.as_str(),
+            "container#1",
+            "exited",
+            "137,",
+            lines[1][4],
+            "ago",
+            image.as_str(),
+            &id(&c1)
+        ],
+        "{out}"
+    );
+    assert!(lines[1][4].ends_with('s'), "{out}");
+    assert_eq!(
+        lines[2],
+        [
+            renamed.as_str(),
+            "container#2",
+            "running",
+            image.as_str(),
+            &id(&renamed)
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        lines[3],
+        [
+            format!("{name}.container.3").as_str(),
+            "container#3",
+            "absent",
+            image.as_str(),
+            "-"
+        ],
+        "{out}"
+    );
+    assert!(!out.contains(&other), "{out}");
+    // the engine's, for comparison: the other service's are there
+    let all = env.om(&[&name, "docker", "ps"]).ok().stdout;
+    assert!(all.contains(&format!("{other}.container.1")), "{all}");
+    for n in [&name, &other] {
+        env.om(&[n, "purge"]).ok();
+    }
+}
