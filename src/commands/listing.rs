@@ -39,7 +39,7 @@ pub fn ls(ctx: &Host, args: &LsCli) -> Result<()> {
         ),
         Format::Text if !long => paths.iter().map(|p| format!("{p}\n")).collect(),
         Format::Text => {
-            let (states, failed) = match collect(ctx, &services, true) {
+            let (states, failed) = match collect(ctx, &services, true, false) {
                 Ok((statuses, broken)) => (statuses, broken),
                 Err(e) => {
                     crate::text::say(&e.to_string());
@@ -51,11 +51,11 @@ pub fn ls(ctx: &Host, args: &LsCli) -> Result<()> {
                 let p = p.to_string();
                 let (state, nodes) = match states.iter().find(|s| s.path == p) {
                     Some(st) => {
-                        let on: Vec<&str> = st
+                        let on: Vec<_> = st
                             .instances
                             .iter()
                             .filter(|i| i.runs())
-                            .map(|i| i.node.as_str())
+                            .map(|i| escape_controls(&i.node))
                             .collect();
                         (st.overall.to_string(), on.join(","))
                     }
@@ -82,7 +82,7 @@ pub fn ls(ctx: &Host, args: &LsCli) -> Result<()> {
 /// shows `absent`. A stopped one says its exit code and how long ago.
 pub fn ps(ctx: &Host, selector: &str) -> Result<()> {
     let paths = ctx.select(selector)?;
-    let (statuses, broken) = collect(ctx, &paths, false)?;
+    let (statuses, broken) = collect(ctx, &paths, false, true)?;
     let now = chrono::Utc::now().timestamp();
     let several = statuses.len() > 1;
     let mut head = vec!["NAME", "RID", "STATE", "IMAGE", "ID"];

@@ -21,7 +21,7 @@ use std::io::IsTerminal;
 pub fn exit_status(ctx: &Host, selector: &str, local: bool) -> Result<()> {
     let (statuses, broken) = match ctx
         .select(selector)
-        .and_then(|paths| collect(ctx, &paths, !local))
+        .and_then(|paths| collect(ctx, &paths, !local, false))
     {
         Ok(r) => r,
         Err(e) if e.said() => return Err(Error::StatusUnknown),
@@ -67,7 +67,7 @@ fn why_unknown(st: &ServiceStatus) -> String {
 
 pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
     // a document of what matches: none is an empty one
-    let (statuses, broken) = collect(ctx, &ctx.matching(selector)?, !args.local)?;
+    let (statuses, broken) = collect(ctx, &ctx.matching(selector)?, !args.local, true)?;
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,

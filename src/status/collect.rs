@@ -19,11 +19,16 @@ use crate::state;
 use std::collections::HashSet;
 
 /// The status of each of `paths`; services whose config does not
-/// load are reported and counted as failures.
+/// load are reported and counted as failures. With `exits`, a stopped
+/// container's exit code and time are asked too (in the one inspect, see
+/// `engine_view`): what shows them wants them (`print status`, `ps`); an
+/// exit code or a table of states does not (`status`, `ls`), and costs
+/// one listing.
 pub fn collect(
     ctx: &Host,
     paths: &[SvcPath],
     everywhere: bool,
+    exits: bool,
 ) -> Result<(Vec<ServiceStatus>, bool)> {
     // The host's engine lists its containers while the configs are read:
     // on a thousand services, the two take about as long (scripts/bench
@@ -45,7 +50,7 @@ pub fn collect(
     std::thread::scope(|scope| {
         let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(ctx, &asked)));
         let engines = by_engine(ctx, &services);
-        let (maps, unknown) = list_engines(ctx, &host, host_listing, &engines, &mut broken)?;
+        let (maps, unknown) = list_engines(ctx, &host, host_listing, &engines, exits, &mut broken)?;
         let pids = holder_pids(&engines, &maps);
         let both: Vec<_> = services
             .iter()
@@ -140,6 +145,7 @@ fn list_engines(
     host: &docker::Engine,
     mut host_listing: Option<docker::Listing>,
     engines: &[(docker::Engine, Vec<&Service>)],
+    exits: bool,
     broken: &mut bool,
 ) -> Result<(Vec<Option<Current>>, Vec<docker::Engine>)> {
     let mut listings = Vec::with_capacity(engines.len());
@@ -159,7 +165,7 @@ fn list_engines(
     let mut unknown: Vec<docker::Engine> = Vec::new();
     for ((engine, members), listing) in engines.iter().zip(listings) {
         maps.push(
-            match listing.map(|l| engine_view(engine, members, l, true)) {
+            match listing.map(|l| engine_view(engine, members, l, exits)) {
                 Some(Ok(v)) => Some(Current::from_infos(v)),
                 Some(Err(e)) if engine != host => {
                     crate::text::say(&e.to_string());
@@ -301,8 +307,8 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
 /// services (SPEC 4.4). A service whose config names no container is
 /// asked about too: a container of it may still run. With `exits`, the
 /// stopped containers are in that one inspect too: a down container says
-/// its exit code and when it stopped (the guard's `local_status`, which
-/// asks only whether it runs, does without).
+/// its exit code and when it stopped (`status`, `ls` and the guard's
+/// `local_status`, which show neither, do without).
 fn engine_view(
     engine: &docker::Engine,
     services: &[&Service],
