@@ -186,7 +186,7 @@ pub struct KeyArgs {
 pub enum PrintCommand {
     /// The status tree of the service.
     #[command(
-        override_usage = "om [SELECTOR] print status [OPTIONS]",
+        override_usage = "om SELECTOR print status [OPTIONS]",
         after_help = "The 8 flag characters after a resource's name, `.` where one does \
             not apply:\n  \
             1 R  running action   (an om action holds the service's lock; the notice names it)\n  \
