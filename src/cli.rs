@@ -31,10 +31,23 @@ pub struct Cli {
 
 /// `om ls` has no selector; it is parsed on its own.
 #[derive(Parser, Debug)]
-#[command(name = "om ls", about = "List the service paths, one per line")]
+#[command(
+    name = "om ls",
+    about = "List the services (their state and where they run, on a terminal), then the secrets and configs",
+    after_help = "On a terminal, a table as systemctl list-units shows units: each service's \
+        path, its state (up, down, warn, n/a, as om SVC status exits; unknown when om can \
+        not tell) and the nodes where it runs; secrets and configs show -. The state is read \
+        as print status reads it (one container listing per engine, the other nodes asked).\n\
+        Not on a terminal (a pipe, a file, $(om ls)), the paths alone, one per line, as \
+        scripts read them; --long gives the table there too. --format json: the paths, as \
+        a JSON array."
+)]
 pub struct LsCli {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The table (state, where it runs) even when stdout is not a terminal.
+    #[arg(long, short = 'l')]
+    pub long: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -97,6 +110,15 @@ pub enum Command {
     Docker(DockerArgs),
     /// Open a shell in a container: docker exec -it NAME /bin/bash, else /bin/sh.
     Enter(EnterArgs),
+    /// List the service's own containers (docker ps of them): name, rid, state, image, id.
+    ///
+    /// The containers of the service on this node, each found as status
+    /// finds it (its name, or its com.opensvc.id label when renamed behind
+    /// om's back), with the ones the config no longer names; a container
+    /// not created yet shows as absent. A stopped one says its exit code and
+    /// how long ago (exited 137, 2m ago). All of the engine's containers:
+    /// om SVC docker ps.
+    Ps,
     /// Show the service's action log.
     ///
     /// The log of om's actions on the service, not what its containers
@@ -175,7 +197,13 @@ pub enum PrintCommand {
             7 S  standby          (always .)\n  \
             8    restarts         (always .: no monitor restarts containers)\n\
             Status lines under a resource: info: … and warn: … (unhealthy, config changed, \
-            name in use by a container om does not manage)."
+            name in use by a container om does not manage; a stopped container's exit code and \
+            how long ago, `info: down (exited 137, 2m ago)`; a container down while the service \
+            is started, which makes the overall status warn).\n\
+            Without a selector (om print status), every service.\n\
+            On a terminal narrower than the tree, its columns shrink to the longest name and \
+            status, and a long label or status line goes on under itself: no line is wider \
+            than the terminal. Not on a terminal, the columns are fixed, whatever the width."
     )]
     Status(PrintStatusArgs),
     /// The config file as stored.

@@ -19,6 +19,26 @@ pub fn out(text: &str) -> Result<()> {
     }
 }
 
+/// The width of the terminal stdout is, when it is one (`None` when stdout
+/// is a pipe or a file: what is written there is not cut to a width).
+pub fn stdout_columns() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    // SAFETY: TIOCGWINSZ writes a winsize into the struct it is given.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    if ok && ws.ws_col > 0 {
+        return Some(usize::from(ws.ws_col));
+    }
+    std::env::var("COLUMNS")
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|c| *c > 0)
+}
+
 /// Runs `f` on every path; reports each failure on its own line, naming the
 /// service, and fails
 /// at the end if any did (a failed service does not stop the others).

@@ -1,37 +1,157 @@
 //! `om ls` and `om SVC logs`.
 
 use crate::action::log::service_log;
-use crate::cli::{Format, LogsArgs};
+use crate::cli::{Format, LogsArgs, LsCli};
 use crate::error::{Context, Error, Result};
 use crate::host::Host;
 use crate::output::{each, out};
 use crate::paths::list_services;
 // Logs written by an older om hold docker's text raw: escaped when shown.
-use crate::text::escape_lines;
+use crate::status::collect::collect;
+use crate::text::{escape_controls, escape_lines};
+use std::io::IsTerminal;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
 
-pub fn ls(ctx: &Host, format: Format) -> Result<()> {
-    // services, then secrets and configs (SPEC 13), each sorted
-    let paths: Vec<String> = list_services(&ctx.roots)?
+/// `om ls`: the service paths, then the secrets' and configs', each
+/// sorted. On a terminal (or with `--long`) a table, as `systemctl
+/// list-units` shows units: each service's state (the overall status,
+/// what `om SVC status` exits with: up, down, warn, n/a; unknown when om
+/// can not tell) and the nodes where it runs, from the status reader
+/// (`status::collect`, the other nodes asked as `print status` asks
+/// them). Not on a terminal, and with `--format json`, the paths alone,
+/// one a line, as scripts read them (`om ls | while read p`): nothing
+/// but a terminal's reader sees the table unless asked.
+pub fn ls(ctx: &Host, args: &LsCli) -> Result<()> {
+    let services = list_services(&ctx.roots)?;
+    let objects = crate::objects::list(&ctx.roots)?;
+    let paths: Vec<String> = services
         .iter()
         .map(ToString::to_string)
-        .chain(
-            crate::objects::list(&ctx.roots)?
-                .iter()
-                .map(ToString::to_string),
-        )
+        .chain(objects.iter().map(ToString::to_string))
         .collect();
-    let text = match format {
-        Format::Text => paths.iter().map(|p| format!("{p}\n")).collect(),
+    let long = args.long || std::io::stdout().is_terminal();
+    let text = match args.format {
         Format::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&paths).map_err(|e| Error::Failed(e.to_string()))?
         ),
+        Format::Text if !long => paths.iter().map(|p| format!("{p}\n")).collect(),
+        Format::Text => {
+            let (states, failed) = match collect(ctx, &services, true, false) {
+                Ok((statuses, broken)) => (statuses, broken),
+                Err(e) => {
+                    crate::text::say(&e.to_string());
+                    (Vec::new(), true)
+                }
+            };
+            let mut rows = vec![vec!["PATH".to_string(), "STATE".into(), "RUNS ON".into()]];
+            for p in &services {
+                let p = p.to_string();
+                let (state, nodes) = match states.iter().find(|s| s.path == p) {
+                    Some(st) => {
+                        let on: Vec<_> = st
+                            .instances
+                            .iter()
+                            .filter(|i| i.runs())
+                            .map(|i| escape_controls(&i.node))
+                            .collect();
+                        (st.overall.to_string(), on.join(","))
+                    }
+                    None => ("unknown".to_string(), String::new()),
+                };
+                rows.push(vec![p, state, or_dash(nodes)]);
+            }
+            for o in &objects {
+                rows.push(vec![o.to_string(), "-".into(), "-".into()]);
+            }
+            out(&table(&rows))?;
+            return if failed { Err(Error::Said) } else { Ok(()) };
+        }
     };
     out(&text)?;
     Ok(())
+}
+
+/// `om SVC ps`: the service's own containers on this node, one a line as
+/// `docker ps` lists them, each found as status finds it (the status
+/// reader, `status::collect`, and through it `Current::find`: its name,
+/// or its label when renamed behind om's back), with the ones of a rid the
+/// config no longer names; a resource whose container does not exist
+/// shows `absent`. A stopped one says its exit code and how long ago.
+pub fn ps(ctx: &Host, selector: &str) -> Result<()> {
+    let paths = ctx.select(selector)?;
+    let (statuses, broken) = collect(ctx, &paths, false, true)?;
+    let now = chrono::Utc::now().timestamp();
+    let several = statuses.len() > 1;
+    let mut head = vec!["NAME", "RID", "STATE", "IMAGE", "ID"];
+    if several {
+        head.insert(0, "SERVICE");
+    }
+    let mut rows = vec![head.into_iter().map(String::from).collect::<Vec<_>>()];
+    for st in &statuses {
+        for r in &st.resources {
+            let Some(c) = &r.container else { continue };
+            let state = crate::status::render::stopped(c, now)
+                .unwrap_or_else(|| escape_controls(&c.state).into_owned());
+            let mut row = vec![
+                escape_controls(&c.name).into_owned(),
+                r.rid.clone(),
+                state,
+                or_dash(escape_controls(&c.image).into_owned()),
+                or_dash(c.id.clone().unwrap_or_default()),
+            ];
+            if several {
+                row.insert(0, st.path.clone());
+            }
+            rows.push(row);
+        }
+    }
+    out(&table(&rows))?;
+    if broken {
+        return Err(Error::Said);
+    }
+    Ok(())
+}
+
+fn or_dash(s: String) -> String {
+    if s.is_empty() {
+        "-".into()
+    } else {
+        s
+    }
+}
+
+/// Rows as columns, each as wide as its widest cell, two spaces apart
+/// (the last one not padded).
+fn table(rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            let w = cell.chars().count();
+            match widths.get_mut(i) {
+                Some(have) => *have = (*have).max(w),
+                None => widths.push(w),
+            }
+        }
+    }
+    let mut text = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                let pad = widths[i] - cell.chars().count() + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
 }
 
 pub fn logs(ctx: &Host, selector: &str, follow: bool) -> Result<()> {

@@ -51,8 +51,9 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
     }
     if args.get(1).is_some_and(|a| a == "ls") {
         let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
-        return listing::ls(&host?, ls.format);
+        return listing::ls(&host?, &ls);
     }
+    let args = every_service(args);
     let matches = parse(crate::cli::command().try_get_matches_from(args))?;
     let cli = parse(Cli::from_arg_matches(&matches))?;
     // `--lifeline` (every command's common options): the command another
@@ -157,6 +158,7 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
         Command::Disable(a) => config_cmds::enable(ctx, sel, &a, false),
         Command::Docker(a) => passthrough::docker(ctx, sel, a.node.as_deref(), &a.args),
         Command::Enter(a) => passthrough::enter(ctx, sel, a.rid.as_deref()),
+        Command::Ps => listing::ps(ctx, sel),
         Command::Logs(a) if a.containers => listing::container_logs(ctx, sel, &a),
         Command::Logs(a) => listing::logs(ctx, sel, a.follow),
         Command::Boot(b) => boot::boot(ctx, sel, &b),
@@ -168,6 +170,22 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
             "'{sel}' is not a secret or a config: add, change, keys, decode and remove apply to NS/sec/NAME and NS/cfg/NAME"
         ))),
     }
+}
+
+/// `om print status [OPTIONS]`, without a selector: every service, as
+/// `om '*' print status` (as `systemctl status` without a unit shows them
+/// all). It was a usage error: clap takes `print` for the command, never
+/// for a service's name, so no service's command line changes meaning.
+fn every_service(mut args: Vec<OsString>) -> Vec<OsString> {
+    let bare = args.get(1).is_some_and(|a| a == "print")
+        && args.get(2).is_some_and(|a| a == "status")
+        && args
+            .get(3)
+            .is_none_or(|a| a.to_string_lossy().starts_with('-'));
+    if bare {
+        args.insert(1, "*".into());
+    }
+    args
 }
 
 /// `om help [COMMAND…]`: om's help, or a command's (`om help print status`).
@@ -201,16 +219,13 @@ fn order_hint(args: &[OsString]) -> Option<String> {
     };
     let lead = first.to_string_lossy();
     if !is_command(first) && !lead.starts_with('-') && lead != "ls" && !is_command(second) {
-        // `om SVC exec …`, `om SVC ps`: docker compose's words for what om
-        // says otherwise (a real command of these names wins)
+        // `om SVC exec …`: docker compose's word for what om says
+        // otherwise (a real command of this name wins)
         let svc = crate::process::quote(&first.to_string_lossy());
         return match second_str {
             "exec" => Some(format!(
                 "om has no exec: om {svc} docker exec {{container#1}}{} runs in a container (om {svc} enter: a shell)",
                 words(3)
-            )),
-            "ps" => Some(format!(
-                "om has no ps: om {svc} print status shows the service's containers (om {svc} docker ps: all of the engine's)"
             )),
             _ => None,
         };

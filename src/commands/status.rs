@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::host::Host;
 
 use crate::status::collect::collect;
-use crate::status::render::render;
+use crate::status::render::{render, Layout};
 use crate::status::{not_configured, Avail, ServiceStatus};
 use std::io::IsTerminal;
 
@@ -21,7 +21,7 @@ use std::io::IsTerminal;
 pub fn exit_status(ctx: &Host, selector: &str, local: bool) -> Result<()> {
     let (statuses, broken) = match ctx
         .select(selector)
-        .and_then(|paths| collect(ctx, &paths, !local))
+        .and_then(|paths| collect(ctx, &paths, !local, false))
     {
         Ok(r) => r,
         Err(e) if e.said() => return Err(Error::StatusUnknown),
@@ -67,15 +67,16 @@ fn why_unknown(st: &ServiceStatus) -> String {
 
 pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
     // a document of what matches: none is an empty one
-    let (statuses, broken) = collect(ctx, &ctx.matching(selector)?, !args.local)?;
+    let (statuses, broken) = collect(ctx, &ctx.matching(selector)?, !args.local, true)?;
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => !ctx.no_color && std::io::stdout().is_terminal(),
     };
+    let layout = Layout::stdout(color);
     // Each service's text on every CPU, then written in order.
     let texts = crate::parallel::map(&statuses, |st| match args.format {
-        Format::Text => Ok(render(st, color)),
+        Format::Text => Ok(render(st, &layout)),
         Format::Json => serde_json::to_string_pretty(st)
             .map(|doc| doc + "\n")
             .map_err(|e| Error::Failed(format!("json: {e}"))),

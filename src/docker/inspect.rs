@@ -14,6 +14,11 @@ pub struct ContainerInfo {
     pub state: String,
     pub running: bool,
     pub exit_code: i64,
+    /// `State.FinishedAt` (RFC 3339) from an inspect, when the container
+    /// ran and stopped; `None` from a listing (which does not say it), or
+    /// for a container that never ran. Its presence is what says
+    /// `exit_code` is docker's word (a listing gives 0).
+    pub finished_at: Option<String>,
     /// `State.Health.Status` when the container has a health check.
     pub health: Option<String>,
     /// The output of the last health check, when there was one.
@@ -67,6 +72,8 @@ struct RawState {
     running: bool,
     #[serde(default)]
     exit_code: i64,
+    #[serde(default)]
+    finished_at: String,
     #[serde(default)]
     pid: u32,
     health: Option<RawHealth>,
@@ -148,6 +155,9 @@ pub fn parse(json: &str) -> Result<Vec<ContainerInfo>, Unreadable> {
             state: r.state.status,
             running: r.state.running,
             exit_code: r.state.exit_code,
+            // docker's zero time: it never stopped (created, or running)
+            finished_at: Some(r.state.finished_at)
+                .filter(|f| !f.is_empty() && !f.starts_with("0001-") && !r.state.running),
             pid: r.state.pid,
             health_output: r
                 .state
@@ -212,6 +222,7 @@ pub fn listed(
         running: state == "running",
         state,
         exit_code: 0,
+        finished_at: None,
         health,
         health_output: None,
         labels,
@@ -311,6 +322,20 @@ mod tests {
         assert!(c.running);
         assert_eq!(c.health.as_deref(), Some("starting"));
         assert_eq!(c.label("com.opensvc.id"), Some("x.container#1"));
+        // running, or never run (docker's zero time): no time it stopped
+        assert_eq!(c.finished_at, None);
+        let stopped = json
+            .replace(
+                r#""Status":"running","Running":true,"ExitCode":0"#,
+                r#""Status":"exited","Running":false,"ExitCode":137,"FinishedAt":"2026-12-07T17:00:00.5Z""#,
+            );
+        let c = &parse(&stopped).unwrap()[0];
+        assert_eq!(
+            (c.exit_code, c.finished_at.as_deref()),
+            (137, Some("2026-12-07T17:00:00.5Z"))
+        );
+        let never = stopped.replace("2026-12-07T17:00:00.5Z", "0001-01-01T00:00:00Z");
+        assert_eq!(parse(&never).unwrap()[0].finished_at, None);
         assert_eq!(parse("[]\n").unwrap(), []);
         assert!(parse("{oops").is_err());
         // silence and ids that are not docker's are unreadable, never "none"

@@ -249,15 +249,19 @@ impl Engine {
         detail: bool,
         absence: Absence,
     ) -> Result<Vec<ContainerInfo>> {
-        self.survey_listed(self.ps()?, names, detail, absence)
+        self.survey_listed(self.ps()?, names, detail, false, absence)
     }
 
-    /// `survey`, from the rows of a listing already made.
+    /// `survey`, from the rows of a listing already made; with `exits`,
+    /// the stopped ones (exited, dead) among `names` are in the inspect
+    /// too, for their exit code and the time they stopped (a listing says
+    /// neither): still one inspect, whatever their number.
     pub fn survey_listed(
         &self,
         mut rows: Vec<ContainerInfo>,
         names: &[&str],
         detail: bool,
+        exits: bool,
         absence: Absence,
     ) -> Result<Vec<ContainerInfo>> {
         let listed: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
@@ -273,6 +277,14 @@ impl Engine {
                 rows.iter()
                     .filter(|r| wanted.contains(r.name.as_str()))
                     .filter(|r| r.running && r.health.as_deref() == Some("unhealthy"))
+                    .map(|r| r.id.clone()),
+            );
+        }
+        if exits {
+            refs.extend(
+                rows.iter()
+                    .filter(|r| wanted.contains(r.name.as_str()))
+                    .filter(|r| matches!(r.state.as_str(), "exited" | "dead"))
                     .map(|r| r.id.clone()),
             );
         }

@@ -52,15 +52,44 @@ pub const PAGES: &[Page] = &[
     Page {
         words: "ls",
         description: &[
-            "Lists the services this node holds, one per line, in path order, then the \
-             secrets (NS/sec/NAME) and configs (NS/cfg/NAME); --format json prints them \
-             as JSON.",
+            "Lists the services this node holds, in path order, then the secrets \
+             (NS/sec/NAME) and configs (NS/cfg/NAME). On a terminal it is a table, as \
+             systemctl list-units shows units: PATH, STATE (up, down, warn, n/a, as \
+             om-status(1) exits; unknown when om can not tell) and RUNS ON, the nodes \
+             where the service runs; secrets and configs show -. The state is read as \
+             om-print-status(1) reads it: one container listing per engine, the other \
+             nodes asked in parallel.",
+            "Not on a terminal (a pipe, a file, $(om ls)) it prints the paths alone, one \
+             per line, as scripts read them; --long gives the table there too. \
+             --format json prints the paths as a JSON array.",
         ],
         examples: &[
-            ("om ls", "Every service, secret and config of this node."),
+            ("om ls", "Every service with its state, then the secrets and configs."),
+            ("for s in $(om ls); do om $s status; done", "The paths alone, piped."),
             ("om ls --format json | jq -r '.[]'", "The same, from JSON."),
         ],
         exit: &[OK, ("1", "The config tree can not be read."), USAGE],
+    },
+    Page {
+        words: "ps",
+        description: &[
+            "Lists the service's own containers on this node, as docker ps would list \
+             them: NAME, RID, STATE (a stopped one with its exit code and how long ago), \
+             IMAGE and ID, and SERVICE when several services are selected. Each is found \
+             as om-print-status(1) finds it (its name, or its com.opensvc.id label when \
+             renamed behind om's back), with the containers the config no longer names; \
+             a resource with no container shows absent. om SVC docker ps lists the whole \
+             engine's containers.",
+        ],
+        examples: &[
+            ("om web ps", "web's containers."),
+            ("om 'web*' ps", "The containers of every service whose name starts with web."),
+        ],
+        exit: &[
+            OK,
+            ("1", "A config that does not load or an engine that did not answer."),
+            USAGE,
+        ],
     },
     Page {
         words: "create",
@@ -347,7 +376,7 @@ pub const PAGES: &[Page] = &[
         exit: &[
             ("0", "up."),
             ("1", "down."),
-            ("2", "warn: up with a problem (an optional resource down, a split brain, an unhealthy container); also a usage error of the command line."),
+            ("2", "warn: up with a problem (an optional resource down, a split brain, an unhealthy container), or started with a container down; also a usage error of the command line."),
             ("3", "n/a: nothing that can have a status."),
             ("4", "The status is not known, and the reason is on stderr: no such service, a selector that matches nothing, a config that does not load, an engine or a query that did not answer, or a node that can not tell while no node that answered runs the service."),
         ],
@@ -389,10 +418,19 @@ pub const PAGES: &[Page] = &[
              anything, not even a private docker daemon; it takes no lock.",
             "With --format json, one JSON document per service (schema 3): avail, \
              overall, the resources and their containers, the instances of every node. \
-             A selector that matches nothing prints nothing.",
+             Without a selector (om print status), every service. A selector that \
+             matches nothing prints nothing.",
+            "A stopped container says why under its label, 'info: down (exited 137, 2m \
+             ago)', when its service is started or it did not exit 0; the JSON's \
+             container has exit_code and finished_at (RFC 3339), null otherwise. A \
+             container down while its service is started (its last action a start) \
+             says 'warn: down while the service is started', and the overall status is \
+             warn. On a terminal narrower than the tree, the columns shrink and long \
+             labels go on under themselves; piped, the columns are fixed.",
         ],
         examples: &[
             ("om web print status", "web's status tree."),
+            ("om print status", "Every service's tree."),
             (
                 "om '*' print status --format json | jq -r '.path + \" \" + .overall'",
                 "Every service's overall status, from JSON.",

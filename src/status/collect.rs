@@ -19,11 +19,16 @@ use crate::state;
 use std::collections::HashSet;
 
 /// The status of each of `paths`; services whose config does not
-/// load are reported and counted as failures.
+/// load are reported and counted as failures. With `exits`, a stopped
+/// container's exit code and time are asked too (in the one inspect, see
+/// `engine_view`): what shows them wants them (`print status`, `ps`); an
+/// exit code or a table of states does not (`status`, `ls`), and costs
+/// one listing.
 pub fn collect(
     ctx: &Host,
     paths: &[SvcPath],
     everywhere: bool,
+    exits: bool,
 ) -> Result<(Vec<ServiceStatus>, bool)> {
     // The host's engine lists its containers while the configs are read:
     // on a thousand services, the two take about as long (scripts/bench
@@ -45,7 +50,7 @@ pub fn collect(
     std::thread::scope(|scope| {
         let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(ctx, &asked)));
         let engines = by_engine(ctx, &services);
-        let (maps, unknown) = list_engines(ctx, &host, host_listing, &engines, &mut broken)?;
+        let (maps, unknown) = list_engines(ctx, &host, host_listing, &engines, exits, &mut broken)?;
         let pids = holder_pids(&engines, &maps);
         let both: Vec<_> = services
             .iter()
@@ -140,6 +145,7 @@ fn list_engines(
     host: &docker::Engine,
     mut host_listing: Option<docker::Listing>,
     engines: &[(docker::Engine, Vec<&Service>)],
+    exits: bool,
     broken: &mut bool,
 ) -> Result<(Vec<Option<Current>>, Vec<docker::Engine>)> {
     let mut listings = Vec::with_capacity(engines.len());
@@ -158,17 +164,19 @@ fn list_engines(
     let mut maps: Vec<Option<Current>> = Vec::with_capacity(engines.len());
     let mut unknown: Vec<docker::Engine> = Vec::new();
     for ((engine, members), listing) in engines.iter().zip(listings) {
-        maps.push(match listing.map(|l| engine_view(engine, members, l)) {
-            Some(Ok(v)) => Some(Current::from_infos(v)),
-            Some(Err(e)) if engine != host => {
-                crate::text::say(&e.to_string());
-                *broken = true;
-                unknown.push(engine.clone());
-                None
-            }
-            Some(Err(e)) => return Err(e),
-            None => None,
-        });
+        maps.push(
+            match listing.map(|l| engine_view(engine, members, l, exits)) {
+                Some(Ok(v)) => Some(Current::from_infos(v)),
+                Some(Err(e)) if engine != host => {
+                    crate::text::say(&e.to_string());
+                    *broken = true;
+                    unknown.push(engine.clone());
+                    None
+                }
+                Some(Err(e)) => return Err(e),
+                None => None,
+            },
+        );
     }
     Ok((maps, unknown))
 }
@@ -274,7 +282,8 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
     }
     let engine = docker::daemon::engine_of(svc, ctx);
     let listing = docker::Listing::start(&engine)?;
-    let cur = Current::from_infos(engine_view(&engine, &[svc], listing)?);
+    // what runs is all it is asked for: no inspect of the stopped ones
+    let cur = Current::from_infos(engine_view(&engine, &[svc], listing, false)?);
     let ips = ip::observe_one(&engine, svc, &cur);
     Ok(service_in(
         svc,
@@ -296,11 +305,15 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
 /// output of unhealthy ones, or docker's word on the names when the list
 /// came back empty. At most two docker calls, whatever the number of
 /// services (SPEC 4.4). A service whose config names no container is
-/// asked about too: a container of it may still run.
+/// asked about too: a container of it may still run. With `exits`, the
+/// stopped containers are in that one inspect too: a down container says
+/// its exit code and when it stopped (`status`, `ls` and the guard's
+/// `local_status`, which show neither, do without).
 fn engine_view(
     engine: &docker::Engine,
     services: &[&Service],
     listing: docker::Listing,
+    exits: bool,
 ) -> Result<Vec<ContainerInfo>> {
     let mut names: Vec<&str> = services
         .iter()
@@ -330,7 +343,7 @@ fn engine_view(
     names.extend(renamed.iter().map(String::as_str));
     let wanted: HashSet<&str> = names.iter().copied().collect();
     Ok(engine
-        .survey_listed(rows, &names, true, docker::Absence::Listed)?
+        .survey_listed(rows, &names, true, exits, docker::Absence::Listed)?
         .into_iter()
         .filter(|i| wanted.contains(i.name.as_str()) || ours(i))
         .collect())

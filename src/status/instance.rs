@@ -89,9 +89,12 @@ pub fn service_in(
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
-    let resources = resources_in(svc, &view, ips, running);
+    let mut resources = resources_in(svc, &view, ips, running);
     let avail = aggregate(&resources, false);
-    let overall = aggregate(&resources, true);
+    let mut overall = aggregate(&resources, true);
+    if started && running.is_none() && down_while_started(svc, &mut resources) {
+        overall = Avail::Warn;
+    }
     let mut notice = String::new();
     if overall == Avail::Warn {
         notice.push_str("warn, ");
@@ -137,6 +140,29 @@ pub fn service_in(
                 .join(" ")
         }),
     }
+}
+
+/// A service left started (its last action a start) whose container is
+/// down (exited, crashed, removed behind om's back) is not what was
+/// meant: each such resource says so (a `warn:` line, with the command
+/// that brings it back), and the instance's `overall` is `warn`, so
+/// `status` exits 2 (SPEC 3) and the notice reads `warn, …, started`; its
+/// `avail` stays what its resources are (down when all are). Optional and
+/// disabled resources, and containers the config does not name, are not
+/// meant to run: they say nothing. Not while an action runs (it is the
+/// one changing them). Whether one was said.
+fn down_while_started(svc: &Service, resources: &mut [ResourceStatus]) -> bool {
+    let mut said = false;
+    for r in resources.iter_mut() {
+        if r.status == Avail::Down && r.container.is_some() && !r.optional && !r.leftover {
+            r.log.push(format!(
+                "warn: down while the service is started (om {} start brings it back)",
+                svc.path
+            ));
+            said = true;
+        }
+    }
+    said
 }
 
 /// Each resource's status on this node: the containers, then the ip

@@ -59,6 +59,44 @@ pub struct ContainerState {
     pub image: String,
     /// docker's state (`running`, `exited`, …) or `absent`.
     pub state: String,
+    /// A container that ran and stopped (exited, dead): its exit code
+    /// (docker's `State.ExitCode`); null otherwise.
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    /// When that container stopped (docker's `State.FinishedAt`, RFC 3339,
+    /// UTC); null otherwise.
+    #[serde(default)]
+    pub finished_at: Option<String>,
+}
+
+impl ContainerState {
+    /// What status shows of container `i`: its exit code and when it stopped come
+    /// from the inspect of the stopped ones (`finished_at` says there was
+    /// one: a listing's exit code is no word).
+    pub fn seen(i: &crate::docker::inspect::ContainerInfo) -> ContainerState {
+        let stopped = i.finished_at.is_some() && !alive(&i.state);
+        ContainerState {
+            name: i.name.clone(),
+            id: Some(i.short_id().to_string()),
+            image: i.image.clone(),
+            state: i.state.clone(),
+            exit_code: stopped.then_some(i.exit_code),
+            finished_at: i.finished_at.clone().filter(|_| stopped),
+        }
+    }
+
+    /// A container om did not see (absent, its daemon down): `state` says
+    /// which.
+    pub fn unseen(name: &str, image: &str, state: &str) -> ContainerState {
+        ContainerState {
+            name: name.into(),
+            id: None,
+            image: image.into(),
+            state: state.into(),
+            exit_code: None,
+            finished_at: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -253,12 +291,7 @@ mod tests {
                 optional: false,
                 provisioned: true,
                 subset: None,
-                container: Some(ContainerState {
-                    name: "s.container.1".into(),
-                    id: None,
-                    image: "i".into(),
-                    state: state.into(),
-                }),
+                container: Some(ContainerState::unseen("s.container.1", "i", state)),
                 leftover: false,
             });
             i
@@ -382,7 +415,20 @@ mod tests {
         let mut left = info(true, "busybox", "id1.container#9");
         left.id = "aaaabbbbccccdddd".into();
         left.name = "old".into();
-        let st = service(&s, "n1", &[sick, moved, left], true);
+        // container#4 killed while the service is started: its exit code,
+        // when it stopped, and a warning
+        s.containers.push(Container {
+            name: "svc1.container.4".into(),
+            image: "nginx".into(),
+            detach: true,
+            ..Container::for_test("container#4")
+        });
+        let mut killed = info(false, "nginx", "id1.container#4");
+        killed.id = "4444555566667777".into();
+        killed.name = "svc1.container.4".into();
+        killed.exit_code = 137;
+        killed.finished_at = Some("2026-12-07T17:00:00.123456789Z".into());
+        let st = service(&s, "n1", &[sick, moved, left, killed], true);
         let doc = serde_json::to_string_pretty(&st).unwrap();
         assert_eq!(
             doc,
@@ -418,7 +464,9 @@ mod tests {
         "name": "svc1.container.1",
         "id": "0123456789ab",
         "image": "nginx",
-        "state": "running"
+        "state": "running",
+        "exit_code": null,
+        "finished_at": null
       }
     },
     {
@@ -437,7 +485,9 @@ mod tests {
         "name": "svc1.container.2",
         "id": null,
         "image": "busybox",
-        "state": "absent"
+        "state": "absent",
+        "exit_code": null,
+        "finished_at": null
       }
     },
     {
@@ -456,7 +506,30 @@ mod tests {
         "name": "x",
         "id": "fedcba987654",
         "image": "nginx",
-        "state": "running"
+        "state": "running",
+        "exit_code": null,
+        "finished_at": null
+      }
+    },
+    {
+      "rid": "container#4",
+      "status": "down",
+      "flags": "........",
+      "label": "docker container svc1.container.4@nginx",
+      "log": [
+        "warn: down while the service is started (om svc1 start brings it back)"
+      ],
+      "disabled": false,
+      "optional": false,
+      "provisioned": true,
+      "subset": null,
+      "container": {
+        "name": "svc1.container.4",
+        "id": "444455556666",
+        "image": "nginx",
+        "state": "exited",
+        "exit_code": 137,
+        "finished_at": "2026-12-07T17:00:00.123456789Z"
       }
     },
     {
@@ -475,7 +548,9 @@ mod tests {
         "name": "old",
         "id": "aaaabbbbcccc",
         "image": "busybox",
-        "state": "running"
+        "state": "running",
+        "exit_code": null,
+        "finished_at": null
       },
       "leftover": true
     }
@@ -504,7 +579,9 @@ mod tests {
             "name": "svc1.container.1",
             "id": "0123456789ab",
             "image": "nginx",
-            "state": "running"
+            "state": "running",
+            "exit_code": null,
+            "finished_at": null
           }
         },
         {
@@ -523,7 +600,9 @@ mod tests {
             "name": "svc1.container.2",
             "id": null,
             "image": "busybox",
-            "state": "absent"
+            "state": "absent",
+            "exit_code": null,
+            "finished_at": null
           }
         },
         {
@@ -542,7 +621,30 @@ mod tests {
             "name": "x",
             "id": "fedcba987654",
             "image": "nginx",
-            "state": "running"
+            "state": "running",
+            "exit_code": null,
+            "finished_at": null
+          }
+        },
+        {
+          "rid": "container#4",
+          "status": "down",
+          "flags": "........",
+          "label": "docker container svc1.container.4@nginx",
+          "log": [
+            "warn: down while the service is started (om svc1 start brings it back)"
+          ],
+          "disabled": false,
+          "optional": false,
+          "provisioned": true,
+          "subset": null,
+          "container": {
+            "name": "svc1.container.4",
+            "id": "444455556666",
+            "image": "nginx",
+            "state": "exited",
+            "exit_code": 137,
+            "finished_at": "2026-12-07T17:00:00.123456789Z"
           }
         },
         {
@@ -561,7 +663,9 @@ mod tests {
             "name": "old",
             "id": "aaaabbbbcccc",
             "image": "busybox",
-            "state": "running"
+            "state": "running",
+            "exit_code": null,
+            "finished_at": null
           },
           "leftover": true
         }
@@ -619,6 +723,40 @@ mod tests {
         let st = service(&s, "n1", &[sick], true);
         assert_eq!(st.avail, Avail::Up);
         assert_eq!(st.resources[0].log, ["info: health starting"]);
+    }
+
+    #[test]
+    fn a_started_service_with_a_container_down_says_so() {
+        let s = svc();
+        let mut dead = info(false, "nginx", "id1.container#1");
+        dead.exit_code = 137;
+        dead.finished_at = Some("2026-12-07T17:00:00Z".into());
+        // stopped by om: down, nothing to say
+        let st = service(&s, "n1", std::slice::from_ref(&dead), false);
+        assert_eq!((st.avail, st.overall), (Avail::Down, Avail::Down));
+        assert!(st.resources[0].log.is_empty(), "{:?}", st.resources[0].log);
+        let c = st.resources[0].container.as_ref().unwrap();
+        assert_eq!(c.exit_code, Some(137));
+        assert_eq!(c.finished_at.as_deref(), Some("2026-12-07T17:00:00Z"));
+        // left started: down, and overall warn with the line that says it
+        let st = service(&s, "n1", std::slice::from_ref(&dead), true);
+        assert_eq!((st.avail, st.overall), (Avail::Down, Avail::Warn));
+        assert_eq!(st.notice, "warn, idle, started");
+        assert_eq!(
+            st.resources[0].log,
+            ["warn: down while the service is started (om svc1 start brings it back)"]
+        );
+        // removed behind om's back: the same
+        let st = service(&s, "n1", &[], true);
+        assert_eq!(st.overall, Avail::Warn);
+        // while an action runs, it is the one changing them: nothing said
+        let cur = Current::from_infos(vec![dead.clone()]);
+        let st = service_in(&s, "n1", View::Engine(&cur), &[], true, Some("start"));
+        assert_eq!(st.overall, Avail::Down);
+        // a listing's exit code is no word: none without the inspect's time
+        dead.finished_at = None;
+        let st = service(&s, "n1", &[dead], false);
+        assert_eq!(st.resources[0].container.as_ref().unwrap().exit_code, None);
     }
 
     #[test]
@@ -729,12 +867,7 @@ mod tests {
             optional,
             provisioned: true,
             subset: None,
-            container: Some(ContainerState {
-                name: String::new(),
-                id: None,
-                image: String::new(),
-                state: String::new(),
-            }),
+            container: Some(ContainerState::unseen("", "", "")),
             leftover: false,
         };
         use Avail::*;

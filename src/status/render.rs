@@ -1,6 +1,6 @@
 //! The `print status` tree (SPEC 5.2), a pure function of the status.
 
-use super::{Avail, InstanceStatus, ResourceStatus, ServiceStatus};
+use super::{Avail, ContainerState, InstanceStatus, ResourceStatus, ServiceStatus};
 use crate::text::escape_controls;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -20,6 +20,9 @@ struct Row<'a> {
     avail: Option<Avail>,
     label: Cow<'a, str>,
     lines: &'a [String],
+    /// The resource a row is (its container's exit, for `why_down`), and
+    /// whether its instance is started.
+    resource: Option<(&'a ResourceStatus, bool)>,
 }
 
 impl<'a> Row<'a> {
@@ -32,10 +35,11 @@ impl<'a> Row<'a> {
             avail: None,
             label: Cow::Borrowed(""),
             lines: &[],
+            resource: None,
         }
     }
 
-    fn resource(r: &'a ResourceStatus, last: Vec<bool>) -> Row<'a> {
+    fn resource(r: &'a ResourceStatus, started: bool, last: Vec<bool>) -> Row<'a> {
         Row {
             last,
             name: escape_controls(&r.rid),
@@ -44,6 +48,7 @@ impl<'a> Row<'a> {
             avail: Some(r.status),
             label: escape_controls(&r.label),
             lines: &r.log,
+            resource: Some((r, started)),
         }
     }
 }
@@ -105,7 +110,11 @@ fn instance_rows<'a>(
         .collect();
     let children = plain.len() + subsets.len();
     for (i, r) in plain.iter().enumerate() {
-        out.push(Row::resource(r, vec![true, last, i + 1 == children]));
+        out.push(Row::resource(
+            r,
+            inst.started,
+            vec![true, last, i + 1 == children],
+        ));
     }
     for (j, s) in subsets.iter().enumerate() {
         let last_subset = plain.len() + j + 1 == children;
@@ -119,6 +128,7 @@ fn instance_rows<'a>(
         for (k, r) in members.iter().enumerate() {
             out.push(Row::resource(
                 r,
+                inst.started,
                 vec![true, last, last_subset, k + 1 == members.len()],
             ));
         }
@@ -143,24 +153,202 @@ fn pad(out: &mut String, from: usize, width: usize) {
     }
 }
 
-pub fn render(st: &ServiceStatus, color: bool) -> String {
+/// How the tree is drawn: colour, the terminal's width (`None`: not a
+/// terminal, the columns of SPEC 5.2 whatever the length of a line), and
+/// the time now (Unix seconds), which a stopped container's age is from.
+pub struct Layout {
+    pub color: bool,
+    pub width: Option<usize>,
+    pub now: i64,
+}
+
+impl Layout {
+    /// For stdout as it is now: colour per `color`, its terminal's width.
+    pub fn stdout(color: bool) -> Layout {
+        Layout {
+            color,
+            width: crate::output::stdout_columns(),
+            now: chrono::Utc::now().timestamp(),
+        }
+    }
+}
+
+/// The narrowest a label gets before the rest of it goes on the next
+/// line: under it, a tree that can not fit lets its lines run long rather
+/// than be chopped into one-word pieces.
+const MIN_LABEL: usize = 20;
+
+pub fn render(st: &ServiceStatus, layout: &Layout) -> String {
     let mut out = String::new();
-    render_into(&mut out, st, color);
+    render_into(&mut out, st, layout);
     out
 }
 
-/// `render`, appended to `out`.
-fn render_into(out: &mut String, st: &ServiceStatus, color: bool) {
+/// The columns of a tree: where the flags, the status and the label
+/// start (each a character count from the line's start).
+struct Columns {
+    name: usize,
+    status: usize,
+    label: usize,
+}
+
+impl Columns {
+    /// SPEC 5.2's: the name column `max(14, longest name) + 3 × depth`,
+    /// the status 10 wide.
+    fn spec(rows: &[Row]) -> Columns {
+        let longest = rows
+            .iter()
+            .map(|r| r.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        let depth = rows.iter().map(|r| r.last.len()).max().unwrap_or(0);
+        Columns::with(longest.max(14) + 3 * depth, 10)
+    }
+
+    /// As narrow as the rows allow: the name column as wide as the widest
+    /// name with its tree prefix (the service's own line aside: a long
+    /// path pushes its status right rather than every row's label), the
+    /// status as the longest status.
+    fn tight(rows: &[Row]) -> Columns {
+        let with_status = rows.iter().filter(|r| r.status.is_some());
+        let name = with_status
+            .clone()
+            .filter(|r| !r.last.is_empty())
+            .map(|r| 3 * r.last.len() + r.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        let status = with_status
+            .filter_map(|r| r.status)
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        Columns::with(name, status)
+    }
+
+    fn with(name: usize, status: usize) -> Columns {
+        Columns {
+            name,
+            status,
+            label: name + 1 + 8 + 1 + status + 1,
+        }
+    }
+
+    /// The widest line these columns make of the rows (`extra`: each
+    /// row's status lines).
+    fn widest(&self, rows: &[Row], extra: &[Vec<String>]) -> usize {
+        rows.iter()
+            .zip(extra)
+            .map(|(r, lines)| {
+                let head = if r.status.is_some() {
+                    self.label + r.label.chars().count()
+                } else {
+                    3 * r.last.len() + r.name.chars().count()
+                };
+                lines
+                    .iter()
+                    .map(|l| self.label + l.chars().count())
+                    .fold(head, usize::max)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// `text` cut into pieces of at most `room` characters: at the last space
+/// of a piece (dropped), else after its last `@` or `/` (a label's image
+/// reference), else where it must.
+fn pieces(text: &str, room: Option<usize>) -> Vec<String> {
+    let Some(room) = room.filter(|r| *r > 0) else {
+        return vec![text.to_string()];
+    };
+    let mut out = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > room {
+        let (cut, skip) = match rest[1..=room].iter().rposition(|c| *c == ' ') {
+            Some(at) => (at + 1, 1),
+            None => match rest[..room].iter().rposition(|c| matches!(c, '@' | '/')) {
+                Some(at) => (at + 1, 0),
+                None => (room, 0),
+            },
+        };
+        out.push(rest[..cut].iter().collect());
+        rest.drain(..cut + skip);
+    }
+    out.push(rest.into_iter().collect());
+    out
+}
+
+/// Why a stopped container is down, from what docker said of it (its
+/// exit code, and how long ago it stopped): `down (exited 137, 2m ago)`;
+/// said when it is news: its service is meant to run (`started`), or it
+/// did not exit cleanly (a container om stopped that exited 0 is what a
+/// stop does, and its instance's notice already says it is not started).
+/// The JSON has the code and the time whatever they are.
+fn why_down(r: &ResourceStatus, started: bool, now: i64) -> Option<String> {
+    if r.status != Avail::Down {
+        return None;
+    }
+    let c = r.container.as_ref()?;
+    c.exit_code.filter(|code| started || *code != 0)?;
+    Some(format!("info: down ({})", stopped(c, now)?))
+}
+
+/// A stopped container as docker said it stopped: `exited 137, 2m ago`
+/// (its state, exit code, and the age of `finished_at` at `now`); `None`
+/// when docker did not say (running, never run, not inspected).
+pub fn stopped(c: &ContainerState, now: i64) -> Option<String> {
+    let code = c.exit_code?;
+    let age = c
+        .finished_at
+        .as_deref()
+        .and_then(|f| chrono::DateTime::parse_from_rfc3339(f).ok())
+        .map(|t| format!(", {} ago", age((now - t.timestamp()).max(0))));
+    Some(format!(
+        "{} {code}{}",
+        escape_controls(&c.state),
+        age.unwrap_or_default()
+    ))
+}
+
+/// A number of seconds as the one unit that says it: `45s`, `2m`, `3h`,
+/// `4d`.
+fn age(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86400),
+    }
+}
+
+/// `render`, appended to `out`. Not on a terminal, or when its lines fit
+/// it, the columns are SPEC 5.2's; on a terminal too narrow for them, the
+/// columns shrink to the rows' longest name and status, and a label or a
+/// status line longer than the room left goes on under itself, in its
+/// column: no line is wider than the terminal (unless a name alone is).
+fn render_into(out: &mut String, st: &ServiceStatus, layout: &Layout) {
     let rows = rows(st);
-    let longest = rows
+    let extra: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let depth = rows.iter().map(|r| r.last.len()).max().unwrap_or(0);
-    let width = longest.max(14) + 3 * depth;
-    let label_col = width + 1 + 8 + 1 + 10 + 1;
-    for r in &rows {
+        .map(|r| {
+            let why = r
+                .resource
+                .and_then(|(res, started)| why_down(res, started, layout.now));
+            why.into_iter()
+                .chain(r.lines.iter().map(|l| escape_controls(l).into_owned()))
+                .collect()
+        })
+        .collect();
+    let mut cols = Columns::spec(&rows);
+    let mut room = None;
+    if let Some(width) = layout.width {
+        if cols.widest(&rows, &extra) > width {
+            cols = Columns::tight(&rows);
+            room = Some(width.saturating_sub(cols.label).max(MIN_LABEL));
+        }
+    }
+    for (r, lines) in rows.iter().zip(&extra) {
         let line_start = out.len();
         push_prefix(out, &r.last);
         out.push_str(&r.name);
@@ -168,38 +356,41 @@ fn render_into(out: &mut String, st: &ServiceStatus, color: bool) {
             out.push('\n');
             continue;
         };
-        pad(out, line_start, width);
+        pad(out, line_start, cols.name);
         let flags = r.flags.unwrap_or("");
         out.push(' ');
         // a remote node's flags are its text: escaped like the rest
         out.push_str(&escape_controls(flags));
-        pad(out, line_start, width + 1 + 8);
+        pad(out, line_start, cols.name + 1 + 8);
         out.push(' ');
         let code = match r.avail {
-            Some(Avail::Up) if color => Some("32"),
-            Some(Avail::Down) if color => Some("31"),
-            Some(Avail::Warn) if color => Some("33"),
+            Some(Avail::Up) if layout.color => Some("32"),
+            Some(Avail::Down) if layout.color => Some("31"),
+            Some(Avail::Warn) if layout.color => Some("33"),
             _ => None,
         };
+        let status_w = cols.status;
         if let Some(code) = code {
-            let _ = write!(out, "\x1b[{code}m{status:<10}\x1b[0m");
+            let _ = write!(out, "\x1b[{code}m{status:<status_w$}\x1b[0m");
         } else {
             let at = out.len();
             out.push_str(status);
-            pad(out, at, 10);
+            pad(out, at, status_w);
         }
         out.push(' ');
-        out.push_str(&r.label);
+        let mut label = pieces(&r.label, room).into_iter();
+        out.push_str(&label.next().unwrap_or_default());
         let kept = out.trim_end().len();
         out.truncate(kept.max(line_start));
         out.push('\n');
-        for l in r.lines {
+        let under = label.chain(lines.iter().flat_map(|l| pieces(l, room)));
+        for l in under {
             let at = out.len();
             for a in &r.last {
                 out.push_str(if *a { "   " } else { "|  " });
             }
-            pad(out, at, label_col);
-            out.push_str(&escape_controls(l));
+            pad(out, at, cols.label);
+            out.push_str(&l);
             out.push('\n');
         }
     }
@@ -209,6 +400,15 @@ fn render_into(out: &mut String, st: &ServiceStatus, color: bool) {
 mod tests {
     use super::super::{ContainerState, ResourceStatus, SubsetStatus};
     use super::*;
+
+    /// Not a terminal: SPEC 5.2's columns.
+    fn plain() -> Layout {
+        Layout {
+            color: false,
+            width: None,
+            now: 0,
+        }
+    }
 
     fn res(rid: &str, status: Avail, subset: Option<&str>, log: &[&str]) -> ResourceStatus {
         ResourceStatus {
@@ -221,12 +421,7 @@ mod tests {
             optional: false,
             provisioned: true,
             subset: subset.map(String::from),
-            container: Some(ContainerState {
-                name: String::new(),
-                id: None,
-                image: String::new(),
-                state: String::new(),
-            }),
+            container: Some(ContainerState::unseen("", "", "")),
             leftover: false,
         }
     }
@@ -275,7 +470,7 @@ mod tests {
         other.notice = "idle".into();
         other.resources[0].status = Avail::Down;
         s.instances.push(other);
-        let text = render(&s, false);
+        let text = render(&s, &plain());
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 6, "{text}");
         assert!(
@@ -306,7 +501,7 @@ mod tests {
             "idle, started",
         );
         assert_eq!(
-            render(&s, false),
+            render(&s, &plain()),
             "svc1                               up\n\
              `- instances\n   \
              `- deb1.opensvc.com             up         idle, started\n      \
@@ -344,14 +539,21 @@ svc1                                  warn
          |- container#2      ........ up         docker container svc1.container.2@nginx
          `- container#3      ........ up         docker container svc1.container.3@nginx
 ";
-        assert_eq!(render(&s, false), expected);
+        assert_eq!(render(&s, &plain()), expected);
     }
 
     #[test]
     fn colour_only_when_asked() {
         let s = st(vec![], vec![], Avail::Down, "idle");
-        assert!(!render(&s, false).contains('\x1b'));
-        assert!(render(&s, true).contains("\x1b[31mdown"));
+        assert!(!render(&s, &plain()).contains('\x1b'));
+        assert!(render(
+            &s,
+            &Layout {
+                color: true,
+                ..plain()
+            }
+        )
+        .contains("\x1b[31mdown"));
     }
 
     #[test]
@@ -359,12 +561,142 @@ svc1                                  warn
         let mut r = res("container#1", Avail::Warn, None, &[]);
         r.label = "docker container svc1.container.1@ng\x1b[2Jinx".into();
         r.log = vec!["warn: unhealthy \x1b]0;TITLE\x07\r".into()];
-        let text = render(&st(vec![r], vec![], Avail::Warn, "warn, idle"), false);
+        let text = render(&st(vec![r], vec![], Avail::Warn, "warn, idle"), &plain());
         assert!(!text.contains('\x1b') && !text.contains('\r'), "{text}");
         assert!(text.contains("@ng\\e[2Jinx"), "{text}");
         assert!(
             text.contains("warn: unhealthy \\e]0;TITLE\\x07\\r"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_stopped_container_says_its_exit_and_how_long_ago() {
+        let mut r = res("container#1", Avail::Down, None, &[]);
+        if let Some(c) = &mut r.container {
+            c.state = "exited".into();
+            c.exit_code = Some(137);
+            c.finished_at = Some("2026-12-07T17:00:00.123456789Z".into());
+        }
+        let s = st(vec![r], vec![], Avail::Down, "idle");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T17:02:30Z")
+            .unwrap()
+            .timestamp();
+        let text = render(&s, &Layout { now: at, ..plain() });
+        let lines: Vec<&str> = text.lines().collect();
+        let label_at = lines[3].find("docker container").unwrap();
+        assert_eq!(
+            lines[4],
+            format!("{:label_at$}info: down (exited 137, 2m ago)", ""),
+            "{text}"
+        );
+        // a clean exit of a service not started: what a stop does, unsaid
+        let mut s = s;
+        s.instances[0].started = false;
+        if let Some(c) = &mut s.instances[0].resources[0].container {
+            c.exit_code = Some(0);
+        }
+        assert!(!render(&s, &Layout { now: at, ..plain() }).contains("info: down"));
+        // started, or not clean: said
+        if let Some(c) = &mut s.instances[0].resources[0].container {
+            c.exit_code = Some(1);
+        }
+        assert!(
+            render(&s, &Layout { now: at, ..plain() }).contains("info: down (exited 1, 2m ago)")
+        );
+        assert_eq!(age(59), "59s");
+        assert_eq!(age(3 * 3600 + 5), "3h");
+        assert_eq!(age(2 * 86400), "2d");
+    }
+
+    /// At 80 columns, a tree of long names and labels: no line wider, the
+    /// flags, status and label columns the same on every row, and what
+    /// does not fit on under itself in its column; the same tree not on
+    /// a terminal keeps SPEC 5.2's columns, whatever its width.
+    #[test]
+    fn at_a_terminal_width_the_columns_shrink_and_nothing_is_wider() {
+        let long = "docker container a-long-service-name.container.1@registry.example.com:5000/team/an-image:1.2.3";
+        assert_eq!(
+            pieces(long, Some(40)),
+            [
+                "docker container",
+                "a-long-service-name.container.1@",
+                "registry.example.com:5000/team/",
+                "an-image:1.2.3"
+            ]
+        );
+        let mut r1 = res("container#1", Avail::Up, None, &[]);
+        r1.label = long.into();
+        let mut r2 = res("container#web-frontend", Avail::Down, Some("web"), &[
+            "warn: down while the service is started (om a-long-service-name start brings it back)",
+        ]);
+        r2.label = long.replace(".1@", ".2@");
+        let mut s = st(
+            vec![r1, r2],
+            vec![SubsetStatus {
+                name: "web".into(),
+                parallel: true,
+            }],
+            Avail::Warn,
+            "warn, idle, started",
+        );
+        s.path = "a-long-service-name".into();
+        let text = render(
+            &s,
+            &Layout {
+                width: Some(80),
+                ..plain()
+            },
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        for l in &lines {
+            assert!(
+                l.chars().count() <= 80,
+                "{} wide: {l}\n{text}",
+                l.chars().count()
+            );
+        }
+        // every row with flags has them, its status and its label at the
+        // same columns
+        let rows: Vec<&str> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.contains("........"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        let col = |l: &str, what: &str| l.find(what).unwrap();
+        assert_eq!(col(rows[0], "........"), col(rows[1], "........"), "{text}");
+        assert_eq!(col(rows[0], "up "), col(rows[1], "down "), "{text}");
+        let label_at = col(rows[0], "docker container");
+        assert_eq!(label_at, col(rows[1], "docker container"), "{text}");
+        // the rest of a label and the status lines go on in the label's
+        // column, the whole of them kept
+        let under: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.len() > label_at && l[..label_at].trim_matches(['|', ' ']).is_empty())
+            .map(|l| &l[label_at..])
+            .collect();
+        assert!(under.iter().all(|l| !l.starts_with(' ')), "{text}");
+        let joined: String = lines.concat();
+        assert!(joined.contains("an-image:1.2.3"), "{text}");
+        assert!(
+            under.iter().any(|l| l.starts_with("warn: down while")),
+            "{text}"
+        );
+        // not on a terminal: SPEC's columns, the lines as long as they are
+        let wide = render(&s, &plain());
+        assert!(wide.lines().any(|l| l.chars().count() > 80), "{wide}");
+        assert!(wide.contains(long), "{wide}");
+        // a terminal wide enough: SPEC's columns too
+        assert_eq!(
+            render(
+                &s,
+                &Layout {
+                    width: Some(300),
+                    ..plain()
+                }
+            ),
+            wide
         );
     }
 }

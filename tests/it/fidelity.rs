@@ -557,10 +557,6 @@ fn compose_words_and_a_late_service_get_a_hint() {
             format!("om has no exec: om {name} docker exec {{container#1}} ls -l runs in a container (om {name} enter: a shell)"),
         ),
         (
-            vec![name.as_str(), "ps"],
-            format!("om has no ps: om {name} print status shows the service's containers (om {name} docker ps: all of the engine's)"),
-        ),
-        (
             vec!["print", "status", name.as_str()],
             format!("the service comes first: om {name} print status"),
         ),

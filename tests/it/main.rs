@@ -20,6 +20,7 @@ mod nodes;
 mod passthrough;
 mod registry;
 mod secrets;
+mod seeing;
 mod shipping;
 mod support;
 mod triggers;

@@ -272,7 +272,7 @@ fn completion_of_ls_formats_and_escaped_words() {
     let env = fixture();
     assert_eq!(
         bash_complete(&env, &["om", "ls", ""]),
-        ["--format", "--help"]
+        ["--format", "--long", "--help"]
     );
     assert_eq!(
         bash_complete(&env, &["om", "ls", "--format", ""]),

@@ -54,13 +54,11 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
         optional: c.head.optional,
         provisioned,
         subset: c.head.subset.clone(),
-        container: Some(ContainerState {
-            // docker's name of it (a renamed one's), else the configured one
-            name: info.map_or_else(|| c.name.clone(), |i| i.name.clone()),
-            id: info.map(|i| i.short_id().to_string()),
-            image: info.map_or_else(|| c.image.clone(), |i| i.image.clone()),
-            state: info.map_or_else(|| "absent".into(), |i| i.state.clone()),
-        }),
+        // docker's name of it (a renamed one's), else the configured one
+        container: Some(info.map_or_else(
+            || ContainerState::unseen(&c.name, &c.image, "absent"),
+            ContainerState::seen,
+        )),
         leftover: false,
     }
 }
@@ -135,12 +133,7 @@ pub fn leftover(rid: &str, i: &ContainerInfo) -> ResourceStatus {
         optional: false,
         provisioned: true,
         subset: None,
-        container: Some(ContainerState {
-            name: i.name.clone(),
-            id: Some(i.short_id().to_string()),
-            image: i.image.clone(),
-            state: i.state.clone(),
-        }),
+        container: Some(ContainerState::seen(i)),
         leftover: true,
     }
 }
