@@ -199,7 +199,7 @@ pub enum PrintCommand {
             Status lines under a resource: info: … and warn: … (unhealthy, config changed, \
             name in use by a container om does not manage; a stopped container's exit code and \
             how long ago, `info: down (exited 137, 2m ago)`; a container down while the service \
-            is started, which makes the overall status warn).\n\
+            is started, which makes the overall status warn while another container runs).\n\
             Without a selector (om print status), every service.\n\
             On a terminal narrower than the tree, its columns shrink to the longest name and \
             status, and a long label or status line goes on under itself: no line is wider \

@@ -170,7 +170,10 @@ impl Error {
 /// `--format` template says nothing to that user) nor docker's long text.
 fn engine_line(call: &str, line: &str) -> String {
     if !line.to_ascii_lowercase().contains("permission denied") {
-        return format!("docker engine unreachable ({call}): {line}");
+        return format!(
+            "docker engine unreachable ({}): {line}",
+            without_template(call)
+        );
     }
     // the socket docker names (`unix:///var/run/docker.sock`), or the one
     // of om's own request (`GET unix:///…/docker.sock/containers/json`)
@@ -191,6 +194,24 @@ fn engine_line(call: &str, line: &str) -> String {
     format!(
         "docker engine unreachable: permission denied on {socket} (add the user to group docker, or use sudo)"
     )
+}
+
+/// The call as its reader needs it: without its `--format` template (om's
+/// own parsing contract, a line of `{{…}}` that says nothing to the user).
+fn without_template(call: &str) -> String {
+    let Ok(words) = shell_words::split(call) else {
+        return call.to_string();
+    };
+    let mut kept = Vec::with_capacity(words.len());
+    let mut words = words.into_iter();
+    while let Some(w) = words.next() {
+        if w == "--format" {
+            words.next();
+        } else if !w.starts_with("--format=") {
+            kept.push(w);
+        }
+    }
+    shell_words::join(kept)
 }
 
 impl fmt::Display for Error {
@@ -305,6 +326,15 @@ mod tests {
         assert_eq!(
             Error::engine("docker ps", "refused").to_string(),
             "docker engine unreachable (docker ps): refused"
+        );
+        // never om's --format template
+        assert_eq!(
+            Error::engine(
+                "docker ps -a --no-trunc --format '{{.ID}}\t{{.Names}}'",
+                "Cannot connect to the Docker daemon at unix:///x. Is the docker daemon running?"
+            )
+            .to_string(),
+            "docker engine unreachable (docker ps -a --no-trunc): Cannot connect to the Docker daemon at unix:///x. Is the docker daemon running?"
         );
         // the socket refusing the user: the socket and the hint, one line
         let denied = "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/containers/json?all=1\": dial unix /var/run/docker.sock: connect: permission denied";

@@ -70,6 +70,10 @@ pub fn install() {
 
 /// Set when a signal came while `outlive_child` held them.
 static OUTLIVED: AtomicBool = AtomicBool::new(false);
+/// The last SIGTERM or SIGHUP that came while `outlive_child` held them
+/// (0: none): sent to om itself, unlike the terminal's ^C, which the
+/// editor shares and handles.
+static ENDED_BY: AtomicUsize = AtomicUsize::new(0);
 
 /// For a child that shares the terminal (an editor) after which om must
 /// still clean up (`edit --key` removes the value's file): SIGINT, SIGQUIT,
@@ -82,7 +86,19 @@ pub fn outlive_child() {
         for sig in [SIGINT, signal_hook::consts::SIGQUIT, SIGTERM, SIGHUP] {
             let _ = flag::register(sig, &OUTLIVED);
         }
+        for sig in [SIGTERM, SIGHUP] {
+            let _ = flag::register_usize(sig, &ENDED_BY, usize::try_from(sig).unwrap_or(0));
+        }
     });
+}
+
+/// The SIGTERM or SIGHUP om was sent while `outlive_child` held the
+/// signals: om was told to end, so what the child did is not acted on.
+pub fn outlived_end() -> Option<i32> {
+    match ENDED_BY.load(Ordering::SeqCst) {
+        0 => None,
+        sig => i32::try_from(sig).ok(),
+    }
 }
 
 /// The process groups of the docker calls running now (0: a free slot).

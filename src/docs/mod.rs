@@ -95,14 +95,26 @@ fn command_page(cmd: &clap::Command, words: &str) -> String {
         r.control("PP", []);
         r.text([roman(*paragraph)]);
     }
-    // what --help says after the options (print status's flags), line by line
+    // what --help says after the options: its indented lines (print
+    // status's flag legend) as they are, the rest filled, a paragraph each
     if let Some(after) = cmd.get_after_help() {
-        r.control("PP", []);
-        r.control("nf", []);
+        let mut verbatim = false;
         for line in after.to_string().lines() {
+            let indented = line.starts_with("  ");
+            if indented && !verbatim {
+                r.control("nf", []);
+            } else if !indented {
+                if verbatim {
+                    r.control("fi", []);
+                }
+                r.control("PP", []);
+            }
+            verbatim = indented;
             r.text([roman(line)]);
         }
-        r.control("fi", []);
+        if verbatim {
+            r.control("fi", []);
+        }
     }
     let mut text = String::from_utf8_lossy(&buf).into_owned();
     text.push_str(&r.to_roff());

@@ -53,15 +53,7 @@ pub const PAGES: &[Page] = &[
         words: "ls",
         description: &[
             "Lists the services this node holds, in path order, then the secrets \
-             (NS/sec/NAME) and configs (NS/cfg/NAME). On a terminal it is a table, as \
-             systemctl list-units shows units: PATH, STATE (up, down, warn, n/a, as \
-             om-status(1) exits; unknown when om can not tell) and RUNS ON, the nodes \
-             where the service runs; secrets and configs show -. The state is read as \
-             om-print-status(1) reads it: one container listing per engine, the other \
-             nodes asked in parallel.",
-            "Not on a terminal (a pipe, a file, $(om ls)) it prints the paths alone, one \
-             per line, as scripts read them; --long gives the table there too. \
-             --format json prints the paths as a JSON array.",
+             (NS/sec/NAME) and configs (NS/cfg/NAME).",
         ],
         examples: &[
             ("om ls", "Every service with its state, then the secrets and configs."),
@@ -376,7 +368,7 @@ pub const PAGES: &[Page] = &[
         exit: &[
             ("0", "up."),
             ("1", "down."),
-            ("2", "warn: up with a problem (an optional resource down, a split brain, an unhealthy container), or started with a container down; also a usage error of the command line."),
+            ("2", "warn: up with a problem (an optional resource down, a split brain, an unhealthy container, a container down while the service is started and another runs); also a usage error of the command line."),
             ("3", "n/a: nothing that can have a status."),
             ("4", "The status is not known, and the reason is on stderr: no such service, a selector that matches nothing, a config that does not load, an engine or a query that did not answer, or a node that can not tell while no node that answered runs the service."),
         ],
@@ -420,13 +412,6 @@ pub const PAGES: &[Page] = &[
              overall, the resources and their containers, the instances of every node. \
              Without a selector (om print status), every service. A selector that \
              matches nothing prints nothing.",
-            "A stopped container says why under its label, 'info: down (exited 137, 2m \
-             ago)', when its service is started or it did not exit 0; the JSON's \
-             container has exit_code and finished_at (RFC 3339), null otherwise. A \
-             container down while its service is started (its last action a start) \
-             says 'warn: down while the service is started', and the overall status is \
-             warn. On a terminal narrower than the tree, the columns shrink and long \
-             labels go on under themselves; piped, the columns are fixed.",
         ],
         examples: &[
             ("om web print status", "web's status tree."),
@@ -533,7 +518,9 @@ pub const PAGES: &[Page] = &[
              decoded value of key K in $VISUAL, else $EDITOR: a file of mode 0600 in a \
              directory only the user can read, removed however the edit ends. The \
              value is stored, byte for byte, only when it changed, then synced as \
-             change does. A missing key is an error before any editor runs; --key on a \
+             change does; a final newline the value did not have (vi adds one on \
+             save) is dropped. SIGTERM or SIGHUP to om while the editor runs stores \
+             nothing (exit 128+N); the terminal's ^C is the editor's own. A missing key is an error before any editor runs; --key on a \
              service, or a bare edit, is a usage error.",
         ],
         examples: &[

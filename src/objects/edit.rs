@@ -53,6 +53,12 @@ pub fn edit_value(
     // end om before it removed the file; the editor's exit code decides
     crate::interrupt::outlive_child();
     let code = inherit(&Cmd::new(program.clone(), argv))?;
+    // om was told to end (TERM, HUP) while the editor ran: nothing is
+    // stored, whatever the editor did, and om ends 128+N as it would have
+    if let Some(sig) = crate::interrupt::outlived_end() {
+        crate::text::say(&format!("key '{key}' unchanged"));
+        return Err(Error::Interrupted(sig));
+    }
     if code != 0 {
         return fail(format!(
             "{program} exited with code {code}; key '{key}' unchanged"
@@ -62,5 +68,32 @@ pub fn edit_value(
     // regular file only, read within the bound
     crate::fsutil::check_regular(&file)
         .map_err(|e| Error::Failed(crate::fsutil::io_fault(&file, &e)))?;
-    crate::fsutil::read_source("the edited value", &file.display().to_string(), max)
+    let edited = crate::fsutil::read_source("the edited value", &file.display().to_string(), max)?;
+    Ok(without_added_newline(value, edited))
+}
+
+/// vi and most editors end a file they save with a newline: one that the
+/// value did not have is the editor's, not the user's (a password edited
+/// in vi must not gain one). A value that ended with a newline keeps what
+/// the editor saved.
+fn without_added_newline(old: &[u8], mut new: Vec<u8>) -> Vec<u8> {
+    if !old.ends_with(b"\n") && new.ends_with(b"\n") && !new.ends_with(b"\n\n") {
+        new.pop();
+    }
+    new
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_added_newline as strip;
+
+    #[test]
+    fn an_editor_s_final_newline_is_dropped_only_where_the_value_had_none() {
+        assert_eq!(strip(b"pw", b"pw\n".to_vec()), b"pw");
+        assert_eq!(strip(b"pw", b"pw2\n".to_vec()), b"pw2");
+        assert_eq!(strip(b"pw", b"pw".to_vec()), b"pw");
+        assert_eq!(strip(b"a\n", b"b\n".to_vec()), b"b\n");
+        // a blank line the user typed is theirs
+        assert_eq!(strip(b"pw", b"pw\n\n".to_vec()), b"pw\n\n");
+    }
 }

@@ -92,7 +92,14 @@ pub fn service_in(
     let mut resources = resources_in(svc, &view, ips, running);
     let avail = aggregate(&resources, false);
     let mut overall = aggregate(&resources, true);
-    if started && running.is_none() && down_while_started(svc, &mut resources) {
+    // A container down while the service is started says so on its line;
+    // it raises an `up` overall to warn, but never softens a `down` one: a
+    // service whose containers all crashed is down, exit 1, for a monitor.
+    if started
+        && running.is_none()
+        && down_while_started(svc, &mut resources)
+        && overall == Avail::Up
+    {
         overall = Avail::Warn;
     }
     let mut notice = String::new();

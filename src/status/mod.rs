@@ -738,17 +738,26 @@ mod tests {
         let c = st.resources[0].container.as_ref().unwrap();
         assert_eq!(c.exit_code, Some(137));
         assert_eq!(c.finished_at.as_deref(), Some("2026-12-07T17:00:00Z"));
-        // left started: down, and overall warn with the line that says it
+        // left started: the line says it, and the service stays down (a
+        // crashed service is never softened to warn)
         let st = service(&s, "n1", std::slice::from_ref(&dead), true);
-        assert_eq!((st.avail, st.overall), (Avail::Down, Avail::Warn));
-        assert_eq!(st.notice, "warn, idle, started");
+        assert_eq!((st.avail, st.overall), (Avail::Down, Avail::Down));
+        assert_eq!(st.notice, "idle, started");
         assert_eq!(
             st.resources[0].log,
             ["warn: down while the service is started (om svc1 start brings it back)"]
         );
         // removed behind om's back: the same
         let st = service(&s, "n1", &[], true);
-        assert_eq!(st.overall, Avail::Warn);
+        assert_eq!(st.overall, Avail::Down);
+        assert!(
+            st.resources[0]
+                .log
+                .iter()
+                .any(|l| l.starts_with("warn: down while")),
+            "{:?}",
+            st.resources[0].log
+        );
         // while an action runs, it is the one changing them: nothing said
         let cur = Current::from_infos(vec![dead.clone()]);
         let st = service_in(&s, "n1", View::Engine(&cur), &[], true, Some("start"));

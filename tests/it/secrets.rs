@@ -495,7 +495,7 @@ fn edit_key_edits_one_value_in_the_editor() {
         format!(
             "#!/bin/sh\nf=\"$1\"\nd=$(dirname \"$f\")\n\
              {{ echo \"argv: $*\"; echo \"path: $f\"; stat -c 'modes: %a' \"$f\"; stat -c 'dir: %a' \"$d\"; echo \"value: $(cat \"$f\")\"; }} >> {log}\n\
-             case \"$END\" in signals) kill -INT $PPID; kill -INT $PPID; kill -TERM $PPID; kill -HUP $PPID; sleep 0.2; exit 5;; fail) exit 3;; esac\n\
+             case \"$END\" in signals) kill -INT $PPID; kill -INT $PPID; kill -TERM $PPID; kill -HUP $PPID; sleep 0.2; exit 5;; fail) exit 3;; term) kill -TERM $PPID; sleep 0.2;; int) kill -INT $PPID; sleep 0.2;; esac\n\
              [ -n \"$NEW\" ] && printf %s \"$NEW\" > \"$f\"\nexit 0\n",
             log = log.display()
         ),
@@ -566,10 +566,26 @@ fn edit_key_edits_one_value_in_the_editor() {
     gone(&seen);
     assert_eq!(decode(&env), "n3w-value");
     // signals to om while the editor runs: om outlives them and cleans up
+    // (the last, SIGHUP, is om's exit: 128+1)
     let (code, said, seen) = run(&env, &[("END", "signals")], "pw");
-    assert_eq!(code, Some(1), "{said}");
+    assert_eq!(code, Some(129), "{said}");
     gone(&seen);
     assert_eq!(decode(&env), "n3w-value");
+    // om told to end (TERM) while the editor goes on and saves: nothing
+    // stored, 128+15
+    let (code, said, seen) = run(&env, &[("END", "term"), ("NEW", "after-term")], "pw");
+    assert_eq!(code, Some(143), "{said}");
+    assert!(said.contains("key 'pw' unchanged"), "{said}");
+    gone(&seen);
+    assert_eq!(decode(&env), "n3w-value");
+    // the terminal's ^C is the editor's own (om gets it too): a save after
+    // it is stored
+    let (code, said, seen) = run(&env, &[("END", "int"), ("NEW", "after-int")], "pw");
+    assert_eq!(code, Some(0), "{said}");
+    gone(&seen);
+    assert_eq!(decode(&env), "after-int");
+    env.om_stdin(&[&sec, "change", "--key", "pw", "--from", "-"], "n3w-value")
+        .ok();
     // a missing key: an error naming it, the editor never runs
     let (code, said, seen) = run(&env, &[("NEW", "x")], "nokey");
     assert_eq!(code, Some(1), "{said}");

@@ -22,7 +22,8 @@ fn looping(n: usize) -> String {
 /// A container killed behind om's back (exit 137) while its service is
 /// started: the tree says `down (exited 137, …s ago)` under it and a
 /// warning that the service is started; the JSON has the exit code and
-/// docker's time; `status` exits 2 (warn). Once om stops the service, the
+/// docker's time; `status` exits 2 (warn), and 1 (down) once every
+/// container crashed. Once om stops the service, the
 /// container is down as meant: exit 1, no warning, its exit still said.
 #[test]
 fn a_down_container_says_why_and_a_started_service_warns() {
@@ -72,6 +73,22 @@ fn a_down_container_says_why_and_a_started_service_warns() {
     );
     assert_eq!(doc["overall"], "warn", "{doc}");
     env.om(&[&name, "status"]).code(2);
+    // all crashed: still said on each line, but the service is down (exit
+    // 1), never softened to warn for a monitor
+    let out = docker(&["kill", &c2]);
+    assert!(out.status.success(), "{out:?}");
+    let tree = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert_eq!(
+        tree.matches("warn: down while the service is started")
+            .count(),
+        2,
+        "{tree}"
+    );
+    assert!(
+        tree.lines().next().unwrap().trim_end().ends_with("down"),
+        "{tree}"
+    );
+    env.om(&[&name, "status"]).code(1);
     // stopped by om: down as meant
     env.om(&[&name, "stop"]).ok();
     let tree = env.om(&[&name, "print", "status"]).ok().stdout;
