@@ -27,6 +27,12 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+
+    /// Say on stderr, in D lines, the lock taken (and how long it was
+    /// waited for), each docker and ssh call (its exit, its duration) and
+    /// each config read: the OpenSVC agent's --debug.
+    #[arg(long, global = true)]
+    pub debug: bool,
 }
 
 /// `om ls` has no selector; it is parsed on its own.
@@ -35,6 +41,11 @@ pub struct Cli {
 pub struct LsCli {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Say on stderr, in D lines, the lock taken (and how long it was
+    /// waited for), each docker and ssh call (its exit, its duration) and
+    /// each config read: the OpenSVC agent's --debug.
+    #[arg(long, global = true)]
+    pub debug: bool,
 }
 
 #[derive(Subcommand, Debug)]

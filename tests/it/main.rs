@@ -1,6 +1,7 @@
 //! All integration tests, one binary, one file per feature.
 
 mod config;
+mod debug;
 mod driver;
 mod fake_docker;
 mod fidelity;

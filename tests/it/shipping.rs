@@ -91,7 +91,7 @@ fn bash_completes_services_commands_rids_and_keywords() {
     );
     assert_eq!(
         bash_complete(&env, &["om", "web", "print", ""]),
-        ["status", "config", "--help"]
+        ["status", "config", "--debug", "--help"]
     );
     assert_eq!(
         bash_complete(&env, &["om", "web", "start", "--rid", ""]),
@@ -256,7 +256,7 @@ fn completion_of_ls_formats_and_escaped_words() {
     let env = fixture();
     assert_eq!(
         bash_complete(&env, &["om", "ls", ""]),
-        ["--format", "--help"]
+        ["--format", "--debug", "--help"]
     );
     assert_eq!(
         bash_complete(&env, &["om", "ls", "--format", ""]),
