@@ -127,6 +127,32 @@ fn debug_says_the_lock_and_each_docker_call_and_nothing_without_it() {
         );
     }
 
+    // a lock another holds: the D lines say the wait
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&lock)
+        .unwrap();
+    held.lock().unwrap();
+    let waiter = env
+        .std_cmd(&[&name, "start", "--debug"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    held.unlock().unwrap();
+    let out = waiter.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let waited = regex::Regex::new(r"^action lock acquired, waited (\d+)\.\dms$").unwrap();
+    let ms: u64 = d_lines(&stderr)
+        .iter()
+        .find_map(|(_, m)| waited.captures(m).map(|c| c[1].parse().unwrap()))
+        .unwrap_or_else(|| panic!("no lock line: {stderr}"));
+    assert!(ms >= 500, "waited {ms} ms: {stderr}");
+    env.om(&[&name, "stop"]).ok();
+
     // without it, not one D line
     for action in ["start", "stop"] {
         let out = env.om(&[&name, action]).ok();
