@@ -27,6 +27,12 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+
+    /// Say on stderr, in D lines, the lock taken (and how long it was
+    /// waited for), each docker and ssh call (its exit, its duration) and
+    /// each config read: the OpenSVC agent's --debug.
+    #[arg(long, global = true)]
+    pub debug: bool,
 }
 
 /// `om ls` has no selector; it is parsed on its own.
@@ -48,6 +54,11 @@ pub struct LsCli {
     /// The table (state, where it runs) even when stdout is not a terminal.
     #[arg(long, short = 'l')]
     pub long: bool,
+    /// Say on stderr, in D lines, the lock taken (and how long it was
+    /// waited for), each docker and ssh call (its exit, its duration) and
+    /// each config read: the OpenSVC agent's --debug.
+    #[arg(long, global = true)]
+    pub debug: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -521,8 +532,10 @@ pub fn completion_command(site: &Arc<Site>) -> clap::Command {
         keep_commands(cmd, |name| !OBJECT_ONLY_COMMANDS.contains(&name))
     };
     if docker_words_began(words) {
-        // the rest of the line is docker's: no om option (--node) any more
+        // the rest of the line is docker's: no om option (--node, nor the
+        // global --debug the docker command would inherit) any more
         let site = Arc::clone(site);
+        let cmd = cmd.mut_arg("debug", |a| a.global(false));
         return cmd.mut_subcommand("docker", move |d| {
             let args = d
                 .get_arguments()

@@ -33,6 +33,8 @@ pub struct Host {
     pub docker: DockerCli,
     /// The environment as `{env.KEY}` reads it.
     pub env: crate::config::eval::EnvVars,
+    /// `--debug`: where D lines go (the node's name), else none.
+    pub debug: Option<crate::debug::Trace>,
 }
 
 /// How docker is run: `OM_DOCKER` (default `docker`), and the bound of
@@ -44,6 +46,8 @@ pub struct DockerCli {
     pub bound: Duration,
     /// `DOCKER_HOST`, for a command that must name the engine itself.
     pub docker_host: Option<String>,
+    /// `--debug`: each docker call said in a D line.
+    pub trace: Option<crate::debug::Trace>,
 }
 
 impl Default for DockerCli {
@@ -53,6 +57,7 @@ impl Default for DockerCli {
             program: "docker".into(),
             bound: Duration::from_secs(60),
             docker_host: None,
+            trace: None,
         }
     }
 }
@@ -111,6 +116,7 @@ impl Host {
             program,
             bound,
             docker_host,
+            trace: None,
         };
         // OM_RSH replaces `ssh -o BatchMode=yes` to reach another node
         let transport = match var("OM_RSH").filter(|v| !v.trim().is_empty()) {
@@ -136,7 +142,18 @@ impl Host {
             transport,
             docker,
             env: crate::config::eval::EnvVars::new(std::env::vars_os()),
+            debug: None,
         })
+    }
+
+    /// `--debug`: D lines on stderr from here on, for what this host
+    /// does (its lock waits, its config reads) and the calls its engine
+    /// and its transport make.
+    pub fn set_debug(&mut self) {
+        let trace = crate::debug::Trace::new(&self.node);
+        self.docker.trace = Some(trace.clone());
+        self.transport.trace = Some(trace.clone());
+        self.debug = Some(trace);
     }
 
     /// A host for unit tests: `roots`, node `node`, the defaults else.
@@ -153,6 +170,7 @@ impl Host {
             node_given: None,
             docker: DockerCli::default(),
             env: crate::config::eval::EnvVars::default(),
+            debug: None,
         }
     }
 

@@ -56,8 +56,6 @@ pub struct Logger {
     color: bool,
 }
 
-static STDERR: Mutex<()> = Mutex::new(());
-
 /// Each line wrapped in an ANSI colour (the newlines stay outside).
 fn paint(text: &str, code: &str) -> String {
     text.lines()
@@ -180,7 +178,7 @@ impl Logger {
                 (Level::Error, true) => paint(&text, "31"),
                 _ => text.clone(),
             };
-            let _guard = STDERR.lock();
+            let _guard = crate::debug::STDERR.lock();
             let _ = std::io::stderr().lock().write_all(shown.as_bytes());
         }
         if let Err(e) = self.append(&text) {
@@ -197,7 +195,7 @@ impl Logger {
         if fault.is_none() {
             *fault = Some(e.to_string());
             if self.strict && self.echo {
-                let _guard = STDERR.lock();
+                let _guard = crate::debug::STDERR.lock();
                 crate::text::say(&format!(
                     "{}: its log lost a line ({e}): this action will fail",
                     self.svcname

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod complete;
 mod config;
+mod debug;
 mod docker;
 mod docs;
 mod error;

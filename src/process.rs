@@ -23,6 +23,9 @@ pub struct Cmd {
     /// Said after "command not found" when the program is missing (the
     /// docker CLI's: is it installed?).
     pub not_found_hint: &'static str,
+    /// `--debug`: the call is said in a D line when it ends, with its exit
+    /// and its duration (src/debug.rs).
+    pub trace: Option<crate::debug::Trace>,
 }
 
 impl Cmd {
@@ -35,7 +38,28 @@ impl Cmd {
             args: args.into_iter().map(Into::into).collect(),
             env: Vec::new(),
             not_found_hint: "",
+            trace: None,
         }
+    }
+
+    /// The same command, said in a D line when it ends (`--debug`).
+    pub fn traced(self, trace: Option<&crate::debug::Trace>) -> Cmd {
+        Cmd {
+            trace: trace.cloned(),
+            ..self
+        }
+    }
+
+    /// The D line of the call when it ends: how it ended and how long it
+    /// took (the argv only: `Display` shows no environment, no stdin).
+    fn said<T>(&self, since: Instant, got: &Result<T>, status: impl Fn(&T) -> ExitStatus) {
+        crate::debug::line(self.trace.as_ref(), || {
+            let how = match got {
+                Ok(out) => format!("exit {}", exit_code(status(out))),
+                Err(e) => format!("failed: {e}"),
+            };
+            format!("{self}: {how}, {}", crate::debug::ms(since.elapsed()))
+        });
     }
 
     /// The same command, `hint` said after "command not found".
@@ -195,6 +219,7 @@ pub fn capture(cmd: &Cmd, bound: Duration) -> Result<Output> {
 /// it; dropped unfinished, it is killed and reaped.
 pub struct Started {
     cmd: Cmd,
+    since: Instant,
     bound: Duration,
     deadline: Instant,
     handle: Option<duct::Handle>,
@@ -217,7 +242,8 @@ pub fn capture_input(cmd: &Cmd, bound: Duration, input: &[u8]) -> Result<Output>
 
 fn start_with(cmd: &Cmd, bound: Duration, input: Option<Vec<u8>>) -> Result<Started> {
     interrupt::check()?;
-    let deadline = Instant::now() + bound;
+    let since = Instant::now();
+    let deadline = since + bound;
     let expr = grouped(cmd);
     let expr = match input {
         Some(bytes) => expr.stdin_bytes(bytes),
@@ -231,6 +257,7 @@ fn start_with(cmd: &Cmd, bound: Duration, input: Option<Vec<u8>>) -> Result<Star
     let pgid = handle.pids().first().copied();
     Ok(Started {
         cmd: cmd.clone(),
+        since,
         bound,
         deadline,
         handle: Some(handle),
@@ -242,6 +269,12 @@ fn start_with(cmd: &Cmd, bound: Duration, input: Option<Vec<u8>>) -> Result<Star
 impl Started {
     /// Waits for the call: its output, or why it was cut short.
     pub fn finish(mut self) -> Result<Output> {
+        let got = self.wait();
+        self.cmd.said(self.since, &got, |o| o.status);
+        got
+    }
+
+    fn wait(&mut self) -> Result<Output> {
         let Some(handle) = self.handle.take() else {
             return Err(self
                 .cmd
@@ -325,8 +358,10 @@ pub fn spawn_detached(
 }
 
 pub fn inherit(cmd: &Cmd) -> Result<u8> {
-    let out = cmd.expression().run().map_err(|e| cmd.spawn_error(&e))?;
-    Ok(exit_code(out.status))
+    let since = Instant::now();
+    let out = cmd.expression().run().map_err(|e| cmd.spawn_error(&e));
+    cmd.said(since, &out, |o| o.status);
+    Ok(exit_code(out?.status))
 }
 
 #[cfg(test)]
@@ -355,6 +390,7 @@ mod tests {
             .to_vec(),
             env: vec![("PASS".into(), crate::secret::Secret::new("hunter2".into()))],
             not_found_hint: "",
+            trace: None,
         };
         assert_eq!(
             c.to_string(),

@@ -1,6 +1,7 @@
 //! A service's state directory: the action lock and the local expectation
 //! (`started`) that the status notice shows.
 
+use crate::debug::{self, Trace};
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::Under;
 use crate::paths::{Roots, SvcPath};
@@ -176,9 +177,24 @@ pub fn wait_for_lock(file: &File, deadline: Instant, poll: Duration) -> Result<b
 
 /// Takes the service's action lock, waiting up to `wait`; the error says who
 /// holds it (the holder writes its pid and command line into the lock file).
-pub fn lock(path: &SvcPath, roots: &Roots, wait: Duration, what: &str) -> Result<Lock> {
+/// With `--debug` (`trace`), D lines say the lock asked for and how long
+/// it was waited for.
+pub fn lock(
+    path: &SvcPath,
+    roots: &Roots,
+    wait: Duration,
+    what: &str,
+    trace: Option<&Trace>,
+) -> Result<Lock> {
     let lock_path = dir(path, roots).join(LOCK);
-    let mut lock = lock_at(roots, &lock_path, &format!("service {path}"), wait, what)?;
+    let mut lock = lock_at(
+        roots,
+        &lock_path,
+        &format!("service {path}"),
+        wait,
+        what,
+        trace.map(|t| t.of(&path.to_string())).as_ref(),
+    )?;
     lock.gone_with = Some((lock_path, path.conf_file(roots)));
     Ok(lock)
 }
@@ -191,8 +207,17 @@ pub fn lock_at(
     whose: &str,
     wait: Duration,
     what: &str,
+    trace: Option<&Trace>,
 ) -> Result<Lock> {
-    let deadline = Instant::now() + wait;
+    let since = Instant::now();
+    let deadline = since + wait;
+    debug::line(trace, || {
+        format!(
+            "acquire action lock {} (timeout {}, {what})",
+            lock_path.display(),
+            crate::units::humanize(wait)
+        )
+    });
     // Each turn is a lock file released by removal (see `Lock`) or a
     // directory removed between its creation and the open: a few at most.
     let mut turns = 0;
@@ -212,6 +237,12 @@ pub fn lock_at(
             } else {
                 holder
             };
+            debug::line(trace, || {
+                format!(
+                    "action lock not acquired: held by {holder}, waited {}",
+                    debug::ms(since.elapsed())
+                )
+            });
             return Err(Error::Locked {
                 whose: whose.to_string(),
                 holder: holder.to_string(),
@@ -232,6 +263,12 @@ pub fn lock_at(
     let _ = file.rewind();
     let _ = write!(file, "pid {} ({what})", std::process::id());
     let _ = file.flush();
+    debug::line(trace, || {
+        format!(
+            "action lock acquired, waited {}",
+            debug::ms(since.elapsed())
+        )
+    });
     Ok(Lock {
         file,
         gone_with: None,
@@ -256,9 +293,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let roots = Roots::under(dir.path());
         let p = SvcPath::parse("svc1").unwrap();
-        let held = lock(&p, &roots, Duration::from_secs(1), "om svc1 start").unwrap();
+        let held = lock(&p, &roots, Duration::from_secs(1), "om svc1 start", None).unwrap();
         let t = Instant::now();
-        let err = lock(&p, &roots, Duration::from_millis(200), "om svc1 stop")
+        let err = lock(&p, &roots, Duration::from_millis(200), "om svc1 stop", None)
             .err()
             .unwrap()
             .to_string();
@@ -266,7 +303,7 @@ mod tests {
         assert!(err.contains("om svc1 start"), "{err}");
         assert!(err.contains(&std::process::id().to_string()), "{err}");
         drop(held);
-        assert!(lock(&p, &roots, Duration::ZERO, "again").is_ok());
+        assert!(lock(&p, &roots, Duration::ZERO, "again", None).is_ok());
     }
 
     /// The lock of a service without a config goes at its release; a
@@ -278,14 +315,15 @@ mod tests {
         let roots = Roots::under(dir.path());
         for p in ["svc1", "ns1/svc/a"].map(|p| SvcPath::parse(p).unwrap()) {
             let state = super::dir(&p, &roots);
-            let held = lock(&p, &roots, Duration::ZERO, "om svc1 purge").unwrap();
+            let held = lock(&p, &roots, Duration::ZERO, "om svc1 purge", None).unwrap();
             let (tx, rx) = std::sync::mpsc::channel();
             let waiter = {
                 let (p, roots) = (p.clone(), roots.clone());
                 std::thread::spawn(move || {
-                    let got = lock(&p, &roots, Duration::from_secs(10), "om svc1 start").unwrap();
+                    let got =
+                        lock(&p, &roots, Duration::from_secs(10), "om svc1 start", None).unwrap();
                     // excluded while the waiter holds the lock anew
-                    let third = lock(&p, &roots, Duration::ZERO, "om svc1 stop");
+                    let third = lock(&p, &roots, Duration::ZERO, "om svc1 stop", None);
                     tx.send(third.is_err()).unwrap();
                     drop(got);
                 })
@@ -300,7 +338,7 @@ mod tests {
             let conf = p.conf_file(&roots);
             std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
             std::fs::write(&conf, "").unwrap();
-            drop(lock(&p, &roots, Duration::ZERO, "om svc1 start").unwrap());
+            drop(lock(&p, &roots, Duration::ZERO, "om svc1 start", None).unwrap());
             assert!(state.join(LOCK).exists());
         }
     }
@@ -318,7 +356,7 @@ mod tests {
         for p in ["svc1", "ns1/svc/a"].map(|p| SvcPath::parse(p).unwrap()) {
             for var in vars(&roots) {
                 assert_eq!(running_action(&p, &var), None);
-                let held = lock(&p, &roots, Duration::ZERO, "om svc1 start").unwrap();
+                let held = lock(&p, &roots, Duration::ZERO, "om svc1 start", None).unwrap();
                 // flock: another open file description sees it held
                 assert_eq!(running_action(&p, &var).as_deref(), Some("start"));
                 drop(held);

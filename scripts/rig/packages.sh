@@ -105,6 +105,14 @@ ensure_packages() {
     command -v docker >/dev/null 2>&1 || die "no docker client in PATH"
 }
 
+# What scripts/bench alone needs: docker-compose 1.29 (Debian 12's
+# package), which bench (n) times against om on the same containers.
+ensure_bench_packages() {
+    command -v docker-compose >/dev/null 2>&1 && return 0
+    echo "installing docker-compose (for scripts/bench n)"
+    apt_install docker-compose
+}
+
 ensure_cargo() {
     if ! command -v cargo >/dev/null 2>&1 && [ -x "${HOME:-/root}/.cargo/bin/cargo" ]; then
         PATH="${HOME:-/root}/.cargo/bin:$PATH"

@@ -22,7 +22,13 @@ pub fn delete_here(
     wait: std::time::Duration,
 ) -> Result<()> {
     {
-        let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
+        let _lock = state::lock(
+            path,
+            &ctx.roots,
+            wait,
+            &format!("om {path} delete"),
+            ctx.debug.as_ref(),
+        )?;
         // another node's delete: only the service it has (a config that
         // does not load still has its id)
         if args.common.expect_id.is_some() {

@@ -114,6 +114,12 @@ impl ConfigRead {
         if !self.current(host) {
             return None;
         }
+        crate::debug::line(host.debug.as_ref(), || {
+            format!(
+                "config {} unchanged since its read before the lock: not read again",
+                self.path.conf_file(&host.roots).display()
+            )
+        });
         for n in &self.notes {
             crate::text::say(n);
         }

@@ -72,6 +72,7 @@ pub fn run_one(
             &ctx.roots,
             wait,
             &format!("om {path} {}", kind.name()),
+            ctx.debug.as_ref(),
         )?)
     };
     let (svc, complete) = under_lock(ctx, path, kind, read)?;

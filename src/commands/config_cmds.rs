@@ -137,6 +137,7 @@ fn edit(
         &ctx.roots,
         waitlock(&common.waitlock)?,
         &format!("om {path} {what}"),
+        ctx.debug.as_ref(),
     )?;
     let mut doc = config::read_document(path, &ctx.roots)?;
     let before = doc.to_string();

@@ -219,6 +219,7 @@ fn install(
         &ctx.roots,
         waitlock(&common.waitlock)?,
         &format!("om {path} create"),
+        ctx.debug.as_ref(),
     )?;
     // Another create may have won the race since build_document looked:
     // under the lock, what is there now must be what it saw (nothing, or

@@ -16,7 +16,13 @@ pub fn delete(ctx: &Host, selector: &str, args: &DeleteArgs) -> Result<()> {
     let wait = waitlock(&args.common.waitlock)?;
     each(&paths, |path| {
         if !args.rid.is_empty() {
-            let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} delete"))?;
+            let _lock = state::lock(
+                path,
+                &ctx.roots,
+                wait,
+                &format!("om {path} delete"),
+                ctx.debug.as_ref(),
+            )?;
             let base = crate::nodes::sync::base(ctx, path);
             delete_sections(ctx, path, &args.rid, args.force)?;
             return crate::nodes::sync::after_write(ctx, path, &args.common, base);

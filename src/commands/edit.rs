@@ -66,7 +66,13 @@ pub fn edit_config(ctx: &Host, selector: &str, common: &CommonArgs) -> Result<()
     let words = ctx.editor_argv()?;
     let wait = waitlock(&common.waitlock)?;
     each(&paths, |path| {
-        let _lock = state::lock(path, &ctx.roots, wait, &format!("om {path} edit config"))?;
+        let _lock = state::lock(
+            path,
+            &ctx.roots,
+            wait,
+            &format!("om {path} edit config"),
+            ctx.debug.as_ref(),
+        )?;
         let original = config::read_document(path, &ctx.roots)?.to_string();
         let copy = state::dir(path, &ctx.roots).join(format!("{}.conf.edit", path.name));
         config::write_atomic(&copy, &original, &ctx.roots)?;

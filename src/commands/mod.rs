@@ -51,7 +51,11 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
     }
     if args.get(1).is_some_and(|a| a == "ls") {
         let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
-        return listing::ls(&host?, &ls);
+        let mut host = host?;
+        if ls.debug {
+            host.set_debug();
+        }
+        return listing::ls(&host, &ls);
     }
     let args = every_service(args);
     let matches = parse(crate::cli::command().try_get_matches_from(args))?;
@@ -81,7 +85,7 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
         }
         crate::interrupt::tie_to_stdin()?;
     }
-    let ctx = match host {
+    let mut ctx = match host {
         Ok(ctx) => ctx,
         // `status` says 4 whenever it can not tell (SPEC 3).
         Err(e) if matches!(cli.command, Command::Status(_)) => {
@@ -90,6 +94,10 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
         }
         Err(e) => return Err(e),
     };
+    if cli.debug {
+        ctx.set_debug();
+    }
+    let ctx = ctx;
     let sel = cli.selector.as_str();
     // secrets and configs (NS/sec/NAME, NS/cfg/NAME): their own commands
     if let Some(objs) = crate::objects::select(sel, &ctx.roots) {

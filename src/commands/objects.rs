@@ -212,6 +212,7 @@ fn lock(ctx: &Host, path: &ObjPath, wait: &str, what: &str) -> Result<crate::sta
         &format!("{} {path}", path.kind.noun()),
         waitlock(wait)?,
         &format!("om {path} {what}"),
+        ctx.debug.as_ref(),
     )
 }
 

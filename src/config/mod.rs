@@ -60,7 +60,20 @@ pub fn read_noting(
     etc: &Under,
     note: &mut dyn FnMut(String),
 ) -> Result<(Document, check::Report)> {
-    let doc = read_document_in(path, etc)?;
+    let since = std::time::Instant::now();
+    let doc = read_document_in(path, etc);
+    crate::debug::line(host.debug.as_ref(), || {
+        let file = etc.path(&path.conf_rel());
+        match &doc {
+            Ok(_) => format!(
+                "read config {}, {}",
+                file.display(),
+                crate::debug::ms(since.elapsed())
+            ),
+            Err(e) => format!("read config {}: {e}", file.display()),
+        }
+    });
+    let doc = doc?;
     let report = check::check_document(&doc, path, &host.node, host);
     for u in &report.unknown {
         note(format!("{path}: warning: {u}, ignored"));

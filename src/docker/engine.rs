@@ -96,7 +96,9 @@ impl Engine {
     pub fn cmd<S: Into<String>>(&self, args: impl IntoIterator<Item = S>) -> Cmd {
         let mut all = self.host_args();
         all.extend(args.into_iter().map(Into::into));
-        Cmd::new(self.cli.program.clone(), all).not_found_hint(DOCKER_MISSING)
+        Cmd::new(self.cli.program.clone(), all)
+            .not_found_hint(DOCKER_MISSING)
+            .traced(self.cli.trace.as_ref())
     }
 }
 

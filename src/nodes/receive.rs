@@ -112,6 +112,7 @@ fn receive_item(
         noun,
         waitlock(&args.common.waitlock)?,
         &format!("om {path} sync from {from}"),
+        ctx.debug.as_ref(),
     )?;
     let mine = item.text()?;
     if let Some(mine) = &mine {

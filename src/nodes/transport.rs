@@ -13,12 +13,15 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transport {
     rsh: Vec<String>,
+    /// `--debug`: each call to a node said in a D line.
+    pub trace: Option<crate::debug::Trace>,
 }
 
 impl Default for Transport {
     fn default() -> Transport {
         Transport {
             rsh: ["ssh", "-o", "BatchMode=yes"].map(String::from).to_vec(),
+            trace: None,
         }
     }
 }
@@ -53,7 +56,10 @@ impl Transport {
         if words.is_empty() {
             return Err(Error::Usage("OM_RSH is empty".into()));
         }
-        Ok(Transport { rsh: words })
+        Ok(Transport {
+            rsh: words,
+            trace: None,
+        })
     }
 
     /// `om ARGS` on `node`, as one command line: ssh hands the words to the
@@ -80,7 +86,7 @@ impl Transport {
         all.push(node.to_string());
         all.push("om".into());
         all.extend(args.iter().map(|a| quote(a)));
-        Ok(Cmd::new(program.clone(), all))
+        Ok(Cmd::new(program.clone(), all).traced(self.trace.as_ref()))
     }
 
     /// Runs `om ARGS` on `node` within `bound`: its stdout, or why there is

@@ -44,6 +44,18 @@ fn stream_from(
     on_stdout: impl FnMut(&str),
 ) -> Result<Output> {
     interrupt::check()?;
+    let since = Instant::now();
+    let got = stream_unsaid(cmd, bound, stdin, on_stdout);
+    cmd.said(since, &got, |o| o.status);
+    got
+}
+
+fn stream_unsaid(
+    cmd: &Cmd,
+    bound: Duration,
+    stdin: Option<std::io::PipeReader>,
+    on_stdout: impl FnMut(&str),
+) -> Result<Output> {
     let deadline = Instant::now() + bound;
     // stderr through a pipe of om's own, read as it comes like stdout
     // (duct's stderr_capture would hold all of it)

@@ -129,8 +129,7 @@ fn restart_with_rm_removes_and_runs_anew() {
             // the name still is the container om stopped
             inspect.clone(),
             argv(&["rm", &c]),
-            // wait for down status, by id
-            argv(&["container", "inspect", &cid]),
+            // wait for down status: docker stop's own exit, no query
             ps(),
             // not in the list: docker says it is gone
             inspect.clone(),

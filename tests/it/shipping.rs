@@ -91,7 +91,7 @@ fn bash_completes_services_commands_rids_and_keywords() {
     );
     assert_eq!(
         bash_complete(&env, &["om", "web", "print", ""]),
-        ["status", "config", "--help"]
+        ["status", "config", "--debug", "--help"]
     );
     assert_eq!(
         bash_complete(&env, &["om", "web", "start", "--rid", ""]),
@@ -275,7 +275,7 @@ fn completion_of_ls_formats_and_escaped_words() {
     let env = fixture();
     assert_eq!(
         bash_complete(&env, &["om", "ls", ""]),
-        ["--format", "--long", "--help"]
+        ["--format", "--long", "--debug", "--help"]
     );
     assert_eq!(
         bash_complete(&env, &["om", "ls", "--format", ""]),
@@ -1010,7 +1010,10 @@ fn completion_offers_references_values_and_an_objects_commands() {
     for c in ["start", "stop", "docker", "set", "status"] {
         assert!(!cmds.contains(&c.to_string()), "{c} in {cmds:?}");
     }
-    assert_eq!(p(&["om", "ns1/sec/db", "print", ""]), ["config", "--help"]);
+    assert_eq!(
+        p(&["om", "ns1/sec/db", "print", ""]),
+        ["config", "--debug", "--help"]
+    );
     let cmds = p(&["om", "web", ""]);
     assert!(cmds.contains(&"start".to_string()) && !cmds.contains(&"decode".to_string()));
 }
