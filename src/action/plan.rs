@@ -3,6 +3,7 @@
 //! container that joins another's namespace (`netns = container#N`) comes
 //! after it. Stop runs the same stages in reverse.
 
+use crate::model::resource::Data;
 use crate::model::Resource;
 use crate::model::Service;
 use std::collections::{HashMap, HashSet};
@@ -22,6 +23,7 @@ pub struct Stage<'a> {
 fn after<'a>(
     r: Resource<'a>,
     ips_of: &HashMap<&str, Vec<&'a str>>,
+    data: &Data<'a>,
     subset_of: &HashMap<&str, Option<&str>>,
     requires: bool,
 ) -> Vec<&'a str> {
@@ -36,7 +38,7 @@ fn after<'a>(
         .filter(|q| q.states.iter().all(|s| s == "up" || s == "warn"))
         .filter(move |q| subset_of.get(q.rid.as_str()) == Some(&subset))
         .map(|q| q.rid.as_str());
-    let mut deps = r.starts_after(ips_of);
+    let mut deps = r.starts_after(ips_of, data);
     if requires {
         deps.extend(required);
     }
@@ -147,9 +149,10 @@ fn stages_with<'a>(
         .iter()
         .map(|r| (r.head().rid.as_str(), r.head().subset.as_deref()))
         .collect();
+    let data = Data::of(&base);
     let deps: Vec<Vec<&str>> = base
         .iter()
-        .map(|r| after(*r, &ips_of, &subset_by_rid, requires))
+        .map(|r| after(*r, &ips_of, &data, &subset_by_rid, requires))
         .collect();
     let order = providers_first(&base, &deps)?;
     let mut stages: Vec<Stage> = Vec::new();

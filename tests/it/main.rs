@@ -2,6 +2,7 @@
 
 mod config;
 mod converge;
+mod data;
 mod driver;
 mod fake_docker;
 mod fidelity;
