@@ -389,6 +389,75 @@ mod tests {
     }
 
     #[test]
+    fn disks_then_filesystems_then_containers_then_their_ips() {
+        use crate::model::{Dev, Disk, Fs, Head, Ip};
+        let head = |rid: &str| Head {
+            rid: rid.into(),
+            ..Default::default()
+        };
+        let mut s = svc(
+            vec![
+                c("container#1", None, &[]),
+                c("container#2", None, &["container#1"]),
+            ],
+            &[],
+        );
+        s.ips = vec![Ip {
+            head: head("ip#1"),
+            holder: "container#1".into(),
+            ..Default::default()
+        }];
+        s.disks = ["disk#1", "disk#2"]
+            .iter()
+            .map(|r| Disk {
+                head: head(r),
+                ..Default::default()
+            })
+            .collect();
+        s.fss = vec![
+            Fs {
+                head: head("fs#1"),
+                dev: Dev::Disk("disk#2".into()),
+                ..Default::default()
+            },
+            Fs {
+                head: head("fs#2"),
+                dev: Dev::Path("/dev/vdb".into()),
+                ..Default::default()
+            },
+        ];
+        let all = s.resources();
+        let order = [
+            "disk#1",
+            "disk#2",
+            "fs#1",
+            "fs#2",
+            "container#1",
+            "ip#1",
+            "container#2",
+        ];
+        assert_eq!(rids(&start_stages(&s, &all).unwrap())[0].2, order);
+        let mut back = order;
+        back.reverse();
+        assert_eq!(rids(&stop_stages(&s, &all).unwrap())[0].2, back);
+        // whatever order a selection comes in: an fs after the disk its
+        // dev names, a container after the filesystems
+        let some = [
+            Resource::Container(&s.containers[0]),
+            Resource::Fs(&s.fss[0]),
+            Resource::Disk(&s.disks[1]),
+        ];
+        assert_eq!(
+            rids(&start_stages(&s, &some).unwrap())[0].2,
+            ["disk#2", "fs#1", "container#1"]
+        );
+        assert_eq!(
+            rids(&stop_stages(&s, &some).unwrap())[0].2,
+            ["container#1", "fs#1", "disk#2"]
+        );
+    }
+
+    #[test]
     fn what_a_start_requires_up_starts_first() {
         let mut s = svc(
             vec![c("container#1", None, &[]), c("container#2", None, &[])],

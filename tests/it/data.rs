@@ -346,3 +346,49 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     assert!(loops_of(&file).is_empty());
     assert_eq!(std::fs::read(&file).unwrap(), vec![7u8; 1 << 20]);
 }
+
+/// The data kinds are selected as containers are: `--rid` by rid or by
+/// group, `--tag`; `start_requires` reads their state; an fs whose disk
+/// is down does not start.
+#[test]
+fn data_resources_by_rid_tag_and_requires() {
+    root();
+    let env = Env::new();
+    let name = unique("dr");
+    let file = env.root().join("d.img");
+    let mnt = env.root().join("m");
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![mnt.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16m\ntags = store\n\
+             [fs#1]\ntype = ext4\ndev = disk#1\nmnt = {}\ntags = store\nstart_requires = disk#1(up)\n",
+            file.display(),
+            mnt.display()
+        ),
+    );
+    env.om(&[&name, "provision"]).ok();
+    env.om(&[&name, "stop", "--rid", "fs#1"]).ok();
+    assert!(!mounted(&mnt));
+    assert_eq!(loops_of(&file).len(), 1);
+    env.om(&[&name, "stop", "--rid", "disk"]).ok();
+    assert!(loops_of(&file).is_empty());
+    // fs#1 alone: its disk is down, its requirement says so
+    let out = env.om(&[&name, "start", "--rid", "fs#1"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(text.contains("requires disk#1 up, it is down"), "{text}");
+    assert!(!mounted(&mnt));
+    env.om(&[&name, "start", "--tag", "store"]).ok();
+    assert!(mounted(&mnt));
+    assert_eq!(res(&env, &name, "fs#1")["status"], "up");
+    env.om(&[&name, "purge"]).ok();
+    assert!(!mounted(&mnt));
+    assert!(!file.exists());
+}
