@@ -317,6 +317,47 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     );
     assert!(!mounted(&mnt));
 
+    // a link on the way to a system directory: refused, nothing made there
+    let link = env.root().join("etc-link");
+    std::os::unix::fs::symlink("/etc", &link).unwrap();
+    let ulink = env.root().join("usr-link");
+    std::os::unix::fs::symlink("/usr", &ulink).unwrap();
+    let name = unique("db");
+    let victim = "om-data-test-never-made";
+    create(
+        &env,
+        &name,
+        &format!(
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = {}/{victim}\n",
+            link.display()
+        ),
+    );
+    let out = env.om(&[&name, "provision"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(
+        text.contains("fs#1.mnt") && text.contains("resolves to '/etc/"),
+        "{text}"
+    );
+    assert!(!Path::new("/etc").join(victim).exists());
+    let name = unique("db");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}/{victim}.img\nsize = 1m\n",
+            ulink.display()
+        ),
+    );
+    let out = env.om(&[&name, "provision"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(
+        text.contains("disk#1.file") && text.contains("resolves to '/usr/"),
+        "{text}"
+    );
+    assert!(!Path::new("/usr").join(format!("{victim}.img")).exists());
+
     // a file that exists is taken as is
     let file = env.root().join("mine.img");
     std::fs::write(&file, vec![7u8; 1 << 20]).unwrap();

@@ -34,6 +34,23 @@ fn need_root(rid: &str) -> Result<()> {
     )))
 }
 
+/// `path` (a disk's file, an fs's mount point; `key`: its keyword), its
+/// links followed, checked again like a data dir (SPEC 11): a link on the
+/// way must not take om to `/` or a system directory.
+pub fn check_resolved(key: &str, path: &str) -> Result<()> {
+    let real = crate::docker::system_dirs::real(Path::new(path));
+    let shown = real.to_string_lossy();
+    crate::docker::system_dirs::static_check(&shown).map_err(|why| {
+        Error::config(
+            key,
+            format!(
+                "'{}' resolves to '{shown}', which {why}",
+                path.escape_debug()
+            ),
+        )
+    })
+}
+
 /// Whether `file` exists as a regular file (a link, a directory, a device
 /// is never taken for one).
 fn regular(file: &Path) -> Result<bool> {
@@ -55,6 +72,7 @@ fn regular(file: &Path) -> Result<bool> {
 pub fn start(ctx: &Context, touched: &Touched, d: &Disk) -> Result<bool> {
     let rid = d.head.rid.as_str();
     need_root(rid)?;
+    check_resolved(&format!("{rid}.file"), &d.file)?;
     let file = Path::new(&d.file);
     let exists = regular(file)?;
     if ctx.provision {

@@ -65,6 +65,7 @@ fn block_device(f: &Fs, dev: &str) -> Result<()> {
 pub fn start(ctx: &Context, touched: &Touched, f: &Fs) -> Result<bool> {
     let rid = f.head.rid.as_str();
     need_root(rid)?;
+    crate::resource::disk::check_resolved(&format!("{rid}.mnt"), &f.mnt)?;
     let dev = match device(ctx.svc, f) {
         Ok(dev) => dev,
         // a dry run attached nothing: its lines name the disk
