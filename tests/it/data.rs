@@ -390,7 +390,8 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
 
 /// The data kinds are selected as containers are: `--rid` by rid or by
 /// group, `--tag`; `start_requires` reads their state; an fs whose disk
-/// is down does not start.
+/// is down does not start; `delete --rid` refuses a section whose data
+/// is in use.
 #[test]
 fn data_resources_by_rid_tag_and_requires() {
     root();
@@ -429,7 +430,20 @@ fn data_resources_by_rid_tag_and_requires() {
     env.om(&[&name, "start", "--tag", "store"]).ok();
     assert!(mounted(&mnt));
     assert_eq!(res(&env, &name, "fs#1")["status"], "up");
+    // a section whose data is in use is not deleted
+    for (rid, why) in [("fs#1", "is mounted on"), ("disk#1", "is attached to")] {
+        let out = env.om(&[&name, "delete", "--rid", rid]);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{text}");
+        assert!(
+            text.contains(&format!("{rid}: ")) && text.contains(why),
+            "{text}"
+        );
+        assert!(env.read_conf(&name).contains(&format!("[{rid}]")));
+    }
+    env.om(&[&name, "stop"]).ok();
+    env.om(&[&name, "delete", "--rid", "fs#1"]).ok();
+    assert!(!env.read_conf(&name).contains("[fs#1]"));
     env.om(&[&name, "purge"]).ok();
-    assert!(!mounted(&mnt));
     assert!(!file.exists());
 }
