@@ -116,3 +116,23 @@ pub fn disk_of(dev: &str) -> Option<&str> {
         .unwrap_or(dev);
     rid_index(rid, DISK_GROUP).map(|_| rid)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::disk_of;
+
+    #[test]
+    fn dev_names_a_disk_as_opensvc_writes_it_or_by_rid() {
+        assert_eq!(disk_of("{disk#1.exposed_devs[0]}"), Some("disk#1"));
+        assert_eq!(disk_of("disk#db"), Some("disk#db"));
+        for path in [
+            "/dev/vdb",
+            "{disk#1.exposed_devs[1]}",
+            "{disk#.exposed_devs[0]}",
+            "disk#",
+            "{fs#1.exposed_devs[0]}",
+        ] {
+            assert_eq!(disk_of(path), None, "{path}");
+        }
+    }
+}
