@@ -143,6 +143,18 @@ impl Site {
                         .filter(|s| section_kind(s) == Some(SectionKind::Subset))
                         .map(|s| format!("{s}.{}{suffix}", kw.name)),
                 ),
+                Scope::Disk | Scope::Fs => {
+                    let kind = if kw.scope == Scope::Disk {
+                        SectionKind::Disk
+                    } else {
+                        SectionKind::Fs
+                    };
+                    words.extend(
+                        crate::config::service::rids_of(&doc, kind)
+                            .iter()
+                            .map(|r| format!("{r}.{}{suffix}", kw.name)),
+                    );
+                }
             }
         }
         words.extend(doc.entries("env").map(|(k, _)| format!("env.{k}{suffix}")));

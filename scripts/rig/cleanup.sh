@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the tests may leave and a run takes back: the ip tests' links
-# (remove_test_links), the run's own TMPDIR with the mounts in it
-# (ensure_test_tmp, check_test_tmp, stop_test_tmp) and the cgroup slices of
+# (remove_test_links), the run's own TMPDIR with the mounts and the loop
+# devices in it (ensure_test_tmp, check_test_tmp, stop_test_tmp) and the cgroup slices of
 # the run's services (remove_test_slices).
 #
 # On its own: scripts/rig/cleanup.sh links (removes the links whose test
@@ -58,14 +58,45 @@ mounts_under() {
     awk -v a="$1/" 'index($5 "/", a) == 1 { print $5 }' /proc/self/mountinfo | sort -r
 }
 
-# Unmounts what is mounted under $1, then removes it (never across a file
-# system: --one-file-system, should an unmount have failed).
+# The loop devices whose backing file is at or under directory $1 (the
+# kernel's word: /sys/block/loopN/loop/backing_file, " (deleted)" once the
+# file is gone), as /dev/loopN. Only those: a loop device of anything else
+# on the machine is never touched.
+loops_under() {
+    local f back
+    for f in /sys/block/loop*/loop/backing_file; do
+        [ -r "$f" ] || continue
+        back=$(cat "$f" 2>/dev/null) || continue
+        back=${back% (deleted)}
+        case $back in "$1"/*) ;; *) continue ;; esac
+        f=${f#/sys/block/}
+        echo "/dev/${f%%/*}"
+    done
+}
+
+# Detaches the loop devices under $1 (tests/it/data.rs attaches them over
+# files of its TMPDIR; its guards detach them first: this is the net).
+detach_loops_under() {
+    command -v losetup >/dev/null 2>&1 || return 0
+    local dev
+    while read -r dev; do
+        [ -n "$dev" ] || continue
+        echo "detaching the loop device a test left: $dev"
+        losetup -d "$dev" 2>/dev/null || true
+    done < <(loops_under "$1")
+}
+
+# Unmounts what is mounted under $1 (the mount points the data tests made
+# there, a private dockerd's data root), detaches the loop devices whose
+# files are there, then removes it (never across a file system:
+# --one-file-system, should an unmount have failed).
 remove_test_tmp() {
     local dir=$1 mnt
     while read -r mnt; do
         [ -n "$mnt" ] || continue
         umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
     done < <(mounts_under "$dir")
+    is_root && detach_loops_under "$dir"
     rm -rf --one-file-system "$dir" || echo "$RIG_PROG: could not remove all of $dir" >&2
 }
 

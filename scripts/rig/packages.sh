@@ -77,6 +77,8 @@ ensure_packages() {
     # An action opens its service's config once: a test counts the opens
     # with strace.
     command -v strace >/dev/null 2>&1 || need+=(strace)
+    # The sync tests copy data between nodes with rsync.
+    command -v rsync >/dev/null 2>&1 || need+=(rsync)
     if is_root; then
         # The multi-node rig (ensure_rig, root only) runs a dockerd and an
         # sshd per simulated node and reaches them with ssh.
@@ -92,6 +94,15 @@ ensure_packages() {
         command -v ip >/dev/null 2>&1 || need+=(iproute2)
         command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
         command -v arping >/dev/null 2>&1 || need+=(iputils-arping)
+        # The data tests (SPEC 17, root only: loop devices and mounts) make
+        # xfs, ext4 and btrfs filesystems on loop files, volume groups with
+        # LVM's tools, and copy data with rsync.
+        command -v losetup >/dev/null 2>&1 || need+=(mount)
+        command -v mkfs.xfs >/dev/null 2>&1 || need+=(xfsprogs)
+        command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
+        command -v mkfs.btrfs >/dev/null 2>&1 || need+=(btrfs-progs)
+        command -v vgcreate >/dev/null 2>&1 || need+=(lvm2)
+        command -v fuser >/dev/null 2>&1 || need+=(psmisc)
     elif [ -z "$(dockerd_path)" ] && ! engine_answers; then
         # Otherwise dockerd is only needed when there is no engine to talk
         # to already.

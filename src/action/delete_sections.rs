@@ -1,6 +1,8 @@
 //! `delete --rid`: sections go from the config, never while a container
-//! they name exists, nor an ip section while its address may be up (that
-//! container or address would be left out of om's reach); `--force`
+//! they name exists, nor an ip section while its address may be up, nor
+//! a disk section while its file is attached or an fs section while its
+//! mount point holds a mount (that container, address or data would be
+//! left out of om's reach); `--force`
 //! leaves them. The config left must still validate.
 
 use crate::config::eval::Evaluator;
@@ -24,7 +26,14 @@ pub fn delete_sections(host: &Host, path: &SvcPath, rids: &[String], force: bool
     for rid in rids {
         let removable = matches!(
             section_kind(rid),
-            Some(SectionKind::Container | SectionKind::Ip | SectionKind::Subset | SectionKind::Env)
+            Some(
+                SectionKind::Container
+                    | SectionKind::Ip
+                    | SectionKind::Subset
+                    | SectionKind::Env
+                    | SectionKind::Disk
+                    | SectionKind::Fs
+            )
         );
         if !removable || !doc.remove_section(rid) {
             let sections: Vec<&str> = doc.section_names().filter(|s| *s != "DEFAULT").collect();
@@ -51,6 +60,11 @@ pub fn delete_sections(host: &Host, path: &SvcPath, rids: &[String], force: bool
 fn refuse_while_in_use(host: &Host, path: &SvcPath, doc: &Document, rids: &[String]) -> Result<()> {
     let eval = Evaluator::new(doc, path, &host.node, &host.env);
     let is = |r: &str, kind| doc.has_section(r) && section_kind(r) == Some(kind);
+    for r in rids {
+        if is(r, SectionKind::Disk) || is(r, SectionKind::Fs) {
+            refuse_data_up(&eval, r)?;
+        }
+    }
     let mut names: Vec<(&String, String)> = Vec::new();
     for r in rids.iter().filter(|r| is(r, SectionKind::Container)) {
         let name = read::container_name(&eval, r).map_err(|e| {
@@ -98,6 +112,47 @@ fn refuse_while_in_use(host: &Host, path: &SvcPath, doc: &Document, rids: &[Stri
         ));
     }
     Ok(())
+}
+
+/// Refuses the delete of a disk section whose file is attached, or of an
+/// fs section whose mount point holds a mount (the data would be left out
+/// of om's reach); one om can not check is refused too.
+fn refuse_data_up(eval: &Evaluator, rid: &str) -> Result<()> {
+    let key = if section_kind(rid) == Some(SectionKind::Disk) {
+        "file"
+    } else {
+        "mnt"
+    };
+    let cannot = |why: String| {
+        fail(format!(
+            "{rid}.{key}: {why}: can not check whether it is in use; --force to delete it anyway"
+        ))
+    };
+    let value = match eval.get(rid, key) {
+        Ok(Some(v)) => v,
+        Ok(None) => return Ok(()),
+        Err(e) => return cannot(e.to_string()),
+    };
+    let in_use = if key == "file" {
+        match crate::resource::disk::attached(&value) {
+            Ok(devs) => devs.first().map(|d| format!("{value} is attached to {d}")),
+            // a file that is not there is attached to nothing
+            Err(_) if !std::path::Path::new(&value).exists() => None,
+            Err(e) => return cannot(e.to_string()),
+        }
+    } else {
+        match crate::resource::fs::mounts::table() {
+            Ok(t) => crate::resource::fs::mounts::on(&t, std::path::Path::new(&value))
+                .map(|m| format!("{} is mounted on {value}", m.source)),
+            Err(e) => return cannot(e.to_string()),
+        }
+    };
+    match in_use {
+        Some(why) => fail(format!(
+            "{rid}: {why}: stop --rid {rid} first, or --force to leave it"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The engine of the config as it is (a private daemon's, maybe).

@@ -3,6 +3,7 @@
 //! container that joins another's namespace (`netns = container#N`) comes
 //! after it. Stop runs the same stages in reverse.
 
+use crate::model::resource::Data;
 use crate::model::Resource;
 use crate::model::Service;
 use std::collections::{HashMap, HashSet};
@@ -22,6 +23,7 @@ pub struct Stage<'a> {
 fn after<'a>(
     r: Resource<'a>,
     ips_of: &HashMap<&str, Vec<&'a str>>,
+    data: &Data<'a>,
     subset_of: &HashMap<&str, Option<&str>>,
     requires: bool,
 ) -> Vec<&'a str> {
@@ -36,7 +38,7 @@ fn after<'a>(
         .filter(|q| q.states.iter().all(|s| s == "up" || s == "warn"))
         .filter(move |q| subset_of.get(q.rid.as_str()) == Some(&subset))
         .map(|q| q.rid.as_str());
-    let mut deps = r.starts_after(ips_of);
+    let mut deps = r.starts_after(ips_of, data);
     if requires {
         deps.extend(required);
     }
@@ -147,9 +149,10 @@ fn stages_with<'a>(
         .iter()
         .map(|r| (r.head().rid.as_str(), r.head().subset.as_deref()))
         .collect();
+    let data = Data::of(&base);
     let deps: Vec<Vec<&str>> = base
         .iter()
-        .map(|r| after(*r, &ips_of, &subset_by_rid, requires))
+        .map(|r| after(*r, &ips_of, &data, &subset_by_rid, requires))
         .collect();
     let order = providers_first(&base, &deps)?;
     let mut stages: Vec<Stage> = Vec::new();
@@ -382,6 +385,75 @@ mod tests {
         assert_eq!(
             rids(&start_stages(&s, &some).unwrap())[0].2,
             ["ip#1", "container#2"]
+        );
+    }
+
+    #[test]
+    fn disks_then_filesystems_then_containers_then_their_ips() {
+        use crate::model::{Dev, Disk, Fs, Head, Ip};
+        let head = |rid: &str| Head {
+            rid: rid.into(),
+            ..Default::default()
+        };
+        let mut s = svc(
+            vec![
+                c("container#1", None, &[]),
+                c("container#2", None, &["container#1"]),
+            ],
+            &[],
+        );
+        s.ips = vec![Ip {
+            head: head("ip#1"),
+            holder: "container#1".into(),
+            ..Default::default()
+        }];
+        s.disks = ["disk#1", "disk#2"]
+            .iter()
+            .map(|r| Disk {
+                head: head(r),
+                ..Default::default()
+            })
+            .collect();
+        s.fss = vec![
+            Fs {
+                head: head("fs#1"),
+                dev: Dev::Disk("disk#2".into()),
+                ..Default::default()
+            },
+            Fs {
+                head: head("fs#2"),
+                dev: Dev::Path("/dev/vdb".into()),
+                ..Default::default()
+            },
+        ];
+        let all = s.resources();
+        let order = [
+            "disk#1",
+            "disk#2",
+            "fs#1",
+            "fs#2",
+            "container#1",
+            "ip#1",
+            "container#2",
+        ];
+        assert_eq!(rids(&start_stages(&s, &all).unwrap())[0].2, order);
+        let mut back = order;
+        back.reverse();
+        assert_eq!(rids(&stop_stages(&s, &all).unwrap())[0].2, back);
+        // whatever order a selection comes in: an fs after the disk its
+        // dev names, a container after the filesystems
+        let some = [
+            Resource::Container(&s.containers[0]),
+            Resource::Fs(&s.fss[0]),
+            Resource::Disk(&s.disks[1]),
+        ];
+        assert_eq!(
+            rids(&start_stages(&s, &some).unwrap())[0].2,
+            ["disk#2", "fs#1", "container#1"]
+        );
+        assert_eq!(
+            rids(&stop_stages(&s, &some).unwrap())[0].2,
+            ["container#1", "fs#1", "disk#2"]
         );
     }
 

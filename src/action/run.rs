@@ -165,6 +165,8 @@ fn exec_for<'a>(
         );
     }
     context.converge = kind == Action::Deploy;
+    context.provision = matches!(kind, Action::Provision | Action::Deploy);
+    context.purge = kind == Action::Purge;
     context.use_prepared(prepared);
     context
 }

@@ -15,7 +15,9 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<R
     for rid in &args.rid {
         let known = rid == CONTAINER_GROUP
             || rid == crate::config::keywords::IP_GROUP && !svc.ips.is_empty()
-            || all.iter().any(|r| &r.head().rid == rid);
+            || all
+                .iter()
+                .any(|r| &r.head().rid == rid || r.head().rid.group() == rid);
         if !known {
             return Err(Error::Usage(format!(
                 "--rid {rid}: no such resource in {} (its rids: {})",

@@ -135,6 +135,8 @@ fn check_sections<'d>(eval: &Evaluator<'d>, report: &mut Report) -> Vec<&'d str>
         let driver = match kind {
             SectionKind::Container => Some(("a container", "docker")),
             SectionKind::Ip => Some(("an ip", "netns")),
+            SectionKind::Disk => Some(("a disk", "loop")),
+            SectionKind::Fs => Some(("an fs", "xfs")),
             _ => None,
         };
         if let Some((what, driver)) = driver.filter(|_| doc.get(section, "type").is_none()) {

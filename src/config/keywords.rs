@@ -8,6 +8,8 @@ pub enum Scope {
     Container,
     Subset,
     Ip,
+    Disk,
+    Fs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,6 +246,63 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Ip "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Ip "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
     kw!(Ip "comment" Text, None, "", "Free text for the operators."),
+    kw!(Disk "type" Choice(&["loop"]), None, "", "The disk driver: loop, a loop device over a file (losetup). Required."),
+    kw!(Disk "file" Str, None, "losetup --find --show FILE", "The loop device's backing file: an absolute path, never / or a system directory. Provision creates it (sparse, of size) when it does not exist; a file that exists is taken as is. Purge removes it; stop and unprovision never do. Required."),
+    kw!(Disk "size" Str, None, "truncate -s", "The size of the file provision creates: bytes, or 100m, 1g (powers of 1024)."),
+    kw!(Disk "pre_start" Str, None, "", "A command run before this resource's start; a failure is a warning. As DEFAULT.pre_start, OPENSVC_RID set."),
+    kw!(Disk "blocking_pre_start" Str, None, "", "A command run before this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_start, OPENSVC_RID set."),
+    kw!(Disk "post_start" Str, None, "", "A command run after this resource's start; a failure is a warning. As DEFAULT.post_start, OPENSVC_RID set."),
+    kw!(Disk "blocking_post_start" Str, None, "", "A command run after this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_start, OPENSVC_RID set."),
+    kw!(Disk "pre_stop" Str, None, "", "A command run before this resource's stop; a failure is a warning. As DEFAULT.pre_stop, OPENSVC_RID set."),
+    kw!(Disk "blocking_pre_stop" Str, None, "", "A command run before this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_stop, OPENSVC_RID set."),
+    kw!(Disk "post_stop" Str, None, "", "A command run after this resource's stop; a failure is a warning. As DEFAULT.post_stop, OPENSVC_RID set."),
+    kw!(Disk "blocking_post_stop" Str, None, "", "A command run after this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_stop, OPENSVC_RID set."),
+    kw!(Disk "pre_provision" Str, None, "", "A command run before this resource's provision; a failure is a warning. As DEFAULT.pre_provision, OPENSVC_RID set."),
+    kw!(Disk "blocking_pre_provision" Str, None, "", "A command run before this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_provision, OPENSVC_RID set."),
+    kw!(Disk "post_provision" Str, None, "", "A command run after this resource's provision; a failure is a warning. As DEFAULT.post_provision, OPENSVC_RID set."),
+    kw!(Disk "blocking_post_provision" Str, None, "", "A command run after this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_provision, OPENSVC_RID set."),
+    kw!(Disk "pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure is a warning. As DEFAULT.pre_unprovision, OPENSVC_RID set."),
+    kw!(Disk "blocking_pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_unprovision, OPENSVC_RID set."),
+    kw!(Disk "post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure is a warning. As DEFAULT.post_unprovision, OPENSVC_RID set."),
+    kw!(Disk "blocking_post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_unprovision, OPENSVC_RID set."),
+    kw!(Disk "start_requires" Words, None, "", "RID(STATE,...) words: this resource starts only while those resources are in those states (default up). A resource required up starts first."),
+    kw!(Disk "stop_requires" Words, None, "", "RID(STATE,...) words: this resource stops only while those resources are in those states (default up)."),
+    kw!(Disk "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Disk "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
+    kw!(Disk "tags" Words, None, "", "Words to select resources by with --tag."),
+    kw!(Disk "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
+    kw!(Disk "comment" Text, None, "", "Free text for the operators."),
+    kw!(Fs "type" Choice(crate::model::FsType::WORDS), None, "mount -t", "The filesystem type: xfs, ext4 or btrfs. Required."),
+    kw!(Fs "dev" Str, None, "mount DEV", "The block device: a path (/dev/vdb), or the device a disk resource of the service exposes, written {disk#1.exposed_devs[0]} as OpenSVC does, or disk#1. The fs starts after that disk. Required."),
+    kw!(Fs "mnt" Str, None, "mount DEV MNT", "The mount point: an absolute path, never / or a system directory; created when missing. Required."),
+    kw!(Fs "mnt_opt" Str, None, "mount -o", "The mount options."),
+    kw!(Fs "mkfs_opt" Words, None, "mkfs.TYPE", "Words added to mkfs.TYPE at provision, which formats only a device that has no filesystem (blkid)."),
+    kw!(Fs "user" Str, None, "chown", "The owner of the mount point once mounted (a name or a uid)."),
+    kw!(Fs "group" Str, None, "chgrp", "The group of the mount point once mounted (a name or a gid)."),
+    kw!(Fs "perm" Str, None, "chmod", "The mode of the mount point once mounted, in octal (0750)."),
+    kw!(Fs "pre_start" Str, None, "", "A command run before this resource's start; a failure is a warning. As DEFAULT.pre_start, OPENSVC_RID set."),
+    kw!(Fs "blocking_pre_start" Str, None, "", "A command run before this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_start, OPENSVC_RID set."),
+    kw!(Fs "post_start" Str, None, "", "A command run after this resource's start; a failure is a warning. As DEFAULT.post_start, OPENSVC_RID set."),
+    kw!(Fs "blocking_post_start" Str, None, "", "A command run after this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_start, OPENSVC_RID set."),
+    kw!(Fs "pre_stop" Str, None, "", "A command run before this resource's stop; a failure is a warning. As DEFAULT.pre_stop, OPENSVC_RID set."),
+    kw!(Fs "blocking_pre_stop" Str, None, "", "A command run before this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_stop, OPENSVC_RID set."),
+    kw!(Fs "post_stop" Str, None, "", "A command run after this resource's stop; a failure is a warning. As DEFAULT.post_stop, OPENSVC_RID set."),
+    kw!(Fs "blocking_post_stop" Str, None, "", "A command run after this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_stop, OPENSVC_RID set."),
+    kw!(Fs "pre_provision" Str, None, "", "A command run before this resource's provision; a failure is a warning. As DEFAULT.pre_provision, OPENSVC_RID set."),
+    kw!(Fs "blocking_pre_provision" Str, None, "", "A command run before this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_provision, OPENSVC_RID set."),
+    kw!(Fs "post_provision" Str, None, "", "A command run after this resource's provision; a failure is a warning. As DEFAULT.post_provision, OPENSVC_RID set."),
+    kw!(Fs "blocking_post_provision" Str, None, "", "A command run after this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_provision, OPENSVC_RID set."),
+    kw!(Fs "pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure is a warning. As DEFAULT.pre_unprovision, OPENSVC_RID set."),
+    kw!(Fs "blocking_pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_unprovision, OPENSVC_RID set."),
+    kw!(Fs "post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure is a warning. As DEFAULT.post_unprovision, OPENSVC_RID set."),
+    kw!(Fs "blocking_post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_unprovision, OPENSVC_RID set."),
+    kw!(Fs "start_requires" Words, None, "", "RID(STATE,...) words: this resource starts only while those resources are in those states (default up). A resource required up starts first."),
+    kw!(Fs "stop_requires" Words, None, "", "RID(STATE,...) words: this resource stops only while those resources are in those states (default up)."),
+    kw!(Fs "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Fs "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
+    kw!(Fs "tags" Words, None, "", "Words to select resources by with --tag."),
+    kw!(Fs "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
+    kw!(Fs "comment" Text, None, "", "Free text for the operators."),
 ];
 
 /// What a section name says about its contents.
@@ -254,6 +313,8 @@ pub enum SectionKind {
     Container,
     Subset,
     Ip,
+    Disk,
+    Fs,
 }
 
 pub fn section_kind(section: &str) -> Option<SectionKind> {
@@ -262,6 +323,8 @@ pub fn section_kind(section: &str) -> Option<SectionKind> {
         "env" => Some(SectionKind::Env),
         s if rid_index(s, CONTAINER_GROUP).is_some() => Some(SectionKind::Container),
         s if rid_index(s, IP_GROUP).is_some() => Some(SectionKind::Ip),
+        s if rid_index(s, DISK_GROUP).is_some() => Some(SectionKind::Disk),
+        s if rid_index(s, FS_GROUP).is_some() => Some(SectionKind::Fs),
         s if subset_name(s).is_some_and(|n| !n.is_empty()) => Some(SectionKind::Subset),
         _ => None,
     }
@@ -274,6 +337,10 @@ pub const CONTAINER_GROUP: &str = "container";
 /// The ip kind's group: the `ip` of `ip#1`, and the `--rid` word that
 /// selects every ip resource.
 pub const IP_GROUP: &str = "ip";
+
+/// The data kinds' groups (SPEC 17): `disk#1`, `fs#1`.
+pub const DISK_GROUP: &str = "disk";
+pub const FS_GROUP: &str = "fs";
 
 const SUBSET_PREFIX: &str = "subset#container:";
 
@@ -304,6 +371,8 @@ fn scope_of(kind: &SectionKind) -> Option<Scope> {
         SectionKind::Container => Some(Scope::Container),
         SectionKind::Subset => Some(Scope::Subset),
         SectionKind::Ip => Some(Scope::Ip),
+        SectionKind::Disk => Some(Scope::Disk),
+        SectionKind::Fs => Some(Scope::Fs),
         SectionKind::Env => None,
     }
 }
@@ -376,7 +445,10 @@ mod tests {
         );
         assert_eq!(section_kind("container#"), None);
         assert_eq!(section_kind("ip#1"), Some(SectionKind::Ip));
-        assert_eq!(section_kind("disk#1"), None);
+        assert_eq!(section_kind("disk#1"), Some(SectionKind::Disk));
+        assert_eq!(section_kind("fs#db"), Some(SectionKind::Fs));
+        assert_eq!(section_kind("disk#"), None);
+        assert_eq!(section_kind("floppy#1"), None);
     }
 
     #[test]

@@ -200,7 +200,7 @@ pub fn check_elsewhere(data_dir: &str) -> Result<(), DataDirRule> {
 }
 
 /// `p` with its symbolic links resolved as far as it exists.
-pub(super) fn real(p: &Path) -> PathBuf {
+pub fn real(p: &Path) -> PathBuf {
     let mut base: PathBuf = p.components().collect();
     let mut rest = Vec::new();
     loop {

@@ -345,7 +345,7 @@ fn conf_page() -> String {
     r.control("SH", ["DESCRIPTION"]);
     r.text([roman(
         "INI, one section per resource: [DEFAULT] first, [env], [container#N] (type = docker), \
-         [ip#N] (type = netns), [subset#container:NAME]. Keys are case-sensitive; a value continues on following lines \
+         [ip#N] (type = netns), [disk#N] (type = loop), [fs#N] (type = xfs, ext4, btrfs), [subset#container:NAME]. Keys are case-sensitive; a value continues on following lines \
          that start with whitespace; # and ; start a comment only at the start of a line. \
          key@NODE (NODE: a node name or its first label; or key@nodes, key@drpnodes) scopes a value to a node, and is checked as \
          that node builds the service; id, nodes and drpnodes take no scope. References are expanded when a value \
@@ -358,6 +358,8 @@ fn conf_page() -> String {
         (Scope::Container, "[container#N] KEYWORDS (type = docker)"),
         (Scope::Subset, "[subset#container:NAME] KEYWORDS"),
         (Scope::Ip, "[ip#N] KEYWORDS (type = netns)"),
+        (Scope::Disk, "[disk#N] KEYWORDS (type = loop)"),
+        (Scope::Fs, "[fs#N] KEYWORDS (type = xfs, ext4, btrfs)"),
     ] {
         r.control("SH", [title]);
         for kw in KEYWORDS
@@ -402,6 +404,8 @@ fn conf_page() -> String {
             Scope::Container => CONTAINER_GROUP,
             Scope::Subset => "subset",
             Scope::Ip => crate::config::keywords::IP_GROUP,
+            Scope::Disk => crate::config::keywords::DISK_GROUP,
+            Scope::Fs => crate::config::keywords::FS_GROUP,
         };
         r.control("TP", []);
         r.text([bold(format!("{section}.{}", kw.name))]);

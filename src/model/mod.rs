@@ -6,7 +6,9 @@
 //! action takes a service" no longer point at each other.
 
 pub mod container;
+pub mod disk;
 pub mod env_ref;
+pub mod fs;
 pub mod head;
 pub mod ip;
 pub mod limits;
@@ -15,7 +17,9 @@ pub mod service;
 pub mod trigger;
 
 pub use container::Container;
+pub use disk::Disk;
 pub use env_ref::{EnvRef, ObjKind};
+pub use fs::{Dev, Fs, FsType};
 pub use head::{Head, Require};
 pub use ip::{Ip, Mode};
 pub use limits::Limits;

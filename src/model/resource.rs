@@ -3,6 +3,8 @@
 //! `resource` (its functions match on it; each kind acts in `resource::<kind>`).
 
 use super::container::Container;
+use super::disk::Disk;
+use super::fs::{Dev, Fs};
 use super::head::Head;
 use super::ip::Ip;
 
@@ -12,6 +14,8 @@ use super::ip::Ip;
 pub enum Resource<'a> {
     Container(&'a Container),
     Ip(&'a Ip),
+    Disk(&'a Disk),
+    Fs(&'a Fs),
 }
 
 impl<'a> Resource<'a> {
@@ -19,13 +23,15 @@ impl<'a> Resource<'a> {
         match self {
             Resource::Container(c) => &c.head,
             Resource::Ip(i) => &i.head,
+            Resource::Disk(d) => &d.head,
+            Resource::Fs(f) => &f.head,
         }
     }
 
     pub fn container(self) -> Option<&'a Container> {
         match self {
             Resource::Container(c) => Some(c),
-            Resource::Ip(_) => None,
+            Resource::Ip(_) | Resource::Disk(_) | Resource::Fs(_) => None,
         }
     }
 
@@ -33,13 +39,19 @@ impl<'a> Resource<'a> {
     /// `start_requires` needs): a container after the holders of the
     /// namespaces it joins and the ip resources plumbed into them
     /// (`ips_of`: an ip's rids by holder), an ip after its holder.
+    /// The data (SPEC 17, `data`: the selected data resources' rids by
+    /// kind): an fs after the disk its `dev` names (after every disk when
+    /// it names a device path), a container after every disk and fs.
     pub fn starts_after(
         self,
         ips_of: &std::collections::HashMap<&str, Vec<&'a str>>,
+        data: &Data<'a>,
     ) -> Vec<&'a str> {
         match self {
             Resource::Container(c) => {
-                let mut deps: Vec<&str> = c.depends_on.iter().map(String::as_str).collect();
+                // (volumes go here too, before the disks)
+                let mut deps: Vec<&str> = data.disks.iter().chain(&data.fss).copied().collect();
+                deps.extend(c.depends_on.iter().map(String::as_str));
                 for holder in &c.depends_on {
                     if let Some(ips) = ips_of.get(holder.as_str()) {
                         deps.extend(ips);
@@ -48,7 +60,34 @@ impl<'a> Resource<'a> {
                 deps
             }
             Resource::Ip(i) => vec![i.holder.as_str()],
+            Resource::Disk(_) => Vec::new(),
+            Resource::Fs(f) => match &f.dev {
+                Dev::Disk(rid) => vec![rid.as_str()],
+                Dev::Path(_) => data.disks.clone(),
+            },
         }
+    }
+}
+
+/// The data resources an action selected, by kind (what containers and
+/// filesystems start after).
+#[derive(Debug, Default)]
+pub struct Data<'a> {
+    pub disks: Vec<&'a str>,
+    pub fss: Vec<&'a str>,
+}
+
+impl<'a> Data<'a> {
+    pub fn of(res: &[Resource<'a>]) -> Data<'a> {
+        let mut data = Data::default();
+        for r in res {
+            match r {
+                Resource::Disk(d) => data.disks.push(d.head.rid.as_str()),
+                Resource::Fs(f) => data.fss.push(f.head.rid.as_str()),
+                Resource::Container(_) | Resource::Ip(_) => {}
+            }
+        }
+        data
     }
 }
 

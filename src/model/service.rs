@@ -2,6 +2,8 @@
 //! reads it): its resources, subsets, nodes, daemon, triggers and limits.
 
 use super::container::Container;
+use super::disk::Disk;
+use super::fs::Fs;
 use super::ip::Ip;
 use super::limits::Limits;
 use super::resource::Resource;
@@ -19,6 +21,9 @@ pub struct Service {
     pub containers: Vec<Container>,
     /// The ip resources (SPEC 16), in natural rid order.
     pub ips: Vec<Ip>,
+    /// The disk and fs resources (SPEC 17), in natural rid order.
+    pub disks: Vec<Disk>,
+    pub fss: Vec<Fs>,
     /// `(subset name, parallel)`, in name order.
     pub subsets: Vec<(String, bool)>,
     /// The service's private docker daemon (`docker_data_dir`), if any.
@@ -110,6 +115,8 @@ impl Service {
             rollback: true,
             containers: Vec::new(),
             ips: Vec::new(),
+            disks: Vec::new(),
+            fss: Vec::new(),
             subsets: Vec::new(),
             daemon: None,
             nodes: vec![node.to_string()],
@@ -136,13 +143,26 @@ impl Service {
 }
 
 impl Service {
-    /// Every resource, kind by kind (containers, then ips), each in
+    /// Every resource, kind by kind (disks, filesystems, containers, then
+    /// ips: the start order where nothing else orders them), each in
     /// natural rid order.
     pub fn resources(&self) -> Vec<Resource<'_>> {
+        let data = self.disks.iter().map(Resource::Disk);
+        let data = data.chain(self.fss.iter().map(Resource::Fs));
         let containers = self.containers.iter().map(Resource::Container);
-        containers
+        data.chain(containers)
             .chain(self.ips.iter().map(Resource::Ip))
             .collect()
+    }
+
+    /// The disk resource `rid`.
+    pub fn disk(&self, rid: &str) -> Option<&Disk> {
+        self.disks.iter().find(|d| d.head.rid == rid)
+    }
+
+    /// The fs resource `rid`.
+    pub fn fs(&self, rid: &str) -> Option<&Fs> {
+        self.fss.iter().find(|f| f.head.rid == rid)
     }
 
     /// The container resource `rid`.

@@ -27,6 +27,11 @@ pub struct Context<'a> {
     /// `deploy --force`: a container created from another config (its
     /// `com.opensvc.config` label) is recreated rather than started.
     pub converge: bool,
+    /// A provision (or a deploy's): a disk creates its file, an fs
+    /// formats a device that has no filesystem.
+    pub provision: bool,
+    /// A purge: a disk removes its file (data goes only then).
+    pub purge: bool,
     /// By rid: the variables a container takes from secrets and configs
     /// (`docker run`'s environment), read before anything starts.
     env: HashMap<String, Vec<(String, Secret)>>,
@@ -49,6 +54,8 @@ impl<'a> Context<'a> {
             dry_run,
             offline: false,
             converge: false,
+            provision: false,
+            purge: false,
             env: HashMap::new(),
             creds: HashMap::new(),
             driver: OnceLock::new(),

@@ -34,6 +34,8 @@
 
 pub mod container;
 pub mod context;
+pub mod disk;
+pub mod fs;
 pub mod ip;
 pub mod limits;
 pub mod touched;
@@ -52,6 +54,8 @@ pub fn named<'a>(svc: &'a Service, rid: &str) -> Option<Resource<'a>> {
     svc.container(rid)
         .map(Resource::Container)
         .or_else(|| svc.ip(rid).map(Resource::Ip))
+        .or_else(|| svc.disk(rid).map(Resource::Disk))
+        .or_else(|| svc.fs(rid).map(Resource::Fs))
 }
 
 /// Starts `res`; whether this call started it (what a rollback stops).
@@ -60,6 +64,8 @@ pub fn start(ctx: &Context, touched: &Touched, res: Resource, cur: &Current) -> 
     match res {
         Resource::Container(c) => container::start(ctx, touched, c, cur.of(ctx.svc, c)?),
         Resource::Ip(i) => ip::start(ctx, touched, i),
+        Resource::Disk(d) => disk::start(ctx, touched, d),
+        Resource::Fs(f) => fs::start(ctx, touched, f),
     }
 }
 
@@ -68,6 +74,9 @@ pub fn stop(ctx: &Context, res: Resource, cur: &Current, remove: bool) -> Result
     match res {
         Resource::Container(c) => container::stop(ctx, c, cur.of(ctx.svc, c)?, remove),
         Resource::Ip(i) => ip::stop(ctx, i),
+        Resource::Disk(d) => disk::stop(ctx, d, remove),
+        // a filesystem's data goes with its disk's file, at purge
+        Resource::Fs(f) => fs::stop(ctx, f),
     }
 }
 
@@ -79,6 +88,8 @@ pub fn status(ctx: &Context, res: Resource, cur: &Current) -> Result<ResourceSta
             container::status::resource(ctx.svc, c, cur.of(ctx.svc, c)?.as_ref())
         }
         Resource::Ip(i) => ip::status::resource(i, &ip::state(ctx, i)),
+        Resource::Disk(d) => disk::status::resource(d, &disk::state(d)),
+        Resource::Fs(f) => fs::status(ctx.svc, f),
     })
 }
 
@@ -92,6 +103,8 @@ pub fn started_and_up(ctx: &Context, touched: &Touched, res: Resource, cur: &Cur
     match res {
         Resource::Container(c) => cur.of(ctx.svc, c).ok().flatten().is_some_and(|i| i.running),
         Resource::Ip(_) => true,
+        Resource::Disk(d) => disk::state(d) == disk::State::Up,
+        Resource::Fs(f) => fs::state(ctx.svc, f) == disk::State::Up,
     }
 }
 
@@ -109,7 +122,7 @@ pub fn left_running(ctx: &Context, touched: &Touched, res: Resource, cur: &Curre
                     .flatten()
                     .is_some_and(|i| i.running && container::owns(ctx.svc, c, &i))
         }
-        Resource::Ip(_) => false,
+        Resource::Ip(_) | Resource::Disk(_) | Resource::Fs(_) => false,
     }
 }
 
@@ -122,7 +135,7 @@ pub fn undo_cut_short(ctx: &Context, touched: &Touched, res: Resource) -> Result
     }
     match res {
         // a container is never half-made: its `docker run` is one call
-        Resource::Container(_) => Ok(()),
+        Resource::Container(_) | Resource::Disk(_) | Resource::Fs(_) => Ok(()),
         Resource::Ip(i) => ip::stop(ctx, i).map(|()| touched.half_made(rid, false)),
     }
 }

@@ -204,6 +204,13 @@ fn resources_in(
             .zip(ips)
             .map(|(i, seen)| ip_resource(i, seen)),
     );
+    // the data resources (SPEC 17): the host's, not the engine's
+    resources.extend(
+        svc.disks
+            .iter()
+            .map(|d| crate::resource::disk::status::resource(d, &crate::resource::disk::state(d))),
+    );
+    resources.extend(svc.fss.iter().map(|f| crate::resource::fs::status(svc, f)));
     if running.is_some() {
         for r in &mut resources {
             r.flags.replace_range(0..1, "R");

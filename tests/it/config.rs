@@ -72,8 +72,8 @@ fn bad_input_is_one_clear_line_and_changes_nothing() {
         ),
         (
             &["s2", "create", "--config=-"],
-            r#"{"disk#1": {"type": "docker"}}"#,
-            "unknown section [disk#1]",
+            r#"{"floppy#1": {"type": "docker"}}"#,
+            "unknown section [floppy#1]",
         ),
         (
             &["s2", "create", "--config=-"],

@@ -2,6 +2,7 @@
 
 mod config;
 mod converge;
+mod data;
 mod debug;
 mod driver;
 mod fake_docker;

@@ -100,13 +100,17 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         })
         .collect::<Result<_>>()?;
     let ip_rids = rids_of(doc, SectionKind::Ip);
-    let ip_set: HashSet<&str> = ip_rids.iter().copied().collect();
+    let disk_rids = rids_of(doc, SectionKind::Disk);
+    let fs_rids = rids_of(doc, SectionKind::Fs);
+    let data_rids = || disk_rids.iter().chain(&fs_rids).copied();
+    let ip_set: HashSet<&str> = ip_rids.iter().copied().chain(data_rids()).collect();
     let known = |r: &str| names.contains_key(r) || ip_set.contains(r);
     let all = || {
         let mut every: Vec<&str> = names
             .keys()
             .copied()
             .chain(ip_rids.iter().copied())
+            .chain(data_rids())
             .collect();
         every.sort_unstable();
         every.join(" ")
@@ -120,7 +124,28 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         .map(|rid| container(eval, rid, &names, &rids))
         .collect::<Result<Vec<_>>>()?;
     let ips = ips(eval, &ip_rids, &names, &rids, &containers)?;
-    let subsets = subsets(eval, &containers, &ips)?;
+    let disks = disk_rids
+        .iter()
+        .map(|rid| {
+            let mut d = sections::disk::parse(&Section { eval, rid }, &rids)?;
+            extras(eval, rid, &mut d.head, false)?;
+            Ok(d)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let fss = fs_rids
+        .iter()
+        .map(|rid| {
+            let mut f = sections::fs::parse(&Section { eval, rid }, &rids)?;
+            extras(eval, rid, &mut f.head, false)?;
+            Ok(f)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let data_heads: Vec<&Head> = disks
+        .iter()
+        .map(|d| &d.head)
+        .chain(fss.iter().map(|f| &f.head))
+        .collect();
+    let subsets = subsets(eval, &containers, &ips, &data_heads)?;
     let daemon = daemon(eval)?;
     let (nodes, drpnodes) = node_lists(eval)?;
     let subset_limits = subsets
@@ -139,6 +164,8 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         rollback,
         containers,
         ips,
+        disks,
+        fss,
         subsets,
         daemon,
         nodes,
@@ -221,7 +248,12 @@ fn extras(eval: &Evaluator, rid: &str, head: &mut Head, limited: bool) -> Result
 
 /// The subsets: their sections (with `parallel`), then those the resources
 /// name.
-fn subsets(eval: &Evaluator, containers: &[Container], ips: &[Ip]) -> Result<Vec<(String, bool)>> {
+fn subsets(
+    eval: &Evaluator,
+    containers: &[Container],
+    ips: &[Ip],
+    data: &[&Head],
+) -> Result<Vec<(String, bool)>> {
     let mut subsets: BTreeMap<String, bool> = eval
         .doc
         .section_names()
@@ -242,7 +274,10 @@ fn subsets(eval: &Evaluator, containers: &[Container], ips: &[Ip]) -> Result<Vec
         })
         .collect::<Result<_>>()?;
     let heads = containers.iter().map(|c| &c.head);
-    for h in heads.chain(ips.iter().map(|i| &i.head)) {
+    for h in heads
+        .chain(ips.iter().map(|i| &i.head))
+        .chain(data.iter().copied())
+    {
         if let Some(s) = &h.subset {
             subsets.entry(s.clone()).or_insert(false);
         }

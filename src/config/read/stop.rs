@@ -70,11 +70,21 @@ pub(super) fn read(eval: &Evaluator) -> Result<Reading> {
         .into_iter()
         .filter_map(|rid| sections::ip::for_stop(&Section { eval, rid }, &names))
         .collect();
+    let disks = rids_of(eval.doc, SectionKind::Disk)
+        .into_iter()
+        .filter_map(|rid| sections::disk::for_stop(&Section { eval, rid }))
+        .collect();
+    let fss = rids_of(eval.doc, SectionKind::Fs)
+        .into_iter()
+        .filter_map(|rid| sections::fs::for_stop(&Section { eval, rid }))
+        .collect();
     // a stop acts on this node
     let mut service = Service {
         rollback: false,
         containers,
         ips,
+        disks,
+        fss,
         daemon,
         ..Service::bare(eval.path.clone(), id, eval.nodename)
     };

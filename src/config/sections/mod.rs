@@ -6,6 +6,8 @@
 //! as a stop needs it. `read` calls them, section by section.
 
 pub mod container;
+pub mod disk;
+pub mod fs;
 pub mod ip;
 
 use super::eval::Evaluator;

@@ -1,0 +1,138 @@
+//! The fs kind's section (`[fs#N] type = xfs|ext4|btrfs`, SPEC 17) as an
+//! `Fs`.
+
+use super::disk::check_path;
+use super::{head, head_for_stop, Rids, Section};
+use crate::config::keywords::{rid_index, DISK_GROUP};
+use crate::error::Result;
+use crate::model::{Dev, Fs, FsType};
+
+/// An `[fs#N]` section: a `dev` that names a disk names one of the
+/// service; `mnt` is checked like a data dir. Whether `dev` is a block
+/// device is the host's to say, at start (the config may be written on
+/// another node).
+pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<Fs> {
+    let fstype = match sec.set("type")? {
+        Some(v) => FsType::parse(&v).ok_or_else(|| {
+            let why = format!(
+                "'{}' is not one of {}",
+                v.escape_debug(),
+                FsType::WORDS.join(", ")
+            );
+            sec.error("type", why)
+        })?,
+        None => return Err(sec.error("type", "missing (xfs, ext4 or btrfs)")),
+    };
+    let dev = dev(sec)?;
+    if let Dev::Disk(rid) = &dev {
+        if !(rids.known)(rid) {
+            return Err(sec.error("dev", format!("no resource {rid} in this service")));
+        }
+    }
+    let mnt = sec
+        .set("mnt")?
+        .ok_or_else(|| sec.error("mnt", "missing (the mount point)"))?;
+    check_path(&mnt).map_err(|why| sec.error("mnt", why))?;
+    let perm = sec
+        .set("perm")?
+        .map(|v| {
+            u32::from_str_radix(&v, 8)
+                .ok()
+                .filter(|p| *p <= 0o7777)
+                .ok_or_else(|| {
+                    sec.error(
+                        "perm",
+                        format!("'{}' is not an octal mode (0750)", v.escape_debug()),
+                    )
+                })
+        })
+        .transpose()?;
+    let name = |key: &str| -> Result<Option<String>> {
+        let v = sec.set(key)?;
+        match v {
+            Some(n) if n.starts_with('-') || n.contains([':', ' ', '/']) => Err(sec.error(
+                key,
+                format!("'{}' is not a name or an id", n.escape_debug()),
+            )),
+            v => Ok(v),
+        }
+    };
+    Ok(Fs {
+        head: head(sec, rids)?,
+        fstype,
+        dev,
+        mnt,
+        mnt_opt: sec.set("mnt_opt")?,
+        mkfs_opt: sec.words("mkfs_opt")?,
+        user: name("user")?,
+        group: name("group")?,
+        perm,
+    })
+}
+
+/// An fs as far as its stop needs it (its device and mount point), when
+/// they read.
+pub(in crate::config) fn for_stop(sec: &Section) -> Option<Fs> {
+    let mnt = sec.readable("mnt").filter(|m| check_path(m).is_ok())?;
+    let fstype = sec.readable("type").and_then(|t| FsType::parse(&t))?;
+    Some(Fs {
+        head: head_for_stop(sec),
+        fstype,
+        dev: dev(sec).ok()?,
+        mnt,
+        ..Default::default()
+    })
+}
+
+/// `dev`: OpenSVC's reference to a disk's device
+/// (`{disk#1.exposed_devs[0]}`), a disk's rid, or an absolute path (that
+/// it is a block device is checked at start, on the host).
+fn dev(sec: &Section) -> Result<Dev> {
+    let raw = sec.eval.raw(sec.rid, "dev").map(|v| v.trim().to_string());
+    let Some(raw) = raw.filter(|v| !v.is_empty()) else {
+        return Err(sec.error("dev", "missing (a block device, or disk#N)"));
+    };
+    if let Some(rid) = disk_of(&raw) {
+        return Ok(Dev::Disk(rid.to_string()));
+    }
+    let path = sec.set("dev")?.unwrap_or_default();
+    if !path.starts_with('/') || path.split('/').any(|c| c == "..") {
+        return Err(sec.error(
+            "dev",
+            format!(
+                "'{}' is not an absolute device path nor disk#N",
+                path.escape_debug()
+            ),
+        ));
+    }
+    Ok(Dev::Path(path))
+}
+
+/// The disk rid `dev` names: `disk#1` or `{disk#1.exposed_devs[0]}`.
+pub fn disk_of(dev: &str) -> Option<&str> {
+    let rid = dev
+        .strip_prefix('{')
+        .and_then(|v| v.strip_suffix(".exposed_devs[0]}"))
+        .unwrap_or(dev);
+    rid_index(rid, DISK_GROUP).map(|_| rid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disk_of;
+
+    #[test]
+    fn dev_names_a_disk_as_opensvc_writes_it_or_by_rid() {
+        assert_eq!(disk_of("{disk#1.exposed_devs[0]}"), Some("disk#1"));
+        assert_eq!(disk_of("disk#db"), Some("disk#db"));
+        for path in [
+            "/dev/vdb",
+            "{disk#1.exposed_devs[1]}",
+            "{disk#.exposed_devs[0]}",
+            "disk#",
+            "{fs#1.exposed_devs[0]}",
+        ] {
+            assert_eq!(disk_of(path), None, "{path}");
+        }
+    }
+}

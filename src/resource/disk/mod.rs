@@ -1,0 +1,154 @@
+//! The disk kind (SPEC 17): `disk#N type=loop`, a loop device over a file.
+//! Provision creates the file (sparse; a file that exists is taken as
+//! is), start attaches it (`losetup --find --show`), stop detaches it;
+//! the device is found again by its backing file (`losetup -j FILE`),
+//! never by a name remembered. The file goes at purge only.
+//!
+//! `State` and `status` here serve the fs kind too (`resource::fs`).
+
+mod host;
+pub mod status;
+
+pub use host::{attached, device_of};
+
+use crate::error::{Error, Result};
+use crate::logger::Level;
+use crate::model::Disk;
+use crate::resource::{Context, Touched};
+use std::path::Path;
+
+/// Where a data resource stands on this host.
+#[derive(Clone, Debug, PartialEq)]
+pub enum State {
+    Up,
+    Down(String),
+    Unknown(String),
+}
+
+fn need_root(rid: &str) -> Result<()> {
+    if crate::host::is_superuser() {
+        return Ok(());
+    }
+    Err(Error::Failed(format!(
+        "{rid}: loop devices and mounts need root"
+    )))
+}
+
+/// `path` (a disk's file, an fs's mount point; `key`: its keyword), its
+/// links followed, checked again like a data dir (SPEC 11): a link on the
+/// way must not take om to `/` or a system directory.
+pub fn check_resolved(key: &str, path: &str) -> Result<()> {
+    let real = crate::docker::system_dirs::real(Path::new(path));
+    let shown = real.to_string_lossy();
+    crate::docker::system_dirs::static_check(&shown).map_err(|why| {
+        Error::config(
+            key,
+            format!(
+                "'{}' resolves to '{shown}', which {why}",
+                path.escape_debug()
+            ),
+        )
+    })
+}
+
+/// Whether `file` exists as a regular file (a link, a directory, a device
+/// is never taken for one).
+fn regular(file: &Path) -> Result<bool> {
+    match std::fs::symlink_metadata(file) {
+        Ok(m) if m.file_type().is_file() => Ok(true),
+        Ok(_) => Err(Error::Failed(format!(
+            "{} is not a regular file: not used",
+            file.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::Failed(crate::fsutil::io_fault(file, &e))),
+    }
+}
+
+/// Provision (`ctx.provision`): the file, created sparse at `size` when it
+/// does not exist, never over one that does. Then the file attached, when
+/// no loop device is attached to it already (up: nothing done). Whether
+/// this call attached it.
+pub fn start(ctx: &Context, touched: &Touched, d: &Disk) -> Result<bool> {
+    let rid = d.head.rid.as_str();
+    need_root(rid)?;
+    check_resolved(&format!("{rid}.file"), &d.file)?;
+    let file = Path::new(&d.file);
+    let exists = regular(file)?;
+    if ctx.provision {
+        if exists {
+            ctx.log
+                .res(rid, Level::Info, &format!("{} exists: taken as is", d.file));
+        } else {
+            host::create(ctx, d)?;
+        }
+    } else if !exists {
+        return Err(Error::Failed(format!(
+            "{} does not exist (om {} provision creates it)",
+            d.file, ctx.svc.path
+        )));
+    }
+    if ctx.dry_run && !exists {
+        ctx.log
+            .res(rid, Level::Info, &host::attach_cmd(&d.file).to_string());
+        return Ok(false);
+    }
+    if let Some(dev) = attached(&d.file)?.first() {
+        ctx.log.res(
+            rid,
+            Level::Info,
+            &format!("{dev} is attached to {}: up", d.file),
+        );
+        return Ok(false);
+    }
+    host::attach(ctx, d)?;
+    touched.mark(rid);
+    Ok(true)
+}
+
+/// Detaches every loop device of the file (none: down already, fine);
+/// a purge (`remove` and `ctx.purge`) removes the file after.
+pub fn stop(ctx: &Context, d: &Disk, remove: bool) -> Result<()> {
+    let rid = d.head.rid.as_str();
+    need_root(rid)?;
+    let exists = regular(Path::new(&d.file))?;
+    if exists {
+        let devs = attached(&d.file)?;
+        if devs.is_empty() {
+            ctx.log.res(
+                rid,
+                Level::Info,
+                &format!("{} is attached to no loop device: down", d.file),
+            );
+        }
+        for dev in devs {
+            host::detach(ctx, d, &dev)?;
+        }
+    }
+    if remove && ctx.purge && exists {
+        ctx.log.res(
+            rid,
+            Level::Info,
+            &format!("rm {}", crate::process::quote(&d.file)),
+        );
+        if !ctx.dry_run {
+            std::fs::remove_file(&d.file)
+                .map_err(|e| Error::Failed(crate::fsutil::io_fault(Path::new(&d.file), &e)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Up when a loop device is attached to the file.
+pub fn state(d: &Disk) -> State {
+    match regular(Path::new(&d.file)) {
+        Ok(false) => return State::Down(format!("{} does not exist", d.file)),
+        Err(e) => return State::Unknown(e.to_string()),
+        Ok(true) => {}
+    }
+    match attached(&d.file) {
+        Ok(devs) if devs.is_empty() => State::Down(format!("{} is not attached", d.file)),
+        Ok(_) => State::Up,
+        Err(e) => State::Unknown(e.to_string()),
+    }
+}

@@ -1,0 +1,449 @@
+//! Data resources (SPEC 17, the OpenSVC "relocation" page): `disk#N
+//! type=loop` over a file of the test's own tempdir, `fs#N
+//! type=xfs|ext4|btrfs` on its device, mounted on a directory of the
+//! test's own, bind-mounted by a container. Real kernel (loop devices,
+//! the three filesystems), real engine. Root only, as om is for these
+//! resources; like every engine test, they fail, never skip, without what
+//! they need. A guard unmounts what is mounted on the test's mount points
+//! and detaches the loop devices of the test's files (found by their
+//! backing file, never by a guessed /dev/loopN), however the test ends.
+
+use crate::support::{create, docker_ok, registry_image, unique, Cleanup, Env, LOOP};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn root() {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(
+        euid, 0,
+        "the data tests attach loop devices and mount, which needs root; run scripts/test as root"
+    );
+}
+
+/// The loop devices attached to `file` (`losetup -j`).
+fn loops_of(file: &Path) -> Vec<String> {
+    let out = Command::new("losetup")
+        .arg("-j")
+        .arg(file)
+        .output()
+        .expect("losetup (scripts/test installs it: mount)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(d, _)| d.to_string()))
+        .collect()
+}
+
+/// Whether something is mounted on `mnt` (the mount table's word).
+fn mounted(mnt: &Path) -> bool {
+    let table = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    let mnt = mnt.to_string_lossy();
+    table
+        .lines()
+        .any(|l| l.split(' ').nth(4) == Some(mnt.as_ref()))
+}
+
+/// What the test made on the host, taken back however it ends: its mount
+/// points unmounted, its files' loop devices detached, its processes
+/// killed (they are the test's own), its containers removed.
+struct Guard {
+    files: Vec<PathBuf>,
+    mnts: Vec<PathBuf>,
+    children: Vec<std::process::Child>,
+    _containers: Cleanup,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        // the containers first: they hold the bind mounts
+        self._containers.0.iter().for_each(|n| {
+            let _ = crate::support::docker(&["rm", "-f", n]);
+        });
+        for m in &self.mnts {
+            while mounted(m) {
+                let ok = Command::new("umount")
+                    .arg(m)
+                    .status()
+                    .is_ok_and(|s| s.success());
+                if !ok {
+                    let _ = Command::new("umount").arg("-l").arg(m).status();
+                    break;
+                }
+            }
+        }
+        for f in &self.files {
+            for dev in loops_of(f) {
+                let _ = Command::new("losetup").args(["-d", &dev]).status();
+            }
+        }
+    }
+}
+
+/// A resource of `print status --format json`.
+fn res(env: &Env, name: &str, rid: &str) -> Value {
+    let out = env.om(&[name, "print", "status", "--format", "json"]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).expect("status JSON");
+    v["resources"]
+        .as_array()
+        .or_else(|| v["instances"][0]["resources"].as_array())
+        .expect("resources")
+        .iter()
+        .find(|r| r["rid"] == rid)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {rid} in {}", out.stdout))
+}
+
+fn all(out: &crate::support::Out) -> String {
+    format!("{}{}", out.stdout, out.stderr)
+}
+
+/// The whole life of an fs of `fstype` on a loop disk: provision formats
+/// and mounts, status says up with OpenSVC's labels, the container sees
+/// the data through the mount point, stop and a second provision keep
+/// the data (no reformat), a busy mount fails the stop naming its holder
+/// within the bound and nothing is killed, released it stops, purge
+/// removes the file.
+fn life(fstype: &str, size: &str) {
+    root();
+    let env = Env::new();
+    let name = unique("dt");
+    let dir = env.root().join("data");
+    let file = dir.join("disk.img");
+    let mnt = env.root().join("mnt");
+    let c1 = format!("{name}.container.1");
+    let mut guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![mnt.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(vec![c1.clone()]),
+    };
+    let (f, m) = (file.display(), mnt.display());
+    let image = registry_image();
+    create(
+        &env,
+        &name,
+        &format!(
+            "[container#1]\ntype = docker\nimage = {image}\ncommand = sh -c \"{LOOP}\"\nvolume_mounts = {m}:/data\n\
+             [fs#1]\ntype = {fstype}\ndev = {{disk#1.exposed_devs[0]}}\nmnt = {m}\nperm = 0750\n\
+             [disk#1]\ntype = loop\nfile = {f}\nsize = {size}\n"
+        ),
+    );
+    let out = env.om(&[&name, "provision"]).ok();
+    let text = all(&out);
+    // the start order: disk, fs, container
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("no '{s}' in {text}"));
+    assert!(
+        at("losetup --find --show") < at(&format!("mkfs.{fstype}")),
+        "{text}"
+    );
+    assert!(at(&format!("mount -t {fstype}")) < at("docker"), "{text}");
+    let dev = loops_of(&file);
+    assert_eq!(dev.len(), 1, "{dev:?}");
+    assert!(mounted(&mnt));
+    assert_eq!(res(&env, &name, "disk#1")["status"], "up");
+    assert_eq!(res(&env, &name, "fs#1")["status"], "up");
+    let status = env.om(&[&name, "print", "status"]).ok().stdout;
+    assert!(status.contains(&format!("loop {f}")), "{status}");
+    assert!(
+        status.contains(&format!("{fstype} {}@{m}", dev[0])),
+        "{status}"
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&mnt).unwrap().permissions().mode();
+        assert_eq!(mode & 0o7777, 0o750);
+    }
+    // the container sees what is written on the filesystem
+    std::fs::write(mnt.join("hello"), "data that moves\n").unwrap();
+    assert_eq!(
+        docker_ok(&["exec", &c1, "cat", "/data/hello"]),
+        "data that moves"
+    );
+
+    env.om(&[&name, "stop"]).ok();
+    assert!(!mounted(&mnt));
+    assert!(loops_of(&file).is_empty());
+    assert_eq!(res(&env, &name, "fs#1")["status"], "down");
+    assert_eq!(res(&env, &name, "disk#1")["status"], "down");
+    // a stop of what is down already is fine
+    env.om(&[&name, "stop"]).ok();
+
+    // provision again: the device has a filesystem, it is not formatted
+    let out = env.om(&[&name, "provision"]).ok();
+    let text = all(&out);
+    assert!(text.contains("not formatted"), "{text}");
+    assert!(!text.contains(&format!("mkfs.{fstype}")), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(mnt.join("hello")).unwrap(),
+        "data that moves\n"
+    );
+
+    // busy: a process of the test's own holds the mount point
+    let holder = Command::new("sleep")
+        .arg("300")
+        .current_dir(&mnt)
+        .spawn()
+        .expect("sleep");
+    let pid = holder.id();
+    guard.children.push(holder);
+    let t0 = Instant::now();
+    let out = env.om(&[&name, "stop"]);
+    let took = t0.elapsed();
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(text.contains(&format!("{pid} (sleep)")), "{text}");
+    assert!(text.contains("is busy"), "{text}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    assert!(mounted(&mnt));
+    // nothing was killed
+    assert!(Path::new(&format!("/proc/{pid}")).exists());
+    for c in &mut guard.children {
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+    guard.children.clear();
+    env.om(&[&name, "stop"]).ok();
+    assert!(!mounted(&mnt));
+    assert!(loops_of(&file).is_empty());
+    assert_eq!(res(&env, &name, "fs#1")["status"], "down");
+
+    // unprovision keeps the data; purge removes the file
+    env.om(&[&name, "unprovision"]).ok();
+    assert!(file.exists());
+    env.om(&[&name, "purge"]).ok();
+    assert!(!file.exists());
+    eprintln!("{fstype}: busy stop failed in {took:?}");
+}
+
+#[test]
+fn xfs_on_a_loop_disk() {
+    // mkfs.xfs takes nothing under 300 MiB; the file is sparse
+    life("xfs", "300m");
+}
+
+#[test]
+fn ext4_on_a_loop_disk() {
+    life("ext4", "16m");
+}
+
+#[test]
+fn btrfs_on_a_loop_disk() {
+    life("btrfs", "128m");
+}
+
+/// Bad input is refused with one line naming the keyword, nothing made:
+/// a mount point or a file that is `/`, relative or a system directory, a
+/// size that does not parse, a `dev` that is not a block device (at
+/// start); a file that exists is taken as is, never overwritten, and
+/// kept by unprovision.
+#[test]
+fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
+    root();
+    let env = Env::new();
+    let base = env.root().display().to_string();
+    for (section, key) in [
+        (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /\n",
+            "fs#1.mnt",
+        ),
+        (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = data\n",
+            "fs#1.mnt",
+        ),
+        (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /etc\n",
+            "fs#1.mnt",
+        ),
+        (
+            "[fs#1]\ntype = zfs\ndev = /dev/null\nmnt = /srv/x\n",
+            "fs#1.type",
+        ),
+        (
+            "[fs#1]\ntype = ext4\ndev = disk#9\nmnt = /srv/x\n",
+            "fs#1.dev",
+        ),
+        (
+            "[disk#1]\ntype = loop\nfile = /\nsize = 1m\n",
+            "disk#1.file",
+        ),
+        (
+            "[disk#1]\ntype = loop\nfile = /usr/x.img\nsize = 1m\n",
+            "disk#1.file",
+        ),
+        (
+            "[disk#1]\ntype = loop\nfile = x.img\nsize = 1m\n",
+            "disk#1.file",
+        ),
+        (
+            &format!("[disk#1]\ntype = loop\nfile = {base}/x.img\nsize = 12q\n"),
+            "disk#1.size",
+        ),
+    ] {
+        let name = unique("db");
+        let out = env.om_stdin(&[&name, "create", "--config=-"], section);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{section}: {text}");
+        assert!(text.contains(key), "{section}: {text}");
+        assert_eq!(text.trim().lines().count(), 1, "{section}: {text}");
+        assert!(!env.conf(&name).exists());
+    }
+
+    // a dev that is not a block device: refused at start
+    let notdev = env.root().join("notdev");
+    std::fs::write(&notdev, "x").unwrap();
+    let mnt = env.root().join("m");
+    let name = unique("db");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[fs#1]\ntype = ext4\ndev = {}\nmnt = {}\n",
+            notdev.display(),
+            mnt.display()
+        ),
+    );
+    let out = env.om(&[&name, "start"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(
+        text.contains("fs#1.dev") && text.contains("is not a block device"),
+        "{text}"
+    );
+    assert!(!mounted(&mnt));
+
+    // a link on the way to a system directory: refused, nothing made there
+    let link = env.root().join("etc-link");
+    std::os::unix::fs::symlink("/etc", &link).unwrap();
+    let ulink = env.root().join("usr-link");
+    std::os::unix::fs::symlink("/usr", &ulink).unwrap();
+    let name = unique("db");
+    let victim = "om-data-test-never-made";
+    create(
+        &env,
+        &name,
+        &format!(
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = {}/{victim}\n",
+            link.display()
+        ),
+    );
+    let out = env.om(&[&name, "provision"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(
+        text.contains("fs#1.mnt") && text.contains("resolves to '/etc/"),
+        "{text}"
+    );
+    assert!(!Path::new("/etc").join(victim).exists());
+    let name = unique("db");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}/{victim}.img\nsize = 1m\n",
+            ulink.display()
+        ),
+    );
+    let out = env.om(&[&name, "provision"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(
+        text.contains("disk#1.file") && text.contains("resolves to '/usr/"),
+        "{text}"
+    );
+    assert!(!Path::new("/usr").join(format!("{victim}.img")).exists());
+
+    // a file that exists is taken as is
+    let file = env.root().join("mine.img");
+    std::fs::write(&file, vec![7u8; 1 << 20]).unwrap();
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: Vec::new(),
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    let name = unique("db");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 64m\n",
+            file.display()
+        ),
+    );
+    let out = env.om(&[&name, "provision"]).ok();
+    assert!(all(&out).contains("exists: taken as is"), "{}", all(&out));
+    assert_eq!(loops_of(&file).len(), 1);
+    // started again: up already, nothing done
+    let out = env.om(&[&name, "start"]).ok();
+    assert!(!all(&out).contains("losetup --find"), "{}", all(&out));
+    assert_eq!(loops_of(&file).len(), 1);
+    env.om(&[&name, "unprovision"]).ok();
+    assert!(loops_of(&file).is_empty());
+    assert_eq!(std::fs::read(&file).unwrap(), vec![7u8; 1 << 20]);
+}
+
+/// The data kinds are selected as containers are: `--rid` by rid or by
+/// group, `--tag`; `start_requires` reads their state; an fs whose disk
+/// is down does not start; `delete --rid` refuses a section whose data
+/// is in use.
+#[test]
+fn data_resources_by_rid_tag_and_requires() {
+    root();
+    let env = Env::new();
+    let name = unique("dr");
+    let file = env.root().join("d.img");
+    let mnt = env.root().join("m");
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![mnt.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16m\ntags = store\n\
+             [fs#1]\ntype = ext4\ndev = disk#1\nmnt = {}\ntags = store\nstart_requires = disk#1(up)\n",
+            file.display(),
+            mnt.display()
+        ),
+    );
+    env.om(&[&name, "provision"]).ok();
+    env.om(&[&name, "stop", "--rid", "fs#1"]).ok();
+    assert!(!mounted(&mnt));
+    assert_eq!(loops_of(&file).len(), 1);
+    env.om(&[&name, "stop", "--rid", "disk"]).ok();
+    assert!(loops_of(&file).is_empty());
+    // fs#1 alone: its disk is down, its requirement says so
+    let out = env.om(&[&name, "start", "--rid", "fs#1"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(text.contains("requires disk#1 up, it is down"), "{text}");
+    assert!(!mounted(&mnt));
+    env.om(&[&name, "start", "--tag", "store"]).ok();
+    assert!(mounted(&mnt));
+    assert_eq!(res(&env, &name, "fs#1")["status"], "up");
+    // a section whose data is in use is not deleted
+    for (rid, why) in [("fs#1", "is mounted on"), ("disk#1", "is attached to")] {
+        let out = env.om(&[&name, "delete", "--rid", rid]);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{text}");
+        assert!(
+            text.contains(&format!("{rid}: ")) && text.contains(why),
+            "{text}"
+        );
+        assert!(env.read_conf(&name).contains(&format!("[{rid}]")));
+    }
+    env.om(&[&name, "stop"]).ok();
+    env.om(&[&name, "delete", "--rid", "fs#1"]).ok();
+    assert!(!env.read_conf(&name).contains("[fs#1]"));
+    env.om(&[&name, "purge"]).ok();
+    assert!(!file.exists());
+}
