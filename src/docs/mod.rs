@@ -346,6 +346,7 @@ fn conf_page() -> String {
         (Scope::Container, "[container#N] KEYWORDS (type = docker)"),
         (Scope::Subset, "[subset#container:NAME] KEYWORDS"),
         (Scope::Ip, "[ip#N] KEYWORDS (type = netns)"),
+        (Scope::Sync, "[sync#N] KEYWORDS (type = rsync)"),
     ] {
         r.control("SH", [title]);
         for kw in KEYWORDS
@@ -390,6 +391,7 @@ fn conf_page() -> String {
             Scope::Container => CONTAINER_GROUP,
             Scope::Subset => "subset",
             Scope::Ip => crate::config::keywords::IP_GROUP,
+            Scope::Sync => crate::config::keywords::SYNC_GROUP,
         };
         r.control("TP", []);
         r.text([bold(format!("{section}.{}", kw.name))]);

@@ -5,6 +5,7 @@
 use super::container::Container;
 use super::head::Head;
 use super::ip::Ip;
+use super::sync::DataSync;
 
 /// A resource of any kind, as the plan and the actions see it: its head,
 /// and its kind's own part to dispatch on.
@@ -12,6 +13,7 @@ use super::ip::Ip;
 pub enum Resource<'a> {
     Container(&'a Container),
     Ip(&'a Ip),
+    Sync(&'a DataSync),
 }
 
 impl<'a> Resource<'a> {
@@ -19,13 +21,14 @@ impl<'a> Resource<'a> {
         match self {
             Resource::Container(c) => &c.head,
             Resource::Ip(i) => &i.head,
+            Resource::Sync(s) => &s.head,
         }
     }
 
     pub fn container(self) -> Option<&'a Container> {
         match self {
             Resource::Container(c) => Some(c),
-            Resource::Ip(_) => None,
+            Resource::Ip(_) | Resource::Sync(_) => None,
         }
     }
 
@@ -48,6 +51,8 @@ impl<'a> Resource<'a> {
                 deps
             }
             Resource::Ip(i) => vec![i.holder.as_str()],
+            // started by nothing: `om SVC sync update|full` sends it
+            Resource::Sync(_) => Vec::new(),
         }
     }
 }

@@ -5,6 +5,7 @@ use super::container::Container;
 use super::ip::Ip;
 use super::limits::Limits;
 use super::resource::Resource;
+use super::sync::DataSync;
 use super::trigger::{self, Triggers};
 use crate::nodename::is_local;
 use crate::paths::SvcPath;
@@ -19,6 +20,8 @@ pub struct Service {
     pub containers: Vec<Container>,
     /// The ip resources (SPEC 16), in natural rid order.
     pub ips: Vec<Ip>,
+    /// The sync resources (SPEC 17), in natural rid order.
+    pub syncs: Vec<DataSync>,
     /// `(subset name, parallel)`, in name order.
     pub subsets: Vec<(String, bool)>,
     /// The service's private docker daemon (`docker_data_dir`), if any.
@@ -110,6 +113,7 @@ impl Service {
             rollback: true,
             containers: Vec::new(),
             ips: Vec::new(),
+            syncs: Vec::new(),
             subsets: Vec::new(),
             daemon: None,
             nodes: vec![node.to_string()],
@@ -142,6 +146,7 @@ impl Service {
         let containers = self.containers.iter().map(Resource::Container);
         containers
             .chain(self.ips.iter().map(Resource::Ip))
+            .chain(self.syncs.iter().map(Resource::Sync))
             .collect()
     }
 
@@ -166,6 +171,11 @@ impl Service {
             },
             _ => None,
         }
+    }
+
+    /// The sync resource `rid` (a few per service: looked for).
+    pub fn sync(&self, rid: &str) -> Option<&DataSync> {
+        self.syncs.iter().find(|s| s.head.rid == rid)
     }
 
     /// `(is an ip, its index)`: a lookup in constant time, however many

@@ -36,6 +36,7 @@ pub mod container;
 pub mod context;
 pub mod ip;
 pub mod limits;
+pub mod sync;
 pub mod touched;
 pub mod trigger;
 
@@ -52,6 +53,7 @@ pub fn named<'a>(svc: &'a Service, rid: &str) -> Option<Resource<'a>> {
     svc.container(rid)
         .map(Resource::Container)
         .or_else(|| svc.ip(rid).map(Resource::Ip))
+        .or_else(|| svc.sync(rid).map(Resource::Sync))
 }
 
 /// Starts `res`; whether this call started it (what a rollback stops).
@@ -60,6 +62,8 @@ pub fn start(ctx: &Context, touched: &Touched, res: Resource, cur: &Current) -> 
     match res {
         Resource::Container(c) => container::start(ctx, touched, c, cur.of(ctx.svc, c)?),
         Resource::Ip(i) => ip::start(ctx, touched, i),
+        // sent by `om SVC sync update|full`, never started
+        Resource::Sync(_) => Ok(false),
     }
 }
 
@@ -68,6 +72,7 @@ pub fn stop(ctx: &Context, res: Resource, cur: &Current, remove: bool) -> Result
     match res {
         Resource::Container(c) => container::stop(ctx, c, cur.of(ctx.svc, c)?, remove),
         Resource::Ip(i) => ip::stop(ctx, i),
+        Resource::Sync(_) => Ok(()),
     }
 }
 
@@ -79,6 +84,7 @@ pub fn status(ctx: &Context, res: Resource, cur: &Current) -> Result<ResourceSta
             container::status::resource(ctx.svc, c, cur.of(ctx.svc, c)?.as_ref())
         }
         Resource::Ip(i) => ip::status::resource(i, &ip::state(ctx, i)),
+        Resource::Sync(s) => sync::status::resource(s, &sync::status::Seen::default(), false),
     })
 }
 
@@ -92,6 +98,7 @@ pub fn started_and_up(ctx: &Context, touched: &Touched, res: Resource, cur: &Cur
     match res {
         Resource::Container(c) => cur.of(ctx.svc, c).ok().flatten().is_some_and(|i| i.running),
         Resource::Ip(_) => true,
+        Resource::Sync(_) => false,
     }
 }
 
@@ -109,7 +116,7 @@ pub fn left_running(ctx: &Context, touched: &Touched, res: Resource, cur: &Curre
                     .flatten()
                     .is_some_and(|i| i.running && container::owns(ctx.svc, c, &i))
         }
-        Resource::Ip(_) => false,
+        Resource::Ip(_) | Resource::Sync(_) => false,
     }
 }
 
@@ -124,5 +131,6 @@ pub fn undo_cut_short(ctx: &Context, touched: &Touched, res: Resource) -> Result
         // a container is never half-made: its `docker run` is one call
         Resource::Container(_) => Ok(()),
         Resource::Ip(i) => ip::stop(ctx, i).map(|()| touched.half_made(rid, false)),
+        Resource::Sync(_) => Ok(()),
     }
 }

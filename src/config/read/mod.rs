@@ -120,6 +120,10 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         .map(|rid| container(eval, rid, &names, &rids))
         .collect::<Result<Vec<_>>>()?;
     let ips = ips(eval, &ip_rids, &names, &rids, &containers)?;
+    let syncs = rids_of(doc, SectionKind::Sync)
+        .iter()
+        .map(|rid| sections::sync::parse(&Section { eval, rid }, &rids))
+        .collect::<Result<Vec<_>>>()?;
     let subsets = subsets(eval, &containers, &ips)?;
     let daemon = daemon(eval)?;
     let (nodes, drpnodes) = node_lists(eval)?;
@@ -139,6 +143,7 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         rollback,
         containers,
         ips,
+        syncs,
         subsets,
         daemon,
         nodes,
