@@ -24,7 +24,13 @@ pub fn delete_sections(host: &Host, path: &SvcPath, rids: &[String], force: bool
     for rid in rids {
         let removable = matches!(
             section_kind(rid),
-            Some(SectionKind::Container | SectionKind::Ip | SectionKind::Subset | SectionKind::Env)
+            Some(
+                SectionKind::Container
+                    | SectionKind::Ip
+                    | SectionKind::Subset
+                    | SectionKind::Env
+                    | SectionKind::Sync
+            )
         );
         if !removable || !doc.remove_section(rid) {
             let sections: Vec<&str> = doc.section_names().filter(|s| *s != "DEFAULT").collect();

@@ -238,6 +238,10 @@ fn a_sync_is_refused_where_it_would_harm_and_says_why() {
     // with nothing in the way, it goes
     env.om(&[&name, "sync", "update"]).ok();
     assert!(dst.join("a.txt").exists());
+    // a sync section goes as any other (nothing of it runs)
+    env.om(&[&name, "delete", "--rid", "sync#1"]).ok();
+    let out = env.om(&[&name, "sync", "update"]).code(1);
+    assert!(out.stderr.contains("no sync resource"), "{}", out.stderr);
     env.om(&[&name, "purge", "--local"]).ok();
     drop(remote);
 
