@@ -404,12 +404,12 @@ pub struct DataSyncArgs {
     /// transport: the rsync server's words after --.
     #[arg(long, hide = true)]
     pub receive: bool,
-    /// The sending node (with --receive or --synced-at).
+    /// The sending node (with --receive).
     #[arg(long, hide = true, value_name = "NODE")]
     pub from: Option<String>,
-    /// Record a sync from --from that succeeded at this time (seconds since the epoch).
-    #[arg(long, hide = true, value_name = "SECONDS")]
-    pub synced_at: Option<i64>,
+    /// The sender's id of the service (with --receive): another is not this service.
+    #[arg(long = "expect-id", hide = true, value_name = "ID")]
+    pub expect_id: Option<String>,
     /// The rsync server's words (with --receive).
     #[arg(last = true, hide = true)]
     pub server: Vec<String>,

@@ -411,16 +411,17 @@ pub const PAGES: &[Page] = &[
              no other path.",
             "Refused, with the reason: on a node where the service is not up (its data there \
              is not the one in use), from a disaster recovery node (drpnodes), towards a node \
-             that says the service runs there or can not tell (asked as the split-brain guard \
-             asks), towards a node whose dstfs is not mounted. A refused or failed target \
+             that says the service runs there or can not tell (its om reads its own status \
+             as the split-brain guard reads a node's answer, under the sync's lock, in the \
+             ssh session of the transfer), towards a node whose dstfs is not mounted. A refused or failed target \
              does not stop the others; the command fails naming each.",
             "Each sync resource has a lock on the sending node and one on the receiving node: \
              a second sync waits --waitlock, then says who holds it. The receiving rsync \
              writes into dst/.om-sync-tmp before it renames each file into place; what an \
              interrupted sync (a kill, a cut connection) left there is removed by the next \
              sync before it runs.",
-            "After a success the time is recorded on this node (per target) and sent to the \
-             target. print status shows, per target, warn: never synced to N, or warn: last \
+            "After a success the time is recorded on this node (per target) and on the \
+             target (its om, as its side ends). print status shows, per target, warn: never synced to N, or warn: last \
              sync to N at T, older than max_delay (default 1d3h); a target node where the \
              service is not up says the same of the last sync it received. It is the age of \
              the last sync, not a comparison of contents. A sync resource is neither started \

@@ -3,8 +3,9 @@
 //! its own config (the service does not run here, `dstfs` is mounted, the
 //! destination is its own `dst`), takes the resource's lock, removes what
 //! an interrupted sync left in the temporary directory, and runs the
-//! rsync server on the same stdin and stdout. And the record of a sync
-//! that succeeded, which the sender sends after it.
+//! rsync server on the same stdin and stdout; after its success, records
+//! the time as this node's last sync, from the sender. One ssh session
+//! per target: the question, the transfer and the record ride on it.
 
 use super::records;
 use super::rsync::{server_words_ok, TEMP_DIR};
@@ -14,6 +15,7 @@ use crate::error::{fail, Error, Result};
 use crate::host::Host;
 use crate::logger::Level;
 use crate::model::{DataSync, Service};
+use crate::nodes::ask::Word;
 use crate::paths::SvcPath;
 use std::path::Path;
 
@@ -59,16 +61,29 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
         crate::action::waitlock(&args.waitlock)?,
         &what,
     )?;
-    // under the lock: a start here takes the service's lock, not this one
-    let st = crate::status::collect::local_status(ctx, &svc)?;
-    if st
-        .instances
-        .first()
-        .is_some_and(crate::status::InstanceStatus::runs)
-    {
+    // this node's word on the service, read as the split-brain guard
+    // reads another node's answer (`nodes::ask::word_of`), here, under
+    // the sync's lock, in the same session as the transfer
+    if let Some(id) = args.expect_id.as_deref().filter(|id| *id != svc.id) {
         return fail(format!(
-            "{path} runs on {here}: no sync into it from {from} (its data is in use)"
+            "{path} on {here} has id {}, the one on {from} id {id}: another service, no sync into it",
+            svc.id
         ));
+    }
+    let st = crate::status::collect::local_status(ctx, &svc)?;
+    let answer = st.instances.into_iter().next().map(|i| (svc.id.clone(), i));
+    match crate::nodes::ask::word_of(here, &svc, answer.as_ref()) {
+        Word::Not | Word::Absent => {}
+        Word::Runs { .. } => {
+            return fail(format!(
+                "{path}: {here} says the service runs there: no sync to it (its data is in use)"
+            ))
+        }
+        Word::Unknown(why) => {
+            return fail(format!(
+                "{path}: {here} can not tell whether the service runs there ({why}): no sync to it"
+            ))
+        }
     }
     if let Some(fs) = &s.dstfs {
         if !mounted(Path::new(fs))? {
@@ -102,11 +117,12 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     let code = crate::process::inherit(&cmd)?;
     // emptied by rsync's renames when it succeeded
     let _ = std::fs::remove_dir(&temp);
-    if code == 0 {
-        Ok(())
-    } else {
-        Err(Error::Child(code))
+    if code != 0 {
+        return Err(Error::Child(code));
     }
+    // the time of the success, kept here as this node's last sync, from
+    // the sender (which records its own when its rsync ends)
+    records::write(path, &ctx.roots, s, here, records::now(), Some(from))
 }
 
 /// Removes the files in `temp` (om's temporary directory in a `dst`,
@@ -162,15 +178,6 @@ fn unescape(field: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `om PATH sync update|full --from N --rid sync#N --synced-at T`: the
-/// sender's record of a sync that succeeded, kept here as this node's.
-pub fn record(ctx: &Host, path: &SvcPath, args: &DataSyncArgs, at: i64) -> Result<()> {
-    let from = from(args)?;
-    let (_, svc) = crate::config::load(path, ctx)?;
-    let s = the_sync(&svc, args)?;
-    records::write(path, &ctx.roots, s, &ctx.node, at, Some(from))
 }
 
 #[cfg(test)]

@@ -34,6 +34,9 @@ pub struct Transfer<'a> {
     pub rsh: &'a [String],
     /// How long the receiver waits for its lock (`--waitlock`).
     pub waitlock: &'a str,
+    /// The service's id: the receiver takes no sync for another service
+    /// at the path.
+    pub id: &'a str,
 }
 
 /// The options of a sync of `s`: the defaults (unless `reset_options`),
@@ -72,6 +75,8 @@ pub fn send_cmd(s: &DataSync, mode: Mode, t: &Transfer) -> Cmd {
         s.head.rid.as_str(),
         "--waitlock",
         t.waitlock,
+        "--expect-id",
+        t.id,
         "--",
     ];
     let mut args = options(s, mode);
@@ -139,6 +144,7 @@ mod tests {
             path: "ns1/svc/db",
             rsh: &rsh,
             waitlock: "30s",
+            id: "a1b2",
         };
         let cmd = send_cmd(&sync(), Mode::Update, &t);
         assert_eq!(cmd.program, "rsync");
@@ -156,7 +162,7 @@ mod tests {
                 "--exclude=/.om-sync-tmp",
                 "-e",
                 "ssh -F '/etc/my ssh' -o BatchMode=yes",
-                "--rsync-path=om ns1/svc/db sync update --receive --from n1 --rid sync#1 --waitlock 30s --",
+                "--rsync-path=om ns1/svc/db sync update --receive --from n1 --rid sync#1 --waitlock 30s --expect-id a1b2 --",
                 "/srv/db/",
                 "n3:/srv/db",
             ]

@@ -3,7 +3,7 @@
 //! up, never from a disaster recovery node, never to a node that says the
 //! service runs there (asked as the split-brain guard asks), each under
 //! the resource's lock here and its lock there. After a success the time
-//! is recorded here and sent to the target.
+//! is recorded here; the target records it as it ends its side.
 
 use super::records;
 use super::rsync::{send_cmd, Transfer};
@@ -16,7 +16,6 @@ use crate::logger::{Level, Logger};
 use crate::model::sync::Target;
 use crate::model::{DataSync, Service};
 use crate::nodename::is_local;
-use crate::nodes::ask::{nodes_say, Word};
 use crate::paths::SvcPath;
 use std::time::Duration;
 
@@ -36,9 +35,6 @@ pub fn command(ctx: &Host, sel: &str, data: Option<&DataSyncCommand>) -> Result<
     };
     if args.receive {
         return super::receive::serve(ctx, &SvcPath::parse(sel)?, args);
-    }
-    if let Some(at) = args.synced_at {
-        return super::receive::record(ctx, &SvcPath::parse(sel)?, args, at);
     }
     if !args.server.is_empty() {
         return Err(Error::Usage(
@@ -117,8 +113,6 @@ fn send(ctx: &Host, path: &SvcPath, mode: Mode, args: &DataSyncArgs) -> Result<(
         log.svc(Level::Info, "no target node to sync to");
         return Ok(());
     }
-    // each target asked once, all at the same time, as the guard asks
-    let words = nodes_say(ctx, &svc, |n| every.iter().any(|e| e == n))?;
     let mut refused: Vec<String> = Vec::new();
     for s in syncs {
         let what = format!(
@@ -133,12 +127,9 @@ fn send(ctx: &Host, path: &SvcPath, mode: Mode, args: &DataSyncArgs) -> Result<(
             crate::action::waitlock(&args.waitlock)?,
             &what,
         )?;
+        // the receiving om refuses a node that says the service runs
+        // there (see `receive`): the question rides on the transfer
         for node in targets_of(s) {
-            let word = words.iter().find(|(n, _)| *n == node).map(|(_, w)| w);
-            if let Some(why) = word.and_then(|w| refusal(path, &node, w)) {
-                refused.push(why);
-                continue;
-            }
             match transfer(ctx, &svc, s, mode, &node, args, &log) {
                 Ok(()) => {}
                 Err(Error::Interrupted(n)) => return Err(Error::Interrupted(n)),
@@ -150,24 +141,6 @@ fn send(ctx: &Host, path: &SvcPath, mode: Mode, args: &DataSyncArgs) -> Result<(
         Ok(())
     } else {
         fail(refused.join("; "))
-    }
-}
-
-/// Why a node's word on the service refuses a sync to it: it runs it
-/// there (its data is in use), or it can not tell, or it has no such
-/// service (no config to receive by).
-fn refusal(path: &SvcPath, node: &str, word: &Word) -> Option<String> {
-    match word {
-        Word::Not => None,
-        Word::Runs { .. } => Some(format!(
-            "{path}: {node} says the service runs there: no sync to it (its data is in use)"
-        )),
-        Word::Absent => Some(format!(
-            "{path}: {node} has no such service: no sync to it (om {path} sync sends the config)"
-        )),
-        Word::Unknown(why) => Some(format!(
-            "{path}: {node} can not tell whether the service runs there ({why}): no sync to it"
-        )),
     }
 }
 
@@ -192,6 +165,7 @@ fn transfer(
             path: &path,
             rsh: ctx.transport.rsh(),
             waitlock: &args.waitlock,
+            id: &svc.id,
         },
     );
     let rid = s.head.rid.as_str();
@@ -225,27 +199,6 @@ fn transfer(
             ),
         });
     }
-    let at = records::now();
-    records::write(&svc.path, &ctx.roots, s, node, at, None)?;
-    let at_word = at.to_string();
-    let words = [
-        path.as_str(),
-        "sync",
-        mode.as_str(),
-        "--from",
-        &ctx.node,
-        "--rid",
-        rid,
-        "--synced-at",
-        &at_word,
-    ];
-    log.res(rid, Level::Info, &ctx.transport.shown(node, &words));
-    if let Err(e) = ctx.transport.query(node, &words, ctx.docker.bound) {
-        log.res(
-            rid,
-            Level::Warn,
-            &format!("{node} not told of this sync ({e}): its status says the one before"),
-        );
-    }
+    records::write(&svc.path, &ctx.roots, s, node, records::now(), None)?;
     Ok(())
 }
