@@ -371,6 +371,33 @@ fn a_second_sync_names_the_holder_and_a_killed_one_leaves_nothing_in_the_way() {
     );
     assert_eq!(std::fs::read(dst.join("big.bin")).unwrap(), big);
     assert!(!temp.exists(), "the temporary directory stays");
+
+    // the receiving node's lock of the resource: held there, the sync
+    // waits for it, then names its holder
+    let rig_dir = std::env::var("OM_TEST_RIG").expect("OM_TEST_RIG");
+    let lock = Path::new(&rig_dir)
+        .join("n2/root/var/svc")
+        .join(&name)
+        .join("sync#1/lock");
+    let mut held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&lock)
+        .unwrap_or_else(|e| panic!("{}: {e}", lock.display()));
+    held.lock().unwrap();
+    use std::io::Write;
+    write!(held, "pid 1 (the test's holder on n2)").unwrap();
+    let out = env
+        .om(&[&name, "sync", "update", "--waitlock", "1s"])
+        .code(1);
+    assert!(
+        out.stderr.contains("sync#1 to n2") && out.stderr.contains("the test's holder on n2"),
+        "{}",
+        out.stderr
+    );
+    held.set_len(0).unwrap();
+    drop(held);
+    env.om(&[&name, "sync", "update"]).ok();
     env.om(&[&name, "purge", "--local"]).ok();
 }
 
