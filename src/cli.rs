@@ -375,6 +375,55 @@ pub struct SyncArgs {
     pub base: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
+    /// update or full: the sync resources' data, not the config.
+    #[command(subcommand)]
+    pub data: Option<DataSyncCommand>,
+}
+
+/// `om SVC sync update|full`: the data of the service's sync resources
+/// sent to their target nodes (SPEC 17).
+#[derive(Subcommand, Debug, Clone)]
+pub enum DataSyncCommand {
+    /// Send the sync resources' data to their target nodes (rsync: the files whose size or time differ).
+    Update(DataSyncArgs),
+    /// The same, every file's content compared (rsync --checksum).
+    Full(DataSyncArgs),
+}
+
+/// Which of a sync's target lists a sync sends to (`--target`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SyncTarget {
+    Nodes,
+    Drpnodes,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DataSyncArgs {
+    /// Only these sync resources: a rid (sync#1) or the group (sync); repeatable.
+    #[arg(long = "rid", value_name = "RID")]
+    pub rid: Vec<String>,
+    /// Only the target nodes of this list (default: the resource's target).
+    #[arg(long, value_enum, value_name = "LIST")]
+    pub target: Option<SyncTarget>,
+    /// How long to wait for a sync resource's lock, here and on the receiving node (e.g. 30s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub waitlock: String,
+    /// Only warnings and errors on stderr (the action log keeps every line).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// The receiving side, run by the sending node's rsync over the
+    /// transport: the rsync server's words after --.
+    #[arg(long, hide = true)]
+    pub receive: bool,
+    /// The sending node (with --receive).
+    #[arg(long, hide = true, value_name = "NODE")]
+    pub from: Option<String>,
+    /// The sender's id of the service (with --receive): another is not this service.
+    #[arg(long = "expect-id", hide = true, value_name = "ID")]
+    pub expect_id: Option<String>,
+    /// The rsync server's words (with --receive).
+    #[arg(last = true, hide = true)]
+    pub server: Vec<String>,
 }
 
 #[derive(Args, Debug)]

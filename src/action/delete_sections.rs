@@ -33,6 +33,7 @@ pub fn delete_sections(host: &Host, path: &SvcPath, rids: &[String], force: bool
                     | SectionKind::Env
                     | SectionKind::Disk
                     | SectionKind::Fs
+                    | SectionKind::Sync
             )
         );
         if !removable || !doc.remove_section(rid) {

@@ -144,6 +144,9 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
         Command::Pull(a) => pull(ctx, sel, &a),
         Command::Delete(a) => delete::delete(ctx, sel, &a),
         Command::Status(a) => status::exit_status(ctx, sel, a.local),
+        Command::Sync(a) if a.data.is_some() => {
+            crate::resource::sync::send::command(ctx, sel, a.data.as_ref())
+        }
         Command::Sync(a) if a.receive => receive::receive(ctx, &exact_path(sel)?, &a),
         Command::Sync(a) => sync::sync(ctx, sel, &a),
         Command::Print(PrintCommand::Status(a)) => status::print(ctx, sel, &a),

@@ -105,6 +105,9 @@ pub fn run(ctx: &Host, path: &ObjPath, command: Command) -> Result<()> {
             o.remove(&a.key)?;
             Ok(o)
         }),
+        Command::Sync(a) if a.data.is_some() => Err(Error::Usage(format!(
+            "{path}: sync update and sync full send a service's sync resources; a secret or config has none (om {path} sync sends it)"
+        ))),
         // the receiving side of a sync from another node (SPEC 12, 13)
         Command::Sync(a) if a.receive => crate::nodes::receive::receive_object(ctx, path, &a),
         // to the other nodes of the services that use it

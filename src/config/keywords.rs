@@ -10,6 +10,7 @@ pub enum Scope {
     Ip,
     Disk,
     Fs,
+    Sync,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -303,6 +304,19 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Fs "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Fs "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
     kw!(Fs "comment" Text, None, "", "Free text for the operators."),
+    kw!(Sync "type" Choice(&["rsync"]), Some("rsync"), "", "The sync driver: rsync, a copy of this node's src to the dst of the target nodes over om's transport (rsync -e with OM_RSH's command), sent by om SVC sync update|full, never by start or stop."),
+    kw!(Sync "src" Words, None, "", "What is sent: absolute paths, passed to rsync as written (a trailing / sends a directory's contents, as rsync reads it). Required."),
+    kw!(Sync "dst" Str, None, "", "Where it goes on each target node: an absolute path, not a system directory (rsync's --delete removes there what src lacks). The receiving node runs rsync into this path of its own config, and no other. Required."),
+    kw!(Sync "target" Words, None, "", "Which nodes receive it: nodes, drpnodes or both (this node left out). Required, as the agent's: a filesystem on a disk both nodes see must not be sent to nodes."),
+    kw!(Sync "options" Words, None, "", "rsync options, shell-split, after om's (-HAXpogDtrlvx --stats --delete --force --timeout=3600), e.g. --exclude=cache/."),
+    kw!(Sync "reset_options" Bool, Some("false"), "", "options replace om's default rsync options (-HAXpogDtrlvx --stats --delete --force) instead of following them."),
+    kw!(Sync "dstfs" Str, None, "", "A mount point that must be mounted on the target node: else the sync to it is refused (a safety net: no copy fills the filesystem under an unmounted one)."),
+    kw!(Sync "bwlimit" Str, None, "", "rsync --bwlimit=: the bandwidth limit of each transfer, in KiB/s (1000) or with rsync's units (1m)."),
+    kw!(Sync "max_delay" Duration, Some("1d3h"), "", "Past this age of the last sync to a target node, status warns (last sync at T, older than max_delay); a node never synced warns too."),
+    kw!(Sync "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Sync "tags" Words, None, "", "Words to select resources by with --tag."),
+    kw!(Sync "subset" Str, None, "", "The subset this resource belongs to."),
+    kw!(Sync "comment" Text, None, "", "Free text for the operators."),
 ];
 
 /// What a section name says about its contents.
@@ -315,6 +329,7 @@ pub enum SectionKind {
     Ip,
     Disk,
     Fs,
+    Sync,
 }
 
 pub fn section_kind(section: &str) -> Option<SectionKind> {
@@ -325,6 +340,7 @@ pub fn section_kind(section: &str) -> Option<SectionKind> {
         s if rid_index(s, IP_GROUP).is_some() => Some(SectionKind::Ip),
         s if rid_index(s, DISK_GROUP).is_some() => Some(SectionKind::Disk),
         s if rid_index(s, FS_GROUP).is_some() => Some(SectionKind::Fs),
+        s if rid_index(s, SYNC_GROUP).is_some() => Some(SectionKind::Sync),
         s if subset_name(s).is_some_and(|n| !n.is_empty()) => Some(SectionKind::Subset),
         _ => None,
     }
@@ -341,6 +357,8 @@ pub const IP_GROUP: &str = "ip";
 /// The data kinds' groups (SPEC 17): `disk#1`, `fs#1`.
 pub const DISK_GROUP: &str = "disk";
 pub const FS_GROUP: &str = "fs";
+/// The sync kind's group: the `sync` of `sync#1`.
+pub const SYNC_GROUP: &str = "sync";
 
 const SUBSET_PREFIX: &str = "subset#container:";
 
@@ -373,6 +391,7 @@ fn scope_of(kind: &SectionKind) -> Option<Scope> {
         SectionKind::Ip => Some(Scope::Ip),
         SectionKind::Disk => Some(Scope::Disk),
         SectionKind::Fs => Some(Scope::Fs),
+        SectionKind::Sync => Some(Scope::Sync),
         SectionKind::Env => None,
     }
 }

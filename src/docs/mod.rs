@@ -360,6 +360,7 @@ fn conf_page() -> String {
         (Scope::Ip, "[ip#N] KEYWORDS (type = netns)"),
         (Scope::Disk, "[disk#N] KEYWORDS (type = loop)"),
         (Scope::Fs, "[fs#N] KEYWORDS (type = xfs, ext4, btrfs)"),
+        (Scope::Sync, "[sync#N] KEYWORDS (type = rsync)"),
     ] {
         r.control("SH", [title]);
         for kw in KEYWORDS
@@ -406,6 +407,7 @@ fn conf_page() -> String {
             Scope::Ip => crate::config::keywords::IP_GROUP,
             Scope::Disk => crate::config::keywords::DISK_GROUP,
             Scope::Fs => crate::config::keywords::FS_GROUP,
+            Scope::Sync => crate::config::keywords::SYNC_GROUP,
         };
         r.control("TP", []);
         r.text([bold(format!("{section}.{}", kw.name))]);

@@ -385,8 +385,63 @@ pub const PAGES: &[Page] = &[
         examples: &[
             ("om db sync", "Send db's config to its other nodes."),
             ("om db sync --force", "Replace a config changed there."),
+            ("om db sync update", "Send db's data (its sync resources) to their target nodes (om-sync-update(1))."),
         ],
         exit: CONFIG,
+    },
+    Page {
+        words: "sync update",
+        description: &[
+            "Sends the data of the service's sync resources ([sync#N] type = rsync): each \
+             resource's src, from this node, to its dst on each of its target nodes (target: \
+             nodes, drpnodes; --target narrows it to one list), with rsync over om's own \
+             transport (rsync -e with OM_RSH's command, else ssh -o BatchMode=yes). rsync \
+             sends the files whose size or time differ, and removes from dst what src lacks \
+             (--delete, with the agent's options -HAXpogDtrlvx --stats --force \
+             --timeout=3600 unless reset_options; then options, and --bwlimit). On the \
+             receiving node its own om runs the rsync server into its own config's dst and \
+             no other path.",
+            "Refused, with the reason: on a node where the service is not up (its data there \
+             is not the one in use), from a disaster recovery node (drpnodes), towards a node \
+             that says the service runs there or can not tell (its om reads its own status \
+             as the split-brain guard reads a node's answer, under the sync's lock, in the \
+             ssh session of the transfer), towards a node whose dstfs is not mounted. A refused or failed target \
+             does not stop the others; the command fails naming each.",
+            "Each sync resource has a lock on the sending node and one on the receiving node: \
+             a second sync waits --waitlock, then says who holds it. The receiving rsync \
+             writes into dst/.om-sync-tmp before it renames each file into place; what an \
+             interrupted sync (a kill, a cut connection) left there is removed by the next \
+             sync before it runs.",
+            "After a success the time is recorded on this node (per target) and on the \
+             target (its om, as its side ends). print status shows, per target, warn: never synced to N, or warn: last \
+             sync to N at T, older than max_delay (default 1d3h); a target node where the \
+             service is not up says the same of the last sync it received. It is the age of \
+             the last sync, not a comparison of contents. A sync resource is neither started \
+             nor stopped by start and stop, and counts in overall, never in avail.",
+            "om has no scheduler: run the sync from cron or a systemd timer on each node that \
+             may run the service (a node where it is not up refuses, exit 1, and says why). A \
+             cron line, every 15 minutes: */15 * * * * root om db sync update --quiet. A \
+             systemd timer: om-db-sync.service with Type=oneshot and ExecStart=om db sync \
+             update --quiet, and om-db-sync.timer with OnCalendar=*:0/15 and Persistent=true, \
+             enabled with systemctl enable --now om-db-sync.timer. print status --format \
+             json is what a monitoring system reads (the sync resource's log lines).",
+        ],
+        examples: &[
+            ("om db sync update", "Send db's sync resources to their target nodes."),
+            ("om db sync update --rid sync#1 --target drpnodes", "Only sync#1, only to the disaster recovery nodes."),
+        ],
+        exit: &[OK, ("1", "A refusal or a failed transfer (each target named), the service not up here, a lock held past --waitlock."), USAGE, SIGNAL],
+    },
+    Page {
+        words: "sync full",
+        description: &[
+            "As om-sync-update(1), every file's content compared (rsync --checksum): a pass \
+             that finds a change the sizes and times hide, at the cost of reading every file \
+             on both sides. The OpenSVC agent's rsync driver makes no difference between \
+             update and full; om's full is this checksum pass.",
+        ],
+        examples: &[("om db sync full", "Compare and send every file of db's sync resources.")],
+        exit: &[OK, ("1", "A refusal or a failed transfer (each target named), the service not up here, a lock held past --waitlock."), USAGE, SIGNAL],
     },
     Page {
         words: "print",

@@ -14,6 +14,7 @@ pub mod ip;
 pub mod limits;
 pub mod resource;
 pub mod service;
+pub mod sync;
 pub mod trigger;
 
 pub use container::Container;
@@ -25,4 +26,5 @@ pub use ip::{Ip, Mode};
 pub use limits::Limits;
 pub use resource::Resource;
 pub use service::{DaemonConfig, Service};
+pub use sync::DataSync;
 pub use trigger::Triggers;

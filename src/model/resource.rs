@@ -7,6 +7,7 @@ use super::disk::Disk;
 use super::fs::{Dev, Fs};
 use super::head::Head;
 use super::ip::Ip;
+use super::sync::DataSync;
 
 /// A resource of any kind, as the plan and the actions see it: its head,
 /// and its kind's own part to dispatch on.
@@ -16,6 +17,7 @@ pub enum Resource<'a> {
     Ip(&'a Ip),
     Disk(&'a Disk),
     Fs(&'a Fs),
+    Sync(&'a DataSync),
 }
 
 impl<'a> Resource<'a> {
@@ -25,13 +27,14 @@ impl<'a> Resource<'a> {
             Resource::Ip(i) => &i.head,
             Resource::Disk(d) => &d.head,
             Resource::Fs(f) => &f.head,
+            Resource::Sync(s) => &s.head,
         }
     }
 
     pub fn container(self) -> Option<&'a Container> {
         match self {
             Resource::Container(c) => Some(c),
-            Resource::Ip(_) | Resource::Disk(_) | Resource::Fs(_) => None,
+            Resource::Ip(_) | Resource::Disk(_) | Resource::Fs(_) | Resource::Sync(_) => None,
         }
     }
 
@@ -65,6 +68,8 @@ impl<'a> Resource<'a> {
                 Dev::Disk(rid) => vec![rid.as_str()],
                 Dev::Path(_) => data.disks.clone(),
             },
+            // started by nothing: `om SVC sync update|full` sends it
+            Resource::Sync(_) => Vec::new(),
         }
     }
 }
@@ -84,7 +89,7 @@ impl<'a> Data<'a> {
             match r {
                 Resource::Disk(d) => data.disks.push(d.head.rid.as_str()),
                 Resource::Fs(f) => data.fss.push(f.head.rid.as_str()),
-                Resource::Container(_) | Resource::Ip(_) => {}
+                Resource::Container(_) | Resource::Ip(_) | Resource::Sync(_) => {}
             }
         }
         data

@@ -7,6 +7,7 @@ use super::fs::Fs;
 use super::ip::Ip;
 use super::limits::Limits;
 use super::resource::Resource;
+use super::sync::DataSync;
 use super::trigger::{self, Triggers};
 use crate::nodename::is_local;
 use crate::paths::SvcPath;
@@ -24,6 +25,8 @@ pub struct Service {
     /// The disk and fs resources (SPEC 17), in natural rid order.
     pub disks: Vec<Disk>,
     pub fss: Vec<Fs>,
+    /// The sync resources (SPEC 17), in natural rid order.
+    pub syncs: Vec<DataSync>,
     /// `(subset name, parallel)`, in name order.
     pub subsets: Vec<(String, bool)>,
     /// The service's private docker daemon (`docker_data_dir`), if any.
@@ -117,6 +120,7 @@ impl Service {
             ips: Vec::new(),
             disks: Vec::new(),
             fss: Vec::new(),
+            syncs: Vec::new(),
             subsets: Vec::new(),
             daemon: None,
             nodes: vec![node.to_string()],
@@ -152,6 +156,7 @@ impl Service {
         let containers = self.containers.iter().map(Resource::Container);
         data.chain(containers)
             .chain(self.ips.iter().map(Resource::Ip))
+            .chain(self.syncs.iter().map(Resource::Sync))
             .collect()
     }
 
@@ -186,6 +191,11 @@ impl Service {
             },
             _ => None,
         }
+    }
+
+    /// The sync resource `rid` (a few per service: looked for).
+    pub fn sync(&self, rid: &str) -> Option<&DataSync> {
+        self.syncs.iter().find(|s| s.head.rid == rid)
     }
 
     /// `(is an ip, its index)`: a lookup in constant time, however many

@@ -62,6 +62,12 @@ impl Transport {
         })
     }
 
+    /// The remote shell's words, before the node name (a sync's rsync
+    /// runs its transfer over them: `rsync -e`).
+    pub fn rsh(&self) -> &[String] {
+        &self.rsh
+    }
+
     /// `om ARGS` on `node`, as one command line: ssh hands the words to the
     /// remote shell joined by spaces, so each is quoted for it.
     pub fn om_cmd(&self, node: &str, args: &[&str]) -> Result<Cmd> {

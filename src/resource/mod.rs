@@ -38,6 +38,7 @@ pub mod disk;
 pub mod fs;
 pub mod ip;
 pub mod limits;
+pub mod sync;
 pub mod touched;
 pub mod trigger;
 
@@ -56,6 +57,7 @@ pub fn named<'a>(svc: &'a Service, rid: &str) -> Option<Resource<'a>> {
         .or_else(|| svc.ip(rid).map(Resource::Ip))
         .or_else(|| svc.disk(rid).map(Resource::Disk))
         .or_else(|| svc.fs(rid).map(Resource::Fs))
+        .or_else(|| svc.sync(rid).map(Resource::Sync))
 }
 
 /// Starts `res`; whether this call started it (what a rollback stops).
@@ -66,6 +68,8 @@ pub fn start(ctx: &Context, touched: &Touched, res: Resource, cur: &Current) -> 
         Resource::Ip(i) => ip::start(ctx, touched, i),
         Resource::Disk(d) => disk::start(ctx, touched, d),
         Resource::Fs(f) => fs::start(ctx, touched, f),
+        // sent by `om SVC sync update|full`, never started
+        Resource::Sync(_) => Ok(false),
     }
 }
 
@@ -77,6 +81,7 @@ pub fn stop(ctx: &Context, res: Resource, cur: &Current, remove: bool) -> Result
         Resource::Disk(d) => disk::stop(ctx, d, remove),
         // a filesystem's data goes with its disk's file, at purge
         Resource::Fs(f) => fs::stop(ctx, f),
+        Resource::Sync(_) => Ok(()),
     }
 }
 
@@ -90,6 +95,7 @@ pub fn status(ctx: &Context, res: Resource, cur: &Current) -> Result<ResourceSta
         Resource::Ip(i) => ip::status::resource(i, &ip::state(ctx, i)),
         Resource::Disk(d) => disk::status::resource(d, &disk::state(d)),
         Resource::Fs(f) => fs::status(ctx.svc, f),
+        Resource::Sync(s) => sync::status::resource(s, &sync::status::Seen::default(), false),
     })
 }
 
@@ -105,6 +111,7 @@ pub fn started_and_up(ctx: &Context, touched: &Touched, res: Resource, cur: &Cur
         Resource::Ip(_) => true,
         Resource::Disk(d) => disk::state(d) == disk::State::Up,
         Resource::Fs(f) => fs::state(ctx.svc, f) == disk::State::Up,
+        Resource::Sync(_) => false,
     }
 }
 
@@ -122,7 +129,7 @@ pub fn left_running(ctx: &Context, touched: &Touched, res: Resource, cur: &Curre
                     .flatten()
                     .is_some_and(|i| i.running && container::owns(ctx.svc, c, &i))
         }
-        Resource::Ip(_) | Resource::Disk(_) | Resource::Fs(_) => false,
+        Resource::Ip(_) | Resource::Disk(_) | Resource::Fs(_) | Resource::Sync(_) => false,
     }
 }
 
@@ -137,5 +144,6 @@ pub fn undo_cut_short(ctx: &Context, touched: &Touched, res: Resource) -> Result
         // a container is never half-made: its `docker run` is one call
         Resource::Container(_) | Resource::Disk(_) | Resource::Fs(_) => Ok(()),
         Resource::Ip(i) => ip::stop(ctx, i).map(|()| touched.half_made(rid, false)),
+        Resource::Sync(_) => Ok(()),
     }
 }

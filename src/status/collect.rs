@@ -67,7 +67,16 @@ pub fn collect(
                 Some(cur) => View::Engine(cur),
                 None => daemon_view(ctx, svc),
             };
-            service_in(svc, &ctx.node, view, &ips, *started, running.as_deref())
+            let syncs = crate::resource::sync::status::observe(ctx, svc);
+            service_in(
+                svc,
+                &ctx.node,
+                view,
+                &ips,
+                &syncs,
+                *started,
+                running.as_deref(),
+            )
         });
         if let Some(remote) = remote {
             let answers = remote
@@ -271,11 +280,13 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
     let down = docker::daemon::Daemon::of(svc, ctx).is_some_and(|d| d.running().is_none());
     if down {
         let ips = ip::observe(svc, None, &Ok(Default::default()));
+        let syncs = crate::resource::sync::status::observe(ctx, svc);
         return Ok(service_in(
             svc,
             &ctx.node,
             daemon_view(ctx, svc),
             &ips,
+            &syncs,
             started,
             running.as_deref(),
         ));
@@ -285,11 +296,13 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
     // what runs is all it is asked for: no inspect of the stopped ones
     let cur = Current::from_infos(engine_view(&engine, &[svc], listing, false)?);
     let ips = ip::observe_one(&engine, svc, &cur);
+    let syncs = crate::resource::sync::status::observe(ctx, svc);
     Ok(service_in(
         svc,
         &ctx.node,
         View::Engine(&cur),
         &ips,
+        &syncs,
         started,
         running.as_deref(),
     ))

@@ -57,7 +57,7 @@ pub fn service(
     started: bool,
 ) -> ServiceStatus {
     let cur = Current::from_infos(infos.to_vec());
-    service_in(svc, node, View::Engine(&cur), &[], started, None)
+    service_in(svc, node, View::Engine(&cur), &[], &[], started, None)
 }
 
 /// What a service's engine holds, for its status.
@@ -86,10 +86,11 @@ pub fn service_in(
     node: &str,
     view: View,
     ips: &[crate::resource::ip::State],
+    syncs: &[crate::resource::sync::status::Seen],
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
-    let mut resources = resources_in(svc, &view, ips, running);
+    let mut resources = resources_in(svc, &view, ips, syncs, running);
     let avail = aggregate(&resources, false);
     let mut overall = aggregate(&resources, true);
     // A container down while the service is started says so on its line;
@@ -180,6 +181,7 @@ fn resources_in(
     svc: &Service,
     view: &View,
     ips: &[crate::resource::ip::State],
+    syncs: &[crate::resource::sync::status::Seen],
     running: Option<&str>,
 ) -> Vec<ResourceStatus> {
     let cur = match *view {
@@ -211,6 +213,15 @@ fn resources_in(
             .map(|d| crate::resource::disk::status::resource(d, &crate::resource::disk::state(d))),
     );
     resources.extend(svc.fss.iter().map(|f| crate::resource::fs::status(svc, f)));
+    // the sync resources (`syncs`: their records, in `svc.syncs` order),
+    // whose status depends on whether the service is up here (the sender)
+    let up_here = aggregate(&resources, false) == Avail::Up;
+    resources.extend(
+        svc.syncs
+            .iter()
+            .zip(syncs)
+            .map(|(s, seen)| crate::resource::sync::status::resource(s, seen, up_here)),
+    );
     if running.is_some() {
         for r in &mut resources {
             r.flags.replace_range(0..1, "R");

@@ -690,7 +690,7 @@ mod tests {
         let st = service(&s, "n1", &[info(false, "nginx", "id1.container#1")], false);
         assert_eq!((st.avail, st.notice.as_str()), (Avail::Down, "idle"));
         let cur = Current::from_infos(vec![info(true, "nginx", "id1.container#1")]);
-        let st = service_in(&s, "n1", View::Engine(&cur), &[], true, Some("stop"));
+        let st = service_in(&s, "n1", View::Engine(&cur), &[], &[], true, Some("stop"));
         assert_eq!(st.notice, "stop, started");
         assert_eq!(st.resources[0].flags, "R.......");
         let st = service(&s, "n1", &[info(true, "other", "id1.container#1")], true);
@@ -760,7 +760,7 @@ mod tests {
         );
         // while an action runs, it is the one changing them: nothing said
         let cur = Current::from_infos(vec![dead.clone()]);
-        let st = service_in(&s, "n1", View::Engine(&cur), &[], true, Some("start"));
+        let st = service_in(&s, "n1", View::Engine(&cur), &[], &[], true, Some("start"));
         assert_eq!(st.overall, Avail::Down);
         // a listing's exit code is no word: none without the inspect's time
         dead.finished_at = None;

@@ -25,6 +25,7 @@ mod secrets;
 mod seeing;
 mod shipping;
 mod support;
+mod sync_data;
 mod triggers;
 mod unreachable;
 mod walkthrough;

@@ -140,6 +140,10 @@ fn whole(eval: &Evaluator) -> Result<Service> {
             Ok(f)
         })
         .collect::<Result<Vec<_>>>()?;
+    let syncs = rids_of(doc, SectionKind::Sync)
+        .iter()
+        .map(|rid| sections::sync::parse(&Section { eval, rid }, &rids))
+        .collect::<Result<Vec<_>>>()?;
     let data_heads: Vec<&Head> = disks
         .iter()
         .map(|d| &d.head)
@@ -166,6 +170,7 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         ips,
         disks,
         fss,
+        syncs,
         subsets,
         daemon,
         nodes,

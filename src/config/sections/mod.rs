@@ -9,6 +9,7 @@ pub mod container;
 pub mod disk;
 pub mod fs;
 pub mod ip;
+pub mod sync;
 
 use super::eval::Evaluator;
 use super::operand;

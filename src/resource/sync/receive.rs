@@ -1,0 +1,193 @@
+//! The receiving side of a sync (SPEC 17), run by the sender's rsync as
+//! its remote program (`--rsync-path`): this node's om checks the sync by
+//! its own config (the service does not run here, `dstfs` is mounted, the
+//! destination is its own `dst`), takes the resource's lock, removes what
+//! an interrupted sync left in the temporary directory, and runs the
+//! rsync server on the same stdin and stdout; after its success, records
+//! the time as this node's last sync, from the sender. One ssh session
+//! per target: the question, the transfer and the record ride on it.
+
+use super::records;
+use super::rsync::{server_words_ok, TEMP_DIR};
+use crate::action::log::service_log;
+use crate::cli::DataSyncArgs;
+use crate::error::{fail, Error, Result};
+use crate::host::Host;
+use crate::logger::Level;
+use crate::model::{DataSync, Service};
+use crate::nodes::ask::Word;
+use crate::paths::SvcPath;
+use std::path::Path;
+
+/// The sending node (`--from`), checked as a node name.
+fn from(args: &DataSyncArgs) -> Result<&str> {
+    let from = args
+        .from
+        .as_deref()
+        .ok_or_else(|| Error::Usage("the receiving side of a sync needs --from NODE".into()))?;
+    crate::config::operand::node(from).map_err(|e| Error::Usage(format!("--from {e}")))?;
+    Ok(from)
+}
+
+/// The one sync resource `--rid` names, in this node's config.
+fn the_sync<'a>(svc: &'a Service, args: &DataSyncArgs) -> Result<&'a DataSync> {
+    let [rid] = args.rid.as_slice() else {
+        return Err(Error::Usage(
+            "the receiving side of a sync needs one --rid sync#N".into(),
+        ));
+    };
+    svc.sync(rid)
+        .ok_or_else(|| Error::Failed(format!("{}: no sync resource {rid} here", svc.path)))
+}
+
+/// `om PATH sync update|full --receive --from N --rid sync#N -- WORDS`:
+/// the rsync server, with WORDS, once this node agrees.
+pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
+    let from = from(args)?;
+    let here = ctx.node.as_str();
+    let (_, svc) = crate::config::load(path, ctx)?;
+    let s = the_sync(&svc, args)?;
+    let rid = s.head.rid.as_str();
+    server_words_ok(&args.server, &s.dst)
+        .map_err(|why| Error::Failed(format!("{path}: {rid} from {from}: {why}")))?;
+    // stdout is rsync's protocol: om says nothing there, and its log
+    // lines go to stderr, which the sender's rsync hands to the sender
+    let log = service_log(ctx, path, false);
+    let what = format!("om {path} sync from {from} --rid {rid}");
+    let _lock = records::lock(
+        ctx,
+        path,
+        s,
+        crate::action::waitlock(&args.waitlock)?,
+        &what,
+    )?;
+    // this node's word on the service, read as the split-brain guard
+    // reads another node's answer (`nodes::ask::word_of`), here, under
+    // the sync's lock, in the same session as the transfer
+    if let Some(id) = args.expect_id.as_deref().filter(|id| *id != svc.id) {
+        return fail(format!(
+            "{path} on {here} has id {}, the one on {from} id {id}: another service, no sync into it",
+            svc.id
+        ));
+    }
+    let st = crate::status::collect::local_status(ctx, &svc)?;
+    let answer = st.instances.into_iter().next().map(|i| (svc.id.clone(), i));
+    match crate::nodes::ask::word_of(here, &svc, answer.as_ref()) {
+        Word::Not | Word::Absent => {}
+        Word::Runs { .. } => {
+            return fail(format!(
+                "{path}: {here} says the service runs there: no sync to it (its data is in use)"
+            ))
+        }
+        Word::Unknown(why) => {
+            return fail(format!(
+                "{path}: {here} can not tell whether the service runs there ({why}): no sync to it"
+            ))
+        }
+    }
+    if let Some(fs) = &s.dstfs {
+        if !mounted(Path::new(fs))? {
+            return fail(format!(
+                "{path}: dstfs {fs} is not mounted on {here}: no sync into {} (it would fill the filesystem under it)",
+                s.dst
+            ));
+        }
+    }
+    let dst = Path::new(&s.dst);
+    let temp = dst.join(TEMP_DIR);
+    std::fs::create_dir_all(dst).map_err(|e| Error::io("create", dst.to_path_buf(), e))?;
+    let left = clean(&temp)?;
+    if left > 0 {
+        log.res(
+            rid,
+            Level::Info,
+            &format!(
+                "removed {left} temporary files an interrupted sync left in {}",
+                temp.display()
+            ),
+        );
+    }
+    match std::fs::create_dir(&temp) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::io("create", temp, e))
+        }
+        _ => {}
+    }
+    let cmd = crate::process::Cmd::new("rsync", args.server.iter().cloned());
+    let code = crate::process::inherit(&cmd)?;
+    // emptied by rsync's renames when it succeeded
+    let _ = std::fs::remove_dir(&temp);
+    if code != 0 {
+        return Err(Error::Child(code));
+    }
+    // the time of the success, kept here as this node's last sync, from
+    // the sender (which records its own when its rsync ends)
+    records::write(path, &ctx.roots, s, here, records::now(), Some(from))
+}
+
+/// Removes the files in `temp` (om's temporary directory in a `dst`,
+/// where only rsync writes): what a killed rsync left. Never follows a
+/// link, never goes below it. How many went.
+fn clean(temp: &Path) -> Result<usize> {
+    match std::fs::symlink_metadata(temp) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return fail(format!("{} is not a directory", temp.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io("read", temp.to_path_buf(), e)),
+    }
+    let mut n = 0;
+    let entries = std::fs::read_dir(temp).map_err(|e| Error::io("read", temp.to_path_buf(), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read", temp.to_path_buf(), e))?;
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            let p = entry.path();
+            std::fs::remove_file(&p).map_err(|e| Error::io("remove", p, e))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Whether `mnt` is a mount point on this node, from the mount table.
+fn mounted(mnt: &Path) -> Result<bool> {
+    let table = std::fs::read_to_string("/proc/self/mountinfo")
+        .map_err(|e| Error::io("read", "/proc/self/mountinfo", e))?;
+    let want: std::path::PathBuf = mnt.components().collect();
+    Ok(table.lines().any(|l| {
+        l.split(' ')
+            .nth(4)
+            .is_some_and(|m| Path::new(&unescape(m)) == want)
+    }))
+}
+
+/// A mountinfo field with its octal escapes (`\040` for a space) undone.
+fn unescape(field: &str) -> String {
+    let b = field.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
+            let n = b[i + 1..i + 4]
+                .iter()
+                .fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
+            out.push(u8::try_from(n).unwrap_or(b'?'));
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mount_table_field_is_unescaped() {
+        assert_eq!(unescape("/mnt/a\\040b"), "/mnt/a b");
+        assert_eq!(unescape("/srv"), "/srv");
+        assert!(mounted(Path::new("/")).unwrap());
+    }
+}

@@ -1,0 +1,210 @@
+//! The rsync command lines of a sync, as data (STYLE.md 1): the sender's
+//! `rsync … SRC… NODE:DST`, whose remote shell is om's transport (`-e`
+//! with `OM_RSH`'s words) and whose remote program is the receiving
+//! node's om (`--rsync-path`), which checks, locks and runs the rsync
+//! server itself (see `receive`).
+
+use super::Mode;
+use crate::model::DataSync;
+use crate::process::{quote, Cmd};
+
+/// The agent's options (opensvc drivers/resource/sync/rsync): hard links,
+/// ACLs, xattrs, permissions, owners, groups, devices, times, recursion,
+/// links, one filesystem; statistics; what src lacks removed from dst.
+pub const DEFAULTS: &[&str] = &["-HAXpogDtrlvx", "--stats", "--delete", "--force"];
+
+/// The agent's bound of a transfer with no data moving, in seconds.
+const TIMEOUT: &str = "--timeout=3600";
+
+/// The directory, in `dst`, where the receiving rsync writes the files it
+/// is receiving (`--temp-dir`) before it renames them into place: what an
+/// interrupted sync leaves is there, and the next sync removes it before
+/// its rsync runs. Excluded from the transfer, so `--delete` keeps it.
+pub const TEMP_DIR: &str = ".om-sync-tmp";
+
+/// What the sender knows of one transfer.
+pub struct Transfer<'a> {
+    /// The sending node's name (the receiver's `--from`).
+    pub here: &'a str,
+    /// The receiving node, as the config names it (its ssh host).
+    pub node: &'a str,
+    /// The service's path.
+    pub path: &'a str,
+    /// The remote shell's words (`OM_RSH`, or `ssh -o BatchMode=yes`).
+    pub rsh: &'a [String],
+    /// How long the receiver waits for its lock (`--waitlock`).
+    pub waitlock: &'a str,
+    /// The service's id: the receiver takes no sync for another service
+    /// at the path.
+    pub id: &'a str,
+}
+
+/// The options of a sync of `s`: the defaults (unless `reset_options`),
+/// `options`, the timeout, the bandwidth limit, and om's own.
+pub fn options(s: &DataSync, mode: Mode) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if !s.reset_options {
+        out.extend(DEFAULTS.iter().map(ToString::to_string));
+    }
+    out.extend(s.options.iter().cloned());
+    if !out.iter().any(|o| o.starts_with("--timeout")) {
+        out.push(TIMEOUT.into());
+    }
+    if let Some(b) = &s.bwlimit {
+        out.push(format!("--bwlimit={b}"));
+    }
+    if mode == Mode::Full {
+        out.push("--checksum".into());
+    }
+    out.push(format!("--temp-dir={TEMP_DIR}"));
+    out.push(format!("--exclude=/{TEMP_DIR}"));
+    out
+}
+
+/// The sender's command line for one transfer of `s` to `t.node`.
+pub fn send_cmd(s: &DataSync, mode: Mode, t: &Transfer) -> Cmd {
+    let receiver = [
+        "om",
+        t.path,
+        "sync",
+        mode.as_str(),
+        "--receive",
+        "--from",
+        t.here,
+        "--rid",
+        s.head.rid.as_str(),
+        "--waitlock",
+        t.waitlock,
+        "--expect-id",
+        t.id,
+        "--",
+    ];
+    let mut args = options(s, mode);
+    // rsync splits -e itself, honouring quotes: never a shell
+    args.push("-e".into());
+    let rsh: Vec<String> = t.rsh.iter().map(|w| quote(w)).collect();
+    args.push(rsh.join(" "));
+    // the remote shell reads this line: each word quoted for it
+    let remote: Vec<String> = receiver.iter().map(|w| quote(w)).collect();
+    args.push(format!("--rsync-path={}", remote.join(" ")));
+    args.extend(s.src.iter().cloned());
+    args.push(format!("{}:{}", t.node, s.dst));
+    Cmd::new("rsync", args)
+}
+
+/// Whether the words after the receiver's `--` are an rsync server's
+/// that receives into `dst` (rsync's own remote command line, which ends
+/// with `.` and the destination): never a sender (`--sender`), never
+/// another destination than the receiver's own config names.
+pub fn server_words_ok(words: &[String], dst: &str) -> Result<(), String> {
+    if words.first().map(String::as_str) != Some("--server") {
+        return Err("not an rsync server's command line".into());
+    }
+    if words.iter().any(|w| w == "--sender") {
+        return Err("a sync only receives here (--sender)".into());
+    }
+    match words.last() {
+        Some(last) if last == dst => Ok(()),
+        Some(last) => Err(format!(
+            "the destination {} is not this node's dst ({dst})",
+            quote(last)
+        )),
+        None => Err("no destination".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::sync::Target;
+
+    fn sync() -> DataSync {
+        DataSync {
+            head: crate::model::Head {
+                rid: "sync#1".into(),
+                ..Default::default()
+            },
+            src: vec!["/srv/db/".into()],
+            dst: "/srv/db".into(),
+            target: vec![Target::Drpnodes],
+            options: vec!["--exclude=cache/".into()],
+            bwlimit: Some("1m".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_sender_runs_rsync_over_om_s_transport_into_the_receiver_s_om() {
+        let rsh: Vec<String> = ["ssh", "-F", "/etc/my ssh", "-o", "BatchMode=yes"]
+            .map(String::from)
+            .to_vec();
+        let t = Transfer {
+            here: "n1",
+            node: "n3",
+            path: "ns1/svc/db",
+            rsh: &rsh,
+            waitlock: "30s",
+            id: "a1b2",
+        };
+        let cmd = send_cmd(&sync(), Mode::Update, &t);
+        assert_eq!(cmd.program, "rsync");
+        assert_eq!(
+            cmd.args,
+            [
+                "-HAXpogDtrlvx",
+                "--stats",
+                "--delete",
+                "--force",
+                "--exclude=cache/",
+                "--timeout=3600",
+                "--bwlimit=1m",
+                "--temp-dir=.om-sync-tmp",
+                "--exclude=/.om-sync-tmp",
+                "-e",
+                "ssh -F '/etc/my ssh' -o BatchMode=yes",
+                "--rsync-path=om ns1/svc/db sync update --receive --from n1 --rid sync#1 --waitlock 30s --expect-id a1b2 --",
+                "/srv/db/",
+                "n3:/srv/db",
+            ]
+        );
+        let full = send_cmd(
+            &DataSync {
+                reset_options: true,
+                options: vec!["-a".into(), "--timeout=60".into()],
+                bwlimit: None,
+                ..sync()
+            },
+            Mode::Full,
+            &t,
+        );
+        assert_eq!(
+            full.args[..5],
+            [
+                "-a",
+                "--timeout=60",
+                "--checksum",
+                "--temp-dir=.om-sync-tmp",
+                "--exclude=/.om-sync-tmp"
+            ]
+        );
+        assert!(
+            full.args[7].contains(" sync full --receive "),
+            "{:?}",
+            full.args
+        );
+    }
+
+    #[test]
+    fn the_receiver_runs_only_a_receiving_server_into_its_own_dst() {
+        let w = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert!(server_words_ok(
+            &w("--server -logDtpre.iLsfxCIvu --delete . /srv/db"),
+            "/srv/db"
+        )
+        .is_ok());
+        assert!(server_words_ok(&w("--server --sender -logDtpr . /srv/db"), "/srv/db").is_err());
+        assert!(server_words_ok(&w("--server -logDtpr . /etc"), "/srv/db").is_err());
+        assert!(server_words_ok(&w("-c reboot"), "/srv/db").is_err());
+        assert!(server_words_ok(&[], "/srv/db").is_err());
+    }
+}
