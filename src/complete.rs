@@ -138,6 +138,11 @@ impl Site {
                         .iter()
                         .map(|r| format!("{r}.{}{suffix}", kw.name)),
                 ),
+                Scope::Volume => words.extend(
+                    crate::config::service::rids_of(&doc, SectionKind::Volume)
+                        .iter()
+                        .map(|r| format!("{r}.{}{suffix}", kw.name)),
+                ),
                 Scope::Subset => words.extend(
                     doc.section_names()
                         .filter(|s| section_kind(s) == Some(SectionKind::Subset))

@@ -164,6 +164,7 @@ fn exec_for<'a>(
         );
     }
     context.converge = kind == Action::Deploy;
+    context.purge = kind == Action::Purge;
     context.use_prepared(prepared);
     context
 }

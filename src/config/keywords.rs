@@ -8,6 +8,7 @@ pub enum Scope {
     Container,
     Subset,
     Ip,
+    Volume,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,6 +245,32 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Ip "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Ip "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
     kw!(Ip "comment" Text, None, "", "Free text for the operators."),
+    kw!(Volume "name" Str, None, "docker volume create --name", "The docker volume's name (default NAME-vol-N, NS..NAME-vol-N outside the root namespace, as OpenSVC's {name}-vol-{rindex}), on the service's engine (its private daemon's with docker_data_dir); a container mounts it by this name in volume_mounts (NAME:/path). A volume of the name that is not this resource's (its com.opensvc.id label) is refused."),
+    kw!(Volume "driver" Str, None, "docker volume create --driver", "The volume driver; docker's (local) when unset."),
+    kw!(Volume "options" Words, None, "docker volume create --opt per word", "The driver's options, KEY=VALUE words (type=tmpfs device=tmpfs o=size=64m)."),
+    kw!(Volume "pre_start" Str, None, "", "A command run before this resource's start; a failure is a warning. As DEFAULT.pre_start, OPENSVC_RID set."),
+    kw!(Volume "blocking_pre_start" Str, None, "", "A command run before this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_start, OPENSVC_RID set."),
+    kw!(Volume "post_start" Str, None, "", "A command run after this resource's start; a failure is a warning. As DEFAULT.post_start, OPENSVC_RID set."),
+    kw!(Volume "blocking_post_start" Str, None, "", "A command run after this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_start, OPENSVC_RID set."),
+    kw!(Volume "pre_stop" Str, None, "", "A command run before this resource's stop; a failure is a warning. As DEFAULT.pre_stop, OPENSVC_RID set."),
+    kw!(Volume "blocking_pre_stop" Str, None, "", "A command run before this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_stop, OPENSVC_RID set."),
+    kw!(Volume "post_stop" Str, None, "", "A command run after this resource's stop; a failure is a warning. As DEFAULT.post_stop, OPENSVC_RID set."),
+    kw!(Volume "blocking_post_stop" Str, None, "", "A command run after this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_stop, OPENSVC_RID set."),
+    kw!(Volume "pre_provision" Str, None, "", "A command run before this resource's provision; a failure is a warning. As DEFAULT.pre_provision, OPENSVC_RID set."),
+    kw!(Volume "blocking_pre_provision" Str, None, "", "A command run before this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_provision, OPENSVC_RID set."),
+    kw!(Volume "post_provision" Str, None, "", "A command run after this resource's provision; a failure is a warning. As DEFAULT.post_provision, OPENSVC_RID set."),
+    kw!(Volume "blocking_post_provision" Str, None, "", "A command run after this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_provision, OPENSVC_RID set."),
+    kw!(Volume "pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure is a warning. As DEFAULT.pre_unprovision, OPENSVC_RID set."),
+    kw!(Volume "blocking_pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_unprovision, OPENSVC_RID set."),
+    kw!(Volume "post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure is a warning. As DEFAULT.post_unprovision, OPENSVC_RID set."),
+    kw!(Volume "blocking_post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_unprovision, OPENSVC_RID set."),
+    kw!(Volume "start_requires" Words, None, "", "RID(STATE,...) words: this resource starts only while those resources are in those states (default up). A resource required up starts first."),
+    kw!(Volume "stop_requires" Words, None, "", "RID(STATE,...) words: this resource stops only while those resources are in those states (default up)."),
+    kw!(Volume "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Volume "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
+    kw!(Volume "tags" Words, None, "", "Words to select resources by with --tag."),
+    kw!(Volume "comment" Text, None, "", "Free text for the operators."),
+    kw!(Volume "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
 ];
 
 /// What a section name says about its contents.
@@ -254,6 +281,7 @@ pub enum SectionKind {
     Container,
     Subset,
     Ip,
+    Volume,
 }
 
 pub fn section_kind(section: &str) -> Option<SectionKind> {
@@ -262,6 +290,7 @@ pub fn section_kind(section: &str) -> Option<SectionKind> {
         "env" => Some(SectionKind::Env),
         s if rid_index(s, CONTAINER_GROUP).is_some() => Some(SectionKind::Container),
         s if rid_index(s, IP_GROUP).is_some() => Some(SectionKind::Ip),
+        s if rid_index(s, VOLUME_GROUP).is_some() => Some(SectionKind::Volume),
         s if subset_name(s).is_some_and(|n| !n.is_empty()) => Some(SectionKind::Subset),
         _ => None,
     }
@@ -274,6 +303,9 @@ pub const CONTAINER_GROUP: &str = "container";
 /// The ip kind's group: the `ip` of `ip#1`, and the `--rid` word that
 /// selects every ip resource.
 pub const IP_GROUP: &str = "ip";
+
+/// The volume kind's group: the `volume` of `volume#1`.
+pub const VOLUME_GROUP: &str = "volume";
 
 const SUBSET_PREFIX: &str = "subset#container:";
 
@@ -304,6 +336,7 @@ fn scope_of(kind: &SectionKind) -> Option<Scope> {
         SectionKind::Container => Some(Scope::Container),
         SectionKind::Subset => Some(Scope::Subset),
         SectionKind::Ip => Some(Scope::Ip),
+        SectionKind::Volume => Some(Scope::Volume),
         SectionKind::Env => None,
     }
 }

@@ -346,6 +346,7 @@ fn conf_page() -> String {
         (Scope::Container, "[container#N] KEYWORDS (type = docker)"),
         (Scope::Subset, "[subset#container:NAME] KEYWORDS"),
         (Scope::Ip, "[ip#N] KEYWORDS (type = netns)"),
+        (Scope::Volume, "[volume#N] KEYWORDS (a docker named volume)"),
     ] {
         r.control("SH", [title]);
         for kw in KEYWORDS
@@ -390,6 +391,7 @@ fn conf_page() -> String {
             Scope::Container => CONTAINER_GROUP,
             Scope::Subset => "subset",
             Scope::Ip => crate::config::keywords::IP_GROUP,
+            Scope::Volume => crate::config::keywords::VOLUME_GROUP,
         };
         r.control("TP", []);
         r.text([bold(format!("{section}.{}", kw.name))]);

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod resource;
 pub mod service;
 pub mod trigger;
+pub mod volume;
 
 pub use container::Container;
 pub use env_ref::{EnvRef, ObjKind};
@@ -22,3 +23,4 @@ pub use limits::Limits;
 pub use resource::Resource;
 pub use service::{DaemonConfig, Service};
 pub use trigger::Triggers;
+pub use volume::Volume;

@@ -5,6 +5,7 @@
 use super::container::Container;
 use super::head::Head;
 use super::ip::Ip;
+use super::volume::Volume;
 
 /// A resource of any kind, as the plan and the actions see it: its head,
 /// and its kind's own part to dispatch on.
@@ -12,6 +13,7 @@ use super::ip::Ip;
 pub enum Resource<'a> {
     Container(&'a Container),
     Ip(&'a Ip),
+    Volume(&'a Volume),
 }
 
 impl<'a> Resource<'a> {
@@ -19,13 +21,14 @@ impl<'a> Resource<'a> {
         match self {
             Resource::Container(c) => &c.head,
             Resource::Ip(i) => &i.head,
+            Resource::Volume(v) => &v.head,
         }
     }
 
     pub fn container(self) -> Option<&'a Container> {
         match self {
             Resource::Container(c) => Some(c),
-            Resource::Ip(_) => None,
+            Resource::Ip(_) | Resource::Volume(_) => None,
         }
     }
 
@@ -48,6 +51,7 @@ impl<'a> Resource<'a> {
                 deps
             }
             Resource::Ip(i) => vec![i.holder.as_str()],
+            Resource::Volume(_) => Vec::new(),
         }
     }
 }

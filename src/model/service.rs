@@ -6,6 +6,7 @@ use super::ip::Ip;
 use super::limits::Limits;
 use super::resource::Resource;
 use super::trigger::{self, Triggers};
+use super::volume::Volume;
 use crate::nodename::is_local;
 use crate::paths::SvcPath;
 use std::time::Duration;
@@ -19,6 +20,8 @@ pub struct Service {
     pub containers: Vec<Container>,
     /// The ip resources (SPEC 16), in natural rid order.
     pub ips: Vec<Ip>,
+    /// The volume resources (SPEC 17), in natural rid order.
+    pub volumes: Vec<Volume>,
     /// `(subset name, parallel)`, in name order.
     pub subsets: Vec<(String, bool)>,
     /// The service's private docker daemon (`docker_data_dir`), if any.
@@ -110,6 +113,7 @@ impl Service {
             rollback: true,
             containers: Vec::new(),
             ips: Vec::new(),
+            volumes: Vec::new(),
             subsets: Vec::new(),
             daemon: None,
             nodes: vec![node.to_string()],
@@ -136,13 +140,21 @@ impl Service {
 }
 
 impl Service {
-    /// Every resource, kind by kind (containers, then ips), each in
-    /// natural rid order.
+    /// Every resource, kind by kind (volumes, containers, then ips), each
+    /// in natural rid order: the plan keeps this order where nothing else
+    /// orders them (a volume before the containers).
     pub fn resources(&self) -> Vec<Resource<'_>> {
+        let volumes = self.volumes.iter().map(Resource::Volume);
         let containers = self.containers.iter().map(Resource::Container);
-        containers
+        volumes
+            .chain(containers)
             .chain(self.ips.iter().map(Resource::Ip))
             .collect()
+    }
+
+    /// The volume resource `rid` (a service has a few: looked for).
+    pub fn volume(&self, rid: &str) -> Option<&Volume> {
+        self.volumes.iter().find(|v| v.head.rid == rid)
     }
 
     /// The container resource `rid`.

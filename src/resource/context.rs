@@ -27,6 +27,8 @@ pub struct Context<'a> {
     /// `deploy --force`: a container created from another config (its
     /// `com.opensvc.config` label) is recreated rather than started.
     pub converge: bool,
+    /// A purge: the data the resources hold goes too (a volume's).
+    pub purge: bool,
     /// By rid: the variables a container takes from secrets and configs
     /// (`docker run`'s environment), read before anything starts.
     env: HashMap<String, Vec<(String, Secret)>>,
@@ -49,6 +51,7 @@ impl<'a> Context<'a> {
             dry_run,
             offline: false,
             converge: false,
+            purge: false,
             env: HashMap::new(),
             creds: HashMap::new(),
             driver: OnceLock::new(),

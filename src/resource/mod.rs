@@ -38,6 +38,7 @@ pub mod ip;
 pub mod limits;
 pub mod touched;
 pub mod trigger;
+pub mod volume;
 
 pub use context::Context;
 pub use touched::Touched;
@@ -52,6 +53,7 @@ pub fn named<'a>(svc: &'a Service, rid: &str) -> Option<Resource<'a>> {
     svc.container(rid)
         .map(Resource::Container)
         .or_else(|| svc.ip(rid).map(Resource::Ip))
+        .or_else(|| svc.volume(rid).map(Resource::Volume))
 }
 
 /// Starts `res`; whether this call started it (what a rollback stops).
@@ -60,6 +62,7 @@ pub fn start(ctx: &Context, touched: &Touched, res: Resource, cur: &Current) -> 
     match res {
         Resource::Container(c) => container::start(ctx, touched, c, cur.of(ctx.svc, c)?),
         Resource::Ip(i) => ip::start(ctx, touched, i),
+        Resource::Volume(v) => volume::start(ctx, touched, v),
     }
 }
 
@@ -68,6 +71,7 @@ pub fn stop(ctx: &Context, res: Resource, cur: &Current, remove: bool) -> Result
     match res {
         Resource::Container(c) => container::stop(ctx, c, cur.of(ctx.svc, c)?, remove),
         Resource::Ip(i) => ip::stop(ctx, i),
+        Resource::Volume(v) => volume::stop(ctx, v, remove, ctx.purge),
     }
 }
 
@@ -79,6 +83,7 @@ pub fn status(ctx: &Context, res: Resource, cur: &Current) -> Result<ResourceSta
             container::status::resource(ctx.svc, c, cur.of(ctx.svc, c)?.as_ref())
         }
         Resource::Ip(i) => ip::status::resource(i, &ip::state(ctx, i)),
+        Resource::Volume(v) => volume::status::resource(v, &volume::state(ctx, v)),
     })
 }
 
@@ -92,6 +97,7 @@ pub fn started_and_up(ctx: &Context, touched: &Touched, res: Resource, cur: &Cur
     match res {
         Resource::Container(c) => cur.of(ctx.svc, c).ok().flatten().is_some_and(|i| i.running),
         Resource::Ip(_) => true,
+        Resource::Volume(v) => volume::state(ctx, v) == volume::State::Up,
     }
 }
 
@@ -109,7 +115,8 @@ pub fn left_running(ctx: &Context, touched: &Touched, res: Resource, cur: &Curre
                     .flatten()
                     .is_some_and(|i| i.running && container::owns(ctx.svc, c, &i))
         }
-        Resource::Ip(_) => false,
+        // a volume is data: never removed by a rollback
+        Resource::Ip(_) | Resource::Volume(_) => false,
     }
 }
 
@@ -122,7 +129,7 @@ pub fn undo_cut_short(ctx: &Context, touched: &Touched, res: Resource) -> Result
     }
     match res {
         // a container is never half-made: its `docker run` is one call
-        Resource::Container(_) => Ok(()),
+        Resource::Container(_) | Resource::Volume(_) => Ok(()),
         Resource::Ip(i) => ip::stop(ctx, i).map(|()| touched.half_made(rid, false)),
     }
 }

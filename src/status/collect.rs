@@ -67,7 +67,16 @@ pub fn collect(
                 Some(cur) => View::Engine(cur),
                 None => daemon_view(ctx, svc),
             };
-            service_in(svc, &ctx.node, view, &ips, *started, running.as_deref())
+            let volumes = volume_states(svc, &engine, seen.is_some());
+            service_in(
+                svc,
+                &ctx.node,
+                view,
+                &ips,
+                &volumes,
+                *started,
+                running.as_deref(),
+            )
         });
         if let Some(remote) = remote {
             let answers = remote
@@ -79,6 +88,26 @@ pub fn collect(
         }
         Ok((statuses, broken))
     })
+}
+
+/// What the engine holds under each volume resource's name (SPEC 17): one
+/// inspect each, none when the service's private daemon does not run.
+fn volume_states(
+    svc: &Service,
+    engine: &docker::Engine,
+    listed: bool,
+) -> Vec<crate::resource::volume::State> {
+    use crate::resource::volume;
+    svc.volumes
+        .iter()
+        .map(|v| {
+            if listed {
+                volume::state_of(&volume::seen(engine, &svc.id, v))
+            } else {
+                volume::State::Down("its docker daemon is not running".into())
+            }
+        })
+        .collect()
 }
 
 /// om's own state of a service: whether it is expected started, and the
@@ -271,11 +300,13 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
     let down = docker::daemon::Daemon::of(svc, ctx).is_some_and(|d| d.running().is_none());
     if down {
         let ips = ip::observe(svc, None, &Ok(Default::default()));
+        let engine = docker::daemon::engine_of(svc, ctx);
         return Ok(service_in(
             svc,
             &ctx.node,
             daemon_view(ctx, svc),
             &ips,
+            &volume_states(svc, &engine, false),
             started,
             running.as_deref(),
         ));
@@ -290,6 +321,7 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
         &ctx.node,
         View::Engine(&cur),
         &ips,
+        &volume_states(svc, &engine, true),
         started,
         running.as_deref(),
     ))

@@ -57,7 +57,7 @@ pub fn service(
     started: bool,
 ) -> ServiceStatus {
     let cur = Current::from_infos(infos.to_vec());
-    service_in(svc, node, View::Engine(&cur), &[], started, None)
+    service_in(svc, node, View::Engine(&cur), &[], &[], started, None)
 }
 
 /// What a service's engine holds, for its status.
@@ -86,10 +86,11 @@ pub fn service_in(
     node: &str,
     view: View,
     ips: &[crate::resource::ip::State],
+    volumes: &[crate::resource::volume::State],
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
-    let mut resources = resources_in(svc, &view, ips, running);
+    let mut resources = resources_in(svc, &view, ips, volumes, running);
     let avail = aggregate(&resources, false);
     let mut overall = aggregate(&resources, true);
     if started && running.is_none() && down_while_started(svc, &mut resources) {
@@ -173,6 +174,7 @@ fn resources_in(
     svc: &Service,
     view: &View,
     ips: &[crate::resource::ip::State],
+    volumes: &[crate::resource::volume::State],
     running: Option<&str>,
 ) -> Vec<ResourceStatus> {
     let cur = match *view {
@@ -196,6 +198,14 @@ fn resources_in(
             .iter()
             .zip(ips)
             .map(|(i, seen)| ip_resource(i, seen)),
+    );
+    // the volumes after them (`volumes`: what `volume::seen` said, in
+    // `svc.volumes` order)
+    resources.extend(
+        svc.volumes
+            .iter()
+            .zip(volumes)
+            .map(|(v, seen)| crate::resource::volume::status::resource(v, seen)),
     );
     if running.is_some() {
         for r in &mut resources {

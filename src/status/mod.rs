@@ -183,6 +183,15 @@ pub fn alive(state: &str) -> bool {
     state != "absent" && state != "unknown" && crate::docker::inspect::alive_state(state)
 }
 
+/// A resource that a stop keeps (a volume: data, SPEC 17) and that is
+/// up: it says nothing of whether the service runs here, and is not
+/// counted (down, it is: a started service misses it).
+fn kept_up(r: &ResourceStatus) -> bool {
+    r.status == Avail::Up
+        && crate::config::keywords::rid_index(&r.rid, crate::config::keywords::VOLUME_GROUP)
+            .is_some()
+}
+
 /// Service status: up when every counted resource is up, down when all are
 /// down, warn when mixed or any warns, n/a when none counts. n/a resources
 /// never count; optional ones count for `overall`, not for `avail` (as in
@@ -191,6 +200,7 @@ pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
     let counted: Vec<Avail> = resources
         .iter()
         .filter(|r| (with_optional || !r.optional) && r.status != Avail::NotApplicable)
+        .filter(|r| !kept_up(r))
         .map(|r| r.status)
         .collect();
     if counted.contains(&Avail::Warn) {
@@ -690,7 +700,7 @@ mod tests {
         let st = service(&s, "n1", &[info(false, "nginx", "id1.container#1")], false);
         assert_eq!((st.avail, st.notice.as_str()), (Avail::Down, "idle"));
         let cur = Current::from_infos(vec![info(true, "nginx", "id1.container#1")]);
-        let st = service_in(&s, "n1", View::Engine(&cur), &[], true, Some("stop"));
+        let st = service_in(&s, "n1", View::Engine(&cur), &[], &[], true, Some("stop"));
         assert_eq!(st.notice, "stop, started");
         assert_eq!(st.resources[0].flags, "R.......");
         let st = service(&s, "n1", &[info(true, "other", "id1.container#1")], true);
@@ -751,7 +761,7 @@ mod tests {
         assert_eq!(st.overall, Avail::Warn);
         // while an action runs, it is the one changing them: nothing said
         let cur = Current::from_infos(vec![dead.clone()]);
-        let st = service_in(&s, "n1", View::Engine(&cur), &[], true, Some("start"));
+        let st = service_in(&s, "n1", View::Engine(&cur), &[], &[], true, Some("start"));
         assert_eq!(st.overall, Avail::Down);
         // a listing's exit code is no word: none without the inspect's time
         dead.finished_at = None;

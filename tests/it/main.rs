@@ -25,4 +25,5 @@ mod shipping;
 mod support;
 mod triggers;
 mod unreachable;
+mod volumes;
 mod walkthrough;

@@ -17,7 +17,7 @@ use super::sections::container::Names;
 use super::sections::{self, Rids, Section};
 use super::service::{container_rids, rids_of};
 use crate::error::{Error, Result};
-use crate::model::{Container, DaemonConfig, Head, Ip, Limits, Service, Triggers};
+use crate::model::{Container, DaemonConfig, Head, Ip, Limits, Service, Triggers, Volume};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
@@ -100,13 +100,15 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         })
         .collect::<Result<_>>()?;
     let ip_rids = rids_of(doc, SectionKind::Ip);
-    let ip_set: HashSet<&str> = ip_rids.iter().copied().collect();
+    let volume_rids = rids_of(doc, SectionKind::Volume);
+    let ip_set: HashSet<&str> = ip_rids.iter().chain(&volume_rids).copied().collect();
     let known = |r: &str| names.contains_key(r) || ip_set.contains(r);
     let all = || {
         let mut every: Vec<&str> = names
             .keys()
             .copied()
             .chain(ip_rids.iter().copied())
+            .chain(volume_rids.iter().copied())
             .collect();
         every.sort_unstable();
         every.join(" ")
@@ -120,7 +122,8 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         .map(|rid| container(eval, rid, &names, &rids))
         .collect::<Result<Vec<_>>>()?;
     let ips = ips(eval, &ip_rids, &names, &rids, &containers)?;
-    let subsets = subsets(eval, &containers, &ips)?;
+    let volumes = volumes(eval, &volume_rids, &rids)?;
+    let subsets = subsets(eval, &containers, &ips, &volumes)?;
     let daemon = daemon(eval)?;
     let (nodes, drpnodes) = node_lists(eval)?;
     let subset_limits = subsets
@@ -139,6 +142,7 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         rollback,
         containers,
         ips,
+        volumes,
         subsets,
         daemon,
         nodes,
@@ -200,6 +204,24 @@ fn ips(
     Ok(ips)
 }
 
+/// The `[volume#N]` sections, with their triggers; one resource per
+/// docker volume name.
+fn volumes(eval: &Evaluator, volume_rids: &[&str], rids: &Rids) -> Result<Vec<Volume>> {
+    let mut names: HashMap<String, &str> = HashMap::new();
+    volume_rids
+        .iter()
+        .map(|rid| {
+            let mut v = sections::volume::parse(&Section { eval, rid }, eval.path, rids)?;
+            extras(eval, rid, &mut v.head, false)?;
+            if let Some(other) = names.insert(v.name.clone(), rid) {
+                let why = format!("{} is also {other}'s", v.name);
+                return Err(Error::config(format!("{rid}.name"), why));
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
 /// A section's triggers and (a container's) limits, read when it sets some
 /// (a config of many containers does not look up the keywords they do not
 /// set); the ip kind has no limits: a pg_* there is an unknown keyword,
@@ -221,7 +243,12 @@ fn extras(eval: &Evaluator, rid: &str, head: &mut Head, limited: bool) -> Result
 
 /// The subsets: their sections (with `parallel`), then those the resources
 /// name.
-fn subsets(eval: &Evaluator, containers: &[Container], ips: &[Ip]) -> Result<Vec<(String, bool)>> {
+fn subsets(
+    eval: &Evaluator,
+    containers: &[Container],
+    ips: &[Ip],
+    volumes: &[Volume],
+) -> Result<Vec<(String, bool)>> {
     let mut subsets: BTreeMap<String, bool> = eval
         .doc
         .section_names()
@@ -242,6 +269,7 @@ fn subsets(eval: &Evaluator, containers: &[Container], ips: &[Ip]) -> Result<Vec
         })
         .collect::<Result<_>>()?;
     let heads = containers.iter().map(|c| &c.head);
+    let heads = heads.chain(volumes.iter().map(|v| &v.head));
     for h in heads.chain(ips.iter().map(|i| &i.head)) {
         if let Some(s) = &h.subset {
             subsets.entry(s.clone()).or_insert(false);

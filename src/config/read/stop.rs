@@ -70,11 +70,16 @@ pub(super) fn read(eval: &Evaluator) -> Result<Reading> {
         .into_iter()
         .filter_map(|rid| sections::ip::for_stop(&Section { eval, rid }, &names))
         .collect();
+    let volumes = rids_of(eval.doc, SectionKind::Volume)
+        .into_iter()
+        .filter_map(|rid| sections::volume::for_stop(&Section { eval, rid }, eval.path))
+        .collect();
     // a stop acts on this node
     let mut service = Service {
         rollback: false,
         containers,
         ips,
+        volumes,
         daemon,
         ..Service::bare(eval.path.clone(), id, eval.nodename)
     };

@@ -7,6 +7,7 @@
 
 pub mod container;
 pub mod ip;
+pub mod volume;
 
 use super::eval::Evaluator;
 use super::operand;
