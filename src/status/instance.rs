@@ -212,6 +212,20 @@ fn resources_in(
             r.flags.replace_range(0..1, "R");
         }
     }
+    // the standby resources (SPEC 17): said, and flagged S as OpenSVC does
+    let standby: std::collections::HashSet<&str> = svc
+        .resources()
+        .iter()
+        .filter(|r| r.head().standby)
+        .map(|r| r.head().rid.as_str())
+        .collect();
+    for r in resources
+        .iter_mut()
+        .filter(|r| standby.contains(r.rid.as_str()))
+    {
+        r.standby = true;
+        r.flags.replace_range(6..7, "S");
+    }
     if let Some(cur) = cur {
         holders_gone(svc, cur, &mut resources);
         // last, the containers of the service the config does not name

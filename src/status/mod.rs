@@ -110,6 +110,10 @@ pub struct ResourceStatus {
     pub log: Vec<String>,
     pub disabled: bool,
     pub optional: bool,
+    /// A standby resource (SPEC 17): its `up` says nothing of where the
+    /// service runs. Absent (false) for the others.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standby: bool,
     pub provisioned: bool,
     pub subset: Option<String>,
     /// A container resource's container (an ip resource has none).
@@ -183,13 +187,15 @@ pub fn alive(state: &str) -> bool {
     state != "absent" && state != "unknown" && crate::docker::inspect::alive_state(state)
 }
 
-/// A resource that a stop keeps (a volume: data, SPEC 17) and that is
-/// up: it says nothing of whether the service runs here, and is not
-/// counted (down, it is: a started service misses it).
+/// A resource that a stop keeps (a standby one, a volume: data, SPEC 17)
+/// and that is up: it says nothing of whether the service runs here, and
+/// is not counted (down, it is: a started service misses it), as OpenSVC
+/// merges `stdby up` with `down` into a service that is not up.
 fn kept_up(r: &ResourceStatus) -> bool {
     r.status == Avail::Up
-        && crate::config::keywords::rid_index(&r.rid, crate::config::keywords::VOLUME_GROUP)
-            .is_some()
+        && (r.standby
+            || crate::config::keywords::rid_index(&r.rid, crate::config::keywords::VOLUME_GROUP)
+                .is_some())
 }
 
 /// Service status: up when every counted resource is up, down when all are
@@ -217,12 +223,14 @@ impl InstanceStatus {
     /// Whether the service may run there: up, or any container alive
     /// (running, restarting, paused) whatever the avail says (a warn with
     /// nothing alive, an exited container squatting a name, runs nothing).
+    /// A standby container is meant to run on every node: it never says
+    /// the service runs there (SPEC 17).
     pub fn runs(&self) -> bool {
         self.avail == Avail::Up
             || self
                 .resources
                 .iter()
-                .any(|r| r.container.as_ref().is_some_and(|c| alive(&c.state)))
+                .any(|r| !r.standby && r.container.as_ref().is_some_and(|c| alive(&c.state)))
     }
 }
 
@@ -299,6 +307,7 @@ mod tests {
                 log: Vec::new(),
                 disabled: false,
                 optional: false,
+                standby: false,
                 provisioned: true,
                 subset: None,
                 container: Some(ContainerState::unseen("s.container.1", "i", state)),
@@ -314,6 +323,11 @@ mod tests {
         // an exited container squatting the name: nothing runs there
         assert!(!with(Avail::Warn, "exited").runs());
         assert!(!with(Avail::Down, "absent").runs());
+        // a standby container alive says nothing of where the service
+        // runs (SPEC 17): the guard of another node is not stopped by it
+        let mut standby = with(Avail::Down, "running");
+        standby.resources[0].standby = true;
+        assert!(!standby.runs());
     }
 
     #[test]
@@ -875,6 +889,7 @@ mod tests {
             log: vec![],
             disabled: false,
             optional,
+            standby: false,
             provisioned: true,
             subset: None,
             container: Some(ContainerState::unseen("", "", "")),
@@ -891,5 +906,23 @@ mod tests {
         );
         assert_eq!(aggregate(&[r(NotApplicable, false)], true), NotApplicable);
         assert_eq!(aggregate(&[], false), NotApplicable);
+        // a standby resource (or a volume) counts only when it is not up,
+        // as OpenSVC merges stdby up with down into a service not up
+        let s = |status| ResourceStatus {
+            standby: true,
+            ..r(status, false)
+        };
+        let vol = |status| ResourceStatus {
+            rid: "volume#1".into(),
+            container: None,
+            ..r(status, false)
+        };
+        assert_eq!(aggregate(&[r(Up, false), s(Up)], false), Up);
+        assert_eq!(aggregate(&[r(Down, false), s(Up)], false), Down);
+        assert_eq!(aggregate(&[r(Up, false), s(Down)], false), Warn);
+        assert_eq!(aggregate(&[r(Down, false), s(Down)], false), Down);
+        assert_eq!(aggregate(&[r(Down, false), vol(Up)], false), Down);
+        assert_eq!(aggregate(&[r(Up, false), vol(Down)], false), Warn);
+        assert_eq!(aggregate(&[r(Up, false), vol(Warn)], false), Warn);
     }
 }

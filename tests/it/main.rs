@@ -22,6 +22,7 @@ mod registry;
 mod secrets;
 mod seeing;
 mod shipping;
+mod standby;
 mod support;
 mod triggers;
 mod unreachable;

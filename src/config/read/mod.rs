@@ -362,3 +362,47 @@ fn triggers(eval: &Evaluator, section: &str) -> Result<Triggers> {
     }
     Ok(Triggers { list })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::eval::EnvVars;
+    use crate::config::ini::Document;
+    use crate::paths::SvcPath;
+
+    /// `standby` (SPEC 17) is read per node, as any scoped keyword: on
+    /// the drp nodes, on one node, everywhere; a stop reads it too.
+    #[test]
+    fn standby_is_read_for_this_node() {
+        let doc = Document::parse(
+            "[DEFAULT]\nid = x\nnodes = n1 n2\ndrpnodes = n3\n\
+             [container#1]\ntype = docker\nimage = a\nstandby@drpnodes = true\n\
+             [container#2]\ntype = docker\nimage = a\nstandby@n2 = true\n\
+             [volume#1]\nstandby = true\n",
+        )
+        .unwrap();
+        let path = SvcPath::parse("s").unwrap();
+        for (node, want) in [
+            ("n1", [false, false, true]),
+            ("n2", [false, true, true]),
+            ("n3", [true, false, true]),
+        ] {
+            for mode in [Mode::Whole, Mode::Stop] {
+                let svc = read(&Evaluator::new(&doc, &path, node, EnvVars::NONE), mode)
+                    .unwrap()
+                    .service;
+                let got: Vec<bool> = svc.resources().iter().map(|r| r.head().standby).collect();
+                // volumes first, then the containers
+                assert_eq!(got, [want[2], want[0], want[1]], "{node} {mode:?}");
+            }
+        }
+        let doc = Document::parse("[DEFAULT]\nid = x\n[volume#1]\nstandby = maybe\n").unwrap();
+        let e = read(
+            &Evaluator::new(&doc, &path, "n1", EnvVars::NONE),
+            Mode::Whole,
+        )
+        .err()
+        .expect("an error");
+        assert!(line(&e).starts_with("volume#1.standby: "), "{}", line(&e));
+    }
+}

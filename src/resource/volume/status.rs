@@ -31,6 +31,7 @@ pub fn resource(v: &crate::model::Volume, seen: &State) -> ResourceStatus {
         log,
         disabled: v.head.disable,
         optional: v.head.optional,
+        standby: false,
         provisioned: true,
         subset: v.head.subset.clone(),
         container: None,
