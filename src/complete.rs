@@ -108,6 +108,11 @@ impl Site {
             words.extend(ips);
             words.push(crate::config::keywords::IP_GROUP.into());
         }
+        let volumes = crate::config::service::rids_of(&doc, SectionKind::Volume);
+        if !volumes.is_empty() {
+            words.extend(volumes.into_iter().map(String::from));
+            words.push(crate::config::keywords::VOLUME_GROUP.into());
+        }
         matching(current, words)
     }
 
