@@ -405,4 +405,53 @@ mod tests {
         .expect("an error");
         assert!(line(&e).starts_with("volume#1.standby: "), "{}", line(&e));
     }
+
+    /// A volume's bad keywords, each refused naming it (SPEC 17).
+    #[test]
+    fn a_volumes_bad_keywords_are_refused_naming_them() {
+        let path = SvcPath::parse("s").unwrap();
+        let err = |sections: &str| {
+            let doc = Document::parse(&format!("[DEFAULT]\nid = x\n{sections}")).unwrap();
+            read(
+                &Evaluator::new(&doc, &path, "n1", EnvVars::NONE),
+                Mode::Whole,
+            )
+            .err()
+            .map(|e| line(&e))
+        };
+        for (sections, want) in [
+            (
+                "[volume#1]\nname = /srv/data\n",
+                "volume#1.name: '/srv/data' is not a docker volume name",
+            ),
+            (
+                "[volume#1]\nname = -x\n",
+                "volume#1.name: '-x' is not a docker volume name",
+            ),
+            (
+                "[volume#1]\noptions = size\n",
+                "volume#1.options: 'size' is not KEY=VALUE",
+            ),
+            (
+                "[volume#1]\noptions = =1\n",
+                "volume#1.options: '=1' is not KEY=VALUE",
+            ),
+            (
+                "[volume#1]\ndriver = --rm\n",
+                "volume#1.driver: '--rm' is not a driver name",
+            ),
+            (
+                "[volume#1]\nname = v1\n[volume#2]\nname = v1\n",
+                "volume#2.name: v1 is also volume#1's",
+            ),
+            (
+                "[volume#1]\nstart_requires = volume#9\n",
+                "volume#1.start_requires: 'volume#9': no such resource",
+            ),
+        ] {
+            let got = err(sections).unwrap_or_default();
+            assert!(got.starts_with(want), "{sections}: {got}");
+        }
+        assert_eq!(err("[volume#1]\n[volume#2]\nname = reg-data\n"), None);
+    }
 }
