@@ -57,9 +57,10 @@ fn a_volume_is_made_at_provision_kept_by_stop_and_unprovision_and_removed_by_pur
     let name = unique("vo");
     let vol = format!("{name}-data");
     let c1 = format!("{name}.container.1");
-    let _cleanup = Cleanup(vec![c1.clone()]);
     let tmp = format!("{name}-vol-2");
+    // dropped last: after the container that uses them
     let _volumes = Volumes(vec![vol.clone(), tmp.clone()]);
+    let _cleanup = Cleanup(vec![c1.clone()]);
     // volume#2: its default name, driver and options (a tmpfs, which
     // holds nothing once unmounted: not the one written to)
     create(
@@ -138,8 +139,9 @@ fn a_volume_of_the_name_that_is_not_the_resources_is_refused_and_left_alone() {
     let name = unique("vf");
     let vol = format!("{name}-data");
     let c1 = format!("{name}.container.1");
-    let _cleanup = Cleanup(vec![c1.clone()]);
+    // dropped last: after the container that may use it
     let _volumes = Volumes(vec![vol.clone()]);
+    let _cleanup = Cleanup(vec![c1.clone()]);
     create(&env, &name, &ini(""));
     for label in [None, Some("another-id.volume#1")] {
         let mut args = vec!["volume", "create"];
