@@ -317,7 +317,8 @@ pub struct ActionArgs {
     pub subset: Vec<String>,
     /// Start even when another node of the service can not be asked, or on
     /// a disaster recovery node (the split-brain guard; a node that says
-    /// the service runs there is always a refusal).
+    /// the service runs there is always a refusal); stop the standby
+    /// resources too.
     #[arg(long)]
     pub force: bool,
     /// Print the docker commands that would run, change nothing.

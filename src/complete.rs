@@ -108,6 +108,11 @@ impl Site {
             words.extend(ips);
             words.push(crate::config::keywords::IP_GROUP.into());
         }
+        let volumes = crate::config::service::rids_of(&doc, SectionKind::Volume);
+        if !volumes.is_empty() {
+            words.extend(volumes.into_iter().map(String::from));
+            words.push(crate::config::keywords::VOLUME_GROUP.into());
+        }
         matching(current, words)
     }
 
@@ -142,6 +147,11 @@ impl Site {
                     doc.section_names()
                         .filter(|s| section_kind(s) == Some(SectionKind::Sync))
                         .map(|s| format!("{s}.{}{suffix}", kw.name)),
+                ),
+                Scope::Volume => words.extend(
+                    crate::config::service::rids_of(&doc, SectionKind::Volume)
+                        .iter()
+                        .map(|r| format!("{r}.{}{suffix}", kw.name)),
                 ),
                 Scope::Subset => words.extend(
                     doc.section_names()

@@ -25,6 +25,7 @@ fn after<'a>(
     ips_of: &HashMap<&str, Vec<&'a str>>,
     data: &Data<'a>,
     subset_of: &HashMap<&str, Option<&str>>,
+    volumes: &HashMap<&str, &'a str>,
     requires: bool,
 ) -> Vec<&'a str> {
     // what it needs running (up or warn, not down) to start starts before
@@ -39,6 +40,14 @@ fn after<'a>(
         .filter(move |q| subset_of.get(q.rid.as_str()) == Some(&subset))
         .map(|q| q.rid.as_str());
     let mut deps = r.starts_after(ips_of, data);
+    // a container after the volumes it mounts (SPEC 17: docker would
+    // make an unlabelled one of the name otherwise)
+    if let Resource::Container(c) = r {
+        deps.extend(c.volume_mounts.iter().filter_map(|m| {
+            let source = m.split_once(':').map_or(m.as_str(), |(s, _)| s);
+            volumes.get(source).copied()
+        }));
+    }
     if requires {
         deps.extend(required);
     }
@@ -145,6 +154,13 @@ fn stages_with<'a>(
                 .push(i.head.rid.as_str());
         }
     }
+    let volumes: HashMap<&str, &str> = base
+        .iter()
+        .filter_map(|r| match r {
+            Resource::Volume(v) => Some((v.name.as_str(), v.head.rid.as_str())),
+            _ => None,
+        })
+        .collect();
     let subset_by_rid: HashMap<&str, Option<&str>> = base
         .iter()
         .map(|r| (r.head().rid.as_str(), r.head().subset.as_deref()))
@@ -152,7 +168,7 @@ fn stages_with<'a>(
     let data = Data::of(&base);
     let deps: Vec<Vec<&str>> = base
         .iter()
-        .map(|r| after(*r, &ips_of, &data, &subset_by_rid, requires))
+        .map(|r| after(*r, &ips_of, &data, &subset_by_rid, &volumes, requires))
         .collect();
     let order = providers_first(&base, &deps)?;
     let mut stages: Vec<Stage> = Vec::new();

@@ -78,7 +78,7 @@ pub fn run_one(
     let (svc, complete) = under_lock(ctx, path, kind, read)?;
     check_id(&svc, &args.common)?;
     let log = action_log(ctx, path, args.common.quiet, kind.name(), args.dry_run)?;
-    let selected = selection(&svc, kind, args, &log)?;
+    let mut selected = selection(&svc, kind, args, &log)?;
     // secrets, configs and registry credentials read before anything
     // (a node asked, a daemon started, a container run): SPEC 13
     let prepared = if kind.starts() {
@@ -86,8 +86,20 @@ pub fn run_one(
     } else {
         Prepared::default()
     };
+    // the guard's refusal, when the standby resources start all the same
+    let mut refused = None;
+    let standby_args;
+    let mut args = args;
     if kind.starts() {
-        guard(ctx, &svc, args.force, &log, asked)?;
+        if let Err(e) = guard(ctx, &svc, args.force, &log, asked) {
+            (selected, refused) = standby_only(selected, e, &log)?;
+            // as if --rid named them: the service is not started here
+            standby_args = ActionArgs {
+                rid: selected.iter().map(|r| r.head().rid.to_string()).collect(),
+                ..args.clone()
+            };
+            args = &standby_args;
+        }
     }
     let daemon = Daemon::of(&svc, ctx);
     // A private daemon that does not run holds no running container: a
@@ -101,7 +113,36 @@ pub fn run_one(
     let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
     let context = exec_for(&svc, engine, &log, kind, args, down, prepared);
     let acted = act_checked(ctx, &context, &selected, kind, args, complete);
-    end(ctx, &context, daemon.as_ref(), kind, args, acted)
+    end(ctx, &context, daemon.as_ref(), kind, args, acted)?;
+    refused.map_or(Ok(()), Err)
+}
+
+/// A start the split-brain guard refused (`refusal`): its standby
+/// resources start all the same, on any node (SPEC 17: they never say the
+/// service runs here, see `InstanceStatus::runs`), and the refusal is the
+/// action's error once they did; without any, the refusal alone.
+fn standby_only<'a>(
+    selected: Vec<Resource<'a>>,
+    refusal: Error,
+    log: &Logger,
+) -> Result<(Vec<Resource<'a>>, Option<Error>)> {
+    let standby: Vec<Resource> = selected.into_iter().filter(|r| r.head().standby).collect();
+    if standby.is_empty() || !matches!(refusal, Error::Failed(_)) {
+        return Err(refusal);
+    }
+    log.svc(
+        Level::Warn,
+        &format!(
+            "{}: its standby resources start all the same ({})",
+            crate::config::read::line(&refusal),
+            standby
+                .iter()
+                .map(|r| r.head().rid.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    Ok((standby, Some(refusal)))
 }
 
 /// The resources of the action: purge leaves nothing behind, disabled
@@ -122,6 +163,20 @@ fn selection<'a>(
             Level::Info,
             &format!("add rid {rid} to satisfy dependencies"),
         );
+    }
+    // a stop keeps the standby resources up, unless --force (SPEC 17)
+    if matches!(kind, Action::Stop | Action::Restart) && !args.force {
+        selected.retain(|r| {
+            let standby = r.head().standby;
+            if standby {
+                log.res(
+                    &r.head().rid,
+                    Level::Info,
+                    "standby: kept up (stop --force stops it)",
+                );
+            }
+            !standby
+        });
     }
     Ok(selected)
 }

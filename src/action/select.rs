@@ -15,6 +15,7 @@ pub fn select_resources<'a>(svc: &'a Service, args: &ActionArgs) -> Result<Vec<R
     for rid in &args.rid {
         let known = rid == CONTAINER_GROUP
             || rid == crate::config::keywords::IP_GROUP && !svc.ips.is_empty()
+            || rid == crate::config::keywords::VOLUME_GROUP && !svc.volumes.is_empty()
             || all
                 .iter()
                 .any(|r| &r.head().rid == rid || r.head().rid.group() == rid);

@@ -255,11 +255,13 @@ fn rollback(ctx: &Context, touched: &Touched, started: &[Resource], failed: &[Re
         }
     };
     let cut_short = failed.iter().any(|r| touched.cut_short(&r.head().rid));
+    // a standby resource stays up, as a stop keeps it (SPEC 17)
     let targets: Vec<Resource> = failed
         .iter()
         .copied()
         .filter(|r| resource::left_running(ctx, touched, *r, &cur))
         .chain(started.iter().rev().copied())
+        .filter(|r| !r.head().standby)
         .collect();
     if targets.is_empty() && !cut_short {
         return;

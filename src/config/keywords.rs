@@ -11,6 +11,7 @@ pub enum Scope {
     Disk,
     Fs,
     Sync,
+    Volume,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,13 +196,13 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Container "stop_timeout" Duration, None, "docker stop -t", "Grace time before docker kills the container; docker's default when unset."),
     kw!(Container "pull_timeout" Duration, Some("2m"), "", "How long docker pull may take."),
     kw!(Container "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Container "standby" Bool, Some("false"), "", "Started by a start on any node, even where the split-brain guard refuses the service (its other resources); kept up by a stop (stop --force stops it); shown stdby up or stdby down. A standby resource never counts as the service running on its node. Scopable: standby@drpnodes = true keeps it up on the disaster recovery nodes."),
     kw!(Container "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
     kw!(Container "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Container "subset" Str, None, "", "The subset this resource belongs to (see [subset#container:NAME])."),
     kw!(Container "comment" Text, None, "", "Free text for the operators."),
     kw!(ignored Container "restart", "OpenSVC daemon restarts; om has no daemon."),
     kw!(ignored Container "monitor", "OpenSVC daemon monitoring; om has no daemon."),
-    kw!(ignored Container "standby", "OpenSVC standby resources."),
     kw!(ignored Container "provision", "OpenSVC provisioning switch."),
     kw!(ignored Container "unprovision", "OpenSVC unprovisioning switch."),
     kw!(ignored Container "shared", "OpenSVC shared resources."),
@@ -243,6 +244,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Ip "start_requires" Words, None, "", "RID(STATE,...) words: this resource starts only while those resources are in those states (default up). A resource required up starts first."),
     kw!(Ip "stop_requires" Words, None, "", "RID(STATE,...) words: this resource stops only while those resources are in those states (default up)."),
     kw!(Ip "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Ip "standby" Bool, Some("false"), "", "Started by a start on any node, even where the split-brain guard refuses the service (its other resources); kept up by a stop (stop --force stops it); shown stdby up or stdby down. A standby resource never counts as the service running on its node. Scopable: standby@drpnodes = true keeps it up on the disaster recovery nodes."),
     kw!(Ip "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
     kw!(Ip "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Ip "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
@@ -269,6 +271,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Disk "start_requires" Words, None, "", "RID(STATE,...) words: this resource starts only while those resources are in those states (default up). A resource required up starts first."),
     kw!(Disk "stop_requires" Words, None, "", "RID(STATE,...) words: this resource stops only while those resources are in those states (default up)."),
     kw!(Disk "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Disk "standby" Bool, Some("false"), "", "Started by a start on any node, even where the split-brain guard refuses the service (its other resources); kept up by a stop (stop --force stops it); shown stdby up or stdby down. A standby resource never counts as the service running on its node. Scopable: standby@drpnodes = true keeps it up on the disaster recovery nodes."),
     kw!(Disk "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
     kw!(Disk "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Disk "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
@@ -300,6 +303,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Fs "start_requires" Words, None, "", "RID(STATE,...) words: this resource starts only while those resources are in those states (default up). A resource required up starts first."),
     kw!(Fs "stop_requires" Words, None, "", "RID(STATE,...) words: this resource stops only while those resources are in those states (default up)."),
     kw!(Fs "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Fs "standby" Bool, Some("false"), "", "Started by a start on any node, even where the split-brain guard refuses the service (its other resources); kept up by a stop (stop --force stops it); shown stdby up or stdby down. A standby resource never counts as the service running on its node. Scopable: standby@drpnodes = true keeps it up on the disaster recovery nodes."),
     kw!(Fs "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
     kw!(Fs "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Fs "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
@@ -317,6 +321,33 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Sync "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Sync "subset" Str, None, "", "The subset this resource belongs to."),
     kw!(Sync "comment" Text, None, "", "Free text for the operators."),
+    kw!(Volume "name" Str, None, "docker volume create --name", "The docker volume's name (default NAME-vol-N, NS..NAME-vol-N outside the root namespace, as OpenSVC's {name}-vol-{rindex}), on the service's engine (its private daemon's with docker_data_dir); a container mounts it by this name in volume_mounts (NAME:/path). A volume of the name that is not this resource's (its com.opensvc.id label) is refused."),
+    kw!(Volume "driver" Str, None, "docker volume create --driver", "The volume driver; docker's (local) when unset."),
+    kw!(Volume "options" Words, None, "docker volume create --opt per word", "The driver's options, KEY=VALUE words (type=tmpfs device=tmpfs o=size=64m)."),
+    kw!(Volume "pre_start" Str, None, "", "A command run before this resource's start; a failure is a warning. As DEFAULT.pre_start, OPENSVC_RID set."),
+    kw!(Volume "blocking_pre_start" Str, None, "", "A command run before this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_start, OPENSVC_RID set."),
+    kw!(Volume "post_start" Str, None, "", "A command run after this resource's start; a failure is a warning. As DEFAULT.post_start, OPENSVC_RID set."),
+    kw!(Volume "blocking_post_start" Str, None, "", "A command run after this resource's start; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_start, OPENSVC_RID set."),
+    kw!(Volume "pre_stop" Str, None, "", "A command run before this resource's stop; a failure is a warning. As DEFAULT.pre_stop, OPENSVC_RID set."),
+    kw!(Volume "blocking_pre_stop" Str, None, "", "A command run before this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_stop, OPENSVC_RID set."),
+    kw!(Volume "post_stop" Str, None, "", "A command run after this resource's stop; a failure is a warning. As DEFAULT.post_stop, OPENSVC_RID set."),
+    kw!(Volume "blocking_post_stop" Str, None, "", "A command run after this resource's stop; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_stop, OPENSVC_RID set."),
+    kw!(Volume "pre_provision" Str, None, "", "A command run before this resource's provision; a failure is a warning. As DEFAULT.pre_provision, OPENSVC_RID set."),
+    kw!(Volume "blocking_pre_provision" Str, None, "", "A command run before this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_provision, OPENSVC_RID set."),
+    kw!(Volume "post_provision" Str, None, "", "A command run after this resource's provision; a failure is a warning. As DEFAULT.post_provision, OPENSVC_RID set."),
+    kw!(Volume "blocking_post_provision" Str, None, "", "A command run after this resource's provision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_provision, OPENSVC_RID set."),
+    kw!(Volume "pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure is a warning. As DEFAULT.pre_unprovision, OPENSVC_RID set."),
+    kw!(Volume "blocking_pre_unprovision" Str, None, "", "A command run before this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_pre_unprovision, OPENSVC_RID set."),
+    kw!(Volume "post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure is a warning. As DEFAULT.post_unprovision, OPENSVC_RID set."),
+    kw!(Volume "blocking_post_unprovision" Str, None, "", "A command run after this resource's unprovision; a failure fails the action (a start rolls back). As DEFAULT.blocking_post_unprovision, OPENSVC_RID set."),
+    kw!(Volume "start_requires" Words, None, "", "RID(STATE,...) words: this resource starts only while those resources are in those states (default up). A resource required up starts first."),
+    kw!(Volume "stop_requires" Words, None, "", "RID(STATE,...) words: this resource stops only while those resources are in those states (default up)."),
+    kw!(Volume "disable" Bool, Some("false"), "", "Ignore this resource in actions and status (n/a)."),
+    kw!(Volume "standby" Bool, Some("false"), "", "Started by a start on any node, even where the split-brain guard refuses the service (its other resources); kept up by a stop (stop --force stops it); shown stdby up or stdby down. A standby resource never counts as the service running on its node. Scopable: standby@drpnodes = true keeps it up on the disaster recovery nodes."),
+    kw!(Volume "optional" Bool, Some("false"), "", "A failure of this resource is a warning, and its status does not count in the service's availability (avail), only in overall."),
+    kw!(Volume "tags" Words, None, "", "Words to select resources by with --tag."),
+    kw!(Volume "comment" Text, None, "", "Free text for the operators."),
+    kw!(Volume "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
 ];
 
 /// What a section name says about its contents.
@@ -330,6 +361,7 @@ pub enum SectionKind {
     Disk,
     Fs,
     Sync,
+    Volume,
 }
 
 pub fn section_kind(section: &str) -> Option<SectionKind> {
@@ -341,6 +373,7 @@ pub fn section_kind(section: &str) -> Option<SectionKind> {
         s if rid_index(s, DISK_GROUP).is_some() => Some(SectionKind::Disk),
         s if rid_index(s, FS_GROUP).is_some() => Some(SectionKind::Fs),
         s if rid_index(s, SYNC_GROUP).is_some() => Some(SectionKind::Sync),
+        s if rid_index(s, VOLUME_GROUP).is_some() => Some(SectionKind::Volume),
         s if subset_name(s).is_some_and(|n| !n.is_empty()) => Some(SectionKind::Subset),
         _ => None,
     }
@@ -359,6 +392,8 @@ pub const DISK_GROUP: &str = "disk";
 pub const FS_GROUP: &str = "fs";
 /// The sync kind's group: the `sync` of `sync#1`.
 pub const SYNC_GROUP: &str = "sync";
+/// The volume kind's group: the `volume` of `volume#1`.
+pub const VOLUME_GROUP: &str = "volume";
 
 const SUBSET_PREFIX: &str = "subset#container:";
 
@@ -392,6 +427,7 @@ fn scope_of(kind: &SectionKind) -> Option<Scope> {
         SectionKind::Disk => Some(Scope::Disk),
         SectionKind::Fs => Some(Scope::Fs),
         SectionKind::Sync => Some(Scope::Sync),
+        SectionKind::Volume => Some(Scope::Volume),
         SectionKind::Env => None,
     }
 }

@@ -361,6 +361,7 @@ fn conf_page() -> String {
         (Scope::Disk, "[disk#N] KEYWORDS (type = loop)"),
         (Scope::Fs, "[fs#N] KEYWORDS (type = xfs, ext4, btrfs)"),
         (Scope::Sync, "[sync#N] KEYWORDS (type = rsync)"),
+        (Scope::Volume, "[volume#N] KEYWORDS (a docker named volume)"),
     ] {
         r.control("SH", [title]);
         for kw in KEYWORDS
@@ -408,6 +409,7 @@ fn conf_page() -> String {
             Scope::Disk => crate::config::keywords::DISK_GROUP,
             Scope::Fs => crate::config::keywords::FS_GROUP,
             Scope::Sync => crate::config::keywords::SYNC_GROUP,
+            Scope::Volume => crate::config::keywords::VOLUME_GROUP,
         };
         r.control("TP", []);
         r.text([bold(format!("{section}.{}", kw.name))]);

@@ -12,6 +12,9 @@ pub struct Head {
     pub rid: Rid,
     pub disable: bool,
     pub optional: bool,
+    /// `standby`: started by a start on any node, kept by a stop (unless
+    /// `--force`); never what says the service runs here (SPEC 17).
+    pub standby: bool,
     pub tags: Vec<String>,
     pub subset: Option<String>,
     /// `start_requires` and `stop_requires`: the resources that must be in

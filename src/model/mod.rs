@@ -16,6 +16,7 @@ pub mod resource;
 pub mod service;
 pub mod sync;
 pub mod trigger;
+pub mod volume;
 
 pub use container::Container;
 pub use disk::Disk;
@@ -28,3 +29,4 @@ pub use resource::Resource;
 pub use service::{DaemonConfig, Service};
 pub use sync::DataSync;
 pub use trigger::Triggers;
+pub use volume::Volume;

@@ -8,6 +8,7 @@ use super::fs::{Dev, Fs};
 use super::head::Head;
 use super::ip::Ip;
 use super::sync::DataSync;
+use super::volume::Volume;
 
 /// A resource of any kind, as the plan and the actions see it: its head,
 /// and its kind's own part to dispatch on.
@@ -18,6 +19,7 @@ pub enum Resource<'a> {
     Disk(&'a Disk),
     Fs(&'a Fs),
     Sync(&'a DataSync),
+    Volume(&'a Volume),
 }
 
 impl<'a> Resource<'a> {
@@ -28,13 +30,18 @@ impl<'a> Resource<'a> {
             Resource::Disk(d) => &d.head,
             Resource::Fs(f) => &f.head,
             Resource::Sync(s) => &s.head,
+            Resource::Volume(v) => &v.head,
         }
     }
 
     pub fn container(self) -> Option<&'a Container> {
         match self {
             Resource::Container(c) => Some(c),
-            Resource::Ip(_) | Resource::Disk(_) | Resource::Fs(_) | Resource::Sync(_) => None,
+            Resource::Ip(_)
+            | Resource::Disk(_)
+            | Resource::Fs(_)
+            | Resource::Sync(_)
+            | Resource::Volume(_) => None,
         }
     }
 
@@ -70,6 +77,7 @@ impl<'a> Resource<'a> {
             },
             // started by nothing: `om SVC sync update|full` sends it
             Resource::Sync(_) => Vec::new(),
+            Resource::Volume(_) => Vec::new(),
         }
     }
 }
@@ -89,7 +97,10 @@ impl<'a> Data<'a> {
             match r {
                 Resource::Disk(d) => data.disks.push(d.head.rid.as_str()),
                 Resource::Fs(f) => data.fss.push(f.head.rid.as_str()),
-                Resource::Container(_) | Resource::Ip(_) | Resource::Sync(_) => {}
+                Resource::Container(_)
+                | Resource::Ip(_)
+                | Resource::Sync(_)
+                | Resource::Volume(_) => {}
             }
         }
         data

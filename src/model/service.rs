@@ -9,6 +9,7 @@ use super::limits::Limits;
 use super::resource::Resource;
 use super::sync::DataSync;
 use super::trigger::{self, Triggers};
+use super::volume::Volume;
 use crate::nodename::is_local;
 use crate::paths::SvcPath;
 use std::time::Duration;
@@ -27,6 +28,8 @@ pub struct Service {
     pub fss: Vec<Fs>,
     /// The sync resources (SPEC 17), in natural rid order.
     pub syncs: Vec<DataSync>,
+    /// The volume resources (SPEC 17), in natural rid order.
+    pub volumes: Vec<Volume>,
     /// `(subset name, parallel)`, in name order.
     pub subsets: Vec<(String, bool)>,
     /// The service's private docker daemon (`docker_data_dir`), if any.
@@ -121,6 +124,7 @@ impl Service {
             disks: Vec::new(),
             fss: Vec::new(),
             syncs: Vec::new(),
+            volumes: Vec::new(),
             subsets: Vec::new(),
             daemon: None,
             nodes: vec![node.to_string()],
@@ -147,11 +151,12 @@ impl Service {
 }
 
 impl Service {
-    /// Every resource, kind by kind (disks, filesystems, containers, then
-    /// ips: the start order where nothing else orders them), each in
-    /// natural rid order.
+    /// Every resource, kind by kind (volumes, disks, filesystems,
+    /// containers, then ips: SPEC 17's start order where nothing else
+    /// orders them), each in natural rid order.
     pub fn resources(&self) -> Vec<Resource<'_>> {
-        let data = self.disks.iter().map(Resource::Disk);
+        let data = self.volumes.iter().map(Resource::Volume);
+        let data = data.chain(self.disks.iter().map(Resource::Disk));
         let data = data.chain(self.fss.iter().map(Resource::Fs));
         let containers = self.containers.iter().map(Resource::Container);
         data.chain(containers)
@@ -168,6 +173,11 @@ impl Service {
     /// The fs resource `rid`.
     pub fn fs(&self, rid: &str) -> Option<&Fs> {
         self.fss.iter().find(|f| f.head.rid == rid)
+    }
+
+    /// The volume resource `rid` (a service has a few: looked for).
+    pub fn volume(&self, rid: &str) -> Option<&Volume> {
+        self.volumes.iter().find(|v| v.head.rid == rid)
     }
 
     /// The container resource `rid`.

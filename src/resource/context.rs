@@ -30,7 +30,8 @@ pub struct Context<'a> {
     /// A provision (or a deploy's): a disk creates its file, an fs
     /// formats a device that has no filesystem.
     pub provision: bool,
-    /// A purge: a disk removes its file (data goes only then).
+    /// A purge: the data the resources hold goes too (a disk's file, a
+    /// volume).
     pub purge: bool,
     /// By rid: the variables a container takes from secrets and configs
     /// (`docker run`'s environment), read before anything starts.

@@ -41,6 +41,7 @@ pub mod limits;
 pub mod sync;
 pub mod touched;
 pub mod trigger;
+pub mod volume;
 
 pub use context::Context;
 pub use touched::Touched;
@@ -58,6 +59,7 @@ pub fn named<'a>(svc: &'a Service, rid: &str) -> Option<Resource<'a>> {
         .or_else(|| svc.disk(rid).map(Resource::Disk))
         .or_else(|| svc.fs(rid).map(Resource::Fs))
         .or_else(|| svc.sync(rid).map(Resource::Sync))
+        .or_else(|| svc.volume(rid).map(Resource::Volume))
 }
 
 /// Starts `res`; whether this call started it (what a rollback stops).
@@ -70,6 +72,7 @@ pub fn start(ctx: &Context, touched: &Touched, res: Resource, cur: &Current) -> 
         Resource::Fs(f) => fs::start(ctx, touched, f),
         // sent by `om SVC sync update|full`, never started
         Resource::Sync(_) => Ok(false),
+        Resource::Volume(v) => volume::start(ctx, touched, v),
     }
 }
 
@@ -82,6 +85,7 @@ pub fn stop(ctx: &Context, res: Resource, cur: &Current, remove: bool) -> Result
         // a filesystem's data goes with its disk's file, at purge
         Resource::Fs(f) => fs::stop(ctx, f),
         Resource::Sync(_) => Ok(()),
+        Resource::Volume(v) => volume::stop(ctx, v, remove, ctx.purge),
     }
 }
 
@@ -96,6 +100,7 @@ pub fn status(ctx: &Context, res: Resource, cur: &Current) -> Result<ResourceSta
         Resource::Disk(d) => disk::status::resource(d, &disk::state(d)),
         Resource::Fs(f) => fs::status(ctx.svc, f),
         Resource::Sync(s) => sync::status::resource(s, &sync::status::Seen::default(), false),
+        Resource::Volume(v) => volume::status::resource(v, &volume::state(ctx, v)),
     })
 }
 
@@ -112,6 +117,7 @@ pub fn started_and_up(ctx: &Context, touched: &Touched, res: Resource, cur: &Cur
         Resource::Disk(d) => disk::state(d) == disk::State::Up,
         Resource::Fs(f) => fs::state(ctx.svc, f) == disk::State::Up,
         Resource::Sync(_) => false,
+        Resource::Volume(v) => volume::state(ctx, v) == volume::State::Up,
     }
 }
 
@@ -129,7 +135,12 @@ pub fn left_running(ctx: &Context, touched: &Touched, res: Resource, cur: &Curre
                     .flatten()
                     .is_some_and(|i| i.running && container::owns(ctx.svc, c, &i))
         }
-        Resource::Ip(_) | Resource::Disk(_) | Resource::Fs(_) | Resource::Sync(_) => false,
+        // data: never removed by a rollback (a volume's)
+        Resource::Ip(_)
+        | Resource::Disk(_)
+        | Resource::Fs(_)
+        | Resource::Sync(_)
+        | Resource::Volume(_) => false,
     }
 }
 
@@ -142,7 +153,9 @@ pub fn undo_cut_short(ctx: &Context, touched: &Touched, res: Resource) -> Result
     }
     match res {
         // a container is never half-made: its `docker run` is one call
-        Resource::Container(_) | Resource::Disk(_) | Resource::Fs(_) => Ok(()),
+        Resource::Container(_) | Resource::Disk(_) | Resource::Fs(_) | Resource::Volume(_) => {
+            Ok(())
+        }
         Resource::Ip(i) => ip::stop(ctx, i).map(|()| touched.half_made(rid, false)),
         Resource::Sync(_) => Ok(()),
     }

@@ -68,12 +68,14 @@ pub fn collect(
                 None => daemon_view(ctx, svc),
             };
             let syncs = crate::resource::sync::status::observe(ctx, svc);
+            let volumes = volume_states(svc, &engine, seen.is_some());
             service_in(
                 svc,
                 &ctx.node,
                 view,
                 &ips,
                 &syncs,
+                &volumes,
                 *started,
                 running.as_deref(),
             )
@@ -88,6 +90,26 @@ pub fn collect(
         }
         Ok((statuses, broken))
     })
+}
+
+/// What the engine holds under each volume resource's name (SPEC 17): one
+/// inspect each, none when the service's private daemon does not run.
+fn volume_states(
+    svc: &Service,
+    engine: &docker::Engine,
+    listed: bool,
+) -> Vec<crate::resource::volume::State> {
+    use crate::resource::volume;
+    svc.volumes
+        .iter()
+        .map(|v| {
+            if listed {
+                volume::state_of(&volume::seen(engine, &svc.id, v))
+            } else {
+                volume::State::Down("its docker daemon is not running".into())
+            }
+        })
+        .collect()
 }
 
 /// om's own state of a service: whether it is expected started, and the
@@ -281,12 +303,14 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
     if down {
         let ips = ip::observe(svc, None, &Ok(Default::default()));
         let syncs = crate::resource::sync::status::observe(ctx, svc);
+        let engine = docker::daemon::engine_of(svc, ctx);
         return Ok(service_in(
             svc,
             &ctx.node,
             daemon_view(ctx, svc),
             &ips,
             &syncs,
+            &volume_states(svc, &engine, false),
             started,
             running.as_deref(),
         ));
@@ -303,6 +327,7 @@ pub fn local_status(ctx: &Host, svc: &Service) -> Result<ServiceStatus> {
         View::Engine(&cur),
         &ips,
         &syncs,
+        &volume_states(svc, &engine, true),
         started,
         running.as_deref(),
     ))

@@ -57,7 +57,7 @@ pub fn service(
     started: bool,
 ) -> ServiceStatus {
     let cur = Current::from_infos(infos.to_vec());
-    service_in(svc, node, View::Engine(&cur), &[], &[], started, None)
+    service_in(svc, node, View::Engine(&cur), &[], &[], &[], started, None)
 }
 
 /// What a service's engine holds, for its status.
@@ -81,16 +81,21 @@ pub enum View<'a> {
 /// `cur`: what the service's engine holds, each resource's container found
 /// as the actions find it (`Current::find`); `None` when its private
 /// daemon does not run (its resources are down, and say so).
+// Each kind observed on the host comes as its own slice (ips, syncs,
+// volumes): one struct of them is the next step, once the kinds' status is
+// gathered through `resource/` (README, Architecture: known debt).
+#[allow(clippy::too_many_arguments)]
 pub fn service_in(
     svc: &Service,
     node: &str,
     view: View,
     ips: &[crate::resource::ip::State],
     syncs: &[crate::resource::sync::status::Seen],
+    volumes: &[crate::resource::volume::State],
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
-    let mut resources = resources_in(svc, &view, ips, syncs, running);
+    let mut resources = resources_in(svc, &view, ips, syncs, volumes, running);
     let avail = aggregate(&resources, false);
     let mut overall = aggregate(&resources, true);
     // A container down while the service is started says so on its line;
@@ -182,6 +187,7 @@ fn resources_in(
     view: &View,
     ips: &[crate::resource::ip::State],
     syncs: &[crate::resource::sync::status::Seen],
+    volumes: &[crate::resource::volume::State],
     running: Option<&str>,
 ) -> Vec<ResourceStatus> {
     let cur = match *view {
@@ -213,6 +219,14 @@ fn resources_in(
             .map(|d| crate::resource::disk::status::resource(d, &crate::resource::disk::state(d))),
     );
     resources.extend(svc.fss.iter().map(|f| crate::resource::fs::status(svc, f)));
+    // the volumes after them (`volumes`: what `volume::seen` said, in
+    // `svc.volumes` order)
+    resources.extend(
+        svc.volumes
+            .iter()
+            .zip(volumes)
+            .map(|(v, seen)| crate::resource::volume::status::resource(v, seen)),
+    );
     // the sync resources (`syncs`: their records, in `svc.syncs` order),
     // whose status depends on whether the service is up here (the sender)
     let up_here = aggregate(&resources, false) == Avail::Up;
@@ -226,6 +240,20 @@ fn resources_in(
         for r in &mut resources {
             r.flags.replace_range(0..1, "R");
         }
+    }
+    // the standby resources (SPEC 17): said, and flagged S as OpenSVC does
+    let standby: std::collections::HashSet<&str> = svc
+        .resources()
+        .iter()
+        .filter(|r| r.head().standby)
+        .map(|r| r.head().rid.as_str())
+        .collect();
+    for r in resources
+        .iter_mut()
+        .filter(|r| standby.contains(r.rid.as_str()))
+    {
+        r.standby = true;
+        r.flags.replace_range(6..7, "S");
     }
     if let Some(cur) = cur {
         holders_gone(svc, cur, &mut resources);

@@ -110,6 +110,10 @@ pub struct ResourceStatus {
     pub log: Vec<String>,
     pub disabled: bool,
     pub optional: bool,
+    /// A standby resource (SPEC 17): its `up` says nothing of where the
+    /// service runs. Absent (false) for the others.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standby: bool,
     pub provisioned: bool,
     pub subset: Option<String>,
     /// A container resource's container (an ip resource has none).
@@ -183,6 +187,17 @@ pub fn alive(state: &str) -> bool {
     state != "absent" && state != "unknown" && crate::docker::inspect::alive_state(state)
 }
 
+/// A resource that a stop keeps (a standby one, a volume: data, SPEC 17)
+/// and that is up: it says nothing of whether the service runs here, and
+/// is not counted (down, it is: a started service misses it), as OpenSVC
+/// merges `stdby up` with `down` into a service that is not up.
+fn kept_up(r: &ResourceStatus) -> bool {
+    r.status == Avail::Up
+        && (r.standby
+            || crate::config::keywords::rid_index(&r.rid, crate::config::keywords::VOLUME_GROUP)
+                .is_some())
+}
+
 /// Service status: up when every counted resource is up, down when all are
 /// down, warn when mixed or any warns, n/a when none counts. n/a resources
 /// never count; optional ones count for `overall`, not for `avail` (as in
@@ -191,6 +206,7 @@ pub fn aggregate(resources: &[ResourceStatus], with_optional: bool) -> Avail {
     let counted: Vec<Avail> = resources
         .iter()
         .filter(|r| (with_optional || !r.optional) && r.status != Avail::NotApplicable)
+        .filter(|r| !kept_up(r))
         .map(|r| r.status)
         .collect();
     if counted.contains(&Avail::Warn) {
@@ -207,12 +223,14 @@ impl InstanceStatus {
     /// Whether the service may run there: up, or any container alive
     /// (running, restarting, paused) whatever the avail says (a warn with
     /// nothing alive, an exited container squatting a name, runs nothing).
+    /// A standby container is meant to run on every node: it never says
+    /// the service runs there (SPEC 17).
     pub fn runs(&self) -> bool {
         self.avail == Avail::Up
             || self
                 .resources
                 .iter()
-                .any(|r| r.container.as_ref().is_some_and(|c| alive(&c.state)))
+                .any(|r| !r.standby && r.container.as_ref().is_some_and(|c| alive(&c.state)))
     }
 }
 
@@ -289,6 +307,7 @@ mod tests {
                 log: Vec::new(),
                 disabled: false,
                 optional: false,
+                standby: false,
                 provisioned: true,
                 subset: None,
                 container: Some(ContainerState::unseen("s.container.1", "i", state)),
@@ -304,6 +323,11 @@ mod tests {
         // an exited container squatting the name: nothing runs there
         assert!(!with(Avail::Warn, "exited").runs());
         assert!(!with(Avail::Down, "absent").runs());
+        // a standby container alive says nothing of where the service
+        // runs (SPEC 17): the guard of another node is not stopped by it
+        let mut standby = with(Avail::Down, "running");
+        standby.resources[0].standby = true;
+        assert!(!standby.runs());
     }
 
     #[test]
@@ -690,7 +714,16 @@ mod tests {
         let st = service(&s, "n1", &[info(false, "nginx", "id1.container#1")], false);
         assert_eq!((st.avail, st.notice.as_str()), (Avail::Down, "idle"));
         let cur = Current::from_infos(vec![info(true, "nginx", "id1.container#1")]);
-        let st = service_in(&s, "n1", View::Engine(&cur), &[], &[], true, Some("stop"));
+        let st = service_in(
+            &s,
+            "n1",
+            View::Engine(&cur),
+            &[],
+            &[],
+            &[],
+            true,
+            Some("stop"),
+        );
         assert_eq!(st.notice, "stop, started");
         assert_eq!(st.resources[0].flags, "R.......");
         let st = service(&s, "n1", &[info(true, "other", "id1.container#1")], true);
@@ -760,7 +793,16 @@ mod tests {
         );
         // while an action runs, it is the one changing them: nothing said
         let cur = Current::from_infos(vec![dead.clone()]);
-        let st = service_in(&s, "n1", View::Engine(&cur), &[], &[], true, Some("start"));
+        let st = service_in(
+            &s,
+            "n1",
+            View::Engine(&cur),
+            &[],
+            &[],
+            &[],
+            true,
+            Some("start"),
+        );
         assert_eq!(st.overall, Avail::Down);
         // a listing's exit code is no word: none without the inspect's time
         dead.finished_at = None;
@@ -874,6 +916,7 @@ mod tests {
             log: vec![],
             disabled: false,
             optional,
+            standby: false,
             provisioned: true,
             subset: None,
             container: Some(ContainerState::unseen("", "", "")),
@@ -890,5 +933,23 @@ mod tests {
         );
         assert_eq!(aggregate(&[r(NotApplicable, false)], true), NotApplicable);
         assert_eq!(aggregate(&[], false), NotApplicable);
+        // a standby resource (or a volume) counts only when it is not up,
+        // as OpenSVC merges stdby up with down into a service not up
+        let s = |status| ResourceStatus {
+            standby: true,
+            ..r(status, false)
+        };
+        let vol = |status| ResourceStatus {
+            rid: "volume#1".into(),
+            container: None,
+            ..r(status, false)
+        };
+        assert_eq!(aggregate(&[r(Up, false), s(Up)], false), Up);
+        assert_eq!(aggregate(&[r(Down, false), s(Up)], false), Down);
+        assert_eq!(aggregate(&[r(Up, false), s(Down)], false), Warn);
+        assert_eq!(aggregate(&[r(Down, false), s(Down)], false), Down);
+        assert_eq!(aggregate(&[r(Down, false), vol(Up)], false), Down);
+        assert_eq!(aggregate(&[r(Up, false), vol(Down)], false), Warn);
+        assert_eq!(aggregate(&[r(Up, false), vol(Warn)], false), Warn);
     }
 }

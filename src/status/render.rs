@@ -44,12 +44,22 @@ impl<'a> Row<'a> {
             last,
             name: escape_controls(&r.rid),
             flags: Some(&r.flags),
-            status: Some(r.status.as_str()),
+            status: Some(status_word(r)),
             avail: Some(r.status),
             label: escape_controls(&r.label),
             lines: &r.log,
             resource: Some((r, started)),
         }
+    }
+}
+
+/// A resource's status word: OpenSVC's `stdby up` and `stdby down` for a
+/// standby resource (SPEC 17).
+fn status_word(r: &ResourceStatus) -> &'static str {
+    match (r.standby, r.status) {
+        (true, Avail::Up) => "stdby up",
+        (true, Avail::Down) => "stdby down",
+        (_, s) => s.as_str(),
     }
 }
 
@@ -419,6 +429,7 @@ mod tests {
             log: log.iter().map(|l| l.to_string()).collect(),
             disabled: false,
             optional: false,
+            standby: false,
             provisioned: true,
             subset: subset.map(String::from),
             container: Some(ContainerState::unseen("", "", "")),

@@ -596,8 +596,12 @@ fn terminal_bytes_from_a_real_container_are_escaped() {
     create(
         &env,
         &name,
+        // a health check that never runs before the exit: om waits for
+        // healthy, so it sees the exit whatever the machine's load (without
+        // one, an inspect before the shell ran reads "running")
         "[container#1]\ntype = docker\nimage = om-test/busybox\n\
-         command = /bin/sh -c \"printf '\\\\033]0;TITLE\\\\007\\\\033[31mred\\\\r\\\\n'; exit 3\"\n",
+         command = /bin/sh -c \"printf '\\\\033]0;TITLE\\\\007\\\\033[31mred\\\\r\\\\n'; exit 3\"\n\
+         run_args = --health-cmd true --health-interval 60s --health-start-period 60s\n",
     );
     let out = env.om(&[&name, "start"]).code(1);
     let log = std::fs::read_to_string(env.root().join(format!("log/{name}.log"))).unwrap();

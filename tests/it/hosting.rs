@@ -1015,3 +1015,74 @@ fn a_container_left_running_by_a_killed_daemon_is_stopped_by_the_next_stop() {
     assert_eq!(daemon_pid(&env, "t3", "kept"), None);
     assert_eq!(mounts_under(env.root()), Vec::<String>::new());
 }
+
+/// A `volume#N` of a service on a private daemon (SPEC 17) lives on that
+/// daemon, in its data dir: never on the host's engine; its data outlives
+/// a stop (and the daemon's stop), and a purge removes it there.
+#[test]
+fn a_volume_of_a_service_on_a_private_daemon_lives_on_that_daemon() {
+    engine();
+    let env = Env::new();
+    let _daemons = Daemons {
+        env: &env,
+        services: vec![("tv", "svc1")],
+    };
+    let vol = crate::support::unique("pv");
+    let ini = format!(
+        "{}volume_mounts = {vol}:/data\n[volume#1]\nname = {vol}\n",
+        tenant_ini(&env, &registry_image(), "")
+    );
+    create(&env, "tv/svc/svc1", &ini);
+    env.om(&["tv/svc/svc1", "provision"]).ok();
+    let sock = socket(&env, "tv", "svc1");
+    let labels = docker_on(
+        &sock,
+        &["volume", "inspect", "--format", "{{json .Labels}}", &vol],
+    );
+    let id = env.svc_id("tv/svc/svc1");
+    assert!(labels.contains(&format!("{id}.volume#1")), "{labels}");
+    assert!(
+        !docker(&["volume", "inspect", &vol]).status.success(),
+        "not on the host's engine"
+    );
+    let in_data_dir = env.root().join("data/tv/svc1/volumes").join(&vol);
+    assert!(in_data_dir.is_dir(), "{}", in_data_dir.display());
+    let c1 = "tv..svc1.container.1";
+    docker_on(&sock, &["exec", c1, "sh", "-c", "echo kept > /data/f"]);
+    let status = |env: &Env| {
+        let out = env
+            .om(&["tv/svc/svc1", "print", "status", "--format", "json"])
+            .ok();
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        v["resources"][1].clone()
+    };
+    let r = status(&env);
+    assert_eq!(
+        (r["rid"].as_str(), r["status"].as_str()),
+        (Some("volume#1"), Some("up")),
+        "{r}"
+    );
+    // the stop of its last container stops the daemon: the volume is
+    // down with it (said), its data kept
+    env.om(&["tv/svc/svc1", "stop"]).ok();
+    assert_eq!(daemon_pid(&env, "tv", "svc1"), None);
+    let r = status(&env);
+    assert_eq!(r["status"], "down", "{r}");
+    assert!(
+        r["log"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("its docker daemon is not running"),
+        "{r}"
+    );
+    assert!(in_data_dir.is_dir());
+    env.om(&["tv/svc/svc1", "start"]).ok();
+    let sock = socket(&env, "tv", "svc1");
+    assert_eq!(
+        docker_on(&sock, &["exec", c1, "cat", "/data/f"]).trim(),
+        "kept"
+    );
+    env.om(&["tv/svc/svc1", "purge"]).ok();
+    assert_eq!(daemon_pid(&env, "tv", "svc1"), None);
+    assert!(!in_data_dir.exists(), "purge removed it on its daemon");
+}

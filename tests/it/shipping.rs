@@ -101,6 +101,15 @@ fn bash_completes_services_commands_rids_and_keywords() {
         bash_complete(&env, &["om", "ns1/svc/api", "stop", "--rid", "c"]),
         ["container", "container#1"]
     );
+    create(
+        &env,
+        "vols",
+        "[container#1]\ntype = docker\nimage = nginx\n[volume#1]\nname = v1\n",
+    );
+    assert_eq!(
+        bash_complete(&env, &["om", "vols", "stop", "--rid", "v"]),
+        ["volume", "volume#1"]
+    );
     assert_eq!(
         bash_complete(&env, &["om", "web", "start", "--tag", ""]),
         ["front"]

@@ -17,7 +17,7 @@ use super::sections::container::Names;
 use super::sections::{self, Rids, Section};
 use super::service::{container_rids, rids_of};
 use crate::error::{Error, Result};
-use crate::model::{Container, DaemonConfig, Head, Ip, Limits, Service, Triggers};
+use crate::model::{Container, DaemonConfig, Head, Ip, Limits, Service, Triggers, Volume};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
@@ -102,7 +102,14 @@ fn whole(eval: &Evaluator) -> Result<Service> {
     let ip_rids = rids_of(doc, SectionKind::Ip);
     let disk_rids = rids_of(doc, SectionKind::Disk);
     let fs_rids = rids_of(doc, SectionKind::Fs);
-    let data_rids = || disk_rids.iter().chain(&fs_rids).copied();
+    let volume_rids = rids_of(doc, SectionKind::Volume);
+    let data_rids = || {
+        disk_rids
+            .iter()
+            .chain(&fs_rids)
+            .chain(&volume_rids)
+            .copied()
+    };
     let ip_set: HashSet<&str> = ip_rids.iter().copied().chain(data_rids()).collect();
     let known = |r: &str| names.contains_key(r) || ip_set.contains(r);
     let all = || {
@@ -144,10 +151,12 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         .iter()
         .map(|rid| sections::sync::parse(&Section { eval, rid }, &rids))
         .collect::<Result<Vec<_>>>()?;
+    let volumes = volumes(eval, &volume_rids, &rids)?;
     let data_heads: Vec<&Head> = disks
         .iter()
         .map(|d| &d.head)
         .chain(fss.iter().map(|f| &f.head))
+        .chain(volumes.iter().map(|v| &v.head))
         .collect();
     let subsets = subsets(eval, &containers, &ips, &data_heads)?;
     let daemon = daemon(eval)?;
@@ -171,6 +180,7 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         disks,
         fss,
         syncs,
+        volumes,
         subsets,
         daemon,
         nodes,
@@ -230,6 +240,24 @@ fn ips(
         }
     }
     Ok(ips)
+}
+
+/// The `[volume#N]` sections, with their triggers; one resource per
+/// docker volume name.
+fn volumes(eval: &Evaluator, volume_rids: &[&str], rids: &Rids) -> Result<Vec<Volume>> {
+    let mut names: HashMap<String, &str> = HashMap::new();
+    volume_rids
+        .iter()
+        .map(|rid| {
+            let mut v = sections::volume::parse(&Section { eval, rid }, eval.path, rids)?;
+            extras(eval, rid, &mut v.head, false)?;
+            if let Some(other) = names.insert(v.name.clone(), rid) {
+                let why = format!("{} is also {other}'s", v.name);
+                return Err(Error::config(format!("{rid}.name"), why));
+            }
+            Ok(v)
+        })
+        .collect()
 }
 
 /// A section's triggers and (a container's) limits, read when it sets some
@@ -373,4 +401,97 @@ fn triggers(eval: &Evaluator, section: &str) -> Result<Triggers> {
         list.push((kw, command.into_owned()));
     }
     Ok(Triggers { list })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::eval::EnvVars;
+    use crate::config::ini::Document;
+    use crate::paths::SvcPath;
+
+    /// `standby` (SPEC 17) is read per node, as any scoped keyword: on
+    /// the drp nodes, on one node, everywhere; a stop reads it too.
+    #[test]
+    fn standby_is_read_for_this_node() {
+        let doc = Document::parse(
+            "[DEFAULT]\nid = x\nnodes = n1 n2\ndrpnodes = n3\n\
+             [container#1]\ntype = docker\nimage = a\nstandby@drpnodes = true\n\
+             [container#2]\ntype = docker\nimage = a\nstandby@n2 = true\n\
+             [volume#1]\nstandby = true\n",
+        )
+        .unwrap();
+        let path = SvcPath::parse("s").unwrap();
+        for (node, want) in [
+            ("n1", [false, false, true]),
+            ("n2", [false, true, true]),
+            ("n3", [true, false, true]),
+        ] {
+            for mode in [Mode::Whole, Mode::Stop] {
+                let svc = read(&Evaluator::new(&doc, &path, node, EnvVars::NONE), mode)
+                    .unwrap()
+                    .service;
+                let got: Vec<bool> = svc.resources().iter().map(|r| r.head().standby).collect();
+                // volumes first, then the containers
+                assert_eq!(got, [want[2], want[0], want[1]], "{node} {mode:?}");
+            }
+        }
+        let doc = Document::parse("[DEFAULT]\nid = x\n[volume#1]\nstandby = maybe\n").unwrap();
+        let e = read(
+            &Evaluator::new(&doc, &path, "n1", EnvVars::NONE),
+            Mode::Whole,
+        )
+        .err()
+        .expect("an error");
+        assert!(line(&e).starts_with("volume#1.standby: "), "{}", line(&e));
+    }
+
+    /// A volume's bad keywords, each refused naming it (SPEC 17).
+    #[test]
+    fn a_volumes_bad_keywords_are_refused_naming_them() {
+        let path = SvcPath::parse("s").unwrap();
+        let err = |sections: &str| {
+            let doc = Document::parse(&format!("[DEFAULT]\nid = x\n{sections}")).unwrap();
+            read(
+                &Evaluator::new(&doc, &path, "n1", EnvVars::NONE),
+                Mode::Whole,
+            )
+            .err()
+            .map(|e| line(&e))
+        };
+        for (sections, want) in [
+            (
+                "[volume#1]\nname = /srv/data\n",
+                "volume#1.name: '/srv/data' is not a docker volume name",
+            ),
+            (
+                "[volume#1]\nname = -x\n",
+                "volume#1.name: '-x' is not a docker volume name",
+            ),
+            (
+                "[volume#1]\noptions = size\n",
+                "volume#1.options: 'size' is not KEY=VALUE",
+            ),
+            (
+                "[volume#1]\noptions = =1\n",
+                "volume#1.options: '=1' is not KEY=VALUE",
+            ),
+            (
+                "[volume#1]\ndriver = --rm\n",
+                "volume#1.driver: '--rm' is not a driver name",
+            ),
+            (
+                "[volume#1]\nname = v1\n[volume#2]\nname = v1\n",
+                "volume#2.name: v1 is also volume#1's",
+            ),
+            (
+                "[volume#1]\nstart_requires = volume#9\n",
+                "volume#1.start_requires: 'volume#9': no such resource",
+            ),
+        ] {
+            let got = err(sections).unwrap_or_default();
+            assert!(got.starts_with(want), "{sections}: {got}");
+        }
+        assert_eq!(err("[volume#1]\n[volume#2]\nname = reg-data\n"), None);
+    }
 }

@@ -78,6 +78,10 @@ pub(super) fn read(eval: &Evaluator) -> Result<Reading> {
         .into_iter()
         .filter_map(|rid| sections::fs::for_stop(&Section { eval, rid }))
         .collect();
+    let volumes = rids_of(eval.doc, SectionKind::Volume)
+        .into_iter()
+        .filter_map(|rid| sections::volume::for_stop(&Section { eval, rid }, eval.path))
+        .collect();
     // a stop acts on this node
     let mut service = Service {
         rollback: false,
@@ -85,6 +89,7 @@ pub(super) fn read(eval: &Evaluator) -> Result<Reading> {
         ips,
         disks,
         fss,
+        volumes,
         daemon,
         ..Service::bare(eval.path.clone(), id, eval.nodename)
     };

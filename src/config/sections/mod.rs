@@ -10,6 +10,7 @@ pub mod disk;
 pub mod fs;
 pub mod ip;
 pub mod sync;
+pub mod volume;
 
 use super::eval::Evaluator;
 use super::operand;
@@ -117,6 +118,7 @@ fn head(sec: &Section, rids: &Rids) -> Result<crate::model::Head> {
         rid: rid.into(),
         disable: sec.flag("disable")?,
         optional: sec.flag("optional")?,
+        standby: sec.flag("standby")?,
         tags: sec.words("tags")?,
         subset: sec.operand("subset", operand::subset)?,
         triggers: Default::default(),
@@ -134,6 +136,7 @@ fn head_for_stop(sec: &Section) -> crate::model::Head {
         rid: sec.rid.into(),
         disable: sec.readable_flag("disable", false),
         optional: sec.readable_flag("optional", false),
+        standby: sec.readable_flag("standby", false),
         subset: sec
             .readable("subset")
             .filter(|s| operand::subset(s).is_ok()),

@@ -52,6 +52,7 @@ pub fn resource(svc: &Service, c: &Container, info: Option<&ContainerInfo>) -> R
         log,
         disabled: c.head.disable,
         optional: c.head.optional,
+        standby: false,
         provisioned,
         subset: c.head.subset.clone(),
         // docker's name of it (a renamed one's), else the configured one
@@ -131,6 +132,7 @@ pub fn leftover(rid: &str, i: &ContainerInfo) -> ResourceStatus {
         )],
         disabled: false,
         optional: false,
+        standby: false,
         provisioned: true,
         subset: None,
         container: Some(ContainerState::seen(i)),

@@ -43,5 +43,6 @@ pub fn line(head: &Head, label: String, seen: &State, provisioned: bool) -> Reso
         subset: head.subset.clone(),
         container: None,
         leftover: false,
+        standby: false,
     }
 }

@@ -31,6 +31,7 @@ pub fn resource(ip: &crate::model::Ip, seen: &State) -> ResourceStatus {
         log,
         disabled: ip.head.disable,
         optional: ip.head.optional,
+        standby: false,
         provisioned: true,
         subset: ip.head.subset.clone(),
         container: None,

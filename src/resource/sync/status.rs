@@ -127,6 +127,7 @@ pub fn resource(s: &DataSync, seen: &Seen, up_here: bool) -> ResourceStatus {
         subset: s.head.subset.clone(),
         container: None,
         leftover: false,
+        standby: false,
     }
 }
 
