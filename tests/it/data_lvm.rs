@@ -321,3 +321,166 @@ fn a_volume_group_is_taken_with_this_nodes_tag() {
     env.om(&[&name, "purge"]).ok();
     assert_eq!(lvm.tags(&vg), None);
 }
+
+/// `disk#N type=lv` on real LVM metadata, in LVM's metadata-only mode
+/// (`global{activation=0}`: this kernel has no device-mapper): the
+/// volume group starts before the logical volume whatever their rids,
+/// provision creates it (`lvcreate -l 100%FREE`), status says what `lvs`
+/// can tell (not whether it is active, here), an fs on it names its
+/// device `/dev/VG/LV`; stop deactivates the lv before the vg; purge removes both.
+#[test]
+fn a_logical_volume_on_lvm_metadata() {
+    root();
+    let mut env = Env::new();
+    let mut lvm = Lvm::new(env.root(), 1);
+    env.vars.push((
+        "OM_TEST_LVM_CONFIG".into(),
+        format!("{} global{{activation=0}}", lvm.filter),
+    ));
+    env.vars
+        .push(("LVM_SUPPRESS_FD_WARNINGS".into(), "1".into()));
+    let dev = lvm.devs[0].clone();
+    let vg = vg_name();
+    lvm.vgs = vec![vg.clone()];
+    let mnt = env.root().join("mnt");
+    let name = unique("lv");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = lv\nvg = {vg}\nname = pg\nsize = 100%FREE\ntags = lvm\n\
+             [disk#2]\ntype = vg\nname = {vg}\npvs = {dev}\ntags = lvm\n\
+             [fs#1]\ntype = ext4\ndev = {{disk#1.exposed_devs[0]}}\nmnt = {}\n",
+            mnt.display()
+        ),
+    );
+    let lvs = |lvm: &Lvm| {
+        let (ok, out) = lvm.run("lvs", &["--noheadings", "-o", "lv_name", &vg]);
+        (
+            ok,
+            out.split_whitespace().map(String::from).collect::<Vec<_>>(),
+        )
+    };
+    let out = env.om(&[&name, "provision", "--tag", "lvm"]).ok();
+    let text = all(&out);
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("no '{s}' in {text}"));
+    assert!(at(&format!("vgcreate {vg} {dev}")) < at(&format!("lvcreate -n pg -l 100%FREE {vg}")));
+    assert!(at(&format!("lvcreate -n pg -l 100%FREE {vg}")) < at(&format!("lvchange -ay {vg}/pg")));
+    assert_eq!(lvs(&lvm), (true, vec!["pg".to_string()]));
+    let r = res(&env, &name, "disk#1");
+    assert_eq!(r["label"], format!("lv {vg}/pg"), "{r}");
+    assert_eq!(r["status"], "warn", "{r}");
+    assert!(
+        r["log"]
+            .to_string()
+            .contains(&format!("lvs can not tell whether {vg}/pg is active")),
+        "{r}"
+    );
+    let r = res(&env, &name, "fs#1");
+    assert_eq!(r["status"], "down", "{r}");
+    assert_eq!(
+        r["label"],
+        format!("ext4 /dev/{vg}/pg@{}", mnt.display()),
+        "{r}"
+    );
+
+    let out = env.om(&[&name, "stop", "--tag", "lvm"]).ok();
+    let text = all(&out);
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("no '{s}' in {text}"));
+    assert!(at(&format!("lvchange -an {vg}/pg")) < at(&format!("vgchange -an {vg}")));
+    env.om(&[&name, "unprovision", "--tag", "lvm"]).ok();
+    assert_eq!(lvs(&lvm), (true, vec!["pg".to_string()]));
+    let out = env.om(&[&name, "purge"]).ok();
+    let text = all(&out);
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("no '{s}' in {text}"));
+    assert!(at(&format!("lvremove -f {vg}/pg")) < at(&format!("vgremove -f {vg}")));
+    assert_eq!(lvm.tags(&vg), None);
+}
+
+/// The exact `lvcreate`/`lvchange` lines om runs, with fake `PATH` tools
+/// (they record their arguments and keep the lv's state in a file of the
+/// test's own; nothing real is touched): `-L` for a size, `-l` for
+/// extents, `create_options` before the group; start, stop and status
+/// from `lvs`; a size that does not parse refused naming the keyword.
+#[test]
+fn lvcreate_and_lvchange_lines() {
+    let mut env = Env::new();
+    let bin = env.root().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let (log, attr) = (env.root().join("lvm.log"), env.root().join("attr"));
+    let (log, attr) = (log.display(), attr.display());
+    let tools = [
+        ("lvs", format!("[ -f {attr} ] && echo \"  fakevg|data|$(cat {attr})\"; exit 0")),
+        ("lvcreate", format!("echo \"lvcreate $*\" >> {log}; echo -wi------- > {attr}")),
+        (
+            "lvchange",
+            format!(
+                "echo \"lvchange $*\" >> {log}; case \"$*\" in *-ay*) echo -wi-a----- > {attr};; *-an*) echo -wi------- > {attr};; esac"
+            ),
+        ),
+    ];
+    for (tool, body) in tools {
+        let path = bin.join(tool);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    env.path_prefix = Some(bin);
+    let lines = || std::fs::read_to_string(env.root().join("lvm.log")).unwrap_or_default();
+    let name = unique("lv");
+    create(
+        &env,
+        &name,
+        "[disk#1]\ntype = lv\nvg = fakevg\nname = data\nsize = 1g\ncreate_options = --wipesignatures n\n",
+    );
+    env.om(&[&name, "provision"]).ok();
+    assert_eq!(
+        lines(),
+        "lvcreate -n data -L 1g --wipesignatures n fakevg\nlvchange -ay fakevg/data\n"
+    );
+    assert_eq!(res(&env, &name, "disk#1")["status"], "up");
+    env.om(&[&name, "stop"]).ok();
+    assert!(
+        lines().ends_with("lvchange -ay fakevg/data\nlvchange -an fakevg/data\n"),
+        "{}",
+        lines()
+    );
+    assert_eq!(res(&env, &name, "disk#1")["status"], "down");
+    env.om(&[&name, "start"]).ok();
+    assert!(
+        lines().ends_with("lvchange -an fakevg/data\nlvchange -ay fakevg/data\n"),
+        "{}",
+        lines()
+    );
+    // up: started again, nothing run; provision again: not created again
+    env.om(&[&name, "provision"]).ok();
+    assert_eq!(lines().lines().count(), 4, "{}", lines());
+
+    // extents as -l
+    std::fs::remove_file(env.root().join("attr")).unwrap();
+    env.om(&[
+        &name,
+        "set",
+        "--kw",
+        "disk#1.size=50%VG",
+        "--kw",
+        "disk#1.create_options=",
+    ])
+    .ok();
+    env.om(&[&name, "provision"]).ok();
+    assert!(
+        lines().contains("lvcreate -n data -l 50%VG fakevg\n"),
+        "{}",
+        lines()
+    );
+
+    // a size that does not parse: one line naming the keyword
+    let out = env.om(&[&name, "set", "--kw", "disk#1.size=1x"]);
+    let out = if out.code == 0 {
+        env.om(&[&name, "start"])
+    } else {
+        out
+    };
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("disk#1.size"), "{}", out.stderr);
+}

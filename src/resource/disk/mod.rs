@@ -32,7 +32,7 @@ pub fn device_of(d: &Disk) -> std::result::Result<String, String> {
             "{} is volume group {}: no device (an lv of it has one)",
             d.head.rid, v.name
         )),
-        Driver::Lv(l) => lv::device_of(&d.head.rid, l),
+        Driver::Lv(l) => Ok(lv::device_of(l)),
     }
 }
 
