@@ -405,6 +405,45 @@ mod tests {
     }
 
     #[test]
+    fn a_volume_group_before_its_logical_volume_before_its_fs() {
+        use crate::model::disk::{Driver, Lv, Vg};
+        use crate::model::{Dev, Disk, Fs, Head};
+        let head = |rid: &str| Head {
+            rid: rid.into(),
+            ..Default::default()
+        };
+        let mut s = svc(vec![c("container#1", None, &[])], &[]);
+        s.disks = vec![
+            Disk {
+                head: head("disk#1"),
+                driver: Driver::Lv(Lv {
+                    vg: "data".into(),
+                    name: "pg".into(),
+                    ..Default::default()
+                }),
+            },
+            Disk {
+                head: head("disk#2"),
+                driver: Driver::Vg(Vg {
+                    name: "data".into(),
+                    ..Default::default()
+                }),
+            },
+        ];
+        s.fss = vec![Fs {
+            head: head("fs#1"),
+            dev: Dev::Disk("disk#1".into()),
+            ..Default::default()
+        }];
+        let all = s.resources();
+        let order = ["disk#2", "disk#1", "fs#1", "container#1"];
+        assert_eq!(rids(&start_stages(&s, &all).unwrap())[0].2, order);
+        let mut back = order;
+        back.reverse();
+        assert_eq!(rids(&stop_stages(&s, &all).unwrap())[0].2, back);
+    }
+
+    #[test]
     fn disks_then_filesystems_then_containers_then_their_ips() {
         use crate::model::{Dev, Disk, Fs, Head, Ip};
         let head = |rid: &str| Head {

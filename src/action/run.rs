@@ -222,6 +222,7 @@ fn exec_for<'a>(
     context.converge = kind == Action::Deploy;
     context.provision = matches!(kind, Action::Provision | Action::Deploy);
     context.purge = kind == Action::Purge;
+    context.force = args.force;
     context.use_prepared(prepared);
     context
 }

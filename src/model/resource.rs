@@ -51,7 +51,8 @@ impl<'a> Resource<'a> {
     /// (`ips_of`: an ip's rids by holder), an ip after its holder.
     /// The data (SPEC 17, `data`: the selected data resources' rids by
     /// kind): an fs after the disk its `dev` names (after every disk when
-    /// it names a device path), a container after every disk and fs.
+    /// it names a device path), a logical volume after its volume group's
+    /// disk, a container after every disk and fs.
     pub fn starts_after(
         self,
         ips_of: &std::collections::HashMap<&str, Vec<&'a str>>,
@@ -70,7 +71,16 @@ impl<'a> Resource<'a> {
                 deps
             }
             Resource::Ip(i) => vec![i.holder.as_str()],
-            Resource::Disk(_) => Vec::new(),
+            // a logical volume after the disk of its volume group
+            Resource::Disk(d) => match &d.driver {
+                super::disk::Driver::Lv(l) => data
+                    .vgs
+                    .iter()
+                    .filter(|(name, _)| *name == l.vg)
+                    .map(|(_, rid)| *rid)
+                    .collect(),
+                _ => Vec::new(),
+            },
             Resource::Fs(f) => match &f.dev {
                 Dev::Disk(rid) => vec![rid.as_str()],
                 Dev::Path(_) => data.disks.clone(),
@@ -88,6 +98,9 @@ impl<'a> Resource<'a> {
 pub struct Data<'a> {
     pub disks: Vec<&'a str>,
     pub fss: Vec<&'a str>,
+    /// The volume groups' names and rids (what a logical volume starts
+    /// after).
+    pub vgs: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> Data<'a> {
@@ -95,7 +108,12 @@ impl<'a> Data<'a> {
         let mut data = Data::default();
         for r in res {
             match r {
-                Resource::Disk(d) => data.disks.push(d.head.rid.as_str()),
+                Resource::Disk(d) => {
+                    data.disks.push(d.head.rid.as_str());
+                    if let Some(name) = d.vg_name() {
+                        data.vgs.push((name, d.head.rid.as_str()));
+                    }
+                }
                 Resource::Fs(f) => data.fss.push(f.head.rid.as_str()),
                 Resource::Container(_)
                 | Resource::Ip(_)

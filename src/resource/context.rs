@@ -33,6 +33,9 @@ pub struct Context<'a> {
     /// A purge: the data the resources hold goes too (a disk's file, a
     /// volume).
     pub purge: bool,
+    /// The action's `--force`: a volume group another node's tag is on
+    /// is taken anyway.
+    pub force: bool,
     /// By rid: the variables a container takes from secrets and configs
     /// (`docker run`'s environment), read before anything starts.
     env: HashMap<String, Vec<(String, Secret)>>,
@@ -57,6 +60,7 @@ impl<'a> Context<'a> {
             converge: false,
             provision: false,
             purge: false,
+            force: false,
             env: HashMap::new(),
             creds: HashMap::new(),
             driver: OnceLock::new(),

@@ -3,6 +3,7 @@
 mod config;
 mod converge;
 mod data;
+mod data_lvm;
 mod debug;
 mod driver;
 mod fake_docker;

@@ -87,6 +87,7 @@ impl Env {
             "EDITOR",
             "TAG",
             "OM_RSH",
+            "OM_TEST_LVM_CONFIG",
         ] {
             cmd.env_remove(var);
         }

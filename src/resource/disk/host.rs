@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::logger::Level;
-use crate::model::Disk;
+use crate::model::disk::Loop;
 use crate::process::{capture, Cmd};
 use crate::resource::Context;
 use std::time::Duration;
@@ -36,20 +36,19 @@ fn parse_j(out: &str) -> Vec<String> {
 }
 
 /// The device the disk exposes now: its first loop device, or why none.
-pub fn device_of(d: &Disk) -> std::result::Result<String, String> {
-    match attached(&d.file) {
+pub(super) fn device_of(rid: &str, l: &Loop) -> std::result::Result<String, String> {
+    match attached(&l.file) {
         Ok(devs) => devs
             .into_iter()
             .next()
-            .ok_or_else(|| format!("{} is not attached ({} down)", d.file, d.head.rid)),
+            .ok_or_else(|| format!("{} is not attached ({rid} down)", l.file)),
         Err(e) => Err(e.to_string()),
     }
 }
 
 /// The file, sparse, of the disk's size, created new (never over a file
 /// that appeared meanwhile); its directory made when missing.
-pub(super) fn create(ctx: &Context, d: &Disk) -> Result<()> {
-    let rid = d.head.rid.as_str();
+pub(super) fn create(ctx: &Context, rid: &str, d: &Loop) -> Result<()> {
     let Some(size) = d.size else {
         return Err(Error::config(
             format!("{rid}.size"),
@@ -78,18 +77,18 @@ pub(super) fn create(ctx: &Context, d: &Disk) -> Result<()> {
     f.set_len(size).map_err(|e| fault(path, e))
 }
 
-pub(super) fn attach(ctx: &Context, d: &Disk) -> Result<()> {
+pub(super) fn attach(ctx: &Context, rid: &str, d: &Loop) -> Result<()> {
     let cmd = attach_cmd(&d.file);
-    let out = crate::logger::run_logged(ctx.log, &d.head.rid, &cmd, BOUND, ctx.dry_run, true)?;
+    let out = crate::logger::run_logged(ctx.log, rid, &cmd, BOUND, ctx.dry_run, true)?;
     if !out.success() {
         return Err(Error::Failed(format!("{cmd}: {}", out.error_line())));
     }
     Ok(())
 }
 
-pub(super) fn detach(ctx: &Context, d: &Disk, dev: &str) -> Result<()> {
+pub(super) fn detach(ctx: &Context, rid: &str, d: &Loop, dev: &str) -> Result<()> {
     let cmd = Cmd::new("losetup", ["-d", dev]);
-    let out = crate::logger::run_logged(ctx.log, &d.head.rid, &cmd, BOUND, ctx.dry_run, true)?;
+    let out = crate::logger::run_logged(ctx.log, rid, &cmd, BOUND, ctx.dry_run, true)?;
     if !out.success() {
         return Err(Error::Failed(format!("{cmd}: {}", out.error_line())));
     }

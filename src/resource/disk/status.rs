@@ -7,8 +7,7 @@ use crate::status::{Avail, ResourceStatus};
 
 /// A disk resource (SPEC 17).
 pub fn resource(d: &Disk, seen: &State) -> ResourceStatus {
-    let provisioned = std::path::Path::new(&d.file).exists();
-    line(&d.head, d.label(), seen, provisioned)
+    line(&d.head, d.label(), seen, super::provisioned(d))
 }
 
 /// A data resource's status line: its head, label and state.

@@ -28,7 +28,7 @@ fn run_shown(ctx: &Context, f: &Fs, cmd: &Cmd, show: bool) -> Result<()> {
 
 /// What `blkid -p` finds on `dev` (`TYPE=xfs`, `PTTYPE=dos`…), empty
 /// when nothing (its exit 2); any other failure is an error, never "blank".
-fn signatures(dev: &str) -> Result<Vec<String>> {
+pub(crate) fn signatures(dev: &str) -> Result<Vec<String>> {
     let cmd = Cmd::new("blkid", ["-p", "-o", "export", dev]);
     let out = capture(&cmd, BOUND)?;
     match out.status.code() {

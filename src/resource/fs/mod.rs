@@ -8,6 +8,7 @@
 //! that the mount point answers within a bound.
 
 mod host;
+pub(crate) use host::signatures;
 pub mod mounts;
 
 use crate::error::{Error, Result};
