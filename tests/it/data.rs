@@ -447,3 +447,61 @@ fn data_resources_by_rid_tag_and_requires() {
     env.om(&[&name, "purge"]).ok();
     assert!(!file.exists());
 }
+
+/// A `losetup` that fails (here: one first on PATH that exits 1) leaves
+/// om unable to tell the fs's device: status says so as a warning, never
+/// "down", and stop fails leaving the mount as it is, never "not its
+/// mount" with a success.
+#[test]
+fn a_failed_device_query_is_never_read_as_down() {
+    root();
+    let mut env = Env::new();
+    let name = unique("dq");
+    let file = env.root().join("d.img");
+    let mnt = env.root().join("m");
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![mnt.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16m\n\
+             [fs#1]\ntype = ext4\ndev = disk#1\nmnt = {}\n",
+            file.display(),
+            mnt.display()
+        ),
+    );
+    env.om(&[&name, "provision"]).ok();
+    assert!(mounted(&mnt));
+    let bin = env.root().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = bin.join("losetup");
+    std::fs::write(&fake, "#!/bin/sh\necho 'losetup: broken' >&2\nexit 1\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    env.path_prefix = Some(bin);
+    let fs1 = res(&env, &name, "fs#1");
+    assert_eq!(fs1["status"], "warn", "{fs1}");
+    assert!(fs1.to_string().contains("losetup: broken"), "{fs1}");
+    for args in [vec!["stop", "--rid", "fs#1"], vec!["stop"]] {
+        let mut argv = vec![name.as_str()];
+        argv.extend(args.iter().copied());
+        let out = env.om(&argv);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{args:?}: {text}");
+        assert!(text.contains("left mounted"), "{text}");
+        assert!(mounted(&mnt), "{args:?}: {text}");
+    }
+    env.path_prefix = None;
+    assert_eq!(res(&env, &name, "fs#1")["status"], "up");
+    env.om(&[&name, "stop"]).ok();
+    assert!(!mounted(&mnt));
+    assert!(loops_of(&file).is_empty());
+    env.om(&[&name, "purge"]).ok();
+}

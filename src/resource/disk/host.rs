@@ -35,15 +35,10 @@ fn parse_j(out: &str) -> Vec<String> {
         .collect()
 }
 
-/// The device the disk exposes now: its first loop device, or why none.
-pub fn device_of(d: &Disk) -> std::result::Result<String, String> {
-    match attached(&d.file) {
-        Ok(devs) => devs
-            .into_iter()
-            .next()
-            .ok_or_else(|| format!("{} is not attached ({} down)", d.file, d.head.rid)),
-        Err(e) => Err(e.to_string()),
-    }
+/// The device the disk exposes now: its first loop device, `None` when
+/// none is attached (down); a failed query is an error, never "down".
+pub fn device_of(d: &Disk) -> Result<Option<String>> {
+    Ok(attached(&d.file)?.into_iter().next())
 }
 
 /// The file, sparse, of the disk's size, created new (never over a file

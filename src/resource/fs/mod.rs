@@ -24,13 +24,20 @@ pub const UMOUNT_BOUND: Duration = Duration::from_secs(5);
 /// How long the mount point has to answer a stat.
 pub const ANSWER_BOUND: Duration = Duration::from_secs(5);
 
-/// The device of `f` now: its path, or the device its disk exposes.
-pub fn device(svc: &Service, f: &Fs) -> std::result::Result<String, String> {
+/// The device of `f` now: its path, or the device its disk exposes
+/// (`None`: the disk exposes none, it is down). A query that fails (no
+/// `losetup`, a disk not in the service) is an error, never "down": a
+/// mount is never judged foreign from silence.
+pub fn device(svc: &Service, f: &Fs) -> Result<Option<String>> {
     match &f.dev {
-        Dev::Path(p) => Ok(p.clone()),
+        Dev::Path(p) => Ok(Some(p.clone())),
         Dev::Disk(rid) => match svc.disk(rid) {
-            Some(d) => crate::resource::disk::device_of(d),
-            None => Err(format!("no resource {rid} in this service")),
+            Some(d) => crate::resource::disk::device_of(d)
+                .map_err(|e| Error::Failed(format!("{}: the device of {rid}: {e}", f.head.rid))),
+            None => Err(Error::Failed(format!(
+                "{}: no resource {rid} in this service",
+                f.head.rid
+            ))),
         },
     }
 }
@@ -66,11 +73,16 @@ pub fn start(ctx: &Context, touched: &Touched, f: &Fs) -> Result<bool> {
     let rid = f.head.rid.as_str();
     need_root(rid)?;
     crate::resource::disk::check_resolved(&format!("{rid}.mnt"), &f.mnt)?;
-    let dev = match device(ctx.svc, f) {
-        Ok(dev) => dev,
+    let dev = match device(ctx.svc, f)? {
+        Some(dev) => dev,
         // a dry run attached nothing: its lines name the disk
-        Err(_) if ctx.dry_run => f.dev.to_string(),
-        Err(why) => return Err(Error::Failed(why)),
+        None if ctx.dry_run => f.dev.to_string(),
+        None => {
+            return Err(Error::Failed(format!(
+                "{rid}: {} exposes no device (down)",
+                f.dev
+            )))
+        }
     };
     if !ctx.dry_run {
         block_device(f, &dev)?;
@@ -114,7 +126,10 @@ pub fn stop(ctx: &Context, f: &Fs) -> Result<()> {
             .res(rid, Level::Info, &format!("{} is not mounted: down", f.mnt));
         return Ok(());
     };
-    let ours = device(ctx.svc, f).is_ok_and(|dev| mounts::is_of(&m, &dev));
+    // a device that can not be told: an error, the mount left as it is
+    let ours = device(ctx.svc, f)
+        .map_err(|e| Error::Failed(format!("{e}: {} left mounted", f.mnt)))?
+        .is_some_and(|dev| mounts::is_of(&m, &dev));
     if !ours {
         ctx.log.res(
             rid,
@@ -140,13 +155,14 @@ pub fn state(svc: &Service, f: &Fs) -> State {
         return State::Down(format!("{} is not mounted", f.mnt));
     };
     match device(svc, f) {
-        Ok(dev) if mounts::is_of(&m, &dev) => {}
-        _ => {
+        Ok(Some(dev)) if mounts::is_of(&m, &dev) => {}
+        Ok(_) => {
             return State::Down(format!(
                 "{} holds {}, not this resource's device",
                 f.mnt, m.source
             ))
         }
+        Err(e) => return State::Unknown(e.to_string()),
     }
     if host::answers(Path::new(&f.mnt), ANSWER_BOUND) {
         State::Up
@@ -161,6 +177,9 @@ pub fn state(svc: &Service, f: &Fs) -> State {
 
 /// Its status line: `xfs /dev/loop3@/srv/x`.
 pub fn status(svc: &Service, f: &Fs) -> ResourceStatus {
-    let dev = device(svc, f).unwrap_or_else(|_| f.dev.to_string());
+    let dev = device(svc, f)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| f.dev.to_string());
     line(&f.head, f.label(&dev), &state(svc, f), true)
 }
