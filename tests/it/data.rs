@@ -505,3 +505,52 @@ fn a_failed_device_query_is_never_read_as_down() {
     assert!(loops_of(&file).is_empty());
     env.om(&[&name, "purge"]).ok();
 }
+
+/// A mount point under a linked directory (`lnk/m`, `lnk -> real`) is
+/// found where the kernel mounts it (`real/m`): status says up, stop
+/// unmounts it.
+#[test]
+fn a_mount_point_under_a_link_is_found_at_its_resolved_path() {
+    root();
+    let env = Env::new();
+    let name = unique("dl");
+    let file = env.root().join("d.img");
+    let real = env.root().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let lnk = env.root().join("lnk");
+    std::os::unix::fs::symlink(&real, &lnk).unwrap();
+    let mnt = lnk.join("m");
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![real.join("m")],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16m\n\
+             [fs#1]\ntype = ext4\ndev = disk#1\nmnt = {}\nperm = 0711\n",
+            file.display(),
+            mnt.display()
+        ),
+    );
+    env.om(&[&name, "provision"]).ok();
+    assert!(mounted(&real.join("m")));
+    assert_eq!(res(&env, &name, "fs#1")["status"], "up");
+    // started again: up, not mounted twice
+    env.om(&[&name, "start"]).ok();
+    let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let at = real.join("m").display().to_string();
+    let n = table
+        .lines()
+        .filter(|l| l.split(' ').nth(4) == Some(at.as_str()))
+        .count();
+    assert_eq!(n, 1, "{table}");
+    env.om(&[&name, "stop"]).ok();
+    assert!(!mounted(&real.join("m")));
+    assert!(loops_of(&file).is_empty());
+    assert_eq!(res(&env, &name, "fs#1")["status"], "down");
+    env.om(&[&name, "purge"]).ok();
+}
