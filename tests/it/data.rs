@@ -554,3 +554,67 @@ fn a_mount_point_under_a_link_is_found_at_its_resolved_path() {
     assert_eq!(res(&env, &name, "fs#1")["status"], "down");
     env.om(&[&name, "purge"]).ok();
 }
+
+/// A device mounted elsewhere (here: the test's own loop device, formatted
+/// and mounted by the test on a directory of its own) is refused at start,
+/// dry run included, naming where: not mounted again, its root neither
+/// chowned nor chmodded.
+#[test]
+fn a_device_mounted_elsewhere_is_refused() {
+    root();
+    let env = Env::new();
+    let file = env.root().join("other.img");
+    let other = env.root().join("other");
+    let mnt = env.root().join("m");
+    std::fs::create_dir(&other).unwrap();
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![other.clone(), mnt.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len(16 << 20)
+        .unwrap();
+    let out = Command::new("losetup")
+        .arg("--find")
+        .arg("--show")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let dev = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(loops_of(&file), [dev.clone()]);
+    let ok = |c: &mut Command| assert!(c.status().unwrap().success(), "{c:?}");
+    ok(Command::new("mkfs.ext4").arg("-q").arg(&dev));
+    ok(Command::new("mount").arg(&dev).arg(&other));
+    let mode = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    };
+    let before = mode(&other);
+    let name = unique("de");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[fs#1]\ntype = ext4\ndev = {dev}\nmnt = {}\nperm = 0701\n",
+            mnt.display()
+        ),
+    );
+    for args in [vec!["start", "--dry-run"], vec!["start"], vec!["provision"]] {
+        let mut argv = vec![name.as_str()];
+        argv.extend(args.iter().copied());
+        let out = env.om(&argv);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{args:?}: {text}");
+        assert!(
+            text.contains("fs#1.dev") && text.contains(&format!("mounted on {}", other.display())),
+            "{args:?}: {text}"
+        );
+        assert!(!text.contains("chmod"), "{args:?}: {text}");
+        assert!(!mounted(&mnt), "{args:?}: {text}");
+    }
+    assert_eq!(mode(&other), before);
+}

@@ -87,12 +87,14 @@ pub fn start(ctx: &Context, touched: &Touched, f: &Fs) -> Result<bool> {
     if !ctx.dry_run {
         block_device(f, &dev)?;
     }
+    let table = mounts::table()?;
+    mounted_elsewhere(f, &dev, &table)?;
     if ctx.provision {
         host::format_if_blank(ctx, f, &dev)?;
     }
     host::mount_point(ctx, f)?;
     let mnt = Path::new(&f.mnt);
-    if let Some(m) = mounts::on(&mounts::table()?, mnt) {
+    if let Some(m) = mounts::on(&table, mnt) {
         if !mounts::is_of(&m, &dev) {
             return Err(Error::Failed(format!(
                 "{}: {} is mounted there, not {dev}: not mounted over",
@@ -109,8 +111,42 @@ pub fn start(ctx: &Context, touched: &Touched, f: &Fs) -> Result<bool> {
     }
     host::mount(ctx, f, &dev)?;
     touched.mark(rid);
+    // the owner and mode go to the mount om made, never to what the
+    // directory shows when that mount is not there
+    if !ctx.dry_run && !mounts::on(&mounts::table()?, mnt).is_some_and(|m| mounts::is_of(&m, &dev))
+    {
+        return Err(Error::Failed(format!(
+            "{rid}: {dev} is not on {} after its mount: owner and mode left as they are",
+            f.mnt
+        )));
+    }
     host::owner(ctx, f)?;
     Ok(true)
+}
+
+/// Refuses a device mounted anywhere but on this fs's own mount point
+/// (SPEC 17: never a device that holds a filesystem om did not make for
+/// this service): where it is mounted said, nothing mounted, owned or
+/// moded. A dry run says it too.
+fn mounted_elsewhere(f: &Fs, dev: &str, table: &[mounts::Mount]) -> Result<()> {
+    let own = mounts::resolved(Path::new(&f.mnt));
+    let mut at: Vec<String> = table
+        .iter()
+        .filter(|m| m.mnt != own && mounts::is_of(m, dev))
+        .map(|m| m.mnt.display().to_string())
+        .collect();
+    at.dedup();
+    if at.is_empty() {
+        return Ok(());
+    }
+    Err(Error::config(
+        format!("{}.dev", f.head.rid),
+        format!(
+            "{dev} is mounted on {}, not only on {}: not mounted again",
+            at.join(", "),
+            f.mnt
+        ),
+    ))
 }
 
 /// Unmounts the device from `mnt`, only when the mount table says it is
