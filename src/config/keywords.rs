@@ -280,7 +280,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Fs "dev" Str, None, "mount DEV", "The block device: a path (/dev/vdb), or the device a disk resource of the service exposes, written {disk#1.exposed_devs[0]} as OpenSVC does, or disk#1. The fs starts after that disk. Required."),
     kw!(Fs "mnt" Str, None, "mount DEV MNT", "The mount point: an absolute path, never / or a system directory; created when missing. Required."),
     kw!(Fs "mnt_opt" Str, None, "mount -o", "The mount options."),
-    kw!(Fs "mkfs_opt" Words, None, "mkfs.TYPE", "Words added to mkfs.TYPE at provision, which formats only a device that has no filesystem (blkid)."),
+    kw!(Fs "mkfs_opt" Words, None, "mkfs.TYPE", "Options added to mkfs.TYPE at provision, which formats only a device that has no filesystem (blkid): each word an option with its value joined (-Lname, -bsize=4096); a word that forces (-f, -F, --force) or names a device (/dev/…, logdev=, rtdev=, device=) is refused."),
     kw!(Fs "user" Str, None, "chown", "The owner of the mount point once mounted (a name or a uid)."),
     kw!(Fs "group" Str, None, "chgrp", "The group of the mount point once mounted (a name or a gid)."),
     kw!(Fs "perm" Str, None, "chmod", "The mode of the mount point once mounted, in octal (0750)."),

@@ -269,6 +269,18 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
             "fs#1.dev",
         ),
         (
+            "[fs#1]\ntype = xfs\ndev = /dev/null\nmnt = /srv/x\nmkfs_opt = -f /dev/loop2\n",
+            "fs#1.mkfs_opt",
+        ),
+        (
+            "[fs#1]\ntype = xfs\ndev = /dev/null\nmnt = /srv/x\nmkfs_opt = -llogdev=/dev/loop2\n",
+            "fs#1.mkfs_opt",
+        ),
+        (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /srv/x\nmkfs_opt = -F\n",
+            "fs#1.mkfs_opt",
+        ),
+        (
             "[disk#1]\ntype = loop\nfile = /\nsize = 1m\n",
             "disk#1.file",
         ),
