@@ -238,7 +238,9 @@ fn act_checked(
     complete: bool,
 ) -> Result<bool> {
     let acted = if kind.starts() {
-        apply_limits(context, &containers(selected), &ctx.roots)
+        // the data resources' paths, checked like data dirs (SPEC 17)
+        crate::resource::disk::paths::check_host(context.svc, ctx)
+            .and_then(|()| apply_limits(context, &containers(selected), &ctx.roots))
     } else {
         Ok(())
     }

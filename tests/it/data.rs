@@ -281,6 +281,22 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
             "fs#1.mkfs_opt",
         ),
         (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /var/lib/docker\n",
+            "fs#1.mnt",
+        ),
+        (
+            "[disk#1]\ntype = loop\nfile = /var/lib/docker/x.img\nsize = 1m\n",
+            "disk#1.file",
+        ),
+        (
+            &format!("[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = {base}/var/m\n"),
+            "fs#1.mnt",
+        ),
+        (
+            &format!("[disk#1]\ntype = loop\nfile = {base}/etc/x.img\nsize = 1m\n"),
+            "disk#1.file",
+        ),
+        (
             "[disk#1]\ntype = loop\nfile = /\nsize = 1m\n",
             "disk#1.file",
         ),
@@ -336,15 +352,14 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     std::os::unix::fs::symlink("/usr", &ulink).unwrap();
     let name = unique("db");
     let victim = "om-data-test-never-made";
-    create(
-        &env,
-        &name,
+    // refused at create (the host's check of the data paths)
+    let out = env.om_stdin(
+        &[&name, "create", "--config=-"],
         &format!(
             "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = {}/{victim}\n",
             link.display()
         ),
     );
-    let out = env.om(&[&name, "provision"]);
     let text = all(&out);
     assert_ne!(out.code, 0, "{text}");
     assert!(
@@ -353,15 +368,13 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     );
     assert!(!Path::new("/etc").join(victim).exists());
     let name = unique("db");
-    create(
-        &env,
-        &name,
+    let out = env.om_stdin(
+        &[&name, "create", "--config=-"],
         &format!(
             "[disk#1]\ntype = loop\nfile = {}/{victim}.img\nsize = 1m\n",
             ulink.display()
         ),
     );
-    let out = env.om(&[&name, "provision"]);
     let text = all(&out);
     assert_ne!(out.code, 0, "{text}");
     assert!(
@@ -597,7 +610,7 @@ fn a_device_mounted_elsewhere_is_refused() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let dev = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert_eq!(loops_of(&file), [dev.clone()]);
+    assert_eq!(loops_of(&file), std::slice::from_ref(&dev));
     let ok = |c: &mut Command| assert!(c.status().unwrap().success(), "{c:?}");
     ok(Command::new("mkfs.ext4").arg("-q").arg(&dev));
     ok(Command::new("mount").arg(&dev).arg(&other));
@@ -629,4 +642,64 @@ fn a_device_mounted_elsewhere_is_refused() {
         assert!(!mounted(&mnt), "{args:?}: {text}");
     }
     assert_eq!(mode(&other), before);
+}
+
+/// Two services never share a loop file or a mount point (one's stop
+/// would detach or unmount the other's data): refused at create, and at
+/// start for a config written by hand, naming the other service.
+#[test]
+fn two_services_never_share_a_loop_file_or_a_mount_point() {
+    root();
+    let env = Env::new();
+    let file = env.root().join("a.img");
+    let mnt = env.root().join("a");
+    let (f, m) = (file.display(), mnt.display());
+    let a = unique("sa");
+    create(
+        &env,
+        &a,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {f}\nsize = 16m\n\
+             [fs#1]\ntype = ext4\ndev = disk#1\nmnt = {m}\n"
+        ),
+    );
+    for (section, key) in [
+        (
+            format!("[disk#2]\ntype = loop\nfile = {f}\nsize = 16m\n"),
+            "disk#2.file",
+        ),
+        (
+            format!("[fs#3]\ntype = ext4\ndev = /dev/null\nmnt = {m}/sub\n"),
+            "fs#3.mnt",
+        ),
+    ] {
+        let b = unique("sb");
+        let out = env.om_stdin(&[&b, "create", "--config=-"], &section);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{section}: {text}");
+        assert!(text.contains(key) && text.contains(&a), "{section}: {text}");
+        assert_eq!(text.trim().lines().count(), 1, "{section}: {text}");
+        assert!(!env.conf(&b).exists());
+    }
+    // written by hand past create: its start refuses it, nothing made
+    let b = unique("sb");
+    let other = env.root().join("b.img");
+    create(
+        &env,
+        &b,
+        &format!(
+            "[disk#2]\ntype = loop\nfile = {}\nsize = 16m\n",
+            other.display()
+        ),
+    );
+    let conf = env
+        .read_conf(&b)
+        .replace(&other.display().to_string(), &f.to_string());
+    std::fs::write(env.conf(&b), conf).unwrap();
+    let out = env.om(&[&b, "provision"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(text.contains("disk#2.file") && text.contains(&a), "{text}");
+    assert!(!file.exists());
+    assert!(loops_of(&file).is_empty());
 }

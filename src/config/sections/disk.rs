@@ -43,8 +43,9 @@ pub(in crate::config) fn for_stop(sec: &Section) -> Option<Disk> {
 }
 
 /// A path om creates, attaches, formats or mounts: checked like a data dir
-/// (SPEC 11): absolute, no `..`, never `/` or a system directory.
+/// (SPEC 11): absolute, no `..`, never `/`, a system directory or
+/// dockerd's default data root (this host's other engines: at start).
 pub(in crate::config) fn check_path(path: &str) -> std::result::Result<(), String> {
-    crate::docker::system_dirs::static_check(path)
+    crate::docker::system_dirs::check_elsewhere(path)
         .map_err(|why| format!("'{}' {why}", path.escape_debug()))
 }

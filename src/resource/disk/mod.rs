@@ -7,6 +7,7 @@
 //! `State` and `status` here serve the fs kind too (`resource::fs`).
 
 mod host;
+pub mod paths;
 pub mod status;
 
 pub use host::{attached, device_of};
