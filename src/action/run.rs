@@ -111,7 +111,8 @@ pub fn run_one(
         return stopped_with_its_daemon(ctx, &svc, args, &log);
     }
     let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
-    let context = exec_for(&svc, engine, &log, kind, args, down, prepared);
+    let mut context = exec_for(&svc, engine, &log, kind, args, down, prepared);
+    context.roots = Some(ctx.roots.clone());
     let acted = act_checked(ctx, &context, &selected, kind, args, complete);
     end(ctx, &context, daemon.as_ref(), kind, args, acted)?;
     refused.map_or(Ok(()), Err)

@@ -33,6 +33,9 @@ pub struct Context<'a> {
     /// A purge: the data the resources hold goes too (a disk's file, a
     /// volume).
     pub purge: bool,
+    /// om's trees, where the service's state is kept (a disk's record
+    /// that om created its file); `None`: no record is kept or read.
+    pub roots: Option<crate::paths::Roots>,
     /// By rid: the variables a container takes from secrets and configs
     /// (`docker run`'s environment), read before anything starts.
     env: HashMap<String, Vec<(String, Secret)>>,
@@ -57,6 +60,7 @@ impl<'a> Context<'a> {
             converge: false,
             provision: false,
             purge: false,
+            roots: None,
             env: HashMap::new(),
             creds: HashMap::new(),
             driver: OnceLock::new(),

@@ -241,7 +241,7 @@ fn btrfs_on_a_loop_disk() {
 /// a mount point or a file that is `/`, relative or a system directory, a
 /// size that does not parse, a `dev` that is not a block device (at
 /// start); a file that exists is taken as is, never overwritten, and
-/// kept by unprovision.
+/// kept by unprovision and by purge.
 #[test]
 fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     root();
@@ -411,6 +411,11 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     env.om(&[&name, "unprovision"]).ok();
     assert!(loops_of(&file).is_empty());
     assert_eq!(std::fs::read(&file).unwrap(), vec![7u8; 1 << 20]);
+    // nor removed by purge: om did not create it
+    let out = env.om(&[&name, "purge"]).ok();
+    assert!(all(&out).contains("om did not create it"), "{}", all(&out));
+    assert_eq!(std::fs::read(&file).unwrap(), vec![7u8; 1 << 20]);
+    assert!(!env.conf(&name).exists());
 }
 
 /// The data kinds are selected as containers are: `--rid` by rid or by

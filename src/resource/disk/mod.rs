@@ -6,6 +6,7 @@
 //!
 //! `State` and `status` here serve the fs kind too (`resource::fs`).
 
+mod created;
 mod host;
 pub mod paths;
 pub mod status;
@@ -82,6 +83,9 @@ pub fn start(ctx: &Context, touched: &Touched, d: &Disk) -> Result<bool> {
                 .res(rid, Level::Info, &format!("{} exists: taken as is", d.file));
         } else {
             host::create(ctx, d)?;
+            if !ctx.dry_run {
+                created::mark(ctx, d)?;
+            }
         }
     } else if !exists {
         return Err(Error::Failed(format!(
@@ -108,7 +112,8 @@ pub fn start(ctx: &Context, touched: &Touched, d: &Disk) -> Result<bool> {
 }
 
 /// Detaches every loop device of the file (none: down already, fine);
-/// a purge (`remove` and `ctx.purge`) removes the file after.
+/// a purge (`remove` and `ctx.purge`) removes the file after, when om's
+/// record says om created it (else it says it leaves it).
 pub fn stop(ctx: &Context, d: &Disk, remove: bool) -> Result<()> {
     let rid = d.head.rid.as_str();
     need_root(rid)?;
@@ -126,7 +131,16 @@ pub fn stop(ctx: &Context, d: &Disk, remove: bool) -> Result<()> {
             host::detach(ctx, d, &dev)?;
         }
     }
-    if remove && ctx.purge && exists {
+    if remove && ctx.purge && exists && !created::by_om(ctx, d) {
+        ctx.log.res(
+            rid,
+            Level::Info,
+            &format!(
+                "{}: om did not create it (taken as is at provision): left in place",
+                d.file
+            ),
+        );
+    } else if remove && ctx.purge && exists {
         ctx.log.res(
             rid,
             Level::Info,
@@ -135,6 +149,7 @@ pub fn stop(ctx: &Context, d: &Disk, remove: bool) -> Result<()> {
         if !ctx.dry_run {
             std::fs::remove_file(&d.file)
                 .map_err(|e| Error::Failed(crate::fsutil::io_fault(Path::new(&d.file), &e)))?;
+            created::forget(ctx, d);
         }
     }
     Ok(())
