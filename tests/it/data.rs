@@ -297,6 +297,10 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
             "disk#1.file",
         ),
         (
+            &format!("[disk#1]\ntype = loop\nfile = {base}/x.img\nsize = 1023k\n"),
+            "disk#1.size",
+        ),
+        (
             "[disk#1]\ntype = loop\nfile = /\nsize = 1m\n",
             "disk#1.file",
         ),
@@ -403,6 +407,7 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     );
     let out = env.om(&[&name, "provision"]).ok();
     assert!(all(&out).contains("exists: taken as is"), "{}", all(&out));
+    assert!(all(&out).contains("less than size"), "{}", all(&out));
     assert_eq!(loops_of(&file).len(), 1);
     // started again: up already, nothing done
     let out = env.om(&[&name, "start"]).ok();
@@ -706,5 +711,45 @@ fn two_services_never_share_a_loop_file_or_a_mount_point() {
     assert_ne!(out.code, 0, "{text}");
     assert!(text.contains("disk#2.file") && text.contains(&a), "{text}");
     assert!(!file.exists());
+    assert!(loops_of(&file).is_empty());
+}
+
+/// A provision whose file can not get its size (here: larger than any
+/// file can be) leaves no file behind, and the next provision does not
+/// take an empty one as a disk.
+#[test]
+fn a_failed_provision_leaves_no_empty_disk_file() {
+    root();
+    let env = Env::new();
+    let file = env.root().join("big.img");
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: Vec::new(),
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    let name = unique("dz");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16777215t\n",
+            file.display()
+        ),
+    );
+    for _ in 0..2 {
+        let out = env.om(&[&name, "provision"]);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{text}");
+        assert!(text.contains(&file.display().to_string()), "{text}");
+        assert!(!file.exists(), "{text}");
+        assert!(loops_of(&file).is_empty());
+    }
+    // an empty file found there is no disk either
+    std::fs::write(&file, "").unwrap();
+    let out = env.om(&[&name, "provision"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(text.contains("is empty: not a disk"), "{text}");
     assert!(loops_of(&file).is_empty());
 }

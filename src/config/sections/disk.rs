@@ -23,13 +23,25 @@ pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<Disk> {
     check_path(&file).map_err(|why| sec.error("file", why))?;
     let size = sec
         .set("size")?
-        .map(|v| parse_size(&v).map_err(|why| sec.error("size", why)))
+        .map(|v| {
+            parse_size(&v)
+                .and_then(|n| at_least_1m(&v, n))
+                .map_err(|why| sec.error("size", why))
+        })
         .transpose()?;
     Ok(Disk {
         head: head(sec, rids)?,
         file,
         size,
     })
+}
+
+/// A loop file smaller than 1 MiB holds no filesystem om formats.
+fn at_least_1m(v: &str, n: u64) -> std::result::Result<u64, String> {
+    if n < 1 << 20 {
+        return Err(format!("'{}' is under 1m", v.escape_debug()));
+    }
+    Ok(n)
 }
 
 /// A disk as far as its stop needs it (its file), when it reads.

@@ -70,7 +70,12 @@ pub(super) fn create(ctx: &Context, d: &Disk) -> Result<()> {
         .create_new(true)
         .open(path)
         .map_err(|e| fault(path, e))?;
-    f.set_len(size).map_err(|e| fault(path, e))
+    // a file that did not get its size is none of provision's: it goes,
+    // or the next provision would take it as is
+    f.set_len(size).map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        fault(path, e)
+    })
 }
 
 pub(super) fn attach(ctx: &Context, d: &Disk) -> Result<()> {

@@ -67,6 +67,36 @@ fn regular(file: &Path) -> Result<bool> {
     }
 }
 
+/// A file that exists is taken as is (om neither grows nor shrinks it):
+/// smaller than `size`, said; empty, refused (no disk, a provision's
+/// leftover).
+fn taken_as_is(ctx: &Context, d: &Disk) -> Result<()> {
+    let rid = d.head.rid.as_str();
+    let len = std::fs::metadata(&d.file)
+        .map_err(|e| Error::Failed(crate::fsutil::io_fault(Path::new(&d.file), &e)))?
+        .len();
+    if len == 0 {
+        return Err(Error::Failed(format!(
+            "{rid}: {} exists and is empty: not a disk (remove it for provision to create it)",
+            d.file
+        )));
+    }
+    match d.size {
+        Some(size) if len < size => ctx.log.res(
+            rid,
+            Level::Warn,
+            &format!(
+                "{} exists: taken as is ({len} bytes, less than size {size}: not grown)",
+                d.file
+            ),
+        ),
+        _ => ctx
+            .log
+            .res(rid, Level::Info, &format!("{} exists: taken as is", d.file)),
+    }
+    Ok(())
+}
+
 /// Provision (`ctx.provision`): the file, created sparse at `size` when it
 /// does not exist, never over one that does. Then the file attached, when
 /// no loop device is attached to it already (up: nothing done). Whether
@@ -79,8 +109,7 @@ pub fn start(ctx: &Context, touched: &Touched, d: &Disk) -> Result<bool> {
     let exists = regular(file)?;
     if ctx.provision {
         if exists {
-            ctx.log
-                .res(rid, Level::Info, &format!("{} exists: taken as is", d.file));
+            taken_as_is(ctx, d)?;
         } else {
             host::create(ctx, d)?;
             if !ctx.dry_run {
