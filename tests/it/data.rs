@@ -301,6 +301,14 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
             "disk#1.size",
         ),
         (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /srv/x\nuser = root.nobody\n",
+            "fs#1.user",
+        ),
+        (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /srv/x\nperm = +777\n",
+            "fs#1.perm",
+        ),
+        (
             "[disk#1]\ntype = loop\nfile = /\nsize = 1m\n",
             "disk#1.file",
         ),

@@ -36,8 +36,10 @@ pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<Fs> {
     let perm = sec
         .set("perm")?
         .map(|v| {
-            u32::from_str_radix(&v, 8)
-                .ok()
+            // octal digits only (`+777` parses, chmod reads it another way)
+            Some(&v)
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+                .and_then(|v| u32::from_str_radix(v, 8).ok())
                 .filter(|p| *p <= 0o7777)
                 .ok_or_else(|| {
                     sec.error(
@@ -50,10 +52,17 @@ pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<Fs> {
     let name = |key: &str| -> Result<Option<String>> {
         let v = sec.set(key)?;
         match v {
-            Some(n) if n.starts_with('-') || n.contains([':', ' ', '/']) => Err(sec.error(
-                key,
-                format!("'{}' is not a name or an id", n.escape_debug()),
-            )),
+            // `.` is chown's old user.group separator: a user holds none
+            Some(n)
+                if n.starts_with('-')
+                    || n.contains([':', ' ', '/'])
+                    || (key == "user" && n.contains('.')) =>
+            {
+                Err(sec.error(
+                    key,
+                    format!("'{}' is not a name or an id", n.escape_debug()),
+                ))
+            }
             v => Ok(v),
         }
     };
