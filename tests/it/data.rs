@@ -761,3 +761,86 @@ fn a_failed_provision_leaves_no_empty_disk_file() {
     assert!(text.contains("is empty: not a disk"), "{text}");
     assert!(loops_of(&file).is_empty());
 }
+
+/// A FUSE mount of the test's own that never answers: the test opens
+/// /dev/fuse, mounts it on a directory of its own and reads nothing from
+/// it. Dropped, the device closes, the connection aborts, and the mount
+/// answers again (with an error) for the guard to unmount it.
+struct HungFuse(#[allow(dead_code)] std::os::fd::OwnedFd);
+
+fn hung_fuse(dir: &Path) -> HungFuse {
+    use std::ffi::CString;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+    let dev = CString::new("/dev/fuse").unwrap();
+    // SAFETY: a plain open of a NUL-terminated path.
+    let raw = unsafe { libc::open(dev.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+    assert!(raw >= 0, "/dev/fuse: {}", std::io::Error::last_os_error());
+    // SAFETY: `raw` was just opened and is owned by nothing else.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let target = CString::new(dir.as_os_str().as_bytes()).unwrap();
+    let opts = CString::new(format!(
+        "fd={},rootmode=40000,user_id=0,group_id=0",
+        fd.as_raw_fd()
+    ))
+    .unwrap();
+    let (src, fstype) = (
+        CString::new("om-test-hung").unwrap(),
+        CString::new("fuse").unwrap(),
+    );
+    // SAFETY: NUL-terminated strings that outlive the call.
+    let rc = unsafe {
+        libc::mount(
+            src.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ptr(),
+            0,
+            opts.as_ptr().cast(),
+        )
+    };
+    assert_eq!(rc, 0, "mount fuse: {}", std::io::Error::last_os_error());
+    HungFuse(fd)
+}
+
+/// A disk whose file sits on a hung mount: status answers within its
+/// bound with a warning naming the file, and start fails within it,
+/// neither hangs.
+#[test]
+fn a_disk_file_on_a_hung_mount_does_not_hang_status_or_start() {
+    root();
+    let env = Env::new();
+    let dir = env.root().join("fz");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("x.img");
+    let _guard = Guard {
+        files: Vec::new(),
+        mnts: vec![dir.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    let name = unique("dh");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16m\n",
+            file.display()
+        ),
+    );
+    let _fuse = hung_fuse(&dir);
+    assert!(mounted(&dir));
+    let t0 = Instant::now();
+    let disk = res(&env, &name, "disk#1");
+    let took = t0.elapsed();
+    assert_eq!(disk["status"], "warn", "{disk}");
+    assert!(disk.to_string().contains("does not answer"), "{disk}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    let t0 = Instant::now();
+    let out = env.om(&[&name, "start"]);
+    let took = t0.elapsed();
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(text.contains("does not answer"), "{text}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    eprintln!("hung mount: status and start answered, start in {took:?}");
+}

@@ -17,7 +17,8 @@ use crate::error::{Error, Result};
 use crate::logger::Level;
 use crate::model::Disk;
 use crate::resource::{Context, Touched};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Where a data resource stands on this host.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,11 +37,44 @@ fn need_root(rid: &str) -> Result<()> {
     )))
 }
 
+/// How long a disk's file (or a path on the way to it) has to answer a
+/// stat: a file on a hung mount does not hang a status or an action.
+pub const ANSWER_BOUND: Duration = Duration::from_secs(5);
+
+/// `f`'s answer, when it comes within `bound` (it runs in a thread, left
+/// behind when it does not: a stat on a hung mount can not be cut short).
+pub fn within<T: Send + 'static>(
+    bound: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(bound).ok()
+}
+
+/// Why a path did not answer within `ANSWER_BOUND`.
+fn no_answer(path: &str) -> String {
+    format!(
+        "{path} does not answer within {}s (a hung mount on the way?)",
+        ANSWER_BOUND.as_secs()
+    )
+}
+
+/// `path` with its links resolved (`system_dirs::real`), within
+/// `ANSWER_BOUND`; no answer is an error, never the path as written.
+pub fn real_within(key: &str, path: &str) -> Result<PathBuf> {
+    let p = PathBuf::from(path);
+    within(ANSWER_BOUND, move || crate::docker::system_dirs::real(&p))
+        .ok_or_else(|| Error::config(key, no_answer(path)))
+}
+
 /// `path` (a disk's file, an fs's mount point; `key`: its keyword), its
 /// links followed, checked again like a data dir (SPEC 11): a link on the
 /// way must not take om to `/` or a system directory.
 pub fn check_resolved(key: &str, path: &str) -> Result<()> {
-    let real = crate::docker::system_dirs::real(Path::new(path));
+    let real = real_within(key, path)?;
     let shown = real.to_string_lossy();
     crate::docker::system_dirs::static_check(&shown).map_err(|why| {
         Error::config(
@@ -54,9 +88,13 @@ pub fn check_resolved(key: &str, path: &str) -> Result<()> {
 }
 
 /// Whether `file` exists as a regular file (a link, a directory, a device
-/// is never taken for one).
+/// is never taken for one); asked within `ANSWER_BOUND`.
 fn regular(file: &Path) -> Result<bool> {
-    match std::fs::symlink_metadata(file) {
+    let owned = file.to_path_buf();
+    let Some(meta) = within(ANSWER_BOUND, move || std::fs::symlink_metadata(owned)) else {
+        return Err(Error::Failed(no_answer(&file.display().to_string())));
+    };
+    match meta {
         Ok(m) if m.file_type().is_file() => Ok(true),
         Ok(_) => Err(Error::Failed(format!(
             "{} is not a regular file: not used",

@@ -38,7 +38,7 @@ pub fn check_host(svc: &Service, host: &Host) -> Result<()> {
     }
     let (guarded, others) = known(svc, host)?;
     for (key, raw, is_mnt) in &own {
-        let p = real(Path::new(raw));
+        let p = super::real_within(key, raw)?;
         let refuse = |why: String| {
             Error::config(
                 key.clone(),
@@ -64,7 +64,8 @@ pub fn check_host(svc: &Service, host: &Host) -> Result<()> {
             }
         }
         for (other, oraw, o_mnt) in &others {
-            let o = real(Path::new(oraw));
+            // another's path that does not answer: compared as written
+            let o = super::real_within(other, oraw).unwrap_or_else(|_| PathBuf::from(oraw));
             // the same file, the same mount point, or mount points nested
             let shared = o == p || (*is_mnt && *o_mnt && (o.starts_with(&p) || p.starts_with(&o)));
             if shared && is_mnt == o_mnt {
