@@ -111,7 +111,8 @@ pub fn run_one(
         return stopped_with_its_daemon(ctx, &svc, args, &log);
     }
     let engine = crate::docker::daemon::engine_for(&svc, ctx, &log, args.dry_run, true)?;
-    let context = exec_for(&svc, engine, &log, kind, args, down, prepared);
+    let mut context = exec_for(&svc, engine, &log, kind, args, down, prepared);
+    context.roots = Some(ctx.roots.clone());
     let acted = act_checked(ctx, &context, &selected, kind, args, complete);
     end(ctx, &context, daemon.as_ref(), kind, args, acted)?;
     refused.map_or(Ok(()), Err)
@@ -239,7 +240,9 @@ fn act_checked(
     complete: bool,
 ) -> Result<bool> {
     let acted = if kind.starts() {
-        apply_limits(context, &containers(selected), &ctx.roots)
+        // the data resources' paths, checked like data dirs (SPEC 17)
+        crate::resource::disk::paths::check_host(context.svc, ctx)
+            .and_then(|()| apply_limits(context, &containers(selected), &ctx.roots))
     } else {
         Ok(())
     }

@@ -52,6 +52,8 @@ pub struct Daemon {
 /// its data dir (see `data_dir`). The warnings, or the config error.
 pub fn check_host(svc: &Service, host: &Host) -> Result<Vec<String>> {
     let roots = &host.roots;
+    // the data resources' paths, checked like data dirs (SPEC 17)
+    crate::resource::disk::paths::check_host(svc, host)?;
     let Some(conf) = &svc.daemon else {
         return Ok(Vec::new());
     };

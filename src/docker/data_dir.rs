@@ -368,7 +368,7 @@ fn host_root(cli: &crate::host::DockerCli) -> std::result::Result<PathBuf, HostR
 }
 
 /// The data root `/etc/docker/daemon.json` gives the host engine, if any.
-fn configured_root() -> Option<String> {
+pub(crate) fn configured_root() -> Option<String> {
     let text = std::fs::read_to_string("/etc/docker/daemon.json").ok()?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     ["data-root", "graph"]
@@ -379,7 +379,7 @@ fn configured_root() -> Option<String> {
 
 /// The data root of every running dockerd but the one on `socket` (this
 /// service's own): a flag on its command line, else dockerd's default.
-fn running_roots(socket: &Path) -> Vec<(u32, String)> {
+pub(crate) fn running_roots(socket: &Path) -> Vec<(u32, String)> {
     let own = format!("unix://{}", socket.display());
     crate::procs::all()
         .unwrap_or_default()

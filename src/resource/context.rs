@@ -36,6 +36,9 @@ pub struct Context<'a> {
     /// The action's `--force`: a volume group another node's tag is on
     /// is taken anyway.
     pub force: bool,
+    /// om's trees, where the service's state is kept (a disk's record
+    /// that om created its file); `None`: no record is kept or read.
+    pub roots: Option<crate::paths::Roots>,
     /// By rid: the variables a container takes from secrets and configs
     /// (`docker run`'s environment), read before anything starts.
     env: HashMap<String, Vec<(String, Secret)>>,
@@ -61,6 +64,7 @@ impl<'a> Context<'a> {
             provision: false,
             purge: false,
             force: false,
+            roots: None,
             env: HashMap::new(),
             creds: HashMap::new(),
             driver: OnceLock::new(),

@@ -241,7 +241,7 @@ fn btrfs_on_a_loop_disk() {
 /// a mount point or a file that is `/`, relative or a system directory, a
 /// size that does not parse, a `dev` that is not a block device (at
 /// start); a file that exists is taken as is, never overwritten, and
-/// kept by unprovision.
+/// kept by unprovision and by purge.
 #[test]
 fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     root();
@@ -267,6 +267,46 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
         (
             "[fs#1]\ntype = ext4\ndev = disk#9\nmnt = /srv/x\n",
             "fs#1.dev",
+        ),
+        (
+            "[fs#1]\ntype = xfs\ndev = /dev/null\nmnt = /srv/x\nmkfs_opt = -f /dev/loop2\n",
+            "fs#1.mkfs_opt",
+        ),
+        (
+            "[fs#1]\ntype = xfs\ndev = /dev/null\nmnt = /srv/x\nmkfs_opt = -llogdev=/dev/loop2\n",
+            "fs#1.mkfs_opt",
+        ),
+        (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /srv/x\nmkfs_opt = -F\n",
+            "fs#1.mkfs_opt",
+        ),
+        (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /var/lib/docker\n",
+            "fs#1.mnt",
+        ),
+        (
+            "[disk#1]\ntype = loop\nfile = /var/lib/docker/x.img\nsize = 1m\n",
+            "disk#1.file",
+        ),
+        (
+            &format!("[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = {base}/var/m\n"),
+            "fs#1.mnt",
+        ),
+        (
+            &format!("[disk#1]\ntype = loop\nfile = {base}/etc/x.img\nsize = 1m\n"),
+            "disk#1.file",
+        ),
+        (
+            &format!("[disk#1]\ntype = loop\nfile = {base}/x.img\nsize = 1023k\n"),
+            "disk#1.size",
+        ),
+        (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /srv/x\nuser = root.nobody\n",
+            "fs#1.user",
+        ),
+        (
+            "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = /srv/x\nperm = +777\n",
+            "fs#1.perm",
         ),
         (
             "[disk#1]\ntype = loop\nfile = /\nsize = 1m\n",
@@ -324,15 +364,14 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     std::os::unix::fs::symlink("/usr", &ulink).unwrap();
     let name = unique("db");
     let victim = "om-data-test-never-made";
-    create(
-        &env,
-        &name,
+    // refused at create (the host's check of the data paths)
+    let out = env.om_stdin(
+        &[&name, "create", "--config=-"],
         &format!(
             "[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = {}/{victim}\n",
             link.display()
         ),
     );
-    let out = env.om(&[&name, "provision"]);
     let text = all(&out);
     assert_ne!(out.code, 0, "{text}");
     assert!(
@@ -341,15 +380,13 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     );
     assert!(!Path::new("/etc").join(victim).exists());
     let name = unique("db");
-    create(
-        &env,
-        &name,
+    let out = env.om_stdin(
+        &[&name, "create", "--config=-"],
         &format!(
             "[disk#1]\ntype = loop\nfile = {}/{victim}.img\nsize = 1m\n",
             ulink.display()
         ),
     );
-    let out = env.om(&[&name, "provision"]);
     let text = all(&out);
     assert_ne!(out.code, 0, "{text}");
     assert!(
@@ -378,6 +415,7 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     );
     let out = env.om(&[&name, "provision"]).ok();
     assert!(all(&out).contains("exists: taken as is"), "{}", all(&out));
+    assert!(all(&out).contains("less than size"), "{}", all(&out));
     assert_eq!(loops_of(&file).len(), 1);
     // started again: up already, nothing done
     let out = env.om(&[&name, "start"]).ok();
@@ -386,6 +424,11 @@ fn bad_data_input_is_refused_and_files_are_taken_as_they_are() {
     env.om(&[&name, "unprovision"]).ok();
     assert!(loops_of(&file).is_empty());
     assert_eq!(std::fs::read(&file).unwrap(), vec![7u8; 1 << 20]);
+    // nor removed by purge: om did not create it
+    let out = env.om(&[&name, "purge"]).ok();
+    assert!(all(&out).contains("om did not create it"), "{}", all(&out));
+    assert_eq!(std::fs::read(&file).unwrap(), vec![7u8; 1 << 20]);
+    assert!(!env.conf(&name).exists());
 }
 
 /// The data kinds are selected as containers are: `--rid` by rid or by
@@ -446,4 +489,358 @@ fn data_resources_by_rid_tag_and_requires() {
     assert!(!env.read_conf(&name).contains("[fs#1]"));
     env.om(&[&name, "purge"]).ok();
     assert!(!file.exists());
+}
+
+/// A `losetup` that fails (here: one first on PATH that exits 1) leaves
+/// om unable to tell the fs's device: status says so as a warning, never
+/// "down", and stop fails leaving the mount as it is, never "not its
+/// mount" with a success.
+#[test]
+fn a_failed_device_query_is_never_read_as_down() {
+    root();
+    let mut env = Env::new();
+    let name = unique("dq");
+    let file = env.root().join("d.img");
+    let mnt = env.root().join("m");
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![mnt.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16m\n\
+             [fs#1]\ntype = ext4\ndev = disk#1\nmnt = {}\n",
+            file.display(),
+            mnt.display()
+        ),
+    );
+    env.om(&[&name, "provision"]).ok();
+    assert!(mounted(&mnt));
+    let bin = env.root().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = bin.join("losetup");
+    std::fs::write(&fake, "#!/bin/sh\necho 'losetup: broken' >&2\nexit 1\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    env.path_prefix = Some(bin);
+    let fs1 = res(&env, &name, "fs#1");
+    assert_eq!(fs1["status"], "warn", "{fs1}");
+    assert!(fs1.to_string().contains("losetup: broken"), "{fs1}");
+    for args in [vec!["stop", "--rid", "fs#1"], vec!["stop"]] {
+        let mut argv = vec![name.as_str()];
+        argv.extend(args.iter().copied());
+        let out = env.om(&argv);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{args:?}: {text}");
+        assert!(text.contains("left mounted"), "{text}");
+        assert!(mounted(&mnt), "{args:?}: {text}");
+    }
+    env.path_prefix = None;
+    assert_eq!(res(&env, &name, "fs#1")["status"], "up");
+    env.om(&[&name, "stop"]).ok();
+    assert!(!mounted(&mnt));
+    assert!(loops_of(&file).is_empty());
+    env.om(&[&name, "purge"]).ok();
+}
+
+/// A mount point under a linked directory (`lnk/m`, `lnk -> real`) is
+/// found where the kernel mounts it (`real/m`): status says up, stop
+/// unmounts it.
+#[test]
+fn a_mount_point_under_a_link_is_found_at_its_resolved_path() {
+    root();
+    let env = Env::new();
+    let name = unique("dl");
+    let file = env.root().join("d.img");
+    let real = env.root().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let lnk = env.root().join("lnk");
+    std::os::unix::fs::symlink(&real, &lnk).unwrap();
+    let mnt = lnk.join("m");
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![real.join("m")],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16m\n\
+             [fs#1]\ntype = ext4\ndev = disk#1\nmnt = {}\nperm = 0711\n",
+            file.display(),
+            mnt.display()
+        ),
+    );
+    env.om(&[&name, "provision"]).ok();
+    assert!(mounted(&real.join("m")));
+    assert_eq!(res(&env, &name, "fs#1")["status"], "up");
+    // started again: up, not mounted twice
+    env.om(&[&name, "start"]).ok();
+    let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let at = real.join("m").display().to_string();
+    let n = table
+        .lines()
+        .filter(|l| l.split(' ').nth(4) == Some(at.as_str()))
+        .count();
+    assert_eq!(n, 1, "{table}");
+    env.om(&[&name, "stop"]).ok();
+    assert!(!mounted(&real.join("m")));
+    assert!(loops_of(&file).is_empty());
+    assert_eq!(res(&env, &name, "fs#1")["status"], "down");
+    env.om(&[&name, "purge"]).ok();
+}
+
+/// A device mounted elsewhere (here: the test's own loop device, formatted
+/// and mounted by the test on a directory of its own) is refused at start,
+/// dry run included, naming where: not mounted again, its root neither
+/// chowned nor chmodded.
+#[test]
+fn a_device_mounted_elsewhere_is_refused() {
+    root();
+    let env = Env::new();
+    let file = env.root().join("other.img");
+    let other = env.root().join("other");
+    let mnt = env.root().join("m");
+    std::fs::create_dir(&other).unwrap();
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![other.clone(), mnt.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len(16 << 20)
+        .unwrap();
+    let out = Command::new("losetup")
+        .arg("--find")
+        .arg("--show")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let dev = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(loops_of(&file), std::slice::from_ref(&dev));
+    let ok = |c: &mut Command| assert!(c.status().unwrap().success(), "{c:?}");
+    ok(Command::new("mkfs.ext4").arg("-q").arg(&dev));
+    ok(Command::new("mount").arg(&dev).arg(&other));
+    let mode = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    };
+    let before = mode(&other);
+    let name = unique("de");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[fs#1]\ntype = ext4\ndev = {dev}\nmnt = {}\nperm = 0701\n",
+            mnt.display()
+        ),
+    );
+    for args in [vec!["start", "--dry-run"], vec!["start"], vec!["provision"]] {
+        let mut argv = vec![name.as_str()];
+        argv.extend(args.iter().copied());
+        let out = env.om(&argv);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{args:?}: {text}");
+        assert!(
+            text.contains("fs#1.dev") && text.contains(&format!("mounted on {}", other.display())),
+            "{args:?}: {text}"
+        );
+        assert!(!text.contains("chmod"), "{args:?}: {text}");
+        assert!(!mounted(&mnt), "{args:?}: {text}");
+    }
+    assert_eq!(mode(&other), before);
+}
+
+/// Two services never share a loop file or a mount point (one's stop
+/// would detach or unmount the other's data): refused at create, and at
+/// start for a config written by hand, naming the other service.
+#[test]
+fn two_services_never_share_a_loop_file_or_a_mount_point() {
+    root();
+    let env = Env::new();
+    let file = env.root().join("a.img");
+    let mnt = env.root().join("a");
+    let (f, m) = (file.display(), mnt.display());
+    let a = unique("sa");
+    create(
+        &env,
+        &a,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {f}\nsize = 16m\n\
+             [fs#1]\ntype = ext4\ndev = disk#1\nmnt = {m}\n"
+        ),
+    );
+    for (section, key) in [
+        (
+            format!("[disk#2]\ntype = loop\nfile = {f}\nsize = 16m\n"),
+            "disk#2.file",
+        ),
+        (
+            format!("[fs#3]\ntype = ext4\ndev = /dev/null\nmnt = {m}/sub\n"),
+            "fs#3.mnt",
+        ),
+    ] {
+        let b = unique("sb");
+        let out = env.om_stdin(&[&b, "create", "--config=-"], &section);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{section}: {text}");
+        assert!(text.contains(key) && text.contains(&a), "{section}: {text}");
+        assert_eq!(text.trim().lines().count(), 1, "{section}: {text}");
+        assert!(!env.conf(&b).exists());
+    }
+    // written by hand past create: its start refuses it, nothing made
+    let b = unique("sb");
+    let other = env.root().join("b.img");
+    create(
+        &env,
+        &b,
+        &format!(
+            "[disk#2]\ntype = loop\nfile = {}\nsize = 16m\n",
+            other.display()
+        ),
+    );
+    let conf = env
+        .read_conf(&b)
+        .replace(&other.display().to_string(), &f.to_string());
+    std::fs::write(env.conf(&b), conf).unwrap();
+    let out = env.om(&[&b, "provision"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(text.contains("disk#2.file") && text.contains(&a), "{text}");
+    assert!(!file.exists());
+    assert!(loops_of(&file).is_empty());
+}
+
+/// A provision whose file can not get its size (here: larger than any
+/// file can be) leaves no file behind, and the next provision does not
+/// take an empty one as a disk.
+#[test]
+fn a_failed_provision_leaves_no_empty_disk_file() {
+    root();
+    let env = Env::new();
+    let file = env.root().join("big.img");
+    let _guard = Guard {
+        files: vec![file.clone()],
+        mnts: Vec::new(),
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    let name = unique("dz");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16777215t\n",
+            file.display()
+        ),
+    );
+    for _ in 0..2 {
+        let out = env.om(&[&name, "provision"]);
+        let text = all(&out);
+        assert_ne!(out.code, 0, "{text}");
+        assert!(text.contains(&file.display().to_string()), "{text}");
+        assert!(!file.exists(), "{text}");
+        assert!(loops_of(&file).is_empty());
+    }
+    // an empty file found there is no disk either
+    std::fs::write(&file, "").unwrap();
+    let out = env.om(&[&name, "provision"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(text.contains("is empty: not a disk"), "{text}");
+    assert!(loops_of(&file).is_empty());
+}
+
+/// A FUSE mount of the test's own that never answers: the test opens
+/// /dev/fuse, mounts it on a directory of its own and reads nothing from
+/// it. Dropped, the device closes, the connection aborts, and the mount
+/// answers again (with an error) for the guard to unmount it.
+struct HungFuse(#[allow(dead_code)] std::os::fd::OwnedFd);
+
+fn hung_fuse(dir: &Path) -> HungFuse {
+    use std::ffi::CString;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+    let dev = CString::new("/dev/fuse").unwrap();
+    // SAFETY: a plain open of a NUL-terminated path.
+    let raw = unsafe { libc::open(dev.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+    assert!(raw >= 0, "/dev/fuse: {}", std::io::Error::last_os_error());
+    // SAFETY: `raw` was just opened and is owned by nothing else.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let target = CString::new(dir.as_os_str().as_bytes()).unwrap();
+    let opts = CString::new(format!(
+        "fd={},rootmode=40000,user_id=0,group_id=0",
+        fd.as_raw_fd()
+    ))
+    .unwrap();
+    let (src, fstype) = (
+        CString::new("om-test-hung").unwrap(),
+        CString::new("fuse").unwrap(),
+    );
+    // SAFETY: NUL-terminated strings that outlive the call.
+    let rc = unsafe {
+        libc::mount(
+            src.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ptr(),
+            0,
+            opts.as_ptr().cast(),
+        )
+    };
+    assert_eq!(rc, 0, "mount fuse: {}", std::io::Error::last_os_error());
+    HungFuse(fd)
+}
+
+/// A disk whose file sits on a hung mount: status answers within its
+/// bound with a warning naming the file, and start fails within it,
+/// neither hangs.
+#[test]
+fn a_disk_file_on_a_hung_mount_does_not_hang_status_or_start() {
+    root();
+    let env = Env::new();
+    let dir = env.root().join("fz");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("x.img");
+    let _guard = Guard {
+        files: Vec::new(),
+        mnts: vec![dir.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    let name = unique("dh");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 16m\n",
+            file.display()
+        ),
+    );
+    let _fuse = hung_fuse(&dir);
+    assert!(mounted(&dir));
+    let t0 = Instant::now();
+    let disk = res(&env, &name, "disk#1");
+    let took = t0.elapsed();
+    assert_eq!(disk["status"], "warn", "{disk}");
+    assert!(disk.to_string().contains("does not answer"), "{disk}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    let t0 = Instant::now();
+    let out = env.om(&[&name, "start"]);
+    let took = t0.elapsed();
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(text.contains("does not answer"), "{text}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    eprintln!("hung mount: status and start answered, start in {took:?}");
 }

@@ -35,7 +35,11 @@ fn loop_disk(sec: &Section) -> Result<Loop> {
     check_path(&file).map_err(|why| sec.error("file", why))?;
     let size = sec
         .set("size")?
-        .map(|v| parse_size(&v).map_err(|why| sec.error("size", why)))
+        .map(|v| {
+            parse_size(&v)
+                .and_then(|n| at_least_1m(&v, n))
+                .map_err(|why| sec.error("size", why))
+        })
         .transpose()?;
     Ok(Loop { file, size })
 }
@@ -83,6 +87,14 @@ fn lv(sec: &Section) -> Result<Lv> {
     })
 }
 
+/// A loop file smaller than 1 MiB holds no filesystem om formats.
+fn at_least_1m(v: &str, n: u64) -> std::result::Result<u64, String> {
+    if n < 1 << 20 {
+        return Err(format!("'{}' is under 1m", v.escape_debug()));
+    }
+    Ok(n)
+}
+
 /// A disk as far as its stop needs it (a loop's file, a volume group's or
 /// a logical volume's names), when it reads.
 pub(in crate::config) fn for_stop(sec: &Section) -> Option<Disk> {
@@ -110,8 +122,9 @@ pub(in crate::config) fn for_stop(sec: &Section) -> Option<Disk> {
 }
 
 /// A path om creates, attaches, formats or mounts: checked like a data dir
-/// (SPEC 11): absolute, no `..`, never `/` or a system directory.
+/// (SPEC 11): absolute, no `..`, never `/`, a system directory or
+/// dockerd's default data root (this host's other engines: at start).
 pub(in crate::config) fn check_path(path: &str) -> std::result::Result<(), String> {
-    crate::docker::system_dirs::static_check(path)
+    crate::docker::system_dirs::check_elsewhere(path)
         .map_err(|why| format!("'{}' {why}", path.escape_debug()))
 }

@@ -36,8 +36,10 @@ pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<Fs> {
     let perm = sec
         .set("perm")?
         .map(|v| {
-            u32::from_str_radix(&v, 8)
-                .ok()
+            // octal digits only (`+777` parses, chmod reads it another way)
+            Some(&v)
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+                .and_then(|v| u32::from_str_radix(v, 8).ok())
                 .filter(|p| *p <= 0o7777)
                 .ok_or_else(|| {
                     sec.error(
@@ -50,10 +52,17 @@ pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<Fs> {
     let name = |key: &str| -> Result<Option<String>> {
         let v = sec.set(key)?;
         match v {
-            Some(n) if n.starts_with('-') || n.contains([':', ' ', '/']) => Err(sec.error(
-                key,
-                format!("'{}' is not a name or an id", n.escape_debug()),
-            )),
+            // `.` is chown's old user.group separator: a user holds none
+            Some(n)
+                if n.starts_with('-')
+                    || n.contains([':', ' ', '/'])
+                    || (key == "user" && n.contains('.')) =>
+            {
+                Err(sec.error(
+                    key,
+                    format!("'{}' is not a name or an id", n.escape_debug()),
+                ))
+            }
             v => Ok(v),
         }
     };
@@ -63,11 +72,53 @@ pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<Fs> {
         dev,
         mnt,
         mnt_opt: sec.set("mnt_opt")?,
-        mkfs_opt: sec.words("mkfs_opt")?,
+        mkfs_opt: mkfs_opt(sec)?,
         user: name("user")?,
         group: name("group")?,
         perm,
     })
+}
+
+/// `mkfs_opt`: options only, each word one (`-Lname`, `--label=name`,
+/// `-bsize=4096`: a value joined to its option), none that forces or that
+/// names another device: mkfs formats the fs's `dev` and nothing else.
+fn mkfs_opt(sec: &Section) -> Result<Vec<String>> {
+    let words = sec.words("mkfs_opt")?;
+    for w in &words {
+        check_mkfs_word(w).map_err(|why| sec.error("mkfs_opt", why))?;
+    }
+    Ok(words)
+}
+
+/// Why `word` is not a `mkfs_opt` om passes on. A word of letters after
+/// one `-` is read as flags (`-qf`), so a label holding an `f` is written
+/// `--label=…` or not given here.
+fn check_mkfs_word(word: &str) -> std::result::Result<(), String> {
+    let shown = word.escape_debug();
+    if !word.starts_with('-') || word == "-" || word == "--" {
+        return Err(format!(
+            "'{shown}' is not an option (a value goes with its option in one word: -Lname, -bsize=4096)"
+        ));
+    }
+    let flags = word
+        .strip_prefix('-')
+        .filter(|w| !w.starts_with('-') && w.chars().all(|c| c.is_ascii_alphabetic()));
+    if word.starts_with("--force") || flags.is_some_and(|w| w.contains(['f', 'F'])) {
+        return Err(format!(
+            "'{shown}' forces mkfs: om formats only a device without a filesystem"
+        ));
+    }
+    let lower = word.to_ascii_lowercase();
+    if lower.contains("/dev")
+        || ["logdev=", "rtdev=", "device="]
+            .iter()
+            .any(|k| lower.contains(k))
+    {
+        return Err(format!(
+            "'{shown}' names another device: mkfs writes only to the fs's dev"
+        ));
+    }
+    Ok(())
 }
 
 /// An fs as far as its stop needs it (its device and mount point), when
@@ -119,7 +170,41 @@ pub fn disk_of(dev: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::disk_of;
+    use super::{check_mkfs_word, disk_of};
+
+    #[test]
+    fn mkfs_opt_words_are_options_that_neither_force_nor_name_a_device() {
+        for ok in [
+            "-q",
+            "-Lmydata",
+            "--label=fast",
+            "-bsize=4096",
+            "-m0",
+            "-K",
+            "-Ohas_journal",
+        ] {
+            assert_eq!(check_mkfs_word(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "/dev/loop2",
+            "loop2",
+            "-",
+            "--",
+            "-f",
+            "-F",
+            "-qf",
+            "--force",
+            "--force=yes",
+            "-llogdev=/x",
+            "-lLOGDEV=x",
+            "-rrtdev=x",
+            "-Jdevice=UUID=1",
+            "--journal=/dev/vdb",
+            "-d/dev/vdb",
+        ] {
+            assert!(check_mkfs_word(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn dev_names_a_disk_as_opensvc_writes_it_or_by_rid() {

@@ -35,15 +35,10 @@ fn parse_j(out: &str) -> Vec<String> {
         .collect()
 }
 
-/// The device the disk exposes now: its first loop device, or why none.
-pub(super) fn device_of(rid: &str, l: &Loop) -> std::result::Result<String, String> {
-    match attached(&l.file) {
-        Ok(devs) => devs
-            .into_iter()
-            .next()
-            .ok_or_else(|| format!("{} is not attached ({rid} down)", l.file)),
-        Err(e) => Err(e.to_string()),
-    }
+/// The device the loop file exposes now: its first loop device, `None`
+/// when none is attached (down); a failed query is an error, never "down".
+pub(super) fn device_of(l: &Loop) -> Result<Option<String>> {
+    Ok(attached(&l.file)?.into_iter().next())
 }
 
 /// The file, sparse, of the disk's size, created new (never over a file
@@ -74,7 +69,12 @@ pub(super) fn create(ctx: &Context, rid: &str, d: &Loop) -> Result<()> {
         .create_new(true)
         .open(path)
         .map_err(|e| fault(path, e))?;
-    f.set_len(size).map_err(|e| fault(path, e))
+    // a file that did not get its size is none of provision's: it goes,
+    // or the next provision would take it as is
+    f.set_len(size).map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        fault(path, e)
+    })
 }
 
 pub(super) fn attach(ctx: &Context, rid: &str, d: &Loop) -> Result<()> {

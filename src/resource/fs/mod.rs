@@ -25,13 +25,20 @@ pub const UMOUNT_BOUND: Duration = Duration::from_secs(5);
 /// How long the mount point has to answer a stat.
 pub const ANSWER_BOUND: Duration = Duration::from_secs(5);
 
-/// The device of `f` now: its path, or the device its disk exposes.
-pub fn device(svc: &Service, f: &Fs) -> std::result::Result<String, String> {
+/// The device of `f` now: its path, or the device its disk exposes
+/// (`None`: the disk exposes none, it is down). A query that fails (no
+/// `losetup`, a disk not in the service) is an error, never "down": a
+/// mount is never judged foreign from silence.
+pub fn device(svc: &Service, f: &Fs) -> Result<Option<String>> {
     match &f.dev {
-        Dev::Path(p) => Ok(p.clone()),
+        Dev::Path(p) => Ok(Some(p.clone())),
         Dev::Disk(rid) => match svc.disk(rid) {
-            Some(d) => crate::resource::disk::device_of(d),
-            None => Err(format!("no resource {rid} in this service")),
+            Some(d) => crate::resource::disk::device_of(d)
+                .map_err(|e| Error::Failed(format!("{}: the device of {rid}: {e}", f.head.rid))),
+            None => Err(Error::Failed(format!(
+                "{}: no resource {rid} in this service",
+                f.head.rid
+            ))),
         },
     }
 }
@@ -67,21 +74,28 @@ pub fn start(ctx: &Context, touched: &Touched, f: &Fs) -> Result<bool> {
     let rid = f.head.rid.as_str();
     need_root(rid)?;
     crate::resource::disk::check_resolved(&format!("{rid}.mnt"), &f.mnt)?;
-    let dev = match device(ctx.svc, f) {
-        Ok(dev) => dev,
+    let dev = match device(ctx.svc, f)? {
+        Some(dev) => dev,
         // a dry run attached nothing: its lines name the disk
-        Err(_) if ctx.dry_run => f.dev.to_string(),
-        Err(why) => return Err(Error::Failed(why)),
+        None if ctx.dry_run => f.dev.to_string(),
+        None => {
+            return Err(Error::Failed(format!(
+                "{rid}: {} exposes no device (down)",
+                f.dev
+            )))
+        }
     };
     if !ctx.dry_run {
         block_device(f, &dev)?;
     }
+    let table = mounts::table()?;
+    mounted_elsewhere(f, &dev, &table)?;
     if ctx.provision {
         host::format_if_blank(ctx, f, &dev)?;
     }
     host::mount_point(ctx, f)?;
     let mnt = Path::new(&f.mnt);
-    if let Some(m) = mounts::on(&mounts::table()?, mnt) {
+    if let Some(m) = mounts::on(&table, mnt) {
         if !mounts::is_of(&m, &dev) {
             return Err(Error::Failed(format!(
                 "{}: {} is mounted there, not {dev}: not mounted over",
@@ -98,8 +112,42 @@ pub fn start(ctx: &Context, touched: &Touched, f: &Fs) -> Result<bool> {
     }
     host::mount(ctx, f, &dev)?;
     touched.mark(rid);
+    // the owner and mode go to the mount om made, never to what the
+    // directory shows when that mount is not there
+    if !ctx.dry_run && !mounts::on(&mounts::table()?, mnt).is_some_and(|m| mounts::is_of(&m, &dev))
+    {
+        return Err(Error::Failed(format!(
+            "{rid}: {dev} is not on {} after its mount: owner and mode left as they are",
+            f.mnt
+        )));
+    }
     host::owner(ctx, f)?;
     Ok(true)
+}
+
+/// Refuses a device mounted anywhere but on this fs's own mount point
+/// (SPEC 17: never a device that holds a filesystem om did not make for
+/// this service): where it is mounted said, nothing mounted, owned or
+/// moded. A dry run says it too.
+fn mounted_elsewhere(f: &Fs, dev: &str, table: &[mounts::Mount]) -> Result<()> {
+    let own = mounts::resolved(Path::new(&f.mnt));
+    let mut at: Vec<String> = table
+        .iter()
+        .filter(|m| m.mnt != own && mounts::is_of(m, dev))
+        .map(|m| m.mnt.display().to_string())
+        .collect();
+    at.dedup();
+    if at.is_empty() {
+        return Ok(());
+    }
+    Err(Error::config(
+        format!("{}.dev", f.head.rid),
+        format!(
+            "{dev} is mounted on {}, not only on {}: not mounted again",
+            at.join(", "),
+            f.mnt
+        ),
+    ))
 }
 
 /// Unmounts the device from `mnt`, only when the mount table says it is
@@ -115,7 +163,10 @@ pub fn stop(ctx: &Context, f: &Fs) -> Result<()> {
             .res(rid, Level::Info, &format!("{} is not mounted: down", f.mnt));
         return Ok(());
     };
-    let ours = device(ctx.svc, f).is_ok_and(|dev| mounts::is_of(&m, &dev));
+    // a device that can not be told: an error, the mount left as it is
+    let ours = device(ctx.svc, f)
+        .map_err(|e| Error::Failed(format!("{e}: {} left mounted", f.mnt)))?
+        .is_some_and(|dev| mounts::is_of(&m, &dev));
     if !ours {
         ctx.log.res(
             rid,
@@ -141,13 +192,14 @@ pub fn state(svc: &Service, f: &Fs) -> State {
         return State::Down(format!("{} is not mounted", f.mnt));
     };
     match device(svc, f) {
-        Ok(dev) if mounts::is_of(&m, &dev) => {}
-        _ => {
+        Ok(Some(dev)) if mounts::is_of(&m, &dev) => {}
+        Ok(_) => {
             return State::Down(format!(
                 "{} holds {}, not this resource's device",
                 f.mnt, m.source
             ))
         }
+        Err(e) => return State::Unknown(e.to_string()),
     }
     if host::answers(Path::new(&f.mnt), ANSWER_BOUND) {
         State::Up
@@ -162,6 +214,9 @@ pub fn state(svc: &Service, f: &Fs) -> State {
 
 /// Its status line: `xfs /dev/loop3@/srv/x`.
 pub fn status(svc: &Service, f: &Fs) -> ResourceStatus {
-    let dev = device(svc, f).unwrap_or_else(|_| f.dev.to_string());
+    let dev = device(svc, f)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| f.dev.to_string());
     line(&f.head, f.label(&dev), &state(svc, f), true)
 }

@@ -65,8 +65,21 @@ pub fn table() -> Result<Vec<Mount>> {
         .map_err(|e| Error::Failed(crate::fsutil::io_fault(file, &e)))
 }
 
-/// The mount on `mnt` (the last one: what the path shows).
+/// `mnt` as the mount table writes it: its directory's links resolved
+/// (`/srv/lnk/m` with `lnk -> real` is mounted on `/srv/real/m`), its last
+/// word as is (a mount point is never a link, and a stat of a hung mount
+/// would hang).
+pub fn resolved(mnt: &Path) -> PathBuf {
+    match (mnt.parent(), mnt.file_name()) {
+        (Some(dir), Some(name)) => crate::docker::system_dirs::real(dir).join(name),
+        _ => mnt.to_path_buf(),
+    }
+}
+
+/// The mount on `mnt`, found at its resolved path (the last one: what the
+/// path shows).
 pub fn on(table: &[Mount], mnt: &Path) -> Option<Mount> {
+    let mnt = resolved(mnt);
     table.iter().rev().find(|m| m.mnt == mnt).cloned()
 }
 
@@ -99,6 +112,8 @@ fn libc_minor(d: u64) -> u64 {
 /// The processes that hold anything at or under `mnt`: `pid (comm)`, in
 /// pid order.
 pub fn holders(mnt: &Path) -> Vec<String> {
+    let mnt = resolved(mnt);
+    let mnt = mnt.as_path();
     let under = |p: &Path| p == mnt || p.starts_with(mnt);
     let mut out: Vec<(u32, String)> = Vec::new();
     let Ok(procs) = std::fs::read_dir("/proc") else {

@@ -1,0 +1,145 @@
+//! Where a data resource's paths may be on this host (SPEC 17, checked
+//! like data dirs, SPEC 11): a disk's `file` and an fs's `mnt`, their
+//! links followed, are never `/`, a system directory, dockerd's default
+//! data root, the data root of a running dockerd or of
+//! /etc/docker/daemon.json, another service's data dir, nor one of om's
+//! own trees (its configs, state and logs); nor what another service of
+//! this node names for the same (its loop file, its mount point: one
+//! service's stop would take the other's data away). What `create`,
+//! `set`, `validate` and every start run.
+
+use crate::docker::system_dirs::{check_elsewhere, real};
+use crate::error::{Error, Result};
+use crate::host::Host;
+use crate::model::disk::Driver;
+use crate::model::Service;
+use std::path::{Path, PathBuf};
+
+/// A directory a path of the service may not be, hold or be inside.
+struct Guarded {
+    path: PathBuf,
+    what: String,
+}
+
+/// The one check of `svc`'s disk files and mount points against this
+/// host: the config error naming the first key at fault.
+pub fn check_host(svc: &Service, host: &Host) -> Result<()> {
+    let own: Vec<(String, String, bool)> = svc
+        .disks
+        .iter()
+        .filter_map(|d| match &d.driver {
+            Driver::Loop(l) => Some((format!("{}.file", d.head.rid), l.file.clone(), false)),
+            Driver::Vg(_) | Driver::Lv(_) => None,
+        })
+        .chain(
+            svc.fss
+                .iter()
+                .map(|f| (format!("{}.mnt", f.head.rid), f.mnt.clone(), true)),
+        )
+        .collect();
+    if own.is_empty() {
+        return Ok(());
+    }
+    let (guarded, others) = known(svc, host)?;
+    for (key, raw, is_mnt) in &own {
+        let p = super::real_within(key, raw)?;
+        let refuse = |why: String| {
+            Error::config(
+                key.clone(),
+                format!(
+                    "'{}' resolves to '{}', which {why}",
+                    raw.escape_debug(),
+                    p.display()
+                ),
+            )
+        };
+        check_elsewhere(&p.to_string_lossy()).map_err(|why| refuse(why.to_string()))?;
+        for g in &guarded {
+            let what = &g.what;
+            let gp = g.path.display();
+            if p == g.path {
+                return Err(refuse(format!("is {what} ({gp})")));
+            }
+            if g.path.starts_with(&p) {
+                return Err(refuse(format!("holds {what} ({gp})")));
+            }
+            if p.starts_with(&g.path) {
+                return Err(refuse(format!("is inside {what} ({gp})")));
+            }
+        }
+        for (other, oraw, o_mnt) in &others {
+            // another's path that does not answer: compared as written
+            let o = super::real_within(other, oraw).unwrap_or_else(|_| PathBuf::from(oraw));
+            // the same file, the same mount point, or mount points nested
+            let shared = o == p || (*is_mnt && *o_mnt && (o.starts_with(&p) || p.starts_with(&o)));
+            if shared && is_mnt == o_mnt {
+                return Err(refuse(format!(
+                    "is also {other} ({}): one service's data is not another's",
+                    o.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// This host's engine data roots, om's trees, and what the other
+/// services of this node name (`the disk#1.file of service S`, path, whether a
+/// mount point). A listing that fails is an error (silence is not "no
+/// other service"); a config that can not be read is no service to start.
+#[allow(clippy::type_complexity)]
+fn known(svc: &Service, host: &Host) -> Result<(Vec<Guarded>, Vec<(String, String, bool)>)> {
+    let roots = &host.roots;
+    let mut guarded: Vec<Guarded> = roots
+        .trees()
+        .iter()
+        .map(|t| Guarded {
+            path: real(t),
+            what: "a directory of om's own".into(),
+        })
+        .collect();
+    if let Some(r) = crate::docker::data_dir::configured_root() {
+        guarded.push(Guarded {
+            path: real(Path::new(&r)),
+            what: "the data root of /etc/docker/daemon.json".into(),
+        });
+    }
+    let socket = crate::docker::socket::socket_of(&svc.path, roots);
+    for (pid, r) in crate::docker::data_dir::running_roots(&socket) {
+        guarded.push(Guarded {
+            path: real(Path::new(&r)),
+            what: format!("the data root of the dockerd of pid {pid}"),
+        });
+    }
+    let mut others = Vec::new();
+    let paths = crate::paths::list_services(roots)
+        .map_err(|e| Error::Failed(format!("the other services can not be listed: {e}")))?;
+    for path in paths.into_iter().filter(|p| *p != svc.path) {
+        let Ok(o) = crate::config::load_quiet(&path, host) else {
+            continue;
+        };
+        if let Some(d) = &o.daemon {
+            guarded.push(Guarded {
+                path: real(Path::new(&d.data_dir)),
+                what: format!("the data dir of service {path}"),
+            });
+        }
+        for d in &o.disks {
+            if let Driver::Loop(l) = &d.driver {
+                others.push((
+                    format!("the {}.file of service {path}", d.head.rid),
+                    l.file.clone(),
+                    false,
+                ));
+            }
+        }
+        for f in &o.fss {
+            others.push((
+                format!("the {}.mnt of service {path}", f.head.rid),
+                f.mnt.clone(),
+                true,
+            ));
+        }
+    }
+    Ok((guarded, others))
+}
