@@ -169,9 +169,34 @@ fn para(r: &mut Roff, tag: &str, text: &str) {
 
 fn om_sections(cli: &clap::Command) -> Roff {
     let mut r = Roff::new();
+    commands_section(&mut r, cli);
+    r.control("SH", ["EXIT STATUS"]);
+    paras(&mut r, EXIT_STATUS);
+    r.control("SH", ["FILES"]);
+    paras(&mut r, FILES);
+    r.text([roman(
+        "Relative to /etc/opensvc, /var/lib/opensvc and /var/log/opensvc for root, ~/.opensvc/{etc,var,log} for other users, or $OSVC_ROOT_PATH/{etc,var,log}.",
+    )]);
+    r.control("SH", ["ENVIRONMENT"]);
+    paras(&mut r, ENVIRONMENT);
+    r.control("SH", ["EXAMPLES"]);
+    paras(&mut r, EXAMPLES);
+    choices(&mut r);
+    r.control("SH", ["SEE ALSO"]);
+    r.text([
+        bold("om.conf"),
+        roman("(5), "),
+        bold("docker"),
+        roman("(1)"),
+    ]);
+    r
+}
+
+/// COMMANDS: `om ls`, then each leaf command and what it does.
+fn commands_section(r: &mut Roff, cli: &clap::Command) {
     r.control("SH", ["COMMANDS"]);
     para(
-        &mut r,
+        r,
         "om ls [--format json]",
         "List the service paths, one per line.",
     );
@@ -187,67 +212,54 @@ fn om_sections(cli: &clap::Command) -> Roff {
         };
         for (words, cmd) in leaves {
             let about = cmd.get_about().map(ToString::to_string).unwrap_or_default();
-            para(&mut r, &format!("om SELECTOR {words}"), &about);
+            para(r, &format!("om SELECTOR {words}"), &about);
         }
     }
-    r.control("SH", ["EXIT STATUS"]);
-    for (code, text) in [
-        ("0", "Success."),
-        ("1", "Failure: an action, a check or a config problem; the reason is on stderr."),
-        ("2", "Usage error: a bad option, a bad service path, a docker reference to a resource the service does not have."),
-        ("status", "om SELECTOR status exits with the overall status: up 0, down 1, warn 2, n/a 3; 4 when om can not tell (no such service, a selector that matches nothing, a config that does not load, an engine, a query or a node that did not answer), with the reason on stderr. Each command's page (om-start(1), …) lists the codes it uses."),
-        ("128+N", "An action interrupted by signal N (SIGINT, SIGTERM): the docker call running is killed and what the action started is rolled back."),
-        ("docker, enter", "The docker command's exit code, 128+N when it was killed by signal N."),
-    ] {
-        para(&mut r, code, text);
-    }
-    r.control("SH", ["FILES"]);
-    for (path, text) in [
-        ("etc/NAME.conf", "A service's config (INI, see om.conf(5)); etc/namespaces/NS/svc/NAME.conf outside the root namespace."),
-        ("var/svc/NAME/", "State: the action lock (kept after delete and purge) and the 'started' expectation; var/namespaces/NS/svc/NAME/ outside the root namespace. Every file om writes is 0600 in 0700 directories."),
-        ("log/NAME.log", "The action log, each line timestamped."),
-    ] {
-        para(&mut r, path, text);
-    }
-    r.text([roman(
-        "Relative to /etc/opensvc, /var/lib/opensvc and /var/log/opensvc for root, ~/.opensvc/{etc,var,log} for other users, or $OSVC_ROOT_PATH/{etc,var,log}.",
-    )]);
-    r.control("SH", ["ENVIRONMENT"]);
-    for (var, text) in [
-        ("OSVC_ROOT_PATH", "Put etc, var and log under this directory."),
-        ("OSVC_NODENAME", "The node name (default: the host name)."),
-        ("OM_DOCKER", "The docker CLI to run (default: docker, found in PATH)."),
-        ("OM_DOCKER_TIMEOUT", "The bound of docker calls that have no keyword of their own (default 60s); a docker that does not answer in time is killed."),
-        ("OM_RSH", "How om reaches another node: the command that replaces ssh -o BatchMode=yes in ssh -o BatchMode=yes NODE om … (shell words). om SELECTOR docker --node NODE adds ssh's -t before NODE when om has a terminal, so it must accept -t."),
-        ("DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG", "Passed on to docker as they are: the engine and the client config docker uses."),
-        ("NO_COLOR", "Never colour the status or the action lines."),
-        ("VISUAL, EDITOR", "The editor of om SELECTOR edit config."),
-        ("COMPLETE", "Set by the completion scripts: answer a shell completion request."),
-    ] {
-        para(&mut r, var, text);
-    }
-    r.control("SH", ["EXAMPLES"]);
-    for (cmd, text) in [
-        ("echo '{\"container#1\": {\"type\": \"docker\", \"image\": \"nginx\"}}' | om svc1 deploy --config=-", "Create and start a one-container service."),
-        ("om svc1 print status", "Show its status tree."),
-        ("om svc1 docker inspect {container#1}", "Run docker on the service's container."),
-        ("om svc1 docker --node n2 exec -it {container#1} sh", "The same on node n2 of the service, through ssh."),
-        ("om svc1 set --kw container#1.rm=true", "Set a keyword in place."),
-        ("om 'svc*' stop", "Stop every service whose name starts with svc."),
-        ("om svc1 purge", "Stop and remove the containers, then delete the config."),
-    ] {
-        para(&mut r, cmd, text);
-    }
-    choices(&mut r);
-    r.control("SH", ["SEE ALSO"]);
-    r.text([
-        bold("om.conf"),
-        roman("(5), "),
-        bold("docker"),
-        roman("(1)"),
-    ]);
-    r
 }
+
+/// One tagged paragraph per row.
+fn paras(r: &mut Roff, rows: &[(&str, &str)]) {
+    for (tag, text) in rows {
+        para(r, tag, text);
+    }
+}
+
+const EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "Success."),
+    ("1", "Failure: an action, a check or a config problem; the reason is on stderr."),
+    ("2", "Usage error: a bad option, a bad service path, a docker reference to a resource the service does not have."),
+    ("status", "om SELECTOR status exits with the overall status: up 0, down 1, warn 2, n/a 3; 4 when om can not tell (no such service, a selector that matches nothing, a config that does not load, an engine, a query or a node that did not answer), with the reason on stderr. Each command's page (om-start(1), …) lists the codes it uses."),
+    ("128+N", "An action interrupted by signal N (SIGINT, SIGTERM): the docker call running is killed and what the action started is rolled back."),
+    ("docker, enter", "The docker command's exit code, 128+N when it was killed by signal N."),
+];
+
+const FILES: &[(&str, &str)] = &[
+    ("etc/NAME.conf", "A service's config (INI, see om.conf(5)); etc/namespaces/NS/svc/NAME.conf outside the root namespace."),
+    ("var/svc/NAME/", "State: the action lock (kept after delete and purge) and the 'started' expectation; var/namespaces/NS/svc/NAME/ outside the root namespace. Every file om writes is 0600 in 0700 directories."),
+    ("log/NAME.log", "The action log, each line timestamped."),
+];
+
+const ENVIRONMENT: &[(&str, &str)] = &[
+    ("OSVC_ROOT_PATH", "Put etc, var and log under this directory."),
+    ("OSVC_NODENAME", "The node name (default: the host name)."),
+    ("OM_DOCKER", "The docker CLI to run (default: docker, found in PATH)."),
+    ("OM_DOCKER_TIMEOUT", "The bound of docker calls that have no keyword of their own (default 60s); a docker that does not answer in time is killed."),
+    ("OM_RSH", "How om reaches another node: the command that replaces ssh -o BatchMode=yes in ssh -o BatchMode=yes NODE om … (shell words). om SELECTOR docker --node NODE adds ssh's -t before NODE when om has a terminal, so it must accept -t."),
+    ("DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG", "Passed on to docker as they are: the engine and the client config docker uses."),
+    ("NO_COLOR", "Never colour the status or the action lines."),
+    ("VISUAL, EDITOR", "The editor of om SELECTOR edit config."),
+    ("COMPLETE", "Set by the completion scripts: answer a shell completion request."),
+];
+
+const EXAMPLES: &[(&str, &str)] = &[
+    ("echo '{\"container#1\": {\"type\": \"docker\", \"image\": \"nginx\"}}' | om svc1 deploy --config=-", "Create and start a one-container service."),
+    ("om svc1 print status", "Show its status tree."),
+    ("om svc1 docker inspect {container#1}", "Run docker on the service's container."),
+    ("om svc1 docker --node n2 exec -it {container#1} sh", "The same on node n2 of the service, through ssh."),
+    ("om svc1 set --kw container#1.rm=true", "Set a keyword in place."),
+    ("om 'svc*' stop", "Stop every service whose name starts with svc."),
+    ("om svc1 purge", "Stop and remove the containers, then delete the config."),
+];
 
 /// om(1)'s CHOICES section: `choices.md`, what om chose where the spec is
 /// silent, a list of bullets on two levels (a line that starts neither
@@ -330,6 +342,17 @@ fn kind_name(kind: ValueType) -> String {
 /// `om.conf.5`: the config format and every keyword of the one table.
 fn conf_page() -> String {
     let mut r = Roff::new();
+    conf_description(&mut r);
+    keyword_sections(&mut r);
+    limits_section(&mut r);
+    ignored_section(&mut r);
+    r.control("SH", ["SEE ALSO"]);
+    r.text([bold("om"), roman("(1)")]);
+    r.to_roff()
+}
+
+/// om.conf(5)'s title, name and the file's syntax.
+fn conf_description(r: &mut Roff) {
     r.control(
         "TH",
         [
@@ -353,6 +376,11 @@ fn conf_page() -> String {
          variable KEY in upper case overrides the [env] value) and {RID.KEYWORD}, with OpenSVC's older {svcname} and {svcpath} for {name} and {path}; other braces ({}, {a,b}, JSON) and {{...}} templates are kept as they are. Durations: 10, \
          10s, 2m, 1h, 1m30s. Booleans: true/false, yes/no, 1/0.",
     )]);
+}
+
+/// One section per scope: each keyword acted on, its type, default, docker
+/// flag and help.
+fn keyword_sections(r: &mut Roff) {
     for (scope, title) in [
         (Scope::Default, "[DEFAULT] KEYWORDS"),
         (Scope::Container, "[container#N] KEYWORDS (type = docker)"),
@@ -380,6 +408,10 @@ fn conf_page() -> String {
             r.text([italic(facts.join("; ")), roman(". "), roman(kw.help)]);
         }
     }
+}
+
+/// What each pg_* keyword writes, per cgroup version and driver.
+fn limits_section(r: &mut Roff) {
     r.control("SH", ["LIMITS"]);
     r.text([roman(
         "The pg_* keywords, on [DEFAULT] (the service's slice), a [subset#container:NAME] \
@@ -396,6 +428,10 @@ fn conf_page() -> String {
             "cgroup v1: {v1}; cgroup v2: {v2}; systemd: {systemd}."
         ))]);
     }
+}
+
+/// The OpenSVC keywords kept in the file but not acted on.
+fn ignored_section(r: &mut Roff) {
     r.control("SH", ["OPENSVC KEYWORDS KEPT BUT NOT ACTED ON"]);
     r.text([roman(
         "om keeps these in the file and om SELECTOR validate config reports them as warnings:",
@@ -415,9 +451,6 @@ fn conf_page() -> String {
         r.text([bold(format!("{section}.{}", kw.name))]);
         r.text([roman(kw.help)]);
     }
-    r.control("SH", ["SEE ALSO"]);
-    r.text([bold("om"), roman("(1)")]);
-    r.to_roff()
 }
 
 fn completions() -> Vec<(String, String)> {
