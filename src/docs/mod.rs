@@ -455,8 +455,8 @@ fn ignored_section(r: &mut Roff) {
 
 fn completions() -> Vec<(String, String)> {
     let shells: [(&str, &dyn EnvCompleter); 3] = [
-        ("completions/om.bash", &crate::shells::BashWords),
-        ("completions/_om", &crate::shells::ZshWords),
+        ("completions/om.bash", &crate::shells::BASH_WORDS),
+        ("completions/_om", &crate::shells::ZSH_WORDS),
         ("completions/om.fish", &Fish),
     ];
     shells
