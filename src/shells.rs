@@ -17,12 +17,62 @@ use std::ffi::OsString;
 
 /// Every shell `COMPLETE=` may name.
 pub fn all() -> Shells<'static> {
-    Shells(&[&BashWords, &Elvish, &Fish, &Powershell, &ZshWords])
+    Shells(&[&BASH_WORDS, &Elvish, &Fish, &Powershell, &ZSH_WORDS])
+}
+
+/// A shell of clap_complete's with a registration script of om's own: its
+/// name and its answers are the shell's.
+#[derive(Clone, Copy, Debug)]
+pub struct OwnScript<S: 'static> {
+    shell: S,
+    /// The script, from the variable, the command's name, the binary and
+    /// the completer.
+    script: fn(var: &str, name: &str, bin: &str, completer: &str) -> String,
 }
 
 /// bash, with the words as typed (see the module's doc).
-#[derive(Clone, Copy, Debug)]
-pub struct BashWords;
+pub const BASH_WORDS: OwnScript<Bash> = OwnScript {
+    shell: Bash,
+    script: bash_script,
+};
+
+/// zsh, past an opening brace (see the module's doc).
+pub const ZSH_WORDS: OwnScript<Zsh> = OwnScript {
+    shell: Zsh,
+    script: zsh_script,
+};
+
+impl<S: EnvCompleter> EnvCompleter for OwnScript<S> {
+    fn name(&self) -> &'static str {
+        self.shell.name()
+    }
+
+    fn is(&self, name: &str) -> bool {
+        self.shell.is(name)
+    }
+
+    fn write_registration(
+        &self,
+        var: &str,
+        name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn std::io::Write,
+    ) -> Result<(), std::io::Error> {
+        let script = (self.script)(var, name, bin, completer);
+        writeln!(buf, "{script}")
+    }
+
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        args: Vec<OsString>,
+        current_dir: Option<&std::path::Path>,
+        buf: &mut dyn std::io::Write,
+    ) -> Result<(), std::io::Error> {
+        self.shell.write_complete(cmd, args, current_dir, buf)
+    }
+}
 
 const BASH_SCRIPT: &str = r#"
 _clap_complete_NAME() {
@@ -76,47 +126,6 @@ else
 fi
 "#;
 
-impl EnvCompleter for BashWords {
-    fn name(&self) -> &'static str {
-        Bash.name()
-    }
-
-    fn is(&self, name: &str) -> bool {
-        Bash.is(name)
-    }
-
-    fn write_registration(
-        &self,
-        var: &str,
-        name: &str,
-        bin: &str,
-        completer: &str,
-        buf: &mut dyn std::io::Write,
-    ) -> Result<(), std::io::Error> {
-        let completer = shell_words::quote(completer);
-        let script = BASH_SCRIPT
-            .replace("NAME", &name.replace('-', "_"))
-            .replace("BIN", bin)
-            .replace("COMPLETER", &completer)
-            .replace("VAR", var);
-        writeln!(buf, "{script}")
-    }
-
-    fn write_complete(
-        &self,
-        cmd: &mut clap::Command,
-        args: Vec<OsString>,
-        current_dir: Option<&std::path::Path>,
-        buf: &mut dyn std::io::Write,
-    ) -> Result<(), std::io::Error> {
-        Bash.write_complete(cmd, args, current_dir, buf)
-    }
-}
-
-/// zsh, past an opening brace (see the module's doc).
-#[derive(Clone, Copy, Debug)]
-pub struct ZshWords;
-
 const ZSH_SCRIPT: &str = r#"#compdef BIN
 function _clap_dynamic_completer_NAME() {
     local _CLAP_COMPLETE_INDEX=$(expr $CURRENT - 1)
@@ -161,38 +170,19 @@ function _clap_dynamic_completer_NAME() {
 
 compdef _clap_dynamic_completer_NAME BIN"#;
 
-impl EnvCompleter for ZshWords {
-    fn name(&self) -> &'static str {
-        Zsh.name()
-    }
+fn bash_script(var: &str, name: &str, bin: &str, completer: &str) -> String {
+    let completer = shell_words::quote(completer);
+    BASH_SCRIPT
+        .replace("NAME", &name.replace('-', "_"))
+        .replace("BIN", bin)
+        .replace("COMPLETER", &completer)
+        .replace("VAR", var)
+}
 
-    fn is(&self, name: &str) -> bool {
-        Zsh.is(name)
-    }
-
-    fn write_registration(
-        &self,
-        var: &str,
-        name: &str,
-        bin: &str,
-        completer: &str,
-        buf: &mut dyn std::io::Write,
-    ) -> Result<(), std::io::Error> {
-        let script = ZSH_SCRIPT
-            .replace("NAME", &name.replace('-', "_"))
-            .replace("COMPLETER", &shell_words::quote(completer))
-            .replace("BIN", &shell_words::quote(bin))
-            .replace("VAR", var);
-        writeln!(buf, "{script}")
-    }
-
-    fn write_complete(
-        &self,
-        cmd: &mut clap::Command,
-        args: Vec<OsString>,
-        current_dir: Option<&std::path::Path>,
-        buf: &mut dyn std::io::Write,
-    ) -> Result<(), std::io::Error> {
-        Zsh.write_complete(cmd, args, current_dir, buf)
-    }
+fn zsh_script(var: &str, name: &str, bin: &str, completer: &str) -> String {
+    ZSH_SCRIPT
+        .replace("NAME", &name.replace('-', "_"))
+        .replace("COMPLETER", &shell_words::quote(completer))
+        .replace("BIN", &shell_words::quote(bin))
+        .replace("VAR", var)
 }

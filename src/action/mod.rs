@@ -4,6 +4,7 @@
 //! parse arguments and call `run`; an action across nodes (`nodes::across`)
 //! calls `run::run_one` for its local step.
 
+mod act;
 pub mod delete;
 pub mod delete_sections;
 pub mod existing;

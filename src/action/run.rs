@@ -1,32 +1,30 @@
 //! An action on this node's instance of a service: start, stop, restart,
 //! provision, deploy, unprovision, purge. The lock, the config read under
-//! it (`load`), the resources, the guard, the limits, the expectation;
-//! how a start or a stop walks the plan, stage by stage, is in `stages`.
+//! it (`load`), the resources, the guard, the limits; what each action
+//! does to the resources, and the expectation it leaves, is in `act`; how
+//! a start or a stop walks the plan, stage by stage, is in `stages`.
 
+use super::act::act;
 use super::guard::guard;
 use super::limits::apply_limits;
 use super::load::{under_lock, ConfigRead};
 use super::log::action_log;
-use super::remove::{remove_namespace_slice, remove_service, remove_slices};
+use super::remove::{remove_namespace_slice, remove_service};
 use super::select::{select_resources, with_ips};
-use super::stages::{restart_joiners, start_around, stop};
 use super::{check_id, waitlock, Action};
 use crate::cli::ActionArgs;
 use crate::docker::daemon::Daemon;
-use crate::docker::{current::Current, inspect::ContainerInfo};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::logger::{Level, Logger};
 use crate::model::resource::containers;
-use crate::model::Container;
 use crate::model::Resource;
 use crate::model::Service;
 use crate::nodes::ask::Answers;
 use crate::objects::env::Prepared;
 use crate::output::each;
 use crate::paths::SvcPath;
-use crate::resource::trigger;
-use crate::resource::{Context, Touched};
+use crate::resource::Context;
 use crate::state;
 
 pub fn check_filters(kind: Action, args: &ActionArgs) -> Result<()> {
@@ -299,172 +297,4 @@ fn end(
         remove_namespace_slice(ctx, context);
     }
     context.log.kept()
-}
-
-/// `filtered`: only some resources are acted on (`--rid`, `--tag`,
-/// `--subset`), which says nothing of the service as a whole: the
-/// `started` expectation is left as it was.
-/// `complete`: every container resource of the config could be identified
-/// (see `config::load_for_stop`); the cgroup slices go only then.
-fn act(
-    ctx: &Host,
-    context: &Context,
-    selected: &[Resource],
-    kind: Action,
-    filtered: bool,
-    complete: bool,
-) -> Result<()> {
-    let svc = context.svc;
-    let touched = Touched::default();
-    let set_started = |started: bool| {
-        if context.dry_run || filtered {
-            Ok(())
-        } else {
-            state::set_started(&svc.path, &ctx.roots, started)
-        }
-    };
-    let cur = context.current(&containers(selected))?;
-    // the engine answered: from here a container of the service may run
-    if kind.starts() && !context.dry_run {
-        state::may_run(&svc.path, &ctx.roots)?;
-    }
-    // DEFAULT's triggers around the service's action (SPEC 14); the
-    // resources' own around each of theirs, in start and stop below
-    let around = |action: &str, f: &dyn Fn() -> Result<()>| {
-        trigger::around(context, &svc.triggers, None, action, f)
-    };
-    // The expectation changes only when the action did what it says: a
-    // stop that failed (a hung docker) leaves the service "started".
-    match kind {
-        Action::Start | Action::Provision | Action::Deploy => {
-            let action = if kind == Action::Start {
-                "start"
-            } else {
-                "provision"
-            };
-            say_leftovers(context, &cur);
-            start_around(context, &touched, selected, &cur, action)?;
-            restart_joiners(context, &touched)?;
-            if kind == Action::Deploy && !context.dry_run && !touched.any() {
-                context.log.svc(
-                    Level::Info,
-                    "every container matches the config: nothing to change",
-                );
-            }
-            set_started(true)
-        }
-        Action::Stop => {
-            around("stop", &|| stop(context, selected, &cur, false, "stop"))?;
-            set_started(false)
-        }
-        Action::Unprovision | Action::Purge => {
-            around("unprovision", &|| {
-                stop(context, selected, &cur, true, "unprovision")
-            })?;
-            if !context.dry_run && !filtered && complete {
-                remove_slices(context);
-            }
-            set_started(false)
-        }
-        Action::Restart => {
-            around("stop", &|| stop(context, selected, &cur, false, "stop"))?;
-            // the instance stopped only when all of it did (as OpenSVC says
-            // it): a restart of some resources stopped only those
-            if !filtered {
-                context
-                    .log
-                    .svc(Level::Info, "instance stopped, ready for restart.");
-            }
-            // A dry run changed nothing: start from what the stop would leave.
-            let after = if context.dry_run {
-                Current::from_infos(as_if_stopped(&cur, svc, &containers(selected)))
-            } else {
-                context.current(&containers(selected))?
-            };
-            start_around(context, &touched, selected, &after, "start")?;
-            restart_joiners(context, &touched)?;
-            set_started(true)
-        }
-    }
-}
-
-/// Before a start, provision or deploy: each container carrying the
-/// service's label for a rid the config does not name (a section deleted
-/// with --force, a config replaced by one with fewer sections), said as a
-/// warning naming it and its state. om leaves it as it is, as OpenSVC
-/// leaves a resource removed from the config: it is no longer om's to stop,
-/// yet status counts it and the guard of another node refuses to start
-/// the service while it runs (see `status::leftover`).
-fn say_leftovers(context: &Context, cur: &Current) {
-    for (rid, i) in cur.leftovers(context.svc) {
-        context.log.svc(
-            Level::Warn,
-            &format!(
-                "{rid}: not in the config, its container {} is left {} (om does not manage it: docker rm -f it, or restore its section)",
-                i.name, i.state
-            ),
-        );
-    }
-}
-
-/// What the engine would hold after a stop: containers stopped, those of
-/// `rm` resources gone.
-fn as_if_stopped(cur: &Current, svc: &Service, selected: &[&Container]) -> Vec<ContainerInfo> {
-    // the containers of the `rm` resources, found as the stop finds them
-    let removed: std::collections::HashSet<&str> = selected
-        .iter()
-        .filter(|c| c.rm)
-        .filter_map(|c| cur.find(svc, c).ok().flatten())
-        .map(|i| i.id.as_str())
-        .collect();
-    cur.all()
-        .iter()
-        .filter(|i| !removed.contains(i.id.as_str()))
-        .map(|i| ContainerInfo {
-            running: false,
-            state: "exited".into(),
-            ..i.clone()
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_dry_restart_starts_from_what_the_stop_would_leave() {
-        let c = |rid: &str, name: &str, rm| Container {
-            head: crate::model::Head {
-                rid: rid.into(),
-                ..Default::default()
-            },
-            name: name.into(),
-            rm,
-            ..Container::default()
-        };
-        let keep = c("container#1", "a", false);
-        let gone = c("container#2", "b", true);
-        let svc = Service::for_test("s", vec![keep.clone(), gone.clone()]);
-        let info = |id: char, name: &str, rid: &str| ContainerInfo {
-            id: id.to_string().repeat(64),
-            name: name.into(),
-            running: true,
-            state: "running".into(),
-            labels: [(
-                crate::docker::argv::LABEL_ID.to_string(),
-                crate::docker::argv::container_id_label(&svc.id, rid),
-            )]
-            .into(),
-            ..ContainerInfo::default()
-        };
-        // the rm one renamed behind om's back: found by its label, gone too
-        let cur = Current::from_infos(vec![
-            info('a', "a", "container#1"),
-            info('b', "b-moved", "container#2"),
-        ]);
-        let after = as_if_stopped(&cur, &svc, &[&keep, &gone]);
-        assert_eq!(after.len(), 1);
-        assert_eq!((after[0].name.as_str(), after[0].running), ("a", false));
-    }
 }

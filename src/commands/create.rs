@@ -45,9 +45,37 @@ fn build_document(
     args: &CreateArgs,
     on_existing: Existing,
 ) -> Result<(Document, Option<Document>)> {
-    // A service is made of its config: --force replaces one whole, from a
-    // source; without one it would leave a running service an empty config
-    // (its containers out of om's reach).
+    require_a_source(path, args)?;
+    let current = existing(ctx, path, on_existing)?;
+    let exists = current.is_some();
+    let existing_id = current.as_ref().map(|(_, id)| id.clone());
+    // what the source says that is not taken, said once the config is
+    // known good (a refused one gets its one-line error alone)
+    let mut notes: Vec<String> = Vec::new();
+    let mut doc = match &args.config {
+        Some(src) => source_document(path, src, &mut notes)?,
+        None => Document::default(),
+    };
+    // A new service never shares an id (and so container labels) with the
+    // service its config was copied from.
+    let id = existing_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    notes.extend(replaced_id_note(path, args, &doc, &id, exists));
+    // First, so that the id heads [DEFAULT] ...
+    doc.set("DEFAULT", "id", &id);
+    apply_kws(&mut doc, &args.kw)?;
+    apply_envs(&mut doc, &args.env)?;
+    // ... and again last, so that no --kw can change it.
+    doc.set("DEFAULT", "id", &id);
+    let now = current.map(|(now, _)| now);
+    refuse_kw_only_redeploy(path, args, now.as_ref(), &doc)?;
+    check_before_writing(ctx, path, &doc, &notes)?;
+    Ok((doc, now))
+}
+
+/// A service is made of its config: `--force` replaces one whole, from a
+/// source; without one it would leave a running service an empty config
+/// (its containers out of om's reach).
+fn require_a_source(path: &SvcPath, args: &CreateArgs) -> Result<()> {
     if args.force && args.config.is_none() {
         return Err(Error::Usage(
             "--force replaces the whole config: it needs --config FILE|- (set --kw changes a key)"
@@ -59,58 +87,65 @@ fn build_document(
             "{path}: a service needs a config: --config FILE|- or --kw KEY=VAL"
         )));
     }
-    let current = existing(ctx, path, on_existing)?;
-    let exists = current.is_some();
-    let existing_id = current.as_ref().map(|(_, id)| id.clone());
-    // what the source says that is not taken, said once the config is
-    // known good (a refused one gets its one-line error alone)
-    let mut notes: Vec<String> = Vec::new();
-    let mut doc = match &args.config {
-        Some(src) => {
-            let (doc, named) = parse_config_for(&read_source(src)?)
-                .map_err(|e| Error::Failed(format!("--config {src}: {e}")))?;
-            match named {
-                // The path-keyed form names its service: it must be this one.
-                Some(Named::Keyed(k)) if SvcPath::parse(&k).ok().as_ref() != Some(path) => {
-                    return fail(format!(
-                        "--config {src}: the config is for service {k}, not {path}"
-                    ));
-                }
-                // OpenSVC's metadata is not kept: the name given is the service's.
-                Some(Named::Metadata(n)) if n != path.name => notes.push(format!(
-                    "{path}: warning: --config {src}: metadata.name '{}' is not used: the service is {path}",
-                    n.escape_debug()
-                )),
-                _ => {}
-            }
-            doc
-        }
-        None => Document::default(),
-    };
-    // A new service never shares an id (and so container labels) with the
-    // service its config was copied from.
-    let id = existing_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    if let (Some(src), Some(given)) = (&args.config, doc.get("DEFAULT", "id")) {
-        if given != id {
-            notes.push(format!(
-                "{path}: warning: --config {src}: DEFAULT.id '{}' is replaced by {id}: {}",
-                given.escape_debug(),
-                if exists {
-                    "the service keeps its own id"
-                } else {
-                    "a new service never shares its id (its containers' label) with another"
-                }
+    Ok(())
+}
+
+/// The document `--config src` holds, with a note in `notes` for what it
+/// names that is not taken.
+fn source_document(path: &SvcPath, src: &str, notes: &mut Vec<String>) -> Result<Document> {
+    let (doc, named) = parse_config_for(&read_source(src)?)
+        .map_err(|e| Error::Failed(format!("--config {src}: {e}")))?;
+    match named {
+        // The path-keyed form names its service: it must be this one.
+        Some(Named::Keyed(k)) if SvcPath::parse(&k).ok().as_ref() != Some(path) => {
+            return fail(format!(
+                "--config {src}: the config is for service {k}, not {path}"
             ));
         }
+        // OpenSVC's metadata is not kept: the name given is the service's.
+        Some(Named::Metadata(n)) if n != path.name => notes.push(format!(
+            "{path}: warning: --config {src}: metadata.name '{}' is not used: the service is {path}",
+            n.escape_debug()
+        )),
+        _ => {}
     }
-    // First, so that the id heads [DEFAULT] ...
-    doc.set("DEFAULT", "id", &id);
-    for kw in &args.kw {
+    Ok(doc)
+}
+
+/// The note for a `DEFAULT.id` in `--config` that the service's `id` replaces.
+fn replaced_id_note(
+    path: &SvcPath,
+    args: &CreateArgs,
+    doc: &Document,
+    id: &str,
+    exists: bool,
+) -> Option<String> {
+    let (src, given) = (args.config.as_ref()?, doc.get("DEFAULT", "id")?);
+    (given != id).then(|| {
+        format!(
+            "{path}: warning: --config {src}: DEFAULT.id '{}' is replaced by {id}: {}",
+            given.escape_debug(),
+            if exists {
+                "the service keeps its own id"
+            } else {
+                "a new service never shares its id (its containers' label) with another"
+            }
+        )
+    })
+}
+
+/// Sets each `--kw KEY=VAL` in `doc`.
+fn apply_kws(doc: &mut Document, kws: &[String]) -> Result<()> {
+    for kw in kws {
         let a = parse_assign(kw)?;
-        apply(&mut doc, &a)
-            .map_err(|e| Error::Failed(format!("--kw '{}': {e}", kw.escape_debug())))?;
+        apply(doc, &a).map_err(|e| Error::Failed(format!("--kw '{}': {e}", kw.escape_debug())))?;
     }
-    for env in &args.env {
+    Ok(())
+}
+
+/// Sets each `--env KEY=VALUE` in `doc`'s `[env]`.
+fn apply_envs(doc: &mut Document, envs: &[String]) -> Result<()> {
+    for env in envs {
         let (k, v) = env
             .split_once('=')
             .filter(|(k, _)| !k.trim().is_empty())
@@ -121,23 +156,41 @@ fn build_document(
             .map_err(|e| Error::Failed(format!("--env '{}': {e}", env.escape_debug())))?;
         doc.set("env", k.trim(), v);
     }
-    // ... and again last, so that no --kw can change it.
-    doc.set("DEFAULT", "id", &id);
-    // A deploy of an existing service from --kw alone would replace its
-    // whole config with those keys (as --force without --config would): only
-    // a re-run that gives the config it has already goes on.
-    if let (Some((now, _)), None) = (&current, &args.config) {
-        if settings(now) != settings(&doc) {
+    Ok(())
+}
+
+/// A deploy of an existing service from --kw alone would replace its
+/// whole config with those keys (as --force without --config would): only
+/// a re-run that gives the config it has already goes on.
+fn refuse_kw_only_redeploy(
+    path: &SvcPath,
+    args: &CreateArgs,
+    now: Option<&Document>,
+    doc: &Document,
+) -> Result<()> {
+    if let (Some(now), None) = (now, &args.config) {
+        if settings(now) != settings(doc) {
             return fail(format!(
                 "service {path} exists: a deploy without --config would replace its whole config with the --kw and --env given: give the whole config with --config FILE|- (set --kw changes a key)"
             ));
         }
     }
-    let report = check::check_document(&doc, path, &ctx.node, ctx);
+    Ok(())
+}
+
+/// Validates `doc` as `validate config` would, then says the notes and
+/// warnings, and checks the nodes may take it.
+fn check_before_writing(
+    ctx: &Host,
+    path: &SvcPath,
+    doc: &Document,
+    notes: &[String],
+) -> Result<()> {
+    let report = check::check_document(doc, path, &ctx.node, ctx);
     if let Some(first) = report.validate_errors(&ctx.roots).first() {
         return fail(format!("{path}: {first}"));
     }
-    for n in &notes {
+    for n in notes {
         crate::text::say(n);
     }
     // what `validate config` would warn about, said as the config is written
@@ -149,7 +202,7 @@ fn build_document(
         // early, without the lock: install asks again under it
         crate::nodes::write_checks::unmoved(ctx, path, svc, None)?;
     }
-    Ok((doc, current.map(|(now, _)| now)))
+    Ok(())
 }
 
 /// The service's config and id when it exists and may be replaced (one

@@ -38,10 +38,7 @@ fn exact_path(selector: &str) -> Result<SvcPath> {
 pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
     // Hidden: scripts/gen-docs writes the man pages and completions with it.
     if args.get(1).is_some_and(|a| a == "__gen-docs") {
-        let dir = args
-            .get(2)
-            .ok_or_else(|| Error::Usage("usage: om __gen-docs DIR".into()))?;
-        return crate::docs::write_all(std::path::Path::new(dir));
+        return gen_docs(&args);
     }
     if args.get(1).is_some_and(|a| a == "help") {
         return help(&args[2..]);
@@ -50,41 +47,76 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
         return Err(Error::Usage(hint));
     }
     if args.get(1).is_some_and(|a| a == "ls") {
-        let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
-        let mut host = host?;
-        if ls.debug {
-            host.set_debug();
-        }
-        return listing::ls(&host, &ls);
+        return ls(host, args);
     }
     let args = every_service(args);
     let matches = parse(crate::cli::command().try_get_matches_from(args))?;
     let cli = parse(Cli::from_arg_matches(&matches))?;
-    // `--lifeline` (every command's common options): the command another
-    // node's om runs here over ssh lives only as long as that om's session
-    let lifeline = matches
+    if lifeline_asked(&matches) {
+        tie_to_lifeline(&cli.command)?;
+    }
+    let ctx = host_for(host, &cli)?;
+    let sel = cli.selector.as_str();
+    // secrets and configs (NS/sec/NAME, NS/cfg/NAME): their own commands
+    if let Some(objs) = crate::objects::select(sel, &ctx.roots) {
+        return objects::run_selected(&ctx, sel, &objs?, cli.command);
+    }
+    if !shares_terminal(&cli.command) {
+        crate::interrupt::install();
+    }
+    dispatch(&ctx, sel, cli.command)
+}
+
+/// `om __gen-docs DIR`.
+fn gen_docs(args: &[OsString]) -> Result<()> {
+    let dir = args
+        .get(2)
+        .ok_or_else(|| Error::Usage("usage: om __gen-docs DIR".into()))?;
+    crate::docs::write_all(std::path::Path::new(dir))
+}
+
+/// `om ls`, parsed on its own (it takes no selector).
+fn ls(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
+    let ls = parse(LsCli::try_parse_from(args.into_iter().skip(1)))?;
+    let mut host = host?;
+    if ls.debug {
+        host.set_debug();
+    }
+    listing::ls(&host, &ls)
+}
+
+/// `--lifeline` (every command's common options): the command another
+/// node's om runs here over ssh lives only as long as that om's session.
+fn lifeline_asked(matches: &clap::ArgMatches) -> bool {
+    matches
         .subcommand()
         .and_then(|(_, m)| m.try_get_one::<bool>("lifeline").ok().flatten())
-        .is_some_and(|on| *on);
-    if lifeline {
-        // the line is stdin itself: a command that reads stdin has none
-        if matches!(
-            cli.command,
-            Command::Create(_)
-                | Command::Deploy(_)
-                | Command::Sync(_)
-                | Command::Add(_)
-                | Command::Change(_)
-                | Command::Docker(_)
-                | Command::Enter(_)
-                | Command::Edit(_)
-        ) {
-            return Err(Error::Usage(
-                "--lifeline: this command reads stdin, which the lifeline is".into(),
-            ));
-        }
-        crate::interrupt::tie_to_stdin()?;
+        .is_some_and(|on| *on)
+}
+
+/// Ties the process to its stdin, the lifeline; refused for a command that
+/// reads stdin, which then has none.
+fn tie_to_lifeline(command: &Command) -> Result<()> {
+    if matches!(
+        command,
+        Command::Create(_)
+            | Command::Deploy(_)
+            | Command::Sync(_)
+            | Command::Add(_)
+            | Command::Change(_)
+            | Command::Docker(_)
+            | Command::Enter(_)
+            | Command::Edit(_)
+    ) {
+        return Err(Error::Usage(
+            "--lifeline: this command reads stdin, which the lifeline is".into(),
+        ));
     }
+    crate::interrupt::tie_to_stdin()
+}
+
+/// The host the command runs on, with `--debug`; its error is said now.
+fn host_for(host: Result<Host>, cli: &Cli) -> Result<Host> {
     let mut ctx = match host {
         Ok(ctx) => ctx,
         // `status` says 4 whenever it can not tell (SPEC 3).
@@ -97,31 +129,25 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
     if cli.debug {
         ctx.set_debug();
     }
-    let ctx = ctx;
-    let sel = cli.selector.as_str();
-    // secrets and configs (NS/sec/NAME, NS/cfg/NAME): their own commands
-    if let Some(objs) = crate::objects::select(sel, &ctx.roots) {
-        return objects::run_selected(&ctx, sel, &objs?, cli.command);
-    }
-    // A child that shares the terminal gets its SIGINT itself and om passes
-    // its exit code through (SPEC 6); every other command kills its docker
-    // call on a signal (a call runs in its own process group, out of the
-    // terminal's reach) and exits 128+N.
-    // `create` and `deploy` may read stdin first: deploy installs it once
-    // its config is read, create runs no docker call.
-    let shares_terminal = matches!(
-        cli.command,
+    Ok(ctx)
+}
+
+/// A child that shares the terminal gets its SIGINT itself and om passes
+/// its exit code through (SPEC 6); every other command kills its docker
+/// call on a signal (a call runs in its own process group, out of the
+/// terminal's reach) and exits 128+N.
+/// `create` and `deploy` may read stdin first: deploy installs it once
+/// its config is read, create runs no docker call.
+fn shares_terminal(command: &Command) -> bool {
+    matches!(
+        command,
         Command::Docker(_)
             | Command::Enter(_)
             | Command::Edit(_)
             | Command::Logs(_)
             | Command::Create(_)
             | Command::Deploy(_)
-    );
-    if !shares_terminal {
-        crate::interrupt::install();
-    }
-    dispatch(&ctx, sel, cli.command)
+    )
 }
 
 /// The command on the services `sel` picks.

@@ -3,7 +3,7 @@
 //! writer holds the object's lock; files are written atomically, 0600.
 
 use crate::action::waitlock;
-use crate::cli::{Command, KeyValueArgs, PrintCommand};
+use crate::cli::{Command, CreateCmd, DeleteArgs, KeyValueArgs, PrintCommand};
 use crate::error::{fail, Error, Result};
 use crate::host::Host;
 use crate::objects::{ObjPath, Object};
@@ -62,44 +62,9 @@ fn clone_command(c: &Command) -> Command {
 pub fn run(ctx: &Host, path: &ObjPath, command: Command) -> Result<()> {
     let noun = path.kind.noun();
     match command {
-        Command::Create(c) => {
-            let a = &c.args;
-            if a.config.is_some() || !a.kw.is_empty() || !a.env.is_empty() || c.provision {
-                return Err(Error::Usage(format!(
-                    "create of a {noun} takes no --config, --kw, --env or --provision: add its keys with add --key"
-                )));
-            }
-            write(ctx, path, &a.common.waitlock, "create", |o| match o {
-                Some(_) if !a.force => fail(format!("{noun} {path} already exists")),
-                Some(o) => Ok(o),
-                None => Ok(Object::empty(path)),
-            })
-        }
-        Command::Add(a) => {
-            let value = read_value(&a)?;
-            write(ctx, path, &a.waitlock, "add", |o| {
-                let mut o = existing(path, o)?;
-                if o.has(&a.key) {
-                    return fail(format!(
-                        "{noun} {path}: key '{}' exists (change sets a new value)",
-                        a.key
-                    ));
-                }
-                o.set(&a.key, &value)?;
-                Ok(o)
-            })
-        }
-        Command::Change(a) => {
-            let value = read_value(&a)?;
-            write(ctx, path, &a.waitlock, "change", |o| {
-                let mut o = existing(path, o)?;
-                if !o.has(&a.key) {
-                    return fail(format!("{noun} {path}: no key '{}' (add creates it)", a.key));
-                }
-                o.set(&a.key, &value)?;
-                Ok(o)
-            })
-        }
+        Command::Create(c) => create(ctx, path, &c),
+        Command::Add(a) => add(ctx, path, &a),
+        Command::Change(a) => change(ctx, path, &a),
         Command::Remove(a) => write(ctx, path, &a.waitlock, "remove", |o| {
             let mut o = existing(path, o)?;
             o.remove(&a.key)?;
@@ -119,17 +84,7 @@ pub fn run(ctx: &Host, path: &ObjPath, command: Command) -> Result<()> {
             let o = Object::load(path, &ctx.roots)?;
             out(&o.keys().iter().map(|k| format!("{k}\n")).collect::<String>())
         }
-        Command::Decode(a) => {
-            let o = Object::load(path, &ctx.roots)?;
-            let value = o.value(&a.key)?;
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(&value).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    fail(format!("writing to stdout: {e}"))
-                }
-                _ => Ok(()),
-            }
-        }
+        Command::Decode(a) => decode(ctx, path, &a.key),
         Command::Edit(a) => match (a.key, a.what) {
             (Some(key), None) => edit_key(ctx, path, &key, &a.waitlock),
             _ => Err(Error::Usage(format!(
@@ -137,20 +92,87 @@ pub fn run(ctx: &Host, path: &ObjPath, command: Command) -> Result<()> {
             ))),
         },
         Command::Print(PrintCommand::Config(_)) => out(&Object::load(path, &ctx.roots)?.text()),
-        Command::Delete(a) => {
-            if !a.rid.is_empty() {
-                return Err(Error::Usage(format!("delete of a {noun} takes no --rid")));
-            }
-            let _lock = lock(ctx, path, &a.common.waitlock, "delete")?;
-            let file = path.conf_file(&ctx.roots);
-            crate::fsutil::found(&file, std::fs::remove_file(&file))?
-                .ok_or_else(|| Error::Failed(format!("{noun} {path} does not exist")))
-        }
+        Command::Delete(a) => delete(ctx, path, &a),
         other => Err(Error::Usage(format!(
             "{path} is a {noun}: {} applies to services (a {noun} takes create, add, change, edit --key, keys, decode, remove, print config, delete)",
             command_name(&other)
         ))),
     }
+}
+
+/// `create`: an empty object (`--force` keeps the one that exists).
+fn create(ctx: &Host, path: &ObjPath, c: &CreateCmd) -> Result<()> {
+    let noun = path.kind.noun();
+    let a = &c.args;
+    if a.config.is_some() || !a.kw.is_empty() || !a.env.is_empty() || c.provision {
+        return Err(Error::Usage(format!(
+            "create of a {noun} takes no --config, --kw, --env or --provision: add its keys with add --key"
+        )));
+    }
+    write(ctx, path, &a.common.waitlock, "create", |o| match o {
+        Some(_) if !a.force => fail(format!("{noun} {path} already exists")),
+        Some(o) => Ok(o),
+        None => Ok(Object::empty(path)),
+    })
+}
+
+/// `add --key K`: a key the object does not have yet.
+fn add(ctx: &Host, path: &ObjPath, a: &KeyValueArgs) -> Result<()> {
+    let noun = path.kind.noun();
+    let value = read_value(a)?;
+    write(ctx, path, &a.waitlock, "add", |o| {
+        let mut o = existing(path, o)?;
+        if o.has(&a.key) {
+            return fail(format!(
+                "{noun} {path}: key '{}' exists (change sets a new value)",
+                a.key
+            ));
+        }
+        o.set(&a.key, &value)?;
+        Ok(o)
+    })
+}
+
+/// `change --key K`: a new value for a key the object has.
+fn change(ctx: &Host, path: &ObjPath, a: &KeyValueArgs) -> Result<()> {
+    let noun = path.kind.noun();
+    let value = read_value(a)?;
+    write(ctx, path, &a.waitlock, "change", |o| {
+        let mut o = existing(path, o)?;
+        if !o.has(&a.key) {
+            return fail(format!(
+                "{noun} {path}: no key '{}' (add creates it)",
+                a.key
+            ));
+        }
+        o.set(&a.key, &value)?;
+        Ok(o)
+    })
+}
+
+/// `decode --key K`: the key's value, as it is, on stdout.
+fn decode(ctx: &Host, path: &ObjPath, key: &str) -> Result<()> {
+    let o = Object::load(path, &ctx.roots)?;
+    let value = o.value(key)?;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&value).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            fail(format!("writing to stdout: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `delete`: the object's file, under its lock.
+fn delete(ctx: &Host, path: &ObjPath, a: &DeleteArgs) -> Result<()> {
+    let noun = path.kind.noun();
+    if !a.rid.is_empty() {
+        return Err(Error::Usage(format!("delete of a {noun} takes no --rid")));
+    }
+    let _lock = lock(ctx, path, &a.common.waitlock, "delete")?;
+    let file = path.conf_file(&ctx.roots);
+    crate::fsutil::found(&file, std::fs::remove_file(&file))?
+        .ok_or_else(|| Error::Failed(format!("{noun} {path} does not exist")))
 }
 
 /// `edit --key K`: the key's value in the editor, under the object's

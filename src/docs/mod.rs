@@ -6,9 +6,10 @@ use crate::cli::LsCli;
 use crate::config::keywords::{Scope, Support, ValueType, CONTAINER_GROUP, KEYWORDS};
 use clap::CommandFactory;
 use clap_complete::env::{EnvCompleter, Fish};
-use clap_mangen::roff::{bold, italic, roman, Inline, Roff};
+use clap_mangen::roff::{bold, italic, roman, Roff};
 use clap_mangen::Man;
 
+mod om_page;
 mod pages;
 
 /// Every generated file: its path under the project root and its text.
@@ -40,7 +41,7 @@ fn man_pages() -> Vec<(String, String)> {
     cli.build();
     let mut out = vec![(
         "man/om.1".to_string(),
-        render(&Man::new(cli.clone()), Some(&om_sections(&cli))),
+        render(&Man::new(cli.clone()), Some(&om_page::om_sections(&cli))),
     )];
     let ls = LsCli::command().name("om-ls").bin_name("om ls");
     out.push(("man/om-ls.1".into(), command_page(&ls, "ls")));
@@ -167,147 +168,6 @@ fn para(r: &mut Roff, tag: &str, text: &str) {
     r.text([roman(text)]);
 }
 
-fn om_sections(cli: &clap::Command) -> Roff {
-    let mut r = Roff::new();
-    r.control("SH", ["COMMANDS"]);
-    para(
-        &mut r,
-        "om ls [--format json]",
-        "List the service paths, one per line.",
-    );
-    for sub in cli.get_subcommands() {
-        let nested: Vec<&clap::Command> = sub.get_subcommands().collect();
-        let leaves: Vec<(String, &clap::Command)> = if nested.is_empty() {
-            vec![(sub.get_name().to_string(), sub)]
-        } else {
-            nested
-                .into_iter()
-                .map(|n| (format!("{} {}", sub.get_name(), n.get_name()), n))
-                .collect()
-        };
-        for (words, cmd) in leaves {
-            let about = cmd.get_about().map(ToString::to_string).unwrap_or_default();
-            para(&mut r, &format!("om SELECTOR {words}"), &about);
-        }
-    }
-    r.control("SH", ["EXIT STATUS"]);
-    for (code, text) in [
-        ("0", "Success."),
-        ("1", "Failure: an action, a check or a config problem; the reason is on stderr."),
-        ("2", "Usage error: a bad option, a bad service path, a docker reference to a resource the service does not have."),
-        ("status", "om SELECTOR status exits with the overall status: up 0, down 1, warn 2, n/a 3; 4 when om can not tell (no such service, a selector that matches nothing, a config that does not load, an engine, a query or a node that did not answer), with the reason on stderr. Each command's page (om-start(1), …) lists the codes it uses."),
-        ("128+N", "An action interrupted by signal N (SIGINT, SIGTERM): the docker call running is killed and what the action started is rolled back."),
-        ("docker, enter", "The docker command's exit code, 128+N when it was killed by signal N."),
-    ] {
-        para(&mut r, code, text);
-    }
-    r.control("SH", ["FILES"]);
-    for (path, text) in [
-        ("etc/NAME.conf", "A service's config (INI, see om.conf(5)); etc/namespaces/NS/svc/NAME.conf outside the root namespace."),
-        ("var/svc/NAME/", "State: the action lock (kept after delete and purge) and the 'started' expectation; var/namespaces/NS/svc/NAME/ outside the root namespace. Every file om writes is 0600 in 0700 directories."),
-        ("log/NAME.log", "The action log, each line timestamped."),
-    ] {
-        para(&mut r, path, text);
-    }
-    r.text([roman(
-        "Relative to /etc/opensvc, /var/lib/opensvc and /var/log/opensvc for root, ~/.opensvc/{etc,var,log} for other users, or $OSVC_ROOT_PATH/{etc,var,log}.",
-    )]);
-    r.control("SH", ["ENVIRONMENT"]);
-    for (var, text) in [
-        ("OSVC_ROOT_PATH", "Put etc, var and log under this directory."),
-        ("OSVC_NODENAME", "The node name (default: the host name)."),
-        ("OM_DOCKER", "The docker CLI to run (default: docker, found in PATH)."),
-        ("OM_DOCKER_TIMEOUT", "The bound of docker calls that have no keyword of their own (default 60s); a docker that does not answer in time is killed."),
-        ("OM_RSH", "How om reaches another node: the command that replaces ssh -o BatchMode=yes in ssh -o BatchMode=yes NODE om … (shell words). om SELECTOR docker --node NODE adds ssh's -t before NODE when om has a terminal, so it must accept -t."),
-        ("DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG", "Passed on to docker as they are: the engine and the client config docker uses."),
-        ("NO_COLOR", "Never colour the status or the action lines."),
-        ("VISUAL, EDITOR", "The editor of om SELECTOR edit config."),
-        ("COMPLETE", "Set by the completion scripts: answer a shell completion request."),
-    ] {
-        para(&mut r, var, text);
-    }
-    r.control("SH", ["EXAMPLES"]);
-    for (cmd, text) in [
-        ("echo '{\"container#1\": {\"type\": \"docker\", \"image\": \"nginx\"}}' | om svc1 deploy --config=-", "Create and start a one-container service."),
-        ("om svc1 print status", "Show its status tree."),
-        ("om svc1 docker inspect {container#1}", "Run docker on the service's container."),
-        ("om svc1 docker --node n2 exec -it {container#1} sh", "The same on node n2 of the service, through ssh."),
-        ("om svc1 set --kw container#1.rm=true", "Set a keyword in place."),
-        ("om 'svc*' stop", "Stop every service whose name starts with svc."),
-        ("om svc1 purge", "Stop and remove the containers, then delete the config."),
-    ] {
-        para(&mut r, cmd, text);
-    }
-    choices(&mut r);
-    r.control("SH", ["SEE ALSO"]);
-    r.text([
-        bold("om.conf"),
-        roman("(5), "),
-        bold("docker"),
-        roman("(1)"),
-    ]);
-    r
-}
-
-/// om(1)'s CHOICES section: `choices.md`, what om chose where the spec is
-/// silent, a list of bullets on two levels (a line that starts neither
-/// continues the bullet above), each bullet a paragraph.
-fn choices(r: &mut Roff) {
-    r.control("SH", ["CHOICES WHERE THE SPEC IS SILENT"]);
-    let mut items: Vec<(usize, String)> = Vec::new();
-    for line in include_str!("choices.md").lines() {
-        if let Some(rest) = line.strip_prefix("- ") {
-            items.push((0, rest.to_string()));
-        } else if let Some(rest) = line.strip_prefix("  - ") {
-            items.push((1, rest.to_string()));
-        } else if let Some((_, text)) = items.last_mut().filter(|_| !line.trim().is_empty()) {
-            text.push(' ');
-            text.push_str(line.trim());
-        }
-    }
-    let mut depth = 0;
-    for (level, text) in items {
-        if level > depth {
-            r.control("RS", ["4"]);
-        } else if level < depth {
-            r.control("RE", []);
-        }
-        depth = level;
-        r.control("PP", []);
-        r.text(inline_markdown(&text));
-    }
-    if depth > 0 {
-        r.control("RE", []);
-    }
-}
-
-/// Markdown's `code` and **strong** as bold, the rest as is.
-fn inline_markdown(text: &str) -> Vec<Inline> {
-    let mut out = Vec::new();
-    let (mut cur, mut code, mut strong) = (String::new(), false, false);
-    let mut flush = |cur: &mut String, marked: bool| {
-        if !cur.is_empty() {
-            let t = std::mem::take(cur);
-            out.push(if marked { bold(t) } else { roman(t) });
-        }
-    };
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '`' {
-            flush(&mut cur, code || strong);
-            code = !code;
-        } else if c == '*' && !code && chars.peek() == Some(&'*') {
-            chars.next();
-            flush(&mut cur, code || strong);
-            strong = !strong;
-        } else {
-            cur.push(c);
-        }
-    }
-    flush(&mut cur, code || strong);
-    out
-}
-
 fn kind_name(kind: ValueType) -> String {
     match kind {
         ValueType::Str | ValueType::Image => "string".into(),
@@ -330,6 +190,17 @@ fn kind_name(kind: ValueType) -> String {
 /// `om.conf.5`: the config format and every keyword of the one table.
 fn conf_page() -> String {
     let mut r = Roff::new();
+    conf_description(&mut r);
+    keyword_sections(&mut r);
+    limits_section(&mut r);
+    ignored_section(&mut r);
+    r.control("SH", ["SEE ALSO"]);
+    r.text([bold("om"), roman("(1)")]);
+    r.to_roff()
+}
+
+/// om.conf(5)'s title, name and the file's syntax.
+fn conf_description(r: &mut Roff) {
     r.control(
         "TH",
         [
@@ -353,6 +224,11 @@ fn conf_page() -> String {
          variable KEY in upper case overrides the [env] value) and {RID.KEYWORD}, with OpenSVC's older {svcname} and {svcpath} for {name} and {path}; other braces ({}, {a,b}, JSON) and {{...}} templates are kept as they are. Durations: 10, \
          10s, 2m, 1h, 1m30s. Booleans: true/false, yes/no, 1/0.",
     )]);
+}
+
+/// One section per scope: each keyword acted on, its type, default, docker
+/// flag and help.
+fn keyword_sections(r: &mut Roff) {
     for (scope, title) in [
         (Scope::Default, "[DEFAULT] KEYWORDS"),
         (Scope::Container, "[container#N] KEYWORDS (type = docker)"),
@@ -380,6 +256,10 @@ fn conf_page() -> String {
             r.text([italic(facts.join("; ")), roman(". "), roman(kw.help)]);
         }
     }
+}
+
+/// What each pg_* keyword writes, per cgroup version and driver.
+fn limits_section(r: &mut Roff) {
     r.control("SH", ["LIMITS"]);
     r.text([roman(
         "The pg_* keywords, on [DEFAULT] (the service's slice), a [subset#container:NAME] \
@@ -396,6 +276,10 @@ fn conf_page() -> String {
             "cgroup v1: {v1}; cgroup v2: {v2}; systemd: {systemd}."
         ))]);
     }
+}
+
+/// The OpenSVC keywords kept in the file but not acted on.
+fn ignored_section(r: &mut Roff) {
     r.control("SH", ["OPENSVC KEYWORDS KEPT BUT NOT ACTED ON"]);
     r.text([roman(
         "om keeps these in the file and om SELECTOR validate config reports them as warnings:",
@@ -415,15 +299,12 @@ fn conf_page() -> String {
         r.text([bold(format!("{section}.{}", kw.name))]);
         r.text([roman(kw.help)]);
     }
-    r.control("SH", ["SEE ALSO"]);
-    r.text([bold("om"), roman("(1)")]);
-    r.to_roff()
 }
 
 fn completions() -> Vec<(String, String)> {
     let shells: [(&str, &dyn EnvCompleter); 3] = [
-        ("completions/om.bash", &crate::shells::BashWords),
-        ("completions/_om", &crate::shells::ZshWords),
+        ("completions/om.bash", &crate::shells::BASH_WORDS),
+        ("completions/_om", &crate::shells::ZSH_WORDS),
         ("completions/om.fish", &Fish),
     ];
     shells

@@ -127,6 +127,46 @@ pub struct ResourceStatus {
     pub leftover: bool,
 }
 
+impl ResourceStatus {
+    /// The line of a resource that is not a container, from its head: the
+    /// flags say disabled (D), optional (O) and not provisioned (P); no
+    /// container, no leftover, not standby (the collect sets it).
+    pub fn of_head(
+        head: &crate::model::Head,
+        status: Avail,
+        label: String,
+        log: Vec<String>,
+        provisioned: bool,
+    ) -> ResourceStatus {
+        let flag = |on: bool, ch: char| if on { ch } else { '.' };
+        ResourceStatus {
+            rid: head.rid.to_string(),
+            status,
+            flags: [
+                '.',
+                '.',
+                flag(head.disable, 'D'),
+                flag(head.optional, 'O'),
+                '.',
+                flag(!provisioned, 'P'),
+                '.',
+                '.',
+            ]
+            .iter()
+            .collect(),
+            label,
+            log,
+            disabled: head.disable,
+            optional: head.optional,
+            standby: false,
+            provisioned,
+            subset: head.subset.clone(),
+            container: None,
+            leftover: false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SubsetStatus {
     pub name: String,

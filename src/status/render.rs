@@ -6,6 +6,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 
+mod fit;
+use fit::{pieces, Columns};
+
 /// A row of the tree, borrowing its text from the status.
 struct Row<'a> {
     /// Whether each ancestor (depth 1..) and the row itself is its parent's
@@ -183,109 +186,9 @@ impl Layout {
     }
 }
 
-/// The narrowest a label gets before the rest of it goes on the next
-/// line: under it, a tree that can not fit lets its lines run long rather
-/// than be chopped into one-word pieces.
-const MIN_LABEL: usize = 20;
-
 pub fn render(st: &ServiceStatus, layout: &Layout) -> String {
     let mut out = String::new();
     render_into(&mut out, st, layout);
-    out
-}
-
-/// The columns of a tree: where the flags, the status and the label
-/// start (each a character count from the line's start).
-struct Columns {
-    name: usize,
-    status: usize,
-    label: usize,
-}
-
-impl Columns {
-    /// SPEC 5.2's: the name column `max(14, longest name) + 3 × depth`,
-    /// the status 10 wide.
-    fn spec(rows: &[Row]) -> Columns {
-        let longest = rows
-            .iter()
-            .map(|r| r.name.chars().count())
-            .max()
-            .unwrap_or(0);
-        let depth = rows.iter().map(|r| r.last.len()).max().unwrap_or(0);
-        Columns::with(longest.max(14) + 3 * depth, 10)
-    }
-
-    /// As narrow as the rows allow: the name column as wide as the widest
-    /// name with its tree prefix (the service's own line aside: a long
-    /// path pushes its status right rather than every row's label), the
-    /// status as the longest status.
-    fn tight(rows: &[Row]) -> Columns {
-        let with_status = rows.iter().filter(|r| r.status.is_some());
-        let name = with_status
-            .clone()
-            .filter(|r| !r.last.is_empty())
-            .map(|r| 3 * r.last.len() + r.name.chars().count())
-            .max()
-            .unwrap_or(0);
-        let status = with_status
-            .filter_map(|r| r.status)
-            .map(|s| s.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(4);
-        Columns::with(name, status)
-    }
-
-    fn with(name: usize, status: usize) -> Columns {
-        Columns {
-            name,
-            status,
-            label: name + 1 + 8 + 1 + status + 1,
-        }
-    }
-
-    /// The widest line these columns make of the rows (`extra`: each
-    /// row's status lines).
-    fn widest(&self, rows: &[Row], extra: &[Vec<String>]) -> usize {
-        rows.iter()
-            .zip(extra)
-            .map(|(r, lines)| {
-                let head = if r.status.is_some() {
-                    self.label + r.label.chars().count()
-                } else {
-                    3 * r.last.len() + r.name.chars().count()
-                };
-                lines
-                    .iter()
-                    .map(|l| self.label + l.chars().count())
-                    .fold(head, usize::max)
-            })
-            .max()
-            .unwrap_or(0)
-    }
-}
-
-/// `text` cut into pieces of at most `room` characters: at the last space
-/// of a piece (dropped), else after its last `@` or `/` (a label's image
-/// reference), else where it must.
-fn pieces(text: &str, room: Option<usize>) -> Vec<String> {
-    let Some(room) = room.filter(|r| *r > 0) else {
-        return vec![text.to_string()];
-    };
-    let mut out = Vec::new();
-    let mut rest: Vec<char> = text.chars().collect();
-    while rest.len() > room {
-        let (cut, skip) = match rest[1..=room].iter().rposition(|c| *c == ' ') {
-            Some(at) => (at + 1, 1),
-            None => match rest[..room].iter().rposition(|c| matches!(c, '@' | '/')) {
-                Some(at) => (at + 1, 0),
-                None => (room, 0),
-            },
-        };
-        out.push(rest[..cut].iter().collect());
-        rest.drain(..cut + skip);
-    }
-    out.push(rest.into_iter().collect());
     out
 }
 
@@ -350,14 +253,7 @@ fn render_into(out: &mut String, st: &ServiceStatus, layout: &Layout) {
                 .collect()
         })
         .collect();
-    let mut cols = Columns::spec(&rows);
-    let mut room = None;
-    if let Some(width) = layout.width {
-        if cols.widest(&rows, &extra) > width {
-            cols = Columns::tight(&rows);
-            room = Some(width.saturating_sub(cols.label).max(MIN_LABEL));
-        }
-    }
+    let (cols, room) = Columns::fit(&rows, &extra, layout.width);
     for (r, lines) in rows.iter().zip(&extra) {
         let line_start = out.len();
         push_prefix(out, &r.last);

@@ -11,30 +11,5 @@ pub fn resource(ip: &crate::model::Ip, seen: &State) -> ResourceStatus {
         State::Down(why) => (Avail::Down, vec![format!("info: {why}")]),
         State::Unknown(why) => (Avail::Warn, vec![format!("warn: {why}")]),
     };
-    let flag = |on: bool, ch: char| if on { ch } else { '.' };
-    ResourceStatus {
-        rid: ip.head.rid.to_string(),
-        status,
-        flags: [
-            '.',
-            '.',
-            flag(ip.head.disable, 'D'),
-            flag(ip.head.optional, 'O'),
-            '.',
-            '.',
-            '.',
-            '.',
-        ]
-        .iter()
-        .collect(),
-        label: ip.label(),
-        log,
-        disabled: ip.head.disable,
-        optional: ip.head.optional,
-        standby: false,
-        provisioned: true,
-        subset: ip.head.subset.clone(),
-        container: None,
-        leftover: false,
-    }
+    ResourceStatus::of_head(&ip.head, status, ip.label(), log, true)
 }

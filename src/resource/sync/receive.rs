@@ -13,11 +13,11 @@ use crate::action::log::service_log;
 use crate::cli::DataSyncArgs;
 use crate::error::{fail, Error, Result};
 use crate::host::Host;
-use crate::logger::Level;
+use crate::logger::{Level, Logger};
 use crate::model::{DataSync, Service};
 use crate::nodes::ask::Word;
 use crate::paths::SvcPath;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The sending node (`--from`), checked as a node name.
 fn from(args: &DataSyncArgs) -> Result<&str> {
@@ -61,30 +61,58 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
         crate::action::waitlock(&args.waitlock)?,
         &what,
     )?;
-    // this node's word on the service, read as the split-brain guard
-    // reads another node's answer (`nodes::ask::word_of`), here, under
-    // the sync's lock, in the same session as the transfer
+    refuse_another_service(path, here, from, &svc, args)?;
+    refuse_while_it_runs(ctx, path, here, &svc)?;
+    require_dstfs_mounted(path, here, s)?;
+    let temp = prepare_temp(s, &log)?;
+    let cmd = crate::process::Cmd::new("rsync", args.server.iter().cloned());
+    let code = crate::process::inherit(&cmd)?;
+    // emptied by rsync's renames when it succeeded
+    let _ = std::fs::remove_dir(&temp);
+    if code != 0 {
+        return Err(Error::Child(code));
+    }
+    // the time of the success, kept here as this node's last sync, from
+    // the sender (which records its own when its rsync ends)
+    records::write(path, &ctx.roots, s, here, records::now(), Some(from))
+}
+
+/// This node's word on the service, read as the split-brain guard reads
+/// another node's answer (`nodes::ask::word_of`), here, under the sync's
+/// lock, in the same session as the transfer: first its id, the sender's.
+fn refuse_another_service(
+    path: &SvcPath,
+    here: &str,
+    from: &str,
+    svc: &Service,
+    args: &DataSyncArgs,
+) -> Result<()> {
     if let Some(id) = args.expect_id.as_deref().filter(|id| *id != svc.id) {
         return fail(format!(
             "{path} on {here} has id {}, the one on {from} id {id}: another service, no sync into it",
             svc.id
         ));
     }
-    let st = crate::status::collect::local_status(ctx, &svc)?;
+    Ok(())
+}
+
+/// No sync into an instance that runs, or that can not say it does not.
+fn refuse_while_it_runs(ctx: &Host, path: &SvcPath, here: &str, svc: &Service) -> Result<()> {
+    let st = crate::status::collect::local_status(ctx, svc)?;
     let answer = st.instances.into_iter().next().map(|i| (svc.id.clone(), i));
-    match crate::nodes::ask::word_of(here, &svc, answer.as_ref()) {
-        Word::Not | Word::Absent => {}
-        Word::Runs { .. } => {
-            return fail(format!(
-                "{path}: {here} says the service runs there: no sync to it (its data is in use)"
-            ))
-        }
-        Word::Unknown(why) => {
-            return fail(format!(
-                "{path}: {here} can not tell whether the service runs there ({why}): no sync to it"
-            ))
-        }
+    match crate::nodes::ask::word_of(here, svc, answer.as_ref()) {
+        Word::Not | Word::Absent => Ok(()),
+        Word::Runs { .. } => fail(format!(
+            "{path}: {here} says the service runs there: no sync to it (its data is in use)"
+        )),
+        Word::Unknown(why) => fail(format!(
+            "{path}: {here} can not tell whether the service runs there ({why}): no sync to it"
+        )),
     }
+}
+
+/// A `dstfs` not mounted: the data would fill the filesystem under it.
+fn require_dstfs_mounted(path: &SvcPath, here: &str, s: &DataSync) -> Result<()> {
     if let Some(fs) = &s.dstfs {
         if !mounted(Path::new(fs))? {
             return fail(format!(
@@ -93,13 +121,19 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
             ));
         }
     }
+    Ok(())
+}
+
+/// The destination and its temporary directory, emptied of what an
+/// interrupted sync left there: its path.
+fn prepare_temp(s: &DataSync, log: &Logger) -> Result<PathBuf> {
     let dst = Path::new(&s.dst);
     let temp = dst.join(TEMP_DIR);
     std::fs::create_dir_all(dst).map_err(|e| Error::io("create", dst.to_path_buf(), e))?;
     let left = clean(&temp)?;
     if left > 0 {
         log.res(
-            rid,
+            &s.head.rid,
             Level::Info,
             &format!(
                 "removed {left} temporary files an interrupted sync left in {}",
@@ -113,16 +147,7 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
         }
         _ => {}
     }
-    let cmd = crate::process::Cmd::new("rsync", args.server.iter().cloned());
-    let code = crate::process::inherit(&cmd)?;
-    // emptied by rsync's renames when it succeeded
-    let _ = std::fs::remove_dir(&temp);
-    if code != 0 {
-        return Err(Error::Child(code));
-    }
-    // the time of the success, kept here as this node's last sync, from
-    // the sender (which records its own when its rsync ends)
-    records::write(path, &ctx.roots, s, here, records::now(), Some(from))
+    Ok(temp)
 }
 
 /// Removes the files in `temp` (om's temporary directory in a `dst`,

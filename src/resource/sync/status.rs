@@ -6,7 +6,7 @@
 
 use super::records::{self, Record};
 use crate::host::Host;
-use crate::model::{DataSync, Service};
+use crate::model::{DataSync, Head, Service};
 use crate::status::{Avail, ResourceStatus};
 
 /// What status reads of a sync resource (its records), read when the
@@ -110,25 +110,13 @@ pub fn resource(s: &DataSync, seen: &Seen, up_here: bool) -> ResourceStatus {
     } else {
         Avail::Up
     };
-    let flag = |on: bool, ch: char| if on { ch } else { '.' };
-    ResourceStatus {
-        rid: s.head.rid.to_string(),
-        status,
-        flags: ['.', '.', flag(s.head.disable, 'D'), 'O', '.', '.', '.', '.']
-            .iter()
-            .collect(),
-        label: s.label(),
-        log,
-        disabled: s.head.disable,
-        // never in the availability: the agent's sync resources are not
-        // either (a sync's warn must not make its sender refuse to send)
+    // never in the availability: the agent's sync resources are not
+    // either (a sync's warn must not make its sender refuse to send)
+    let head = Head {
         optional: true,
-        provisioned: true,
-        subset: s.head.subset.clone(),
-        container: None,
-        leftover: false,
-        standby: false,
-    }
+        ..s.head.clone()
+    };
+    ResourceStatus::of_head(&head, status, s.label(), log, true)
 }
 
 #[cfg(test)]

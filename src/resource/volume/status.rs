@@ -11,30 +11,5 @@ pub fn resource(v: &crate::model::Volume, seen: &State) -> ResourceStatus {
         State::Down(why) => (Avail::Down, vec![format!("info: {why}")]),
         State::Unknown(why) => (Avail::Warn, vec![format!("warn: {why}")]),
     };
-    let flag = |on: bool, ch: char| if on { ch } else { '.' };
-    ResourceStatus {
-        rid: v.head.rid.to_string(),
-        status,
-        flags: [
-            '.',
-            '.',
-            flag(v.head.disable, 'D'),
-            flag(v.head.optional, 'O'),
-            '.',
-            '.',
-            '.',
-            '.',
-        ]
-        .iter()
-        .collect(),
-        label: v.label(),
-        log,
-        disabled: v.head.disable,
-        optional: v.head.optional,
-        standby: false,
-        provisioned: true,
-        subset: v.head.subset.clone(),
-        container: None,
-        leftover: false,
-    }
+    ResourceStatus::of_head(&v.head, status, v.label(), log, true)
 }
