@@ -18,30 +18,5 @@ pub fn line(head: &Head, label: String, seen: &State, provisioned: bool) -> Reso
         State::Down(why) => (Avail::Down, vec![format!("info: {why}")]),
         State::Unknown(why) => (Avail::Warn, vec![format!("warn: {why}")]),
     };
-    let flag = |on: bool, ch: char| if on { ch } else { '.' };
-    ResourceStatus {
-        rid: head.rid.to_string(),
-        status,
-        flags: [
-            '.',
-            '.',
-            flag(head.disable, 'D'),
-            flag(head.optional, 'O'),
-            '.',
-            flag(!provisioned, 'P'),
-            '.',
-            '.',
-        ]
-        .iter()
-        .collect(),
-        label,
-        log,
-        disabled: head.disable,
-        optional: head.optional,
-        provisioned,
-        subset: head.subset.clone(),
-        container: None,
-        leftover: false,
-        standby: false,
-    }
+    ResourceStatus::of_head(head, status, label, log, provisioned)
 }
