@@ -384,3 +384,56 @@ fn a_disaster_recovery_node_starts_with_the_data_of_the_last_sync() {
     assert!(!mounted(&m3));
     on_ok(&cfg, "n1", &format!("{name} purge"));
 }
+
+/// The start order's first step, the ip checks (SPEC 17): an address
+/// that answers on the network (the bridge's own, here) fails the start
+/// before any disk is attached or filesystem mounted, and before any
+/// container runs.
+#[test]
+fn a_taken_address_fails_the_start_before_a_disk_is_attached() {
+    root();
+    let br = crate::ip::Bridge::new(21);
+    let env = Env::new();
+    let name = unique("ic");
+    let (c1, c2) = (format!("{name}.container.1"), format!("{name}.container.2"));
+    let file = env.root().join("d.img");
+    let mnt = env.root().join("mnt");
+    let _guard = Guard {
+        cfg: None,
+        service: None,
+        containers: vec![("n1".into(), c2.clone()), ("n1".into(), c1.clone())],
+        files: vec![file.clone()],
+        mnts: vec![mnt.clone()],
+    };
+    let taken = br.addr(1);
+    let ini = format!(
+        "{}[disk#1]\ntype = loop\nfile = {}\nsize = 16m\n\
+         [fs#1]\ntype = ext4\ndev = {{disk#1.exposed_devs[0]}}\nmnt = {}\n",
+        crate::ip::pod_config(
+            &registry_image(),
+            &crate::ip::ip_lines(&taken, &br.name, "bridge")
+        ),
+        file.display(),
+        mnt.display()
+    );
+    create(&env, &name, &ini);
+    let out = env.om(&[&name, "provision"]);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(
+        text.contains(&format!("{taken} is already in use")),
+        "{text}"
+    );
+    let check = format!("ip check: {taken} availability");
+    assert!(
+        text.lines()
+            .any(|l| l.contains(".ip#1 ") && l.trim_end().ends_with(&check)),
+        "{text}"
+    );
+    assert!(!text.contains("losetup --find"), "{text}");
+    assert!(!text.contains("mkfs"), "{text}");
+    assert!(!text.contains("docker run"), "{text}");
+    assert!(loops_of(&file).is_empty() && !mounted(&mnt), "{text}");
+    assert!(crate::support::inspect(&c1).is_none(), "{text}");
+    env.om(&[&name, "purge"]).ok();
+}
