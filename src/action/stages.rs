@@ -31,6 +31,7 @@ fn start(
     action: &str,
 ) -> Result<()> {
     let stages = stages_or_fail(start_stages(ctx.svc, selected), ctx.svc)?;
+    ip_checks(ctx, selected)?;
     let mut started: Vec<Resource> = Vec::new();
     for stage in &stages {
         let results: Vec<(Resource, Result<bool>)> = run_stage(stage, |r| {
@@ -67,6 +68,34 @@ fn start(
             }
             return Err(Error::Said);
         }
+    }
+    Ok(())
+}
+
+/// The start order's first step (SPEC 17): every ip resource of the start
+/// checks that its address is free before volumes, disks and filesystems
+/// start; a taken one ends the start with nothing started (an optional
+/// one's is a warning).
+fn ip_checks(ctx: &Context, selected: &[Resource]) -> Result<()> {
+    let mut failed = false;
+    for r in selected {
+        let Resource::Ip(ip) = r else { continue };
+        let rid = &ip.head.rid;
+        match resource::ip::check(ctx, ip) {
+            Ok(()) => {}
+            Err(e) if ip.head.optional && !matches!(e, Error::Interrupted(_)) => ctx.log.res(
+                rid,
+                Level::Warn,
+                &format!("{e} (optional resource, going on)"),
+            ),
+            Err(e) => {
+                ctx.log.res(rid, Level::Error, &e.to_string());
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Err(Error::Said);
     }
     Ok(())
 }

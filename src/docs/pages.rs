@@ -213,7 +213,13 @@ pub const PAGES: &[Page] = &[
             "Before anything starts, the split-brain guard asks the service's other \
              nodes: one that says the service runs there is a refusal ('up on n2: not \
              started here'); one that can not be asked is a refusal unless --force. \
+             A node runs the service when it is up there, a container of it is alive \
+             there, or a filesystem of it is mounted there (standby resources aside). \
              Across nodes, the service starts on the first node of nodes that answers.",
+            "The start order: the ip checks (the address of each ip resource not up yet \
+             must not answer: 'ip check: ADDR availability'), then volumes, disks, \
+             filesystems, containers, and the ip plumbing in its holder's namespace: a \
+             start bound to fail on a taken address fails before it mounts anything.",
             LINES,
             SELECTED,
         ],

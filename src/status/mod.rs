@@ -264,14 +264,26 @@ impl InstanceStatus {
     /// (running, restarting, paused) whatever the avail says (a warn with
     /// nothing alive, an exited container squatting a name, runs nothing).
     /// A standby container is meant to run on every node: it never says
-    /// the service runs there (SPEC 17).
+    /// the service runs there (SPEC 17). A filesystem of the service
+    /// mounted there (or that can not be told unmounted) is its data in
+    /// use: the service runs there, whatever else is down (SPEC 17), unless
+    /// standby.
     pub fn runs(&self) -> bool {
         self.avail == Avail::Up
-            || self
-                .resources
-                .iter()
-                .any(|r| !r.standby && r.container.as_ref().is_some_and(|c| alive(&c.state)))
+            || self.resources.iter().any(|r| {
+                !r.standby
+                    && (r.container.as_ref().is_some_and(|c| alive(&c.state)) || data_in_use(r))
+            })
     }
+}
+
+/// Whether `r` is a filesystem of the service mounted (up), or one whose
+/// state can not be told (warn: fail-closed). A disk attached is not
+/// counted on its own: the filesystem on it is what holds the data, and
+/// a volume group's exclusivity is its host tag's (disk type=vg).
+fn data_in_use(r: &ResourceStatus) -> bool {
+    crate::config::keywords::rid_index(&r.rid, crate::config::keywords::FS_GROUP).is_some()
+        && matches!(r.status, Avail::Up | Avail::Warn)
 }
 
 /// A remote om's own words for a service it does not have (the only
@@ -368,6 +380,20 @@ mod tests {
         let mut standby = with(Avail::Down, "running");
         standby.resources[0].standby = true;
         assert!(!standby.runs());
+        // a filesystem mounted there is the service running there, the
+        // containers down; unless standby; a disk alone is not
+        let data = |rid: &str, status: Avail, standby: bool| {
+            let mut i = with(Avail::Warn, "exited");
+            let mut r = i.resources[0].clone();
+            (r.rid, r.status, r.standby, r.container) = (rid.into(), status, standby, None);
+            i.resources.push(r);
+            i
+        };
+        assert!(data("fs#1", Avail::Up, false).runs());
+        assert!(data("fs#1", Avail::Warn, false).runs());
+        assert!(!data("fs#1", Avail::Down, false).runs());
+        assert!(!data("fs#1", Avail::Up, true).runs());
+        assert!(!data("disk#1", Avail::Up, false).runs());
     }
 
     #[test]

@@ -514,11 +514,12 @@ fn an_address_in_use_fails_the_start_and_rolls_it_back() {
 
     let out = second.om(&["start"]);
     assert_ne!(out.code, 0, "{}", all(&out));
+    // the start order's first step, before anything starts (SPEC 17)
     line_of(
         &out,
         &second.name,
         "ip#1",
-        &format!("checking {addr} availability"),
+        &format!("ip check: {addr} availability"),
         false,
     );
     assert!(

@@ -22,6 +22,7 @@ mod multinode;
 mod nodes;
 mod passthrough;
 mod registry;
+mod relocation;
 mod secrets;
 mod seeing;
 mod shipping;

@@ -22,7 +22,7 @@ mod stop;
 pub use address::{check_address, check_ipname, check_link_name, parse_netmask, unusable};
 pub use commands::{create_cmds, dad_cmd, in_netns, ip_cmd, link_names, marker, ns_cmds};
 pub use links::{find, parse_addrs, up_in, Link};
-pub use start::start;
+pub use start::{check, start};
 pub use state::{holder_ids, observe, observe_one, pids_of, state, Pids, State};
 pub use stop::stop;
 

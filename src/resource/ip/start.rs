@@ -51,6 +51,32 @@ fn check_available(addr: IpAddr) -> Result<()> {
     }
 }
 
+/// The start's first step, "ip checks" (SPEC 17, OpenSVC's start order):
+/// before any volume, disk or filesystem starts, the address of an ip
+/// resource that is not up yet must not answer on the network, so that a
+/// start bound to fail on a taken address fails before it mounts
+/// anything. An address already up in its holder's namespace is this
+/// service's: not checked. The plumbing (`start`) checks again, later.
+pub fn check(ctx: &Context, ip: &Ip) -> Result<()> {
+    let rid = ip.head.rid.as_str();
+    let addr = ip.resolve()?;
+    super::check_address(addr, ip.prefix, ip.gateway)
+        .map_err(|(key, why)| Error::config(format!("{rid}.{key}"), why.to_string()))?;
+    if ctx.dry_run {
+        return Ok(());
+    }
+    need_root(ip)?;
+    if let Some(pid) = holder_pid(ctx, ip)? {
+        let names = Names::of(ctx, rid);
+        if up_in(&find(&links_in(pid)?, &ip.nsdev, &names.mark), ip) == Ok(true) {
+            return Ok(());
+        }
+    }
+    ctx.log
+        .res(rid, Level::Info, &format!("ip check: {addr} availability"));
+    check_available(addr)
+}
+
 /// Starts the resource: its address on `nsdev` in the holder's namespace.
 /// Returns whether this call plumbed it (then it is marked as this
 /// action's, for a rollback).
