@@ -313,7 +313,7 @@ pub static KEYWORDS: &[Keyword] = &[
     kw!(Fs "tags" Words, None, "", "Words to select resources by with --tag."),
     kw!(Fs "subset" Str, None, "", "The subset this resource starts with (the subsets of the container resources, by name)."),
     kw!(Fs "comment" Text, None, "", "Free text for the operators."),
-    kw!(Sync "type" Choice(&["rsync"]), Some("rsync"), "", "The sync driver: rsync, a copy of this node's src to the dst of the target nodes over om's transport (rsync -e with OM_RSH's command), sent by om SVC sync update|full, never by start or stop."),
+    kw!(Sync "type" Choice(&["rsync", "docker"]), Some("rsync"), "", "The sync driver, sent by om SVC sync update|full, never by start or stop: rsync, a copy of this node's src to the dst of the target nodes over om's transport (rsync -e with OM_RSH's command); docker, the images of the service's containers that the target's engine lacks (by image id), by docker save into om docker load there."),
     kw!(Sync "src" Words, None, "", "What is sent: absolute paths, passed to rsync as written (a trailing / sends a directory's contents, as rsync reads it). Required."),
     kw!(Sync "dst" Str, None, "", "Where it goes on each target node: an absolute path, not a system directory (rsync's --delete removes there what src lacks). The receiving node runs rsync into this path of its own config, and no other. Required."),
     kw!(Sync "target" Words, None, "", "Which nodes receive it: nodes, drpnodes or both (this node left out). Required, as the agent's: a filesystem on a disk both nodes see must not be sent to nodes."),

@@ -14,6 +14,7 @@ use crate::cli::DataSyncArgs;
 use crate::error::{fail, Error, Result};
 use crate::host::Host;
 use crate::logger::Level;
+use crate::model::sync::SyncKind;
 use crate::model::{DataSync, Service};
 use crate::nodes::ask::Word;
 use crate::paths::SvcPath;
@@ -48,8 +49,12 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     let (_, svc) = crate::config::load(path, ctx)?;
     let s = the_sync(&svc, args)?;
     let rid = s.head.rid.as_str();
-    server_words_ok(&args.server, &s.dst)
-        .map_err(|why| Error::Failed(format!("{path}: {rid} from {from}: {why}")))?;
+    match s.kind {
+        SyncKind::Rsync => server_words_ok(&args.server, &s.dst),
+        SyncKind::Docker => super::docker::receiver_words_ok(&args.server),
+        SyncKind::Btrfs => Err("btrfs is not received by this om".to_string()),
+    }
+    .map_err(|why| Error::Failed(format!("{path}: {rid} from {from}: {why}")))?;
     // stdout is rsync's protocol: om says nothing there, and its log
     // lines go to stderr, which the sender's rsync hands to the sender
     let log = service_log(ctx, path, false);
@@ -93,6 +98,23 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
             ));
         }
     }
+    let received = match s.kind {
+        SyncKind::Rsync => rsync(s, args, &log)?,
+        SyncKind::Docker => super::docker::receive(ctx, &svc, &args.server, &log)?,
+        SyncKind::Btrfs => false,
+    };
+    // the time of the success, kept here as this node's last sync, from
+    // the sender (which records its own when its side ends)
+    if received {
+        records::write(path, &ctx.roots, s, here, records::now(), Some(from))?;
+    }
+    Ok(())
+}
+
+/// The rsync server into `dst`, once what an interrupted sync left in
+/// its temporary directory is removed. Always a transfer (true).
+fn rsync(s: &DataSync, args: &DataSyncArgs, log: &crate::logger::Logger) -> Result<bool> {
+    let rid = s.head.rid.as_str();
     let dst = Path::new(&s.dst);
     let temp = dst.join(TEMP_DIR);
     std::fs::create_dir_all(dst).map_err(|e| Error::io("create", dst.to_path_buf(), e))?;
@@ -120,9 +142,7 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     if code != 0 {
         return Err(Error::Child(code));
     }
-    // the time of the success, kept here as this node's last sync, from
-    // the sender (which records its own when its rsync ends)
-    records::write(path, &ctx.roots, s, here, records::now(), Some(from))
+    Ok(true)
 }
 
 /// Removes the files in `temp` (om's temporary directory in a `dst`,
