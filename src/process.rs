@@ -359,8 +359,8 @@ pub fn spawn_detached(
 
 /// `left | right`, built here (argv only, never a shell): left's stdout
 /// is right's stdin, each in a process group of its own, each stderr
-/// captured; both killed at `bound` or on a signal, and both when either
-/// fails (a load that failed ends the save that feeds it). Each side's
+/// captured; both killed at `bound` or on a signal, the left when the
+/// right fails (a load that failed ends the save that feeds it). Each side's
 /// output, in that order: the caller says which side failed.
 pub fn pipe(left: &Cmd, right: &Cmd, bound: Duration) -> Result<(Output, Output)> {
     use std::process::{Command, Stdio};
@@ -433,11 +433,12 @@ pub fn pipe(left: &Cmd, right: &Cmd, bound: Duration) -> Result<(Output, Output)
         if rs.is_none() {
             rs = r.try_wait().map_err(|e| right.spawn_error(&e))?;
         }
-        let failed = |s: &Option<ExitStatus>| s.is_some_and(|s| !s.success());
-        if (failed(&ls) && rs.is_none()) || (failed(&rs) && ls.is_none()) {
-            kill_both(&mut l, &mut r);
-            ls = ls.or_else(|| l.try_wait().ok().flatten());
-            rs = rs.or_else(|| r.try_wait().ok().flatten());
+        // a right side that failed reads no more: the left is ended (a
+        // left that failed closes the right's stdin, which ends it in
+        // its own order: a receiver cleans up what it half received)
+        if rs.is_some_and(|s| !s.success()) && ls.is_none() {
+            kill_group(Some(l.id()));
+            ls = l.wait().ok();
             break;
         }
         if let Some(e) = cut_short(right, bound, deadline) {

@@ -129,7 +129,7 @@ fn answered(text: &str) -> std::result::Result<BTreeSet<String>, String> {
 
 /// What the receiving om on `node` said when it failed: its own refusal
 /// (`om: …`), else docker's or ssh's last line.
-fn why(out: &crate::process::Output) -> String {
+pub(super) fn why(out: &crate::process::Output) -> String {
     out.stderr
         .lines()
         .rev()

@@ -52,7 +52,7 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     match s.kind {
         SyncKind::Rsync => server_words_ok(&args.server, &s.dst),
         SyncKind::Docker => super::docker::receiver_words_ok(&args.server),
-        SyncKind::Btrfs => Err("btrfs is not received by this om".to_string()),
+        SyncKind::Btrfs => super::btrfs::receiver_words_ok(&args.server),
     }
     .map_err(|why| Error::Failed(format!("{path}: {rid} from {from}: {why}")))?;
     // stdout is rsync's protocol: om says nothing there, and its log
@@ -101,7 +101,7 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     let received = match s.kind {
         SyncKind::Rsync => rsync(s, args, &log)?,
         SyncKind::Docker => super::docker::receive(ctx, &svc, &args.server, &log)?,
-        SyncKind::Btrfs => false,
+        SyncKind::Btrfs => super::btrfs::receive(s, &args.server, &log)?,
     };
     // the time of the success, kept here as this node's last sync, from
     // the sender (which records its own when its side ends)

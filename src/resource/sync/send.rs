@@ -167,7 +167,7 @@ fn transfer(
                 super::docker::transfer(ctx, svc, s, mode, node, &receiver, log)?;
             }
             SyncKind::Btrfs | SyncKind::Rsync => {
-                return fail(format!("{path}: {}: btrfs sync not built", s.head.rid));
+                super::btrfs::transfer(svc, s, mode, node, &receiver, log)?;
             }
         }
         return records::write(&svc.path, &ctx.roots, s, node, records::now(), None);
