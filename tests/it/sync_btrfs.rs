@@ -77,7 +77,7 @@ impl Drop for Guard {
 fn btrfs_at(guard: &mut Guard, dir: &Path, mnt: &str) -> PathBuf {
     let file = dir.join(format!("{mnt}.img"));
     std::fs::File::create(&file)
-        .and_then(|f| f.set_len(256 << 20))
+        .and_then(|f| f.set_len(512 << 20))
         .expect("loop file");
     guard.files.push(file.clone());
     let dev = sh("losetup", &["--find", "--show", &file.to_string_lossy()]);
@@ -199,6 +199,10 @@ fn a_btrfs_sync_sends_full_then_incremental_and_recovers_from_a_cut_stream() {
     assert!(!cut.status.success(), "{err}");
     assert!(err.contains("sync#1 to n2: btrfs"), "{err}");
     assert!(!dst.join("big2").exists());
+    assert!(
+        !b.join(".om-sync").join("data@tosend").exists(),
+        "the partial received subvolume stays"
+    );
     let out = env.om(&[&name, "sync", "update", "--rid", "sync#1"]).ok();
     assert!(
         out.stderr.contains("left by an interrupted sync"),

@@ -137,18 +137,24 @@ fn rotate(log: &Logger, rid: &str, sent: &Path, tosend: &Path) -> Result<()> {
     std::fs::rename(tosend, sent).map_err(|e| Error::io("rename", tosend.to_path_buf(), e))
 }
 
-/// The receiving side's words after `--`: `state` (what it has of the
-/// last sync: `UUID` its `@sent` was received from, or `none`),
-/// `receive` (`btrfs receive` from stdin, then `dst` made from it).
+/// The receiving side's words after `--`: `receive` (a full stream),
+/// `receive PARENT_UUID` (an incremental one, from the sender's `@sent`
+/// of that UUID: refused, `NO_PARENT`, unless this node's `@sent` is
+/// read-only and was received from it).
 pub fn receiver_words_ok(words: &[String]) -> std::result::Result<(), String> {
     match words {
-        [w] if w == "state" || w == "receive" => Ok(()),
+        [w] if w == "receive" => Ok(()),
+        [w, u] if w == "receive" && is_uuid(u) => Ok(()),
         _ => Err(format!(
             "not a btrfs sync's receiving side ({})",
             words.join(" ")
         )),
     }
 }
+
+/// What a receiver says when it has no copy an incremental stream can
+/// apply to: the sender sends in full.
+const NO_PARENT: &str = "no common snapshot of the last sync here";
 
 /// The receiving side, this node's checks passed and its lock held:
 /// whether it received (the success to record).
@@ -160,14 +166,13 @@ pub fn receive(s: &DataSync, words: &[String], log: &Logger) -> Result<bool> {
     if let Err(e) = show(dst) {
         return fail(format!("{rid}.dst: {e}"));
     }
-    if words.first().map(String::as_str) == Some("state") {
-        // a copy turned read-write, or not received, is no parent
-        let parent = show(&sent)?.filter(|v| v.readonly && v.received_uuid != "-");
-        println!(
-            "{}",
-            parent.map_or_else(|| "none".to_string(), |v| v.received_uuid)
-        );
-        return Ok(false);
+    if let Some(uuid) = words.get(1) {
+        // a copy turned read-write, or not received from the sender's
+        // parent, is no parent
+        let parent = show(&sent)?;
+        if !parent.is_some_and(|v| v.readonly && v.received_uuid == *uuid) {
+            return fail(format!("{rid}: {NO_PARENT} ({})", sent.display()));
+        }
     }
     prepare(log, rid, &dir, &tosend)?;
     let cmd = Cmd::new("btrfs", ["receive".to_string(), word(&dir)]);
@@ -201,7 +206,7 @@ pub fn transfer(
     s: &DataSync,
     mode: Mode,
     node: &str,
-    receiver: &dyn Fn(&str) -> Result<Cmd>,
+    receiver: &dyn Fn(&[&str]) -> Result<Cmd>,
     log: &Logger,
 ) -> Result<()> {
     let path = &svc.path;
@@ -226,52 +231,68 @@ pub fn transfer(
             word(&tosend),
         ],
     )?;
-    // incremental when the receiver's @sent was received from ours
-    let parent = match (mode, show(&sent)?) {
-        (Mode::Update, Some(mine)) => {
-            let ask = receiver("state")?;
-            log.res(rid, Level::Info, &ask.to_string());
-            let out = capture(&ask, BOUND)?;
-            if !out.success() {
-                return fail(format!(
-                    "{path}: {rid} to {node}: what {node} has of the last sync: {}",
-                    why(&out)
-                ));
-            }
-            match out.stdout.trim() {
-                u if u == mine.uuid => Some(sent.clone()),
-                "none" => None,
-                u if is_uuid(u) => None,
-                u => {
-                    return fail(format!(
-                        "{path}: {rid} to {node}: not a subvolume's UUID: {}",
-                        u.escape_debug()
-                    ))
-                }
-            }
-        }
-        _ => None,
+    // incremental from our @sent, unless the receiver says it has no
+    // copy received from it: then in full
+    let mine = match mode {
+        Mode::Update => show(&sent)?,
+        Mode::Full => None,
     };
-    let mut args = vec!["send".to_string()];
-    match &parent {
-        Some(p) => args.extend(["-p".to_string(), word(p)]),
-        None => log.res(
+    let mut sent_ok = false;
+    if let Some(mine) = &mine {
+        let (left, right) = send_to(&tosend, Some((&sent, &mine.uuid)), receiver, log, rid)?;
+        if right.success() || !right.stderr.contains(NO_PARENT) {
+            outcome(path, rid, node, &left, &right, log)?;
+            sent_ok = true;
+        }
+    }
+    if !sent_ok {
+        log.res(
             rid,
             Level::Info,
             &format!("full send to {node}: no common snapshot of the last sync"),
-        ),
+        );
+        let (left, right) = send_to(&tosend, None, receiver, log, rid)?;
+        outcome(path, rid, node, &left, &right, log)?;
     }
-    args.push(word(&tosend));
+    rotate(log, rid, &sent, &tosend)
+}
+
+/// `btrfs send [-p PARENT] TOSEND | RECEIVER receive [PARENT_UUID]`.
+fn send_to(
+    tosend: &Path,
+    parent: Option<(&Path, &str)>,
+    receiver: &dyn Fn(&[&str]) -> Result<Cmd>,
+    log: &Logger,
+    rid: &str,
+) -> Result<(crate::process::Output, crate::process::Output)> {
+    let mut args = vec!["send".to_string()];
+    let mut words = vec!["receive"];
+    if let Some((p, uuid)) = parent {
+        args.extend(["-p".to_string(), word(p)]);
+        words.push(uuid);
+    }
+    args.push(word(tosend));
     let send = Cmd::new("btrfs", args);
-    let recv = receiver("receive")?;
+    let recv = receiver(&words)?;
     log.res(rid, Level::Info, &format!("{send} | {recv}"));
-    let (left, right) = crate::process::pipe(&send, &recv, TRANSFER_BOUND)?;
+    crate::process::pipe(&send, &recv, TRANSFER_BOUND)
+}
+
+/// A send's outcome: the receiver's lines logged, a failure said.
+fn outcome(
+    path: &crate::paths::SvcPath,
+    rid: &str,
+    node: &str,
+    left: &crate::process::Output,
+    right: &crate::process::Output,
+    log: &Logger,
+) -> Result<()> {
+    let level = if right.success() {
+        Level::Info
+    } else {
+        Level::Warn
+    };
     for line in right.stderr.lines().filter(|l| !l.trim().is_empty()) {
-        let level = if right.success() {
-            Level::Info
-        } else {
-            Level::Warn
-        };
         log.res(rid, level, line);
     }
     if !left.success() {
@@ -283,10 +304,10 @@ pub fn transfer(
     if !right.success() {
         return fail(format!(
             "{path}: {rid} to {node}: btrfs receive there failed: {}",
-            why(&right)
+            why(right)
         ));
     }
-    rotate(log, rid, &sent, &tosend)
+    Ok(())
 }
 
 fn is_uuid(w: &str) -> bool {

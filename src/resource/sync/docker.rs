@@ -146,13 +146,13 @@ pub fn transfer(
     s: &DataSync,
     mode: Mode,
     node: &str,
-    receiver: &dyn Fn(&str) -> Result<Cmd>,
+    receiver: &dyn Fn(&[&str]) -> Result<Cmd>,
     log: &Logger,
 ) -> Result<()> {
     let path = &svc.path;
     let rid = s.head.rid.as_str();
     let images = images(ctx, svc, log)?;
-    let ask = receiver("ids")?;
+    let ask = receiver(&["ids"])?;
     log.res(rid, Level::Info, &ask.to_string());
     let out = capture(&ask, QUERY_BOUND)?;
     if !out.success() {
@@ -176,7 +176,7 @@ pub fn transfer(
                 names(&images)
             ),
         );
-        let done = receiver("none")?;
+        let done = receiver(&["none"])?;
         let out = capture(&done, QUERY_BOUND)?;
         if !out.success() {
             return fail(format!("{path}: {rid} to {node}: {}", why(&out)));
@@ -193,7 +193,7 @@ pub fn transfer(
     let mut save: Vec<String> = vec!["save".into()];
     save.extend(send.iter().map(|(r, _)| r.clone()));
     let save = engine.cmd(save);
-    let load = receiver("load")?;
+    let load = receiver(&["load"])?;
     log.res(rid, Level::Info, &format!("{save} | {load}"));
     let (left, right) = crate::process::pipe(&save, &load, TRANSFER_BOUND)?;
     for line in right.stdout.lines().filter(|l| !l.trim().is_empty()) {

@@ -157,8 +157,8 @@ fn transfer(
 ) -> Result<()> {
     let path = svc.path.to_string();
     if s.kind != SyncKind::Rsync {
-        let receiver = |word: &str| {
-            let args = receiver_args(&path, s, mode, &ctx.node, &args.waitlock, &svc.id, word);
+        let receiver = |words: &[&str]| {
+            let args = receiver_args(&path, s, mode, &ctx.node, &args.waitlock, &svc.id, words);
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             ctx.transport.om_cmd(node, &args)
         };
@@ -220,7 +220,7 @@ fn transfer(
 }
 
 /// The receiving om's words for a sync of `s` from `here` (its checks,
-/// its lock), `word` after `--` saying what it does there.
+/// its lock), `words` after `--` saying what it does there.
 pub fn receiver_args(
     path: &str,
     s: &DataSync,
@@ -228,9 +228,9 @@ pub fn receiver_args(
     here: &str,
     waitlock: &str,
     id: &str,
-    word: &str,
+    words: &[&str],
 ) -> Vec<String> {
-    [
+    let mut out: Vec<String> = [
         path,
         "sync",
         mode.as_str(),
@@ -244,8 +244,9 @@ pub fn receiver_args(
         "--expect-id",
         id,
         "--",
-        word,
     ]
     .map(String::from)
-    .to_vec()
+    .to_vec();
+    out.extend(words.iter().map(ToString::to_string));
+    out
 }
