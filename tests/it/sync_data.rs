@@ -505,6 +505,8 @@ fn a_docker_sync_sends_the_images_the_target_lacks_by_id() {
     let env = rig_env();
     let name = unique("sd");
     let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    // dropped after the image, whose removal on n2 goes through n2's om
+    let _remote;
     let image = TestImage::new(&cfg, &name);
     let ini = format!(
         "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n\
@@ -512,7 +514,7 @@ fn a_docker_sync_sends_the_images_the_target_lacks_by_id() {
         image.tag
     );
     create(&env, &name, &ini);
-    let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    _remote = synced_to(&cfg, &env, &name, &["n2"]);
     env.om(&[&name, "start", "--local"]).ok();
     assert_eq!(image.id_on_n2(), None, "n2 has the test's image already");
 
