@@ -385,9 +385,9 @@ pub struct SyncArgs {
 /// sent to their target nodes (SPEC 17).
 #[derive(Subcommand, Debug, Clone)]
 pub enum DataSyncCommand {
-    /// Send the sync resources' data to their target nodes (rsync: the files whose size or time differ).
+    /// Send the sync resources' data to their target nodes (rsync: the files whose size or time differ; btrfs: from the last snapshot both sides have; docker: the images the target's engine lacks).
     Update(DataSyncArgs),
-    /// The same, every file's content compared (rsync --checksum).
+    /// The same, in full (rsync --checksum, btrfs a full send, docker every image).
     Full(DataSyncArgs),
 }
 

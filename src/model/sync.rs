@@ -34,10 +34,46 @@ impl Target {
 /// The agent's `sync_max_delay` default (1d3h): past it, status warns.
 pub const MAX_DELAY: Duration = Duration::from_secs(27 * 3600);
 
-/// A sync resource of type rsync.
+/// How a sync resource copies (`type`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SyncKind {
+    /// Files, by rsync over om's transport.
+    #[default]
+    Rsync,
+    /// A btrfs subvolume, by read-only snapshots sent with `btrfs send
+    /// [-p LAST]` into `btrfs receive` on the target.
+    Btrfs,
+    /// The images of the service's containers that the target's engine
+    /// lacks, by `docker save | docker load`.
+    Docker,
+}
+
+impl SyncKind {
+    pub const WORDS: &'static [&'static str] = &["rsync", "btrfs", "docker"];
+
+    pub fn parse(word: &str) -> Option<SyncKind> {
+        match word {
+            "rsync" => Some(SyncKind::Rsync),
+            "btrfs" => Some(SyncKind::Btrfs),
+            "docker" => Some(SyncKind::Docker),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncKind::Rsync => "rsync",
+            SyncKind::Btrfs => "btrfs",
+            SyncKind::Docker => "docker",
+        }
+    }
+}
+
+/// A sync resource (rsync, btrfs or docker).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataSync {
     pub head: Head,
+    pub kind: SyncKind,
     /// What is sent: absolute paths, passed to rsync as written (a
     /// trailing `/` sends a directory's contents).
     pub src: Vec<String>,
@@ -56,10 +92,15 @@ pub struct DataSync {
 }
 
 impl DataSync {
-    /// The label status shows: `rsync /srv/a/ to drpnodes`.
+    /// The label status shows: `rsync /srv/a/ to drpnodes`, `btrfs
+    /// /srv/a to nodes`, `docker images to drpnodes`.
     pub fn label(&self) -> String {
         let targets: Vec<&str> = self.target.iter().map(|t| t.as_str()).collect();
-        format!("rsync {} to {}", self.src.join(" "), targets.join(" "))
+        let what = match self.kind {
+            SyncKind::Docker => "images".to_string(),
+            _ => self.src.join(" "),
+        };
+        format!("{} {what} to {}", self.kind.as_str(), targets.join(" "))
     }
 
     /// The nodes of `svc` it sends to, in `nodes` then `drpnodes` order,

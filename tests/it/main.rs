@@ -28,6 +28,7 @@ mod seeing;
 mod shipping;
 mod standby;
 mod support;
+mod sync_btrfs;
 mod sync_data;
 mod triggers;
 mod unreachable;

@@ -443,3 +443,133 @@ fn a_bad_sync_section_is_refused_naming_its_keyword() {
     // update and full are a service's: a secret has no sync resource
     env.om(&["sec/x", "sync", "update"]).code(2);
 }
+
+/// A local image of the test's own: the registry's busybox committed with
+/// a label of its own (a new image id no engine has), removed from this
+/// engine and from n2's when the test ends, however it ends.
+struct TestImage {
+    tag: String,
+    cfg: String,
+    name: String,
+}
+
+impl TestImage {
+    fn new(cfg: &str, name: &str) -> TestImage {
+        let tag = format!("om-sync-test/{name}:1");
+        let cid = crate::support::docker_ok(&["create", &registry_image(), "true"]);
+        let label = format!("LABEL om.test={name}");
+        let made = crate::support::docker(&["commit", "--change", &label, cid.trim(), &tag]);
+        let _ = crate::support::docker(&["rm", "-f", cid.trim()]);
+        assert!(made.status.success(), "{made:?}");
+        TestImage {
+            tag,
+            cfg: cfg.into(),
+            name: name.into(),
+        }
+    }
+
+    fn id(&self) -> String {
+        crate::support::docker_ok(&["image", "inspect", "--format", "{{.Id}}", &self.tag])
+            .trim()
+            .to_string()
+    }
+
+    /// Its id on n2's engine, asked through n2's om; None when n2 lacks it.
+    fn id_on_n2(&self) -> Option<String> {
+        let (code, out, _) = on(
+            &self.cfg,
+            "n2",
+            &format!(
+                "{} docker image inspect --format '{{{{.Id}}}}' {}",
+                self.name, self.tag
+            ),
+        );
+        (code == 0).then(|| out.trim().to_string())
+    }
+}
+
+impl Drop for TestImage {
+    fn drop(&mut self) {
+        let _ = on(
+            &self.cfg,
+            "n2",
+            &format!("{} docker rmi -f {}", self.name, self.tag),
+        );
+        let _ = crate::support::docker(&["rmi", "-f", &self.tag]);
+    }
+}
+
+#[test]
+fn a_docker_sync_sends_the_images_the_target_lacks_by_id() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("sd");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    // dropped after the image, whose removal on n2 goes through n2's om
+    let _remote;
+    let image = TestImage::new(&cfg, &name);
+    let ini = format!(
+        "[DEFAULT]\nnodes = {NODE} n2\n[container#1]\ntype = docker\nimage = {}\ncommand = sh -c \"{LOOP}\"\n\
+         [sync#1]\ntype = docker\ntarget = nodes\n",
+        image.tag
+    );
+    create(&env, &name, &ini);
+    _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    env.om(&[&name, "start", "--local"]).ok();
+    assert_eq!(image.id_on_n2(), None, "n2 has the test's image already");
+
+    // a load that fails there is an error: this engine's save, garbled
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fake = dir.path().join("docker");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nif [ \"$1\" = save ]; then echo not a tar stream; exit 0; fi\nexec docker \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = env
+        .std_cmd(&[&name, "sync", "update"])
+        .env("OM_DOCKER", &fake)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("sync#1 to n2: docker load there failed"),
+        "{err}"
+    );
+    assert_eq!(image.id_on_n2(), None);
+    let st = sync_status(
+        &env.om(&[&name, "print", "status", "--local", "--format", "json"])
+            .stdout,
+    );
+    assert_eq!(log_of(&st), ["warn: never synced to n2"]);
+
+    // the image reaches n2's engine, with the same id
+    let out = env.om(&[&name, "sync", "update"]).ok();
+    assert!(out.stderr.contains("sending to n2: "), "{}", out.stderr);
+    assert_eq!(image.id_on_n2(), Some(image.id()));
+    let st = sync_status(
+        &env.om(&[&name, "print", "status", "--local", "--format", "json"])
+            .stdout,
+    );
+    assert!(log_of(&st)[0].starts_with("info: last sync to n2 at "));
+    let (_, out, _) = on(
+        &cfg,
+        "n2",
+        &format!("{name} print status --local --format json"),
+    );
+    assert!(log_of(&sync_status(&out))[0].starts_with("info: last sync at "));
+
+    // a second update sends nothing, and says so; full sends again
+    let out = env.om(&[&name, "sync", "update"]).ok();
+    assert!(
+        out.stderr.contains("nothing to send: n2 has every image"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("sending to"), "{}", out.stderr);
+    let out = env.om(&[&name, "sync", "full"]).ok();
+    assert!(out.stderr.contains("sending to n2: "), "{}", out.stderr);
+    env.om(&[&name, "purge", "--local"]).ok();
+}

@@ -3,26 +3,28 @@
 
 use super::{head, Rids, Section};
 use crate::error::Result;
-use crate::model::sync::{DataSync, Target, MAX_DELAY};
+use crate::model::sync::{DataSync, SyncKind, Target, MAX_DELAY};
 
 /// A `[sync#N]` section: its paths are checked here, where they are the
 /// same on every node (the receiving node checks its `dst` again).
 pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<DataSync> {
-    let src = sec.words("src")?;
-    if src.is_empty() {
-        return Err(sec.error("src", "missing (the paths to send)"));
-    }
-    for p in &src {
-        if !p.starts_with('/') {
-            let why = format!("'{}' is not an absolute path", p.escape_debug());
-            return Err(sec.error("src", why));
-        }
-    }
-    let dst = sec
-        .set("dst")?
-        .ok_or_else(|| sec.error("dst", "missing (where it goes on the target nodes)"))?;
-    crate::docker::system_dirs::static_check(&dst)
-        .map_err(|e| sec.error("dst", format!("'{}' {e}", dst.escape_debug())))?;
+    let kind = match sec.set("type")? {
+        None => SyncKind::Rsync,
+        Some(w) => SyncKind::parse(&w).ok_or_else(|| {
+            let why = format!(
+                "'{}' is not one of {}",
+                w.escape_debug(),
+                SyncKind::WORDS.join(", ")
+            );
+            sec.error("type", why)
+        })?,
+    };
+    // a docker sync sends the service's images: no paths
+    let (src, dst) = if kind == SyncKind::Docker {
+        (Vec::new(), String::new())
+    } else {
+        paths(sec, kind)?
+    };
     let words = sec.words("target")?;
     if words.is_empty() {
         return Err(sec.error("target", "missing (nodes, drpnodes or both)"));
@@ -58,6 +60,7 @@ pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<DataSync> {
     }
     Ok(DataSync {
         head: head(sec, rids)?,
+        kind,
         src,
         dst,
         target,
@@ -67,6 +70,34 @@ pub(in crate::config) fn parse(sec: &Section, rids: &Rids) -> Result<DataSync> {
         bwlimit,
         max_delay,
     })
+}
+
+/// `src` and `dst`: absolute paths, `dst` no system directory; a btrfs
+/// sync sends one subvolume.
+fn paths(sec: &Section, kind: SyncKind) -> Result<(Vec<String>, String)> {
+    let src = sec.words("src")?;
+    if src.is_empty() {
+        return Err(sec.error("src", "missing (the paths to send)"));
+    }
+    for p in &src {
+        if !p.starts_with('/') {
+            let why = format!("'{}' is not an absolute path", p.escape_debug());
+            return Err(sec.error("src", why));
+        }
+    }
+    if kind == SyncKind::Btrfs {
+        if src.len() != 1 {
+            return Err(sec.error("src", "a btrfs sync sends one subvolume"));
+        }
+        crate::docker::system_dirs::static_check(&src[0])
+            .map_err(|e| sec.error("src", format!("'{}' {e}", src[0].escape_debug())))?;
+    }
+    let dst = sec
+        .set("dst")?
+        .ok_or_else(|| sec.error("dst", "missing (where it goes on the target nodes)"))?;
+    crate::docker::system_dirs::static_check(&dst)
+        .map_err(|e| sec.error("dst", format!("'{}' {e}", dst.escape_debug())))?;
+    Ok((src, dst))
 }
 
 /// rsync's `--bwlimit`: a number, in KiB/s, or with one of its units.

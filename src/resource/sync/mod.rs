@@ -1,5 +1,7 @@
 //! The sync kind (SPEC 17): `[sync#N] type = rsync` copies this node's
-//! `src` to the `dst` of the target nodes. It is not started nor stopped
+//! `src` to the `dst` of the target nodes; `type = btrfs` a subvolume by
+//! read-only snapshots sent and received (`btrfs`); `type = docker` the images of
+//! the service's containers that the target's engine lacks (`docker`). It is not started nor stopped
 //! by `start`/`stop` (the agent's sync resources are not either): `om SVC
 //! sync update|full` sends it (`send`), the receiving node's om runs the
 //! rsync server under its own checks and lock (`receive`), and each side
@@ -7,6 +9,8 @@
 //! status reads (`status`). There is no scheduler: a cron line or a
 //! systemd timer runs `om SVC sync update` (om-sync(1)).
 
+pub mod btrfs;
+pub mod docker;
 pub mod receive;
 pub mod records;
 pub mod rsync;

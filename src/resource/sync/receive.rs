@@ -2,8 +2,9 @@
 //! its remote program (`--rsync-path`): this node's om checks the sync by
 //! its own config (the service does not run here, `dstfs` is mounted, the
 //! destination is its own `dst`), takes the resource's lock, removes what
-//! an interrupted sync left in the temporary directory, and runs the
-//! rsync server on the same stdin and stdout; after its success, records
+//! an interrupted sync left, and runs the kind's receiving side on the
+//! same stdin and stdout (the rsync server, `btrfs receive`, `docker
+//! load`, or the image ids it has); after a transfer's success, records
 //! the time as this node's last sync, from the sender. One ssh session
 //! per target: the question, the transfer and the record ride on it.
 
@@ -14,6 +15,7 @@ use crate::cli::DataSyncArgs;
 use crate::error::{fail, Error, Result};
 use crate::host::Host;
 use crate::logger::{Level, Logger};
+use crate::model::sync::SyncKind;
 use crate::model::{DataSync, Service};
 use crate::nodes::ask::Word;
 use crate::paths::SvcPath;
@@ -48,8 +50,12 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     let (_, svc) = crate::config::load(path, ctx)?;
     let s = the_sync(&svc, args)?;
     let rid = s.head.rid.as_str();
-    server_words_ok(&args.server, &s.dst)
-        .map_err(|why| Error::Failed(format!("{path}: {rid} from {from}: {why}")))?;
+    match s.kind {
+        SyncKind::Rsync => server_words_ok(&args.server, &s.dst),
+        SyncKind::Docker => super::docker::receiver_words_ok(&args.server),
+        SyncKind::Btrfs => super::btrfs::receiver_words_ok(&args.server),
+    }
+    .map_err(|why| Error::Failed(format!("{path}: {rid} from {from}: {why}")))?;
     // stdout is rsync's protocol: om says nothing there, and its log
     // lines go to stderr, which the sender's rsync hands to the sender
     let log = service_log(ctx, path, false);
@@ -64,7 +70,23 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     refuse_another_service(path, here, from, &svc, args)?;
     refuse_while_it_runs(ctx, path, here, &svc)?;
     require_dstfs_mounted(path, here, s)?;
-    let temp = prepare_temp(s, &log)?;
+    let received = match s.kind {
+        SyncKind::Rsync => rsync(s, args, &log)?,
+        SyncKind::Docker => super::docker::receive(ctx, &svc, &args.server, &log)?,
+        SyncKind::Btrfs => super::btrfs::receive(s, &args.server, &log)?,
+    };
+    // the time of the success, kept here as this node's last sync, from
+    // the sender (which records its own when its side ends)
+    if received {
+        records::write(path, &ctx.roots, s, here, records::now(), Some(from))?;
+    }
+    Ok(())
+}
+
+/// The rsync server into `dst`, once what an interrupted sync left in
+/// its temporary directory is removed. Always a transfer (true).
+fn rsync(s: &DataSync, args: &DataSyncArgs, log: &Logger) -> Result<bool> {
+    let temp = prepare_temp(s, log)?;
     let cmd = crate::process::Cmd::new("rsync", args.server.iter().cloned());
     let code = crate::process::inherit(&cmd)?;
     // emptied by rsync's renames when it succeeded
@@ -72,9 +94,7 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     if code != 0 {
         return Err(Error::Child(code));
     }
-    // the time of the success, kept here as this node's last sync, from
-    // the sender (which records its own when its rsync ends)
-    records::write(path, &ctx.roots, s, here, records::now(), Some(from))
+    Ok(true)
 }
 
 /// This node's word on the service, read as the split-brain guard reads

@@ -13,7 +13,7 @@ use crate::cli::{DataSyncArgs, DataSyncCommand, SyncTarget};
 use crate::error::{fail, Error, Result};
 use crate::host::Host;
 use crate::logger::{Level, Logger};
-use crate::model::sync::Target;
+use crate::model::sync::{SyncKind, Target};
 use crate::model::{DataSync, Service};
 use crate::nodename::is_local;
 use crate::paths::SvcPath;
@@ -156,6 +156,22 @@ fn transfer(
     log: &Logger,
 ) -> Result<()> {
     let path = svc.path.to_string();
+    if s.kind != SyncKind::Rsync {
+        let receiver = |words: &[&str]| {
+            let args = receiver_args(&path, s, mode, &ctx.node, &args.waitlock, &svc.id, words);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            ctx.transport.om_cmd(node, &args)
+        };
+        match s.kind {
+            SyncKind::Docker => {
+                super::docker::transfer(ctx, svc, s, mode, node, &receiver, log)?;
+            }
+            SyncKind::Btrfs | SyncKind::Rsync => {
+                super::btrfs::transfer(svc, s, mode, node, &receiver, log)?;
+            }
+        }
+        return records::write(&svc.path, &ctx.roots, s, node, records::now(), None);
+    }
     let cmd = send_cmd(
         s,
         mode,
@@ -201,4 +217,36 @@ fn transfer(
     }
     records::write(&svc.path, &ctx.roots, s, node, records::now(), None)?;
     Ok(())
+}
+
+/// The receiving om's words for a sync of `s` from `here` (its checks,
+/// its lock), `words` after `--` saying what it does there.
+pub fn receiver_args(
+    path: &str,
+    s: &DataSync,
+    mode: Mode,
+    here: &str,
+    waitlock: &str,
+    id: &str,
+    words: &[&str],
+) -> Vec<String> {
+    let mut out: Vec<String> = [
+        path,
+        "sync",
+        mode.as_str(),
+        "--receive",
+        "--from",
+        here,
+        "--rid",
+        s.head.rid.as_str(),
+        "--waitlock",
+        waitlock,
+        "--expect-id",
+        id,
+        "--",
+    ]
+    .map(String::from)
+    .to_vec();
+    out.extend(words.iter().map(ToString::to_string));
+    out
 }

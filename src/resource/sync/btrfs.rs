@@ -1,0 +1,331 @@
+//! `[sync#N] type = btrfs` (SPEC 17), the agent's flow (opensvc
+//! drivers/resource/sync/btrfs): the `src` subvolume's read-only snapshot
+//! `NAME@tosend` (NAME: src's last component) in `.om-sync/` beside src,
+//! sent with `btrfs send [-p NAME@sent] NAME@tosend | ssh NODE om …
+//! --receive -- receive`, the receiving om running `btrfs receive` into
+//! `.om-sync/` beside its own config's `dst` (the pipe built by
+//! `process::pipe`, argv only). Incremental when both sides have
+//! `NAME@sent` from the last success (the receiver's read-only, received
+//! from the sender's: its Received UUID is the sender's UUID), full
+//! otherwise. After a success each side drops its `@sent` and renames
+//! `@tosend` to `@sent` (the parent of the next send); the receiver
+//! replaces `dst` by a read-write snapshot of it. What an interrupted
+//! send left (a partial `@tosend` on either side) is removed by the next
+//! sync before it sends.
+
+use super::docker::why;
+use super::Mode;
+use crate::error::{fail, Error, Result};
+use crate::logger::{Level, Logger};
+use crate::model::{DataSync, Service};
+use crate::process::{capture, Cmd};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a btrfs command other than the transfer may take.
+const BOUND: Duration = Duration::from_secs(300);
+/// How long a send and receive may take.
+const TRANSFER_BOUND: Duration = Duration::from_secs(24 * 3600);
+/// The snapshots' directory, beside src on the sender, beside dst on a
+/// receiver (on the same filesystem: a snapshot stays in its filesystem).
+pub const SNAP_DIR: &str = ".om-sync";
+
+/// What `btrfs subvolume show` says of a subvolume.
+#[derive(Debug, Default, PartialEq)]
+struct Subvol {
+    uuid: String,
+    /// `-` when it was not received.
+    received_uuid: String,
+    readonly: bool,
+}
+
+fn parse_show(text: &str) -> Option<Subvol> {
+    let mut out = Subvol::default();
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        let v = v.trim();
+        match k.trim() {
+            "UUID" => out.uuid = v.to_string(),
+            "Received UUID" => out.received_uuid = v.to_string(),
+            "Flags" => out.readonly = v.split_whitespace().any(|w| w == "readonly"),
+            _ => {}
+        }
+    }
+    (!out.uuid.is_empty()).then_some(out)
+}
+
+/// The subvolume at `p`; None when nothing is there; an error when
+/// something is there that btrfs does not show as a subvolume.
+fn show(p: &Path) -> Result<Option<Subvol>> {
+    match std::fs::symlink_metadata(p) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("read", p.to_path_buf(), e)),
+        Ok(_) => {}
+    }
+    let cmd = Cmd::new("btrfs", ["subvolume".into(), "show".into(), word(p)]);
+    let out = capture(&cmd, BOUND)?;
+    match (out.success(), parse_show(&out.stdout)) {
+        (true, Some(s)) => Ok(Some(s)),
+        _ => fail(format!(
+            "{} is not a btrfs subvolume ({})",
+            p.display(),
+            out.error_line()
+        )),
+    }
+}
+
+fn word(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Runs a btrfs command, its failure an error naming it.
+fn run(log: &Logger, rid: &str, args: &[String]) -> Result<()> {
+    let cmd = Cmd::new("btrfs", args.iter().cloned());
+    log.res(rid, Level::Info, &cmd.to_string());
+    let out = capture(&cmd, BOUND)?;
+    if !out.success() {
+        return fail(format!("{cmd}: {}", out.error_line()));
+    }
+    Ok(())
+}
+
+fn delete(log: &Logger, rid: &str, p: &Path) -> Result<()> {
+    run(log, rid, &["subvolume".into(), "delete".into(), word(p)])
+}
+
+/// The snapshot directory and names of `s` beside `base` (src on the
+/// sender, dst on a receiver): (dir, NAME@sent, NAME@tosend).
+fn snaps(s: &DataSync, base: &str) -> Result<(PathBuf, PathBuf, PathBuf)> {
+    let src = Path::new(s.src.first().map_or("", String::as_str));
+    let name = src
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::Failed(format!("{}.src: no subvolume name", s.head.rid)))?;
+    let dir = Path::new(base)
+        .parent()
+        .ok_or_else(|| Error::Failed(format!("{base}: no parent directory")))?
+        .join(SNAP_DIR);
+    Ok((
+        dir.clone(),
+        dir.join(format!("{name}@sent")),
+        dir.join(format!("{name}@tosend")),
+    ))
+}
+
+/// `@tosend` (what an interrupted sync left) removed, the snapshot
+/// directory made.
+fn prepare(log: &Logger, rid: &str, dir: &Path, tosend: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir.to_path_buf(), e))?;
+    if show(tosend)?.is_some() {
+        log.res(
+            rid,
+            Level::Info,
+            &format!("removing {}, left by an interrupted sync", tosend.display()),
+        );
+        delete(log, rid, tosend)?;
+    }
+    Ok(())
+}
+
+/// After a success: `@sent` dropped, `@tosend` renamed `@sent`.
+fn rotate(log: &Logger, rid: &str, sent: &Path, tosend: &Path) -> Result<()> {
+    if show(sent)?.is_some() {
+        delete(log, rid, sent)?;
+    }
+    std::fs::rename(tosend, sent).map_err(|e| Error::io("rename", tosend.to_path_buf(), e))
+}
+
+/// The receiving side's words after `--`: `receive` (a full stream),
+/// `receive PARENT_UUID` (an incremental one, from the sender's `@sent`
+/// of that UUID: refused, `NO_PARENT`, unless this node's `@sent` is
+/// read-only and was received from it).
+pub fn receiver_words_ok(words: &[String]) -> std::result::Result<(), String> {
+    match words {
+        [w] if w == "receive" => Ok(()),
+        [w, u] if w == "receive" && is_uuid(u) => Ok(()),
+        _ => Err(format!(
+            "not a btrfs sync's receiving side ({})",
+            words.join(" ")
+        )),
+    }
+}
+
+/// What a receiver says when it has no copy an incremental stream can
+/// apply to: the sender sends in full.
+const NO_PARENT: &str = "no common snapshot of the last sync here";
+
+/// The receiving side, this node's checks passed and its lock held:
+/// whether it received (the success to record).
+pub fn receive(s: &DataSync, words: &[String], log: &Logger) -> Result<bool> {
+    let rid = s.head.rid.as_str();
+    let (dir, sent, tosend) = snaps(s, &s.dst)?;
+    let dst = Path::new(&s.dst);
+    // dst is replaced by each success: only a subvolume, or nothing
+    if let Err(e) = show(dst) {
+        return fail(format!("{rid}.dst: {e}"));
+    }
+    if let Some(uuid) = words.get(1) {
+        // a copy turned read-write, or not received from the sender's
+        // parent, is no parent
+        let parent = show(&sent)?;
+        if !parent.is_some_and(|v| v.readonly && v.received_uuid == *uuid) {
+            return fail(format!("{rid}: {NO_PARENT} ({})", sent.display()));
+        }
+    }
+    prepare(log, rid, &dir, &tosend)?;
+    let cmd = Cmd::new("btrfs", ["receive".to_string(), word(&dir)]);
+    let code = crate::process::inherit(&cmd)?;
+    if code != 0 {
+        // the partial subvolume goes now (the next sync would remove it)
+        let _ = show(&tosend).map(|v| v.map(|_| delete(log, rid, &tosend)));
+        return Err(Error::Child(code));
+    }
+    rotate(log, rid, &sent, &tosend)?;
+    if show(dst)?.is_some() {
+        delete(log, rid, dst)?;
+    }
+    run(
+        log,
+        rid,
+        &[
+            "subvolume".into(),
+            "snapshot".into(),
+            word(&sent),
+            word(dst),
+        ],
+    )?;
+    Ok(true)
+}
+
+/// One btrfs sync of `s` to `node`, the receiving om's `--receive`
+/// command for a word from `receiver`.
+pub fn transfer(
+    svc: &Service,
+    s: &DataSync,
+    mode: Mode,
+    node: &str,
+    receiver: &dyn Fn(&[&str]) -> Result<Cmd>,
+    log: &Logger,
+) -> Result<()> {
+    let path = &svc.path;
+    let rid = s.head.rid.as_str();
+    let src_word = s.src.first().map_or("", String::as_str);
+    let src = Path::new(src_word);
+    match show(src) {
+        Ok(Some(_)) => {}
+        Ok(None) => return fail(format!("{path}: {rid}.src: {src_word} does not exist")),
+        Err(e) => return fail(format!("{path}: {rid}.src: {e}")),
+    }
+    let (dir, sent, tosend) = snaps(s, src_word)?;
+    prepare(log, rid, &dir, &tosend)?;
+    run(
+        log,
+        rid,
+        &[
+            "subvolume".into(),
+            "snapshot".into(),
+            "-r".into(),
+            word(src),
+            word(&tosend),
+        ],
+    )?;
+    // incremental from our @sent, unless the receiver says it has no
+    // copy received from it: then in full
+    let mine = match mode {
+        Mode::Update => show(&sent)?,
+        Mode::Full => None,
+    };
+    let mut sent_ok = false;
+    if let Some(mine) = &mine {
+        let (left, right) = send_to(&tosend, Some((&sent, &mine.uuid)), receiver, log, rid)?;
+        if right.success() || !right.stderr.contains(NO_PARENT) {
+            outcome(path, rid, node, &left, &right, log)?;
+            sent_ok = true;
+        }
+    }
+    if !sent_ok {
+        log.res(
+            rid,
+            Level::Info,
+            &format!("full send to {node}: no common snapshot of the last sync"),
+        );
+        let (left, right) = send_to(&tosend, None, receiver, log, rid)?;
+        outcome(path, rid, node, &left, &right, log)?;
+    }
+    rotate(log, rid, &sent, &tosend)
+}
+
+/// `btrfs send [-p PARENT] TOSEND | RECEIVER receive [PARENT_UUID]`.
+fn send_to(
+    tosend: &Path,
+    parent: Option<(&Path, &str)>,
+    receiver: &dyn Fn(&[&str]) -> Result<Cmd>,
+    log: &Logger,
+    rid: &str,
+) -> Result<(crate::process::Output, crate::process::Output)> {
+    let mut args = vec!["send".to_string()];
+    let mut words = vec!["receive"];
+    if let Some((p, uuid)) = parent {
+        args.extend(["-p".to_string(), word(p)]);
+        words.push(uuid);
+    }
+    args.push(word(tosend));
+    let send = Cmd::new("btrfs", args);
+    let recv = receiver(&words)?;
+    log.res(rid, Level::Info, &format!("{send} | {recv}"));
+    crate::process::pipe(&send, &recv, TRANSFER_BOUND)
+}
+
+/// A send's outcome: the receiver's lines logged, a failure said.
+fn outcome(
+    path: &crate::paths::SvcPath,
+    rid: &str,
+    node: &str,
+    left: &crate::process::Output,
+    right: &crate::process::Output,
+    log: &Logger,
+) -> Result<()> {
+    let level = if right.success() {
+        Level::Info
+    } else {
+        Level::Warn
+    };
+    for line in right.stderr.lines().filter(|l| !l.trim().is_empty()) {
+        log.res(rid, level, line);
+    }
+    if !left.success() {
+        return fail(format!(
+            "{path}: {rid} to {node}: btrfs send failed here: {}",
+            left.error_line()
+        ));
+    }
+    if !right.success() {
+        return fail(format!(
+            "{path}: {rid} to {node}: btrfs receive there failed: {}",
+            why(right)
+        ));
+    }
+    Ok(())
+}
+
+fn is_uuid(w: &str) -> bool {
+    w.len() == 36 && w.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn btrfs_subvolume_show_is_read() {
+        let text = "a@sent\n\tName: \t\t\ta@sent\n\tUUID: \t\t\t0d4bd6c2-7e0a-5c4c-9a3d-1a2b3c4d5e6f\n\tParent UUID: \t\t-\n\tReceived UUID: \t\t5a4bd6c2-7e0a-5c4c-9a3d-1a2b3c4d5e6f\n\tFlags: \t\t\treadonly\n";
+        let v = parse_show(text).unwrap();
+        assert_eq!(v.uuid, "0d4bd6c2-7e0a-5c4c-9a3d-1a2b3c4d5e6f");
+        assert_eq!(v.received_uuid, "5a4bd6c2-7e0a-5c4c-9a3d-1a2b3c4d5e6f");
+        assert!(v.readonly);
+        assert!(is_uuid(&v.uuid));
+        assert!(parse_show("ERROR: not a subvolume").is_none());
+    }
+}
