@@ -1067,7 +1067,9 @@ fn every_readme_ini_block_is_accepted_as_pasted() {
         "the README's ini blocks: {}",
         blocks.len()
     );
-    let env = Env::new();
+    let mut env = Env::new();
+    // the node the README's failover examples name (nodes = n1 …)
+    env.vars.push(("OSVC_NODENAME".into(), "n1".into()));
     env.om(&["sec/db", "create"]).ok();
     env.om(&["sec/db", "add", "--key", "password", "--value", "pw"])
         .ok();
