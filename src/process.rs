@@ -363,92 +363,15 @@ pub fn spawn_detached(
 /// right fails (a load that failed ends the save that feeds it). Each side's
 /// output, in that order: the caller says which side failed.
 pub fn pipe(left: &Cmd, right: &Cmd, bound: Duration) -> Result<(Output, Output)> {
-    use std::process::{Command, Stdio};
     interrupt::check()?;
     let since = Instant::now();
-    let deadline = since + bound;
-    let command = |c: &Cmd| {
-        let mut command = Command::new(&c.program);
-        command
-            .args(&c.args)
-            .process_group(0)
-            .stderr(Stdio::piped());
-        for (k, v) in &c.env {
-            command.env(k, v.expose());
-        }
-        command
-    };
-    let mut l = command(left)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| left.spawn_error(&e))?;
+    let (mut l, mut r) = spawn_pair(left, right)?;
     let _l_live = interrupt::track(Some(l.id()));
-    let Some(feed) = l.stdout.take() else {
-        kill_group(Some(l.id()));
-        let _ = l.wait();
-        return Err(left.spawn_error(&std::io::Error::other("no stdout")));
-    };
-    let r = command(right)
-        .stdin(Stdio::from(feed))
-        .stdout(Stdio::piped())
-        .spawn();
-    let mut r = match r {
-        Ok(r) => r,
-        Err(e) => {
-            kill_group(Some(l.id()));
-            let _ = l.wait();
-            return Err(right.spawn_error(&e));
-        }
-    };
     let _r_live = interrupt::track(Some(r.id()));
-    let drain = |s: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut s) = s {
-                let _ = std::io::Read::read_to_end(&mut s, &mut buf);
-            }
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let boxed = |s: Option<_>| s.map(|s| Box::new(s) as Box<dyn std::io::Read + Send>);
     let l_err = drain(boxed(l.stderr.take()));
     let r_err = drain(boxed(r.stderr.take()));
-    let r_out = drain(
-        r.stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-    );
-    let (mut ls, mut rs) = (None, None);
-    let kill_both = |l: &mut std::process::Child, r: &mut std::process::Child| {
-        kill_group(Some(l.id()));
-        kill_group(Some(r.id()));
-        let _ = l.wait();
-        let _ = r.wait();
-    };
-    while ls.is_none() || rs.is_none() {
-        if ls.is_none() {
-            ls = l.try_wait().map_err(|e| left.spawn_error(&e))?;
-        }
-        if rs.is_none() {
-            rs = r.try_wait().map_err(|e| right.spawn_error(&e))?;
-        }
-        // a right side that failed reads no more: the left is ended (a
-        // left that failed closes the right's stdin, which ends it in
-        // its own order: a receiver cleans up what it half received)
-        if rs.is_some_and(|s| !s.success()) && ls.is_none() {
-            kill_group(Some(l.id()));
-            ls = l.wait().ok();
-            break;
-        }
-        if let Some(e) = cut_short(right, bound, deadline) {
-            kill_both(&mut l, &mut r);
-            return Err(e);
-        }
-        if ls.is_none() || rs.is_none() {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
+    let r_out = drain(boxed(r.stdout.take()));
+    let (ls, rs) = wait_pair(left, right, &mut l, &mut r, since + bound, bound)?;
     let killed = ExitStatus::from_raw(libc::SIGKILL);
     let out = |status: Option<ExitStatus>, stdout: String, stderr: String| Output {
         status: status.unwrap_or(killed),
@@ -467,6 +390,102 @@ pub fn pipe(left: &Cmd, right: &Cmd, bound: Duration) -> Result<(Output, Output)
         )
     });
     Ok((lo, ro))
+}
+
+/// `left`'s stdout into `right`'s stdin, each in a process group of its
+/// own, their stderr (and the right's stdout) piped; a right that does not
+/// start takes the left down with it.
+fn spawn_pair(left: &Cmd, right: &Cmd) -> Result<(std::process::Child, std::process::Child)> {
+    use std::process::{Command, Stdio};
+    let command = |c: &Cmd| {
+        let mut command = Command::new(&c.program);
+        command
+            .args(&c.args)
+            .process_group(0)
+            .stderr(Stdio::piped());
+        for (k, v) in &c.env {
+            command.env(k, v.expose());
+        }
+        command
+    };
+    let mut l = command(left)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| left.spawn_error(&e))?;
+    let Some(feed) = l.stdout.take() else {
+        kill_group(Some(l.id()));
+        let _ = l.wait();
+        return Err(left.spawn_error(&std::io::Error::other("no stdout")));
+    };
+    match command(right)
+        .stdin(Stdio::from(feed))
+        .stdout(Stdio::piped())
+        .spawn()
+    {
+        Ok(r) => Ok((l, r)),
+        Err(e) => {
+            kill_group(Some(l.id()));
+            let _ = l.wait();
+            Err(right.spawn_error(&e))
+        }
+    }
+}
+
+/// A reader as one boxed type, for `drain`.
+fn boxed<R: std::io::Read + Send + 'static>(s: Option<R>) -> Option<Box<dyn std::io::Read + Send>> {
+    s.map(|s| Box::new(s) as Box<dyn std::io::Read + Send>)
+}
+
+/// All of `s`, read in a thread of its own (a pipe left full would stall
+/// its writer).
+fn drain(s: Option<Box<dyn std::io::Read + Send>>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut s) = s {
+            let _ = std::io::Read::read_to_end(&mut s, &mut buf);
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// Waits for both ends of a pipe, within `deadline`: their exits (`None`:
+/// killed). A right side that failed reads no more, so the left is ended;
+/// a left that failed closes the right's stdin, which ends it in its own
+/// order (a receiver cleans up what it half received).
+fn wait_pair(
+    left: &Cmd,
+    right: &Cmd,
+    l: &mut std::process::Child,
+    r: &mut std::process::Child,
+    deadline: Instant,
+    bound: Duration,
+) -> Result<(Option<ExitStatus>, Option<ExitStatus>)> {
+    let (mut ls, mut rs) = (None, None);
+    while ls.is_none() || rs.is_none() {
+        if ls.is_none() {
+            ls = l.try_wait().map_err(|e| left.spawn_error(&e))?;
+        }
+        if rs.is_none() {
+            rs = r.try_wait().map_err(|e| right.spawn_error(&e))?;
+        }
+        if rs.is_some_and(|s| !s.success()) && ls.is_none() {
+            kill_group(Some(l.id()));
+            ls = l.wait().ok();
+            break;
+        }
+        if let Some(e) = cut_short(right, bound, deadline) {
+            for c in [&mut *l, &mut *r] {
+                kill_group(Some(c.id()));
+                let _ = c.wait();
+            }
+            return Err(e);
+        }
+        if ls.is_none() || rs.is_none() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    Ok((ls, rs))
 }
 
 pub fn inherit(cmd: &Cmd) -> Result<u8> {
