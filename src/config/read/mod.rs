@@ -91,14 +91,7 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         .into_owned();
     let rollback = service.flag("rollback")?;
     let container_rids = container_rids(doc);
-    let names: Names = container_rids
-        .iter()
-        .map(|rid| {
-            // never None: the evaluator gives the computed default
-            let name = Section { eval, rid }.value("name")?;
-            Ok((*rid, name.unwrap_or_default().into_owned()))
-        })
-        .collect::<Result<_>>()?;
+    let names = container_names(eval, &container_rids)?;
     let ip_rids = rids_of(doc, SectionKind::Ip);
     let disk_rids = rids_of(doc, SectionKind::Disk);
     let fs_rids = rids_of(doc, SectionKind::Fs);
@@ -131,43 +124,18 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         .map(|rid| container(eval, rid, &names, &rids))
         .collect::<Result<Vec<_>>>()?;
     let ips = ips(eval, &ip_rids, &names, &rids, &containers)?;
-    let disks = disk_rids
-        .iter()
-        .map(|rid| {
-            let mut d = sections::disk::parse(&Section { eval, rid }, &rids)?;
-            extras(eval, rid, &mut d.head, false)?;
-            Ok(d)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let fss = fs_rids
-        .iter()
-        .map(|rid| {
-            let mut f = sections::fs::parse(&Section { eval, rid }, &rids)?;
-            extras(eval, rid, &mut f.head, false)?;
-            Ok(f)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let syncs = rids_of(doc, SectionKind::Sync)
-        .iter()
-        .map(|rid| sections::sync::parse(&Section { eval, rid }, &rids))
-        .collect::<Result<Vec<_>>>()?;
-    let volumes = volumes(eval, &volume_rids, &rids)?;
-    let data_heads: Vec<&Head> = disks
+    let data = data(eval, &disk_rids, &fs_rids, &volume_rids, &rids)?;
+    let data_heads: Vec<&Head> = data
+        .disks
         .iter()
         .map(|d| &d.head)
-        .chain(fss.iter().map(|f| &f.head))
-        .chain(volumes.iter().map(|v| &v.head))
+        .chain(data.fss.iter().map(|f| &f.head))
+        .chain(data.volumes.iter().map(|v| &v.head))
         .collect();
     let subsets = subsets(eval, &containers, &ips, &data_heads)?;
     let daemon = daemon(eval)?;
     let (nodes, drpnodes) = node_lists(eval)?;
-    let subset_limits = subsets
-        .iter()
-        .map(|(name, _)| Ok((name.clone(), limits(eval, &subset_section(name))?)))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|(_, l)| !l.is_empty())
-        .collect();
+    let subset_limits = subset_limits(eval, &subsets)?;
     let trigger_timeout = service
         .duration("trigger_timeout")?
         .unwrap_or(crate::model::trigger::TIMEOUT);
@@ -177,10 +145,10 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         rollback,
         containers,
         ips,
-        disks,
-        fss,
-        syncs,
-        volumes,
+        disks: data.disks,
+        fss: data.fss,
+        syncs: data.syncs,
+        volumes: data.volumes,
         subsets,
         daemon,
         nodes,
@@ -191,6 +159,76 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         subset_limits,
         index: Default::default(),
     })
+}
+
+/// Each container's name, by rid.
+fn container_names<'a>(eval: &Evaluator, container_rids: &[&'a str]) -> Result<Names<'a>> {
+    container_rids
+        .iter()
+        .map(|rid| {
+            // never None: the evaluator gives the computed default
+            let name = Section { eval, rid }.value("name")?;
+            Ok((*rid, name.unwrap_or_default().into_owned()))
+        })
+        .collect()
+}
+
+/// The data kinds' sections (SPEC 17), each kind in rid order.
+struct Data {
+    disks: Vec<crate::model::Disk>,
+    fss: Vec<crate::model::Fs>,
+    syncs: Vec<crate::model::DataSync>,
+    volumes: Vec<crate::model::Volume>,
+}
+
+fn data(
+    eval: &Evaluator,
+    disk_rids: &[&str],
+    fs_rids: &[&str],
+    volume_rids: &[&str],
+    rids: &Rids,
+) -> Result<Data> {
+    let disks = disk_rids
+        .iter()
+        .map(|rid| {
+            let mut d = sections::disk::parse(&Section { eval, rid }, rids)?;
+            extras(eval, rid, &mut d.head, false)?;
+            Ok(d)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let fss = fs_rids
+        .iter()
+        .map(|rid| {
+            let mut f = sections::fs::parse(&Section { eval, rid }, rids)?;
+            extras(eval, rid, &mut f.head, false)?;
+            Ok(f)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let syncs = rids_of(eval.doc, SectionKind::Sync)
+        .iter()
+        .map(|rid| sections::sync::parse(&Section { eval, rid }, rids))
+        .collect::<Result<Vec<_>>>()?;
+    let volumes = volumes(eval, volume_rids, rids)?;
+    Ok(Data {
+        disks,
+        fss,
+        syncs,
+        volumes,
+    })
+}
+
+/// The limits of each subset that sets some.
+fn subset_limits(
+    eval: &Evaluator,
+    subsets: &[(String, bool)],
+) -> Result<Vec<(String, crate::model::Limits)>> {
+    Ok(subsets
+        .iter()
+        .map(|(name, _)| Ok((name.clone(), limits(eval, &subset_section(name))?)))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|(_, l)| !l.is_empty())
+        .collect())
 }
 
 /// A `[container#N]`, with its triggers and limits.
