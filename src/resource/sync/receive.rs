@@ -76,7 +76,7 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     let received = match s.kind {
         SyncKind::Rsync => rsync(s, args, &log)?,
         SyncKind::Docker => super::docker::receive(ctx, &svc, &args.server, &log)?,
-        SyncKind::Btrfs => super::btrfs::receive(s, &args.server, &log)?,
+        SyncKind::Btrfs => super::btrfs::receive(s, &svc.id, &args.server, &log)?,
     };
     // the time of the success, kept here as this node's last sync, from
     // the sender (which records its own when its side ends)
