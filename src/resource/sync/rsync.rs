@@ -112,10 +112,25 @@ const SERVER_LONG: &[&str] = &[
     "--numeric-ids",
     "--checksum",
     "--partial",
+    "--size-only",
+    "--ignore-existing",
+    "--existing",
+    "--safe-links",
+    "--ignore-errors",
+    "--inplace",
+    "--delay-updates",
 ];
 
-/// The long options with a number: `--timeout=N`, `--bwlimit=N`.
-const SERVER_NUMBERED: &[&str] = &["--timeout=", "--bwlimit="];
+/// The long options with a number: `--timeout=N`, `--bwlimit=N`, …
+const SERVER_NUMBERED: &[&str] = &[
+    "--timeout=",
+    "--bwlimit=",
+    "--max-delete=",
+    "--modify-window=",
+    "--compress-level=",
+    "--max-size=",
+    "--min-size=",
+];
 
 /// Whether `word` is one short-option bundle a receiving server may be
 /// given (`-vlHogDtpAXrxe.iLsfxCIvu`).
@@ -297,6 +312,7 @@ mod tests {
             "--server -vlHogDtpAXrxe.iLsfxCIvu --timeout=3600 --bwlimit=1024 --delete --force --stats --temp-dir .om-sync-tmp . /srv/db",
             "--server -vlHogDtpAXrcxe.iLsfxCIvu --timeout=3600 --delete --force --stats --temp-dir .om-sync-tmp . /srv/db",
             "--server -logDtprze.iLsfxCIvu --delete-after --partial --numeric-ids --temp-dir .om-sync-tmp . /srv/db",
+            "--server -lyOogDtprSe.iLsfxCIvu --size-only --max-delete=5 --max-size=1048576 --inplace . /srv/db",
         ] {
             assert_eq!(server_words_ok(&w(ok), dst), Ok(()), "{ok}");
         }
@@ -310,6 +326,7 @@ mod tests {
             format!("{base} --log-file=/victim/log . /srv/db"),
             format!("{base} --backup-dir=/victim . /srv/db"),
             format!("{base} --partial-dir=/victim . /srv/db"),
+            format!("{base} --partial-dir /victim . /srv/db"),
             format!("{base} --temp-dir /victim . /srv/db"),
             format!("{base} --temp-dir=/victim . /srv/db"),
             format!("{base} --link-dest=/victim . /srv/db"),
