@@ -484,3 +484,71 @@ fn lvcreate_and_lvchange_lines() {
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("disk#1.size"), "{}", out.stderr);
 }
+
+/// A volume group om's provision found (made by hand: "taken as is") is
+/// never removed by a purge, nor its physical volume's label: purge
+/// removes only what om created (its record, as a loop file's).
+#[test]
+fn a_volume_group_taken_as_is_outlives_a_purge() {
+    root();
+    let mut env = Env::new();
+    let mut lvm = Lvm::new(env.root(), 1);
+    env.vars
+        .push(("OM_TEST_LVM_CONFIG".into(), lvm.filter.clone()));
+    env.vars
+        .push(("LVM_SUPPRESS_FD_WARNINGS".into(), "1".into()));
+    let dev = lvm.devs[0].clone();
+    let vg = vg_name();
+    lvm.vgs = vec![vg.clone()];
+    let (ok, out) = lvm.run("vgcreate", &[&vg, &dev]);
+    assert!(ok, "{out}");
+    let name = unique("lv");
+    create(
+        &env,
+        &name,
+        &format!("[disk#1]\ntype = vg\nname = {vg}\npvs = {dev}\n"),
+    );
+    let out = env.om(&[&name, "provision"]).ok();
+    assert!(all(&out).contains("taken as is"), "{}", all(&out));
+    assert_eq!(lvm.tags(&vg), Some(vec![NODE.to_string()]));
+    let out = env.om(&[&name, "purge"]).ok();
+    let text = all(&out);
+    assert!(
+        !text.contains("vgremove") && !text.contains("pvremove"),
+        "{text}"
+    );
+    assert!(text.contains("om did not create it"), "{text}");
+    assert_eq!(lvm.tags(&vg), Some(Vec::new()));
+    let (ok, out) = lvm.run("pvs", &["--noheadings", "-o", "pv_name,vg_name", &dev]);
+    assert!(ok && out.contains(&vg), "{out}");
+
+    // a logical volume made by hand (LVM's metadata-only mode) and taken
+    // as is by a second service: its purge leaves it
+    let meta_only = format!("{} global{{activation=0}}", lvm.filter);
+    let made = Command::new("lvcreate")
+        .args(["--config", &meta_only, "-n", "pg", "-l", "100%FREE", &vg])
+        .env("LVM_SUPPRESS_FD_WARNINGS", "1")
+        .output()
+        .expect("lvcreate");
+    assert!(made.status.success(), "{made:?}");
+    let mut env2 = Env::new();
+    env2.vars
+        .push(("OM_TEST_LVM_CONFIG".into(), meta_only.clone()));
+    env2.vars
+        .push(("LVM_SUPPRESS_FD_WARNINGS".into(), "1".into()));
+    let name2 = unique("lv");
+    create(
+        &env2,
+        &name2,
+        &format!("[disk#1]\ntype = lv\nvg = {vg}\nname = pg\nsize = 100%FREE\n"),
+    );
+    let out = env2.om(&[&name2, "provision"]).ok();
+    assert!(all(&out).contains("taken as is"), "{}", all(&out));
+    assert!(!all(&out).contains("lvcreate"), "{}", all(&out));
+    let out = env2.om(&[&name2, "purge"]).ok();
+    let text = all(&out);
+    assert!(!text.contains("lvremove"), "{text}");
+    assert!(text.contains("om did not create it"), "{text}");
+    let (ok, out) = lvm.run("lvs", &["--noheadings", "-o", "lv_name", &vg]);
+    assert!(ok && out.split_whitespace().any(|w| w == "pg"), "{out}");
+}

@@ -138,6 +138,9 @@ fn a_btrfs_sync_sends_full_then_incremental_and_recovers_from_a_cut_stream() {
     );
     create(&env, &name, &ini);
     let _remote = synced_to(&cfg, &env, &name, &["n2"]);
+    // the snapshots' name: src's, the service's id and the rid
+    let id = env.om(&[&name, "get", "--kw", "id"]).ok().stdout;
+    let snap = format!("data.{}.sync#1", id.trim());
     env.om(&[&name, "start", "--local"]).ok();
 
     let out = env.om(&[&name, "sync", "update", "--rid", "sync#2"]);
@@ -200,7 +203,7 @@ fn a_btrfs_sync_sends_full_then_incremental_and_recovers_from_a_cut_stream() {
     assert!(err.contains("sync#1 to n2: btrfs"), "{err}");
     assert!(!dst.join("big2").exists());
     assert!(
-        !b.join(".om-sync").join("data@tosend").exists(),
+        !b.join(".om-sync").join(format!("{snap}@tosend")).exists(),
         "the partial received subvolume stays"
     );
     let out = env.om(&[&name, "sync", "update", "--rid", "sync#1"]).ok();
@@ -213,7 +216,7 @@ fn a_btrfs_sync_sends_full_then_incremental_and_recovers_from_a_cut_stream() {
     assert!(same(&src.join("big2"), &dst.join("big2")));
 
     // the receiver's copy turned read-write: the next sync is full
-    let sent = b.join(".om-sync").join("data@sent");
+    let sent = b.join(".om-sync").join(format!("{snap}@sent"));
     sh(
         "btrfs",
         &[
@@ -239,7 +242,7 @@ fn a_btrfs_sync_sends_full_then_incremental_and_recovers_from_a_cut_stream() {
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(left, ["data@sent"], "{}", side.display());
+        assert_eq!(left, [format!("{snap}@sent")], "{}", side.display());
     }
     env.om(&[&name, "purge", "--local"]).ok();
     // the subvolumes go with the tempdir once unmounted (the guard)

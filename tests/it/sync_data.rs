@@ -269,6 +269,66 @@ fn a_sync_is_refused_where_it_would_harm_and_says_why() {
     env.om(&[&name, "purge", "--local"]).ok();
 }
 
+/// The receiving node checks its own `dst` on its own host before any
+/// write: a `dst` that became a link to another service's mount point
+/// there (after every config check passed) is refused, and the other
+/// service's files stay.
+#[test]
+fn the_receiver_refuses_a_dst_that_is_another_service_s_mount_point() {
+    let cfg = rig();
+    let env = rig_env();
+    let name = unique("sv");
+    let _cleanup = Cleanup(vec![format!("{name}.container.1")]);
+    let (dir, src, dst) = dirs();
+    service(
+        &env,
+        &name,
+        &format!("nodes = {NODE} n2"),
+        &src,
+        &dst,
+        "target = nodes",
+    );
+    let remote = synced_to(&cfg, &env, &name, &["n2"]);
+    // on n2 only: service B whose mount point is the test's own victim
+    let victim = dir.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("b.txt"), "B's\n").unwrap();
+    let b = unique("svb");
+    let b_ini = dir.path().join("b.ini");
+    std::fs::write(
+        &b_ini,
+        format!(
+            "[DEFAULT]\nnodes = n2\n[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = {}\n",
+            victim.display()
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = on(
+        &cfg,
+        "n2",
+        &format!("{b} create --config={}", b_ini.display()),
+    );
+    assert_eq!(code, 0, "{err}");
+    env.om(&[&name, "start", "--local"]).ok();
+    // then dst becomes a link to it (n2 shares this filesystem)
+    std::os::unix::fs::symlink(&victim, &dst).unwrap();
+    let out = env.om(&[&name, "sync", "update"]).code(1);
+    assert!(
+        out.stderr.contains("sync#1.dst: ")
+            && out.stderr.contains(&format!("fs#1.mnt of service {b}")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(victim.join("b.txt")).unwrap(),
+        "B's\n"
+    );
+    assert!(!victim.join("a.txt").exists());
+    let _ = on(&cfg, "n2", &format!("{b} delete"));
+    env.om(&[&name, "purge", "--local"]).ok();
+    drop(remote);
+}
+
 /// The pids of the rsync processes whose command line names `dst` (this
 /// test's own directory): the receiving side's.
 fn rsyncs_into(dst: &Path) -> Vec<i32> {
@@ -442,6 +502,74 @@ fn a_bad_sync_section_is_refused_naming_its_keyword() {
     }
     // update and full are a service's: a secret has no sync resource
     env.om(&["sec/x", "sync", "update"]).code(2);
+}
+
+/// A sync's `dst` is checked on this host like a disk file or a mount
+/// point (SPEC 11, 17): never dockerd's data root, never om's own trees,
+/// never another service's mount point (equal, inside or holding it); and
+/// a later mount point is refused where another service syncs into.
+#[test]
+fn a_sync_dst_is_never_another_s_data_nor_om_s_own() {
+    let env = Env::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mnt = dir.path().join("b-data");
+    let head = "[DEFAULT]\nnodes = n1 n2\n";
+    let b = unique("sb");
+    env.om_stdin(
+        &[&b, "create", "--config=-"],
+        &format!(
+            "{head}[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = {}\n",
+            mnt.display()
+        ),
+    )
+    .ok();
+    let c = unique("sc");
+    let root = env.root().display().to_string();
+    for dst in [
+        "/var/lib/docker".to_string(),
+        root.clone(),
+        format!("{root}/etc"),
+        mnt.display().to_string(),
+        mnt.join("sub").display().to_string(),
+        dir.path().display().to_string(),
+    ] {
+        let out = env
+            .om_stdin(
+                &[&c, "create", "--config=-"],
+                &format!("{head}[sync#1]\nsrc = /srv/a/\ndst = {dst}\ntarget = nodes\n"),
+            )
+            .code(1);
+        assert!(out.stderr.contains("sync#1.dst: "), "{dst}: {}", out.stderr);
+        assert!(!env.conf(&c).exists(), "{dst}: written");
+    }
+    // the other way round: a mount point where another service syncs into
+    let dst = dir.path().join("c-dst");
+    env.om_stdin(
+        &[&c, "create", "--config=-"],
+        &format!(
+            "{head}[sync#1]\nsrc = /srv/a/\ndst = {}\ntarget = nodes\n",
+            dst.display()
+        ),
+    )
+    .ok();
+    let d = unique("sd");
+    for m in [dst.clone(), dst.join("x")] {
+        let out = env
+            .om_stdin(
+                &[&d, "create", "--config=-"],
+                &format!(
+                    "{head}[fs#1]\ntype = ext4\ndev = /dev/null\nmnt = {}\n",
+                    m.display()
+                ),
+            )
+            .code(1);
+        assert!(
+            out.stderr.contains("fs#1.mnt: ") && out.stderr.contains("sync#1.dst of service"),
+            "{}: {}",
+            m.display(),
+            out.stderr
+        );
+    }
 }
 
 /// A local image of the test's own: the registry's busybox committed with

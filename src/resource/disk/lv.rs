@@ -3,7 +3,9 @@
 //! creates it when LVM lists none of that name (`lvcreate -n NAME -l
 //! 100%FREE|-L 1g [create_options] VG`), start activates it (`lvchange
 //! -ay`), stop deactivates it (`lvchange -an`); its device is
-//! `/dev/VG/NAME`, an fs's `dev`. Purge removes it (`lvremove -f`).
+//! `/dev/VG/NAME`, an fs's `dev`. Purge removes it (`lvremove -f`) only
+//! when om's provision created it (its record, `created`): one taken as
+//! is is left, said.
 
 use super::lvm::{self, cmd};
 use super::State;
@@ -69,6 +71,7 @@ pub fn start(ctx: &Context, touched: &Touched, rid: &str, l: &Lv) -> Result<bool
                 if ctx.dry_run {
                     return Ok(false);
                 }
+                super::created::mark(ctx, rid, &path(l))?;
                 seen = lvm::lv(&l.vg, &l.name)?;
             }
         }
@@ -104,7 +107,21 @@ pub fn stop(ctx: &Context, rid: &str, l: &Lv, remove: bool) -> Result<()> {
     }
     lvm::run(ctx, rid, &cmd("lvchange", &["-an", &path(l)]))?;
     if remove && ctx.purge {
-        lvm::run(ctx, rid, &cmd("lvremove", &["-f", &path(l)]))?;
+        if super::created::by_om(ctx, rid, &path(l)) {
+            lvm::run(ctx, rid, &cmd("lvremove", &["-f", &path(l)]))?;
+            if !ctx.dry_run {
+                super::created::forget(ctx, rid);
+            }
+        } else {
+            ctx.log.res(
+                rid,
+                Level::Info,
+                &format!(
+                    "logical volume {}: om did not create it (taken as is at provision): left in place",
+                    path(l)
+                ),
+            );
+        }
     }
     Ok(())
 }

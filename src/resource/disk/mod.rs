@@ -211,7 +211,7 @@ fn loop_start(ctx: &Context, touched: &Touched, rid: &str, d: &Loop) -> Result<b
         } else {
             host::create(ctx, rid, d)?;
             if !ctx.dry_run {
-                created::mark(ctx, rid, d)?;
+                created::mark(ctx, rid, &d.file)?;
             }
         }
     } else if !exists {
@@ -257,7 +257,7 @@ fn loop_stop(ctx: &Context, rid: &str, d: &Loop, remove: bool) -> Result<()> {
             host::detach(ctx, rid, d, &dev)?;
         }
     }
-    if remove && ctx.purge && exists && !created::by_om(ctx, rid, d) {
+    if remove && ctx.purge && exists && !created::by_om(ctx, rid, &d.file) {
         ctx.log.res(
             rid,
             Level::Info,

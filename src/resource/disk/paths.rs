@@ -5,15 +5,59 @@
 //! /etc/docker/daemon.json, another service's data dir, nor one of om's
 //! own trees (its configs, state and logs); nor what another service of
 //! this node names for the same (its loop file, its mount point: one
-//! service's stop would take the other's data away). What `create`,
-//! `set`, `validate` and every start run.
+//! service's stop would take the other's data away). A sync's `dst`
+//! (rsync, btrfs) is checked the same way, and is a tree no other
+//! service's path may be, hold or be inside (rsync's `--delete` and
+//! btrfs's replaced subvolume remove what is there). What `create`,
+//! `set`, `validate`, every start and the receiving side of a sync run.
 
 use crate::docker::system_dirs::{check_elsewhere, real};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::model::disk::Driver;
+use crate::model::sync::SyncKind;
 use crate::model::Service;
 use std::path::{Path, PathBuf};
+
+/// What a path of a data resource is: a disk's file, an fs's mount
+/// point, or a sync's destination (a tree it replaces).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    File,
+    Mnt,
+    Dst,
+}
+
+/// Whether two services' paths (`p` of kind `k`, `o` of kind `ok`) would
+/// share data: the same path, nested mount points, or a sync destination
+/// equal to, inside or holding any other path.
+fn shared(p: &Path, k: Kind, o: &Path, ok: Kind) -> bool {
+    let nested = o.starts_with(p) || p.starts_with(o);
+    match (k, ok) {
+        (Kind::Dst, _) | (_, Kind::Dst) => nested,
+        (Kind::Mnt, Kind::Mnt) => nested,
+        (Kind::File, Kind::File) => o == p,
+        _ => false,
+    }
+}
+
+/// The paths `svc` names on a node: (key, path as written, kind).
+fn paths_of(svc: &Service) -> Vec<(String, String, Kind)> {
+    let files = svc.disks.iter().filter_map(|d| match &d.driver {
+        Driver::Loop(l) => Some((format!("{}.file", d.head.rid), l.file.clone(), Kind::File)),
+        Driver::Vg(_) | Driver::Lv(_) => None,
+    });
+    let mnts = svc
+        .fss
+        .iter()
+        .map(|f| (format!("{}.mnt", f.head.rid), f.mnt.clone(), Kind::Mnt));
+    let dsts = svc
+        .syncs
+        .iter()
+        .filter(|s| s.kind != SyncKind::Docker)
+        .map(|s| (format!("{}.dst", s.head.rid), s.dst.clone(), Kind::Dst));
+    files.chain(mnts).chain(dsts).collect()
+}
 
 /// A directory a path of the service may not be, hold or be inside.
 struct Guarded {
@@ -24,24 +68,12 @@ struct Guarded {
 /// The one check of `svc`'s disk files and mount points against this
 /// host: the config error naming the first key at fault.
 pub fn check_host(svc: &Service, host: &Host) -> Result<()> {
-    let own: Vec<(String, String, bool)> = svc
-        .disks
-        .iter()
-        .filter_map(|d| match &d.driver {
-            Driver::Loop(l) => Some((format!("{}.file", d.head.rid), l.file.clone(), false)),
-            Driver::Vg(_) | Driver::Lv(_) => None,
-        })
-        .chain(
-            svc.fss
-                .iter()
-                .map(|f| (format!("{}.mnt", f.head.rid), f.mnt.clone(), true)),
-        )
-        .collect();
+    let own = paths_of(svc);
     if own.is_empty() {
         return Ok(());
     }
     let (guarded, others) = known(svc, host)?;
-    for (key, raw, is_mnt) in &own {
+    for (key, raw, kind) in &own {
         let p = super::real_within(key, raw)?;
         let refuse = |why: String| {
             Error::config(
@@ -67,12 +99,10 @@ pub fn check_host(svc: &Service, host: &Host) -> Result<()> {
                 return Err(refuse(format!("is inside {what} ({gp})")));
             }
         }
-        for (other, oraw, o_mnt) in &others {
+        for (other, oraw, o_kind) in &others {
             // another's path that does not answer: compared as written
             let o = super::real_within(other, oraw).unwrap_or_else(|_| PathBuf::from(oraw));
-            // the same file, the same mount point, or mount points nested
-            let shared = o == p || (*is_mnt && *o_mnt && (o.starts_with(&p) || p.starts_with(&o)));
-            if shared && is_mnt == o_mnt {
+            if shared(&p, *kind, &o, *o_kind) {
                 return Err(refuse(format!(
                     "is also {other} ({}): one service's data is not another's",
                     o.display()
@@ -88,7 +118,7 @@ pub fn check_host(svc: &Service, host: &Host) -> Result<()> {
 /// mount point). A listing that fails is an error (silence is not "no
 /// other service"); a config that can not be read is no service to start.
 #[allow(clippy::type_complexity)]
-fn known(svc: &Service, host: &Host) -> Result<(Vec<Guarded>, Vec<(String, String, bool)>)> {
+fn known(svc: &Service, host: &Host) -> Result<(Vec<Guarded>, Vec<(String, String, Kind)>)> {
     let roots = &host.roots;
     let mut guarded: Vec<Guarded> = roots
         .trees()
@@ -124,22 +154,11 @@ fn known(svc: &Service, host: &Host) -> Result<(Vec<Guarded>, Vec<(String, Strin
                 what: format!("the data dir of service {path}"),
             });
         }
-        for d in &o.disks {
-            if let Driver::Loop(l) = &d.driver {
-                others.push((
-                    format!("the {}.file of service {path}", d.head.rid),
-                    l.file.clone(),
-                    false,
-                ));
-            }
-        }
-        for f in &o.fss {
-            others.push((
-                format!("the {}.mnt of service {path}", f.head.rid),
-                f.mnt.clone(),
-                true,
-            ));
-        }
+        others.extend(
+            paths_of(&o)
+                .into_iter()
+                .map(|(key, raw, kind)| (format!("the {key} of service {path}"), raw, kind)),
+        );
     }
     Ok((guarded, others))
 }

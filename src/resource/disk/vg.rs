@@ -7,7 +7,9 @@
 //! drops this node's tag, even when it is down. A volume group another
 //! node's tag is on is refused unless `--force` (which drops that tag):
 //! fail-closed, as the split-brain guard. Purge removes it
-//! (`vgremove -f`, `pvremove`).
+//! (`vgremove -f`, `pvremove` of the devices provision made physical
+//! volumes) only when om's provision created it (its record, `created`):
+//! a volume group taken as is is left, said.
 
 use super::lvm::{self, cmd};
 use super::State;
@@ -30,10 +32,12 @@ pub fn start(ctx: &Context, touched: &Touched, rid: &str, v: &Vg) -> Result<bool
                 &format!("volume group {} exists: taken as is", v.name),
             ),
             None => {
-                create(ctx, rid, v)?;
+                let made = create(ctx, rid, v)?;
                 if ctx.dry_run {
                     return Ok(false);
                 }
+                let record: Vec<&str> = std::iter::once(v.name.as_str()).chain(made).collect();
+                super::created::mark(ctx, rid, &record.join("\n"))?;
                 seen = lvm::vg(&v.name)?;
             }
         }
@@ -73,8 +77,9 @@ pub fn start(ctx: &Context, touched: &Touched, rid: &str, v: &Vg) -> Result<bool
 }
 
 /// `pvcreate` of each device that is not a physical volume yet, then
-/// `vgcreate [options] NAME PVS`; each device checked first.
-fn create(ctx: &Context, rid: &str, v: &Vg) -> Result<()> {
+/// `vgcreate [options] NAME PVS`; each device checked first. The devices
+/// it made physical volumes.
+fn create<'a>(ctx: &Context, rid: &str, v: &'a Vg) -> Result<Vec<&'a str>> {
     if v.pvs.is_empty() {
         return Err(Error::config(
             format!("{rid}.pvs"),
@@ -127,7 +132,8 @@ fn create(ctx: &Context, rid: &str, v: &Vg) -> Result<()> {
     let mut args: Vec<&str> = v.options.iter().map(String::as_str).collect();
     args.push(&v.name);
     args.extend(v.pvs.iter().map(String::as_str));
-    lvm::run(ctx, rid, &cmd("vgcreate", &args))
+    lvm::run(ctx, rid, &cmd("vgcreate", &args))?;
+    Ok(blank)
 }
 
 /// Deactivates the volume group and drops this node's tag (a volume group
@@ -149,10 +155,34 @@ pub fn stop(ctx: &Context, rid: &str, v: &Vg, remove: bool) -> Result<()> {
         lvm::run(ctx, rid, &cmd("vgchange", &["--deltag", &node, &v.name]))?;
     }
     if remove && ctx.purge {
-        lvm::run(ctx, rid, &cmd("vgremove", &["-f", &v.name]))?;
-        if !v.pvs.is_empty() {
-            lvm::run(ctx, rid, &cmd("pvremove", &v.pvs))?;
-        }
+        purge(ctx, rid, v)?;
+    }
+    Ok(())
+}
+
+/// `vgremove -f` and `pvremove` of what om's provision created (its
+/// record); a volume group it found is left, said.
+fn purge(ctx: &Context, rid: &str, v: &Vg) -> Result<()> {
+    let record = super::created::recorded(ctx, rid).unwrap_or_default();
+    let mut lines = record.lines();
+    if lines.next() != Some(v.name.as_str()) {
+        ctx.log.res(
+            rid,
+            Level::Info,
+            &format!(
+                "volume group {}: om did not create it (taken as is at provision): left in place",
+                v.name
+            ),
+        );
+        return Ok(());
+    }
+    let made: Vec<&str> = lines.filter(|pv| v.pvs.iter().any(|p| p == pv)).collect();
+    lvm::run(ctx, rid, &cmd("vgremove", &["-f", &v.name]))?;
+    if !made.is_empty() {
+        lvm::run(ctx, rid, &cmd("pvremove", &made))?;
+    }
+    if !ctx.dry_run {
+        super::created::forget(ctx, rid);
     }
     Ok(())
 }

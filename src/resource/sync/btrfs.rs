@@ -96,8 +96,12 @@ fn delete(log: &Logger, rid: &str, p: &Path) -> Result<()> {
 }
 
 /// The snapshot directory and names of `s` beside `base` (src on the
-/// sender, dst on a receiver): (dir, NAME@sent, NAME@tosend).
-fn snaps(s: &DataSync, base: &str) -> Result<(PathBuf, PathBuf, PathBuf)> {
+/// sender, dst on a receiver): (dir, NAME@sent, NAME@tosend), NAME the
+/// src's name, the service's `id` and the rid (`data.ID.sync#1`): two
+/// services, or two syncs, beside the same directory never share one.
+/// Both sides compute it from their own config (the id is the same on
+/// every node, the receiver checks it).
+fn snaps(s: &DataSync, id: &str, base: &str) -> Result<(PathBuf, PathBuf, PathBuf)> {
     let src = Path::new(s.src.first().map_or("", String::as_str));
     let name = src
         .file_name()
@@ -107,6 +111,7 @@ fn snaps(s: &DataSync, base: &str) -> Result<(PathBuf, PathBuf, PathBuf)> {
         .parent()
         .ok_or_else(|| Error::Failed(format!("{base}: no parent directory")))?
         .join(SNAP_DIR);
+    let name = format!("{name}.{id}.{}", s.head.rid);
     Ok((
         dir.clone(),
         dir.join(format!("{name}@sent")),
@@ -158,9 +163,9 @@ const NO_PARENT: &str = "no common snapshot of the last sync here";
 
 /// The receiving side, this node's checks passed and its lock held:
 /// whether it received (the success to record).
-pub fn receive(s: &DataSync, words: &[String], log: &Logger) -> Result<bool> {
+pub fn receive(s: &DataSync, id: &str, words: &[String], log: &Logger) -> Result<bool> {
     let rid = s.head.rid.as_str();
-    let (dir, sent, tosend) = snaps(s, &s.dst)?;
+    let (dir, sent, tosend) = snaps(s, id, &s.dst)?;
     let dst = Path::new(&s.dst);
     // dst is replaced by each success: only a subvolume, or nothing
     if let Err(e) = show(dst) {
@@ -218,7 +223,7 @@ pub fn transfer(
         Ok(None) => return fail(format!("{path}: {rid}.src: {src_word} does not exist")),
         Err(e) => return fail(format!("{path}: {rid}.src: {e}")),
     }
-    let (dir, sent, tosend) = snaps(s, src_word)?;
+    let (dir, sent, tosend) = snaps(s, &svc.id, src_word)?;
     prepare(log, rid, &dir, &tosend)?;
     run(
         log,
@@ -317,6 +322,29 @@ fn is_uuid(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snapshot_names_are_the_service_s_and_the_resource_s() {
+        let sync = |rid: &str| DataSync {
+            head: crate::model::Head {
+                rid: rid.into(),
+                ..Default::default()
+            },
+            src: vec!["/a/data".into()],
+            dst: "/b/data".into(),
+            ..Default::default()
+        };
+        let (dir, sent, tosend) = snaps(&sync("sync#1"), "ID1", "/b/data").unwrap();
+        assert_eq!(dir, Path::new("/b/.om-sync"));
+        assert_eq!(sent, Path::new("/b/.om-sync/data.ID1.sync#1@sent"));
+        assert_eq!(tosend, Path::new("/b/.om-sync/data.ID1.sync#1@tosend"));
+        // another service, another sync of the same: other snapshots
+        let other = snaps(&sync("sync#1"), "ID2", "/b/data").unwrap();
+        let again = snaps(&sync("sync#2"), "ID1", "/b/data").unwrap();
+        for (_, s, t) in [other, again] {
+            assert!(s != sent && t != tosend, "{}", s.display());
+        }
+    }
 
     #[test]
     fn btrfs_subvolume_show_is_read() {

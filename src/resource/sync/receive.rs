@@ -56,6 +56,9 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
         SyncKind::Btrfs => super::btrfs::receiver_words_ok(&args.server),
     }
     .map_err(|why| Error::Failed(format!("{path}: {rid} from {from}: {why}")))?;
+    // this node's paths, dst among them, checked on this host before
+    // anything is written or removed (SPEC 11, 17)
+    crate::resource::disk::paths::check_host(&svc, ctx)?;
     // stdout is rsync's protocol: om says nothing there, and its log
     // lines go to stderr, which the sender's rsync hands to the sender
     let log = service_log(ctx, path, false);
@@ -73,7 +76,7 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     let received = match s.kind {
         SyncKind::Rsync => rsync(s, args, &log)?,
         SyncKind::Docker => super::docker::receive(ctx, &svc, &args.server, &log)?,
-        SyncKind::Btrfs => super::btrfs::receive(s, &args.server, &log)?,
+        SyncKind::Btrfs => super::btrfs::receive(s, &svc.id, &args.server, &log)?,
     };
     // the time of the success, kept here as this node's last sync, from
     // the sender (which records its own when its side ends)

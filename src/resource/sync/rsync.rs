@@ -92,24 +92,119 @@ pub fn send_cmd(s: &DataSync, mode: Mode, t: &Transfer) -> Cmd {
     Cmd::new("rsync", args)
 }
 
+/// The short options a receiving server may be given, one letter each,
+/// none taking an argument (`-T DIR`, `-B N`, `-f RULE`, `-M OPT`, and
+/// `-K`, which would follow a link in `dst` out of it, are not among
+/// them); `e` is rsync's info string (`e.iLsfxCIvu`), the bundle's end.
+const SERVER_SHORT: &str = "vlHogDtpAXrxczuSWLkOJUNdyIiqmshnEC0";
+
+/// The long options a receiving server may be given, as the sender's
+/// rsync passes them (`--opt` or `--opt=N`, N digits).
+const SERVER_LONG: &[&str] = &[
+    "--delete",
+    "--delete-before",
+    "--delete-during",
+    "--delete-delay",
+    "--delete-after",
+    "--delete-excluded",
+    "--force",
+    "--stats",
+    "--numeric-ids",
+    "--checksum",
+    "--partial",
+    "--size-only",
+    "--ignore-existing",
+    "--existing",
+    "--safe-links",
+    "--ignore-errors",
+    "--inplace",
+    "--delay-updates",
+];
+
+/// The long options with a number: `--timeout=N`, `--bwlimit=N`, …
+const SERVER_NUMBERED: &[&str] = &[
+    "--timeout=",
+    "--bwlimit=",
+    "--max-delete=",
+    "--modify-window=",
+    "--compress-level=",
+    "--max-size=",
+    "--min-size=",
+];
+
+/// Whether `word` is one short-option bundle a receiving server may be
+/// given (`-vlHogDtpAXrxe.iLsfxCIvu`).
+fn short_bundle_ok(word: &str) -> bool {
+    let Some(rest) = word
+        .strip_prefix('-')
+        .filter(|r| !r.is_empty() && !r.starts_with('-'))
+    else {
+        return false;
+    };
+    for (i, c) in rest.char_indices() {
+        if c == 'e' {
+            let info = &rest[i + 1..];
+            return info.starts_with('.') && info[1..].chars().all(|c| c.is_ascii_alphanumeric());
+        }
+        if !SERVER_SHORT.contains(c) {
+            return false;
+        }
+    }
+    true
+}
+
 /// Whether the words after the receiver's `--` are an rsync server's
-/// that receives into `dst` (rsync's own remote command line, which ends
-/// with `.` and the destination): never a sender (`--sender`), never
-/// another destination than the receiver's own config names.
+/// that receives into `dst`, as om's sender's rsync passes them:
+/// `--server`, then only option words of an allowlist (never `--sender`,
+/// never an option that takes a path but `--temp-dir` with om's own),
+/// then exactly `.` and this node's `dst` (rsync's receiver works in the
+/// first path it is given).
 pub fn server_words_ok(words: &[String], dst: &str) -> Result<(), String> {
-    if words.first().map(String::as_str) != Some("--server") {
+    let Some((first, rest)) = words.split_first() else {
+        return Err("no destination".into());
+    };
+    if first != "--server" {
         return Err("not an rsync server's command line".into());
     }
-    if words.iter().any(|w| w == "--sender") {
-        return Err("a sync only receives here (--sender)".into());
+    let mut i = 0;
+    while let Some(w) = rest.get(i) {
+        if !w.starts_with('-') {
+            break;
+        }
+        let ok = if w == "--sender" {
+            return Err("a sync only receives here (--sender)".into());
+        } else if w == "--temp-dir" {
+            i += 1;
+            rest.get(i).is_some_and(|d| d == TEMP_DIR)
+        } else if w.starts_with("--") {
+            *w == format!("--temp-dir={TEMP_DIR}")
+                || SERVER_LONG.contains(&w.as_str())
+                || SERVER_NUMBERED.iter().any(|p| {
+                    w.strip_prefix(p)
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                })
+        } else {
+            short_bundle_ok(w)
+        };
+        if !ok {
+            return Err(format!(
+                "{} is not an option a sync's receiving rsync takes",
+                quote(w)
+            ));
+        }
+        i += 1;
     }
-    match words.last() {
-        Some(last) if last == dst => Ok(()),
-        Some(last) => Err(format!(
+    match &rest[i.min(rest.len())..] {
+        [dot, last] if dot == "." && last == dst => Ok(()),
+        [dot, last] if dot == "." => Err(format!(
             "the destination {} is not this node's dst ({dst})",
             quote(last)
         )),
-        None => Err("no destination".into()),
+        [] => Err("no destination".into()),
+        other => Err(format!(
+            "the paths {} are not '.' and this node's dst ({dst})",
+            quote(&other.join(" "))
+        )),
     }
 }
 
@@ -206,5 +301,48 @@ mod tests {
         assert!(server_words_ok(&w("--server -logDtpr . /etc"), "/srv/db").is_err());
         assert!(server_words_ok(&w("-c reboot"), "/srv/db").is_err());
         assert!(server_words_ok(&[], "/srv/db").is_err());
+    }
+
+    #[test]
+    fn the_receiver_takes_what_om_s_sender_passes_and_nothing_else() {
+        let w = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let dst = "/srv/db";
+        // what rsync 3 passes for om's update and full (seen through -e)
+        for ok in [
+            "--server -vlHogDtpAXrxe.iLsfxCIvu --timeout=3600 --bwlimit=1024 --delete --force --stats --temp-dir .om-sync-tmp . /srv/db",
+            "--server -vlHogDtpAXrcxe.iLsfxCIvu --timeout=3600 --delete --force --stats --temp-dir .om-sync-tmp . /srv/db",
+            "--server -logDtprze.iLsfxCIvu --delete-after --partial --numeric-ids --temp-dir .om-sync-tmp . /srv/db",
+            "--server -lyOogDtprSe.iLsfxCIvu --size-only --max-delete=5 --max-size=1048576 --inplace . /srv/db",
+        ] {
+            assert_eq!(server_words_ok(&w(ok), dst), Ok(()), "{ok}");
+        }
+        let base = "--server -vlHogDtpAXrxe.iLsfxCIvu --delete";
+        for bad in [
+            // the receiver works in the first path: another directory
+            format!("{base} . /victim /srv/db"),
+            format!("{base} /victim /srv/db"),
+            format!("{base} . /srv/db /victim"),
+            format!("{base} /srv/db"),
+            format!("{base} --log-file=/victim/log . /srv/db"),
+            format!("{base} --backup-dir=/victim . /srv/db"),
+            format!("{base} --partial-dir=/victim . /srv/db"),
+            format!("{base} --partial-dir /victim . /srv/db"),
+            format!("{base} --temp-dir /victim . /srv/db"),
+            format!("{base} --temp-dir=/victim . /srv/db"),
+            format!("{base} --link-dest=/victim . /srv/db"),
+            format!("{base} --compare-dest=/victim . /srv/db"),
+            format!("{base} --copy-dest=/victim . /srv/db"),
+            format!("{base} --files-from=/victim/list . /srv/db"),
+            format!("{base} --write-devices . /srv/db"),
+            format!("{base} --remove-source-files . /srv/db"),
+            format!("{base} --timeout=1x . /srv/db"),
+            // arguments hidden in a short bundle
+            "--server -vT/victim . /srv/db".into(),
+            "--server -vK . /srv/db".into(),
+            "--server -ve.i/x . /srv/db".into(),
+            "--server -- . /srv/db".into(),
+        ] {
+            assert!(server_words_ok(&w(&bad), dst).is_err(), "{bad}");
+        }
     }
 }
