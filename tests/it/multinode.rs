@@ -1745,12 +1745,14 @@ fn a_rollback_under_way_finishes_when_the_session_drops() {
     let _cleanup = Cleanup(vec![c1.clone(), format!("{name}.container.2")]);
     // container#1's sleep (its pid 1) ignores SIGTERM: its stop in the
     // rollback takes stop_timeout; container#2 exits at once: the start
-    // fails on its own
+    // fails on its own (its health check, which never runs before the
+    // exit, makes om wait for healthy and see the exit, whatever the load:
+    // without one an inspect before `false` ran reads "running")
     create(
         &env,
         &name,
         &format!(
-            "[container#1]\ntype = docker\nimage = {img}\ncommand = sleep 1000\nstop_timeout = 3s\n[container#2]\ntype = docker\nimage = {img}\ncommand = false\n",
+            "[container#1]\ntype = docker\nimage = {img}\ncommand = sleep 1000\nstop_timeout = 3s\n[container#2]\ntype = docker\nimage = {img}\ncommand = false\nrun_args = --health-cmd true --health-interval 60s --health-start-period 60s\n",
             img = registry_image()
         ),
     );
