@@ -214,12 +214,6 @@ pub fn is_superuser() -> bool {
     crate::fsutil::euid() == 0
 }
 
-/// This node's name as `Host` reads it, for what reads it without a
-/// `Host` (a volume group's tag in a status).
-pub fn this_node() -> String {
-    nodename(std::env::var("OSVC_NODENAME").ok())
-}
-
 /// `OSVC_NODENAME`, else the host name.
 fn nodename(over: Option<String>) -> String {
     over.filter(|n| !n.is_empty())

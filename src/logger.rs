@@ -66,6 +66,11 @@ fn paint(text: &str, code: &str) -> String {
 impl Logger {
     /// `log_file`: where to append (in om's trees `owned`); an unwritable
     /// log is not a reason to fail a read-only command.
+    /// The node this log speaks for (the host's name, as `Host` read it).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
     pub fn new(node: &str, svcname: &str, log_file: Option<&Path>, owned: Owned) -> Logger {
         // 0600: the log holds docker command lines, so config values.
         let file = log_file.and_then(|p| crate::fsutil::open_append(p, owned).ok().map(Mutex::new));

@@ -97,7 +97,7 @@ pub fn status(ctx: &Context, res: Resource, cur: &Current) -> Result<ResourceSta
             container::status::resource(ctx.svc, c, cur.of(ctx.svc, c)?.as_ref())
         }
         Resource::Ip(i) => ip::status::resource(i, &ip::state(ctx, i)),
-        Resource::Disk(d) => disk::status::resource(d, &disk::state(d)),
+        Resource::Disk(d) => disk::status::resource(d, &disk::state(d, ctx.log.node())),
         Resource::Fs(f) => fs::status(ctx.svc, f),
         Resource::Sync(s) => sync::status::resource(s, &sync::status::Seen::default(), false),
         Resource::Volume(v) => volume::status::resource(v, &volume::state(ctx, v)),
@@ -114,7 +114,7 @@ pub fn started_and_up(ctx: &Context, touched: &Touched, res: Resource, cur: &Cur
     match res {
         Resource::Container(c) => cur.of(ctx.svc, c).ok().flatten().is_some_and(|i| i.running),
         Resource::Ip(_) => true,
-        Resource::Disk(d) => disk::state(d) == disk::State::Up,
+        Resource::Disk(d) => disk::state(d, ctx.log.node()) == disk::State::Up,
         Resource::Fs(f) => fs::state(ctx.svc, f) == disk::State::Up,
         Resource::Sync(_) => false,
         Resource::Volume(v) => volume::state(ctx, v) == volume::State::Up,

@@ -95,7 +95,7 @@ pub fn service_in(
     started: bool,
     running: Option<&str>,
 ) -> ServiceStatus {
-    let mut resources = resources_in(svc, &view, ips, syncs, volumes, running);
+    let mut resources = resources_in(svc, node, &view, ips, syncs, volumes, running);
     let avail = aggregate(&resources, false);
     let mut overall = aggregate(&resources, true);
     // A container down while the service is started says so on its line;
@@ -184,6 +184,7 @@ fn down_while_started(svc: &Service, resources: &mut [ResourceStatus]) -> bool {
 /// the config does not name.
 fn resources_in(
     svc: &Service,
+    node: &str,
     view: &View,
     ips: &[crate::resource::ip::State],
     syncs: &[crate::resource::sync::status::Seen],
@@ -213,11 +214,9 @@ fn resources_in(
             .map(|(i, seen)| ip_resource(i, seen)),
     );
     // the data resources (SPEC 17): the host's, not the engine's
-    resources.extend(
-        svc.disks
-            .iter()
-            .map(|d| crate::resource::disk::status::resource(d, &crate::resource::disk::state(d))),
-    );
+    resources.extend(svc.disks.iter().map(|d| {
+        crate::resource::disk::status::resource(d, &crate::resource::disk::state(d, node))
+    }));
     resources.extend(svc.fss.iter().map(|f| crate::resource::fs::status(svc, f)));
     // the volumes after them (`volumes`: what `volume::seen` said, in
     // `svc.volumes` order)

@@ -58,11 +58,12 @@ pub fn stop(ctx: &Context, d: &Disk, remove: bool) -> Result<()> {
     }
 }
 
-/// Where the disk stands on this host.
-pub fn state(d: &Disk) -> State {
+/// Where the disk stands on this host, node `node` (whose tag a volume
+/// group carries when taken here).
+pub fn state(d: &Disk, node: &str) -> State {
     match &d.driver {
         Driver::Loop(l) => loop_state(l),
-        Driver::Vg(v) => vg::state(v, &crate::host::this_node()),
+        Driver::Vg(v) => vg::state(v, node),
         Driver::Lv(l) => lv::state(l),
     }
 }

@@ -22,7 +22,7 @@ use crate::resource::{Context, Touched};
 /// of its name; then takes it. Whether this call took it.
 pub fn start(ctx: &Context, touched: &Touched, rid: &str, v: &Vg) -> Result<bool> {
     super::need_root(rid)?;
-    let node = crate::host::this_node();
+    let node = ctx.log.node();
     let mut seen = lvm::vg(&v.name)?;
     if ctx.provision {
         match &seen {
@@ -67,9 +67,9 @@ pub fn start(ctx: &Context, touched: &Touched, rid: &str, v: &Vg) -> Result<bool
         );
         lvm::run(ctx, rid, &cmd("vgchange", &["--deltag", other, &v.name]))?;
     }
-    let took = !seen.tags.contains(&node);
+    let took = !seen.tags.iter().any(|t| t == node);
     if took {
-        lvm::run(ctx, rid, &cmd("vgchange", &["--addtag", &node, &v.name]))?;
+        lvm::run(ctx, rid, &cmd("vgchange", &["--addtag", node, &v.name]))?;
         touched.mark(rid);
     }
     lvm::run(ctx, rid, &cmd("vgchange", &["-ay", &v.name]))?;
@@ -141,7 +141,7 @@ fn create<'a>(ctx: &Context, rid: &str, v: &'a Vg) -> Result<Vec<&'a str>> {
 /// removes it and its physical volumes' labels.
 pub fn stop(ctx: &Context, rid: &str, v: &Vg, remove: bool) -> Result<()> {
     super::need_root(rid)?;
-    let node = crate::host::this_node();
+    let node = ctx.log.node();
     let Some(seen) = lvm::vg(&v.name)? else {
         ctx.log.res(
             rid,
@@ -151,8 +151,8 @@ pub fn stop(ctx: &Context, rid: &str, v: &Vg, remove: bool) -> Result<()> {
         return Ok(());
     };
     lvm::run(ctx, rid, &cmd("vgchange", &["-an", &v.name]))?;
-    if seen.tags.contains(&node) {
-        lvm::run(ctx, rid, &cmd("vgchange", &["--deltag", &node, &v.name]))?;
+    if seen.tags.iter().any(|t| t == node) {
+        lvm::run(ctx, rid, &cmd("vgchange", &["--deltag", node, &v.name]))?;
     }
     if remove && ctx.purge {
         purge(ctx, rid, v)?;
