@@ -9,40 +9,14 @@
 //! backing file, never by a guessed /dev/loopN), however the test ends.
 
 use crate::support::{create, docker_ok, registry_image, unique, Cleanup, Env, LOOP};
+use crate::support::{loops_of, mounted};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn root() {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let euid = unsafe { libc::geteuid() };
-    assert_eq!(
-        euid, 0,
-        "the data tests attach loop devices and mount, which needs root; run scripts/test as root"
-    );
-}
-
-/// The loop devices attached to `file` (`losetup -j`).
-fn loops_of(file: &Path) -> Vec<String> {
-    let out = Command::new("losetup")
-        .arg("-j")
-        .arg(file)
-        .output()
-        .expect("losetup (scripts/test installs it: mount)");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once(": ").map(|(d, _)| d.to_string()))
-        .collect()
-}
-
-/// Whether something is mounted on `mnt` (the mount table's word).
-fn mounted(mnt: &Path) -> bool {
-    let table = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
-    let mnt = mnt.to_string_lossy();
-    table
-        .lines()
-        .any(|l| l.split(' ').nth(4) == Some(mnt.as_ref()))
+    crate::support::need_root("the data tests attach loop devices and mount");
 }
 
 /// What the test made on the host, taken back however it ends: its mount

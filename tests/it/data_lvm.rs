@@ -9,31 +9,14 @@
 //! removes the volume groups, physical volumes and loop devices the test
 //! made, however it ends.
 
+use crate::support::loops_of;
 use crate::support::{create, unique, Env, NODE};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let euid = unsafe { libc::geteuid() };
-    assert_eq!(
-        euid, 0,
-        "the LVM tests attach loop devices, which needs root; run scripts/test as root"
-    );
-}
-
-/// The loop devices attached to `file` (`losetup -j`).
-fn loops_of(file: &Path) -> Vec<String> {
-    let out = Command::new("losetup")
-        .arg("-j")
-        .arg(file)
-        .output()
-        .expect("losetup");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once(": ").map(|(d, _)| d.to_string()))
-        .collect()
+    crate::support::need_root("the LVM tests attach loop devices");
 }
 
 /// The test's loop devices and volume groups, and the LVM config that

@@ -17,12 +17,7 @@ use std::sync::OnceLock;
 
 /// These tests make links: they need root (scripts/test runs as root).
 fn root() {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let euid = unsafe { libc::geteuid() };
-    assert_eq!(
-        euid, 0,
-        "the ip tests make bridges and links, which needs root; run scripts/test as root"
-    );
+    crate::support::need_root("the ip tests make bridges and links");
 }
 
 /// `PROGRAM ARGS`, its output; a program that is not there fails the test,

@@ -420,3 +420,35 @@ fn get_v2(addr: &str, basic: Option<&str>) -> Result<String, String> {
     s.read_to_string(&mut answer).map_err(fail)?;
     Ok(answer)
 }
+
+/// Fails the test unless it runs as root: `what` it does needs it.
+pub fn need_root(what: &str) {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(
+        euid, 0,
+        "{what}, which needs root; run scripts/test as root"
+    );
+}
+
+/// The loop devices attached to `file` (`losetup -j`).
+pub fn loops_of(file: &Path) -> Vec<String> {
+    let out = Command::new("losetup")
+        .arg("-j")
+        .arg(file)
+        .output()
+        .expect("losetup (scripts/test installs it: mount)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(d, _)| d.to_string()))
+        .collect()
+}
+
+/// Whether something is mounted on `mnt` (the mount table's word).
+pub fn mounted(mnt: &Path) -> bool {
+    let table = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    let mnt = mnt.to_string_lossy();
+    table
+        .lines()
+        .any(|l| l.split(' ').nth(4) == Some(mnt.as_ref()))
+}

@@ -8,6 +8,7 @@
 
 use crate::multinode::{rig, rig_env, synced_to};
 use crate::support::{create, registry_image, unique, Cleanup, LOOP, NODE};
+use crate::support::{loops_of, mounted};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -23,27 +24,6 @@ fn sh(program: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The loop devices attached to `file` (`losetup -j`).
-fn loops_of(file: &Path) -> Vec<String> {
-    let out = Command::new("losetup")
-        .arg("-j")
-        .arg(file)
-        .output()
-        .expect("losetup");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once(": ").map(|(d, _)| d.to_string()))
-        .collect()
-}
-
-fn mounted(mnt: &Path) -> bool {
-    let table = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
-    let mnt = mnt.to_string_lossy();
-    table
-        .lines()
-        .any(|l| l.split(' ').nth(4) == Some(mnt.as_ref()))
 }
 
 /// The test's mounts and loop devices, taken back however it ends.
