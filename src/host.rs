@@ -7,7 +7,7 @@ use crate::paths::Roots;
 use crate::paths::{list_services, SvcPath};
 use crate::selector::select;
 use crate::units::parse_duration;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What every command needs to know about this host.
@@ -26,7 +26,7 @@ pub struct Host {
     pub transport: crate::nodes::transport::Transport,
     /// Where `boot enable` writes its units (`OM_SYSTEMD_DIR`, else
     /// /etc/systemd/system).
-    pub systemd_dir: std::path::PathBuf,
+    pub systemd_dir: PathBuf,
     /// `OSVC_NODENAME` as given (a boot unit keeps it).
     pub node_given: Option<String>,
     /// How docker is run.
@@ -46,6 +46,9 @@ pub struct DockerCli {
     pub bound: Duration,
     /// `DOCKER_HOST`, for a command that must name the engine itself.
     pub docker_host: Option<String>,
+    /// The socket this docker CLI reaches, when om can tell (`cli_socket`):
+    /// the container list is asked there, without a CLI (see docker/api.rs).
+    pub socket: Option<PathBuf>,
     /// `--debug`: each docker call said in a D line.
     pub trace: Option<crate::debug::Trace>,
 }
@@ -57,6 +60,7 @@ impl Default for DockerCli {
             program: "docker".into(),
             bound: Duration::from_secs(60),
             docker_host: None,
+            socket: None,
             trace: None,
         }
     }
@@ -112,10 +116,17 @@ impl Host {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "docker".into());
         let docker_host = var("DOCKER_HOST").filter(|s| !s.is_empty());
+        let socket = cli_socket(
+            var("OM_DOCKER").as_deref(),
+            docker_host.as_deref(),
+            var("DOCKER_CONTEXT").as_deref(),
+            &docker_cli_config(),
+        );
         let docker = DockerCli {
             program,
             bound,
             docker_host,
+            socket,
             trace: None,
         };
         // OM_RSH replaces `ssh -o BatchMode=yes` to reach another node
@@ -224,4 +235,127 @@ fn nodename(over: Option<String>) -> String {
                 .filter(|h| !h.is_empty())
         })
         .unwrap_or_else(|| "localhost".into())
+}
+
+/// docker's own default engine on Linux, with no `DOCKER_HOST` and no
+/// context chosen.
+const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+/// The docker CLI's config file as read (`$DOCKER_CONFIG/config.json`,
+/// else `~/.docker/config.json`): `Ok(None)` when there is none.
+fn docker_cli_config() -> std::io::Result<Option<String>> {
+    let dir = match std::env::var_os("DOCKER_CONFIG").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+            Some(h) => Path::new(&h).join(".docker"),
+            None => return Ok(None),
+        },
+    };
+    match std::fs::read_to_string(dir.join("config.json")) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The unix socket a plain `docker` command reaches, when om can tell it
+/// without running one: `DOCKER_HOST=unix://PATH`, or docker's default
+/// socket when neither `DOCKER_HOST`, `DOCKER_CONTEXT` nor the CLI
+/// config's `currentContext` chooses another engine. `None` (every query
+/// through the CLI) when `OM_DOCKER` is set, even to `docker` (a wrapper
+/// sees every call), when a context or a non-unix host
+/// is chosen, and when the CLI config can not be read: the CLI decides
+/// what om can not.
+pub fn cli_socket(
+    om_docker: Option<&str>,
+    docker_host: Option<&str>,
+    docker_context: Option<&str>,
+    config: &std::io::Result<Option<String>>,
+) -> Option<PathBuf> {
+    if om_docker.is_some_and(|p| !p.is_empty()) {
+        return None;
+    }
+    // both set: the CLI's call (it warns, or refuses)
+    if docker_context.is_some_and(|c| !c.is_empty() && c != "default") {
+        return None;
+    }
+    if let Some(host) = docker_host {
+        // DOCKER_HOST wins over the config's context, as for the CLI
+        return host
+            .strip_prefix("unix://")
+            .filter(|p| p.starts_with('/'))
+            .map(PathBuf::from);
+    }
+    let current = match config {
+        Ok(None) => None,
+        Ok(Some(text)) => {
+            let doc: serde_json::Value = serde_json::from_str(text).ok()?;
+            match doc.get("currentContext") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(c)) => Some(c.clone()),
+                Some(_) => return None,
+            }
+        }
+        Err(_) => return None,
+    };
+    match current.as_deref() {
+        None | Some("" | "default") => Some(PathBuf::from(DEFAULT_SOCKET)),
+        Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sock(
+        om: Option<&str>,
+        host: Option<&str>,
+        ctx: Option<&str>,
+        config: std::io::Result<Option<String>>,
+    ) -> Option<String> {
+        cli_socket(om, host, ctx, &config).map(|p| p.display().to_string())
+    }
+
+    #[test]
+    fn the_cli_s_socket_is_known_only_when_nothing_chooses_another_engine() {
+        let none = || Ok(None);
+        let d = Some(DEFAULT_SOCKET.to_string());
+        assert_eq!(sock(None, None, None, none()), d);
+        assert_eq!(sock(None, None, Some("default"), none()), d);
+        let cfg = |t: &str| Ok(Some(t.to_string()));
+        assert_eq!(sock(None, None, None, cfg(r#"{"auths":{}}"#)), d);
+        assert_eq!(
+            sock(None, None, None, cfg(r#"{"currentContext":"default"}"#)),
+            d
+        );
+        // a context, a wrapper, a remote or unreadable config: the CLI decides
+        assert_eq!(
+            sock(None, None, None, cfg(r#"{"currentContext":"rootless"}"#)),
+            None
+        );
+        assert_eq!(sock(None, None, Some("remote"), none()), None);
+        assert_eq!(sock(Some("/opt/wrap"), None, None, none()), None);
+        assert_eq!(sock(None, Some("tcp://10.0.0.1:2375"), None, none()), None);
+        assert_eq!(sock(None, Some("ssh://n2"), None, none()), None);
+        assert_eq!(sock(None, None, None, cfg("{not json")), None);
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(sock(None, None, None, Err(denied)), None);
+        // DOCKER_HOST names the socket, whatever the config's context
+        assert_eq!(
+            sock(
+                None,
+                Some("unix:///run/n2/docker.sock"),
+                None,
+                cfg(r#"{"currentContext":"x"}"#)
+            ),
+            Some("/run/n2/docker.sock".into())
+        );
+        assert_eq!(sock(None, Some("unix://relative"), None, none()), None);
+        assert_eq!(
+            sock(None, Some("unix:///s"), Some("remote"), none()),
+            None,
+            "both set: the CLI's call"
+        );
+    }
 }

@@ -462,6 +462,9 @@ fn wait_pair(
     bound: Duration,
 ) -> Result<(Option<ExitStatus>, Option<ExitStatus>)> {
     let (mut ls, mut rs) = (None, None);
+    // polled from 1 ms, doubling up to 20: a short pipe ends without
+    // waiting a whole slice (`scripts/bench p`)
+    let mut nap = Duration::from_millis(1);
     while ls.is_none() || rs.is_none() {
         if ls.is_none() {
             ls = l.try_wait().map_err(|e| left.spawn_error(&e))?;
@@ -482,7 +485,8 @@ fn wait_pair(
             return Err(e);
         }
         if ls.is_none() || rs.is_none() {
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(Duration::from_millis(20));
         }
     }
     Ok((ls, rs))

@@ -21,9 +21,37 @@ const MAX_ANSWER: u64 = 256 << 20;
 
 /// Every container of the daemon listening on `socket`.
 pub fn containers(socket: &Path, bound: Duration) -> Result<Vec<ContainerInfo>> {
-    let what = format!("GET unix://{}/containers/json?all=1", socket.display());
-    let body = get(socket, "/containers/json?all=1", bound).map_err(|e| match e {
-        Fault::Unreachable(e) => Error::engine(&what, e.to_string()),
+    let what = list_what(socket);
+    let stream = UnixStream::connect(socket).map_err(|e| Error::engine(&what, e.to_string()))?;
+    containers_on(stream, socket, bound, None)
+}
+
+fn list_what(socket: &Path) -> String {
+    format!("GET unix://{}{LIST}", socket.display())
+}
+
+const LIST: &str = "/containers/json?all=1";
+
+/// The same on a connection made (`socket` names it), the request said
+/// in a D line with `--debug`.
+pub fn containers_on(
+    stream: UnixStream,
+    socket: &Path,
+    bound: Duration,
+    trace: Option<&crate::debug::Trace>,
+) -> Result<Vec<ContainerInfo>> {
+    let what = list_what(socket);
+    let t = std::time::Instant::now();
+    let body = get_on(stream, LIST, bound);
+    crate::debug::line(trace, || {
+        let said = match &body {
+            Ok(_) => "200".to_string(),
+            Err(Fault::Unreachable(e) | Fault::Unreadable(e)) => e.clone(),
+        };
+        format!("{what}: {said}, {}", crate::debug::ms(t.elapsed()))
+    });
+    let body = body.map_err(|e| match e {
+        Fault::Unreachable(e) => Error::engine(&what, e),
         Fault::Unreadable(e) => Error::call(&what, e),
     })?;
     parse(&what, &body)
@@ -42,7 +70,15 @@ enum Fault {
 /// An HTTP/1.0 GET (the daemon closes the connection after its answer, so
 /// the body is the rest of the stream); the body of a 200 answer.
 fn get(socket: &Path, path: &str, bound: Duration) -> std::result::Result<String, Fault> {
-    let mut stream = UnixStream::connect(socket).map_err(|e| Fault::Unreachable(e.to_string()))?;
+    let stream = UnixStream::connect(socket).map_err(|e| Fault::Unreachable(e.to_string()))?;
+    get_on(stream, path, bound)
+}
+
+fn get_on(
+    mut stream: UnixStream,
+    path: &str,
+    bound: Duration,
+) -> std::result::Result<String, Fault> {
     let io = |e: std::io::Error| Fault::Unreadable(e.to_string());
     stream.set_read_timeout(Some(bound)).map_err(io)?;
     stream.set_write_timeout(Some(bound)).map_err(io)?;

@@ -55,6 +55,20 @@ impl Engine {
         self.socket.as_deref()
     }
 
+    /// The host's engine's socket, when om can tell which one its docker
+    /// CLI reaches (`host::cli_socket`); `None` for a private daemon.
+    pub fn host_socket(&self) -> Option<&Path> {
+        match self.socket {
+            Some(_) => None,
+            None => self.cli.socket.as_deref(),
+        }
+    }
+
+    /// `--debug`'s trace of this engine's calls.
+    pub fn trace(&self) -> Option<&crate::debug::Trace> {
+        self.cli.trace.as_ref()
+    }
+
     /// The same engine, its commands run with `docker --config DIR`.
     pub fn with_config(&self, dir: &Path) -> Engine {
         Engine {

@@ -80,7 +80,7 @@ const FILES: &[(&str, &str)] = &[
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("OSVC_ROOT_PATH", "Put etc, var and log under this directory."),
     ("OSVC_NODENAME", "The node name (default: the host name)."),
-    ("OM_DOCKER", "The docker CLI to run (default: docker, found in PATH)."),
+    ("OM_DOCKER", "The docker CLI to run (default: docker, found in PATH). Unset, om asks the container list itself on the socket the docker CLI would reach, when it can tell which (DOCKER_HOST=unix://PATH, or /var/run/docker.sock with no DOCKER_HOST and no context chosen), a request instead of a CLI run; set, even to docker, every query goes through the CLI (a wrapper sees them all)."),
     ("OM_DOCKER_TIMEOUT", "The bound of docker calls that have no keyword of their own (default 60s); a docker that does not answer in time is killed."),
     ("OM_RSH", "How om reaches another node: the command that replaces ssh -o BatchMode=yes in ssh -o BatchMode=yes NODE om … (shell words). om SELECTOR docker --node NODE adds ssh's -t before NODE when om has a terminal, so it must accept -t."),
     ("DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG", "Passed on to docker as they are: the engine and the client config docker uses."),

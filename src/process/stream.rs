@@ -151,6 +151,9 @@ impl Streamed<'_> {
     /// waited for the child; after a read error, the killed child is
     /// reaped here.
     fn reap(&self, stdout: String, stderr: String) -> Result<Output> {
+        // both pipes ended: the child is exiting, looked at again after
+        // 1 ms, then twice as long each time, up to a slice
+        let mut nap = Duration::from_millis(1);
         loop {
             match self.reader.try_wait() {
                 Ok(Some(out)) => {
@@ -166,7 +169,8 @@ impl Streamed<'_> {
             if let Some(e) = self.cut_short() {
                 return Err(e);
             }
-            std::thread::sleep(slice(self.deadline));
+            std::thread::sleep(slice(self.deadline).min(nap));
+            nap *= 2;
         }
     }
 }

@@ -370,6 +370,7 @@ fn engine_view(
             .and_then(docker::argv::service_and_rid)
             .is_some_and(|(id, _)| ids.contains(id))
     };
+    let absence = listing.absence(docker::Absence::Listed);
     let rows = listing.rows()?;
     // those under other names are the services' too (their health check
     // output)
@@ -381,7 +382,7 @@ fn engine_view(
     names.extend(renamed.iter().map(String::as_str));
     let wanted: HashSet<&str> = names.iter().copied().collect();
     Ok(engine
-        .survey_listed(rows, &names, true, exits, docker::Absence::Listed)?
+        .survey_listed(rows, &names, true, exits, absence)?
         .into_iter()
         .filter(|i| wanted.contains(i.name.as_str()) || ours(i))
         .collect())

@@ -100,8 +100,16 @@ fn debug_says_the_lock_and_each_docker_call_and_nothing_without_it() {
             out.stderr
         );
     }
+    // the container list, asked on the socket the docker CLI reaches
+    // (no DOCKER_HOST, no context: docker's default), or by the CLI
+    let socket = std::env::var("DOCKER_HOST")
+        .ok()
+        .and_then(|h| h.strip_prefix("unix://").map(String::from))
+        .unwrap_or_else(|| "/var/run/docker.sock".into());
+    let listed = format!("GET unix://{socket}/containers/json?all=1: 200, ");
     assert!(
-        calls.iter().any(|(c, _)| c.starts_with("docker ps -a ")),
+        msgs.iter().any(|m| m.starts_with(&listed))
+            || calls.iter().any(|(c, _)| c.starts_with("docker ps -a ")),
         "{}",
         out.stderr
     );

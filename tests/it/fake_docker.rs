@@ -197,6 +197,9 @@ fn a_missing_docker_cli_is_a_clear_error() {
     let empty = env.root().join("empty-bin");
     std::fs::create_dir_all(&empty).unwrap();
     env.vars.push(("PATH".into(), empty.display().to_string()));
+    // every query through the CLI (the container list too, which om
+    // asks on the engine's socket otherwise)
+    env.vars.push(("OM_DOCKER".into(), "docker".into()));
     let out = env.om(&[&name, "print", "status"]).code(1);
     assert_eq!(
         out.stderr,

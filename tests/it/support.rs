@@ -94,6 +94,11 @@ impl Env {
         if let Some(dir) = &self.path_prefix {
             let path = std::env::var("PATH").unwrap_or_default();
             cmd.env("PATH", format!("{}:{path}", dir.display()));
+            // a docker of the test's own sees every call: with OM_DOCKER
+            // set, om asks no socket itself (host::cli_socket)
+            if dir.join("docker").exists() {
+                cmd.env("OM_DOCKER", "docker");
+            }
         }
         for (k, v) in &self.vars {
             cmd.env(k, v);

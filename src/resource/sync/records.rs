@@ -71,7 +71,9 @@ pub fn write(
         Some(f) => format!("{at} {f}\n"),
         None => format!("{at}\n"),
     };
-    crate::fsutil::write_atomic(&file, text.as_bytes(), &roots.trees())
+    // lost in a power cut, a record reads as none: "never synced", a
+    // warning, never a sync that did not happen said done
+    crate::fsutil::write_atomic_unsynced(&file, text.as_bytes(), &roots.trees())
         .context(|| format!("write {}", file.display()))
 }
 
