@@ -189,6 +189,33 @@ fn a_failing_docker_start_fails_the_action() {
     assert!(status.stdout.contains(" idle\n"), "{}", status.stdout);
 }
 
+/// With no DOCKER_HOST, no context and OM_DOCKER unset, the container
+/// list is asked on docker's default socket: status needs no CLI run (a
+/// PATH without docker shows it). Needs the real engine there.
+#[test]
+fn the_list_is_asked_on_the_engine_s_socket_without_a_cli_run() {
+    crate::support::engine();
+    if std::env::var_os("DOCKER_HOST").is_some() {
+        return; // this run names another engine: the CLI's rule applies
+    }
+    let mut env = Env::new();
+    let name = unique("fk");
+    create(&env, &name, "[container#1]\ntype = docker\nimage = nginx\n");
+    let empty = env.root().join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    env.vars.push(("PATH".into(), empty.display().to_string()));
+    let out = env.om(&[&name, "print", "status", "--format", "json"]).ok();
+    assert!(out.stdout.contains("\"avail\""), "{}", out.stdout);
+    // a context chosen: the CLI's to say, and there is none
+    env.vars.push(("DOCKER_CONTEXT".into(), "elsewhere".into()));
+    let out = env.om(&[&name, "print", "status"]).code(1);
+    assert!(
+        out.stderr.contains("docker: command not found"),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn a_missing_docker_cli_is_a_clear_error() {
     let mut env = Env::new();
