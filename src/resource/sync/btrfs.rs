@@ -180,7 +180,13 @@ pub fn receive(s: &DataSync, id: &str, words: &[String], log: &Logger) -> Result
         }
     }
     prepare(log, rid, &dir, &tosend)?;
-    let cmd = Cmd::new("btrfs", ["receive".to_string(), word(&dir)]);
+    // the stream's paths are the sender's words: `--chroot` confines
+    // them to the snapshot directory (without it a `../` in a stream
+    // writes anywhere on this host), `-e` ends at the first stream's end
+    let cmd = Cmd::new(
+        "btrfs",
+        ["receive".into(), "-e".into(), "--chroot".into(), word(&dir)],
+    );
     let code = crate::process::inherit(&cmd)?;
     if code != 0 {
         // the partial subvolume goes now (the next sync would remove it)
