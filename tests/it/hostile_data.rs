@@ -320,3 +320,42 @@ fn a_docker_sync_loads_no_image_the_service_does_not_use() {
     assert_eq!(code, 0, "{err}");
     env.om(&[&name, "purge", "--local"]).ok();
 }
+
+/// The receiving om checks the sync by its own config: a sender that is
+/// not one of the service's nodes, or a sync whose targets here do not
+/// include this node (a sender with another config), is refused before
+/// anything is written.
+#[test]
+fn a_sync_is_received_only_from_a_node_of_the_service_into_one_of_its_targets() {
+    let env = Env::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dst = dir.path().join("dst");
+    let dst_word = dst.to_string_lossy().into_owned();
+    let words = ["--server", "-logDtpre.iLsfxCIvu", ".", dst_word.as_str()];
+    let name = unique("hd");
+    // this node is one of the nodes, the sync sends to the drp node only
+    let ini = format!(
+        "[DEFAULT]\nnodes = {NODE} n2\ndrpnodes = n3\n[sync#1]\ntype = rsync\nsrc = {}/src/\ndst = {dst_word}\ntarget = drpnodes\n",
+        dir.path().display(),
+    );
+    create(&env, &name, &ini);
+    let id = env.svc_id(&name);
+    let (code, err) = receive(&env, &receiver(&name, Some(&id), &words), Vec::new());
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "sync#1 does not send to {NODE} by its config here (its targets: n3)"
+        )),
+        "{err}"
+    );
+    assert!(!dst.exists(), "the receiver made its dst");
+    // from a node that is no node of the service (here, the drp node)
+    env.om(&[&name, "set", "--kw", "sync#1.target=nodes drpnodes"])
+        .ok();
+    let mut args = receiver(&name, Some(&id), &words);
+    args[5] = "n3";
+    let (code, err) = receive(&env, &args, Vec::new());
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("n3 is not one of its nodes here"), "{err}");
+    assert!(!dst.exists(), "the receiver made its dst");
+}

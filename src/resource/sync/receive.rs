@@ -17,6 +17,7 @@ use crate::host::Host;
 use crate::logger::{Level, Logger};
 use crate::model::sync::SyncKind;
 use crate::model::{DataSync, Service};
+use crate::nodename::is_local;
 use crate::nodes::ask::Word;
 use crate::paths::SvcPath;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,7 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     let s = the_sync(&svc, args)?;
     let rid = s.head.rid.as_str();
     refuse_another_service(path, here, from, &svc, args)?;
+    refuse_outside_its_targets(path, here, from, &svc, s)?;
     match s.kind {
         SyncKind::Rsync => server_words_ok(&args.server, &s.dst),
         SyncKind::Docker => super::docker::receiver_words_ok(&args.server),
@@ -123,6 +125,34 @@ fn refuse_another_service(
         return fail(format!(
             "{path} on {here} has id {}, the one on {from} id {id}: another service, no sync into it",
             svc.id
+        ));
+    }
+    Ok(())
+}
+
+/// By this node's config, the sync goes from `from` to here: `from` is
+/// one of the service's `nodes` (a disaster recovery node never sends) and
+/// this node one of the resource's targets; anything else is a sender
+/// whose config is not this one, refused before anything is written.
+fn refuse_outside_its_targets(
+    path: &SvcPath,
+    here: &str,
+    from: &str,
+    svc: &Service,
+    s: &DataSync,
+) -> Result<()> {
+    let rid = s.head.rid.as_str();
+    if !svc.nodes.iter().any(|n| is_local(n, from)) {
+        return fail(format!(
+            "{path}: {from} is not one of its nodes here ({}): no sync from it",
+            svc.nodes.join(" ")
+        ));
+    }
+    let targets = s.target_nodes(svc, None);
+    if !targets.iter().any(|n| is_local(n, here)) {
+        return fail(format!(
+            "{path}: {rid} does not send to {here} by its config here (its targets: {}): no sync into it",
+            targets.join(" ")
         ));
     }
     Ok(())
