@@ -162,9 +162,12 @@ fn crc32c(data: &[u8]) -> u32 {
     crc
 }
 
-/// A btrfs send stream with each command's attributes passed through
-/// `edit(command, attribute type, value)`, its checksums made again.
-fn rewrite(stream: &[u8], edit: impl Fn(u16, u16, &[u8]) -> Vec<u8>) -> Vec<u8> {
+/// A command of a btrfs send stream: its number and attributes.
+type StreamCmd = (u16, Vec<(u16, Vec<u8>)>);
+
+/// A btrfs send stream with each command passed through `edit` (None
+/// drops it), its checksums made again.
+fn rewrite(stream: &[u8], edit: impl Fn(StreamCmd) -> Option<StreamCmd>) -> Vec<u8> {
     let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
     let u32_at = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
     let mut out = stream[..17].to_vec();
@@ -173,16 +176,22 @@ fn rewrite(stream: &[u8], edit: impl Fn(u16, u16, &[u8]) -> Vec<u8>) -> Vec<u8> 
         let len = u32_at(stream, pos) as usize;
         let cmd = u16_at(stream, pos + 4);
         let body = &stream[pos + 10..pos + 10 + len];
-        let mut new_body = Vec::new();
+        pos += 10 + len;
+        let mut attrs = Vec::new();
         let mut p = 0;
         while p < body.len() {
-            let t = u16_at(body, p);
             let l = u16_at(body, p + 2) as usize;
-            let v = edit(cmd, t, &body[p + 4..p + 4 + l]);
+            attrs.push((u16_at(body, p), body[p + 4..p + 4 + l].to_vec()));
+            p += 4 + l;
+        }
+        let Some((cmd, attrs)) = edit((cmd, attrs)) else {
+            continue;
+        };
+        let mut new_body = Vec::new();
+        for (t, v) in attrs {
             new_body.extend(t.to_le_bytes());
             new_body.extend(u16::try_from(v.len()).unwrap().to_le_bytes());
             new_body.extend(v);
-            p += 4 + l;
         }
         let mut c = Vec::new();
         c.extend(u32::try_from(new_body.len()).unwrap().to_le_bytes());
@@ -192,26 +201,45 @@ fn rewrite(stream: &[u8], edit: impl Fn(u16, u16, &[u8]) -> Vec<u8>) -> Vec<u8> 
         let crc = crc32c(&c);
         c[6..10].copy_from_slice(&crc.to_le_bytes());
         out.extend(c);
-        pos += 10 + len;
     }
     out
 }
 
-/// A stream's paths are the sender's words: one with `../` in a file's
-/// path writes nothing outside the receiving directory (btrfs receive
-/// runs chrooted there), and what it left is removed.
-#[test]
-fn a_hostile_btrfs_stream_writes_nothing_outside_the_receiving_directory() {
+/// The stream commands and attribute the tests rewrite (btrfs send's
+/// protocol, version 1).
+const SUBVOL: u16 = 1;
+const MKFILE: u16 = 3;
+const MKDIR: u16 = 4;
+const PATH: u16 = 15;
+
+/// The path attribute of a command.
+fn path_of(attrs: &[(u16, Vec<u8>)]) -> &[u8] {
+    attrs
+        .iter()
+        .find(|(t, _)| *t == PATH)
+        .map_or(&[][..], |(_, v)| v.as_slice())
+}
+
+/// Each PATH attribute through `f`.
+fn paths(attrs: Vec<(u16, Vec<u8>)>, f: impl Fn(&[u8]) -> Vec<u8>) -> Vec<(u16, Vec<u8>)> {
+    attrs
+        .into_iter()
+        .map(|(t, v)| if t == PATH { (t, f(&v)) } else { (t, v) })
+        .collect()
+}
+
+/// A btrfs filesystem of the test's own with a sync#1 (src `data`, dst
+/// `copy`) received here from n2, and a real stream of a one-file
+/// subvolume (`a`, which btrfs send makes first under an orphan name
+/// `o257-…`): (guard, env, service, its id, the mount, the stream).
+fn btrfs_receiver(dir: &Path) -> (Guard, Env, String, String, std::path::PathBuf, Vec<u8>) {
     crate::support::need_root("btrfs and loop devices");
     let env = Env::new();
-    let dir = tempfile::tempdir().expect("tempdir");
     let mut guard = Guard {
         files: Vec::new(),
         mnts: Vec::new(),
     };
-    let b = btrfs_at(&mut guard, dir.path(), "b");
-    let victim = dir.path().join("victim");
-    std::fs::create_dir(&victim).unwrap();
+    let b = btrfs_at(&mut guard, dir, "b");
     let name = unique("hd");
     let ini = format!(
         "[DEFAULT]\nnodes = {NODE} n2\n[sync#1]\ntype = btrfs\nsrc = {}/data\ndst = {}/copy\ntarget = nodes\n",
@@ -220,9 +248,6 @@ fn a_hostile_btrfs_stream_writes_nothing_outside_the_receiving_directory() {
     );
     create(&env, &name, &ini);
     let id = env.svc_id(&name);
-    let tosend = format!("data.{id}.sync#1@tosend");
-    // a real stream of a one-file subvolume, its file's paths (the
-    // orphan name btrfs send gives it first) turned into ../../../victim
     let work = b.join("work");
     sh("btrfs", &["subvolume", "create", &work.to_string_lossy()]);
     std::fs::write(work.join("a"), "hi\n").unwrap();
@@ -242,16 +267,31 @@ fn a_hostile_btrfs_stream_writes_nothing_outside_the_receiving_directory() {
         .output()
         .expect("btrfs send");
     assert!(stream.status.success());
-    const PATH: u16 = 15;
-    const SUBVOL: u16 = 1;
-    let hostile = rewrite(&stream.stdout, |cmd, t, v| {
-        if t == PATH && cmd == SUBVOL {
-            tosend.as_bytes().to_vec()
-        } else if t == PATH && v.starts_with(b"o") && v.contains(&b'-') {
-            b"../../../victim/escaped".to_vec()
-        } else {
-            v.to_vec()
-        }
+    (guard, env, name, id, b, stream.stdout)
+}
+
+/// A stream's paths are the sender's words: one with `../` in a file's
+/// path writes nothing outside the receiving directory (btrfs receive
+/// runs chrooted there), and what it left is removed.
+#[test]
+fn a_hostile_btrfs_stream_writes_nothing_outside_the_receiving_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (guard, env, name, id, b, stream) = btrfs_receiver(dir.path());
+    let victim = dir.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    let tosend = format!("data.{id}.sync#1@tosend");
+    // the file's orphan name turned into ../../../victim/escaped
+    let hostile = rewrite(&stream, |(cmd, attrs)| {
+        let attrs = paths(attrs, |v| {
+            if cmd == SUBVOL {
+                tosend.as_bytes().to_vec()
+            } else if v.starts_with(b"o") && v.contains(&b'-') {
+                b"../../../victim/escaped".to_vec()
+            } else {
+                v.to_vec()
+            }
+        });
+        Some((cmd, attrs))
     });
     let (code, err) = receive(&env, &receiver(&name, Some(&id), &["receive"]), hostile);
     assert_ne!(code, 0, "{err}");
@@ -260,6 +300,41 @@ fn a_hostile_btrfs_stream_writes_nothing_outside_the_receiving_directory() {
         "btrfs receive wrote outside its directory: {err}"
     );
     assert!(!b.join(".om-sync").join(&tosend).exists(), "{err}");
+    env.om(&[&name, "purge", "--local"]).ok();
+    drop(guard);
+}
+
+/// A receive that ends well says nothing of what the stream made: one
+/// that made a plain directory where the snapshot goes (a subvolume of
+/// another name, then `mkdir ../NAME@tosend`) replaces neither `@sent`
+/// nor the copy in `dst`.
+#[test]
+fn a_btrfs_stream_that_makes_no_snapshot_leaves_the_copy_in_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (guard, env, name, id, b, stream) = btrfs_receiver(dir.path());
+    let copy = b.join("copy");
+    sh("btrfs", &["subvolume", "create", &copy.to_string_lossy()]);
+    std::fs::write(copy.join("keep"), "the last sync's copy\n").unwrap();
+    let tosend = format!("../data.{id}.sync#1@tosend");
+    // the subvolume is "x"; its file becomes a directory beside it, and
+    // what the file's data and name were is dropped
+    let hostile = rewrite(&stream, |(cmd, attrs)| {
+        let path = path_of(&attrs).to_vec();
+        match cmd {
+            SUBVOL => Some((cmd, paths(attrs, |_| b"x".to_vec()))),
+            MKFILE => Some((MKDIR, paths(attrs, |_| tosend.as_bytes().to_vec()))),
+            _ if path.is_empty() || cmd == 21 => Some((cmd, attrs)),
+            _ => None,
+        }
+    });
+    let (code, err) = receive(&env, &receiver(&name, Some(&id), &["receive"]), hostile);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("the stream made no snapshot"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(copy.join("keep")).ok().as_deref(),
+        Some("the last sync's copy\n"),
+        "{err}"
+    );
     env.om(&[&name, "purge", "--local"]).ok();
     drop(guard);
 }
