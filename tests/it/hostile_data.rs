@@ -434,3 +434,60 @@ fn a_sync_is_received_only_from_a_node_of_the_service_into_one_of_its_targets() 
     assert!(err.contains("n3 is not one of its nodes here"), "{err}");
     assert!(!dst.exists(), "the receiver made its dst");
 }
+
+/// A sync's `dst` is what its `--delete` (rsync) or its replaced
+/// subvolume (btrfs) removes on the target: never the service's own disk
+/// file or another sync's `dst`, nor a tree that holds one of its mount
+/// points; a `dst` on its own filesystem (the disaster recovery copy) is
+/// the design. Refused with one line naming the key, nothing written.
+#[test]
+fn a_sync_dst_never_holds_the_service_s_own_data() {
+    let env = Env::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display();
+    let sync = |dst: &str| {
+        format!("[sync#1]\ntype = rsync\nsrc = {d}/src/\ndst = {dst}\ntarget = nodes\n")
+    };
+    let head = format!("[DEFAULT]\nnodes = {NODE} n2\n");
+    let disk = format!("[disk#1]\ntype = loop\nfile = {d}/data/disk.img\nsize = 10m\n");
+    let fs = format!("[fs#1]\ntype = ext4\ndev = {{disk#1.exposed_devs[0]}}\nmnt = {d}/srv/data\n");
+    for (ini, key, how, other) in [
+        (
+            format!("{head}{disk}{}", sync(&format!("{d}/data"))),
+            "sync#1.dst",
+            "holds",
+            "disk#1.file",
+        ),
+        (
+            format!("{head}{disk}{fs}{}", sync(&format!("{d}/srv"))),
+            "sync#1.dst",
+            "holds",
+            "fs#1.mnt",
+        ),
+        (
+            format!(
+                "{head}{}[sync#2]\ntype = rsync\nsrc = {d}/b/\ndst = {d}/x/y\ntarget = nodes\n",
+                sync(&format!("{d}/x"))
+            ),
+            "sync#2.dst",
+            "is inside",
+            "sync#1.dst",
+        ),
+    ] {
+        let name = unique("hd");
+        let out = env.om_stdin(&[&name, "create", "--config=-"], &ini);
+        assert_eq!(out.code, 1, "{ini}: {}", out.stderr);
+        assert_eq!(out.stderr_lines().len(), 1, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(": {key}: "))
+                && out.stderr.contains(&format!("{how} its {other} (")),
+            "{}",
+            out.stderr
+        );
+        assert!(!env.conf(&name).exists());
+    }
+    // the copy on the service's own filesystem: taken
+    let name = unique("hd");
+    let ini = format!("{head}{disk}{fs}{}", sync(&format!("{d}/srv/data")));
+    env.om_stdin(&[&name, "create", "--config=-"], &ini).ok();
+}
