@@ -4,7 +4,9 @@
 //! (the pipe built by `process::pipe`, argv only). The target's om
 //! answers which image ids its engine has (`-- ids`) and loads into the
 //! service's engine there (its private daemon if it has one), each after
-//! the checks and under the lock every receiving side takes (`receive`).
+//! the checks and under the lock every receiving side takes (`receive`);
+//! an archive that names an image the service's containers do not use is
+//! not loaded (`archive`).
 //! A `full` sends every image.
 
 use super::Mode;
