@@ -13,6 +13,7 @@ mod holders;
 mod host_faults;
 mod hostile;
 mod hostile_config;
+mod hostile_data;
 mod hosting;
 mod ip;
 mod layering;

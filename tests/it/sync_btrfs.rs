@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-fn sh(program: &str, args: &[&str]) -> String {
+pub(crate) fn sh(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
         .args(args)
         .output()
@@ -27,9 +27,9 @@ fn sh(program: &str, args: &[&str]) -> String {
 }
 
 /// The test's mounts and loop devices, taken back however it ends.
-struct Guard {
-    files: Vec<PathBuf>,
-    mnts: Vec<PathBuf>,
+pub(crate) struct Guard {
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) mnts: Vec<PathBuf>,
 }
 
 impl Drop for Guard {
@@ -54,7 +54,7 @@ impl Drop for Guard {
 }
 
 /// A btrfs filesystem on a loop file of `dir`, mounted on `dir/mnt`.
-fn btrfs_at(guard: &mut Guard, dir: &Path, mnt: &str) -> PathBuf {
+pub(crate) fn btrfs_at(guard: &mut Guard, dir: &Path, mnt: &str) -> PathBuf {
     let file = dir.join(format!("{mnt}.img"));
     std::fs::File::create(&file)
         .and_then(|f| f.set_len(512 << 20))

@@ -41,6 +41,21 @@ fn shared(p: &Path, k: Kind, o: &Path, ok: Kind) -> bool {
     }
 }
 
+/// Whether two paths of one service would have a sync destroy the other:
+/// a `dst` (what rsync's `--delete` and btrfs's replaced subvolume
+/// remove) that is, holds or is inside its own disk file or another
+/// sync's `dst`, or holds one of its own mount points (a `dst` on its
+/// own filesystem, the disaster recovery copy, is the design).
+fn own_clash(p: &Path, k: Kind, o: &Path, ok: Kind) -> bool {
+    let nested = o.starts_with(p) || p.starts_with(o);
+    match (k, ok) {
+        (Kind::Dst, Kind::Dst | Kind::File) | (Kind::File, Kind::Dst) => nested,
+        (Kind::Dst, Kind::Mnt) => o != p && o.starts_with(p),
+        (Kind::Mnt, Kind::Dst) => o != p && p.starts_with(o),
+        _ => false,
+    }
+}
+
 /// The paths `svc` names on a node: (key, path as written, kind).
 fn paths_of(svc: &Service) -> Vec<(String, String, Kind)> {
     let files = svc.disks.iter().filter_map(|d| match &d.driver {
@@ -73,6 +88,7 @@ pub fn check_host(svc: &Service, host: &Host) -> Result<()> {
         return Ok(());
     }
     let (guarded, others) = known(svc, host)?;
+    let mut seen: Vec<(&str, PathBuf, Kind)> = Vec::new();
     for (key, raw, kind) in &own {
         let p = super::real_within(key, raw)?;
         let refuse = |why: String| {
@@ -109,6 +125,22 @@ pub fn check_host(svc: &Service, host: &Host) -> Result<()> {
                 )));
             }
         }
+        for (other, o, o_kind) in &seen {
+            if own_clash(&p, *kind, o, *o_kind) {
+                let how = if p == *o {
+                    "is"
+                } else if o.starts_with(&p) {
+                    "holds"
+                } else {
+                    "is inside"
+                };
+                return Err(refuse(format!(
+                    "{how} its {other} ({}): a sync's dst there would remove it",
+                    o.display()
+                )));
+            }
+        }
+        seen.push((key, p.clone(), *kind));
     }
     Ok(())
 }

@@ -180,12 +180,36 @@ pub fn receive(s: &DataSync, id: &str, words: &[String], log: &Logger) -> Result
         }
     }
     prepare(log, rid, &dir, &tosend)?;
-    let cmd = Cmd::new("btrfs", ["receive".to_string(), word(&dir)]);
+    // the stream's paths are the sender's words: `--chroot` confines
+    // them to the snapshot directory (without it a `../` in a stream
+    // writes anywhere on this host), `-e` ends at the first stream's end
+    let cmd = Cmd::new(
+        "btrfs",
+        ["receive".into(), "-e".into(), "--chroot".into(), word(&dir)],
+    );
     let code = crate::process::inherit(&cmd)?;
     if code != 0 {
         // the partial subvolume goes now (the next sync would remove it)
         let _ = show(&tosend).map(|v| v.map(|_| delete(log, rid, &tosend)));
         return Err(Error::Child(code));
+    }
+    // a receive that ends well says nothing of what the stream made:
+    // @sent, then dst, are replaced only by a snapshot received as such
+    let made = match show(&tosend) {
+        Ok(Some(v)) if v.readonly && v.received_uuid != "-" => Ok(()),
+        Ok(Some(_)) => {
+            delete(log, rid, &tosend)?;
+            Err("a subvolume not received read-only".to_string())
+        }
+        Ok(None) => Err("nothing".to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(what) = made {
+        return fail(format!(
+            "{rid}: the stream made no snapshot {} here ({what}): {} kept",
+            tosend.display(),
+            dst.display()
+        ));
     }
     rotate(log, rid, &sent, &tosend)?;
     if show(dst)?.is_some() {

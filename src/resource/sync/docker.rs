@@ -4,7 +4,9 @@
 //! (the pipe built by `process::pipe`, argv only). The target's om
 //! answers which image ids its engine has (`-- ids`) and loads into the
 //! service's engine there (its private daemon if it has one), each after
-//! the checks and under the lock every receiving side takes (`receive`).
+//! the checks and under the lock every receiving side takes (`receive`);
+//! an archive that names an image the service's containers do not use is
+//! not loaded (`archive`).
 //! A `full` sends every image.
 
 use super::Mode;
@@ -14,6 +16,8 @@ use crate::logger::{Level, Logger};
 use crate::model::{DataSync, Service};
 use crate::process::{capture, Cmd};
 use std::collections::BTreeSet;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 use std::time::Duration;
 
 /// How long the target's answer on its images may take.
@@ -36,7 +40,14 @@ pub fn receiver_words_ok(words: &[String]) -> std::result::Result<(), String> {
 
 /// The receiving side, this node's checks passed and its lock held:
 /// whether it received (the success to record).
-pub fn receive(ctx: &Host, svc: &Service, words: &[String], log: &Logger) -> Result<bool> {
+/// `spool` is the file the archive is kept in until it is read.
+pub fn receive(
+    ctx: &Host,
+    svc: &Service,
+    spool: &Path,
+    words: &[String],
+    log: &Logger,
+) -> Result<bool> {
     let engine = crate::docker::daemon::engine_for(svc, ctx, log, false, true)?;
     match words.first().map(String::as_str) {
         Some("ids") => {
@@ -51,15 +62,58 @@ pub fn receive(ctx: &Host, svc: &Service, words: &[String], log: &Logger) -> Res
             print!("{}", out.stdout);
             Ok(false)
         }
-        Some("load") => {
-            let code = crate::process::inherit(&engine.cmd(["load"]))?;
-            if code != 0 {
-                return Err(Error::Child(code));
-            }
-            Ok(true)
-        }
+        Some("load") => load(&engine, svc, spool, log),
         _ => Ok(true),
     }
+}
+
+/// `docker load` of the archive on stdin, kept in `spool` and read first:
+/// every name it would tag is one of the service's containers' images
+/// (`archive`), or nothing is loaded (a sender loads no image under a name
+/// the service does not use, e.g. another service's on a shared engine).
+fn load(engine: &crate::docker::Engine, svc: &Service, spool: &Path, log: &Logger) -> Result<bool> {
+    let _ = std::fs::remove_file(spool);
+    let kept = keep(spool).and_then(|()| {
+        let names = super::archive::names(spool)
+            .map_err(|e| Error::Failed(format!("{}: the images received: {e}", svc.path)))?;
+        let ours = |n: &str| {
+            svc.containers.iter().any(|c| {
+                crate::docker::inspect::same_image(
+                    super::archive::familiar(n),
+                    super::archive::familiar(&c.image),
+                )
+            })
+        };
+        if let Some(n) = names.iter().find(|n| !ours(n)) {
+            return fail(format!(
+                "{}: the images received name {}, no image of its containers: nothing loaded",
+                svc.path,
+                n.escape_debug()
+            ));
+        }
+        let spool_word = spool.display().to_string();
+        let cmd = engine.cmd(["load", "--input", spool_word.as_str()]);
+        log.svc(Level::Info, &cmd.to_string());
+        match crate::process::inherit(&cmd)? {
+            0 => Ok(true),
+            code => Err(Error::Child(code)),
+        }
+    });
+    let _ = std::fs::remove_file(spool);
+    kept
+}
+
+/// stdin written to `spool` (a file of its own, made here).
+fn keep(spool: &Path) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(spool)
+        .map_err(|e| Error::io("create", spool.to_path_buf(), e))?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut f)
+        .map_err(|e| Error::io("write", spool.to_path_buf(), e))?;
+    Ok(())
 }
 
 /// `docker image ls --all --no-trunc --quiet`: every image id, in full.

@@ -9,6 +9,7 @@
 //! status reads (`status`). There is no scheduler: a cron line or a
 //! systemd timer runs `om SVC sync update` (om-sync(1)).
 
+pub mod archive;
 pub mod btrfs;
 pub mod docker;
 pub mod receive;

@@ -17,6 +17,7 @@ use crate::host::Host;
 use crate::logger::{Level, Logger};
 use crate::model::sync::SyncKind;
 use crate::model::{DataSync, Service};
+use crate::nodename::is_local;
 use crate::nodes::ask::Word;
 use crate::paths::SvcPath;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,8 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
     let (_, svc) = crate::config::load(path, ctx)?;
     let s = the_sync(&svc, args)?;
     let rid = s.head.rid.as_str();
+    refuse_another_service(path, here, from, &svc, args)?;
+    refuse_outside_its_targets(path, here, from, &svc, s)?;
     match s.kind {
         SyncKind::Rsync => server_words_ok(&args.server, &s.dst),
         SyncKind::Docker => super::docker::receiver_words_ok(&args.server),
@@ -70,12 +73,14 @@ pub fn serve(ctx: &Host, path: &SvcPath, args: &DataSyncArgs) -> Result<()> {
         crate::action::waitlock(&args.waitlock)?,
         &what,
     )?;
-    refuse_another_service(path, here, from, &svc, args)?;
     refuse_while_it_runs(ctx, path, here, &svc)?;
     require_dstfs_mounted(path, here, s)?;
     let received = match s.kind {
         SyncKind::Rsync => rsync(s, args, &log)?,
-        SyncKind::Docker => super::docker::receive(ctx, &svc, &args.server, &log)?,
+        SyncKind::Docker => {
+            let spool = records::dir(path, &ctx.roots, s).join("images.tar");
+            super::docker::receive(ctx, &svc, &spool, &args.server, &log)?
+        }
         SyncKind::Btrfs => super::btrfs::receive(s, &svc.id, &args.server, &log)?,
     };
     // the time of the success, kept here as this node's last sync, from
@@ -100,9 +105,10 @@ fn rsync(s: &DataSync, args: &DataSyncArgs, log: &Logger) -> Result<bool> {
     Ok(true)
 }
 
-/// This node's word on the service, read as the split-brain guard reads
-/// another node's answer (`nodes::ask::word_of`), here, under the sync's
-/// lock, in the same session as the transfer: first its id, the sender's.
+/// The sender's id of the service (`--expect-id`, which om's sender
+/// always passes) is this node's, before anything is written here: a
+/// receiving side asked without it is refused (silence is not "the same
+/// service").
 fn refuse_another_service(
     path: &SvcPath,
     here: &str,
@@ -110,7 +116,12 @@ fn refuse_another_service(
     svc: &Service,
     args: &DataSyncArgs,
 ) -> Result<()> {
-    if let Some(id) = args.expect_id.as_deref().filter(|id| *id != svc.id) {
+    let Some(id) = args.expect_id.as_deref() else {
+        return Err(Error::Usage(format!(
+            "{path}: the receiving side of a sync needs --expect-id, the service's id on {from}"
+        )));
+    };
+    if id != svc.id {
         return fail(format!(
             "{path} on {here} has id {}, the one on {from} id {id}: another service, no sync into it",
             svc.id
@@ -119,7 +130,38 @@ fn refuse_another_service(
     Ok(())
 }
 
-/// No sync into an instance that runs, or that can not say it does not.
+/// By this node's config, the sync goes from `from` to here: `from` is
+/// one of the service's `nodes` (a disaster recovery node never sends) and
+/// this node one of the resource's targets; anything else is a sender
+/// whose config is not this one, refused before anything is written.
+fn refuse_outside_its_targets(
+    path: &SvcPath,
+    here: &str,
+    from: &str,
+    svc: &Service,
+    s: &DataSync,
+) -> Result<()> {
+    let rid = s.head.rid.as_str();
+    if !svc.nodes.iter().any(|n| is_local(n, from)) {
+        return fail(format!(
+            "{path}: {from} is not one of its nodes here ({}): no sync from it",
+            svc.nodes.join(" ")
+        ));
+    }
+    let targets = s.target_nodes(svc, None);
+    if !targets.iter().any(|n| is_local(n, here)) {
+        return fail(format!(
+            "{path}: {rid} does not send to {here} by its config here (its targets: {}): no sync into it",
+            targets.join(" ")
+        ));
+    }
+    Ok(())
+}
+
+/// This node's word on the service, read as the split-brain guard reads
+/// another node's answer (`nodes::ask::word_of`), here, under the sync's
+/// lock, in the same session as the transfer: no sync into an instance
+/// that runs, or that can not say it does not.
 fn refuse_while_it_runs(ctx: &Host, path: &SvcPath, here: &str, svc: &Service) -> Result<()> {
     let st = crate::status::collect::local_status(ctx, svc)?;
     let answer = st.instances.into_iter().next().map(|i| (svc.id.clone(), i));

@@ -95,8 +95,11 @@ pub fn send_cmd(s: &DataSync, mode: Mode, t: &Transfer) -> Cmd {
 /// The short options a receiving server may be given, one letter each,
 /// none taking an argument (`-T DIR`, `-B N`, `-f RULE`, `-M OPT`, and
 /// `-K`, which would follow a link in `dst` out of it, are not among
-/// them); `e` is rsync's info string (`e.iLsfxCIvu`), the bundle's end.
-const SERVER_SHORT: &str = "vlHogDtpAXrxczuSWLkOJUNdyIiqmshnEC0";
+/// them; nor `-s`, `--secluded-args`, with which the server reads its
+/// whole command line, destination included, from the sender's stream:
+/// the words checked here would be none of its own); `e` is rsync's info
+/// string (`e.iLsfxCIvu`), the bundle's end.
+const SERVER_SHORT: &str = "vlHogDtpAXrxczuSWLkOJUNdyIiqmhnEC0";
 
 /// The long options a receiving server may be given, as the sender's
 /// rsync passes them (`--opt` or `--opt=N`, N digits).
@@ -339,6 +342,8 @@ mod tests {
             // arguments hidden in a short bundle
             "--server -vT/victim . /srv/db".into(),
             "--server -vK . /srv/db".into(),
+            // the real command line read from the stream
+            "--server -stre.iLsfxCIvu . /srv/db".into(),
             "--server -ve.i/x . /srv/db".into(),
             "--server -- . /srv/db".into(),
         ] {
