@@ -34,3 +34,4 @@ mod triggers;
 mod unreachable;
 mod volumes;
 mod walkthrough;
+mod watch;
