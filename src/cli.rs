@@ -452,10 +452,10 @@ pub struct PrintStatusArgs {
 /// How often a watch asks the other nodes.
 #[derive(Args, Debug, Clone)]
 pub struct IntervalArgs {
-    /// With --watch: how often the other nodes are asked (and this node's
-    /// status read again when its docker events can not be followed).
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
-    pub interval: String,
+    /// With --watch: how often the other nodes are asked, and this node's
+    /// status read again whatever its events (default 5s).
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
 }
 
 /// `om mon` has no selector; it is parsed on its own.

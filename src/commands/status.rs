@@ -69,6 +69,11 @@ pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
     if args.watch {
         return watch(ctx, selector, args);
     }
+    if args.every.interval.is_some() {
+        return Err(Error::Usage(
+            "--interval: only with --watch (how often a watch asks the other nodes)".into(),
+        ));
+    }
     // a document of what matches: none is an empty one
     let (statuses, broken) = collect(ctx, &ctx.matching(selector)?, !args.local, true)?;
     let color = match args.color {
@@ -98,9 +103,13 @@ pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
     Ok(())
 }
 
+/// How often a watch asks the other nodes by default: an ssh call per
+/// node each time, and the tree fresh enough to follow a switch.
+const INTERVAL: &str = "5s";
+
 /// `print status --watch` (and `om mon`, which is `'*'`'s).
 fn watch(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
-    let interval = crate::units::parse_duration(&args.every.interval)
+    let interval = crate::units::parse_duration(args.every.interval.as_deref().unwrap_or(INTERVAL))
         .map_err(|e| Error::Usage(format!("--interval: {e}")))?;
     if interval.is_zero() {
         return Err(Error::Usage(

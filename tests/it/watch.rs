@@ -350,7 +350,8 @@ fn a_watch_whose_events_end_says_so_and_polls() {
     env.om(&[&name, "purge"]).ok();
 }
 
-/// A bad --interval is a usage error, nothing watched.
+/// A bad --interval is a usage error, nothing watched; so is one without
+/// --watch.
 #[test]
 fn a_bad_interval_is_refused() {
     let env = Env::new();
@@ -358,6 +359,12 @@ fn a_bad_interval_is_refused() {
         let out = env.om(&["mon", "--interval", bad]).code(2);
         assert!(out.stderr.starts_with("om: --interval: "), "{}", out.stderr);
     }
+    let out = env.om(&["print", "status", "--interval", "2s"]).code(2);
+    assert_eq!(
+        out.stderr,
+        "om: --interval: only with --watch (how often a watch asks the other nodes)\n"
+    );
+    assert_eq!(out.stdout, "");
 }
 
 /// The avail of `node`'s instance in a JSON status document.
