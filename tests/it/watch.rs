@@ -25,6 +25,10 @@ fn looping() -> String {
 /// assertion is that it shows; the time measured is printed.
 const SHOWS_WITHIN: Duration = Duration::from_secs(5);
 
+/// An --interval far above `SHOWS_WITHIN`: a change shown in time was
+/// not found by the poll at the interval, but by what woke the watch.
+const SLOW: &str = "30s";
+
 impl Tmux {
     /// What the pane shows now (the alternate screen while om draws there).
     fn screen(&self) -> String {
@@ -89,7 +93,10 @@ fn the_tree_is_redrawn_when_a_container_dies_and_the_terminal_is_restored() {
     let term = Tmux::run(
         &env,
         100,
-        &watched(&env, &format!("{name} print status --watch")),
+        &watched(
+            &env,
+            &format!("{name} print status --watch --interval {SLOW}"),
+        ),
     );
     term.wait_screen("the tree", SHOWS_WITHIN, |s| {
         row(s, "container#1").is_some_and(|r| r.contains(" up "))
@@ -240,10 +247,11 @@ fn status_of<'a>(doc: &'a Value, rid: &str) -> Option<&'a str> {
         .as_str()
 }
 
-/// Under a pipe: one JSON document a line, the first at once; none while
-/// nothing changes, though the status is read again every --interval;
-/// one when a container is killed (docker events), one when the config
-/// gains a resource (the file), each parseable; ^C exits 130.
+/// Under a pipe: one JSON document a line, the first at once; a read
+/// that finds nothing changed (the config touched, its text the same)
+/// writes nothing; one line when a container is killed (docker events),
+/// one when the config gains a resource (its file), each parseable and
+/// each within `SHOWS_WITHIN` though the interval is `SLOW`; ^C exits 130.
 #[test]
 fn under_a_pipe_one_json_line_per_change_and_none_without() {
     engine();
@@ -255,13 +263,29 @@ fn under_a_pipe_one_json_line_per_change_and_none_without() {
     env.om(&[&name, "start"]).ok();
     let w = Piped::start(
         &env,
-        &[&name, "print", "status", "--watch", "--interval", "1s"],
+        &[
+            &name,
+            "print",
+            "status",
+            "--watch",
+            "--interval",
+            SLOW,
+            "--debug",
+        ],
     );
     let (_, first) = w.next(Duration::from_secs(30));
     assert_eq!(first["path"], name.as_str(), "{first}");
     assert_eq!(status_of(&first, "container#1"), Some("up"), "{first}");
-    // read again at each interval, unchanged: nothing written
-    if let Some(line) = w.quiet_for(Duration::from_secs(3)) {
+    // the config touched, the same text: read again (its docker ps said in
+    // a D line), nothing written
+    let reads = || w.said().matches(" D docker ps -a ").count();
+    let before = reads();
+    let conf = env.conf(&name);
+    let text = std::fs::read(&conf).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&conf, &text).unwrap();
+    crate::support::wait_for("a read after the touch", SHOWS_WITHIN, || reads() > before);
+    if let Some(line) = w.quiet_for(Duration::from_millis(1500)) {
         panic!("a line while nothing changed: {line}");
     }
     let killed = Instant::now();
