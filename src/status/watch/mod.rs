@@ -7,6 +7,7 @@
 //! was read; otherwise (or with JSON) each service's document is written
 //! when it changed, one a line.
 
+mod show;
 mod sources;
 mod term;
 
@@ -15,7 +16,7 @@ use crate::host::Host;
 use crate::interrupt;
 use crate::nodes::ask::NodeAnswer;
 use crate::status::collect::{ask_others, collect_with, Collected, Nodes};
-use crate::status::render::{render, Layout};
+use show::name;
 use sources::{Follow, Wake};
 use std::collections::{HashMap, VecDeque};
 use std::io::IsTerminal;
@@ -77,9 +78,9 @@ pub fn run(ctx: &Host, selector: &str, opts: &Options) -> Result<()> {
     if keys {
         sources::read_keys(wake.clone());
     }
-    watch_files(ctx, selector, &wake);
+    sources::watch_files(ctx, selector, &wake);
     if !opts.local {
-        ask_every(ctx, selector, opts.interval, &wake);
+        sources::ask_every(ctx, selector, opts.interval, &wake);
     }
     let term = term::Term::take(screen, keys);
     let mut w = Watch {
@@ -306,107 +307,6 @@ impl Watch<'_> {
             }
         }
     }
-
-    /// JSON lines: each service's document that changed, one a line.
-    fn write_lines(&mut self, c: &Collected) -> Result<()> {
-        let mut out = String::new();
-        for st in &c.statuses {
-            let doc = serde_json::to_string(st).map_err(|e| Error::Failed(format!("json: {e}")))?;
-            if self.shown.get(&st.path) != Some(&doc) {
-                out.push_str(&doc);
-                out.push('\n');
-                self.shown.insert(st.path.clone(), doc);
-            }
-        }
-        if out.is_empty() {
-            return Ok(());
-        }
-        crate::output::out(&out)
-    }
-
-    /// The screen: the header, what was read last (with what was said
-    /// reading it), or why the last read failed above the tree read
-    /// before, named as such.
-    fn draw(&self) -> Result<()> {
-        let failed = self.failed.as_deref();
-        let mut lines = self.header();
-        let width = self.columns;
-        for f in self.follows.iter().map(|(_, f)| f) {
-            if let Some(why) = &f.ended {
-                lines.extend(wrap(
-                    &format!(
-                        "docker events of {} ended ({why}): read every {}",
-                        name(&f.engine()),
-                        crate::units::humanize(self.opts.interval)
-                    ),
-                    width,
-                ));
-            }
-        }
-        if let Some(e) = failed {
-            lines.extend(wrap(&format!("om: {e}"), width));
-        }
-        match &self.last {
-            Some((c, said, at)) => {
-                if failed.is_some() {
-                    lines.push(format!(
-                        "the last status read, at {}:",
-                        at.format("%H:%M:%S")
-                    ));
-                }
-                lines.push(String::new());
-                let layout = Layout::stdout(self.opts.color);
-                for (i, st) in c.statuses.iter().enumerate() {
-                    if i > 0 {
-                        lines.push(String::new());
-                    }
-                    lines.extend(render(st, &layout).lines().map(String::from));
-                }
-                if c.statuses.is_empty() {
-                    lines.push(format!("no service matches '{}'", self.selector));
-                }
-                if !said.is_empty() {
-                    lines.push(String::new());
-                    lines.extend(said.iter().flat_map(|l| wrap(l, width)));
-                }
-            }
-            None => lines.push("no status read yet".into()),
-        }
-        term::write_now(&term::frame(&lines, self.rows))
-            .map_err(|e| Error::Failed(format!("writing to the terminal: {e}")))
-    }
-
-    /// What is watched, when it was read, how to quit; then what wakes
-    /// it. Each cut to the terminal's width: a wrapped line would push
-    /// the tree down past the rows counted.
-    fn header(&self) -> Vec<String> {
-        let at = self.last.as_ref().map_or_else(
-            || "-".into(),
-            |(_, _, at)| at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        );
-        let others = self
-            .last
-            .as_ref()
-            .is_some_and(|(c, _, _)| c.statuses.iter().any(|s| s.instances.len() > 1));
-        let nodes = if others && !self.opts.local {
-            format!(
-                "; the other nodes asked every {}",
-                crate::units::humanize(self.opts.interval)
-            )
-        } else {
-            String::new()
-        };
-        [
-            format!("{} · {at} · q quits", self.opts.title),
-            format!("read on docker events and file changes{nodes}"),
-        ]
-        .into_iter()
-        .map(|l| match self.columns {
-            Some(w) if l.chars().count() > w => l.chars().take(w).collect(),
-            _ => l,
-        })
-        .collect()
-    }
 }
 
 /// A read of the status, and when it began.
@@ -422,61 +322,4 @@ fn read(ctx: &Host, selector: &str, answers: Option<&Vec<(String, NodeAnswer)>>)
         None => Nodes::Here,
     };
     collect_with(ctx, &paths, &nodes, true).map(|c| (began, c))
-}
-
-/// A line of text cut into lines of at most `width` characters: a line
-/// the terminal wrapped would push the tree past the rows counted.
-fn wrap(line: &str, width: Option<usize>) -> Vec<String> {
-    let chars: Vec<char> = line.chars().collect();
-    match width {
-        Some(w) if w > 0 && chars.len() > w => {
-            chars.chunks(w).map(|c| c.iter().collect()).collect()
-        }
-        _ => vec![line.to_string()],
-    }
-}
-
-/// An engine as the screen names it.
-fn name(engine: &crate::docker::Engine) -> String {
-    match engine.socket() {
-        Some(s) => s.display().to_string(),
-        None => "the host's engine".into(),
-    }
-}
-
-/// A thread that looks at the services' files every `FILES_EVERY`.
-fn watch_files(ctx: &Host, selector: &str, wake: &Sender<Wake>) {
-    let (ctx, selector, wake) = (ctx.clone(), selector.to_string(), wake.clone());
-    let _ = std::thread::Builder::new()
-        .name("files".into())
-        .spawn(move || {
-            let mut seen = sources::files_seen(&ctx, &selector);
-            loop {
-                std::thread::sleep(sources::FILES_EVERY);
-                let now = sources::files_seen(&ctx, &selector);
-                if now != seen {
-                    seen = now;
-                    if wake.send(Wake::Files).is_err() {
-                        return;
-                    }
-                }
-            }
-        });
-}
-
-/// A thread that asks the other nodes every `interval` (never two asks at
-/// once: the next waits for the last answer).
-fn ask_every(ctx: &Host, selector: &str, interval: Duration, wake: &Sender<Wake>) {
-    let (ctx, selector, wake) = (ctx.clone(), selector.to_string(), wake.clone());
-    let _ = std::thread::Builder::new()
-        .name("nodes".into())
-        .spawn(move || loop {
-            std::thread::sleep(interval);
-            let Ok(paths) = ctx.matching(&selector) else {
-                continue;
-            };
-            if wake.send(Wake::Nodes(ask_others(&ctx, &paths))).is_err() {
-                return;
-            }
-        });
 }

@@ -7,7 +7,7 @@ use crate::docker;
 use crate::host::Host;
 use crate::nodes::ask::NodeAnswer;
 use crate::process::{Cmd, Lines};
-use crate::status::collect::Marks;
+use crate::status::collect::{ask_others, Marks};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -198,6 +198,43 @@ pub fn read_keys(wake: Sender<Wake>) {
                 if wake.send(Wake::Key(b[0])).is_err() {
                     break;
                 }
+            }
+        });
+}
+
+/// A thread that looks at the services' files every `FILES_EVERY`.
+pub fn watch_files(ctx: &Host, selector: &str, wake: &Sender<Wake>) {
+    let (ctx, selector, wake) = (ctx.clone(), selector.to_string(), wake.clone());
+    let _ = std::thread::Builder::new()
+        .name("files".into())
+        .spawn(move || {
+            let mut seen = files_seen(&ctx, &selector);
+            loop {
+                std::thread::sleep(FILES_EVERY);
+                let now = files_seen(&ctx, &selector);
+                if now != seen {
+                    seen = now;
+                    if wake.send(Wake::Files).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+}
+
+/// A thread that asks the other nodes every `interval` (never two asks at
+/// once: the next waits for the last answer).
+pub fn ask_every(ctx: &Host, selector: &str, interval: Duration, wake: &Sender<Wake>) {
+    let (ctx, selector, wake) = (ctx.clone(), selector.to_string(), wake.clone());
+    let _ = std::thread::Builder::new()
+        .name("nodes".into())
+        .spawn(move || loop {
+            std::thread::sleep(interval);
+            let Ok(paths) = ctx.matching(&selector) else {
+                continue;
+            };
+            if wake.send(Wake::Nodes(ask_others(&ctx, &paths))).is_err() {
+                return;
             }
         });
 }
