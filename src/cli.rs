@@ -15,7 +15,8 @@ use std::sync::Arc;
         Usage: om SELECTOR COMMAND [OPTIONS], or om ls [--format json] (the service paths).\n\
         A SELECTOR is a service path (NAME or NAMESPACE/svc/NAME), a glob (svc*, ns1/svc/*) \
         or a comma list of them.",
-    after_help = "Also: om ls [--format json] lists the service paths; om help [COMMAND].\n\
+    after_help = "Also: om ls [--format json] lists the service paths; om mon watches every \
+        service's status; om help [COMMAND].\n\
         Exit codes: 0 success, 1 failure, 2 usage error, 128+N killed by signal N; `status` \
         exits with the service status (up 0, down 1, warn 2, n/a 3; 4 when om can not tell); \
         `docker` exits with docker's code."
@@ -439,6 +440,46 @@ pub struct PrintStatusArgs {
     /// Accepted for the OpenSVC agent's scripts: om's status is always fresh.
     #[arg(long)]
     pub refresh: bool,
+    /// Redraw the tree in place when something changes (docker events, the
+    /// config, the state), until q or Ctrl-C; not on a terminal, or with
+    /// --format json, one JSON document per change, one a line.
+    #[arg(long)]
+    pub watch: bool,
+    #[command(flatten)]
+    pub every: IntervalArgs,
+}
+
+/// How often a watch asks the other nodes.
+#[derive(Args, Debug, Clone)]
+pub struct IntervalArgs {
+    /// With --watch: how often the other nodes are asked, and this node's
+    /// status read again whatever its events (default 5s).
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+}
+
+/// `om mon` has no selector; it is parsed on its own.
+#[derive(Parser, Debug)]
+#[command(
+    name = "om mon",
+    about = "Watch every service's status tree, redrawn in place when something changes (svcmon -w)",
+    after_help = "om '*' print status --watch: see om-print-status(1). q quits, Ctrl-C exits 130. \
+        Not on a terminal, or with --format json, one JSON status document per change, one a line."
+)]
+pub struct MonCli {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// This node's instances only (other nodes are not asked).
+    #[arg(long)]
+    pub local: bool,
+    #[command(flatten)]
+    pub every: IntervalArgs,
+    /// Say on stderr, in D lines, each docker and ssh call and each config
+    /// read: the OpenSVC agent's --debug.
+    #[arg(long, global = true)]
+    pub debug: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -567,6 +608,11 @@ pub fn completion_command(site: &Arc<Site>) -> clap::Command {
     if ls_line {
         let ls = <LsCli as clap::CommandFactory>::command().name("ls");
         return clap::Command::new("om").subcommand(ls);
+    }
+    // `om mon …`: mon has no selector either
+    if dashes.is_some_and(|d| args.len() - d > 3 && args[d + 2] == "mon") {
+        let mon = <MonCli as clap::CommandFactory>::command().name("mon");
+        return clap::Command::new("om").subcommand(mon);
     }
     if first_word {
         return map_subcommands(cmd, |s| s.hide(true));

@@ -61,7 +61,7 @@ impl Site {
         }
     }
 
-    /// The first word: every service path, and `ls`.
+    /// The first word: every service path, `ls` and `mon`.
     fn services(&self, current: &OsStr) -> Vec<CompletionCandidate> {
         let Some(host) = &self.host else {
             return Vec::new();
@@ -79,6 +79,7 @@ impl Site {
             )
             .collect();
         words.push("ls".into());
+        words.push("mon".into());
         matching(current, words)
     }
 

@@ -84,7 +84,48 @@ pub fn say_raw(line: &str) {
 /// line.
 fn put(line: &str) {
     use std::io::Write;
+    if let Some(held) = HELD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_mut()
+    {
+        held.push(line.trim_end_matches('\n').to_string());
+        return;
+    }
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// The lines said while a full-screen view holds stderr (`hold`): written
+/// there, they would land in the middle of the screen it redraws.
+static HELD: std::sync::Mutex<Option<Vec<String>>> = std::sync::Mutex::new(None);
+
+/// From now on, what is said is kept for `held` instead of written.
+pub fn hold() {
+    let mut held = HELD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    held.get_or_insert_with(Vec::new);
+}
+
+/// The lines said since the last call (while held), taken.
+pub fn held() -> Vec<String> {
+    HELD.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_mut()
+        .map(std::mem::take)
+        .unwrap_or_default()
+}
+
+/// Lines are written on stderr again; what was kept and not taken is
+/// written first.
+pub fn release() {
+    let rest = HELD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    for line in rest.unwrap_or_default() {
+        put(&format!("{line}\n"));
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,9 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
     if args.get(1).is_some_and(|a| a == "ls") {
         return ls(host, args);
     }
+    if is_mon(&args) {
+        return mon(host, args);
+    }
     let args = every_service(args);
     let matches = parse(crate::cli::command().try_get_matches_from(args))?;
     let cli = parse(Cli::from_arg_matches(&matches))?;
@@ -83,6 +86,35 @@ fn ls(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
         host.set_debug();
     }
     listing::ls(&host, &ls)
+}
+
+/// `om mon [OPTIONS]`: every service, watched. A service named `mon`
+/// keeps its commands (`om mon start`): only options may follow.
+fn is_mon(args: &[OsString]) -> bool {
+    args.get(1).is_some_and(|a| a == "mon")
+        && args
+            .get(2)
+            .is_none_or(|a| a.to_string_lossy().starts_with('-'))
+}
+
+/// `om mon`, parsed on its own (it takes no selector): `om '*' print
+/// status --watch`.
+fn mon(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
+    let mon = parse(crate::cli::MonCli::try_parse_from(args.into_iter().skip(1)))?;
+    let mut host = host?;
+    if mon.debug {
+        host.set_debug();
+    }
+    crate::interrupt::install();
+    let print = crate::cli::PrintStatusArgs {
+        format: mon.format,
+        color: mon.color,
+        local: mon.local,
+        refresh: false,
+        watch: true,
+        every: mon.every,
+    };
+    status::print(&host, "*", &print)
 }
 
 /// `--lifeline` (every command's common options): the command another
@@ -255,7 +287,12 @@ fn order_hint(args: &[OsString]) -> Option<String> {
             .collect()
     };
     let lead = first.to_string_lossy();
-    if !is_command(first) && !lead.starts_with('-') && lead != "ls" && !is_command(second) {
+    if !is_command(first)
+        && !lead.starts_with('-')
+        && lead != "ls"
+        && lead != "mon"
+        && !is_command(second)
+    {
         // `om SVC exec …`: docker compose's word for what om says
         // otherwise (a real command of this name wins)
         let svc = crate::process::quote(&first.to_string_lossy());

@@ -66,6 +66,14 @@ fn why_unknown(st: &ServiceStatus) -> String {
 }
 
 pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
+    if args.watch {
+        return watch(ctx, selector, args);
+    }
+    if args.every.interval.is_some() {
+        return Err(Error::Usage(
+            "--interval: only with --watch (how often a watch asks the other nodes)".into(),
+        ));
+    }
     // a document of what matches: none is an empty one
     let (statuses, broken) = collect(ctx, &ctx.matching(selector)?, !args.local, true)?;
     let color = match args.color {
@@ -93,4 +101,39 @@ pub fn print(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
         return Err(Error::Said);
     }
     Ok(())
+}
+
+/// How often a watch asks the other nodes by default: an ssh call per
+/// node each time, and the tree fresh enough to follow a switch.
+const INTERVAL: &str = "5s";
+
+/// `print status --watch` (and `om mon`, which is `'*'`'s).
+fn watch(ctx: &Host, selector: &str, args: &PrintStatusArgs) -> Result<()> {
+    let interval = crate::units::parse_duration(args.every.interval.as_deref().unwrap_or(INTERVAL))
+        .map_err(|e| Error::Usage(format!("--interval: {e}")))?;
+    if interval.is_zero() {
+        return Err(Error::Usage(
+            "--interval: 0 would ask the other nodes without a pause; give 1s or more".into(),
+        ));
+    }
+    let title = if selector == "*" {
+        "om mon".to_string()
+    } else {
+        format!(
+            "om {} print status --watch",
+            crate::process::quote(selector)
+        )
+    };
+    let opts = crate::status::watch::Options {
+        title,
+        json: args.format == Format::Json || !std::io::stdout().is_terminal(),
+        color: match args.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => !ctx.no_color && std::io::stdout().is_terminal(),
+        },
+        local: args.local,
+        interval,
+    };
+    crate::status::watch::run(ctx, selector, &opts)
 }

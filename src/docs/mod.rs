@@ -45,6 +45,10 @@ fn man_pages() -> Vec<(String, String)> {
     )];
     let ls = LsCli::command().name("om-ls").bin_name("om ls");
     out.push(("man/om-ls.1".into(), command_page(&ls, "ls")));
+    let mon = crate::cli::MonCli::command()
+        .name("om-mon")
+        .bin_name("om mon");
+    out.push(("man/om-mon.1".into(), command_page(&mon, "mon")));
     subcommand_pages(&cli, "om", "om SELECTOR", &mut out);
     out.sort();
     out
@@ -371,7 +375,7 @@ mod tests {
         let files = files();
         let mut cli = crate::cli::command();
         cli.build();
-        let mut words = vec!["ls".to_string()];
+        let mut words = vec!["ls".to_string(), "mon".to_string()];
         fn walk(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
             for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
                 let w = format!("{prefix}{}", sub.get_name());

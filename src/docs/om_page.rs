@@ -38,6 +38,11 @@ fn commands_section(r: &mut Roff, cli: &clap::Command) {
         "om ls [--format json]",
         "List the service paths, one per line.",
     );
+    para(
+        r,
+        "om mon [--local] [--interval DURATION] [--format json]",
+        "Watch every service's status tree, redrawn in place when something changes.",
+    );
     for sub in cli.get_subcommands() {
         let nested: Vec<&clap::Command> = sub.get_subcommands().collect();
         let leaves: Vec<(String, &clap::Command)> = if nested.is_empty() {

@@ -48,6 +48,19 @@ const LINES: &str = "Each docker command is printed on stderr as it runs, as a l
     can paste, prefixed with the node, the service and the resource, then its output; \
     the same lines, timestamped, go to the service's action log (om SVC logs).";
 
+/// What a watch does (`print status --watch`, `om mon`).
+const WATCH: &str = "With --watch (om mon always), the status is read again whenever \
+    something that makes it changes: an event of docker on one of the services' \
+    containers (docker events, followed on each engine involved for as long as the watch \
+    runs), their config or state files, and the other nodes, asked every --interval \
+    (default 5s, one ssh call per node). A container killed here shows within a second. \
+    On a terminal, the tree is redrawn in place under a header that says when it was read; \
+    q quits (0), ^C exits 130, and the terminal is left as it was. An engine whose events \
+    can not be followed (its docker events ended) is said, and read every --interval \
+    instead. Not on a terminal, or with --format json, each service's JSON document is \
+    written when it changed, one a line (JSON lines), the first ones at once; nothing is \
+    written while nothing changes.";
+
 pub const PAGES: &[Page] = &[
     Page {
         words: "ls",
@@ -473,6 +486,7 @@ pub const PAGES: &[Page] = &[
              overall, the resources and their containers, the instances of every node. \
              Without a selector (om print status), every service. A selector that \
              matches nothing prints nothing.",
+            WATCH,
         ],
         examples: &[
             ("om web print status", "web's status tree."),
@@ -481,11 +495,44 @@ pub const PAGES: &[Page] = &[
                 "om '*' print status --format json | jq -r '.path + \" \" + .overall'",
                 "Every service's overall status, from JSON.",
             ),
+            ("om web print status --watch", "web's tree, redrawn as it changes; q quits."),
+            (
+                "om web print status --watch | jq -r --unbuffered '.path + \" \" + .overall'",
+                "A line each time web's status changes.",
+            ),
         ],
         exit: &[
             OK,
             ("1", "A config that does not load or an engine that did not answer: the tree is printed for the rest, the reason on stderr."),
             USAGE,
+            ("130", "A watch ended by ^C (SIGINT); 128+N for signal N."),
+        ],
+    },
+    Page {
+        words: "mon",
+        description: &[
+            "Watches every service this node holds, as om '*' print status --watch does \
+             (the OpenSVC agent's svcmon -w): the status trees, redrawn in place when \
+             something changes. A service added or deleted meanwhile appears or goes.",
+            WATCH,
+        ],
+        examples: &[
+            ("om mon", "Every service's tree, redrawn as it changes; q quits."),
+            ("om mon --local", "This node's instances only: no other node asked."),
+            (
+                "om mon --interval 30s",
+                "The other nodes asked every 30 seconds instead of 5.",
+            ),
+            (
+                "om mon --format json | jq -c --unbuffered '{path, overall}'",
+                "A line each time a service's status changes.",
+            ),
+        ],
+        exit: &[
+            ("0", "q typed."),
+            ("1", "The first status read failed (the config tree can not be read, the engine does not answer); later failures are shown and the watch goes on."),
+            USAGE,
+            ("130", "Ended by ^C (SIGINT); 128+N for signal N (SIGTERM, SIGHUP)."),
         ],
     },
     Page {

@@ -30,6 +30,44 @@ pub fn collect(
     everywhere: bool,
     exits: bool,
 ) -> Result<(Vec<ServiceStatus>, bool)> {
+    let nodes = if everywhere { Nodes::Ask } else { Nodes::Here };
+    collect_with(ctx, paths, &nodes, exits).map(|c| (c.statuses, c.broken))
+}
+
+/// What the other nodes are for a collect: not asked (`--local`), asked
+/// now, or the answers a caller got at its own pace (the watch asks them
+/// at `--interval`, and reads this node's engines on every event).
+pub enum Nodes<'a> {
+    Here,
+    Ask,
+    Known(&'a [(String, NodeAnswer)]),
+}
+
+/// A collect's result, with what a watch follows: the engines read and
+/// what marks the services' containers on each (their names, their
+/// service ids: `com.opensvc.id` is `ID.RID`).
+pub struct Collected {
+    pub statuses: Vec<ServiceStatus>,
+    pub broken: bool,
+    pub engines: Vec<Marks>,
+}
+
+/// An engine of the services, and what marks their containers there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marks {
+    pub engine: docker::Engine,
+    pub names: Vec<String>,
+    pub ids: Vec<String>,
+}
+
+/// `collect`, the other nodes as `nodes` says. `Known` answers that miss a
+/// node the services now have are asked again, all of them.
+pub fn collect_with(
+    ctx: &Host,
+    paths: &[SvcPath],
+    nodes: &Nodes<'_>,
+    exits: bool,
+) -> Result<Collected> {
     // The host's engine lists its containers while the configs are read:
     // on a thousand services, the two take about as long (scripts/bench
     // (g)). Dropped unread when no service turns out to be on it.
@@ -42,13 +80,23 @@ pub fn collect(
     let (services, local, mut broken) = load_all(ctx, paths);
     // The other nodes are asked while this node's engines list (SPEC 12):
     // a status across nodes costs the slowest of them, not their sum.
-    let asked = if everywhere {
-        nodes_to_ask(ctx, &services)
-    } else {
-        Vec::new()
+    let asked = match nodes {
+        Nodes::Here => Vec::new(),
+        Nodes::Ask | Nodes::Known(_) => nodes_to_ask(ctx, &services),
+    };
+    let known = match nodes {
+        Nodes::Known(answers)
+            if asked
+                .iter()
+                .all(|(n, _)| answers.iter().any(|(a, _)| a == n)) =>
+        {
+            Some(answers)
+        }
+        _ => None,
     };
     std::thread::scope(|scope| {
-        let remote = (!asked.is_empty()).then(|| scope.spawn(|| ask_nodes(ctx, &asked)));
+        let remote =
+            (!asked.is_empty() && known.is_none()).then(|| scope.spawn(|| ask_nodes(ctx, &asked)));
         let engines = by_engine(ctx, &services);
         let (maps, unknown) = list_engines(ctx, &host, host_listing, &engines, exits, &mut broken)?;
         let pids = holder_pids(&engines, &maps);
@@ -87,9 +135,51 @@ pub fn collect(
             merge_answers(ctx, &both, &mut statuses, &answers);
             // a signal during the calls is not the nodes' answer
             crate::interrupt::check()?;
+        } else if let Some(answers) = known {
+            merge_answers(ctx, &both, &mut statuses, answers);
         }
-        Ok((statuses, broken))
+        Ok(Collected {
+            statuses,
+            broken,
+            engines: marks(&engines),
+        })
     })
+}
+
+/// What marks each engine's containers of the services (see `Marks`).
+fn marks(engines: &[(docker::Engine, Vec<&Service>)]) -> Vec<Marks> {
+    engines
+        .iter()
+        .map(|(engine, members)| Marks {
+            engine: engine.clone(),
+            names: members
+                .iter()
+                .flat_map(|s| s.containers.iter().map(|c| c.name.clone()))
+                .collect(),
+            ids: members
+                .iter()
+                .map(|s| s.id.clone())
+                .filter(|id| !id.is_empty())
+                .collect(),
+        })
+        .collect()
+}
+
+/// The other nodes' answers for the services of `paths`, asked as
+/// `collect` asks them, for a caller that asks at its own pace (the
+/// watch, at `--interval`): what the configs say is said by the collect
+/// that uses the answers, not here.
+pub fn ask_others(ctx: &Host, paths: &[SvcPath]) -> Vec<(String, NodeAnswer)> {
+    let etc = Under::open(&ctx.roots.etc);
+    let services: Vec<Service> = paths
+        .iter()
+        .filter_map(|p| {
+            config::load_noting(p, ctx, &etc, &mut |_| {})
+                .ok()
+                .map(|(_, svc)| svc)
+        })
+        .collect();
+    ask_nodes(ctx, &nodes_to_ask(ctx, &services))
 }
 
 /// What the engine holds under each volume resource's name (SPEC 17): one

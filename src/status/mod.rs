@@ -4,6 +4,7 @@
 pub mod collect;
 pub mod instance;
 pub mod render;
+pub mod watch;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

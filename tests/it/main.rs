@@ -35,3 +35,4 @@ mod triggers;
 mod unreachable;
 mod volumes;
 mod walkthrough;
+mod watch;

@@ -111,14 +111,17 @@ fn a_down_container_says_why_and_a_started_service_warns() {
 
 /// A tmux server of the test's own (its socket in the test's root), one
 /// window of `cols` columns running `line` in sh; killed when dropped.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: PathBuf,
 }
 
 impl Tmux {
-    fn run(env: &Env, cols: u16, line: &str) -> Tmux {
+    pub(crate) fn run(env: &Env, cols: u16, line: &str) -> Tmux {
+        // a socket of its own: a test may run two, one after the other
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let t = Tmux {
-            socket: env.root().join("tmux.sock"),
+            socket: env.root().join(format!("tmux-{n}.sock")),
         };
         t.tmux(&[
             "new-session",
@@ -134,7 +137,7 @@ impl Tmux {
         t
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
+    pub(crate) fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-S")
             .arg(&self.socket)
@@ -153,7 +156,7 @@ impl Tmux {
     /// The window's text once the command ended, each line as written
     /// (`-J`: a line the terminal wrapped is joined back, so a line wider
     /// than the window shows wider).
-    fn output(&self) -> String {
+    pub(crate) fn output(&self) -> String {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
             let screen = self.tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", "0"]);
@@ -180,7 +183,7 @@ impl Drop for Tmux {
 }
 
 /// The shell line that runs om as `env` would, in the terminal.
-fn om_line(env: &Env, args: &str) -> String {
+pub(crate) fn om_line(env: &Env, args: &str) -> String {
     format!(
         "OSVC_ROOT_PATH={} OSVC_NODENAME={} NO_COLOR=1 HOME={} {} {args}",
         env.root().display(),

@@ -276,6 +276,33 @@ fn man_pages_render() {
     }
 }
 
+/// `om mon` completes at the first word, then its options; `print status
+/// --wa<TAB>` offers `--watch` (issue 25).
+#[test]
+fn completion_of_mon_and_watch() {
+    let env = fixture();
+    assert!(bash_complete(&env, &["om", ""]).contains(&"mon".to_string()));
+    assert_eq!(
+        bash_complete(&env, &["om", "mon", ""]),
+        [
+            "--format",
+            "--color",
+            "--local",
+            "--interval",
+            "--debug",
+            "--help"
+        ]
+    );
+    assert_eq!(
+        bash_complete(&env, &["om", "mon", "--format", ""]),
+        ["text", "json"]
+    );
+    assert_eq!(
+        bash_complete(&env, &["om", "web", "print", "status", "--wa"]),
+        ["--watch"]
+    );
+}
+
 /// `om ls <TAB>` offers ls's options, `--format <TAB>` its values, and a
 /// word the shell escaped (`container\#db.`, as zsh and fish hand it over
 /// once `#` is typed) still completes.
