@@ -818,3 +818,65 @@ fn a_disk_file_on_a_hung_mount_does_not_hang_status_or_start() {
     assert!(took < Duration::from_secs(30), "{took:?}");
     eprintln!("hung mount: status and start answered, start in {took:?}");
 }
+
+/// A mount namespace made while the service's filesystem was mounted (a
+/// cluster node's, a test rig's) keeps a private copy of the mount, which
+/// no umount here reaches: the loop device stays busy. The stop says
+/// which process holds it, instead of "something", and a stop once it is
+/// gone detaches.
+#[test]
+fn a_loop_disk_held_by_another_mount_namespace_is_named() {
+    root();
+    let env = Env::new();
+    let file = env.root().join("held.img");
+    let mnt = env.root().join("held");
+    let mut guard = Guard {
+        files: vec![file.clone()],
+        mnts: vec![mnt.clone()],
+        children: Vec::new(),
+        _containers: Cleanup(Vec::new()),
+    };
+    let name = unique("dh");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[disk#1]\ntype = loop\nfile = {}\nsize = 32m\n[fs#1]\ntype = ext4\ndev = {{disk#1.exposed_devs[0]}}\nmnt = {}\n",
+            file.display(),
+            mnt.display()
+        ),
+    );
+    env.om(&[&name, "provision"]).ok();
+    assert!(mounted(&mnt));
+    // a namespace of its own, private: a copy of every mount there is
+    let holder = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sleep", "120"])
+        .spawn()
+        .unwrap();
+    let pid = holder.id();
+    guard.children.push(holder);
+    let ns = format!("/proc/{pid}/mountinfo");
+    crate::support::wait_for("the namespace", Duration::from_secs(10), || {
+        std::fs::read_to_string(&ns).is_ok_and(|t| t.contains(&*mnt.to_string_lossy()))
+            && std::fs::read_link(format!("/proc/{pid}/exe"))
+                .is_ok_and(|e| e.to_string_lossy().ends_with("sleep"))
+    });
+    let started = Instant::now();
+    let out = env.om(&[&name, "stop"]);
+    let text = all(&out);
+    assert_ne!(out.code, 0, "{text}");
+    assert!(
+        text.contains(&format!("{pid} (sleep at {})", mnt.display())),
+        "{text}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30), "{text}");
+    assert!(!mounted(&mnt), "{text}");
+    for c in &mut guard.children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    guard.children.clear();
+    env.om(&[&name, "stop"]).ok();
+    assert!(loops_of(&file).is_empty());
+    env.om(&[&name, "purge"]).ok();
+}

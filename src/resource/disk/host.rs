@@ -105,8 +105,17 @@ pub(super) fn detach(ctx: &Context, rid: &str, d: &Loop, dev: &str) -> Result<()
             return Ok(());
         }
         if std::time::Instant::now() >= deadline {
+            let elsewhere = crate::resource::fs::mounts::other_namespaces_holding(dev);
+            let who = if elsewhere.is_empty() {
+                "something holds it open".to_string()
+            } else {
+                format!(
+                    "mounted in another mount namespace, made while it was mounted here: {}",
+                    elsewhere.join(", ")
+                )
+            };
             return Err(Error::Failed(format!(
-                "{cmd}: {dev} still attached to {} after {}s: something holds it open",
+                "{cmd}: {dev} still attached to {} after {}s: {who}",
                 d.file,
                 DETACHED_WITHIN.as_secs()
             )));

@@ -156,6 +156,42 @@ pub fn holders(mnt: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The mount namespaces other than this one where `dev` is mounted, one
+/// process of each: `pid (comm) at MNT`. A namespace made while the
+/// device was mounted keeps its copy (a private mount, which no umount
+/// here reaches) and the device busy: what an operator must be told.
+pub fn other_namespaces_holding(dev: &str) -> Vec<String> {
+    let mine = std::fs::read_link("/proc/self/ns/mnt").ok();
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<(u32, String)> = Vec::new();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    for e in procs.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let dir = e.path();
+        let Ok(ns) = std::fs::read_link(dir.join("ns/mnt")) else {
+            continue;
+        };
+        if Some(&ns) == mine.as_ref() || !seen.insert(ns) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(dir.join("mountinfo")) else {
+            continue;
+        };
+        if let Some(m) = parse(&text).into_iter().find(|m| is_of(m, dev)) {
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            out.push((pid, format!("{} at {}", comm.trim(), m.mnt.display())));
+        }
+    }
+    out.sort();
+    out.into_iter()
+        .map(|(pid, what)| format!("{pid} ({what})"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
