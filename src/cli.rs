@@ -149,6 +149,27 @@ pub enum Command {
     /// Start the service at boot through a systemd unit (enable, disable, print).
     #[command(subcommand)]
     Boot(BootCommand),
+    /// What a service with orchestrate = ha means to Pacemaker (config), and loading it (apply).
+    #[command(subcommand)]
+    Pacemaker(PacemakerCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PacemakerCommand {
+    /// Print the service's primitive (ocf:om:svc) and placement as CIB XML.
+    Config(PacemakerArgs),
+    /// Load them into the CIB with cibadmin; what the CIB says already is not written.
+    Apply(PacemakerArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PacemakerArgs {
+    /// The om program the agent runs (its om parameter), when not om on its PATH.
+    #[arg(long, value_name = "PATH")]
+    pub om: Option<String>,
+    /// Print the cibadmin calls; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -11,6 +11,7 @@ mod docker;
 mod docs;
 mod error;
 mod fsutil;
+mod ha;
 mod hash;
 mod host;
 mod interrupt;

@@ -12,7 +12,9 @@ mod status;
 
 use crate::action::pull::pull;
 use crate::action::Action;
-use crate::cli::{Cli, Command, EditArgs, EditCommand, LsCli, PrintCommand, ValidateCommand};
+use crate::cli::{
+    Cli, Command, EditArgs, EditCommand, LsCli, PacemakerCommand, PrintCommand, ValidateCommand,
+};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::nodes::across::run as act;
@@ -199,6 +201,12 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
         Command::Logs(a) if a.containers => listing::container_logs(ctx, sel, &a),
         Command::Logs(a) => listing::logs(ctx, sel, a.follow),
         Command::Boot(b) => boot::boot(ctx, sel, &b),
+        Command::Pacemaker(PacemakerCommand::Config(a)) => {
+            crate::ha::apply::config(ctx, sel, a.om.as_deref())
+        }
+        Command::Pacemaker(PacemakerCommand::Apply(a)) => {
+            crate::ha::apply::apply(ctx, sel, a.om.as_deref(), a.dry_run)
+        }
         Command::Add(_)
         | Command::Change(_)
         | Command::Keys

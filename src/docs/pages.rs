@@ -762,6 +762,51 @@ pub const PAGES: &[Page] = &[
         examples: &[("om web boot print", "The unit of web.")],
         exit: CONFIG,
     },
+    Page {
+        words: "pacemaker",
+        description: &[
+            "A service with orchestrate = ha is Pacemaker's to run (om-pacemaker-config(1), \
+             om-pacemaker-apply(1)): a resource of the ocf:om:svc agent, placed on its \
+             nodes in order, never on a drpnodes node. Its start, stop, restart, switch, \
+             takeover and giveback without --local then ask Pacemaker; print status \
+             shows Pacemaker's view. Pacemaker's tools run behind the words of \
+             OM_PACEMAKER when set (nsenter …, ssh NODE).",
+        ],
+        examples: &[("om web pacemaker apply", "Give web to Pacemaker.")],
+        exit: CONFIG,
+    },
+    Page {
+        words: "pacemaker config",
+        description: &[
+            "Prints, as the CIB XML cibadmin loads, the primitive om-NAME (om-NS.NAME \
+             outside the root namespace) of class ocf, provider om, type svc, with the \
+             params path, root (when not the system's) and om (--om); its meta \
+             attributes resource-stickiness (more than the spread of the scores: a \
+             service never fails back on its own), migration-threshold and \
+             failure-timeout (the keywords migration_threshold and failure_timeout); its \
+             monitor, start and stop operations, timed from the service's own bounds. \
+             Then the location constraint om-NAME-placement: a rule per node of nodes, \
+             100 per place from the last, every drpnodes node at -INFINITY, and any \
+             other node at -INFINITY. Pacemaker's node names are om's.",
+        ],
+        examples: &[(
+            "om web pacemaker config > web.xml",
+            "What apply loads (cibadmin --modify --allow-create --scope configuration --xml-file web.xml).",
+        )],
+        exit: CONFIG,
+    },
+    Page {
+        words: "pacemaker apply",
+        description: &[
+            "Loads what pacemaker config prints with cibadmin: both objects at once when \
+             the CIB lacks one, then each of om's parts that differs, replaced whole. \
+             What the CIB says already is not written: a second apply changes nothing \
+             (the CIB's epoch stays). What crm_resource --meta set (target-role, \
+             is-managed) is left alone. Each cibadmin call is printed as it runs.",
+        ],
+        examples: &[("om web pacemaker apply --dry-run", "The cibadmin calls, not run.")],
+        exit: CONFIG,
+    },
 ];
 
 /// om.conf(5)'s LIMITS: each pg_* keyword and what it writes under cgroup

@@ -88,8 +88,33 @@ pub fn collect(
             // a signal during the calls is not the nodes' answer
             crate::interrupt::check()?;
         }
+        // Pacemaker's view of the services it runs, in the tree across
+        // nodes (print status): the exit code stays om's (SPEC 18)
+        if everywhere && exits {
+            let services: Vec<&Service> = both.iter().map(|(svc, _)| *svc).collect();
+            pacemaker_views(ctx, &services, &mut statuses);
+        }
         Ok((statuses, broken))
     })
+}
+
+/// Each status of a service Pacemaker runs gets Pacemaker's view (one
+/// query for them all; none when no service is Pacemaker's). `services`
+/// and `statuses` go together, in order.
+fn pacemaker_views(ctx: &Host, services: &[&Service], statuses: &mut [ServiceStatus]) {
+    let ha: Vec<usize> = (0..services.len().min(statuses.len()))
+        .filter(|&i| crate::ha::is_pacemakers(services[i]))
+        .collect();
+    if ha.is_empty() {
+        return;
+    }
+    let ids: Vec<String> = ha
+        .iter()
+        .map(|&i| crate::ha::cib::resource_id(&services[i].path))
+        .collect();
+    for (i, view) in ha.into_iter().zip(crate::ha::view::ask(ctx, &ids)) {
+        statuses[i].pacemaker = Some(view);
+    }
 }
 
 /// What the engine holds under each volume resource's name (SPEC 17): one

@@ -84,6 +84,16 @@ fn rows(st: &ServiceStatus) -> Vec<Row<'_>> {
             ..Row::plain(vec![false], "pg")
         });
     }
+    // Pacemaker's view (SPEC 18), above the instances too
+    if let Some(view) = &st.pacemaker {
+        let avail = view.error.is_some().then_some(Avail::Unknown);
+        out.push(Row {
+            status: Some(avail.map_or("", Avail::as_str)),
+            avail,
+            label: Cow::Owned(escape_controls(&view.summary()).into_owned()),
+            ..Row::plain(vec![false], "pacemaker")
+        });
+    }
     out.push(Row::plain(vec![true], "instances"));
     // One line per node, each with its resources.
     for (n, inst) in st.instances.iter().enumerate() {
@@ -352,6 +362,7 @@ mod tests {
             resources: resources.clone(),
             split: None,
             pg: None,
+            pacemaker: None,
             instances: vec![InstanceStatus {
                 node: "deb1.opensvc.com".into(),
                 avail,

@@ -20,6 +20,7 @@ mod lifecycle;
 mod limits;
 mod multinode;
 mod nodes;
+mod orchestrate;
 mod passthrough;
 mod registry;
 mod relocation;
