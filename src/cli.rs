@@ -167,6 +167,9 @@ pub struct PacemakerArgs {
     /// The om program the agent runs (its om parameter), when not om on its PATH.
     #[arg(long, value_name = "PATH")]
     pub om: Option<String>,
+    /// Let the agent run where fencing is off (its allow_no_fencing parameter): a cut link then runs the service on both sides.
+    #[arg(long)]
+    pub allow_no_fencing: bool,
     /// Print the cibadmin calls; write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -202,10 +202,10 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
         Command::Logs(a) => listing::logs(ctx, sel, a.follow),
         Command::Boot(b) => boot::boot(ctx, sel, &b),
         Command::Pacemaker(PacemakerCommand::Config(a)) => {
-            crate::ha::apply::config(ctx, sel, a.om.as_deref())
+            crate::ha::apply::config(ctx, sel, &crate::ha::apply::site(ctx, &a))
         }
         Command::Pacemaker(PacemakerCommand::Apply(a)) => {
-            crate::ha::apply::apply(ctx, sel, a.om.as_deref(), a.dry_run)
+            crate::ha::apply::apply(ctx, sel, &crate::ha::apply::site(ctx, &a), a.dry_run)
         }
         Command::Add(_)
         | Command::Change(_)

@@ -16,15 +16,17 @@ use crate::model::Service;
 use crate::output::each;
 use crate::paths::SvcPath;
 
-/// What the host says the primitive needs beyond the config.
-pub fn site(ctx: &Host, om: Option<&str>) -> Site {
+/// What the host and the command line say the primitive needs beyond
+/// the config.
+pub fn site(ctx: &Host, args: &crate::cli::PacemakerArgs) -> Site {
     let system = crate::paths::Roots::system();
     let root = (ctx.roots.etc != system.etc)
         .then(|| ctx.roots.etc.parent().map(|p| p.display().to_string()))
         .flatten();
     Site {
         root,
-        om: om.map(ToString::to_string),
+        om: args.om.clone(),
+        allow_no_fencing: args.allow_no_fencing,
         docker_bound: ctx.docker.bound,
     }
 }
@@ -42,11 +44,11 @@ fn ha_service(ctx: &Host, path: &SvcPath) -> Result<Service> {
 }
 
 /// `om SEL pacemaker config`.
-pub fn config(ctx: &Host, selector: &str, om: Option<&str>) -> Result<()> {
+pub fn config(ctx: &Host, selector: &str, site: &Site) -> Result<()> {
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
         let svc = ha_service(ctx, path)?;
-        crate::output::out(&cib::configuration(&svc, &site(ctx, om)).to_xml())
+        crate::output::out(&cib::configuration(&svc, site).to_xml())
     })
 }
 
@@ -136,11 +138,11 @@ pub fn plan(live: &Element, want: &Element) -> Vec<Step> {
 }
 
 /// `om SEL pacemaker apply`.
-pub fn apply(ctx: &Host, selector: &str, om: Option<&str>, dry_run: bool) -> Result<()> {
+pub fn apply(ctx: &Host, selector: &str, site: &Site, dry_run: bool) -> Result<()> {
     let paths = ctx.select(selector)?;
     each(&paths, |path| {
         let svc = ha_service(ctx, path)?;
-        let want = cib::configuration(&svc, &site(ctx, om));
+        let want = cib::configuration(&svc, site);
         let q = crm::cmd(ctx, "cibadmin", &["--query", "--scope", "configuration"]);
         let text = crm::query(&q)?
             .ok_or_else(|| Error::call(&q, "the CIB has no configuration section"))?;

@@ -27,6 +27,9 @@ pub struct Site {
     pub root: Option<String>,
     /// `om`: the om program the agent runs, when not `om` on its PATH.
     pub om: Option<String>,
+    /// `allow_no_fencing=true`: the agent runs where fencing is off (an
+    /// operator's choice, said at each apply: the split brain is real).
+    pub allow_no_fencing: bool,
     /// The bound of one docker call (`OM_DOCKER_TIMEOUT`): a monitor is
     /// one `om status --local`.
     pub docker_bound: Duration,
@@ -132,6 +135,9 @@ pub fn primitive(svc: &Service, site: &Site) -> Element {
     }
     if let Some(om) = &site.om {
         params.push(("om", om.clone()));
+    }
+    if site.allow_no_fencing {
+        params.push(("allow_no_fencing", "true".into()));
     }
     let threshold = ha
         .migration_threshold
@@ -264,8 +270,8 @@ mod tests {
     fn site() -> Site {
         Site {
             root: Some("/srv/om".into()),
-            om: None,
             docker_bound: Duration::from_secs(60),
+            ..Default::default()
         }
     }
 
@@ -345,13 +351,18 @@ mod tests {
         let site = Site {
             root: None,
             om: Some("/opt/om/bin/om".into()),
+            allow_no_fencing: true,
             docker_bound: Duration::from_secs(60),
         };
         let p = primitive(&s, &site);
         assert_eq!(p.attr("id"), Some("om-web"));
         assert_eq!(
             pairs(&p, "instance_attributes"),
-            kv(&[("path", "web"), ("om", "/opt/om/bin/om")])
+            kv(&[
+                ("path", "web"),
+                ("om", "/opt/om/bin/om"),
+                ("allow_no_fencing", "true")
+            ])
         );
         let meta = pairs(&p, "meta_attributes");
         assert_eq!(meta[1], kv(&[("migration-threshold", "INFINITY")])[0]);

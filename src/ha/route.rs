@@ -74,7 +74,10 @@ pub fn move_to(ctx: &Host, rsc: &str, node: &str) -> (Cmd, Cmd) {
 /// How long om waits for Pacemaker: the start's or the stop's timeout, as
 /// the primitive has them, and a margin.
 fn patience(ctx: &Host, svc: &Service) -> Duration {
-    let site = super::apply::site(ctx, None);
+    let site = super::cib::Site {
+        docker_bound: ctx.docker.bound,
+        ..Default::default()
+    };
     let ops = super::cib::primitive(svc, &site);
     let longest = ops
         .find_all("op")
