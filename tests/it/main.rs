@@ -1,5 +1,6 @@
 //! All integration tests, one binary, one file per feature.
 
+mod cluster;
 mod config;
 mod converge;
 mod data;
