@@ -95,6 +95,11 @@ pub fn action(ctx: &Host, svc: &Service, kind: Action, args: &ActionArgs) -> Rou
     let path = &svc.path;
     let rsc = super::cib::resource_id(path);
     let log = service_log(ctx, path, args.common.quiet);
+    if !(args.rid.is_empty() && args.tag.is_empty() && args.subset.is_empty()) {
+        return Route::Done(Err(Error::Usage(format!(
+            "{path}: Pacemaker runs the whole service (orchestrate = ha): --rid, --tag and --subset act on one node, with --local"
+        ))));
+    }
     if let Some(cmds) = asks(ctx, &rsc, kind) {
         return Route::Done(ask(ctx, svc, &log, &cmds, args.dry_run).and_then(|v| {
             said(&log, &v);

@@ -206,6 +206,8 @@ fn without_pacemaker_om_starts_nothing_and_the_status_says_it_can_not_ask() {
         let out = env.om(&[&name, verb]).code(1);
         assert!(out.stderr.contains("crm_mon"), "{verb}: {}", out.stderr);
     }
+    let out = env.om(&[&name, "stop", "--rid", "container#1"]).code(2);
+    assert!(out.stderr.contains("the whole service"), "{}", out.stderr);
     let out = env.om(&[&name, "provision"]).code(1);
     assert!(
         out.stderr.contains("Pacemaker starts this service"),
