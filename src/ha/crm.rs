@@ -23,7 +23,7 @@ pub fn cmd(ctx: &Host, program: &str, args: &[&str]) -> Cmd {
     }
     argv.extend(args.iter().map(ToString::to_string));
     Cmd::new(prog, argv)
-        .not_found_hint("are Pacemaker's tools (pacemaker-cli-utils) installed?")
+        .not_found_hint(" (are Pacemaker's tools, pacemaker-cli-utils, installed and in PATH?)")
         .traced(ctx.debug.as_ref())
 }
 

@@ -100,6 +100,13 @@ pub fn action(ctx: &Host, svc: &Service, kind: Action, args: &ActionArgs) -> Rou
             "{path}: Pacemaker runs the whole service (orchestrate = ha): --rid, --tag and --subset act on one node, with --local"
         ))));
     }
+    // a restart of a service that runs nowhere is a start (as om's own)
+    let kind = match kind {
+        Action::Restart if ask_one(ctx, &rsc).is_ok_and(|v| v.running_on.is_empty()) => {
+            Action::Start
+        }
+        k => k,
+    };
     if let Some(cmds) = asks(ctx, &rsc, kind) {
         return Route::Done(ask(ctx, svc, &log, &cmds, args.dry_run).and_then(|v| {
             said(&log, &v);
