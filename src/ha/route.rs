@@ -187,11 +187,17 @@ pub fn switch(
     let log = service_log(ctx, path, args.common.quiet);
     let view = ask_one(ctx, &rsc)?;
     let to = never_drp(svc, to(&view.running_on)?)?;
-    if view.running_on == [to.clone()] && view.moved_to.is_none() {
+    let (mv, clear) = move_to(ctx, &rsc, &to);
+    if view.running_on == [to.clone()] {
         log.svc(Level::Info, &format!("already started on {to}"));
+        if view.moved_to.is_some() {
+            log.svc(
+                Level::Info,
+                &format!("a move stays in Pacemaker until cleared: {clear}"),
+            );
+        }
         return Ok(());
     }
-    let (mv, clear) = move_to(ctx, &rsc, &to);
     let v = ask(ctx, svc, &log, std::slice::from_ref(&mv), args.dry_run)?;
     said(&log, &v);
     log.svc(
