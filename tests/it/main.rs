@@ -21,6 +21,7 @@ mod lifecycle;
 mod limits;
 mod multinode;
 mod nodes;
+mod pacemaker_agent;
 mod passthrough;
 mod registry;
 mod relocation;
