@@ -436,3 +436,60 @@ fn validate_all_refuses_fencing_off_unless_the_resource_allows_it() {
     assert!(err.contains("stonith-enabled=false"), "{err}");
     assert!(run(&["OCF_RESKEY_allow_no_fencing=true"]).status.success());
 }
+
+#[test]
+fn monitor_says_1_for_a_container_down_and_for_an_engine_it_can_not_reach_never_7() {
+    engine();
+    let env = Env::new();
+    let name = unique("ocfm");
+    create(
+        &env,
+        &name,
+        &format!(
+            "[container#1]\ntype = docker\nimage = om-test/busybox\ncommand = sh -c \"{LOOP}\"\n\
+             [container#2]\ntype = docker\nimage = om-test/busybox\ncommand = sh -c \"{LOOP}\"\n"
+        ),
+    );
+    let _containers = Containers(vec![
+        format!("{name}.container.1"),
+        format!("{name}.container.2"),
+    ]);
+    let ocf = open_tempdir();
+    let file = install_agent(ocf.path());
+    let root = env.root().display().to_string();
+    let vars = [
+        ("path", name.as_str()),
+        ("root", root.as_str()),
+        ("allow_no_fencing", "true"),
+        ("CRM_meta_interval", "10000"),
+    ];
+    let (code, err) = agent(&file, "start", &vars);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(agent(&file, "monitor", &vars).0, 0);
+    // one container of two down: warn, a failure to recover
+    docker(&["kill", &format!("{name}.container.2")]);
+    let (code, err) = agent(&file, "monitor", &vars);
+    assert_eq!(code, 1, "{err}");
+    // an engine om can not reach: unknown, a failure, never "not running"
+    let mut cmd = Command::new(&file);
+    cmd.arg("monitor").env("OSVC_NODENAME", NODE).env(
+        "DOCKER_HOST",
+        format!("unix://{}/no.sock", env.root().display()),
+    );
+    for (k, v) in vars {
+        cmd.env(format!("OCF_RESKEY_{k}"), v);
+    }
+    let out = cmd.output().expect("run the agent");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, err) = agent(&file, "stop", &vars);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(agent(&file, "monitor", &vars).0, 7);
+    // a probe of a service this node does not hold: not running here
+    let probe = [("path", "nosuch"), ("root", root.as_str())];
+    assert_eq!(agent(&file, "monitor", &probe).0, 7);
+}
