@@ -741,3 +741,19 @@ mod tests {
         assert!(!w(&[]));
     }
 }
+
+/// `om ocf` has no selector; it is parsed on its own.
+#[derive(Parser, Debug)]
+#[command(
+    name = "om ocf",
+    about = "The OCF resource agent ocf:om:svc (Pacemaker runs it), and its install",
+    after_help = "ACTION: start, stop, monitor, validate-all, meta-data (as Pacemaker calls \
+        them, the resource's parameters in OCF_RESKEY_path, _root, _om, _allow_no_fencing), \
+        or install: write the agent into $OCF_ROOT/resource.d/om/svc (OCF_ROOT: default \
+        /usr/lib/ocf). Another OCF action exits 3 (not implemented)."
+)]
+pub struct OcfCli {
+    /// start, stop, monitor, validate-all, meta-data, or install.
+    #[arg(value_name = "ACTION")]
+    pub action: String,
+}

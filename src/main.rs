@@ -21,6 +21,7 @@ mod nodename;
 mod nodes;
 mod objects;
 mod output;
+mod pacemaker;
 mod parallel;
 mod paths;
 mod process;

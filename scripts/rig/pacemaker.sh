@@ -29,9 +29,12 @@
 #   NODE/corosync.conf, cib.xml, env (VAR=VALUE lines), start (the go signal)
 #   NODE/corosync.log, holder.log
 # On a node: /var/lib/pacemaker, /var/lib/corosync, /var/log/pacemaker,
-# /dev/shm and /run are the node's own (tmpfs); /run holds a symbolic link to
-# each entry the host's /run had when the node came up (docker.sock…), so
-# the host's docker engine and the rig's sockets are reached as before.
+# /dev/shm, /run and /usr/lib/ocf/resource.d are the node's own (tmpfs);
+# /run holds a symbolic link to each entry the host's /run had when the
+# node came up (docker.sock…), so the host's docker engine and the rig's
+# sockets are reached as before; resource.d one to each provider of the
+# host's (heartbeat, pacemaker), and room for the node's own: `on NODE om
+# ocf install` installs ocf:om:svc on that node alone.
 # Mounts made on a node (an om `fs` resource started by pacemaker) stay in
 # the node's mount namespace: the rig's services are container services.
 # Two nodes: a veth pair, `omlink` in each node, 10.213.K.1 and .2/24 (K
@@ -125,6 +128,17 @@ mount --bind "$t/run" /run || exit 1
 for e in "$t"/hostrun/* "$t"/hostrun/.[!.]*; do
     if [ -e "$e" ] || [ -L "$e" ]; then ln -s "$e" "/run/${e##*/}"; fi
 done
+# …the same for the OCF agents: the host'"'"'s providers, and room for the
+# node'"'"'s own (`om ocf install` on the node writes there).
+ocf=/usr/lib/ocf/resource.d
+mkdir -p "$t/hostocf" "$t/ocf"
+if [ -d "$ocf" ]; then
+    mount --rbind "$ocf" "$t/hostocf" || exit 1
+    for e in "$t"/hostocf/*; do
+        if [ -e "$e" ]; then ln -s "$e" "$t/ocf/${e##*/}"; fi
+    done
+    mount --bind "$t/ocf" "$ocf" || exit 1
+fi
 mount --bind "$t/pacemaker" /var/lib/pacemaker || exit 1
 mount --bind "$t/corosync" /var/lib/corosync || exit 1
 mount --bind "$t/log" /var/log/pacemaker || exit 1

@@ -7,6 +7,7 @@ mod delete;
 mod edit;
 mod listing;
 mod objects;
+mod ocf;
 mod passthrough;
 mod status;
 
@@ -50,6 +51,10 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
     }
     if args.get(1).is_some_and(|a| a == "ls") {
         return ls(host, args);
+    }
+    if args.get(1).is_some_and(|a| a == "ocf") {
+        let cli = parse(crate::cli::OcfCli::try_parse_from(args.into_iter().skip(1)))?;
+        return ocf::ocf(host, cli);
     }
     let args = every_service(args);
     let matches = parse(crate::cli::command().try_get_matches_from(args))?;

@@ -38,6 +38,11 @@ fn commands_section(r: &mut Roff, cli: &clap::Command) {
         "om ls [--format json]",
         "List the service paths, one per line.",
     );
+    para(
+        r,
+        "om ocf ACTION",
+        "The OCF resource agent ocf:om:svc, as Pacemaker runs it (om-ocf(1)); om ocf install installs it.",
+    );
     for sub in cli.get_subcommands() {
         let nested: Vec<&clap::Command> = sub.get_subcommands().collect();
         let leaves: Vec<(String, &clap::Command)> = if nested.is_empty() {

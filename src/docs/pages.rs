@@ -50,6 +50,57 @@ const LINES: &str = "Each docker command is printed on stderr as it runs, as a l
 
 pub const PAGES: &[Page] = &[
     Page {
+        words: "ocf",
+        description: &[
+            "om is the OCF resource agent of its services for Pacemaker: ocf:om:svc, a \
+             file of three lines in $OCF_ROOT/resource.d/om/svc that runs om ocf ACTION, \
+             the resource's parameters in the environment as Pacemaker passes them: path \
+             (the service's path, required and unique), root (OSVC_ROOT_PATH), om (the om \
+             program; the installing om by default) and allow_no_fencing.",
+            "start runs om PATH start --local --force (Pacemaker has fenced the nodes that \
+             can not be asked; a node that says it runs the service still refuses), then \
+             the monitor, which must say it runs. stop runs om PATH stop --local and \
+             succeeds only when om's status then says down. monitor reads om PATH status \
+             --local: up is 0 (running), down or n/a 7 (not running), warn 1, and unknown \
+             (the engine unreachable, a config that does not load) 1, never 7: its \
+             containers may still run. A probe of a service this node does not hold is 7.",
+            "validate-all checks that the service's config validates here (6 otherwise), \
+             and that fencing is on: with stonith-enabled=false in the CIB (read with \
+             crm_attribute) it refuses with 6 unless the resource says \
+             allow_no_fencing=true, because a node cut off would then start the service \
+             while the other still runs it. start validates first.",
+            "meta-data prints the agent's description, its parameters and each \
+             operation's default timeout, derived from om's bounds: the lock wait \
+             (--waitlock's default), the docker call bound (OM_DOCKER_TIMEOUT) and a \
+             private daemon's start. install writes the agent into \
+             $OCF_ROOT/resource.d/om/svc (OCF_ROOT: default /usr/lib/ocf, which must \
+             exist: the pacemaker and resource-agents packages make it), mode 0755.",
+        ],
+        examples: &[
+            ("om ocf install", "Install ocf:om:svc where Pacemaker looks for it."),
+            (
+                "crm configure primitive web ocf:om:svc params path=web op monitor interval=10s",
+                "A Pacemaker resource for the service web (crmsh).",
+            ),
+            (
+                "ocf-tester -n web -o path=web /usr/lib/ocf/resource.d/om/svc",
+                "Check the agent against a service with resource-agents' tester.",
+            ),
+        ],
+        exit: &[
+            ("0", "Success; for monitor, the service runs."),
+            ("1", "A generic failure: a start or stop that did not get the service up or \
+                   down, a status that says warn or can not tell, fencing that can not be \
+                   read from the CIB."),
+            ("3", "An OCF action this agent does not have (notify, promote, reload…)."),
+            ("5", "om is not installed (the agent's om parameter, or om in PATH); a \
+                   recurring monitor of a service this node does not hold."),
+            ("6", "Not configured: no path parameter, a config that does not validate, \
+                   fencing off without allow_no_fencing=true."),
+            ("7", "monitor: the service does not run here (down, n/a)."),
+        ],
+    },
+    Page {
         words: "ls",
         description: &[
             "Lists the services this node holds, in path order, then the secrets \

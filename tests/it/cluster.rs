@@ -87,7 +87,6 @@ impl Cluster {
     /// The cluster of this `slot` (one per test file), started by the first
     /// test that asks, shared by the others, torn down when the test binary
     /// ends.
-    #[allow(dead_code)] // for the cluster test files (pacemaker_agent.rs, B's)
     pub fn shared(slot: &'static OnceLock<Cluster>, nodes: &[NodeSpec]) -> &'static Cluster {
         slot.get_or_init(|| Cluster::start(nodes))
     }

@@ -22,6 +22,7 @@ mod limits;
 mod multinode;
 mod nodes;
 mod orchestrate;
+mod pacemaker_agent;
 mod passthrough;
 mod registry;
 mod relocation;
