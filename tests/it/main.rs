@@ -7,6 +7,7 @@ mod data;
 mod data_lvm;
 mod debug;
 mod driver;
+mod failover;
 mod fake_docker;
 mod fidelity;
 mod golden;
