@@ -83,8 +83,15 @@ fn seconds(d: Duration) -> String {
     format!("{}s", d.as_secs().max(1))
 }
 
+/// What every action may spend beyond its resources: the lock wait (the
+/// default --waitlock, 30 s: an operator's action may hold it), a docker
+/// call, and 10 s for om itself (as the agent's own meta-data counts).
+fn overhead(site: &Site) -> Duration {
+    Duration::from_secs(30) + site.docker_bound + Duration::from_secs(10)
+}
+
 /// How long a start may take: every image pulled and every container up
-/// within its own bounds, its private daemon started, plus a docker call.
+/// within its own bounds, its private daemon started, and the overhead.
 fn start_timeout(svc: &Service, site: &Site) -> Duration {
     let containers: Duration = svc
         .containers
@@ -95,18 +102,18 @@ fn start_timeout(svc: &Service, site: &Site) -> Duration {
         .daemon
         .as_ref()
         .map_or(Duration::ZERO, |d| d.start_timeout);
-    containers + daemon + site.docker_bound
+    containers + daemon + overhead(site)
 }
 
 /// How long a stop may take: docker's grace per container (10 s unless
-/// stop_timeout says), plus a docker call.
+/// stop_timeout says), and the overhead.
 fn stop_timeout(svc: &Service, site: &Site) -> Duration {
     let containers: Duration = svc
         .containers
         .iter()
         .map(|c| c.stop_timeout.unwrap_or(Duration::from_secs(10)))
         .sum();
-    containers + site.docker_bound
+    containers + overhead(site)
 }
 
 fn nvpairs(set: &str, id: &str, pairs: &[(&str, String)]) -> Element {
@@ -329,13 +336,14 @@ mod tests {
                 )
             })
             .collect();
-        // start: 5 s up + 2 min pull + one docker call; stop: docker's 10 s grace + a call
+        // start: 5 s up + 2 min pull + the overhead (30 s lock, a 60 s docker
+        // call, 10 s); stop: docker's 10 s grace + the overhead
         assert_eq!(
             ops,
             [
                 ("monitor", "10s", "70s"),
-                ("start", "0s", "185s"),
-                ("stop", "0s", "70s")
+                ("start", "0s", "225s"),
+                ("stop", "0s", "110s")
             ]
         );
     }
