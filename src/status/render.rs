@@ -411,6 +411,53 @@ mod tests {
     }
 
     #[test]
+    fn pacemaker_s_view_is_a_line_above_the_instances() {
+        let mut s = st(
+            vec![res("container#1", Avail::Up, None, &[])],
+            vec![],
+            Avail::Up,
+            "idle, started",
+        );
+        s.pacemaker = Some(crate::ha::view::View {
+            resource: "om-svc1".into(),
+            configured: true,
+            managed: true,
+            role: "Started".into(),
+            running_on: vec!["deb1.opensvc.com".into()],
+            ..Default::default()
+        });
+        let text = render(&s, &plain());
+        let lines: Vec<&str> = text.lines().collect();
+        let summary = "managed, target Started, started on deb1.opensvc.com (om-svc1)";
+        assert!(
+            lines[1].starts_with("|- pacemaker ") && lines[1].ends_with(&format!(" {summary}")),
+            "{text}"
+        );
+        // in the label column, as an instance's notice
+        assert_eq!(
+            lines[1].find(summary),
+            lines[3].find("idle, started"),
+            "{text}"
+        );
+        assert_eq!(lines[2], "`- instances");
+        // a view Pacemaker could not give is unknown, and says why
+        s.pacemaker = Some(crate::ha::view::View::unknown(
+            "om-svc1",
+            &crate::error::Error::call("crm_mon --one-shot", "Could not connect to the CIB"),
+        ));
+        let text = render(&s, &plain());
+        let line = text.lines().nth(1).unwrap_or_default();
+        assert!(
+            line.starts_with("|- pacemaker ")
+                && line.contains(" unknown ")
+                && line.ends_with(
+                    "can not be asked: crm_mon --one-shot: Could not connect to the CIB"
+                ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn the_spec_example() {
         let s = st(
             vec![res("container#1", Avail::Up, None, &[])],
