@@ -168,7 +168,7 @@ fn ini(nodes: &str, drpnodes: &str) -> String {
 }
 
 #[test]
-fn apply_on_a_one_node_cluster_writes_once() {
+fn on_one_node_apply_writes_once_start_stop_restart_ask_pacemaker_and_its_fail_counts_show() {
     let c = cluster(&ONE, &["n2"]);
     let env = as_node(c, "n2");
     let name = unique("pm");
@@ -219,6 +219,22 @@ fn apply_on_a_one_node_cluster_writes_once() {
         "{doc}"
     );
     assert_eq!(doc["pacemaker"]["managed"], true);
+    // a container killed behind om's back: Pacemaker's monitor sees it,
+    // starts it again, and the status shows the fail count
+    assert!(docker_on("n2", &["kill", &format!("{name}.container.1")])
+        .status
+        .success());
+    wait_for("a fail count on n2", Duration::from_secs(40), || {
+        let doc: serde_json::Value = serde_json::from_str(
+            &env.om(&[&name, "print", "status", "--format", "json"])
+                .stdout,
+        )
+        .unwrap_or_default();
+        doc["pacemaker"]["fail_counts"] == serde_json::json!([{"node": "n2", "count": "1"}])
+    });
+    wait_for("started again", Duration::from_secs(40), || {
+        running_on("n2", &format!("{name}.container.1"))
+    });
     env.om(&[&name, "stop"]).ok();
     assert!(pacemaker_runs(c, "n2", &rsc).is_empty());
     assert!(!running_on("n2", &format!("{name}.container.1")));
