@@ -111,15 +111,14 @@ pub fn action(ctx: &Host, svc: &Service, kind: Action, args: &ActionArgs) -> Rou
         return Route::Done(ask(ctx, svc, &log, &cmds, args.dry_run).and_then(|v| {
             said(&log, &v);
             match (kind, v.running_on.is_empty()) {
+                _ if args.dry_run => Ok(()),
                 (Action::Stop, false) => Err(Error::Failed(format!(
                     "{path}: Pacemaker still runs it on {} (om {path} print status)",
                     v.running_on.join(" and ")
                 ))),
-                (Action::Start | Action::Restart, true) if !args.dry_run => {
-                    Err(Error::Failed(format!(
-                        "{path}: Pacemaker did not start it (om {path} print status: its fail counts)"
-                    )))
-                }
+                (Action::Start | Action::Restart, true) => Err(Error::Failed(format!(
+                    "{path}: Pacemaker did not start it (om {path} print status: its fail counts)"
+                ))),
                 _ => Ok(()),
             }
         }));

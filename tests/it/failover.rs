@@ -219,6 +219,14 @@ fn on_one_node_apply_writes_once_start_stop_restart_ask_pacemaker_and_its_fail_c
         "{doc}"
     );
     assert_eq!(doc["pacemaker"]["managed"], true);
+    // --dry-run says what it would ask, and asks nothing
+    let dry = env.om(&[&name, "stop", "--dry-run"]).ok();
+    assert!(
+        dry.stderr.contains("--parameter-value Stopped"),
+        "{}",
+        dry.stderr
+    );
+    assert_eq!(pacemaker_runs(c, "n2", &rsc), ["n2"]);
     // a container killed behind om's back: Pacemaker's monitor sees it,
     // starts it again, and the status shows the fail count
     assert!(docker_on("n2", &["kill", &format!("{name}.container.1")])
