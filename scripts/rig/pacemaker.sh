@@ -65,7 +65,7 @@ pcmk_parse() {
             shift 2
             ;;
         --node-env)
-            case ${2:-} in *:*=*) ;; *) die "--node-env wants NAME:VAR=VALUE" ;; esac
+            case ${2:-} in *$'\n'*) die "--node-env: a value of one line" ;; *:*=*) ;; *) die "--node-env wants NAME:VAR=VALUE" ;; esac
             PCMK_NODE_ENV[${2%%:*}]+="${2#*:}"$'\n'
             shift 2
             ;;
@@ -159,7 +159,8 @@ for _ in $(seq 100); do
     corosync-cfgtool -s >/dev/null 2>&1 && break
     sleep 0.1
 done
-env -i $(cat "$d/env") pacemakerd >"$d/pacemakerd.log" 2>&1 &
+mapfile -t vars <"$d/env"
+env -i "${vars[@]}" pacemakerd >"$d/pacemakerd.log" 2>&1 &
 ppid=$!
 stop() {
     kill -TERM "$ppid" 2>/dev/null
