@@ -40,6 +40,10 @@ pub fn run(req: &Request) -> Result<u8> {
         ))?;
         return Ok(agent::SUCCESS);
     }
+    if matches!(&action, Action::Other(w) if w == "usage" || w == "help") {
+        crate::output::out("usage: ocf:om:svc {start|stop|monitor|validate-all|meta-data}\n")?;
+        return Ok(agent::SUCCESS);
+    }
     if let Action::Other(word) = &action {
         say(&format!(
             "{word}: not an action of this agent (start, stop, monitor, validate-all, meta-data)"
