@@ -746,6 +746,7 @@ mod tests {
 #[derive(Parser, Debug)]
 #[command(
     name = "om ocf",
+    bin_name = "om ocf",
     about = "The OCF resource agent ocf:om:svc (Pacemaker runs it), and its install",
     after_help = "ACTION: start, stop, monitor, validate-all, meta-data (as Pacemaker calls \
         them, the resource's parameters in OCF_RESKEY_path, _root, _om, _allow_no_fencing), \

@@ -37,8 +37,14 @@
 # ocf install` installs ocf:om:svc on that node alone.
 # Mounts made on a node (an om `fs` resource started by pacemaker) stay in
 # the node's mount namespace: the rig's services are container services.
-# Two nodes: a veth pair, `omlink` in each node, 10.213.K.1 and .2/24 (K
-# chosen off the host's routes). `on NODE ip link set omlink down` cuts it.
+# One node: corosync's knet on 127.0.0.1 (the node's own loopback). Two
+# nodes: a veth pair, `omlink` in each node, 10.213.K.1 and .2/24 (K chosen
+# off the host's routes). `on NODE ip link set omlink down` cuts it.
+# The namespaces are unnamed (no `ip netns add`): they go with their last
+# process, the veth pair with them; nothing of the host's is left to delete.
+# The first CIB: stonith-enabled=false (no fencing device here: a test that
+# wants the agent to accept it says allow_no_fencing=true), dc-deadtime 2s
+# (a controller in about 5 s), cluster-recheck-interval 5s.
 [ -z "${OM_RIG_PACEMAKER_SH:-}" ] || return 0
 OM_RIG_PACEMAKER_SH=1
 # shellcheck source=scripts/rig/lib.sh
@@ -65,7 +71,7 @@ pcmk_parse() {
             shift 2
             ;;
         --node-env)
-            case ${2:-} in *:*=*) ;; *) die "--node-env wants NAME:VAR=VALUE" ;; esac
+            case ${2:-} in *$'\n'*) die "--node-env: a value of one line" ;; *:*=*) ;; *) die "--node-env wants NAME:VAR=VALUE" ;; esac
             PCMK_NODE_ENV[${2%%:*}]+="${2#*:}"$'\n'
             shift 2
             ;;
@@ -159,7 +165,8 @@ for _ in $(seq 100); do
     corosync-cfgtool -s >/dev/null 2>&1 && break
     sleep 0.1
 done
-env -i $(cat "$d/env") pacemakerd >"$d/pacemakerd.log" 2>&1 &
+mapfile -t vars <"$d/env"
+env -i "${vars[@]}" pacemakerd >"$d/pacemakerd.log" 2>&1 &
 ppid=$!
 stop() {
     kill -TERM "$ppid" 2>/dev/null

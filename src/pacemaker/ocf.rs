@@ -40,6 +40,10 @@ pub fn run(req: &Request) -> Result<u8> {
         ))?;
         return Ok(agent::SUCCESS);
     }
+    if matches!(&action, Action::Other(w) if w == "usage" || w == "help") {
+        crate::output::out("usage: ocf:om:svc {start|stop|monitor|validate-all|meta-data}\n")?;
+        return Ok(agent::SUCCESS);
+    }
     if let Action::Other(word) = &action {
         say(&format!(
             "{word}: not an action of this agent (start, stop, monitor, validate-all, meta-data)"
@@ -73,31 +77,32 @@ pub fn run(req: &Request) -> Result<u8> {
 }
 
 /// om's bounds: the docker call bound of this host, --waitlock's default,
-/// docker_daemon_start_timeout's default (from the keyword table).
+/// docker_daemon_start_timeout's default (from the keyword table); 30 s
+/// each should those defaults ever not parse (a unit test says they do).
 fn bounds(docker: Duration) -> Bounds {
-    let default_of = |found: Option<String>, fallback: u64| {
-        found
-            .and_then(|s| crate::units::parse_duration(&s).ok())
-            .unwrap_or(Duration::from_secs(fallback))
-    };
-    let cli = crate::cli::command();
-    let waitlock = cli
-        .find_subcommand("start")
-        .and_then(|s| s.get_arguments().find(|a| a.get_id() == "waitlock"))
-        .and_then(|a| {
-            a.get_default_values()
-                .first()
-                .map(|v| v.to_string_lossy().into_owned())
-        });
-    let daemon = crate::config::keywords::KEYWORDS
-        .iter()
-        .find(|k| k.name == "docker_daemon_start_timeout")
-        .and_then(|k| k.default.map(str::to_string));
+    let thirty = Duration::from_secs(30);
     Bounds {
         docker,
-        lock: default_of(waitlock, 30),
-        daemon_start: default_of(daemon, 30),
+        lock: waitlock_default().unwrap_or(thirty),
+        daemon_start: daemon_start_default().unwrap_or(thirty),
     }
+}
+
+fn waitlock_default() -> Option<Duration> {
+    let cli = crate::cli::command();
+    let arg = cli
+        .find_subcommand("start")?
+        .get_arguments()
+        .find(|a| a.get_id() == "waitlock")?;
+    let v = arg.get_default_values().first()?;
+    crate::units::parse_duration(&v.to_string_lossy()).ok()
+}
+
+fn daemon_start_default() -> Option<Duration> {
+    let kw = crate::config::keywords::KEYWORDS
+        .iter()
+        .find(|k| k.name == "docker_daemon_start_timeout")?;
+    crate::units::parse_duration(kw.default?).ok()
 }
 
 /// How long one operation's om commands may take altogether: the
@@ -310,4 +315,21 @@ fn write_agent(dir: &Path, file: &Path, text: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bounds are found where om keeps them (--waitlock's default,
+    /// the keyword table), not taken from the fallbacks.
+    #[test]
+    fn the_bounds_are_om_s_own() {
+        assert_eq!(waitlock_default(), Some(Duration::from_secs(30)));
+        assert_eq!(daemon_start_default(), Some(Duration::from_secs(30)));
+        assert_eq!(
+            bounds(Duration::from_secs(7)).docker,
+            Duration::from_secs(7)
+        );
+    }
 }

@@ -180,7 +180,7 @@ fn a_two_node_cluster_elects_one_controller_in_namespaces_of_its_own_and_leaves_
         },
         NodeSpec {
             name: "pb",
-            env: vec![("OM_TEST_MARK", "b".to_string())],
+            env: vec![("OM_TEST_MARK", "b and c".to_string())],
         },
     ]);
     assert_eq!(c.nodes, ["pa", "pb"]);
@@ -196,11 +196,30 @@ fn a_two_node_cluster_elects_one_controller_in_namespaces_of_its_own_and_leaves_
         );
         assert_eq!(mounts.trim(), "tmpfs");
     }
-    assert_eq!(c.on_ok("pb", &["printenv", "OM_TEST_MARK"]).trim(), "b");
+    assert_eq!(
+        c.on_ok("pb", &["printenv", "OM_TEST_MARK"]).trim(),
+        "b and c"
+    );
     let host_mounts = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
     assert!(!host_mounts.contains("om-pcmk-pa"), "{host_mounts}");
     let nets: Vec<String> = ["pa", "pb"].iter().map(|n| holder_net(&c, n)).collect();
     assert_ne!(nets[0], nets[1]);
+    // pacemakerd, hence the agents it runs, has the node's variables
+    let pacemakerd = in_netns(&nets[1])
+        .into_iter()
+        .find(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm"))
+                .is_ok_and(|c| c.trim() == "pacemakerd")
+        })
+        .expect("pb's pacemakerd");
+    let environ = std::fs::read(format!("/proc/{pacemakerd}/environ")).expect("its environ");
+    assert!(
+        environ
+            .split(|b| *b == 0)
+            .any(|v| v == b"OM_TEST_MARK=b and c"),
+        "{}",
+        String::from_utf8_lossy(&environ)
+    );
     assert!(
         in_netns(&nets[0]).len() >= 3,
         "holder, corosync, pacemakerd"

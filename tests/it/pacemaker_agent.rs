@@ -151,6 +151,9 @@ fn validate_all_says_6_for_a_config_that_does_not_load_and_5_without_om() {
     // an action the agent does not have: 3, as OCF says
     let (code, _) = agent(&file, "promote", &[("path", &name), ("root", &root)]);
     assert_eq!(code, 3);
+    // and its usage, which is no failure
+    let (code, _) = agent(&file, "usage", &[]);
+    assert_eq!(code, 0);
 }
 
 // --- a one-node cluster ------------------------------------------------------
