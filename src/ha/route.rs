@@ -131,7 +131,7 @@ pub fn action(ctx: &Host, svc: &Service, kind: Action, args: &ActionArgs) -> Rou
         // unprovision, purge: om's, once Pacemaker has it stopped
         _ => match ask_one(ctx, &rsc) {
             Err(e) => Route::Done(Err(Error::Failed(format!(
-                "{path}: Pacemaker can not be asked whether it runs the service ({e}): not {}ed",
+                "{path}: Pacemaker can not be asked whether it runs the service ({e}): no {} while it may",
                 kind.name()
             )))),
             Ok(v) if v.configured && (v.wanted() || !v.running_on.is_empty()) => {

@@ -208,6 +208,16 @@ fn without_pacemaker_om_starts_nothing_and_the_status_says_it_can_not_ask() {
     }
     let out = env.om(&[&name, "stop", "--rid", "container#1"]).code(2);
     assert!(out.stderr.contains("the whole service"), "{}", out.stderr);
+    let out = env.om(&[&name, "purge"]).code(1);
+    assert!(
+        out.stderr.contains("no purge while it may"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        env.conf(&name).exists(),
+        "purged though Pacemaker may run it"
+    );
     let out = env.om(&[&name, "provision"]).code(1);
     assert!(
         out.stderr.contains("Pacemaker starts this service"),
