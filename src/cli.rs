@@ -150,6 +150,30 @@ pub enum Command {
     /// Start the service at boot through a systemd unit (enable, disable, print).
     #[command(subcommand)]
     Boot(BootCommand),
+    /// What a service with orchestrate = ha means to Pacemaker (config), and loading it (apply).
+    #[command(subcommand)]
+    Pacemaker(PacemakerCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PacemakerCommand {
+    /// Print the service's primitive (ocf:om:svc) and placement as CIB XML.
+    Config(PacemakerArgs),
+    /// Load them into the CIB with cibadmin; what the CIB says already is not written.
+    Apply(PacemakerArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PacemakerArgs {
+    /// The om program the agent runs (its om parameter), when not om on its PATH.
+    #[arg(long, value_name = "PATH")]
+    pub om: Option<String>,
+    /// Let the agent run where fencing is off (its allow_no_fencing parameter): a cut link then runs the service on both sides.
+    #[arg(long)]
+    pub allow_no_fencing: bool,
+    /// Print the cibadmin calls; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -762,4 +786,21 @@ mod tests {
         assert!(!w(&["start", "--rid", ""]));
         assert!(!w(&[]));
     }
+}
+
+/// `om ocf` has no selector; it is parsed on its own.
+#[derive(Parser, Debug)]
+#[command(
+    name = "om ocf",
+    bin_name = "om ocf",
+    about = "The OCF resource agent ocf:om:svc (Pacemaker runs it), and its install",
+    after_help = "ACTION: start, stop, monitor, validate-all, meta-data (as Pacemaker calls \
+        them, the resource's parameters in OCF_RESKEY_path, _root, _om, _allow_no_fencing), \
+        or install: write the agent into $OCF_ROOT/resource.d/om/svc (OCF_ROOT: default \
+        /usr/lib/ocf). Another OCF action exits 3 (not implemented)."
+)]
+pub struct OcfCli {
+    /// start, stop, monitor, validate-all, meta-data, or install.
+    #[arg(value_name = "ACTION")]
+    pub action: String,
 }

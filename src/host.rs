@@ -35,6 +35,19 @@ pub struct Host {
     pub env: crate::config::eval::EnvVars,
     /// `--debug`: where D lines go (the node's name), else none.
     pub debug: Option<crate::debug::Trace>,
+    /// How Pacemaker's tools are run (SPEC 18).
+    pub pacemaker: PacemakerCli,
+}
+
+/// How Pacemaker's tools (cibadmin, crm_resource, crm_mon) are run:
+/// `OM_PACEMAKER`, words put before each (`nsenter --net=/run/netns/c1`,
+/// `ssh n1`: where the cluster answers; none by default), and whether om
+/// runs under Pacemaker's agent (`OCF_RESOURCE_INSTANCE` set: its `--local`
+/// actions are Pacemaker's own, not an operator's to warn).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PacemakerCli {
+    pub wrap: Vec<String>,
+    pub under_agent: bool,
 }
 
 /// How docker is run: `OM_DOCKER` (default `docker`), and the bound of
@@ -136,6 +149,14 @@ impl Host {
                 shell_words::split(&v).map_err(|e| Error::Usage(format!("OM_RSH: {e}")))?,
             )?,
         };
+        let pacemaker = PacemakerCli {
+            wrap: match var("OM_PACEMAKER").filter(|v| !v.trim().is_empty()) {
+                None => Vec::new(),
+                Some(v) => shell_words::split(&v)
+                    .map_err(|e| Error::Usage(format!("OM_PACEMAKER: {e}")))?,
+            },
+            under_agent: std::env::var_os("OCF_RESOURCE_INSTANCE").is_some(),
+        };
         let no_color = std::env::var_os("NO_COLOR").is_some();
         let stderr_color = !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr());
         Ok(Host {
@@ -154,6 +175,7 @@ impl Host {
             docker,
             env: crate::config::eval::EnvVars::new(std::env::vars_os()),
             debug: None,
+            pacemaker,
         })
     }
 
@@ -182,6 +204,7 @@ impl Host {
             docker: DockerCli::default(),
             env: crate::config::eval::EnvVars::default(),
             debug: None,
+            pacemaker: PacemakerCli::default(),
         }
     }
 

@@ -156,6 +156,9 @@ EOF
 RIG_CLI_STOP=
 RIG_CLI_HOLD=
 RIG_CLI_ENVFILE=
+# "PID START" of a process whose end ends the hold too (a start function
+# may set it: a test binary that started the rig).
+RIG_CLI_WATCH=
 
 rig_cli() {
     local start=$1 stop=$2 env=$3 cmd=${4:-}
@@ -199,7 +202,11 @@ rig_cli_up() {
     echo "$RIG_PROG: holding the rig (pid $$) until SIGTERM or ^C" >&2
     # Short sleeps: one this process leaves when SIGKILLed soon ends too.
     while :; do
-        sleep 5 &
+        if [ -n "$RIG_CLI_WATCH" ] && [ "$(proc_start "${RIG_CLI_WATCH% *}")" != "${RIG_CLI_WATCH#* }" ]; then
+            echo "$RIG_PROG: process ${RIG_CLI_WATCH% *} is gone: tearing the rig down" >&2
+            exit 0
+        fi
+        sleep "$([ -n "$RIG_CLI_WATCH" ] && echo 1 || echo 5)" &
         RIG_CLI_HOLD=$!
         wait "$RIG_CLI_HOLD"
     done

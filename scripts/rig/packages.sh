@@ -103,6 +103,17 @@ ensure_packages() {
         command -v mkfs.btrfs >/dev/null 2>&1 || need+=(btrfs-progs)
         command -v vgcreate >/dev/null 2>&1 || need+=(lvm2)
         command -v fuser >/dev/null 2>&1 || need+=(psmisc)
+        # The Pacemaker tests (SPEC 18, root only: scripts/rig/pacemaker.sh
+        # runs corosync and pacemakerd by hand in namespaces) drive the
+        # cluster with pacemaker's command-line tools, test the OCF agent
+        # with resource-agents' ocf-tester and check its meta-data with
+        # xmllint.
+        command -v corosync >/dev/null 2>&1 || need+=(corosync)
+        command -v pacemakerd >/dev/null 2>&1 || need+=(pacemaker)
+        command -v crm_resource >/dev/null 2>&1 || need+=(pacemaker-cli-utils)
+        command -v ocf-tester >/dev/null 2>&1 || need+=(resource-agents)
+        command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+        command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
     elif [ -z "$(dockerd_path)" ] && ! engine_answers; then
         # Otherwise dockerd is only needed when there is no engine to talk
         # to already.

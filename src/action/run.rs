@@ -76,6 +76,18 @@ pub fn run_one(
     let (svc, complete) = under_lock(ctx, path, kind, read)?;
     check_id(&svc, &args.common)?;
     let log = action_log(ctx, path, args.common.quiet, kind.name(), args.dry_run)?;
+    // an operator's --local on a service Pacemaker runs (not the agent's)
+    let by_hand = args.common.local && !ctx.pacemaker.under_agent;
+    if by_hand && crate::ha::is_pacemakers(&svc) && (kind.starts() || kind == Action::Stop) {
+        log.svc(
+            Level::Warn,
+            &format!(
+                "orchestrate = ha: Pacemaker runs this service and may undo this {} here (om {path} {} without --local asks Pacemaker)",
+                kind.name(),
+                kind.name()
+            ),
+        );
+    }
     let mut selected = selection(&svc, kind, args, &log)?;
     // secrets, configs and registry credentials read before anything
     // (a node asked, a daemon started, a container run): SPEC 13

@@ -7,12 +7,15 @@ mod delete;
 mod edit;
 mod listing;
 mod objects;
+mod ocf;
 mod passthrough;
 mod status;
 
 use crate::action::pull::pull;
 use crate::action::Action;
-use crate::cli::{Cli, Command, EditArgs, EditCommand, LsCli, PrintCommand, ValidateCommand};
+use crate::cli::{
+    Cli, Command, EditArgs, EditCommand, LsCli, PacemakerCommand, PrintCommand, ValidateCommand,
+};
 use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::nodes::across::run as act;
@@ -51,6 +54,10 @@ pub fn run(host: Result<Host>, args: Vec<OsString>) -> Result<()> {
     }
     if is_mon(&args) {
         return mon(host, args);
+    }
+    if args.get(1).is_some_and(|a| a == "ocf") {
+        let cli = parse(crate::cli::OcfCli::try_parse_from(args.into_iter().skip(1)))?;
+        return ocf::ocf(host, cli);
     }
     let args = every_service(args);
     let matches = parse(crate::cli::command().try_get_matches_from(args))?;
@@ -231,6 +238,12 @@ fn dispatch(ctx: &Host, sel: &str, command: Command) -> Result<()> {
         Command::Logs(a) if a.containers => listing::container_logs(ctx, sel, &a),
         Command::Logs(a) => listing::logs(ctx, sel, a.follow),
         Command::Boot(b) => boot::boot(ctx, sel, &b),
+        Command::Pacemaker(PacemakerCommand::Config(a)) => {
+            crate::ha::apply::config(ctx, sel, &crate::ha::apply::site(ctx, &a))
+        }
+        Command::Pacemaker(PacemakerCommand::Apply(a)) => {
+            crate::ha::apply::apply(ctx, sel, &crate::ha::apply::site(ctx, &a), a.dry_run)
+        }
         Command::Add(_)
         | Command::Change(_)
         | Command::Keys

@@ -2,7 +2,7 @@
 //! definitions and the keyword table. `om __gen-docs DIR` writes them
 //! (`scripts/gen-docs`); a test fails when the committed copies drift.
 
-use crate::cli::LsCli;
+use crate::cli::{LsCli, OcfCli};
 use crate::config::keywords::{Scope, Support, ValueType, CONTAINER_GROUP, KEYWORDS};
 use clap::CommandFactory;
 use clap_complete::env::{EnvCompleter, Fish};
@@ -49,6 +49,8 @@ fn man_pages() -> Vec<(String, String)> {
         .name("om-mon")
         .bin_name("om mon");
     out.push(("man/om-mon.1".into(), command_page(&mon, "mon")));
+    let ocf = OcfCli::command().name("om-ocf").bin_name("om ocf");
+    out.push(("man/om-ocf.1".into(), command_page(&ocf, "ocf")));
     subcommand_pages(&cli, "om", "om SELECTOR", &mut out);
     out.sort();
     out
@@ -375,7 +377,7 @@ mod tests {
         let files = files();
         let mut cli = crate::cli::command();
         cli.build();
-        let mut words = vec!["ls".to_string(), "mon".to_string()];
+        let mut words = vec!["ls".to_string(), "mon".to_string(), "ocf".to_string()];
         fn walk(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
             for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
                 let w = format!("{prefix}{}", sub.get_name());

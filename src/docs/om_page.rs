@@ -43,6 +43,11 @@ fn commands_section(r: &mut Roff, cli: &clap::Command) {
         "om mon [--local] [--interval DURATION] [--format json]",
         "Watch every service's status tree, redrawn in place when something changes.",
     );
+    para(
+        r,
+        "om ocf ACTION",
+        "The OCF resource agent ocf:om:svc, as Pacemaker runs it (om-ocf(1)); om ocf install installs it.",
+    );
     for sub in cli.get_subcommands() {
         let nested: Vec<&clap::Command> = sub.get_subcommands().collect();
         let leaves: Vec<(String, &clap::Command)> = if nested.is_empty() {

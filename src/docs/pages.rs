@@ -63,6 +63,57 @@ const WATCH: &str = "With --watch (om mon always), the status is read again when
 
 pub const PAGES: &[Page] = &[
     Page {
+        words: "ocf",
+        description: &[
+            "om is the OCF resource agent of its services for Pacemaker: ocf:om:svc, a \
+             file of three lines in $OCF_ROOT/resource.d/om/svc that runs om ocf ACTION, \
+             the resource's parameters in the environment as Pacemaker passes them: path \
+             (the service's path, required and unique), root (OSVC_ROOT_PATH), om (the om \
+             program; the installing om by default) and allow_no_fencing.",
+            "start runs om PATH start --local --force (Pacemaker has fenced the nodes that \
+             can not be asked; a node that says it runs the service still refuses), then \
+             the monitor, which must say it runs. stop runs om PATH stop --local and \
+             succeeds only when om's status then says down. monitor reads om PATH status \
+             --local: up is 0 (running), down or n/a 7 (not running), warn 1, and unknown \
+             (the engine unreachable, a config that does not load) 1, never 7: its \
+             containers may still run. A probe of a service this node does not hold is 7.",
+            "validate-all checks that the service's config validates here (6 otherwise), \
+             and that fencing is on: with stonith-enabled=false in the CIB (read with \
+             crm_attribute) it refuses with 6 unless the resource says \
+             allow_no_fencing=true, because a node cut off would then start the service \
+             while the other still runs it. start validates first.",
+            "meta-data prints the agent's description, its parameters and each \
+             operation's default timeout, derived from om's bounds: the lock wait \
+             (--waitlock's default), the docker call bound (OM_DOCKER_TIMEOUT) and a \
+             private daemon's start. install writes the agent into \
+             $OCF_ROOT/resource.d/om/svc (OCF_ROOT: default /usr/lib/ocf, which must \
+             exist: the pacemaker and resource-agents packages make it), mode 0755.",
+        ],
+        examples: &[
+            ("om ocf install", "Install ocf:om:svc where Pacemaker looks for it."),
+            (
+                "crm configure primitive web ocf:om:svc params path=web op monitor interval=10s",
+                "A Pacemaker resource for the service web (crmsh).",
+            ),
+            (
+                "ocf-tester -n web -o path=web /usr/lib/ocf/resource.d/om/svc",
+                "Check the agent against a service with resource-agents' tester.",
+            ),
+        ],
+        exit: &[
+            ("0", "Success; for monitor, the service runs."),
+            ("1", "A generic failure: a start or stop that did not get the service up or \
+                   down, a status that says warn or can not tell, fencing that can not be \
+                   read from the CIB."),
+            ("3", "An OCF action this agent does not have (notify, promote, reload…)."),
+            ("5", "om is not installed (the agent's om parameter, or om in PATH); a \
+                   recurring monitor of a service this node does not hold."),
+            ("6", "Not configured: no path parameter, a config that does not validate, \
+                   fencing off without allow_no_fencing=true."),
+            ("7", "monitor: the service does not run here (down, n/a)."),
+        ],
+    },
+    Page {
         words: "ls",
         description: &[
             "Lists the services this node holds, in path order, then the secrets \
@@ -807,6 +858,51 @@ pub const PAGES: &[Page] = &[
         words: "boot print",
         description: &["Prints the service's unit, as boot enable would write it, whether systemd runs or not."],
         examples: &[("om web boot print", "The unit of web.")],
+        exit: CONFIG,
+    },
+    Page {
+        words: "pacemaker",
+        description: &[
+            "A service with orchestrate = ha is Pacemaker's to run (om-pacemaker-config(1), \
+             om-pacemaker-apply(1)): a resource of the ocf:om:svc agent, placed on its \
+             nodes in order, never on a drpnodes node. Its start, stop, restart, switch, \
+             takeover and giveback without --local then ask Pacemaker; print status \
+             shows Pacemaker's view. Pacemaker's tools run behind the words of \
+             OM_PACEMAKER when set (nsenter …, ssh NODE).",
+        ],
+        examples: &[("om web pacemaker apply", "Give web to Pacemaker.")],
+        exit: CONFIG,
+    },
+    Page {
+        words: "pacemaker config",
+        description: &[
+            "Prints, as the CIB XML cibadmin loads, the primitive om-NAME (om-NS.NAME \
+             outside the root namespace) of class ocf, provider om, type svc, with the \
+             params path, root (when not the system's) and om (--om); its meta \
+             attributes resource-stickiness (more than the spread of the scores: a \
+             service never fails back on its own), migration-threshold and \
+             failure-timeout (the keywords migration_threshold and failure_timeout); its \
+             monitor, start and stop operations, timed from the service's own bounds. \
+             Then the location constraint om-NAME-placement: a rule per node of nodes, \
+             100 per place from the last, every drpnodes node at -INFINITY, and any \
+             other node at -INFINITY. Pacemaker's node names are om's.",
+        ],
+        examples: &[(
+            "om web pacemaker config > web.xml",
+            "What apply loads (cibadmin --modify --allow-create --scope configuration --xml-file web.xml).",
+        )],
+        exit: CONFIG,
+    },
+    Page {
+        words: "pacemaker apply",
+        description: &[
+            "Loads what pacemaker config prints with cibadmin: both objects at once when \
+             the CIB lacks one, then each of om's parts that differs, replaced whole. \
+             What the CIB says already is not written: a second apply changes nothing \
+             (the CIB's epoch stays). What crm_resource --meta set (target-role, \
+             is-managed) is left alone. Each cibadmin call is printed as it runs.",
+        ],
+        examples: &[("om web pacemaker apply --dry-run", "The cibadmin calls, not run.")],
         exit: CONFIG,
     },
 ];

@@ -26,7 +26,7 @@ pub use head::{Head, Require};
 pub use ip::{Ip, Mode};
 pub use limits::Limits;
 pub use resource::Resource;
-pub use service::{DaemonConfig, Service};
+pub use service::{DaemonConfig, Ha, Service};
 pub use sync::DataSync;
 pub use trigger::Triggers;
 pub use volume::Volume;

@@ -37,6 +37,9 @@ pub struct Service {
     /// `nodes` (this node alone by default), then `drpnodes`.
     pub nodes: Vec<String>,
     pub drpnodes: Vec<String>,
+    /// `orchestrate = ha` (SPEC 18): Pacemaker runs the service, with these
+    /// settings; None: om acts itself.
+    pub ha: Option<Ha>,
     /// DEFAULT's triggers (around the service's actions), and the bound of
     /// every trigger.
     pub triggers: Triggers,
@@ -98,6 +101,16 @@ impl Service {
     }
 }
 
+/// What `orchestrate = ha` hands Pacemaker (SPEC 18).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ha {
+    /// `migration_threshold`: failures on a node before Pacemaker moves the
+    /// service away; None is INFINITY (never).
+    pub migration_threshold: Option<u32>,
+    /// `failure_timeout`: how long a failure counts; zero: until cleared.
+    pub failure_timeout: Duration,
+}
+
 /// A private docker daemon as the config sets it (SPEC 11).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DaemonConfig {
@@ -129,6 +142,7 @@ impl Service {
             daemon: None,
             nodes: vec![node.to_string()],
             drpnodes: Vec::new(),
+            ha: None,
             triggers: Default::default(),
             trigger_timeout: trigger::TIMEOUT,
             limits: Default::default(),

@@ -15,6 +15,7 @@ use crate::action::run::{check_filters, run_one, run_paths};
 use crate::action::Action;
 use crate::cli::ActionArgs;
 use crate::error::{Error, Result};
+use crate::ha::route::Route;
 use crate::host::Host;
 use crate::logger::Level;
 use crate::model::Service;
@@ -39,6 +40,12 @@ pub fn run(ctx: &Host, selector: &str, kind: Action, args: &ActionArgs) -> Resul
         let Ok(read) = ConfigRead::of(path, ctx) else {
             return run_one(ctx, path, kind, args, None, None);
         };
+        // Pacemaker's service: its route first (SPEC 18)
+        if let Some(svc) = read.service().filter(|s| crate::ha::is_pacemakers(s)) {
+            if let Route::Done(done) = crate::ha::route::action(ctx, svc, kind, args) {
+                return done;
+            }
+        }
         match read.service() {
             Some(svc) if has_others(ctx, svc) => across(ctx, svc, &read, kind, args),
             Some(_) => run_one(ctx, path, kind, args, Some(&read), None),

@@ -50,6 +50,13 @@ pub fn switch(ctx: &Host, selector: &str, target: &Target, args: &ActionArgs) ->
         // read once: the local steps act on it (see `action::load`)
         let read = ConfigRead::of(path, ctx)?;
         let svc = read.load()?;
+        if crate::ha::is_pacemakers(&svc) {
+            // where Pacemaker runs it, as om's switch reads it; a drp
+            // node is refused there, with Pacemaker's reason
+            return crate::ha::route::switch(ctx, &svc, args, |on| {
+                target_node(ctx, &svc, target, on, true)
+            });
+        }
         let read = Some(&read);
         let log = service_log(ctx, path, args.common.quiet);
         // Every node asked once, this one's engine at the same time, before

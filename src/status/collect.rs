@@ -138,6 +138,12 @@ pub fn collect_with(
         } else if let Some(answers) = known {
             merge_answers(ctx, &both, &mut statuses, answers);
         }
+        // Pacemaker's view of the services it runs, in the tree across
+        // nodes (print status): the exit code stays om's (SPEC 18)
+        if !matches!(nodes, Nodes::Here) && exits {
+            let services: Vec<&Service> = both.iter().map(|(svc, _)| *svc).collect();
+            pacemaker_views(ctx, &services, &mut statuses);
+        }
         Ok(Collected {
             statuses,
             broken,
@@ -163,6 +169,25 @@ fn marks(engines: &[(docker::Engine, Vec<&Service>)]) -> Vec<Marks> {
                 .collect(),
         })
         .collect()
+}
+
+/// Each status of a service Pacemaker runs gets Pacemaker's view (one
+/// query for them all; none when no service is Pacemaker's). `services`
+/// and `statuses` go together, in order.
+fn pacemaker_views(ctx: &Host, services: &[&Service], statuses: &mut [ServiceStatus]) {
+    let ha: Vec<usize> = (0..services.len().min(statuses.len()))
+        .filter(|&i| crate::ha::is_pacemakers(services[i]))
+        .collect();
+    if ha.is_empty() {
+        return;
+    }
+    let ids: Vec<String> = ha
+        .iter()
+        .map(|&i| crate::ha::cib::resource_id(&services[i].path))
+        .collect();
+    for (i, view) in ha.into_iter().zip(crate::ha::view::ask(ctx, &ids)) {
+        statuses[i].pacemaker = Some(view);
+    }
 }
 
 /// The other nodes' answers for the services of `paths`, asked as

@@ -152,6 +152,7 @@ pub fn service_in(
                 .collect::<Vec<_>>()
                 .join(" ")
         }),
+        pacemaker: None,
     }
 }
 

@@ -219,6 +219,10 @@ pub struct ServiceStatus {
     /// when it has some (SPEC 14).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pg: Option<String>,
+    /// Pacemaker's view (SPEC 18), for a service with `orchestrate = ha`
+    /// in a status across nodes; absent for the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pacemaker: Option<crate::ha::view::View>,
 }
 
 /// Whether a container in docker's `state` may be running the service:

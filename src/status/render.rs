@@ -84,6 +84,16 @@ fn rows(st: &ServiceStatus) -> Vec<Row<'_>> {
             ..Row::plain(vec![false], "pg")
         });
     }
+    // Pacemaker's view (SPEC 18), above the instances too
+    if let Some(view) = &st.pacemaker {
+        let avail = view.error.is_some().then_some(Avail::Unknown);
+        out.push(Row {
+            status: Some(avail.map_or("", Avail::as_str)),
+            avail,
+            label: Cow::Owned(escape_controls(&view.summary()).into_owned()),
+            ..Row::plain(vec![false], "pacemaker")
+        });
+    }
     out.push(Row::plain(vec![true], "instances"));
     // One line per node, each with its resources.
     for (n, inst) in st.instances.iter().enumerate() {
@@ -352,6 +362,7 @@ mod tests {
             resources: resources.clone(),
             split: None,
             pg: None,
+            pacemaker: None,
             instances: vec![InstanceStatus {
                 node: "deb1.opensvc.com".into(),
                 avail,
@@ -395,6 +406,53 @@ mod tests {
         );
         assert!(
             lines[5].starts_with("      `- container#1 ") && lines[5].contains(" down "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn pacemaker_s_view_is_a_line_above_the_instances() {
+        let mut s = st(
+            vec![res("container#1", Avail::Up, None, &[])],
+            vec![],
+            Avail::Up,
+            "idle, started",
+        );
+        s.pacemaker = Some(crate::ha::view::View {
+            resource: "om-svc1".into(),
+            configured: true,
+            managed: true,
+            role: "Started".into(),
+            running_on: vec!["deb1.opensvc.com".into()],
+            ..Default::default()
+        });
+        let text = render(&s, &plain());
+        let lines: Vec<&str> = text.lines().collect();
+        let summary = "managed, target Started, started on deb1.opensvc.com (om-svc1)";
+        assert!(
+            lines[1].starts_with("|- pacemaker ") && lines[1].ends_with(&format!(" {summary}")),
+            "{text}"
+        );
+        // in the label column, as an instance's notice
+        assert_eq!(
+            lines[1].find(summary),
+            lines[3].find("idle, started"),
+            "{text}"
+        );
+        assert_eq!(lines[2], "`- instances");
+        // a view Pacemaker could not give is unknown, and says why
+        s.pacemaker = Some(crate::ha::view::View::unknown(
+            "om-svc1",
+            &crate::error::Error::call("crm_mon --one-shot", "Could not connect to the CIB"),
+        ));
+        let text = render(&s, &plain());
+        let line = text.lines().nth(1).unwrap_or_default();
+        assert!(
+            line.starts_with("|- pacemaker ")
+                && line.contains(" unknown ")
+                && line.ends_with(
+                    "can not be asked: crm_mon --one-shot: Could not connect to the CIB"
+                ),
             "{text}"
         );
     }

@@ -1,11 +1,13 @@
 //! All integration tests, one binary, one file per feature.
 
+mod cluster;
 mod config;
 mod converge;
 mod data;
 mod data_lvm;
 mod debug;
 mod driver;
+mod failover;
 mod fake_docker;
 mod fidelity;
 mod golden;
@@ -21,6 +23,8 @@ mod lifecycle;
 mod limits;
 mod multinode;
 mod nodes;
+mod orchestrate;
+mod pacemaker_agent;
 mod passthrough;
 mod registry;
 mod relocation;

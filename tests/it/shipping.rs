@@ -580,6 +580,11 @@ fn install(vars: &[(&str, String)], as_nobody: bool) -> Out {
     for (k, v) in vars {
         cmd.env(k, v);
     }
+    // the OCF agent goes under the test's PREFIX, never the system's
+    // /usr/lib/ocf
+    if let Some((_, prefix)) = vars.iter().find(|(k, _)| *k == "PREFIX") {
+        cmd.env("OCF_ROOT", format!("{prefix}/lib/ocf"));
+    }
     let out = cmd
         .output()
         .expect("scripts/install runs (setpriv: util-linux)");
@@ -617,6 +622,8 @@ fn install_puts_om_its_pages_and_completions_under_prefix_and_leaves_the_engine_
         fake_program(&bin, never, "exit 1");
     }
     let prefix = dir.path().join("prefix");
+    // an OCF directory there, as Pacemaker's package makes it
+    std::fs::create_dir_all(prefix.join("lib/ocf")).unwrap();
     let out = install(
         &[
             ("PREFIX", prefix.display().to_string()),
@@ -659,6 +666,17 @@ fn install_puts_om_its_pages_and_completions_under_prefix_and_leaves_the_engine_
             shipped.display()
         );
     }
+    // ocf:om:svc, installed by the new om, which it runs by default
+    let agent =
+        std::fs::read_to_string(prefix.join("lib/ocf/resource.d/om/svc")).unwrap_or_default();
+    assert!(
+        agent.contains(&format!(
+            "om=${{OCF_RESKEY_om:-{}}}",
+            prefix.join("bin/om").display()
+        )),
+        "{agent}\n{}",
+        out.stdout
+    );
     assert!(
         out.stdout
             .contains("docker engine: answers (docker info); left as it is"),
@@ -695,6 +713,8 @@ fn install_as_root_without_an_engine_says_it_installs_and_starts_one() {
     }
     fake_program(&bin, "apt-get", "exit 1");
     let prefix = dir.path().join("prefix");
+    // an OCF directory there, as Pacemaker's package makes it
+    std::fs::create_dir_all(prefix.join("lib/ocf")).unwrap();
     let out = install(
         &[
             ("PREFIX", prefix.display().to_string()),

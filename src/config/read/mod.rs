@@ -135,6 +135,7 @@ fn whole(eval: &Evaluator) -> Result<Service> {
     let subsets = subsets(eval, &containers, &ips, &data_heads)?;
     let daemon = daemon(eval)?;
     let (nodes, drpnodes) = node_lists(eval)?;
+    let ha = ha(eval)?;
     let subset_limits = subset_limits(eval, &subsets)?;
     let trigger_timeout = service
         .duration("trigger_timeout")?
@@ -153,6 +154,7 @@ fn whole(eval: &Evaluator) -> Result<Service> {
         daemon,
         nodes,
         drpnodes,
+        ha,
         triggers: triggers(eval, "DEFAULT")?,
         trigger_timeout,
         limits: limits(eval, "DEFAULT")?,
@@ -380,6 +382,33 @@ fn node_lists(eval: &Evaluator) -> Result<(Vec<String>, Vec<String>)> {
         nodes.push(eval.nodename.to_string());
     }
     Ok((nodes, drpnodes))
+}
+
+/// `orchestrate = ha` and its settings (SPEC 18); None for `no`.
+fn ha(eval: &Evaluator) -> Result<Option<crate::model::Ha>> {
+    let service = service_section(eval);
+    // read (and checked) whatever orchestrate says: a bad value waits for no one
+    let threshold = service.value("migration_threshold")?.unwrap_or_default();
+    let migration_threshold = match threshold.trim() {
+        "INFINITY" | "infinity" => None,
+        n => match n.parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                return Err(service.error(
+                    "migration_threshold",
+                    format!("'{n}': a number of failures (1 or more) or INFINITY"),
+                ))
+            }
+        },
+    };
+    let failure_timeout = service.duration("failure_timeout")?.unwrap_or_default();
+    if service.value("orchestrate")?.as_deref() != Some("ha") {
+        return Ok(None);
+    }
+    Ok(Some(crate::model::Ha {
+        migration_threshold,
+        failure_timeout,
+    }))
 }
 
 /// The private daemon a config sets: `docker_data_dir` (or its alias) and

@@ -1,0 +1,335 @@
+//! `om ocf ACTION`: the OCF agent `ocf:om:svc` at work (SPEC 18). Each
+//! action runs om's own commands on this node (`om PATH start --local
+//! --force`, `stop --local`, `status --local`, `validate config`) as
+//! children, with the resource's root, and `agent` turns their exits into
+//! OCF codes. Their output goes to stderr, which Pacemaker logs.
+
+use super::agent::{self, Action, Bounds, Params};
+use crate::error::{Error, Result};
+use crate::process::{capture, Cmd};
+use crate::secret::Secret;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What `om ocf` got from its command line and environment.
+pub struct Request {
+    pub action: String,
+    /// The process's `OCF_RESKEY_*` variables.
+    pub vars: Vec<(String, String)>,
+    /// The process's `OCF_ROOT`, for `install`.
+    pub ocf_root: Option<PathBuf>,
+    /// The docker call bound of om's host (OM_DOCKER_TIMEOUT).
+    pub docker_bound: Duration,
+}
+
+/// Where Pacemaker looks for agents when OCF_ROOT is not set.
+pub const OCF_ROOT: &str = "/usr/lib/ocf";
+
+/// Runs the request: its OCF exit code (`install`: 0, or an error).
+pub fn run(req: &Request) -> Result<u8> {
+    if req.action == "install" {
+        return install(req).map(|()| 0);
+    }
+    let om = std::env::current_exe()
+        .map_err(|e| Error::Failed(format!("the path of om itself: {e}")))?;
+    let action = Action::parse(&req.action);
+    if action == Action::MetaData {
+        crate::output::out(&agent::meta_data(
+            &agent::timeouts(bounds(req.docker_bound)),
+            &om.to_string_lossy(),
+        ))?;
+        return Ok(agent::SUCCESS);
+    }
+    if matches!(&action, Action::Other(w) if w == "usage" || w == "help") {
+        crate::output::out("usage: ocf:om:svc {start|stop|monitor|validate-all|meta-data}\n")?;
+        return Ok(agent::SUCCESS);
+    }
+    if let Action::Other(word) = &action {
+        say(&format!(
+            "{word}: not an action of this agent (start, stop, monitor, validate-all, meta-data)"
+        ));
+        return Ok(agent::ERR_UNIMPLEMENTED);
+    }
+    let params = match Params::from_vars(&req.vars) {
+        Ok(p) => p,
+        Err(e) => {
+            say(&e);
+            return Ok(agent::ERR_CONFIGURED);
+        }
+    };
+    let Some(path) = params.path.clone() else {
+        say("the parameter path is required (OCF_RESKEY_path): the om service's path");
+        return Ok(agent::ERR_CONFIGURED);
+    };
+    let agent = Agent {
+        om,
+        path,
+        params,
+        bound: op_bound(req),
+    };
+    Ok(match action {
+        Action::Start => agent.start(),
+        Action::Stop => agent.stop(),
+        Action::Monitor => agent.monitor(),
+        Action::ValidateAll => agent.validate(),
+        Action::MetaData | Action::Other(_) => agent::ERR_UNIMPLEMENTED,
+    })
+}
+
+/// om's bounds: the docker call bound of this host, --waitlock's default,
+/// docker_daemon_start_timeout's default (from the keyword table); 30 s
+/// each should those defaults ever not parse (a unit test says they do).
+fn bounds(docker: Duration) -> Bounds {
+    let thirty = Duration::from_secs(30);
+    Bounds {
+        docker,
+        lock: waitlock_default().unwrap_or(thirty),
+        daemon_start: daemon_start_default().unwrap_or(thirty),
+    }
+}
+
+fn waitlock_default() -> Option<Duration> {
+    let cli = crate::cli::command();
+    let arg = cli
+        .find_subcommand("start")?
+        .get_arguments()
+        .find(|a| a.get_id() == "waitlock")?;
+    let v = arg.get_default_values().first()?;
+    crate::units::parse_duration(&v.to_string_lossy()).ok()
+}
+
+fn daemon_start_default() -> Option<Duration> {
+    let kw = crate::config::keywords::KEYWORDS
+        .iter()
+        .find(|k| k.name == "docker_daemon_start_timeout")?;
+    crate::units::parse_duration(kw.default?).ok()
+}
+
+/// How long one operation's om commands may take altogether: the
+/// operation's timeout as Pacemaker passes it, less a second to answer;
+/// else the default meta-data advertises.
+fn op_bound(req: &Request) -> Duration {
+    let t = agent::timeouts(bounds(req.docker_bound));
+    let fallback = match Action::parse(&req.action) {
+        Action::Start => t.start,
+        Action::Stop => t.stop,
+        Action::ValidateAll => t.validate,
+        _ => t.monitor,
+    };
+    Params::from_vars(&req.vars)
+        .ok()
+        .and_then(|p| p.timeout_ms)
+        .map_or(fallback, |ms| {
+            Duration::from_millis(ms.saturating_sub(1000).max(1000))
+        })
+}
+
+fn say(msg: &str) {
+    crate::text::say(&format!("ocf:om:svc: {msg}"));
+}
+
+struct Agent {
+    om: PathBuf,
+    path: String,
+    params: Params,
+    bound: Duration,
+}
+
+impl Agent {
+    /// `om ARGS` with the resource's root, its output passed to stderr:
+    /// its exit code (a call that could not run or was cut at the bound is
+    /// 1, said).
+    fn om(&self, args: &[&str]) -> u8 {
+        let mut cmd = Cmd::new(self.om.to_string_lossy(), args.iter().copied());
+        if let Some(root) = &self.params.root {
+            cmd.env
+                .push(("OSVC_ROOT_PATH".into(), Secret::new(root.clone())));
+        }
+        match capture(&cmd, self.bound) {
+            Ok(out) => {
+                let text = format!("{}{}", out.stdout, out.stderr);
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    crate::text::say_raw(line);
+                }
+                crate::process::exit_code(out.status)
+            }
+            Err(e) => {
+                say(&format!("{cmd}: {e}"));
+                1
+            }
+        }
+    }
+
+    fn status(&self) -> u8 {
+        self.om(&[&self.path, "status", "--local"])
+    }
+
+    /// Whether om holds the service on this node (`om ls`): None when om
+    /// could not say.
+    fn configured(&self) -> Option<bool> {
+        let mut cmd = Cmd::new(self.om.to_string_lossy(), ["ls"]);
+        if let Some(root) = &self.params.root {
+            cmd.env
+                .push(("OSVC_ROOT_PATH".into(), Secret::new(root.clone())));
+        }
+        let out = capture(&cmd, self.bound).ok().filter(|o| o.success())?;
+        let want = crate::paths::SvcPath::parse(&self.path).ok()?.to_string();
+        Some(out.stdout.lines().any(|l| l.trim() == want))
+    }
+
+    fn monitor(&self) -> u8 {
+        let status = self.status();
+        let code = agent::monitor_code(status);
+        // Unknown: a service that this node does not hold at all can not
+        // run here (a probe says so); any other unknown stays a failure.
+        if status == 4 && self.configured() == Some(false) {
+            say(&format!("{}: no such service on this node", self.path));
+            return if self.params.is_probe() {
+                agent::NOT_RUNNING
+            } else {
+                agent::ERR_INSTALLED
+            };
+        }
+        code
+    }
+
+    fn start(&self) -> u8 {
+        let v = self.validate();
+        if v != agent::SUCCESS {
+            return v;
+        }
+        let started = self.om(&[&self.path, "start", "--local", "--force"]);
+        agent::start_code(started, agent::monitor_code(self.status()))
+    }
+
+    fn stop(&self) -> u8 {
+        if self.configured() == Some(false) {
+            say(&format!(
+                "{}: no such service on this node: nothing of it runs here",
+                self.path
+            ));
+            return agent::SUCCESS;
+        }
+        let stopped = self.om(&[&self.path, "stop", "--local"]);
+        agent::stop_code(stopped, self.status())
+    }
+
+    /// The config loads (6 otherwise), then the fencing rule (6).
+    fn validate(&self) -> u8 {
+        if self.om(&[&self.path, "validate", "config"]) != 0 {
+            say(&format!(
+                "{}: the service's config does not validate here",
+                self.path
+            ));
+            return agent::ERR_CONFIGURED;
+        }
+        if self.params.allow_no_fencing {
+            return agent::SUCCESS;
+        }
+        let stonith = match stonith_enabled(self.bound) {
+            Ok(v) => v,
+            Err(e) => {
+                say(&format!("can not tell whether fencing is on: {e}"));
+                return agent::ERR_GENERIC;
+            }
+        };
+        match agent::fencing_check(stonith.as_deref(), false) {
+            Ok(()) => agent::SUCCESS,
+            Err(e) => {
+                say(&e);
+                agent::ERR_CONFIGURED
+            }
+        }
+    }
+}
+
+/// `stonith-enabled` as the CIB holds it, read with Pacemaker's own tool:
+/// None when it is not set (crm_attribute says so with 105, "no such
+/// object"); any other failure is an error, never "fencing on" nor "off".
+fn stonith_enabled(bound: Duration) -> Result<Option<String>> {
+    let cmd = Cmd::new(
+        "crm_attribute",
+        [
+            "--type",
+            "crm_config",
+            "--name",
+            "stonith-enabled",
+            "--query",
+            "--quiet",
+        ],
+    )
+    .not_found_hint(" (pacemaker-cli-utils)");
+    let out = capture(&cmd, bound)?;
+    match crate::process::exit_code(out.status) {
+        0 if !out.stdout.trim().is_empty() => Ok(Some(out.stdout.trim().to_string())),
+        105 => Ok(None),
+        _ => Err(Error::Failed(format!("{cmd}: {}", out.error_line()))),
+    }
+}
+
+/// `om ocf install`: the agent into `$OCF_ROOT/resource.d/om/svc` (OCF_ROOT
+/// must exist: Pacemaker's or resource-agents' package makes it), mode
+/// 0755, replaced atomically, with this om's path as its default `om`.
+fn install(req: &Request) -> Result<()> {
+    let root = req
+        .ocf_root
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(OCF_ROOT));
+    if !root.is_dir() {
+        return Err(Error::Failed(format!(
+            "{}: no OCF directory (install pacemaker or resource-agents, or set OCF_ROOT)",
+            root.display()
+        )));
+    }
+    let om = std::env::current_exe()
+        .map_err(|e| Error::Failed(format!("the path of om itself: {e}")))?;
+    let dir = root.join("resource.d").join("om");
+    let file = dir.join("svc");
+    write_agent(&dir, &file, &agent::agent_script(&om.to_string_lossy()))
+        .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+    crate::output::out(&format!("installed {} (ocf:om:svc)\n", file.display()))
+}
+
+fn write_agent(dir: &Path, file: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(dir)?;
+    let tmp = dir.join(format!(".svc.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o755)
+            .open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        // whatever the umask: Pacemaker's daemons and ocf-tester's nobody run it
+        f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, file)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bounds are found where om keeps them (--waitlock's default,
+    /// the keyword table), not taken from the fallbacks.
+    #[test]
+    fn the_bounds_are_om_s_own() {
+        assert_eq!(waitlock_default(), Some(Duration::from_secs(30)));
+        assert_eq!(daemon_start_default(), Some(Duration::from_secs(30)));
+        assert_eq!(
+            bounds(Duration::from_secs(7)).docker,
+            Duration::from_secs(7)
+        );
+    }
+}
