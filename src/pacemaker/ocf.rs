@@ -225,12 +225,17 @@ impl Agent {
 
     /// The config loads (6 otherwise), then the fencing rule (6).
     fn validate(&self) -> u8 {
-        if self.om(&[&self.path, "validate", "config"]) != Some(0) {
-            say(&format!(
-                "{}: the service's config does not validate here",
-                self.path
-            ));
-            return agent::ERR_CONFIGURED;
+        match self.om(&[&self.path, "validate", "config"]) {
+            Some(0) => {}
+            Some(_) => {
+                say(&format!(
+                    "{}: the service's config does not validate here",
+                    self.path
+                ));
+                return agent::ERR_CONFIGURED;
+            }
+            // cut, or om could not run: no word on the config
+            None => return agent::ERR_GENERIC,
         }
         if self.params.allow_no_fencing {
             return agent::SUCCESS;
