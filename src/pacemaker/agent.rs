@@ -130,20 +130,21 @@ pub fn pacemaker_bool(v: &str) -> Option<bool> {
 /// runs; down and n/a do not; warn (a container down) is a failure to
 /// recover; unknown (4: the engine unreachable, a config that does not
 /// load) is a failure too, never "not running": its containers may still
-/// run. A signal or any other code is a failure.
-pub fn monitor_code(status_exit: u8) -> u8 {
+/// run. A signal, any other code, or no exit at all (None: the call could
+/// not run or was cut at the operation's timeout) is a failure.
+pub fn monitor_code(status_exit: Option<u8>) -> u8 {
     match status_exit {
-        STATUS_UP => SUCCESS,
-        STATUS_DOWN | STATUS_NA => NOT_RUNNING,
+        Some(STATUS_UP) => SUCCESS,
+        Some(STATUS_DOWN | STATUS_NA) => NOT_RUNNING,
         _ => ERR_GENERIC,
     }
 }
 
 /// stop: success only when `om PATH stop --local` succeeded and the status
-/// then says down (or n/a); a stop that leaves anything up is a failure,
-/// which Pacemaker answers with fencing.
-pub fn stop_code(stop_exit: u8, status_exit: u8) -> u8 {
-    if stop_exit == 0 && monitor_code(status_exit) == NOT_RUNNING {
+/// then says down (or n/a); a stop that leaves anything up, or that can not
+/// tell, is a failure, which Pacemaker answers with fencing.
+pub fn stop_code(stop_exit: Option<u8>, status_exit: Option<u8>) -> u8 {
+    if stop_exit == Some(0) && monitor_code(status_exit) == NOT_RUNNING {
         SUCCESS
     } else {
         ERR_GENERIC
@@ -152,8 +153,8 @@ pub fn stop_code(stop_exit: u8, status_exit: u8) -> u8 {
 
 /// start: `om PATH start --local --force`, then the monitor, which must
 /// say it runs.
-pub fn start_code(start_exit: u8, monitor: u8) -> u8 {
-    if start_exit == 0 && monitor == SUCCESS {
+pub fn start_code(start_exit: Option<u8>, monitor: u8) -> u8 {
+    if start_exit == Some(0) && monitor == SUCCESS {
         SUCCESS
     } else {
         ERR_GENERIC
@@ -329,30 +330,34 @@ mod tests {
 
     #[test]
     fn monitor_maps_om_status_codes_and_never_says_not_running_when_unsure() {
-        assert_eq!(monitor_code(0), SUCCESS); // up
-        assert_eq!(monitor_code(1), NOT_RUNNING); // down
-        assert_eq!(monitor_code(3), NOT_RUNNING); // n/a
-        assert_eq!(monitor_code(2), ERR_GENERIC); // warn
-        assert_eq!(monitor_code(4), ERR_GENERIC); // unknown
-        assert_eq!(monitor_code(137), ERR_GENERIC); // killed
+        assert_eq!(monitor_code(Some(0)), SUCCESS); // up
+        assert_eq!(monitor_code(Some(1)), NOT_RUNNING); // down
+        assert_eq!(monitor_code(Some(3)), NOT_RUNNING); // n/a
+        assert_eq!(monitor_code(Some(2)), ERR_GENERIC); // warn
+        assert_eq!(monitor_code(Some(4)), ERR_GENERIC); // unknown
+        assert_eq!(monitor_code(Some(137)), ERR_GENERIC); // killed
+        assert_eq!(monitor_code(None), ERR_GENERIC); // cut at the timeout
     }
 
     #[test]
     fn stop_succeeds_only_when_the_status_then_says_down() {
-        assert_eq!(stop_code(0, 1), SUCCESS);
-        assert_eq!(stop_code(0, 3), SUCCESS);
-        assert_eq!(stop_code(0, 0), ERR_GENERIC);
-        assert_eq!(stop_code(0, 2), ERR_GENERIC);
-        assert_eq!(stop_code(0, 4), ERR_GENERIC);
-        assert_eq!(stop_code(1, 1), ERR_GENERIC);
+        assert_eq!(stop_code(Some(0), Some(1)), SUCCESS);
+        assert_eq!(stop_code(Some(0), Some(3)), SUCCESS);
+        assert_eq!(stop_code(Some(0), Some(0)), ERR_GENERIC);
+        assert_eq!(stop_code(Some(0), Some(2)), ERR_GENERIC);
+        assert_eq!(stop_code(Some(0), Some(4)), ERR_GENERIC);
+        assert_eq!(stop_code(Some(0), None), ERR_GENERIC);
+        assert_eq!(stop_code(Some(1), Some(1)), ERR_GENERIC);
+        assert_eq!(stop_code(None, Some(1)), ERR_GENERIC);
     }
 
     #[test]
     fn start_succeeds_only_when_the_monitor_then_says_up() {
-        assert_eq!(start_code(0, SUCCESS), SUCCESS);
-        assert_eq!(start_code(0, NOT_RUNNING), ERR_GENERIC);
-        assert_eq!(start_code(0, ERR_GENERIC), ERR_GENERIC);
-        assert_eq!(start_code(1, SUCCESS), ERR_GENERIC);
+        assert_eq!(start_code(Some(0), SUCCESS), SUCCESS);
+        assert_eq!(start_code(Some(0), NOT_RUNNING), ERR_GENERIC);
+        assert_eq!(start_code(Some(0), ERR_GENERIC), ERR_GENERIC);
+        assert_eq!(start_code(Some(1), SUCCESS), ERR_GENERIC);
+        assert_eq!(start_code(None, SUCCESS), ERR_GENERIC);
     }
 
     #[test]

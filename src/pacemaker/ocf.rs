@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::process::{capture, Cmd};
 use crate::secret::Secret;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What `om ocf` got from its command line and environment.
 pub struct Request {
@@ -65,7 +65,7 @@ pub fn run(req: &Request) -> Result<u8> {
         om,
         path,
         params,
-        bound: op_bound(req),
+        deadline: Instant::now() + op_bound(req),
     };
     Ok(match action {
         Action::Start => agent.start(),
@@ -132,35 +132,44 @@ struct Agent {
     om: PathBuf,
     path: String,
     params: Params,
-    bound: Duration,
+    /// When the operation's time is up: each om command gets what is left.
+    deadline: Instant,
 }
 
 impl Agent {
+    /// What is left of the operation's time (a second at least, so that a
+    /// late command still says why it was cut).
+    fn left(&self) -> Duration {
+        self.deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1))
+    }
+
     /// `om ARGS` with the resource's root, its output passed to stderr:
-    /// its exit code (a call that could not run or was cut at the bound is
-    /// 1, said).
-    fn om(&self, args: &[&str]) -> u8 {
+    /// its exit code; None, said, for a call that could not run or was cut
+    /// at the operation's timeout (no exit of om's: never "down").
+    fn om(&self, args: &[&str]) -> Option<u8> {
         let mut cmd = Cmd::new(self.om.to_string_lossy(), args.iter().copied());
         if let Some(root) = &self.params.root {
             cmd.env
                 .push(("OSVC_ROOT_PATH".into(), Secret::new(root.clone())));
         }
-        match capture(&cmd, self.bound) {
+        match capture(&cmd, self.left()) {
             Ok(out) => {
                 let text = format!("{}{}", out.stdout, out.stderr);
                 for line in text.lines().filter(|l| !l.trim().is_empty()) {
                     crate::text::say_raw(line);
                 }
-                crate::process::exit_code(out.status)
+                Some(crate::process::exit_code(out.status))
             }
             Err(e) => {
                 say(&format!("{cmd}: {e}"));
-                1
+                None
             }
         }
     }
 
-    fn status(&self) -> u8 {
+    fn status(&self) -> Option<u8> {
         self.om(&[&self.path, "status", "--local"])
     }
 
@@ -172,7 +181,7 @@ impl Agent {
             cmd.env
                 .push(("OSVC_ROOT_PATH".into(), Secret::new(root.clone())));
         }
-        let out = capture(&cmd, self.bound).ok().filter(|o| o.success())?;
+        let out = capture(&cmd, self.left()).ok().filter(|o| o.success())?;
         let want = crate::paths::SvcPath::parse(&self.path).ok()?.to_string();
         Some(out.stdout.lines().any(|l| l.trim() == want))
     }
@@ -182,7 +191,7 @@ impl Agent {
         let code = agent::monitor_code(status);
         // Unknown: a service that this node does not hold at all can not
         // run here (a probe says so); any other unknown stays a failure.
-        if status == 4 && self.configured() == Some(false) {
+        if status == Some(4) && self.configured() == Some(false) {
             say(&format!("{}: no such service on this node", self.path));
             return if self.params.is_probe() {
                 agent::NOT_RUNNING
@@ -216,17 +225,22 @@ impl Agent {
 
     /// The config loads (6 otherwise), then the fencing rule (6).
     fn validate(&self) -> u8 {
-        if self.om(&[&self.path, "validate", "config"]) != 0 {
-            say(&format!(
-                "{}: the service's config does not validate here",
-                self.path
-            ));
-            return agent::ERR_CONFIGURED;
+        match self.om(&[&self.path, "validate", "config"]) {
+            Some(0) => {}
+            Some(_) => {
+                say(&format!(
+                    "{}: the service's config does not validate here",
+                    self.path
+                ));
+                return agent::ERR_CONFIGURED;
+            }
+            // cut, or om could not run: no word on the config
+            None => return agent::ERR_GENERIC,
         }
         if self.params.allow_no_fencing {
             return agent::SUCCESS;
         }
-        let stonith = match stonith_enabled(self.bound) {
+        let stonith = match stonith_enabled(self.left()) {
             Ok(v) => v,
             Err(e) => {
                 say(&format!("can not tell whether fencing is on: {e}"));

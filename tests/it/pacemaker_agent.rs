@@ -496,3 +496,37 @@ fn monitor_says_1_for_a_container_down_and_for_an_engine_it_can_not_reach_never_
     let probe = [("path", "nosuch"), ("root", root.as_str())];
     assert_eq!(agent(&file, "monitor", &probe).0, 7);
 }
+
+#[test]
+fn an_operation_ends_within_its_timeout_and_a_hung_engine_is_a_failure_not_7() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let name = unique("ocfh");
+    service(&env, &name);
+    let ocf = open_tempdir();
+    let file = install_agent(ocf.path());
+    // a docker that never answers
+    let docker = env.root().join("hung-docker");
+    std::fs::write(&docker, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = env.root().display().to_string();
+    let t = std::time::Instant::now();
+    let out = Command::new(&file)
+        .arg("monitor")
+        .env("OSVC_NODENAME", NODE)
+        .env("OM_DOCKER", &docker)
+        .env("OCF_RESKEY_path", &name)
+        .env("OCF_RESKEY_root", &root)
+        .env("OCF_RESKEY_CRM_meta_interval", "10000")
+        .env("OCF_RESKEY_CRM_meta_timeout", "3000")
+        .output()
+        .expect("run the agent");
+    let took = t.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+}
