@@ -130,6 +130,18 @@ mkdir -p "$t"
 mount -t tmpfs -o mode=0755 "om-pcmk-$name" "$t" || exit 1
 mkdir -p "$t/hostrun" "$t/run" "$t/pacemaker" "$t/corosync" "$t/log" "$t/shm"
 mount --rbind /run "$t/hostrun" || exit 1
+# The copies this namespace took of the host'"'"'s mounts of loop devices
+# (other tests'"'"' filesystems) and of namespace files (containers'"'"'
+# network namespaces under /run/docker/netns): released here, lazily.
+# On a host whose mounts are private (no systemd), no umount there
+# reaches a copy, which would keep a loop device busy (a data test'"'"'s
+# detach fails) or a container'"'"'s network alive for as long as the
+# cluster runs.
+findmnt -rn -o TARGET,SOURCE,FSTYPE | while read -r tgt src fs; do
+    case $src:$fs in
+        /dev/loop*:* | *:nsfs) umount -l "$(printf "%b" "$tgt")" 2>/dev/null || true ;;
+    esac
+done
 mount --bind "$t/run" /run || exit 1
 for e in "$t"/hostrun/* "$t"/hostrun/.[!.]*; do
     if [ -e "$e" ] || [ -L "$e" ]; then ln -s "$e" "/run/${e##*/}"; fi
