@@ -113,35 +113,7 @@ impl Host {
                 Roots::under(&Path::new(&home).join(".opensvc"))
             }
         };
-        let bound = match var("OM_DOCKER_TIMEOUT").filter(|v| !v.is_empty()) {
-            None => Duration::from_secs(60),
-            Some(v) => match parse_duration(&v) {
-                Ok(d) if !d.is_zero() => d,
-                Ok(_) => {
-                    return Err(Error::Usage(
-                        "OM_DOCKER_TIMEOUT: must be more than 0".into(),
-                    ))
-                }
-                Err(e) => return Err(Error::Usage(format!("OM_DOCKER_TIMEOUT: {e}"))),
-            },
-        };
-        let program = var("OM_DOCKER")
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "docker".into());
-        let docker_host = var("DOCKER_HOST").filter(|s| !s.is_empty());
-        let socket = cli_socket(
-            var("OM_DOCKER").as_deref(),
-            docker_host.as_deref(),
-            var("DOCKER_CONTEXT").as_deref(),
-            &docker_cli_config(),
-        );
-        let docker = DockerCli {
-            program,
-            bound,
-            docker_host,
-            socket,
-            trace: None,
-        };
+        let docker = docker_cli(&var)?;
         // OM_RSH replaces `ssh -o BatchMode=yes` to reach another node
         let transport = match var("OM_RSH").filter(|v| !v.trim().is_empty()) {
             None => crate::nodes::transport::Transport::default(),
@@ -258,6 +230,40 @@ fn nodename(over: Option<String>) -> String {
                 .filter(|h| !h.is_empty())
         })
         .unwrap_or_else(|| "localhost".into())
+}
+
+/// How docker is run, from the environment (`var` reads a variable).
+fn docker_cli(var: &dyn Fn(&str) -> Option<String>) -> Result<DockerCli> {
+    let bound = match var("OM_DOCKER_TIMEOUT").filter(|v| !v.is_empty()) {
+        None => Duration::from_secs(60),
+        Some(v) => match parse_duration(&v) {
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                return Err(Error::Usage(
+                    "OM_DOCKER_TIMEOUT: must be more than 0".into(),
+                ))
+            }
+            Err(e) => return Err(Error::Usage(format!("OM_DOCKER_TIMEOUT: {e}"))),
+        },
+    };
+    let program = var("OM_DOCKER")
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "docker".into());
+    let docker_host = var("DOCKER_HOST").filter(|s| !s.is_empty());
+    let socket = cli_socket(
+        var("OM_DOCKER").as_deref(),
+        docker_host.as_deref(),
+        var("DOCKER_CONTEXT").as_deref(),
+        &docker_cli_config(),
+    );
+    let docker = DockerCli {
+        program,
+        bound,
+        docker_host,
+        socket,
+        trace: None,
+    };
+    Ok(docker)
 }
 
 /// docker's own default engine on Linux, with no `DOCKER_HOST` and no

@@ -234,69 +234,71 @@ fn secs(d: Duration) -> String {
     format!("{}s", d.as_secs())
 }
 
+/// One `<parameter>` of the meta-data: name, required, unique, content
+/// type, default (empty: none), short and long descriptions.
+type Param<'a> = (&'a str, bool, bool, &'a str, &'a str, &'a str, &'a str);
+
+fn param_xml((name, required, unique, kind, default, short, long): Param<'_>) -> String {
+    let default = if default.is_empty() {
+        String::new()
+    } else {
+        format!(" default=\"{default}\"")
+    };
+    format!(
+        "<parameter name=\"{name}\" required=\"{}\" unique=\"{}\">\n\
+         <longdesc lang=\"en\">{long}</longdesc>\n\
+         <shortdesc lang=\"en\">{short}</shortdesc>\n\
+         <content type=\"{kind}\"{default}/>\n\
+         </parameter>\n",
+        u8::from(required),
+        u8::from(unique)
+    )
+}
+
 /// The meta-data document (ra-api-1.dtd).
 pub fn meta_data(t: &Timeouts, om: &str) -> String {
-    let param = |name: &str,
-                 required: bool,
-                 unique: bool,
-                 kind: &str,
-                 default: &str,
-                 short: &str,
-                 long: &str| {
-        let default = if default.is_empty() {
-            String::new()
-        } else {
-            format!(" default=\"{default}\"")
-        };
-        format!(
-            "<parameter name=\"{name}\" required=\"{}\" unique=\"{}\">\n\
-             <longdesc lang=\"en\">{long}</longdesc>\n\
-             <shortdesc lang=\"en\">{short}</shortdesc>\n\
-             <content type=\"{kind}\"{default}/>\n\
-             </parameter>\n",
-            u8::from(required),
-            u8::from(unique)
-        )
-    };
-    let mut params = String::new();
-    params.push_str(&param(
-        "path",
-        true,
-        true,
-        "string",
-        "",
-        "The service's path",
-        "The path of the om service this resource is (NAME or NAMESPACE/svc/NAME).",
-    ));
-    params.push_str(&param(
-        "root",
-        false,
-        false,
-        "string",
-        "",
-        "om's root",
-        "The root of om's files on the node (OSVC_ROOT_PATH); om's default when empty.",
-    ));
-    params.push_str(&param(
-        "om",
-        false,
-        false,
-        "string",
-        &xml_escape(om),
-        "The om program",
-        "The om program to run (a path, or a name found in PATH).",
-    ));
-    params.push_str(&param(
-        "allow_no_fencing",
-        false,
-        false,
-        "boolean",
-        "false",
-        "Accept a cluster without fencing",
-        "The agent refuses to run the service when fencing is off (stonith-enabled=false): \
-         a node cut off would start it while the other still runs it. true accepts that \
-         split brain (a test cluster, a service whose data can take it).",
-    ));
+    let om = xml_escape(om);
+    let table: [Param<'_>; 4] = [
+        (
+            "path",
+            true,
+            true,
+            "string",
+            "",
+            "The service's path",
+            "The path of the om service this resource is (NAME or NAMESPACE/svc/NAME).",
+        ),
+        (
+            "root",
+            false,
+            false,
+            "string",
+            "",
+            "om's root",
+            "The root of om's files on the node (OSVC_ROOT_PATH); om's default when empty.",
+        ),
+        (
+            "om",
+            false,
+            false,
+            "string",
+            &om,
+            "The om program",
+            "The om program to run (a path, or a name found in PATH).",
+        ),
+        (
+            "allow_no_fencing",
+            false,
+            false,
+            "boolean",
+            "false",
+            "Accept a cluster without fencing",
+            "The agent refuses to run the service when fencing is off (stonith-enabled=false): \
+             a node cut off would start it while the other still runs it. true accepts that \
+             split brain (a test cluster, a service whose data can take it).",
+        ),
+    ];
+    let params: String = table.into_iter().map(param_xml).collect();
     format!(
         "<?xml version=\"1.0\"?>\n\
          <!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n\

@@ -80,20 +80,7 @@ pub fn collect_with(
     let (services, local, mut broken) = load_all(ctx, paths);
     // The other nodes are asked while this node's engines list (SPEC 12):
     // a status across nodes costs the slowest of them, not their sum.
-    let asked = match nodes {
-        Nodes::Here => Vec::new(),
-        Nodes::Ask | Nodes::Known(_) => nodes_to_ask(ctx, &services),
-    };
-    let known = match nodes {
-        Nodes::Known(answers)
-            if asked
-                .iter()
-                .all(|(n, _)| answers.iter().any(|(a, _)| a == n)) =>
-        {
-            Some(answers)
-        }
-        _ => None,
-    };
+    let (asked, known) = to_ask(ctx, nodes, &services);
     std::thread::scope(|scope| {
         let remote =
             (!asked.is_empty() && known.is_none()).then(|| scope.spawn(|| ask_nodes(ctx, &asked)));
@@ -150,6 +137,33 @@ pub fn collect_with(
             engines: marks(&engines),
         })
     })
+}
+
+/// Answers a caller got from the other nodes.
+type Answers<'a> = &'a [(String, NodeAnswer)];
+
+/// The nodes to ask for `services`, and the answers a caller already has
+/// when they cover every one of them (then none is asked).
+fn to_ask<'a>(
+    ctx: &Host,
+    nodes: &Nodes<'a>,
+    services: &[Service],
+) -> (Vec<(String, Vec<String>)>, Option<Answers<'a>>) {
+    let asked = match nodes {
+        Nodes::Here => Vec::new(),
+        Nodes::Ask | Nodes::Known(_) => nodes_to_ask(ctx, services),
+    };
+    let known = match nodes {
+        Nodes::Known(answers)
+            if asked
+                .iter()
+                .all(|(n, _)| answers.iter().any(|(a, _)| a == n)) =>
+        {
+            Some(*answers)
+        }
+        _ => None,
+    };
+    (asked, known)
 }
 
 /// What marks each engine's containers of the services (see `Marks`).
