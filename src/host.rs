@@ -124,8 +124,7 @@ impl Host {
         let pacemaker = PacemakerCli {
             wrap: match var("OM_PACEMAKER").filter(|v| !v.trim().is_empty()) {
                 None => Vec::new(),
-                Some(v) => shell_words::split(&v)
-                    .map_err(|e| Error::Usage(format!("OM_PACEMAKER: {e}")))?,
+                Some(v) => pacemaker_wrap(&v)?,
             },
             under_agent: std::env::var_os("OCF_RESOURCE_INSTANCE").is_some(),
         };
@@ -266,18 +265,39 @@ fn docker_cli(var: &dyn Fn(&str) -> Option<String>) -> Result<DockerCli> {
     Ok(docker)
 }
 
+/// `OM_PACEMAKER`'s words. A remote shell is refused: ssh joins the
+/// words after it into one shell line on the other node, where a CIB's
+/// `<…>` is a redirection and a `$(…)` in a value runs.
+fn pacemaker_wrap(v: &str) -> Result<Vec<String>> {
+    let words = shell_words::split(v).map_err(|e| Error::Usage(format!("OM_PACEMAKER: {e}")))?;
+    let first = words
+        .first()
+        .and_then(|w| Path::new(w).file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if matches!(first, "ssh" | "rsh" | "dbclient") {
+        return Err(Error::Usage(format!(
+            "OM_PACEMAKER: {first} hands Pacemaker's tools a shell line on the other node, not their arguments: run om on a cluster node, or name a wrapper that keeps them as given (nsenter, sudo, env)"
+        )));
+    }
+    Ok(words)
+}
+
 /// docker's own default engine on Linux, with no `DOCKER_HOST` and no
 /// context chosen.
 const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
 /// The docker CLI's config file as read (`$DOCKER_CONFIG/config.json`,
-/// else `~/.docker/config.json`): `Ok(None)` when there is none.
+/// else `~/.docker/config.json`): `Ok(None)` when there is none. Without
+/// HOME the CLI looks in the passwd entry's home, which om does not read:
+/// an error, so the CLI decides (an agent under a service manager often
+/// runs without HOME).
 fn docker_cli_config() -> std::io::Result<Option<String>> {
     let dir = match std::env::var_os("DOCKER_CONFIG").filter(|v| !v.is_empty()) {
         Some(d) => PathBuf::from(d),
         None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
             Some(h) => Path::new(&h).join(".docker"),
-            None => return Ok(None),
+            None => return Err(std::io::Error::other("HOME is not set")),
         },
     };
     match std::fs::read_to_string(dir.join("config.json")) {
@@ -381,6 +401,9 @@ mod tests {
             Some("/run/n2/docker.sock".into())
         );
         assert_eq!(sock(None, Some("unix://relative"), None, none()), None);
+        assert!(pacemaker_wrap("ssh n1").is_err());
+        assert!(pacemaker_wrap("/usr/bin/ssh -F x n1").is_err());
+        assert_eq!(pacemaker_wrap("nsenter -t 1 -n").unwrap().len(), 4);
         assert_eq!(
             sock(None, Some("unix:///s"), Some("remote"), none()),
             None,

@@ -181,8 +181,66 @@ fn grouped(cmd: &Cmd) -> duct::Expression {
     })
 }
 
+/// `capture` for a call that must end well (an om action, which rolls
+/// back what it started when it is told to stop): at `bound`, or on a
+/// signal, its group gets SIGTERM, then SIGKILL only `grace` later. A
+/// SIGKILL first would leave its own calls running in their groups, and
+/// what they start after it ended is nobody's (the OCF agent's start).
+pub fn capture_terminated(cmd: &Cmd, bound: Duration, grace: Duration) -> Result<Output> {
+    let mut call = start(cmd, bound)?;
+    let Some(handle) = call.handle.take() else {
+        return Err(cmd.spawn_error(&std::io::Error::other("not started")));
+    };
+    let pgid = call.pgid;
+    let mut cut: Option<Error> = None;
+    let mut hard = None;
+    loop {
+        let slice = match hard {
+            Some(at) => slice(at),
+            None => slice(call.deadline),
+        };
+        match handle.wait_timeout(slice) {
+            Ok(Some(out)) => {
+                let out = Output {
+                    status: out.status,
+                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                };
+                return match cut {
+                    Some(e) => Err(e),
+                    None => Ok(out),
+                };
+            }
+            Ok(None) => {}
+            Err(e) => {
+                kill_group(pgid);
+                return Err(cmd.spawn_error(&e));
+            }
+        }
+        match hard {
+            None => {
+                if let Some(e) = cut_short(cmd, bound, call.deadline) {
+                    signal_group(pgid, libc::SIGTERM);
+                    cut = Some(e);
+                    hard = Some(Instant::now() + grace);
+                }
+            }
+            Some(at) if Instant::now() >= at => {
+                end(&handle, pgid);
+                return Err(cut.unwrap_or_else(|| timed_out(cmd, bound)));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
 /// SIGKILL to a call's process group, named by its leader's pid.
 fn kill_group(pgid: Option<u32>) {
+    signal_group(pgid, libc::SIGKILL);
+}
+
+/// A signal to a call's process group, named by its leader's pid.
+fn signal_group(pgid: Option<u32>, sig: libc::c_int) {
     let Some(pgid) = pgid.and_then(|p| libc::pid_t::try_from(p).ok()) else {
         return;
     };
@@ -190,7 +248,7 @@ fn kill_group(pgid: Option<u32>) {
     if pgid > 1 {
         // SAFETY: kill(2) takes plain integers and touches no memory of ours.
         unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
+            libc::kill(-pgid, sig);
         }
     }
 }
@@ -506,6 +564,46 @@ mod tests {
     pub(super) fn sh(script: &str) -> Cmd {
         Cmd::new("sh", ["-c", script])
     }
+
+    #[test]
+    fn a_terminated_call_is_told_first_and_killed_after_its_grace() {
+        let dir = tempfile::tempdir().unwrap();
+        let said = dir.path().join("said");
+        // ends well on TERM: its handler runs, the call is still an error
+        let script = format!(
+            "trap 'echo term > {}; exit 0' TERM; sleep 5 & wait",
+            said.display()
+        );
+        let t = Instant::now();
+        let err = capture_terminated(
+            &sh(&script),
+            Duration::from_millis(300),
+            Duration::from_secs(3),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("killed"), "{err}");
+        assert_eq!(std::fs::read_to_string(&said).unwrap(), "term\n");
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+        // deaf to TERM: killed once the grace is over
+        let t = Instant::now();
+        let deaf = "trap '' TERM; sleep 5";
+        capture_terminated(
+            &sh(deaf),
+            Duration::from_millis(200),
+            Duration::from_millis(500),
+        )
+        .unwrap_err();
+        let took = t.elapsed();
+        assert!(
+            took >= Duration::from_millis(650) && took < Duration::from_secs(4),
+            "{took:?}"
+        );
+        // a call that ends in time is its output
+        let out = capture_terminated(&sh("echo ok"), Duration::from_secs(5), GRACE_TEST).unwrap();
+        assert_eq!(out.stdout, "ok\n");
+    }
+
+    const GRACE_TEST: Duration = Duration::from_secs(1);
 
     #[test]
     fn prints_as_a_shell_line() {

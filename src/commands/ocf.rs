@@ -23,6 +23,7 @@ pub fn ocf(host: Result<Host>, cli: OcfCli) -> Result<()> {
             .filter(|v| !v.is_empty())
             .map(Into::into),
         docker_bound,
+        docker: host.as_ref().ok().map(|h| h.docker.clone()),
     };
     match run(&req)? {
         0 => Ok(()),

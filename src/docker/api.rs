@@ -99,7 +99,14 @@ fn get_on(
         if left.is_zero() {
             return Err(late());
         }
-        stream.set_read_timeout(Some(left)).map_err(io)?;
+        // a slice at a time: a signal (^C, SIGTERM) cuts the wait, as it
+        // cuts a CLI call
+        if let Some(sig) = crate::interrupt::pending() {
+            return Err(Fault::Unreadable(format!("interrupted by signal {sig}")));
+        }
+        stream
+            .set_read_timeout(Some(left.min(crate::interrupt::SLICE)))
+            .map_err(io)?;
         match stream.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => {
@@ -116,10 +123,7 @@ fn get_on(
                 if matches!(
                     e.kind(),
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(late())
-            }
+                ) => {}
             Err(e) => return Err(io(e)),
         }
     }

@@ -187,9 +187,12 @@ impl Listing {
     pub fn rows(self) -> Result<Vec<ContainerInfo>> {
         let (cmd, call) = match self {
             Listing::Api(thread) => {
-                return thread
+                let rows = thread
                     .join()
-                    .unwrap_or_else(|_| Err(Error::Failed("the container list was lost".into())))
+                    .unwrap_or_else(|_| Err(Error::Failed("the container list was lost".into())));
+                // a signal that cut the request is om's to end on
+                crate::interrupt::check()?;
+                return rows;
             }
             Listing::Cli { cmd, call } => (cmd, call),
         };

@@ -868,7 +868,7 @@ pub const PAGES: &[Page] = &[
              nodes in order, never on a drpnodes node. Its start, stop, restart, switch, \
              takeover and giveback without --local then ask Pacemaker; print status \
              shows Pacemaker's view. Pacemaker's tools run behind the words of \
-             OM_PACEMAKER when set (nsenter …, ssh NODE).",
+             OM_PACEMAKER when set (a wrapper that keeps their arguments: nsenter …, sudo; not ssh).",
         ],
         examples: &[("om web pacemaker apply", "Give web to Pacemaker.")],
         exit: CONFIG,

@@ -20,6 +20,8 @@ pub struct Request {
     pub ocf_root: Option<PathBuf>,
     /// The docker call bound of om's host (OM_DOCKER_TIMEOUT).
     pub docker_bound: Duration,
+    /// How the host's docker is run (None: the environment did not read).
+    pub docker: Option<crate::host::DockerCli>,
 }
 
 /// Where Pacemaker looks for agents when OCF_ROOT is not set.
@@ -65,6 +67,7 @@ pub fn run(req: &Request) -> Result<u8> {
         om,
         path,
         params,
+        docker: req.docker.clone(),
         deadline: Instant::now() + op_bound(req),
     };
     Ok(match action {
@@ -128,10 +131,14 @@ fn say(msg: &str) {
     crate::text::say(&format!("ocf:om:svc: {msg}"));
 }
 
+/// The most an om cut at the operation's end is given to end well.
+const GRACE: Duration = Duration::from_secs(10);
+
 struct Agent {
     om: PathBuf,
     path: String,
     params: Params,
+    docker: Option<crate::host::DockerCli>,
     /// When the operation's time is up: each om command gets what is left.
     deadline: Instant,
 }
@@ -154,7 +161,14 @@ impl Agent {
             cmd.env
                 .push(("OSVC_ROOT_PATH".into(), Secret::new(root.clone())));
         }
-        match capture(&cmd, self.left()) {
+        // cut at the operation's end, om is told to stop (SIGTERM: it ends
+        // its docker calls and rolls back what it started) a grace before
+        // it, and killed only then: a SIGKILL first would leave its calls
+        // running in their own groups, a container started after
+        // Pacemaker took the start for failed
+        let left = self.left();
+        let grace = (left / 4).min(GRACE);
+        match crate::process::capture_terminated(&cmd, left - grace, grace) {
             Ok(out) => {
                 let text = format!("{}{}", out.stdout, out.stderr);
                 for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -186,6 +200,36 @@ impl Agent {
         Some(out.stdout.lines().any(|l| l.trim() == want))
     }
 
+    /// How many running containers of the host's engine carry the
+    /// service's path label (`com.opensvc.path`).
+    fn running_by_label(&self) -> Result<usize> {
+        let cli = self
+            .docker
+            .as_ref()
+            .ok_or_else(|| Error::Failed("the engine can not be asked".into()))?;
+        let want = crate::paths::SvcPath::parse(&self.path)?.to_string();
+        let engine = crate::docker::Engine::host(cli);
+        // the engine's filter: the listing om keeps has no path label; a
+        // silent answer is docker's "none" here, where there was no
+        // question before (the stop said 0 without asking)
+        let filter = format!("label={}={want}", crate::docker::argv::LABEL_PATH);
+        let cmd = engine.cmd([
+            "ps",
+            "--no-trunc",
+            "--filter",
+            &filter,
+            "--filter",
+            "status=running",
+            "--format",
+            "{{.ID}}",
+        ]);
+        let out = capture(&cmd, cli.bound)?;
+        if !out.success() {
+            return Err(Error::call(&cmd, out.error_line()));
+        }
+        Ok(out.stdout.lines().filter(|l| !l.trim().is_empty()).count())
+    }
+
     fn monitor(&self) -> u8 {
         let status = self.status();
         let code = agent::monitor_code(status);
@@ -213,11 +257,31 @@ impl Agent {
 
     fn stop(&self) -> u8 {
         if self.configured() == Some(false) {
-            say(&format!(
-                "{}: no such service on this node: nothing of it runs here",
-                self.path
-            ));
-            return agent::SUCCESS;
+            // no config here (deleted with --force, another root): the
+            // engine's word on its containers, by their path label
+            return match self.running_by_label() {
+                Ok(0) => {
+                    say(&format!(
+                        "{}: no such service on this node, and no container of it runs here",
+                        self.path
+                    ));
+                    agent::SUCCESS
+                }
+                Ok(n) => {
+                    say(&format!(
+                        "{}: no config of it on this node, but {n} running container(s) labelled with its path: not stopped",
+                        self.path
+                    ));
+                    agent::ERR_GENERIC
+                }
+                Err(e) => {
+                    say(&format!(
+                        "{}: no config of it on this node, and {e}",
+                        self.path
+                    ));
+                    agent::ERR_GENERIC
+                }
+            };
         }
         let stopped = self.om(&[&self.path, "stop", "--local"]);
         agent::stop_code(stopped, self.status())
@@ -227,6 +291,13 @@ impl Agent {
     fn validate(&self) -> u8 {
         match self.om(&[&self.path, "validate", "config"]) {
             Some(0) => {}
+            // not held here is this node's (its config not synced yet, a
+            // root not set): 5, which keeps the other nodes; 6 (a config
+            // wrong everywhere) would ban the service from all of them
+            Some(_) if self.configured() == Some(false) => {
+                say(&format!("{}: no such service on this node", self.path));
+                return agent::ERR_INSTALLED;
+            }
             Some(_) => {
                 say(&format!(
                     "{}: the service's config does not validate here",

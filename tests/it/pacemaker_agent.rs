@@ -108,20 +108,22 @@ fn ocf_tester_passes_against_the_agent_on_a_real_service() {
 }
 
 #[test]
-fn validate_all_says_6_for_a_config_that_does_not_load_and_5_without_om() {
+fn validate_all_says_6_for_a_config_that_does_not_load_and_5_without_om_or_the_service() {
     engine();
     let env = Env::new();
     let ocf = open_tempdir();
     let file = install_agent(ocf.path());
     let root = env.root().display().to_string();
     let allow = ("allow_no_fencing", "true");
-    // no such service here
+    // no such service here: this node's (5, the others keep it), not a
+    // config wrong everywhere (6 would ban it from every node)
     let (code, err) = agent(
         &file,
         "validate-all",
         &[("path", "nosuch"), ("root", &root), allow],
     );
-    assert_eq!(code, 6, "{err}");
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("no such service on this node"), "{err}");
     // no path at all
     let (code, err) = agent(&file, "validate-all", &[("root", &root), allow]);
     assert_eq!(code, 6, "{err}");
@@ -529,4 +531,32 @@ fn an_operation_ends_within_its_timeout_and_a_hung_engine_is_a_failure_not_7() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(took < Duration::from_secs(6), "took {took:?}");
+}
+
+/// A stop where the service's config is gone (removed by hand, or the
+/// resource's root is not where it is) asks the engine, by the path label: containers
+/// of it still running are a failed stop (Pacemaker fences the node),
+/// never "nothing of it runs here" (it would start the service elsewhere).
+#[test]
+fn a_stop_without_the_config_while_its_containers_run_fails() {
+    engine();
+    let env = Env::new();
+    let ocf = open_tempdir();
+    let file = install_agent(ocf.path());
+    let root = env.root().display().to_string();
+    let name = unique("ocfd");
+    let _containers = Containers(vec![format!("{name}.container.1")]);
+    service(&env, &name);
+    env.om(&[&name, "start"]).ok();
+    // the config gone by hand (or a root that is not the one it is in)
+    std::fs::remove_file(env.conf(&name)).unwrap();
+    let (code, err) = agent(&file, "stop", &[("path", &name), ("root", &root)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("running container(s) labelled with its path"),
+        "{err}"
+    );
+    crate::support::docker_ok(&["rm", "-f", &format!("{name}.container.1")]);
+    let (code, err) = agent(&file, "stop", &[("path", &name), ("root", &root)]);
+    assert_eq!(code, 0, "{err}");
 }

@@ -53,7 +53,10 @@ const LOOKS: [Duration; 2] = [Duration::from_millis(200), Duration::from_secs(1)
 /// (`Interrupted`: ^C exits 130), or stdout closed.
 pub fn run(ctx: &Host, selector: &str, opts: &Options) -> Result<()> {
     let screen = !opts.json && std::io::stdout().is_terminal();
-    let keys = std::io::stdin().is_terminal();
+    // keys only from a terminal om is in the foreground of: a watch run
+    // in the background (`om mon --format json > f &`) would be stopped
+    // by the terminal (SIGTTOU at tcsetattr, SIGTTIN at the read)
+    let keys = std::io::stdin().is_terminal() && term::foreground();
     // what the first read says is shown on the first frame
     if screen {
         crate::text::hold();

@@ -24,6 +24,13 @@ pub const EOL: &str = "\x1b[K";
 /// Clear to the end of the screen.
 pub const EOS: &str = "\x1b[J";
 
+/// Whether om's process group is the foreground one of the terminal on
+/// stdin.
+pub fn foreground() -> bool {
+    // SAFETY: tcgetpgrp and getpgrp take plain integers.
+    unsafe { libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp() }
+}
+
 /// The terminal as the watch set it; dropped, it is as it was.
 pub struct Term(());
 
