@@ -265,6 +265,10 @@ fn read_lines(
 /// until `kill` (another reader's output was closed).
 pub struct Lines {
     reader: duct::ReaderHandle,
+    /// Its process group, when it has one of its own (`spawn_grouped`),
+    /// known to the signal handler (a second ^C ends it with om).
+    pgid: Option<u32>,
+    _live: Option<interrupt::Tracked>,
 }
 
 impl Lines {
@@ -275,7 +279,29 @@ impl Lines {
             .stderr_to_stdout()
             .reader()
             .map_err(|e| cmd.spawn_error(&e))?;
-        Ok(Lines { reader })
+        Ok(Lines {
+            reader,
+            pgid: None,
+            _live: None,
+        })
+    }
+
+    /// The same in a process group of its own, which `kill` and a drop
+    /// end whole: a wrapper that forks its docker (`sudo docker`, a
+    /// script) takes it with it (the watch's `docker events`, which no
+    /// terminal signal is meant to reach).
+    pub fn spawn_grouped(cmd: &Cmd) -> Result<Lines> {
+        let reader = super::grouped(cmd)
+            .stdin_null()
+            .stderr_to_stdout()
+            .reader()
+            .map_err(|e| cmd.spawn_error(&e))?;
+        let pgid = reader.pids().first().copied();
+        Ok(Lines {
+            reader,
+            pgid,
+            _live: Some(interrupt::track(pgid)),
+        })
     }
 
     /// Calls `on_line` with each whole line (bytes as they are: the caller
@@ -302,6 +328,9 @@ impl Lines {
     }
 
     pub fn kill(&self) {
+        if self.pgid.is_some() {
+            super::kill_group(self.pgid);
+        }
         let _ = self.reader.kill();
     }
 }

@@ -21,6 +21,10 @@ pub fn names(file: &Path) -> Result<Vec<String>, String> {
     let mut manifest: Option<Vec<u8>> = None;
     let mut index: Option<Vec<u8>> = None;
     let mut long_name: Option<String> = None;
+    let mut pax_name: Option<String> = None;
+    // the links met so far: an entry under one is written through it by
+    // an extractor that follows it (moby's with the classic store)
+    let mut links: Vec<String> = Vec::new();
     let mut block = [0u8; 512];
     loop {
         if read_block(&mut f, &mut block)? {
@@ -36,17 +40,32 @@ pub fn names(file: &Path) -> Result<Vec<String>, String> {
         match kind {
             b'x' | b'L' => {
                 let data = read_data(&mut f, size, padded)?;
-                long_name = if kind == b'L' {
-                    Some(cstr(&data))
-                } else {
-                    pax_path(&data).or(long_name)
-                };
+                if kind == b'L' {
+                    long_name = Some(cstr(&data));
+                } else if let Some(p) = pax_path(&data) {
+                    pax_name = Some(p);
+                }
                 continue;
             }
             b'g' => return Err("a global pax header".into()),
             _ => {}
         }
-        let path = normal(&long_name.take().unwrap_or(header_name));
+        // readers differ on which of a GNU long name and a pax path wins
+        // (Go's archive/tar: the long name, whatever their order): an
+        // entry named both ways is refused, not read as one of them
+        let path = match (long_name.take(), pax_name.take()) {
+            (Some(_), Some(_)) => {
+                return Err("an entry named by both a GNU long name and a pax path".into())
+            }
+            (Some(n), None) | (None, Some(n)) => normal(&n),
+            (None, None) => normal(&header_name),
+        };
+        if let Some(link) = links.iter().find(|l| path.starts_with(&format!("{l}/"))) {
+            return Err(format!("{path} is under the link {link}"));
+        }
+        if kind == b'1' || kind == b'2' {
+            links.push(path.clone());
+        }
         let slot = match path.as_str() {
             "manifest.json" => Some(&mut manifest),
             "index.json" => Some(&mut index),
@@ -283,6 +302,17 @@ mod tests {
         entry(&mut link, "manifest.json", b'2', b"");
         assert!(names_of(&link).is_err());
         assert!(names_of(&[0x1f, 0x8b, 8, 0, 1, 2, 3]).is_err());
+        // a long name and a pax path on one entry (readers differ on
+        // which wins), an entry written through a link: refused
+        let mut both = tar.clone();
+        entry(&mut both, "././@LongLink", b'L', b"manifest.json\0");
+        entry(&mut both, "PaxHeaders/y", b'x', b"11 path=zz\n");
+        entry(&mut both, "zz", b'0', m);
+        assert!(names_of(&both).unwrap_err().contains("both"));
+        let mut through = tar.clone();
+        entry(&mut through, "d", b'2', b"");
+        entry(&mut through, "d/manifest.json", b'0', m);
+        assert!(names_of(&through).unwrap_err().contains("under the link d"));
         assert_eq!(familiar("docker.io/library/busybox:1"), "busybox:1");
         assert_eq!(familiar("docker.io/om/x"), "om/x");
         assert_eq!(familiar("127.0.0.1:5000/x"), "127.0.0.1:5000/x");

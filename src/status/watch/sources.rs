@@ -50,7 +50,7 @@ impl Follow {
         wake: &Sender<Wake>,
     ) -> crate::error::Result<Follow> {
         let cmd = events_cmd(&marks.engine, since);
-        let lines = Arc::new(Lines::spawn(&cmd)?);
+        let lines = Arc::new(Lines::spawn_grouped(&cmd)?);
         let marks = Arc::new(Mutex::new(marks));
         let (reader, seen, wake) = (Arc::clone(&lines), Arc::clone(&marks), wake.clone());
         std::thread::Builder::new()
