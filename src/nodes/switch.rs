@@ -46,10 +46,19 @@ pub fn switch(ctx: &Host, selector: &str, target: &Target, args: &ActionArgs) ->
         ));
     }
     let paths = ctx.select(selector)?;
+    // One ssh connection per node for the whole switch: it asks the
+    // target, then starts there (and may stop there, or start back here):
+    // a connection each was the switch's cost over the same moves by hand
+    // (scripts/bench q). Ended with the switch (`Shared`'s drop).
+    let shared = Shared::open(ctx);
+    let ctx = shared.as_ref().map_or(ctx, |s| &s.host);
     each(&paths, |path| {
         // read once: the local steps act on it (see `action::load`)
         let read = ConfigRead::of(path, ctx)?;
         let svc = read.load()?;
+        if let Some(s) = &shared {
+            s.met(&svc);
+        }
         if crate::ha::is_pacemakers(&svc) {
             // where Pacemaker runs it, as om's switch reads it; a drp
             // node is refused there, with Pacemaker's reason
@@ -113,6 +122,62 @@ pub fn switch(ctx: &Host, selector: &str, target: &Target, args: &ActionArgs) ->
             (Err(e), None) => Err(e.error()),
         }
     })
+}
+
+/// The host of a switch whose ssh calls share a connection per node (see
+/// `Transport::shared`), the directory of its control sockets (private,
+/// removed with it), and the nodes met, whose connections it ends.
+struct Shared {
+    host: Host,
+    dir: std::path::PathBuf,
+    nodes: std::cell::RefCell<Vec<String>>,
+}
+
+impl Shared {
+    /// None when the directory can not be made (each call then has its
+    /// own connection, as before) or the transport is not ssh.
+    fn open(ctx: &Host) -> Option<Shared> {
+        // short: a control socket's path must fit a unix socket's (~100
+        // bytes, ssh's temporary suffix included), whatever TMPDIR is
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = std::path::Path::new("/tmp").join(format!(
+            "om-ssh.{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        ));
+        // made here, 0700, never one that was there (a planted socket
+        // would be a master of someone else's)
+        std::fs::DirBuilder::new().mode(0o700).create(&dir).ok()?;
+        let transport = ctx.transport.shared(&dir);
+        if transport == ctx.transport {
+            let _ = std::fs::remove_dir(&dir);
+            return None;
+        }
+        let mut host = ctx.clone();
+        host.transport = transport;
+        Some(Shared {
+            host,
+            dir,
+            nodes: std::cell::RefCell::new(Vec::new()),
+        })
+    }
+
+    fn met(&self, svc: &Service) {
+        let mut nodes = self.nodes.borrow_mut();
+        for n in svc.all_nodes() {
+            if !nodes.iter().any(|m| m == n) {
+                nodes.push(n.to_string());
+            }
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.host.transport.end_shared(&self.nodes.borrow());
+        // the masters remove their sockets as they exit; what is left is
+        // this switch's own directory
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// A stop on `node` that failed (`why`): the switch goes on when docker

@@ -13,6 +13,10 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transport {
     rsh: Vec<String>,
+    /// A directory of this om's own where ssh shares one connection per
+    /// node between its calls (`shared`), for a command that talks to a
+    /// node more than once (a switch asks the target, then starts there).
+    share: Option<std::path::PathBuf>,
     /// `--debug`: each call to a node said in a D line.
     pub trace: Option<crate::debug::Trace>,
 }
@@ -21,6 +25,7 @@ impl Default for Transport {
     fn default() -> Transport {
         Transport {
             rsh: ["ssh", "-o", "BatchMode=yes"].map(String::from).to_vec(),
+            share: None,
             trace: None,
         }
     }
@@ -58,8 +63,49 @@ impl Transport {
         }
         Ok(Transport {
             rsh: words,
+            share: None,
             trace: None,
         })
+    }
+
+    /// The same transport, its ssh calls sharing one connection per node
+    /// through control sockets in `dir` (ssh's ControlMaster, for as long
+    /// as a call runs and 30 s after: `Shared` ends them sooner). Only
+    /// for ssh (another remote shell is left as it is); the operator's
+    /// own `-o` words in OM_RSH come first, and ssh keeps the first value.
+    pub fn shared(&self, dir: &std::path::Path) -> Transport {
+        Transport {
+            share: self.is_ssh().then(|| dir.to_path_buf()),
+            ..self.clone()
+        }
+    }
+
+    fn is_ssh(&self) -> bool {
+        self.rsh
+            .first()
+            .and_then(|p| std::path::Path::new(p).file_name())
+            .is_some_and(|n| n == "ssh")
+    }
+
+    /// `-O exit` to the shared connection of each of `nodes` (a master
+    /// not there is no error): what `shared` opened ends with the command.
+    pub fn end_shared(&self, nodes: &[String]) {
+        let Some(dir) = &self.share else {
+            return;
+        };
+        for node in nodes {
+            if crate::config::operand::node(node).is_err() {
+                continue;
+            }
+            let (program, opts) = match self.rsh.split_first() {
+                Some(x) => x,
+                None => return,
+            };
+            let mut args: Vec<String> = opts.to_vec();
+            args.extend(share_opts(dir));
+            args.extend(["-O".into(), "exit".into(), node.clone()]);
+            let _ = capture(&Cmd::new(program.clone(), args), Duration::from_secs(5));
+        }
     }
 
     /// The remote shell's words, before the node name (a sync's rsync
@@ -88,6 +134,9 @@ impl Transport {
             .split_first()
             .ok_or_else(|| Error::Usage("OM_RSH is empty".into()))?;
         let mut all: Vec<String> = opts.to_vec();
+        if let Some(dir) = &self.share {
+            all.extend(share_opts(dir));
+        }
         all.extend(rsh_opts.iter().map(ToString::to_string));
         all.push(node.to_string());
         all.push("om".into());
@@ -193,9 +242,15 @@ impl Transport {
         })
     }
 
-    /// The replayable line of a remote `om ARGS` on `node`, for the log.
+    /// The replayable line of a remote `om ARGS` on `node`, for the log
+    /// (without the connection sharing: a line that replays anywhere).
     pub fn shown(&self, node: &str, args: &[&str]) -> String {
-        self.om_cmd(node, args)
+        let plain = Transport {
+            share: None,
+            ..self.clone()
+        };
+        plain
+            .om_cmd(node, args)
             .map_or_else(|e| e.to_string(), |c| c.to_string())
     }
 
@@ -207,6 +262,18 @@ impl Transport {
 
 /// The words of a remote action: `--lifeline` last (an option of the
 /// command, after its name).
+/// ssh's words for a connection shared through `dir`.
+fn share_opts(dir: &std::path::Path) -> [String; 6] {
+    [
+        "-o".into(),
+        "ControlMaster=auto".into(),
+        "-o".into(),
+        format!("ControlPath={}/%C", dir.display()),
+        "-o".into(),
+        "ControlPersist=30".into(),
+    ]
+}
+
 fn tied<'a>(args: &[&'a str]) -> Vec<&'a str> {
     let mut words = args.to_vec();
     words.push("--lifeline");
@@ -243,6 +310,31 @@ fn classify(node: &str, out: Output) -> std::result::Result<String, Reach> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_transport_runs_ssh_on_one_connection_and_logs_the_plain_line() {
+        let dir = std::path::Path::new("/tmp/om-ssh.x");
+        let t = Transport::new(vec!["ssh".into(), "-F".into(), "c".into()]).unwrap();
+        let s = t.shared(dir);
+        let cmd = s.om_cmd("n2", &["web", "start"]).unwrap();
+        assert_eq!(
+            cmd.args[..8],
+            [
+                "-F",
+                "c",
+                "-o",
+                "ControlMaster=auto",
+                "-o",
+                "ControlPath=/tmp/om-ssh.x/%C",
+                "-o",
+                "ControlPersist=30"
+            ]
+        );
+        assert_eq!(s.shown("n2", &["web", "start"]), "ssh -F c n2 om web start");
+        // another remote shell is left as it is
+        let other = Transport::new(vec!["rsh".into()]).unwrap();
+        assert_eq!(other.shared(dir), other);
+    }
 
     #[test]
     fn the_remote_words_are_quoted_for_the_remote_shell() {
