@@ -80,6 +80,36 @@ impl Transport {
         }
     }
 
+    /// Whether the operator's ssh config already shares the connection
+    /// to `node` (`ssh -G`: a ControlMaster or a ControlPath of its own):
+    /// then theirs is used, warm across commands, and om adds nothing.
+    /// Asked once per node and process; a failed question says no.
+    fn operator_shares(&self, node: &str) -> bool {
+        static SEEN: std::sync::Mutex<Vec<(String, bool)>> = std::sync::Mutex::new(Vec::new());
+        let mut seen = SEEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, v)) = seen.iter().find(|(n, _)| n == node) {
+            return *v;
+        }
+        let shares = self.rsh.split_first().is_some_and(|(program, opts)| {
+            let mut args: Vec<String> = opts.to_vec();
+            args.extend(["-G".into(), node.to_string()]);
+            capture(&Cmd::new(program.clone(), args), Duration::from_secs(5))
+                .ok()
+                .filter(Output::success)
+                .is_some_and(|out| {
+                    out.stdout.lines().any(|l| {
+                        let (k, v) = l.split_once(' ').unwrap_or((l, ""));
+                        (k == "controlmaster" && v != "false" && v != "no")
+                            || (k == "controlpath" && v != "none")
+                    })
+                })
+        });
+        seen.push((node.to_string(), shares));
+        shares
+    }
+
     fn is_ssh(&self) -> bool {
         self.rsh
             .first()
@@ -94,7 +124,7 @@ impl Transport {
             return;
         };
         for node in nodes {
-            if crate::config::operand::node(node).is_err() {
+            if crate::config::operand::node(node).is_err() || self.operator_shares(node) {
                 continue;
             }
             let (program, opts) = match self.rsh.split_first() {
@@ -134,7 +164,11 @@ impl Transport {
             .split_first()
             .ok_or_else(|| Error::Usage("OM_RSH is empty".into()))?;
         let mut all: Vec<String> = opts.to_vec();
-        if let Some(dir) = &self.share {
+        if let Some(dir) = self
+            .share
+            .as_deref()
+            .filter(|_| !self.operator_shares(node))
+        {
             all.extend(share_opts(dir));
         }
         all.extend(rsh_opts.iter().map(ToString::to_string));
