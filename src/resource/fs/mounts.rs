@@ -109,6 +109,18 @@ fn libc_minor(d: u64) -> u64 {
     ((d >> 12) & 0xffff_ff00) | (d & 0xff)
 }
 
+/// The processes of `/proc`: each pid and its directory (none when
+/// `/proc` does not read: these are diagnostics, said on a failure path).
+fn processes() -> impl Iterator<Item = (u32, PathBuf)> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flat_map(|d| d.flatten())
+        .filter_map(|e| {
+            let pid = e.file_name().to_str()?.parse::<u32>().ok()?;
+            Some((pid, e.path()))
+        })
+}
+
 /// The processes that hold anything at or under `mnt`: `pid (comm)`, in
 /// pid order.
 pub fn holders(mnt: &Path) -> Vec<String> {
@@ -116,14 +128,7 @@ pub fn holders(mnt: &Path) -> Vec<String> {
     let mnt = mnt.as_path();
     let under = |p: &Path| p == mnt || p.starts_with(mnt);
     let mut out: Vec<(u32, String)> = Vec::new();
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    for e in procs.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        let dir = e.path();
+    for (pid, dir) in processes() {
         let link = |name: &str| std::fs::read_link(dir.join(name)).ok();
         let mut held = ["cwd", "root", "exe"]
             .iter()
@@ -164,14 +169,7 @@ pub fn other_namespaces_holding(dev: &str) -> Vec<String> {
     let mine = std::fs::read_link("/proc/self/ns/mnt").ok();
     let mut seen = std::collections::HashSet::new();
     let mut out: Vec<(u32, String)> = Vec::new();
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    for e in procs.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        let dir = e.path();
+    for (pid, dir) in processes() {
         let Ok(ns) = std::fs::read_link(dir.join("ns/mnt")) else {
             continue;
         };
