@@ -901,6 +901,8 @@ pub const PAGES: &[Page] = &[
              What the CIB says already is not written: a second apply changes nothing \
              (the CIB's epoch stays). What crm_resource --meta set (target-role, \
              is-managed) is left alone. Each cibadmin call is printed as it runs.",
+            "Give it the same flags each time (--om, --allow-no-fencing): the primitive \
+             is what the last apply said, so a flag left out removes its parameter.",
         ],
         examples: &[("om web pacemaker apply --dry-run", "The cibadmin calls, not run.")],
         exit: CONFIG,
