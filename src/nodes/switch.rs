@@ -84,19 +84,7 @@ pub fn switch(ctx: &Host, selector: &str, target: &Target, args: &ActionArgs) ->
             return Ok(());
         }
         // a target that can not start it: said before anything stops
-        match asked.iter().find(|(n, _)| *n == to).map(|(_, w)| w) {
-            Some(Word::Absent) => {
-                return Err(Error::Failed(format!(
-                    "{path}: {to} has no config of the service: not switched there (om {path} sync first)"
-                )))
-            }
-            Some(Word::Unknown(why)) => {
-                return Err(Error::Failed(format!(
-                    "{path}: {to} can not be asked ({why}): not switched there"
-                )))
-            }
-            _ => {}
-        }
+        able_target(path, &to, &asked)?;
         // a stop that stopped, and failed on the way (its log full, say)
         let mut unrecorded: Vec<String> = Vec::new();
         for node in on.iter().filter(|n| !is_local(n, &to)) {
@@ -122,6 +110,20 @@ pub fn switch(ctx: &Host, selector: &str, target: &Target, args: &ActionArgs) ->
             (Err(e), None) => Err(e.error()),
         }
     })
+}
+
+/// A target that can not start the service (no config there, or no
+/// answer from it): the switch's error, before anything stops.
+fn able_target(path: &crate::paths::SvcPath, to: &str, asked: &Answers) -> Result<()> {
+    match asked.iter().find(|(n, _)| *n == to).map(|(_, w)| w) {
+        Some(Word::Absent) => Err(Error::Failed(format!(
+            "{path}: {to} has no config of the service: not switched there (om {path} sync first)"
+        ))),
+        Some(Word::Unknown(why)) => Err(Error::Failed(format!(
+            "{path}: {to} can not be asked ({why}): not switched there"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The host of a switch whose ssh calls share a connection per node (see
