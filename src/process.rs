@@ -187,51 +187,7 @@ fn grouped(cmd: &Cmd) -> duct::Expression {
 /// SIGKILL first would leave its own calls running in their groups, and
 /// what they start after it ended is nobody's (the OCF agent's start).
 pub fn capture_terminated(cmd: &Cmd, bound: Duration, grace: Duration) -> Result<Output> {
-    let mut call = start(cmd, bound)?;
-    let Some(handle) = call.handle.take() else {
-        return Err(cmd.spawn_error(&std::io::Error::other("not started")));
-    };
-    let pgid = call.pgid;
-    let mut cut: Option<Error> = None;
-    let mut hard = None;
-    loop {
-        let slice = match hard {
-            Some(at) => slice(at),
-            None => slice(call.deadline),
-        };
-        match handle.wait_timeout(slice) {
-            Ok(Some(out)) => {
-                let out = Output {
-                    status: out.status,
-                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                };
-                return match cut {
-                    Some(e) => Err(e),
-                    None => Ok(out),
-                };
-            }
-            Ok(None) => {}
-            Err(e) => {
-                kill_group(pgid);
-                return Err(cmd.spawn_error(&e));
-            }
-        }
-        match hard {
-            None => {
-                if let Some(e) = cut_short(cmd, bound, call.deadline) {
-                    signal_group(pgid, libc::SIGTERM);
-                    cut = Some(e);
-                    hard = Some(Instant::now() + grace);
-                }
-            }
-            Some(at) if Instant::now() >= at => {
-                end(&handle, pgid);
-                return Err(cut.unwrap_or_else(|| timed_out(cmd, bound)));
-            }
-            Some(_) => {}
-        }
-    }
+    start(cmd, bound)?.finish_within(grace)
 }
 
 /// SIGKILL to a call's process group, named by its leader's pid.
@@ -326,28 +282,40 @@ fn start_with(cmd: &Cmd, bound: Duration, input: Option<Vec<u8>>) -> Result<Star
 
 impl Started {
     /// Waits for the call: its output, or why it was cut short.
-    pub fn finish(mut self) -> Result<Output> {
-        let got = self.wait();
+    pub fn finish(self) -> Result<Output> {
+        self.finish_within(Duration::ZERO)
+    }
+
+    /// `finish`, a call cut short (its bound, a signal) given `grace`
+    /// after a SIGTERM to its group before the SIGKILL (none: at once).
+    fn finish_within(mut self, grace: Duration) -> Result<Output> {
+        let got = self.wait(grace);
         self.cmd.said(self.since, &got, |o| o.status);
         got
     }
 
-    fn wait(&mut self) -> Result<Output> {
+    fn wait(&mut self, grace: Duration) -> Result<Output> {
         let Some(handle) = self.handle.take() else {
             return Err(self
                 .cmd
                 .spawn_error(&std::io::Error::other("already waited for")));
         };
+        // cut short: why, and when its group is killed
+        let mut cut: Option<(Error, Instant)> = None;
         loop {
+            let until = cut.as_ref().map_or(self.deadline, |(_, at)| *at);
             // Done only when the child has exited and its pipes are closed: a
             // grandchild holding them keeps this waiting, up to the bound.
-            match handle.wait_timeout(slice(self.deadline)) {
+            match handle.wait_timeout(slice(until)) {
                 Ok(Some(out)) => {
+                    if let Some((e, _)) = cut {
+                        return Err(e);
+                    }
                     return Ok(Output {
                         status: out.status,
                         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
                         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                    })
+                    });
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -355,9 +323,22 @@ impl Started {
                     return Err(self.cmd.spawn_error(&e));
                 }
             }
-            if let Some(e) = cut_short(&self.cmd, self.bound, self.deadline) {
-                end(&handle, self.pgid);
-                return Err(e);
+            match cut.take() {
+                None => {
+                    if let Some(e) = cut_short(&self.cmd, self.bound, self.deadline) {
+                        if grace.is_zero() {
+                            end(&handle, self.pgid);
+                            return Err(e);
+                        }
+                        signal_group(self.pgid, libc::SIGTERM);
+                        cut = Some((e, Instant::now() + grace));
+                    }
+                }
+                Some((e, at)) if Instant::now() >= at => {
+                    end(&handle, self.pgid);
+                    return Err(e);
+                }
+                Some(c) => cut = Some(c),
             }
         }
     }
