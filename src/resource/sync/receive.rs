@@ -238,36 +238,11 @@ fn clean(temp: &Path) -> Result<usize> {
     Ok(n)
 }
 
-/// Whether `mnt` is a mount point on this node, from the mount table.
+/// Whether `mnt` is a mount point on this node: the fs kind's reader of
+/// the mount table (its escapes undone, the directory's links resolved).
 fn mounted(mnt: &Path) -> Result<bool> {
-    let table = std::fs::read_to_string("/proc/self/mountinfo")
-        .map_err(|e| Error::io("read", "/proc/self/mountinfo", e))?;
-    let want: std::path::PathBuf = mnt.components().collect();
-    Ok(table.lines().any(|l| {
-        l.split(' ')
-            .nth(4)
-            .is_some_and(|m| Path::new(&unescape(m)) == want)
-    }))
-}
-
-/// A mountinfo field with its octal escapes (`\040` for a space) undone.
-fn unescape(field: &str) -> String {
-    let b = field.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
-            let n = b[i + 1..i + 4]
-                .iter()
-                .fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
-            out.push(u8::try_from(n).unwrap_or(b'?'));
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    use crate::resource::fs::mounts;
+    Ok(mounts::on(&mounts::table()?, mnt).is_some())
 }
 
 #[cfg(test)]
@@ -275,9 +250,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_mount_table_field_is_unescaped() {
-        assert_eq!(unescape("/mnt/a\\040b"), "/mnt/a b");
-        assert_eq!(unescape("/srv"), "/srv");
+    fn the_root_is_a_mount_point() {
+        // the table's escapes: fs::mounts::tests::mountinfo_lines
         assert!(mounted(Path::new("/")).unwrap());
     }
 }
